@@ -1,0 +1,242 @@
+// Command capi is libflern's C ABI (package main, built with
+// -buildmode=c-shared). Each exported function is declared in flern.h, which
+// says who owns and frees what. Every entry point recovers panics and turns
+// them into errors, so a Go panic never crosses into the host process.
+package main
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+*/
+import "C"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/cgo"
+	"runtime/debug"
+	"unsafe"
+
+	"github.com/bytedance/sonic"
+
+	"github.com/flern/flern/golib/arrowio"
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/engine"
+	"github.com/flern/flern/golib/ir"
+)
+
+const abiVersion = 1
+
+var version = C.CString("0.1.0")
+
+func main() {}
+
+//export flern_version
+func flern_version() *C.char { return version }
+
+//export flern_abi_version
+func flern_abi_version() C.int { return abiVersion }
+
+type errJSON struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Op      string `json:"op,omitempty"`
+	Loc     string `json:"loc,omitempty"`
+}
+
+func setErr(out **C.char, err error) C.int {
+	if out == nil {
+		return 1
+	}
+	e := errJSON{Kind: "Internal", Message: err.Error()}
+	var fe *ir.Error
+	if errors.As(err, &fe) {
+		e = errJSON{Kind: fe.Kind, Message: fe.Msg, Op: fe.Op, Loc: fe.Loc}
+		if e.Kind == "" {
+			e.Kind = "Internal"
+		}
+	}
+	js, jerr := sonic.MarshalString(e)
+	if jerr != nil {
+		js = `{"kind":"Internal","message":"error could not be encoded"}`
+	}
+	*out = C.CString(js)
+	return 1
+}
+
+// guard recovers a panic into *err and sets *rc to 1.
+func guard(rc *C.int, err **C.char, where string) {
+	if r := recover(); r != nil {
+		*rc = setErr(err, &ir.Error{Kind: "Internal", Msg: fmt.Sprintf("internal error in %s: %v\n%s", where, r, debug.Stack())})
+	}
+}
+
+func clearErr(err **C.char) {
+	if err != nil {
+		*err = nil
+	}
+}
+
+type compileOptions struct {
+	Disable []string `json:"disable"`
+	Dump    bool     `json:"dump"`
+	NoOpt   bool     `json:"no_opt"`
+}
+
+//export flern_plan_compile
+func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintptr_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_plan_compile")
+	clearErr(err)
+	data := C.GoBytes(unsafe.Pointer(plan), C.int(n))
+	var o engine.Options
+	if options != nil {
+		var co compileOptions
+		if e := sonic.UnmarshalString(C.GoString(options), &co); e != nil {
+			return setErr(err, ir.Errorf("Value", "bad compile options: %v", e))
+		}
+		o.Dump, o.NoOpt = co.Dump, co.NoOpt
+		o.Disabled = map[string]bool{}
+		for _, d := range co.Disable {
+			o.Disabled[d] = true
+		}
+	}
+	p, e := engine.Compile(data, o)
+	if e != nil {
+		return setErr(err, e)
+	}
+	*out = C.uintptr_t(cgo.NewHandle(p))
+	return 0
+}
+
+func program(h C.uintptr_t) (*engine.Program, error) {
+	if h == 0 {
+		return nil, ir.Errorf("Value", "null plan handle")
+	}
+	p, ok := cgo.Handle(h).Value().(*engine.Program)
+	if !ok {
+		return nil, ir.Errorf("Value", "handle is not a plan")
+	}
+	return p, nil
+}
+
+//export flern_plan_run
+func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, outputs *unsafe.Pointer, nOut C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_plan_run")
+	clearErr(err)
+	p, e := program(h)
+	if e != nil {
+		return setErr(err, e)
+	}
+	ins := unsafe.Slice(inputs, int(nIn))
+	frames := make([]*col.Frame, len(ins))
+	for i, ptr := range ins {
+		levels := 0
+		if i < len(p.InputIndexLevels) {
+			levels = p.InputIndexLevels[i]
+		}
+		f, e := arrowio.ImportStream(ptr, levels)
+		if e != nil {
+			return setErr(err, e)
+		}
+		frames[i] = f
+	}
+	if int(nOut) != len(p.Graph.Outputs) {
+		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", len(p.Graph.Outputs), nOut))
+	}
+	res, e := p.Run(context.Background(), frames)
+	if e != nil {
+		return setErr(err, e)
+	}
+	outs := unsafe.Slice(outputs, int(nOut))
+	for i, f := range res {
+		if e := arrowio.ExportStream(f, outs[i]); e != nil {
+			return setErr(err, e)
+		}
+	}
+	return 0
+}
+
+//export flern_plan_explain
+func flern_plan_explain(h C.uintptr_t, verbose C.int, err **C.char) (s *C.char) {
+	var rc C.int
+	defer func() {
+		guard(&rc, err, "flern_plan_explain")
+		if rc != 0 {
+			s = nil
+		}
+	}()
+	clearErr(err)
+	p, e := program(h)
+	if e != nil {
+		setErr(err, e)
+		return nil
+	}
+	return C.CString(p.Explain(verbose != 0))
+}
+
+type fieldJSON struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"`
+	Nullable bool   `json:"nullable"`
+}
+
+type schemaJSON struct {
+	Fields []fieldJSON `json:"fields"`
+	Index  []fieldJSON `json:"index"`
+}
+
+func fieldsJSON(fs []ir.Field) []fieldJSON {
+	out := make([]fieldJSON, len(fs))
+	for i, f := range fs {
+		out[i] = fieldJSON{Name: f.Name, Type: f.Type.String(), Nullable: f.Nullable}
+	}
+	return out
+}
+
+//export flern_plan_info
+func flern_plan_info(h C.uintptr_t, err **C.char) (s *C.char) {
+	var rc C.int
+	defer func() {
+		guard(&rc, err, "flern_plan_info")
+		if rc != 0 {
+			s = nil
+		}
+	}()
+	clearErr(err)
+	p, e := program(h)
+	if e != nil {
+		setErr(err, e)
+		return nil
+	}
+	info := struct {
+		Outputs          []*schemaJSON `json:"outputs"`
+		InputIndexLevels []int         `json:"input_index_levels"`
+	}{InputIndexLevels: p.InputIndexLevels}
+	for _, sc := range p.Schemas() {
+		if sc == nil {
+			info.Outputs = append(info.Outputs, nil)
+			continue
+		}
+		info.Outputs = append(info.Outputs, &schemaJSON{Fields: fieldsJSON(sc.Fields), Index: fieldsJSON(sc.Index)})
+	}
+	js, e := sonic.MarshalString(info)
+	if e != nil {
+		setErr(err, e)
+		return nil
+	}
+	return C.CString(js)
+}
+
+//export flern_plan_release
+func flern_plan_release(h C.uintptr_t) {
+	defer func() { _ = recover() }()
+	if h != 0 {
+		cgo.Handle(h).Delete()
+	}
+}
+
+//export flern_string_free
+func flern_string_free(s *C.char) {
+	C.free(unsafe.Pointer(s))
+}

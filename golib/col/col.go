@@ -1,0 +1,251 @@
+// Package col holds flern's in-memory columnar data: typed columns with
+// validity bitmaps, and frames (named columns plus pandas-style index levels).
+// Layouts match Apache Arrow's so data imported through the Arrow C Data
+// Interface is used in place, without copies.
+package col
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// Column is one typed column. Exactly one data slice is used, chosen by Type:
+//
+//	Int64, Int32, Datetime*: I64     Float64, Float32: F64     Bool: B
+//	String: Offs (len N+1) + Data (UTF-8 bytes), as Arrow large_string
+//
+// Valid is a validity bitmap (LSB first, as Arrow); nil means all valid.
+// Float64 columns use NaN for missing values and normally have Valid == nil.
+type Column struct {
+	Type  ir.DType
+	N     int
+	I64   []int64
+	F64   []float64
+	B     []bool
+	Offs  []int64
+	Data  []byte
+	Valid []byte
+	// Keep holds objects that own memory this column aliases (e.g. an
+	// imported Arrow array) so they stay alive as long as the column does.
+	Keep any
+}
+
+// Len returns the number of rows.
+func (c *Column) Len() int { return c.N }
+
+// IsValid reports whether row i is not null (NaN floats count as valid here;
+// use IsNA for pandas' notion of missing).
+func (c *Column) IsValid(i int) bool {
+	return c.Valid == nil || c.Valid[i>>3]&(1<<(uint(i)&7)) != 0
+}
+
+// IsNA reports pandas' isna(): null, or NaN in a float column.
+func (c *Column) IsNA(i int) bool {
+	if !c.IsValid(i) {
+		return true
+	}
+	return c.Type.IsFloat() && math.IsNaN(c.F64[i])
+}
+
+// Str returns row i of a String column (no copy).
+func (c *Column) Str(i int) string {
+	b := c.Data[c.Offs[i]:c.Offs[i+1]]
+	return unsafeString(b)
+}
+
+// StrBytes returns row i of a String column as bytes (no copy).
+func (c *Column) StrBytes(i int) []byte { return c.Data[c.Offs[i]:c.Offs[i+1]] }
+
+// HasNulls reports whether any row is null in the validity bitmap.
+func (c *Column) HasNulls() bool {
+	if c.Valid == nil {
+		return false
+	}
+	for i := 0; i < c.N; i++ {
+		if !c.IsValid(i) {
+			return true
+		}
+	}
+	return false
+}
+
+// NewBitmap returns a bitmap of n bits, all set to v.
+func NewBitmap(n int, v bool) []byte {
+	b := make([]byte, (n+7)/8)
+	if v {
+		for i := range b {
+			b[i] = 0xff
+		}
+	}
+	return b
+}
+
+// SetBit sets bit i of bitmap b to v.
+func SetBit(b []byte, i int, v bool) {
+	if v {
+		b[i>>3] |= 1 << (uint(i) & 7)
+	} else {
+		b[i>>3] &^= 1 << (uint(i) & 7)
+	}
+}
+
+// GetBit reads bit i of bitmap b.
+func GetBit(b []byte, i int) bool { return b[i>>3]&(1<<(uint(i)&7)) != 0 }
+
+// NewInt64, NewFloat64, NewBool, NewDatetime wrap slices as columns.
+func NewInt64(v []int64) *Column     { return &Column{Type: ir.Int64, N: len(v), I64: v} }
+func NewFloat64(v []float64) *Column { return &Column{Type: ir.Float64, N: len(v), F64: v} }
+func NewBool(v []bool) *Column       { return &Column{Type: ir.Bool, N: len(v), B: v} }
+func NewDatetime(t ir.DType, v []int64, valid []byte) *Column {
+	return &Column{Type: t, N: len(v), I64: v, Valid: valid}
+}
+
+// NewStrings builds a String column from Go strings; valid may be nil.
+func NewStrings(v []string, valid []byte) *Column {
+	b := NewStringBuilder(len(v))
+	for i, s := range v {
+		if valid != nil && !GetBit(valid, i) {
+			b.AppendNull()
+		} else {
+			b.Append(s)
+		}
+	}
+	return b.Finish()
+}
+
+// StringBuilder appends strings into Arrow large_string layout.
+type StringBuilder struct {
+	offs  []int64
+	data  []byte
+	valid []byte
+	nulls bool
+	n     int
+}
+
+// NewStringBuilder preallocates for n rows.
+func NewStringBuilder(n int) *StringBuilder {
+	return &StringBuilder{offs: append(make([]int64, 0, n+1), 0)}
+}
+
+func (b *StringBuilder) grow() {
+	if b.n%8 == 0 {
+		b.valid = append(b.valid, 0)
+	}
+}
+
+// Append adds a non-null string.
+func (b *StringBuilder) Append(s string) {
+	b.grow()
+	SetBit(b.valid, b.n, true)
+	b.data = append(b.data, s...)
+	b.offs = append(b.offs, int64(len(b.data)))
+	b.n++
+}
+
+// AppendBytes adds a non-null string given as bytes.
+func (b *StringBuilder) AppendBytes(s []byte) {
+	b.grow()
+	SetBit(b.valid, b.n, true)
+	b.data = append(b.data, s...)
+	b.offs = append(b.offs, int64(len(b.data)))
+	b.n++
+}
+
+// AppendNull adds a null.
+func (b *StringBuilder) AppendNull() {
+	b.grow()
+	b.nulls = true
+	b.offs = append(b.offs, int64(len(b.data)))
+	b.n++
+}
+
+// Finish returns the built column.
+func (b *StringBuilder) Finish() *Column {
+	c := &Column{Type: ir.String, N: b.n, Offs: b.offs, Data: b.data}
+	if b.data == nil {
+		c.Data = []byte{}
+	}
+	if b.nulls {
+		c.Valid = b.valid
+	}
+	return c
+}
+
+// Take returns the rows of c at the given positions (a gather). A negative
+// position yields a null (for float64: NaN; int64 callers must promote first).
+func (c *Column) Take(idx []int) *Column {
+	n := len(idx)
+	out := &Column{Type: c.Type, N: n}
+	var valid []byte
+	anyNull := false
+	setNull := func(i int) {
+		if valid == nil {
+			valid = NewBitmap(n, true)
+		}
+		SetBit(valid, i, false)
+		anyNull = true
+	}
+	switch c.Type {
+	case ir.Int64, ir.Int32, ir.DatetimeUS, ir.DatetimeNS:
+		out.I64 = make([]int64, n)
+		for i, j := range idx {
+			if j < 0 || !c.IsValid(j) {
+				setNull(i)
+				continue
+			}
+			out.I64[i] = c.I64[j]
+		}
+	case ir.Float64, ir.Float32:
+		out.F64 = make([]float64, n)
+		for i, j := range idx {
+			if j < 0 {
+				out.F64[i] = math.NaN()
+				continue
+			}
+			if !c.IsValid(j) {
+				setNull(i)
+				continue
+			}
+			out.F64[i] = c.F64[j]
+		}
+	case ir.Bool:
+		out.B = make([]bool, n)
+		for i, j := range idx {
+			if j < 0 || !c.IsValid(j) {
+				setNull(i)
+				continue
+			}
+			out.B[i] = c.B[j]
+		}
+	case ir.String:
+		b := NewStringBuilder(n)
+		for _, j := range idx {
+			if j < 0 || !c.IsValid(j) {
+				b.AppendNull()
+			} else {
+				b.AppendBytes(c.StrBytes(j))
+			}
+		}
+		return b.Finish()
+	default:
+		panic(fmt.Sprintf("col.Take: unsupported type %v", c.Type))
+	}
+	if anyNull {
+		out.Valid = valid
+	}
+	return out
+}
+
+// Slice returns rows [lo, hi) sharing memory with c where possible.
+func (c *Column) Slice(lo, hi int) *Column {
+	if lo == 0 && hi == c.N {
+		return c
+	}
+	idx := make([]int, hi-lo)
+	for i := range idx {
+		idx[i] = lo + i
+	}
+	return c.Take(idx)
+}

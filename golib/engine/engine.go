@@ -1,0 +1,121 @@
+// Package engine is the facade over flern's compiler and runtime:
+// Compile turns a wire plan into an optimized Program, Run executes it.
+// The whole pipeline, in order, is the body of Compile.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/csvio"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/ir/wire"
+	"github.com/flern/flern/golib/opt"
+)
+
+func init() {
+	frame.SniffCSV = csvio.Sniff
+	interp.ReadCSV = csvio.Read
+}
+
+// Options control compilation.
+type Options struct {
+	Disabled map[string]bool // optimizer passes to skip, by name
+	Dump     bool            // keep the plan after every pass for Explain
+	NoOpt    bool            // skip every optional pass
+}
+
+// Program is a compiled plan, ready to run any number of times.
+type Program struct {
+	Graph   *ir.Graph  // the optimized plan
+	Initial string     // the plan as recorded (after type inference)
+	Report  *opt.Report // what each optimizer pass did
+	// InputIndexLevels[i] is the number of index levels of input i.
+	InputIndexLevels []int
+}
+
+// Compile decodes, type-checks and optimizes a plan:
+//
+//  1. wire.Decode   bytes -> ir.Graph (the user-shaped plan)
+//  2. g.Verify      structure + schema inference + type checking
+//  3. opt.Optimize  the pass table in golib/opt, verifying after each pass
+//
+// Lowering to loops and native code will slot in after step 3.
+func Compile(plan []byte, o Options) (*Program, error) {
+	g, err := wire.Decode(plan)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.Verify(); err != nil {
+		return nil, err
+	}
+	p := &Program{Initial: g.Print()}
+	disabled := o.Disabled
+	if o.NoOpt {
+		disabled = map[string]bool{}
+		for _, ps := range opt.Passes {
+			if !ps.Required {
+				disabled[ps.Name] = true
+			}
+		}
+	}
+	p.Report, err = opt.Optimize(g, opt.Options{Disabled: disabled, Dump: o.Dump})
+	if err != nil {
+		return nil, err
+	}
+	p.Graph = g
+	for _, n := range g.Nodes {
+		if n.Op == "source" {
+			i := int(n.Attrs.Int("input", 0))
+			for len(p.InputIndexLevels) <= i {
+				p.InputIndexLevels = append(p.InputIndexLevels, 0)
+			}
+			p.InputIndexLevels[i] = len(n.Schema.Index)
+		}
+	}
+	return p, nil
+}
+
+// Run executes the program on the given inputs (one frame per source input).
+func (p *Program) Run(ctx context.Context, inputs []*col.Frame) ([]*col.Frame, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return interp.Run(ctx, p.Graph, inputs)
+}
+
+// Schemas returns the output schemas (nil entries for data-dependent ones).
+func (p *Program) Schemas() []*ir.Schema {
+	out := make([]*ir.Schema, len(p.Graph.Outputs))
+	for i, o := range p.Graph.Outputs {
+		s := p.Graph.Node(o).Schema
+		if !s.Dynamic {
+			out[i] = s
+		}
+	}
+	return out
+}
+
+// Explain renders the optimized plan; verbose adds the recorded plan, the
+// pass table and each pass's output when the program was compiled with Dump.
+func (p *Program) Explain(verbose bool) string {
+	var b strings.Builder
+	if verbose {
+		b.WriteString("== recorded plan ==\n")
+		b.WriteString(p.Initial)
+		b.WriteString("== optimizer passes ==\n")
+		b.WriteString(p.Report.String())
+		for _, r := range p.Report.Runs {
+			if r.Plan != "" {
+				fmt.Fprintf(&b, "-- after %s --\n%s", r.Name, r.Plan)
+			}
+		}
+		b.WriteString("== optimized plan ==\n")
+	}
+	b.WriteString(p.Graph.Print())
+	return b.String()
+}

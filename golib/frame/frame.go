@@ -1,0 +1,351 @@
+// Package frame defines the relational ops of flern's IR: what each op's
+// attributes mean and how its output schema follows from its inputs (type
+// checking included). Execution lives in exec/interp, which implements
+// exactly these semantics; both follow pandas.
+//
+// User-shaped ops (select, assign, rename, drop_columns) are what the Python
+// front end records; the optimizer's resolve pass rewrites them into the one
+// resolved op, project, so later passes see a single form.
+package frame
+
+import (
+	"fmt"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// SniffCSV infers a CSV scan's schema (set by the engine to csvio.Sniff; a
+// hook so that this package stays free of I/O).
+var SniffCSV func(attrs ir.Attrs) (*ir.Schema, error)
+
+// AggFuncs lists the aggregation functions groupby_agg accepts.
+var AggFuncs = map[string]bool{"sum": true, "mean": true, "count": true, "min": true, "max": true,
+	"std": true, "var": true, "nunique": true, "size": true, "first": true, "last": true, "median": true}
+
+func reg(name string, inputs int, infer func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error)) {
+	ir.RegisterOp(&ir.OpInfo{Name: name, Inputs: inputs, Infer: infer, Source: inputs == 0})
+}
+
+func init() {
+	// source: a frame passed to Run as input number attrs.input, with the
+	// schema given in attrs.fields / attrs.index ([{name,type,nullable}]).
+	reg("source", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
+		f, err := decodeFields(n.Attrs["fields"])
+		if err != nil {
+			return nil, err
+		}
+		ix, err := decodeFields(n.Attrs["index"])
+		if err != nil {
+			return nil, err
+		}
+		return &ir.Schema{Fields: f, Index: ix}, nil
+	})
+	// scan_csv: path, sep, header(bool), na_values([]), keep_default_na,
+	// usecols([] user's), dtype({col: dtype}), parse_dates([]),
+	// columns([] set by projection pushdown: the only columns to produce).
+	reg("scan_csv", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
+		if SniffCSV == nil {
+			return nil, ir.Errorf("Internal", "no CSV reader linked")
+		}
+		s, err := SniffCSV(n.Attrs)
+		if err != nil {
+			return nil, err
+		}
+		if cols := n.Attrs.Strings("columns"); n.Attrs["columns"] != nil {
+			out := &ir.Schema{}
+			for _, c := range cols {
+				i := s.Lookup(c)
+				if i < 0 {
+					return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", c, n.Attrs.Str("path"))
+				}
+				out.Fields = append(out.Fields, s.Fields[i])
+			}
+			return out, nil
+		}
+		return s, nil
+	})
+	// project (resolved form): exprs [{name, expr}] are exactly the output
+	// columns, in order. Index unchanged.
+	reg("project", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		out := &ir.Schema{Index: in[0].Index}
+		seen := map[string]bool{}
+		for _, ne := range n.Attrs.NamedExprs("exprs") {
+			if seen[ne.Name] {
+				return nil, ir.Errorf("Value", "duplicate column name %q", ne.Name)
+			}
+			seen[ne.Name] = true
+			if err := TypeExpr(ne.Expr, in[0]); err != nil {
+				return nil, err
+			}
+			out.Fields = append(out.Fields, ir.Field{Name: ne.Name, Type: ne.Expr.Type, Nullable: ne.Expr.Nullable})
+		}
+		return out, nil
+	})
+	// select: columns [] (df[["a","b"]]).
+	reg("select", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		out := &ir.Schema{Index: in[0].Index}
+		for _, c := range n.Attrs.Strings("columns") {
+			i := in[0].Lookup(c)
+			if i < 0 {
+				return nil, notFound(c, in[0])
+			}
+			out.Fields = append(out.Fields, in[0].Fields[i])
+		}
+		return out, nil
+	})
+	// assign: exprs [{name, expr}]; an existing name is replaced in place, a
+	// new one appended (df["x"] = ..., df.assign(x=...)). Expressions see the
+	// input frame.
+	reg("assign", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		out := in[0].Clone()
+		for _, ne := range n.Attrs.NamedExprs("exprs") {
+			if err := TypeExpr(ne.Expr, in[0]); err != nil {
+				return nil, err
+			}
+			f := ir.Field{Name: ne.Name, Type: ne.Expr.Type, Nullable: ne.Expr.Nullable}
+			if i := out.Lookup(ne.Name); i >= 0 {
+				out.Fields[i] = f
+			} else {
+				out.Fields = append(out.Fields, f)
+			}
+		}
+		return out, nil
+	})
+	// rename: mapping {old: new}; unknown old names are ignored (pandas).
+	reg("rename", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		m, _ := n.Attrs["mapping"].(map[string]any)
+		out := in[0].Clone()
+		for i, f := range out.Fields {
+			if nn, ok := m[f.Name].(string); ok {
+				out.Fields[i].Name = nn
+			}
+		}
+		return out, nil
+	})
+	// drop_columns: columns []; unknown names are an error (pandas' default).
+	reg("drop_columns", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		drop := map[string]bool{}
+		for _, c := range n.Attrs.Strings("columns") {
+			if in[0].Lookup(c) < 0 {
+				return nil, ir.Errorf("ColumnNotFound", "%s not found in axis", quoteList([]string{c}))
+			}
+			drop[c] = true
+		}
+		out := &ir.Schema{Index: in[0].Index}
+		for _, f := range in[0].Fields {
+			if !drop[f.Name] {
+				out.Fields = append(out.Fields, f)
+			}
+		}
+		return out, nil
+	})
+	// filter: pred (bool expression); rows where it is True. Index kept.
+	reg("filter", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		p := n.Attrs.Expr("pred")
+		if p == nil {
+			return nil, ir.Errorf("Value", "filter without a predicate")
+		}
+		if err := TypeExpr(p, in[0]); err != nil {
+			return nil, err
+		}
+		if p.Type != ir.Bool {
+			return nil, ir.Errorf("Type", "filter predicate must be bool, got %s", p.Type)
+		}
+		return keepIndex(in[0]), nil
+	})
+	// dropna: subset [] (all columns if absent), how "any"|"all".
+	reg("dropna", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		for _, c := range n.Attrs.Strings("subset") {
+			if in[0].Lookup(c) < 0 {
+				return nil, notFound(c, in[0])
+			}
+		}
+		out := in[0].Clone()
+		if n.Attrs["subset"] == nil {
+			for i := range out.Fields {
+				out.Fields[i].Nullable = false
+			}
+		}
+		return out, nil
+	})
+	// groupby_agg: keys [], aggs [{name, col, fn}] (fn in AggFuncs; col ""
+	// for size), dropna (drop null keys, default true), sort (default true),
+	// as_index (keys become the index, default true). keys == [] reduces the
+	// whole frame to one row.
+	reg("groupby_agg", 1, inferGroupBy)
+	// join (merge): how "inner"|"left"|"right"|"outer", left_on [], right_on [],
+	// suffixes ["_x","_y"]. Result has a fresh RangeIndex.
+	reg("join", 2, inferJoin)
+	// sort: by [], ascending [] (one per key), na_position "last"|"first".
+	// Stable. Keys may name index levels when no column has that name.
+	reg("sort", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		by := n.Attrs.Strings("by")
+		if len(by) == 0 {
+			return nil, ir.Errorf("Value", "sort_values needs at least one key")
+		}
+		for _, c := range by {
+			if in[0].Lookup(c) < 0 {
+				return nil, notFound(c, in[0])
+			}
+		}
+		return in[0], nil
+	})
+	// sort_index: ascending (bool), na_position.
+	reg("sort_index", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return in[0], nil })
+	// slice: start, stop (Python slice semantics, null = open end).
+	reg("slice", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return keepIndex(in[0]), nil })
+	// sample: n or frac, seed (numpy RandomState seed), replace (false only).
+	reg("sample", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		if n.Attrs.Bool("replace", false) {
+			return nil, ir.Errorf("NotImplemented", "sample(replace=True)")
+		}
+		return keepIndex(in[0]), nil
+	})
+	// drop_rows: rows of input 0 whose index label is in input 1's index
+	// (df.drop(other.index)); every label must exist, as in pandas.
+	reg("drop_rows", 2, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return keepIndex(in[0]), nil })
+	// set_index: keys [] (columns that become the index), drop (default true).
+	reg("set_index", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		out := &ir.Schema{}
+		keys := n.Attrs.Strings("keys")
+		isKey := map[string]bool{}
+		for _, k := range keys {
+			i := in[0].Lookup(k)
+			if i < 0 {
+				return nil, notFound(k, in[0])
+			}
+			isKey[k] = true
+			out.Index = append(out.Index, in[0].Fields[i])
+		}
+		for _, f := range in[0].Fields {
+			if !isKey[f.Name] || !n.Attrs.Bool("drop", true) {
+				out.Fields = append(out.Fields, f)
+			}
+		}
+		return out, nil
+	})
+	// reset_index: drop (bool). Index levels become leading columns named by
+	// their level names ("index" / "level_i" when unnamed), as in pandas.
+	reg("reset_index", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		out := &ir.Schema{}
+		if !n.Attrs.Bool("drop", false) {
+			levels := in[0].Index
+			if len(levels) == 0 {
+				levels = []ir.Field{{Name: "", Type: ir.Int64}}
+			}
+			for i, f := range levels {
+				f.Name = ResetIndexName(f.Name, i, len(levels), in[0])
+				if in[0].Lookup(f.Name) >= 0 {
+					return nil, ir.Errorf("Value", "cannot insert %s, already exists", f.Name)
+				}
+				out.Fields = append(out.Fields, f)
+			}
+		}
+		out.Fields = append(out.Fields, in[0].Fields...)
+		return out, nil
+	})
+	// get_dummies: columns [] (default: all str columns), prefix_sep, dtype
+	// ("bool" default), drop_first. Output columns depend on the data.
+	reg("get_dummies", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		for _, c := range n.Attrs.Strings("columns") {
+			if in[0].Lookup(c) < 0 {
+				return nil, notFound(c, in[0])
+			}
+		}
+		return &ir.Schema{Index: in[0].Index, Dynamic: true}, nil
+	})
+	// describe: statistics (count, mean, std, min, 25%, 50%, 75%, max) of the
+	// numeric columns, indexed by the statistic's name.
+	reg("describe", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		out := &ir.Schema{Index: []ir.Field{{Name: "", Type: ir.String}}}
+		for _, f := range in[0].Fields {
+			if f.Type.IsNumeric() && f.Type != ir.Bool {
+				out.Fields = append(out.Fields, ir.Field{Name: f.Name, Type: ir.Float64})
+			}
+		}
+		if len(out.Fields) == 0 {
+			return nil, ir.Errorf("NotImplemented", "describe() of a frame without numeric columns")
+		}
+		return out, nil
+	})
+	// value_counts: column, normalize, sort (default true), ascending, dropna.
+	// Index: the distinct values (named after the column); column "count"
+	// (or "proportion" when normalize).
+	reg("value_counts", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		c := n.Attrs.Str("column")
+		i := in[0].Lookup(c)
+		if i < 0 {
+			return nil, notFound(c, in[0])
+		}
+		f := in[0].Fields[i]
+		name, t := "count", ir.Int64
+		if n.Attrs.Bool("normalize", false) {
+			name, t = "proportion", ir.Float64
+		}
+		return &ir.Schema{Index: []ir.Field{f}, Fields: []ir.Field{{Name: name, Type: t}}}, nil
+	})
+	// distinct: column; its distinct values (nulls once) in order of first
+	// appearance (Series.unique()).
+	reg("distinct", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		c := n.Attrs.Str("column")
+		i := in[0].Lookup(c)
+		if i < 0 {
+			return nil, notFound(c, in[0])
+		}
+		return &ir.Schema{Fields: []ir.Field{in[0].Fields[i]}}, nil
+	})
+	// test_panic: test-only op whose execution panics (checks that a Go panic
+	// becomes a Python exception).
+	reg("test_panic", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
+		return &ir.Schema{Fields: []ir.Field{{Name: "x", Type: ir.Int64}}}, nil
+	})
+}
+
+// ResetIndexName is the column name reset_index gives index level i.
+func ResetIndexName(name string, i, levels int, s *ir.Schema) string {
+	if name != "" {
+		return name
+	}
+	if levels == 1 {
+		if s.Lookup("index") < 0 {
+			return "index"
+		}
+		return "level_0"
+	}
+	return fmt.Sprintf("level_%d", i)
+}
+
+// keepIndex returns in with a RangeIndex turned into an int64 label index:
+// row-selecting ops keep the original labels, as in pandas.
+func keepIndex(in *ir.Schema) *ir.Schema {
+	if len(in.Index) > 0 {
+		return in
+	}
+	out := in.Clone()
+	out.Index = []ir.Field{{Name: "", Type: ir.Int64}}
+	return out
+}
+
+func notFound(c string, s *ir.Schema) error {
+	return ir.Errorf("ColumnNotFound", "column %q not found; columns are %s", c, quoteList(s.Names()))
+}
+
+func decodeFields(v any) ([]ir.Field, error) {
+	list, _ := v.([]any)
+	var out []ir.Field
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return nil, ir.Errorf("Value", "bad field description %v", x)
+		}
+		name, _ := m["name"].(string)
+		tn, _ := m["type"].(string)
+		t, err := ir.ParseDType(tn)
+		if err != nil {
+			return nil, ir.Errorf("NotImplemented", "column %q: %v", name, err)
+		}
+		nullable, _ := m["nullable"].(bool)
+		out = append(out, ir.Field{Name: name, Type: t, Nullable: nullable})
+	}
+	return out, nil
+}

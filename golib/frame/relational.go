@@ -1,0 +1,197 @@
+package frame
+
+import (
+	"github.com/flern/flern/golib/ir"
+)
+
+// AggResultType is the output type of aggregation fn over a column of type t
+// (pandas' rules).
+func AggResultType(fn string, t ir.DType) (ir.DType, bool, error) {
+	switch fn {
+	case "size", "count", "nunique":
+		return ir.Int64, false, nil
+	case "mean", "std", "var", "median":
+		if !t.IsNumeric() {
+			return 0, false, ir.Errorf("Type", "agg function %s is not supported for %s columns", fn, t)
+		}
+		if t == ir.Float32 {
+			return ir.Float32, false, nil
+		}
+		return ir.Float64, false, nil
+	case "sum":
+		switch {
+		case t == ir.Bool:
+			return ir.Int64, false, nil
+		case t.IsNumeric():
+			return t, false, nil
+		}
+		return 0, false, ir.Errorf("NotImplemented", "sum of a %s column", t)
+	case "min", "max", "first", "last":
+		if t == ir.Bool || t.IsNumeric() || t == ir.String || t.IsDatetime() {
+			return t, t == ir.String || t.IsDatetime(), nil
+		}
+	}
+	return 0, false, ir.Errorf("NotImplemented", "agg function %q", fn)
+}
+
+func inferGroupBy(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+	s := in[0]
+	out := &ir.Schema{}
+	keys := n.Attrs.Strings("keys")
+	asIndex := n.Attrs.Bool("as_index", true)
+	for _, k := range keys {
+		i := s.Lookup(k)
+		if i < 0 {
+			return nil, notFound(k, s)
+		}
+		f := s.Fields[i]
+		if n.Attrs.Bool("dropna", true) {
+			f.Nullable = false
+		}
+		if asIndex {
+			out.Index = append(out.Index, f)
+		} else {
+			out.Fields = append(out.Fields, f)
+		}
+	}
+	aggs, _ := n.Attrs["aggs"].([]any)
+	if len(aggs) == 0 {
+		return nil, ir.Errorf("Value", "groupby without aggregations")
+	}
+	for _, a := range aggs {
+		m, _ := a.(map[string]any)
+		name, _ := m["name"].(string)
+		c, _ := m["col"].(string)
+		fn, _ := m["fn"].(string)
+		if !AggFuncs[fn] {
+			return nil, ir.Errorf("NotImplemented", "agg function %q", fn)
+		}
+		var t ir.DType = ir.Int64
+		if fn != "size" {
+			i := s.Lookup(c)
+			if i < 0 {
+				return nil, notFound(c, s)
+			}
+			t = s.Fields[i].Type
+		}
+		rt, nullable, err := AggResultType(fn, t)
+		if err != nil {
+			return nil, err
+		}
+		if out.Lookup(name) >= 0 {
+			return nil, ir.Errorf("Value", "duplicate output column %q in groupby", name)
+		}
+		out.Fields = append(out.Fields, ir.Field{Name: name, Type: rt, Nullable: nullable})
+	}
+	return out, nil
+}
+
+// JoinOutput describes where each output column of a join comes from.
+type JoinOutput struct {
+	Name  string
+	Side  int // 0 left, 1 right
+	Col   int // column position in that side's schema
+	Field ir.Field
+}
+
+// JoinColumns computes the output columns of a merge (pandas' naming:
+// a key shared by name appears once; other clashes get the suffixes).
+func JoinColumns(n *ir.Node, l, r *ir.Schema) ([]JoinOutput, error) {
+	lon, ron := n.Attrs.Strings("left_on"), n.Attrs.Strings("right_on")
+	if len(lon) == 0 || len(lon) != len(ron) {
+		return nil, ir.Errorf("Value", "merge needs the same number of left and right keys (got %d and %d)", len(lon), len(ron))
+	}
+	suffixes := n.Attrs.Strings("suffixes")
+	if len(suffixes) != 2 {
+		suffixes = []string{"_x", "_y"}
+	}
+	how := n.Attrs.Str("how")
+	for i := range lon {
+		li, ri := l.Lookup(lon[i]), r.Lookup(ron[i])
+		if li < 0 {
+			return nil, notFound(lon[i], l)
+		}
+		if ri < 0 {
+			return nil, notFound(ron[i], r)
+		}
+		lt, rt := l.Fields[li].Type, r.Fields[ri].Type
+		if lt != rt && !(lt.IsNumeric() && rt.IsNumeric() && lt != ir.Bool && rt != ir.Bool) {
+			return nil, ir.Errorf("Type", "You are trying to merge on %s and %s columns for key %q. If you wish to proceed you should use pd.concat", lt, rt, lon[i])
+		}
+	}
+	// Keys with the same name on both sides are emitted once (from the left).
+	sharedKey := map[string]bool{}
+	for i := range lon {
+		if lon[i] == ron[i] {
+			sharedKey[lon[i]] = true
+		}
+	}
+	var out []JoinOutput
+	rightNullable := how == "left" || how == "outer"
+	leftNullable := how == "right" || how == "outer"
+	for i, f := range l.Fields {
+		name := f.Name
+		if !sharedKey[name] && r.Lookup(name) >= 0 {
+			name += suffixes[0]
+		}
+		if leftNullable && !sharedKey[f.Name] {
+			f = nullableField(f)
+		}
+		f.Name = name
+		out = append(out, JoinOutput{Name: name, Side: 0, Col: i, Field: f})
+	}
+	for i, f := range r.Fields {
+		if sharedKey[f.Name] {
+			continue
+		}
+		name := f.Name
+		if l.Lookup(name) >= 0 {
+			name += suffixes[1]
+		}
+		if rightNullable {
+			f = nullableField(f)
+		}
+		f.Name = name
+		out = append(out, JoinOutput{Name: name, Side: 1, Col: i, Field: f})
+	}
+	seen := map[string]bool{}
+	for _, o := range out {
+		if seen[o.Name] {
+			return nil, ir.Errorf("Value", "merge would create duplicate column %q", o.Name)
+		}
+		seen[o.Name] = true
+	}
+	return out, nil
+}
+
+// nullableField is the type a column takes when a join may leave it missing:
+// pandas turns int64 into float64 (NaN) and bool into object.
+func nullableField(f ir.Field) ir.Field {
+	switch {
+	case f.Type.IsInt():
+		f.Type = ir.Float64
+	case f.Type.IsFloat():
+	default:
+		f.Nullable = true
+	}
+	return f
+}
+
+func inferJoin(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+	switch n.Attrs.Str("how") {
+	case "inner", "left":
+	case "right", "outer":
+		return nil, ir.Errorf("NotImplemented", "merge(how=%q)", n.Attrs.Str("how"))
+	default:
+		return nil, ir.Errorf("Value", "merge: how must be 'inner' or 'left', got %q", n.Attrs.Str("how"))
+	}
+	cols, err := JoinColumns(n, in[0], in[1])
+	if err != nil {
+		return nil, err
+	}
+	out := &ir.Schema{}
+	for _, c := range cols {
+		out.Fields = append(out.Fields, c.Field)
+	}
+	return out, nil
+}

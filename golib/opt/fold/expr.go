@@ -1,0 +1,442 @@
+package fold
+
+import (
+	"math"
+	"strings"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// Simplify folds and simplifies a typed expression (see frame.TypeExpr),
+// bottom-up. It may rewrite e's nodes in place (pass a clone to keep e) and
+// returns the result and whether anything changed. The result has e's type;
+// it has e's nullability too unless pred is set, which says the consumer
+// only asks "is it True and not null" (a filter predicate), so a nullable
+// bool may stand for a non-nullable one.
+//
+// Every rewrite preserves the reference interpreter's result exactly (int64
+// wraparound, float NaN/-0.0/inf, Python floor division and modulo) and
+// never removes or performs a computation that could raise.
+func Simplify(e *ir.Expr, pred bool) (*ir.Expr, bool) {
+	if e == nil || e.Kind != ir.ExprCall || e.Type == ir.Invalid {
+		return e, false
+	}
+	changed := false
+	for i, a := range e.Args {
+		if r, c := Simplify(a, argIsPredicate(e.Name, i)); c {
+			e.Args[i] = r
+			changed = true
+		}
+	}
+	for e.Kind == ir.ExprCall {
+		r := rewrite(e, pred)
+		if r == nil {
+			break
+		}
+		e, changed = r, true
+	}
+	return e, changed
+}
+
+// argIsPredicate reports whether the interpreter reads argument i of fn only
+// as "True and not null": the operands of the logical operators and where's
+// condition.
+func argIsPredicate(fn string, i int) bool {
+	switch fn {
+	case "and", "or", "xor", "not":
+		return true
+	case "where":
+		return i == 0
+	}
+	return false
+}
+
+// rewrite returns a simpler equivalent of call e (whose arguments are
+// already simplified), or nil.
+func rewrite(e *ir.Expr, pred bool) *ir.Expr {
+	if r := foldLiterals(e); r != nil {
+		return r
+	}
+	// can replace e by its sub-expression x: same type, and same
+	// nullability unless only truthiness is read.
+	can := func(x *ir.Expr) bool {
+		return x.Type != ir.Invalid && x.Type == e.Type && (pred || x.Nullable == e.Nullable)
+	}
+	switch e.Name {
+	case "add", "sub", "mul", "truediv":
+		x, y := e.Args[0], e.Args[1]
+		if isRightIdentity(e.Name, e.Type, y) && can(x) {
+			return x
+		}
+		if (e.Name == "add" || e.Name == "mul") && isRightIdentity(e.Name, e.Type, x) && can(y) {
+			return y // 0 + y, 1 * y: both commute exactly in the interpreter
+		}
+	case "and", "or", "xor":
+		x, y := e.Args[0], e.Args[1]
+		for _, pair := range [2][2]*ir.Expr{{x, y}, {y, x}} {
+			other, l := pair[0], pair[1]
+			b, ok := boolLit(l)
+			if !ok {
+				continue
+			}
+			switch {
+			case e.Name == "and" && b, e.Name == "or" && !b, e.Name == "xor" && !b:
+				// and(x, True), or(x, False), xor(x, False): truthiness of x.
+				if can(other) {
+					return other
+				}
+			case e.Name == "and" && !b, e.Name == "or" && b:
+				// and(x, False) is False, or(x, True) is True, whatever x
+				// is, null included; x must not be able to raise.
+				if !MayRaise(other) {
+					return lit(ir.Value{Type: ir.Bool, B: b})
+				}
+			case e.Name == "xor" && b:
+				// xor(x, True) is exactly not(x).
+				return &ir.Expr{Kind: ir.ExprCall, Name: "not", Args: []*ir.Expr{other}, Type: ir.Bool}
+			}
+		}
+	case "not":
+		if in := e.Args[0]; in.Kind == ir.ExprCall && in.Name == "not" && can(in.Args[0]) {
+			return in.Args[0]
+		}
+	case "cast":
+		// astype to the type x already has: the interpreter returns x.
+		if x := e.Args[0]; x.Type != ir.Null && can(x) {
+			return x
+		}
+	}
+	return nil
+}
+
+// isRightIdentity reports whether x OP lit == x exactly for every x of the
+// result type t (the caller also requires x's type to be t).
+func isRightIdentity(fn string, t ir.DType, l *ir.Expr) bool {
+	if l.Kind != ir.ExprLit {
+		return false
+	}
+	v := l.Lit
+	if t == ir.String {
+		return fn == "add" && v.Type == ir.String && v.S == ""
+	}
+	f, ok := numValue(v)
+	if !ok {
+		return false
+	}
+	switch {
+	case t.IsInt():
+		switch fn {
+		case "add", "sub":
+			return f == 0
+		case "mul":
+			return f == 1
+		}
+	case t.IsFloat():
+		switch fn {
+		case "add":
+			// x + 0.0 turns -0.0 into +0.0; only x + -0.0 is exact.
+			return v.Type.IsFloat() && f == 0 && math.Signbit(f)
+		case "sub":
+			// x - 0.0 is exact (-0.0 - 0.0 == -0.0); x - -0.0 is not.
+			return f == 0 && !math.Signbit(f)
+		case "mul", "truediv":
+			return f == 1
+		}
+	}
+	return false
+}
+
+// numValue reads a numeric literal (bool as 0/1) as a float64.
+func numValue(v ir.Value) (float64, bool) {
+	switch {
+	case v.Type.IsInt():
+		return float64(v.I), true
+	case v.Type.IsFloat():
+		return v.F, true
+	case v.Type == ir.Bool:
+		if v.B {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+func boolLit(e *ir.Expr) (bool, bool) {
+	if e.Kind == ir.ExprLit && e.Lit.Type == ir.Bool {
+		return e.Lit.B, true
+	}
+	return false, false
+}
+
+// lit makes a typed literal expression.
+func lit(v ir.Value) *ir.Expr {
+	return &ir.Expr{Kind: ir.ExprLit, Lit: v, Type: v.Type, Nullable: v.Type == ir.Null}
+}
+
+// foldable reports whether e is a literal this pass computes with.
+func foldable(e *ir.Expr) bool {
+	if e.Kind != ir.ExprLit {
+		return false
+	}
+	switch e.Lit.Type {
+	case ir.Int64, ir.Float64, ir.Bool, ir.String:
+		return true
+	}
+	return false
+}
+
+// foldLiterals evaluates a call whose arguments are all literals, exactly as
+// exec/interp would, or returns nil (not foldable, or it would raise).
+func foldLiterals(e *ir.Expr) *ir.Expr {
+	switch e.Name {
+	case "isna", "notna":
+		a := e.Args[0]
+		if a.Kind != ir.ExprLit {
+			return nil
+		}
+		var na bool
+		switch a.Lit.Type {
+		case ir.Int64, ir.Bool, ir.String:
+		case ir.Float64:
+			na = math.IsNaN(a.Lit.F)
+		case ir.Null:
+			na = true
+		default:
+			return nil
+		}
+		return lit(ir.Value{Type: ir.Bool, B: na == (e.Name == "isna")})
+	}
+	for _, a := range e.Args {
+		if !foldable(a) {
+			return nil
+		}
+	}
+	switch e.Name {
+	case "add", "sub", "mul", "truediv", "floordiv", "mod", "pow":
+		return foldArith(e.Name, e.Type, e.Args[0].Lit, e.Args[1].Lit)
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		return lit(ir.Value{Type: ir.Bool, B: compareLits(e.Name, e.Args[0].Lit, e.Args[1].Lit)})
+	case "and", "or", "xor":
+		x, y := e.Args[0].Lit, e.Args[1].Lit
+		if x.Type != ir.Bool || y.Type != ir.Bool {
+			return nil
+		}
+		var r bool
+		switch e.Name {
+		case "and":
+			r = x.B && y.B
+		case "or":
+			r = x.B || y.B
+		default:
+			r = x.B != y.B
+		}
+		return lit(ir.Value{Type: ir.Bool, B: r})
+	case "not":
+		if x := e.Args[0].Lit; x.Type == ir.Bool {
+			return lit(ir.Value{Type: ir.Bool, B: !x.B})
+		}
+	case "neg", "abs":
+		x := e.Args[0].Lit
+		if x.Type != e.Type {
+			return nil
+		}
+		switch x.Type {
+		case ir.Float64:
+			if e.Name == "neg" {
+				return lit(ir.Value{Type: ir.Float64, F: -x.F})
+			}
+			return lit(ir.Value{Type: ir.Float64, F: math.Abs(x.F)})
+		case ir.Int64:
+			v := x.I
+			if e.Name == "neg" || v < 0 {
+				v = -v // wraps at MinInt64, as the interpreter (numpy)
+			}
+			return lit(ir.Value{Type: ir.Int64, I: v})
+		case ir.Bool:
+			if e.Name == "abs" {
+				return lit(x)
+			}
+		}
+	}
+	return nil
+}
+
+// asFloat and asInt read a literal as the interpreter's numeric views do.
+func asFloat(v ir.Value) float64 {
+	switch v.Type {
+	case ir.Float64:
+		return v.F
+	case ir.Bool:
+		if v.B {
+			return 1
+		}
+		return 0
+	}
+	return float64(v.I)
+}
+
+func asInt(v ir.Value) int64 {
+	if v.Type == ir.Bool {
+		if v.B {
+			return 1
+		}
+		return 0
+	}
+	return v.I
+}
+
+// foldArith mirrors exec/interp's arith for one row; t is the call's type.
+func foldArith(fn string, t ir.DType, x, y ir.Value) *ir.Expr {
+	switch t {
+	case ir.String:
+		if fn == "add" && x.Type == ir.String && y.Type == ir.String {
+			return lit(ir.Value{Type: ir.String, S: x.S + y.S})
+		}
+		return nil
+	case ir.Float64:
+		if !numeric(x) || !numeric(y) {
+			return nil
+		}
+		p, q := asFloat(x), asFloat(y)
+		var r float64
+		switch fn {
+		case "add":
+			r = p + q
+		case "sub":
+			r = p - q
+		case "mul":
+			r = p * q
+		case "truediv":
+			r = p / q
+		case "floordiv":
+			r = pyFloorDiv(p, q)
+		case "mod":
+			r = pyFloatMod(p, q)
+		case "pow":
+			r = math.Pow(p, q)
+		default:
+			return nil
+		}
+		return lit(ir.Value{Type: ir.Float64, F: r})
+	case ir.Int64:
+		if !numeric(x) || !numeric(y) || x.Type == ir.Float64 || y.Type == ir.Float64 {
+			return nil
+		}
+		p, q := asInt(x), asInt(y)
+		var r int64
+		switch fn {
+		case "add":
+			r = p + q
+		case "sub":
+			r = p - q
+		case "mul":
+			r = p * q
+		case "floordiv", "mod":
+			if q == 0 {
+				return nil // the interpreter raises
+			}
+			d, m := p/q, p%q
+			if m != 0 && (m < 0) != (q < 0) {
+				d--
+				m += q
+			}
+			if fn == "floordiv" {
+				r = d
+			} else {
+				r = m
+			}
+		case "pow":
+			if q < 0 {
+				return nil // the interpreter raises
+			}
+			r = 1
+			for b, k := p, q; k > 0; k >>= 1 {
+				if k&1 == 1 {
+					r *= b
+				}
+				b *= b
+			}
+		default:
+			return nil
+		}
+		return lit(ir.Value{Type: ir.Int64, I: r})
+	}
+	return nil
+}
+
+func numeric(v ir.Value) bool {
+	return v.Type == ir.Int64 || v.Type == ir.Float64 || v.Type == ir.Bool
+}
+
+func pyFloorDiv(p, q float64) float64 {
+	if q == 0 {
+		return p / q // inf / nan, as numpy
+	}
+	return math.Floor(p / q)
+}
+
+func pyFloatMod(p, q float64) float64 {
+	if q == 0 {
+		return math.NaN()
+	}
+	m := math.Mod(p, q)
+	if m != 0 && (m < 0) != (q < 0) {
+		m += q
+	}
+	return m
+}
+
+// compareLits mirrors exec/interp's compare for two non-null literals of
+// types Int64, Float64, Bool or String.
+func compareLits(fn string, x, y ir.Value) bool {
+	switch {
+	case x.Type == ir.String && y.Type == ir.String:
+		return cmpResult(fn, strings.Compare(x.S, y.S))
+	case (x.Type == ir.Int64 || x.Type == ir.Bool) && (y.Type == ir.Int64 || y.Type == ir.Bool):
+		return cmpResult(fn, cmpInt(asInt(x), asInt(y)))
+	case numeric(x) && numeric(y):
+		p, q := asFloat(x), asFloat(y)
+		if math.IsNaN(p) || math.IsNaN(q) {
+			return fn == "ne"
+		}
+		return cmpResult(fn, cmpFloat(p, q))
+	}
+	return fn == "ne" // different kinds: == all False, != all True
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpResult(fn string, c int) bool {
+	switch fn {
+	case "eq":
+		return c == 0
+	case "ne":
+		return c != 0
+	case "lt":
+		return c < 0
+	case "le":
+		return c <= 0
+	case "gt":
+		return c > 0
+	}
+	return c >= 0
+}

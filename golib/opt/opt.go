@@ -1,0 +1,146 @@
+// Package opt is flern's optimizer: an ordered table of named passes over the
+// high-level IR. Every pass can be switched off by name, is timed, and is
+// followed by ir.Verify, so a broken rewrite is caught at the pass that made
+// it. A panic inside a pass becomes an error naming the pass.
+package opt
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
+	"github.com/flern/flern/golib/opt/fold"
+	"github.com/flern/flern/golib/opt/pushdown"
+	"github.com/flern/flern/golib/opt/resolve"
+)
+
+// Pass is one rewrite of the graph. Run reports whether it changed anything.
+type Pass struct {
+	Name     string
+	Run      func(g *ir.Graph) (bool, error)
+	Required bool     // cannot be switched off (later stages rely on it)
+	After    []string // passes that must come earlier in the table
+	Doc      string
+}
+
+// Passes is the pipeline, in order. Read it top to bottom: that is the
+// optimizer.
+var Passes = []Pass{
+	{Name: "resolve", Run: resolve.Run, Required: true,
+		Doc: "rewrite user-shaped ops (select, assign, rename, drop_columns) into project"},
+	{Name: "fold", Run: fold.Run, After: []string{"resolve"},
+		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
+	{Name: "dce", Run: dce.Run, After: []string{"resolve"},
+		Doc: "dead-column elimination: drop projected columns no consumer reads"},
+	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
+		Doc: "projection pushdown into scans: read only the columns the plan uses"},
+}
+
+func init() {
+	seen := map[string]bool{}
+	for _, p := range Passes {
+		for _, a := range p.After {
+			if !seen[a] {
+				panic(fmt.Sprintf("opt: pass %q must come after %q in the Passes table", p.Name, a))
+			}
+		}
+		if seen[p.Name] {
+			panic(fmt.Sprintf("opt: pass %q listed twice", p.Name))
+		}
+		seen[p.Name] = true
+	}
+}
+
+// Options selects passes and tracing.
+type Options struct {
+	Disabled map[string]bool // pass names to skip
+	Dump     bool            // record the plan after every pass in the report
+}
+
+// PassRun is what one pass did.
+type PassRun struct {
+	Name     string
+	Skipped  bool
+	Changed  bool
+	Duration time.Duration
+	Plan     string // plan after the pass (Options.Dump)
+}
+
+// Report lists the passes that ran.
+type Report struct{ Runs []PassRun }
+
+// String renders the report as a table for explain().
+func (r *Report) String() string {
+	var b strings.Builder
+	for _, pr := range r.Runs {
+		state := "unchanged"
+		switch {
+		case pr.Skipped:
+			state = "disabled"
+		case pr.Changed:
+			state = "changed"
+		}
+		fmt.Fprintf(&b, "  %-10s %-9s %8.3f ms\n", pr.Name, state, float64(pr.Duration.Microseconds())/1000)
+	}
+	return b.String()
+}
+
+// Optimize runs the pipeline on g in place. g must verify on entry.
+func Optimize(g *ir.Graph, o Options) (*Report, error) {
+	for name := range o.Disabled {
+		if !known(name) {
+			return nil, ir.Errorf("Value", "unknown optimizer pass %q (passes: %s)", name, strings.Join(Names(), ", "))
+		}
+	}
+	rep := &Report{}
+	for _, p := range Passes {
+		if o.Disabled[p.Name] && !p.Required {
+			rep.Runs = append(rep.Runs, PassRun{Name: p.Name, Skipped: true})
+			continue
+		}
+		start := time.Now()
+		changed, err := runPass(p, g)
+		if err != nil {
+			return rep, err
+		}
+		g.Compact()
+		if err := g.Verify(); err != nil {
+			return rep, fmt.Errorf("optimizer pass %q produced an invalid plan: %w", p.Name, err)
+		}
+		pr := PassRun{Name: p.Name, Changed: changed, Duration: time.Since(start)}
+		if o.Dump {
+			pr.Plan = g.Print()
+		}
+		rep.Runs = append(rep.Runs, pr)
+	}
+	return rep, nil
+}
+
+func runPass(p Pass, g *ir.Graph) (changed bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &ir.Error{Kind: "Internal", Msg: fmt.Sprintf("optimizer pass %q panicked: %v", p.Name, r)}
+		}
+	}()
+	return p.Run(g)
+}
+
+// Names lists the passes in pipeline order.
+func Names() []string {
+	out := make([]string, len(Passes))
+	for i, p := range Passes {
+		out[i] = p.Name
+	}
+	return out
+}
+
+func known(name string) bool {
+	for _, p := range Passes {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,43 @@
+// Package pushdown is the optimizer's projection-pushdown pass: every CSV
+// scan is told to produce only the columns the rest of the plan reads.
+//
+// It uses the column-needs analysis of package dce on the plan as it stands
+// (after dead-column elimination when that pass is on) and sets scan_csv's
+// "columns" attribute to the needed columns, in the scan's current (file)
+// order, when that is a strict subset. A scan none of whose columns is read
+// (only its length is used) gets an empty list. In-memory inputs (source)
+// are already materialized and are left alone.
+package pushdown
+
+import (
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
+)
+
+// Run rewrites g in place and reports whether it changed anything. Schemas
+// must be inferred; the optimizer re-infers after.
+func Run(g *ir.Graph) (bool, error) {
+	needs := dce.Needs(g)
+	changed := false
+	for _, n := range g.Nodes {
+		need := needs[n.ID]
+		if n.Op != "scan_csv" || !need.Live || need.All || n.Schema == nil || n.Schema.Dynamic {
+			continue
+		}
+		cols := make([]any, 0, len(n.Schema.Fields))
+		for _, f := range n.Schema.Fields {
+			if need.Has(f.Name) {
+				cols = append(cols, f.Name)
+			}
+		}
+		if len(cols) == len(n.Schema.Fields) {
+			continue
+		}
+		if n.Attrs == nil {
+			n.Attrs = ir.Attrs{}
+		}
+		n.Attrs["columns"] = cols
+		changed = true
+	}
+	return changed, nil
+}

@@ -1,0 +1,138 @@
+"""The collect path: compile the recorded graph, run it, convert results.
+
+This is the only place the user API reaches the native library (through
+_native). frame.py/series.py call these functions when a result is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+
+from . import _config, _native
+from ._graph import Node, encode_plan
+
+# dtype names as the native core reports them -> pandas dtype names
+_PANDAS_DTYPES = {"int64": "int64", "int32": "int32", "float64": "float64", "float32": "float32",
+                  "bool": "bool", "str": "str", "datetime64[us]": "datetime64[us]",
+                  "datetime64[ns]": "datetime64[ns]"}
+
+
+def _compile(outputs: list[Node], dump: bool = False) -> tuple[_native.Plan, list[Any]]:
+    plan, inputs = encode_plan(outputs)
+    return _native.compile_plan(plan, _config.compile_options(dump)), inputs
+
+
+def collect(outputs: list[Node]) -> list[pa.Table]:
+    """Run the plan for ``outputs`` and return one Arrow table per output."""
+    plan, inputs = _compile(outputs)
+    return plan.run(inputs, len(outputs))
+
+
+def schema(node: Node) -> dict:
+    """The resolved schema of ``node``: {"fields": [...], "index": [...]}.
+
+    Type inference only (a CSV scan sniffs its file); data-dependent schemas
+    (get_dummies) are computed by running the plan.
+    """
+    plan, _ = _compile([node])
+    out = plan.info()["outputs"][0]
+    if out is None:
+        t = collect([node])[0]
+        return schema_of_table(t)
+    return out
+
+
+def schema_of_table(t: pa.Table) -> dict:
+    """Schema dict of a result table (index levels split off)."""
+    names = index_names(t)
+    n_index = 0 if names is None else len(names)
+    fields = []
+    for f in t.schema:
+        fields.append({"name": f.name, "type": arrow_to_dtype(f.type), "nullable": f.nullable})
+    return {"index": fields[:n_index], "fields": fields[n_index:]}
+
+
+def explain(node: Node, verbose: bool = False) -> str:
+    plan, _ = _compile([node], dump=verbose)
+    return plan.explain(verbose)
+
+
+def index_names(t: pa.Table) -> list | None:
+    """Index level names of a result table, or None for a RangeIndex."""
+    md = t.schema.metadata or {}
+    if md.get(b"flern.range_index") == b"1":
+        return None
+    raw = md.get(b"flern.index_names")
+    return json.loads(raw) if raw else None
+
+
+def to_pandas(t: pa.Table):
+    """Convert a result table to a pandas DataFrame with its index restored."""
+    import pandas as pd
+
+    names = index_names(t)
+    if names is None:
+        df = t.to_pandas()
+        if df.columns.dtype != object:
+            df.columns = pd.Index(list(df.columns), dtype=object)
+        return df
+    k = len(names)
+    data = t.select(list(range(k, t.num_columns))).replace_schema_metadata(None)
+    idx_t = t.select(list(range(k))).replace_schema_metadata(None)
+    df = data.to_pandas()
+    levels = [idx_t.column(i).to_pandas() for i in range(k)]
+    if k == 1:
+        index = pd.Index(levels[0], name=names[0])
+    else:
+        index = pd.MultiIndex.from_arrays(levels, names=names)
+    df.index = index
+    if df.columns.dtype != object:
+        df.columns = pd.Index(list(df.columns), dtype=object)
+    return df
+
+
+def to_arrow(t: pa.Table) -> pa.Table:
+    """A result table with index levels as ordinary (named) columns."""
+    names = index_names(t)
+    if names is None:
+        return t.replace_schema_metadata(None)
+    cols = list(t.column_names)
+    for i, n in enumerate(names):
+        cols[i] = n if n is not None else (f"level_{i}" if len(names) > 1 else "index")
+    return t.rename_columns(cols).replace_schema_metadata(None)
+
+
+def arrow_to_dtype(t: pa.DataType) -> str:
+    """The flern dtype name of an Arrow type (raises NotImplementedError)."""
+    from .errors import not_implemented
+
+    if pa.types.is_int64(t):
+        return "int64"
+    if pa.types.is_int32(t):
+        return "int32"
+    if pa.types.is_float64(t):
+        return "float64"
+    if pa.types.is_float32(t):
+        return "float32"
+    if pa.types.is_boolean(t):
+        return "bool"
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        return "str"
+    if pa.types.is_timestamp(t) and t.tz is None and t.unit in ("us", "ns"):
+        return f"datetime64[{t.unit}]"
+    raise not_implemented(f"columns of Arrow type {t}")
+
+
+def pandas_dtype(name: str, nullable: bool):
+    """The pandas dtype a flern column of this type shows."""
+    import numpy as np
+    import pandas as pd
+
+    if name == "str":
+        return pd.StringDtype(na_value=np.nan)
+    if name == "bool" and nullable:
+        return np.dtype(object)
+    return np.dtype(_PANDAS_DTYPES[name])

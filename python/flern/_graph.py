@@ -1,0 +1,109 @@
+"""The lazy graph: nodes recorded by the user API, and the plan encoder.
+
+Every DataFrame/Series call records a :class:`Node` (op, inputs, attributes,
+the user's ``file:line``). Nothing runs until a result is needed; then
+:func:`encode_plan` serializes the nodes reachable from the requested outputs.
+
+Plan wire format, version 1 (decoder: golib/ir/wire/wire.go — keep in step)::
+
+    {"magic": "flern-plan", "version": 1,
+     "nodes": [{"id": 0, "op": "scan_csv", "inputs": [], "attrs": {...}, "loc": "etl.py:12"}, ...],
+     "outputs": [3]}
+
+Nodes are topologically ordered and ids equal positions. Expressions inside
+attributes are ``{"k": "col", "name": ...}``, ``{"k": "lit", "t": dtype,
+"v": "<value as string>"}`` or ``{"k": "call", "fn": ..., "args": [...],
+"opts": {...}}``; projection lists are ``[{"name": ..., "expr": expr}]``.
+Source nodes carry their in-memory data (a pyarrow Table) outside the JSON:
+the k-th source's table is run input k.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Iterable
+
+MAGIC = "flern-plan"
+VERSION = 1
+
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_location() -> str:
+    """``"file.py:line"`` of the innermost stack frame outside the flern package."""
+    f = sys._getframe(1)
+    while f is not None:
+        fn = f.f_code.co_filename
+        if not os.path.abspath(fn).startswith(_PKG_DIR + os.sep):
+            return f"{fn}:{f.f_lineno}"
+        f = f.f_back
+    return ""
+
+
+class Node:
+    """One recorded operation.
+
+    Attributes:
+        op: IR op name (see golib/frame/frame.go for the op table).
+        inputs: input nodes.
+        attrs: JSON-able attributes (expressions as their wire dicts).
+        loc: the user's source location that recorded the node.
+        data: for ``source`` nodes, the pyarrow Table to feed as input.
+    """
+
+    __slots__ = ("op", "inputs", "attrs", "loc", "data", "__weakref__")
+
+    def __init__(self, op: str, inputs: Iterable["Node"] = (), attrs: dict | None = None,
+                 data: Any = None, loc: str | None = None) -> None:
+        self.op = op
+        self.inputs = tuple(inputs)
+        self.attrs = attrs or {}
+        self.loc = user_location() if loc is None else loc
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"Node({self.op}, {len(self.inputs)} inputs, at {self.loc})"
+
+
+def topo_order(outputs: list[Node]) -> list[Node]:
+    """Nodes reachable from outputs, inputs before users (iterative DFS)."""
+    order: list[Node] = []
+    state: dict[int, int] = {}
+    for root in outputs:
+        stack = [(root, False)]
+        while stack:
+            node, done = stack.pop()
+            key = id(node)
+            if done:
+                if state.get(key) != 2:
+                    state[key] = 2
+                    order.append(node)
+                continue
+            if key in state:
+                continue
+            state[key] = 1
+            stack.append((node, True))
+            for inp in reversed(node.inputs):
+                if id(inp) not in state:
+                    stack.append((inp, False))
+    return order
+
+
+def encode_plan(outputs: list[Node]) -> tuple[bytes, list[Any]]:
+    """Serialize the plan for ``outputs``; returns (plan bytes, input tables)."""
+    order = topo_order(outputs)
+    ids = {id(n): i for i, n in enumerate(order)}
+    inputs: list[Any] = []
+    nodes = []
+    for i, n in enumerate(order):
+        attrs = n.attrs
+        if n.op == "source":
+            attrs = dict(attrs, input=len(inputs))
+            inputs.append(n.data)
+        nodes.append({"id": i, "op": n.op, "inputs": [ids[id(x)] for x in n.inputs],
+                      "attrs": attrs, "loc": n.loc})
+    plan = {"magic": MAGIC, "version": VERSION, "nodes": nodes,
+            "outputs": [ids[id(o)] for o in outputs]}
+    return json.dumps(plan, allow_nan=False).encode(), inputs

@@ -1,0 +1,191 @@
+"""Entry points that create frames: read_csv and conversions from memory.
+
+In-memory data becomes a ``source`` node holding a pyarrow Table that is
+handed to the native core zero-copy (Arrow C Data Interface) at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from ._collect import arrow_to_dtype
+from ._graph import Node
+from .errors import FlernFileNotFoundError, FlernValueError, not_implemented
+from .frame import DataFrame, _check_names
+
+
+def source_node(table: pa.Table, n_index: int = 0, index_names: Sequence[Any] | None = None) -> Node:
+    """A source node for ``table`` whose first ``n_index`` columns are index levels."""
+    fields = []
+    for i, f in enumerate(table.schema):
+        c = table.column(i)
+        t = arrow_to_dtype(f.type)
+        nullable = c.null_count > 0 and t not in ("float64", "float32")
+        fields.append({"name": f.name, "type": t, "nullable": bool(nullable)})
+    idx = fields[:n_index]
+    for i, f in enumerate(idx):
+        name = (index_names or [None] * n_index)[i]
+        f["name"] = "" if name is None else str(name)
+    return Node("source", attrs={"fields": fields[n_index:], "index": idx}, data=table)
+
+
+def _normalize(arr: pa.ChunkedArray | pa.Array, name: str):
+    """Arrow column -> the type pandas would hold (ints with nulls become float64)."""
+    t = arr.type
+    if pa.types.is_dictionary(t):
+        raise not_implemented(f"categorical column {name!r}")
+    if pa.types.is_integer(t) and arr.null_count > 0:
+        return arr.cast(pa.float64())
+    if pa.types.is_null(t):
+        return arr.cast(pa.float64())
+    return arr
+
+
+def from_arrow(data: Any) -> DataFrame:
+    """A frame over an Arrow table (or anything with ``__arrow_c_stream__``, e.g. polars)."""
+    if isinstance(data, pa.RecordBatch):
+        data = pa.Table.from_batches([data])
+    elif not isinstance(data, pa.Table):
+        data = pa.table(data)
+    _check_names(data.column_names, "from_arrow")
+    if len(set(data.column_names)) != len(data.column_names):
+        raise not_implemented("frames with duplicate column names")
+    cols = [_normalize(data.column(i), n) for i, n in enumerate(data.column_names)]
+    return DataFrame._from_node(source_node(pa.table(cols, names=data.column_names)))
+
+
+def from_arrow_result(t: pa.Table) -> DataFrame:
+    """A frame over a result table produced by the native core (index kept)."""
+    from ._collect import index_names
+    names = index_names(t)
+    n = 0 if names is None else len(names)
+    return DataFrame._from_node(source_node(t.replace_schema_metadata(None), n, names))
+
+
+def from_pandas(df: Any) -> DataFrame:
+    """A frame over a pandas DataFrame (its index is kept unless it is a default RangeIndex)."""
+    import pandas as pd
+
+    if isinstance(df, pd.Series):
+        df = df.to_frame()
+    if not isinstance(df, pd.DataFrame):
+        raise not_implemented(f"from_pandas({type(df).__name__})")
+    names = _check_names(df.columns, "from_pandas")
+    if len(set(names)) != len(names):
+        raise not_implemented("frames with duplicate column names")
+    arrays, labels = [], []
+    idx = df.index
+    n_index = 0
+    index_names: list[Any] = []
+    if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1):
+        for i in range(idx.nlevels):
+            arrays.append(pa.array(idx.get_level_values(i), from_pandas=True))
+            labels.append(f"__index_level_{i}__")
+            index_names.append(idx.names[i])
+        n_index = idx.nlevels
+    body = pa.Table.from_pandas(df, preserve_index=False)
+    for i, name in enumerate(names):
+        arrays.append(_normalize(body.column(i), name))
+        labels.append(name)
+    table = pa.table(arrays, names=labels) if arrays else pa.table({})
+    if not arrays:
+        raise not_implemented("from_pandas of a frame without columns")
+    return DataFrame._from_node(source_node(table, n_index, index_names))
+
+
+def from_dict(data: dict) -> DataFrame:
+    """A frame from {column: values} (lists, numpy arrays, pandas/flern Series of equal length)."""
+    cols, names = [], []
+    for k, v in data.items():
+        if not isinstance(k, str):
+            raise not_implemented(f"column label {k!r} (only str labels are supported)")
+        if type(v).__module__.startswith("pandas"):
+            v = v.to_numpy()
+        if isinstance(v, np.ndarray):
+            if v.ndim != 1:
+                raise FlernValueError(f"column {k!r}: expected a 1-D array, got {v.ndim}-D", kind="Value")
+            arr = pa.array(v, from_pandas=True) if v.dtype != object else pa.array(list(v), from_pandas=True)
+        else:
+            try:
+                arr = pa.array(list(v), from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+                raise not_implemented(f"column {k!r} with mixed value types ({e})") from None
+        cols.append(_normalize(arr, k))
+        names.append(k)
+    lens = {len(c) for c in cols}
+    if len(lens) > 1:
+        raise FlernValueError("All arrays must be of the same length", kind="Value")
+    if not cols:
+        raise not_implemented("an empty DataFrame()")
+    return DataFrame._from_node(source_node(pa.table(cols, names=names)))
+
+
+def from_numpy(data: np.ndarray, columns: Sequence[str] | None = None) -> DataFrame:
+    """A frame from a 1-D or 2-D numpy array; columns names are required."""
+    if data.ndim == 1:
+        data = data.reshape(-1, 1)
+    if data.ndim != 2:
+        raise FlernValueError(f"Must pass 2-d input. shape={data.shape}", kind="Value")
+    if columns is None:
+        raise not_implemented("from_numpy without column names (pandas would use integer labels)")
+    columns = _check_names(columns, "from_numpy")
+    if len(columns) != data.shape[1]:
+        raise FlernValueError(f"Shape of passed values is {data.shape}, indices imply {(data.shape[0], len(columns))}", kind="Value")
+    return from_dict({c: np.ascontiguousarray(data[:, i]) for i, c in enumerate(columns)})
+
+
+_READ_CSV_SUPPORTED = {"sep", "delimiter", "header", "names", "usecols", "dtype", "na_values",
+                       "keep_default_na", "parse_dates", "quotechar"}
+
+
+def read_csv(filepath_or_buffer: Any, *, sep: str | None = ",", delimiter: str | None = None,
+             header: Any = "infer", names: Sequence[str] | None = None, usecols: Sequence[str] | None = None,
+             dtype: Any = None, na_values: Any = None, keep_default_na: bool = True,
+             parse_dates: Any = None, quotechar: str = '"', **kwargs: Any) -> DataFrame:
+    """Read a CSV file lazily (pandas.read_csv semantics for the supported options).
+
+    Only the columns the rest of the plan uses are parsed (see ``explain()``).
+    """
+    for k in kwargs:
+        raise not_implemented(f"read_csv({k}=...)")
+    if not isinstance(filepath_or_buffer, (str, os.PathLike)):
+        raise not_implemented("read_csv from a file object (pass a path)")
+    path = os.path.abspath(os.fspath(filepath_or_buffer))
+    if not os.path.exists(path):
+        raise FlernFileNotFoundError(f"[Errno 2] No such file or directory: '{filepath_or_buffer}'", kind="IO")
+    if delimiter is not None:
+        sep = delimiter
+    if sep is None or len(sep) != 1:
+        raise not_implemented(f"read_csv(sep={sep!r}) (single-character separators only)")
+    attrs: dict[str, Any] = {"path": path, "sep": sep, "quotechar": quotechar, "keep_default_na": bool(keep_default_na)}
+    if header not in ("infer", 0, None):
+        raise not_implemented(f"read_csv(header={header!r})")
+    if names is not None:
+        attrs["names"] = _check_names(names, "read_csv")
+        attrs["header"] = header == 0
+    elif header is None:
+        raise not_implemented("read_csv(header=None) without names (pandas would use integer labels)")
+    else:
+        attrs["header"] = True
+    if usecols is not None:
+        if callable(usecols):
+            raise not_implemented("read_csv(usecols=<callable>)")
+        attrs["usecols"] = _check_names(usecols, "read_csv usecols")
+    if dtype is not None:
+        from .series import _dtype_name
+        if not isinstance(dtype, dict):
+            raise not_implemented("read_csv(dtype=<single dtype>) (pass a {column: dtype} dict)")
+        attrs["dtype"] = {str(k): _dtype_name(v) for k, v in dtype.items()}
+    if na_values is not None:
+        if isinstance(na_values, dict):
+            raise not_implemented("read_csv(na_values=<dict>)")
+        attrs["na_values"] = [str(v) for v in ([na_values] if isinstance(na_values, str) else na_values)]
+    if parse_dates:
+        if parse_dates is True:
+            raise not_implemented("read_csv(parse_dates=True)")
+        attrs["parse_dates"] = _check_names(parse_dates, "read_csv parse_dates")
+    return DataFrame._from_node(Node("scan_csv", attrs=attrs))

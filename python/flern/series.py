@@ -1,0 +1,422 @@
+"""Series: a lazily recorded column expression over a frame node.
+
+A Series is (frame node, expression, name). Operations build new expressions;
+filters, sorts and reductions record frame nodes. Nothing runs until a result
+is needed (to_pandas, to_numpy, a scalar reduction, repr, len).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import _lineage
+from ._expr import Expr, call, col, is_scalar, lit
+from ._graph import Node
+from .errors import FlernTypeError, not_implemented
+
+_VALUE = "__value__"
+
+
+def _operand(other: Any) -> tuple[Node | None, Expr]:
+    if isinstance(other, Series):
+        return other._frame, other._expr
+    if is_scalar(other):
+        return None, lit(other)
+    raise not_implemented(f"arithmetic with {type(other).__name__}")
+
+
+class Series:
+    """A one-dimensional labeled column, pandas-style, recorded lazily."""
+
+    __array_priority__ = 1000  # numpy scalars defer to our reflected operators
+
+    def __init__(self, frame: Node, expr: Expr, name: Any = None) -> None:
+        self._frame = frame
+        self._expr = expr
+        self._name = name
+
+    # ---- construction helpers ------------------------------------------
+    def _new(self, expr: Expr, name: Any = "__same__", frame: Node | None = None) -> "Series":
+        return Series(self._frame if frame is None else frame, expr, self._name if name == "__same__" else name)
+
+    def _binop(self, other: Any, fn: str, reverse: bool = False) -> "Series":
+        ofr, oe = _operand(other)
+        frame, a, b = self._frame, self._expr, oe
+        name = self._name
+        if ofr is not None:
+            frame, a, b = _lineage.common_frame(self._frame, self._expr, ofr, oe, f"'{fn}'")
+            if other._name != self._name:
+                name = None
+        if reverse:
+            a, b = b, a
+        return Series(frame, call(fn, a, b), name)
+
+    def _node(self) -> Node:
+        """A frame node holding just this Series' values (column __value__)."""
+        return Node("project", [self._frame], {"exprs": [{"name": _VALUE, "expr": self._expr.wire()}]})
+
+    # ---- arithmetic / comparison / logic --------------------------------
+    def __add__(self, o): return self._binop(o, "add")
+    def __radd__(self, o): return self._binop(o, "add", True)
+    def __sub__(self, o): return self._binop(o, "sub")
+    def __rsub__(self, o): return self._binop(o, "sub", True)
+    def __mul__(self, o): return self._binop(o, "mul")
+    def __rmul__(self, o): return self._binop(o, "mul", True)
+    def __truediv__(self, o): return self._binop(o, "truediv")
+    def __rtruediv__(self, o): return self._binop(o, "truediv", True)
+    def __floordiv__(self, o): return self._binop(o, "floordiv")
+    def __rfloordiv__(self, o): return self._binop(o, "floordiv", True)
+    def __mod__(self, o): return self._binop(o, "mod")
+    def __rmod__(self, o): return self._binop(o, "mod", True)
+    def __pow__(self, o): return self._binop(o, "pow")
+    def __rpow__(self, o): return self._binop(o, "pow", True)
+    def __eq__(self, o): return self._binop(o, "eq")  # type: ignore[override]
+    def __ne__(self, o): return self._binop(o, "ne")  # type: ignore[override]
+    def __lt__(self, o): return self._binop(o, "lt")
+    def __le__(self, o): return self._binop(o, "le")
+    def __gt__(self, o): return self._binop(o, "gt")
+    def __ge__(self, o): return self._binop(o, "ge")
+    def __and__(self, o): return self._binop(o, "and")
+    def __rand__(self, o): return self._binop(o, "and", True)
+    def __or__(self, o): return self._binop(o, "or")
+    def __ror__(self, o): return self._binop(o, "or", True)
+    def __xor__(self, o): return self._binop(o, "xor")
+    def __rxor__(self, o): return self._binop(o, "xor", True)
+    def __invert__(self): return self._new(call("not", self._expr))
+    def __neg__(self): return self._new(call("neg", self._expr))
+    def __pos__(self): return self
+    def __abs__(self): return self.abs()
+    __hash__ = None  # type: ignore[assignment]
+
+    def add(self, o): return self + o
+    def sub(self, o): return self - o
+    def mul(self, o): return self * o
+    def div(self, o): return self / o
+    truediv = div
+    def eq(self, o): return self == o
+    def ne(self, o): return self != o
+    def lt(self, o): return self < o
+    def le(self, o): return self <= o
+    def gt(self, o): return self > o
+    def ge(self, o): return self >= o
+
+    def __bool__(self) -> bool:
+        raise ValueError("The truth value of a Series is ambiguous. Use a.empty, a.bool(), a.item(), "
+                         "a.any() or a.all().")
+
+    def abs(self) -> "Series":
+        """Absolute value."""
+        return self._new(call("abs", self._expr))
+
+    def isna(self) -> "Series":
+        """True where the value is missing (NaN, None, NaT)."""
+        return self._new(call("isna", self._expr))
+
+    isnull = isna
+
+    def notna(self) -> "Series":
+        """True where the value is present."""
+        return self._new(call("notna", self._expr))
+
+    notnull = notna
+
+    def fillna(self, value: Any) -> "Series":
+        """Replace missing values with a scalar."""
+        if not is_scalar(value) or value is None:
+            raise not_implemented("Series.fillna with a non-scalar value")
+        return self._new(call("fillna", self._expr, lit(value)))
+
+    def astype(self, dtype: Any) -> "Series":
+        """Cast to another dtype (int64, int32, float64, float32, bool, str, datetime64[us|ns])."""
+        return self._new(call("cast", self._expr, dtype=_dtype_name(dtype)))
+
+    def where(self, cond: "Series", other: Any = np.nan) -> "Series":
+        """Keep values where cond is True, else ``other`` (pandas Series.where)."""
+        frame, c, x = _lineage.common_frame(cond._frame, cond._expr, self._frame, self._expr, "where")
+        ofr, oe = _operand(other)
+        if ofr is not None:
+            oe = _lineage.rebase_or_raise(oe, ofr, frame, "where")
+        return Series(frame, call("where", c, x, oe), self._name)
+
+    def mask(self, cond: "Series", other: Any = np.nan) -> "Series":
+        """Replace values where cond is True with ``other``."""
+        return self.where(~cond, other)
+
+    def between(self, left: Any, right: Any, inclusive: str = "both") -> "Series":
+        """left <= self <= right (inclusive: both, neither, left, right)."""
+        lo = self >= left if inclusive in ("both", "left") else self > left
+        hi = self <= right if inclusive in ("both", "right") else self < right
+        return lo & hi
+
+    @property
+    def str(self) -> "StringMethods":
+        """Vectorized string functions."""
+        return StringMethods(self)
+
+    @property
+    def dt(self) -> "DatetimeMethods":
+        """Datetime field accessors."""
+        return DatetimeMethods(self)
+
+    # ---- row selection ---------------------------------------------------
+    def __getitem__(self, key: Any) -> "Series":
+        if isinstance(key, Series):
+            frame, pred, e = _lineage.common_frame(key._frame, key._expr, self._frame, self._expr, "boolean indexing")
+            return Series(Node("filter", [frame], {"pred": pred.wire()}), e, self._name)
+        if isinstance(key, slice):
+            return Series(_slice_node(self._node(), key), col(_VALUE), self._name)
+        raise not_implemented(f"Series[{type(key).__name__}]")
+
+    def head(self, n: int = 5) -> "Series":
+        return self[:n]
+
+    def tail(self, n: int = 5) -> "Series":
+        return self[-n:] if n else self[0:0]
+
+    def sort_values(self, ascending: bool = True, na_position: str = "last", kind: str | None = None) -> "Series":
+        """Sort by value (stable)."""
+        node = Node("sort", [self._node()], {"by": [_VALUE], "ascending": [bool(ascending)], "na_position": na_position})
+        return Series(node, col(_VALUE), self._name)
+
+    def sort_index(self, ascending: bool = True) -> "Series":
+        return Series(Node("sort_index", [self._node()], {"ascending": bool(ascending)}), col(_VALUE), self._name)
+
+    def reset_index(self, drop: bool = False):
+        """With drop=True a Series with a RangeIndex; otherwise a DataFrame."""
+        node = Node("reset_index", [self._node()], {"drop": bool(drop)})
+        if drop:
+            return Series(node, col(_VALUE), self._name)
+        from .frame import DataFrame
+        name = self._name if self._name is not None else 0
+        return DataFrame._from_node(Node("rename", [node], {"mapping": {_VALUE: str(name)}}))
+
+    def rename(self, name: Any) -> "Series":
+        return self._new(self._expr, name=name)
+
+    @property
+    def name(self) -> Any:
+        return self._name
+
+    @name.setter
+    def name(self, value: Any) -> None:
+        self._name = value
+
+    # ---- reductions -------------------------------------------------------
+    def _reduce(self, fn: str) -> Any:
+        from . import _collect
+        node = Node("groupby_agg", [self._node()], {"keys": [], "aggs": [{"name": _VALUE, "col": _VALUE, "fn": fn}]})
+        t = _collect.collect([node])[0]
+        return _collect.to_pandas(t).iloc[0, 0]
+
+    def sum(self) -> Any: return self._reduce("sum")
+    def mean(self) -> Any: return self._reduce("mean")
+    def min(self) -> Any: return self._reduce("min")
+    def max(self) -> Any: return self._reduce("max")
+    def count(self) -> Any: return self._reduce("count")
+    def std(self, ddof: int = 1) -> Any:
+        if ddof != 1:
+            raise not_implemented("std(ddof != 1)")
+        return self._reduce("std")
+    def var(self, ddof: int = 1) -> Any:
+        if ddof != 1:
+            raise not_implemented("var(ddof != 1)")
+        return self._reduce("var")
+    def median(self) -> Any: return self._reduce("median")
+    def nunique(self, dropna: bool = True) -> Any:
+        if not dropna:
+            raise not_implemented("nunique(dropna=False)")
+        return self._reduce("nunique")
+
+    def unique(self) -> np.ndarray:
+        """Distinct values in order of appearance (a numpy array, as pandas)."""
+        from . import _collect
+        t = _collect.collect([Node("distinct", [self._node()], {"column": _VALUE})])[0]
+        return _collect.to_pandas(t)[_VALUE].unique()
+
+    def value_counts(self, normalize: bool = False, sort: bool = True, ascending: bool = False,
+                     dropna: bool = True) -> "Series":
+        """Counts of distinct values, most frequent first."""
+        name = self._name if self._name is not None else _VALUE
+        base = Node("project", [self._frame], {"exprs": [{"name": str(name), "expr": self._expr.wire()}]})
+        node = Node("value_counts", [base], {"column": str(name), "normalize": bool(normalize), "sort": bool(sort),
+                                             "ascending": bool(ascending), "dropna": bool(dropna)})
+        out = "proportion" if normalize else "count"
+        return Series(node, col(out), out)
+
+    # ---- materialization --------------------------------------------------
+    def to_pandas(self):
+        """Run the plan and return a pandas Series."""
+        from . import _collect
+        t = _collect.collect([self._node()])[0]
+        s = _collect.to_pandas(t)[_VALUE]
+        s.name = self._name
+        return s
+
+    def to_numpy(self, dtype: Any = None) -> np.ndarray:
+        return self.to_pandas().to_numpy(dtype=dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self.to_pandas(), dtype=dtype)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.to_numpy()
+
+    def tolist(self) -> list:
+        return self.to_pandas().tolist()
+
+    to_list = tolist
+
+    def to_arrow(self):
+        """Run the plan and return a pyarrow Array."""
+        from . import _collect
+        t = _collect.collect([self._node()])[0]
+        return _collect.to_arrow(t).column(_VALUE).combine_chunks()
+
+    def __arrow_c_stream__(self, requested_schema: Any = None):
+        import pyarrow as pa
+        name = self._name if self._name is not None else _VALUE
+        return pa.table({str(name): self.to_arrow()}).__arrow_c_stream__(requested_schema)
+
+    def __len__(self) -> int:
+        from .frame import _count_rows
+        return _count_rows(self._frame)
+
+    def __iter__(self):
+        return iter(self.tolist())
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self),)
+
+    @property
+    def size(self) -> int:
+        return len(self)
+
+    @property
+    def empty(self) -> bool:
+        return len(self) == 0
+
+    @property
+    def dtype(self):
+        from . import _collect
+        f = _collect.schema(self._node())["fields"][0]
+        return _collect.pandas_dtype(f["type"], f["nullable"])
+
+    @property
+    def index(self):
+        from .index import Index
+        return Index(self._node())
+
+    def copy(self, deep: bool = True) -> "Series":
+        return self._new(self._expr)
+
+    def explain(self, verbose: bool = False) -> str:
+        """The optimized plan that computes this Series."""
+        from . import _collect
+        return _collect.explain(self._node(), verbose)
+
+    def __repr__(self) -> str:
+        return repr(self.to_pandas())
+
+    def apply(self, *args: Any, **kwargs: Any):
+        raise not_implemented("Series.apply (arbitrary Python functions)")
+
+    def map(self, *args: Any, **kwargs: Any):
+        raise not_implemented("Series.map")
+
+
+class StringMethods:
+    """``Series.str``: vectorized string functions."""
+
+    def __init__(self, s: Series) -> None:
+        self._s = s
+
+    def _f(self, fn: str, **opts: Any) -> Series:
+        return self._s._new(call(fn, self._s._expr, **opts))
+
+    def lower(self) -> Series: return self._f("str_lower")
+    def upper(self) -> Series: return self._f("str_upper")
+    def len(self) -> Series: return self._f("str_len")
+
+    def contains(self, pat: str, case: bool = True, flags: int = 0, na: Any = None, regex: bool = True) -> Series:
+        if flags:
+            raise not_implemented("str.contains(flags=...)")
+        opts: dict[str, Any] = {"pat": pat, "case": bool(case), "regex": bool(regex)}
+        if na is not None:
+            if not isinstance(na, bool):
+                raise not_implemented("str.contains(na=<non-bool>)")
+            opts["na"] = na
+        return self._f("str_contains", **opts)
+
+    def startswith(self, pat: str, na: Any = None) -> Series:
+        if not isinstance(pat, str):
+            raise not_implemented("str.startswith with a tuple of prefixes")
+        opts: dict[str, Any] = {"pat": pat}
+        if isinstance(na, bool):
+            opts["na"] = na
+        return self._f("str_startswith", **opts)
+
+    def endswith(self, pat: str, na: Any = None) -> Series:
+        if not isinstance(pat, str):
+            raise not_implemented("str.endswith with a tuple of suffixes")
+        opts: dict[str, Any] = {"pat": pat}
+        if isinstance(na, bool):
+            opts["na"] = na
+        return self._f("str_endswith", **opts)
+
+    def __getattr__(self, name: str):
+        raise not_implemented(f"Series.str.{name}")
+
+
+class DatetimeMethods:
+    """``Series.dt``: datetime fields."""
+
+    def __init__(self, s: Series) -> None:
+        self._s = s
+
+    @property
+    def year(self) -> Series: return self._s._new(call("dt_year", self._s._expr))
+
+    @property
+    def month(self) -> Series: return self._s._new(call("dt_month", self._s._expr))
+
+    @property
+    def day(self) -> Series: return self._s._new(call("dt_day", self._s._expr))
+
+    def __getattr__(self, name: str):
+        raise not_implemented(f"Series.dt.{name}")
+
+
+def _dtype_name(dtype: Any) -> str:
+    """Normalize a dtype spec (str, numpy dtype, Python type) to flern's name."""
+    if dtype is str or dtype == "string" or dtype == "str" or dtype == "object":
+        return "str"
+    if dtype is int:
+        return "int64"
+    if dtype is float:
+        return "float64"
+    if dtype is bool:
+        return "bool"
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        name = str(dtype)
+    names = {"int64": "int64", "int32": "int32", "float64": "float64", "float32": "float32", "bool": "bool",
+             "datetime64[us]": "datetime64[us]", "datetime64[ns]": "datetime64[ns]"}
+    if name not in names:
+        raise not_implemented(f"dtype {dtype!r}")
+    return names[name]
+
+
+def _slice_node(node: Node, key: slice) -> Node:
+    if key.step not in (None, 1):
+        raise not_implemented("slices with a step")
+    for v in (key.start, key.stop):
+        if v is not None and not isinstance(v, (int, np.integer)):
+            raise FlernTypeError("row slices take integer positions", kind="Type")
+    attrs = {"start": None if key.start is None else int(key.start),
+             "stop": None if key.stop is None else int(key.stop)}
+    return Node("slice", [node], attrs)
