@@ -21,7 +21,7 @@ go vet ./...
 
 stage 3/5 "gofmt -l (every Go file must be gofmt-clean)"
 mapfile -t gofiles < <(find . \
-    \( -name .git -o -name testdata -o -name vendor -o -name node_modules -o -name build \) -prune \
+    \( -path './.*' -o -name testdata -o -name vendor -o -name node_modules -o -path ./build \) -prune \
     -o -type f -name '*.go' -print | sort)
 if ((${#gofiles[@]})); then
     unformatted="$(gofmt -l "${gofiles[@]}")"

@@ -57,6 +57,7 @@ func ImportStream(ptr unsafe.Pointer, nIndex int) (*col.Frame, error) {
 		if err != nil {
 			return nil, ir.Errorf("Value", "reading Arrow stream: %v", err)
 		}
+		rec.Retain() // the reader releases its current record on the next Read
 		recs = append(recs, rec)
 	}
 	nc := schema.NumFields()

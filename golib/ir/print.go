@@ -28,6 +28,9 @@ func (g *Graph) Print() string {
 			fmt.Fprintf(&b, "%%%d", in)
 		}
 		for _, k := range sortedKeys(n.Attrs) {
+			if n.Op == "source" && (k == "fields" || k == "index") && n.Schema != nil {
+				continue // shown as the schema after "::"
+			}
 			sep()
 			b.WriteString(k)
 			b.WriteString("=")

@@ -13,6 +13,7 @@ from .errors import FlernError
 from .frame import DataFrame, get_dummies, merge
 from .index import Index
 from .io import from_arrow, from_dict, from_numpy, from_pandas, read_csv
+from .jsonio import read_json
 from .series import Series
 
 __version__ = "0.1.0"

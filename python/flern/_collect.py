@@ -75,22 +75,18 @@ def to_pandas(t: pa.Table):
 
     names = index_names(t)
     if names is None:
-        df = t.to_pandas()
-        if df.columns.dtype != object:
-            df.columns = pd.Index(list(df.columns), dtype=object)
-        return df
+        return t.to_pandas()
     k = len(names)
     data = t.select(list(range(k, t.num_columns))).replace_schema_metadata(None)
     idx_t = t.select(list(range(k))).replace_schema_metadata(None)
     df = data.to_pandas()
-    levels = [idx_t.column(i).to_pandas() for i in range(k)]
+    levels = [idx_t.column(i).to_pandas().rename(None) for i in range(k)]
     if k == 1:
-        index = pd.Index(levels[0], name=names[0])
+        index = pd.Index(levels[0])
+        index.name = names[0]
     else:
         index = pd.MultiIndex.from_arrays(levels, names=names)
     df.index = index
-    if df.columns.dtype != object:
-        df.columns = pd.Index(list(df.columns), dtype=object)
     return df
 
 

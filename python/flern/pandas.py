@@ -12,6 +12,7 @@ from .errors import not_implemented as _not_implemented
 from .frame import DataFrame, get_dummies, merge
 from .index import Index
 from .io import from_arrow, from_pandas, read_csv
+from .jsonio import read_json
 from .series import Series as _Series
 
 NA = None

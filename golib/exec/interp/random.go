@@ -22,10 +22,6 @@ func init() {
 		if n.Attrs.Bool("replace", false) {
 			return nil, ir.Errorf("NotImplemented", "sample(replace=True)")
 		}
-		k, err := sampleSize(n.Attrs, src.N)
-		if err != nil {
-			return nil, err
-		}
 		var mt *mt19937
 		if seedV, ok := n.Attrs.Float("seed"); ok {
 			if seedV < 0 || seedV > math.MaxUint32 || seedV != math.Trunc(seedV) {
@@ -38,6 +34,10 @@ func init() {
 				return nil, ir.Errorf("Internal", "sample: no entropy for an unseeded draw: %v", err)
 			}
 			mt = newMT19937(binary.LittleEndian.Uint32(b[:]))
+		}
+		k, err := sampleSize(n.Attrs, src.N)
+		if err != nil {
+			return nil, err
 		}
 		perm := mt.permutation(src.N)
 		return src.Take(perm[:k]), nil
@@ -72,6 +72,9 @@ func sampleSize(a ir.Attrs, rows int) (int, error) {
 		k = int(math.RoundToEven(frac * float64(rows)))
 	default:
 		k = 1
+	}
+	if rows == 0 && k > 0 {
+		return 0, ir.Errorf("Value", "a must be greater than 0 unless no samples are taken")
 	}
 	if k > rows {
 		return 0, ir.Errorf("Value", "Cannot take a larger sample than population when 'replace=False'")

@@ -8,7 +8,7 @@
 // input column, so the analysis errs towards keeping columns.
 //
 // The pass then drops project entries that no reader uses. Entries whose
-// expression may raise at run time (fold.MayRaise: astype, integer //, ...)
+// expression may raise at run time (MayRaise: astype, integer //, ...)
 // are kept, so the optimized plan fails exactly when the recorded one does.
 package dce
 
@@ -17,7 +17,6 @@ import (
 
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
-	"github.com/flern/flern/golib/opt/fold"
 )
 
 // Need is the set of a node's output columns that its readers use.
@@ -116,7 +115,7 @@ func pruneProject(n *ir.Node, need *Need) bool {
 	exprs := n.Attrs.NamedExprs("exprs")
 	kept := make([]ir.NamedExpr, 0, len(exprs))
 	for _, ne := range exprs {
-		if need.Has(ne.Name) || fold.MayRaise(ne.Expr) {
+		if need.Has(ne.Name) || MayRaise(ne.Expr) {
 			kept = append(kept, ne)
 		}
 	}

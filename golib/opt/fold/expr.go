@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // Simplify folds and simplifies a typed expression (see frame.TypeExpr),
@@ -57,18 +58,28 @@ func rewrite(e *ir.Expr, pred bool) *ir.Expr {
 	if r := foldLiterals(e); r != nil {
 		return r
 	}
-	// can replace e by its sub-expression x: same type, and same
-	// nullability unless only truthiness is read.
-	can := func(x *ir.Expr) bool {
-		return x.Type != ir.Invalid && x.Type == e.Type && (pred || x.Nullable == e.Nullable)
+	// same: x has e's type and declared nullability (so schemas stay put).
+	same := func(x *ir.Expr) bool {
+		return x.Type != ir.Invalid && x.Type == e.Type && x.Nullable == e.Nullable
+	}
+	// asValue: x may replace e, whose value never holds nulls: x must not
+	// either, unless only truthiness is read (then null and False agree).
+	asValue := func(x *ir.Expr) bool {
+		return x.Type != ir.Invalid && x.Type == e.Type && (pred || (same(x) && nullFree(x)))
 	}
 	switch e.Name {
 	case "add", "sub", "mul", "truediv":
+		// Numeric identities give a fresh null-free column; x + "" keeps
+		// x's nulls, exactly as x.
+		ok := asValue
+		if e.Type == ir.String {
+			ok = same
+		}
 		x, y := e.Args[0], e.Args[1]
-		if isRightIdentity(e.Name, e.Type, y) && can(x) {
+		if isRightIdentity(e.Name, e.Type, y) && ok(x) {
 			return x
 		}
-		if (e.Name == "add" || e.Name == "mul") && isRightIdentity(e.Name, e.Type, x) && can(y) {
+		if (e.Name == "add" || e.Name == "mul") && isRightIdentity(e.Name, e.Type, x) && ok(y) {
 			return y // 0 + y, 1 * y: both commute exactly in the interpreter
 		}
 	case "and", "or", "xor":
@@ -82,13 +93,13 @@ func rewrite(e *ir.Expr, pred bool) *ir.Expr {
 			switch {
 			case e.Name == "and" && b, e.Name == "or" && !b, e.Name == "xor" && !b:
 				// and(x, True), or(x, False), xor(x, False): truthiness of x.
-				if can(other) {
+				if asValue(other) {
 					return other
 				}
 			case e.Name == "and" && !b, e.Name == "or" && b:
 				// and(x, False) is False, or(x, True) is True, whatever x
 				// is, null included; x must not be able to raise.
-				if !MayRaise(other) {
+				if !dce.MayRaise(other) {
 					return lit(ir.Value{Type: ir.Bool, B: b})
 				}
 			case e.Name == "xor" && b:
@@ -97,16 +108,50 @@ func rewrite(e *ir.Expr, pred bool) *ir.Expr {
 			}
 		}
 	case "not":
-		if in := e.Args[0]; in.Kind == ir.ExprCall && in.Name == "not" && can(in.Args[0]) {
+		if in := e.Args[0]; in.Kind == ir.ExprCall && in.Name == "not" && asValue(in.Args[0]) {
 			return in.Args[0]
 		}
 	case "cast":
 		// astype to the type x already has: the interpreter returns x.
-		if x := e.Args[0]; x.Type != ir.Null && can(x) {
+		if x := e.Args[0]; x.Type != ir.Null && same(x) {
 			return x
 		}
 	}
 	return nil
+}
+
+// nullFree reports whether the interpreter's value of e holds no nulls.
+// That is stricter than !e.Nullable: type inference under-reports a few
+// (abs of a nullable bool returns it as is; astype(str) turns NaN into null;
+// fillna with a nullable string), so only results the interpreter builds
+// afresh without a validity bitmap are trusted on their own. Columns are
+// trusted as declared (float columns mark missing values with NaN).
+func nullFree(e *ir.Expr) bool {
+	if e.Nullable {
+		return false
+	}
+	if e.Kind != ir.ExprCall {
+		return true
+	}
+	switch e.Name {
+	case "add", "sub", "mul", "truediv", "floordiv", "mod", "pow":
+		if e.Type != ir.String {
+			return true
+		}
+	case "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "not", "isna", "notna",
+		"str_len", "str_contains", "str_startswith", "str_endswith", "dt_year", "dt_month", "dt_day":
+		return true
+	case "cast":
+		if e.Type == ir.String && !e.Args[0].Type.IsInt() && e.Args[0].Type != ir.Bool {
+			return false
+		}
+	}
+	for _, a := range e.Args {
+		if !nullFree(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // isRightIdentity reports whether x OP lit == x exactly for every x of the
@@ -123,15 +168,19 @@ func isRightIdentity(fn string, t ir.DType, l *ir.Expr) bool {
 	if !ok {
 		return false
 	}
-	switch {
-	case t.IsInt():
+	// Int32 and Float32 results are re-rounded (int32 wrap, float32 round)
+	// after every op, and the interpreter does not guarantee their inputs
+	// are already in range (abs of an int32 column, a float32 literal), so
+	// x*1 is not always x there: only int64 and float64 qualify.
+	switch t {
+	case ir.Int64:
 		switch fn {
 		case "add", "sub":
 			return f == 0
 		case "mul":
 			return f == 1
 		}
-	case t.IsFloat():
+	case ir.Float64:
 		switch fn {
 		case "add":
 			// x + 0.0 turns -0.0 into +0.0; only x + -0.0 is exact.

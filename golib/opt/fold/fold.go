@@ -6,7 +6,7 @@
 // (exec/interp) does, and removes identities (x+0, x*1, x/1, not(not x),
 // and(x, True), ...) only where the result is bit-for-bit the same, with the
 // same type and nullability. Nothing that could raise at run time is folded
-// away or evaluated at compile time (see MayRaise).
+// away or evaluated at compile time (see dce.MayRaise).
 //
 // On the graph it removes filters whose predicate is the literal True and
 // identity projects, and merges a project into the project it reads when
@@ -20,6 +20,7 @@ import (
 	"fmt"
 
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // maxRounds bounds the fixed-point loop; every round that changes something
@@ -244,7 +245,7 @@ func mergeProjects(outer, inner *ir.Node, innerShared bool) bool {
 	if !innerShared {
 		raising := 0
 		for _, ne := range innerExprs {
-			if MayRaise(ne.Expr) {
+			if dce.MayRaise(ne.Expr) {
 				if refs[ne.Name] == 0 {
 					return false // merging would drop the error
 				}
@@ -256,7 +257,7 @@ func mergeProjects(outer, inner *ir.Node, innerShared bool) bool {
 		}
 		if raising == 1 {
 			for _, ne := range outerExprs {
-				if MayRaise(ne.Expr) {
+				if dce.MayRaise(ne.Expr) {
 					return false
 				}
 			}

@@ -7,6 +7,10 @@
 // order, when that is a strict subset. A scan none of whose columns is read
 // (only its length is used) gets an empty list. In-memory inputs (source)
 // are already materialized and are left alone.
+//
+// Errors in columns no longer read are not lost: the scan's schema inference
+// (frame.SniffCSV, csvio.Sniff) classifies every column of the file, and
+// that is where dtype= and parse_dates failures are reported.
 package pushdown
 
 import (

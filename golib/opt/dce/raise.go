@@ -1,4 +1,4 @@
-package fold
+package dce
 
 import (
 	"regexp"
@@ -12,9 +12,9 @@ import (
 // possibly negative exponent, astype conversions that parse or can meet
 // NaN, a str.contains pattern RE2 rejects, and functions it does not know.
 //
-// Rewrites that drop an expression (and(x, False), dead-column elimination,
-// merging projects) must keep any that may raise, so an optimized plan fails
-// exactly when the recorded one does.
+// Rewrites that drop an expression (dead-column elimination here; and(x,
+// False) and project merging in fold) must keep any that may raise, so an
+// optimized plan fails exactly when the recorded one does.
 func MayRaise(e *ir.Expr) bool {
 	if e == nil || e.Kind != ir.ExprCall {
 		return false
@@ -36,13 +36,13 @@ func MayRaise(e *ir.Expr) bool {
 			return false // float division by zero gives inf/nan
 		}
 		d := e.Args[1]
-		return !(d.Kind == ir.ExprLit && (d.Lit.Type.IsInt() || d.Lit.Type == ir.Bool) && asInt(d.Lit) != 0)
+		return !(d.Kind == ir.ExprLit && (d.Lit.Type.IsInt() || d.Lit.Type == ir.Bool) && litInt(d.Lit) != 0)
 	case "pow":
 		if e.Type.IsFloat() {
 			return false
 		}
 		d := e.Args[1]
-		return !(d.Kind == ir.ExprLit && (d.Lit.Type.IsInt() || d.Lit.Type == ir.Bool) && asInt(d.Lit) >= 0)
+		return !(d.Kind == ir.ExprLit && (d.Lit.Type.IsInt() || d.Lit.Type == ir.Bool) && litInt(d.Lit) >= 0)
 	case "cast":
 		return castMayRaise(e.Args[0].Type, e.Type)
 	case "fillna":
@@ -81,4 +81,15 @@ func castMayRaise(from, to ir.DType) bool {
 		return !from.IsDatetime()
 	}
 	return true
+}
+
+// litInt reads an integer or bool literal as the interpreter's asInt does.
+func litInt(v ir.Value) int64 {
+	if v.Type == ir.Bool {
+		if v.B {
+			return 1
+		}
+		return 0
+	}
+	return v.I
 }

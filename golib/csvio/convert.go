@@ -1,0 +1,721 @@
+package csvio
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// Value classes of type inference.
+const (
+	clNA     = iota // an NA string
+	clInt           // integer within int64
+	clIntBig        // integer syntax outside int64
+	clFloat         // other float syntax, or a spelling of infinity
+	clBool          // True/False in any case
+	clOther         // anything else: the column is str
+	nClasses
+)
+
+// colStats summarises one column of a chunk (rows local to the chunk) or,
+// merged, of the whole file (global rows). Every "first" field is a row
+// number, -1 when there is none.
+type colStats struct {
+	first [nClasses]int
+	// Only for dtype= overrides:
+	firstFrac   int // a float the int target cannot hold exactly
+	firstIntOut int // an integer outside the int32 target's range
+	firstNot01  int // a number other than 0 and 1 (bool target)
+	// UTF-8 validity of str values.
+	firstBadUTF8 int
+	badUTF8Off   int
+	// parse_dates columns.
+	dClass        dateClass // layout of the first value (dcUnknown: none)
+	dInconsistent bool      // some value has another layout
+	dNeedNS       bool      // some value has more than 6 fraction digits
+	dFirstShape   int       // a value that is not a supported ISO layout
+	dFirstRange   int       // a supported layout but an invalid date or time
+	dFirstNSOut   int       // a value outside datetime64[ns]'s range
+	dFirstNaT     int       // a missing value (NA string or NaT spelling)
+}
+
+func newStats() colStats {
+	s := colStats{firstFrac: -1, firstIntOut: -1, firstNot01: -1, firstBadUTF8: -1,
+		dClass: dcUnknown, dFirstShape: -1, dFirstRange: -1, dFirstNSOut: -1, dFirstNaT: -1}
+	for i := range s.first {
+		s.first[i] = -1
+	}
+	return s
+}
+
+func setFirst(p *int, r int) {
+	if *p < 0 {
+		*p = r
+	}
+}
+
+func mergeFirst(g *int, c, offset int) {
+	if *g < 0 && c >= 0 {
+		*g = c + offset
+	}
+}
+
+// merge folds a chunk's statistics (chunks in file order) into g.
+func (g *colStats) merge(c *colStats, offset int) {
+	for i := range g.first {
+		mergeFirst(&g.first[i], c.first[i], offset)
+	}
+	mergeFirst(&g.firstFrac, c.firstFrac, offset)
+	mergeFirst(&g.firstIntOut, c.firstIntOut, offset)
+	mergeFirst(&g.firstNot01, c.firstNot01, offset)
+	if g.firstBadUTF8 < 0 && c.firstBadUTF8 >= 0 {
+		g.firstBadUTF8, g.badUTF8Off = c.firstBadUTF8+offset, c.badUTF8Off
+	}
+	if c.dClass != dcUnknown {
+		if g.dClass == dcUnknown {
+			g.dClass = c.dClass
+		} else if g.dClass != c.dClass {
+			g.dInconsistent = true
+		}
+	}
+	g.dInconsistent = g.dInconsistent || c.dInconsistent
+	g.dNeedNS = g.dNeedNS || c.dNeedNS
+	mergeFirst(&g.dFirstShape, c.dFirstShape, offset)
+	mergeFirst(&g.dFirstRange, c.dFirstRange, offset)
+	mergeFirst(&g.dFirstNSOut, c.dFirstNSOut, offset)
+	mergeFirst(&g.dFirstNaT, c.dFirstNaT, offset)
+}
+
+// isNaTWord reports the extra missing-value spellings of a date column.
+func isNaTWord(b []byte) bool {
+	switch len(b) {
+	case 0:
+		return true
+	case 3:
+		s := string(b)
+		for _, w := range natStrings {
+			if s == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// classify computes the statistics of column j of a chunk.
+func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec, st *colStats, scratch *[]byte) {
+	na := c.na
+	if c.date {
+		for r := 0; r < nrows; r++ {
+			b := field(data, spans[r*k+j], quote, scratch)
+			if na.isNA(b) {
+				setFirst(&st.first[clNA], r)
+				setFirst(&st.dFirstNaT, r)
+				continue
+			}
+			if isNaTWord(b) {
+				setFirst(&st.dFirstNaT, r)
+				continue
+			}
+			pd, status := parseISODate(b)
+			switch status {
+			case dateShape:
+				setFirst(&st.dFirstShape, r)
+			case dateRange:
+				setFirst(&st.dFirstRange, r)
+			default:
+				if st.dClass == dcUnknown {
+					st.dClass = pd.class
+				} else if pd.class != st.dClass {
+					st.dInconsistent = true
+				}
+				if pd.fracDigits > 6 {
+					st.dNeedNS = true
+				}
+				if _, ok := pd.nanos(); !ok {
+					setFirst(&st.dFirstNSOut, r)
+				}
+			}
+		}
+		return
+	}
+	detailed := c.target != ir.Invalid
+	intLo := int64(math.MinInt64)
+	if c.target == ir.Int32 {
+		intLo = math.MinInt32
+	}
+	intHi := -(intLo + 1)
+	fLo, fHi := float64(intLo), -float64(intLo) // the int target holds [fLo, fHi)
+	numericNA := na.numeric
+	other := false
+	for r := 0; r < nrows; r++ {
+		b := field(data, spans[r*k+j], quote, scratch)
+		if other && !detailed {
+			// The column is str: only missing values and UTF-8 matter.
+			if na.isNA(b) {
+				setFirst(&st.first[clNA], r)
+			} else if st.firstBadUTF8 < 0 && !utf8.Valid(b) {
+				st.firstBadUTF8, st.badUTF8Off = r, invalidUTF8At(b)
+			}
+			continue
+		}
+		cls := clOther
+		if numericNA && na.isNA(b) {
+			cls = clNA
+		} else if v, ok, ovf := parseInt(b); ok {
+			cls = clInt
+			if detailed {
+				if v < intLo || v > intHi {
+					setFirst(&st.firstIntOut, r)
+				}
+				if v != 0 && v != 1 {
+					setFirst(&st.firstNot01, r)
+				}
+			}
+		} else if ovf {
+			cls = clIntBig
+			if detailed {
+				setFirst(&st.firstNot01, r)
+			}
+		} else if f, ok := parseNum(b); ok {
+			cls = clFloat
+			if detailed {
+				if f != math.Trunc(f) || f < fLo || f >= fHi {
+					setFirst(&st.firstFrac, r)
+				}
+				if f != 0 && f != 1 {
+					setFirst(&st.firstNot01, r)
+				}
+			}
+		} else if !numericNA && na.isNA(b) {
+			cls = clNA
+		} else if _, ok := parseBool(b); ok {
+			cls = clBool
+		}
+		setFirst(&st.first[cls], r)
+		if cls == clOther {
+			other = true
+			if st.firstBadUTF8 < 0 && !utf8.Valid(b) {
+				st.firstBadUTF8, st.badUTF8Off = r, invalidUTF8At(b)
+			}
+		}
+	}
+}
+
+// colErr is an inference error at a row; valueMark in msg is replaced by
+// the offending value.
+type colErr struct {
+	row     int
+	kind    string
+	msg     string
+	badUTF8 bool
+}
+
+const valueMark = "\x00"
+
+func minRow(rows ...int) int {
+	m := -1
+	for _, r := range rows {
+		if r >= 0 && (m < 0 || r < m) {
+			m = r
+		}
+	}
+	return m
+}
+
+// decide turns a column's statistics into its schema field, or an error.
+func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
+	f := ir.Field{Name: c.name}
+	has := func(cl int) bool { return st.first[cl] >= 0 }
+	numeric := has(clInt) || has(clIntBig) || has(clFloat)
+	mixed := has(clOther) || (has(clBool) && numeric) // pandas' object path
+	if rows == 0 {
+		f.Type = ir.String // object
+		if c.target != ir.Invalid {
+			f.Type = c.target
+		}
+		return f, nil
+	}
+	badUTF8 := func() *colErr {
+		return &colErr{row: st.firstBadUTF8, kind: "Parse", badUTF8: true}
+	}
+	if c.date {
+		switch {
+		case st.dFirstShape >= 0:
+			return f, &colErr{row: st.dFirstShape, kind: "Parse", msg: fmt.Sprintf("parse_dates column %q: cannot parse '"+valueMark+"' as a date: csvio reads only the ISO layouts YYYY-MM-DD[( |T)HH:MM[:SS[.fraction]]] (pandas would try other formats or keep the column as str)", c.name)}
+		case st.dInconsistent || st.dFirstRange >= 0 || (st.dNeedNS && st.dFirstNSOut >= 0):
+			// pandas cannot convert the whole column and keeps the strings
+			f.Type, f.Nullable = ir.String, has(clNA)
+		case st.dClass == dcUnknown:
+			f.Type, f.Nullable = ir.DatetimeUS, true
+		case st.dNeedNS:
+			f.Type, f.Nullable = ir.DatetimeNS, st.dFirstNaT >= 0
+		default:
+			f.Type, f.Nullable = ir.DatetimeUS, st.dFirstNaT >= 0
+		}
+		return f, nil
+	}
+	idx := c.index
+	switch c.target {
+	case ir.Invalid:
+		switch {
+		case !numeric && !has(clBool) && !has(clOther):
+			f.Type = ir.Float64 // all missing
+		case mixed:
+			if st.firstBadUTF8 >= 0 {
+				return f, badUTF8()
+			}
+			f.Type, f.Nullable = ir.String, has(clNA)
+		case has(clBool):
+			f.Type, f.Nullable = ir.Bool, has(clNA)
+		case has(clIntBig):
+			return f, &colErr{row: st.first[clIntBig], kind: "NotImplemented", msg: fmt.Sprintf("column %q holds the integer "+valueMark+", outside int64 (pandas would read the column as uint64 or object)", c.name)}
+		case has(clFloat) || has(clNA):
+			f.Type = ir.Float64
+		default:
+			f.Type = ir.Int64
+		}
+		return f, nil
+	case ir.Int64, ir.Int32:
+		f.Type = c.target
+		tn := c.target.String()
+		switch {
+		case mixed:
+			bad := []int{st.first[clNA], st.first[clFloat], st.first[clBool], st.first[clOther], st.first[clIntBig]}
+			if c.target == ir.Int32 {
+				bad = append(bad, st.firstIntOut)
+			}
+			row := minRow(bad...)
+			switch row {
+			case st.first[clNA]:
+				return f, &colErr{row: row, kind: "Value", msg: "cannot convert float NaN to integer"}
+			case st.first[clFloat], st.first[clBool], st.first[clOther]:
+				return f, &colErr{row: row, kind: "Value", msg: "invalid literal for int() with base 10: '" + valueMark + "'"}
+			default:
+				return f, &colErr{row: row, kind: "Value", msg: "Python int too large to convert to C long: '" + valueMark + "'"}
+			}
+		case has(clBool):
+			if has(clNA) {
+				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for <class 'numpy.bool'> dtyped data in column %d due to NA values", tn, idx)}
+			}
+		case has(clIntBig):
+			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for uint64 dtyped data in column %d: "+valueMark+" overflows", tn, idx)}
+		case !has(clFloat):
+			if has(clNA) {
+				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("Integer column has NA values in column %d", idx)}
+			}
+			if st.firstIntOut >= 0 {
+				return f, &colErr{row: st.firstIntOut, kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for int64 dtyped data in column %d", tn, idx)}
+			}
+		default:
+			if row := minRow(st.first[clNA], st.firstFrac, st.firstIntOut); row >= 0 {
+				return f, &colErr{row: row, kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for float64 dtyped data in column %d", tn, idx)}
+			}
+		}
+		return f, nil
+	case ir.Float64, ir.Float32:
+		f.Type = c.target
+		if mixed {
+			return f, &colErr{row: minRow(st.first[clBool], st.first[clOther]), kind: "Value", msg: "could not convert string to float: '" + valueMark + "'"}
+		}
+		return f, nil
+	case ir.Bool:
+		f.Type = ir.Bool
+		objMsg := fmt.Sprintf("cannot safely convert passed user dtype of bool for object dtyped data in column %d", idx)
+		switch {
+		case mixed:
+			row := st.first[clOther]
+			if row < 0 {
+				row = max(st.first[clBool], minRow(st.first[clInt], st.first[clIntBig], st.first[clFloat]))
+			}
+			return f, &colErr{row: row, kind: "Value", msg: objMsg}
+		case !numeric:
+			if has(clNA) {
+				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("Bool column has NA values in column %d", idx)}
+			}
+		case has(clIntBig):
+			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: objMsg}
+		case !has(clFloat) && !has(clNA):
+			if st.firstNot01 >= 0 {
+				return f, &colErr{row: st.firstNot01, kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of bool for int64 dtyped data in column %d", idx)}
+			}
+		default:
+			if row := minRow(st.first[clNA], st.firstNot01); row >= 0 {
+				return f, &colErr{row: row, kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of bool for float64 dtyped data in column %d", idx)}
+			}
+		}
+		return f, nil
+	case ir.String:
+		if st.firstBadUTF8 >= 0 {
+			return f, badUTF8()
+		}
+		f.Type, f.Nullable = ir.String, has(clNA)
+		return f, nil
+	}
+	return f, &colErr{row: 0, kind: "NotImplemented", msg: fmt.Sprintf("dtype %s is not supported", c.dtype)}
+}
+
+// sniffData infers the schema of a file's contents.
+func sniffData(o *options, data []byte) (*ir.Schema, error) {
+	t, err := prepare(o, data)
+	if err != nil {
+		return nil, err
+	}
+	k := len(t.cols)
+	slots := make([]int32, t.ncols)
+	for i := range slots {
+		slots[i] = -1
+	}
+	for j, c := range t.cols {
+		slots[c.index] = int32(j)
+	}
+	chunks, err := t.scan(slots, k, func(ch *chunk) {
+		ch.stats = make([]colStats, k)
+		var scratch []byte
+		for j := range t.cols {
+			ch.stats[j] = newStats()
+			classify(t.data, ch.r.spans, k, j, ch.r.nrows, t.o.quote, &t.cols[j], &ch.stats[j], &scratch)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows := 0
+	for _, ch := range chunks {
+		rows += ch.r.nrows
+	}
+	s := &ir.Schema{}
+	for j := range t.cols {
+		c := &t.cols[j]
+		g := newStats()
+		for _, ch := range chunks {
+			g.merge(&ch.stats[j], ch.rowsBefore)
+		}
+		f, cerr := decide(c, &g, rows)
+		if cerr != nil {
+			val, line := t.valueAt(chunks, cerr.row, c.index)
+			if cerr.badUTF8 {
+				return nil, ir.Errorf("Parse", "%s (column %q, line %d)", utf8Message(val, g.badUTF8Off), c.name, line)
+			}
+			msg := strings.Replace(cerr.msg, valueMark, quoteValue(val), 1)
+			return nil, ir.Errorf(cerr.kind, "%s (column %q, line %d)", msg, c.name, line)
+		}
+		s.Fields = append(s.Fields, f)
+	}
+	return s, nil
+}
+
+// quoteValue renders a field value for a message.
+func quoteValue(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	return fmt.Sprintf("%q", b)
+}
+
+// piece is the converted part of one column in one chunk.
+type piece struct {
+	n     int
+	i64   []int64
+	f64   []float64
+	b     []bool
+	offs  []int64 // n+1 offsets into data, from 0
+	data  []byte
+	valid []byte // nil: no nulls
+}
+
+func (p *piece) setNull(r int) {
+	if p.valid == nil {
+		p.valid = col.NewBitmap(p.n, true)
+	}
+	col.SetBit(p.valid, r, false)
+}
+
+// convert converts column j of a chunk to typ. Values were validated by
+// Sniff; a failure means the file changed in between.
+func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec, typ ir.DType, scratch *[]byte) (piece, *rowErr) {
+	p := piece{n: nrows}
+	na := c.na
+	fail := func(r int, b []byte) *rowErr {
+		return &rowErr{row: r, kind: "Internal", msg: fmt.Sprintf("the CSV file changed after its schema was inferred: column %q has %s, which is not %s", c.name, quoteValue(b), typ)}
+	}
+	switch typ {
+	case ir.Int64, ir.Int32:
+		out := make([]int64, nrows)
+		for r := 0; r < nrows; r++ {
+			b := field(data, spans[r*k+j], quote, scratch)
+			v, ok, _ := parseInt(b)
+			if !ok {
+				if f, okf := parseNum(b); okf && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+					v = int64(f)
+				} else if bv, okb := parseBool(b); okb {
+					v = 0
+					if bv {
+						v = 1
+					}
+				} else {
+					return p, fail(r, b)
+				}
+			}
+			out[r] = v
+		}
+		p.i64 = out
+	case ir.Float64, ir.Float32:
+		out := make([]float64, nrows)
+		numericNA := na.numeric
+		naFloats := len(na.floats) > 0
+		nan := math.NaN()
+		for r := 0; r < nrows; r++ {
+			b := field(data, spans[r*k+j], quote, scratch)
+			if numericNA && na.isNA(b) {
+				out[r] = nan
+				continue
+			}
+			f, ok := parseNum(b)
+			if !ok {
+				if !numericNA && na.isNA(b) {
+					f = nan
+				} else if bv, okb := parseBool(b); okb && c.target != ir.Invalid {
+					f = 0
+					if bv {
+						f = 1
+					}
+				} else {
+					return p, fail(r, b)
+				}
+			} else if naFloats && na.isNAFloat(f) {
+				f = nan
+			}
+			if typ == ir.Float32 {
+				f = float64(float32(f))
+			}
+			out[r] = f
+		}
+		p.f64 = out
+	case ir.Bool:
+		out := make([]bool, nrows)
+		for r := 0; r < nrows; r++ {
+			b := field(data, spans[r*k+j], quote, scratch)
+			if na.isNA(b) {
+				p.setNull(r)
+				continue
+			}
+			v, ok := parseBool(b)
+			if !ok {
+				f, okf := parseNum(b)
+				if !okf || c.target == ir.Invalid {
+					return p, fail(r, b)
+				}
+				v = f != 0
+			}
+			out[r] = v
+		}
+		p.b = out
+	case ir.String:
+		size := 0
+		for r := 0; r < nrows; r++ {
+			sp := spans[r*k+j]
+			if sp.s >= 0 {
+				size += sp.e - sp.s
+			} else {
+				size += sp.e - ^sp.s
+			}
+		}
+		offs := make([]int64, nrows+1)
+		buf := make([]byte, 0, size)
+		for r := 0; r < nrows; r++ {
+			b := field(data, spans[r*k+j], quote, scratch)
+			if na.isNA(b) {
+				p.setNull(r)
+			} else {
+				buf = append(buf, b...)
+			}
+			offs[r+1] = int64(len(buf))
+		}
+		if !utf8.Valid(buf) {
+			for r := 0; r < nrows; r++ {
+				if v := buf[offs[r]:offs[r+1]]; !utf8.Valid(v) {
+					return p, fail(r, v)
+				}
+			}
+		}
+		p.offs, p.data = offs, buf
+	case ir.DatetimeUS, ir.DatetimeNS:
+		out := make([]int64, nrows)
+		for r := 0; r < nrows; r++ {
+			b := field(data, spans[r*k+j], quote, scratch)
+			if na.isNA(b) || isNaTWord(b) {
+				p.setNull(r)
+				continue
+			}
+			pd, status := parseISODate(b)
+			if status != dateOK {
+				return p, fail(r, b)
+			}
+			if typ == ir.DatetimeNS {
+				v, ok := pd.nanos()
+				if !ok {
+					return p, fail(r, b)
+				}
+				out[r] = v
+			} else {
+				out[r] = pd.micros()
+			}
+		}
+		p.i64 = out
+	default:
+		return p, &rowErr{row: 0, kind: "Internal", msg: fmt.Sprintf("csvio cannot produce dtype %s", typ)}
+	}
+	return p, nil
+}
+
+// concat joins a column's pieces (in file order) into one column.
+func concat(typ ir.DType, pieces []*piece, total int) *col.Column {
+	c := &col.Column{Type: typ, N: total}
+	anyNull := false
+	for _, p := range pieces {
+		if p.valid != nil {
+			anyNull = true
+		}
+	}
+	if anyNull {
+		c.Valid = col.NewBitmap(total, true)
+		off := 0
+		for _, p := range pieces {
+			if p.valid != nil {
+				for i := 0; i < p.n; i++ {
+					if p.valid[i>>3] != 0xff && !col.GetBit(p.valid, i) {
+						col.SetBit(c.Valid, off+i, false)
+					}
+				}
+			}
+			off += p.n
+		}
+	}
+	switch typ {
+	case ir.Int64, ir.Int32, ir.DatetimeUS, ir.DatetimeNS:
+		c.I64 = joinSlices(pieces, total, func(p *piece) []int64 { return p.i64 })
+	case ir.Float64, ir.Float32:
+		c.F64 = joinSlices(pieces, total, func(p *piece) []float64 { return p.f64 })
+	case ir.Bool:
+		c.B = joinSlices(pieces, total, func(p *piece) []bool { return p.b })
+	case ir.String:
+		if len(pieces) == 1 {
+			c.Offs, c.Data = pieces[0].offs, pieces[0].data
+			break
+		}
+		size := 0
+		for _, p := range pieces {
+			size += len(p.data)
+		}
+		c.Offs = make([]int64, 1, total+1)
+		c.Data = make([]byte, 0, size)
+		for _, p := range pieces {
+			base := int64(len(c.Data))
+			for _, o := range p.offs[1:] {
+				c.Offs = append(c.Offs, base+o)
+			}
+			c.Data = append(c.Data, p.data...)
+		}
+	}
+	if typ == ir.String {
+		if c.Offs == nil {
+			c.Offs = []int64{0}
+		}
+		if c.Data == nil {
+			c.Data = []byte{}
+		}
+	}
+	return c
+}
+
+func joinSlices[T any](pieces []*piece, total int, get func(*piece) []T) []T {
+	if len(pieces) == 1 {
+		if s := get(pieces[0]); s != nil {
+			return s
+		}
+	}
+	out := make([]T, 0, total)
+	for _, p := range pieces {
+		out = append(out, get(p)...)
+	}
+	return out
+}
+
+// readData materializes the columns of want from a file's contents; full
+// is the file's schema (from Sniff).
+func readData(o *options, data []byte, full, want *ir.Schema) (*col.Frame, error) {
+	t, err := prepare(o, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(full.Fields) != len(t.cols) {
+		return nil, ir.Errorf("Internal", "the CSV file %s changed after its schema was inferred", o.path)
+	}
+	byName := map[string]int{}
+	for j, c := range t.cols {
+		byName[c.name] = j
+	}
+	slots := make([]int32, t.ncols)
+	for i := range slots {
+		slots[i] = -1
+	}
+	var need []int // table column of each slot
+	slotOf := make([]int, len(want.Fields))
+	for i, f := range want.Fields {
+		j, ok := byName[f.Name]
+		if !ok {
+			return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", f.Name, o.path)
+		}
+		if ft := full.Fields[j].Type; ft != f.Type {
+			return nil, ir.Errorf("Internal", "column %q of %s is %s, but %s was asked for", f.Name, o.path, ft, f.Type)
+		}
+		idx := t.cols[j].index
+		if slots[idx] < 0 {
+			slots[idx] = int32(len(need))
+			need = append(need, j)
+		}
+		slotOf[i] = int(slots[idx])
+	}
+	k := len(need)
+	chunks, err := t.scan(slots, k, func(ch *chunk) {
+		ch.pieces = make([]piece, k)
+		var scratch []byte
+		for s, j := range need {
+			p, e := convert(t.data, ch.r.spans, k, s, ch.r.nrows, t.o.quote, &t.cols[j], full.Fields[j].Type, &scratch)
+			if e != nil {
+				ch.err = e
+				return
+			}
+			ch.pieces[s] = p
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, ch := range chunks {
+		total += ch.r.nrows
+	}
+	cols := make([]*col.Column, k)
+	for s, j := range need {
+		ps := make([]*piece, 0, len(chunks))
+		for _, ch := range chunks {
+			ps = append(ps, &ch.pieces[s])
+		}
+		if len(ps) == 0 {
+			ps = append(ps, &piece{})
+		}
+		cols[s] = concat(full.Fields[j].Type, ps, total)
+	}
+	fr := &col.Frame{N: total}
+	for i, f := range want.Fields {
+		fr.Names = append(fr.Names, f.Name)
+		fr.Cols = append(fr.Cols, cols[slotOf[i]])
+	}
+	return fr, nil
+}

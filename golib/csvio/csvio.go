@@ -1,0 +1,497 @@
+// Package csvio reads CSV files for flern's scan_csv op with the results of
+// pandas 3.1.1's pd.read_csv (C parser): the same tokenizing rules (quoted
+// fields with doubled quotes, quoted newlines, CRLF or CR line ends, a
+// leading UTF-8 BOM, skipped blank lines, short rows padded with missing
+// values), the same default NA strings, the same type inference (int64,
+// float64 with NaN, bool, str; nullable bool and str through validity
+// bitmaps), dtype= overrides, ISO parse_dates and pandas' error messages.
+//
+// Sniff infers a file's schema; Read materializes only the requested
+// columns (projection pushdown: the other columns are only skipped by the
+// tokenizer). Large files are tokenized and converted in parallel chunks
+// split at newlines; a chunk that turns out to start inside a quoted field
+// (a quoted newline at the split) is detected and re-read from the true
+// record boundary.
+//
+// Behaviour pandas has but csvio does not reproduce is reported as an
+// *ir.Error of kind NotImplemented rather than silently differing:
+// integers beyond int64 (pandas: uint64 or object), an implicit index
+// column (first data row longer than the header), header=None without
+// names, multi-byte separators, and non-ISO date layouts (kind Parse).
+package csvio
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// chunkTarget is the size of the pieces a large file is split into; the
+// file is read in parallel when it holds at least two.
+var chunkTarget = 1 << 20
+
+// workers is the number of goroutines used for large files (0: GOMAXPROCS).
+var workers = 0
+
+type cacheEntry struct {
+	schema *ir.Schema
+	err    error
+}
+
+var (
+	cacheMu sync.Mutex
+	cache   = map[string]cacheEntry{}
+)
+
+const maxCacheEntries = 1024
+
+// Sniff infers the full schema of a scan_csv node's file: every column
+// after usecols, with dtype overrides and parse_dates applied. It ignores
+// attrs["columns"]. Results (and errors) are cached per path, file size,
+// modification time and the attributes that affect the schema.
+func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
+	o, err := parseOptions(attrs)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(o.path)
+	if err != nil {
+		return nil, ioError(o.path, err)
+	}
+	key := fmt.Sprintf("%d|%d|%s", fi.Size(), fi.ModTime().UnixNano(), o.key)
+	cacheMu.Lock()
+	e, ok := cache[key]
+	cacheMu.Unlock()
+	if ok {
+		if e.err != nil {
+			return nil, e.err
+		}
+		return e.schema.Clone(), nil
+	}
+	data, err := os.ReadFile(o.path)
+	if err != nil {
+		return nil, ioError(o.path, err)
+	}
+	s, err := sniffData(o, data)
+	cacheMu.Lock()
+	if len(cache) >= maxCacheEntries {
+		clear(cache)
+	}
+	cache[key] = cacheEntry{schema: s, err: err}
+	cacheMu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.Clone(), nil
+}
+
+// Read reads the file and returns a frame with exactly the columns of
+// schema.Fields, in that order (a subset of Sniff's columns), and a
+// RangeIndex. Columns not asked for are skipped by the tokenizer and never
+// converted.
+func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
+	full, err := Sniff(attrs)
+	if err != nil {
+		return nil, err
+	}
+	o, err := parseOptions(attrs)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(o.path)
+	if err != nil {
+		return nil, ioError(o.path, err)
+	}
+	return readData(o, data, full, schema)
+}
+
+// ioError maps a file-system error to pandas' wording.
+func ioError(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return &ir.Error{Kind: "IO", Msg: fmt.Sprintf("[Errno 2] No such file or directory: '%s'", path), Err: err}
+	}
+	return &ir.Error{Kind: "IO", Msg: fmt.Sprintf("cannot read %s: %v", path, err), Err: err}
+}
+
+// colSpec describes one column of the table.
+type colSpec struct {
+	name   string
+	index  int // position in the file
+	na     *naMatcher
+	dtype  string   // the dtype= spelling ("" if none)
+	target ir.DType // its DType (Invalid if none)
+	date   bool     // a parse_dates column
+}
+
+// table is a file with its header read and its columns resolved.
+type table struct {
+	o           *options
+	data        []byte
+	dataStart   int // offset of the first data record
+	headerLines int // line units before dataStart
+	ncols       int
+	names       []string  // every column of the file
+	cols        []colSpec // the columns after usecols, in file order
+}
+
+// prepare reads the header and resolves names, usecols, dtype and
+// parse_dates.
+func prepare(o *options, data []byte) (*table, error) {
+	t := &table{o: o, data: data}
+	p := 0
+	if len(data) >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF {
+		p = 3
+	}
+	origin := map[int]string{} // mangled column -> the name dtype= may use
+	if o.header {
+		fields, next, lines, ok, terr := readRecord(data, p, o.sep, o.quote)
+		if terr != nil {
+			return nil, terr.toError(0, 0)
+		}
+		if !ok && o.names == nil {
+			return nil, ir.Errorf("Parse", "No columns to parse from file")
+		}
+		p = next
+		t.headerLines = lines
+		if o.names == nil {
+			names := make([]string, len(fields))
+			for i, f := range fields {
+				if !utf8.Valid(f) {
+					off := invalidUTF8At(f)
+					return nil, ir.Errorf("Parse", "%s (in the header, line %d)", utf8Message(f, off), lines)
+				}
+				names[i] = string(f)
+			}
+			t.names = mangle(names, origin)
+		}
+	}
+	if o.names != nil {
+		t.names = o.names
+	}
+	t.dataStart = p
+	t.ncols = len(t.names)
+	// usecols
+	selected := make([]bool, t.ncols)
+	if o.hasUsecols {
+		pos := map[string][]int{}
+		for i, n := range t.names {
+			pos[n] = append(pos[n], i)
+		}
+		var missing []string
+		for _, u := range o.usecols {
+			idx, ok := pos[u]
+			if !ok {
+				missing = append(missing, u)
+				continue
+			}
+			for _, i := range idx {
+				selected[i] = true
+			}
+		}
+		if len(missing) > 0 {
+			return nil, ir.Errorf("ColumnNotFound", "Usecols do not match columns, columns expected but not found: %s", pyList(missing))
+		}
+	} else {
+		for i := range selected {
+			selected[i] = true
+		}
+	}
+	isDate := map[string]bool{}
+	for _, d := range o.parseDates {
+		isDate[d] = true
+	}
+	for i, n := range t.names {
+		if !selected[i] {
+			continue
+		}
+		c := colSpec{name: n, index: i, na: o.naFor(n), date: isDate[n]}
+		delete(isDate, n)
+		if !c.date {
+			c.dtype = o.dtypeFor(n)
+			if c.dtype == "" {
+				if on, ok := origin[i]; ok {
+					c.dtype = o.dtypeFor(on)
+				}
+			}
+			if c.dtype != "" {
+				dt, err := dtypeOf(c.dtype)
+				if err != nil {
+					return nil, err
+				}
+				c.target = dt
+			}
+		}
+		t.cols = append(t.cols, c)
+	}
+	if len(isDate) > 0 {
+		var miss []string
+		for _, d := range o.parseDates {
+			if isDate[d] {
+				miss = append(miss, d)
+				delete(isDate, d)
+			}
+		}
+		return nil, ir.Errorf("ColumnNotFound", "Missing column provided to 'parse_dates': '%s'", strings.Join(miss, ", "))
+	}
+	return t, nil
+}
+
+// mangle renames duplicate header names as pandas does ("a", "a.1", ...;
+// empty names become "Unnamed: i", renamed after the named ones). origin
+// records, for each renamed column, its name before renaming.
+func mangle(names []string, origin map[int]string) []string {
+	var order, unnamed []int
+	for i, n := range names {
+		if n == "" {
+			names[i] = fmt.Sprintf("Unnamed: %d", i)
+			unnamed = append(unnamed, i)
+		} else {
+			order = append(order, i)
+		}
+	}
+	order = append(order, unnamed...)
+	present := map[string]int{}
+	for _, n := range names {
+		present[n]++
+	}
+	counts := map[string]int{}
+	for _, i := range order {
+		c := names[i]
+		old := c
+		cur := counts[c]
+		if cur > 0 {
+			for cur > 0 {
+				counts[old] = cur + 1
+				c = fmt.Sprintf("%s.%d", old, cur)
+				if present[c] > 0 {
+					cur++
+				} else {
+					cur = counts[c]
+				}
+			}
+			origin[i] = old
+			present[old]--
+			present[c]++
+		}
+		names[i] = c
+		counts[c] = cur + 1
+	}
+	return names
+}
+
+// pyList formats names as a Python list repr.
+func pyList(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = "'" + strings.ReplaceAll(x, "'", `\'`) + "'"
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// chunk is one tokenized piece of the data and what was computed from it.
+type chunk struct {
+	r           run
+	firstRow    bool // the tokenizer checked the first record as the table's first data row
+	rowsBefore  int  // data rows before the chunk
+	linesBefore int // line units before the chunk (header included)
+	stats       []colStats
+	pieces      []piece
+	err         *rowErr // conversion error (row local to the chunk)
+}
+
+// rowErr is a conversion error at a row; the message gets the line number
+// appended once the row's line is known.
+type rowErr struct {
+	row  int
+	kind string
+	msg  string
+}
+
+var spanPool = sync.Pool{New: func() any { return new([]span) }}
+
+// scan tokenizes the data rows keeping the columns in slots, calling
+// process on each chunk (in parallel for large files), and returns the
+// chunks in file order with their row and line offsets.
+func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, error) {
+	tok := &tokenizer{data: t.data, sep: t.o.sep, quote: t.o.quote, ncols: t.ncols, slots: slots, k: k, usecols: t.o.hasUsecols}
+	n := len(t.data)
+	target := chunkTarget
+	bounds := planChunks(t.data, t.dataStart, target)
+	nch := len(bounds) - 1
+	chunks := make([]*chunk, nch)
+	doChunk := func(start, stopAt, limit int, firstRow bool) *chunk {
+		c := &chunk{firstRow: firstRow}
+		buf := spanPool.Get().(*[]span)
+		c.r.spans = (*buf)[:0]
+		tok.tokenize(&c.r, start, stopAt, limit, -1, firstRow)
+		if c.r.err == nil && !c.r.aborted {
+			process(c)
+		}
+		*buf = c.r.spans[:0]
+		c.r.spans = nil
+		spanPool.Put(buf)
+		return c
+	}
+	nw := workers
+	if nw <= 0 {
+		nw = runtime.GOMAXPROCS(0)
+	}
+	if nch == 1 || nw == 1 {
+		pos, rows := t.dataStart, 0
+		for i := 0; i < nch; i++ {
+			if pos >= bounds[i+1] {
+				continue
+			}
+			c := doChunk(pos, bounds[i+1], n, rows == 0)
+			chunks[i] = c
+			if c.r.err != nil || c.err != nil {
+				break
+			}
+			pos, rows = c.r.end, rows+c.r.nrows
+		}
+	} else {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for w := 0; w < nw && w < nch; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= nch {
+						return
+					}
+					chunks[i] = doChunk(bounds[i], bounds[i+1], bounds[i+1]+target, i == 0)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	// Validate the speculative split points in order: a chunk is right when
+	// it starts where the previous one stopped (at a true record boundary).
+	out := make([]*chunk, 0, nch)
+	pos, rows, lines := t.dataStart, 0, t.headerLines
+	for i := 0; i < nch; i++ {
+		if pos >= bounds[i+1] {
+			continue // swallowed by a record that ran past the split
+		}
+		c := chunks[i]
+		if c == nil || c.r.start != pos || c.r.aborted || (rows == 0 && !c.firstRow && c.r.nrows > 0) {
+			c = doChunk(pos, bounds[i+1], n, rows == 0)
+		}
+		if c.r.err != nil {
+			return nil, c.r.err.toError(lines, t.ncols)
+		}
+		c.rowsBefore, c.linesBefore = rows, lines
+		if c.err != nil {
+			return nil, t.rowError(c, c.err)
+		}
+		rows += c.r.nrows
+		lines += c.r.lines
+		pos = c.r.end
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// lineOf returns the 1-based line number (pandas' numbering: blank lines
+// count, newlines inside quotes do not) of row localRow of chunk c.
+func (t *table) lineOf(c *chunk, localRow int) int {
+	tok := &tokenizer{data: t.data, sep: t.o.sep, quote: t.o.quote, usecols: true}
+	var r run
+	tok.tokenize(&r, c.r.start, len(t.data), len(t.data), localRow, false)
+	return c.linesBefore + r.lines + 1
+}
+
+// rowError turns a chunk's conversion error into an *ir.Error naming the
+// line.
+func (t *table) rowError(c *chunk, e *rowErr) error {
+	return ir.Errorf(e.kind, "%s (line %d)", e.msg, t.lineOf(c, e.row))
+}
+
+// valueAt returns field fileCol of global data row row, and its line.
+func (t *table) valueAt(chunks []*chunk, row, fileCol int) ([]byte, int) {
+	c := chunks[0]
+	for _, x := range chunks {
+		if x.rowsBefore <= row {
+			c = x
+		}
+	}
+	local := row - c.rowsBefore
+	tok := &tokenizer{data: t.data, sep: t.o.sep, quote: t.o.quote, usecols: true}
+	var r run
+	tok.tokenize(&r, c.r.start, len(t.data), len(t.data), local, false)
+	fields, _, _, ok, _ := readRecord(t.data, r.end, t.o.sep, t.o.quote)
+	line := c.linesBefore + r.lines + 1
+	if !ok || fileCol >= len(fields) {
+		return nil, line
+	}
+	return fields[fileCol], line
+}
+
+// invalidUTF8At returns the offset of the first invalid UTF-8 sequence.
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
+}
+
+// utf8Message words a decoding failure at b[off] as Python's codec does
+// (pandas decodes each field on its own, so positions are within the field).
+func utf8Message(b []byte, off int) string {
+	c := b[off]
+	if c < 0xC2 || c > 0xF4 {
+		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: invalid start byte", c, off)
+	}
+	need := 2
+	if c >= 0xF0 {
+		need = 4
+	} else if c >= 0xE0 {
+		need = 3
+	}
+	reason := ""
+	n := 1 // bytes of a valid prefix
+	for i := 1; i < need; i++ {
+		if off+i >= len(b) {
+			reason = "unexpected end of data"
+			break
+		}
+		x := b[off+i]
+		lo, hi := byte(0x80), byte(0xBF)
+		if i == 1 {
+			switch c {
+			case 0xE0:
+				lo = 0xA0
+			case 0xED:
+				hi = 0x9F
+			case 0xF0:
+				lo = 0x90
+			case 0xF4:
+				hi = 0x8F
+			}
+		}
+		if x < lo || x > hi {
+			reason = "invalid continuation byte"
+			break
+		}
+		n++
+	}
+	if n == 1 {
+		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: %s", c, off, reason)
+	}
+	return fmt.Sprintf("'utf-8' codec can't decode bytes in position %d-%d: %s", off, off+n-1, reason)
+}

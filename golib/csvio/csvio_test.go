@@ -1,0 +1,469 @@
+package csvio
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// goldenCase is one pandas.read_csv result (see testdata/gen_golden.py).
+type goldenCase struct {
+	name  string
+	csv   string
+	attrs string // scan_csv attrs as JSON, without the path
+	want  string // render() of pandas' frame, or "ERR " + pandas' message
+}
+
+// writeCSV stores content in a fresh file and returns its path.
+func writeCSV(t testing.TB, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "data.csv")
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// attrsFor decodes JSON attrs (as the wire does) and sets the path.
+func attrsFor(t testing.TB, js, path string) ir.Attrs {
+	t.Helper()
+	a := ir.Attrs{}
+	if js != "" {
+		if err := json.Unmarshal([]byte(js), &a); err != nil {
+			t.Fatalf("bad attrs %s: %v", js, err)
+		}
+	}
+	a["path"] = path
+	return a
+}
+
+// readAll sniffs and reads every column.
+func readAll(t testing.TB, content, attrsJSON string) (*ir.Schema, *col.Frame, error) {
+	t.Helper()
+	attrs := attrsFor(t, attrsJSON, writeCSV(t, content))
+	s, err := Sniff(attrs)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := Read(attrs, s)
+	if err != nil {
+		return s, nil, err
+	}
+	return s, f, nil
+}
+
+// pyRepr formats a float as Python's repr() does.
+func pyRepr(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "nan"
+	case math.IsInf(f, 1):
+		return "inf"
+	case math.IsInf(f, -1):
+		return "-inf"
+	}
+	s := strconv.FormatFloat(f, 'e', -1, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	mant, es, _ := strings.Cut(s, "e")
+	exp, _ := strconv.Atoi(es)
+	digits := strings.Replace(mant, ".", "", 1)
+	var out string
+	if exp >= -4 && exp < 16 {
+		if exp >= 0 {
+			if len(digits) <= exp+1 {
+				out = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
+			} else {
+				out = digits[:exp+1] + "." + digits[exp+1:]
+			}
+		} else {
+			out = "0." + strings.Repeat("0", -exp-1) + digits
+		}
+	} else {
+		out = digits[:1]
+		if len(digits) > 1 {
+			out += "." + digits[1:]
+		}
+		sign := "+"
+		if exp < 0 {
+			sign, exp = "-", -exp
+		}
+		out += fmt.Sprintf("e%s%02d", sign, exp)
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+func esc(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "\n", `\n`, "\r", `\r`, `"`, `\"`)
+	return `"` + r.Replace(s) + `"`
+}
+
+// render prints a frame the way gen_golden.py prints pandas' frames.
+func render(s *ir.Schema, f *col.Frame) string {
+	var parts []string
+	for i, name := range f.Names {
+		c := f.Cols[i]
+		fl := s.Fields[s.Lookup(name)]
+		var dt string
+		switch c.Type {
+		case ir.Bool:
+			dt = "bool"
+			if fl.Nullable {
+				dt = "bool?"
+			}
+		default:
+			dt = c.Type.String()
+		}
+		vals := make([]string, c.N)
+		for r := 0; r < c.N; r++ {
+			switch {
+			case c.Type.IsFloat():
+				vals[r] = pyRepr(c.F64[r])
+			case !c.IsValid(r):
+				vals[r] = "None"
+			case c.Type == ir.Bool:
+				vals[r] = map[bool]string{true: "True", false: "False"}[c.B[r]]
+			case c.Type == ir.String:
+				vals[r] = esc(c.Str(r))
+			default:
+				vals[r] = strconv.FormatInt(c.I64[r], 10)
+			}
+		}
+		parts = append(parts, fmt.Sprintf("%s:%s=[%s]", esc(name), dt, strings.Join(vals, ", ")))
+	}
+	return strings.Join(parts, " | ")
+}
+
+// checkFrame verifies the frame's layout invariants against the schema.
+func checkFrame(t *testing.T, s *ir.Schema, f *col.Frame) {
+	t.Helper()
+	if err := f.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if f.Index != nil {
+		t.Errorf("Index = %v, want nil (RangeIndex)", f.Index)
+	}
+	for i, c := range f.Cols {
+		fl := s.Fields[s.Lookup(f.Names[i])]
+		if c.Type != fl.Type {
+			t.Errorf("column %q: type %v, schema says %v", f.Names[i], c.Type, fl.Type)
+		}
+		if c.HasNulls() != fl.Nullable && c.Type != ir.Float64 && c.Type != ir.Float32 {
+			t.Errorf("column %q: has nulls %v, schema nullable %v", f.Names[i], c.HasNulls(), fl.Nullable)
+		}
+		switch c.Type {
+		case ir.String:
+			if len(c.Offs) != c.N+1 || c.Offs[0] != 0 || c.Offs[c.N] != int64(len(c.Data)) || c.Data == nil {
+				t.Errorf("column %q: bad string layout (offs %d for %d rows, data %d)", f.Names[i], len(c.Offs), c.N, len(c.Data))
+			}
+		case ir.Int64, ir.Int32, ir.DatetimeUS, ir.DatetimeNS:
+			if len(c.I64) != c.N || c.I64 == nil {
+				t.Errorf("column %q: %d values for %d rows", f.Names[i], len(c.I64), c.N)
+			}
+		case ir.Float64, ir.Float32:
+			if len(c.F64) != c.N || c.F64 == nil || c.Valid != nil {
+				t.Errorf("column %q: %d values for %d rows (valid %v)", f.Names[i], len(c.F64), c.N, c.Valid != nil)
+			}
+		case ir.Bool:
+			if len(c.B) != c.N || c.B == nil {
+				t.Errorf("column %q: %d values for %d rows", f.Names[i], len(c.B), c.N)
+			}
+		}
+	}
+}
+
+// withChunking runs f with a chunk size and worker count, restoring them.
+func withChunking(target, nw int, f func()) {
+	ot, ow := chunkTarget, workers
+	chunkTarget, workers = target, nw
+	defer func() { chunkTarget, workers = ot, ow }()
+	f()
+}
+
+// modes are the chunkings every golden case is read with: one serial
+// chunk, and tiny parallel chunks (exercising split points inside quoted
+// fields, blank lines and CRLF pairs).
+var modes = []struct {
+	name            string
+	target, workers int
+}{
+	{"serial", 1 << 20, 1},
+	{"tiny-chunks-serial", 3, 1},
+	{"tiny-chunks-parallel", 5, 4},
+	{"small-chunks-parallel", 16, 3},
+}
+
+func TestGolden(t *testing.T) {
+	for _, m := range modes {
+		for _, tc := range goldenCases {
+			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+				withChunking(m.target, m.workers, func() {
+					s, f, err := readAll(t, tc.csv, tc.attrs)
+					if want, isErr := strings.CutPrefix(tc.want, "ERR "); isErr {
+						if err == nil {
+							t.Fatalf("no error; want one containing %q\ngot %s", want, render(s, f))
+						}
+						if !strings.Contains(err.Error(), want) {
+							t.Fatalf("error %q does not contain pandas' %q", err, want)
+						}
+						var fe *ir.Error
+						if !errors.As(err, &fe) {
+							t.Fatalf("error %T is not an *ir.Error", err)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatalf("unexpected error: %v", err)
+					}
+					checkFrame(t, s, f)
+					if got := render(s, f); got != tc.want {
+						t.Errorf("\ngot  %s\nwant %s", got, tc.want)
+					}
+				})
+			})
+		}
+	}
+}
+
+// TestErrors covers error kinds and the line numbers, columns and values
+// csvio adds to pandas' messages (and the cases csvio refuses).
+func TestErrors(t *testing.T) {
+	cases := []struct {
+		name, csv, attrs string
+		kind             string
+		contains         []string
+	}{
+		{"ragged", "a,b,c\n1,2,3\n4,5,6\n7,8,9,10\n", ``, "Parse", []string{"Expected 3 fields in line 4, saw 4"}},
+		{"ragged after blank and quoted newline", "a,b\n\"x\n\ny\",1\n\n\n3,4,5\n", ``, "Parse", []string{"Expected 2 fields in line 5, saw 3"}},
+		{"eof in quote", "a,b\n1,2\n3,\"abc\n\n", ``, "Parse", []string{"EOF inside string starting at row 2"}},
+		{"empty", "", ``, "Parse", []string{"No columns to parse from file"}},
+		{"bom only", "\ufeff", ``, "Parse", []string{"No columns to parse from file"}},
+		{"bad utf8 line", "a,b\n1,x\n2,y\n3,\xffz\n", ``, "Parse", []string{"can't decode byte 0xff in position 0", `column "b"`, "line 4"}},
+		{"bad utf8 in header", "a,b\xfe\n1,2\n", ``, "Parse", []string{"can't decode byte 0xfe in position 1", "header", "line 1"}},
+		{"bad utf8 in str dtype", "a\n\xc3\n", `{"dtype":{"a":"str"}}`, "Parse", []string{"unexpected end of data", "line 2"}},
+		{"usecols", "a,b\n1,2\n", `{"usecols":["b","x","y"]}`, "ColumnNotFound", []string{"Usecols do not match columns, columns expected but not found: ['x', 'y']"}},
+		{"parse_dates missing", "a,b\n1,2\n", `{"parse_dates":["x","y"]}`, "ColumnNotFound", []string{"Missing column provided to 'parse_dates': 'x, y'"}},
+		{"int dtype text", "a,b\n1,2\n\n3,4\nx,5\n", `{"dtype":{"a":"int64"}}`, "Value", []string{"invalid literal for int() with base 10: 'x'", `column "a"`, "line 5"}},
+		{"int dtype missing", "a,b\n1,2\n3,4\nNA,5\n", `{"dtype":{"a":"int"}}`, "Value", []string{"Integer column has NA values in column 0", `column "a"`, "line 4"}},
+		{"int dtype after quoted newline", "a,b\n\"x\ny\",1\n\"z\",NA\n", `{"dtype":{"b":"int64"}}`, "Value", []string{"Integer column has NA values in column 1", "line 3"}},
+		{"int dtype fraction", "a\n1\n2.5\n", `{"dtype":{"a":"int64"}}`, "Value", []string{"for float64 dtyped data in column 0", "line 3"}},
+		{"int32 overflow", "a\n1\n3000000000\n", `{"dtype":{"a":"int32"}}`, "Value", []string{"int32 for int64", "line 3"}},
+		{"int64 overflow dtype", "a\n1\n9223372036854775808\n", `{"dtype":{"a":"int64"}}`, "Value", []string{"9223372036854775808", "line 3"}},
+		{"float dtype text", "a\n1\n2\nabc\n", `{"dtype":{"a":"float32"}}`, "Value", []string{"could not convert string to float: 'abc'", "line 4"}},
+		{"bool dtype missing", "a\nTrue\n\nNA\n", `{"dtype":{"a":"bool"}}`, "Value", []string{"Bool column has NA values in column 0", "line 4"}},
+		{"bool dtype numbers", "a\n1\n0\n2\n", `{"dtype":{"a":"bool"}}`, "Value", []string{"bool for int64", "line 4"}},
+		{"datetime dtype", "a\n1\n", `{"dtype":{"a":"datetime64[us]"}}`, "Type", []string{"pass this column using parse_dates"}},
+		{"unknown dtype", "a\n1\n", `{"dtype":{"a":"category"}}`, "NotImplemented", []string{"category"}},
+		{"overflow natural", "a\n1\n9223372036854775808\n", ``, "NotImplemented", []string{"9223372036854775808", "outside int64", "line 3"}},
+		{"underflow natural", "a\n-9223372036854775809\n", ``, "NotImplemented", []string{"-9223372036854775809", "line 2"}},
+		{"overflow with missing", "a\n1\n99999999999999999999\nNA\n", ``, "NotImplemented", []string{"outside int64"}},
+		{"implicit index", "a,b\n1,2,3\n4,5,6\n", ``, "NotImplemented", []string{"index", "line 2"}},
+		{"implicit index with usecols", "a,b\n1,2,3\n4,5,6\n", `{"usecols":["b"]}`, "NotImplemented", []string{"index"}},
+		{"implicit index names", "1,2,3\n", `{"names":["a","b"],"header":false}`, "NotImplemented", []string{"index", "line 1"}},
+		{"header none without names", "1,2\n", `{"header":false}`, "NotImplemented", []string{"names"}},
+		{"duplicate names", "1,2\n", `{"names":["a","a"]}`, "Value", []string{"Duplicate names are not allowed."}},
+		{"multi-char sep", "a::b\n", `{"sep":"::"}`, "NotImplemented", []string{"separator"}},
+		{"date not iso", "d\n2020-01-02\n01/02/2020\n", `{"parse_dates":["d"]}`, "Parse", []string{`"d"`, "'01/02/2020'", "line 3"}},
+		{"date with spaces", "d\n 2020-01-02\n", `{"parse_dates":["d"]}`, "Parse", []string{"' 2020-01-02'", "line 2"}},
+		{"date timezone", "d\n2020-01-02 03:04:05Z\n", `{"parse_dates":["d"]}`, "Parse", []string{"03:04:05Z"}},
+		{"date lenient layout", "d\n2020-1-2\n", `{"parse_dates":["d"]}`, "Parse", []string{"2020-1-2"}},
+		{"parse_dates true", "d\n2020-01-02\n", `{"parse_dates":true}`, "NotImplemented", []string{"parse_dates=True"}},
+		{"missing path", "", `{"path":""}`, "Value", []string{"no path"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readAll(t, tc.csv, tc.attrs)
+			if tc.name == "missing path" {
+				_, err = Sniff(ir.Attrs{"path": ""})
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var fe *ir.Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %T (%v) is not an *ir.Error", err, err)
+			}
+			if fe.Kind != tc.kind {
+				t.Errorf("kind %q, want %q (%v)", fe.Kind, tc.kind, err)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not contain %q", err, s)
+				}
+			}
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "nope.csv")
+	for _, f := range []func() error{
+		func() error { _, err := Sniff(ir.Attrs{"path": p}); return err },
+		func() error {
+			_, err := Read(ir.Attrs{"path": p}, &ir.Schema{})
+			return err
+		},
+	} {
+		err := f()
+		var fe *ir.Error
+		if !errors.As(err, &fe) || fe.Kind != "IO" {
+			t.Fatalf("got %v, want an IO error", err)
+		}
+		if !strings.Contains(err.Error(), "No such file") || !strings.Contains(err.Error(), p) {
+			t.Errorf("message %q lacks 'No such file' or the path", err)
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("error does not wrap os.ErrNotExist")
+		}
+	}
+	// a directory is unreadable as a file
+	_, err := Sniff(ir.Attrs{"path": t.TempDir()})
+	var fe *ir.Error
+	if !errors.As(err, &fe) || fe.Kind != "IO" {
+		t.Fatalf("directory: got %v, want an IO error", err)
+	}
+}
+
+// TestProjection checks that Read returns exactly the requested columns,
+// in the requested order, with the values a full read gives.
+func TestProjection(t *testing.T) {
+	content := "a,b,c,d\n1,x,2.5,2020-01-01\n2,\"y\ny\",,2020-01-02\n3,z,4.5,\n"
+	attrs := attrsFor(t, `{"parse_dates":["d"]}`, writeCSV(t, content))
+	full, err := Sniff(attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pick := func(names ...string) *ir.Schema {
+		s := &ir.Schema{}
+		for _, n := range names {
+			s.Fields = append(s.Fields, full.Fields[full.Lookup(n)])
+		}
+		return s
+	}
+	cases := []struct {
+		cols []string
+		want string
+	}{
+		{[]string{"c", "a"}, `"c":float64=[2.5, nan, 4.5] | "a":int64=[1, 2, 3]`},
+		{[]string{"b"}, `"b":str=["x", "y\ny", "z"]`},
+		{[]string{"d", "b", "d"}, `"d":datetime64[us]=[1577836800000000, 1577923200000000, None] | "b":str=["x", "y\ny", "z"] | "d":datetime64[us]=[1577836800000000, 1577923200000000, None]`},
+		{nil, ``},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.cols, ","), func(t *testing.T) {
+			s := pick(tc.cols...)
+			f, err := Read(attrs, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.N != 3 {
+				t.Errorf("N = %d, want 3", f.N)
+			}
+			if got := render(full, f); got != tc.want {
+				t.Errorf("\ngot  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+	// a column the file lacks, and a type that disagrees with the file
+	if _, err := Read(attrs, &ir.Schema{Fields: []ir.Field{{Name: "zz", Type: ir.Int64}}}); err == nil {
+		t.Error("unknown column: no error")
+	}
+	if _, err := Read(attrs, &ir.Schema{Fields: []ir.Field{{Name: "a", Type: ir.String}}}); err == nil {
+		t.Error("wrong type: no error")
+	}
+}
+
+// TestSniffIgnoresColumns checks that the optimizer's columns attr does not
+// change the inferred schema.
+func TestSniffIgnoresColumns(t *testing.T) {
+	p := writeCSV(t, "a,b\n1,x\n")
+	s1, err := Sniff(ir.Attrs{"path": p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := Sniff(ir.Attrs{"path": p, "columns": []any{"b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(s1) != fmt.Sprint(s2) || len(s2.Fields) != 2 {
+		t.Errorf("schemas differ: %v vs %v", s1, s2)
+	}
+}
+
+func TestSniffCache(t *testing.T) {
+	p := writeCSV(t, "a,b\n1,x\n")
+	s1, err := Sniff(ir.Attrs{"path": p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the cached schema is a copy: mutating it must not leak
+	s1.Fields[0].Name = "mutated"
+	s2, _ := Sniff(ir.Attrs{"path": p})
+	if s2.Fields[0].Name != "a" {
+		t.Fatalf("cache returned a shared schema")
+	}
+	// different schema-affecting attrs are different entries
+	s3, err := Sniff(ir.Attrs{"path": p, "dtype": map[string]any{"a": "float64"}})
+	if err != nil || s3.Fields[0].Type != ir.Float64 {
+		t.Fatalf("dtype attr not part of the key: %v %v", s3, err)
+	}
+	// a changed file is re-read
+	if err := os.WriteFile(p, []byte("a,b\n1.5,x\n2,y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s4, err := Sniff(ir.Attrs{"path": p})
+	if err != nil || s4.Fields[0].Type != ir.Float64 {
+		t.Fatalf("changed file not re-sniffed: %v %v", s4, err)
+	}
+	// errors are cached too, and still returned
+	bad := writeCSV(t, "a\n1\nx,y\n")
+	for i := 0; i < 2; i++ {
+		if _, err := Sniff(ir.Attrs{"path": bad}); err == nil {
+			t.Fatal("no error")
+		}
+	}
+}
+
+func TestAttrDecoding(t *testing.T) {
+	p := writeCSV(t, "a,b\n-999,x\n1,y\n")
+	cases := []struct {
+		name  string
+		attrs ir.Attrs
+		want  string
+	}{
+		{"numeric na_values", ir.Attrs{"na_values": []any{-999.0}}, `"a":float64=[nan, 1.0] | "b":str=["x", "y"]`},
+		{"string na_values", ir.Attrs{"na_values": "x"}, `"a":int64=[-999, 1] | "b":str=[None, "y"]`},
+		{"[]string usecols", ir.Attrs{"usecols": []string{"b"}}, `"b":str=["x", "y"]`},
+		{"header 0", ir.Attrs{"header": 0.0}, `"a":int64=[-999, 1] | "b":str=["x", "y"]`},
+		{"nil sep", ir.Attrs{"sep": nil}, `"a":int64=[-999, 1] | "b":str=["x", "y"]`},
+		{"dtype all", ir.Attrs{"dtype": "float64", "usecols": []any{"a"}}, `"a":float64=[-999.0, 1.0]`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.attrs["path"] = p
+			s, err := Sniff(tc.attrs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := Read(tc.attrs, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := render(s, f); got != tc.want {
+				t.Errorf("\ngot  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,926 @@
+package interp
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// Hash grouping: groupby_agg, value_counts and distinct.
+//
+// Every op here starts by factorizing columns: each row gets a dense code, in
+// order of first appearance, such that two rows get the same code exactly when
+// pandas puts them in the same group (floats: -0.0 == 0.0, all NaN/nulls are
+// one missing value). Several keys are combined pairwise into one code per row.
+//
+// Aggregations follow pandas' algorithms, not just its results, so that float
+// results agree bit for bit: grouped sum/mean use Kahan summation, var/std
+// Welford's method, median quickselect (pandas/_libs/groupby.pyx); reductions
+// of the whole frame (keys == []) follow pandas.core.nanops, i.e. numpy's
+// pairwise summation and a two-pass variance (see stats.go).
+
+func init() {
+	register("groupby_agg", execGroupByAgg)
+	register("value_counts", execValueCounts)
+	register("distinct", execDistinct)
+}
+
+// gbFactor is the factorization of a column (or of several combined).
+type gbFactor struct {
+	codes []int32 // code per row; -1 for a row whose missing value was dropped
+	first []int   // first row holding each code; len(first) is the number of codes
+	na    int32   // code of the missing value, -1 when there is none
+}
+
+// gbFactorize assigns each row of c a dense code in order of first
+// appearance. keepNA: missing values form one code of their own; otherwise
+// their rows get -1.
+func gbFactorize(c *col.Column, keepNA bool) (*gbFactor, error) {
+	n := c.N
+	f := &gbFactor{codes: make([]int32, n), na: -1}
+	missing := func(i int) int32 {
+		if !keepNA {
+			return -1
+		}
+		if f.na < 0 {
+			f.na = int32(len(f.first))
+			f.first = append(f.first, i)
+		}
+		return f.na
+	}
+	switch {
+	case c.Type.IsInt() || c.Type.IsDatetime():
+		m := make(map[int64]int32)
+		for i := 0; i < n; i++ {
+			if c.Valid != nil && !c.IsValid(i) {
+				f.codes[i] = missing(i)
+				continue
+			}
+			v := c.I64[i]
+			code, ok := m[v]
+			if !ok {
+				code = int32(len(f.first))
+				m[v] = code
+				f.first = append(f.first, i)
+			}
+			f.codes[i] = code
+		}
+	case c.Type.IsFloat():
+		m := make(map[uint64]int32)
+		for i := 0; i < n; i++ {
+			v := c.F64[i]
+			if v != v || (c.Valid != nil && !c.IsValid(i)) {
+				f.codes[i] = missing(i)
+				continue
+			}
+			var bits uint64 // -0.0 and 0.0 are one value
+			if v != 0 {
+				bits = math.Float64bits(v)
+			}
+			code, ok := m[bits]
+			if !ok {
+				code = int32(len(f.first))
+				m[bits] = code
+				f.first = append(f.first, i)
+			}
+			f.codes[i] = code
+		}
+	case c.Type == ir.String:
+		m := make(map[string]int32)
+		for i := 0; i < n; i++ {
+			if c.Valid != nil && !c.IsValid(i) {
+				f.codes[i] = missing(i)
+				continue
+			}
+			code, ok := m[string(c.StrBytes(i))] // no allocation for the lookup
+			if !ok {
+				code = int32(len(f.first))
+				m[c.Str(i)] = code // aliases c.Data, which outlives the map
+				f.first = append(f.first, i)
+			}
+			f.codes[i] = code
+		}
+	case c.Type == ir.Bool:
+		slot := [2]int32{-1, -1}
+		for i := 0; i < n; i++ {
+			if c.Valid != nil && !c.IsValid(i) {
+				f.codes[i] = missing(i)
+				continue
+			}
+			b := 0
+			if c.B[i] {
+				b = 1
+			}
+			if slot[b] < 0 {
+				slot[b] = int32(len(f.first))
+				f.first = append(f.first, i)
+			}
+			f.codes[i] = slot[b]
+		}
+	case c.Type == ir.Null:
+		for i := 0; i < n; i++ {
+			f.codes[i] = missing(i)
+		}
+	default:
+		return nil, ir.Errorf("NotImplemented", "grouping by a %s column", c.Type)
+	}
+	return f, nil
+}
+
+// gbCombine factorizes the pairs (a.codes[i], b.codes[i]); a row with -1 in
+// either stays -1.
+func gbCombine(a, b *gbFactor) *gbFactor {
+	n := len(a.codes)
+	f := &gbFactor{codes: make([]int32, n), na: -1}
+	nb := uint64(len(b.first))
+	if dense := uint64(len(a.first)) * nb; dense <= uint64(max(n, 1024)) {
+		// small product: index a table directly
+		tab := make([]int32, dense)
+		for i := range tab {
+			tab[i] = -1
+		}
+		for i := 0; i < n; i++ {
+			x, y := a.codes[i], b.codes[i]
+			if x < 0 || y < 0 {
+				f.codes[i] = -1
+				continue
+			}
+			k := uint64(x)*nb + uint64(y)
+			if tab[k] < 0 {
+				tab[k] = int32(len(f.first))
+				f.first = append(f.first, i)
+			}
+			f.codes[i] = tab[k]
+		}
+		return f
+	}
+	m := make(map[uint64]int32)
+	for i := 0; i < n; i++ {
+		x, y := a.codes[i], b.codes[i]
+		if x < 0 || y < 0 {
+			f.codes[i] = -1
+			continue
+		}
+		k := uint64(x)<<32 | uint64(y)
+		code, ok := m[k]
+		if !ok {
+			code = int32(len(f.first))
+			m[k] = code
+			f.first = append(f.first, i)
+		}
+		f.codes[i] = code
+	}
+	return f
+}
+
+// gbCmpRows orders two non-missing rows of c (strings bytewise, as Python
+// compares code points).
+func gbCmpRows(c *col.Column, i, j int) int {
+	switch {
+	case c.Type.IsInt() || c.Type.IsDatetime():
+		return cmp.Compare(c.I64[i], c.I64[j])
+	case c.Type.IsFloat():
+		return cmp.Compare(c.F64[i], c.F64[j])
+	case c.Type == ir.String:
+		return strings.Compare(c.Str(i), c.Str(j))
+	case c.Type == ir.Bool:
+		if c.B[i] == c.B[j] {
+			return 0
+		}
+		if c.B[j] {
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+// gbRank returns each code's position when f's distinct values are sorted
+// ascending, the missing value last.
+func gbRank(c *col.Column, f *gbFactor) []int32 {
+	k := len(f.first)
+	order := make([]int32, k)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if c.Type == ir.Bool && f.na >= 0 {
+		// pandas holds such a column as object-of-bool and sorts its uniques
+		// (in order of appearance) with numpy's insertion sort, to which NaN
+		// is neither smaller nor larger than anything: reproduce the order.
+		less := func(x, y int32) bool {
+			if x == f.na || y == f.na {
+				return false
+			}
+			return gbCmpRows(c, f.first[x], f.first[y]) < 0
+		}
+		for i := 1; i < k; i++ {
+			v := order[i]
+			j := i
+			for j > 0 && less(v, order[j-1]) {
+				order[j] = order[j-1]
+				j--
+			}
+			order[j] = v
+		}
+	} else {
+		slices.SortFunc(order, func(x, y int32) int {
+			switch {
+			case x == f.na:
+				return 1
+			case y == f.na:
+				return -1
+			}
+			return gbCmpRows(c, f.first[x], f.first[y])
+		})
+	}
+	rank := make([]int32, k)
+	for pos, code := range order {
+		rank[code] = int32(pos)
+	}
+	return rank
+}
+
+// gbGroups assigns rows to output groups.
+type gbGroups struct {
+	gid   []int32 // output group of each row, -1 for a dropped row
+	first []int   // first row of each group, in output order
+	// mono: gid is non-decreasing (the dropped rows, if any, come first) and
+	// some row is kept. pandas then computes sum, mean, min and max of
+	// numeric columns without NaN with numpy's ufunc.reduceat, not its
+	// Cython kernels (pandas.core.groupby.ops.BaseGrouper._reduceat_aggregate).
+	mono bool
+	// keyRows[k][i]: the row whose value labels key k of group i: the
+	// value's first appearance in that key's column (pandas factorizes each
+	// key on its own, so -0.0/0.0 label as whichever came first).
+	keyRows [][]int
+}
+
+// setMono computes g.mono.
+func (g *gbGroups) setMono() {
+	g.mono = false
+	prev := int32(-1)
+	for _, gi := range g.gid {
+		if gi < prev {
+			return
+		}
+		prev = gi
+	}
+	g.mono = prev >= 0
+}
+
+func (g *gbGroups) n() int { return len(g.first) }
+
+// gbGroupRows groups the rows of f by the key columns.
+func gbGroupRows(f *col.Frame, keys []string, dropna, sorted bool) (*gbGroups, error) {
+	if len(keys) == 0 {
+		return &gbGroups{gid: make([]int32, f.N), first: []int{0}}, nil
+	}
+	cols := make([]*col.Column, len(keys))
+	facs := make([]*gbFactor, len(keys))
+	var comb *gbFactor
+	for k, name := range keys {
+		c := f.Col(name)
+		if c == nil {
+			return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
+		}
+		fac, err := gbFactorize(c, !dropna)
+		if err != nil {
+			return nil, err
+		}
+		cols[k], facs[k] = c, fac
+		if comb == nil {
+			comb = fac
+		} else {
+			comb = gbCombine(comb, fac)
+		}
+	}
+	g := &gbGroups{gid: comb.codes, first: comb.first}
+	if sorted && g.n() > 1 {
+		g = gbSortGroups(g, cols, facs)
+	}
+	g.setMono()
+	g.keyRows = make([][]int, len(keys))
+	for k, fac := range facs {
+		rows := make([]int, g.n())
+		for i, row := range g.first {
+			rows[i] = fac.first[fac.codes[row]]
+		}
+		g.keyRows[k] = rows
+	}
+	return g, nil
+}
+
+// gbSortGroups orders the groups by their keys (each key ascending, missing
+// values last; the first key most significant).
+func gbSortGroups(g *gbGroups, cols []*col.Column, facs []*gbFactor) *gbGroups {
+	nk := len(cols)
+	ranks := make([][]int32, nk)
+	for k := range cols {
+		ranks[k] = gbRank(cols[k], facs[k])
+	}
+	ng := g.n()
+	order := make([]int32, ng) // groups in output order
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if nk == 1 {
+		for code, r := range ranks[0] {
+			order[r] = int32(code)
+		}
+	} else {
+		// group rank tuples, flattened
+		tup := make([]int32, ng*nk)
+		for gi, row := range g.first {
+			for k := range cols {
+				tup[gi*nk+k] = ranks[k][facs[k].codes[row]]
+			}
+		}
+		slices.SortFunc(order, func(x, y int32) int {
+			return slices.Compare(tup[int(x)*nk:int(x)*nk+nk], tup[int(y)*nk:int(y)*nk+nk])
+		})
+	}
+	pos := make([]int32, ng)
+	first := make([]int, ng)
+	for p, gi := range order {
+		pos[gi] = int32(p)
+		first[p] = g.first[gi]
+	}
+	gid := make([]int32, len(g.gid))
+	for i, gi := range g.gid {
+		gid[i] = -1
+		if gi >= 0 {
+			gid[i] = pos[gi]
+		}
+	}
+	return &gbGroups{gid: gid, first: first}
+}
+
+// gbAggSpec is one entry of groupby_agg's aggs attribute.
+type gbAggSpec struct{ name, col, fn string }
+
+func gbAggSpecs(a ir.Attrs) []gbAggSpec {
+	list, _ := a["aggs"].([]any)
+	out := make([]gbAggSpec, 0, len(list))
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		s := gbAggSpec{}
+		s.name, _ = m["name"].(string)
+		s.col, _ = m["col"].(string)
+		s.fn, _ = m["fn"].(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func execGroupByAgg(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
+	src := in[0]
+	keys := n.Attrs.Strings("keys")
+	dropna := n.Attrs.Bool("dropna", true)
+	asIndex := n.Attrs.Bool("as_index", true)
+	g, err := gbGroupRows(src, keys, dropna, n.Attrs.Bool("sort", true))
+	if err != nil {
+		return nil, err
+	}
+	whole := len(keys) == 0
+	out := &col.Frame{N: g.n()}
+	if !whole {
+		keyCols := make([]*col.Column, len(keys))
+		for k, name := range keys {
+			keyCols[k] = src.Col(name).Take(g.keyRows[k])
+		}
+		if asIndex {
+			out.Index = keyCols
+			out.IndexNames = append([]string(nil), keys...)
+		} else {
+			out.Names = append(out.Names, keys...)
+			out.Cols = append(out.Cols, keyCols...)
+		}
+	}
+	for _, a := range gbAggSpecs(n.Attrs) {
+		rt := ir.Int64
+		if n.Schema != nil {
+			if i := n.Schema.Lookup(a.name); i >= 0 {
+				rt = n.Schema.Fields[i].Type
+			}
+		}
+		var v *col.Column
+		if a.fn == "size" {
+			v = gbSize(g)
+		} else {
+			cl := src.Col(a.col)
+			if cl == nil {
+				return nil, ir.Errorf("ColumnNotFound", "column %q not found", a.col)
+			}
+			if whole {
+				v, err = wholeAgg(a.fn, cl, g)
+			} else {
+				v, err = gbAgg(a.fn, cl, g)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		v.Type = rt
+		if rt == ir.Float32 {
+			for i, x := range v.F64 {
+				v.F64[i] = float64(float32(x))
+			}
+		}
+		out.Names = append(out.Names, a.name)
+		out.Cols = append(out.Cols, v)
+	}
+	return out, nil
+}
+
+func gbSize(g *gbGroups) *col.Column {
+	out := make([]int64, g.n())
+	for _, gi := range g.gid {
+		if gi >= 0 {
+			out[gi]++
+		}
+	}
+	return col.NewInt64(out)
+}
+
+// gbAgg computes aggregation fn of c per group (pandas' groupby kernels).
+// The result's Type is set by the caller from the schema.
+func gbAgg(fn string, c *col.Column, g *gbGroups) (*col.Column, error) {
+	if g.mono && gbReduceatOK(fn, c) {
+		return gbReduceat(fn, c, g), nil
+	}
+	switch fn {
+	case "count":
+		out := make([]int64, g.n())
+		for i, gi := range g.gid {
+			if gi >= 0 && !c.IsNA(i) {
+				out[gi]++
+			}
+		}
+		return col.NewInt64(out), nil
+	case "nunique":
+		return gbNunique(c, g)
+	case "first", "last", "min", "max":
+		return c.Take(gbPick(fn, c, g)), nil
+	case "sum":
+		return gbSum(c, g)
+	case "mean":
+		switch c.Type {
+		case ir.Float32:
+			return gbMean[float32](c, g), nil
+		case ir.Float64, ir.Int64, ir.Int32, ir.Bool:
+			return gbMean[float64](c, g), nil
+		}
+	case "var":
+		switch c.Type {
+		case ir.Float32:
+			return gbVar[float32](c, g, false), nil
+		case ir.Float64, ir.Int64, ir.Int32, ir.Bool:
+			return gbVar[float64](c, g, false), nil
+		}
+	case "std":
+		if c.Type.IsNumeric() {
+			return gbVar[float64](c, g, true), nil
+		}
+	case "median":
+		if c.Type.IsNumeric() {
+			return gbMedian(c, g), nil
+		}
+	}
+	return nil, ir.Errorf("NotImplemented", "agg function %s of a %s column", fn, c.Type)
+}
+
+// gbReduceatOK reports whether pandas aggregates c with ufunc.reduceat when
+// the groups are monotonic: sum, mean, min, max of a numpy int, float or bool
+// column holding no NaN.
+func gbReduceatOK(fn string, c *col.Column) bool {
+	switch fn {
+	case "sum", "mean", "min", "max":
+	default:
+		return false
+	}
+	switch c.Type {
+	case ir.Int64, ir.Int32, ir.Bool:
+		return c.Valid == nil || !c.HasNulls() // a bool column with nulls is object
+	case ir.Float64, ir.Float32:
+		for i := 0; i < c.N; i++ {
+			if c.IsNA(i) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// gbReduceat is np.<ufunc>.reduceat over the groups' contiguous segments:
+// each segment reduces as its first value combined with the pairwise sum
+// (add) or the running min/max (numpy keeps the later of equal values) of
+// the rest. mean sums float64 images; every result is float64 there.
+func gbReduceat(fn string, c *col.Column, g *gbGroups) *col.Column {
+	ng := g.n()
+	start := 0
+	for start < len(g.gid) && g.gid[start] < 0 {
+		start++
+	}
+	bounds := make([]int, ng+1) // segment of group i: bounds[i]:bounds[i+1]
+	bounds[0] = start
+	for i := start; i < len(g.gid); i++ {
+		bounds[g.gid[i]+1] = i + 1
+	}
+	switch fn {
+	case "min", "max":
+		if c.Type.IsFloat() {
+			out := make([]float64, ng)
+			for gi := range out {
+				seg := c.F64[bounds[gi]:bounds[gi+1]]
+				acc := seg[0]
+				for _, x := range seg[1:] {
+					if fn == "min" && !(acc < x) || fn == "max" && !(acc > x) {
+						acc = x
+					}
+				}
+				out[gi] = acc
+			}
+			return col.NewFloat64(out)
+		}
+		pick := gbPick(fn, c, g) // exact for ints and bools
+		return c.Take(pick)
+	case "sum":
+		switch c.Type {
+		case ir.Float64:
+			out := make([]float64, ng)
+			for gi := range out {
+				seg := c.F64[bounds[gi]:bounds[gi+1]]
+				out[gi] = seg[0] + npPairwise(seg[1:])
+			}
+			return col.NewFloat64(out)
+		case ir.Float32:
+			out := make([]float64, ng)
+			for gi := range out {
+				seg := to32(c.F64[bounds[gi]:bounds[gi+1]])
+				out[gi] = float64(seg[0] + npPairwise(seg[1:]))
+			}
+			return col.NewFloat64(out)
+		}
+		v, _ := gbSum(c, g) // int64 sums are exact (wrapping) in any order
+		return v
+	}
+	// mean
+	vals := gbNumeric(c)
+	out := make([]float64, ng)
+	for gi := range out {
+		seg := vals[bounds[gi]:bounds[gi+1]]
+		out[gi] = (seg[0] + npPairwise(seg[1:])) / float64(len(seg))
+	}
+	return col.NewFloat64(out)
+}
+
+// gbPick returns, per group, the row holding the first/last non-missing value
+// or the min/max (ties: the first such row, as pandas' strict comparisons);
+// -1 where the group has no value.
+func gbPick(fn string, c *col.Column, g *gbGroups) []int {
+	pick := make([]int, g.n())
+	for i := range pick {
+		pick[i] = -1
+	}
+	sign := 1 // replace the candidate when cmp(row, cand) == sign
+	switch fn {
+	case "first":
+		for i, gi := range g.gid {
+			if gi >= 0 && pick[gi] < 0 && !c.IsNA(i) {
+				pick[gi] = i
+			}
+		}
+		return pick
+	case "last":
+		for i, gi := range g.gid {
+			if gi >= 0 && !c.IsNA(i) {
+				pick[gi] = i
+			}
+		}
+		return pick
+	case "min":
+		sign = -1
+	}
+	for i, gi := range g.gid {
+		if gi < 0 || c.IsNA(i) {
+			continue
+		}
+		if p := pick[gi]; p < 0 || gbCmpRows(c, i, p) == sign {
+			pick[gi] = i
+		}
+	}
+	return pick
+}
+
+// gbNumeric returns c's values as float64 (bools as 0/1); missing values are
+// reported by c.IsNA.
+func gbNumeric(c *col.Column) []float64 {
+	switch {
+	case c.Type.IsFloat():
+		return c.F64
+	case c.Type == ir.Bool:
+		v := make([]float64, c.N)
+		for i, b := range c.B {
+			if b {
+				v[i] = 1
+			}
+		}
+		return v
+	case c.Type.IsInt():
+		v := make([]float64, c.N)
+		for i, x := range c.I64 {
+			v[i] = float64(x)
+		}
+		return v
+	}
+	return nil
+}
+
+func gbSum(c *col.Column, g *gbGroups) (*col.Column, error) {
+	switch c.Type {
+	case ir.Float64:
+		s, _ := gbKahan[float64](c.F64, c, g)
+		return gbFloatCol(s), nil
+	case ir.Float32:
+		s, _ := gbKahan[float32](c.F64, c, g)
+		return gbFloatCol(s), nil
+	case ir.Int64, ir.Int32, ir.Bool:
+		// int64 accumulation wraps like numpy (pandas sums int32 in int64 too)
+		out := make([]int64, g.n())
+		for i, gi := range g.gid {
+			if gi < 0 || (c.Valid != nil && !c.IsValid(i)) {
+				continue
+			}
+			if c.Type == ir.Bool {
+				if c.B[i] {
+					out[gi]++
+				}
+			} else {
+				out[gi] += c.I64[i]
+			}
+		}
+		return col.NewInt64(out), nil
+	}
+	return nil, ir.Errorf("NotImplemented", "sum of a %s column", c.Type)
+}
+
+// gbKahan is pandas' group_sum: Kahan-compensated sums in T, per group, of
+// the non-missing values; also returns the counts of those values.
+func gbKahan[T float32 | float64](vals []float64, c *col.Column, g *gbGroups) ([]T, []int64) {
+	ng := g.n()
+	sum := make([]T, ng)
+	comp := make([]T, ng)
+	nobs := make([]int64, ng)
+	for i, gi := range g.gid {
+		if gi < 0 || c.IsNA(i) {
+			continue
+		}
+		nobs[gi]++
+		y := T(vals[i]) - comp[gi]
+		t := sum[gi] + y
+		comp[gi] = t - sum[gi] - y
+		if comp[gi] != comp[gi] {
+			comp[gi] = 0 // val was ±inf (GH#53606)
+		}
+		sum[gi] = t
+	}
+	return sum, nobs
+}
+
+func gbFloatCol[T float32 | float64](v []T) *col.Column {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return col.NewFloat64(out)
+}
+
+// gbMean is pandas' group_mean: a Kahan sum in T divided by the count.
+func gbMean[T float32 | float64](c *col.Column, g *gbGroups) *col.Column {
+	sum, nobs := gbKahan[T](gbNumeric(c), c, g)
+	out := make([]float64, len(sum))
+	for i := range sum {
+		if nobs[i] == 0 {
+			out[i] = math.NaN()
+		} else {
+			out[i] = float64(sum[i] / T(nobs[i]))
+		}
+	}
+	return col.NewFloat64(out)
+}
+
+// gbVar is pandas' group_var (ddof=1): Welford's method in T; std takes the
+// square root (pandas computes std in float64 for every input type).
+func gbVar[T float32 | float64](c *col.Column, g *gbGroups, std bool) *col.Column {
+	vals := gbNumeric(c)
+	ng := g.n()
+	mean := make([]T, ng)
+	m2 := make([]T, ng)
+	nobs := make([]int64, ng)
+	for i, gi := range g.gid {
+		if gi < 0 || c.IsNA(i) {
+			continue
+		}
+		nobs[gi]++
+		v := T(vals[i])
+		old := mean[gi]
+		mean[gi] += (v - old) / T(nobs[gi])
+		m2[gi] += T((v - mean[gi]) * (v - old)) // conversion: no fused multiply-add
+	}
+	out := make([]float64, ng)
+	for i := range out {
+		ct := T(nobs[i])
+		switch {
+		case ct <= 1:
+			out[i] = math.NaN()
+		case std:
+			out[i] = math.Sqrt(float64(m2[i] / (ct - 1)))
+		default:
+			out[i] = float64(m2[i] / (ct - 1))
+		}
+	}
+	return col.NewFloat64(out)
+}
+
+// gbMedian is pandas' group_median_float64: each group's non-missing values
+// in row order, then quickselect.
+func gbMedian(c *col.Column, g *gbGroups) *col.Column {
+	vals := gbNumeric(c)
+	ng := g.n()
+	start := make([]int, ng+1)
+	for i, gi := range g.gid {
+		if gi >= 0 && !c.IsNA(i) {
+			start[gi+1]++
+		}
+	}
+	for i := 0; i < ng; i++ {
+		start[i+1] += start[i]
+	}
+	buf := make([]float64, start[ng])
+	fill := append([]int(nil), start[:ng]...)
+	for i, gi := range g.gid {
+		if gi >= 0 && !c.IsNA(i) {
+			buf[fill[gi]] = vals[i]
+			fill[gi]++
+		}
+	}
+	out := make([]float64, ng)
+	for gi := range out {
+		out[gi] = pdMedianLinear(buf[start[gi]:start[gi+1]])
+	}
+	return col.NewFloat64(out)
+}
+
+// pdMedianLinear is pandas' calc_median_linear (reorders a).
+func pdMedianLinear(a []float64) float64 {
+	n := len(a)
+	if n == 0 {
+		return math.NaN()
+	}
+	if n%2 == 1 {
+		return pdKthSmallest(a, n/2)
+	}
+	hi := pdKthSmallest(a, n/2)
+	lo := pdKthSmallest(a, n/2-1)
+	return (hi + lo) / 2
+}
+
+// pdKthSmallest is pandas' kth_smallest_c (Hoare's selection, in place).
+func pdKthSmallest(a []float64, k int) float64 {
+	l, m := 0, len(a)-1
+	for l < m {
+		x := a[k]
+		i, j := l, m
+		for {
+			for a[i] < x {
+				i++
+			}
+			for x < a[j] {
+				j--
+			}
+			if i <= j {
+				a[i], a[j] = a[j], a[i]
+				i++
+				j--
+			}
+			if i > j {
+				break
+			}
+		}
+		if j < k {
+			l = i
+		}
+		if k < i {
+			m = j
+		}
+	}
+	return a[k]
+}
+
+// gbNunique counts the distinct non-missing values of each group.
+func gbNunique(c *col.Column, g *gbGroups) (*col.Column, error) {
+	f, err := gbFactorize(c, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, g.n())
+	if g.n() == 1 {
+		seen := make([]bool, len(f.first))
+		for i, gi := range g.gid {
+			if code := f.codes[i]; gi >= 0 && code >= 0 && !seen[code] {
+				seen[code] = true
+				out[0]++
+			}
+		}
+		return col.NewInt64(out), nil
+	}
+	seen := make(map[uint64]struct{})
+	for i, gi := range g.gid {
+		code := f.codes[i]
+		if gi < 0 || code < 0 {
+			continue
+		}
+		k := uint64(gi)<<32 | uint64(code)
+		if _, ok := seen[k]; !ok {
+			seen[k] = struct{}{}
+			out[gi]++
+		}
+	}
+	return col.NewInt64(out), nil
+}
+
+// execValueCounts is Series.value_counts: counts of the distinct values,
+// sorted by count (stable: ties keep the order of first appearance, the
+// missing value included) or in order of first appearance.
+func execValueCounts(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
+	name := n.Attrs.Str("column")
+	cl := in[0].Col(name)
+	if cl == nil {
+		return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
+	}
+	f, err := gbFactorize(cl, !n.Attrs.Bool("dropna", true))
+	if err != nil {
+		return nil, err
+	}
+	k := len(f.first)
+	counts := make([]int64, k)
+	var total int64
+	for _, code := range f.codes {
+		if code >= 0 {
+			counts[code]++
+			total++
+		}
+	}
+	order := make([]int, k)
+	for i := range order {
+		order[i] = i
+	}
+	if n.Attrs.Bool("sort", true) {
+		asc := n.Attrs.Bool("ascending", false)
+		slices.SortStableFunc(order, func(x, y int) int {
+			if asc {
+				return cmp.Compare(counts[x], counts[y])
+			}
+			return cmp.Compare(counts[y], counts[x])
+		})
+	}
+	rows := make([]int, k)
+	for i, code := range order {
+		rows[i] = f.first[code]
+	}
+	out := &col.Frame{N: k, Index: []*col.Column{cl.Take(rows)}, IndexNames: []string{name}}
+	if n.Attrs.Bool("normalize", false) {
+		p := make([]float64, k)
+		for i, code := range order {
+			p[i] = float64(counts[code]) / float64(total)
+		}
+		out.Names, out.Cols = []string{"proportion"}, []*col.Column{col.NewFloat64(p)}
+	} else {
+		cnt := make([]int64, k)
+		for i, code := range order {
+			cnt[i] = counts[code]
+		}
+		out.Names, out.Cols = []string{"count"}, []*col.Column{col.NewInt64(cnt)}
+	}
+	return out, nil
+}
+
+// execDistinct is Series.unique(): distinct values in order of first
+// appearance, the missing value once.
+func execDistinct(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
+	name := n.Attrs.Str("column")
+	cl := in[0].Col(name)
+	if cl == nil {
+		return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
+	}
+	f, err := gbFactorize(cl, true)
+	if err != nil {
+		return nil, err
+	}
+	return &col.Frame{N: len(f.first), Names: []string{name}, Cols: []*col.Column{cl.Take(f.first)}}, nil
+}
