@@ -5,6 +5,8 @@
 #   3. gofmt -l                   (fails if any file needs formatting)
 #   4. go test ./...
 #   5. python -m pytest -q python/tests   (no tests collected counts as a failure)
+#   6. the same suite with every optional optimizer pass off (FLERN_NO_OPT=1): the
+#      optimized plans must give the reference interpreter's answers on the whole suite
 # Uses the python3 on PATH; set PYTHON=/path/to/python to choose another.
 set -euo pipefail
 
@@ -13,13 +15,13 @@ PYTHON="${PYTHON:-python3}"
 
 stage() { printf '\n==> [%s] %s\n' "$1" "$2"; }
 
-stage 1/5 "installing flern and its test dependencies: pip install -e '.[test]'"
+stage 1/6 "installing flern and its test dependencies: pip install -e '.[test]'"
 "$PYTHON" -m pip install --disable-pip-version-check --progress-bar off -e '.[test]'
 
-stage 2/5 "go vet ./..."
+stage 2/6 "go vet ./..."
 go vet ./...
 
-stage 3/5 "gofmt -l (every Go file must be gofmt-clean)"
+stage 3/6 "gofmt -l (every Go file must be gofmt-clean)"
 mapfile -t gofiles < <(find . \
     \( -path './.*' -o -name testdata -o -name vendor -o -name node_modules -o -path ./build \) -prune \
     -o -type f -name '*.go' -print | sort)
@@ -33,10 +35,10 @@ if ((${#gofiles[@]})); then
 fi
 echo "gofmt: ${#gofiles[@]} files clean"
 
-stage 4/5 "go test ./..."
+stage 4/6 "go test ./..."
 go test ./...
 
-stage 5/5 "python -m pytest -q python/tests"
+stage 5/6 "python -m pytest -q python/tests"
 rc=0
 "$PYTHON" -m pytest -q python/tests || rc=$?
 if ((rc == 5)); then
@@ -46,5 +48,8 @@ elif ((rc != 0)); then
     echo "pytest failed (exit $rc)" >&2
     exit "$rc"
 fi
+
+stage 6/6 "python -m pytest -q python/tests with the optimizer off (FLERN_NO_OPT=1)"
+FLERN_NO_OPT=1 "$PYTHON" -m pytest -q -p no:cacheprovider python/tests
 
 printf '\n==> all stages passed\n'

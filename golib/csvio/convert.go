@@ -30,6 +30,8 @@ type colStats struct {
 	firstFrac   int // a float the int target cannot hold exactly
 	firstIntOut int // an integer outside the int32 target's range
 	firstNot01  int // a number other than 0 and 1 (bool target)
+	firstNoPyInt   int // a non-NA value Python's int() rejects
+	firstNoPyFloat int // a non-NA value Python's float() rejects
 	// UTF-8 validity of str values.
 	firstBadUTF8 int
 	badUTF8Off   int
@@ -37,15 +39,19 @@ type colStats struct {
 	dClass        dateClass // layout of the first value (dcUnknown: none)
 	dInconsistent bool      // some value has another layout
 	dNeedNS       bool      // some value has more than 6 fraction digits
-	dFirstShape   int       // a value that is not a supported ISO layout
+	dFirstValue   int       // the first value that is not missing
+	dFirstBad     bool      // ... and it is not a supported, valid ISO layout
+	dFirstWord    int       // a value without digits (never matches a date format)
+	dFirstShape   int       // another value that is not a supported ISO layout
 	dFirstRange   int       // a supported layout but an invalid date or time
 	dFirstNSOut   int       // a value outside datetime64[ns]'s range
 	dFirstNaT     int       // a missing value (NA string or NaT spelling)
+	dFirstNaTWord int       // a NaT spelling that is not an NA string
 }
 
 func newStats() colStats {
-	s := colStats{firstFrac: -1, firstIntOut: -1, firstNot01: -1, firstBadUTF8: -1,
-		dClass: dcUnknown, dFirstShape: -1, dFirstRange: -1, dFirstNSOut: -1, dFirstNaT: -1}
+	s := colStats{firstFrac: -1, firstIntOut: -1, firstNot01: -1, firstNoPyInt: -1, firstNoPyFloat: -1, firstBadUTF8: -1,
+		dClass: dcUnknown, dFirstValue: -1, dFirstWord: -1, dFirstNaTWord: -1, dFirstShape: -1, dFirstRange: -1, dFirstNSOut: -1, dFirstNaT: -1}
 	for i := range s.first {
 		s.first[i] = -1
 	}
@@ -72,6 +78,12 @@ func (g *colStats) merge(c *colStats, offset int) {
 	mergeFirst(&g.firstFrac, c.firstFrac, offset)
 	mergeFirst(&g.firstIntOut, c.firstIntOut, offset)
 	mergeFirst(&g.firstNot01, c.firstNot01, offset)
+	mergeFirst(&g.firstNoPyInt, c.firstNoPyInt, offset)
+	mergeFirst(&g.firstNoPyFloat, c.firstNoPyFloat, offset)
+	if g.dFirstValue < 0 && c.dFirstValue >= 0 {
+		g.dFirstValue, g.dFirstBad = c.dFirstValue+offset, c.dFirstBad
+	}
+	mergeFirst(&g.dFirstWord, c.dFirstWord, offset)
 	if g.firstBadUTF8 < 0 && c.firstBadUTF8 >= 0 {
 		g.firstBadUTF8, g.badUTF8Off = c.firstBadUTF8+offset, c.badUTF8Off
 	}
@@ -88,6 +100,7 @@ func (g *colStats) merge(c *colStats, offset int) {
 	mergeFirst(&g.dFirstRange, c.dFirstRange, offset)
 	mergeFirst(&g.dFirstNSOut, c.dFirstNSOut, offset)
 	mergeFirst(&g.dFirstNaT, c.dFirstNaT, offset)
+	mergeFirst(&g.dFirstNaTWord, c.dFirstNaTWord, offset)
 }
 
 // isNaTWord reports the extra missing-value spellings of a date column.
@@ -106,6 +119,22 @@ func isNaTWord(b []byte) bool {
 	return false
 }
 
+// isNAWord reports whether b is one of pandas' default NA spellings
+// without digits (kept as text when keep_default_na=False): no date parser
+// accepts them.
+func isNAWord(b []byte) bool {
+	if hasDigit(b) || len(b) == 0 {
+		return false
+	}
+	s := string(b)
+	for _, w := range defaultNA {
+		if s == w {
+			return true
+		}
+	}
+	return false
+}
+
 // classify computes the statistics of column j of a chunk.
 func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec, st *colStats, scratch *[]byte) {
 	na := c.na
@@ -119,12 +148,32 @@ func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec
 			}
 			if isNaTWord(b) {
 				setFirst(&st.dFirstNaT, r)
+				setFirst(&st.dFirstNaTWord, r)
 				continue
 			}
 			pd, status := parseISODate(b)
+			word := false
+			if status == dateShape {
+				if st.dFirstValue < 0 {
+					// pandas infers the date format from the first value;
+					// only NA spellings are known to defeat every format
+					word = isNAWord(b)
+				} else {
+					// later values must match the first one's format
+					s := string(b)
+					word = !hasDigit(b) && s != "now" && s != "today"
+				}
+			}
+			if st.dFirstValue < 0 {
+				st.dFirstValue, st.dFirstBad = r, status == dateShape && !word
+			}
 			switch status {
 			case dateShape:
-				setFirst(&st.dFirstShape, r)
+				if word {
+					setFirst(&st.dFirstWord, r)
+				} else {
+					setFirst(&st.dFirstShape, r)
+				}
 			case dateRange:
 				setFirst(&st.dFirstRange, r)
 			default:
@@ -197,6 +246,14 @@ func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec
 			cls = clBool
 		}
 		setFirst(&st.first[cls], r)
+		if detailed && cls != clNA {
+			if cls != clInt && cls != clIntBig && st.firstNoPyInt < 0 && !pyNumber(b, false) {
+				st.firstNoPyInt = r
+			}
+			if cls != clInt && cls != clIntBig && cls != clFloat && st.firstNoPyFloat < 0 && !pyNumber(b, true) {
+				st.firstNoPyFloat = r
+			}
+		}
 		if cls == clOther {
 			other = true
 			if st.firstBadUTF8 < 0 && !utf8.Valid(b) {
@@ -213,6 +270,7 @@ type colErr struct {
 	kind    string
 	msg     string
 	badUTF8 bool
+	bare    bool // insert the value as is rather than as a Python repr
 }
 
 const valueMark = "\x00"
@@ -235,7 +293,7 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 	mixed := has(clOther) || (has(clBool) && numeric) // pandas' object path
 	if rows == 0 {
 		f.Type = ir.String // object
-		if c.target != ir.Invalid {
+		if c.target != ir.Invalid && !c.inherited {
 			f.Type = c.target
 		}
 		return f, nil
@@ -244,10 +302,22 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 		return &colErr{row: st.firstBadUTF8, kind: "Parse", badUTF8: true}
 	}
 	if c.date {
+		shape := st.dFirstShape
+		if st.dFirstBad && (shape < 0 || st.dFirstValue < shape) {
+			// pandas infers the format from the first value; csvio cannot
+			shape = st.dFirstValue
+		}
+		onlyNA := st.dFirstValue < 0 && st.dFirstNaTWord < 0
 		switch {
-		case st.dFirstShape >= 0:
-			return f, &colErr{row: st.dFirstShape, kind: "Parse", msg: fmt.Sprintf("parse_dates column %q: cannot parse '"+valueMark+"' as a date: csvio reads only the ISO layouts YYYY-MM-DD[( |T)HH:MM[:SS[.fraction]]] (pandas would try other formats or keep the column as str)", c.name)}
-		case st.dInconsistent || st.dFirstRange >= 0 || (st.dNeedNS && st.dFirstNSOut >= 0):
+		case onlyNA && c.target.IsInt():
+			// pandas applies dtype= first; it only succeeds when nothing
+			// but NA strings is there
+			return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("Integer column has NA values in column %d", c.index)}
+		case onlyNA && c.target == ir.Bool:
+			return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("Bool column has NA values in column %d", c.index)}
+		case shape >= 0:
+			return f, &colErr{row: shape, kind: "Parse", msg: fmt.Sprintf("parse_dates column %q: cannot parse "+valueMark+" as a date: csvio reads only the ISO layouts YYYY-MM-DD[( |T)HH:MM[:SS[.fraction]]] (pandas would try other formats or keep the column as str)", c.name)}
+		case st.dInconsistent || st.dFirstRange >= 0 || st.dFirstWord >= 0 || (st.dNeedNS && st.dFirstNSOut >= 0):
 			// pandas cannot convert the whole column and keeps the strings
 			f.Type, f.Nullable = ir.String, has(clNA)
 		case st.dClass == dcUnknown:
@@ -273,7 +343,7 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 		case has(clBool):
 			f.Type, f.Nullable = ir.Bool, has(clNA)
 		case has(clIntBig):
-			return f, &colErr{row: st.first[clIntBig], kind: "NotImplemented", msg: fmt.Sprintf("column %q holds the integer "+valueMark+", outside int64 (pandas would read the column as uint64 or object)", c.name)}
+			return f, &colErr{row: st.first[clIntBig], kind: "NotImplemented", msg: fmt.Sprintf("column %q holds the integer "+valueMark+", outside int64 (pandas would read the column as uint64 or object)", c.name), bare: true}
 		case has(clFloat) || has(clNA):
 			f.Type = ir.Float64
 		default:
@@ -285,25 +355,30 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 		tn := c.target.String()
 		switch {
 		case mixed:
-			bad := []int{st.first[clNA], st.first[clFloat], st.first[clBool], st.first[clOther], st.first[clIntBig]}
+			// pandas converts the strings with Python's int()
+			bad := []int{st.first[clNA], st.firstNoPyInt, st.first[clIntBig]}
 			if c.target == ir.Int32 {
 				bad = append(bad, st.firstIntOut)
 			}
 			row := minRow(bad...)
 			switch row {
+			case -1:
+				return f, &colErr{row: st.first[clOther], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for object dtyped data in column %d", tn, idx)}
 			case st.first[clNA]:
 				return f, &colErr{row: row, kind: "Value", msg: "cannot convert float NaN to integer"}
-			case st.first[clFloat], st.first[clBool], st.first[clOther]:
-				return f, &colErr{row: row, kind: "Value", msg: "invalid literal for int() with base 10: '" + valueMark + "'"}
+			case st.firstNoPyInt:
+				return f, &colErr{row: row, kind: "Value", msg: "invalid literal for int() with base 10: " + valueMark}
+			case st.first[clIntBig]:
+				return f, &colErr{row: row, kind: "Value", msg: "Python int too large to convert to C long: " + valueMark}
 			default:
-				return f, &colErr{row: row, kind: "Value", msg: "Python int too large to convert to C long: '" + valueMark + "'"}
+				return f, &colErr{row: row, kind: "Value", msg: "Python integer " + valueMark + " out of bounds for int32", bare: true}
 			}
 		case has(clBool):
 			if has(clNA) {
 				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for <class 'numpy.bool'> dtyped data in column %d due to NA values", tn, idx)}
 			}
 		case has(clIntBig):
-			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for uint64 dtyped data in column %d: "+valueMark+" overflows", tn, idx)}
+			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for uint64 dtyped data in column %d: "+valueMark+" overflows", tn, idx), bare: true}
 		case !has(clFloat):
 			if has(clNA) {
 				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("Integer column has NA values in column %d", idx)}
@@ -320,7 +395,11 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 	case ir.Float64, ir.Float32:
 		f.Type = c.target
 		if mixed {
-			return f, &colErr{row: minRow(st.first[clBool], st.first[clOther]), kind: "Value", msg: "could not convert string to float: '" + valueMark + "'"}
+			// pandas converts the strings with Python's float()
+			if st.firstNoPyFloat >= 0 {
+				return f, &colErr{row: st.firstNoPyFloat, kind: "Value", msg: "could not convert string to float: " + valueMark}
+			}
+			return f, &colErr{row: st.first[clOther], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for object dtyped data in column %d", c.target, idx)}
 		}
 		return f, nil
 	case ir.Bool:
@@ -339,9 +418,9 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 			}
 		case has(clIntBig):
 			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: objMsg}
-		case !has(clFloat) && !has(clNA):
-			if st.firstNot01 >= 0 {
-				return f, &colErr{row: st.firstNot01, kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of bool for int64 dtyped data in column %d", idx)}
+		case !has(clFloat):
+			if row := minRow(st.first[clNA], st.firstNot01); row >= 0 {
+				return f, &colErr{row: row, kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of bool for int64 dtyped data in column %d", idx)}
 			}
 		default:
 			if row := minRow(st.first[clNA], st.firstNot01); row >= 0 {
@@ -360,7 +439,7 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 }
 
 // sniffData infers the schema of a file's contents.
-func sniffData(o *options, data []byte) (*ir.Schema, error) {
+func sniffData(o *options, data []byte) (*sniffed, error) {
 	t, err := prepare(o, data)
 	if err != nil {
 		return nil, err
@@ -389,6 +468,7 @@ func sniffData(o *options, data []byte) (*ir.Schema, error) {
 		rows += ch.r.nrows
 	}
 	s := &ir.Schema{}
+	res := &sniffed{schema: s, naFloats: make([]bool, len(t.cols))}
 	for j := range t.cols {
 		c := &t.cols[j]
 		g := newStats()
@@ -401,12 +481,17 @@ func sniffData(o *options, data []byte) (*ir.Schema, error) {
 			if cerr.badUTF8 {
 				return nil, ir.Errorf("Parse", "%s (column %q, line %d)", utf8Message(val, g.badUTF8Off), c.name, line)
 			}
-			msg := strings.Replace(cerr.msg, valueMark, quoteValue(val), 1)
+			v := pyRepr(val)
+			if cerr.bare {
+				v = quoteValue(val)
+			}
+			msg := strings.Replace(cerr.msg, valueMark, v, 1)
 			return nil, ir.Errorf(cerr.kind, "%s (column %q, line %d)", msg, c.name, line)
 		}
 		s.Fields = append(s.Fields, f)
+		res.naFloats[j] = c.target.IsFloat() || (c.target == ir.Invalid && g.first[clFloat] >= 0)
 	}
-	return s, nil
+	return res, nil
 }
 
 // quoteValue renders a field value for a message.
@@ -415,6 +500,41 @@ func quoteValue(b []byte) string {
 		return string(b)
 	}
 	return fmt.Sprintf("%q", b)
+}
+
+// pyRepr quotes a value as Python's repr() of a str does (pandas' messages
+// show values that way).
+func pyRepr(b []byte) string {
+	s := string(b)
+	q := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	var out strings.Builder
+	out.WriteByte(q)
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			out.WriteString(`\\`)
+		case r == rune(q):
+			out.WriteByte('\\')
+			out.WriteByte(q)
+		case r == '\n':
+			out.WriteString(`\n`)
+		case r == '\r':
+			out.WriteString(`\r`)
+		case r == '\t':
+			out.WriteString(`\t`)
+		case r == utf8.RuneError:
+			out.WriteString(`\ufffd`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&out, `\x%02x`, r)
+		default:
+			out.WriteRune(r)
+		}
+	}
+	out.WriteByte(q)
+	return out.String()
 }
 
 // piece is the converted part of one column in one chunk.
@@ -467,7 +587,7 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 	case ir.Float64, ir.Float32:
 		out := make([]float64, nrows)
 		numericNA := na.numeric
-		naFloats := len(na.floats) > 0
+		naFloats := c.naFloats && len(na.floats) > 0
 		nan := math.NaN()
 		for r := 0; r < nrows; r++ {
 			b := field(data, spans[r*k+j], quote, scratch)
@@ -648,13 +768,17 @@ func joinSlices[T any](pieces []*piece, total int, get func(*piece) []T) []T {
 
 // readData materializes the columns of want from a file's contents; full
 // is the file's schema (from Sniff).
-func readData(o *options, data []byte, full, want *ir.Schema) (*col.Frame, error) {
+func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame, error) {
 	t, err := prepare(o, data)
 	if err != nil {
 		return nil, err
 	}
+	full := sn.schema
 	if len(full.Fields) != len(t.cols) {
 		return nil, ir.Errorf("Internal", "the CSV file %s changed after its schema was inferred", o.path)
+	}
+	for j := range t.cols {
+		t.cols[j].naFloats = sn.naFloats[j]
 	}
 	byName := map[string]int{}
 	for j, c := range t.cols {

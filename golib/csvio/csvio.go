@@ -42,9 +42,19 @@ var chunkTarget = 1 << 20
 // workers is the number of goroutines used for large files (0: GOMAXPROCS).
 var workers = 0
 
-type cacheEntry struct {
+// sniffed is what Sniff learns about a file: the schema and, per column,
+// facts Read needs to convert exactly as pandas does.
+type sniffed struct {
 	schema *ir.Schema
-	err    error
+	// naFloats[j]: column j is parsed by pandas' float converter, so
+	// numeric na_values also match numerically ("-999.0" for "-999"). A
+	// column of ints with missing values is instead upcast from int64.
+	naFloats []bool
+}
+
+type cacheEntry struct {
+	res *sniffed
+	err error
 }
 
 var (
@@ -59,6 +69,15 @@ const maxCacheEntries = 1024
 // attrs["columns"]. Results (and errors) are cached per path, file size,
 // modification time and the attributes that affect the schema.
 func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
+	res, err := sniff(attrs)
+	if err != nil {
+		return nil, err
+	}
+	return res.schema.Clone(), nil
+}
+
+// sniff is Sniff returning the cached result itself (not to be modified).
+func sniff(attrs ir.Attrs) (*sniffed, error) {
 	o, err := parseOptions(attrs)
 	if err != nil {
 		return nil, err
@@ -72,26 +91,20 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 	e, ok := cache[key]
 	cacheMu.Unlock()
 	if ok {
-		if e.err != nil {
-			return nil, e.err
-		}
-		return e.schema.Clone(), nil
+		return e.res, e.err
 	}
 	data, err := os.ReadFile(o.path)
 	if err != nil {
 		return nil, ioError(o.path, err)
 	}
-	s, err := sniffData(o, data)
+	res, err := sniffData(o, data)
 	cacheMu.Lock()
 	if len(cache) >= maxCacheEntries {
 		clear(cache)
 	}
-	cache[key] = cacheEntry{schema: s, err: err}
+	cache[key] = cacheEntry{res: res, err: err}
 	cacheMu.Unlock()
-	if err != nil {
-		return nil, err
-	}
-	return s.Clone(), nil
+	return res, err
 }
 
 // Read reads the file and returns a frame with exactly the columns of
@@ -99,7 +112,7 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 // RangeIndex. Columns not asked for are skipped by the tokenizer and never
 // converted.
 func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
-	full, err := Sniff(attrs)
+	full, err := sniff(attrs)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +142,12 @@ type colSpec struct {
 	na     *naMatcher
 	dtype  string   // the dtype= spelling ("" if none)
 	target ir.DType // its DType (Invalid if none)
-	date   bool     // a parse_dates column
+	// inherited: the dtype was given for the name before mangling, which
+	// pandas applies only when the file has data rows
+	inherited bool
+	date      bool // a parse_dates column
+	// naFloats: numeric na_values match parsed floats (see sniffed).
+	naFloats bool
 }
 
 // table is a file with its header read and its columns resolved.
@@ -215,20 +233,18 @@ func prepare(o *options, data []byte) (*table, error) {
 		}
 		c := colSpec{name: n, index: i, na: o.naFor(n), date: isDate[n]}
 		delete(isDate, n)
-		if !c.date {
-			c.dtype = o.dtypeFor(n)
-			if c.dtype == "" {
-				if on, ok := origin[i]; ok {
-					c.dtype = o.dtypeFor(on)
-				}
+		c.dtype = o.dtypeFor(n)
+		if c.dtype == "" {
+			if on, ok := origin[i]; ok {
+				c.dtype, c.inherited = o.dtypeFor(on), true
 			}
-			if c.dtype != "" {
-				dt, err := dtypeOf(c.dtype)
-				if err != nil {
-					return nil, err
-				}
-				c.target = dt
+		}
+		if c.dtype != "" {
+			dt, err := dtypeOf(c.dtype)
+			if err != nil {
+				return nil, err
 			}
+			c.target = dt
 		}
 		t.cols = append(t.cols, c)
 	}

@@ -61,8 +61,8 @@ func readAll(t testing.TB, content, attrsJSON string) (*ir.Schema, *col.Frame, e
 	return s, f, nil
 }
 
-// pyRepr formats a float as Python's repr() does.
-func pyRepr(f float64) string {
+// pyFloatRepr formats a float as Python's repr() does.
+func pyFloatRepr(f float64) string {
 	switch {
 	case math.IsNaN(f):
 		return "nan"
@@ -130,7 +130,7 @@ func render(s *ir.Schema, f *col.Frame) string {
 		for r := 0; r < c.N; r++ {
 			switch {
 			case c.Type.IsFloat():
-				vals[r] = pyRepr(c.F64[r])
+				vals[r] = pyFloatRepr(c.F64[r])
 			case !c.IsValid(r):
 				vals[r] = "None"
 			case c.Type == ir.Bool:
@@ -465,5 +465,38 @@ func TestAttrDecoding(t *testing.T) {
 				t.Errorf("\ngot  %s\nwant %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDiffDir renders every $CSVIO_DIFF_DIR/*.csv (attrs from the matching
+// .json file) into a .got file, for testdata/diff_pandas.py to compare with
+// pandas. Skipped unless the variable is set.
+func TestDiffDir(t *testing.T) {
+	dir := os.Getenv("CSVIO_DIFF_DIR")
+	if dir == "" {
+		t.Skip("CSVIO_DIFF_DIR not set")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.csv"))
+	for _, p := range files {
+		base := strings.TrimSuffix(p, ".csv")
+		js, _ := os.ReadFile(base + ".json")
+		attrs := attrsFor(t, string(js), p)
+		var out string
+		s, err := Sniff(attrs)
+		if err == nil {
+			var f *col.Frame
+			f, err = Read(attrs, s)
+			if err == nil {
+				out = render(s, f)
+			}
+		}
+		if err != nil {
+			var fe *ir.Error
+			errors.As(err, &fe)
+			out = "ERR " + fe.Kind + " " + err.Error()
+		}
+		if err := os.WriteFile(base+".got", []byte(out), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

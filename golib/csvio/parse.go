@@ -421,3 +421,66 @@ func (pd parsedDate) nanos() (int64, bool) {
 	}
 	return v, true
 }
+
+// pyNumber reports whether Python's float() (isFloat) or int() accepts s:
+// surrounding whitespace, a sign, and digits that may be grouped by single
+// underscores; float() also takes a fraction, an exponent, inf, infinity
+// and nan in any case.
+func pyNumber(b []byte, isFloat bool) bool {
+	b = trimSpace(b)
+	if len(b) > 0 && (b[0] == '+' || b[0] == '-') {
+		b = b[1:]
+	}
+	if isFloat && (equalFold(b, "inf") || equalFold(b, "infinity") || equalFold(b, "nan")) {
+		return true
+	}
+	// digits with single underscores between them
+	digits := func(i int) (int, int) {
+		n := 0
+		for i < len(b) {
+			if b[i]-'0' <= 9 {
+				n++
+				i++
+			} else if b[i] == '_' && n > 0 && i+1 < len(b) && b[i+1]-'0' <= 9 {
+				i++
+			} else {
+				break
+			}
+		}
+		return i, n
+	}
+	i, n := digits(0)
+	if !isFloat {
+		return n > 0 && i == len(b)
+	}
+	if i < len(b) && b[i] == '.' {
+		var m int
+		i, m = digits(i + 1)
+		n += m
+	}
+	if n == 0 {
+		return false
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		var e int
+		i, e = digits(i)
+		if e == 0 {
+			return false
+		}
+	}
+	return i == len(b)
+}
+
+// hasDigit reports whether b holds an ASCII digit.
+func hasDigit(b []byte) bool {
+	for _, c := range b {
+		if c-'0' <= 9 {
+			return true
+		}
+	}
+	return false
+}

@@ -31,8 +31,8 @@ type Options struct {
 
 // Program is a compiled plan, ready to run any number of times.
 type Program struct {
-	Graph   *ir.Graph  // the optimized plan
-	Initial string     // the plan as recorded (after type inference)
+	Graph   *ir.Graph   // the optimized plan
+	Initial string      // the plan as recorded (after type inference)
 	Report  *opt.Report // what each optimizer pass did
 	// InputIndexLevels[i] is the number of index levels of input i.
 	InputIndexLevels []int

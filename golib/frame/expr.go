@@ -181,9 +181,9 @@ func numericUnary(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
 		if e.Name == "neg" {
 			return 0, false, ir.Errorf("Type", "negating a bool column is not supported, use ~")
 		}
-		return ir.Bool, false, nil
+		return ir.Bool, a[0].Nullable, nil
 	}
-	return t, false, nil
+	return t, a[0].Nullable, nil
 }
 
 func fillnaType(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
@@ -219,7 +219,8 @@ func castType(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
 	default:
 		return 0, false, ir.Errorf("NotImplemented", "astype from %s to %s", from, t)
 	}
-	nullable := a[0].Nullable && (t == ir.String || t.IsDatetime() || t == ir.Bool)
+	nullable := a[0].Nullable && (t == ir.String || t.IsDatetime() || t == ir.Bool) ||
+		(from.IsFloat() || from == ir.Null) && (t == ir.String || t.IsDatetime()) // NaN -> missing
 	return t, nullable, nil
 }
 

@@ -188,10 +188,10 @@ func init() {
 				return nil, notFound(c, in[0])
 			}
 		}
-		return in[0], nil
+		return keepIndex(in[0]), nil
 	})
 	// sort_index: ascending (bool), na_position.
-	reg("sort_index", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return in[0], nil })
+	reg("sort_index", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return keepIndex(in[0]), nil })
 	// slice: start, stop (Python slice semantics, null = open end).
 	reg("slice", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return keepIndex(in[0]), nil })
 	// sample: n or frac, seed (numpy RandomState seed), replace (false only).

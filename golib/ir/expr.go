@@ -120,9 +120,9 @@ func fmtOpt(v any) string {
 // String prints a literal the way Print shows it.
 func (v Value) String() string {
 	switch v.Type {
-	case Int64:
+	case Int64, Int32:
 		return strconv.FormatInt(v.I, 10)
-	case Float64:
+	case Float64, Float32:
 		if math.IsNaN(v.F) {
 			return "nan"
 		}

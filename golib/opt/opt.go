@@ -30,10 +30,10 @@ type Pass struct {
 var Passes = []Pass{
 	{Name: "resolve", Run: resolve.Run, Required: true,
 		Doc: "rewrite user-shaped ops (select, assign, rename, drop_columns) into project"},
-	{Name: "fold", Run: fold.Run, After: []string{"resolve"},
-		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
 	{Name: "dce", Run: dce.Run, After: []string{"resolve"},
 		Doc: "dead-column elimination: drop projected columns no consumer reads"},
+	{Name: "fold", Run: fold.Run, After: []string{"resolve"},
+		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
 		Doc: "projection pushdown into scans: read only the columns the plan uses"},
 }

@@ -386,11 +386,17 @@ func TestFold(t *testing.T) {
 			before: func() *ir.Graph {
 				b := newGraph()
 				p1 := b.project(src(b), ne("n", castTo(ir.Col("s"), "int64")), ne("a", ir.Col("a")))
+				b.g.Node(p1).Loc = "user.py:3"
 				return b.out(b.project(p1, ne("m", call("add", ir.Col("n"), ir.Col("a")))))
 			},
 			after: func() *ir.Graph {
 				b := newGraph()
 				return b.out(b.project(src(b), ne("m", call("add", castTo(ir.Col("s"), "int64"), ir.Col("a")))))
+			},
+			check: func(t *testing.T, g *ir.Graph) {
+				if loc := g.Node(g.Outputs[0]).Loc; loc != "user.py:3" {
+					t.Errorf("merged project is at %q, want the raising expression's line user.py:3", loc)
+				}
 			}},
 		{name: "no merge that reorders two raising expressions", passes: []string{"fold"},
 			before: func() *ir.Graph {
@@ -653,6 +659,27 @@ func TestPushdown(t *testing.T) {
 				b := newGraph()
 				p := b.project(b.scan("cars.csv", "hp"), ne("x", call("add", ir.Col("hp"), ir.LitInt(1))))
 				return b.out(b.keep(p, "x"))
+			}},
+		{name: "a project the narrowed scan absorbs is bypassed", passes: []string{"pushdown"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := b.scan("cars.csv")
+				p := b.keep(s, "mpg", "origin")
+				return b.out(p, b.filter(p, call("gt", ir.Col("mpg"), ir.LitInt(20))))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				s := b.scan("cars.csv", "mpg", "origin")
+				return b.out(s, b.filter(s, call("gt", ir.Col("mpg"), ir.LitInt(20))))
+			}},
+		{name: "a reordering project over a narrowed scan stays", passes: []string{"pushdown"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.keep(b.scan("cars.csv"), "origin", "mpg"))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.keep(b.scan("cars.csv", "mpg", "origin"), "origin", "mpg"))
 			}},
 		{name: "sources are left alone", passes: []string{"pushdown"},
 			before: func() *ir.Graph {

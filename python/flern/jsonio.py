@@ -11,7 +11,8 @@ what this module therefore does, step by step:
    operation for operation, so values agree to the last bit (Python's own parser would
    differ in the last bit for roughly 1 in 5 random floats). ``NaN`` becomes null,
    ``Infinity`` stays infinite; integers >= 2**64 or < -2**63 are errors (ValueError, as
-   in pandas).
+   in pandas). The text must be strict JSON: ujson also accepts trailing commas
+   (``[{"a": 1,}]``), flern raises ValueError for them.
 2. Build columns: keys in order of first appearance; a key missing from a record is null.
 3. Infer each column's dtype as ``DataFrame(records)`` and then ``read_json``'s
    ``_try_convert_data`` do:
@@ -110,7 +111,7 @@ def _load(text: str) -> Any:
     try:
         return json.loads(text, parse_float=_ujson_float, parse_int=_ujson_int, parse_constant=_ujson_constant)
     except json.JSONDecodeError as e:
-        raise FlernValueError(f"Expected object or value ({e})", kind="Value") from None
+        raise FlernValueError(f"Expected object or value: not strict JSON ({e})", kind="Value") from None
 
 
 # ---- 3. dtype inference, as DataFrame(records) + read_json's _try_convert_data -------------

@@ -54,3 +54,16 @@ def sample_frame(n: int = 50, seed: int = 0) -> pd.DataFrame:
     if n >= 2:
         i[0], i[1] = np.iinfo(np.int64).max, np.iinfo(np.int64).min
     return pd.DataFrame({"k": pd.Series(s, dtype="str"), "i": i, "f": f, "b": rng.random(n) < 0.5})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "plan: asserts on optimized plan text (skipped when the optimizer is off)")
+
+
+def pytest_collection_modifyitems(config, items):
+    from flern import _config
+    if _config.no_opt:
+        skip = pytest.mark.skip(reason="asserts on optimizer output; FLERN_NO_OPT=1")
+        for item in items:
+            if "plan" in item.keywords:
+                item.add_marker(skip)

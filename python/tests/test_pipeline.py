@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 import flern
 import flern.pandas as fpd
@@ -47,6 +48,7 @@ def test_pipeline_equals_pandas(tmp_csv):
     assert_frame_same(got.to_pandas(), expected)
 
 
+@pytest.mark.plan
 def test_explain_shows_scan_reading_only_used_columns(tmp_csv):
     data = tmp_csv(CSV, "data.csv")
     df = flern.read_csv(data)
@@ -60,6 +62,7 @@ def test_explain_shows_scan_reading_only_used_columns(tmp_csv):
     assert_frame_same(q, expected)
 
 
+@pytest.mark.plan
 def test_len_reads_no_columns(tmp_csv):
     data = tmp_csv(CSV, "data.csv")
     df = flern.read_csv(data)

@@ -139,12 +139,19 @@ def test_unsupported_arguments(cars_path):
 
 
 @pytest.mark.parametrize("text", ['[{"a": 18446744073709551616}]', '[{"a": -9223372036854775809}]',
-                                  '[{"a": 1,}]'])
+                                  '[{"a": 1', '[{"a": 1} {"a": 2}]'])
 def test_invalid_json_raises_value_error_like_pandas(tmp_path, text):
     path = _write(tmp_path, text)
     with pytest.raises(ValueError):
         pd.read_json(path)
     with pytest.raises(ValueError):
+        flern.read_json(path)
+
+
+def test_trailing_comma_is_an_error_though_pandas_accepts_it(tmp_path):
+    # pandas' ujson tolerates '[{"a": 1,}]'; flern parses strict JSON (documented in jsonio).
+    path = _write(tmp_path, '[{"a": 1,}]')
+    with pytest.raises(ValueError, match="strict JSON"):
         flern.read_json(path)
 
 

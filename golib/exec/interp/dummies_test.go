@@ -1,12 +1,29 @@
 package interp
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/flern/flern/golib/ir"
 )
 
 func TestGetDummies(t *testing.T) { rxRunCases(t, dummiesCases) }
+
+func TestGetDummiesErrors(t *testing.T) {
+	f := rxBuild(t, rxFrame{cols: []rxCol{{"s", ir.String, []any{"a", "b"}}}})
+	for _, tc := range []struct {
+		attrs ir.Attrs
+		err   string
+	}{
+		{ir.Attrs{"dtype": "str"}, "not a valid dtype"},
+		{ir.Attrs{"dtype": "bogus"}, "not a valid dtype"},
+		{ir.Attrs{"columns": []any{"nope"}}, "not found"},
+	} {
+		if _, err := rxRun(t, "get_dummies", tc.attrs, f); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%v: got error %v, want %q", tc.attrs, err, tc.err)
+		}
+	}
+}
 
 // dummiesCases was generated from pandas 3.1.1 / numpy 2.4.6 results by a script
 // (each case's want, or err, is what pandas returned or raised).

@@ -40,12 +40,14 @@ func Eval(e *ir.Expr, f *col.Frame) (*col.Column, error) {
 func broadcast(v ir.Value, t ir.DType, n int) *col.Column {
 	if v.Type == ir.Null {
 		switch {
-		case t.IsFloat() || t == ir.Null:
+		case t == ir.Null: // a bare None: all-null, read through IsValid/asFloat
+			return &col.Column{Type: ir.Null, N: n, Valid: col.NewBitmap(n, false)}
+		case t.IsFloat():
 			out := make([]float64, n)
 			for i := range out {
 				out[i] = math.NaN()
 			}
-			return col.NewFloat64(out)
+			return &col.Column{Type: t, N: n, F64: out}
 		default:
 			c := &col.Column{Type: t, N: n, Valid: col.NewBitmap(n, false)}
 			switch {
@@ -419,6 +421,9 @@ func unaryNum(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) 
 		v := x.I64[i]
 		if fn == "neg" || v < 0 {
 			v = -v // wraps at MinInt64, as numpy
+		}
+		if t == ir.Int32 {
+			v = int64(int32(v)) // and at MinInt32 for int32
 		}
 		out[i] = v
 	}

@@ -1,12 +1,40 @@
 package interp
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/flern/flern/golib/ir"
 )
 
 func TestRows(t *testing.T) { rxRunCases(t, rowsCases) }
+
+func TestDropRowsMultiIndex(t *testing.T) {
+	f := rxBuild(t, rxFrame{cols: []rxCol{{"v", ir.Int64, []any{1}}},
+		index: []rxCol{{"a", ir.Int64, []any{1}}, {"b", ir.Int64, []any{2}}}})
+	if _, err := rxRun(t, "drop_rows", ir.Attrs{}, f, f); err == nil || !strings.Contains(err.Error(), "MultiIndex") {
+		t.Fatalf("got %v, want a NotImplemented error", err)
+	}
+}
+
+func TestQuotePy(t *testing.T) {
+	// Python's repr() of each string.
+	for s, want := range map[string]string{
+		"a":      `'a'`,
+		"it's":   `"it's"`,
+		`a'b"c`:  `'a\'b"c'`,
+		"é日本":    `'é日本'`,
+		"t\tn\n": `'t\tn\n'`,
+		`back\`:  `'back\\'`,
+		"\x00":   `'\x00'`,
+		"\u00a0": `'\xa0'`,
+		"\u200b": `'\u200b'`,
+	} {
+		if got := quotePy(s); got != want {
+			t.Errorf("quotePy(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
 
 // rowsCases was generated from pandas 3.1.1 / numpy 2.4.6 results by a script
 // (each case's want, or err, is what pandas returned or raised).
@@ -55,6 +83,16 @@ var rowsCases = []rxCase{
 		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{}}, {"s", ir.String, []any{}}}, index: []rxCol{{"", ir.Int64, []any{}}}}},
 	{name: "slice labels None:-10", op: "slice", attrs: ir.Attrs{"stop": -10.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "q", "r", "s", "t"}}}}},
 		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{}}, {"s", ir.String, []any{}}}, index: []rxCol{{"id", ir.String, []any{}}}}},
+	{name: "slice None:None:2", op: "slice", attrs: ir.Attrs{"step": 2.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "q", "r", "s", "t"}}}}},
+		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{1, 3, 5}}, {"s", ir.String, []any{"v", nil, "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "r", "t"}}}}},
+	{name: "slice None:None:-1", op: "slice", attrs: ir.Attrs{"step": -1.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "q", "r", "s", "t"}}}}},
+		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{5, 4, 3, 2, 1}}, {"s", ir.String, []any{"z", "y", nil, "w", "v"}}}, index: []rxCol{{"id", ir.String, []any{"t", "s", "r", "q", "p"}}}}},
+	{name: "slice 4:0:-2", op: "slice", attrs: ir.Attrs{"step": -2.0, "start": 4.0, "stop": 0.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "q", "r", "s", "t"}}}}},
+		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{5, 3}}, {"s", ir.String, []any{"z", nil}}}, index: []rxCol{{"id", ir.String, []any{"t", "r"}}}}},
+	{name: "slice -1:None:-3", op: "slice", attrs: ir.Attrs{"step": -3.0, "start": -1.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "q", "r", "s", "t"}}}}},
+		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{5, 2}}, {"s", ir.String, []any{"z", "w"}}}, index: []rxCol{{"id", ir.String, []any{"t", "q"}}}}},
+	{name: "slice 1:100:3", op: "slice", attrs: ir.Attrs{"step": 3.0, "start": 1.0, "stop": 100.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"id", ir.String, []any{"p", "q", "r", "s", "t"}}}}},
+		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{2, 5}}, {"s", ir.String, []any{"w", "z"}}}, index: []rxCol{{"id", ir.String, []any{"q", "t"}}}}},
 	{name: "slice null bounds", op: "slice", attrs: ir.Attrs{"start": nil, "stop": nil}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}}},
 		want: rxFrame{cols: []rxCol{{"a", ir.Int64, []any{1, 2, 3, 4, 5}}, {"s", ir.String, []any{"v", "w", nil, "y", "z"}}}, index: []rxCol{{"", ir.Int64, []any{0, 1, 2, 3, 4}}}}},
 	{name: "slice empty", op: "slice", attrs: ir.Attrs{"stop": 3.0}, in: []rxFrame{{cols: []rxCol{{"a", ir.Int64, []any{}}, {"s", ir.String, []any{}}}}},

@@ -115,6 +115,14 @@ func sortNAFirst(a ir.Attrs) (bool, error) {
 // sortPerm returns the stable sorting permutation of n rows by keys.
 // lexQuirk applies pandas' multi-key NaN-as-infinity rule (see above).
 func sortPerm(n int, keys []*col.Column, asc []bool, naFirst, lexQuirk bool) []int {
+	if len(keys) == 1 {
+		switch c := keys[0]; {
+		case c.Type.IsInt() || c.Type.IsDatetime():
+			return sortPermValues(c, c.I64, asc[0], naFirst)
+		case c.Type.IsFloat():
+			return sortPermValues(c, c.F64, asc[0], naFirst)
+		}
+	}
 	cmps := make([]func(i, j int) int, len(keys))
 	for k, c := range keys {
 		cmps[k] = sortKeyCmp(c, asc[k], naFirst, lexQuirk && naFirst && c.Type.IsFloat())
@@ -133,6 +141,49 @@ func sortPerm(n int, keys []*col.Column, asc []bool, naFirst, lexQuirk bool) []i
 		}
 		return i - j
 	})
+	return perm
+}
+
+// sortPermValues is sortPerm for one numeric key: missing rows in order at
+// one end, the others sorted as (value, position) pairs, which keeps memory
+// access sequential.
+func sortPermValues[T int64 | float64](c *col.Column, vals []T, asc, naFirst bool) []int {
+	type pair struct {
+		v T
+		i int
+	}
+	pairs := make([]pair, 0, c.N)
+	var na []int
+	for i := 0; i < c.N; i++ {
+		if c.IsNA(i) {
+			na = append(na, i)
+		} else {
+			pairs = append(pairs, pair{vals[i], i})
+		}
+	}
+	dir := 1
+	if !asc {
+		dir = -1
+	}
+	slices.SortFunc(pairs, func(a, b pair) int {
+		switch {
+		case a.v < b.v:
+			return -dir
+		case a.v > b.v:
+			return dir
+		}
+		return a.i - b.i
+	})
+	perm := make([]int, 0, c.N)
+	if naFirst {
+		perm = append(perm, na...)
+	}
+	for _, p := range pairs {
+		perm = append(perm, p.i)
+	}
+	if !naFirst {
+		perm = append(perm, na...)
+	}
 	return perm
 }
 

@@ -215,7 +215,8 @@ func isIdentity(n *ir.Node, in *ir.Schema) bool {
 //   - change which run-time error the plan raises: every inner expression that
 //     may raise must still be evaluated, and when inner has one, it must be
 //     the only expression of the merged project that may raise (so no other
-//     error can now come first).
+//     error can now come first); the merged node then takes inner's source
+//     location, so the error still names the user's line that caused it.
 func mergeProjects(outer, inner *ir.Node, innerShared bool) bool {
 	innerExprs := inner.Attrs.NamedExprs("exprs")
 	outerExprs := outer.Attrs.NamedExprs("exprs")
@@ -242,8 +243,8 @@ func mergeProjects(outer, inner *ir.Node, innerShared bool) bool {
 			return false
 		}
 	}
+	raising := 0
 	if !innerShared {
-		raising := 0
 		for _, ne := range innerExprs {
 			if dce.MayRaise(ne.Expr) {
 				if refs[ne.Name] == 0 {
@@ -269,6 +270,11 @@ func mergeProjects(outer, inner *ir.Node, innerShared bool) bool {
 	}
 	outer.Inputs[0] = inner.Inputs[0]
 	outer.Attrs["exprs"] = merged
+	if raising == 1 {
+		// The only run-time error the merged project can raise is inner's:
+		// report it at the user's line that recorded it.
+		outer.Loc = inner.Loc
+	}
 	return true
 }
 

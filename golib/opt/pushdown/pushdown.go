@@ -8,6 +8,9 @@
 // (only its length is used) gets an empty list. In-memory inputs (source)
 // are already materialized and are left alone.
 //
+// A project that, once its scan is narrowed, only restates the scan's
+// columns in order is bypassed: the scan has absorbed it.
+//
 // Errors in columns no longer read are not lost: the scan's schema inference
 // (frame.SniffCSV, csvio.Sniff) classifies every column of the file, and
 // that is where dtype= and parse_dates failures are reported.
@@ -42,6 +45,45 @@ func Run(g *ir.Graph) (bool, error) {
 		}
 		n.Attrs["columns"] = cols
 		changed = true
+		bypassRestatements(g, n.ID, cols)
 	}
 	return changed, nil
+}
+
+// bypassRestatements makes the readers of every project over scan whose
+// expressions are exactly the plain columns cols, in order, read the scan
+// itself. Such a project has the narrowed scan's schema (names, types and
+// index) and computes nothing, so it cannot raise.
+func bypassRestatements(g *ir.Graph, scan ir.NodeID, cols []any) {
+	for _, p := range g.Nodes {
+		if p.Op != "project" || p.Inputs[0] != scan {
+			continue
+		}
+		exprs := p.Attrs.NamedExprs("exprs")
+		if len(exprs) != len(cols) {
+			continue
+		}
+		same := true
+		for i, ne := range exprs {
+			if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol || ne.Name != cols[i] || ne.Expr.Name != cols[i] {
+				same = false
+				break
+			}
+		}
+		if !same {
+			continue
+		}
+		for _, u := range g.Nodes {
+			for i, in := range u.Inputs {
+				if in == p.ID {
+					u.Inputs[i] = scan
+				}
+			}
+		}
+		for i, o := range g.Outputs {
+			if o == p.ID {
+				g.Outputs[i] = scan
+			}
+		}
+	}
 }
