@@ -84,6 +84,16 @@ def go_version_of(binary: str) -> str | None:
     return out.strip().rsplit(": ", 1)[-1] or None
 
 
+def sha256_prefix(path: str, n: int = 12) -> str:
+    """The first ``n`` hex digits of a file's sha256 (which build of a library ran)."""
+    import hashlib
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()[:n]
+    except OSError:
+        return "?"
+
+
 def git_commit() -> str:
     """The repository commit, with ``+dirty`` when the working tree has changes."""
     try:
@@ -119,6 +129,31 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def current_rss_mib() -> float | None:
+    """Resident set size of this process now, MiB (Linux /proc; None elsewhere)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak_rss() -> bool:
+    """Reset this process's peak RSS to its current RSS (Linux >= 4.0: /proc/self/clear_refs "5").
+
+    Lets a child measure the peak of one step (the engine's work) apart from the transient
+    peak of an earlier one (making the input data). Returns False where unsupported."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
 def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
     """(wall seconds, CPU seconds, result) of one call; garbage is collected first, untimed."""
     gc.collect()
@@ -139,6 +174,10 @@ class Runs:
     @property
     def median(self) -> float:
         return statistics.median(self.walls)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpus)
 
     @property
     def cpu_per_wall(self) -> float:
@@ -169,23 +208,59 @@ def interleave(fns: dict[str, Callable[[], Any]], runs: int, log: Callable[[str]
     return out
 
 
+class MachineLoad:
+    """How busy the rest of the machine was between start() and report() (Linux /proc/stat):
+    CPU used by other processes and time stolen by the hypervisor, as shares of all cores."""
+
+    def __init__(self) -> None:
+        self.t0 = self._stat()
+        self.c0 = cpu_seconds()
+
+    @staticmethod
+    def _stat() -> list[int] | None:
+        try:
+            with open("/proc/stat") as f:
+                return [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+
+    def report(self) -> str:
+        t1, c1 = self._stat(), cpu_seconds()
+        if self.t0 is None or t1 is None:
+            return "machine load: unknown"
+        d = [b - a for a, b in zip(self.t0, t1)]
+        total = sum(d[:8]) or 1  # user nice system idle iowait irq softirq steal
+        busy = total - d[3] - d[4]
+        hz = os.sysconf("SC_CLK_TCK")
+        ours = (c1 - self.c0) * hz
+        other = max(0.0, busy - d[7] - ours)
+        return (f"while timing, other processes used {100 * other / total:.0f}% and hypervisor steal took "
+                f"{100 * d[7] / total:.0f}% of the machine's CPU time")
+
+
 # ---- child processes ----------------------------------------------------------------------------
 
 CHILD_MARK = "BENCH_CHILD_RESULT "
 
 
 def child_report(values: dict[str, Any]) -> None:
-    """Print a child's measurements (one marked JSON line), adding its peak RSS."""
+    """Print a child's measurements (one marked JSON line), adding its peak RSS (since the
+    last :func:`reset_peak_rss`, if any)."""
     values = dict(values, peak_rss_mib=peak_rss_mib())
     print(CHILD_MARK + json.dumps(values), flush=True)
 
 
 def run_child(argv: list[str], timeout: float = 1800, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``python argv...`` in a fresh process; its measurements plus ``process_s`` (whole-process
-    wall time, interpreter start and imports included). Raises RuntimeError if it fails."""
+    wall time, interpreter start and imports included). Raises RuntimeError if it fails.
+
+    Linux keeps a process's peak RSS across fork and execve (getrusage(2)), so a child forked
+    straight from this (large) process would report at least our own peak. A small shell sits
+    in between: it forks the Python child (``; exit`` keeps it from exec'ing it in place).
+    """
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, *argv], capture_output=True, text=True, timeout=timeout,
-                       env=env or dict(os.environ))
+    cmd = ["/bin/sh", "-c", '"$0" "$@"; exit $?', sys.executable, *argv]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env or dict(os.environ))
     wall = time.perf_counter() - t0
     for line in reversed(p.stdout.splitlines()):
         if line.startswith(CHILD_MARK):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/flern/flern/golib/col"
@@ -27,11 +28,16 @@ const (
 type colStats struct {
 	first [nClasses]int
 	// Only for dtype= overrides:
-	firstFrac   int // a float the int target cannot hold exactly
-	firstIntOut int // an integer outside the int32 target's range
-	firstNot01  int // a number other than 0 and 1 (bool target)
+	firstFrac      int // a float the int target cannot hold exactly
+	firstIntOut    int // an integer outside the int32 target's range
+	firstNot01     int // a number other than 0 and 1 (bool target)
 	firstNoPyInt   int // a non-NA value Python's int() rejects
 	firstNoPyFloat int // a non-NA value Python's float() rejects
+	// The first non-NA value that is not an int64: pandas' int parser stops
+	// there, and when it is an overflowing integer pandas goes on with
+	// uint64 or Python ints (and may keep NA strings as text).
+	firstNonInt    int
+	firstNonIntBig bool
 	// UTF-8 validity of str values.
 	firstBadUTF8 int
 	badUTF8Off   int
@@ -40,7 +46,7 @@ type colStats struct {
 	dInconsistent bool      // some value has another layout
 	dNeedNS       bool      // some value has more than 6 fraction digits
 	dFirstValue   int       // the first value that is not missing
-	dFirstBad     bool      // ... and it is not a supported, valid ISO layout
+	dFirstBad     bool      // ... and it is neither a valid ISO value nor an NA spelling
 	dFirstWord    int       // a value without digits (never matches a date format)
 	dFirstShape   int       // another value that is not a supported ISO layout
 	dFirstRange   int       // a supported layout but an invalid date or time
@@ -50,7 +56,7 @@ type colStats struct {
 }
 
 func newStats() colStats {
-	s := colStats{firstFrac: -1, firstIntOut: -1, firstNot01: -1, firstNoPyInt: -1, firstNoPyFloat: -1, firstBadUTF8: -1,
+	s := colStats{firstFrac: -1, firstIntOut: -1, firstNot01: -1, firstNoPyInt: -1, firstNoPyFloat: -1, firstNonInt: -1, firstBadUTF8: -1,
 		dClass: dcUnknown, dFirstValue: -1, dFirstWord: -1, dFirstNaTWord: -1, dFirstShape: -1, dFirstRange: -1, dFirstNSOut: -1, dFirstNaT: -1}
 	for i := range s.first {
 		s.first[i] = -1
@@ -79,6 +85,9 @@ func (g *colStats) merge(c *colStats, offset int) {
 	mergeFirst(&g.firstIntOut, c.firstIntOut, offset)
 	mergeFirst(&g.firstNot01, c.firstNot01, offset)
 	mergeFirst(&g.firstNoPyInt, c.firstNoPyInt, offset)
+	if g.firstNonInt < 0 && c.firstNonInt >= 0 {
+		g.firstNonInt, g.firstNonIntBig = c.firstNonInt+offset, c.firstNonIntBig
+	}
 	mergeFirst(&g.firstNoPyFloat, c.firstNoPyFloat, offset)
 	if g.dFirstValue < 0 && c.dFirstValue >= 0 {
 		g.dFirstValue, g.dFirstBad = c.dFirstValue+offset, c.dFirstBad
@@ -139,8 +148,13 @@ func isNAWord(b []byte) bool {
 func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec, st *colStats, scratch *[]byte) {
 	na := c.na
 	if c.date {
-		for r := 0; r < nrows; r++ {
-			b := field(data, spans[r*k+j], quote, scratch)
+		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+			var b []byte
+			if sp := spans[at]; sp.s >= 0 {
+				b = data[sp.s:sp.e]
+			} else {
+				b = field(data, sp, quote, scratch)
+			}
 			if na.isNA(b) {
 				setFirst(&st.first[clNA], r)
 				setFirst(&st.dFirstNaT, r)
@@ -152,20 +166,17 @@ func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec
 				continue
 			}
 			pd, status := parseISODate(b)
+			// Whether a value that is no ISO date defeats pandas too: a value
+			// without digits never matches the format pandas infers from
+			// the first value; as the first value only an NA spelling
+			// (kept as text) surely defeats every format.
 			word := false
 			if status == dateShape {
-				if st.dFirstValue < 0 {
-					// pandas infers the date format from the first value;
-					// only NA spellings are known to defeat every format
-					word = isNAWord(b)
-				} else {
-					// later values must match the first one's format
-					s := string(b)
-					word = !hasDigit(b) && s != "now" && s != "today"
-				}
+				s := string(b)
+				word = !hasDigit(b) && s != "now" && s != "today"
 			}
 			if st.dFirstValue < 0 {
-				st.dFirstValue, st.dFirstBad = r, status == dateShape && !word
+				st.dFirstValue, st.dFirstBad = r, status == dateShape && !isNAWord(b)
 			}
 			switch status {
 			case dateShape:
@@ -201,8 +212,13 @@ func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec
 	fLo, fHi := float64(intLo), -float64(intLo) // the int target holds [fLo, fHi)
 	numericNA := na.numeric
 	other := false
-	for r := 0; r < nrows; r++ {
-		b := field(data, spans[r*k+j], quote, scratch)
+	for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+		var b []byte
+		if sp := spans[at]; sp.s >= 0 {
+			b = data[sp.s:sp.e]
+		} else {
+			b = field(data, sp, quote, scratch)
+		}
 		if other && !detailed {
 			// The column is str: only missing values and UTF-8 matter.
 			if na.isNA(b) {
@@ -246,6 +262,9 @@ func classify(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec
 			cls = clBool
 		}
 		setFirst(&st.first[cls], r)
+		if st.firstNonInt < 0 && cls != clNA && cls != clInt {
+			st.firstNonInt, st.firstNonIntBig = r, cls == clIntBig
+		}
 		if detailed && cls != clNA {
 			if cls != clInt && cls != clIntBig && st.firstNoPyInt < 0 && !pyNumber(b, false) {
 				st.firstNoPyInt = r
@@ -330,11 +349,25 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 		return f, nil
 	}
 	idx := c.index
+	if c.target.IsFloat() && has(clIntBig) && st.firstNonIntBig {
+		// pandas' conversion then depends on uint64 / Python-int retries
+		return f, &colErr{row: st.first[clIntBig], kind: "NotImplemented", msg: fmt.Sprintf("column %q holds the integer "+valueMark+", outside int64, before any other non-integer value; dtype=%s conversion of such a column is not supported", c.name, c.dtype), bare: true}
+	}
+	if c.target.IsInt() && has(clIntBig) && st.firstNonIntBig {
+		return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: fmt.Sprintf("Overflow: %s does not fit in %s", valueMark, c.target), bare: true}
+	}
 	switch c.target {
 	case ir.Invalid:
 		switch {
 		case !numeric && !has(clBool) && !has(clOther):
 			f.Type = ir.Float64 // all missing
+		case has(clIntBig) && st.firstNonIntBig:
+			// pandas retries the column as uint64 or Python ints; only a
+			// column with text and no NA ends up plain str for sure
+			if has(clNA) || !(has(clOther) || has(clBool)) {
+				return f, &colErr{row: st.first[clIntBig], kind: "NotImplemented", msg: fmt.Sprintf("column %q holds the integer "+valueMark+", outside int64 (pandas would read the column as uint64 or Python ints, or keep its NA strings as text)", c.name), bare: true}
+			}
+			f.Type = ir.String
 		case mixed:
 			if st.firstBadUTF8 >= 0 {
 				return f, badUTF8()
@@ -342,9 +375,8 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 			f.Type, f.Nullable = ir.String, has(clNA)
 		case has(clBool):
 			f.Type, f.Nullable = ir.Bool, has(clNA)
-		case has(clIntBig):
-			return f, &colErr{row: st.first[clIntBig], kind: "NotImplemented", msg: fmt.Sprintf("column %q holds the integer "+valueMark+", outside int64 (pandas would read the column as uint64 or object)", c.name), bare: true}
-		case has(clFloat) || has(clNA):
+		case has(clFloat) || has(clIntBig) || has(clNA):
+			// (an overflowing integer after a float parses as a float)
 			f.Type = ir.Float64
 		default:
 			f.Type = ir.Int64
@@ -369,7 +401,7 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 			case st.firstNoPyInt:
 				return f, &colErr{row: row, kind: "Value", msg: "invalid literal for int() with base 10: " + valueMark}
 			case st.first[clIntBig]:
-				return f, &colErr{row: row, kind: "Value", msg: "Python int too large to convert to C long: " + valueMark}
+				return f, &colErr{row: row, kind: "Value", msg: fmt.Sprintf("Overflow: %s does not fit in %s", valueMark, tn), bare: true}
 			default:
 				return f, &colErr{row: row, kind: "Value", msg: "Python integer " + valueMark + " out of bounds for int32", bare: true}
 			}
@@ -378,7 +410,7 @@ func decide(c *colSpec, st *colStats, rows int) (ir.Field, *colErr) {
 				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for <class 'numpy.bool'> dtyped data in column %d due to NA values", tn, idx)}
 			}
 		case has(clIntBig):
-			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: fmt.Sprintf("cannot safely convert passed user dtype of %s for uint64 dtyped data in column %d: "+valueMark+" overflows", tn, idx), bare: true}
+			return f, &colErr{row: st.first[clIntBig], kind: "Value", msg: fmt.Sprintf("Overflow: %s does not fit in %s", valueMark, tn), bare: true}
 		case !has(clFloat):
 			if has(clNA) {
 				return f, &colErr{row: st.first[clNA], kind: "Value", msg: fmt.Sprintf("Integer column has NA values in column %d", idx)}
@@ -445,10 +477,7 @@ func sniffData(o *options, data []byte) (*sniffed, error) {
 		return nil, err
 	}
 	k := len(t.cols)
-	slots := make([]int32, t.ncols)
-	for i := range slots {
-		slots[i] = -1
-	}
+	slots := t.newSlots()
 	for j, c := range t.cols {
 		slots[c.index] = int32(j)
 	}
@@ -461,6 +490,9 @@ func sniffData(o *options, data []byte) (*sniffed, error) {
 		}
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err := t.checkNames(chunks); err != nil {
 		return nil, err
 	}
 	rows := 0
@@ -566,9 +598,20 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 	switch typ {
 	case ir.Int64, ir.Int32:
 		out := make([]int64, nrows)
-		for r := 0; r < nrows; r++ {
-			b := field(data, spans[r*k+j], quote, scratch)
-			v, ok, _ := parseInt(b)
+		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+			var b []byte
+			if sp := spans[at]; sp.s >= 0 {
+				b = data[sp.s:sp.e]
+			} else {
+				b = field(data, sp, quote, scratch)
+			}
+			var v int64
+			var ok bool
+			if u, small := smallDigits(b); small {
+				v, ok = int64(u), true // the common case, without a call chain
+			} else {
+				v, ok, _ = parseInt(b)
+			}
 			if !ok {
 				if f, okf := parseNum(b); okf && f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
 					v = int64(f)
@@ -589,13 +632,25 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		numericNA := na.numeric
 		naFloats := c.naFloats && len(na.floats) > 0
 		nan := math.NaN()
-		for r := 0; r < nrows; r++ {
-			b := field(data, spans[r*k+j], quote, scratch)
+		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+			var b []byte
+			if sp := spans[at]; sp.s >= 0 {
+				b = data[sp.s:sp.e]
+			} else {
+				b = field(data, sp, quote, scratch)
+			}
 			if numericNA && na.isNA(b) {
 				out[r] = nan
 				continue
 			}
-			f, ok := parseNum(b)
+			var f float64
+			var ok bool
+			if len(b) <= 9 && cap(b) >= 9 && len(b) > 0 {
+				f, ok = smallDecimal(b)
+			}
+			if !ok {
+				f, ok = parseNum(b)
+			}
 			if !ok {
 				if !numericNA && na.isNA(b) {
 					f = nan
@@ -618,8 +673,13 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		p.f64 = out
 	case ir.Bool:
 		out := make([]bool, nrows)
-		for r := 0; r < nrows; r++ {
-			b := field(data, spans[r*k+j], quote, scratch)
+		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+			var b []byte
+			if sp := spans[at]; sp.s >= 0 {
+				b = data[sp.s:sp.e]
+			} else {
+				b = field(data, sp, quote, scratch)
+			}
 			if na.isNA(b) {
 				p.setNull(r)
 				continue
@@ -647,8 +707,13 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		}
 		offs := make([]int64, nrows+1)
 		buf := make([]byte, 0, size)
-		for r := 0; r < nrows; r++ {
-			b := field(data, spans[r*k+j], quote, scratch)
+		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+			var b []byte
+			if sp := spans[at]; sp.s >= 0 {
+				b = data[sp.s:sp.e]
+			} else {
+				b = field(data, sp, quote, scratch)
+			}
 			if na.isNA(b) {
 				p.setNull(r)
 			} else {
@@ -666,8 +731,13 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		p.offs, p.data = offs, buf
 	case ir.DatetimeUS, ir.DatetimeNS:
 		out := make([]int64, nrows)
-		for r := 0; r < nrows; r++ {
-			b := field(data, spans[r*k+j], quote, scratch)
+		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
+			var b []byte
+			if sp := spans[at]; sp.s >= 0 {
+				b = data[sp.s:sp.e]
+			} else {
+				b = field(data, sp, quote, scratch)
+			}
 			if na.isNA(b) || isNaTWord(b) {
 				p.setNull(r)
 				continue
@@ -784,10 +854,7 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 	for j, c := range t.cols {
 		byName[c.name] = j
 	}
-	slots := make([]int32, t.ncols)
-	for i := range slots {
-		slots[i] = -1
-	}
+	slots := t.newSlots()
 	var need []int // table column of each slot
 	slotOf := make([]int, len(want.Fields))
 	for i, f := range want.Fields {
@@ -821,12 +888,15 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 	if err != nil {
 		return nil, err
 	}
+	if err := t.checkNames(chunks); err != nil {
+		return nil, err
+	}
 	total := 0
 	for _, ch := range chunks {
 		total += ch.r.nrows
 	}
 	cols := make([]*col.Column, k)
-	for s, j := range need {
+	join := func(s int) {
 		ps := make([]*piece, 0, len(chunks))
 		for _, ch := range chunks {
 			ps = append(ps, &ch.pieces[s])
@@ -834,7 +904,23 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 		if len(ps) == 0 {
 			ps = append(ps, &piece{})
 		}
-		cols[s] = concat(full.Fields[j].Type, ps, total)
+		cols[s] = concat(full.Fields[need[s]].Type, ps, total)
+	}
+	if len(chunks) > 1 && k > 1 {
+		// columns are joined independently: in parallel
+		var wg sync.WaitGroup
+		for s := range need {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				join(s)
+			}()
+		}
+		wg.Wait()
+	} else {
+		for s := range need {
+			join(s)
+		}
 	}
 	fr := &col.Frame{N: total}
 	for i, f := range want.Fields {

@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,10 @@ var chunkTarget = 1 << 20
 
 // workers is the number of goroutines used for large files (0: GOMAXPROCS).
 var workers = 0
+
+// redoneChunks counts chunks re-read because their speculative start was
+// not a record boundary (for tests).
+var redoneChunks atomic.Int64
 
 // sniffed is what Sniff learns about a file: the schema and, per column,
 // facts Read needs to convert exactly as pandas does.
@@ -93,11 +98,19 @@ func sniff(attrs ir.Attrs) (*sniffed, error) {
 	if ok {
 		return e.res, e.err
 	}
-	data, err := os.ReadFile(o.path)
+	data, release, err := loadFile(o.path)
 	if err != nil {
 		return nil, ioError(o.path, err)
 	}
-	res, err := sniffData(o, data)
+	var res *sniffed
+	err = guardFault(o.path, func() (err error) {
+		res, err = sniffData(o, data)
+		return err
+	})
+	release()
+	if fe, ok := err.(*ir.Error); ok && fe.Kind == "IO" {
+		return nil, err // not cached: the file changed
+	}
 	cacheMu.Lock()
 	if len(cache) >= maxCacheEntries {
 		clear(cache)
@@ -120,11 +133,17 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := os.ReadFile(o.path)
+	data, release, err := loadFile(o.path)
 	if err != nil {
 		return nil, ioError(o.path, err)
 	}
-	return readData(o, data, full, schema)
+	defer release()
+	var fr *col.Frame
+	err = guardFault(o.path, func() (err error) {
+		fr, err = readData(o, data, full, schema)
+		return err
+	})
+	return fr, err
 }
 
 // ioError maps a file-system error to pandas' wording.
@@ -152,13 +171,14 @@ type colSpec struct {
 
 // table is a file with its header read and its columns resolved.
 type table struct {
-	o           *options
-	data        []byte
-	dataStart   int // offset of the first data record
-	headerLines int // line units before dataStart
-	ncols       int
-	names       []string  // every column of the file
-	cols        []colSpec // the columns after usecols, in file order
+	o            *options
+	data         []byte
+	dataStart    int       // offset of the first data record
+	headerLines  int       // line units before dataStart
+	headerFields int       // fields of the header row
+	ncols        int       // fields the tokenizer expects per row (pads to, and checks against)
+	names        []string  // every column of the file
+	cols         []colSpec // the columns after usecols, in file order
 }
 
 // prepare reads the header and resolves names, usecols, dtype and
@@ -180,6 +200,7 @@ func prepare(o *options, data []byte) (*table, error) {
 		}
 		p = next
 		t.headerLines = lines
+		t.headerFields = len(fields)
 		if o.names == nil {
 			names := make([]string, len(fields))
 			for i, f := range fields {
@@ -192,13 +213,27 @@ func prepare(o *options, data []byte) (*table, error) {
 			t.names = mangle(names, origin)
 		}
 	}
-	if o.names != nil {
-		t.names = o.names
-	}
 	t.dataStart = p
 	t.ncols = len(t.names)
+	if o.names != nil {
+		t.names = o.names
+		t.ncols = len(t.names)
+		if o.header {
+			// pandas' tokenizer expects as many fields as the header row or
+			// the first data row has, whichever is more.
+			first, _, _, hasRows, terr := readRecord(data, p, o.sep, o.quote)
+			if terr != nil {
+				return nil, terr.toError(t.headerLines, 0)
+			}
+			if e := max(t.headerFields, len(first)); hasRows && e > len(t.names) {
+				return nil, ir.Errorf("NotImplemented", "read_csv: the header and first data row have %d fields but %d names are given; pandas would use the extra leading fields as the index (index_col inference), which is not supported", e, len(t.names))
+			} else if hasRows {
+				t.ncols = e
+			}
+		}
+	}
 	// usecols
-	selected := make([]bool, t.ncols)
+	selected := make([]bool, len(t.names))
 	if o.hasUsecols {
 		pos := map[string][]int{}
 		for i, n := range t.names {
@@ -250,12 +285,10 @@ func prepare(o *options, data []byte) (*table, error) {
 	}
 	if len(isDate) > 0 {
 		var miss []string
-		for _, d := range o.parseDates {
-			if isDate[d] {
-				miss = append(miss, d)
-				delete(isDate, d)
-			}
+		for d := range isDate {
+			miss = append(miss, d)
 		}
+		sort.Strings(miss)
 		return nil, ir.Errorf("ColumnNotFound", "Missing column provided to 'parse_dates': '%s'", strings.Join(miss, ", "))
 	}
 	return t, nil
@@ -318,7 +351,7 @@ type chunk struct {
 	r           run
 	firstRow    bool // the tokenizer checked the first record as the table's first data row
 	rowsBefore  int  // data rows before the chunk
-	linesBefore int // line units before the chunk (header included)
+	linesBefore int  // line units before the chunk (header included)
 	stats       []colStats
 	pieces      []piece
 	err         *rowErr // conversion error (row local to the chunk)
@@ -341,7 +374,7 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, erro
 	tok := &tokenizer{data: t.data, sep: t.o.sep, quote: t.o.quote, ncols: t.ncols, slots: slots, k: k, usecols: t.o.hasUsecols}
 	n := len(t.data)
 	target := chunkTarget
-	bounds := planChunks(t.data, t.dataStart, target)
+	bounds := planChunks(t.data, t.dataStart, target, t.o.quote)
 	nch := len(bounds) - 1
 	chunks := make([]*chunk, nch)
 	doChunk := func(start, stopAt, limit int, firstRow bool) *chunk {
@@ -377,20 +410,32 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, erro
 	} else {
 		var next atomic.Int64
 		var wg sync.WaitGroup
+		var faultMu sync.Mutex
+		var fault error
 		for w := 0; w < nw && w < nch; w++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for {
-					i := int(next.Add(1) - 1)
-					if i >= nch {
-						return
+				err := guardFault(t.o.path, func() error {
+					for {
+						i := int(next.Add(1) - 1)
+						if i >= nch {
+							return nil
+						}
+						chunks[i] = doChunk(bounds[i], bounds[i+1], bounds[i+1]+target, i == 0)
 					}
-					chunks[i] = doChunk(bounds[i], bounds[i+1], bounds[i+1]+target, i == 0)
+				})
+				if err != nil {
+					faultMu.Lock()
+					fault = err
+					faultMu.Unlock()
 				}
 			}()
 		}
 		wg.Wait()
+		if fault != nil {
+			return nil, fault
+		}
 	}
 	// Validate the speculative split points in order: a chunk is right when
 	// it starts where the previous one stopped (at a true record boundary).
@@ -402,6 +447,7 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, erro
 		}
 		c := chunks[i]
 		if c == nil || c.r.start != pos || c.r.aborted || (rows == 0 && !c.firstRow && c.r.nrows > 0) {
+			redoneChunks.Add(1)
 			c = doChunk(pos, bounds[i+1], n, rows == 0)
 		}
 		if c.r.err != nil {
@@ -417,6 +463,27 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, erro
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// checkNames reports pandas' error for names= longer than the rows: with
+// a header row or usecols, the data must have as many fields as names.
+func (t *table) checkNames(chunks []*chunk) error {
+	o := t.o
+	if o.names == nil || !(o.header || o.hasUsecols) {
+		return nil
+	}
+	rows, found := 0, 0
+	for _, c := range chunks {
+		rows += c.r.nrows
+		found = max(found, c.r.maxFields)
+	}
+	if o.header {
+		found = max(found, t.headerFields)
+	}
+	if rows > 0 && len(o.names) > found {
+		return ir.Errorf("Parse", "Too many columns specified: expected %d and found %d", len(o.names), found)
+	}
+	return nil
 }
 
 // lineOf returns the 1-based line number (pandas' numbering: blank lines
@@ -510,4 +577,14 @@ func utf8Message(b []byte, off int) string {
 		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: %s", c, off, reason)
 	}
 	return fmt.Sprintf("'utf-8' codec can't decode bytes in position %d-%d: %s", off, off+n-1, reason)
+}
+
+// newSlots returns a slot map (file column -> kept position) with no
+// column kept; it covers every named column and the tokenizer's width.
+func (t *table) newSlots() []int32 {
+	slots := make([]int32, max(t.ncols, len(t.names)))
+	for i := range slots {
+		slots[i] = -1
+	}
+	return slots
 }

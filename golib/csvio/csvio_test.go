@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -46,8 +47,8 @@ func attrsFor(t testing.TB, js, path string) ir.Attrs {
 	return a
 }
 
-// readAll sniffs and reads every column.
-func readAll(t testing.TB, content, attrsJSON string) (*ir.Schema, *col.Frame, error) {
+// readCSV sniffs and reads every column.
+func readCSV(t testing.TB, content, attrsJSON string) (*ir.Schema, *col.Frame, error) {
 	t.Helper()
 	attrs := attrsFor(t, attrsJSON, writeCSV(t, content))
 	s, err := Sniff(attrs)
@@ -185,10 +186,14 @@ func checkFrame(t *testing.T, s *ir.Schema, f *col.Frame) {
 }
 
 // withChunking runs f with a chunk size and worker count, restoring them.
+// A negative target means -target without quote-aware split points.
 func withChunking(target, nw int, f func()) {
-	ot, ow := chunkTarget, workers
+	ot, ow, op := chunkTarget, workers, quoteParity
 	chunkTarget, workers = target, nw
-	defer func() { chunkTarget, workers = ot, ow }()
+	if target < 0 {
+		chunkTarget, quoteParity = -target, false
+	}
+	defer func() { chunkTarget, workers, quoteParity = ot, ow, op }()
 	f()
 }
 
@@ -203,6 +208,7 @@ var modes = []struct {
 	{"tiny-chunks-serial", 3, 1},
 	{"tiny-chunks-parallel", 5, 4},
 	{"small-chunks-parallel", 16, 3},
+	{"tiny-chunks-blind-splits", -4, 3}, // split points ignore quotes
 }
 
 func TestGolden(t *testing.T) {
@@ -210,7 +216,7 @@ func TestGolden(t *testing.T) {
 		for _, tc := range goldenCases {
 			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
 				withChunking(m.target, m.workers, func() {
-					s, f, err := readAll(t, tc.csv, tc.attrs)
+					s, f, err := readCSV(t, tc.csv, tc.attrs)
 					if want, isErr := strings.CutPrefix(tc.want, "ERR "); isErr {
 						if err == nil {
 							t.Fatalf("no error; want one containing %q\ngot %s", want, render(s, f))
@@ -278,13 +284,15 @@ func TestErrors(t *testing.T) {
 		{"date not iso", "d\n2020-01-02\n01/02/2020\n", `{"parse_dates":["d"]}`, "Parse", []string{`"d"`, "'01/02/2020'", "line 3"}},
 		{"date with spaces", "d\n 2020-01-02\n", `{"parse_dates":["d"]}`, "Parse", []string{"' 2020-01-02'", "line 2"}},
 		{"date timezone", "d\n2020-01-02 03:04:05Z\n", `{"parse_dates":["d"]}`, "Parse", []string{"03:04:05Z"}},
+		{"date first value a word", "d\nbad\n2020-01-02\n", `{"parse_dates":["d"]}`, "Parse", []string{"'bad'", "line 2"}},
+		{"date now", "d\n2020-01-02\nnow\n", `{"parse_dates":["d"]}`, "Parse", []string{"'now'", "line 3"}},
 		{"date lenient layout", "d\n2020-1-2\n", `{"parse_dates":["d"]}`, "Parse", []string{"2020-1-2"}},
 		{"parse_dates true", "d\n2020-01-02\n", `{"parse_dates":true}`, "NotImplemented", []string{"parse_dates=True"}},
 		{"missing path", "", `{"path":""}`, "Value", []string{"no path"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := readAll(t, tc.csv, tc.attrs)
+			_, _, err := readCSV(t, tc.csv, tc.attrs)
 			if tc.name == "missing path" {
 				_, err = Sniff(ir.Attrs{"path": ""})
 			}
@@ -497,6 +505,215 @@ func TestDiffDir(t *testing.T) {
 		}
 		if err := os.WriteFile(base+".got", []byte(out), 0o644); err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// TestNumberParsers checks the hand-written fast paths against strconv on
+// many generated spellings, and the pandas syntax rules.
+func TestNumberParsers(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.Intn(10))
+		}
+		return string(b)
+	}
+	for i := 0; i < 200000; i++ {
+		var s string
+		switch rng.Intn(8) {
+		case 0:
+			s = digits(1 + rng.Intn(20))
+		case 1:
+			s = "-" + digits(1+rng.Intn(20))
+		case 2:
+			s = digits(rng.Intn(10)) + "." + digits(rng.Intn(12))
+		case 3:
+			s = digits(1+rng.Intn(25)) + "." + digits(rng.Intn(25))
+		case 4:
+			s = digits(1+rng.Intn(5)) + "e" + []string{"", "-", "+"}[rng.Intn(3)] + digits(1+rng.Intn(3))
+		case 5:
+			s = "+" + digits(rng.Intn(3)) + "." + digits(1+rng.Intn(17))
+		case 6:
+			s = []string{"", "-", "+"}[rng.Intn(3)] + digits(rng.Intn(5)) + "." + digits(rng.Intn(5))
+		case 7:
+			s = []string{"", "-", "+"}[rng.Intn(3)] + digits(rng.Intn(9))
+			if rng.Intn(4) == 0 && len(s) > 1 {
+				b := []byte(s)
+				b[rng.Intn(len(b))] = "x.e-+/:"[rng.Intn(7)]
+				s = string(b)
+			}
+		}
+		// as in a file: bytes of the next fields follow the value
+		padded := []byte(s + ",9.9,12345678")[:len(s)]
+		f, ok := parseFloat([]byte(s))
+		if f2, ok2 := parseFloat(padded); ok2 != ok || math.Float64bits(f2) != math.Float64bits(f) {
+			t.Fatalf("parseFloat(%q) differs with spare capacity: %v %v vs %v %v", s, f2, ok2, f, ok)
+		}
+		if v1, ok1, o1 := parseInt(padded); fmt.Sprint(parseInt([]byte(s))) != fmt.Sprint(v1, ok1, o1) {
+			t.Fatalf("parseInt(%q) differs with spare capacity", s)
+		}
+		g, err := strconv.ParseFloat(s, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			if ok && s != "." && s != "+." {
+				t.Fatalf("parseFloat(%q) = %v, strconv fails: %v", s, f, err)
+			}
+			continue
+		}
+		if !ok || math.Float64bits(f) != math.Float64bits(g) {
+			t.Fatalf("parseFloat(%q) = %v %v, want %v", s, f, ok, g)
+		}
+		v, iok, ovf := parseInt([]byte(s))
+		w, ierr := strconv.ParseInt(s, 10, 64)
+		switch {
+		case ierr == nil && (!iok || v != w):
+			t.Fatalf("parseInt(%q) = %v %v, want %v", s, v, iok, w)
+		case ierr != nil && iok:
+			t.Fatalf("parseInt(%q) = %v, strconv: %v", s, v, ierr)
+		case !strings.ContainsAny(s, ".e") && errors.Is(ierr, strconv.ErrRange) != ovf:
+			t.Fatalf("parseInt(%q): overflow %v, strconv %v", s, ovf, ierr)
+		}
+	}
+	cases := []struct {
+		s        string
+		intOK    bool
+		floatOK  bool
+		floatVal float64
+	}{
+		{"12", true, true, 12}, {" 12 ", true, true, 12}, {"\t-3\r", true, true, -3}, {"+5", true, true, 5},
+		{"1_000", false, false, 0}, {"0x10", false, false, 0}, {"1e5", false, true, 1e5}, {"1E+05", false, true, 1e5},
+		{"1e", false, false, 0}, {"e5", false, false, 0}, {".", false, false, 0}, {"-.e5", false, false, 0},
+		{".5", false, true, 0.5}, {"5.", false, true, 5}, {"-", false, false, 0}, {"", false, false, 0},
+		{"1.5.2", false, false, 0}, {"inf", false, false, 0}, {"nan", false, false, 0}, {"1 2", false, false, 0},
+		{"12345678", true, true, 12345678}, {"1234567a", false, false, 0}, {"2020-01-02", false, false, 0},
+		{"1e400", false, true, math.Inf(1)}, {"-1e400", false, true, math.Inf(-1)}, {"1e-400", false, true, 0},
+	}
+	for _, c := range cases {
+		padded := []byte(c.s + "123456789")[:len(c.s)]
+		if _, ok, _ := parseInt(padded); ok != c.intOK {
+			t.Errorf("parseInt(padded %q) ok = %v", c.s, ok)
+		}
+		if f, ok := parseFloat(padded); ok != c.floatOK || (ok && f != c.floatVal) {
+			t.Errorf("parseFloat(padded %q) = %v %v", c.s, f, ok)
+		}
+		if _, ok, _ := parseInt([]byte(c.s)); ok != c.intOK {
+			t.Errorf("parseInt(%q) ok = %v", c.s, ok)
+		}
+		f, ok := parseFloat([]byte(c.s))
+		if ok != c.floatOK || (ok && f != c.floatVal) {
+			t.Errorf("parseFloat(%q) = %v %v", c.s, f, ok)
+		}
+	}
+	for _, s := range []string{"inf", "+inf", "-inf", "Inf", "INFINITY", "-Infinity", "+infinity"} {
+		if f, ok := parseNum([]byte(s)); !ok || !math.IsInf(f, 0) {
+			t.Errorf("parseNum(%q) = %v %v", s, f, ok)
+		}
+	}
+	for _, s := range []string{" inf", "inf ", "infinit", "-+inf"} {
+		if _, ok := parseNum([]byte(s)); ok {
+			t.Errorf("parseNum(%q) accepted", s)
+		}
+	}
+}
+
+// TestFileShrinksWhileRead checks that reading a memory-mapped file that
+// was truncated meanwhile is an IO error, not a crash.
+func TestFileShrinksWhileRead(t *testing.T) {
+	p := writeCSV(t, "a,b\n"+strings.Repeat("1,2\n", 100000))
+	data, release, err := loadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if err := os.Truncate(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	err = guardFault(p, func() error {
+		for _, c := range data {
+			sum += int(c)
+		}
+		return nil
+	})
+	if err == nil {
+		t.Skipf("no fault (the platform does not map files): sum %d", sum)
+	}
+	var fe *ir.Error
+	if !errors.As(err, &fe) || fe.Kind != "IO" || !strings.Contains(err.Error(), "changed while") {
+		t.Fatalf("got %v, want an IO error", err)
+	}
+	// other panics are not swallowed
+	defer func() {
+		if r := recover(); r != "boom" {
+			t.Errorf("recovered %v, want boom", r)
+		}
+	}()
+	_ = guardFault(p, func() error { panic("boom") })
+}
+
+// TestChunkingInvariance reads random files serially and split into tiny
+// parallel chunks (split points land inside quoted fields, CRLF pairs and
+// blank lines): results, and errors, must be identical.
+func TestChunkingInvariance(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	redone0 := redoneChunks.Load()
+	defer func() {
+		if redoneChunks.Load() == redone0 {
+			t.Error("no chunk was ever re-read: the speculative split logic was not exercised")
+		}
+	}()
+	tokens := []string{"1", "-2", "3.5", "1e3", "", "NA", "nan", "True", "false", "x", "héllo", "\"q,u\"", "\"a\"\"b\"",
+		"\"line\nbreak\"", "\"crlf\r\nin\"", "2020-01-02", "2021-03-04 05:06:07", "bad", " 7 ", "\"\"", "\"x\"tail", "inf",
+		"9223372036854775808", "  ", "ab\"c", "x\"", "\"long quoted field\nspanning\nseveral\nlines, with, commas\""}
+	for iter := 0; iter < 400; iter++ {
+		ncols := 1 + rng.Intn(4)
+		var sb strings.Builder
+		for c := 0; c < ncols; c++ {
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "c%d", c%3)
+		}
+		nl := []string{"\n", "\r\n", "\r"}[rng.Intn(3)]
+		sb.WriteString(nl)
+		rows := rng.Intn(40)
+		for r := 0; r < rows; r++ {
+			if rng.Intn(15) == 0 {
+				sb.WriteString(nl)
+				continue
+			}
+			n := ncols
+			if rng.Intn(20) == 0 {
+				n = 1 + rng.Intn(ncols+1)
+			}
+			for c := 0; c < n; c++ {
+				if c > 0 {
+					sb.WriteByte(',')
+				}
+				sb.WriteString(tokens[rng.Intn(len(tokens))])
+			}
+			sb.WriteString(nl)
+		}
+		attrs := []string{``, `{"parse_dates":["c0"]}`, `{"keep_default_na":false}`, `{"usecols":["c0"]}`,
+			`{"dtype":{"c1":"str"}}`, `{"na_values":["x"]}`}[rng.Intn(6)]
+		content := sb.String()
+		var want string
+		for mi, m := range modes {
+			var got string
+			withChunking(m.target, m.workers, func() {
+				s, f, err := readCSV(t, content, attrs)
+				if err != nil {
+					got = "ERR " + err.Error()
+				} else {
+					got = render(s, f)
+				}
+			})
+			if mi == 0 {
+				want = got
+			} else if got != want {
+				t.Fatalf("file %q attrs %s:\n%s: %s\nserial: %s", content, attrs, m.name, got, want)
+			}
 		}
 	}
 }

@@ -286,6 +286,8 @@ func writeCanon(b *strings.Builder, v any) {
 // compared as packed integers in per-length buckets; longer ones go through
 // a map.
 type naMatcher struct {
+	first   [256]bool // some NA string starts with this byte
+	empty   bool      // "" is NA
 	short   [9][]uint64
 	long    map[string]struct{}
 	lenMask uint64 // bit n: some NA string has length n (bit 63: length >= 63)
@@ -345,6 +347,11 @@ func pyFloat(s string) (float64, bool) {
 
 func (m *naMatcher) add(s string) {
 	n := len(s)
+	if n == 0 {
+		m.empty = true
+	} else {
+		m.first[s[0]] = true
+	}
 	if n >= 63 {
 		m.lenMask |= 1 << 63
 	} else {
@@ -381,6 +388,16 @@ func pack(b []byte) uint64 {
 
 // isNA reports whether b is one of the NA strings.
 func (m *naMatcher) isNA(b []byte) bool {
+	if len(b) == 0 {
+		return m.empty
+	}
+	if !m.first[b[0]] {
+		return false
+	}
+	return m.isNASlow(b)
+}
+
+func (m *naMatcher) isNASlow(b []byte) bool {
 	n := len(b)
 	bit := uint(n)
 	if n >= 63 {

@@ -1,7 +1,9 @@
 package csvio
 
 import (
+	"encoding/binary"
 	"math"
+	"math/bits"
 	"strconv"
 	"unsafe"
 )
@@ -28,6 +30,41 @@ func trimSpace(b []byte) []byte {
 // true when b is integer syntax but outside int64.
 func parseInt(b []byte) (v int64, ok, overflow bool) {
 	i, n := 0, len(b)
+	if n > 0 && n <= 9 && cap(b) >= 9 {
+		neg := b[0] == '-'
+		d := b
+		if neg || b[0] == '+' {
+			d = b[1:]
+		}
+		if u, ok := smallDigits(d); ok {
+			if neg {
+				return -int64(u), true, false
+			}
+			return int64(u), true, false
+		}
+	}
+	if n > 0 && n <= 20 {
+		// at most 19 digits cannot overflow uint64: skip the checks
+		if c := b[0]; c == '-' || c == '+' {
+			i = 1
+		}
+		if i < n && n-i <= 19 {
+			j, u := digitRun(b, i, 0)
+			if j == n {
+				if b[0] == '-' {
+					if u > 1<<63 {
+						return 0, false, true
+					}
+					return -int64(u), true, false
+				}
+				if u > math.MaxInt64 {
+					return 0, false, true
+				}
+				return int64(u), true, false
+			}
+		}
+		i = 0
+	}
 	if n > 0 && (isSpace(b[0]) || isSpace(b[n-1])) {
 		b = trimSpace(b)
 		n = len(b)
@@ -71,59 +108,121 @@ func parseInt(b []byte) (v int64, ok, overflow bool) {
 	return int64(u), true, false
 }
 
-// floatSyntax reports whether b (already trimmed) is a decimal float as
-// pandas' xstrtod accepts it: [+-] digits [. digits] [(e|E) [+-] digits],
-// with at least one mantissa digit.
-func floatSyntax(b []byte) bool {
-	i, n := 0, len(b)
+// parseFloat parses a decimal float as pandas' xstrtod accepts it:
+// optional surrounding whitespace, [+-] digits [. digits] [(e|E) [+-]
+// digits] with at least one mantissa digit. The result is correctly
+// rounded; out-of-range values give ±Inf or ±0 as in pandas.
+func parseFloat(b []byte) (float64, bool) {
+	n := len(b)
 	if n == 0 {
-		return false
+		return 0, false
 	}
-	if b[0] == '+' || b[0] == '-' {
-		i++
+	if n <= 9 && cap(b) >= 9 {
+		if f, ok := smallDecimal(b); ok {
+			return f, true
+		}
 	}
-	digits := 0
-	for i < n && b[i]-'0' <= 9 {
-		i++
+	if n <= 17 {
+		if f, ok := simpleDecimal(b); ok {
+			return f, true
+		}
+	}
+	if isSpace(b[0]) || isSpace(b[n-1]) {
+		b = trimSpace(b)
+		n = len(b)
+		if n == 0 {
+			return 0, false
+		}
+	}
+	i := 0
+	neg := false
+	if c := b[0]; c == '+' || c == '-' {
+		neg = c == '-'
+		i = 1
+	}
+	var mant uint64
+	nd, digits, exp10 := 0, 0, 0
+	exact := true // every significant digit is in mant
+	for ; i < n; i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
 		digits++
+		if mant == 0 && d == 0 {
+			continue
+		}
+		if nd < 19 {
+			mant = mant*10 + uint64(d)
+			nd++
+		} else {
+			exact = false
+			exp10++
+		}
 	}
 	if i < n && b[i] == '.' {
-		i++
-		for i < n && b[i]-'0' <= 9 {
-			i++
+		for i++; i < n; i++ {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
 			digits++
+			if mant == 0 && d == 0 {
+				exp10--
+				continue
+			}
+			if nd < 19 {
+				mant = mant*10 + uint64(d)
+				nd++
+				exp10--
+			} else {
+				exact = false
+			}
 		}
 	}
 	if digits == 0 {
-		return false
+		return 0, false
 	}
 	if i < n && (b[i] == 'e' || b[i] == 'E') {
 		i++
+		eneg := false
 		if i < n && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
 			i++
 		}
-		ed := 0
-		for i < n && b[i]-'0' <= 9 {
-			i++
+		ed, e := 0, 0
+		for ; i < n; i++ {
+			d := b[i] - '0'
+			if d > 9 {
+				break
+			}
 			ed++
+			if e < 1_000_000 {
+				e = e*10 + int(d)
+			}
 		}
 		if ed == 0 {
-			return false
+			return 0, false
 		}
+		if eneg {
+			e = -e
+		}
+		exp10 += e
 	}
-	return i == n
-}
-
-// parseFloat parses a decimal float (surrounding whitespace allowed),
-// correctly rounded. Out-of-range values give ±Inf or ±0 as in pandas.
-func parseFloat(b []byte) (float64, bool) {
-	if n := len(b); n > 0 && (isSpace(b[0]) || isSpace(b[n-1])) {
-		b = trimSpace(b)
-	}
-	if !floatSyntax(b) {
+	if i != n {
 		return 0, false
 	}
-	if f, ok := fastFloat(b); ok {
+	// Clinger's fast path: an exact mantissa and power of ten, one rounding.
+	if exact && mant < 1<<53 && exp10 >= -22 && exp10 <= 22 {
+		f := float64(mant)
+		if exp10 < 0 {
+			f /= pow10tab[-exp10]
+		} else {
+			f *= pow10tab[exp10]
+		}
+		if neg {
+			f = -f
+		}
 		return f, true
 	}
 	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(b), len(b)), 64)
@@ -136,50 +235,118 @@ func parseFloat(b []byte) (float64, bool) {
 	return f, true
 }
 
-var pow10tab = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+// digitRun consumes the decimal digits of b from i, accumulating them into
+// u (the caller bounds the count so that u cannot overflow), eight at a
+// time where it can. It returns the position after the digits.
+func digitRun(b []byte, i int, u uint64) (int, uint64) {
+	for i+8 <= len(b) {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if w&0xF0F0F0F0F0F0F0F0|(w+0x0606060606060606)&0xF0F0F0F0F0F0F0F0>>4 != 0x3333333333333333 {
+			break // not eight digits
+		}
+		u = u*100000000 + eightDigits(w)
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		d := b[i] - '0'
+		if d > 9 {
+			break
+		}
+		u = u*10 + uint64(d)
+	}
+	return i, u
+}
 
-// fastFloat handles the common exact case (Clinger's fast path): plain
-// [+-]digits[.digits] with at most 15 significant digits and no exponent,
-// where mantissa and power of ten are exact doubles and one division or
-// multiplication rounds correctly. b is known to be valid float syntax.
-func fastFloat(b []byte) (float64, bool) {
+// eightDigits converts eight ASCII digits (first digit in the low byte)
+// to their value (Lemire's SWAR method).
+func eightDigits(w uint64) uint64 {
+	w -= 0x3030303030303030
+	w = w*10 + w>>8
+	return ((w&0x000000FF000000FF)*(100+1000000<<32) + (w>>16&0x000000FF000000FF)*(1+10000<<32)) >> 32
+}
+
+const asciiZeros = 0x3030303030303030
+
+// smallDigits parses 1 to 8 ASCII digits at once. It reads 8 bytes, so
+// cap(d) must be at least 8 (the bytes after the field belong to the file).
+func smallDigits(d []byte) (uint64, bool) {
+	n := len(d)
+	if n == 0 || n > 8 || cap(d) < 8 {
+		return 0, false
+	}
+	return smallDigits8(binary.LittleEndian.Uint64(d[:8]), n)
+}
+
+// smallDecimal parses [+-]digits.digits of at most 8 bytes after the sign
+// (one dot, at least one digit) at once; cap(b) must be at least 9.
+func smallDecimal(b []byte) (float64, bool) {
+	neg := b[0] == '-'
+	d := b
+	if neg || b[0] == '+' {
+		d = b[1:]
+	}
+	n := len(d)
+	if n < 2 || n > 8 || cap(d) < 8 {
+		return 0, false
+	}
+	w := binary.LittleEndian.Uint64(d[:8])
+	dots := hasZero(w ^ 0x2e2e2e2e2e2e2e2e)
+	if n < 8 {
+		dots &= 1<<(uint(n)*8&63) - 1
+	}
+	if dots == 0 {
+		return 0, false
+	}
+	at := uint(bits.TrailingZeros64(dots)>>3) * 8 & 63 // the dot's bit offset
+	// drop the dot: bytes above it move down one place
+	low := w & (1<<at - 1)
+	high := w >> 8 >> at << at
+	m, ok := smallDigits8(low|high, n-1)
+	if !ok {
+		return 0, false
+	}
+	f := float64(m)
+	if frac := n - 1 - int(at/8); frac > 0 {
+		f /= pow10tab[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}
+
+// smallDigits8 is smallDigits on a loaded word holding n digits.
+func smallDigits8(w uint64, n int) (uint64, bool) {
+	// keep the n digits, right-aligned, with '0's in front (shift < 64)
+	shift := uint(8-n) * 8 & 63
+	w = w<<shift | asciiZeros&(1<<shift-1)
+	if w&0xF0F0F0F0F0F0F0F0|(w+0x0606060606060606)&0xF0F0F0F0F0F0F0F0>>4 != 0x3333333333333333 {
+		return 0, false
+	}
+	return eightDigits(w), true
+}
+
+// simpleDecimal parses the common short forms [+-]digits[.digits] exactly
+// (at most 17 bytes, so at most 17 digits; the mantissa is checked against
+// 2^53). ok is false for anything else, which parseFloat then handles.
+func simpleDecimal(b []byte) (float64, bool) {
 	i, n := 0, len(b)
 	neg := false
-	if b[0] == '+' || b[0] == '-' {
-		neg = b[0] == '-'
-		i++
+	if c := b[0]; c == '-' || c == '+' {
+		neg = c == '-'
+		i = 1
 	}
-	var m uint64
-	nd := 0
+	s := i
+	i, m := digitRun(b, i, 0)
+	digits := i - s
 	frac := 0
-	seenDot := false
-	for ; i < n; i++ {
-		c := b[i]
-		if c == '.' {
-			seenDot = true
-			continue
-		}
-		d := c - '0'
-		if d > 9 {
-			return 0, false // exponent: leave it to strconv
-		}
-		if m == 0 && d == 0 {
-			if seenDot {
-				frac++
-			}
-			continue
-		}
-		nd++
-		if nd > 15 {
-			return 0, false
-		}
-		m = m*10 + uint64(d)
-		if seenDot {
-			frac++
-		}
+	if i < n && b[i] == '.' {
+		fs := i + 1
+		i, m = digitRun(b, fs, m)
+		frac = i - fs
+		digits += frac
 	}
-	if frac > 22 {
+	if i != n || digits == 0 || m >= 1<<53 {
 		return 0, false
 	}
 	f := float64(m)
@@ -191,6 +358,9 @@ func fastFloat(b []byte) (float64, bool) {
 	}
 	return f, true
 }
+
+var pow10tab = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // isInfWord reports whether b is one of the spellings of infinity pandas
 // accepts after its number parser fails (case-insensitive, no whitespace).
@@ -366,8 +536,29 @@ func parseISODate(b []byte) (parsedDate, dateStatus) {
 	if mo < 1 || mo > 12 || d < 1 || d > daysIn(year, mo) || hh > 23 || mi > 59 || ss > 59 {
 		return pd, dateRange
 	}
-	pd.sec = daysFromCivil(year, mo, d)*86400 + int64(hh)*3600 + int64(mi)*60 + int64(ss)
+	leap := 0
+	if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		leap = 1
+	}
+	days := int64(yearStart[year]) + int64(monthStart[leap][mo-1]) + int64(d-1)
+	pd.sec = days*86400 + int64(hh)*3600 + int64(mi)*60 + int64(ss)
 	return pd, dateOK
+}
+
+// yearStart[y] is the day number (since 1970-01-01) of January 1st of
+// year y; monthStart[leap][m] the days before month m+1.
+var (
+	yearStart  [10000]int32
+	monthStart = [2][12]int32{
+		{0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334},
+		{0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335},
+	}
+)
+
+func init() {
+	for y := range yearStart {
+		yearStart[y] = int32(daysFromCivil(y, 1, 1))
+	}
 }
 
 func daysIn(y, m int) int {

@@ -2,6 +2,8 @@ package csvio
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 
 	"github.com/flern/flern/golib/ir"
 )
@@ -18,7 +20,7 @@ type tokenizer struct {
 	data       []byte
 	sep, quote byte
 	ncols      int     // columns of the table
-	slots      []int32 // file column -> position in a row of spans, or -1
+	slots      []int32 // file column -> position in a row of spans, or -1 (may be longer than ncols: names= beyond the fields)
 	k          int     // spans kept per row
 	usecols    bool    // rows longer than the table are allowed (pandas skips the check with usecols)
 	all        bool    // keep the spans of fields beyond ncols in run.all (readRecord)
@@ -42,6 +44,7 @@ type run struct {
 	start, end int // bytes consumed: [start, end)
 	spans      []span
 	nrows      int
+	maxFields  int // the most fields a record had
 	lines      int // pandas' file_lines: records plus skipped blank lines
 	all        []span
 	aborted    bool
@@ -62,10 +65,12 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 	sep, quote := t.sep, t.quote
 	k := t.k
 	slots := t.slots
+	nslots := len(slots)
 	ncols := t.ncols
+	sepW := bcast(sep)
 	spans := r.spans[:0]
 	r.all = r.all[:0]
-	r.start, r.nrows, r.lines, r.aborted, r.err = start, 0, 0, false, nil
+	r.start, r.nrows, r.lines, r.maxFields, r.aborted, r.err = start, 0, 0, 0, false, nil
 	p := start
 	for p < stopAt && p < n {
 		c := data[p]
@@ -111,8 +116,7 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 		}
 		base := len(spans)
 		if cap(spans)-base >= k {
-			spans = spans[:base+k]
-			clear(spans[base:])
+			spans = spans[:base+k] // every slot is written below
 		} else {
 			spans = append(spans, make([]span, k)...)
 		}
@@ -124,7 +128,10 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 				q := p + 1
 				complex := false
 				for {
-					i := bytes.IndexByte(data[q:limit], quote)
+					i := -1
+					if q < limit {
+						i = bytes.IndexByte(data[q:limit], quote)
+					}
 					if i < 0 {
 						if limit < n {
 							r.aborted = true
@@ -162,6 +169,20 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 				}
 			} else {
 				s := p
+				// eight bytes at a time: find the first separator, \n or \r
+				for p+8 <= n {
+					w := binary.LittleEndian.Uint64(data[p:])
+					// bytes below 0x0e (\n, \r and a few rarer controls) or sep
+					if m := hasLess0e(w) | hasZero(w^sepW); m != 0 {
+						p += bits.TrailingZeros64(m) >> 3
+						if c := data[p]; c == sep || c == '\n' || c == '\r' {
+							goto found
+						}
+						p++ // a tab or other control byte inside the field
+						continue
+					}
+					p += 8
+				}
 				for p < n {
 					c := data[p]
 					if c == sep || c == '\n' || c == '\r' {
@@ -169,9 +190,10 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 					}
 					p++
 				}
+			found:
 				sp = span{s, p}
 			}
-			if field < ncols {
+			if field < nslots {
 				if j := slots[field]; j >= 0 {
 					spans[base+int(j)] = sp
 				}
@@ -195,6 +217,15 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 			}
 			break
 		}
+		if field > r.maxFields {
+			r.maxFields = field
+		}
+		// a short row: the missing fields are empty (pandas pads them)
+		for f := field; f < nslots; f++ {
+			if j := slots[f]; j >= 0 {
+				spans[base+int(j)] = span{}
+			}
+		}
 		if field > ncols {
 			if firstRow && r.nrows == 0 {
 				r.err = &tokErr{kind: errImplicitIndex, line: r.lines, fields: field}
@@ -211,6 +242,16 @@ func (t *tokenizer) tokenize(r *run, start, stopAt, limit, maxRows int, firstRow
 	}
 	r.end, r.spans = p, spans
 }
+
+// hasLess0e flags (at least) the lowest byte of v below 0x0e, exactly.
+func hasLess0e(v uint64) uint64 { return (v - 0x0e0e0e0e0e0e0e0e) &^ v & 0x8080808080808080 }
+
+// bcast repeats a byte in every byte of a word.
+func bcast(c byte) uint64 { return uint64(c) * 0x0101010101010101 }
+
+// hasZero has the high bit set in (at least) the lowest zero byte of v and
+// in no byte below it.
+func hasZero(v uint64) uint64 { return (v - 0x0101010101010101) &^ v & 0x8080808080808080 }
 
 // toError formats a tokenizer error; lineBase is the number of line units
 // before the run.
@@ -238,19 +279,20 @@ func field(data []byte, sp span, quote byte, scratch *[]byte) []byte {
 // unescape decodes a raw quoted field: doubled quotes become one quote, and
 // text after the closing quote is kept verbatim (as pandas does).
 func unescape(dst, raw []byte, quote byte) []byte {
-	for i := 1; i < len(raw); i++ {
-		c := raw[i]
-		if c == quote {
-			if i+1 < len(raw) && raw[i+1] == quote {
-				dst = append(dst, quote)
-				i++
-				continue
-			}
-			return append(dst, raw[i+1:]...)
+	raw = raw[1:]
+	for {
+		i := bytes.IndexByte(raw, quote)
+		if i < 0 {
+			return append(dst, raw...)
 		}
-		dst = append(dst, c)
+		dst = append(dst, raw[:i]...)
+		if i+1 < len(raw) && raw[i+1] == quote {
+			dst = append(dst, quote)
+			raw = raw[i+2:]
+			continue
+		}
+		return append(dst, raw[i+1:]...)
 	}
-	return dst
 }
 
 // readRecord reads the first record at or after p (skipping blank lines)
@@ -271,16 +313,37 @@ func readRecord(data []byte, p int, sep, quote byte) (fields [][]byte, next, lin
 	return fields, r.end, r.lines, true, nil
 }
 
+// quoteParity enables quote-aware split points (tests turn it off to
+// exercise the re-reading of wrongly split chunks).
+var quoteParity = true
+
 // planChunks splits data[start:] into pieces of about target bytes, each
-// ending just after a newline.
-func planChunks(data []byte, start, target int) []int {
+// ending just after a newline. When the data has quote characters, split
+// points are newlines preceded by an even number of quotes (outside a
+// quoted field in well-formed CSV); the scan validates every split anyway.
+func planChunks(data []byte, start, target int, quote byte) []int {
 	bounds := []int{start}
+	quoted := quoteParity && bytes.IndexByte(data[start:], quote) >= 0
+	parity, counted := 0, start // quotes in data[start:counted], mod 2
 	for pos := start + target; pos < len(data); {
 		i := bytes.IndexByte(data[pos:], '\n')
 		if i < 0 {
 			break
 		}
 		b := pos + i + 1
+		if quoted {
+			parity ^= bytes.Count(data[counted:pos], []byte{quote}) & 1
+			j := pos
+			for ; j < len(data); j++ {
+				if c := data[j]; c == quote {
+					parity ^= 1
+				} else if c == '\n' && parity == 0 {
+					break
+				}
+			}
+			counted = j
+			b = j + 1
+		}
 		if b >= len(data) {
 			break
 		}

@@ -160,7 +160,7 @@ func init() {
 				return nil, notFound(c, in[0])
 			}
 		}
-		out := in[0].Clone()
+		out := keepIndex(in[0]).Clone()
 		if n.Attrs["subset"] == nil {
 			for i := range out.Fields {
 				out.Fields[i].Nullable = false
@@ -174,7 +174,13 @@ func init() {
 	// whole frame to one row.
 	reg("groupby_agg", 1, inferGroupBy)
 	// join (merge): how "inner"|"left"|"right"|"outer", left_on [], right_on [],
-	// suffixes ["_x","_y"]. Result has a fresh RangeIndex.
+	// suffixes ["_x","_y"], matched (optional bool). Result has a fresh
+	// RangeIndex. In pandas the types of a left join's right-side columns
+	// depend on the data: int becomes float64 and bool object only when some
+	// left row has no match. The front end probes the data and records the
+	// answer in matched; without it the right side is typed as possibly
+	// missing. The interpreter checks the claim (a wrong one is an error:
+	// the data changed between the probe and the run).
 	reg("join", 2, inferJoin)
 	// sort: by [], ascending [] (one per key), na_position "last"|"first".
 	// Stable. Keys may name index levels when no column has that name.
@@ -184,7 +190,7 @@ func init() {
 			return nil, ir.Errorf("Value", "sort_values needs at least one key")
 		}
 		for _, c := range by {
-			if in[0].Lookup(c) < 0 {
+			if in[0].Lookup(c) < 0 && !hasLevel(in[0], c) {
 				return nil, notFound(c, in[0])
 			}
 		}
@@ -194,7 +200,8 @@ func init() {
 	reg("sort_index", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return keepIndex(in[0]), nil })
 	// slice: start, stop (Python slice semantics, null = open end).
 	reg("slice", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) { return keepIndex(in[0]), nil })
-	// sample: n or frac, seed (numpy RandomState seed), replace (false only).
+	// sample: n or frac, seed (numpy RandomState seed) or state ({key, pos}:
+	// a numpy RandomState's MT19937 state), replace (false only).
 	reg("sample", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		if n.Attrs.Bool("replace", false) {
 			return nil, ir.Errorf("NotImplemented", "sample(replace=True)")
@@ -259,6 +266,9 @@ func init() {
 	reg("describe", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		out := &ir.Schema{Index: []ir.Field{{Name: "", Type: ir.String}}}
 		for _, f := range in[0].Fields {
+			if f.Type.IsDatetime() {
+				return nil, ir.Errorf("NotImplemented", "describe() of a frame with datetime columns (pandas adds them with its own row order)")
+			}
 			if f.Type.IsNumeric() && f.Type != ir.Bool {
 				out.Fields = append(out.Fields, ir.Field{Name: f.Name, Type: ir.Float64})
 			}
@@ -324,6 +334,16 @@ func keepIndex(in *ir.Schema) *ir.Schema {
 	out := in.Clone()
 	out.Index = []ir.Field{{Name: "", Type: ir.Int64}}
 	return out
+}
+
+// hasLevel reports whether s has an index level named name.
+func hasLevel(s *ir.Schema, name string) bool {
+	for _, f := range s.Index {
+		if f.Name == name && name != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func notFound(c string, s *ir.Schema) error {

@@ -11,6 +11,10 @@ func AggResultType(fn string, t ir.DType) (ir.DType, bool, error) {
 	case "size", "count", "nunique":
 		return ir.Int64, false, nil
 	case "mean", "std", "var", "median":
+		if t.IsDatetime() && fn != "var" {
+			// pandas gives datetimes (mean, median) and timedeltas (std)
+			return 0, false, ir.Errorf("NotImplemented", "groupby %s of a %s column", fn, t)
+		}
 		if !t.IsNumeric() {
 			return 0, false, ir.Errorf("Type", "agg function %s is not supported for %s columns", fn, t)
 		}
@@ -20,12 +24,14 @@ func AggResultType(fn string, t ir.DType) (ir.DType, bool, error) {
 		return ir.Float64, false, nil
 	case "sum":
 		switch {
-		case t == ir.Bool:
+		case t == ir.Bool || t == ir.Int32: // pandas sums int32 (and bool) into int64
 			return ir.Int64, false, nil
 		case t.IsNumeric():
 			return t, false, nil
+		case t.IsDatetime(): // pandas: "datetime64 type does not support operation 'sum'"
+			return 0, false, ir.Errorf("Type", "agg function sum is not supported for %s columns", t)
 		}
-		return 0, false, ir.Errorf("NotImplemented", "sum of a %s column", t)
+		return 0, false, ir.Errorf("NotImplemented", "sum of a %s column", t) // pandas concatenates strings
 	case "min", "max", "first", "last":
 		if t == ir.Bool || t.IsNumeric() || t == ir.String || t.IsDatetime() {
 			return t, t == ir.String || t.IsDatetime(), nil
@@ -115,7 +121,15 @@ func JoinColumns(n *ir.Node, l, r *ir.Schema) ([]JoinOutput, error) {
 			return nil, notFound(ron[i], r)
 		}
 		lt, rt := l.Fields[li].Type, r.Fields[ri].Type
-		if lt != rt && !(lt.IsNumeric() && rt.IsNumeric() && lt != ir.Bool && rt != ir.Bool) {
+		switch {
+		case lt == rt || lt.IsNumeric() && rt.IsNumeric() && lt != ir.Bool && rt != ir.Bool:
+		case lt.IsNumeric() && rt.IsNumeric():
+			// pandas compares bool and number keys as objects (True == 1)
+			return nil, ir.Errorf("NotImplemented", "merge on %s and %s keys (column %q)", lt, rt, lon[i])
+		case lt.IsDatetime() && rt.IsDatetime():
+			// pandas converts both to a common unit
+			return nil, ir.Errorf("NotImplemented", "merge on %s and %s keys (column %q)", lt, rt, lon[i])
+		default:
 			return nil, ir.Errorf("Type", "You are trying to merge on %s and %s columns for key %q. If you wish to proceed you should use pd.concat", lt, rt, lon[i])
 		}
 	}
@@ -127,7 +141,11 @@ func JoinColumns(n *ir.Node, l, r *ir.Schema) ([]JoinOutput, error) {
 		}
 	}
 	var out []JoinOutput
-	rightNullable := how == "left" || how == "outer"
+	// A left join leaves the right side missing only when some left row has
+	// no match; attribute "matched" (see frame.go) says whether every left
+	// row matched, which keeps pandas' types (int64 stays int64).
+	matched, _ := n.Attrs["matched"].(bool)
+	rightNullable := how == "left" && !matched || how == "outer"
 	leftNullable := how == "right" || how == "outer"
 	for i, f := range l.Fields {
 		name := f.Name

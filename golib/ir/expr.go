@@ -64,6 +64,12 @@ func (e *Expr) Clone() *Expr {
 		return nil
 	}
 	c := *e
+	if e.Opts != nil {
+		c.Opts = make(map[string]any, len(e.Opts))
+		for k, v := range e.Opts {
+			c.Opts[k] = v
+		}
+	}
 	if e.Args != nil {
 		c.Args = make([]*Expr, len(e.Args))
 		for i, a := range e.Args {

@@ -87,13 +87,19 @@ def lit(value: Any) -> Expr:
     if isinstance(value, str):
         return Expr("lit", t="str", v=value)
     if isinstance(value, np.datetime64):
+        if np.isnat(value):
+            raise not_implemented("NaT as an operand (use isna/notna)")
         unit = np.datetime_data(value.dtype)[0]
         if unit == "ns":
             return Expr("lit", t="datetime64[ns]", v=str(value.astype("int64")))
         return Expr("lit", t="datetime64[us]", v=str(value.astype("datetime64[us]").astype("int64")))
     if isinstance(value, _dt.datetime):
+        if value != value:  # pd.NaT
+            raise not_implemented("NaT as an operand (use isna/notna)")
         if value.tzinfo is not None:
             raise not_implemented("timezone-aware datetime literals")
+        if getattr(value, "nanosecond", 0):  # a pandas Timestamp with nanoseconds
+            return Expr("lit", t="datetime64[ns]", v=str(value.value))
         us = (value - _dt.datetime(1970, 1, 1)) // _dt.timedelta(microseconds=1)
         return Expr("lit", t="datetime64[us]", v=str(us))
     if isinstance(value, _dt.date):

@@ -7,6 +7,7 @@ the Arrow PyCapsule stream).
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -14,7 +15,7 @@ import numpy as np
 from . import _lineage
 from ._expr import call, col, is_scalar, lit
 from ._graph import Node
-from .errors import FlernValueError, not_implemented
+from .errors import FlernTypeError, FlernValueError, not_implemented
 from .series import Series, _dtype_name, _slice_node
 
 
@@ -102,6 +103,13 @@ class DataFrame:
     def _value_expr(self, value: Any, what: str):
         if isinstance(value, Series):
             return _lineage.rebase_or_raise(value._expr, value._frame, self._node, f"setting column {what!r}")
+        if value is None:
+            raise not_implemented(f"setting column {what!r} to None (pandas makes an object column)")
+        if isinstance(value, np.datetime64) and np.datetime_data(value.dtype)[0] not in ("us", "ns"):
+            raise not_implemented(f"setting column {what!r} to a datetime64[{np.datetime_data(value.dtype)[0]}] "
+                                  "scalar (pandas keeps that unit)")
+        if type(value) is _dt.date:
+            raise not_implemented(f"setting column {what!r} to a datetime.date (pandas makes an object column)")
         if is_scalar(value):
             return lit(value)
         raise not_implemented(f"setting a column from {type(value).__name__}")
@@ -138,10 +146,14 @@ class DataFrame:
         return DataFrame._from_node(Node("rename", [self._node], {"mapping": {str(k): str(v) for k, v in m.items()}}))
 
     def drop(self, labels: Any = None, *, axis: Any = 0, index: Any = None, columns: Any = None,
-             errors: str = "raise") -> "DataFrame":
+             level: Any = None, inplace: bool = False, errors: str = "raise") -> "DataFrame":
         """Drop columns (columns=, axis=1) or rows by index label (index=, labels)."""
         if errors != "raise":
             raise not_implemented("DataFrame.drop(errors='ignore')")
+        if level is not None:
+            raise not_implemented("DataFrame.drop(level=...)")
+        if inplace:
+            raise not_implemented("DataFrame.drop(inplace=True)")
         if labels is not None:
             if axis in (1, "columns"):
                 columns = labels
@@ -152,8 +164,10 @@ class DataFrame:
             out = Node("drop_columns", [out], {"columns": _check_names(_as_list(columns), "drop")})
         if index is not None:
             from .index import Index, labels_node
-            lab = index._node if isinstance(index, Index) else labels_node(_as_list(index))
-            out = Node("drop_rows", [out, lab])
+            if isinstance(index, Index):
+                out = Node("drop_rows", [out, index._node])
+            elif _as_list(index):  # dropping no labels keeps every row (and a RangeIndex)
+                out = Node("drop_rows", [out, labels_node(_as_list(index))])
         return DataFrame._from_node(out)
 
     def astype(self, dtype: Any) -> "DataFrame":
@@ -201,22 +215,29 @@ class DataFrame:
 
     # ---- rows ----------------------------------------------------------------
     def head(self, n: int = 5) -> "DataFrame":
+        """The first n rows (all but the last -n when n < 0)."""
         return self[:n]
 
     def tail(self, n: int = 5) -> "DataFrame":
+        """The last n rows (all but the first -n when n < 0)."""
         return self[-n:] if n else self[0:0]
 
     @property
     def iloc(self) -> "_ILoc":
         return _ILoc(self)
 
-    def sort_values(self, by: Any, *, ascending: Any = True, na_position: str = "last", kind: str | None = None,
-                    ignore_index: bool = False) -> "DataFrame":
-        """Sort rows by columns (stable)."""
+    def sort_values(self, by: Any, *, axis: Any = 0, ascending: Any = True, inplace: bool = False,
+                    kind: str | None = None, na_position: str = "last", ignore_index: bool = False,
+                    key: Any = None) -> "DataFrame":
+        """Sort rows by columns (or index levels). Always stable: ties keep their order,
+        as pandas' kind="stable" (pandas' default quicksort may reorder ties)."""
+        _check_rows_axis(axis, "sort_values")
+        if inplace:
+            raise not_implemented("sort_values(inplace=True)")
+        if key is not None:
+            raise not_implemented("sort_values(key=...)")
         keys = _check_names(_as_list(by), "sort_values")
-        asc = [bool(a) for a in ascending] if isinstance(ascending, (list, tuple)) else [bool(ascending)] * len(keys)
-        if len(asc) != len(keys):
-            raise FlernValueError(f"Length of ascending ({len(asc)}) != length of by ({len(keys)})", kind="Value")
+        asc = _ascending_list(ascending, len(keys))
         if na_position not in ("last", "first"):
             raise FlernValueError(f"invalid na_position: {na_position}", kind="Value")
         out = Node("sort", [self._node], {"by": keys, "ascending": asc, "na_position": na_position})
@@ -224,33 +245,95 @@ class DataFrame:
             out = Node("reset_index", [out], {"drop": True})
         return DataFrame._from_node(out)
 
-    def sort_index(self, *, ascending: bool = True, na_position: str = "last") -> "DataFrame":
-        return DataFrame._from_node(Node("sort_index", [self._node], {"ascending": bool(ascending), "na_position": na_position}))
+    def sort_index(self, *, axis: Any = 0, level: Any = None, ascending: Any = True, inplace: bool = False,
+                   kind: str | None = None, na_position: str = "last", sort_remaining: bool = True,
+                   ignore_index: bool = False, key: Any = None) -> "DataFrame":
+        """Sort rows by their index labels (stable, as pandas' kind="stable")."""
+        _check_rows_axis(axis, "sort_index")
+        if level is not None:
+            raise not_implemented("sort_index(level=...)")
+        if inplace:
+            raise not_implemented("sort_index(inplace=True)")
+        if key is not None:
+            raise not_implemented("sort_index(key=...)")
+        if na_position not in ("last", "first"):
+            raise FlernValueError(f"invalid na_position: {na_position}", kind="Value")
+        asc: Any = bool(ascending)
+        if isinstance(ascending, (list, tuple)):
+            asc = [bool(a) for a in ascending]
+        out = Node("sort_index", [self._node], {"ascending": asc, "na_position": na_position})
+        if ignore_index:
+            out = Node("reset_index", [out], {"drop": True})
+        return DataFrame._from_node(out)
 
-    def sample(self, n: int | None = None, frac: float | None = None, replace: bool = False,
-               random_state: Any = None) -> "DataFrame":
-        """Random rows, identical to pandas for an integer random_state."""
+    def sample(self, n: Any = None, frac: Any = None, replace: bool = False, weights: Any = None,
+               random_state: Any = None, axis: Any = None, ignore_index: bool = False) -> "DataFrame":
+        """Random rows, the same rows as pandas: for an integer random_state, a
+        numpy RandomState, or none (numpy's global generator, advanced as pandas does)."""
         if replace:
             raise not_implemented("sample(replace=True)")
+        if weights is not None:
+            raise not_implemented("sample(weights=...)")
+        if axis is not None:
+            _check_rows_axis(axis, "sample")
         if n is not None and frac is not None:
             raise FlernValueError("Please enter a value for `frac` OR `n`, not both", kind="Value")
         attrs: dict[str, Any] = {}
         if frac is not None:
+            frac = float(frac)
             if frac > 1:
                 raise FlernValueError("Replace has to be set to `True` when upsampling the population `frac` > 1.", kind="Value")
-            attrs["frac"] = float(frac)
-        else:
-            attrs["n"] = 1 if n is None else int(n)
-        if random_state is not None:
-            if not isinstance(random_state, (int, np.integer)):
-                raise not_implemented("sample(random_state=<not an int>)")
+            attrs["frac"] = frac
+        elif n is None:
+            attrs["n"] = 1
+        elif isinstance(n, (int, np.integer)) and not isinstance(n, (bool, np.bool_)):
+            attrs["n"] = int(n)
+        elif isinstance(n, (float, np.floating)) and n % 1 != 0:
+            raise FlernValueError("Only integers accepted as `n` values", kind="Value")
+        else:  # numpy's error for an integral float or a bool
+            raise FlernTypeError(f"expected a sequence of integers or a single integer, got '{n!r}'", kind="Type")
+        rs = None
+        if random_state is None:
+            rs = np.random.mtrand._rand  # pandas draws from numpy's global RandomState
+        elif isinstance(random_state, np.random.RandomState):
+            rs = random_state
+        elif isinstance(random_state, (int, np.integer)) and not isinstance(random_state, (bool, np.bool_)):
             attrs["seed"] = int(random_state)
-        return DataFrame._from_node(Node("sample", [self._node], attrs))
+        elif isinstance(random_state, (bool, np.bool_, float, np.floating, str)):
+            raise FlernValueError("random_state must be an integer, array-like, a BitGenerator, Generator, "
+                                  "a numpy RandomState, or None", kind="Value")
+        else:
+            raise not_implemented(f"sample(random_state=<{type(random_state).__name__}>)")
+        if rs is not None:
+            attrs["state"] = _draw_like_pandas(self, rs, attrs)
+        out = Node("sample", [self._node], attrs)
+        if ignore_index:
+            out = Node("reset_index", [out], {"drop": True})
+        return DataFrame._from_node(out)
 
-    def set_index(self, keys: Any, *, drop: bool = True) -> "DataFrame":
-        return DataFrame._from_node(Node("set_index", [self._node], {"keys": _check_names(_as_list(keys), "set_index"), "drop": bool(drop)}))
+    def set_index(self, keys: Any, *, drop: bool = True, append: bool = False, inplace: bool = False,
+                  verify_integrity: bool = False) -> "DataFrame":
+        """Make columns the index (the old index is discarded, as pandas' append=False)."""
+        if append:
+            raise not_implemented("set_index(append=True)")
+        if inplace:
+            raise not_implemented("set_index(inplace=True)")
+        if verify_integrity:
+            raise not_implemented("set_index(verify_integrity=True)")
+        names = _check_names(_as_list(keys), "set_index")
+        if not names:
+            raise FlernValueError("Must pass non-zero number of levels/codes", kind="Value")
+        return DataFrame._from_node(Node("set_index", [self._node], {"keys": names, "drop": bool(drop)}))
 
-    def reset_index(self, *, drop: bool = False) -> "DataFrame":
+    def reset_index(self, level: Any = None, *, drop: bool = False, inplace: bool = False, col_level: Any = 0,
+                    col_fill: Any = "", allow_duplicates: bool = False, names: Any = None) -> "DataFrame":
+        """Index levels become the leading columns (or are dropped); the result has a RangeIndex."""
+        if level is not None:
+            raise not_implemented("reset_index(level=...)")
+        if inplace:
+            raise not_implemented("reset_index(inplace=True)")
+        if allow_duplicates or names is not None:
+            raise not_implemented("reset_index(allow_duplicates=/names=)")
         return DataFrame._from_node(Node("reset_index", [self._node], {"drop": bool(drop)}))
 
     @property
@@ -260,17 +343,30 @@ class DataFrame:
         return Index(self._node)
 
     # ---- relational ---------------------------------------------------------
-    def groupby(self, by: Any, *, as_index: bool = True, sort: bool = True, dropna: bool = True):
+    def groupby(self, by: Any = None, *, level: Any = None, as_index: bool = True, sort: bool = True,
+                group_keys: bool = True, observed: Any = True, dropna: bool = True):
         """Group rows by one or more columns."""
         from .groupby import DataFrameGroupBy
+        if level is not None:
+            raise not_implemented("groupby(level=...)")
+        if by is None:
+            raise FlernTypeError("You have to supply one of 'by' and 'level'", kind="Type")
         if isinstance(by, Series):
             raise not_implemented("groupby by a Series (use a column name)")
-        return DataFrameGroupBy(self, _check_names(_as_list(by), "groupby"), as_index, sort, dropna)
+        if callable(by) or isinstance(by, dict):
+            raise not_implemented("groupby by a function or mapping")
+        keys = _check_names(_as_list(by), "groupby")
+        if not keys:
+            raise FlernValueError("No group keys passed!", kind="Value")
+        return DataFrameGroupBy(self, keys, bool(as_index), bool(sort), bool(dropna))
 
     def merge(self, right: "DataFrame", how: str = "inner", on: Any = None, left_on: Any = None,
-              right_on: Any = None, suffixes: Sequence[str] = ("_x", "_y"), sort: bool = False) -> "DataFrame":
+              right_on: Any = None, left_index: bool = False, right_index: bool = False, sort: bool = False,
+              suffixes: Sequence[str] = ("_x", "_y"), copy: Any = None, indicator: Any = False,
+              validate: Any = None) -> "DataFrame":
         """Database-style join (how='inner' or 'left')."""
-        return merge(self, right, how=how, on=on, left_on=left_on, right_on=right_on, suffixes=suffixes, sort=sort)
+        return merge(self, right, how=how, on=on, left_on=left_on, right_on=right_on, left_index=left_index,
+                     right_index=right_index, sort=sort, suffixes=suffixes, indicator=indicator, validate=validate)
 
     def describe(self) -> "DataFrame":
         """count, mean, std, min, quartiles and max of the numeric columns."""
@@ -379,40 +475,151 @@ class _ILoc:
 
 
 def merge(left: DataFrame, right: DataFrame, how: str = "inner", on: Any = None, left_on: Any = None,
-          right_on: Any = None, suffixes: Sequence[str] = ("_x", "_y"), sort: bool = False) -> DataFrame:
-    """Join two frames on key columns (pandas.merge; how='inner' or 'left')."""
+          right_on: Any = None, left_index: bool = False, right_index: bool = False, sort: bool = False,
+          suffixes: Sequence[str] = ("_x", "_y"), copy: Any = None, indicator: Any = False,
+          validate: Any = None) -> DataFrame:
+    """Join two frames on key columns (pandas.merge; how='inner' or 'left').
+
+    In pandas the dtypes of a left join's right-side int and bool columns depend
+    on the data (float64 / object only when some left row has no match); flern
+    finds out by probing the key columns when the plan is first compiled.
+    """
+    if not isinstance(left, DataFrame):
+        raise not_implemented(f"merge of {type(left).__name__}")
     if not isinstance(right, DataFrame):
         raise not_implemented(f"merge with {type(right).__name__}")
     if sort:
         raise not_implemented("merge(sort=True)")
     if how not in ("inner", "left"):
         raise not_implemented(f"merge(how={how!r})")
+    if left_index or right_index:
+        raise not_implemented("merge(left_index=/right_index=) (join on the index)")
+    if indicator is not False:
+        raise not_implemented("merge(indicator=...)")
+    if validate is not None:
+        raise not_implemented("merge(validate=...)")
     if on is not None:
         if left_on is not None or right_on is not None:
             raise FlernValueError('Can only pass argument "on" OR "left_on" and "right_on", not a combination of both.', kind="Value")
         left_on = right_on = on
+    if (left_on is None) != (right_on is None):
+        raise FlernValueError('Must pass "right_on" OR "right_index".' if right_on is None
+                              else 'Must pass "left_on" OR "left_index".', kind="Value")
     if left_on is None and right_on is None:
         lnames, rnames = left._column_names(), set(right._column_names())
         left_on = right_on = [c for c in lnames if c in rnames]
         if not left_on:
-            raise FlernValueError("No common columns to perform merge on.", kind="Value")
+            raise FlernValueError("No common columns to perform merge on. Merge options: left_on=None, "
+                                  "right_on=None, left_index=False, right_index=False", kind="Value")
     lk, rk = _check_names(_as_list(left_on), "merge"), _check_names(_as_list(right_on), "merge")
     if len(lk) != len(rk):
         raise FlernValueError("len(right_on) must equal len(left_on)", kind="Value")
     suffixes = list(suffixes)
     if len(suffixes) != 2 or not all(isinstance(s, str) for s in suffixes):
         raise not_implemented("merge suffixes other than two strings")
-    return DataFrame._from_node(Node("join", [left._node, right._node],
-                                     {"how": how, "left_on": lk, "right_on": rk, "suffixes": suffixes}))
+    attrs = {"how": how, "left_on": lk, "right_on": rk, "suffixes": suffixes}
+    cls = _LeftJoinNode if how == "left" else Node
+    return DataFrame._from_node(cls("join", [left._node, right._node], attrs))
 
 
-def get_dummies(data: DataFrame, columns: Any = None, prefix: Any = None, prefix_sep: str = "_",
-                drop_first: bool = False, dtype: Any = None) -> DataFrame:
+# Right-side dtypes a left join changes when some left row has no match.
+_MATCH_DEPENDENT = ("int64", "int32", "bool")
+_PROBE_MARK = "__flern_matched__"
+
+
+class _LeftJoinNode(Node):
+    """A left join node whose "matched" attribute (does every left row find a
+    match?) is probed from the data the first time the plan is encoded, and
+    only when a right-side column's dtype depends on it (golib/frame/frame.go)."""
+
+    __slots__ = ("_probed",)
+
+    @property  # type: ignore[override]
+    def attrs(self) -> dict:
+        a = Node.attrs.__get__(self, Node)
+        if not getattr(self, "_probed", False):
+            matched = _probe_matched(self, a)
+            if matched is not None:
+                a["matched"] = matched
+            self._probed = True
+        return a
+
+    @attrs.setter
+    def attrs(self, value: dict) -> None:
+        Node.attrs.__set__(self, value)
+
+
+def _probe_matched(join: Node, a: dict) -> bool | None:
+    """Whether every left row of the join has a match, or None when no output
+    column's dtype depends on it. Runs the inputs' plans for the key columns."""
+    from . import _collect
+    left, right = join.inputs
+    lk, rk = a["left_on"], a["right_on"]
+    shared = {l for l, r in zip(lk, rk) if l == r}
+    rfields = _collect.schema(right)["fields"]
+    if not any(f["type"] in _MATCH_DEPENDENT for f in rfields if f["name"] not in shared):
+        return None
+    loc = join.loc
+    lsel = Node("select", [left], {"columns": list(dict.fromkeys(lk))}, loc=loc)
+    rsel = Node("select", [right], {"columns": list(dict.fromkeys(rk))}, loc=loc)
+    rsel = Node("assign", [rsel], {"exprs": [{"name": _PROBE_MARK, "expr": lit(1).wire()}]}, loc=loc)
+    j = Node("join", [lsel, rsel], {"how": "left", "left_on": lk, "right_on": rk,
+                                    "suffixes": ["__flern_l", "__flern_r"]}, loc=loc)
+    agg = Node("groupby_agg", [j], {"keys": [], "aggs": [{"name": "rows", "col": "", "fn": "size"},
+                                                         {"name": "hits", "col": _PROBE_MARK, "fn": "count"}]},
+               loc=loc)
+    t = _collect.collect([agg])[0]
+    return t.column("rows")[0].as_py() == t.column("hits")[0].as_py()
+
+
+def _check_rows_axis(axis: Any, what: str) -> None:
+    if axis not in (0, "index", "rows"):
+        raise not_implemented(f"{what}(axis={axis!r})")
+
+
+def _ascending_list(ascending: Any, n: int) -> list[bool]:
+    if isinstance(ascending, (list, tuple)):
+        asc = [bool(a) for a in ascending]
+        if len(asc) != n:
+            raise FlernValueError(f"Length of ascending ({len(asc)}) != length of by ({n})", kind="Value")
+        return asc
+    return [bool(ascending)] * n
+
+
+def _draw_like_pandas(df: DataFrame, rs: np.random.RandomState, attrs: dict) -> dict:
+    """The generator state a sample from ``rs`` starts from; advances ``rs``
+    as pandas' draw would (RandomState.choice(len(df), k, replace=False)).
+    Counts the rows now: how far the draw advances ``rs`` depends on it."""
+    st = rs.get_state(legacy=True)
+    if st[0] != "MT19937":
+        raise not_implemented(f"sample with a {st[0]} RandomState")
+    rows = len(df)
+    if "n" in attrs:
+        k = attrs["n"]
+        if k < 0:
+            raise FlernValueError("A negative number of rows requested. Please provide `n` >= 0.", kind="Value")
+    else:
+        if attrs["frac"] < 0 or attrs["frac"] != attrs["frac"]:
+            raise FlernValueError("A negative number of rows requested. Please provide `frac` >= 0.", kind="Value")
+        k = round(attrs["frac"] * rows)
+    rs.choice(rows, size=k, replace=False)  # raises numpy's errors, as pandas does
+    return {"key": [int(x) for x in st[1]], "pos": int(st[2])}
+
+
+def get_dummies(data: DataFrame, prefix: Any = None, prefix_sep: str = "_", dummy_na: bool = False,
+                columns: Any = None, sparse: bool = False, drop_first: bool = False,
+                dtype: Any = None) -> DataFrame:
     """One-hot encode string columns (pandas.get_dummies)."""
     if not isinstance(data, DataFrame):
         raise not_implemented(f"get_dummies of {type(data).__name__}")
     if prefix is not None:
         raise not_implemented("get_dummies(prefix=...)")
+    if dummy_na or sparse:
+        raise not_implemented("get_dummies(dummy_na=True / sparse=True)")
+    if not isinstance(prefix_sep, str):
+        raise not_implemented("get_dummies(prefix_sep=<not a str>)")
+    if columns is not None and len(set(_as_list(columns))) != len(_as_list(columns)):
+        raise not_implemented("get_dummies with a column listed twice")
     attrs: dict[str, Any] = {"prefix_sep": prefix_sep, "drop_first": bool(drop_first),
                              "dtype": "bool" if dtype is None else _dtype_name(dtype)}
     if columns is not None:

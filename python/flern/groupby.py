@@ -6,7 +6,7 @@ from typing import Any
 
 from ._expr import col
 from ._graph import Node
-from .errors import FlernValueError, not_implemented
+from .errors import FlernTypeError, FlernValueError, not_implemented
 from .frame import DataFrame
 from .series import Series
 
@@ -22,6 +22,17 @@ def _fn_name(f: Any) -> str:
     if name == "size" or name in _FUNCS:
         return name
     raise not_implemented(f"groupby aggregation {f!r}")
+
+
+def _named_spec(out: str, spec: Any) -> tuple[Any, Any]:
+    """(column, func) of a named aggregation: a pair or a pandas NamedAgg."""
+    if hasattr(spec, "column") and hasattr(spec, "aggfunc"):  # pd.NamedAgg (pandas 3 adds args/kwargs)
+        if getattr(spec, "args", ()) or getattr(spec, "kwargs", {}):
+            raise not_implemented("NamedAgg with args/kwargs")
+        return spec.column, spec.aggfunc
+    if isinstance(spec, tuple) and len(spec) == 2:
+        return spec[0], spec[1]
+    raise FlernTypeError(f"Must provide 'func' or named aggregation **kwargs. ({out}={spec!r})", kind="Type")
 
 
 class DataFrameGroupBy:
@@ -56,9 +67,8 @@ class DataFrameGroupBy:
             if arg is not None:
                 raise not_implemented("agg with both a spec and named aggregations")
             for out, spec in named.items():
-                if not (isinstance(spec, tuple) and len(spec) == 2):
-                    raise FlernValueError(f"named aggregation {out!r} must be (column, func)", kind="Value")
-                aggs.append({"name": out, "col": spec[0], "fn": _fn_name(spec[1])})
+                c, f = _named_spec(out, spec)
+                aggs.append({"name": out, "col": c, "fn": _fn_name(f)})
         elif isinstance(arg, dict):
             for c, f in arg.items():
                 if isinstance(f, (list, tuple)):
@@ -77,20 +87,51 @@ class DataFrameGroupBy:
 
     aggregate = agg
 
-    def _all(self, fn: str) -> DataFrame:
-        return DataFrame._from_node(self._node([{"name": c, "col": c, "fn": fn} for c in self._value_columns()]))
+    def _all(self, fn: str, numeric_only: bool = False) -> DataFrame:
+        cols = self._value_columns()
+        if numeric_only:
+            types = {f["name"]: f["type"] for f in self._df._schema()["fields"]}
+            cols = [c for c in cols if types.get(c) in _NUMERIC]
+        return DataFrame._from_node(self._node([{"name": c, "col": c, "fn": fn} for c in cols]))
 
-    def sum(self) -> DataFrame: return self._all("sum")
-    def mean(self) -> DataFrame: return self._all("mean")
+    def sum(self, numeric_only: bool = False, min_count: int = 0) -> DataFrame:
+        _check_min_count(min_count)
+        return self._all("sum", numeric_only)
+
+    def mean(self, numeric_only: bool = False) -> DataFrame: return self._all("mean", numeric_only)
     def count(self) -> DataFrame: return self._all("count")
-    def min(self) -> DataFrame: return self._all("min")
-    def max(self) -> DataFrame: return self._all("max")
-    def std(self) -> DataFrame: return self._all("std")
-    def var(self) -> DataFrame: return self._all("var")
-    def median(self) -> DataFrame: return self._all("median")
-    def nunique(self) -> DataFrame: return self._all("nunique")
-    def first(self) -> DataFrame: return self._all("first")
-    def last(self) -> DataFrame: return self._all("last")
+
+    def min(self, numeric_only: bool = False, min_count: int = -1) -> DataFrame:
+        _check_min_count(min_count, -1)
+        return self._all("min", numeric_only)
+
+    def max(self, numeric_only: bool = False, min_count: int = -1) -> DataFrame:
+        _check_min_count(min_count, -1)
+        return self._all("max", numeric_only)
+
+    def std(self, ddof: int = 1, numeric_only: bool = False) -> DataFrame:
+        _check_ddof(ddof)
+        return self._all("std", numeric_only)
+
+    def var(self, ddof: int = 1, numeric_only: bool = False) -> DataFrame:
+        _check_ddof(ddof)
+        return self._all("var", numeric_only)
+
+    def median(self, numeric_only: bool = False) -> DataFrame: return self._all("median", numeric_only)
+
+    def nunique(self, dropna: bool = True) -> DataFrame:
+        _check_dropna(dropna)
+        return self._all("nunique")
+
+    def first(self, numeric_only: bool = False, min_count: int = -1, skipna: bool = True) -> DataFrame:
+        _check_min_count(min_count, -1)
+        _check_skipna(skipna)
+        return self._all("first", numeric_only)
+
+    def last(self, numeric_only: bool = False, min_count: int = -1, skipna: bool = True) -> DataFrame:
+        _check_min_count(min_count, -1)
+        _check_skipna(skipna)
+        return self._all("last", numeric_only)
 
     def size(self):
         """Rows per group: a Series (or a DataFrame with column 'size' when as_index=False)."""
@@ -102,7 +143,16 @@ class DataFrameGroupBy:
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        raise not_implemented(f"DataFrameGroupBy.{name}")
+        try:
+            names = self._df._column_names()
+        except Exception:
+            names = []
+        if name in names:  # gb.col, as pandas allows
+            return self[name]
+        _raise_unsupported("DataFrameGroupBy", name)
+
+    def __iter__(self):
+        raise not_implemented("iterating over groups")
 
 
 class SeriesGroupBy:
@@ -111,26 +161,59 @@ class SeriesGroupBy:
     def __init__(self, gb: DataFrameGroupBy, column: str) -> None:
         self._gb, self._col = gb, column
 
-    def _one(self, fn: str):
-        node = self._gb._node([{"name": self._col, "col": self._col, "fn": fn}])
+    def _one(self, fn: str, out: str | None = None):
+        name = self._col if out is None else out
+        node = self._gb._node([{"name": name, "col": self._col, "fn": fn}])
         if self._gb._as_index:
-            return Series(node, col(self._col), self._col)
+            return Series(node, col(name), self._col)
         return DataFrame._from_node(node)
 
-    def sum(self): return self._one("sum")
-    def mean(self): return self._one("mean")
+    def sum(self, numeric_only: bool = False, min_count: int = 0):
+        _check_min_count(min_count)
+        return self._one("sum")
+
+    def mean(self, numeric_only: bool = False): return self._one("mean")
     def count(self): return self._one("count")
-    def min(self): return self._one("min")
-    def max(self): return self._one("max")
-    def std(self): return self._one("std")
-    def var(self): return self._one("var")
-    def median(self): return self._one("median")
-    def nunique(self): return self._one("nunique")
-    def first(self): return self._one("first")
-    def last(self): return self._one("last")
+
+    def min(self, numeric_only: bool = False, min_count: int = -1):
+        _check_min_count(min_count, -1)
+        return self._one("min")
+
+    def max(self, numeric_only: bool = False, min_count: int = -1):
+        _check_min_count(min_count, -1)
+        return self._one("max")
+
+    def std(self, ddof: int = 1, numeric_only: bool = False):
+        _check_ddof(ddof)
+        return self._one("std")
+
+    def var(self, ddof: int = 1, numeric_only: bool = False):
+        _check_ddof(ddof)
+        return self._one("var")
+
+    def median(self, numeric_only: bool = False): return self._one("median")
+
+    def nunique(self, dropna: bool = True):
+        _check_dropna(dropna)
+        return self._one("nunique")
+
+    def first(self, numeric_only: bool = False, min_count: int = -1, skipna: bool = True):
+        _check_min_count(min_count, -1)
+        _check_skipna(skipna)
+        return self._one("first")
+
+    def last(self, numeric_only: bool = False, min_count: int = -1, skipna: bool = True):
+        _check_min_count(min_count, -1)
+        _check_skipna(skipna)
+        return self._one("last")
 
     def size(self):
-        return self._gb.size()
+        """Rows per group: a Series named after the column (a DataFrame with
+        column 'size' when as_index=False), as pandas."""
+        node = self._gb._node([{"name": "size", "col": "", "fn": "size"}])
+        if self._gb._as_index:
+            return Series(node, col("size"), self._col)
+        return DataFrame._from_node(node)
 
     def agg(self, arg: Any = None, **named: Any):
         """One function name (a Series), a list of names, or named aggregations (a DataFrame)."""
@@ -150,4 +233,42 @@ class SeriesGroupBy:
     def __getattr__(self, name: str):
         if name.startswith("_"):
             raise AttributeError(name)
-        raise not_implemented(f"SeriesGroupBy.{name}")
+        _raise_unsupported("SeriesGroupBy", name)
+
+    def __iter__(self):
+        raise not_implemented("iterating over groups")
+
+
+def _raise_unsupported(cls: str, name: str) -> None:
+    """NotImplementedError for a pandas attribute flern lacks, AttributeError otherwise."""
+    try:
+        from pandas.core.groupby import generic
+        known = hasattr(getattr(generic, cls), name)
+    except ImportError:
+        known = True
+    if known:
+        raise not_implemented(f"{cls}.{name}")
+    raise AttributeError(f"'{cls}' object has no attribute {name!r}")
+
+
+_NUMERIC = ("int64", "int32", "float64", "float32", "bool")
+
+
+def _check_ddof(ddof: Any) -> None:
+    if ddof != 1:
+        raise not_implemented("groupby std/var with ddof != 1")
+
+
+def _check_min_count(min_count: Any, default: int = 0) -> None:
+    if min_count != default:
+        raise not_implemented("groupby aggregation with min_count")
+
+
+def _check_skipna(skipna: Any) -> None:
+    if not skipna:
+        raise not_implemented("groupby first/last(skipna=False)")
+
+
+def _check_dropna(dropna: Any) -> None:
+    if not dropna:
+        raise not_implemented("groupby nunique(dropna=False)")

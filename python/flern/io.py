@@ -41,7 +41,7 @@ def _normalize(arr: pa.ChunkedArray | pa.Array, name: str):
     if pa.types.is_integer(t) and arr.null_count > 0:
         return arr.cast(pa.float64())
     if pa.types.is_null(t):
-        return arr.cast(pa.float64())
+        raise not_implemented(f"column {name!r} holding only None (pandas makes an object column)")
     return arr
 
 
@@ -77,17 +77,24 @@ def from_pandas(df: Any) -> DataFrame:
     names = _check_names(df.columns, "from_pandas")
     if len(set(names)) != len(names):
         raise not_implemented("frames with duplicate column names")
+    if df.columns.name is not None or df.columns.nlevels > 1:
+        raise not_implemented("from_pandas of a frame whose columns Index has a name or several levels")
+    for name, dt in df.dtypes.items():
+        _check_pandas_dtype(df[name], dt, name)
     arrays, labels = [], []
     idx = df.index
     n_index = 0
     index_names: list[Any] = []
-    if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1):
+    if not (isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1 and idx.name is None):
         for i in range(idx.nlevels):
             arrays.append(pa.array(idx.get_level_values(i), from_pandas=True))
             labels.append(f"__index_level_{i}__")
             index_names.append(idx.names[i])
         n_index = idx.nlevels
-    body = pa.Table.from_pandas(df, preserve_index=False)
+    try:
+        body = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as e:
+        raise not_implemented(f"from_pandas of these columns ({e})") from None
     for i, name in enumerate(names):
         arrays.append(_normalize(body.column(i), name))
         labels.append(name)
@@ -97,10 +104,39 @@ def from_pandas(df: Any) -> DataFrame:
     return DataFrame._from_node(source_node(table, n_index, index_names))
 
 
+def _check_pandas_dtype(col: Any, dt: Any, name: str) -> None:
+    """Raise NotImplementedError for pandas dtypes flern cannot hold as pandas shows them."""
+    import pandas as pd
+
+    if isinstance(dt, pd.StringDtype):
+        if dt.na_value is pd.NA:
+            raise not_implemented(f"column {name!r} of dtype 'string' (pd.NA missing values)")
+        return
+    if isinstance(dt, pd.api.extensions.ExtensionDtype) and not isinstance(dt, pd.DatetimeTZDtype):
+        raise not_implemented(f"column {name!r} of extension dtype {dt}")
+    if dt == object:
+        # pandas keeps an object column as object; flern can mirror only a
+        # bool column with missing values (which pandas also shows as object)
+        vals = [v for v in col.tolist() if not (v is None or v != v)]
+        if not (vals and len(vals) < len(col) and all(isinstance(v, (bool, np.bool_)) for v in vals)):
+            raise not_implemented(f"column {name!r} of dtype object")
+
+
 def from_dict(data: dict) -> DataFrame:
     """A frame from {column: values} (lists, numpy arrays, pandas/flern Series of equal length)."""
+    if any(type(v).__module__.startswith("pandas") for v in data.values()):
+        import pandas as pd  # pandas aligns Series on their index: let it build the frame
+        return from_pandas(pd.DataFrame(data))
+    from ._expr import is_scalar
+    lengths = {len(v) for v in data.values() if not (is_scalar(v) and not isinstance(v, np.ndarray))}
+    if data and not lengths:
+        raise FlernValueError("If using all scalar values, you must pass an index", kind="Value")
+    n = next(iter(lengths)) if len(lengths) == 1 else None
     cols, names = [], []
     for k, v in data.items():
+        if is_scalar(v) and not isinstance(v, np.ndarray) and n is not None:
+            v = [v] * n  # a scalar is broadcast, as pandas
+
         if not isinstance(k, str):
             raise not_implemented(f"column label {k!r} (only str labels are supported)")
         if type(v).__module__.startswith("pandas"):

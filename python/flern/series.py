@@ -7,6 +7,7 @@ is needed (to_pandas, to_numpy, a scalar reduction, repr, len).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,21 @@ from ._graph import Node
 from .errors import FlernTypeError, not_implemented
 
 _VALUE = "__value__"
+
+
+def pd_isna(v: Any) -> bool:
+    return v is None or (isinstance(v, (float, np.floating)) and v != v) or v is getattr(np, "nan", None)
+_ARITH = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow"}
+
+
+def _is_missing_scalar(v: Any) -> bool:
+    """None, NaN or NaT (pandas' missing-value scalars)."""
+    if v is None:
+        return True
+    try:
+        return bool(is_scalar(v) and not isinstance(v, str) and v != v)
+    except (TypeError, ValueError):
+        return False
 
 
 def _operand(other: Any) -> tuple[Node | None, Expr]:
@@ -45,13 +61,18 @@ class Series:
         ofr, oe = _operand(other)
         frame, a, b = self._frame, self._expr, oe
         name = self._name
+        opts: dict[str, Any] = {}
         if ofr is not None:
             frame, a, b = _lineage.common_frame(self._frame, self._expr, ofr, oe, f"'{fn}'")
             if other._name != self._name:
                 name = None
+        elif fn in _ARITH:
+            # pandas treats a scalar operand as "weak" (numpy's NEP 50): an
+            # int32 column + 1 stays int32. The core types it so.
+            opts["scalar"] = 0 if reverse else 1
         if reverse:
             a, b = b, a
-        return Series(frame, call(fn, a, b), name)
+        return Series(frame, call(fn, a, b, **opts), name)
 
     def _node(self) -> Node:
         """A frame node holding just this Series' values (column __value__)."""
@@ -122,6 +143,10 @@ class Series:
 
     notnull = notna
 
+    def dropna(self) -> "Series":
+        """The non-missing values."""
+        return self[self.notna()]
+
     def fillna(self, value: Any) -> "Series":
         """Replace missing values with a scalar."""
         if not is_scalar(value) or value is None:
@@ -134,7 +159,11 @@ class Series:
 
     def where(self, cond: "Series", other: Any = np.nan) -> "Series":
         """Keep values where cond is True, else ``other`` (pandas Series.where)."""
+        if not isinstance(cond, Series):
+            raise not_implemented(f"Series.where with a {type(cond).__name__} condition")
         frame, c, x = _lineage.common_frame(cond._frame, cond._expr, self._frame, self._expr, "where")
+        if _is_missing_scalar(other):
+            other = None  # NaN, None and NaT all mean "missing" here
         ofr, oe = _operand(other)
         if ofr is not None:
             oe = _lineage.rebase_or_raise(oe, ofr, frame, "where")
@@ -150,14 +179,27 @@ class Series:
         hi = self <= right if inclusive in ("both", "right") else self < right
         return lo & hi
 
+    def _value_type(self) -> str | None:
+        """This Series' flern dtype name (None if the plan does not type-check yet)."""
+        from . import _collect
+        try:
+            return _collect.schema(self._node())["fields"][0]["type"]
+        except Exception:
+            return None  # the error surfaces when the result is computed
+
     @property
     def str(self) -> "StringMethods":
         """Vectorized string functions."""
+        if self._value_type() not in (None, "str"):
+            raise AttributeError("Can only use .str accessor with string values!")
         return StringMethods(self)
 
     @property
     def dt(self) -> "DatetimeMethods":
         """Datetime field accessors."""
+        t = self._value_type()
+        if t is not None and not t.startswith("datetime"):
+            raise AttributeError("Can only use .dt accessor with datetimelike values")
         return DatetimeMethods(self)
 
     # ---- row selection ---------------------------------------------------
@@ -205,10 +247,43 @@ class Series:
 
     # ---- reductions -------------------------------------------------------
     def _reduce(self, fn: str) -> Any:
+        """A whole-column reduction, returned as pandas returns it.
+
+        pandas' scalar types follow nanops: numpy scalars of the column's
+        result dtype (int32 sums to int64, bool to int64, float32 stays
+        float32), a Python float NaN for an empty column (and for the mean
+        of an all-NaN one), a Python int for nunique.
+        """
         from . import _collect
-        node = Node("groupby_agg", [self._node()], {"keys": [], "aggs": [{"name": _VALUE, "col": _VALUE, "fn": fn}]})
+        node = Node("groupby_agg", [self._node()], {"keys": [], "aggs": [
+            {"name": _VALUE, "col": _VALUE, "fn": fn}, {"name": "__n__", "col": "", "fn": "size"}]})
         t = _collect.collect([node])[0]
-        return _collect.to_pandas(t).iloc[0, 0]
+        field = _collect.schema(self._node())["fields"][0]
+        typ, nullable = field["type"], field["nullable"]
+        if typ == "bool" and nullable and fn not in ("count", "nunique"):
+            raise not_implemented(f"Series.{fn} of a bool column with missing values (pandas holds it as object)")
+        if typ.startswith("datetime") and fn in ("mean", "median", "std", "var"):
+            raise not_implemented(f"Series.{fn} of a datetime column")
+        out = _collect.to_pandas(t)
+        v, n = out[_VALUE].iloc[0], int(out["__n__"].iloc[0])
+        if fn == "nunique":
+            return int(v)
+        if fn == "count":
+            return np.int64(v)
+        if pd_isna(v) and (n == 0 or (fn == "mean" and typ not in ("str",))):
+            if typ.startswith("datetime"):
+                return v
+            return float("nan")
+        if typ == "str":
+            return v if not pd_isna(v) else float("nan")
+        if typ.startswith("datetime"):
+            return v
+        if fn == "sum":
+            return np.float32(v) if typ == "float32" else (np.float64(v) if typ == "float64" else np.int64(v))
+        if fn in ("min", "max"):
+            return {"int64": np.int64, "int32": np.int32, "float64": np.float64, "float32": np.float32,
+                    "bool": np.bool_}[typ](v)
+        return np.float32(v) if typ == "float32" else np.float64(v)
 
     def sum(self) -> Any: return self._reduce("sum")
     def mean(self) -> Any: return self._reduce("mean")
@@ -342,33 +417,98 @@ class StringMethods:
     def len(self) -> Series: return self._f("str_len")
 
     def contains(self, pat: str, case: bool = True, flags: int = 0, na: Any = None, regex: bool = True) -> Series:
+        """pandas' str.contains on an Arrow-backed str column (RE2 regexes)."""
         if flags:
-            raise not_implemented("str.contains(flags=...)")
+            raise not_implemented("str.contains(flags=...) (pandas uses Python's re module then)")
+        if not isinstance(pat, str):
+            raise not_implemented(f"str.contains with a {type(pat).__name__} pattern")
         opts: dict[str, Any] = {"pat": pat, "case": bool(case), "regex": bool(regex)}
-        if na is not None:
-            if not isinstance(na, bool):
-                raise not_implemented("str.contains(na=<non-bool>)")
-            opts["na"] = na
+        if regex:
+            opts.update(_re2_pattern(pat))
+        _na_opt(opts, na, "contains")
         return self._f("str_contains", **opts)
 
     def startswith(self, pat: str, na: Any = None) -> Series:
         if not isinstance(pat, str):
             raise not_implemented("str.startswith with a tuple of prefixes")
         opts: dict[str, Any] = {"pat": pat}
-        if isinstance(na, bool):
-            opts["na"] = na
+        _na_opt(opts, na, "startswith")
         return self._f("str_startswith", **opts)
 
     def endswith(self, pat: str, na: Any = None) -> Series:
         if not isinstance(pat, str):
             raise not_implemented("str.endswith with a tuple of suffixes")
         opts: dict[str, Any] = {"pat": pat}
-        if isinstance(na, bool):
-            opts["na"] = na
+        _na_opt(opts, na, "endswith")
         return self._f("str_endswith", **opts)
 
     def __getattr__(self, name: str):
         raise not_implemented(f"Series.str.{name}")
+
+
+def _na_opt(opts: dict, na: Any, what: str) -> None:
+    """str predicates' na=: missing (the default) reads as False, a bool is kept."""
+    if _is_missing_scalar(na):
+        return
+    if isinstance(na, (bool, np.bool_)):
+        opts["na"] = bool(na)
+        return
+    raise not_implemented(f"str.{what}(na={na!r})")
+
+
+_END_ANCHOR = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
+
+
+def _re2_pattern(pat: str) -> dict:
+    """How pandas 3 runs regex ``pat`` on an Arrow str column, as options.
+
+    pandas hands the pattern to RE2 (with ``\\Z`` spelled ``\\z``), except
+    where RE2 and Python's ``re`` disagree: then it uses ``re``, always
+    (lookarounds, backreferences, ``\\s``, ``\\u`` escapes) or for the rows
+    that need it (``\\w \\d \\b`` on non-ASCII text, ``$`` on text with a
+    newline). flern raises NotImplementedError instead of answering
+    differently.
+    """
+    try:
+        from re import _parser as sre  # type: ignore[attr-defined]
+    except ImportError:  # pragma: no cover (Python < 3.11)
+        import sre_parse as sre  # type: ignore[no-redef]
+    opts: dict[str, Any] = {}
+    if re.search(r"(?<!\\)(?:\\\\)*\\[uUN]", pat):
+        raise not_implemented(f"str.contains({pat!r}): \\u/\\U/\\N escapes (pandas uses Python's re)")
+    try:
+        tokens = sre.parse(pat)
+    except re.error:
+        return {"pat": _END_ANCHOR.sub(r"\1\\z", pat)}  # not Python syntax: RE2 decides
+    c = sre  # the parser module re-exports the opcode constants
+    nodes: list = []
+
+    def walk(toks):
+        for op, arg in toks:
+            nodes.append((op, arg))
+            if op == c.SUBPATTERN:
+                walk(arg[3])
+            elif op == c.BRANCH:
+                for br in arg[1]:
+                    walk(br)
+            elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
+                walk(arg[2])
+            elif op in (getattr(c, "ATOMIC_GROUP", None), c.IN):
+                walk(arg)
+    walk(tokens)
+    for op, arg in nodes:
+        if op in (c.ASSERT, c.ASSERT_NOT, c.GROUPREF) or (
+                op == c.CATEGORY and arg in (c.CATEGORY_SPACE, c.CATEGORY_NOT_SPACE)):
+            raise not_implemented(f"str.contains({pat!r}): lookarounds, backreferences and \\s "
+                                  "(pandas uses Python's re)")
+        if (op == c.CATEGORY and arg in (c.CATEGORY_WORD, c.CATEGORY_NOT_WORD, c.CATEGORY_DIGIT,
+                                         c.CATEGORY_NOT_DIGIT)) or (
+                op == c.AT and arg in (c.AT_BOUNDARY, c.AT_NON_BOUNDARY)):
+            opts["ascii_only"] = True
+        if op == c.AT and arg == c.AT_END:
+            opts["no_newline"] = True
+    opts["pat"] = _END_ANCHOR.sub(r"\1\\z", pat)
+    return opts
 
 
 class DatetimeMethods:
@@ -392,8 +532,13 @@ class DatetimeMethods:
 
 def _dtype_name(dtype: Any) -> str:
     """Normalize a dtype spec (str, numpy dtype, Python type) to flern's name."""
-    if dtype is str or dtype == "string" or dtype == "str" or dtype == "object":
+    if dtype is str or (isinstance(dtype, str) and dtype == "str"):
         return "str"
+    if type(dtype).__name__ == "StringDtype" and getattr(dtype, "na_value", None) is not None \
+            and dtype.na_value != dtype.na_value:  # pd.StringDtype(na_value=np.nan): the "str" dtype
+        return "str"
+    if dtype is object or (isinstance(dtype, str) and dtype in ("object", "O", "string")):
+        raise not_implemented(f"astype({dtype!r}) (pandas makes an object or a <NA>-string column)")
     if dtype is int:
         return "int64"
     if dtype is float:

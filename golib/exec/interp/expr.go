@@ -1,15 +1,18 @@
 package interp
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -142,9 +145,9 @@ func call(e *ir.Expr, a []*col.Column, n int) (*col.Column, error) {
 		up := e.Name == "str_upper"
 		return mapStrings(a[0], func(s string) string {
 			if up {
-				return PyUpper(s)
+				return ArrowUpper(s)
 			}
-			return PyLower(s)
+			return ArrowLower(s)
 		}), nil
 	case "str_len":
 		x := a[0]
@@ -208,9 +211,11 @@ func roundTo(t ir.DType, v float64) float64 {
 func arith(e *ir.Expr, x, y *col.Column, n int) (*col.Column, error) {
 	t := e.Type
 	if t == ir.String {
+		// str + str; a missing operand (None or NaN, typed null/float) makes
+		// the row missing, as pandas.
 		b := col.NewStringBuilder(n)
 		for i := 0; i < n; i++ {
-			if !x.IsValid(i) || !y.IsValid(i) {
+			if x.Type != ir.String || y.Type != ir.String || !x.IsValid(i) || !y.IsValid(i) {
 				b.AppendNull()
 				continue
 			}
@@ -219,9 +224,14 @@ func arith(e *ir.Expr, x, y *col.Column, n int) (*col.Column, error) {
 		return b.Finish(), nil
 	}
 	if t.IsFloat() {
+		// numpy computes a float32 result in float32: operands are rounded
+		// to float32 first (a Python float scalar is cast to the array's
+		// dtype), then each step is rounded (exact for + - * / and sqrt).
+		rnd := func(v float64) float64 { return roundTo(t, v) }
+		sqrt := e.Name == "pow" && frame.ScalarArg(e) == 1 && isLitValue(e.Args[1], 0.5)
 		out := make([]float64, n)
 		for i := 0; i < n; i++ {
-			p, q := asFloat(x, i), asFloat(y, i)
+			p, q := rnd(asFloat(x, i)), rnd(asFloat(y, i))
 			var r float64
 			switch e.Name {
 			case "add":
@@ -233,13 +243,17 @@ func arith(e *ir.Expr, x, y *col.Column, n int) (*col.Column, error) {
 			case "truediv":
 				r = p / q
 			case "floordiv":
-				r = pyFloorDiv(p, q)
+				r = npFloorDiv(p, q, rnd)
 			case "mod":
 				r = pyFloatMod(p, q)
 			case "pow":
-				r = math.Pow(p, q)
+				if sqrt { // ndarray ** 0.5 is np.sqrt (numpy's fast scalar power)
+					r = math.Sqrt(p)
+				} else {
+					r = math.Pow(p, q)
+				}
 			}
-			out[i] = roundTo(t, r)
+			out[i] = rnd(r)
 		}
 		return &col.Column{Type: t, N: n, F64: out}, nil
 	}
@@ -255,6 +269,12 @@ func arith(e *ir.Expr, x, y *col.Column, n int) (*col.Column, error) {
 			out[i] = p * q
 		case "floordiv", "mod":
 			if q == 0 {
+				if e.Name == "mod" && y.Type == ir.Bool {
+					// numpy's integer remainder by zero is 0, and pandas
+					// only patches in NaN for integer (not bool) divisors.
+					out[i] = 0
+					continue
+				}
 				return nil, ir.Errorf("NotImplemented", "integer %s by zero (pandas returns float inf/NaN here)", opName(e.Name))
 			}
 			d, m := p/q, p%q
@@ -287,18 +307,47 @@ func arith(e *ir.Expr, x, y *col.Column, n int) (*col.Column, error) {
 	return &col.Column{Type: t, N: n, I64: out}, nil
 }
 
+// isLitValue reports whether e is a numeric literal equal to v.
+func isLitValue(e *ir.Expr, v float64) bool {
+	if e.Kind != ir.ExprLit {
+		return false
+	}
+	switch {
+	case e.Lit.Type.IsFloat():
+		return e.Lit.F == v
+	case e.Lit.Type.IsInt():
+		return float64(e.Lit.I) == v
+	}
+	return false
+}
+
+// npFloorDiv is numpy's float floor_divide (npy_floor_divide/npy_divmod),
+// with rnd rounding each intermediate to the result's precision. It differs
+// from floor(a/b): 1 // 0.1 is 9.0 (as Python), inf // 1 is NaN.
+func npFloorDiv(a, b float64, rnd func(float64) float64) float64 {
+	if b == 0 {
+		return a / b
+	}
+	mod := math.Mod(a, b)
+	div := rnd(rnd(a-mod) / b)
+	if mod != 0 && (b < 0) != (mod < 0) { // a NaN mod counts as non-negative, as numpy's isless
+		div = rnd(div - 1)
+	}
+	if div != 0 {
+		fl := math.Floor(div)
+		if rnd(div-fl) > 0.5 {
+			fl++
+		}
+		return fl
+	}
+	return math.Copysign(0, rnd(a/b))
+}
+
 func opName(fn string) string {
 	if fn == "mod" {
 		return "modulo"
 	}
 	return "floor division"
-}
-
-func pyFloorDiv(p, q float64) float64 {
-	if q == 0 {
-		return p / q // inf / nan, as numpy
-	}
-	return math.Floor(p / q)
 }
 
 func pyFloatMod(p, q float64) float64 {
@@ -413,6 +462,12 @@ func unaryNum(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) 
 			}
 		}
 		return &col.Column{Type: t, N: n, F64: out}, nil
+	case t == ir.Bool && fn == "neg":
+		out := make([]bool, n)
+		for i := 0; i < n; i++ {
+			out[i] = !x.B[i] // pandas' -bool is ~bool
+		}
+		return col.NewBool(out), nil
 	case t == ir.Bool:
 		return x, nil
 	}
@@ -432,7 +487,7 @@ func unaryNum(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) 
 
 func fillna(x, v *col.Column, t ir.DType, n int) (*col.Column, error) {
 	if !x.HasNulls() && !x.Type.IsFloat() {
-		return x, nil
+		return x, nil // nothing to fill: pandas returns the column unchanged
 	}
 	switch {
 	case t.IsFloat():
@@ -445,6 +500,8 @@ func fillna(x, v *col.Column, t ir.DType, n int) (*col.Column, error) {
 			}
 		}
 		return &col.Column{Type: t, N: n, F64: out}, nil
+	case v.Type != t && !(t.IsDatetime() && v.Type.IsDatetime()):
+		return nil, ir.Errorf("NotImplemented", "fillna of a %s column holding missing values with a %s value (pandas would make an object column)", t, v.Type)
 	case t == ir.String:
 		b := col.NewStringBuilder(n)
 		for i := 0; i < n; i++ {
@@ -469,12 +526,16 @@ func fillna(x, v *col.Column, t ir.DType, n int) (*col.Column, error) {
 		}
 		return col.NewBool(out), nil
 	case t.IsDatetime() || t.IsInt():
+		scale := int64(1)
+		if t == ir.DatetimeNS && v.Type == ir.DatetimeUS {
+			scale = 1000
+		}
 		out := make([]int64, n)
 		for i := 0; i < n; i++ {
 			if x.IsValid(i) {
 				out[i] = x.I64[i]
 			} else {
-				out[i] = v.I64[i]
+				out[i] = v.I64[i] * scale
 			}
 		}
 		return &col.Column{Type: t, N: n, I64: out}, nil
@@ -498,7 +559,7 @@ func cast(x *col.Column, t ir.DType, n int) (*col.Column, error) {
 				}
 				f, err := parsePyFloat(x.Str(i))
 				if err != nil {
-					return nil, ir.Errorf("Value", "could not convert string to float: %q", x.Str(i))
+					return nil, err
 				}
 				out[i] = roundTo(t, f)
 				continue
@@ -512,24 +573,29 @@ func cast(x *col.Column, t ir.DType, n int) (*col.Column, error) {
 			switch {
 			case from == ir.String:
 				if !x.IsValid(i) {
-					return nil, ir.Errorf("Value", "cannot convert NA to integer")
+					return nil, ir.Errorf("Value", "cannot convert float NaN to integer")
 				}
-				v, err := strconv.ParseInt(strings.TrimSpace(x.Str(i)), 10, 64)
+				v, err := parsePyInt(x.Str(i))
 				if err != nil {
-					return nil, ir.Errorf("Value", "invalid literal for int() with base 10: %q", x.Str(i))
+					return nil, err
+				}
+				if t == ir.Int32 && int64(int32(v)) != v {
+					return nil, ir.Errorf("NotImplemented", "Python integer %d out of bounds for int32 (pandas raises OverflowError)", v)
 				}
 				out[i] = v
+				continue
 			case from.IsFloat():
 				f := x.F64[i]
 				if math.IsNaN(f) || math.IsInf(f, 0) {
 					return nil, ir.Errorf("Value", "Cannot convert non-finite values (NA or inf) to integer")
 				}
-				out[i] = int64(f)
+				out[i] = floatToInt(f, t)
+				continue
 			default:
 				out[i] = asInt(x, i)
 			}
 			if t == ir.Int32 {
-				out[i] = int64(int32(out[i]))
+				out[i] = int64(int32(out[i])) // wraps, as numpy's astype
 			}
 		}
 		return &col.Column{Type: t, N: n, I64: out}, nil
@@ -579,6 +645,23 @@ func cast(x *col.Column, t ir.DType, n int) (*col.Column, error) {
 	return nil, ir.Errorf("NotImplemented", "astype from %s to %s", from, t)
 }
 
+// floatToInt is numpy's astype from a finite float to int64/int32 on
+// x86-64: truncation toward zero, and the "integer indefinite" value (the
+// type's minimum) for values out of the target's range.
+func floatToInt(f float64, t ir.DType) int64 {
+	tr := math.Trunc(f)
+	if t == ir.Int32 {
+		if tr >= 1<<31 || tr < -(1<<31) {
+			return math.MinInt32
+		}
+		return int64(tr)
+	}
+	if tr >= 1<<63 || tr < -(1<<63) {
+		return math.MinInt64
+	}
+	return int64(tr)
+}
+
 func floorDivInt(a, b int64) int64 {
 	d := a / b
 	if a%b != 0 && (a < 0) != (b < 0) {
@@ -587,22 +670,114 @@ func floorDivInt(a, b int64) int64 {
 	return d
 }
 
-func parsePyFloat(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	switch strings.ToLower(s) {
-	case "nan", "+nan", "-nan":
-		return math.NaN(), nil
-	case "inf", "+inf", "infinity", "+infinity":
-		return math.Inf(1), nil
-	case "-inf", "-infinity":
-		return math.Inf(-1), nil
+// pyStrip is Python's str.strip(): it removes Unicode whitespace.
+func pyStrip(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == 0x1c || r == 0x1d || r == 0x1e || r == 0x1f
+	})
+}
+
+// pyDigits reports whether s is Python's digitpart: ASCII digits with
+// single underscores between them.
+func pyDigits(s string) bool {
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return false
 	}
-	return strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// nonASCIIDigits reports whether s holds a non-ASCII decimal digit, which
+// Python's int() and float() accept and this parser does not.
+func nonASCIIDigits(s string) bool {
+	for _, r := range s {
+		if r >= 0x80 && unicode.IsDigit(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// parsePyInt is Python's int(s) (base 10) for astype(int) of a str column.
+func parsePyInt(s string) (int64, error) {
+	t := pyStrip(s)
+	body := strings.TrimPrefix(strings.TrimPrefix(t, "+"), "-")
+	if len(body) < len(t)-1 || !pyDigits(body) {
+		if nonASCIIDigits(t) {
+			return 0, ir.Errorf("NotImplemented", "astype(int) of %q (non-ASCII digits)", s)
+		}
+		return 0, ir.Errorf("Value", "invalid literal for int() with base 10: %s", pyQuote(s))
+	}
+	v, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
+	if err != nil {
+		return 0, ir.Errorf("NotImplemented", "integer %s does not fit in int64 (pandas raises OverflowError)", t)
+	}
+	return v, nil
+}
+
+// parsePyFloat is Python's float(s) for astype(float) of a str column:
+// surrounding whitespace, underscores between digits, inf/infinity/nan in
+// any case, overflow to inf; no hex floats.
+func parsePyFloat(s string) (float64, error) {
+	t := pyStrip(s)
+	body := t
+	neg := false
+	if body != "" && (body[0] == '+' || body[0] == '-') {
+		neg = body[0] == '-'
+		body = body[1:]
+	}
+	sign := 1.0
+	if neg {
+		sign = -1
+	}
+	switch strings.ToLower(body) {
+	case "nan":
+		return math.NaN(), nil
+	case "inf", "infinity":
+		return math.Inf(int(sign)), nil
+	}
+	mant, exp := body, ""
+	if k := strings.IndexAny(body, "eE"); k >= 0 {
+		mant, exp = body[:k], body[k+1:]
+		if exp != "" && (exp[0] == '+' || exp[0] == '-') {
+			exp = exp[1:]
+		}
+		if !pyDigits(exp) {
+			mant = "" // invalid
+		}
+	}
+	ip, fp, dot := strings.Cut(mant, ".")
+	ok := (ip == "" || pyDigits(ip)) && (fp == "" || pyDigits(fp)) && (ip != "" || (dot && fp != ""))
+	if !ok {
+		if nonASCIIDigits(t) {
+			return 0, ir.Errorf("NotImplemented", "astype(float) of %q (non-ASCII digits)", s)
+		}
+		return 0, ir.Errorf("Value", "could not convert string to float: %s", pyQuote(s))
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(t, "_", ""), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: +-inf or 0, as Python
+		return 0, ir.Errorf("Value", "could not convert string to float: %s", pyQuote(s))
+	}
+	return f, nil
+}
+
+// pyQuote is Python's repr of a str (close enough for error messages).
+func pyQuote(s string) string {
+	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
 }
 
 // PyFloatRepr formats f as Python's repr(float) does (str(np.float32) when
-// f32 is set): shortest round-trip digits, fixed notation for exponents in
-// [-4, 16), scientific otherwise ("1e+16", "1.5e-05").
+// f32 is set): shortest round-trip digits, fixed notation for decimal
+// exponents in [-4, 16), scientific otherwise ("1e+16", "1.5e-05"). numpy's
+// float32 str switches to scientific outside 1e-4 <= |f| < 1e6, comparing
+// the value itself ("1e+06", and "1e-04" for float32(0.0001) < 1e-4).
 func PyFloatRepr(f float64, f32 bool) string {
 	switch {
 	case math.IsNaN(f):
@@ -622,8 +797,13 @@ func PyFloatRepr(f float64, f32 bool) string {
 	neg := strings.HasPrefix(mant, "-")
 	mant = strings.TrimPrefix(mant, "-")
 	digits := strings.Replace(mant, ".", "", 1)
+	positional := exp >= -4 && exp < 16
+	if f32 {
+		a := math.Abs(f)
+		positional = a == 0 || (a >= 1e-4 && a < 1e6)
+	}
 	var out string
-	if exp >= -4 && exp < 16 {
+	if positional {
 		if exp >= 0 {
 			if len(digits) <= exp+1 {
 				out = digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
@@ -651,11 +831,24 @@ func PyFloatRepr(f float64, f32 bool) string {
 }
 
 func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
-	idxX := make([]int, n)
 	pick := make([]bool, n)
 	for i := 0; i < n; i++ {
 		pick[i] = c.B[i] && c.IsValid(i)
-		idxX[i] = i
+	}
+	// missing: the chosen branch has no value of the result type here (a
+	// null, or the NaN/None scalar standing for "missing").
+	missing := func(src *col.Column, i int) bool {
+		if !src.IsValid(i) || src.Type == ir.Null {
+			return true
+		}
+		return !t.IsFloat() && src.Type != t && !(t.IsInt() && src.Type.IsNumeric())
+	}
+	var valid []byte
+	setMissing := func(i int) {
+		if valid == nil {
+			valid = col.NewBitmap(n, true)
+		}
+		col.SetBit(valid, i, false)
 	}
 	switch {
 	case t.IsFloat():
@@ -665,7 +858,7 @@ func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
 			if pick[i] {
 				src = x
 			}
-			if !src.IsValid(i) {
+			if missing(src, i) {
 				out[i] = math.NaN()
 			} else {
 				out[i] = roundTo(t, asFloat(src, i))
@@ -679,7 +872,7 @@ func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
 			if pick[i] {
 				src = x
 			}
-			if !src.IsValid(i) || src.Type == ir.Null {
+			if missing(src, i) {
 				b.AppendNull()
 			} else {
 				b.AppendBytes(src.StrBytes(i))
@@ -688,17 +881,13 @@ func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
 		return b.Finish(), nil
 	case t == ir.Bool:
 		out := make([]bool, n)
-		var valid []byte
 		for i := 0; i < n; i++ {
 			src := y
 			if pick[i] {
 				src = x
 			}
-			if !src.IsValid(i) || src.Type == ir.Null {
-				if valid == nil {
-					valid = col.NewBitmap(n, true)
-				}
-				col.SetBit(valid, i, false)
+			if missing(src, i) {
+				setMissing(i)
 				continue
 			}
 			out[i] = src.B[i]
@@ -706,20 +895,24 @@ func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
 		return &col.Column{Type: t, N: n, B: out, Valid: valid}, nil
 	default:
 		out := make([]int64, n)
-		var valid []byte
 		for i := 0; i < n; i++ {
 			src := y
 			if pick[i] {
 				src = x
 			}
-			if !src.IsValid(i) || src.Type == ir.Null {
-				if valid == nil {
-					valid = col.NewBitmap(n, true)
-				}
-				col.SetBit(valid, i, false)
-				continue
+			switch {
+			case missing(src, i):
+				setMissing(i)
+			case src.Type.IsFloat():
+				out[i] = int64(src.F64[i]) // an integral float scalar the int column holds
+			default:
+				out[i] = asInt(src, i)
 			}
-			out[i] = asInt(src, i)
+		}
+		if t == ir.Int32 {
+			for i := range out {
+				out[i] = int64(int32(out[i]))
+			}
 		}
 		return &col.Column{Type: t, N: n, I64: out, Valid: valid}, nil
 	}
@@ -737,6 +930,17 @@ func mapStrings(x *col.Column, f func(string) string) *col.Column {
 	return b.Finish()
 }
 
+// strPredicate is str.contains/startswith/endswith as pandas 3 runs them on
+// Arrow-backed str columns: RE2 regexes (Go's regexp has RE2's syntax and
+// semantics), substring search, and case-insensitive matching by RE2's
+// Unicode simple case folding (also for regex=False). Missing values give
+// na (False by default).
+//
+// Options set by the Python API where pandas itself would fall back to
+// Python's re module for some data: ascii_only (the pattern uses \w, \d or
+// \b, which RE2 reads as ASCII-only) and no_newline (the pattern uses $,
+// which Python also matches before a final newline). A row that would take
+// that fallback is a NotImplemented error rather than a different answer.
 func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 	pat, _ := e.Opts["pat"].(string)
 	caseSens := true
@@ -747,6 +951,8 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 	if v, ok := e.Opts["na"].(bool); ok {
 		naVal = v
 	}
+	asciiOnly, _ := e.Opts["ascii_only"].(bool)
+	noNewline, _ := e.Opts["no_newline"].(bool)
 	var test func(s string) bool
 	switch e.Name {
 	case "str_startswith":
@@ -758,8 +964,12 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 		if v, ok := e.Opts["regex"].(bool); ok {
 			regex = v
 		}
-		if regex {
+		switch {
+		case regex || !caseSens:
 			p := pat
+			if !regex {
+				p = regexp.QuoteMeta(pat)
+			}
 			if !caseSens {
 				p = "(?i)" + p
 			}
@@ -768,11 +978,8 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 				return nil, ir.Errorf("NotImplemented", "str.contains: pattern %q is not supported by flern's regex engine (RE2 syntax): %v", pat, err)
 			}
 			test = re.MatchString
-		} else if caseSens {
+		default:
 			test = func(s string) bool { return strings.Contains(s, pat) }
-		} else {
-			lp := PyLower(pat)
-			test = func(s string) bool { return strings.Contains(PyLower(s), lp) }
 		}
 	}
 	out := make([]bool, n)
@@ -781,7 +988,14 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 			out[i] = naVal
 			continue
 		}
-		out[i] = test(x.Str(i))
+		s := x.Str(i)
+		if asciiOnly && !isASCII(s) {
+			return nil, ir.Errorf("NotImplemented", "str.contains(%q) on non-ASCII text: pandas matches \\w, \\d and \\b with Python's re (Unicode-aware) there", pat)
+		}
+		if noNewline && strings.Contains(s, "\n") {
+			return nil, ir.Errorf("NotImplemented", "str.contains(%q) on text with a newline: pandas matches $ with Python's re there", pat)
+		}
+		out[i] = test(s)
 	}
 	return col.NewBool(out), nil
 }

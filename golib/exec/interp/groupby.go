@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -19,9 +20,11 @@ import (
 //
 // Aggregations follow pandas' algorithms, not just its results, so that float
 // results agree bit for bit: grouped sum/mean use Kahan summation, var/std
-// Welford's method, median quickselect (pandas/_libs/groupby.pyx); reductions
-// of the whole frame (keys == []) follow pandas.core.nanops, i.e. numpy's
-// pairwise summation and a two-pass variance (see stats.go).
+// Welford's method, median quickselect (pandas/_libs/groupby.pyx), except that
+// pandas 3.1 sums, averages and takes min/max of NaN-free numeric columns
+// with np.ufunc.reduceat when each group's rows are contiguous (gbReduceat).
+// Reductions of the whole frame (keys == []) follow pandas.core.nanops, i.e.
+// numpy's pairwise summation and a two-pass variance (see stats.go).
 
 func init() {
 	register("groupby_agg", execGroupByAgg)
@@ -54,6 +57,22 @@ func gbFactorize(c *col.Column, keepNA bool) (*gbFactor, error) {
 	}
 	switch {
 	case c.Type.IsInt() || c.Type.IsDatetime():
+		if tab, lo, ok := gbDenseRange(c); ok {
+			// small value range: index a table instead of hashing
+			for i := 0; i < n; i++ {
+				if c.Valid != nil && !c.IsValid(i) {
+					f.codes[i] = missing(i)
+					continue
+				}
+				k := uint64(c.I64[i] - lo)
+				if tab[k] < 0 {
+					tab[k] = int32(len(f.first))
+					f.first = append(f.first, i)
+				}
+				f.codes[i] = tab[k]
+			}
+			break
+		}
 		m := make(map[int64]int32)
 		for i := 0; i < n; i++ {
 			if c.Valid != nil && !c.IsValid(i) {
@@ -129,6 +148,36 @@ func gbFactorize(c *col.Column, keepNA bool) (*gbFactor, error) {
 		return nil, ir.Errorf("NotImplemented", "grouping by a %s column", c.Type)
 	}
 	return f, nil
+}
+
+// gbDenseRange returns a table of -1s covering the range of c's valid int
+// values, and the range's low end, when that range is small next to c.N.
+func gbDenseRange(c *col.Column) ([]int32, int64, bool) {
+	lo, hi, seen := int64(0), int64(0), false
+	for i, x := range c.I64[:c.N] {
+		if c.Valid != nil && !c.IsValid(i) {
+			continue
+		}
+		if !seen || x < lo {
+			lo = x
+		}
+		if !seen || x > hi {
+			hi = x
+		}
+		seen = true
+	}
+	if !seen {
+		return nil, 0, false
+	}
+	span := uint64(hi) - uint64(lo) // no overflow as unsigned
+	if span >= uint64(max(c.N, 1024)) {
+		return nil, 0, false
+	}
+	tab := make([]int32, span+1)
+	for i := range tab {
+		tab[i] = -1
+	}
+	return tab, lo, true
 }
 
 // gbCombine factorizes the pairs (a.codes[i], b.codes[i]); a row with -1 in
@@ -401,19 +450,17 @@ func execGroupByAgg(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		}
 	}
 	for _, a := range gbAggSpecs(n.Attrs) {
-		rt := ir.Int64
-		if n.Schema != nil {
-			if i := n.Schema.Lookup(a.name); i >= 0 {
-				rt = n.Schema.Fields[i].Type
-			}
-		}
 		var v *col.Column
+		rt := ir.Int64
 		if a.fn == "size" {
 			v = gbSize(g)
 		} else {
 			cl := src.Col(a.col)
 			if cl == nil {
 				return nil, ir.Errorf("ColumnNotFound", "column %q not found", a.col)
+			}
+			if rt, _, err = frame.AggResultType(a.fn, cl.Type); err != nil {
+				return nil, err
 			}
 			if whole {
 				v, err = wholeAgg(a.fn, cl, g)
@@ -422,6 +469,11 @@ func execGroupByAgg(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 			}
 			if err != nil {
 				return nil, err
+			}
+		}
+		if n.Schema != nil {
+			if i := n.Schema.Lookup(a.name); i >= 0 {
+				rt = n.Schema.Fields[i].Type
 			}
 		}
 		v.Type = rt
@@ -555,14 +607,14 @@ func gbReduceat(fn string, c *col.Column, g *gbGroups) *col.Column {
 			out := make([]float64, ng)
 			for gi := range out {
 				seg := c.F64[bounds[gi]:bounds[gi+1]]
-				out[gi] = seg[0] + npPairwise(seg[1:])
+				out[gi] = seg[0] + ndPairwise(seg[1:])
 			}
 			return col.NewFloat64(out)
 		case ir.Float32:
 			out := make([]float64, ng)
 			for gi := range out {
-				seg := to32(c.F64[bounds[gi]:bounds[gi+1]])
-				out[gi] = float64(seg[0] + npPairwise(seg[1:]))
+				seg := ndTo32(c.F64[bounds[gi]:bounds[gi+1]])
+				out[gi] = float64(seg[0] + ndPairwise(seg[1:]))
 			}
 			return col.NewFloat64(out)
 		}
@@ -574,7 +626,7 @@ func gbReduceat(fn string, c *col.Column, g *gbGroups) *col.Column {
 	out := make([]float64, ng)
 	for gi := range out {
 		seg := vals[bounds[gi]:bounds[gi+1]]
-		out[gi] = (seg[0] + npPairwise(seg[1:])) / float64(len(seg))
+		out[gi] = (seg[0] + ndPairwise(seg[1:])) / float64(len(seg))
 	}
 	return col.NewFloat64(out)
 }
@@ -771,27 +823,27 @@ func gbMedian(c *col.Column, g *gbGroups) *col.Column {
 	}
 	out := make([]float64, ng)
 	for gi := range out {
-		out[gi] = pdMedianLinear(buf[start[gi]:start[gi+1]])
+		out[gi] = gbMedianLinear(buf[start[gi]:start[gi+1]])
 	}
 	return col.NewFloat64(out)
 }
 
-// pdMedianLinear is pandas' calc_median_linear (reorders a).
-func pdMedianLinear(a []float64) float64 {
+// gbMedianLinear is pandas' calc_median_linear (reorders a).
+func gbMedianLinear(a []float64) float64 {
 	n := len(a)
 	if n == 0 {
 		return math.NaN()
 	}
 	if n%2 == 1 {
-		return pdKthSmallest(a, n/2)
+		return gbKthSmallest(a, n/2)
 	}
-	hi := pdKthSmallest(a, n/2)
-	lo := pdKthSmallest(a, n/2-1)
+	hi := gbKthSmallest(a, n/2)
+	lo := gbKthSmallest(a, n/2-1)
 	return (hi + lo) / 2
 }
 
-// pdKthSmallest is pandas' kth_smallest_c (Hoare's selection, in place).
-func pdKthSmallest(a []float64, k int) float64 {
+// gbKthSmallest is pandas' kth_smallest_c (Hoare's selection, in place).
+func gbKthSmallest(a []float64, k int) float64 {
 	l, m := 0, len(a)-1
 	for l < m {
 		x := a[k]

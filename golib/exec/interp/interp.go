@@ -9,6 +9,7 @@ package interp
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"sort"
 
 	"github.com/flern/flern/golib/col"
@@ -43,6 +44,17 @@ func Implemented() []string {
 	return out
 }
 
+// runOp calls one op, turning a panic into an Internal error that names the
+// op and the user's line (capi recovers too, but could not say where).
+func runOp(f OpFunc, c *Ctx, n *ir.Node, in []*col.Frame) (out *col.Frame, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &ir.Error{Kind: "Internal", Msg: fmt.Sprintf("internal error (panic): %v\n%s", r, debug.Stack()), Op: n.Op, Loc: n.Loc}
+		}
+	}()
+	return f(c, n, in)
+}
+
 // Run evaluates the graph (schemas already inferred) and returns the frames
 // of g.Outputs. Intermediate results are dropped as soon as their last user
 // has run. Errors name the failing node's op and the user's line.
@@ -75,7 +87,7 @@ func Run(ctx context.Context, g *ir.Graph, inputs []*col.Frame) ([]*col.Frame, e
 		for i, id := range n.Inputs {
 			in[i] = results[id]
 		}
-		out, err := f(c, n, in)
+		out, err := runOp(f, c, n, in)
 		if err != nil {
 			return nil, ir.AtNode(err, n)
 		}

@@ -21,7 +21,9 @@ import (
 //     to float64, so 2**53+1 matches 2.0**53); int against int is exact;
 //   - output columns, names and types are frame.JoinColumns'; a column that
 //     the join may leave missing is float64 (NaN) for ints and null through
-//     the validity bitmap otherwise;
+//     the validity bitmap otherwise; attribute "matched" (every left row
+//     has a match, as probed by the front end) keeps the right side's types,
+//     and is checked here;
 //   - the result has a fresh RangeIndex.
 //
 // It is a hash join: a map from the right side's encoded keys to its rows.
@@ -55,14 +57,20 @@ func init() {
 			next[j], head[g] = head[g], int32(j)
 			count[g]++
 		}
-		rows := 0
+		rows, unmatched := 0, 0
 		for i := 0; i < l.N; i++ {
 			switch g := lg[i]; {
 			case g >= 0:
 				rows += count[g]
 			case how == "left":
 				rows++
+				unmatched++
 			}
+		}
+		if claim, ok := n.Attrs["matched"].(bool); ok && how == "left" && claim != (unmatched == 0) {
+			return nil, ir.Errorf("Value", "merge(how=\"left\"): the inputs changed between the probe that typed the "+
+				"result (every left row matched: %v) and the run (%d of %d left rows unmatched); is an unseeded "+
+				"sample() upstream?", claim, unmatched, l.N)
 		}
 		li := make([]int, 0, rows)
 		ri := make([]int, 0, rows)

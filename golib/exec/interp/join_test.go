@@ -177,16 +177,6 @@ func rxRun(t testing.TB, op string, attrs ir.Attrs, in ...*col.Frame) (*col.Fram
 			}
 		}
 	}
-	if rxSchemaDropsLabels[op] && len(s.Index) == 0 && len(in[0].Index) == 0 {
-		// Known gap in golib/frame: sort and sort_index infer in[0]
-		// unchanged, but the rows move with their labels (pandas), so a
-		// RangeIndex becomes int64 labels; their Infer should return
-		// keepIndex(in[0]) like slice and sample do.
-		if len(out.Index) != 1 || out.Index[0].Type != ir.Int64 {
-			t.Fatalf("%s of a RangeIndex frame should give int64 labels", op)
-		}
-		return out, nil
-	}
 	if len(out.Index) != len(s.Index) {
 		t.Fatalf("result has %d index levels, schema %d", len(out.Index), len(s.Index))
 	}
@@ -197,10 +187,6 @@ func rxRun(t testing.TB, op string, attrs ir.Attrs, in ...*col.Frame) (*col.Fram
 	}
 	return out, nil
 }
-
-// rxSchemaDropsLabels lists the ops whose inferred schema keeps a RangeIndex
-// although the result has labels (see rxRun).
-var rxSchemaDropsLabels = map[string]bool{"sort": true, "sort_index": true}
 
 func rxCellString(c *col.Column, i int) string {
 	if !c.IsValid(i) {
@@ -331,6 +317,34 @@ func TestJoinErrors(t *testing.T) {
 // TestJoinRandomVsNestedLoop checks the hash join against the definition:
 // for each left row in order, every right row (in order) whose keys all
 // match, missing matching missing; a left row without match once (how=left).
+// TestJoinMatched: with attribute matched (set by the front end after
+// probing the data), a left join whose every left row matches keeps the
+// right side's int and bool types, as pandas does; a claim that the data
+// contradicts is an error.
+func TestJoinMatched(t *testing.T) {
+	l := rxFrame{cols: []rxCol{{"k", ir.Int64, []any{3, 1, 3}}, {"a", ir.Int64, []any{1, 2, 3}}}}
+	rAll := rxFrame{cols: []rxCol{{"k", ir.Int64, []any{1, 3}}, {"b", ir.Int64, []any{10, 30}}, {"c", ir.Bool, []any{true, false}}}}
+	rSome := rxFrame{cols: []rxCol{{"k", ir.Int64, []any{1}}, {"b", ir.Int64, []any{10}}, {"c", ir.Bool, []any{true}}}}
+	left := func(matched bool) ir.Attrs {
+		return ir.Attrs{"how": "left", "left_on": []any{"k"}, "right_on": []any{"k"}, "matched": matched}
+	}
+	rxRunCases(t, []rxCase{
+		{name: "all matched keeps int and bool", op: "join", attrs: left(true), in: []rxFrame{l, rAll},
+			want: rxFrame{cols: []rxCol{{"k", ir.Int64, []any{3, 1, 3}}, {"a", ir.Int64, []any{1, 2, 3}},
+				{"b", ir.Int64, []any{30, 10, 30}}, {"c", ir.Bool, []any{false, true, false}}}}},
+		{name: "some unmatched promotes", op: "join", attrs: left(false), in: []rxFrame{l, rSome},
+			want: rxFrame{cols: []rxCol{{"k", ir.Int64, []any{3, 1, 3}}, {"a", ir.Int64, []any{1, 2, 3}},
+				{"b", ir.Float64, []any{nan, 10.0, nan}}, {"c", ir.Bool, []any{nil, true, nil}}}}},
+		{name: "empty left matches vacuously", op: "join", attrs: left(true),
+			in:   []rxFrame{{cols: []rxCol{{"k", ir.Int64, []any{}}}}, rSome},
+			want: rxFrame{cols: []rxCol{{"k", ir.Int64, []any{}}, {"b", ir.Int64, []any{}}, {"c", ir.Bool, []any{}}}}},
+		{name: "claim all matched, data not", op: "join", attrs: left(true), in: []rxFrame{l, rSome},
+			err: "the inputs changed between the probe that typed the result (every left row matched: true) and the run (2 of 3 left rows unmatched)"},
+		{name: "claim some unmatched, data all matched", op: "join", attrs: left(false), in: []rxFrame{l, rAll},
+			err: "(every left row matched: false) and the run (0 of 3 left rows unmatched)"},
+	})
+}
+
 func TestJoinRandomVsNestedLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	gen := func(n int, typ ir.DType) rxCol {

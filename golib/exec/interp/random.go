@@ -14,8 +14,11 @@ import (
 // .choice(n_rows, size=k, replace=False), which is
 // RandomState(seed).permutation(n_rows)[:k]; permutation is numpy's legacy
 // Fisher-Yates shuffle of arange(n_rows) over MT19937 with the legacy
-// bounded draw (mtRandomInterval). Without a seed the draw is
-// nondeterministic (pandas then uses numpy's global generator).
+// bounded draw (mtRandomInterval). Attribute state ({key: [624 ints], pos})
+// starts the generator from a numpy RandomState's state instead of a seed:
+// the front end passes the state of numpy's global generator (pandas'
+// random_state=None) or of the user's RandomState. Without either the draw
+// is nondeterministic.
 func init() {
 	register("sample", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		src := in[0]
@@ -23,7 +26,12 @@ func init() {
 			return nil, ir.Errorf("NotImplemented", "sample(replace=True)")
 		}
 		var mt *mt19937
-		if seedV, ok := n.Attrs.Float("seed"); ok {
+		if st, ok := n.Attrs["state"].(map[string]any); ok {
+			var err error
+			if mt, err = mtFromState(st); err != nil {
+				return nil, err
+			}
+		} else if seedV, ok := n.Attrs.Float("seed"); ok {
 			if seedV < 0 || seedV > math.MaxUint32 || seedV != math.Trunc(seedV) {
 				return nil, ir.Errorf("Value", "Seed must be between 0 and 2**32 - 1")
 			}
@@ -98,6 +106,25 @@ func newMT19937(seed uint32) *mt19937 {
 	}
 	m.pos = 624
 	return m
+}
+
+// mtFromState is RandomState.set_state(("MT19937", key, pos)): attribute
+// state's key (624 words) and pos (0..624) as JSON numbers.
+func mtFromState(st map[string]any) (*mt19937, error) {
+	key, _ := st["key"].([]any)
+	pos, okPos := st["pos"].(float64)
+	if len(key) != 624 || !okPos || pos < 0 || pos > 624 || pos != math.Trunc(pos) {
+		return nil, ir.Errorf("Value", "sample: bad generator state (want 624 key words and a position in 0..624)")
+	}
+	m := &mt19937{pos: int(pos)}
+	for i, v := range key {
+		f, ok := v.(float64)
+		if !ok || f < 0 || f > math.MaxUint32 || f != math.Trunc(f) {
+			return nil, ir.Errorf("Value", "sample: bad generator state word %d", i)
+		}
+		m.key[i] = uint32(f)
+	}
+	return m, nil
 }
 
 func (m *mt19937) generate() {

@@ -12,20 +12,20 @@ import (
 //
 // Reductions over a whole column follow pandas.core.nanops, whose float
 // results depend on numpy's summation order: add.reduce over a contiguous
-// array sums pairwise (npPairwise); one that casts while summing (an int or
+// array sums pairwise (ndPairwise); one that casts while summing (an int or
 // float32 array summed as float64) does so in buffers of 8192 elements, each
-// summed pairwise (npChunkedSum).
+// summed pairwise (ndAddReduceCast).
 
 func init() {
 	register("describe", execDescribe)
 	register("dropna", execDropna)
 }
 
-// npBufSize is numpy's default ufunc buffer size (np.getbufsize()).
-const npBufSize = 8192
+// ndBufSize is numpy's default ufunc buffer size (np.getbufsize()).
+const ndBufSize = 8192
 
-// npPairwise is numpy's pairwise_sum over a contiguous array.
-func npPairwise[T float32 | float64](a []T) T {
+// ndPairwise is numpy's pairwise_sum over a contiguous array.
+func ndPairwise[T float32 | float64](a []T) T {
 	n := len(a)
 	switch {
 	case n < 8:
@@ -56,18 +56,18 @@ func npPairwise[T float32 | float64](a []T) T {
 	}
 	n2 := n / 2
 	n2 -= n2 % 8
-	return npPairwise(a[:n2]) + npPairwise(a[n2:])
+	return ndPairwise(a[:n2]) + ndPairwise(a[n2:])
 }
 
-// npSum is add.reduce over a contiguous array of the accumulator type.
-func npSum[T float32 | float64](a []T) T { return 0 + npPairwise(a) }
+// ndAddReduce is add.reduce over a contiguous array of the accumulator type.
+func ndAddReduce[T float32 | float64](a []T) T { return 0 + ndPairwise(a) }
 
-// npChunkedSum is add.reduce(dtype=float64) over an array of another type:
+// ndAddReduceCast is add.reduce(dtype=float64) over an array of another type:
 // the values are cast buffer by buffer.
-func npChunkedSum(a []float64) float64 {
+func ndAddReduceCast(a []float64) float64 {
 	var acc float64
-	for s := 0; s < len(a); s += npBufSize {
-		acc += npPairwise(a[s:min(s+npBufSize, len(a))])
+	for s := 0; s < len(a); s += ndBufSize {
+		acc += ndPairwise(a[s:min(s+ndBufSize, len(a))])
 	}
 	return acc
 }
@@ -96,7 +96,7 @@ func ndValues(c *col.Column) ([]float64, int) {
 	return v, cnt
 }
 
-func to32(v []float64) []float32 {
+func ndTo32(v []float64) []float32 {
 	out := make([]float32, len(v))
 	for i, x := range v {
 		out[i] = float32(x)
@@ -109,10 +109,10 @@ func ndSum(c *col.Column) *col.Column {
 	switch c.Type {
 	case ir.Float64:
 		v, _ := ndValues(c)
-		return col.NewFloat64([]float64{npSum(v)})
+		return col.NewFloat64([]float64{ndAddReduce(v)})
 	case ir.Float32:
 		v, _ := ndValues(c)
-		return col.NewFloat64([]float64{float64(npSum(to32(v)))})
+		return col.NewFloat64([]float64{float64(ndAddReduce(ndTo32(v)))})
 	}
 	var s int64 // int64 accumulator, wrapping like numpy
 	for i := 0; i < c.N; i++ {
@@ -141,13 +141,13 @@ func ndMean(c *col.Column) float64 {
 	}
 	switch {
 	case c.Type == ir.Float64:
-		return npSum(v) / float64(cnt)
+		return ndAddReduce(v) / float64(cnt)
 	case c.Type == ir.Float32:
-		return float64(npSum(to32(v)) / float32(cnt))
+		return float64(ndAddReduce(ndTo32(v)) / float32(cnt))
 	case c.Type == ir.Bool:
-		return npSum(v) / float64(cnt) // an exact int64 sum
+		return ndAddReduce(v) / float64(cnt) // an exact int64 sum
 	}
-	return npChunkedSum(v) / float64(cnt) // ints summed with dtype=float64
+	return ndAddReduceCast(v) / float64(cnt) // ints summed with dtype=float64
 }
 
 // ndVar is nanops.nanvar (ddof=1): two passes, mean then squared deviations.
@@ -157,35 +157,33 @@ func ndVar(c *col.Column) float64 {
 	}
 	v, cnt := ndValues(c)
 	sq := make([]float64, len(v))
-	var res float64
 	if c.Type == ir.Float32 {
 		count := float32(cnt) // counts in the values' dtype
 		d := count - 1
 		if count <= 1 {
 			return math.NaN()
 		}
-		avg := npChunkedSum(v) / float64(count)
+		avg := ndAddReduceCast(v) / float64(count)
 		for i, x := range v {
 			if !c.IsNA(i) {
 				dx := avg - x
 				sq[i] = dx * dx
 			}
 		}
-		return float64(float32(npSum(sq) / float64(d)))
+		return float64(float32(ndAddReduce(sq) / float64(d)))
 	}
 	count := float64(cnt)
 	if count <= 1 {
 		return math.NaN()
 	}
-	avg := npSum(v) / count
+	avg := ndAddReduce(v) / count
 	for i, x := range v {
 		if !c.IsNA(i) {
 			dx := avg - x
 			sq[i] = dx * dx
 		}
 	}
-	res = npSum(sq) / (count - 1)
-	return res
+	return ndAddReduce(sq) / (count - 1)
 }
 
 // ndStd is nanops.nanstd.
@@ -208,7 +206,7 @@ func ndSorted(c *col.Column) []float64 {
 		case c.Type.IsFloat():
 			v = append(v, c.F64[i])
 		case c.Type == ir.Bool:
-			v = append(v, b2f(c.B[i]))
+			v = append(v, ndB2F(c.B[i]))
 		default:
 			v = append(v, float64(c.I64[i]))
 		}
@@ -217,7 +215,7 @@ func ndSorted(c *col.Column) []float64 {
 	return v
 }
 
-func b2f(b bool) float64 {
+func ndB2F(b bool) float64 {
 	if b {
 		return 1
 	}
@@ -243,8 +241,9 @@ func ndMedian(c *col.Column) float64 {
 	return m
 }
 
-// ndMinMax is nanops.nanmin/nanmax as float64 (NaN when there is no value).
-func ndMinMax(c *col.Column, max bool) float64 {
+// ndMinMax is nanops.nanmin/nanmax as float64 (NaN when there is no value);
+// of equal values (-0.0, 0.0) the later wins, as np.minimum/np.maximum.
+func ndMinMax(c *col.Column, isMax bool) float64 {
 	acc, ok := 0.0, false
 	for i := 0; i < c.N; i++ {
 		if c.IsNA(i) {
@@ -255,11 +254,11 @@ func ndMinMax(c *col.Column, max bool) float64 {
 		case c.Type.IsFloat():
 			x = c.F64[i]
 		case c.Type == ir.Bool:
-			x = b2f(c.B[i])
+			x = ndB2F(c.B[i])
 		default:
 			x = float64(c.I64[i])
 		}
-		if !ok || (max && x >= acc) || (!max && x <= acc) {
+		if !ok || (isMax && x >= acc) || (!isMax && x <= acc) {
 			acc, ok = x, true
 		}
 	}
@@ -352,13 +351,13 @@ func wholeAgg(fn string, c *col.Column, g *gbGroups) (*col.Column, error) {
 	return gbAgg(fn, c, g)
 }
 
-var describeStats = []string{"count", "mean", "std", "min", "25%", "50%", "75%", "max"}
+var ndDescribeStats = []string{"count", "mean", "std", "min", "25%", "50%", "75%", "max"}
 
 // execDescribe is DataFrame.describe() over the numeric (non-bool) columns.
 func execDescribe(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 	src := in[0]
-	out := &col.Frame{N: len(describeStats), IndexNames: []string{""},
-		Index: []*col.Column{col.NewStrings(describeStats, nil)}}
+	out := &col.Frame{N: len(ndDescribeStats), IndexNames: []string{""},
+		Index: []*col.Column{col.NewStrings(ndDescribeStats, nil)}}
 	for i, name := range src.Names {
 		cl := src.Cols[i]
 		if !cl.Type.IsNumeric() || cl.Type == ir.Bool {
@@ -366,8 +365,8 @@ func execDescribe(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		}
 		qs := ndQuantiles(cl, []float64{0.25, 0.5, 0.75})
 		cnt := 0
-		for i := 0; i < cl.N; i++ {
-			if !cl.IsNA(i) {
+		for j := 0; j < cl.N; j++ {
+			if !cl.IsNA(j) {
 				cnt++
 			}
 		}

@@ -14,7 +14,10 @@
 //	}
 //
 // Nodes are in topological order and ids equal positions. Attribute values are
-// plain JSON (strings, numbers, bools, null, lists, objects) except two forms:
+// plain JSON (strings, numbers, bools, null, lists, objects), except the
+// attributes named in ExprAttrs, which hold one of two forms (decoding is
+// directed by the attribute's name, so user text such as a rename mapping
+// {"k": "key"} is never mistaken for an expression):
 //
 //	expression   {"k": "col",  "name": "price"}
 //	             {"k": "lit",  "t": "int64", "v": "42"}      v is a string for every type
@@ -81,7 +84,7 @@ func Decode(data []byte) (*ir.Graph, error) {
 			n.Inputs = append(n.Inputs, ir.NodeID(in))
 		}
 		for k, v := range wn.Attrs {
-			dv, err := decodeAttr(v)
+			dv, err := decodeAttr(k, v)
 			if err != nil {
 				return nil, &ir.Error{Kind: "Value", Msg: fmt.Sprintf("invalid plan: attribute %q: %v", k, err), Op: wn.Op, Loc: wn.Loc}
 			}
@@ -98,38 +101,24 @@ func Decode(data []byte) (*ir.Graph, error) {
 	return g, nil
 }
 
-func decodeAttr(v any) (any, error) {
-	switch x := v.(type) {
-	case map[string]any:
-		if _, ok := x["k"]; ok {
-			return DecodeExpr(x)
+// ExprAttrs maps the attribute names that carry expressions to their form:
+// "expr" (one expression) or "named" (a projection list).
+var ExprAttrs = map[string]string{"pred": "expr", "exprs": "named"}
+
+func decodeAttr(key string, v any) (any, error) {
+	switch ExprAttrs[key] {
+	case "expr":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("expected an expression object")
 		}
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			d, err := decodeAttr(e)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = d
+		return DecodeExpr(m)
+	case "named":
+		x, ok := v.([]any)
+		if !ok {
+			return nil, fmt.Errorf("expected a projection list")
 		}
-		return out, nil
-	case []any:
-		if len(x) > 0 {
-			if m, ok := x[0].(map[string]any); ok {
-				if _, ok := m["expr"]; ok {
-					return decodeNamed(x)
-				}
-			}
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			d, err := decodeAttr(e)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = d
-		}
-		return out, nil
+		return decodeNamed(x)
 	}
 	return v, nil
 }

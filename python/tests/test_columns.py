@@ -1,0 +1,963 @@
+"""Column-level DataFrame/Series API, differential against pandas.
+
+Every test runs the same code on a pandas frame and on the flern frame built
+from it (``flern.from_pandas``) and requires pandas' answer: same values,
+dtypes, index, names and scalar types. Where flern cannot match pandas it
+must raise NotImplementedError; those cases are listed explicitly (``NIE``)
+so a silent change in either direction fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pyarrow as pa
+import pytest
+
+import flern
+import flern.pandas as fpd
+
+I64MAX, I64MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
+I32MAX, I32MIN = np.iinfo(np.int32).max, np.iinfo(np.int32).min
+
+
+# ---------------------------------------------------------------- helpers
+
+def _frame() -> pd.DataFrame:
+    """Every dtype flern holds, with NaN/None/NaT, unicode and int64/int32 edges."""
+    return pd.DataFrame({
+        "i": np.array([1, -2, 3, I64MAX, I64MIN, 7], dtype=np.int64),
+        "j": np.array([1, -2, 0, I32MAX, I32MIN, 7], dtype=np.int32),
+        "f": [1.5, np.nan, -0.0, np.inf, -2.25, 0.1],
+        "g": np.array([1.5, np.nan, -0.5, 3.25, 0.1, 1e10], dtype=np.float32),
+        "b": [True, False, True, False, True, False],
+        "s": pd.Series(["aBc", None, "straße", "İstanbul", "", "日本"], dtype="str"),
+        "t": pd.Series(["x", "y", "x", "ß", "Z", "x"], dtype="str"),
+        "d": pd.to_datetime(["2020-01-01", None, "1969-12-31 23:59:59", "2000-02-29", "1677-09-22",
+                             "2262-04-11"], format="ISO8601").astype("datetime64[us]"),
+        "dn": pd.to_datetime(["2020-01-01", None, "1969-12-31 23:59:59.5", "2000-02-29", "1970-01-01",
+                              "2262-04-11 23:47:16.854775807"], format="ISO8601").astype("datetime64[ns]"),
+    })
+
+
+DF = _frame()
+NUMERIC = ["i", "j", "f", "g", "b"]
+FRAMES = {
+    "default": DF,
+    "int_index": DF.set_axis(pd.Index([10, 20, 30, 40, 50, 60], name="k")),
+    "str_index": DF.set_axis(pd.Index(list("uvwxyz"), dtype="str")),
+    "empty": DF.iloc[:0],
+}
+
+
+def _materialize(x):
+    if isinstance(x, (flern.DataFrame, flern.Series)):
+        return x.to_pandas()
+    return x
+
+
+_ERROR_KINDS = (NotImplementedError, KeyError, AttributeError, OverflowError, TypeError, ValueError, IndexError)
+
+
+def _compare(got, exp, rtol: float) -> None:
+    if isinstance(exp, pd.DataFrame):
+        assert isinstance(got, pd.DataFrame), type(got)
+        pdt.assert_frame_equal(got, exp, rtol=rtol, check_index_type="equiv", check_column_type=False)
+    elif isinstance(exp, pd.Series):
+        assert isinstance(got, pd.Series), type(got)
+        pdt.assert_series_equal(got, exp, rtol=rtol, check_index_type="equiv")
+    elif isinstance(exp, pd.Index):
+        pdt.assert_index_equal(got, exp, exact="equiv")
+    elif isinstance(exp, pd.api.extensions.ExtensionArray):
+        pdt.assert_extension_array_equal(got, exp)
+    elif isinstance(exp, np.ndarray):
+        assert isinstance(got, np.ndarray) and got.dtype == exp.dtype and got.shape == exp.shape, (got, exp)
+        na = pd.isna(exp)
+        assert (pd.isna(got) == na).all(), (got, exp)
+        if exp.dtype.kind == "f":
+            np.testing.assert_allclose(got[~na], exp[~na], rtol=rtol)
+        else:
+            assert (got[~na] == exp[~na]).all(), (got, exp)
+    elif isinstance(exp, (tuple, list)):
+        assert type(got) is type(exp) and len(got) == len(exp), (got, exp)
+        for g, e in zip(got, exp):
+            _compare(g, e, rtol)
+    else:
+        assert type(got) is type(exp), (type(got), type(exp), got, exp)
+        if exp is pd.NaT or got is pd.NaT:
+            assert exp is got, (got, exp)
+        elif isinstance(exp, (float, np.floating)) and (math.isnan(exp) or math.isnan(got)):
+            assert math.isnan(exp) and math.isnan(got), (got, exp)
+        elif isinstance(exp, (float, np.floating)):
+            assert got == pytest.approx(exp, rel=rtol), (got, exp)
+        else:
+            assert got == exp, (got, exp)
+
+
+def same(fn, pdf: pd.DataFrame = DF, *, rtol: float = 1e-9) -> None:
+    """fn(flern frame) gives fn(pandas frame); or raises an error of the same kind."""
+    fdf = flern.from_pandas(pdf)
+    try:
+        expected = fn(pdf)
+    except Exception as e:  # noqa: BLE001 - pandas' error is the reference
+        kind = next((k for k in _ERROR_KINDS if isinstance(e, k)), Exception)
+        with pytest.raises(_ERROR_KINDS) as info:
+            _materialize(fn(fdf))
+        # flern may also say it does not support what pandas rejects
+        assert isinstance(info.value, (kind, NotImplementedError)), (e, info.value)
+        return
+    _compare(_materialize(fn(fdf)), expected, rtol)
+
+
+def nie(fn, pdf: pd.DataFrame = DF) -> None:
+    """flern raises NotImplementedError where it cannot give pandas' answer."""
+    fdf = flern.from_pandas(pdf)
+    with pytest.raises(NotImplementedError):
+        _materialize(fn(fdf))
+
+
+# ------------------------------------------------------ construction / round trips
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_from_pandas_round_trip(name):
+    pdf = FRAMES[name]
+    same(lambda d: d, pdf)
+    same(lambda d: d.dtypes, pdf)
+    same(lambda d: d.columns, pdf)
+    same(lambda d: len(d), pdf)
+    same(lambda d: d.shape, pdf)
+
+
+@pytest.mark.parametrize("index", [
+    pd.RangeIndex(0, 3, name="r"), pd.RangeIndex(5, 8), pd.RangeIndex(0, 6, 2), pd.Index([1.5, np.nan, 2.0]),
+    pd.to_datetime(["2020-01-01", "2020-01-02", None]), pd.Index([1, 1, 2]),
+    pd.MultiIndex.from_tuples([("a", 1), ("b", 2), ("b", 3)], names=["p", None]),
+])
+def test_from_pandas_keeps_index(index):
+    pdf = pd.DataFrame({"x": [1, 2, 3], "s": pd.Series(["a", None, "c"], dtype="str").values}, index=index)
+    same(lambda d: d, pdf)
+    same(lambda d: d["x"] * 2, pdf)
+
+
+def test_from_pandas_series():
+    assert_same(flern.from_pandas(pd.Series([1, 2], name="a")), pd.DataFrame({"a": [1, 2]}))
+
+
+def assert_same(got, expected, rtol=1e-9):
+    _compare(_materialize(got), expected, rtol)
+
+
+@pytest.mark.parametrize("pdf", [
+    pd.DataFrame({"x": pd.Series(["a", None], dtype=object)}),
+    pd.DataFrame({"x": pd.Series([True, False], dtype=object)}),
+    pd.DataFrame({"x": np.array(["a", 1], dtype=object)}),
+    pd.DataFrame({"x": pd.array(["a", None], dtype="string")}),
+    pd.DataFrame({"x": pd.array([1, None], dtype="Int64")}),
+    pd.DataFrame({"x": pd.array([True, None], dtype="boolean")}),
+    pd.DataFrame({"x": pd.Categorical(["a", "b"])}),
+    pd.DataFrame({"x": np.array([1, 2], dtype=np.int8)}),
+    pd.DataFrame({"x": np.array([1, 2], dtype=np.uint64)}),
+    pd.DataFrame({"x": np.array([1, 2], dtype=np.float16)}),
+    pd.DataFrame({"x": np.array(["2020-01-01"], dtype="datetime64[s]")}),
+    pd.DataFrame({"x": pd.to_datetime(["2020-01-01"]).tz_localize("UTC")}),
+    pd.DataFrame({"x": pd.to_timedelta([1], unit="s")}),
+    pd.DataFrame({0: [1]}),
+    pd.DataFrame([[1, 2]], columns=["a", "a"]),
+    pd.DataFrame({"x": [1]}).rename_axis(columns="name"),
+    pd.DataFrame({"x": [None, None]}),
+], ids=lambda p: str(p.dtypes.iloc[0]) if len(p.columns) else "nocols")
+def test_from_pandas_unsupported_raises(pdf):
+    with pytest.raises(NotImplementedError):
+        flern.from_pandas(pdf).to_pandas()
+
+
+def test_from_pandas_object_bool_with_none_is_object():
+    same(lambda d: d, pd.DataFrame({"x": np.array([True, None, False], dtype=object)}))
+    same(lambda d: d.dtypes, pd.DataFrame({"x": np.array([True, None, False], dtype=object)}))
+
+
+DICTS = {
+    "int64": {"x": np.array([1, -2, I64MAX], dtype=np.int64)},
+    "int32": {"x": np.array([1, -2, I32MIN], dtype=np.int32)},
+    "float64": {"x": np.array([1.5, np.nan, -0.0])},
+    "float32": {"x": np.array([1.5, np.nan, 0.1], dtype=np.float32)},
+    "bool": {"x": np.array([True, False])},
+    "str": {"x": ["a", None, "日本"]},
+    "str_np": {"x": np.array(["a", "日本"])},
+    "dt_us": {"x": np.array(["2020-01-01", "NaT"], dtype="datetime64[us]")},
+    "dt_ns": {"x": np.array(["2020-01-01T00:00:00.000000001", "NaT"], dtype="datetime64[ns]")},
+    "timestamps": {"x": [pd.Timestamp("2020-01-01"), None]},
+    "int_none": {"x": [1, None, 3]},
+    "bool_none": {"x": [True, None]},
+    "int_float": {"x": [1, 2.5]},
+    "lists": {"a": [1, 2], "b": [1.5, 2.5], "c": ["u", "v"], "d": [True, False]},
+    "broadcast": {"a": [1, 2, 3], "b": 5, "c": "z"},
+    "series_aligned": {"a": pd.Series([1, 2], index=[5, 6]), "b": pd.Series([3, 4], index=[6, 7])},
+    "empty": {"x": np.array([], dtype=np.int64)},
+}
+
+
+@pytest.mark.parametrize("name", list(DICTS))
+def test_from_dict(name):
+    data = DICTS[name]
+    assert_same(flern.from_dict(data), pd.DataFrame(data))
+    assert_same(fpd.DataFrame(data), pd.DataFrame(data))
+
+
+def test_from_dict_errors():
+    with pytest.raises(ValueError):
+        flern.from_dict({"a": [1, 2], "b": [1]})
+    with pytest.raises(ValueError):
+        flern.from_dict({"a": 1, "b": 2})
+    for data in ({"x": [1, "a"]}, {"x": []}, {"x": [None]}, {1: [1]}, {"x": np.array([1], np.int8)}):
+        with pytest.raises(NotImplementedError):
+            flern.from_dict(data).to_pandas()
+
+
+@pytest.mark.parametrize("arr", [
+    np.arange(6, dtype=np.int64).reshape(3, 2), np.arange(6, dtype=np.int32).reshape(3, 2),
+    np.array([[1.5, np.nan], [0.1, -0.0]]), np.array([[1.5, np.nan]], dtype=np.float32),
+    np.array([[True, False]]), np.zeros((0, 2)), np.array([1.0, 2.0]),
+], ids=lambda a: f"{a.dtype}-{a.shape}")
+def test_from_numpy(arr):
+    cols = ["a", "b"][: (arr.shape[1] if arr.ndim == 2 else 1)]
+    assert_same(flern.from_numpy(arr, columns=cols), pd.DataFrame(arr, columns=cols))
+    assert_same(flern.DataFrame(arr, columns=cols), pd.DataFrame(arr, columns=cols))
+    with pytest.raises(NotImplementedError):
+        flern.from_numpy(arr)  # pandas would label the columns 0, 1, ...
+
+
+ARROW = {
+    "int64": pa.array([1, 2, None], pa.int64()),
+    "int32": pa.array([1, None], pa.int32()),
+    "int32_nonull": pa.array([1, I32MAX], pa.int32()),
+    "float": pa.array([1.5, None], pa.float32()),
+    "double": pa.array([1.5, None, float("nan")]),
+    "bool": pa.array([True, None]),
+    "bool_nonull": pa.array([True, False]),
+    "string": pa.array(["a", None, "日本"]),
+    "large_string": pa.array(["a", None], pa.large_string()),
+    "string_view": pa.array(["a", None], pa.string_view()),
+    "ts_us": pa.array([1, None], pa.timestamp("us")),
+    "ts_ns": pa.array([1, None], pa.timestamp("ns")),
+    "empty": pa.array([], pa.int64()),
+}
+
+
+@pytest.mark.parametrize("name", list(ARROW))
+def test_from_arrow(name):
+    t = pa.table({"x": ARROW[name]})
+    assert_same(flern.from_arrow(t), t.to_pandas())
+    assert_same(flern.from_arrow(t.to_batches()[0] if t.num_rows else pa.record_batch({"x": ARROW[name]})),
+                t.to_pandas())
+
+
+def test_from_arrow_sliced_and_chunked():
+    t = pa.table({"s": pa.array(list("abcdefghij")[:9] + [None]), "y": pa.array([1, 2, 3, 4, 5, 6, 7, 8, 9, None])})
+    assert_same(flern.from_arrow(t.slice(3)), t.slice(3).to_pandas())
+    assert_same(flern.from_arrow(t.slice(3))["y"] + 1, t.slice(3).to_pandas()["y"] + 1)
+    c = pa.concat_tables([pa.table({"x": [1, 2]}), pa.table({"x": [3]})])
+    assert_same(flern.from_arrow(c), c.to_pandas())
+
+
+@pytest.mark.parametrize("arr", [
+    pa.array([1, 2], pa.int8()), pa.array([1, 2], pa.uint64()), pa.array(np.array([1, 2], np.float16)),
+    pa.array([1, 2], pa.date32()), pa.array([1, 2], pa.timestamp("ms")), pa.array([1, 2], pa.timestamp("us", "UTC")),
+    pa.array([None, None]), pa.array(["a", "b"]).dictionary_encode(), pa.array([b"x"]),
+], ids=lambda a: str(a.type))
+def test_from_arrow_unsupported_raises(arr):
+    with pytest.raises(NotImplementedError):
+        flern.from_arrow(pa.table({"x": arr})).to_pandas()
+
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_to_arrow_and_to_numpy(name):
+    pdf = FRAMES[name]
+    fdf = flern.from_pandas(pdf)
+    cols = ["i", "j", "f", "g", "b", "s", "d", "dn"]
+    got = fdf[cols].to_arrow()  # index levels come first, as reset_index() puts them
+    exp = pa.Table.from_pandas(pdf[cols] if name in ("default", "empty") else pdf[cols].reset_index(),
+                               preserve_index=False)
+    assert got.column_names == exp.column_names
+    for c in got.column_names:
+        assert got.column(c).to_pylist() == exp.column(c).to_pylist() or c in ("f", "g"), c
+        assert got.column(c).type == exp.column(c).type or (got.column(c).type, exp.column(c).type) == (
+            pa.large_string(), pa.string()), c
+    assert fdf["s"].to_arrow().to_pylist() == pdf["s"].tolist() if name == "empty" else True
+    same(lambda d: d[["i", "f"]].to_numpy(), pdf)
+    same(lambda d: d[["i", "j"]].to_numpy(), pdf)
+    same(lambda d: d.to_numpy(), pdf)
+    for c in DF.columns:
+        same(lambda d: d[c].to_numpy(), pdf)
+        same(lambda d: d[c].tolist(), pdf)
+
+
+# ------------------------------------------------------------------ selection
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_column_selection_and_masks(name):
+    pdf = FRAMES[name]
+    for c in DF.columns:
+        same(lambda d: d[c], pdf)
+    same(lambda d: d[["s", "i", "dn"]], pdf)
+    same(lambda d: d[[]], pdf)
+    same(lambda d: d.i, pdf)
+    same(lambda d: d["nope"], pdf)
+    same(lambda d: d[["i", "nope"]], pdf)
+    same(lambda d: d[d["b"]], pdf)
+    same(lambda d: d[~d["b"]], pdf)
+    same(lambda d: d[(d["i"] > 0) & (d["f"] < 2)], pdf)
+    same(lambda d: d[(d["i"] > 0) | d["s"].isna()], pdf)
+    same(lambda d: d[(d["i"] > 0) ^ d["b"]], pdf)
+    same(lambda d: d[~((d["j"] == 0) | (d["t"] == "x"))], pdf)
+    same(lambda d: d[d["b"] & True], pdf)
+    same(lambda d: d[False | d["b"]], pdf)
+    same(lambda d: d["f"][d["b"]], pdf)
+    same(lambda d: d["s"][d["i"] < 5], pdf)
+    same(lambda d: d[d["f"] > 0]["s"], pdf)
+
+    def twice(d):
+        e = d[d["b"]]
+        return e[e["i"] > 0]
+    same(twice, pdf)
+    # a mask recorded on an equal but separately built frame: pandas aligns the index
+    nie(lambda d: d[d["b"]][d[d["b"]]["i"] > 0], pdf)
+
+
+def test_logic_operands():
+    same(lambda d: ~d["f"])  # TypeError
+    same(lambda d: d["s"] & d["b"])  # TypeError
+    nie(lambda d: d["i"] & d["b"])  # pandas: logical for int & bool, bitwise for int & int
+    nie(lambda d: d["b"] | 1)
+    nie(lambda d: ~d["i"])
+
+
+# ------------------------------------------------------------------ arithmetic
+
+OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+       "//": lambda a, b: a // b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b}
+_DTYPE = {"i": "int64", "j": "int32", "f": "float64", "g": "float32", "b": "bool"}
+
+
+def _np_result(x: str, y: str) -> str:
+    return str(np.result_type(np.dtype(x), np.dtype(y)))
+
+
+def _column_op_unsupported(x: str, y: str, op: str) -> bool:
+    """The column-column cases flern refuses (see golib/frame/expr.go arithType)."""
+    tx, ty = _DTYPE[x], _DTYPE[y]
+    if tx == ty == "bool":
+        return True  # pandas: bool + bool is logical or, bool / bool raises, ...
+    res = _np_result(tx, ty)
+    if op == "//" and res == "float32":
+        return True  # pandas makes it float64 where a divisor is 0
+    divisor_has_zero = DF[y].eq(0).any()
+    return op in ("//", "%") and res.startswith("int") and divisor_has_zero and not (op == "%" and ty == "bool")
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_arithmetic_between_columns(op):
+    for x in NUMERIC:
+        for y in NUMERIC:
+            fn = lambda d: OPS[op](d[x], d[y])  # noqa: E731
+            if _column_op_unsupported(x, y, op):
+                nie(fn)
+            else:
+                same(fn, rtol=1e-6 if "g" in (x, y) else 1e-9)
+
+
+SCALARS = [2, -3, 7, 0.5, -2.5, 0.1, np.nan, np.inf, True, np.int32(3), np.int64(-4), np.float32(1.5), 16777217]
+
+
+def _scalar_op_unsupported(col: str, v, op: str, reflected: bool) -> bool:
+    t = _DTYPE[col]
+    is_bool = isinstance(v, (bool, np.bool_))
+    if t == "bool" and is_bool:
+        return True
+    if t == "bool" and op == "**" and not reflected and not is_bool and isinstance(v, (int, np.integer)) and v == 2:
+        return True  # numpy's square turns bool into int8
+    if op == "//" and reflected and t == "float32":
+        return True  # a float32 column as divisor
+    if op in ("//", "%") and reflected and t != "float32" and DF[col].eq(0).any() and not (
+            isinstance(v, float) or t.startswith("float") or isinstance(v, np.floating)):
+        return not (op == "%" and t == "bool")  # integer division by a column holding 0
+    return False
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_arithmetic_with_scalars(op):
+    for c in NUMERIC:
+        for v in SCALARS:
+            for reflected in (False, True):
+                fn = (lambda d: OPS[op](v, d[c])) if reflected else (lambda d: OPS[op](d[c], v))
+                if _scalar_op_unsupported(c, v, op, reflected):
+                    nie(fn)
+                else:
+                    same(fn, rtol=1e-6 if c == "g" else 1e-9)
+
+
+def test_scalar_promotion_is_weak_like_pandas():
+    # pandas keeps the column's dtype for Python and numpy scalars (NEP 50)
+    same(lambda d: (d["j"] + 1).dtype)
+    same(lambda d: (d["j"] * np.int64(3)).dtype)
+    same(lambda d: (d["g"] * 0.1).dtype)
+    same(lambda d: d["g"] * 0.1, rtol=0)  # computed in float32 like numpy
+    same(lambda d: d["g"] + np.float64(1e-8), rtol=0)
+    same(lambda d: (d["b"] + 1).dtype)
+    same(lambda d: d["j"] + (d["g"] * 2))  # int32 with float32 columns is float64
+    same(lambda d: d["j"] + 2**40)  # pandas: OverflowError
+    same(lambda d: d["i"] + None)  # pandas: TypeError
+    same(lambda d: d["s"] + None)
+    same(lambda d: None + d["s"])
+    same(lambda d: d["s"] + np.nan)
+
+
+def test_arithmetic_edges():
+    same(lambda d: d["i"] + 1)  # int64 wraps around, as numpy
+    same(lambda d: d["i"] * d["i"])
+    same(lambda d: -d["i"])
+    same(lambda d: abs(d["i"]))
+    same(lambda d: -d["g"])
+    same(lambda d: abs(d["f"]))
+    same(lambda d: d["f"] / 0)
+    same(lambda d: d["f"] / -0.0)
+    same(lambda d: d["f"] // 0.0)
+    same(lambda d: d["f"] % 0.0)
+    same(lambda d: d["f"] // 0.1)  # Python's floor division, not floor(a / b): 1.5 // 0.1 == 14.0
+    same(lambda d: d["f"] ** 0.5)
+    same(lambda d: d["i"] ** 2)
+    same(lambda d: d["i"] ** -1)  # ValueError: integers to negative integer powers
+    same(lambda d: d["i"] / d["j"])
+    same(lambda d: d["i"] % d["b"])  # numpy's integer remainder by (bool) zero is 0
+    same(lambda d: d["s"] + d["t"])
+    same(lambda d: d["s"] + "!")
+    same(lambda d: "¿" + d["t"])
+    same(lambda d: d["s"] - d["t"])
+    nie(lambda d: d["s"] * 2)  # pandas repeats the strings
+    same(lambda d: d["s"] * 1.5)
+    same(lambda d: d["d"] + 1)
+    same(lambda d: -d["b"])
+    same(lambda d: (d["i"] + d["f"]).rename("x"))
+    same(lambda d: d["i"].add(1))
+    same(lambda d: d["f"].sub(d["i"]))
+    same(lambda d: d["f"].mul(2))
+    same(lambda d: d["f"].div(2))
+    same(lambda d: d["f"].truediv(d["g"]))
+    # the result's name: kept with a scalar or the same name, dropped otherwise
+    same(lambda d: (d["f"] + d["f"]).name)
+    same(lambda d: (d["f"] + d["g"]).name)
+
+
+def test_integer_division_by_zero_raises():
+    nie(lambda d: d["i"] // 0)
+    nie(lambda d: d["i"] % 0)
+    nie(lambda d: d["i"] // d["j"])  # j holds a 0: pandas makes the result float64
+    nie(lambda d: d["i"] // False)
+    nie(lambda d: d["g"] // 0)
+    nie(lambda d: d["g"] // d["g"])
+    same(lambda d: d["i"] // 0, FRAMES["empty"])  # no rows: pandas keeps int64 too
+
+
+def test_division_by_zero_in_floats():
+    pdf = pd.DataFrame({"x": [1.0, -1.0, 0.0, np.nan, np.inf], "z": [0.0, -0.0, 0.0, 0.0, 0.0]})
+    for op in ("/", "//", "%"):
+        same(lambda d: OPS[op](d["x"], d["z"]), pdf)
+        same(lambda d: OPS[op](d["x"], 0), pdf)
+        same(lambda d: OPS[op](1, d["z"]), pdf)
+
+
+# ------------------------------------------------------------------ comparisons
+
+CMPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+@pytest.mark.parametrize("op", list(CMPS))
+def test_comparisons_between_columns(op):
+    for x in DF.columns:
+        for y in DF.columns:
+            fn = lambda d: CMPS[op](d[x], d[y])  # noqa: E731
+            if {DF[x].dtype.kind, DF[y].dtype.kind} == {"O", "M"} or {x[0], y[0]} == {"s", "d"} or (
+                    x in "st" and y in ("d", "dn")) or (y in "st" and x in ("d", "dn")):
+                nie(fn)  # pandas parses the strings as dates
+            else:
+                same(fn)
+
+
+CMP_SCALARS = [2, 0, -1.5, np.nan, None, True, "x", "ß", "", np.int32(3), np.float32(0.1),
+               pd.Timestamp("2000-02-29"), dt.datetime(2000, 2, 29, 0, 0, 1),
+               pd.Timestamp("1970-01-01 00:00:00.000000001")]
+
+
+@pytest.mark.parametrize("op", list(CMPS))
+def test_comparisons_with_scalars(op):
+    for c in DF.columns:
+        for v in CMP_SCALARS:
+            if (c in ("s", "t") and isinstance(v, dt.datetime)) or (c in ("d", "dn") and isinstance(v, str)):
+                nie(lambda d: CMPS[op](d[c], v))  # pandas parses the strings as dates
+                nie(lambda d: CMPS[op](v, d[c]))
+                continue
+            same(lambda d: CMPS[op](d[c], v))
+            same(lambda d: CMPS[op](v, d[c]))
+    same(lambda d: d["f"].eq(0.1))
+    same(lambda d: d["s"].ne(d["t"]))
+    same(lambda d: d["i"].lt(3))
+    same(lambda d: d["i"].le(3))
+    same(lambda d: d["f"].gt(d["g"]))
+    same(lambda d: d["f"].ge(-2.25))
+
+
+def test_comparisons_with_nat_raise():
+    nie(lambda d: d["d"] == pd.NaT)
+    nie(lambda d: d["d"] < np.datetime64("NaT"))
+
+
+# ------------------------------------------------------------------ assign / setitem
+
+ASSIGN_VALUES = [5, 1.5, "a", True, np.nan, np.int32(3), np.float32(1.5), np.int64(-1), np.bool_(False),
+                 pd.Timestamp("2020-01-01"), pd.Timestamp("2020-01-01 00:00:00.5"),
+                 pd.Timestamp("2020-01-01 00:00:00.000000001"), dt.datetime(2020, 1, 1),
+                 np.datetime64("2020-01-01T00:00:00.000001"), I64MAX, "日本"]
+
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_setitem_and_assign(name):
+    pdf = FRAMES[name]
+
+    def setitem(key, value):
+        def fn(d):
+            d = d.copy()
+            d[key] = value(d) if callable(value) else value
+            return d
+        return fn
+
+    for v in ASSIGN_VALUES:
+        same(setitem("new", v), pdf)
+        same(setitem("i", v), pdf)
+        same(lambda d: d.assign(new=v), pdf)
+    same(setitem("x", lambda d: d["f"] * 2 + d["i"]), pdf)
+    same(setitem("s", lambda d: d["t"].str.upper()), pdf)
+    same(setitem("m", lambda d: d["i"] > 0), pdf)
+    same(lambda d: d.assign(x=d["i"] + 1, y=lambda e: e["x"] * 2, z="q"), pdf)
+    same(lambda d: d.assign(i=d["f"]), pdf)
+
+
+def test_setitem_unsupported_values_raise():
+    for v in (None, np.datetime64("2020-01-01"), dt.date(2020, 1, 1)):
+        with pytest.raises(NotImplementedError):
+            f = flern.from_pandas(DF)
+            f["x"] = v
+            f.to_pandas()
+
+
+def test_setitem_from_another_frame_raises():
+    f, g = flern.from_pandas(DF), flern.from_pandas(DF)
+    with pytest.raises(NotImplementedError):
+        f["x"] = g["i"]
+
+
+# ------------------------------------------------------------------ astype
+
+ASTYPE = ["int64", "int32", "float64", "float32", "bool", "str", int, float, str, bool,
+          "datetime64[us]", "datetime64[ns]", np.int64, np.dtype("float32"), pd.StringDtype(na_value=np.nan)]
+# (column, dtype) pairs flern refuses: pandas would give an object/<NA> column or one
+# flern does not hold, or parses in ways flern does not follow.
+ASTYPE_NIE = {
+    ("s", "bool"), ("s", bool), ("t", "bool"), ("t", bool),
+    *[(c, t) for c in ("i", "j", "f", "g", "b") for t in ("datetime64[us]", "datetime64[ns]")],
+    *[(c, t) for c in ("d", "dn") for t in ("int64", "int32", "float64", "float32", "bool", "str", int, float,
+                                             str, bool, np.int64, np.dtype("float32"),
+                                             pd.StringDtype(na_value=np.nan))],
+    ("s", "datetime64[us]"), ("s", "datetime64[ns]"), ("t", "datetime64[us]"), ("t", "datetime64[ns]"),
+}
+
+
+@pytest.mark.parametrize("dtype", ASTYPE, ids=str)
+def test_astype(dtype):
+    for c in DF.columns:
+        fn = lambda d: d[c].astype(dtype)  # noqa: E731
+        if (c, dtype) in ASTYPE_NIE:
+            nie(fn)
+        else:
+            same(fn)
+
+
+def test_astype_float_to_str_formats_like_pandas():
+    vals = [0.1, 1e-5, 1e-4, 0.0001234, 123456789.125, 1e15, 1e16, 1.5e16, 1e22, -3.0, 2.5e-300, 5e-324,
+            1.7976931348623157e308, -0.0, np.nan, np.inf, -np.inf, 1 / 3, 100.0, 1e6, 999999.94]
+    pdf = pd.DataFrame({"f": vals, "g": np.array(vals, dtype=np.float32)})
+    same(lambda d: d["f"].astype(str), pdf)
+    same(lambda d: d["g"].astype(str), pdf)
+    same(lambda d: d.astype(str), pdf)
+
+
+def test_astype_parses_strings_like_python():
+    ints = ["1", " 2", "-3", "4_0", "+5", "\t6\n", "007"]
+    floats = ["1.5", "nan", "-3", "inf", "1e5", "1_000.5", "1e400", "-1E-400", " .5 ", "5.", "Infinity", "-iNF",
+              "+nan", "\xa01.5"]
+    pdf = pd.DataFrame({"a": pd.Series(ints, dtype="str")})
+    for t in ("int64", "int32", "float64", "float32"):
+        same(lambda d: d["a"].astype(t), pdf)
+    pdf = pd.DataFrame({"a": pd.Series(floats + [None], dtype="str")})
+    for t in ("float64", "float32"):
+        same(lambda d: d["a"].astype(t), pdf)
+    for bad in ["1.5", "0x10", "1__0", "", "1e5", "abc", None, "1_", "_1", "- 1"]:
+        pdf = pd.DataFrame({"a": pd.Series(["1", bad], dtype="str")})
+        same(lambda d: d["a"].astype("int64"), pdf)  # ValueError
+    for bad in ["0x10", "1__0", "inf_", "1d5", "0b1", "", ".", "e5", "1e"]:
+        pdf = pd.DataFrame({"a": pd.Series(["1", bad], dtype="str")})
+        same(lambda d: d["a"].astype("float64"), pdf)  # ValueError
+    for big in ["9223372036854775808", "3000000000"]:
+        pdf = pd.DataFrame({"a": pd.Series([big], dtype="str")})
+        nie(lambda d: d["a"].astype("int64" if big.startswith("9") else "int32"), pdf)  # pandas: OverflowError
+    nie(lambda d: d["a"].astype("int64"), pd.DataFrame({"a": pd.Series(["١٢"], dtype="str")}))
+
+
+def test_astype_numeric_edges():
+    pdf = pd.DataFrame({"f": [0.9, -0.9, 1e22, -1e22, 2.0**31, -(2.0**31) - 1, 2.0**63, 3.5e9],
+                        "i": [2**40, -1, 3, 2**31, -(2**31) - 1, 0, 7, I64MAX]})
+    same(lambda d: d["f"].astype("int64"), pdf)
+    same(lambda d: d["f"].astype("int32"), pdf)
+    same(lambda d: d["i"].astype("int32"), pdf)  # wraps, as numpy
+    same(lambda d: d["i"].astype("float32"), pdf)
+    same(lambda d: d["f"].astype("bool"), pdf)
+    same(lambda d: d["f"].astype("float32"), pdf)
+    same(lambda d: d["f"].astype("int64"))  # NaN/inf: ValueError
+
+
+def test_astype_frame():
+    same(lambda d: d[NUMERIC].astype("float64"))
+    same(lambda d: d.astype({"i": "float32", "b": "int64", "f": str}))
+    same(lambda d: d.astype({"nope": "int64"}))
+    for dtype in ("string", "object", object):
+        nie(lambda d: d["i"].astype(dtype))
+
+
+# ------------------------------------------------------------------ missing values
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_isna_notna_dropna(name):
+    pdf = FRAMES[name]
+    same(lambda d: d.isna(), pdf)
+    same(lambda d: d.notna(), pdf)
+    same(lambda d: d.isnull(), pdf)
+    same(lambda d: d.notnull(), pdf)
+    for c in DF.columns:
+        same(lambda d: d[c].isna(), pdf)
+        same(lambda d: d[c].notna(), pdf)
+        same(lambda d: fpd.isna(d[c]) if isinstance(d, flern.DataFrame) else pd.isna(d[c]), pdf)
+    for how in ("any", "all"):
+        for subset in (None, ["f"], ["s", "d"], "g", ["i", "j"]):
+            same(lambda d: d.dropna(how=how, subset=subset), pdf)
+    same(lambda d: d.dropna(subset=["nope"]), pdf)
+    same(lambda d: d.dropna(how="some"), pdf)
+
+
+FILL_VALUES = [0, -1, 2.5, 0.1, 1e300, "z", "", True, np.float32(2.5), pd.Timestamp("2001-01-01")]
+
+
+def _fill_unsupported(c: str, v) -> bool:
+    col = DF[c]
+    if not col.isna().any() or col.dtype.kind in "iu":
+        return False  # nothing to fill: pandas returns the column unchanged
+    if col.dtype.kind == "f":
+        return not isinstance(v, (int, float, np.integer, np.floating)) or isinstance(v, (bool, np.bool_))
+    if c == "s":
+        return not isinstance(v, str)
+    return not isinstance(v, pd.Timestamp)  # datetime columns take a Timestamp
+
+
+def test_fillna():
+    for c in DF.columns:
+        for v in FILL_VALUES:
+            fn = lambda d: d[c].fillna(v)  # noqa: E731
+            nie(fn) if _fill_unsupported(c, v) else same(fn)
+    same(lambda d: d.fillna({"f": 0, "s": "q", "g": 1.5}))
+    same(lambda d: d[["i", "f", "g"]].fillna(0))
+    same(lambda d: d[["s", "t"]].fillna("?"))
+    nie(lambda d: d.fillna(0))  # the str column would become object
+    nie(lambda d: d["s"].fillna(d["t"]))
+    same(lambda d: d["f"].fillna(0), FRAMES["empty"])
+
+
+def test_fillna_nullable_bool_raises():
+    pdf = pd.DataFrame({"x": np.array([True, None], dtype=object)})
+    nie(lambda d: d["x"].fillna(False), pdf)
+
+
+# ------------------------------------------------------------------ str / dt
+
+STR = pd.DataFrame({"s": pd.Series(
+    ["aBc", None, "straße", "İstanbul", "", "ǅ ﬁ ΣΑΣ", "ß", "ı", "ŉ", "ΐ", "A1_b", "ꭰ", "Ǆ", "ǉ", "x\ny",
+     "日本語", "ab ab", "a.c"], dtype="str")})
+
+
+def test_str_lower_upper_len():
+    same(lambda d: d["s"].str.lower(), STR)
+    same(lambda d: d["s"].str.upper(), STR)
+    same(lambda d: d["s"].str.len(), STR)
+    same(lambda d: d["s"].fillna("").str.len(), STR)
+    same(lambda d: d["s"].str.upper().str.lower(), STR)
+    same(lambda d: d["s"].str.len(), FRAMES["empty"])
+    same(lambda d: d["i"].str.lower())  # AttributeError
+    same(lambda d: d["f"].str.len())
+
+
+def test_str_lower_upper_every_code_point():
+    # pandas 3 lowers/uppers Arrow-backed strings with utf8proc's simple mappings
+    cps = [c for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF]
+    pdf = pd.DataFrame({"s": pd.Series(["".join(map(chr, cps[k:k + 64])) for k in range(0, len(cps), 64)],
+                                       dtype="str")})
+    same(lambda d: d["s"].str.upper(), pdf)
+    same(lambda d: d["s"].str.lower(), pdf)
+
+
+CONTAINS_PATS = ["a", "A", "ß", "SS", "^s", "S.R", "(?i)abc", "ı", "İ", "σ", "ς", "a|b", "", "ab$", "b$",
+                 r"\.", "[a-c]+", r"\p{Greek}", r"a\Z", "c$", r"\x41", "(a)(b)?", "^$"]
+
+
+@pytest.mark.parametrize("pat", CONTAINS_PATS)
+def test_str_contains(pat):
+    ascii_str = pd.DataFrame({"s": pd.Series(["abc", None, "ab ab", "A.c", "", "x\ny", "ss", "Ab"], dtype="str")})
+    for pdf in (STR, ascii_str):
+        for case in (True, False):
+            for regex in (True, False):
+                for na in (None, True, False, np.nan):
+                    fn = lambda d: d["s"].str.contains(pat, case=case, regex=regex, na=na)  # noqa: E731
+                    if regex and "$" in pat and pdf["s"].str.contains("\n", regex=False).any():
+                        nie(fn, pdf)  # pandas uses Python's re where a row has a newline
+                    else:
+                        same(fn, pdf)
+
+
+def test_str_contains_unicode_classes_fall_back():
+    ascii_str = pd.DataFrame({"s": pd.Series(["ab1", None, "a_b", "x y"], dtype="str")})
+    for pat in (r"\d", r"\w+", r"\bb", r"\B", r"[\d]", r"\W"):
+        same(lambda d: d["s"].str.contains(pat), ascii_str)  # RE2 and re agree on ASCII
+        nie(lambda d: d["s"].str.contains(pat), STR)  # not on "straße"
+    for pat in (r"\s", r"(?=a)", r"(?<!a)b", r"(a)\1", r"\u00df", r"\N{LATIN SMALL LETTER SHARP S}"):
+        nie(lambda d: d["s"].str.contains(pat), ascii_str)
+    same(lambda d: d["s"].str.contains("["), ascii_str)  # invalid for both engines
+    nie(lambda d: d["s"].str.contains("a", flags=2), ascii_str)
+
+
+@pytest.mark.parametrize("pat", ["a", "A", "", "ß", "İ", "x\n", "日本", "ab ", "c"])
+def test_str_startswith_endswith(pat):
+    for na in (None, True, False, np.nan):
+        same(lambda d: d["s"].str.startswith(pat, na=na), STR)
+        same(lambda d: d["s"].str.endswith(pat, na=na), STR)
+    nie(lambda d: d["s"].str.startswith((pat, "x")), STR)
+
+
+def test_dt_fields():
+    for c in ("d", "dn"):
+        for field in ("year", "month", "day"):
+            same(lambda d: getattr(d[c].dt, field))
+            same(lambda d: getattr(d[d[c].notna()][c].dt, field))
+            same(lambda d: getattr(d[c].dt, field), FRAMES["empty"])
+            same(lambda d: getattr(d[c].dt, field), FRAMES["str_index"])
+    same(lambda d: d["i"].dt.year)  # AttributeError
+    nie(lambda d: d["d"].dt.hour)
+
+
+# ------------------------------------------------------------------ where / mask / between
+
+WHERE_OTHERS = ["__default", 0, -1, 2.0, 1.5, 0.1, 1e300, 2**40, "z", None, np.nan, True, np.float32(2.5),
+                pd.Timestamp("2001-01-01")]
+
+
+def _where_unsupported(c: str, other) -> bool:
+    t = DF[c].dtype
+    if isinstance(other, str) and other == "__default" or other is None or (isinstance(other, float) and other != other):
+        return t == bool  # pandas: object
+    if isinstance(other, (bool, np.bool_)):
+        return t != bool
+    if isinstance(other, str):
+        return c not in ("s", "t")
+    if isinstance(other, pd.Timestamp):
+        return c != "d"
+    if c in ("s", "t", "d", "dn", "b"):
+        return True
+    if t.kind == "i":  # an int column holds integers in range
+        return isinstance(other, int) and not np.iinfo(t).min <= other <= np.iinfo(t).max
+    return False
+
+
+def test_where_mask():
+    cond = lambda d: d["i"] > 0  # noqa: E731
+    for c in DF.columns:
+        for other in WHERE_OTHERS:
+            if isinstance(other, str) and other == "__default":
+                fns = [lambda d: d[c].where(cond(d)), lambda d: d[c].mask(cond(d))]
+            else:
+                fns = [lambda d: d[c].where(cond(d), other), lambda d: d[c].mask(cond(d), other)]
+            for fn in fns:
+                nie(fn) if _where_unsupported(c, other) else same(fn)
+
+
+def test_where_with_column_other():
+    cond = lambda d: d["b"]  # noqa: E731
+    ok = {("i", "j"), ("f", "i"), ("f", "j"), ("f", "g"), ("s", "t"), ("t", "s")}
+    for x in DF.columns:
+        for y in DF.columns:
+            fn = lambda d: d[x].where(cond(d), d[y])  # noqa: E731
+            nie(fn) if x != y and (x, y) not in ok else same(fn)
+    same(lambda d: d["f"].where(d["s"].isna(), -d["f"]))
+
+
+def test_between():
+    for c in DF.columns:
+        for lo, hi in [(0, 5), (-1.5, 2), ("a", "t"), (True, True), (pd.Timestamp("1970-01-01"), pd.Timestamp("2100-01-01"))]:
+            for inclusive in ("both", "neither", "left", "right"):
+                same(lambda d: d[c].between(lo, hi, inclusive=inclusive))
+
+
+# ------------------------------------------------------------------ columns and rows
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_rename_drop(name):
+    pdf = FRAMES[name]
+    same(lambda d: d.rename(columns={"i": "I", "zz": "q"}), pdf)
+    same(lambda d: d.rename(columns=str.upper), pdf)
+    same(lambda d: d.rename(columns={"i": "f", "f": "i"}), pdf)
+    same(lambda d: d.rename({"i": "x"}, axis=1), pdf)
+    same(lambda d: d.rename(columns={"i": "x"})["x"] + 1, pdf)
+    same(lambda d: d["i"].rename("x"), pdf)
+    same(lambda d: d.drop(columns=["i", "s"]), pdf)
+    same(lambda d: d.drop(columns="i"), pdf)
+    same(lambda d: d.drop("i", axis=1), pdf)
+    same(lambda d: d.drop(["i", "j"], axis="columns"), pdf)
+    same(lambda d: d.drop(columns=["zz"]), pdf)
+
+
+@pytest.mark.parametrize("name", list(FRAMES))
+def test_head_tail_iloc(name):
+    pdf = FRAMES[name]
+    for n in (0, 1, 3, 6, 10, -1, -2, -10):
+        same(lambda d: d.head(n), pdf)
+        same(lambda d: d.tail(n), pdf)
+        same(lambda d: d["s"].head(n), pdf)
+        same(lambda d: d["f"].tail(n), pdf)
+    same(lambda d: d.head(), pdf)
+    same(lambda d: d.tail(), pdf)
+    for sl in (slice(None, 2), slice(-2, None), slice(1, -1), slice(10, 20), slice(-10, 2), slice(3, 1),
+               slice(None), slice(0, 0), slice(-1, None), slice(-100, -3), slice(2, 100)):
+        same(lambda d: d.iloc[sl], pdf)
+        same(lambda d: d[sl], pdf)
+        same(lambda d: d.iloc[sl]["i"] * 2, pdf)
+    same(lambda d: d[d["i"] > 0].head(2), pdf)
+    same(lambda d: d.head(4)[d.head(4)["b"]], pdf)
+
+
+def test_metadata():
+    for name, pdf in FRAMES.items():
+        same(lambda d: d.dtypes, pdf)
+        same(lambda d: d.columns, pdf)
+        same(lambda d: d.shape, pdf)
+        same(lambda d: len(d), pdf)
+        same(lambda d: d[d["b"]].shape, pdf)
+        same(lambda d: d.empty, pdf)
+        same(lambda d: list(d), pdf)
+        same(lambda d: "i" in d, pdf)
+        for c in DF.columns:
+            same(lambda d: d[c].dtype, pdf)
+            same(lambda d: d[c].name, pdf)
+            same(lambda d: len(d[c]), pdf)
+            same(lambda d: d[c].shape, pdf)
+            same(lambda d: d[c].size, pdf)
+    same(lambda d: (d["i"] + d["g"]).dtype)
+    same(lambda d: d.assign(x=d["j"] + 1, y=d["g"] * 2, z=d["s"] + "!", w=d["b"] & True).dtypes)
+    same(lambda d: d.dtypes, pd.DataFrame({"x": np.array([True, None], dtype=object)}))
+
+
+# ------------------------------------------------------------------ summaries
+
+def test_describe():
+    same(lambda d: d[["i", "j", "f", "g", "b", "s"]].describe())
+    same(lambda d: d[["f", "g"]].describe(), FRAMES["empty"])
+    same(lambda d: d[["f", "i"]].describe(), FRAMES["int_index"])
+    rng = np.random.default_rng(1)
+    big = pd.DataFrame({"x": rng.normal(size=1000), "y": rng.integers(-5, 5, 1000), "z": rng.normal(size=1000).astype("float32")})
+    big.loc[::7, "x"] = np.nan
+    same(lambda d: d.describe(), big, rtol=1e-6)
+    nie(lambda d: d.describe())  # a datetime column
+    same(lambda d: d[["s", "b"]].describe())  # no numeric column: pandas describes the objects
+
+
+@pytest.mark.parametrize("c", list(DF.columns))
+def test_value_counts_and_unique(c):
+    pdf = pd.concat([DF, DF.iloc[[0, 2, 2, 5, 1]]], ignore_index=True)  # ties and repeats
+    for normalize in (False, True):
+        for dropna in (True, False):
+            for ascending in (False, True):
+                for sort in (True, False):
+                    same(lambda d: d[c].value_counts(normalize=normalize, dropna=dropna, ascending=ascending,
+                                                     sort=sort), pdf)
+    same(lambda d: d[c].value_counts(), FRAMES["empty"])
+    same(lambda d: d[c].value_counts(), FRAMES["str_index"])
+    same(lambda d: d[c].unique(), pdf)
+    same(lambda d: d[c].unique(), FRAMES["empty"])
+    same(lambda d: d[c].nunique(), pdf)
+
+
+def test_get_dummies():
+    pdf = pd.DataFrame({
+        "i": np.array([3, 1, 3, 1, 2, 2, 5], dtype=np.int64),
+        "f": [1.5, np.nan, 1.5, 0.1, np.nan, -0.0, 0.0],
+        "b": [True, False, True, False, True, False, True],
+        "s": pd.Series(["b", None, "a", "b", "a", "日本", "ç"], dtype="str"),
+        "t": pd.Series(["x", "y", "x", "y", "x", "y", "x"], dtype="str"),
+        "d": pd.to_datetime(["2020-01-01", None, "2020-01-01", "2000-02-29", "1677-09-22", "2262-04-11",
+                             "2000-02-29"]).astype("datetime64[us]"),
+    })
+    gd = lambda d, **kw: (fpd if isinstance(d, flern.DataFrame) else pd).get_dummies(d, **kw)  # noqa: E731
+    same(lambda d: gd(d), pdf)
+    same(lambda d: gd(d, columns=["s", "i"]), pdf)
+    same(lambda d: gd(d, columns=["f", "b", "d"]), pdf)
+    same(lambda d: gd(d, columns="t"), pdf)
+    same(lambda d: gd(d, drop_first=True), pdf)
+    same(lambda d: gd(d, dtype=int), pdf)
+    same(lambda d: gd(d, dtype=float), pdf)
+    same(lambda d: gd(d, dtype="int32"), pdf)
+    same(lambda d: gd(d, columns=["t"], drop_first=True, dtype=int), pdf)
+    same(lambda d: gd(d, prefix_sep="/"), pdf)
+    same(lambda d: gd(d.iloc[:0]), pdf)
+    same(lambda d: gd(d[["i", "f"]]), pdf)
+    same(lambda d: gd(d, columns=["nope"]), pdf)
+    same(lambda d: gd(d, columns=["t"]), pdf.set_axis(pd.Index(list("abcdefg"))))
+    for kw in ({"dummy_na": True}, {"prefix": "p"}, {"columns": ["s", "s"]}, {"sparse": True}):
+        nie(lambda d: gd(d, **kw), pdf)
+
+
+REDUCTIONS = ["sum", "mean", "min", "max", "count", "std", "var", "median", "nunique"]
+
+
+@pytest.mark.parametrize("fn", REDUCTIONS)
+def test_series_reductions(fn):
+    all_nan = pd.DataFrame({"f": [np.nan, np.nan], "g": np.array([np.nan, np.nan], dtype=np.float32),
+                            "s": pd.Series([None, None], dtype="str"), "i": [1, 2]})
+    one = DF.iloc[[0]]
+    for pdf in (DF, FRAMES["empty"], all_nan, one, FRAMES["str_index"]):
+        for c in pdf.columns:
+            call = lambda d: getattr(d[c], fn)()  # noqa: E731
+            if c in ("d", "dn") and fn in ("mean", "median", "std"):
+                nie(call, pdf)
+            elif c in ("s", "t") and fn == "sum":
+                nie(call, pdf)
+            else:
+                same(call, pdf, rtol=1e-6)
+
+
+def test_reductions_numeric_precision():
+    rng = np.random.default_rng(0)
+    pdf = pd.DataFrame({"x": rng.normal(size=20000) * 1e6, "g": rng.normal(size=20000).astype(np.float32),
+                        "i": rng.integers(-2**40, 2**40, 20000)})
+    for fn in ("sum", "mean", "std", "var", "median", "min", "max"):
+        for c in pdf.columns:
+            same(lambda d: getattr(d[c], fn)(), pdf, rtol=1e-12 if c != "g" else 1e-6)
+    nie(lambda d: d["f"].std(ddof=0))
+    nie(lambda d: d["f"].nunique(dropna=False))
