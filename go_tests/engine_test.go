@@ -254,7 +254,7 @@ var errorCases = []struct {
 	{file: "unknown_column", kind: "ColumnNotFound", op: "filter", loc: "err.py:4",
 		msg: `column "mgp" not found; columns are ["name", "mpg", "cyl", "origin", "year", "weight"]`},
 	{file: "str_plus_int", kind: "Type", op: "assign", loc: "err.py:5", msg: "unsupported operand types for +: str and int64"},
-	{file: "and_on_ints", kind: "Type", op: "filter", loc: "err.py:6", msg: "& needs bool operands, got int64"},
+	{file: "and_on_ints", kind: "NotImplemented", op: "filter", loc: "err.py:6", msg: "& with an integer operand"},
 	{file: "str_accessor_on_number", kind: "Type", op: "assign", loc: "err.py:7",
 		msg: "Can only use .str accessor with string values (str_lower on float64)"},
 	{file: "bad_agg", kind: "NotImplemented", op: "groupby_agg", loc: "err.py:8", msg: `agg function "mode"`},

@@ -13,19 +13,24 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// benchFile writes (once per process) a mixed-type CSV of about size bytes:
-// ints, floats, short and medium strings, bools, dates and a float column
-// with missing values, like a typical extract.
+// benchFiles caches the generated benchmark files of this process.
 var benchFiles = map[string]string{}
 
-func benchFile(b *testing.B, kind string, size int) string {
+// benchFile writes (once per process) a CSV of about size bytes: "mixed"
+// has ints, floats, short and medium strings, bools, dates and a float
+// column with missing values, like a typical extract; "numeric" only
+// numbers; "quoted" quoted text with commas, doubled quotes and newlines.
+
+func benchFile(b testing.TB, kind string, size int) string {
 	key := fmt.Sprintf("%s-%d", kind, size)
 	if p, ok := benchFiles[key]; ok {
 		return p
 	}
-	dir, err := os.MkdirTemp("", "csvio-bench")
-	if err != nil {
-		b.Fatal(err)
+	// one file per kind and size, reused by later runs
+	p := filepath.Join(os.TempDir(), "csvio-bench-"+key+".csv")
+	if fi, err := os.Stat(p); err == nil && fi.Size() >= int64(size) {
+		benchFiles[key] = p
+		return p
 	}
 	rng := rand.New(rand.NewSource(1))
 	var sb strings.Builder
@@ -58,7 +63,6 @@ func benchFile(b *testing.B, kind string, size int) string {
 			fmt.Fprintf(&sb, "%d,\"some text, with comma and \"\"quotes\"\"\nand a newline %d\",%.3f\n", i, rng.Intn(1000), rng.Float64())
 		}
 	}
-	p := filepath.Join(dir, key+".csv")
 	if err := os.WriteFile(p, []byte(sb.String()), 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -133,4 +137,80 @@ func BenchmarkSniffMixed(b *testing.B) {
 		}
 	}
 	reportCPU(b, c0, fi.Size())
+}
+
+// TestPhases prints the CPU time of reading, tokenizing and converting the
+// benchmark files (CSVIO_PHASES=1; a development aid).
+func TestPhases(t *testing.T) {
+	if os.Getenv("CSVIO_PHASES") == "" {
+		t.Skip()
+	}
+	for _, kind := range []string{"mixed", "numeric"} {
+		p := benchFile(t, kind, 64<<20)
+		attrs := ir.Attrs{"path": p}
+		if kind == "mixed" {
+			attrs["parse_dates"] = []any{"day"}
+		}
+		sn, err := sniff(attrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := parseOptions(attrs)
+		for rep := 0; rep < 3; rep++ {
+			c0 := cpuTime()
+			data, _ := os.ReadFile(p)
+			c1 := cpuTime()
+			tb, _ := prepare(o, data)
+			slots := tb.newSlots()
+			for j := range tb.cols {
+				slots[tb.cols[j].index] = int32(j)
+			}
+			k := len(tb.cols)
+			withChunking(1<<20, 1, func() {
+				tb.scan(slots, k, func(*chunk) {})
+			})
+			c2 := cpuTime()
+			withChunking(1<<20, 1, func() {
+				readData(o, data, sn, sn.schema)
+			})
+			c3 := cpuTime()
+			t.Logf("%s: read %v tokenize %v read-all(tokenize+convert+concat) %v", kind, ms(c1-c0), ms(c2-c1), ms(c3-c2))
+		}
+	}
+}
+
+func ms(d time.Duration) string { return d.Round(time.Millisecond).String() }
+
+// TestReadOnce reads a generated 4 MB file of each kind listed in
+// CSVIO_ONCE (mixed,numeric,quoted) once, for instruction counting:
+//
+//	CSVIO_ONCE=mixed GOMAXPROCS=1 GODEBUG=asyncpreemptoff=1 valgrind --tool=callgrind \
+//	    --toggle-collect='*readOnce*' ./csvio.test -test.run TestReadOnce
+func TestReadOnce(t *testing.T) {
+	if os.Getenv("CSVIO_ONCE") == "" {
+		t.Skip()
+	}
+	for _, kind := range strings.Split(os.Getenv("CSVIO_ONCE"), ",") {
+		p := benchFile(t, kind, 4<<20)
+		attrs := ir.Attrs{"path": p}
+		if kind == "mixed" {
+			attrs["parse_dates"] = []any{"day"}
+		}
+		sn, err := sniff(attrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, _ := parseOptions(attrs)
+		data, _ := os.ReadFile(p)
+		withChunking(1<<20, 1, func() {
+			readOnce(o, data, sn)
+		})
+	}
+}
+
+//go:noinline
+func readOnce(o *options, data []byte, sn *sniffed) {
+	if _, err := readData(o, data, sn, sn.schema); err != nil {
+		panic(err)
+	}
 }

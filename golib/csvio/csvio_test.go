@@ -717,3 +717,36 @@ func TestChunkingInvariance(t *testing.T) {
 		}
 	}
 }
+
+// FuzzChunking checks on arbitrary input that reading never panics and
+// that tiny parallel chunks give what a serial read gives. Seeds are the
+// golden cases; run with go test -fuzz FuzzChunking.
+func FuzzChunking(f *testing.F) {
+	for _, tc := range goldenCases {
+		f.Add(tc.csv, tc.attrs)
+	}
+	f.Fuzz(func(t *testing.T, content, attrs string) {
+		a := ir.Attrs{}
+		if attrs != "" && json.Unmarshal([]byte(attrs), &a) != nil {
+			return
+		}
+		js, _ := json.Marshal(a)
+		var want string
+		for i, m := range []struct{ target, workers int }{{1 << 20, 1}, {3, 3}, {-5, 2}} {
+			var got string
+			withChunking(m.target, m.workers, func() {
+				s, fr, err := readCSV(t, content, string(js))
+				if err != nil {
+					got = "ERR " + err.Error()
+				} else {
+					got = render(s, fr)
+				}
+			})
+			if i == 0 {
+				want = got
+			} else if got != want {
+				t.Fatalf("chunking %v: %s\nserial: %s", m, got, want)
+			}
+		}
+	})
+}

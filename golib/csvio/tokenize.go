@@ -23,7 +23,7 @@ type tokenizer struct {
 	slots      []int32 // file column -> position in a row of spans, or -1 (may be longer than ncols: names= beyond the fields)
 	k          int     // spans kept per row
 	usecols    bool    // rows longer than the table are allowed (pandas skips the check with usecols)
-	all        bool    // keep the spans of fields beyond ncols in run.all (readRecord)
+	all        bool    // keep the spans of fields beyond the slots in run.all (readRecord)
 }
 
 // tokErr is a tokenizer error; its line numbers are relative to the run.

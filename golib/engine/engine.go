@@ -15,11 +15,13 @@ import (
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/ir/wire"
 	"github.com/flern/flern/golib/opt"
+	"github.com/flern/flern/golib/opt/fold"
 )
 
 func init() {
 	frame.SniffCSV = csvio.Sniff
 	interp.ReadCSV = csvio.Read
+	fold.EvalConst = interp.EvalConst
 }
 
 // Options control compilation.

@@ -168,10 +168,10 @@ func init() {
 		}
 		return out, nil
 	})
-	// groupby_agg: keys [], aggs [{name, col, fn}] (fn in AggFuncs; col ""
-	// for size), dropna (drop null keys, default true), sort (default true),
-	// as_index (keys become the index, default true). keys == [] reduces the
-	// whole frame to one row.
+	// groupby_agg: keys [] (columns, or else named index levels), aggs
+	// [{name, col, fn}] (fn in AggFuncs; col "" for size), dropna (drop null
+	// keys, default true), sort (default true), as_index (keys become the
+	// index, default true). keys == [] reduces the whole frame to one row.
 	reg("groupby_agg", 1, inferGroupBy)
 	// join (merge): how "inner"|"left"|"right"|"outer", left_on [], right_on [],
 	// suffixes ["_x","_y"], matched (optional bool). Result has a fresh

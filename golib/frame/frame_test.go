@@ -277,9 +277,15 @@ func TestInferGroupBy(t *testing.T) {
 			wantErr: `ColumnNotFound: column "nocol" not found`},
 		{name: "duplicate output", op: "groupby_agg", in: []string{in}, attrs: gb(strs("k"), agg("x", "i", "sum"), agg("x", "i", "max")),
 			wantErr: `Value: duplicate output column "x" in groupby`},
-		{name: "output clashes with a key column", op: "groupby_agg", in: []string{in},
+		{name: "output clashes with a key column (pandas drops the key)", op: "groupby_agg", in: []string{in},
 			attrs:   ir.Attrs{"keys": strs("k"), "as_index": false, "aggs": []any{agg("k", "i", "sum")}},
-			wantErr: `Value: duplicate output column "k" in groupby`},
+			wantErr: `NotImplemented: groupby(as_index=False) with an output column named like the key "k"`},
+		{name: "output named like a key is fine with as_index", op: "groupby_agg", in: []string{in},
+			attrs: gb(strs("k"), agg("k", "i", "sum")), want: "[k]:str, k:int64"},
+		{name: "by an index level", op: "groupby_agg", in: []string{"[lvl]:int64, " + in},
+			attrs: gb(strs("lvl", "k"), agg("n", "", "size")), want: "[lvl]:int64, [k]:str, n:int64"},
+		{name: "an unnamed index level is not a key", op: "groupby_agg", in: []string{"[]:int64, " + in},
+			attrs: gb(strs(""), agg("n", "", "size")), wantErr: `ColumnNotFound: column "" not found`},
 	})
 }
 
@@ -337,6 +343,8 @@ func TestInferJoin(t *testing.T) {
 			wantErr: "Value: merge needs the same number of left and right keys (got 0 and 0)"},
 		{name: "unknown left key", op: "join", in: []string{left, right}, attrs: join("inner", strs("zz"), strs("k")),
 			wantErr: `ColumnNotFound: column "zz" not found; columns are ["k", "v", "w", "lb", "lf"]`},
+		{name: "a key that is an index level", op: "join", in: []string{"[k]:int64, v:int64", right},
+			attrs: join("inner", strs("k"), strs("k")), wantErr: `NotImplemented: merge on the index level "k" (call reset_index() first)`},
 		{name: "unknown right key", op: "join", in: []string{left, right}, attrs: join("inner", strs("k"), strs("zz")),
 			wantErr: `ColumnNotFound: column "zz" not found; columns are ["k", "v", "u", "ri", "rb", "rd"]`},
 		{name: "right join not implemented", op: "join", in: []string{left, right}, attrs: join("right", strs("k"), strs("k")),

@@ -46,11 +46,10 @@ func inferGroupBy(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 	keys := n.Attrs.Strings("keys")
 	asIndex := n.Attrs.Bool("as_index", true)
 	for _, k := range keys {
-		i := s.Lookup(k)
-		if i < 0 {
+		f, ok := keyField(s, k)
+		if !ok {
 			return nil, notFound(k, s)
 		}
-		f := s.Fields[i]
 		if n.Attrs.Bool("dropna", true) {
 			f.Nullable = false
 		}
@@ -84,12 +83,30 @@ func inferGroupBy(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		if err != nil {
 			return nil, err
 		}
-		if out.Lookup(name) >= 0 {
+		if i := out.Lookup(name); i >= 0 {
+			if i < len(keys) && !asIndex {
+				// pandas then drops the key column (an odd result)
+				return nil, ir.Errorf("NotImplemented", "groupby(as_index=False) with an output column named like the key %q", name)
+			}
 			return nil, ir.Errorf("Value", "duplicate output column %q in groupby", name)
 		}
 		out.Fields = append(out.Fields, ir.Field{Name: name, Type: rt, Nullable: nullable})
 	}
 	return out, nil
+}
+
+// keyField finds a groupby key: a column, or else a named index level (as
+// pandas groups by index level names).
+func keyField(s *ir.Schema, name string) (ir.Field, bool) {
+	if i := s.Lookup(name); i >= 0 {
+		return s.Fields[i], true
+	}
+	for _, f := range s.Index {
+		if f.Name == name && name != "" {
+			return f, true
+		}
+	}
+	return ir.Field{}, false
 }
 
 // JoinOutput describes where each output column of a join comes from.
@@ -114,11 +131,18 @@ func JoinColumns(n *ir.Node, l, r *ir.Schema) ([]JoinOutput, error) {
 	how := n.Attrs.Str("how")
 	for i := range lon {
 		li, ri := l.Lookup(lon[i]), r.Lookup(ron[i])
-		if li < 0 {
-			return nil, notFound(lon[i], l)
-		}
-		if ri < 0 {
-			return nil, notFound(ron[i], r)
+		for _, side := range []struct {
+			s   *ir.Schema
+			i   int
+			key string
+		}{{l, li, lon[i]}, {r, ri, ron[i]}} {
+			if side.i >= 0 {
+				continue
+			}
+			if hasLevel(side.s, side.key) {
+				return nil, ir.Errorf("NotImplemented", "merge on the index level %q (call reset_index() first)", side.key)
+			}
+			return nil, notFound(side.key, side.s)
 		}
 		lt, rt := l.Fields[li].Type, r.Fields[ri].Type
 		switch {

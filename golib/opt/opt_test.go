@@ -13,6 +13,7 @@ import (
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt"
 	"github.com/flern/flern/golib/opt/dce"
+	"github.com/flern/flern/golib/opt/fold"
 )
 
 // Pass tests compare two plans (DuckDB style): the plan a pass makes of a
@@ -799,4 +800,9 @@ func diffColumns(want, got *col.Column) string {
 		}
 	}
 	return ""
+}
+
+func init() {
+	// As the engine does: literal folding is defined by the interpreter.
+	fold.EvalConst = interp.EvalConst
 }

@@ -84,6 +84,8 @@ class DataFrame:
         if isinstance(key, str):
             return Series(self._node, col(key), key)
         if isinstance(key, (list, tuple)):
+            if len(set(key)) != len(key):
+                raise not_implemented("selecting a column twice (pandas makes duplicate column labels)")
             return DataFrame._from_node(Node("select", [self._node], {"columns": _check_names(key, "df[[...]]")}))
         if isinstance(key, Series):
             pred = _lineage.rebase_or_raise(key._expr, key._frame, self._node, "boolean indexing")
@@ -559,6 +561,9 @@ def _probe_matched(join: Node, a: dict) -> bool | None:
     rfields = _collect.schema(right)["fields"]
     if not any(f["type"] in _MATCH_DEPENDENT for f in rfields if f["name"] not in shared):
         return None
+    lnames = {f["name"] for f in _collect.schema(left)["fields"]}
+    if not set(lk) <= lnames or not set(rk) <= {f["name"] for f in rfields}:
+        return None  # the join itself reports the missing key
     loc = join.loc
     lsel = Node("select", [left], {"columns": list(dict.fromkeys(lk))}, loc=loc)
     rsel = Node("select", [right], {"columns": list(dict.fromkeys(rk))}, loc=loc)
@@ -618,6 +623,8 @@ def get_dummies(data: DataFrame, prefix: Any = None, prefix_sep: str = "_", dumm
         raise not_implemented("get_dummies(dummy_na=True / sparse=True)")
     if not isinstance(prefix_sep, str):
         raise not_implemented("get_dummies(prefix_sep=<not a str>)")
+    if columns is not None and not isinstance(columns, (list, tuple)):
+        raise FlernTypeError("Input must be a list-like for parameter `columns`", kind="Type")
     if columns is not None and len(set(_as_list(columns))) != len(_as_list(columns)):
         raise not_implemented("get_dummies with a column listed twice")
     attrs: dict[str, Any] = {"prefix_sep": prefix_sep, "drop_first": bool(drop_first),

@@ -13,14 +13,27 @@ from .series import Series
 _FUNCS = ("sum", "mean", "count", "min", "max", "std", "var", "nunique", "first", "last", "median")
 
 
+def _callables() -> dict:
+    """Functions pandas 3 applies to each group with the result of the named
+    aggregation. Others differ: np.std/np.var use ddof=0, np.median and the
+    builtin sum propagate NaN, and so on."""
+    import numpy as np
+    table = {np.sum: "sum", np.nansum: "sum", np.mean: "mean", np.nanmean: "mean", np.min: "min",
+             np.max: "max", np.amin: "min", np.amax: "max", len: "size", np.size: "size"}
+    return table
+
+
 def _fn_name(f: Any) -> str:
     if isinstance(f, str):
-        name = f
+        if f == "size" or f in _FUNCS:
+            return f
     else:
-        name = getattr(f, "__name__", repr(f))
-        name = {"amin": "min", "amax": "max", "nanmean": "mean", "nansum": "sum"}.get(name, name)
-    if name == "size" or name in _FUNCS:
-        return name
+        try:
+            name = _callables().get(f)
+        except TypeError:  # unhashable
+            name = None
+        if name is not None:
+            return name
     raise not_implemented(f"groupby aggregation {f!r}")
 
 
@@ -70,6 +83,8 @@ class DataFrameGroupBy:
                 c, f = _named_spec(out, spec)
                 aggs.append({"name": out, "col": c, "fn": _fn_name(f)})
         elif isinstance(arg, dict):
+            if not arg:
+                raise not_implemented("agg({}) (pandas returns a frame without columns)")
             for c, f in arg.items():
                 if isinstance(f, (list, tuple)):
                     raise not_implemented("agg with a list of functions per column (MultiIndex columns)")

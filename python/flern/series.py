@@ -23,6 +23,7 @@ _VALUE = "__value__"
 def pd_isna(v: Any) -> bool:
     return v is None or (isinstance(v, (float, np.floating)) and v != v) or v is getattr(np, "nan", None)
 _ARITH = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow"}
+_CMP = {"eq", "ne", "lt", "le", "gt", "ge"}
 
 
 def _is_missing_scalar(v: Any) -> bool:
@@ -66,9 +67,11 @@ class Series:
             frame, a, b = _lineage.common_frame(self._frame, self._expr, ofr, oe, f"'{fn}'")
             if other._name != self._name:
                 name = None
-        elif fn in _ARITH:
+        elif fn in _ARITH or (fn in _CMP and type(other) in (int, float, bool)):
             # pandas treats a scalar operand as "weak" (numpy's NEP 50): an
-            # int32 column + 1 stays int32. The core types it so.
+            # int32 column + 1 stays int32, a float32 column == 0.1 compares
+            # with float32(0.1). Arithmetic unboxes numpy scalars too,
+            # comparisons do not. The core types and evaluates it so.
             opts["scalar"] = 0 if reverse else 1
         if reverse:
             a, b = b, a

@@ -192,6 +192,13 @@ def test_groupby_agg_spellings():
     check(lambda d: d.groupby("k").agg({"zz": "sum"}), DF)  # KeyError
 
 
+def test_groupby_by_index_level_name():
+    check(lambda d: d.set_index("u").groupby("u").agg(s=("f", "sum")), DF)
+    check(lambda d: d.set_index("u").groupby(["u", "k"]).f.mean(), DF)
+    check(lambda d: d.set_index(["u", "b"]).groupby("b", as_index=False).agg(n=("i", "count")), DF)
+    check(lambda d: d.groupby("k").agg(k=("f", "sum")), DF)  # an output named like the key (as_index=True)
+
+
 def test_groupby_unsupported_spellings_raise_not_implemented():
     check_nie(lambda d: d.groupby("k").agg(["sum", "mean"]), DF[["k", "f"]])
     check_nie(lambda d: d.groupby("k").agg({"f": ["sum", "mean"]}), DF)
@@ -205,6 +212,10 @@ def test_groupby_unsupported_spellings_raise_not_implemented():
     check_nie(lambda d: d.groupby(level=0).sum(), DF.set_index("k")[["f"]])
     check_nie(lambda d: d.groupby("k")["f"].first(skipna=False), DF)
     check_nie(lambda d: [g for g in d.groupby("k")], DF)
+    check_nie(lambda d: d.groupby("k").agg({}), DF)
+    # as_index=False with an output named like the key: pandas drops the key column
+    check_nie(lambda d: d.groupby("k", as_index=False).agg(k=("f", "sum")), DF)
+    check_nie(lambda d: d.groupby("k", as_index=False)["k"].count(), DF)
 
 
 # ---- groupby: keys, options, NaN keys ------------------------------------------
@@ -296,8 +307,9 @@ def test_merge_on_key(how):
     check(lambda l, r: l.merge(r, on=["k", "f"], how=how), L, R)  # two keys (NaN matches NaN)
     check(lambda l, r: l.merge(r, on="k", how=how), L, R_ALL)
     check(lambda l, r: l.merge(r, on="k", how=how), L.iloc[:0], R)  # empty left
-    check(lambda l, r: l.merge(r, on="k", how=how), L, R.iloc[:0].drop(columns=["j"]))  # empty right
-    check(lambda l, r: l.merge(r, on="k", how=how), L, R[R.k == "nope"].drop(columns=["j"]))  # no matches
+    check(lambda l, r: l.merge(r, on="k", how=how), L, R.iloc[:0])  # empty right
+    check(lambda l, r: l.merge(r, on="k", how=how), L, R[R.k == "nope"])  # no matches
+    check(lambda l, r: l.merge(r, on="k", how=how), L.iloc[:0], R.iloc[:0])
 
 
 @pytest.mark.parametrize("how", ["inner", "left"])
@@ -390,6 +402,9 @@ def test_merge_errors():
     check_nie(lambda l, r: l.merge(r, on="k", indicator=True), L, R)
     check_nie(lambda l, r: l.merge(r, left_index=True, right_index=True), L, R)
     check_nie(lambda l, r: l.merge(r, left_on="b", right_on="j"), L, R)  # bool vs int: pandas matches True == 1
+    # a key that is an index level of one side (pandas allows it)
+    check_nie(lambda l, r: l.groupby("k").agg(s=("f", "sum")).merge(r, on="k"), L, R)
+    check_nie(lambda l, r: l.groupby("k").agg(s=("f", "sum")).merge(r, on="k", how="left"), L, R)
     ns = pd.DataFrame({"t": R.t.astype("datetime64[ns]"), "x": 1})
     check_nie(lambda l, r: l.merge(r, on="t"), R, ns)  # datetime units differ
 
@@ -626,6 +641,40 @@ def test_chained_pipeline(how, lookup_rows):
     check(lambda d, l: _pipeline(d, l, how), DF, lookup)
     check(lambda d, l: _pipeline(d, l, how).head(3).reset_index(drop=True), DF, lookup)
     check(lambda d, l: _pipeline(d, l, how).groupby("big").agg(r=("region", "sum"), t=("total", "mean")), DF, lookup)
+
+
+CSV_DATA = """id,name,city,amount,qty,flag,when
+1,Ann,Oslo,10.5,3,True,2021-01-05
+2,Bob,Bergen,7.25,1,False,2021-02-11
+3,Çelik,Oslo,,2,True,
+4,Dana,Trondheim,99.0,10,False,2022-01-01
+5,Eve,,12.0,4,True,2022-03-01
+6,日本,Bergen,1.0,4,True,2022-03-02
+"""
+CSV_CITIES = """city,pop,code
+Oslo,700000,1
+Bergen,285000,2
+Trondheim,200000,3
+Stockholm,975000,4
+"""
+
+
+@pytest.mark.parametrize("drop_unmatched", [False, True])
+def test_csv_pipeline_with_left_merge(tmp_csv, drop_unmatched):
+    data, cities = tmp_csv(CSV_DATA, "data.csv"), tmp_csv(CSV_CITIES, "cities.csv")
+
+    def run(pd_mod):
+        df = pd_mod.read_csv(data, parse_dates=["when"])
+        if drop_unmatched:
+            df = df[df["city"].notna()]
+        m = df.merge(pd_mod.read_csv(cities), on="city", how="left")
+        m = m.assign(per=m["pop"] // m["qty"])
+        g = m.groupby("city", dropna=False, as_index=False).agg(n=("id", "count"), p=("per", "max"),
+                                                               c=("code", "sum"), w=("when", "min"))
+        return g.sort_values(["n", "city"], ascending=[False, True], **({"kind": "stable"} if pd_mod is pd else {}))
+    got, exp = run(fpd), run(pd)
+    _compare(got, exp)
+    assert got.dtypes["c"] == exp.dtypes["c"]  # int64 when every row matched, float64 otherwise
 
 
 def test_pipeline_sample_split_groupby_merge():

@@ -4,6 +4,8 @@ sort_values run through pandas and through flern must give the same frame."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,9 @@ from hypothesis import strategies as st
 import flern
 from conftest import assert_frame_same
 
-SETTINGS = settings(max_examples=int(__import__("os").environ.get("HYP_N", "40")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# FLERN_HYPOTHESIS_EXAMPLES raises the example count for a longer local hunt.
+SETTINGS = settings(max_examples=int(os.environ.get("FLERN_HYPOTHESIS_EXAMPLES", "40")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 STRS = ["a", "b", "ç", "日本", "", "Z"]
 INTS = [0, 1, 2, -3, 7, np.iinfo(np.int64).max, np.iinfo(np.int64).min]
@@ -105,7 +109,7 @@ AGG_FUNCS = ["sum", "mean", "count", "min", "max", "std", "var", "median", "nuni
 
 
 @SETTINGS
-@given(df=frames(), keys=st.sampled_from([["s"], ["i"], ["b"], ["s", "i"], ["i", "s"], ["s", "b"]]),
+@given(df=frames(), keys=st.sampled_from([["s"], ["i"], ["b"], ["f"], ["s", "i"], ["i", "s"], ["s", "b"], ["f", "s"]]),
        aggs=st.lists(st.tuples(st.sampled_from(["f", "i", "s", "b"]), st.sampled_from(AGG_FUNCS)),
                      min_size=1, max_size=4),
        dropna=st.booleans(), sort=st.booleans(), as_index=st.booleans())
@@ -153,3 +157,21 @@ def test_sort_values(df, by, asc, na_position, head):
     same(q, df)
     same(lambda d: q(d).head(head), df)
     same(lambda d: q(d).reset_index(), df)
+
+
+# ---- a chained pipeline: filter -> assign -> groupby -> merge -> sort --------------------
+
+@SETTINGS
+@given(df=frames(), lookup=frames(max_rows=8), pred=_preds(), how=st.sampled_from(["inner", "left"]),
+       key=st.sampled_from(["s", "i"]), fn=st.sampled_from(["sum", "mean", "max", "count", "nunique"]))
+def test_pipeline(df, lookup, pred, how, key, fn):
+    lk = lookup.drop(columns=["b"]).drop_duplicates(subset=[key])
+
+    def run(d, l):
+        d = d[_eval(pred, d)]
+        d = d.assign(w=d["f"] * 2 - d["i"] % 5)
+        g = d.groupby(key, as_index=False).agg(v=("w", fn), n=("f", "size"))
+        m = g.merge(l, on=key, how=how)
+        return m.sort_values(["v", key], ascending=[False, True], na_position="first",
+                             **({"kind": "stable"} if isinstance(d, pd.DataFrame) else {}))
+    same(run, df, lk)

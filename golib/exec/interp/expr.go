@@ -104,7 +104,24 @@ func call(e *ir.Expr, a []*col.Column, n int) (*col.Column, error) {
 	case "add", "sub", "mul", "truediv", "floordiv", "mod", "pow":
 		return arith(e, a[0], a[1], n)
 	case "eq", "ne", "lt", "le", "gt", "ge":
-		return compare(e.Name, a[0], a[1], n)
+		x, y := a[0], a[1]
+		if k := frame.ScalarArg(e); k >= 0 && a[1-k].Type == ir.Float32 {
+			// a Python number next to a float32 column is cast to float32
+			// (numpy's weak scalars), so float32(0.1) == 0.1
+			if l := e.Args[k].Lit; l.Type.IsInt() || l.Type == ir.Float64 {
+				v := ir.Value{Type: ir.Float32, F: float64(float32(l.F))}
+				if l.Type.IsInt() {
+					v.F = float64(float32(l.I))
+				}
+				c := broadcast(v, ir.Float32, n)
+				if k == 0 {
+					x = c
+				} else {
+					y = c
+				}
+			}
+		}
+		return compare(e.Name, x, y, n)
 	case "and", "or", "xor":
 		out := make([]bool, n)
 		x, y := a[0], a[1]
@@ -152,6 +169,9 @@ func call(e *ir.Expr, a []*col.Column, n int) (*col.Column, error) {
 	case "str_len":
 		x := a[0]
 		if e.Type == ir.Float64 {
+			if !x.HasNulls() {
+				return nil, errNoMissing("str.len()", "int64")
+			}
 			out := make([]float64, n)
 			for i := 0; i < n; i++ {
 				if !x.IsValid(i) {
@@ -256,6 +276,10 @@ func arith(e *ir.Expr, x, y *col.Column, n int) (*col.Column, error) {
 			out[i] = rnd(r)
 		}
 		return &col.Column{Type: t, N: n, F64: out}, nil
+	}
+	if d := e.Args[1]; e.Name == "mod" && d.Kind == ir.ExprLit && d.Lit.Type.IsInt() && d.Lit.I == 0 {
+		// pandas makes x % 0 a float64 column of NaN, even with no rows
+		return nil, ir.Errorf("NotImplemented", "integer modulo by zero (pandas returns float NaN here)")
 	}
 	out := make([]int64, n)
 	for i := 0; i < n; i++ {
@@ -832,8 +856,15 @@ func PyFloatRepr(f float64, f32 bool) string {
 
 func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
 	pick := make([]bool, n)
+	other := false
 	for i := 0; i < n; i++ {
 		pick[i] = c.B[i] && c.IsValid(i)
+		other = other || !pick[i]
+	}
+	if !other && x.Type != t && x.Type != ir.Null {
+		// pandas' where is a no-op when every row keeps its value: the
+		// column keeps its dtype instead of the common one.
+		return nil, ir.Errorf("NotImplemented", "where/mask that replaces no value of a %s column (pandas keeps %s, flern's plan says %s)", x.Type, x.Type, t)
 	}
 	// missing: the chosen branch has no value of the result type here (a
 	// null, or the NaN/None scalar standing for "missing").
@@ -1000,6 +1031,13 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 	return col.NewBool(out), nil
 }
 
+// errNoMissing is the error for a result typed float64 because its input
+// may hold missing values, when this data holds none: pandas decides by the
+// data and would return what.
+func errNoMissing(what, pandasType string) error {
+	return ir.Errorf("NotImplemented", "%s of a column that may hold missing values but holds none here (pandas returns %s then, flern's plan float64)", what, pandasType)
+}
+
 func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
 	get := func(i int) int64 {
 		v := x.I64[i]
@@ -1018,6 +1056,9 @@ func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
 		return int64(tm.Day())
 	}
 	if t.IsFloat() {
+		if !x.HasNulls() {
+			return nil, errNoMissing("."+strings.Replace(fn, "_", ".", 1), "int32")
+		}
 		out := make([]float64, n)
 		for i := 0; i < n; i++ {
 			if !x.IsValid(i) {

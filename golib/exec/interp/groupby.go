@@ -332,7 +332,7 @@ func gbGroupRows(f *col.Frame, keys []string, dropna, sorted bool) (*gbGroups, e
 	facs := make([]*gbFactor, len(keys))
 	var comb *gbFactor
 	for k, name := range keys {
-		c := f.Col(name)
+		c := gbKeyCol(f, name)
 		if c == nil {
 			return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
 		}
@@ -408,6 +408,20 @@ func gbSortGroups(g *gbGroups, cols []*col.Column, facs []*gbFactor) *gbGroups {
 	return &gbGroups{gid: gid, first: first}
 }
 
+// gbKeyCol is the column named name, or else the index level of that name
+// (pandas groups by index level names too).
+func gbKeyCol(f *col.Frame, name string) *col.Column {
+	if c := f.Col(name); c != nil {
+		return c
+	}
+	for i, ix := range f.IndexNames {
+		if ix == name && name != "" && i < len(f.Index) {
+			return f.Index[i]
+		}
+	}
+	return nil
+}
+
 // gbAggSpec is one entry of groupby_agg's aggs attribute.
 type gbAggSpec struct{ name, col, fn string }
 
@@ -439,7 +453,7 @@ func execGroupByAgg(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 	if !whole {
 		keyCols := make([]*col.Column, len(keys))
 		for k, name := range keys {
-			keyCols[k] = src.Col(name).Take(g.keyRows[k])
+			keyCols[k] = gbKeyCol(src, name).Take(g.keyRows[k])
 		}
 		if asIndex {
 			out.Index = keyCols

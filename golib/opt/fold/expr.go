@@ -2,7 +2,6 @@ package fold
 
 import (
 	"math"
-	"strings"
 
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/dce"
@@ -235,257 +234,27 @@ func foldable(e *ir.Expr) bool {
 	return false
 }
 
-// foldLiterals evaluates a call whose arguments are all literals, exactly as
-// exec/interp would, or returns nil (not foldable, or it would raise).
+// EvalConst evaluates a call whose arguments are all literals with the
+// reference interpreter (exec/interp) on a one-row frame, so folding can never
+// disagree with execution; ok is false when the call would raise or yields a
+// null. The engine sets it (a hook: the optimizer does not import the
+// executor); when nil, literal calls are left unfolded.
+var EvalConst func(e *ir.Expr) (v ir.Value, ok bool)
+
+// foldLiterals evaluates a call whose arguments are all literals, or returns
+// nil (not foldable, or it would raise).
 func foldLiterals(e *ir.Expr) *ir.Expr {
-	switch e.Name {
-	case "isna", "notna":
-		a := e.Args[0]
-		if a.Kind != ir.ExprLit {
-			return nil
-		}
-		var na bool
-		switch a.Lit.Type {
-		case ir.Int64, ir.Bool, ir.String:
-		case ir.Float64:
-			na = math.IsNaN(a.Lit.F)
-		case ir.Null:
-			na = true
-		default:
-			return nil
-		}
-		return lit(ir.Value{Type: ir.Bool, B: na == (e.Name == "isna")})
+	if EvalConst == nil || e.Nullable { // a literal would narrow the declared nullability
+		return nil
 	}
 	for _, a := range e.Args {
-		if !foldable(a) {
+		if !foldable(a) && !(a.Kind == ir.ExprLit && a.Lit.Type == ir.Null && (e.Name == "isna" || e.Name == "notna")) {
 			return nil
 		}
 	}
-	switch e.Name {
-	case "add", "sub", "mul", "truediv", "floordiv", "mod", "pow":
-		return foldArith(e.Name, e.Type, e.Args[0].Lit, e.Args[1].Lit)
-	case "eq", "ne", "lt", "le", "gt", "ge":
-		return lit(ir.Value{Type: ir.Bool, B: compareLits(e.Name, e.Args[0].Lit, e.Args[1].Lit)})
-	case "and", "or", "xor":
-		x, y := e.Args[0].Lit, e.Args[1].Lit
-		if x.Type != ir.Bool || y.Type != ir.Bool {
-			return nil
-		}
-		var r bool
-		switch e.Name {
-		case "and":
-			r = x.B && y.B
-		case "or":
-			r = x.B || y.B
-		default:
-			r = x.B != y.B
-		}
-		return lit(ir.Value{Type: ir.Bool, B: r})
-	case "not":
-		if x := e.Args[0].Lit; x.Type == ir.Bool {
-			return lit(ir.Value{Type: ir.Bool, B: !x.B})
-		}
-	case "neg", "abs":
-		x := e.Args[0].Lit
-		if x.Type != e.Type {
-			return nil
-		}
-		switch x.Type {
-		case ir.Float64:
-			if e.Name == "neg" {
-				return lit(ir.Value{Type: ir.Float64, F: -x.F})
-			}
-			return lit(ir.Value{Type: ir.Float64, F: math.Abs(x.F)})
-		case ir.Int64:
-			v := x.I
-			if e.Name == "neg" || v < 0 {
-				v = -v // wraps at MinInt64, as the interpreter (numpy)
-			}
-			return lit(ir.Value{Type: ir.Int64, I: v})
-		case ir.Bool:
-			if e.Name == "abs" {
-				return lit(x)
-			}
-		}
-	}
-	return nil
-}
-
-// asFloat and asInt read a literal as the interpreter's numeric views do.
-func asFloat(v ir.Value) float64 {
-	switch v.Type {
-	case ir.Float64:
-		return v.F
-	case ir.Bool:
-		if v.B {
-			return 1
-		}
-		return 0
-	}
-	return float64(v.I)
-}
-
-func asInt(v ir.Value) int64 {
-	if v.Type == ir.Bool {
-		if v.B {
-			return 1
-		}
-		return 0
-	}
-	return v.I
-}
-
-// foldArith mirrors exec/interp's arith for one row; t is the call's type.
-func foldArith(fn string, t ir.DType, x, y ir.Value) *ir.Expr {
-	switch t {
-	case ir.String:
-		if fn == "add" && x.Type == ir.String && y.Type == ir.String {
-			return lit(ir.Value{Type: ir.String, S: x.S + y.S})
-		}
+	v, ok := EvalConst(e)
+	if !ok || v.Type != e.Type {
 		return nil
-	case ir.Float64:
-		if !numeric(x) || !numeric(y) {
-			return nil
-		}
-		p, q := asFloat(x), asFloat(y)
-		var r float64
-		switch fn {
-		case "add":
-			r = p + q
-		case "sub":
-			r = p - q
-		case "mul":
-			r = p * q
-		case "truediv":
-			r = p / q
-		case "floordiv":
-			r = pyFloorDiv(p, q)
-		case "mod":
-			r = pyFloatMod(p, q)
-		case "pow":
-			r = math.Pow(p, q)
-		default:
-			return nil
-		}
-		return lit(ir.Value{Type: ir.Float64, F: r})
-	case ir.Int64:
-		if !numeric(x) || !numeric(y) || x.Type == ir.Float64 || y.Type == ir.Float64 {
-			return nil
-		}
-		p, q := asInt(x), asInt(y)
-		var r int64
-		switch fn {
-		case "add":
-			r = p + q
-		case "sub":
-			r = p - q
-		case "mul":
-			r = p * q
-		case "floordiv", "mod":
-			if q == 0 {
-				return nil // the interpreter raises
-			}
-			d, m := p/q, p%q
-			if m != 0 && (m < 0) != (q < 0) {
-				d--
-				m += q
-			}
-			if fn == "floordiv" {
-				r = d
-			} else {
-				r = m
-			}
-		case "pow":
-			if q < 0 {
-				return nil // the interpreter raises
-			}
-			r = 1
-			for b, k := p, q; k > 0; k >>= 1 {
-				if k&1 == 1 {
-					r *= b
-				}
-				b *= b
-			}
-		default:
-			return nil
-		}
-		return lit(ir.Value{Type: ir.Int64, I: r})
 	}
-	return nil
-}
-
-func numeric(v ir.Value) bool {
-	return v.Type == ir.Int64 || v.Type == ir.Float64 || v.Type == ir.Bool
-}
-
-func pyFloorDiv(p, q float64) float64 {
-	if q == 0 {
-		return p / q // inf / nan, as numpy
-	}
-	return math.Floor(p / q)
-}
-
-func pyFloatMod(p, q float64) float64 {
-	if q == 0 {
-		return math.NaN()
-	}
-	m := math.Mod(p, q)
-	if m != 0 && (m < 0) != (q < 0) {
-		m += q
-	}
-	return m
-}
-
-// compareLits mirrors exec/interp's compare for two non-null literals of
-// types Int64, Float64, Bool or String.
-func compareLits(fn string, x, y ir.Value) bool {
-	switch {
-	case x.Type == ir.String && y.Type == ir.String:
-		return cmpResult(fn, strings.Compare(x.S, y.S))
-	case (x.Type == ir.Int64 || x.Type == ir.Bool) && (y.Type == ir.Int64 || y.Type == ir.Bool):
-		return cmpResult(fn, cmpInt(asInt(x), asInt(y)))
-	case numeric(x) && numeric(y):
-		p, q := asFloat(x), asFloat(y)
-		if math.IsNaN(p) || math.IsNaN(q) {
-			return fn == "ne"
-		}
-		return cmpResult(fn, cmpFloat(p, q))
-	}
-	return fn == "ne" // different kinds: == all False, != all True
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpResult(fn string, c int) bool {
-	switch fn {
-	case "eq":
-		return c == 0
-	case "ne":
-		return c != 0
-	case "lt":
-		return c < 0
-	case "le":
-		return c <= 0
-	case "gt":
-		return c > 0
-	}
-	return c >= 0
+	return lit(v)
 }

@@ -377,3 +377,8 @@ func floatBits(f float64) string {
 	}
 	return fmt.Sprint(f)
 }
+
+func init() {
+	// As the engine does: literal folding is defined by the interpreter.
+	EvalConst = interp.EvalConst
+}
