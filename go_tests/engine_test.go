@@ -258,7 +258,7 @@ var errorCases = []struct {
 	{file: "str_accessor_on_number", kind: "Type", op: "assign", loc: "err.py:7",
 		msg: "Can only use .str accessor with string values (str_lower on float64)"},
 	{file: "bad_agg", kind: "NotImplemented", op: "groupby_agg", loc: "err.py:8", msg: `agg function "mode"`},
-	{file: "join_key_types", kind: "Type", op: "join", loc: "err.py:9", msg: `You are trying to merge on str and float64 columns for key "origin"`},
+	{file: "join_key_types", kind: "Value", op: "join", loc: "err.py:9", msg: `You are trying to merge on str and float64 columns for key "origin"`},
 	{file: "missing_csv", kind: "IO", op: "scan_csv", loc: "err.py:10", msg: "testdata/no_such_file.csv"},
 	{file: "missing_input", inputs: func() []*col.Frame { return nil }, kind: "Value", op: "source", loc: "err.py:11",
 		msg: "source reads input 0 but 0 inputs were given"},

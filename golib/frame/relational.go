@@ -154,7 +154,7 @@ func JoinColumns(n *ir.Node, l, r *ir.Schema) ([]JoinOutput, error) {
 			// pandas converts both to a common unit
 			return nil, ir.Errorf("NotImplemented", "merge on %s and %s keys (column %q)", lt, rt, lon[i])
 		default:
-			return nil, ir.Errorf("Type", "You are trying to merge on %s and %s columns for key %q. If you wish to proceed you should use pd.concat", lt, rt, lon[i])
+			return nil, ir.Errorf("Value", "You are trying to merge on %s and %s columns for key %q. If you wish to proceed you should use pd.concat", lt, rt, lon[i])
 		}
 	}
 	// Keys with the same name on both sides are emitted once (from the left).

@@ -75,12 +75,12 @@ def to_pandas(t: pa.Table):
 
     names = index_names(t)
     if names is None:
-        return t.to_pandas()
+        return _nan_bool_nulls(t.to_pandas(), t)
     k = len(names)
     data = t.select(list(range(k, t.num_columns))).replace_schema_metadata(None)
     idx_t = t.select(list(range(k))).replace_schema_metadata(None)
-    df = data.to_pandas()
-    levels = [idx_t.column(i).to_pandas().rename(None) for i in range(k)]
+    df = _nan_bool_nulls(data.to_pandas(), data)
+    levels = [_level(idx_t.column(i)) for i in range(k)]
     if k == 1:
         index = pd.Index(levels[0])
         index.name = names[0]
@@ -88,6 +88,28 @@ def to_pandas(t: pa.Table):
         index = pd.MultiIndex.from_arrays(levels, names=names)
     df.index = index
     return df
+
+
+def _bool_with_nulls_as_object(c: pa.ChunkedArray):
+    """A nullable bool column as pandas shows it: object dtype, NaN for missing."""
+    import numpy as np
+    arr = c.to_numpy(zero_copy_only=False).astype(object)
+    arr[c.is_null().to_numpy(zero_copy_only=False)] = np.nan
+    return arr
+
+
+def _nan_bool_nulls(df, t: pa.Table):
+    for i, f in enumerate(t.schema):
+        if pa.types.is_boolean(f.type) and t.column(i).null_count > 0:
+            df[df.columns[i]] = _bool_with_nulls_as_object(t.column(i))
+    return df
+
+
+def _level(c: pa.ChunkedArray):
+    import pandas as pd
+    if pa.types.is_boolean(c.type) and c.null_count > 0:
+        return pd.Series(_bool_with_nulls_as_object(c), dtype=object)
+    return c.to_pandas().rename(None)
 
 
 def to_arrow(t: pa.Table) -> pa.Table:

@@ -107,6 +107,8 @@ class DataFrameGroupBy:
         if numeric_only:
             types = {f["name"]: f["type"] for f in self._df._schema()["fields"]}
             cols = [c for c in cols if types.get(c) in _NUMERIC]
+        if not cols:
+            raise not_implemented(f"groupby {fn}() without value columns (pandas returns a frame without columns)")
         return DataFrame._from_node(self._node([{"name": c, "col": c, "fn": fn} for c in cols]))
 
     def sum(self, numeric_only: bool = False, min_count: int = 0) -> DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import operator
+import os
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,9 @@ import flern
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# FLERN_HYPOTHESIS_EXAMPLES raises the example count for a deeper (slower) search.
+SETTINGS = settings(max_examples=int(os.environ.get("FLERN_HYPOTHESIS_EXAMPLES", "50")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 I64 = np.iinfo(np.int64)
 I32 = np.iinfo(np.int32)
@@ -102,6 +105,13 @@ def check(fn, pdf: pd.DataFrame, rtol: float = 1e-9) -> None:
         got = _materialize(fn(fdf))
     except NotImplementedError:
         return
+    except TypeError:
+        # Known divergence: a str column ordered against a number is a
+        # TypeError in flern's type check, but pandas only raises it when
+        # there are rows to compare.
+        if len(pdf) == 0:
+            return
+        raise
     _equal(got, expected, rtol)
 
 
@@ -121,9 +131,8 @@ def test_arithmetic_with_scalar(pdf, op, x, v, reflected):
     check((lambda d: op(v, d[x])) if reflected else (lambda d: op(d[x], v)), pdf, rtol=1e-6)
 
 
-# min_rows=1: on an empty frame pandas lets str < number pass (flern raises TypeError)
 @SETTINGS
-@given(pdf=frames(min_rows=1), op=st.sampled_from(CMPS), x=st.sampled_from(ALL), y=st.sampled_from(ALL),
+@given(pdf=frames(), op=st.sampled_from(CMPS), x=st.sampled_from(ALL), y=st.sampled_from(ALL),
        v=st.one_of(SCALARS, STRS), use_scalar=st.booleans())
 def test_comparisons(pdf, op, x, y, v, use_scalar):
     check((lambda d: op(d[x], v)) if use_scalar else (lambda d: op(d[x], d[y])), pdf)

@@ -51,7 +51,7 @@ def test_merge_on_mismatched_key_types():
     left = flern.from_dict({"k": [1, 2], "v": [1.0, 2.0]})
     right = flern.from_dict({"k": ["1", "2"], "w": [3, 4]})
     m = left.merge(right, on="k")  # MARK-merge
-    with pytest.raises(errors.FlernTypeError) as ei:
+    with pytest.raises(errors.FlernValueError) as ei:  # pandas raises ValueError here
         m.to_pandas()
     assert "merge" in str(ei.value).lower() or "k" in str(ei.value)
     assert ei.value.loc.endswith(f":{_line_of('MARK-merge')}")

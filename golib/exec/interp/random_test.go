@@ -420,3 +420,56 @@ var mtCases = []struct {
 // trainIdx1000 is pandas' df.sample(frac=0.8, random_state=0).index[:10] for a 1000-row df.
 var trainIdx1000 = []int64{993, 859, 298, 553, 672, 971, 27, 231, 306, 706}
 var trainLen1000 = 800
+
+// TestSampleFromState: attribute state (a numpy RandomState's MT19937 key
+// and position, as the front end passes for random_state=None or a
+// RandomState object) continues the generator exactly where it stands.
+func TestSampleFromState(t *testing.T) {
+	stateOf := func(m *mt19937) map[string]any {
+		key := make([]any, len(m.key))
+		for i, w := range m.key {
+			key[i] = float64(w)
+		}
+		return map[string]any{"key": key, "pos": float64(m.pos)}
+	}
+	m := newMT19937(7)
+	for i := 0; i < 700; i++ { // past one regeneration, mid-block
+		m.next32()
+	}
+	st := stateOf(m)
+	c, err := mtFromState(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.permutation(97), m.permutation(97); !reflect.DeepEqual(got, want) {
+		t.Fatalf("permutation from state = %v, want %v", got, want)
+	}
+
+	x := make([]any, 40)
+	for i := range x {
+		x[i] = i
+	}
+	df := rxBuild(t, rxFrame{cols: []rxCol{{"x", ir.Int64, x}}})
+	bySeed, err := rxRun(t, "sample", ir.Attrs{"frac": 0.5, "seed": 3.0}, df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byState, err := rxRun(t, "sample", ir.Attrs{"frac": 0.5, "state": stateOf(newMT19937(3))}, df)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(bySeed.Index[0].I64, byState.Index[0].I64) {
+		t.Fatalf("sample by state %v, by seed %v", byState.Index[0].I64, bySeed.Index[0].I64)
+	}
+
+	short := map[string]any{"key": []any{1.0, 2.0}, "pos": 0.0}
+	badPos := stateOf(newMT19937(1))
+	badPos["pos"] = 625.0
+	badWord := stateOf(newMT19937(1))
+	badWord["key"].([]any)[5] = -1.0
+	for _, bad := range []map[string]any{short, badPos, badWord} {
+		if _, err := rxRun(t, "sample", ir.Attrs{"n": 1.0, "state": bad}, df); err == nil {
+			t.Errorf("state %v accepted", bad["pos"])
+		}
+	}
+}
