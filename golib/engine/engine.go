@@ -16,11 +16,14 @@ import (
 	"github.com/flern/flern/golib/ir/wire"
 	"github.com/flern/flern/golib/opt"
 	"github.com/flern/flern/golib/opt/fold"
+	"github.com/flern/flern/golib/parquetio"
 )
 
 func init() {
 	frame.SniffCSV = csvio.Sniff
 	interp.ReadCSV = csvio.Read
+	frame.SniffParquet = parquetio.Sniff
+	interp.ReadParquet = parquetio.Read
 	fold.EvalConst = interp.EvalConst
 }
 

@@ -297,6 +297,11 @@ func logicType(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
 		if x.Type != ir.Bool {
 			return 0, false, ir.Errorf("Type", "%s needs bool operands, got %s", opSymbol(e.Name), x.Type)
 		}
+		if user, _ := e.Opts["user"].(bool); user && e.Name == "not" && x.Nullable {
+			// the user's ~ (not one the optimizer makes): pandas holds a bool
+			// column with missing values as object, where ~NaN is a TypeError
+			return 0, false, ir.Errorf("NotImplemented", "~ of a bool column with missing values")
+		}
 	}
 	return ir.Bool, false, nil
 }

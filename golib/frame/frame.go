@@ -18,6 +18,10 @@ import (
 // hook so that this package stays free of I/O).
 var SniffCSV func(attrs ir.Attrs) (*ir.Schema, error)
 
+// SniffParquet infers a Parquet scan's schema (set by the engine to
+// parquetio.Sniff).
+var SniffParquet func(attrs ir.Attrs) (*ir.Schema, error)
+
 // AggFuncs lists the aggregation functions groupby_agg accepts.
 var AggFuncs = map[string]bool{"sum": true, "mean": true, "count": true, "min": true, "max": true,
 	"std": true, "var": true, "nunique": true, "size": true, "first": true, "last": true, "median": true}
@@ -53,6 +57,30 @@ func init() {
 		}
 		if cols := n.Attrs.Strings("columns"); n.Attrs["columns"] != nil {
 			out := &ir.Schema{}
+			for _, c := range cols {
+				i := s.Lookup(c)
+				if i < 0 {
+					return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", c, n.Attrs.Str("path"))
+				}
+				out.Fields = append(out.Fields, s.Fields[i])
+			}
+			return out, nil
+		}
+		return s, nil
+	})
+	// scan_parquet: path, usecols([] user's, in the user's order), columns([]
+	// set by projection pushdown: the only columns to produce). The index
+	// levels are those pandas restores from the file's pandas metadata.
+	reg("scan_parquet", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
+		if SniffParquet == nil {
+			return nil, ir.Errorf("Internal", "no Parquet reader linked")
+		}
+		s, err := SniffParquet(n.Attrs)
+		if err != nil {
+			return nil, err
+		}
+		if cols := n.Attrs.Strings("columns"); n.Attrs["columns"] != nil {
+			out := &ir.Schema{Index: s.Index}
 			for _, c := range cols {
 				i := s.Lookup(c)
 				if i < 0 {
@@ -151,7 +179,13 @@ func init() {
 		if p.Type != ir.Bool {
 			return nil, ir.Errorf("Type", "filter predicate must be bool, got %s", p.Type)
 		}
-		return keepIndex(in[0]), nil
+		out := keepIndex(in[0]).Clone()
+		for name := range notNullColumns(p, map[string]bool{}) {
+			if i := out.Lookup(name); i >= 0 {
+				out.Fields[i].Nullable = false // df[df.x.notna()]: x holds no nulls after the filter
+			}
+		}
+		return out, nil
 	})
 	// dropna: subset [] (all columns if absent), how "any"|"all".
 	reg("dropna", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
@@ -161,8 +195,10 @@ func init() {
 			}
 		}
 		out := keepIndex(in[0]).Clone()
-		if n.Attrs["subset"] == nil {
-			for i := range out.Fields {
+		subset := n.Attrs.Strings("subset")
+		clear := n.Attrs["subset"] == nil || n.Attrs.Str("how") != "all" || len(subset) == 1
+		for i, f := range out.Fields {
+			if clear && (n.Attrs["subset"] == nil || contains(subset, f.Name)) {
 				out.Fields[i].Nullable = false
 			}
 		}
@@ -309,6 +345,33 @@ func init() {
 	reg("test_panic", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
 		return &ir.Schema{Fields: []ir.Field{{Name: "x", Type: ir.Int64}}}, nil
 	})
+}
+
+// notNullColumns adds to dst the columns a filter predicate proves non-null:
+// notna(col) terms of a conjunction.
+func notNullColumns(p *ir.Expr, dst map[string]bool) map[string]bool {
+	if p.Kind != ir.ExprCall {
+		return dst
+	}
+	switch p.Name {
+	case "notna":
+		if a := p.Args[0]; a.Kind == ir.ExprCol {
+			dst[a.Name] = true
+		}
+	case "and":
+		notNullColumns(p.Args[0], dst)
+		notNullColumns(p.Args[1], dst)
+	}
+	return dst
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // ResetIndexName is the column name reset_index gives index level i.

@@ -194,8 +194,8 @@ func TestInferColumnOps(t *testing.T) {
 
 		{name: "dropna all columns clears nullability", op: "dropna", in: []string{"a:int64, b:str?, d:datetime64[us]?"},
 			want: "[]:int64, a:int64, b:str, d:datetime64[us]"},
-		{name: "dropna subset keeps nullability", op: "dropna", in: []string{"a:int64, b:str?"}, attrs: ir.Attrs{"subset": strs("b")},
-			want: "[]:int64, a:int64, b:str?"},
+		{name: "dropna subset clears the subset's nullability", op: "dropna", in: []string{"a:int64, b:str?, c:str?"}, attrs: ir.Attrs{"subset": strs("b")},
+			want: "[]:int64, a:int64, b:str, c:str?"},
 		{name: "dropna unknown subset", op: "dropna", in: []string{abc}, attrs: ir.Attrs{"subset": strs("x")},
 			wantErr: `ColumnNotFound: column "x" not found`},
 

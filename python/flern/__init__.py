@@ -12,13 +12,13 @@ from . import errors
 from .errors import FlernError
 from .frame import DataFrame, get_dummies, merge
 from .index import Index
-from .io import from_arrow, from_dict, from_numpy, from_pandas, read_csv
+from .io import from_arrow, from_dict, from_numpy, from_pandas, read_csv, read_parquet
 from .jsonio import read_json
 from .series import Series
 
 __version__ = "0.1.0"
 
-__all__ = ["DataFrame", "Series", "Index", "read_csv", "from_pandas", "from_arrow", "from_dict",
+__all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "from_pandas", "from_arrow", "from_dict",
            "from_numpy", "merge", "get_dummies", "errors", "FlernError", "set_option"]
 
 

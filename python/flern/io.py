@@ -116,7 +116,8 @@ def _check_pandas_dtype(col: Any, dt: Any, name: str) -> None:
         raise not_implemented(f"column {name!r} of extension dtype {dt}")
     if dt == object:
         # pandas keeps an object column as object; flern can mirror only a
-        # bool column with missing values (which pandas also shows as object)
+        # bool column with missing values (which flern shows as object too,
+        # with NaN for the missing values, as pandas' merges and reads do)
         vals = [v for v in col.tolist() if not (v is None or v != v)]
         if not (vals and len(vals) < len(col) and all(isinstance(v, (bool, np.bool_)) for v in vals)):
             raise not_implemented(f"column {name!r} of dtype object")
@@ -225,3 +226,41 @@ def read_csv(filepath_or_buffer: Any, *, sep: str | None = ",", delimiter: str |
             raise not_implemented("read_csv(parse_dates=True)")
         attrs["parse_dates"] = _check_names(parse_dates, "read_csv parse_dates")
     return DataFrame._from_node(Node("scan_csv", attrs=attrs))
+
+
+# read_parquet parameters whose default is None: passing None is the default.
+_READ_PARQUET_NONE_DEFAULTS = {"storage_options", "filesystem", "filters", "to_pandas_kwargs"}
+
+
+def read_parquet(path: Any, engine: str = "auto", columns: Sequence[str] | None = None,
+                 **kwargs: Any) -> DataFrame:
+    """Read a Parquet file lazily (pandas.read_parquet semantics, engine pyarrow).
+
+    Only the columns the rest of the plan uses are read (see ``explain()``), row
+    groups in parallel. The schema is read (and checked) at call time: columns
+    pandas would show with a dtype flern lacks raise NotImplementedError here.
+    """
+    for k, v in kwargs.items():
+        if k in _READ_PARQUET_NONE_DEFAULTS and v is None:
+            continue
+        raise not_implemented(f"read_parquet({k}=...)")
+    if engine not in ("auto", "pyarrow"):
+        raise not_implemented(f"read_parquet(engine={engine!r}) (flern reads as engine='pyarrow' does)")
+    if not isinstance(path, (str, os.PathLike)):
+        raise not_implemented("read_parquet from a file object (pass a path)")
+    spath = os.fspath(path)
+    if isinstance(spath, bytes) or "://" in spath:
+        raise not_implemented(f"read_parquet({spath!r}) (local file paths only)")
+    full = os.path.abspath(spath)
+    if not os.path.exists(full):
+        raise FlernFileNotFoundError(f"[Errno 2] No such file or directory: '{spath}'", kind="IO")
+    if os.path.isdir(full):
+        raise not_implemented("read_parquet of a directory (a partitioned dataset)")
+    attrs: dict[str, Any] = {"path": full}
+    if columns is not None:
+        if isinstance(columns, str):
+            raise not_implemented("read_parquet(columns=<str>) (pass a list of column names)")
+        attrs["usecols"] = _check_names(columns, "read_parquet columns")
+    df = DataFrame._from_node(Node("scan_parquet", attrs=attrs))
+    df._schema()  # reads the footer now (cached): errors surface at this call, as in pandas
+    return df

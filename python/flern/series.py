@@ -108,7 +108,7 @@ class Series:
     def __ror__(self, o): return self._binop(o, "or", True)
     def __xor__(self, o): return self._binop(o, "xor")
     def __rxor__(self, o): return self._binop(o, "xor", True)
-    def __invert__(self): return self._new(call("not", self._expr))
+    def __invert__(self): return self._new(call("not", self._expr, user=True))
     def __neg__(self): return self._new(call("neg", self._expr))
     def __pos__(self): return self
     def __abs__(self): return self.abs()
@@ -147,8 +147,8 @@ class Series:
     notnull = notna
 
     def dropna(self) -> "Series":
-        """The non-missing values."""
-        return self[self.notna()]
+        """The non-missing values (typed as holding none, so str.len() is int64 as in pandas)."""
+        return Series(Node("dropna", [self._node()], {"how": "any"}), col(_VALUE), self._name)
 
     def fillna(self, value: Any) -> "Series":
         """Replace missing values with a scalar."""

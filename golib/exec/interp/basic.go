@@ -11,6 +11,10 @@ import (
 // ReadCSV reads a scan_csv node's columns (set by the engine to csvio.Read).
 var ReadCSV func(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error)
 
+// ReadParquet reads a scan_parquet node's columns (set by the engine to
+// parquetio.Read).
+var ReadParquet func(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error)
+
 func init() {
 	register("source", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
 		i := int(n.Attrs.Int("input", -1))
@@ -42,6 +46,12 @@ func init() {
 		}
 		return ReadCSV(n.Attrs, n.Schema)
 	})
+	register("scan_parquet", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
+		if ReadParquet == nil {
+			return nil, ir.Errorf("Internal", "no Parquet reader linked")
+		}
+		return ReadParquet(n.Attrs, n.Schema)
+	})
 	register("project", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		src := in[0]
 		out := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
@@ -60,9 +70,12 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		if m.HasNulls() {
+			return nil, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+		}
 		idx := make([]int, 0, in[0].N)
 		for i := 0; i < m.N; i++ {
-			if m.B[i] && m.IsValid(i) {
+			if m.B[i] {
 				idx = append(idx, i)
 			}
 		}

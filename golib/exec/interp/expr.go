@@ -374,12 +374,17 @@ func opName(fn string) string {
 	return "floor division"
 }
 
+// pyFloatMod is numpy's float remainder (npy_divmod): the result takes the
+// divisor's sign, a zero result included (-2.0 % 1 is 0.0, 2.0 % -1 is -0.0).
 func pyFloatMod(p, q float64) float64 {
 	if q == 0 {
 		return math.NaN()
 	}
 	m := math.Mod(p, q)
-	if m != 0 && (m < 0) != (q < 0) {
+	switch {
+	case m == 0:
+		m = math.Copysign(0, q)
+	case (m < 0) != (q < 0):
 		m += q
 	}
 	return m

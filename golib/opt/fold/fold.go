@@ -79,10 +79,9 @@ func foldExprs(g *ir.Graph) bool {
 				if x == nil || x.Type == ir.Invalid {
 					continue
 				}
-				// A filter reads its predicate as "True and not null", so
-				// rewrites may ignore the predicate's nullability.
-				pred := n.Op == "filter" && k == "pred"
-				if r, c := Simplify(x.Clone(), pred); c {
+				// A filter raises on a null in its mask (as pandas does), so
+				// even a predicate must keep its nullability.
+				if r, c := Simplify(x.Clone(), false); c {
 					n.Attrs[k] = r
 					changed = true
 				}

@@ -3,7 +3,7 @@
 //
 // It uses the column-needs analysis of package dce on the plan as it stands
 // (after dead-column elimination when that pass is on) and sets scan_csv's
-// "columns" attribute to the needed columns, in the scan's current (file)
+// (and scan_parquet's) "columns" attribute to the needed columns, in the scan's current (file)
 // order, when that is a strict subset. A scan none of whose columns is read
 // (only its length is used) gets an empty list. In-memory inputs (source)
 // are already materialized and are left alone.
@@ -28,7 +28,7 @@ func Run(g *ir.Graph) (bool, error) {
 	changed := false
 	for _, n := range g.Nodes {
 		need := needs[n.ID]
-		if n.Op != "scan_csv" || !need.Live || need.All || n.Schema == nil || n.Schema.Dynamic {
+		if (n.Op != "scan_csv" && n.Op != "scan_parquet") || !need.Live || need.All || n.Schema == nil || n.Schema.Dynamic {
 			continue
 		}
 		cols := make([]any, 0, len(n.Schema.Fields))
