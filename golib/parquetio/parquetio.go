@@ -228,13 +228,17 @@ type openedFile struct {
 	f  *os.File
 	pf *file.Reader
 	fr *pqarrow.FileReader
+	// dict reads string columns as dictionaries (indices + values), which
+	// flern expands far faster than the Arrow builders decode them.
+	dict *pqarrow.FileReader
 }
 
 func (o *openedFile) Close() { o.f.Close() }
 
 // open opens path and parses its footer; every string column is read with
-// int64 offsets (large_string), flern's layout.
-func open(path string) (o *openedFile, err error) {
+// int64 offsets (large_string), flern's layout. withDict adds the reader of
+// dictionary-encoded string chunks.
+func open(path string, withDict bool) (o *openedFile, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, ioError(path, err)
@@ -284,7 +288,17 @@ func open(path string) (o *openedFile, err error) {
 	if err != nil {
 		return nil, parseError(path, err)
 	}
-	return &openedFile{f: f, pf: pf, fr: fr}, nil
+	o = &openedFile{f: f, pf: pf, fr: fr}
+	if withDict {
+		var dp pqarrow.ArrowReadProperties
+		for i := 0; i < md.Schema.NumColumns(); i++ {
+			dp.SetReadDict(i, true) // binary-like leaves only
+		}
+		if o.dict, err = pqarrow.NewFileReader(pf, dp, memory.DefaultAllocator); err != nil {
+			return nil, parseError(path, err)
+		}
+	}
+	return o, nil
 }
 
 // pandasMeta is the part of pandas' "pandas" schema metadata flern uses.
@@ -311,7 +325,7 @@ var numpyTypes = map[string]bool{"int64": true, "int32": true, "float64": true, 
 
 // analyze reads the footer of path and classifies its columns.
 func analyze(path string) (fi *fileInfo, err error) {
-	o, err := open(path)
+	o, err := open(path, false)
 	if err != nil {
 		return nil, err
 	}

@@ -411,7 +411,7 @@ func TestProjectionSkipsOtherColumns(t *testing.T) {
 	dir := t.TempDir()
 	p := write(t, dir, "d.parquet", bigColumns(300), writeOpts{rowsPerGroup: 100,
 		props: []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}})
-	o, err := open(p)
+	o, err := open(p, false)
 	if err != nil {
 		t.Fatal(err)
 	}

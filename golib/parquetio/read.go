@@ -7,7 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/parquet"
 
 	"github.com/flern/flern/golib/arrowio"
 	"github.com/flern/flern/golib/col"
@@ -84,7 +86,7 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		}
 		return out, nil
 	}
-	o, err := open(fi.path)
+	o, err := open(fi.path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +140,11 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 				}
 				t := tasks[k]
 				c := want[t.c]
-				ch, err := o.fr.RowGroup(t.rg).Column(c.pos).Read(ctx)
+				rdr := o.fr
+				if c.typ == ir.String && dictEncoded(o, t.rg, c.pos) {
+					rdr = o.dict
+				}
+				ch, err := rdr.RowGroup(t.rg).Column(c.pos).Read(ctx)
 				if err != nil {
 					fail(parseError(fi.path, err))
 					return
@@ -146,8 +152,14 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 				var got []*col.Column
 				rows := 0
 				for _, a := range ch.Chunks() {
-					a.Retain()
-					p, err := arrowio.ImportArray(a)
+					var p *col.Column
+					var err error
+					if d, ok := a.(*array.Dictionary); ok {
+						p, err = expandDict(d)
+					} else {
+						a.Retain()
+						p, err = arrowio.ImportArray(a)
+					}
 					if err == nil {
 						p, err = adapt(p, c)
 					}
@@ -180,6 +192,100 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		out[i] = concat(ps, c.typ, int(fi.numRows))
 	}
 	return out, nil
+}
+
+// dictEncoded reports whether the column chunk of field pos in row group rg
+// has only dictionary-encoded data pages (by its page encoding statistics;
+// without them, by its list of encodings: a dictionary reader also handles
+// a chunk that fell back to plain pages, only more slowly).
+func dictEncoded(o *openedFile, rg, pos int) bool {
+	cc, err := o.pf.MetaData().RowGroup(rg).ColumnChunk(o.fr.Manifest.Fields[pos].ColIndex)
+	if err != nil {
+		return false
+	}
+	isDict := func(e parquet.Encoding) bool {
+		return e == parquet.Encodings.RLEDict || e == parquet.Encodings.PlainDict
+	}
+	if st := cc.EncodingStats(); len(st) > 0 {
+		data := 0
+		for _, s := range st {
+			if pt := s.PageType.String(); pt == "DATA_PAGE" || pt == "DATA_PAGE_V2" {
+				if !isDict(s.Encoding) {
+					return false
+				}
+				data++
+			}
+		}
+		return data > 0
+	}
+	for _, e := range cc.Encodings() {
+		if isDict(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandDict converts a dictionary-encoded string chunk to a String column
+// (offsets and bytes), gathering each row's value from the dictionary.
+func expandDict(d *array.Dictionary) (*col.Column, error) {
+	n := d.Len()
+	var doffs []int64
+	var dbytes []byte
+	switch v := d.Dictionary().(type) {
+	case *array.String:
+		o32 := v.ValueOffsets()
+		doffs = make([]int64, len(o32))
+		for i, o := range o32 {
+			doffs[i] = int64(o)
+		}
+		dbytes = []byte{}
+		if bufs := v.Data().Buffers(); len(bufs) > 2 && bufs[2] != nil {
+			dbytes = bufs[2].Bytes()
+		}
+	case *array.LargeString:
+		doffs = v.ValueOffsets()
+		dbytes = []byte{}
+		if bufs := v.Data().Buffers(); len(bufs) > 2 && bufs[2] != nil {
+			dbytes = bufs[2].Bytes()
+		}
+	default:
+		return nil, fmt.Errorf("dictionary of %s", d.Dictionary().DataType())
+	}
+	ndict := len(doffs) - 1
+	var valid []byte
+	if d.NullN() > 0 {
+		valid = col.NewBitmap(n, false)
+		bitutil.CopyBitmap(d.NullBitmapBytes(), d.Data().Offset(), n, valid, 0)
+	}
+	// the dictionary index of row i (-1 for a null)
+	var idx func(i int) int
+	if ix, ok := d.Indices().(*array.Int32); ok {
+		vals := ix.Int32Values()
+		idx = func(i int) int { return int(vals[i]) }
+	} else {
+		idx = d.GetValueIndex
+	}
+	offs := make([]int64, n+1)
+	var total int64
+	for i := 0; i < n; i++ {
+		if valid == nil || col.GetBit(valid, i) {
+			k := idx(i)
+			if k < 0 || k >= ndict {
+				return nil, fmt.Errorf("dictionary index %d out of range (%d values)", k, ndict)
+			}
+			total += doffs[k+1] - doffs[k]
+		}
+		offs[i+1] = total
+	}
+	data := make([]byte, total)
+	for i := 0; i < n; i++ {
+		if offs[i+1] > offs[i] {
+			k := idx(i)
+			copy(data[offs[i]:offs[i+1]], dbytes[doffs[k]:doffs[k+1]])
+		}
+	}
+	return &col.Column{Type: ir.String, N: n, Offs: offs, Data: data, Valid: valid}, nil
 }
 
 // adapt turns an imported chunk into the column type Sniff chose: integers
@@ -250,6 +356,7 @@ func concat(ps []*col.Column, t ir.DType, n int) *col.Column {
 			dataStarts[i+1] = dataStarts[i] + p.Offs[p.N] - p.Offs[0]
 		}
 		out.Data = make([]byte, dataStarts[len(ps)])
+		out.Offs[n] = dataStarts[len(ps)]
 	case t.IsFloat():
 		out.F64 = make([]float64, n)
 	case t == ir.Bool:
@@ -264,8 +371,9 @@ func concat(ps []*col.Column, t ir.DType, n int) *col.Column {
 			base := p.Offs[0]
 			copy(out.Data[dataStarts[i]:], p.Data[base:p.Offs[p.N]])
 			shift := dataStarts[i] - base
-			dst := out.Offs[s : s+p.N+1]
-			for j, o := range p.Offs[:p.N+1] {
+			// each piece writes its start offsets; the end is written once
+			dst := out.Offs[s : s+p.N]
+			for j, o := range p.Offs[:p.N] {
 				dst[j] = o + shift
 			}
 		case t.IsFloat():

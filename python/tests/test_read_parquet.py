@@ -1,0 +1,293 @@
+"""read_parquet against pandas.read_parquet (engine pyarrow) on the same files."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import flern
+import flern.pandas as fpd
+from conftest import assert_frame_same, sample_frame
+
+
+def _frame(n: int = 60, seed: int = 0) -> pd.DataFrame:
+    """Every supported dtype, with missing values where the dtype allows them."""
+    rng = np.random.default_rng(seed)
+    df = sample_frame(n, seed)
+    df["i32"] = rng.integers(-1000, 1000, n).astype(np.int32)
+    f32 = rng.normal(size=n).astype(np.float32)
+    f32[rng.random(n) < 0.2] = np.nan
+    df["f32"] = f32
+    us = pd.Series(pd.to_datetime(rng.integers(0, 2_000_000_000, n), unit="s")).astype("datetime64[us]")
+    us[rng.random(n) < 0.2] = pd.NaT
+    df["t_us"] = us
+    ns = pd.Series(pd.to_datetime(rng.integers(0, 2_000_000_000_000_000_000, n), unit="ns")).astype("datetime64[ns]")
+    ns[rng.random(n) < 0.2] = pd.NaT
+    df["t_ns"] = ns
+    return df
+
+
+def _write(df: pd.DataFrame, tmp_path, name: str = "data.parquet", **kwargs) -> str:
+    p = tmp_path / name
+    df.to_parquet(p, **kwargs)
+    return str(p)
+
+
+def _same(path, **kwargs) -> pd.DataFrame:
+    got = flern.read_parquet(path, **kwargs)
+    assert isinstance(got, flern.DataFrame)
+    got = got.to_pandas()
+    expected = pd.read_parquet(path, **kwargs)
+    assert_frame_same(got, expected, rtol=0)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_index_type="equiv",
+                                  check_column_type=False)
+    return got
+
+
+# ---- dtypes, row groups, codecs ----------------------------------------------------------
+
+@pytest.mark.parametrize("row_group_size", [None, 1, 7, 1000])
+@pytest.mark.parametrize("compression", ["snappy", "zstd", "gzip", None])
+def test_all_dtypes_equal_pandas(tmp_path, row_group_size, compression):
+    df = _frame(200)
+    p = _write(df, tmp_path, row_group_size=row_group_size, compression=compression)
+    got = _same(p)
+    assert dict(got.dtypes.astype(str)) == {"k": "str", "i": "int64", "f": "float64", "b": "bool", "i32": "int32",
+                                            "f32": "float32", "t_us": "datetime64[us]", "t_ns": "datetime64[ns]"}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_random_frames_many_row_groups(tmp_path, seed):
+    df = _frame(5000, seed)
+    p = _write(df, tmp_path, row_group_size=int(np.random.default_rng(seed).integers(50, 2000)))
+    _same(p)
+
+
+def test_flern_pandas_namespace_and_pathlib(tmp_path):
+    p = pathlib.Path(_write(_frame(20), tmp_path))
+    assert fpd.read_parquet is flern.read_parquet
+    assert_frame_same(fpd.read_parquet(p), pd.read_parquet(p))
+    assert_frame_same(flern.read_parquet(p, engine="pyarrow"), pd.read_parquet(p, engine="pyarrow"))
+
+
+def test_dictionary_and_plain_encoded_strings(tmp_path):
+    df = pd.DataFrame({"low": pd.Series(np.array(["x", "yy", None, "zzz"] * 500, dtype=object), dtype="str"),
+                       "high": pd.Series([f"v{i}é" if i % 7 else None for i in range(2000)], dtype="str")})
+    for use_dictionary in (True, False):
+        p = _write(df, tmp_path, f"d{use_dictionary}.parquet", use_dictionary=use_dictionary, row_group_size=333)
+        _same(p)
+
+
+def test_pyarrow_written_file_without_pandas_metadata(tmp_path):
+    """Nullable ints become float64 (pyarrow's to_pandas); large_string and int32 map as pandas does."""
+    t = pa.table({
+        "a": pa.array([1, None, 3, 4], pa.int64()),
+        "b": pa.array([None, 2, 3, 4], pa.int32()),
+        "c": pa.array([1, 2, 3, 4], pa.int32()),
+        "s": pa.array(["x", None, "y", "日本"], pa.large_string()),
+        "t": pa.array([0, None, 2, 3], pa.timestamp("us")),
+    })
+    p = str(tmp_path / "t.parquet")
+    pq.write_table(t, p, row_group_size=2)
+    got = _same(p)
+    assert dict(got.dtypes.astype(str)) == {"a": "float64", "b": "float64", "c": "int32", "s": "str",
+                                            "t": "datetime64[us]"}
+    # nulls only in a later row group, and a file without statistics
+    p2 = str(tmp_path / "nostats.parquet")
+    pq.write_table(t, p2, row_group_size=1, write_statistics=False)
+    _same(p2)
+
+
+def test_empty_frame(tmp_path):
+    df = _frame(10).iloc[:0].reset_index(drop=True)
+    got = _same(_write(df, tmp_path))
+    assert len(got) == 0
+
+
+# ---- the index pandas stores -------------------------------------------------------------
+
+def test_stored_index_column(tmp_path):
+    df = _frame(50).sort_values("i32")  # not a range: stored as __index_level_0__
+    _same(_write(df, tmp_path, row_group_size=9))
+    _same(_write(df, tmp_path, "cols.parquet", row_group_size=9), columns=["k", "t_ns"])
+
+
+def test_named_and_multi_index(tmp_path):
+    df = _frame(30)
+    _same(_write(df.set_index("k"), tmp_path, "named.parquet"))
+    _same(_write(df.set_index(["k", "i32"]), tmp_path, "multi.parquet"), columns=["f"])
+
+
+def test_range_index_variants(tmp_path):
+    df = _frame(30)
+    _same(_write(df.iloc[5:], tmp_path, "start.parquet"))  # RangeIndex(5, 30)
+    named = df.copy()
+    named.index.name = "row"
+    _same(_write(named, tmp_path, "named_range.parquet"))
+    _same(_write(df.iloc[::3], tmp_path, "step.parquet"))
+    _same(_write(df, tmp_path, "noindex.parquet", index=False))
+
+
+def test_index_survives_row_ops(tmp_path):
+    df = _frame(40).sort_values("f")
+    p = _write(df, tmp_path)
+    got = flern.read_parquet(p)
+    exp = pd.read_parquet(p)
+    assert_frame_same(got[got["i32"] > 0].sort_index(), exp[exp["i32"] > 0].sort_index())
+
+
+# ---- columns= ----------------------------------------------------------------------------
+
+def test_columns_order_and_subset(tmp_path):
+    p = _write(_frame(40), tmp_path, row_group_size=6)
+    got = _same(p, columns=["t_us", "k", "i"])
+    assert list(got.columns) == ["t_us", "k", "i"]
+    _same(p, columns=["b"])
+
+
+def test_columns_missing_is_value_error(tmp_path):
+    p = _write(_frame(5), tmp_path)
+    with pytest.raises(ValueError):
+        pd.read_parquet(p, columns=["i", "nope"])
+    with pytest.raises(ValueError, match="nope"):
+        flern.read_parquet(p, columns=["i", "nope"])
+
+
+def test_columns_not_implemented(tmp_path):
+    p = _write(_frame(5), tmp_path)
+    with pytest.raises(NotImplementedError, match="twice"):
+        flern.read_parquet(p, columns=["i", "i"])  # pandas makes duplicate columns
+    with pytest.raises(NotImplementedError):
+        flern.read_parquet(p, columns=[])
+    with pytest.raises(NotImplementedError):
+        flern.read_parquet(p, columns="i")
+
+
+# ---- projection pushdown -----------------------------------------------------------------
+
+@pytest.mark.plan
+def test_explain_shows_parquet_scan_reading_only_used_columns(tmp_path):
+    p = _write(_frame(40), tmp_path, row_group_size=8)
+    df = flern.read_parquet(p)
+    q = df[df["i32"] > 0].groupby("k").agg({"f": "sum"})
+    plan = q.explain()
+    scan = next(line for line in plan.splitlines() if "scan_parquet" in line)
+    assert 'columns=["k", "f", "i32"]' in scan, plan
+    assert "t_us" not in scan and "b:" not in scan.split("::")[1]
+    exp = pd.read_parquet(p)
+    assert_frame_same(q, exp[exp["i32"] > 0].groupby("k").agg({"f": "sum"}))
+
+
+@pytest.mark.plan
+def test_explain_projection_within_user_columns(tmp_path):
+    p = _write(_frame(40).sort_values("f"), tmp_path)
+    df = flern.read_parquet(p, columns=["t_ns", "i", "k"])
+    q = df[["k", "i"]]
+    scan = next(line for line in q.explain().splitlines() if "scan_parquet" in line)
+    assert 'columns=["i", "k"]' in scan and 'usecols=["t_ns", "i", "k"]' in scan
+    assert_frame_same(q, pd.read_parquet(p, columns=["t_ns", "i", "k"])[["k", "i"]])
+
+
+# ---- a pipeline --------------------------------------------------------------------------
+
+def _pipeline(m, data_path, cities_path):
+    df = m.read_parquet(data_path)
+    df = df[(df["qty"] > 1) & df["city"].notna()]
+    df["total"] = df["amount"] * df["qty"]
+    g = df.groupby("city", as_index=False).agg(n=("id", "count"), total=("total", "sum"),
+                                                 first=("when", "min"))
+    cities = m.read_parquet(cities_path, columns=["city", "pop"])
+    return g.merge(cities, on="city", how="left").sort_values(["total", "city"], ascending=[False, True])
+
+
+def test_pipeline_read_filter_groupby_merge_equals_pandas(tmp_path):
+    rng = np.random.default_rng(7)
+    n = 3000
+    cities = np.array(["Oslo", "Bergen", "Tromsø", "日本", None], dtype=object)
+    data = pd.DataFrame({
+        "id": np.arange(n),
+        "city": pd.Series(cities[rng.integers(0, len(cities), n)], dtype="str"),
+        "amount": np.where(rng.random(n) < 0.1, np.nan, rng.normal(50, 10, n)),
+        "qty": rng.integers(0, 6, n).astype(np.int32),
+        "when": pd.to_datetime(rng.integers(1_500_000_000, 1_700_000_000, n), unit="s").as_unit("us"),
+    })
+    cities_df = pd.DataFrame({"city": pd.Series(["Oslo", "Bergen", "Paris"], dtype="str"),
+                              "country": pd.Series(["NO", "NO", "FR"], dtype="str"),
+                              "pop": [700000, 285000, 2100000]})
+    dp = _write(data, tmp_path, "data.parquet", row_group_size=400)
+    cp = _write(cities_df, tmp_path, "cities.parquet")
+    got = _pipeline(fpd, dp, cp)
+    assert isinstance(got, flern.DataFrame)
+    assert_frame_same(got, _pipeline(pd, dp, cp))
+
+
+# ---- what is refused, and errors ---------------------------------------------------------
+
+@pytest.mark.parametrize("make, column", [
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.array([1, None], dtype="Int64")}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.array(["a", None], dtype="string")}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.Categorical(["a", "b"])}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": np.array([1, 2], dtype=np.int16)}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": np.array([1, 2], dtype=np.uint64)}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.to_datetime(["2020-01-01", None]).tz_localize("UTC")}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.to_datetime(["2020-01-01", None]).as_unit("ms")}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.Series([True, None], dtype=object)}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.Series([None, None], dtype=object)}), "x"),
+    (lambda: pd.DataFrame({"ok": [1, 2], "x": pd.to_timedelta([1, 2], unit="s")}), "x"),
+])
+def test_unsupported_columns_raise_at_call_naming_the_column(tmp_path, make, column):
+    df = make()
+    p = _write(df, tmp_path)
+    pd.read_parquet(p)  # pandas reads it ...
+    with pytest.raises(NotImplementedError, match=f'"{column}"'):
+        flern.read_parquet(p)  # ... flern refuses at the call, naming the column
+    assert_frame_same(flern.read_parquet(p, columns=["ok"]), pd.read_parquet(p, columns=["ok"]))
+
+
+def test_missing_file_raises_at_call(tmp_path):
+    p = str(tmp_path / "nope.parquet")
+    with pytest.raises(FileNotFoundError):
+        pd.read_parquet(p)
+    with pytest.raises(FileNotFoundError, match="nope.parquet"):
+        flern.read_parquet(p)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
+def test_corrupt_file_is_value_error_naming_it(tmp_path, damage):
+    good = _write(_frame(100), tmp_path, "good.parquet")
+    data = pathlib.Path(good).read_bytes()
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes({"garbage": b"this is not parquet" * 10, "truncated": data[: len(data) // 2], "empty": b""}[damage])
+    with pytest.raises(ValueError):
+        pd.read_parquet(bad)
+    with pytest.raises(ValueError, match="bad.parquet") as ei:
+        flern.read_parquet(bad)
+    assert isinstance(ei.value, flern.errors.ParseError)
+
+
+def test_unsupported_arguments(tmp_path):
+    p = _write(_frame(5), tmp_path)
+    with pytest.raises(NotImplementedError, match="filters"):
+        flern.read_parquet(p, filters=[("i", ">", 0)])
+    with pytest.raises(NotImplementedError, match="dtype_backend"):
+        flern.read_parquet(p, dtype_backend="pyarrow")
+    with pytest.raises(NotImplementedError, match="fastparquet"):
+        flern.read_parquet(p, engine="fastparquet")
+    with pytest.raises(NotImplementedError):
+        flern.read_parquet(open(p, "rb"))
+    with pytest.raises(NotImplementedError):
+        flern.read_parquet(str(tmp_path))  # a directory (partitioned dataset)
+    assert_frame_same(flern.read_parquet(p, filters=None, storage_options=None), pd.read_parquet(p))
+
+
+def test_file_rewritten_between_reads(tmp_path):
+    p = tmp_path / "x.parquet"
+    pd.DataFrame({"a": [1, 2]}).to_parquet(p)
+    assert_frame_same(flern.read_parquet(p), pd.read_parquet(p))
+    pd.DataFrame({"a": [1.5, 2.5, 3.5], "b": ["x", "y", "z"]}).astype({"b": "str"}).to_parquet(p)
+    assert_frame_same(flern.read_parquet(p), pd.read_parquet(p))
