@@ -157,22 +157,34 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	return 0
 }
 
-//export flern_plan_explain
-func flern_plan_explain(h C.uintptr_t, verbose C.int, err **C.char) (s *C.char) {
+// planString runs f on the plan behind h and returns its result as a C
+// string (freed with flern_string_free), or NULL with *err set. Panics are
+// recovered into *err.
+func planString(h C.uintptr_t, err **C.char, where string, f func(p *engine.Program) (string, error)) (s *C.char) {
 	var rc C.int
 	defer func() {
-		guard(&rc, err, "flern_plan_explain")
+		guard(&rc, err, where)
 		if rc != 0 {
 			s = nil
 		}
 	}()
 	clearErr(err)
 	p, e := program(h)
-	if e != nil {
-		setErr(err, e)
-		return nil
+	if e == nil {
+		var out string
+		if out, e = f(p); e == nil {
+			return C.CString(out)
+		}
 	}
-	return C.CString(p.Explain(verbose != 0))
+	setErr(err, e)
+	return nil
+}
+
+//export flern_plan_explain
+func flern_plan_explain(h C.uintptr_t, verbose C.int, err **C.char) *C.char {
+	return planString(h, err, "flern_plan_explain", func(p *engine.Program) (string, error) {
+		return p.Explain(verbose != 0), nil
+	})
 }
 
 type fieldJSON struct {
@@ -195,37 +207,21 @@ func fieldsJSON(fs []ir.Field) []fieldJSON {
 }
 
 //export flern_plan_info
-func flern_plan_info(h C.uintptr_t, err **C.char) (s *C.char) {
-	var rc C.int
-	defer func() {
-		guard(&rc, err, "flern_plan_info")
-		if rc != 0 {
-			s = nil
+func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
+	return planString(h, err, "flern_plan_info", func(p *engine.Program) (string, error) {
+		info := struct {
+			Outputs          []*schemaJSON `json:"outputs"`
+			InputIndexLevels []int         `json:"input_index_levels"`
+		}{InputIndexLevels: p.InputIndexLevels}
+		for _, sc := range p.Schemas() {
+			if sc == nil {
+				info.Outputs = append(info.Outputs, nil)
+				continue
+			}
+			info.Outputs = append(info.Outputs, &schemaJSON{Fields: fieldsJSON(sc.Fields), Index: fieldsJSON(sc.Index)})
 		}
-	}()
-	clearErr(err)
-	p, e := program(h)
-	if e != nil {
-		setErr(err, e)
-		return nil
-	}
-	info := struct {
-		Outputs          []*schemaJSON `json:"outputs"`
-		InputIndexLevels []int         `json:"input_index_levels"`
-	}{InputIndexLevels: p.InputIndexLevels}
-	for _, sc := range p.Schemas() {
-		if sc == nil {
-			info.Outputs = append(info.Outputs, nil)
-			continue
-		}
-		info.Outputs = append(info.Outputs, &schemaJSON{Fields: fieldsJSON(sc.Fields), Index: fieldsJSON(sc.Index)})
-	}
-	js, e := sonic.MarshalString(info)
-	if e != nil {
-		setErr(err, e)
-		return nil
-	}
-	return C.CString(js)
+		return sonic.MarshalString(info)
+	})
 }
 
 //export flern_plan_release

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -409,11 +410,11 @@ func compare(fn string, x, y *col.Column, n int) (*col.Column, error) {
 				out[i] = fn == "ne"
 				continue
 			}
-			out[i] = cmpResult(fn, cmpInt(x.I64[i]*sx, y.I64[i]*sy))
+			out[i] = cmpResult(fn, cmp.Compare(x.I64[i]*sx, y.I64[i]*sy))
 		}
 	case (kindX.IsInt() || kindX == ir.Bool) && (kindY.IsInt() || kindY == ir.Bool):
 		for i := 0; i < n; i++ {
-			out[i] = cmpResult(fn, cmpInt(asInt(x, i), asInt(y, i)))
+			out[i] = cmpResult(fn, cmp.Compare(asInt(x, i), asInt(y, i)))
 		}
 	case kindX.IsNumeric() && kindY.IsNumeric(), kindX == ir.Null || kindY == ir.Null:
 		for i := 0; i < n; i++ {
@@ -426,7 +427,7 @@ func compare(fn string, x, y *col.Column, n int) (*col.Column, error) {
 				out[i] = fn == "ne"
 				continue
 			}
-			out[i] = cmpResult(fn, cmpFloat(p, q))
+			out[i] = cmpResult(fn, cmp.Compare(p, q))
 		}
 	default: // different kinds: == is all False, != all True (pandas)
 		for i := range out {
@@ -441,26 +442,6 @@ func datetimeScale(t ir.DType) int64 {
 		return 1000
 	}
 	return 1
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func cmpResult(fn string, c int) bool {

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"bytes"
+	"cmp"
 	"math"
 	"slices"
 
@@ -203,16 +204,16 @@ func sortKeyCmp(c *col.Column, asc, naFirst, nanAsInf bool) func(i, j int) int {
 			return c.F64[i]
 		}
 		return func(i, j int) int {
-			r := sortCmpFloat(v(i), v(j))
+			r := cmp.Compare(v(i), v(j))
 			if !asc {
 				r = -r
 			}
 			return r
 		}
 	case c.Type.IsInt() || c.Type.IsDatetime():
-		val = func(i, j int) int { return sortCmpInt(c.I64[i], c.I64[j]) }
+		val = func(i, j int) int { return cmp.Compare(c.I64[i], c.I64[j]) }
 	case c.Type.IsFloat():
-		val = func(i, j int) int { return sortCmpFloat(c.F64[i], c.F64[j]) }
+		val = func(i, j int) int { return cmp.Compare(c.F64[i], c.F64[j]) }
 	case c.Type == ir.Bool:
 		val = func(i, j int) int {
 			bi, bj := c.B[i], c.B[j]
@@ -267,25 +268,4 @@ func sortHasNA(c *col.Column) bool {
 		}
 	}
 	return false
-}
-
-func sortCmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// sortCmpFloat compares non-NaN floats (-0.0 equals 0.0).
-func sortCmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
