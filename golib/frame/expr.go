@@ -55,6 +55,23 @@ func init() {
 			return ir.Bool, false, nil
 		}}
 	}
+	// str_slice: opts start, stop (absent: open end); Python slicing of the
+	// code points, as pandas' str.slice / str[a:b].
+	Funcs["str_slice"] = &FuncInfo{Args: 1, Type: strToStr}
+	// isin: args[0] is the value, args[1:] the literal values it is tested
+	// against (pandas' Series.isin(list)); a missing value matches a
+	// missing literal (None or NaN).
+	Funcs["isin"] = &FuncInfo{Args: -1, Type: func(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
+		for _, v := range a[1:] {
+			if v.Kind != ir.ExprLit {
+				return 0, false, ir.Errorf("Value", "isin values must be literals")
+			}
+			if !IsinCompatible(a[0].Type, v.Type) && !(a[0].Type == ir.String && isNaNLit(v)) {
+				return 0, false, ir.Errorf("NotImplemented", "isin of a %s column with a %s value", a[0].Type, v.Type)
+			}
+		}
+		return ir.Bool, false, nil
+	}}
 	for _, fn := range []string{"dt_year", "dt_month", "dt_day"} {
 		Funcs[fn] = &FuncInfo{Args: 1, Type: func(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
 			if !a[0].Type.IsDatetime() {

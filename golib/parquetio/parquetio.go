@@ -228,17 +228,13 @@ type openedFile struct {
 	f  *os.File
 	pf *file.Reader
 	fr *pqarrow.FileReader
-	// dict reads string columns as dictionaries (indices + values), which
-	// flern expands far faster than the Arrow builders decode them.
-	dict *pqarrow.FileReader
 }
 
 func (o *openedFile) Close() { o.f.Close() }
 
 // open opens path and parses its footer; every string column is read with
-// int64 offsets (large_string), flern's layout. withDict adds the reader of
-// dictionary-encoded string chunks.
-func open(path string, withDict bool) (o *openedFile, err error) {
+// int64 offsets (large_string), flern's layout.
+func open(path string) (o *openedFile, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, ioError(path, err)
@@ -288,17 +284,7 @@ func open(path string, withDict bool) (o *openedFile, err error) {
 	if err != nil {
 		return nil, parseError(path, err)
 	}
-	o = &openedFile{f: f, pf: pf, fr: fr}
-	if withDict {
-		var dp pqarrow.ArrowReadProperties
-		for i := 0; i < md.Schema.NumColumns(); i++ {
-			dp.SetReadDict(i, true) // binary-like leaves only
-		}
-		if o.dict, err = pqarrow.NewFileReader(pf, dp, memory.DefaultAllocator); err != nil {
-			return nil, parseError(path, err)
-		}
-	}
-	return o, nil
+	return &openedFile{f: f, pf: pf, fr: fr}, nil
 }
 
 // pandasMeta is the part of pandas' "pandas" schema metadata flern uses.
@@ -325,7 +311,7 @@ var numpyTypes = map[string]bool{"int64": true, "int32": true, "float64": true, 
 
 // analyze reads the footer of path and classifies its columns.
 func analyze(path string) (fi *fileInfo, err error) {
-	o, err := open(path, false)
+	o, err := open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -413,7 +399,18 @@ func analyze(path string) (fi *fileInfo, err error) {
 			fi.unsupported = fmt.Sprintf("duplicate column name %q", f.Name)
 		}
 		seen[f.Name] = true
-		c.typ, c.unsupported = mapType(f.Type)
+		ft := f.Type
+		if leaf := o.fr.Manifest.Fields[i].ColIndex; leaf >= 0 && md.Schema.Column(leaf).PhysicalType() == parquet.Types.Int96 {
+			// legacy INT96 timestamps: pqarrow says UTC, pyarrow gives
+			// naive timestamp[ns] unless the stored Arrow schema has a zone
+			ft = &arrow.TimestampType{Unit: arrow.Nanosecond}
+			if orig := o.fr.Manifest.OriginSchema; orig != nil {
+				if ot, ok := orig.Field(i).Type.(*arrow.TimestampType); ok {
+					ft = &arrow.TimestampType{Unit: arrow.Nanosecond, TimeZone: ot.TimeZone}
+				}
+			}
+		}
+		c.typ, c.unsupported = mapType(ft)
 		if orig := o.fr.Manifest.OriginSchema; c.unsupported == "" && orig != nil && orig.Field(i).Type.ID() == arrow.DICTIONARY {
 			// stored as its values; pyarrow restores the dictionary (a category)
 			c.typ, c.unsupported = mapType(orig.Field(i).Type)

@@ -44,6 +44,7 @@ type writeOpts struct {
 	rowsPerGroup int64             // 0: one row group
 	meta         map[string]string // schema (file key-value) metadata
 	props        []parquet.WriterProperty
+	arrowProps   []pqarrow.WriterOption
 }
 
 // write writes the columns to a Parquet file under dir with pqarrow and
@@ -82,7 +83,7 @@ func write(t *testing.T, dir, name string, cols []colSpec, o writeOpts) string {
 		rows = int64(max(n, 1))
 	}
 	props := parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithCompression(compress.Codecs.Snappy)}, o.props...)...)
-	if err := pqarrow.WriteTable(tbl, f, rows, props, pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema())); err != nil {
+	if err := pqarrow.WriteTable(tbl, f, rows, props, pqarrow.NewArrowWriterProperties(append([]pqarrow.WriterOption{pqarrow.WithStoreSchema()}, o.arrowProps...)...)); err != nil {
 		t.Fatal(err)
 	}
 	f.Close()
@@ -147,6 +148,14 @@ func withWorkers(n int, fn func()) {
 	workers = n
 	defer func() { workers = old }()
 	fn()
+}
+
+// withDirect switches the direct decoding paths (strings, fixed-width
+// columns) on or off and returns the function that restores them.
+func withDirect(on bool) func() {
+	s, f := directStrings, directFixed
+	directStrings, directFixed = on, on
+	return func() { directStrings, directFixed = s, f }
 }
 
 // ---- dtypes -------------------------------------------------------------------
@@ -222,15 +231,19 @@ func TestDTypes(t *testing.T) {
 			if f.Name != "c" || f.Type != tc.want || f.Nullable != tc.nullable {
 				t.Fatalf("field = %+v, want c:%s nullable=%v", f, tc.want, tc.nullable)
 			}
-			fr, err := Read(a, s)
-			if err != nil {
-				t.Fatalf("Read: %v", err)
-			}
-			if got := join(render(fr.Col("c"))); got != tc.values {
-				t.Fatalf("values = %s, want %s", got, tc.values)
-			}
-			if fr.Index != nil {
-				t.Fatalf("want a RangeIndex")
+			for _, direct := range []bool{true, false} {
+				restore := withDirect(direct)
+				fr, err := Read(a, s)
+				restore()
+				if err != nil {
+					t.Fatalf("Read: %v", err)
+				}
+				if got := join(render(fr.Col("c"))); got != tc.values {
+					t.Fatalf("direct=%v: values = %s, want %s", direct, got, tc.values)
+				}
+				if fr.Index != nil {
+					t.Fatalf("want a RangeIndex")
+				}
 			}
 		})
 	}
@@ -330,17 +343,52 @@ func TestRowGroupsAndWorkers(t *testing.T) {
 	for _, rg := range []int64{0, 1, 7, 64, 333, 999} {
 		p := write(t, dir, fmt.Sprintf("rg%d.parquet", rg), bigColumns(n), writeOpts{rowsPerGroup: rg})
 		for _, w := range []int{1, 3, 16} {
-			t.Run(fmt.Sprintf("rows_per_group=%d/workers=%d", rg, w), func(t *testing.T) {
-				withWorkers(w, func() {
-					s, f := readAll(t, p)
-					want := "i:int64 ni:float64 f:float32 s:str t:datetime64[us] b:bool"
-					if got := schemaString(s); got != want {
-						t.Fatalf("schema %s, want %s", got, want)
-					}
-					expectBig(t, f, n)
+			for _, direct := range []bool{true, false} {
+				t.Run(fmt.Sprintf("rows_per_group=%d/workers=%d/direct=%v", rg, w, direct), func(t *testing.T) {
+					defer withDirect(direct)()
+					withWorkers(w, func() {
+						s, f := readAll(t, p)
+						want := "i:int64 ni:float64 f:float32 s:str t:datetime64[us] b:bool"
+						if got := schemaString(s); got != want {
+							t.Fatalf("schema %s, want %s", got, want)
+						}
+						expectBig(t, f, n)
+					})
 				})
-			})
+			}
 		}
+	}
+}
+
+// TestEncodingsAndPages reads files with dictionary and plain pages, many
+// small pages per row group, data page v2 and several codecs.
+func TestEncodingsAndPages(t *testing.T) {
+	dir := t.TempDir()
+	const n = 2000
+	variants := map[string][]parquet.WriterProperty{
+		"plain":          {parquet.WithDictionaryDefault(false)},
+		"dictionary":     {parquet.WithDictionaryDefault(true)},
+		"small pages":    {parquet.WithDataPageSize(64), parquet.WithDictionaryDefault(false)},
+		"small dict":     {parquet.WithDictionaryPageSizeLimit(64), parquet.WithDataPageSize(128)}, // falls back to plain
+		"page v2":        {parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithDataPageSize(256)},
+		"zstd":           {parquet.WithCompression(compress.Codecs.Zstd)},
+		"gzip":           {parquet.WithCompression(compress.Codecs.Gzip)},
+		"uncompressed":   {parquet.WithCompression(compress.Codecs.Uncompressed)},
+		"no statistics":  {parquet.WithStats(false)},
+		"format 1.0":     {parquet.WithVersion(parquet.V1_0)},
+		"lz4 + page v2":  {parquet.WithCompression(compress.Codecs.Lz4Raw), parquet.WithDataPageVersion(parquet.DataPageV2)},
+		"brotli + plain": {parquet.WithCompression(compress.Codecs.Brotli), parquet.WithDictionaryDefault(false)},
+	}
+	for name, props := range variants {
+		t.Run(name, func(t *testing.T) {
+			p := write(t, dir, strings.ReplaceAll(name, " ", "_")+".parquet", bigColumns(n), writeOpts{rowsPerGroup: 700, props: props})
+			for _, direct := range []bool{true, false} {
+				restore := withDirect(direct)
+				_, f := readAll(t, p)
+				restore()
+				expectBig(t, f, n)
+			}
+		})
 	}
 }
 
@@ -411,7 +459,7 @@ func TestProjectionSkipsOtherColumns(t *testing.T) {
 	dir := t.TempDir()
 	p := write(t, dir, "d.parquet", bigColumns(300), writeOpts{rowsPerGroup: 100,
 		props: []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}})
-	o, err := open(p, false)
+	o, err := open(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,6 +527,21 @@ func TestEmptyFile(t *testing.T) {
 		if c.N != 0 || c.Type != s.Fields[i].Type {
 			t.Fatalf("column %d: %+v", i, c)
 		}
+	}
+}
+
+// TestInt96Timestamps: legacy INT96 timestamps (Spark, Impala) read as
+// timestamp[ns], as pyarrow does.
+func TestInt96Timestamps(t *testing.T) {
+	p := write(t, t.TempDir(), "i96.parquet", []colSpec{
+		{"t", &arrow.TimestampType{Unit: arrow.Nanosecond}, `[1609804800000000001, null, -1000]`},
+	}, writeOpts{rowsPerGroup: 2, arrowProps: []pqarrow.WriterOption{pqarrow.WithDeprecatedInt96Timestamps(true)}})
+	s, f := readAll(t, p)
+	if got := schemaString(s); got != "t:datetime64[ns]" {
+		t.Fatalf("schema %s", got)
+	}
+	if got := join(render(f.Cols[0])); got != "1609804800000000001 null -1000" {
+		t.Fatal(got)
 	}
 }
 
@@ -694,6 +757,7 @@ func TestPandasMetadata(t *testing.T) {
 func TestPandasFiles(t *testing.T) {
 	t.Run("types", func(t *testing.T) {
 		for _, w := range []int{1, 8} {
+			defer withDirect(w == 1)()
 			withWorkers(w, func() {
 				s, f := readAll(t, "testdata/pandas_types.parquet")
 				if got := schemaString(s); got != "[]:int64 i:int64 i32:int32 f:float64 f32:float32 b:bool s:str t:datetime64[us] tn:datetime64[ns]" {

@@ -7,9 +7,11 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/flern/flern/golib/arrowio"
 	"github.com/flern/flern/golib/col"
@@ -72,8 +74,10 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 }
 
 // readColumns reads the given columns of every row group, one task per
-// column chunk on at most GOMAXPROCS goroutines, and joins each column's
-// pieces.
+// column chunk on at most GOMAXPROCS goroutines. Fixed-width columns are
+// decoded straight into their final buffers (each task fills its row
+// group's rows); strings and the other types become one piece per row
+// group, joined afterwards.
 func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 	out := make([]*col.Column, len(want))
 	nrg := len(fi.rgRows)
@@ -86,7 +90,7 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		}
 		return out, nil
 	}
-	o, err := open(fi.path, true)
+	o, err := open(fi.path)
 	if err != nil {
 		return nil, err
 	}
@@ -94,9 +98,27 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 	if o.pf.MetaData().NumRowGroups() != nrg {
 		return nil, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
 	}
+	n := int(fi.numRows)
+	starts := make([]int, nrg+1)
+	for rg, r := range fi.rgRows {
+		starts[rg+1] = starts[rg] + int(r)
+	}
 	pieces := make([][][]*col.Column, len(want)) // [column][row group] -> chunks
-	for i := range pieces {
+	valids := make([][][]byte, len(want))        // direct columns: [column][row group] -> validity
+	for i, c := range want {
 		pieces[i] = make([][]*col.Column, nrg)
+		if directFixed && fixedKind(o, c) != 0 {
+			out[i] = &col.Column{Type: c.typ, N: n}
+			switch {
+			case c.typ.IsFloat():
+				out[i].F64 = make([]float64, n)
+			case c.typ == ir.Bool:
+				out[i].B = make([]bool, n)
+			default:
+				out[i].I64 = make([]int64, n)
+			}
+			valids[i] = make([][]byte, nrg)
+		}
 	}
 	type task struct{ c, rg int }
 	var tasks []task
@@ -107,6 +129,65 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		for c := range want {
 			tasks = append(tasks, task{c, rg})
 		}
+	}
+	run := func(t task) error {
+		c := want[t.c]
+		switch {
+		case out[t.c] != nil:
+			dst := out[t.c]
+			s, e := starts[t.rg], starts[t.rg+1]
+			valid, err := readFixed(o, t.rg, c, dst, s, e)
+			if err != nil {
+				return parseError(fi.path, err)
+			}
+			if valid != nil && !c.nullable && !c.typ.IsFloat() {
+				return ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+			}
+			if !c.typ.IsFloat() { // a float null is NaN, with no bitmap
+				valids[t.c][t.rg] = valid
+			}
+			return nil
+		case c.typ == ir.String && directStrings:
+			p, err := readStrings(o, t.rg, c)
+			if err == nil {
+				p, err = adapt(p, c)
+			}
+			if err != nil {
+				return parseError(fi.path, err)
+			}
+			pieces[t.c][t.rg] = []*col.Column{p}
+			return nil
+		}
+		ch, err := o.fr.RowGroup(t.rg).Column(c.pos).Read(context.Background())
+		if err != nil {
+			return parseError(fi.path, err)
+		}
+		defer ch.Release()
+		var got []*col.Column
+		rows := 0
+		for _, a := range ch.Chunks() {
+			if tt, ok := a.DataType().(*arrow.TimestampType); ok && tt.TimeZone != "" {
+				// INT96 (see analyze): the zone pqarrow adds is not pandas'
+				a = array.MakeFromData(array.NewData(&arrow.TimestampType{Unit: tt.Unit}, a.Len(),
+					a.Data().Buffers(), nil, a.NullN(), a.Data().Offset()))
+			} else {
+				a.Retain()
+			}
+			p, err := arrowio.ImportArray(a)
+			if err == nil {
+				p, err = adapt(p, c)
+			}
+			if err != nil {
+				return ir.Errorf("NotImplemented", "read_parquet: column %q: %v", c.name, err)
+			}
+			rows += p.N
+			got = append(got, p)
+		}
+		if int64(rows) != fi.rgRows[t.rg] {
+			return parseError(fi.path, fmt.Errorf("column %q of row group %d has %d rows, the footer says %d", c.name, t.rg, rows, fi.rgRows[t.rg]))
+		}
+		pieces[t.c][t.rg] = got
+		return nil
 	}
 	var (
 		next     atomic.Int64
@@ -123,7 +204,6 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		errMu.Unlock()
 		failed.Store(true)
 	}
-	ctx := context.Background()
 	for w := numWorkers(len(tasks)); w > 0; w-- {
 		wg.Add(1)
 		go func() {
@@ -138,45 +218,10 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 				if k >= len(tasks) {
 					return
 				}
-				t := tasks[k]
-				c := want[t.c]
-				rdr := o.fr
-				if c.typ == ir.String && dictEncoded(o, t.rg, c.pos) {
-					rdr = o.dict
-				}
-				ch, err := rdr.RowGroup(t.rg).Column(c.pos).Read(ctx)
-				if err != nil {
-					fail(parseError(fi.path, err))
+				if err := run(tasks[k]); err != nil {
+					fail(err)
 					return
 				}
-				var got []*col.Column
-				rows := 0
-				for _, a := range ch.Chunks() {
-					var p *col.Column
-					var err error
-					if d, ok := a.(*array.Dictionary); ok {
-						p, err = expandDict(d)
-					} else {
-						a.Retain()
-						p, err = arrowio.ImportArray(a)
-					}
-					if err == nil {
-						p, err = adapt(p, c)
-					}
-					if err != nil {
-						ch.Release()
-						fail(ir.Errorf("NotImplemented", "read_parquet: column %q: %v", c.name, err))
-						return
-					}
-					rows += p.N
-					got = append(got, p)
-				}
-				ch.Release()
-				if int64(rows) != fi.rgRows[t.rg] {
-					fail(parseError(fi.path, fmt.Errorf("column %q of row group %d has %d rows, the footer says %d", c.name, t.rg, rows, fi.rgRows[t.rg])))
-					return
-				}
-				pieces[t.c][t.rg] = got
 			}
 		}()
 	}
@@ -185,107 +230,205 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		return nil, firstErr
 	}
 	for i, c := range want {
+		if out[i] != nil {
+			// Sequential: neighbouring row groups may share a bitmap byte.
+			for rg, v := range valids[i] {
+				if v == nil {
+					continue
+				}
+				if out[i].Valid == nil {
+					out[i].Valid = col.NewBitmap(n, true)
+				}
+				bitutil.CopyBitmap(v, 0, int(fi.rgRows[rg]), out[i].Valid, starts[rg])
+			}
+			continue
+		}
 		var ps []*col.Column
 		for _, rg := range pieces[i] {
 			ps = append(ps, rg...)
 		}
-		out[i] = concat(ps, c.typ, int(fi.numRows))
+		out[i] = concat(ps, c.typ, n)
 	}
 	return out, nil
 }
 
-// dictEncoded reports whether the column chunk of field pos in row group rg
-// has only dictionary-encoded data pages (by its page encoding statistics;
-// without them, by its list of encodings: a dictionary reader also handles
-// a chunk that fell back to plain pages, only more slowly).
-func dictEncoded(o *openedFile, rg, pos int) bool {
-	cc, err := o.pf.MetaData().RowGroup(rg).ColumnChunk(o.fr.Manifest.Fields[pos].ColIndex)
-	if err != nil {
-		return false
+// directFixed decodes int64, float64, bool and int64-stored timestamp
+// columns straight into their final buffers (off: through pqarrow and
+// arrowio.ImportArray; for tests and comparisons).
+var directFixed = true
+
+// fixedKind is the Parquet physical type through which column c is read
+// directly, or 0 when it goes through pqarrow (int32, float32, integers
+// with nulls, INT96 timestamps, ...).
+func fixedKind(o *openedFile, c column) parquet.Type {
+	descr := o.pf.MetaData().Schema.Column(o.fr.Manifest.Fields[c.pos].ColIndex)
+	if descr.MaxRepetitionLevel() != 0 {
+		return 0
 	}
-	isDict := func(e parquet.Encoding) bool {
-		return e == parquet.Encodings.RLEDict || e == parquet.Encodings.PlainDict
+	pt := descr.PhysicalType()
+	switch {
+	case c.typ == ir.Int64 && !c.intNulls && pt == parquet.Types.Int64,
+		c.typ.IsDatetime() && pt == parquet.Types.Int64,
+		c.typ == ir.Float64 && pt == parquet.Types.Double,
+		c.typ == ir.Bool && pt == parquet.Types.Boolean:
+		return pt
 	}
-	if st := cc.EncodingStats(); len(st) > 0 {
-		data := 0
-		for _, s := range st {
-			if pt := s.PageType.String(); pt == "DATA_PAGE" || pt == "DATA_PAGE_V2" {
-				if !isDict(s.Encoding) {
-					return false
-				}
-				data++
-			}
-		}
-		return data > 0
-	}
-	for _, e := range cc.Encodings() {
-		if isDict(e) {
-			return true
-		}
-	}
-	return false
+	return 0
 }
 
-// expandDict converts a dictionary-encoded string chunk to a String column
-// (offsets and bytes), gathering each row's value from the dictionary.
-func expandDict(d *array.Dictionary) (*col.Column, error) {
-	n := d.Len()
-	var doffs []int64
-	var dbytes []byte
-	switch v := d.Dictionary().(type) {
-	case *array.String:
-		o32 := v.ValueOffsets()
-		doffs = make([]int64, len(o32))
-		for i, o := range o32 {
-			doffs[i] = int64(o)
-		}
-		dbytes = []byte{}
-		if bufs := v.Data().Buffers(); len(bufs) > 2 && bufs[2] != nil {
-			dbytes = bufs[2].Bytes()
-		}
-	case *array.LargeString:
-		doffs = v.ValueOffsets()
-		dbytes = []byte{}
-		if bufs := v.Data().Buffers(); len(bufs) > 2 && bufs[2] != nil {
-			dbytes = bufs[2].Bytes()
-		}
-	default:
-		return nil, fmt.Errorf("dictionary of %s", d.Dictionary().DataType())
+// readFixed decodes column c of row group rg into rows [s, e) of dst and
+// returns the chunk's validity bitmap (nil when it has no nulls). Null
+// slots hold NaN in float columns, zero otherwise.
+func readFixed(o *openedFile, rg int, c column, dst *col.Column, s, e int) ([]byte, error) {
+	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+	cr, err := o.pf.RowGroup(rg).Column(leaf)
+	if err != nil {
+		return nil, err
 	}
-	ndict := len(doffs) - 1
+	maxDef := o.pf.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
+	switch r := cr.(type) {
+	case *file.Int64ColumnChunkReader:
+		return decodeInto(r.ReadBatch, dst.I64[s:e], maxDef, 0, c.name)
+	case *file.Float64ColumnChunkReader:
+		return decodeInto(r.ReadBatch, dst.F64[s:e], maxDef, math.NaN(), c.name)
+	case *file.BooleanColumnChunkReader:
+		return decodeInto(r.ReadBatch, dst.B[s:e], maxDef, false, c.name)
+	}
+	return nil, fmt.Errorf("column %q: unexpected column reader %T", c.name, cr)
+}
+
+// decodeInto fills dst with one column chunk through read (a typed
+// ReadBatch), batch by batch: the dense values land in place and, where the
+// batch had nulls, are spread backwards over it.
+func decodeInto[T any](read func(int64, []T, []int16, []int16) (int64, int, error), dst []T, maxDef int16, null T, name string) ([]byte, error) {
+	const batch = 1 << 16
+	n := len(dst)
+	var defs []int16
+	if maxDef > 0 {
+		defs = make([]int16, min(batch, n))
+	}
 	var valid []byte
-	if d.NullN() > 0 {
-		valid = col.NewBitmap(n, false)
-		bitutil.CopyBitmap(d.NullBitmapBytes(), d.Data().Offset(), n, valid, 0)
-	}
-	// the dictionary index of row i (-1 for a null)
-	var idx func(i int) int
-	if ix, ok := d.Indices().(*array.Int32); ok {
-		vals := ix.Int32Values()
-		idx = func(i int) int { return int(vals[i]) }
-	} else {
-		idx = d.GetValueIndex
-	}
-	offs := make([]int64, n+1)
-	var total int64
-	for i := 0; i < n; i++ {
-		if valid == nil || col.GetBit(valid, i) {
-			k := idx(i)
-			if k < 0 || k >= ndict {
-				return nil, fmt.Errorf("dictionary index %d out of range (%d values)", k, ndict)
+	row := 0
+	for row < n {
+		want := min(batch, n-row)
+		levels, nv, err := read(int64(want), dst[row:row+want], defs, nil)
+		if err != nil {
+			return nil, err
+		}
+		if levels == 0 {
+			break
+		}
+		if int(levels) > want || nv > int(levels) {
+			return nil, fmt.Errorf("column %q: %d levels and %d values for %d rows", name, levels, nv, want)
+		}
+		if nv < int(levels) {
+			vi := nv - 1
+			for i := int(levels) - 1; i >= 0; i-- {
+				if defs[i] == maxDef {
+					if vi < 0 {
+						return nil, fmt.Errorf("column %q: definition levels and values disagree", name)
+					}
+					dst[row+i] = dst[row+vi]
+					vi--
+					continue
+				}
+				dst[row+i] = null
+				if valid == nil {
+					valid = col.NewBitmap(n, true)
+				}
+				col.SetBit(valid, row+i, false)
 			}
-			total += doffs[k+1] - doffs[k]
 		}
-		offs[i+1] = total
+		row += int(levels)
 	}
-	data := make([]byte, total)
-	for i := 0; i < n; i++ {
-		if offs[i+1] > offs[i] {
-			k := idx(i)
-			copy(data[offs[i]:offs[i+1]], dbytes[doffs[k]:doffs[k+1]])
+	if row != n {
+		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", name, row, n)
+	}
+	return valid, nil
+}
+
+// directStrings reads string chunks with the Parquet column reader into
+// flern's layout (off: through pqarrow's Arrow builders; for tests and
+// comparisons).
+var directStrings = true
+
+// readStrings reads the String column chunk of field c in row group rg with
+// the Parquet byte-array reader, copying each page's values straight into
+// flern's layout (int64 offsets, bytes, validity): no Arrow builder, no
+// per-value allocation.
+func readStrings(o *openedFile, rg int, c column) (*col.Column, error) {
+	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+	rgr := o.pf.RowGroup(rg)
+	cr, err := rgr.Column(leaf)
+	if err != nil {
+		return nil, err
+	}
+	br, ok := cr.(*file.ByteArrayColumnChunkReader)
+	if !ok {
+		return nil, fmt.Errorf("column %q is not a byte-array column", c.name)
+	}
+	n := int(rgr.NumRows())
+	maxDef := o.pf.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
+	if o.pf.MetaData().Schema.Column(leaf).MaxRepetitionLevel() != 0 {
+		return nil, fmt.Errorf("column %q is repeated", c.name)
+	}
+	const batch = 1 << 14
+	vals := make([]parquet.ByteArray, batch)
+	var defs []int16
+	if maxDef > 0 {
+		defs = make([]int16, batch)
+	}
+	out := &col.Column{Type: ir.String, N: n, Offs: make([]int64, n+1)}
+	var data []byte
+	if cc, err := rgr.MetaData().ColumnChunk(leaf); err == nil {
+		data = make([]byte, 0, min(max(cc.TotalUncompressedSize(), 0), 1<<28)) // a hint
+	}
+	row := 0
+	for row < n {
+		levels, nv, err := br.ReadBatchInPage(int64(min(batch, n-row)), vals, defs, nil)
+		if err != nil {
+			return nil, err
+		}
+		if levels == 0 {
+			break
+		}
+		if row+int(levels) > n {
+			return nil, fmt.Errorf("column %q holds more values than its %d rows", c.name, n)
+		}
+		if maxDef == 0 {
+			for _, v := range vals[:nv] {
+				data = append(data, v...)
+				row++
+				out.Offs[row] = int64(len(data))
+			}
+			continue
+		}
+		vi := 0
+		for _, d := range defs[:levels] {
+			if d == maxDef {
+				if vi >= nv {
+					return nil, fmt.Errorf("column %q: definition levels and values disagree", c.name)
+				}
+				data = append(data, vals[vi]...)
+				vi++
+			} else {
+				if out.Valid == nil {
+					out.Valid = col.NewBitmap(n, true)
+				}
+				col.SetBit(out.Valid, row, false)
+			}
+			row++
+			out.Offs[row] = int64(len(data))
 		}
 	}
-	return &col.Column{Type: ir.String, N: n, Offs: offs, Data: data, Valid: valid}, nil
+	if row != n {
+		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", c.name, row, n)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	out.Data = data
+	return out, nil
 }
 
 // adapt turns an imported chunk into the column type Sniff chose: integers

@@ -16,7 +16,7 @@ from . import _lineage
 from ._expr import call, col, is_scalar, lit
 from ._graph import Node
 from .errors import FlernTypeError, FlernValueError, not_implemented
-from .series import Series, _dtype_name, _slice_node
+from .series import Series, _SemiMask, _dtype_name, _slice_node
 
 
 def _count_rows(node: Node) -> int:
@@ -87,6 +87,8 @@ class DataFrame:
             if len(set(key)) != len(key):
                 raise not_implemented("selecting a column twice (pandas makes duplicate column labels)")
             return DataFrame._from_node(Node("select", [self._node], {"columns": _check_names(key, "df[[...]]")}))
+        if isinstance(key, _SemiMask):
+            return DataFrame._from_node(key.semi_join(self._node))
         if isinstance(key, Series):
             pred = _lineage.rebase_or_raise(key._expr, key._frame, self._node, "boolean indexing")
             return DataFrame._from_node(Node("filter", [self._node], {"pred": pred.wire()}))

@@ -37,6 +37,8 @@ def _is_missing_scalar(v: Any) -> bool:
 
 
 def _operand(other: Any) -> tuple[Node | None, Expr]:
+    if isinstance(other, _SemiMask):
+        raise _SemiMask._unsupported()
     if isinstance(other, Series):
         return other._frame, other._expr
     if is_scalar(other):
@@ -176,6 +178,26 @@ class Series:
         """Replace values where cond is True with ``other``."""
         return self.where(~cond, other)
 
+    def isin(self, values: Any) -> "Series":
+        """Whether each value is in ``values``: a list-like of scalars, or another
+        frame's Series (then usable only as ``df[mask]`` / ``df[~mask]``, recorded as
+        a semi / anti join)."""
+        if isinstance(values, Series):
+            return _SemiMask(self, values, anti=False)
+        if isinstance(values, (str, bytes)) or is_scalar(values) or isinstance(values, dict):
+            raise FlernTypeError("only list-like objects are allowed to be passed to isin(), you passed a "
+                                 f"`{type(values).__name__}`", kind="Type")
+        try:
+            items = list(values)
+        except TypeError:
+            raise not_implemented(f"Series.isin({type(values).__name__})") from None
+        args = []
+        for v in items:
+            if not is_scalar(v):
+                raise not_implemented(f"Series.isin with a {type(v).__name__} value")
+            args.append(lit(v))
+        return self._new(call("isin", self._expr, *args))
+
     def between(self, left: Any, right: Any, inclusive: str = "both") -> "Series":
         """left <= self <= right (inclusive: both, neither, left, right)."""
         lo = self >= left if inclusive in ("both", "left") else self > left
@@ -207,6 +229,8 @@ class Series:
 
     # ---- row selection ---------------------------------------------------
     def __getitem__(self, key: Any) -> "Series":
+        if isinstance(key, _SemiMask):
+            raise _SemiMask._unsupported()
         if isinstance(key, Series):
             frame, pred, e = _lineage.common_frame(key._frame, key._expr, self._frame, self._expr, "boolean indexing")
             return Series(Node("filter", [frame], {"pred": pred.wire()}), e, self._name)
@@ -445,8 +469,68 @@ class StringMethods:
         _na_opt(opts, na, "endswith")
         return self._f("str_endswith", **opts)
 
+    def slice(self, start: Any = None, stop: Any = None, step: Any = None) -> Series:
+        """Substrings by code-point position (Python slicing), as pandas' str.slice."""
+        if step not in (None, 1):
+            raise not_implemented("str.slice with a step")
+        opts: dict[str, Any] = {}
+        for k, v in (("start", start), ("stop", stop)):
+            if v is None:
+                continue
+            if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
+                raise FlernTypeError("slice indices must be integers or None", kind="Type")
+            opts[k] = int(v)
+        return self._f("str_slice", **opts)
+
+    def __getitem__(self, key: Any) -> Series:
+        if isinstance(key, slice):
+            return self.slice(key.start, key.stop, key.step)
+        raise not_implemented(f"Series.str[{type(key).__name__}]")
+
     def __getattr__(self, name: str):
         raise not_implemented(f"Series.str.{name}")
+
+
+class _SemiMask(Series):
+    """``s.isin(other_series)`` where ``other_series`` may come from another frame:
+    only ``df[mask]`` and ``df[~mask]`` are supported (a semi / anti join)."""
+
+    def __init__(self, key: Series, values: Series, anti: bool) -> None:
+        self._frame, self._name = key._frame, key._name
+        self._key, self._values, self._anti = key, values, anti
+
+    @property
+    def _expr(self) -> Expr:  # every use of the mask as a plain column lands here
+        raise self._unsupported()
+
+    @staticmethod
+    def _unsupported():
+        return not_implemented("Series.isin(<Series>) other than as a row filter df[s.isin(t)] / "
+                               "df[~s.isin(t)] (a semi / anti join)")
+
+    def __invert__(self) -> "_SemiMask":
+        return _SemiMask(self._key, self._values, not self._anti)
+
+    def _binop(self, other: Any, fn: str, reverse: bool = False) -> "Series":
+        raise self._unsupported()
+
+    def _new(self, expr: Expr, name: Any = "__same__", frame: Node | None = None) -> "Series":
+        raise self._unsupported()
+
+    def _node(self) -> Node:
+        raise self._unsupported()
+
+    def semi_join(self, frame: Node) -> Node:
+        """The semi_join node keeping the rows of ``frame`` this mask selects."""
+        key = _lineage.rebase_or_raise(self._key._expr, self._key._frame, frame, "boolean indexing")
+        if key.k != "col":
+            raise not_implemented("Series.isin(<Series>) on a computed key (assign it to a column first)")
+        v = self._values
+        if v._expr.k == "col":
+            right, rcol = v._frame, v._expr.name
+        else:
+            right, rcol = Series._node(v), _VALUE
+        return Node("semi_join", [frame, right], {"left_on": key.name, "right_on": rcol, "anti": self._anti})
 
 
 def _na_opt(opts: dict, na: Any, what: str) -> None:

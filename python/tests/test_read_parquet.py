@@ -103,6 +103,14 @@ def test_pyarrow_written_file_without_pandas_metadata(tmp_path):
     _same(p2)
 
 
+def test_legacy_int96_timestamps(tmp_path):
+    t = pa.table({"t": pa.array([1609804800000000001, None, -1000], pa.timestamp("ns")), "x": [1, 2, 3]})
+    for store_schema in (True, False):
+        p = str(tmp_path / f"i96_{store_schema}.parquet")
+        pq.write_table(t, p, use_deprecated_int96_timestamps=True, store_schema=store_schema, row_group_size=2)
+        assert str(_same(p).dtypes["t"]) == "datetime64[ns]"
+
+
 def test_empty_frame(tmp_path):
     df = _frame(10).iloc[:0].reset_index(drop=True)
     got = _same(_write(df, tmp_path))

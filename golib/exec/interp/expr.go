@@ -192,6 +192,10 @@ func call(e *ir.Expr, a []*col.Column, n int) (*col.Column, error) {
 		return strPredicate(e, a[0], n)
 	case "dt_year", "dt_month", "dt_day":
 		return dtField(e.Name, a[0], e.Type, n)
+	case "str_slice":
+		return strSlice(e, a[0]), nil
+	case "isin":
+		return isin(a[0], a[1:], n), nil
 	}
 	return nil, ir.Errorf("NotImplemented", "function %q has no interpreter implementation", e.Name)
 }
@@ -1060,4 +1064,105 @@ func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
 		out[i] = get(i)
 	}
 	return &col.Column{Type: t, N: n, I64: out}, nil
+}
+
+// strSlice is pandas' str.slice(start, stop) / str[start:stop]: Python
+// slicing of each value's code points (opts start, stop; absent is an open
+// end). Missing values stay missing.
+func strSlice(e *ir.Expr, x *col.Column) *col.Column {
+	start, hasStart := optInt(e.Opts["start"])
+	stop, hasStop := optInt(e.Opts["stop"])
+	return mapStrings(x, func(s string) string {
+		if isASCII(s) {
+			lo, hi := pySliceBounds(len(s), start, hasStart, stop, hasStop)
+			return s[lo:hi]
+		}
+		r := []rune(s)
+		lo, hi := pySliceBounds(len(r), start, hasStart, stop, hasStop)
+		return string(r[lo:hi])
+	})
+}
+
+// optInt reads an integer option (JSON numbers decode as float64 or int64).
+func optInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int(x), true
+	case int64:
+		return int(x), true
+	case int:
+		return x, true
+	}
+	return 0, false
+}
+
+// pySliceBounds clamps a Python slice [start:stop] (step 1) of a length-n
+// sequence to 0 <= lo <= hi <= n.
+func pySliceBounds(n, start int, hasStart bool, stop int, hasStop bool) (int, int) {
+	norm := func(i int) int {
+		if i < 0 {
+			i += n
+			if i < 0 {
+				i = 0
+			}
+		}
+		if i > n {
+			i = n
+		}
+		return i
+	}
+	lo, hi := 0, n
+	if hasStart {
+		lo = norm(start)
+	}
+	if hasStop {
+		hi = norm(stop)
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi
+}
+
+// isin is pandas' Series.isin(list): whether each value equals one of the
+// literal columns vals (numbers compare by value, 1 == 1.0). A missing value
+// is in the list when the list holds NaN (float columns) or a missing value,
+// None or NaN (str columns); NaT is never in it (pandas).
+func isin(x *col.Column, vals []*col.Column, n int) *col.Column {
+	out := make([]bool, n)
+	naIn := false
+	for _, v := range vals {
+		if v.N > 0 && v.IsNA(0) && (x.Type == ir.String || x.Type.IsFloat() && v.Type.IsFloat()) {
+			naIn = true
+		}
+	}
+	for i := 0; i < n; i++ {
+		if x.IsNA(i) {
+			out[i] = naIn
+			continue
+		}
+		for _, v := range vals {
+			if v.N == 0 || v.IsNA(0) || !frame.IsinCompatible(x.Type, v.Type) {
+				continue
+			}
+			if isinEqual(x, i, v) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return col.NewBool(out)
+}
+
+// isinEqual compares row i of x with row 0 of v (types IsinCompatible).
+func isinEqual(x *col.Column, i int, v *col.Column) bool {
+	switch {
+	case x.Type == ir.String:
+		return x.Str(i) == v.Str(0)
+	case x.Type == ir.Bool:
+		return x.B[i] == v.B[0]
+	case x.Type.IsInt() && v.Type.IsInt(), x.Type.IsDatetime():
+		return x.I64[i] == v.I64[0]
+	}
+	return asFloat(x, i) == asFloat(v, 0)
 }

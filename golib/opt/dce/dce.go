@@ -210,6 +210,11 @@ func inputNeeds(g *ir.Graph, n *ir.Node, out Need) []Need {
 		return []Need{in}
 	case "join":
 		return joinNeeds(g, n, out)
+	case "semi_join":
+		// Input 1 contributes only its key column.
+		right := Need{}
+		right.add(n.Attrs.Str("right_on"))
+		return append(passThrough(out, n.Attrs.Str("left_on")), right)
 	}
 	return all(n)
 }
