@@ -55,18 +55,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		if cols := n.Attrs.Strings("columns"); n.Attrs["columns"] != nil {
-			out := &ir.Schema{}
-			for _, c := range cols {
-				i := s.Lookup(c)
-				if i < 0 {
-					return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", c, n.Attrs.Str("path"))
-				}
-				out.Fields = append(out.Fields, s.Fields[i])
-			}
-			return out, nil
-		}
-		return s, nil
+		return pushedColumns(n, s)
 	})
 	// scan_parquet: path, usecols([] user's, in the user's order), columns([]
 	// set by projection pushdown: the only columns to produce). The index
@@ -79,18 +68,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		if cols := n.Attrs.Strings("columns"); n.Attrs["columns"] != nil {
-			out := &ir.Schema{Index: s.Index}
-			for _, c := range cols {
-				i := s.Lookup(c)
-				if i < 0 {
-					return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", c, n.Attrs.Str("path"))
-				}
-				out.Fields = append(out.Fields, s.Fields[i])
-			}
-			return out, nil
-		}
-		return s, nil
+		return pushedColumns(n, s)
 	})
 	// project (resolved form): exprs [{name, expr}] are exactly the output
 	// columns, in order. Index unchanged.
@@ -345,6 +323,23 @@ func init() {
 	reg("test_panic", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
 		return &ir.Schema{Fields: []ir.Field{{Name: "x", Type: ir.Int64}}}, nil
 	})
+}
+
+// pushedColumns narrows a scan's full schema s to attrs "columns" (set by
+// projection pushdown; absent means every column). Index levels stay.
+func pushedColumns(n *ir.Node, s *ir.Schema) (*ir.Schema, error) {
+	if n.Attrs["columns"] == nil {
+		return s, nil
+	}
+	out := &ir.Schema{Index: s.Index}
+	for _, c := range n.Attrs.Strings("columns") {
+		i := s.Lookup(c)
+		if i < 0 {
+			return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", c, n.Attrs.Str("path"))
+		}
+		out.Fields = append(out.Fields, s.Fields[i])
+	}
+	return out, nil
 }
 
 // notNullColumns adds to dst the columns a filter predicate proves non-null:
