@@ -119,6 +119,8 @@ def build_native(dest_dir):
     out = os.path.join(dest_dir, LIB_NAME)
     cmd = [
         go, "build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false",
+        # no DWARF/symbol table: a third smaller; panic traces keep function names (pclntab)
+        "-ldflags=-s -w",
         "-o", out, GO_PACKAGE,
     ]
     print("flern: %s" % version, file=sys.stderr)
