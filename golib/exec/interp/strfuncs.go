@@ -1,0 +1,198 @@
+package interp
+
+// The .str and .dt accessor functions.
+
+import (
+	"math"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+func mapStrings(x *col.Column, f func(string) string) *col.Column {
+	b := col.NewStringBuilder(x.N)
+	for i := 0; i < x.N; i++ {
+		if !x.IsValid(i) {
+			b.AppendNull()
+			continue
+		}
+		b.Append(f(x.Str(i)))
+	}
+	return b.Finish()
+}
+
+// strPredicate is str.contains/startswith/endswith as pandas 3 runs them on
+// Arrow-backed str columns: RE2 regexes (Go's regexp has RE2's syntax and
+// semantics), substring search, and case-insensitive matching by RE2's
+// Unicode simple case folding (also for regex=False). Missing values give
+// na (False by default).
+//
+// Options set by the Python API where pandas itself would fall back to
+// Python's re module for some data: ascii_only (the pattern uses \w, \d or
+// \b, which RE2 reads as ASCII-only) and no_newline (the pattern uses $,
+// which Python also matches before a final newline). A row that would take
+// that fallback is a NotImplemented error rather than a different answer.
+func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
+	pat, _ := e.Opts["pat"].(string)
+	caseSens := true
+	if v, ok := e.Opts["case"].(bool); ok {
+		caseSens = v
+	}
+	naVal := false
+	if v, ok := e.Opts["na"].(bool); ok {
+		naVal = v
+	}
+	asciiOnly, _ := e.Opts["ascii_only"].(bool)
+	noNewline, _ := e.Opts["no_newline"].(bool)
+	var test func(s string) bool
+	switch e.Name {
+	case "str_startswith":
+		test = func(s string) bool { return strings.HasPrefix(s, pat) }
+	case "str_endswith":
+		test = func(s string) bool { return strings.HasSuffix(s, pat) }
+	default:
+		regex := true
+		if v, ok := e.Opts["regex"].(bool); ok {
+			regex = v
+		}
+		switch {
+		case regex || !caseSens:
+			p := pat
+			if !regex {
+				p = regexp.QuoteMeta(pat)
+			}
+			if !caseSens {
+				p = "(?i)" + p
+			}
+			re, err := regexp.Compile(p)
+			if err != nil {
+				return nil, ir.Errorf("NotImplemented", "str.contains: pattern %q is not supported by flern's regex engine (RE2 syntax): %v", pat, err)
+			}
+			test = re.MatchString
+		default:
+			test = func(s string) bool { return strings.Contains(s, pat) }
+		}
+	}
+	out := make([]bool, n)
+	for i := 0; i < n; i++ {
+		if !x.IsValid(i) {
+			out[i] = naVal
+			continue
+		}
+		s := x.Str(i)
+		if asciiOnly && !isASCII(s) {
+			return nil, ir.Errorf("NotImplemented", "str.contains(%q) on non-ASCII text: pandas matches \\w, \\d and \\b with Python's re (Unicode-aware) there", pat)
+		}
+		if noNewline && strings.Contains(s, "\n") {
+			return nil, ir.Errorf("NotImplemented", "str.contains(%q) on text with a newline: pandas matches $ with Python's re there", pat)
+		}
+		out[i] = test(s)
+	}
+	return col.NewBool(out), nil
+}
+
+// strSlice is pandas' str.slice(start, stop) / str[start:stop]: Python
+// slicing of each value's code points (opts start, stop; absent is an open
+// end). Missing values stay missing.
+func strSlice(e *ir.Expr, x *col.Column) *col.Column {
+	start, hasStart := optInt(e.Opts["start"])
+	stop, hasStop := optInt(e.Opts["stop"])
+	return mapStrings(x, func(s string) string {
+		if isASCII(s) {
+			lo, hi := pySliceBounds(len(s), start, hasStart, stop, hasStop)
+			return s[lo:hi]
+		}
+		r := []rune(s)
+		lo, hi := pySliceBounds(len(r), start, hasStart, stop, hasStop)
+		return string(r[lo:hi])
+	})
+}
+
+// optInt reads an integer option (JSON numbers decode as float64 or int64).
+func optInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case float64:
+		return int(x), true
+	case int64:
+		return int(x), true
+	case int:
+		return x, true
+	}
+	return 0, false
+}
+
+// pySliceBounds clamps a Python slice [start:stop] (step 1) of a length-n
+// sequence to 0 <= lo <= hi <= n.
+func pySliceBounds(n, start int, hasStart bool, stop int, hasStop bool) (int, int) {
+	norm := func(i int) int {
+		if i < 0 {
+			i += n
+			if i < 0 {
+				i = 0
+			}
+		}
+		if i > n {
+			i = n
+		}
+		return i
+	}
+	lo, hi := 0, n
+	if hasStart {
+		lo = norm(start)
+	}
+	if hasStop {
+		hi = norm(stop)
+	}
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi
+}
+
+func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
+	get := func(i int) int64 {
+		v := x.I64[i]
+		var tm time.Time
+		if x.Type == ir.DatetimeNS {
+			tm = time.Unix(0, v).UTC()
+		} else {
+			tm = time.UnixMicro(v).UTC()
+		}
+		switch fn {
+		case "dt_year":
+			return int64(tm.Year())
+		case "dt_month":
+			return int64(tm.Month())
+		}
+		return int64(tm.Day())
+	}
+	if t.IsFloat() {
+		if !x.HasNulls() {
+			return nil, errNoMissing("."+strings.Replace(fn, "_", ".", 1), "int32")
+		}
+		out := make([]float64, n)
+		for i := 0; i < n; i++ {
+			if !x.IsValid(i) {
+				out[i] = math.NaN()
+			} else {
+				out[i] = float64(get(i))
+			}
+		}
+		return col.NewFloat64(out), nil
+	}
+	out := make([]int64, n)
+	for i := 0; i < n; i++ {
+		out[i] = get(i)
+	}
+	return &col.Column{Type: t, N: n, I64: out}, nil
+}
+
+// errNoMissing is the error for a result typed float64 because its input
+// may hold missing values, when this data holds none: pandas decides by the
+// data and would return what.
+func errNoMissing(what, pandasType string) error {
+	return ir.Errorf("NotImplemented", "%s of a column that may hold missing values but holds none here (pandas returns %s then, flern's plan float64)", what, pandasType)
+}
