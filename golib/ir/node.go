@@ -36,6 +36,33 @@ func (g *Graph) Add(n *Node) NodeID {
 	return n.ID
 }
 
+// InsertBefore puts n at position at (its inputs must all precede at),
+// renumbering the nodes from at on and every reference to them, and returns
+// n's id.
+func (g *Graph) InsertBefore(at NodeID, n *Node) NodeID {
+	shift := func(id NodeID) NodeID {
+		if id >= at {
+			return id + 1
+		}
+		return id
+	}
+	for _, m := range g.Nodes {
+		for i, in := range m.Inputs {
+			m.Inputs[i] = shift(in)
+		}
+	}
+	for i, o := range g.Outputs {
+		g.Outputs[i] = shift(o)
+	}
+	g.Nodes = append(g.Nodes, nil)
+	copy(g.Nodes[at+1:], g.Nodes[at:])
+	g.Nodes[at] = n
+	for i := int(at); i < len(g.Nodes); i++ {
+		g.Nodes[i].ID = NodeID(i)
+	}
+	return at
+}
+
 // Users returns, for every node, the ids of the nodes that read it.
 func (g *Graph) Users() [][]NodeID {
 	u := make([][]NodeID, len(g.Nodes))

@@ -12,6 +12,7 @@ import (
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
+	"github.com/flern/flern/golib/opt/narrow"
 	"github.com/flern/flern/golib/opt/pushdown"
 	"github.com/flern/flern/golib/opt/resolve"
 )
@@ -36,6 +37,8 @@ var Passes = []Pass{
 		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
 		Doc: "projection pushdown into scans: read only the columns the plan uses"},
+	{Name: "narrow", Run: narrow.Run, After: []string{"pushdown"},
+		Doc: "put a column selection in front of row-copying ops (filter, sort, join, ...) so they copy only used columns"},
 }
 
 func init() {

@@ -719,7 +719,8 @@ func TestAllPasses(t *testing.T) {
 			},
 			after: func() *ir.Graph {
 				b := newGraph()
-				f := b.filter(src(b), call("or", ir.Col("q"), ir.LitBool(false)))
+				narrowed := b.project(src(b), ne("a", ir.Col("a")), ne("s", ir.Col("s")), ne("q", ir.Col("q")))
+				f := b.filter(narrowed, call("or", ir.Col("q"), ir.LitBool(false)))
 				return b.out(b.project(f, ne("y", ir.Col("a")), ne("s", ir.Col("s"))))
 			}},
 	})
@@ -801,4 +802,38 @@ func diffColumns(want, got *col.Column) string {
 func init() {
 	// As the engine does: literal folding is defined by the interpreter.
 	fold.EvalConst = interp.EvalConst
+}
+
+func TestNarrow(t *testing.T) {
+	gt := call("gt", ir.Col("a"), ir.LitInt(0))
+	sumF := ir.Attrs{"keys": []any{"s"}, "aggs": []any{map[string]any{"name": "t", "col": "f", "fn": "sum"}}}
+	runPlanCases(t, []planCase{
+		{name: "filter copies only what the aggregate reads", passes: []string{"narrow"}, data: sampleData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sumF, b.filter(src(b), gt)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				n := b.project(src(b), ne("a", ir.Col("a")), ne("f", ir.Col("f")), ne("s", ir.Col("s")))
+				return b.out(b.add("groupby_agg", sumF, b.filter(n, gt)))
+			}},
+		{name: "a filter that is an output keeps every column", passes: []string{"narrow"}, data: sampleData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.filter(src(b), gt))
+			}},
+		{name: "sort narrows to keys and used columns", passes: []string{"narrow"}, data: sampleData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, src(b))
+				return b.out(b.keep(s, "a"))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				n := b.project(src(b), ne("a", ir.Col("a")), ne("b", ir.Col("b")))
+				s := b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, n)
+				return b.out(b.keep(s, "a"))
+			}},
+	})
 }

@@ -76,6 +76,10 @@ func Needs(g *ir.Graph) []Need {
 	return needs
 }
 
+// InputNeeds says what node n needs from each of its inputs when its
+// readers need out (ops the analysis does not model need every column).
+func InputNeeds(g *ir.Graph, n *ir.Node, out Need) []Need { return inputNeeds(g, n, out) }
+
 // Run drops the project entries no reader uses and reports whether it
 // changed anything. Schemas must be inferred; the optimizer re-infers after.
 func Run(g *ir.Graph) (bool, error) {
