@@ -129,8 +129,17 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 		return setErr(err, e)
 	}
 	ins := unsafe.Slice(inputs, int(nIn))
-	frames := make([]*col.Frame, len(ins))
+	frames := make([]any, len(ins))
+	tensorIns := p.TensorInputs()
 	for i, ptr := range ins {
+		if dt, ok := tensorIns[i]; ok {
+			t, e := arrowio.ImportTensorStream(ptr, dt)
+			if e != nil {
+				return setErr(err, e)
+			}
+			frames[i] = t
+			continue
+		}
 		levels := 0
 		if i < len(p.InputIndexLevels) {
 			levels = p.InputIndexLevels[i]
@@ -144,13 +153,21 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	if int(nOut) != len(p.Graph.Outputs) {
 		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", len(p.Graph.Outputs), nOut))
 	}
-	res, e := p.Run(context.Background(), frames)
+	res, e := p.RunAny(context.Background(), frames)
 	if e != nil {
 		return setErr(err, e)
 	}
 	outs := unsafe.Slice(outputs, int(nOut))
-	for i, f := range res {
-		if e := arrowio.ExportStream(f, outs[i]); e != nil {
+	for i, r := range res {
+		switch v := r.(type) {
+		case *col.Frame:
+			e = arrowio.ExportStream(v, outs[i])
+		case *col.Tensor:
+			e = arrowio.ExportTensorStream(v, outs[i])
+		default:
+			e = ir.Errorf("Internal", "output %d is a %T", i, r)
+		}
+		if e != nil {
 			return setErr(err, e)
 		}
 	}
@@ -193,9 +210,15 @@ type fieldJSON struct {
 	Nullable bool   `json:"nullable"`
 }
 
+type tensorJSON struct {
+	DType string  `json:"dtype"`
+	Shape []int64 `json:"shape"` // -1 for a size known only at run time
+}
+
 type schemaJSON struct {
 	Fields []fieldJSON `json:"fields"`
 	Index  []fieldJSON `json:"index"`
+	Tensor *tensorJSON `json:"tensor,omitempty"`
 }
 
 func fieldsJSON(fs []ir.Field) []fieldJSON {
@@ -218,7 +241,11 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 				info.Outputs = append(info.Outputs, nil)
 				continue
 			}
-			info.Outputs = append(info.Outputs, &schemaJSON{Fields: fieldsJSON(sc.Fields), Index: fieldsJSON(sc.Index)})
+			sj := &schemaJSON{Fields: fieldsJSON(sc.Fields), Index: fieldsJSON(sc.Index)}
+			if sc.Tensor != nil {
+				sj.Tensor = &tensorJSON{DType: sc.Tensor.DType.String(), Shape: append([]int64{}, sc.Tensor.Shape...)}
+			}
+			info.Outputs = append(info.Outputs, sj)
 		}
 		return sonic.MarshalString(info)
 	})

@@ -20,6 +20,10 @@
  *    caller passes zero-initialized ArrowArrayStream structs; libflern fills
  *    them and the caller owns and releases them (stream->release). Column
  *    memory is shared, not copied, in both directions.
+ *    Tensors (inputs of source_tensor nodes and tensor outputs) travel as a
+ *    stream of one primitive column "data" in row-major order with schema
+ *    metadata "flern.tensor_shape" (JSON list) and "flern.tensor_dtype"
+ *    (layout: golib/arrowio/tensor.go).
  *  - All calls may be made without holding Python's GIL and from any thread.
  */
 #ifndef FLERN_H
@@ -59,7 +63,9 @@ int flern_plan_run(uintptr_t plan, void **inputs, int64_t n_inputs,
 char *flern_plan_explain(uintptr_t plan, int verbose, char **err);
 
 /* The output schemas and input index levels as JSON:
- * {"outputs": [{"fields": [{"name","type","nullable"}], "index": [...]} | null, ...],
+ * {"outputs": [{"fields": [{"name","type","nullable"}], "index": [...],
+ *               "tensor": {"dtype": "float32", "shape": [2, -1]} (tensor outputs only;
+ *               -1 = size known only at run time)} | null, ...],
  *  "input_index_levels": [0, 1, ...]}. Freed with flern_string_free. */
 char *flern_plan_info(uintptr_t plan, char **err);
 

@@ -11,7 +11,7 @@ const module = "github.com/flern/flern/"
 
 // allowed lists, per package (relative to the module), the module packages it
 // may import directly. Imports flow one way, in pipeline order:
-// ir <- {col, frame, wire} <- {csvio, arrowio, opt passes} <- parquetio <- opt <- exec <- engine <- capi.
+// ir <- {col, frame, tensor, wire} <- {csvio, arrowio, opt passes} <- parquetio <- opt <- exec <- engine <- capi.
 // A trailing "/*" matches the subpackages of a folder.
 var allowed = map[string][]string{
 	"golib/ir":          {},
@@ -25,8 +25,9 @@ var allowed = map[string][]string{
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},
 	"golib/opt":         {"golib/ir", "golib/frame", "golib/opt/*"},
 	"golib/exec":        {},
-	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame"},
-	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec/interp"},
+	"golib/tensor":      {"golib/ir"},
+	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor"},
+	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec/interp", "golib/tensor"},
 	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine"},
 	"go_tests":          {"golib/*", "golib/ir/*", "golib/opt/*", "golib/exec/*"},
 }

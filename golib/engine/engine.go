@@ -124,3 +124,24 @@ func (p *Program) Explain(verbose bool) string {
 	b.WriteString(p.Graph.Print())
 	return b.String()
 }
+
+// RunAny executes a program whose inputs or outputs include tensors: each
+// input and result is a *col.Frame or a *col.Tensor (see TensorInputs).
+func (p *Program) RunAny(ctx context.Context, inputs []any) ([]any, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return interp.RunAny(ctx, p.Graph, inputs)
+}
+
+// TensorInputs maps each run input fed to a source_tensor node to its dtype
+// (the other inputs are frames).
+func (p *Program) TensorInputs() map[int]ir.DType {
+	out := map[int]ir.DType{}
+	for _, n := range p.Graph.Nodes {
+		if n.Op == "source_tensor" {
+			out[int(n.Attrs.Int("input", 0))] = n.Schema.Tensor.DType
+		}
+	}
+	return out
+}

@@ -5,7 +5,10 @@
 // Everything else in golib builds on ir; ir imports nothing from golib.
 package ir
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // DType is a column or tensor element type. The set mirrors what pandas
 // (numpy-backed, pandas 3 string) exposes, so results round-trip exactly.
@@ -88,6 +91,43 @@ type Schema struct {
 	// Dynamic is true when the column set depends on the data (get_dummies,
 	// describe): Fields is then only known after execution.
 	Dynamic bool
+	// Tensor is set (and Fields/Index are empty) when the node's value is a
+	// dense tensor rather than a frame. Frame and tensor ops share one graph.
+	Tensor *TensorType
+}
+
+// DynDim marks a tensor dimension whose size is only known at run time (the
+// row count of a frame handed to to_tensor). Shape rules treat it as
+// "any size"; kernels re-check with the real sizes.
+const DynDim int64 = -1
+
+// TensorType is the static type of a tensor value: element type (Float32,
+// Float64, Int64 or Bool) and shape (DynDim for sizes known only at run time).
+type TensorType struct {
+	DType DType
+	Shape []int64
+}
+
+// IsTensor reports whether the schema describes a tensor.
+func (s *Schema) IsTensor() bool { return s != nil && s.Tensor != nil }
+
+// TensorSchema returns the schema of a tensor value.
+func TensorSchema(dt DType, shape []int64) *Schema {
+	return &Schema{Tensor: &TensorType{DType: dt, Shape: append([]int64{}, shape...)}}
+}
+
+// String renders a tensor type canonically: "tensor<float32>[2, 3]"
+// ("?" for a run-time size, "[]" for a 0-dim tensor).
+func (t *TensorType) String() string {
+	dims := make([]string, len(t.Shape))
+	for i, d := range t.Shape {
+		if d == DynDim {
+			dims[i] = "?"
+		} else {
+			dims[i] = fmt.Sprint(d)
+		}
+	}
+	return "tensor<" + t.DType.String() + ">[" + strings.Join(dims, ", ") + "]"
 }
 
 // Lookup returns the position of the column named name, or -1.
@@ -112,5 +152,8 @@ func (s *Schema) Names() []string {
 // Clone returns a deep copy.
 func (s *Schema) Clone() *Schema {
 	c := &Schema{Fields: append([]Field(nil), s.Fields...), Index: append([]Field(nil), s.Index...), Dynamic: s.Dynamic}
+	if s.Tensor != nil {
+		c.Tensor = &TensorType{DType: s.Tensor.DType, Shape: append([]int64{}, s.Tensor.Shape...)}
+	}
 	return c
 }

@@ -96,6 +96,9 @@ func fmtAttr(v any) string {
 
 // String renders a schema as "a:int64, b:str" (index levels first, marked).
 func (s *Schema) String() string {
+	if s.Tensor != nil {
+		return s.Tensor.String()
+	}
 	var parts []string
 	for _, f := range s.Index {
 		name := f.Name

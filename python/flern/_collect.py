@@ -45,6 +45,36 @@ def schema(node: Node) -> dict:
     return out
 
 
+def tensor_type(node: Node) -> tuple[str, tuple[int, ...]]:
+    """(dtype name, shape) of a tensor node by type inference (-1: known only at run time)."""
+    plan, _ = _compile([node])
+    t = plan.info()["outputs"][0]["tensor"]
+    return t["dtype"], tuple(t["shape"])
+
+
+def tensor_to_numpy(t: pa.Table):
+    """A tensor result (golib/arrowio/tensor.go layout) as a numpy array.
+
+    float32/float64/int64 data is not copied (the array is read-only and keeps
+    the native buffer alive); bool is unpacked from Arrow's bitmap.
+    """
+    import numpy as np
+
+    md = t.schema.metadata or {}
+    shape = tuple(json.loads(md[b"flern.tensor_shape"]))
+    dtype = md[b"flern.tensor_dtype"].decode()
+    np_dtype = np.dtype(dtype)
+    c = t.column(0)
+    if c.num_chunks == 0:
+        arr = np.empty(0, dtype=np_dtype)
+    elif c.num_chunks == 1:
+        chunk = c.chunk(0)
+        arr = chunk.to_numpy(zero_copy_only=dtype != "bool")
+    else:
+        arr = c.to_numpy()
+    return arr.astype(np_dtype, copy=False).reshape(shape)
+
+
 def schema_of_table(t: pa.Table) -> dict:
     """Schema dict of a result table (index levels split off)."""
     names = index_names(t)

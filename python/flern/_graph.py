@@ -14,8 +14,9 @@ Nodes are topologically ordered and ids equal positions. Expressions inside
 attributes are ``{"k": "col", "name": ...}``, ``{"k": "lit", "t": dtype,
 "v": "<value as string>"}`` or ``{"k": "call", "fn": ..., "args": [...],
 "opts": {...}}``; projection lists are ``[{"name": ..., "expr": expr}]``.
-Source nodes carry their in-memory data (a pyarrow Table) outside the JSON:
-the k-th source's table is run input k.
+Source nodes (``source`` for frames, ``source_tensor`` for tensors) carry their
+in-memory data (a pyarrow Table; for a tensor, one column of its elements in
+row-major order) outside the JSON: the k-th source's table is run input k.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def encode_plan(outputs: list[Node]) -> tuple[bytes, list[Any]]:
     nodes = []
     for i, n in enumerate(order):
         attrs = n.attrs
-        if n.op == "source":
+        if n.op in ("source", "source_tensor"):
             attrs = dict(attrs, input=len(inputs))
             inputs.append(n.data)
         nodes.append({"id": i, "op": n.op, "inputs": [ids[id(x)] for x in n.inputs],

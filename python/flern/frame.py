@@ -437,6 +437,12 @@ class DataFrame:
     def values(self) -> np.ndarray:
         return self.to_numpy()
 
+    def to_tensor(self, dtype: Any = None):
+        """The frame's columns as an [n_rows, n_columns] tensor (default float32),
+        recorded in the same graph: the frame -> tensor hand-off (to_tensor op)."""
+        from .tensor import frame_to_tensor
+        return frame_to_tensor(self._node, dtype)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.to_numpy(dtype=dtype)
 

@@ -1,0 +1,443 @@
+"""PyTorch-shaped tensors recorded lazily into flern's one graph.
+
+A :class:`Tensor` only records nodes (golib/tensor/tensor.go defines each op's
+dtype/shape rules, exec/interp/tensor.go its semantics); nothing runs until a
+value is needed (``numpy()``, ``tolist()``, ``item()``, ``repr``, ``bool``).
+
+Shapes and dtypes are not tracked in Python: ``.shape``/``.dtype`` ask the
+native core's type inference (one compile, cached per tensor), so the Python
+side cannot drift from the core's PyTorch rules. A size known only at run time
+(the row count of ``DataFrame.to_tensor()``) is found by running the plan.
+Errors (bad shapes, dtypes) are therefore raised when a value or the shape is
+first requested, naming the user's line that recorded the failing op.
+
+Python scalars become ``full(shape=[], wrapped=True)`` nodes and promote by
+category only, as torch's "wrapped numbers" (``int64 tensor + 2.5`` is
+float32; ``float32 tensor * 2.0`` stays float32).
+"""
+
+from __future__ import annotations
+
+import collections
+import numbers
+from typing import Any, Sequence
+
+import numpy as np
+
+from ._graph import Node
+
+
+class dtype:
+    """A tensor element type (``flern.torch.float32`` ...)."""
+
+    __slots__ = ("name", "is_floating_point")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.is_floating_point = name in ("float32", "float64")
+
+    def __repr__(self) -> str:
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_dtype_by_name, (self.name,))
+
+
+float32 = dtype("float32")
+float64 = dtype("float64")
+int64 = dtype("int64")
+bool_ = dtype("bool")
+_DTYPES = {d.name: d for d in (float32, float64, int64, bool_)}
+
+
+def _dtype_by_name(name: str) -> dtype:
+    return _DTYPES[name]
+
+
+def _as_dtype(d: Any) -> dtype | None:
+    """A flern dtype from a dtype, numpy dtype, Python type or name (None stays None)."""
+    if d is None or isinstance(d, dtype):
+        return d
+    if d is bool:
+        return bool_
+    if d is int:
+        return int64
+    if d is float:
+        return float32
+    name = np.dtype(d).name
+    if name not in _DTYPES:
+        from .errors import not_implemented
+        raise not_implemented(f"tensors of dtype {name}")
+    return _DTYPES[name]
+
+
+class Size(tuple):
+    """A tensor's shape (``torch.Size``)."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+max_result = collections.namedtuple("max", ["values", "indices"])
+min_result = collections.namedtuple("min", ["values", "indices"])
+
+
+def _scalar_node(x: Any) -> Node:
+    """A Python (or numpy) scalar as a wrapped 0-dim full node."""
+    if isinstance(x, (bool, np.bool_)):
+        return Node("full", [], {"shape": [], "value": "true" if x else "false", "dtype": "bool", "wrapped": True})
+    if isinstance(x, numbers.Integral):
+        return Node("full", [], {"shape": [], "value": str(int(x)), "dtype": "int64", "wrapped": True})
+    if isinstance(x, numbers.Real):
+        return Node("full", [], {"shape": [], "value": repr(float(x)), "dtype": "float64", "wrapped": True})
+    raise TypeError(f"unsupported operand type {type(x).__name__} for a tensor operation")
+
+
+def _operand(x: Any) -> tuple[Node, bool]:
+    if isinstance(x, Tensor):
+        return x._node, False
+    if isinstance(x, np.ndarray):
+        return from_numpy(x)._node, False
+    return _scalar_node(x), True
+
+
+def _binary(op: str, a: Any, b: Any) -> "Tensor":
+    na, wa = _operand(a)
+    nb, wb = _operand(b)
+    attrs = {}
+    if wa:
+        attrs["wrapped0"] = True
+    if wb:
+        attrs["wrapped1"] = True
+    return Tensor._from_node(Node(op, [na, nb], attrs))
+
+
+def _dims(dim: Any) -> list[int] | None:
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        return [int(d) for d in dim]
+    return [int(dim)]
+
+
+def _shape_args(shape: Sequence[Any]) -> list[int]:
+    if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+        shape = shape[0]
+    return [int(d) for d in shape]
+
+
+class Tensor:
+    """A lazily computed tensor (see the module docstring)."""
+
+    __slots__ = ("_node", "_type", "_value", "__weakref__")
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, dtype: Any = None) -> None:
+        t = tensor(data, dtype=dtype)
+        self._node, self._type, self._value = t._node, None, None
+
+    @classmethod
+    def _from_node(cls, node: Node) -> "Tensor":
+        t = cls.__new__(cls)
+        t._node, t._type, t._value = node, None, None
+        return t
+
+    # ---- type and shape (native type inference) -----------------------------
+    def _infer(self) -> tuple[str, tuple[int, ...]]:
+        if self._type is None:
+            from . import _collect
+            self._type = _collect.tensor_type(self._node)
+        return self._type
+
+    @property
+    def dtype(self) -> dtype:
+        return _DTYPES[self._infer()[0]]
+
+    @property
+    def shape(self) -> Size:
+        shape = self._infer()[1]
+        if any(d < 0 for d in shape):
+            return Size(self.numpy().shape)
+        return Size(shape)
+
+    def size(self, dim: int | None = None):
+        s = self.shape
+        return s if dim is None else s[dim]
+
+    def dim(self) -> int:
+        return len(self._infer()[1])
+
+    ndim = property(dim)
+
+    def numel(self) -> int:
+        return self.shape.numel()
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def __len__(self) -> int:
+        s = self.shape
+        if not s:
+            raise TypeError("len() of a 0-d tensor")
+        return s[0]
+
+    # ---- results --------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        """The values as a numpy array (zero-copy from the native result; read-only)."""
+        if self._value is None:
+            from . import _collect
+            self._value = _collect.tensor_to_numpy(_collect.collect([self._node])[0])
+        return self._value
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def item(self) -> Any:
+        a = self.numpy()
+        if a.size != 1:
+            raise RuntimeError(f"a Tensor with {a.size} elements cannot be converted to Scalar")
+        return a.reshape(()).item()
+
+    def __bool__(self) -> bool:
+        a = self.numpy()
+        if a.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(a.reshape(()))
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __repr__(self) -> str:
+        a = self.numpy()
+        body = np.array2string(a, separator=", ", prefix="tensor(") if a.size else "[]"
+        d = self.dtype
+        suffix = "" if d in (float32, int64, bool_) and a.size else f", dtype={d!r}"
+        if a.size == 0 and a.ndim != 1:
+            suffix = f", size={tuple(a.shape)}" + suffix
+        return f"tensor({body}{suffix})"
+
+    # ---- arithmetic -----------------------------------------------------------
+    def __add__(self, o): return _binary("add", self, o)
+    def __radd__(self, o): return _binary("add", o, self)
+    def __sub__(self, o): return _binary("sub", self, o)
+    def __rsub__(self, o): return _binary("sub", o, self)
+    def __mul__(self, o): return _binary("mul", self, o)
+    def __rmul__(self, o): return _binary("mul", o, self)
+    def __truediv__(self, o): return _binary("div", self, o)
+    def __rtruediv__(self, o): return _binary("div", o, self)
+    def __pow__(self, o): return _binary("pow", self, o)
+    def __rpow__(self, o): return _binary("pow", o, self)
+    def __matmul__(self, o): return matmul(self, o)
+    def __rmatmul__(self, o): return matmul(o, self)
+    def __neg__(self): return Tensor._from_node(Node("neg", [self._node]))
+    def __abs__(self): return self.abs()
+    def __eq__(self, o): return _binary("eq", self, o)  # type: ignore[override]
+    def __ne__(self, o): return _binary("ne", self, o)  # type: ignore[override]
+    def __lt__(self, o): return _binary("lt", self, o)
+    def __le__(self, o): return _binary("le", self, o)
+    def __gt__(self, o): return _binary("gt", self, o)
+    def __ge__(self, o): return _binary("ge", self, o)
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    matmul = __matmul__
+    neg = __neg__
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def maximum(self, o): return _binary("maximum", self, o)
+    def minimum(self, o): return _binary("minimum", self, o)
+
+    def _unary(self, op: str) -> "Tensor":
+        return Tensor._from_node(Node(op, [self._node]))
+
+    def exp(self): return self._unary("exp")
+    def log(self): return self._unary("log")
+    def sqrt(self): return self._unary("sqrt")
+    def abs(self): return self._unary("abs")
+    def relu(self): return self._unary("relu")
+    def sigmoid(self): return self._unary("sigmoid")
+    def tanh(self): return self._unary("tanh")
+
+    # ---- dtype conversion -----------------------------------------------------
+    def to(self, dtype: Any) -> "Tensor":
+        return Tensor._from_node(Node("cast", [self._node], {"dtype": _as_dtype(dtype).name}))
+
+    def float(self): return self.to(float32)
+    def double(self): return self.to(float64)
+    def long(self): return self.to(int64)
+    def bool(self): return self.to(bool_)
+
+    # ---- reductions -------------------------------------------------------------
+    def sum(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return Tensor._from_node(Node("sum", [self._node], {"dims": _dims(dim), "keepdim": bool(keepdim)}))
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return Tensor._from_node(Node("mean", [self._node], {"dims": _dims(dim), "keepdim": bool(keepdim)}))
+
+    def _extreme(self, op: str, dim: Any, keepdim: bool):
+        if isinstance(dim, Tensor):  # torch.max(a, b) is maximum
+            return _binary("maximum" if op == "max" else "minimum", self, dim)
+        if dim is None:
+            return Tensor._from_node(Node(op, [self._node], {"dim": None, "keepdim": False}))
+        attrs = {"dim": int(dim), "keepdim": bool(keepdim)}
+        values = Tensor._from_node(Node(op, [self._node], attrs))
+        indices = Tensor._from_node(Node("arg" + op, [self._node], attrs))
+        return (max_result if op == "max" else min_result)(values, indices)
+
+    def max(self, dim: Any = None, keepdim: bool = False):
+        return self._extreme("max", dim, keepdim)
+
+    def min(self, dim: Any = None, keepdim: bool = False):
+        return self._extreme("min", dim, keepdim)
+
+    def argmax(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return Tensor._from_node(Node("argmax", [self._node], {"dim": None if dim is None else int(dim),
+                                                               "keepdim": bool(keepdim)}))
+
+    def argmin(self, dim: Any = None, keepdim: bool = False) -> "Tensor":
+        return Tensor._from_node(Node("argmin", [self._node], {"dim": None if dim is None else int(dim),
+                                                               "keepdim": bool(keepdim)}))
+
+    # ---- layout -----------------------------------------------------------------
+    def reshape(self, *shape: Any) -> "Tensor":
+        return Tensor._from_node(Node("reshape", [self._node], {"shape": _shape_args(shape)}))
+
+    view = reshape
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        return Tensor._from_node(Node("transpose", [self._node], {"dim0": int(dim0), "dim1": int(dim1)}))
+
+    def t(self) -> "Tensor":
+        if self.dim() > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.dim()}D")
+        return self.transpose(0, -1) if self.dim() == 2 else self
+
+    @property
+    def T(self) -> "Tensor":
+        return self.permute(*reversed(range(self.dim())))
+
+    def permute(self, *dims: Any) -> "Tensor":
+        return Tensor._from_node(Node("permute", [self._node], {"dims": _shape_args(dims)}))
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        return Tensor._from_node(Node("unsqueeze", [self._node], {"dim": int(dim)}))
+
+    def squeeze(self, dim: Any = None) -> "Tensor":
+        return Tensor._from_node(Node("squeeze", [self._node], {"dims": _dims(dim)}))
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        return Tensor._from_node(Node("flatten", [self._node], {"start_dim": int(start_dim), "end_dim": int(end_dim)}))
+
+
+# ---- creation ---------------------------------------------------------------------
+def from_numpy(a: np.ndarray) -> Tensor:
+    """A tensor over a numpy array's data (crosses to the core without a copy
+    for float32/float64/int64 C-contiguous arrays; bool is bit-packed)."""
+    import pyarrow as pa
+
+    d = _as_dtype(a.dtype)
+    flat = np.ascontiguousarray(a).reshape(-1)
+    table = pa.table({"data": pa.array(flat)})
+    return Tensor._from_node(Node("source_tensor", [], {"dtype": d.name, "shape": [int(s) for s in a.shape]},
+                                  data=table))
+
+
+def _contains_float(data: Any) -> bool:
+    if isinstance(data, (list, tuple)):
+        return any(_contains_float(x) for x in data)
+    return isinstance(data, float)
+
+
+def tensor(data: Any, dtype: Any = None) -> Tensor:
+    """``torch.tensor``: Python floats give float32, ints int64, bools bool;
+    numpy arrays keep their dtype."""
+    d = _as_dtype(dtype)
+    if isinstance(data, Tensor):
+        return data if d is None else data.to(d)
+    if isinstance(data, np.ndarray):
+        a = data
+    else:
+        a = np.array(data)
+        if a.dtype.kind == "f" and d is None:
+            a = a.astype(np.float32)
+        elif a.dtype.kind in "iu" and d is None:
+            a = a.astype(np.int64)
+    if d is not None:
+        a = a.astype(d.name)
+    return from_numpy(a)
+
+
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None) -> Tensor:
+    d = _as_dtype(dtype)
+    if d is None:
+        d = bool_ if isinstance(fill_value, (bool, np.bool_)) else (
+            int64 if isinstance(fill_value, numbers.Integral) else float32)
+    if d is bool_:
+        value = "true" if fill_value else "false"
+    elif d is int64:
+        value = str(int(fill_value))
+    else:
+        value = repr(float(fill_value))
+    return Tensor._from_node(Node("full", [], {"shape": _shape_args([size] if not isinstance(size, (list, tuple)) else size),
+                                               "value": value, "dtype": d.name}))
+
+
+def zeros(*size: Any, dtype: Any = None) -> Tensor:
+    return full(_shape_args(size), 0, dtype=dtype or float32)
+
+
+def ones(*size: Any, dtype: Any = None) -> Tensor:
+    return full(_shape_args(size), 1, dtype=dtype or float32)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    d = _as_dtype(dtype)
+    if d is None:
+        ints = all(isinstance(x, numbers.Integral) for x in (start, end, step))
+        d = int64 if ints else float32
+    return Tensor._from_node(Node("arange", [], {"start": float(start), "end": float(end), "step": float(step),
+                                                 "dtype": d.name}))
+
+
+# ---- functions ----------------------------------------------------------------------
+def matmul(a: Any, b: Any) -> Tensor:
+    return Tensor._from_node(Node("matmul", [_operand(a)[0], _operand(b)[0]]))
+
+
+def where(condition: Tensor, input: Any, other: Any) -> Tensor:
+    na, wa = _operand(input)
+    nb, wb = _operand(other)
+    attrs = {}
+    if wa:
+        attrs["wrapped1"] = True
+    if wb:
+        attrs["wrapped2"] = True
+    return Tensor._from_node(Node("where", [_operand(condition)[0], na, nb], attrs))
+
+
+def maximum(a: Tensor, b: Any) -> Tensor:
+    return _binary("maximum", a, b)
+
+
+def minimum(a: Tensor, b: Any) -> Tensor:
+    return _binary("minimum", a, b)
+
+
+def frame_to_tensor(frame_node: Node, dtype: Any = None) -> Tensor:
+    """The frame -> tensor hand-off: a frame's columns as an [N, ncols] tensor."""
+    return Tensor._from_node(Node("to_tensor", [frame_node], {"dtype": (_as_dtype(dtype) or float32).name}))
