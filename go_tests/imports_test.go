@@ -11,7 +11,7 @@ const module = "github.com/flern/flern/"
 
 // allowed lists, per package (relative to the module), the module packages it
 // may import directly. Imports flow one way, in pipeline order:
-// ir <- {col, frame, tensor, wire} <- {csvio, arrowio, opt passes} <- parquetio <- opt <- exec <- engine <- capi.
+// ir <- {col, frame, tensor, wire} <- {csvio, arrowio, opt passes, autodiff} <- parquetio <- opt <- exec <- engine <- capi.
 // A trailing "/*" matches the subpackages of a folder.
 var allowed = map[string][]string{
 	"golib/ir":          {},
@@ -23,7 +23,8 @@ var allowed = map[string][]string{
 	"golib/parquetio":   {"golib/ir", "golib/col", "golib/arrowio"},
 	"golib/opt/dce":     {"golib/ir", "golib/frame"},
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},
-	"golib/opt":         {"golib/ir", "golib/frame", "golib/opt/*"},
+	"golib/autodiff":    {"golib/ir", "golib/tensor", "golib/frame"},
+	"golib/opt":         {"golib/ir", "golib/frame", "golib/opt/*", "golib/autodiff"},
 	"golib/exec":        {},
 	"golib/tensor":      {"golib/ir"},
 	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor"},

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flern/flern/golib/autodiff"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
@@ -29,6 +30,8 @@ type Pass struct {
 // Passes is the pipeline, in order. Read it top to bottom: that is the
 // optimizer.
 var Passes = []Pass{
+	{Name: "autodiff", Run: autodiff.Expand, Required: true,
+		Doc: "expand every grad node into its backward graph (vector-Jacobian products) of plain tensor ops"},
 	{Name: "resolve", Run: resolve.Run, Required: true,
 		Doc: "rewrite user-shaped ops (select, assign, rename, drop_columns) into project"},
 	{Name: "dce", Run: dce.Run, After: []string{"resolve"},

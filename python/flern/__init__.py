@@ -8,7 +8,7 @@ by a native (Go) core that optimizes across the whole pipeline.
 
 from __future__ import annotations
 
-from . import errors
+from . import autograd, errors
 from .errors import FlernError
 from .frame import DataFrame, get_dummies, merge
 from .index import Index
@@ -19,7 +19,7 @@ from .series import Series
 __version__ = "0.1.0"
 
 __all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "from_pandas", "from_arrow", "from_dict",
-           "from_numpy", "merge", "get_dummies", "errors", "FlernError", "set_option"]
+           "from_numpy", "merge", "get_dummies", "errors", "autograd", "FlernError", "set_option"]
 
 
 def set_option(name: str, value) -> None:

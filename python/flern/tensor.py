@@ -19,7 +19,12 @@ float32; ``float32 tensor * 2.0`` stays float32).
 from __future__ import annotations
 
 import collections
+import contextlib
+import functools
 import numbers
+import threading
+import warnings
+import weakref
 from typing import Any, Sequence
 
 import numpy as np
@@ -85,6 +90,91 @@ max_result = collections.namedtuple("max", ["values", "indices"])
 min_result = collections.namedtuple("min", ["values", "indices"])
 
 
+# ---- autograd state ------------------------------------------------------------------
+# Which recorded nodes require grad lives beside the graph, keyed by node, so
+# every op records as before: an op's result requires grad when grad mode is on
+# and one of its inputs does (ops with a bool/int result never do). backward()
+# records one grad node per leaf; the Go core (golib/autodiff) derives the
+# gradient graph.
+_REQUIRES_GRAD: "weakref.WeakSet[Node]" = weakref.WeakSet()  # nodes that require grad
+_LEAVES: "weakref.WeakSet[Node]" = weakref.WeakSet()  # user-created tensors with requires_grad=True
+_GRADS: "weakref.WeakKeyDictionary[Node, Tensor]" = weakref.WeakKeyDictionary()  # leaf -> .grad
+_NO_GRAD_OPS = {"eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "detach", "to_tensor"}
+_grad_mode = threading.local()
+
+
+def is_grad_enabled() -> bool:
+    return getattr(_grad_mode, "enabled", True)
+
+
+def set_grad_enabled(mode: bool) -> None:
+    _grad_mode.enabled = bool(mode)
+
+
+class _GradMode(contextlib.ContextDecorator):
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+
+    def __enter__(self):
+        self.prev = is_grad_enabled()
+        set_grad_enabled(self.mode)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        set_grad_enabled(self.prev)
+
+
+class no_grad(_GradMode):
+    """``torch.no_grad()``: operations recorded inside do not track gradients."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(_GradMode):
+    """``torch.enable_grad()``."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+def _tracks(node: Node) -> bool:
+    if not is_grad_enabled() or node.op in _NO_GRAD_OPS:
+        return False
+    if node.op == "cast" and node.attrs.get("dtype") not in ("float32", "float64"):
+        return False
+    return any(i in _REQUIRES_GRAD for i in node.inputs)
+
+
+def _grad_leaves(root: Node) -> list[Node]:
+    """The leaves requiring grad that root depends on through tracked ops."""
+    out, seen, stack = [], set(), [root]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen or n not in _REQUIRES_GRAD:
+            continue
+        seen.add(id(n))
+        if n in _LEAVES:
+            out.append(n)
+        else:
+            stack.extend(n.inputs)
+    return out
+
+
+def _no_grad_fn_error() -> RuntimeError:
+    return RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+
+
+def _seeded(output: "Tensor", grad_output: Any) -> Node:
+    """The scalar whose gradient is the vector-Jacobian product with grad_output."""
+    if grad_output is None:
+        return output._node
+    with no_grad():
+        go = grad_output if isinstance(grad_output, Tensor) else tensor(grad_output)
+        go = go.detach()
+    return Node("sum", [Node("mul", [output._node, go._node])], {"dims": None, "keepdim": False})
+
+
 def _scalar_node(x: Any) -> Node:
     """A Python (or numpy) scalar as a wrapped 0-dim full node."""
     if isinstance(x, (bool, np.bool_)):
@@ -135,15 +225,100 @@ class Tensor:
     __slots__ = ("_node", "_type", "_value", "__weakref__")
     __hash__ = object.__hash__
 
-    def __init__(self, data: Any, dtype: Any = None) -> None:
-        t = tensor(data, dtype=dtype)
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        t = tensor(data, dtype=dtype, requires_grad=requires_grad)
         self._node, self._type, self._value = t._node, None, None
 
     @classmethod
-    def _from_node(cls, node: Node) -> "Tensor":
+    def _from_node(cls, node: Node, track: bool = True) -> "Tensor":
         t = cls.__new__(cls)
         t._node, t._type, t._value = node, None, None
+        if track and node.inputs and _tracks(node):
+            _REQUIRES_GRAD.add(node)
         return t
+
+    # ---- autograd ---------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._node in _REQUIRES_GRAD
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node not in _REQUIRES_GRAD or self._node in _LEAVES
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not self.is_leaf:
+            if not requires_grad:
+                raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use "
+                                   "a computed variable in a subgraph that doesn't require differentiation use "
+                                   "var_no_grad = var.detach().")
+            return self
+        if requires_grad:
+            if not self.dtype.is_floating_point:
+                raise RuntimeError("only Tensors of floating point dtype can require gradients")
+            if self._node.inputs and self._node.op != "detach":
+                # A computed tensor becomes a leaf: cut it from its inputs in the
+                # graph itself, so every plan that reads it sees a leaf.
+                self._node = Node("detach", [self._node])
+            _REQUIRES_GRAD.add(self._node)
+            _LEAVES.add(self._node)
+        else:
+            _REQUIRES_GRAD.discard(self._node)
+            _LEAVES.discard(self._node)
+        return self
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The accumulated gradient (a lazy tensor) of a leaf; None for non-leaves."""
+        if not self.is_leaf:
+            warnings.warn("The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+                          "attribute won't be populated during autograd.backward(). flern does not support "
+                          "retain_grad().", UserWarning, stacklevel=2)
+            return None
+        return _GRADS.get(self._node)
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is None:
+            _GRADS.pop(self._node, None)
+        elif not isinstance(value, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+        else:
+            _GRADS[self._node] = value
+
+    def backward(self, gradient: Any = None, retain_graph: Any = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Record the gradient of this tensor w.r.t. every leaf it depends on and
+        add it to each leaf's ``.grad`` (nothing runs until a value is read)."""
+        if create_graph:
+            from .errors import not_implemented
+            raise not_implemented("backward(create_graph=True)")
+        if not self.requires_grad:
+            raise _no_grad_fn_error()
+        loss = _seeded(self, gradient)
+        leaves = _grad_leaves(self._node) if inputs is None else [
+            t._node for t in ([inputs] if isinstance(inputs, Tensor) else inputs)]
+        for leaf in leaves:
+            g = Tensor._from_node(Node("grad", [loss, leaf]), track=False)
+            old = _GRADS.get(leaf)
+            _GRADS[leaf] = g if old is None else Tensor._from_node(Node("add", [old._node, g._node]), track=False)
+
+    def detach(self) -> "Tensor":
+        """The same values, cut from the gradient graph."""
+        return Tensor._from_node(Node("detach", [self._node]), track=False)
+
+    def detach_(self) -> "Tensor":
+        if not self.is_leaf:
+            raise RuntimeError("flern does not support detach_() on a non-leaf tensor; use detach()")
+        return self.requires_grad_(False)
+
+    def zero_(self) -> "Tensor":
+        from .errors import not_implemented
+        raise not_implemented("in-place zero_(); set .grad = None instead")
 
     # ---- type and shape (native type inference) -----------------------------
     def _infer(self) -> tuple[str, tuple[int, ...]]:
@@ -361,11 +536,18 @@ def _contains_float(data: Any) -> bool:
     return isinstance(data, float)
 
 
-def tensor(data: Any, dtype: Any = None) -> Tensor:
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     """``torch.tensor``: Python floats give float32, ints int64, bools bool;
     numpy arrays keep their dtype."""
+    t = _tensor(data, dtype)
+    return t.requires_grad_() if requires_grad else t
+
+
+def _tensor(data: Any, dtype: Any = None) -> Tensor:
     d = _as_dtype(dtype)
-    if isinstance(data, Tensor):
+    if isinstance(data, Tensor):  # torch.tensor(t) copies and detaches
+        if data.requires_grad:
+            data = data.detach()
         return data if d is None else data.to(d)
     if isinstance(data, np.ndarray):
         a = data
@@ -380,7 +562,12 @@ def tensor(data: Any, dtype: Any = None) -> Tensor:
     return from_numpy(a)
 
 
-def full(size: Sequence[int], fill_value: Any, dtype: Any = None) -> Tensor:
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    t = _full(size, fill_value, dtype)
+    return t.requires_grad_() if requires_grad else t
+
+
+def _full(size: Sequence[int], fill_value: Any, dtype: Any = None) -> Tensor:
     d = _as_dtype(dtype)
     if d is None:
         d = bool_ if isinstance(fill_value, (bool, np.bool_)) else (
@@ -395,12 +582,12 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None) -> Tensor:
                                                "value": value, "dtype": d.name}))
 
 
-def zeros(*size: Any, dtype: Any = None) -> Tensor:
-    return full(_shape_args(size), 0, dtype=dtype or float32)
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(_shape_args(size), 0, dtype=dtype or float32, requires_grad=requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None) -> Tensor:
-    return full(_shape_args(size), 1, dtype=dtype or float32)
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return full(_shape_args(size), 1, dtype=dtype or float32, requires_grad=requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None) -> Tensor:

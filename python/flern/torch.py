@@ -7,10 +7,12 @@ clearly at the first call flern does not support yet (no silent fallback).
 
 from __future__ import annotations
 
+from . import autograd
 from . import tensor as _t
 from .errors import FlernNotImplementedError
-from .tensor import (Size, Tensor, arange, dtype, float32, float64, from_numpy, full, int64, matmul,
-                     maximum, minimum, ones, tensor, where, zeros)
+from .tensor import (Size, Tensor, arange, dtype, enable_grad, float32, float64, from_numpy, full, int64,
+                     is_grad_enabled, matmul, maximum, minimum, no_grad, ones, set_grad_enabled, tensor, where,
+                     zeros)
 
 bool = _t.bool_  # noqa: A001  (torch.bool)
 float = float32  # noqa: A001  (torch.float)
@@ -22,7 +24,8 @@ __all__ = ["Tensor", "Size", "dtype", "float32", "float64", "int64", "bool", "fl
            "minimum", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "neg", "add", "sub", "mul",
            "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "sum", "mean", "max", "min", "argmax",
            "argmin", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "is_tensor",
-           "result_type"]
+           "result_type", "autograd", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
+           "detach"]
 
 
 def _method(name: str):
@@ -36,7 +39,7 @@ def _method(name: str):
 
 
 for _name in ("exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "neg", "sum", "mean", "max", "min",
-              "argmax", "argmin", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten"):
+              "argmax", "argmin", "detach", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten"):
     globals()[_name] = _method(_name)
 
 
