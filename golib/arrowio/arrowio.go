@@ -255,6 +255,12 @@ func ExportStream(f *col.Frame, ptr unsafe.Pointer) error {
 	if err != nil {
 		return err
 	}
+	return exportRecord(rec, ptr)
+}
+
+// exportRecord writes one record batch as a one-batch ArrowArrayStream at
+// ptr, taking over the caller's reference to rec.
+func exportRecord(rec arrow.RecordBatch, ptr unsafe.Pointer) error {
 	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
 	rec.Release()
 	if err != nil {

@@ -150,12 +150,5 @@ func ExportTensorStream(t *col.Tensor, ptr unsafe.Pointer) error {
 	if err != nil {
 		return err
 	}
-	rdr, err := array.NewRecordReader(rec.Schema(), []arrow.RecordBatch{rec})
-	rec.Release()
-	if err != nil {
-		return err
-	}
-	cdata.ExportRecordReader(rdr, (*cdata.CArrowArrayStream)(ptr))
-	rdr.Release()
-	return nil
+	return exportRecord(rec, ptr)
 }
