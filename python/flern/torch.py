@@ -8,6 +8,8 @@ clearly at the first call flern does not support yet (no silent fallback).
 from __future__ import annotations
 
 from . import autograd
+from . import nn, optim  # noqa: F401  (torch.nn, torch.optim)
+from .nn.init import manual_seed  # noqa: F401
 from . import tensor as _t
 from .errors import FlernNotImplementedError
 from .tensor import (Size, Tensor, arange, dtype, enable_grad, float32, float64, from_numpy, full, int64,
@@ -25,7 +27,7 @@ __all__ = ["Tensor", "Size", "dtype", "float32", "float64", "int64", "bool", "fl
            "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "sum", "mean", "max", "min", "argmax",
            "argmin", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "is_tensor",
            "result_type", "autograd", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
-           "detach"]
+           "detach", "nn", "optim", "manual_seed"]
 
 
 def _method(name: str):

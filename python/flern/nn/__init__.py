@@ -1,0 +1,22 @@
+"""``torch.nn`` for flern (v0 slice): Parameter, Module, Linear, Sequential,
+ReLU/Tanh/Sigmoid, MSELoss/L1Loss, plus ``nn.functional`` and ``nn.init``.
+
+Modules only record into flern's lazy graph (forward builds Tensor ops;
+``loss.backward()`` records grad nodes the Go core expands). Anything else in
+``torch.nn`` raises ``NotImplementedError`` naming it.
+"""
+
+from __future__ import annotations
+
+from . import functional, init
+from .modules import (L1Loss, Linear, Module, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
+
+__all__ = ["Parameter", "Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "MSELoss", "L1Loss",
+           "functional", "init"]
+
+
+def __getattr__(name: str):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from ..errors import FlernNotImplementedError
+    raise FlernNotImplementedError(f"torch.nn.{name} is not supported by flern (yet)", kind="NotImplemented")
