@@ -357,7 +357,7 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 		slotOf[i] = int(slots[idx])
 	}
 	k := len(need)
-	chunks, err := t.scan(slots, k, func(ch *chunk) {
+	chunks, total, err := t.scan(slots, k, func(ch *chunk) {
 		ch.pieces = make([]piece, k)
 		var scratch []byte
 		for s, j := range need {
@@ -371,13 +371,6 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 	})
 	if err != nil {
 		return nil, err
-	}
-	if err := t.checkNames(chunks); err != nil {
-		return nil, err
-	}
-	total := 0
-	for _, ch := range chunks {
-		total += ch.r.nrows
 	}
 	cols := make([]*col.Column, k)
 	join := func(s int) {

@@ -369,8 +369,9 @@ var spanPool = sync.Pool{New: func() any { return new([]span) }}
 
 // scan tokenizes the data rows keeping the columns in slots, calling
 // process on each chunk (in parallel for large files), and returns the
-// chunks in file order with their row and line offsets.
-func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, error) {
+// chunks in file order with their row and line offsets, and the number of
+// data rows. It also applies checkNames, which every reader needs.
+func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, int, error) {
 	tok := &tokenizer{data: t.data, sep: t.o.sep, quote: t.o.quote, ncols: t.ncols, slots: slots, k: k, usecols: t.o.hasUsecols}
 	n := len(t.data)
 	target := chunkTarget
@@ -434,7 +435,7 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, erro
 		}
 		wg.Wait()
 		if fault != nil {
-			return nil, fault
+			return nil, 0, fault
 		}
 	}
 	// Validate the speculative split points in order: a chunk is right when
@@ -451,18 +452,21 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, erro
 			c = doChunk(pos, bounds[i+1], n, rows == 0)
 		}
 		if c.r.err != nil {
-			return nil, c.r.err.toError(lines, t.ncols)
+			return nil, 0, c.r.err.toError(lines, t.ncols)
 		}
 		c.rowsBefore, c.linesBefore = rows, lines
 		if c.err != nil {
-			return nil, t.rowError(c, c.err)
+			return nil, 0, t.rowError(c, c.err)
 		}
 		rows += c.r.nrows
 		lines += c.r.lines
 		pos = c.r.end
 		out = append(out, c)
 	}
-	return out, nil
+	if err := t.checkNames(out); err != nil {
+		return nil, 0, err
+	}
+	return out, rows, nil
 }
 
 // checkNames reports pandas' error for names= longer than the rows: with

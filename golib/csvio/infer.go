@@ -482,7 +482,7 @@ func sniffData(o *options, data []byte) (*sniffed, error) {
 	for j, c := range t.cols {
 		slots[c.index] = int32(j)
 	}
-	chunks, err := t.scan(slots, k, func(ch *chunk) {
+	chunks, rows, err := t.scan(slots, k, func(ch *chunk) {
 		ch.stats = make([]colStats, k)
 		var scratch []byte
 		for j := range t.cols {
@@ -492,13 +492,6 @@ func sniffData(o *options, data []byte) (*sniffed, error) {
 	})
 	if err != nil {
 		return nil, err
-	}
-	if err := t.checkNames(chunks); err != nil {
-		return nil, err
-	}
-	rows := 0
-	for _, ch := range chunks {
-		rows += ch.r.nrows
 	}
 	s := &ir.Schema{}
 	res := &sniffed{schema: s, naFloats: make([]bool, len(t.cols))}
