@@ -82,6 +82,8 @@ type compileOptions struct {
 	Disable []string `json:"disable"`
 	Dump    bool     `json:"dump"`
 	NoOpt   bool     `json:"no_opt"`
+	// Executor is "" or "runtime" (golib/exec) or "interp" (the reference interpreter).
+	Executor string `json:"executor"`
 }
 
 //export flern_plan_compile
@@ -96,6 +98,13 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 			return setErr(err, ir.Errorf("Value", "bad compile options: %v", e))
 		}
 		o.Dump, o.NoOpt = co.Dump, co.NoOpt
+		switch co.Executor {
+		case "", "runtime":
+		case "interp":
+			o.Reference = true
+		default:
+			return setErr(err, ir.Errorf("Value", "bad compile options: unknown executor %q (want \"runtime\" or \"interp\")", co.Executor))
+		}
 		o.Disabled = map[string]bool{}
 		for _, d := range co.Disable {
 			o.Disabled[d] = true

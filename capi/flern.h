@@ -45,7 +45,8 @@ const char *flern_version(void);
 int flern_abi_version(void);
 
 /* Compile a plan (wire format: golib/ir/wire/wire.go) of `len` bytes.
- * options_json may be NULL or {"disable": ["fold", ...], "dump": true, "no_opt": false}.
+ * options_json may be NULL or {"disable": ["fold", ...], "dump": true, "no_opt": false,
+ * "executor": "runtime" | "interp"}.
  * On success *out is a new plan handle. */
 int flern_plan_compile(const char *plan, int64_t len, const char *options_json,
                        uintptr_t *out, char **err);

@@ -25,10 +25,10 @@ var allowed = map[string][]string{
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},
 	"golib/autodiff":    {"golib/ir", "golib/tensor", "golib/frame"},
 	"golib/opt":         {"golib/ir", "golib/frame", "golib/opt/*", "golib/autodiff"},
-	"golib/exec":        {},
+	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp"},
 	"golib/tensor":      {"golib/ir"},
 	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor"},
-	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec/interp", "golib/tensor"},
+	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec", "golib/exec/interp", "golib/tensor"},
 	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine"},
 	"go_tests":          {"golib/*", "golib/ir/*", "golib/opt/*", "golib/exec/*"},
 }

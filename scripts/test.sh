@@ -5,8 +5,9 @@
 #   3. gofmt -l                   (fails if any file needs formatting)
 #   4. go test ./...
 #   5. python -m pytest -q python/tests   (no tests collected counts as a failure)
-#   6. the same suite with every optional optimizer pass off (FLERN_NO_OPT=1): the
-#      optimized plans must give the reference interpreter's answers on the whole suite
+#   6. the same suite on the reference path: every optional optimizer pass off
+#      (FLERN_NO_OPT=1) and the reference interpreter as executor (FLERN_EXECUTOR=interp):
+#      the optimized, runtime-executed plans must give the reference answers on the whole suite
 # Uses the python3 on PATH; set PYTHON=/path/to/python to choose another.
 set -euo pipefail
 
@@ -49,7 +50,7 @@ elif ((rc != 0)); then
     exit "$rc"
 fi
 
-stage 6/6 "python -m pytest -q python/tests with the optimizer off (FLERN_NO_OPT=1)"
-FLERN_NO_OPT=1 "$PYTHON" -m pytest -q -p no:cacheprovider python/tests
+stage 6/6 "python -m pytest -q python/tests on the reference path (FLERN_NO_OPT=1 FLERN_EXECUTOR=interp)"
+FLERN_NO_OPT=1 FLERN_EXECUTOR=interp "$PYTHON" -m pytest -q -p no:cacheprovider python/tests
 
 printf '\n==> all stages passed\n'

@@ -10,6 +10,7 @@ import (
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/csvio"
+	"github.com/flern/flern/golib/exec"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
@@ -32,6 +33,9 @@ type Options struct {
 	Disabled map[string]bool // optimizer passes to skip, by name
 	Dump     bool            // keep the plan after every pass for Explain
 	NoOpt    bool            // skip every optional pass
+	// Reference runs the plan on the reference interpreter (exec/interp)
+	// instead of the runtime (exec); the suite runs both ways.
+	Reference bool
 }
 
 // Program is a compiled plan, ready to run any number of times.
@@ -41,6 +45,8 @@ type Program struct {
 	Report  *opt.Report // what each optimizer pass did
 	// InputIndexLevels[i] is the number of index levels of input i.
 	InputIndexLevels []int
+	// Exec are the runtime options every Run uses.
+	Exec exec.Options
 }
 
 // Compile decodes, type-checks and optimizes a plan:
@@ -58,7 +64,7 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	if err := g.Verify(); err != nil {
 		return nil, err
 	}
-	p := &Program{Initial: g.Print()}
+	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference}}
 	disabled := o.Disabled
 	if o.NoOpt {
 		disabled = map[string]bool{}
@@ -90,7 +96,23 @@ func (p *Program) Run(ctx context.Context, inputs []*col.Frame) ([]*col.Frame, e
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return interp.Run(ctx, p.Graph, inputs)
+	in := make([]any, len(inputs))
+	for i, f := range inputs {
+		in[i] = f
+	}
+	res, err := exec.RunAny(ctx, p.Graph, in, p.Exec)
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]*col.Frame, len(res))
+	for i, r := range res {
+		f, ok := r.(*col.Frame)
+		if !ok {
+			return nil, ir.Errorf("Internal", "output %d is a tensor; use RunAny", i)
+		}
+		outs[i] = f
+	}
+	return outs, nil
 }
 
 // Schemas returns the output schemas (nil entries for data-dependent ones).
@@ -131,7 +153,7 @@ func (p *Program) RunAny(ctx context.Context, inputs []any) ([]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return interp.RunAny(ctx, p.Graph, inputs)
+	return exec.RunAny(ctx, p.Graph, inputs, p.Exec)
 }
 
 // TensorInputs maps each run input fed to a source_tensor node to its dtype

@@ -1,5 +1,128 @@
-// Package exec is flern's runtime: it runs an optimized graph on input data.
-// Today the only executor is exec/interp, the reference interpreter that
-// defines every op's semantics (compiled kernels arrive with golib/lower and
-// golib/codegen and are tested against it).
+// Package exec is flern's runtime: it runs an optimized graph node by node in
+// topological order. Ops with a registered runtime implementation (parallel,
+// morsel-driven operators; fused kernels from golib/lower) use it; every other
+// op runs on the reference interpreter (exec/interp), which stays the
+// definition that each implementation here is tested against.
 package exec
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+// Ctx is what a runtime op sees besides its inputs.
+type Ctx struct {
+	*interp.Ctx
+	Options Options
+}
+
+// OpFunc runs one node on its materialized inputs (*col.Frame or
+// *col.Tensor, as the node's input schemas say) and returns a *col.Frame or
+// a *col.Tensor. Returning ErrFallback asks for the reference implementation
+// (e.g. an input shape the fast path does not handle).
+type OpFunc func(c *Ctx, n *ir.Node, in []any) (any, error)
+
+// ErrFallback is returned by an OpFunc to run the node on the interpreter.
+var ErrFallback = fmt.Errorf("exec: fall back to the reference interpreter")
+
+var impls = map[string]OpFunc{}
+
+// Register installs the runtime implementation of an op (called from init).
+func Register(op string, f OpFunc) {
+	if _, dup := impls[op]; dup {
+		panic("exec: op registered twice: " + op)
+	}
+	impls[op] = f
+}
+
+// Options select how a graph runs.
+type Options struct {
+	// Reference runs every node on the reference interpreter.
+	Reference bool
+}
+
+// RunAny evaluates g on inputs and returns the results of g.Outputs, dropping
+// intermediate results as soon as their last user has run.
+func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if o.Reference {
+		return interp.RunAny(ctx, g, inputs)
+	}
+	ic, err := interp.NewCtx(ctx, inputs)
+	if err != nil {
+		return nil, err
+	}
+	c := &Ctx{Ctx: ic, Options: o}
+	results := make([]any, len(g.Nodes))
+	remaining := make([]int, len(g.Nodes))
+	for _, n := range g.Nodes {
+		for _, in := range n.Inputs {
+			remaining[in]++
+		}
+	}
+	for _, out := range g.Outputs {
+		remaining[out]++
+	}
+	for _, n := range g.Nodes {
+		if err := ctx.Err(); err != nil {
+			return nil, ir.Errorf("Cancelled", "run cancelled: %v", err)
+		}
+		if remaining[n.ID] == 0 {
+			continue // dead node (not reachable from outputs)
+		}
+		in := make([]any, len(n.Inputs))
+		for i, id := range n.Inputs {
+			in[i] = results[id]
+		}
+		out, err := runNode(c, n, in)
+		if err != nil {
+			return nil, err
+		}
+		results[n.ID] = out
+		for _, id := range n.Inputs {
+			remaining[id]--
+			if remaining[id] == 0 {
+				results[id] = nil
+			}
+		}
+	}
+	outs := make([]any, len(g.Outputs))
+	for i, o := range g.Outputs {
+		outs[i] = results[o]
+	}
+	return outs, nil
+}
+
+// runNode runs one node with its runtime implementation when there is one,
+// else (or on ErrFallback) with the reference interpreter.
+func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
+	f := impls[n.Op]
+	if f == nil {
+		return interp.RunNode(c.Ctx, n, in)
+	}
+	out, err = guarded(f, c, n, in)
+	if err == ErrFallback {
+		return interp.RunNode(c.Ctx, n, in)
+	}
+	return out, err
+}
+
+// guarded calls f, turning a panic into an Internal error naming the op
+// and the user's line.
+func guarded(f OpFunc, c *Ctx, n *ir.Node, in []any) (out any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, ir.AtNode(fmt.Errorf("internal error (panic) in the runtime %s: %v", n.Op, r), n)
+		}
+	}()
+	out, err = f(c, n, in)
+	if err != nil && err != ErrFallback {
+		err = ir.AtNode(err, n)
+	}
+	return out, err
+}

@@ -108,13 +108,9 @@ func Run(ctx context.Context, g *ir.Graph, inputs []*col.Frame) ([]*col.Frame, e
 	return outs, nil
 }
 
-// RunAny evaluates the graph (schemas already inferred) and returns the
-// results of g.Outputs. Inputs and results are *col.Frame or *col.Tensor,
-// as the source / source_tensor nodes and the output schemas say: frame ops
-// (impls) see only frames, tensor ops (tensorImpls) get []any. Intermediate
-// results are dropped as soon as their last user has run. Errors name the
-// failing node's op and the user's line.
-func RunAny(ctx context.Context, g *ir.Graph, inputs []any) ([]any, error) {
+// NewCtx builds the context of one run from its inputs (each a *col.Frame
+// or a *col.Tensor, numbered as the source / source_tensor nodes say).
+func NewCtx(ctx context.Context, inputs []any) (*Ctx, error) {
 	c := &Ctx{Context: ctx, Inputs: make([]*col.Frame, len(inputs)), Tensors: make([]*col.Tensor, len(inputs))}
 	for i, x := range inputs {
 		switch v := x.(type) {
@@ -125,6 +121,72 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any) ([]any, error) {
 		default:
 			return nil, ir.Errorf("Internal", "run input %d is a %T", i, x)
 		}
+	}
+	return c, nil
+}
+
+// RunNode evaluates one node on its materialized inputs (*col.Frame or
+// *col.Tensor, as the input schemas say) with the reference implementation,
+// and checks the result against the node's schema. Errors name the node's op
+// and the user's line; a panic inside the op becomes an Internal error.
+func RunNode(c *Ctx, n *ir.Node, in []any) (any, error) {
+	if tf := tensorImpls[n.Op]; tf != nil {
+		t, err := runTensorOp(tf, c, n, in)
+		if err != nil {
+			return nil, ir.AtNode(err, n)
+		}
+		if err := t.Validate(); err != nil {
+			return nil, ir.AtNode(fmt.Errorf("internal: %s produced an invalid tensor: %w", n.Op, err), n)
+		}
+		if err := checkTensorType(t, n.Schema); err != nil {
+			return nil, ir.AtNode(fmt.Errorf("internal: %s: %w", n.Op, err), n)
+		}
+		return t, nil
+	}
+	f := impls[n.Op]
+	if f == nil {
+		return nil, &ir.Error{Kind: "NotImplemented", Msg: fmt.Sprintf("op %q has no interpreter implementation", n.Op), Op: n.Op, Loc: n.Loc}
+	}
+	frames := make([]*col.Frame, len(in))
+	for i, x := range in {
+		fr, ok := x.(*col.Frame)
+		if !ok {
+			return nil, ir.AtNode(fmt.Errorf("internal: %s got a %T as input %d", n.Op, x, i), n)
+		}
+		frames[i] = fr
+	}
+	fr, err := runOp(f, c, n, frames)
+	if err != nil {
+		return nil, ir.AtNode(err, n)
+	}
+	if err := CheckFrame(n, fr); err != nil {
+		return nil, err
+	}
+	return fr, nil
+}
+
+// CheckFrame checks an op's frame result against its node's schema (used
+// by every executor after every frame op).
+func CheckFrame(n *ir.Node, fr *col.Frame) error {
+	if err := fr.Validate(); err != nil {
+		return ir.AtNode(fmt.Errorf("internal: %s produced an invalid frame: %w", n.Op, err), n)
+	}
+	if n.Schema != nil && !n.Schema.Dynamic && len(fr.Cols) != len(n.Schema.Fields) {
+		return ir.AtNode(fmt.Errorf("internal: %s produced %d columns, schema has %d", n.Op, len(fr.Cols), len(n.Schema.Fields)), n)
+	}
+	return nil
+}
+
+// RunAny evaluates the graph (schemas already inferred) and returns the
+// results of g.Outputs. Inputs and results are *col.Frame or *col.Tensor,
+// as the source / source_tensor nodes and the output schemas say: frame ops
+// (impls) see only frames, tensor ops (tensorImpls) get []any. Intermediate
+// results are dropped as soon as their last user has run. Errors name the
+// failing node's op and the user's line.
+func RunAny(ctx context.Context, g *ir.Graph, inputs []any) ([]any, error) {
+	c, err := NewCtx(ctx, inputs)
+	if err != nil {
+		return nil, err
 	}
 	results := make([]any, len(g.Nodes))
 	remaining := make([]int, len(g.Nodes))
@@ -145,47 +207,13 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any) ([]any, error) {
 		if remaining[n.ID] == 0 {
 			continue // dead node (not reachable from outputs)
 		}
-		var out any
-		if tf := tensorImpls[n.Op]; tf != nil {
-			in := make([]any, len(n.Inputs))
-			for i, id := range n.Inputs {
-				in[i] = results[id]
-			}
-			t, err := runTensorOp(tf, c, n, in)
-			if err != nil {
-				return nil, ir.AtNode(err, n)
-			}
-			if err := t.Validate(); err != nil {
-				return nil, ir.AtNode(fmt.Errorf("internal: %s produced an invalid tensor: %w", n.Op, err), n)
-			}
-			if err := checkTensorType(t, n.Schema); err != nil {
-				return nil, ir.AtNode(fmt.Errorf("internal: %s: %w", n.Op, err), n)
-			}
-			out = t
-		} else {
-			f := impls[n.Op]
-			if f == nil {
-				return nil, &ir.Error{Kind: "NotImplemented", Msg: fmt.Sprintf("op %q has no interpreter implementation", n.Op), Op: n.Op, Loc: n.Loc}
-			}
-			in := make([]*col.Frame, len(n.Inputs))
-			for i, id := range n.Inputs {
-				fr, ok := results[id].(*col.Frame)
-				if !ok {
-					return nil, ir.AtNode(fmt.Errorf("internal: %s got a tensor as input %d", n.Op, i), n)
-				}
-				in[i] = fr
-			}
-			fr, err := runOp(f, c, n, in)
-			if err != nil {
-				return nil, ir.AtNode(err, n)
-			}
-			if err := fr.Validate(); err != nil {
-				return nil, ir.AtNode(fmt.Errorf("internal: %s produced an invalid frame: %w", n.Op, err), n)
-			}
-			if n.Schema != nil && !n.Schema.Dynamic && len(fr.Cols) != len(n.Schema.Fields) {
-				return nil, ir.AtNode(fmt.Errorf("internal: %s produced %d columns, schema has %d", n.Op, len(fr.Cols), len(n.Schema.Fields)), n)
-			}
-			out = fr
+		in := make([]any, len(n.Inputs))
+		for i, id := range n.Inputs {
+			in[i] = results[id]
+		}
+		out, err := RunNode(c, n, in)
+		if err != nil {
+			return nil, err
 		}
 		results[n.ID] = out
 		for _, id := range n.Inputs {
