@@ -1,0 +1,143 @@
+package interp
+
+// Fused optimizer updates (schemas and input layout: golib/tensor/optim.go).
+// Each kernel applies torch.optim's update to every element: arithmetic in
+// float64, each stored value (parameter, buffers) rounded once to the
+// parameter's dtype. The step counter and the buffers are updated in place;
+// the new parameter is a new tensor.
+
+import (
+	"math"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+func init() {
+	registerTensor("sgd_update", tUpdate)
+	registerTensor("adam_update", tUpdate)
+	registerTensor("adamw_update", tUpdate)
+	registerTensor("rmsprop_update", tUpdate)
+}
+
+// fvec is a float32 or float64 vector read and written as float64.
+type fvec struct {
+	f32 []float32
+	f64 []float64
+}
+
+func vecOf(t *col.Tensor) fvec { return fvec{t.F32, t.F64} }
+
+func (v fvec) get(i int) float64 {
+	if v.f32 != nil {
+		return float64(v.f32[i])
+	}
+	return v.f64[i]
+}
+
+// set stores x and returns the stored (rounded) value.
+func (v fvec) set(i int, x float64) float64 {
+	if v.f32 != nil {
+		v.f32[i] = float32(x)
+		return float64(v.f32[i])
+	}
+	v.f64[i] = x
+	return x
+}
+
+func attrF(n *ir.Node, k string, def float64) float64 {
+	if v, ok := n.Attrs.Float(k); ok {
+		return v
+	}
+	return def
+}
+
+func tUpdate(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
+	if _, err := outType(n, in); err != nil {
+		return nil, err
+	}
+	p, g := in[0].(*col.Tensor), in[1].(*col.Tensor)
+	hyper, stepT := in[2].(*col.Tensor), in[3].(*col.Tensor)
+	lr := hyper.F64[0]
+	stepT.I64[0]++
+	step := stepT.I64[0]
+	bufs := make([]fvec, len(in)-4)
+	for i := range bufs {
+		bufs[i] = vecOf(in[4+i].(*col.Tensor))
+	}
+	out := col.NewTensor(p.DType, p.Shape)
+	pv, gv, ov := vecOf(p), vecOf(g), vecOf(out)
+	nel := p.Numel()
+	sign := 1.0
+	if n.Attrs.Bool("maximize", false) {
+		sign = -1
+	}
+	wd := attrF(n, "weight_decay", 0)
+	switch n.Op {
+	case "sgd_update":
+		mom, damp := attrF(n, "momentum", 0), attrF(n, "dampening", 0)
+		nesterov := n.Attrs.Bool("nesterov", false)
+		for i := 0; i < nel; i++ {
+			x, d := pv.get(i), sign*gv.get(i)
+			if wd != 0 {
+				d += wd * x
+			}
+			if mom != 0 {
+				b := d
+				if step > 1 {
+					b = mom*bufs[0].get(i) + (1-damp)*d
+				}
+				b = bufs[0].set(i, b)
+				if nesterov {
+					d += mom * b
+				} else {
+					d = b
+				}
+			}
+			ov.set(i, x-lr*d)
+		}
+	case "adam_update", "adamw_update":
+		b1, b2, eps := attrF(n, "beta1", 0.9), attrF(n, "beta2", 0.999), attrF(n, "eps", 1e-8)
+		stepSize := lr / (1 - math.Pow(b1, float64(step)))
+		bc2 := math.Sqrt(1 - math.Pow(b2, float64(step)))
+		decoupled := n.Op == "adamw_update"
+		for i := 0; i < nel; i++ {
+			x, d := pv.get(i), sign*gv.get(i)
+			if wd != 0 {
+				if decoupled {
+					x = ov.set(i, x*(1-lr*wd))
+				} else {
+					d += wd * x
+				}
+			}
+			m := bufs[0].set(i, b1*bufs[0].get(i)+(1-b1)*d)
+			v := bufs[1].set(i, b2*bufs[1].get(i)+(1-b2)*d*d)
+			ov.set(i, x-stepSize*m/(math.Sqrt(v)/bc2+eps))
+		}
+	case "rmsprop_update":
+		alpha, eps, mom := attrF(n, "alpha", 0.99), attrF(n, "eps", 1e-8), attrF(n, "momentum", 0)
+		centered := n.Attrs.Bool("centered", false)
+		mb, ga := bufs[1], bufs[2]
+		for i := 0; i < nel; i++ {
+			x, d := pv.get(i), sign*gv.get(i)
+			if wd != 0 {
+				d += wd * x
+			}
+			sq := bufs[0].set(i, alpha*bufs[0].get(i)+(1-alpha)*d*d)
+			var avg float64
+			if centered {
+				a := ga.set(i, alpha*ga.get(i)+(1-alpha)*d)
+				avg = math.Sqrt(sq-a*a) + eps
+			} else {
+				avg = math.Sqrt(sq) + eps
+			}
+			if mom > 0 {
+				b := mb.set(i, mom*mb.get(i)+d/avg)
+				ov.set(i, x-lr*b)
+			} else {
+				ov.set(i, x-lr*d/avg)
+			}
+		}
+	}
+	return out, nil
+}
