@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 )
@@ -17,6 +18,7 @@ import (
 type Ctx struct {
 	*interp.Ctx
 	Options Options
+	mem     *memBudget // live-result accounting (memory.go); nil outside RunAny
 }
 
 // OpFunc runs one node on its materialized inputs (*col.Frame or
@@ -42,6 +44,10 @@ func Register(op string, f OpFunc) {
 type Options struct {
 	// Reference runs every node on the reference interpreter.
 	Reference bool
+	// MemoryLimit (bytes; 0 = none) bounds the live results and the big
+	// allocations of a run; over it the run fails with a Memory error
+	// (memory.go). The reference interpreter does not check it.
+	MemoryLimit int64
 }
 
 // RunAny evaluates g on inputs and returns the results of g.Outputs, dropping
@@ -57,7 +63,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 	if err != nil {
 		return nil, err
 	}
-	c := &Ctx{Ctx: ic, Options: o}
+	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit)}
 	results := make([]any, len(g.Nodes))
 	remaining := make([]int, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -84,9 +90,13 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 			return nil, err
 		}
 		results[n.ID] = out
+		if err := c.mem.hold(n, out); err != nil {
+			return nil, err
+		}
 		for _, id := range n.Inputs {
 			remaining[id]--
 			if remaining[id] == 0 {
+				c.mem.drop(results[id])
 				results[id] = nil
 			}
 		}
@@ -108,6 +118,11 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	out, err = guarded(f, c, n, in)
 	if err == ErrFallback {
 		return interp.RunNode(c.Ctx, n, in)
+	}
+	if fr, ok := out.(*col.Frame); ok && err == nil {
+		if err := interp.CheckFrame(n, fr); err != nil {
+			return nil, err
+		}
 	}
 	return out, err
 }

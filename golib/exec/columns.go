@@ -1,0 +1,300 @@
+package exec
+
+// Column plumbing for the parallel operators: zero-copy morsel views of a
+// frame, concatenation of per-morsel results, and a parallel gather (the
+// row-copying step of filter, join and sort).
+
+import (
+	"math"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// sliceCol returns rows [lo, hi) of c sharing its memory. lo must be a
+// multiple of 8 when c has a validity bitmap (morsel starts are). String
+// offsets keep pointing into c.Data (they need not start at 0).
+func sliceCol(c *col.Column, lo, hi int) *col.Column {
+	if lo == 0 && hi == c.N {
+		return c
+	}
+	out := &col.Column{Type: c.Type, N: hi - lo, Keep: c.Keep}
+	switch {
+	case c.I64 != nil:
+		out.I64 = c.I64[lo:hi]
+	case c.F64 != nil:
+		out.F64 = c.F64[lo:hi]
+	case c.B != nil:
+		out.B = c.B[lo:hi]
+	}
+	if c.Offs != nil {
+		out.Offs, out.Data = c.Offs[lo:hi+1], c.Data
+	}
+	if c.Valid != nil {
+		if lo%8 == 0 {
+			out.Valid = c.Valid[lo/8 : (hi+7)/8]
+		} else {
+			out.Valid = col.NewBitmap(hi-lo, true)
+			for i := lo; i < hi; i++ {
+				if !c.IsValid(i) {
+					col.SetBit(out.Valid, i-lo, false)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sliceFrame returns rows [lo, hi) of f's columns (no index: row-wise
+// evaluation does not read it).
+func sliceFrame(f *col.Frame, lo, hi int) *col.Frame {
+	out := &col.Frame{Names: f.Names, N: hi - lo, Cols: make([]*col.Column, len(f.Cols))}
+	for i, c := range f.Cols {
+		out.Cols[i] = sliceCol(c, lo, hi)
+	}
+	return out
+}
+
+// fixedWidth reports whether columns of type t keep their values in I64,
+// F64 or B (everything but strings and the all-null type).
+func fixedWidth(t ir.DType) bool { return t != ir.String && t != ir.Null }
+
+// concatCols joins per-morsel columns of one type into one column, copying
+// the parts in parallel. ok is false when the parts disagree on the type or
+// layout (the caller falls back to the interpreter).
+func concatCols(c *Ctx, node *ir.Node, parts []*col.Column) (*col.Column, bool, error) {
+	if len(parts) == 1 {
+		return parts[0], true, nil
+	}
+	t := parts[0].Type
+	n, nulls := 0, false
+	starts := make([]int, len(parts)+1)
+	for i, p := range parts {
+		if p.Type != t || (fixedWidth(t) && p.I64 == nil && p.F64 == nil && p.B == nil && p.N > 0) {
+			return nil, false, nil
+		}
+		n += p.N
+		starts[i+1] = n
+		nulls = nulls || p.Valid != nil
+	}
+	if t == ir.Null {
+		return &col.Column{Type: ir.Null, N: n, Valid: col.NewBitmap(n, false)}, true, nil
+	}
+	out := &col.Column{Type: t, N: n}
+	if nulls {
+		out.Valid = col.NewBitmap(n, true)
+	}
+	var dataStarts []int64
+	switch {
+	case t == ir.String:
+		out.Offs = make([]int64, n+1)
+		dataStarts = make([]int64, len(parts)+1)
+		for i, p := range parts {
+			dataStarts[i+1] = dataStarts[i] + p.Offs[p.N] - p.Offs[0]
+		}
+		out.Data = make([]byte, dataStarts[len(parts)])
+	case parts[0].I64 != nil || (t.IsInt() || t.IsDatetime()):
+		out.I64 = make([]int64, n)
+	case t.IsFloat():
+		out.F64 = make([]float64, n)
+	case t == ir.Bool:
+		out.B = make([]bool, n)
+	}
+	err := forTasks(c, node, len(parts), func(i int) error {
+		p, at := parts[i], starts[i]
+		switch {
+		case out.Offs != nil:
+			base := p.Offs[0]
+			copy(out.Data[dataStarts[i]:], p.Data[base:p.Offs[p.N]])
+			shift := dataStarts[i] - base
+			for r := 0; r < p.N; r++ {
+				out.Offs[at+r+1] = p.Offs[r+1] + shift
+			}
+		case out.I64 != nil:
+			copy(out.I64[at:], p.I64[:p.N])
+		case out.F64 != nil:
+			copy(out.F64[at:], p.F64[:p.N])
+		case out.B != nil:
+			copy(out.B[at:], p.B[:p.N])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if nulls { // bit writes share bytes at part edges: set them serially
+		for i, p := range parts {
+			if p.Valid == nil {
+				continue
+			}
+			for r := 0; r < p.N; r++ {
+				if !p.IsValid(r) {
+					col.SetBit(out.Valid, starts[i]+r, false)
+				}
+			}
+		}
+	}
+	return out, true, nil
+}
+
+// gather returns c's rows at idx (a negative index gives a missing value)
+// as type t, copying in parallel. t differs from c.Type only for an integer
+// column promoted to float64 because rows may be missing (pandas' upcast).
+func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*col.Column, error) {
+	n := len(idx)
+	promote := (src.Type.IsInt() || src.Type == ir.Bool) && t.IsFloat()
+	out := &col.Column{Type: t, N: n}
+	if promote {
+		out.F64 = make([]float64, n)
+	} else {
+		t = src.Type
+		out.Type = t
+		switch {
+		case t == ir.String:
+			out.Offs = make([]int64, n+1)
+		case t == ir.Null:
+			return &col.Column{Type: ir.Null, N: n, Valid: col.NewBitmap(n, false)}, nil
+		case t.IsInt() || t.IsDatetime():
+			out.I64 = make([]int64, n)
+		case t.IsFloat():
+			out.F64 = make([]float64, n)
+		case t == ir.Bool:
+			out.B = make([]bool, n)
+		default:
+			return nil, ir.Errorf("NotImplemented", "gathering a %s column", t)
+		}
+	}
+	// missing rows (as col.Column.Take and interp's takeAs): a negative index
+	// is NaN for floats and null otherwise; a null stays null, except that
+	// a promoted integer column holds NaN
+	needValid := !promote && (src.Valid != nil || (!t.IsFloat() && hasNeg(idx)))
+	if needValid {
+		out.Valid = col.NewBitmap(n, true)
+	}
+	k := numMorsels(n)
+	var dataLen []int64
+	if t == ir.String {
+		dataLen = make([]int64, k+1)
+	}
+	// Pass 1 (strings: lengths and offsets within the morsel; others: values).
+	err := forMorsels(c, node, n, func(m, lo, hi int) error {
+		switch {
+		case promote:
+			for i := lo; i < hi; i++ {
+				j := idx[i]
+				switch {
+				case j < 0 || !src.IsValid(int(j)):
+					out.F64[i] = math.NaN()
+				case src.Type == ir.Bool:
+					out.F64[i] = 0
+					if src.B[j] {
+						out.F64[i] = 1
+					}
+				default:
+					out.F64[i] = float64(src.I64[j])
+				}
+			}
+		case out.I64 != nil:
+			for i := lo; i < hi; i++ {
+				if j := idx[i]; j >= 0 {
+					out.I64[i] = src.I64[j]
+				}
+			}
+		case out.F64 != nil:
+			for i := lo; i < hi; i++ {
+				j := idx[i]
+				switch {
+				case j < 0:
+					out.F64[i] = math.NaN()
+				case src.Valid == nil || src.IsValid(int(j)):
+					out.F64[i] = src.F64[j]
+				}
+			}
+		case out.B != nil:
+			for i := lo; i < hi; i++ {
+				if j := idx[i]; j >= 0 {
+					out.B[i] = src.B[j]
+				}
+			}
+		case t == ir.String:
+			total := int64(0)
+			for i := lo; i < hi; i++ {
+				if j := idx[i]; j >= 0 {
+					total += src.Offs[j+1] - src.Offs[j]
+				}
+				out.Offs[i+1] = total
+			}
+			dataLen[m+1] = total
+		}
+		if needValid { // lo is a multiple of 8: this morsel owns its bytes
+			for i := lo; i < hi; i++ {
+				if j := idx[i]; (j < 0 && !t.IsFloat()) || (j >= 0 && !src.IsValid(int(j))) {
+					col.SetBit(out.Valid, i, false)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || t != ir.String {
+		return out, err
+	}
+	for m := 0; m < k; m++ {
+		dataLen[m+1] += dataLen[m]
+	}
+	out.Data = make([]byte, dataLen[k])
+	err = forMorsels(c, node, n, func(m, lo, hi int) error {
+		// out.Offs[lo] belongs to the previous morsel (and may be being
+		// rebased right now): start from this morsel's base instead
+		at := dataLen[m]
+		for i := lo; i < hi; i++ {
+			if j := idx[i]; j >= 0 {
+				copy(out.Data[at:], src.Data[src.Offs[j]:src.Offs[j+1]])
+			}
+			at = out.Offs[i+1] + dataLen[m]
+			out.Offs[i+1] = at
+		}
+		return nil
+	})
+	return out, err
+}
+
+func hasNeg(idx []int32) bool {
+	for _, j := range idx {
+		if j < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// gatherFrame gathers rows of f's columns and index levels at idx (no
+// negative entries), as col.Frame.Take does: a RangeIndex becomes the int64
+// index of the original positions.
+func gatherFrame(c *Ctx, node *ir.Node, f *col.Frame, idx []int32) (*col.Frame, error) {
+	out := &col.Frame{Names: f.Names, N: len(idx), IndexNames: f.IndexNames}
+	out.Cols = make([]*col.Column, len(f.Cols))
+	for i, cl := range f.Cols {
+		g, err := gather(c, node, cl, idx, cl.Type)
+		if err != nil {
+			return nil, err
+		}
+		out.Cols[i] = g
+	}
+	if f.Index == nil {
+		pos := make([]int64, len(idx))
+		for i, j := range idx {
+			pos[i] = int64(j)
+		}
+		out.Index, out.IndexNames = []*col.Column{col.NewInt64(pos)}, []string{""}
+		return out, nil
+	}
+	out.Index = make([]*col.Column, len(f.Index))
+	for i, cl := range f.Index {
+		g, err := gather(c, node, cl, idx, cl.Type)
+		if err != nil {
+			return nil, err
+		}
+		out.Index[i] = g
+	}
+	return out, nil
+}

@@ -1,0 +1,166 @@
+package exec
+
+// Parallel filter and project: row expressions are evaluated per morsel by
+// the reference evaluator (interp.Eval on a zero-copy view of the morsel),
+// so they cannot drift from the interpreter's scalar semantics. Only
+// expressions whose value at a row depends on that row alone run this way;
+// anything else (and any function this file does not know) falls back.
+
+import (
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+func init() {
+	Register("filter", runFilter)
+	Register("project", runProject)
+}
+
+// rowLocalFuncs are the scalar functions whose result at a row reads only
+// that row. str_len and dt_* typed float64 are not listed: the interpreter
+// decides their error from the whole column (see rowLocal).
+var rowLocalFuncs = map[string]bool{
+	"add": true, "sub": true, "mul": true, "truediv": true, "floordiv": true, "mod": true, "pow": true,
+	"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true,
+	"and": true, "or": true, "xor": true, "not": true, "neg": true, "abs": true,
+	"isna": true, "notna": true, "fillna": true, "cast": true, "where": true,
+	"str_lower": true, "str_upper": true, "str_contains": true, "str_startswith": true,
+	"str_endswith": true, "str_slice": true, "isin": true,
+	"str_len": true, "dt_year": true, "dt_month": true, "dt_day": true,
+}
+
+// rowLocal reports whether e can be evaluated morsel by morsel.
+func rowLocal(e *ir.Expr) bool {
+	switch e.Kind {
+	case ir.ExprCol, ir.ExprLit:
+		return true
+	case ir.ExprCall:
+	default:
+		return false
+	}
+	if !rowLocalFuncs[e.Name] {
+		return false
+	}
+	switch e.Name {
+	case "str_len", "dt_year", "dt_month", "dt_day":
+		if e.Type.IsFloat() { // errors when the whole column has no missing value
+			return false
+		}
+	}
+	for _, a := range e.Args {
+		if !rowLocal(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// evalMorsels evaluates e over every row of f, morsel by morsel, and
+// concatenates the parts. ok is false when the parts cannot be joined.
+func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	if e.Kind == ir.ExprCol {
+		v, err := interp.Eval(e, f)
+		return v, err == nil, err
+	}
+	parts := make([]*col.Column, max(numMorsels(f.N), 1))
+	if f.N == 0 {
+		v, err := interp.Eval(e, f)
+		return v, err == nil, err
+	}
+	err := forMorsels(c, n, f.N, func(m, lo, hi int) error {
+		v, err := interp.Eval(e, sliceFrame(f, lo, hi))
+		parts[m] = v
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return concatCols(c, n, parts)
+}
+
+func runProject(c *Ctx, n *ir.Node, in []any) (any, error) {
+	src := in[0].(*col.Frame)
+	exprs := n.Attrs.NamedExprs("exprs")
+	for _, ne := range exprs {
+		if !rowLocal(ne.Expr) {
+			return nil, ErrFallback
+		}
+	}
+	out := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
+	for _, ne := range exprs {
+		v, ok, err := evalMorsels(c, n, ne.Expr, src)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, ErrFallback
+		}
+		out.Names = append(out.Names, ne.Name)
+		out.Cols = append(out.Cols, v)
+	}
+	return out, nil
+}
+
+func runFilter(c *Ctx, n *ir.Node, in []any) (any, error) {
+	src := in[0].(*col.Frame)
+	pred := n.Attrs.Expr("pred")
+	if pred == nil || !rowLocal(pred) || src.N > maxRows {
+		return nil, ErrFallback
+	}
+	k := max(numMorsels(src.N), 1)
+	sel := make([][]int32, k)
+	var nullMask bool
+	nulls := make([]bool, k)
+	err := forMorsels(c, n, src.N, func(m, lo, hi int) error {
+		v, err := interp.Eval(pred, sliceFrame(src, lo, hi))
+		if err != nil {
+			return err
+		}
+		if v.Type != ir.Bool || v.B == nil {
+			return errNotBoolMask
+		}
+		if v.HasNulls() {
+			nulls[m] = true
+			return nil
+		}
+		idx := make([]int32, 0, hi-lo)
+		for i, b := range v.B[:hi-lo] {
+			if b {
+				idx = append(idx, int32(lo+i))
+			}
+		}
+		sel[m] = idx
+		return nil
+	})
+	if err == errNotBoolMask {
+		return nil, ErrFallback
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range nulls {
+		nullMask = nullMask || b
+	}
+	if nullMask {
+		return nil, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+	}
+	total := 0
+	for _, s := range sel {
+		total += len(s)
+	}
+	if err := c.reserve(n, int64(total)*rowBytes(src)); err != nil {
+		return nil, err
+	}
+	idx := make([]int32, 0, total)
+	for _, s := range sel {
+		idx = append(idx, s...)
+	}
+	return gatherFrame(c, n, src, idx)
+}
+
+// errNotBoolMask: the predicate did not give a plain bool column.
+var errNotBoolMask = ir.Errorf("Internal", "filter predicate is not a bool column")
+
+// maxRows is the most rows the runtime operators index (int32 row ids).
+const maxRows = 1<<31 - 1
