@@ -214,3 +214,32 @@ func readOnce(o *options, data []byte, sn *sniffed) {
 		panic(err)
 	}
 }
+
+// BenchmarkReadLineitem reads TPC-H lineitem (CSVIO_LINEITEM names the file,
+// e.g. benchmarks/tpch/data/sf1/csv/lineitem.csv from
+// `python benchmarks/tpch/gen.py --sf 1 --formats csv`; skipped without it),
+// all 16 columns with the three dates parsed, as the TPC-H benchmark does.
+func BenchmarkReadLineitem(b *testing.B) {
+	p := os.Getenv("CSVIO_LINEITEM")
+	if p == "" {
+		b.Skip("CSVIO_LINEITEM not set")
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	attrs := ir.Attrs{"path": p, "parse_dates": []any{"l_shipdate", "l_commitdate", "l_receiptdate"}}
+	full, err := Sniff(attrs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ResetTimer()
+	c0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := Read(attrs, full); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportCPU(b, c0, fi.Size())
+}
