@@ -425,7 +425,8 @@ func (b *builder) vjp(n *ir.Node, g ir.NodeID, need []bool) []ir.NodeID {
 		res[0] = gx
 	case "max", "min":
 		if n.Attrs["dim"] != nil {
-			b.failf("NotImplemented", "gradient of %s(dim=...) is not implemented yet (use %s() over all elements, or maximum/minimum)", n.Op, n.Op)
+			res[0] = b.extremeDimVJP(n, g)
+			break
 		}
 		// torch: evenly distributed among the elements equal to the result.
 		x := in[0]
@@ -464,7 +465,9 @@ func (b *builder) vjp(n *ir.Node, g ir.NodeID, need []bool) []ir.NodeID {
 	case "expand_as":
 		res[0] = b.sumTo(g, in[0])
 	default:
-		b.fail(ir.Errorf("NotImplemented", "the derivative for '%s' is not implemented", n.Op), n.Op)
+		if !b.vjpIndex(n, g, res) {
+			b.fail(ir.Errorf("NotImplemented", "the derivative for '%s' is not implemented", n.Op), n.Op)
+		}
 	}
 	return res
 }

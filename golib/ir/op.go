@@ -10,13 +10,16 @@ import (
 // then the one place that lists every op.
 type OpInfo struct {
 	Name   string
-	Inputs int // exact number of inputs
+	Inputs int // exact number of inputs; Variadic: one or more
 	// Infer computes the output schema from the input schemas, type-checking
 	// the node's expressions (it may fill Expr.Type). Errors are *Error.
 	Infer func(n *Node, in []*Schema) (*Schema, error)
 	// Source marks leaf ops that read data (scans, inputs).
 	Source bool
 }
+
+// Variadic as OpInfo.Inputs: the op takes one or more inputs (tensor cat).
+const Variadic = -1
 
 var ops = map[string]*OpInfo{}
 
@@ -73,7 +76,7 @@ func (g *Graph) Verify() error {
 		if info == nil {
 			return &Error{Kind: "Value", Msg: fmt.Sprintf("unknown op %q", n.Op), Op: n.Op, Loc: n.Loc}
 		}
-		if len(n.Inputs) != info.Inputs {
+		if len(n.Inputs) != info.Inputs && !(info.Inputs == Variadic && len(n.Inputs) > 0) {
 			return fmt.Errorf("verify: node %d (%s) has %d inputs, want %d", i, n.Op, len(n.Inputs), info.Inputs)
 		}
 		for _, in := range n.Inputs {

@@ -39,7 +39,7 @@ const DefaultFloat = ir.Float32
 
 // Unary lists the elementwise unary ops.
 var Unary = map[string]bool{"neg": true, "exp": true, "log": true, "sqrt": true, "abs": true,
-	"relu": true, "sigmoid": true, "tanh": true}
+	"relu": true, "sigmoid": true, "tanh": true, "erf": true}
 
 // Binary lists the elementwise binary ops (arithmetic and comparisons).
 var Binary = map[string]bool{"add": true, "sub": true, "mul": true, "div": true, "pow": true,
@@ -432,7 +432,7 @@ func inferUnary(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		if dt == ir.Bool {
 			return nil, ir.Errorf("Type", "%s is not supported for bool tensors", n.Op)
 		}
-	default: // exp, log, sqrt, sigmoid, tanh: integral -> default float
+	default: // exp, log, sqrt, sigmoid, tanh, erf: integral -> default float
 		if !dt.IsFloat() {
 			dt = DefaultFloat
 		}

@@ -50,6 +50,10 @@ class FlernValueError(FlernError, ValueError):
     """A value is invalid for the operation (bad conversion, bad argument)."""
 
 
+class FlernIndexError(FlernError, IndexError):
+    """An index is out of range or of the wrong kind (tensor indexing)."""
+
+
 class FlernFileNotFoundError(FlernError, FileNotFoundError):
     """An input file does not exist or cannot be read."""
 
@@ -75,6 +79,7 @@ _KINDS = {
     "Type": FlernTypeError,
     "Parse": ParseError,
     "Value": FlernValueError,
+    "Index": FlernIndexError,
     "IO": FlernFileNotFoundError,
     "NotImplemented": FlernNotImplementedError,
     "Internal": InternalError,

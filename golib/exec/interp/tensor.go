@@ -371,6 +371,8 @@ func tUnary(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		f = math.Sqrt
 	case "tanh":
 		f = math.Tanh
+	case "erf":
+		f = math.Erf
 	case "sigmoid":
 		f = func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
 	}
