@@ -46,13 +46,21 @@ func forMorsels(c *Ctx, node *ir.Node, n int, fn func(m, lo, hi int) error) erro
 // forTasks calls fn(t) for t in [0, k) on up to Workers() goroutines, with
 // forMorsels' error, cancellation and panic rules.
 func forTasks(c *Ctx, node *ir.Node, k int, fn func(t int) error) error {
+	_, err := forTasksW(c, node, k, func(_, t int) error { return fn(t) })
+	return err
+}
+
+// forTasksW is forTasks telling fn which worker (0 <= w < workers) runs
+// the task, for worker-local state; a worker runs its tasks in increasing
+// order. It returns the number of workers used.
+func forTasksW(c *Ctx, node *ir.Node, k int, fn func(w, t int) error) (workers int, err error) {
 	if k == 0 {
-		return nil
+		return 0, nil
 	}
 	errs := make([]error, k)
 	var next atomic.Int64
 	var failed atomic.Bool
-	work := func() {
+	work := func(w int) {
 		for !failed.Load() {
 			t := int(next.Add(1) - 1)
 			if t >= k {
@@ -63,33 +71,33 @@ func forTasks(c *Ctx, node *ir.Node, k int, fn func(t int) error) error {
 				failed.Store(true)
 				return
 			}
-			if err := runTask(node, t, fn); err != nil {
+			if err := runTask(node, t, func(t int) error { return fn(w, t) }); err != nil {
 				errs[t] = err
 				failed.Store(true)
 				return
 			}
 		}
 	}
-	w := min(Workers(), k)
-	if w <= 1 {
-		work()
+	workers = min(Workers(), k)
+	if workers <= 1 {
+		work(0)
 	} else {
 		var wg sync.WaitGroup
-		for range w {
+		for w := range workers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				work()
+				work(w)
 			}()
 		}
 		wg.Wait()
 	}
 	for _, err := range errs {
 		if err != nil {
-			return err
+			return workers, err
 		}
 	}
-	return nil
+	return workers, nil
 }
 
 // runTask runs one task, turning a panic into an Internal error.

@@ -1,0 +1,236 @@
+package exec
+
+// Parallel hash aggregation (groupby_agg with keys). Three phases:
+//
+//  1. each worker takes morsels and assigns their rows local group ids in
+//     its own hash table (no sharing, no locks);
+//  2. the local tables are merged into one global table, and the groups are
+//     put in pandas' output order (sorted by key, missing last, when
+//     sort=True; else by first appearance), then every row's local id is
+//     rewritten to its output group (in parallel, per morsel);
+//  3. the aggregations run in parallel, one task per aggregation, with the
+//     interpreter's own kernels (interp.GroupAggColumn) over that grouping,
+//     so sums, means and variances agree with it bit for bit.
+//
+// Float keys (where pandas labels a group by the first of -0.0/0.0) and a
+// bool key with a kept null (pandas' object sort quirk) fall back, as does
+// a reduction of the whole frame (no keys).
+
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+func init() {
+	Register("groupby_agg", runGroupByAgg)
+}
+
+// keyColumn is the column named name, or else the index level of that name.
+func keyColumn(f *col.Frame, name string) *col.Column {
+	if c := f.Col(name); c != nil {
+		return c
+	}
+	for i, ix := range f.IndexNames {
+		if ix == name && name != "" && i < len(f.Index) {
+			return f.Index[i]
+		}
+	}
+	return nil
+}
+
+func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
+	src := in[0].(*col.Frame)
+	keys := n.Attrs.Strings("keys")
+	dropna := n.Attrs.Bool("dropna", true)
+	sorted := n.Attrs.Bool("sort", true)
+	if len(keys) == 0 || src.N > maxRows {
+		return nil, ErrFallback
+	}
+	kcols := make([]*col.Column, len(keys))
+	for i, name := range keys {
+		kc := keyColumn(src, name)
+		if kc == nil || !hashableKey(kc.Type) {
+			return nil, ErrFallback
+		}
+		if kc.Type == ir.Bool && !dropna && kc.HasNulls() {
+			return nil, ErrFallback
+		}
+		kcols[i] = kc
+	}
+	g, err := groupRows(c, n, newRowKeys(kcols), src.N, dropna, sorted)
+	if err != nil {
+		return nil, err
+	}
+	keyRows := make([][]int, len(keys))
+	for k := range keyRows {
+		keyRows[k] = g.first // exact keys: any row of a group labels it
+	}
+	groups := interp.NewGroups(g.gid, g.first, keyRows)
+	na := interp.GroupAggCount(n)
+	names := make([]string, na)
+	cols := make([]*col.Column, na)
+	err = forTasks(c, n, na, func(i int) error {
+		var err error
+		names[i], cols[i], err = interp.GroupAggColumn(n, src, groups, i)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &col.Frame{N: len(g.first)}
+	keyCols := interp.GroupKeyColumns(n, src, groups)
+	if n.Attrs.Bool("as_index", true) {
+		out.Index = keyCols
+		out.IndexNames = append([]string(nil), keys...)
+	} else {
+		out.Names = append(out.Names, keys...)
+		out.Cols = append(out.Cols, keyCols...)
+	}
+	out.Names = append(out.Names, names...)
+	out.Cols = append(out.Cols, cols...)
+	return out, nil
+}
+
+// grouping is the result of groupRows.
+type grouping struct {
+	gid   []int32 // output group of each row, -1 for a dropped row
+	first []int   // first row of each output group
+}
+
+// groupRows assigns each of n rows an output group by its keys (the
+// thread-local tables and merge of phases 1 and 2 above). dropna drops rows
+// with a null key; sorted orders groups by key, else by first appearance.
+func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
+	k := numMorsels(rows)
+	lgid := make([]int32, rows) // local group id, then output group
+	mworker := make([]int, k)
+	tables := make([]*hashTable, Workers())
+	if err := c.reserve(n, int64(rows)*4); err != nil {
+		return nil, err
+	}
+	_, err := forTasksW(c, n, k, func(w, m int) error {
+		t := tables[w]
+		if t == nil {
+			t = newHashTable(keys.ints, 1024)
+			tables[w] = t
+		}
+		mworker[m] = w
+		lo := m * morselRows
+		hi := min(lo+morselRows, rows)
+		h := make([]uint64, hi-lo)
+		keys.hashRange(lo, hi, h)
+		for i := lo; i < hi; i++ {
+			if dropna && keys.hasNull(i) {
+				lgid[i] = -1
+				continue
+			}
+			lgid[i], _ = t.findOrAdd(h[i-lo], keys, i)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Merge the local tables; a group's first row is the least of its
+	// local first rows (each worker saw its morsels in increasing order).
+	var global *hashTable
+	remap := make([][]int32, len(tables))
+	var gfirst []int
+	for w, t := range tables {
+		if t == nil {
+			continue
+		}
+		if global == nil { // the first table is taken as is
+			global = t
+			remap[w] = nil
+			for _, r := range t.rows {
+				gfirst = append(gfirst, int(r))
+			}
+			continue
+		}
+		m := make([]int32, t.len())
+		for id, h := range t.hashes {
+			row := int(t.rows[id])
+			gid, isNew := global.findOrAdd(h, keys, row)
+			if isNew {
+				gfirst = append(gfirst, row)
+			} else if row < gfirst[gid] {
+				gfirst[gid] = row
+			}
+			m[id] = gid
+		}
+		remap[w] = m
+	}
+	ng := len(gfirst)
+	order := make([]int32, ng) // groups in output order
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if sorted {
+		slices.SortFunc(order, func(a, b int32) int { return cmpKeyRows(keys, gfirst[a], gfirst[b]) })
+	} else {
+		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(gfirst[a], gfirst[b]) })
+	}
+	rank := make([]int32, ng)
+	first := make([]int, ng)
+	for p, g := range order {
+		rank[g] = int32(p)
+		first[p] = gfirst[g]
+	}
+	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
+		rm := remap[mworker[m]]
+		for i := lo; i < hi; i++ {
+			if l := lgid[i]; l >= 0 {
+				if rm != nil {
+					l = rm[l]
+				}
+				lgid[i] = rank[l]
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &grouping{gid: lgid, first: first}, nil
+}
+
+// cmpKeyRows orders rows a and b by their keys: each key ascending, nulls
+// last, the first key most significant (strings by code point).
+func cmpKeyRows(k *rowKeys, a, b int) int {
+	for _, c := range k.cols {
+		va, vb := c.IsValid(a), c.IsValid(b)
+		switch {
+		case !va && !vb:
+			continue
+		case !va:
+			return 1
+		case !vb:
+			return -1
+		}
+		var r int
+		switch {
+		case c.Type == ir.String:
+			r = bytes.Compare(c.StrBytes(a), c.StrBytes(b))
+		case c.Type == ir.Bool:
+			switch {
+			case c.B[a] == c.B[b]:
+			case c.B[b]:
+				r = -1
+			default:
+				r = 1
+			}
+		default:
+			r = cmp.Compare(c.I64[a], c.I64[b])
+		}
+		if r != 0 {
+			return r
+		}
+	}
+	return 0
+}

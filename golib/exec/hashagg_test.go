@@ -1,0 +1,93 @@
+package exec
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+var aggSpecs = []genSpec{
+	{name: "k", typ: ir.Int64, card: 13},
+	{name: "kn", typ: ir.Int64, card: 9, nulls: true},
+	{name: "ks", typ: ir.String, card: 5, nulls: true},
+	{name: "kb", typ: ir.Bool},
+	{name: "kd", typ: ir.DatetimeUS, card: 4},
+	{name: "kf", typ: ir.Float64, card: 6},
+	{name: "i", typ: ir.Int64},
+	{name: "f", typ: ir.Float64, nulls: true},
+	{name: "g", typ: ir.Float32},
+	{name: "s", typ: ir.String, nulls: true},
+	{name: "b", typ: ir.Bool},
+}
+
+func aggList() []any {
+	var out []any
+	add := func(col string, fns ...string) {
+		for _, fn := range fns {
+			out = append(out, map[string]any{"name": col + "_" + fn, "col": col, "fn": fn})
+		}
+	}
+	num := []string{"sum", "mean", "count", "min", "max", "std", "var", "nunique", "first", "last", "median"}
+	add("i", num...)
+	add("f", num...)
+	add("g", "sum", "mean", "min", "max", "var")
+	add("s", "count", "min", "max", "first", "last", "nunique")
+	add("b", "sum", "mean", "count", "first")
+	out = append(out, map[string]any{"name": "n", "col": "", "fn": "size"})
+	return out
+}
+
+func TestGroupByAggDifferential(t *testing.T) {
+	smallMorsels(t)
+	keySets := []struct {
+		keys     []string
+		fallback bool
+	}{
+		{[]string{"k"}, false},
+		{[]string{"kn"}, false},
+		{[]string{"ks"}, false},
+		{[]string{"k", "ks"}, false},
+		{[]string{"ks", "kb", "kn"}, false},
+		{[]string{"kd"}, false},
+		{[]string{"kf"}, true},
+	}
+	for _, n := range testSizes {
+		in := genFrame(uint64(n)+3, n, aggSpecs...)
+		for _, ks := range keySets {
+			for _, dropna := range []bool{true, false} {
+				for _, sort := range []bool{true, false} {
+					for _, asIndex := range []bool{true, false} {
+						keys := make([]any, len(ks.keys))
+						for i, k := range ks.keys {
+							keys[i] = k
+						}
+						attrs := ir.Attrs{"keys": keys, "aggs": aggList(), "dropna": dropna, "sort": sort, "as_index": asIndex}
+						label := fmt.Sprintf("keys=%v n=%d dropna=%v sort=%v as_index=%v", ks.keys, n, dropna, sort, asIndex)
+						node := newNode(t, "groupby_agg", attrs, in)
+						got, want, gerr, werr := runBoth(t, node, !ks.fallback, in)
+						checkSame(t, label, got, want, gerr, werr, 0)
+					}
+				}
+			}
+		}
+	}
+}
+
+// A big input through the default morsel size: many groups, several
+// workers' tables merged.
+func TestGroupByAggManyGroups(t *testing.T) {
+	in := genFrame(99, 200_000, genSpec{name: "k", typ: ir.Int64, card: 50_000},
+		genSpec{name: "ks", typ: ir.String, card: 3000}, genSpec{name: "f", typ: ir.Float64, nulls: true})
+	for _, keys := range [][]any{{"k"}, {"ks"}, {"ks", "k"}} {
+		for _, sort := range []bool{true, false} {
+			attrs := ir.Attrs{"keys": keys, "sort": sort, "aggs": []any{
+				map[string]any{"name": "s", "col": "f", "fn": "sum"},
+				map[string]any{"name": "m", "col": "f", "fn": "mean"},
+				map[string]any{"name": "n", "col": "", "fn": "size"}}}
+			node := newNode(t, "groupby_agg", attrs, in)
+			got, want, gerr, werr := runBoth(t, node, true, in)
+			checkSame(t, fmt.Sprintf("keys=%v sort=%v", keys, sort), got, want, gerr, werr, 0)
+		}
+	}
+}

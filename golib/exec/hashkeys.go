@@ -1,0 +1,225 @@
+package exec
+
+// Row keys for the hash operators: hashing the key columns of a range of
+// rows at once (column by column), comparing two rows' keys, and an
+// open-addressing table from keys to dense group ids. A table is used by
+// one goroutine at a time (worker-local partial tables, merged after).
+
+import (
+	"bytes"
+	"hash/maphash"
+	"math/bits"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+var strSeed = maphash.MakeSeed()
+
+// rowKeys are the key columns of one side of a hash operator.
+type rowKeys struct {
+	cols []*col.Column
+	// ints: the single key is an integer-like column (int, datetime): the
+	// table keeps the values and compares them directly.
+	ints  bool
+	nulls bool // some key column has a validity bitmap
+}
+
+// hashableKey reports whether a column type can be a hash key here (floats
+// are left to the interpreter: -0.0/0.0 labels and NaN need its rules).
+func hashableKey(t ir.DType) bool {
+	return t.IsInt() || t.IsDatetime() || t == ir.String || t == ir.Bool
+}
+
+func newRowKeys(cols []*col.Column) *rowKeys {
+	k := &rowKeys{cols: cols}
+	k.ints = len(cols) == 1 && (cols[0].Type.IsInt() || cols[0].Type.IsDatetime())
+	for _, c := range cols {
+		k.nulls = k.nulls || c.Valid != nil
+	}
+	return k
+}
+
+const nullHash = 0x5bd1e9955bd1e995
+
+// mix64 is a 64-bit finalizer (murmur3's fmix64).
+func mix64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
+// hashRange writes the key hash of rows [lo, hi) to h[0:hi-lo].
+func (k *rowKeys) hashRange(lo, hi int, h []uint64) {
+	h = h[:hi-lo]
+	for ci, c := range k.cols {
+		first := ci == 0
+		for i := range h {
+			r := lo + i
+			var v uint64
+			switch {
+			case c.Valid != nil && !c.IsValid(r):
+				v = nullHash
+			case c.Type == ir.String:
+				v = maphash.Bytes(strSeed, c.StrBytes(r))
+			case c.Type == ir.Bool:
+				if c.B[r] {
+					v = 1
+				}
+			default:
+				v = mix64(uint64(c.I64[r]))
+			}
+			if first {
+				h[i] = v
+			} else {
+				h[i] = mix64(bits.RotateLeft64(h[i], 17) ^ v)
+			}
+		}
+	}
+}
+
+// hasNull reports whether row r has a null key.
+func (k *rowKeys) hasNull(r int) bool {
+	if !k.nulls {
+		return false
+	}
+	for _, c := range k.cols {
+		if !c.IsValid(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// eq compares the keys of row a of k and row b of o (same key types; nulls
+// equal each other).
+func (k *rowKeys) eq(a int, o *rowKeys, b int) bool {
+	for ci, c := range k.cols {
+		d := o.cols[ci]
+		va, vb := c.IsValid(a), d.IsValid(b)
+		if va != vb {
+			return false
+		}
+		if !va {
+			continue
+		}
+		switch {
+		case c.Type == ir.String:
+			if !bytes.Equal(c.StrBytes(a), d.StrBytes(b)) {
+				return false
+			}
+		case c.Type == ir.Bool:
+			if c.B[a] != d.B[b] {
+				return false
+			}
+		default:
+			if c.I64[a] != d.I64[b] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hashTable maps row keys to dense ids 0, 1, ... in order of insertion.
+// Each id remembers its hash and a representative row (of keys src).
+type hashTable struct {
+	slots  []int32 // id+1; 0 = empty
+	mask   uint64
+	hashes []uint64
+	rows   []int32    // representative row of each id
+	srcs   []*rowKeys // the keys each representative row belongs to (merged tables)
+	ivals  []int64    // the key value of each id (ints mode, no null key)
+	inull  int32      // ints mode: the id of the null key, or -1
+	ints   bool
+}
+
+func newHashTable(ints bool, sizeHint int) *hashTable {
+	n := 16
+	for n < sizeHint*2 {
+		n <<= 1
+	}
+	return &hashTable{slots: make([]int32, n), mask: uint64(n - 1), ints: ints, inull: -1}
+}
+
+func (t *hashTable) len() int { return len(t.hashes) }
+
+func (t *hashTable) grow() {
+	n := len(t.slots) * 2
+	t.slots, t.mask = make([]int32, n), uint64(n-1)
+	for id, h := range t.hashes {
+		for s := h & t.mask; ; s = (s + 1) & t.mask {
+			if t.slots[s] == 0 {
+				t.slots[s] = int32(id + 1)
+				break
+			}
+		}
+	}
+}
+
+func (t *hashTable) add(h uint64, row int, src *rowKeys) int32 {
+	id := int32(len(t.hashes))
+	t.hashes = append(t.hashes, h)
+	t.rows = append(t.rows, int32(row))
+	t.srcs = append(t.srcs, src)
+	if len(t.hashes)*2 > len(t.slots) {
+		t.grow()
+	} else {
+		for s := h & t.mask; ; s = (s + 1) & t.mask {
+			if t.slots[s] == 0 {
+				t.slots[s] = id + 1
+				break
+			}
+		}
+	}
+	return id
+}
+
+// findOrAdd returns the id of row's key (of keys k, hash h), adding it when
+// new (isNew).
+func (t *hashTable) findOrAdd(h uint64, k *rowKeys, row int) (id int32, isNew bool) {
+	if id := t.find(h, k, row); id >= 0 {
+		return id, false
+	}
+	if t.ints {
+		if k.cols[0].IsValid(row) {
+			t.ivals = append(t.ivals, k.cols[0].I64[row])
+		} else {
+			t.inull = int32(len(t.hashes))
+			t.ivals = append(t.ivals, 0)
+		}
+	}
+	return t.add(h, row, k), true
+}
+
+// find returns the id of row's key, or -1.
+func (t *hashTable) find(h uint64, k *rowKeys, row int) int32 {
+	if t.ints {
+		c := k.cols[0]
+		if c.Valid != nil && !c.IsValid(row) {
+			return t.inull
+		}
+		v := c.I64[row]
+		for s := h & t.mask; ; s = (s + 1) & t.mask {
+			id := t.slots[s] - 1
+			if id < 0 {
+				return -1
+			}
+			if t.hashes[id] == h && t.ivals[id] == v && id != t.inull {
+				return id
+			}
+		}
+	}
+	for s := h & t.mask; ; s = (s + 1) & t.mask {
+		id := t.slots[s] - 1
+		if id < 0 {
+			return -1
+		}
+		if t.hashes[id] == h && k.eq(row, t.srcs[id], int(t.rows[id])) {
+			return id
+		}
+	}
+}
