@@ -14,6 +14,7 @@ import (
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/opt/narrow"
+	"github.com/flern/flern/golib/opt/predicate"
 	"github.com/flern/flern/golib/opt/pushdown"
 	"github.com/flern/flern/golib/opt/resolve"
 )
@@ -38,6 +39,8 @@ var Passes = []Pass{
 		Doc: "dead-column elimination: drop projected columns no consumer reads"},
 	{Name: "fold", Run: fold.Run, After: []string{"resolve"},
 		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
+	{Name: "predicate", Run: predicate.Run, After: []string{"fold"},
+		Doc: "predicate pushdown: safe filter conjuncts move below projects, sorts and joins, towards the scans; Parquet scans get a row-group statistics filter"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
 		Doc: "projection pushdown into scans: read only the columns the plan uses"},
 	{Name: "narrow", Run: narrow.Run, After: []string{"pushdown"},

@@ -49,11 +49,17 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	if len(schema.Index) != len(full.Index) {
 		return nil, ir.Errorf("Internal", "scan_parquet: the plan expects %d index levels, the file has %d", len(schema.Index), len(full.Index))
 	}
-	cols, err := readColumns(fi, want)
+	// A stats_filter (predicate pushdown) skips row groups; the labels of
+	// a stored RangeIndex would then need the skipped positions: not used.
+	pred := attrs.Expr("stats_filter")
+	if fi.rangeIndex != nil {
+		pred = nil
+	}
+	cols, n, err := readColumns(fi, want, pred)
 	if err != nil {
 		return nil, err
 	}
-	fr := &col.Frame{N: int(fi.numRows)}
+	fr := &col.Frame{N: n}
 	for i := range nData {
 		fr.Names = append(fr.Names, schema.Fields[i].Name)
 		fr.Cols = append(fr.Cols, cols[i])
@@ -73,35 +79,48 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	return fr, nil
 }
 
-// readColumns reads the given columns of every row group, one task per
+// readColumns reads the given columns of every row group that pred (a
+// stats_filter; nil for none) does not rule out, one task per
 // column chunk on at most GOMAXPROCS goroutines. Fixed-width columns are
 // decoded straight into their final buffers (each task fills its row
 // group's rows); strings and the other types become one piece per row
-// group, joined afterwards.
-func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
+// group, joined afterwards. It also returns the number of rows read.
+func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int, error) {
 	out := make([]*col.Column, len(want))
 	nrg := len(fi.rgRows)
-	if len(want) == 0 {
-		return out, nil
-	}
-	if nrg == 0 || fi.numRows == 0 {
+	empty := func() ([]*col.Column, int, error) {
 		for i, c := range want {
 			out[i] = emptyColumn(c.typ)
 		}
-		return out, nil
+		return out, 0, nil
+	}
+	if nrg == 0 || fi.numRows == 0 {
+		return empty()
 	}
 	o, err := open(fi.path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer o.Close()
 	if o.pf.MetaData().NumRowGroups() != nrg {
-		return nil, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
+		return nil, 0, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
 	}
-	n := int(fi.numRows)
+	// starts[rg] is where row group rg's rows go; skipped groups take none.
+	kept := keepRowGroups(o, fi, pred)
+	rgRows := make([]int64, nrg)
+	for _, rg := range kept {
+		rgRows[rg] = fi.rgRows[rg]
+	}
 	starts := make([]int, nrg+1)
-	for rg, r := range fi.rgRows {
+	for rg, r := range rgRows {
 		starts[rg+1] = starts[rg] + int(r)
+	}
+	n := starts[nrg]
+	if len(want) == 0 {
+		return out, n, nil
+	}
+	if n == 0 {
+		return empty()
 	}
 	pieces := make([][][]*col.Column, len(want)) // [column][row group] -> chunks
 	valids := make([][][]byte, len(want))        // direct columns: [column][row group] -> validity
@@ -123,7 +142,7 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 	type task struct{ c, rg int }
 	var tasks []task
 	for rg := 0; rg < nrg; rg++ {
-		if fi.rgRows[rg] == 0 {
+		if rgRows[rg] == 0 {
 			continue
 		}
 		for c := range want {
@@ -227,7 +246,7 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return nil, firstErr
+		return nil, 0, firstErr
 	}
 	for i, c := range want {
 		if out[i] != nil {
@@ -249,7 +268,7 @@ func readColumns(fi *fileInfo, want []column) ([]*col.Column, error) {
 		}
 		out[i] = concat(ps, c.typ, n)
 	}
-	return out, nil
+	return out, n, nil
 }
 
 // directFixed decodes int64, float64, bool and int64-stored timestamp

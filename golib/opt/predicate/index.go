@@ -1,0 +1,69 @@
+package predicate
+
+import "github.com/flern/flern/golib/ir"
+
+// IndexUsed says, for every node of g, whether the labels of its index can
+// be observed by a reader: a graph output shows them, drop_rows and
+// sort_index read them, reset_index(drop=False) turns them into a column.
+// A join or a groupby on columns gives its result a fresh index, so the
+// labels of their inputs are not observed; row-preserving ops (project,
+// filter, sort, ...) pass the question on to their readers. Ops the
+// analysis does not model observe everything, so it errs towards true.
+//
+// Rewrites that keep the same rows in the same order but may renumber a
+// default RangeIndex (a filter moved below a join, row groups skipped in a
+// scan) are allowed exactly where the index is not used.
+func IndexUsed(g *ir.Graph) []bool {
+	used := make([]bool, len(g.Nodes))
+	for _, o := range g.Outputs {
+		used[o] = true
+	}
+	for i := len(g.Nodes) - 1; i >= 0; i-- {
+		n := g.Nodes[i]
+		for j, in := range n.Inputs {
+			if inputIndexUsed(n, j, used[i], g) {
+				used[in] = true
+			}
+		}
+	}
+	return used
+}
+
+// inputIndexUsed says whether node n observes the index labels of its
+// input j, given whether n's own index labels are observed (out).
+func inputIndexUsed(n *ir.Node, j int, out bool, g *ir.Graph) bool {
+	switch n.Op {
+	case "project", "filter", "slice", "sample", "dropna", "topk":
+		return out
+	case "sort":
+		in := g.Node(n.Inputs[0]).Schema
+		for _, k := range n.Attrs.Strings("by") {
+			if in == nil || in.Lookup(k) < 0 {
+				return true // sorts by an index level
+			}
+		}
+		return out
+	case "semi_join":
+		if j == 0 {
+			return out
+		}
+		return false
+	case "join":
+		return false
+	case "set_index":
+		return false // the keys replace the index
+	case "reset_index":
+		return !n.Attrs.Bool("drop", false)
+	case "groupby_agg":
+		in := g.Node(n.Inputs[0]).Schema
+		for _, k := range n.Attrs.Strings("keys") {
+			if in == nil || in.Lookup(k) < 0 {
+				return true // groups by an index level
+			}
+		}
+		return false
+	case "distinct":
+		return false
+	}
+	return true
+}

@@ -1,0 +1,522 @@
+// Package predicate is the optimizer's predicate-pushdown pass: a filter's
+// conditions move towards the scans, so rows are dropped before they are
+// projected, sorted or joined, and a Parquet scan learns which row groups
+// its statistics rule out.
+//
+// A filter's predicate is split into its conjuncts (and(a, b) -> a, b).
+// Only safe conjuncts move: bool-typed, never null (a null in a mask
+// raises, as in pandas) and unable to raise (dce.MayRaise), because a moved
+// conjunct is evaluated on a different set of rows. The rest stays where the
+// user wrote it, and with it the whole filter: a conjunct that stays would
+// otherwise see fewer rows and might no longer raise where the user's filter
+// does. One step at a time, to a fixed point, a filter's conjuncts move
+//
+//   - into the filter below it (both then run as one predicate),
+//   - below a project that cannot raise, with the project's expressions
+//     substituted for the columns they define (a conjunct that reads a
+//     nullable computed column stays: the filter's not-null inference only
+//     sees plain columns),
+//   - below a sort (stable: the order of the kept rows is unchanged) and
+//     into the left input of a semi_join,
+//   - into the side of an inner join whose columns it reads (only the left
+//     side of a left join), renamed to that side's names; a conjunct on
+//     keys of an exact-compare type (int, str, bool, datetime) also goes to
+//     the other side through the key equality. A join numbers its rows
+//     afresh, so this needs the filter's index labels to be unobserved
+//     (IndexUsed); the kept rows and their order are the same.
+//
+// The node being moved through must have the filter as its only reader.
+// Finally, a filter directly over a scan_parquet that only it reads (and
+// whose labels are unobserved) gives the scan a "stats_filter" attribute:
+// the conjuncts of the form column <cmp> literal, which the reader uses to
+// skip row groups whose min/max statistics prove that no row can match.
+// The filter itself stays and is applied exactly.
+package predicate
+
+import (
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
+)
+
+// Run pushes predicates down to a fixed point and reports whether it
+// changed anything. Schemas must be inferred.
+func Run(g *ir.Graph) (bool, error) {
+	changed := false
+	for range 10000 {
+		did := step(g)
+		if !did {
+			break
+		}
+		changed = true
+		g.Compact()
+		if err := g.Infer(); err != nil {
+			return changed, err
+		}
+	}
+	if statsHints(g) {
+		changed = true
+	}
+	return changed, nil
+}
+
+// conjuncts flattens nested and() calls.
+func conjuncts(e *ir.Expr, dst []*ir.Expr) []*ir.Expr {
+	if e.Kind == ir.ExprCall && e.Name == "and" && len(e.Args) == 2 && e.Type == ir.Bool {
+		dst = conjuncts(e.Args[0], dst)
+		return conjuncts(e.Args[1], dst)
+	}
+	return append(dst, e)
+}
+
+// andAll joins conjuncts left to right (nil for none).
+func andAll(cs []*ir.Expr) *ir.Expr {
+	var out *ir.Expr
+	for _, c := range cs {
+		if out == nil {
+			out = c
+		} else {
+			out = ir.Call("and", out, c)
+		}
+	}
+	return out
+}
+
+// safe reports whether conjunct c may be evaluated on other rows than the
+// user's filter would: a non-null bool that cannot raise.
+func safe(c *ir.Expr) bool {
+	return c.Type == ir.Bool && !c.Nullable && !dce.MayRaise(c)
+}
+
+func split(pred *ir.Expr) (movable, stay []*ir.Expr) {
+	for _, c := range conjuncts(pred, nil) {
+		if safe(c) {
+			movable = append(movable, c)
+		} else {
+			stay = append(stay, c)
+		}
+	}
+	return movable, stay
+}
+
+// graphInfo is what one step needs to know about readers.
+type graphInfo struct {
+	users  [][]ir.NodeID
+	output map[ir.NodeID]bool
+	index  []bool
+}
+
+func (gi *graphInfo) single(id ir.NodeID) bool { return len(gi.users[id]) == 1 && !gi.output[id] }
+
+// step makes the first possible move and reports whether there was one.
+func step(g *ir.Graph) bool {
+	gi := &graphInfo{users: g.Users(), output: map[ir.NodeID]bool{}, index: IndexUsed(g)}
+	for _, o := range g.Outputs {
+		gi.output[o] = true
+	}
+	for _, f := range g.Nodes {
+		if f.Op != "filter" || f.Attrs.Expr("pred") == nil {
+			continue
+		}
+		x := g.Node(f.Inputs[0])
+		if !gi.single(x.ID) || x.Schema == nil || x.Schema.Dynamic {
+			continue
+		}
+		movable, stay := split(f.Attrs.Expr("pred"))
+		if len(movable) == 0 || len(stay) > 0 {
+			// An unsafe conjunct that stays would then see fewer rows: it
+			// might no longer raise where the user's filter does.
+			continue
+		}
+		var moved []bool
+		switch x.Op {
+		case "filter":
+			moved = intoFilter(x, movable)
+		case "project":
+			if !isSelection(x) || continues(g, gi, f, x, movable) {
+				moved = belowProject(g, x, movable)
+			}
+		case "sort", "semi_join":
+			moved = below(g, x, 0, movable, nil)
+		case "join":
+			if !gi.index[f.ID] {
+				moved = belowJoin(g, x, movable)
+			}
+		}
+		if moved == nil {
+			continue
+		}
+		if count(moved) == 0 {
+			continue
+		}
+		for i, c := range movable {
+			if !moved[i] {
+				stay = append(stay, c)
+			}
+		}
+		if len(stay) > 0 {
+			f.Attrs["pred"] = andAll(stay)
+		} else {
+			bypass(g, f.ID, x.ID)
+		}
+		return true
+	}
+	return false
+}
+
+func count(b []bool) int {
+	n := 0
+	for _, v := range b {
+		if v {
+			n++
+		}
+	}
+	return n
+}
+
+// bypass makes every reader of node id (and the outputs) read with instead.
+func bypass(g *ir.Graph, id, with ir.NodeID) {
+	for _, u := range g.Nodes {
+		for i, in := range u.Inputs {
+			if in == id {
+				u.Inputs[i] = with
+			}
+		}
+	}
+	for i, o := range g.Outputs {
+		if o == id {
+			g.Outputs[i] = with
+		}
+	}
+}
+
+func all(n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = true
+	}
+	return out
+}
+
+// intoFilter appends the conjuncts to filter x when x's own predicate is
+// safe to evaluate together with them.
+func intoFilter(x *ir.Node, cs []*ir.Expr) []bool {
+	own, stay := split(x.Attrs.Expr("pred"))
+	if len(stay) > 0 {
+		return nil
+	}
+	x.Attrs["pred"] = andAll(append(own, cloneAll(cs)...))
+	return all(len(cs))
+}
+
+func cloneAll(cs []*ir.Expr) []*ir.Expr {
+	out := make([]*ir.Expr, len(cs))
+	for i, c := range cs {
+		out[i] = c.Clone()
+	}
+	return out
+}
+
+// below puts a filter of the conjuncts (rewritten by rename when not nil)
+// on input i of x.
+func below(g *ir.Graph, x *ir.Node, i int, cs []*ir.Expr, rename func(*ir.Expr) *ir.Expr) []bool {
+	var pushed []*ir.Expr
+	for _, c := range cs {
+		c = c.Clone()
+		if rename != nil {
+			c = rename(c)
+		}
+		pushed = append(pushed, c)
+	}
+	addFilter(g, x, i, andAll(pushed))
+	return all(len(cs))
+}
+
+// addFilter inserts filter(pred) between x and its input i.
+func addFilter(g *ir.Graph, x *ir.Node, i int, pred *ir.Expr) {
+	n := &ir.Node{Op: "filter", Inputs: []ir.NodeID{x.Inputs[i]}, Attrs: ir.Attrs{"pred": pred}, Loc: x.Loc}
+	x.Inputs[i] = g.InsertBefore(x.ID, n)
+}
+
+// belowProject moves the conjuncts below project x, substituting its
+// expressions.
+func belowProject(g *ir.Graph, x *ir.Node, cs []*ir.Expr) []bool {
+	defs := map[string]*ir.Expr{}
+	for _, ne := range x.Attrs.NamedExprs("exprs") {
+		if ne.Expr == nil || dce.MayRaise(ne.Expr) {
+			return nil
+		}
+		defs[ne.Name] = ne.Expr
+	}
+	moved := make([]bool, len(cs))
+	var pushed []*ir.Expr
+	for i, c := range cs {
+		cols := map[string]bool{}
+		c.Columns(cols)
+		ok := true
+		for name := range cols {
+			d := defs[name]
+			if d == nil || d.Nullable && d.Kind != ir.ExprCol {
+				ok = false
+			}
+		}
+		if !ok {
+			continue
+		}
+		moved[i] = true
+		pushed = append(pushed, substitute(c.Clone(), defs))
+	}
+	if len(pushed) == 0 {
+		return nil
+	}
+	addFilter(g, x, 0, andAll(pushed))
+	return moved
+}
+
+// substitute replaces column references in e by (copies of) their
+// definitions.
+func substitute(e *ir.Expr, defs map[string]*ir.Expr) *ir.Expr {
+	switch e.Kind {
+	case ir.ExprCol:
+		return defs[e.Name].Clone()
+	case ir.ExprCall:
+		for i, a := range e.Args {
+			e.Args[i] = substitute(a, defs)
+		}
+	}
+	return e
+}
+
+// renameCols renames column references by m.
+func renameCols(e *ir.Expr, m map[string]string) *ir.Expr {
+	switch e.Kind {
+	case ir.ExprCol:
+		if to, ok := m[e.Name]; ok {
+			e.Name = to
+		}
+	case ir.ExprCall:
+		for _, a := range e.Args {
+			renameCols(a, m)
+		}
+	}
+	return e
+}
+
+// exactKey says whether equal join keys of type t are equal values under
+// every expression (not so for floats: -0.0 joins 0.0).
+func exactKey(t ir.DType) bool {
+	return t.IsInt() || t == ir.String || t == ir.Bool || t.IsDatetime()
+}
+
+// belowJoin moves each conjunct into the join side(s) whose columns it
+// reads.
+func belowJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr) []bool {
+	moved, sides := planJoin(g, j, cs)
+	if count(moved) == 0 {
+		return nil
+	}
+	for side := range sides {
+		if len(sides[side]) > 0 {
+			addFilter(g, j, side, andAll(sides[side]))
+		}
+	}
+	return moved
+}
+
+// isSelection reports whether project x only selects and renames columns
+// (a zero-copy op: moving a filter below it gains nothing by itself).
+func isSelection(x *ir.Node) bool {
+	for _, ne := range x.Attrs.NamedExprs("exprs") {
+		if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
+			return false
+		}
+	}
+	return true
+}
+
+// continues reports whether some conjunct, once below selection x, could
+// move on into x's input: only then is x worth passing (the narrow pass
+// puts selections in front of filters, and they must stay there).
+func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
+	y := g.Node(x.Inputs[0])
+	if !gi.single(y.ID) || y.Schema == nil || y.Schema.Dynamic {
+		return false
+	}
+	defs := map[string]*ir.Expr{}
+	for _, ne := range x.Attrs.NamedExprs("exprs") {
+		defs[ne.Name] = ne.Expr
+	}
+	var sub []*ir.Expr
+	for _, c := range cs {
+		cols := map[string]bool{}
+		c.Columns(cols)
+		ok := true
+		for name := range cols {
+			ok = ok && defs[name] != nil
+		}
+		if ok {
+			sub = append(sub, substitute(c.Clone(), defs))
+		}
+	}
+	if len(sub) == 0 {
+		return false
+	}
+	switch y.Op {
+	case "sort", "semi_join":
+		return true
+	case "filter":
+		_, stay := split(y.Attrs.Expr("pred"))
+		return len(stay) == 0
+	case "project":
+		return !isSelection(y) || continues(g, gi, f, y, sub)
+	case "join":
+		if gi.index[f.ID] {
+			return false
+		}
+		moved, _ := planJoin(g, y, sub)
+		return count(moved) > 0
+	}
+	return false
+}
+
+// planJoin says which conjuncts can move into which join side, renamed.
+func planJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr) (moved []bool, sides [2][]*ir.Expr) {
+	how := j.Attrs.Str("how")
+	if how != "inner" && how != "left" {
+		return nil, sides
+	}
+	l, r := g.Node(j.Inputs[0]).Schema, g.Node(j.Inputs[1]).Schema
+	if l == nil || r == nil || l.Dynamic || r.Dynamic {
+		return nil, sides
+	}
+	outs, err := frame.JoinColumns(j, l, r)
+	if err != nil {
+		return nil, sides
+	}
+	byName := map[string]frame.JoinOutput{}
+	for _, o := range outs {
+		byName[o.Name] = o
+	}
+	// The other side's key for a left key column (inner joins, exact types).
+	lon, ron := j.Attrs.Strings("left_on"), j.Attrs.Strings("right_on")
+	mirror := map[string]string{}
+	if how == "inner" {
+		for i := range lon {
+			lf, rf := l.Fields[l.Lookup(lon[i])], r.Fields[r.Lookup(ron[i])]
+			if lf.Type == rf.Type && exactKey(lf.Type) {
+				mirror[lon[i]] = ron[i]
+			}
+		}
+	}
+	moved = make([]bool, len(cs))
+	for i, c := range cs {
+		cols := map[string]bool{}
+		c.Columns(cols)
+		if len(cols) == 0 {
+			continue
+		}
+		side := -1
+		toSide := map[string]string{}
+		toMirror := map[string]string{}
+		mirrorable := true
+		for name := range cols {
+			o, ok := byName[name]
+			if !ok || side >= 0 && o.Side != side {
+				side = -2
+				break
+			}
+			side = o.Side
+			src := [2]*ir.Schema{l, r}[o.Side].Fields[o.Col].Name
+			toSide[name] = src
+			if m, ok := mirror[src]; ok && o.Side == 0 {
+				toMirror[name] = m
+			} else {
+				mirrorable = false
+			}
+		}
+		if side < 0 || side == 1 && how != "inner" {
+			continue
+		}
+		moved[i] = true
+		sides[side] = append(sides[side], renameCols(c.Clone(), toSide))
+		if mirrorable && side == 0 {
+			sides[1] = append(sides[1], renameCols(c.Clone(), toMirror))
+		}
+	}
+	return moved, sides
+}
+
+// statsHints sets scan_parquet's "stats_filter" from the filter that reads
+// it, and reports whether any changed.
+func statsHints(g *ir.Graph) bool {
+	users := g.Users()
+	index := IndexUsed(g)
+	output := map[ir.NodeID]bool{}
+	for _, o := range g.Outputs {
+		output[o] = true
+	}
+	changed := false
+	for _, s := range g.Nodes {
+		if s.Op != "scan_parquet" || s.Schema == nil {
+			continue
+		}
+		var hint *ir.Expr
+		if len(users[s.ID]) == 1 && !output[s.ID] && !index[s.ID] {
+			if f := g.Node(users[s.ID][0]); f.Op == "filter" && f.Attrs.Expr("pred") != nil {
+				var cs []*ir.Expr
+				for _, c := range conjuncts(f.Attrs.Expr("pred"), nil) {
+					if safe(c) && statsUsable(c, s.Schema) {
+						cs = append(cs, c.Clone())
+					}
+				}
+				hint = andAll(cs)
+			}
+		}
+		old := s.Attrs.Expr("stats_filter")
+		switch {
+		case hint == nil && old == nil:
+		case hint == nil:
+			delete(s.Attrs, "stats_filter")
+			changed = true
+		case old == nil || old.String() != hint.String():
+			s.Attrs["stats_filter"] = hint
+			changed = true
+		}
+	}
+	return changed
+}
+
+// statsUsable says whether a reader can test conjunct c against a row
+// group's min/max: column <cmp> literal (either order), a literal of the
+// column's kind.
+func statsUsable(c *ir.Expr, s *ir.Schema) bool {
+	if c.Kind != ir.ExprCall || len(c.Args) != 2 {
+		return false
+	}
+	switch c.Name {
+	case "eq", "lt", "le", "gt", "ge":
+	default:
+		return false
+	}
+	a, b := c.Args[0], c.Args[1]
+	if a.Kind == ir.ExprLit {
+		a, b = b, a
+	}
+	if a.Kind != ir.ExprCol || b.Kind != ir.ExprLit {
+		return false
+	}
+	i := s.Lookup(a.Name)
+	if i < 0 {
+		return false
+	}
+	ct, lt := s.Fields[i].Type, b.Lit.Type
+	switch {
+	case ct.IsNumeric() && ct != ir.Bool:
+		return lt.IsNumeric() && lt != ir.Bool
+	case ct == ir.String:
+		return lt == ir.String
+	case ct.IsDatetime():
+		return lt.IsDatetime()
+	}
+	return false
+}

@@ -1,0 +1,194 @@
+package opt_test
+
+import (
+	"testing"
+
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+)
+
+// joinSides are the two in-memory inputs of joinData.
+func joinSides(b *builder) (ir.NodeID, ir.NodeID) {
+	return b.source(0, "k:int64", "v:int64", "w:str", "lk:int64"), b.source(1, "k:int64", "v:float64", "u:str", "rk:int64")
+}
+
+func (b *builder) join(how string, l, r ir.NodeID) ir.NodeID {
+	return b.add("join", ir.Attrs{"how": how, "left_on": []any{"k"}, "right_on": []any{"k"}}, l, r)
+}
+
+// dropIndex is reset_index(drop=True): the labels above it are unobserved.
+func (b *builder) dropIndex(in ir.NodeID) ir.NodeID {
+	return b.add("reset_index", ir.Attrs{"drop": true}, in)
+}
+
+func TestPredicate(t *testing.T) {
+	gt := func(c string, v int64) *ir.Expr { return call("gt", ir.Col(c), ir.LitInt(v)) }
+	and := func(a, b *ir.Expr) *ir.Expr { return call("and", a, b) }
+	runPlanCases(t, []planCase{
+		{name: "below a project, definitions substituted", passes: []string{"predicate"}, data: sampleData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(src(b), ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s")))
+				return b.out(b.filter(p, and(gt("x", 10), call("ne", ir.Col("t"), ir.LitString("y")))))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				f := b.filter(src(b), and(gt2(call("add", ir.Col("a"), ir.Col("b")), 10), call("ne", ir.Col("s"), ir.LitString("y"))))
+				return b.out(b.project(f, ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s"))))
+			}},
+		{name: "not below a project that may raise", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(src(b), ne("n", castTo(ir.Col("s"), "int64")), ne("a", ir.Col("a")))
+				return b.out(b.filter(p, gt("a", 0)))
+			}},
+		{name: "not below a project another node reads", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(src(b), ne("x", call("neg", ir.Col("a"))))
+				return b.out(p, b.filter(p, gt("x", 0)))
+			}},
+		{name: "a filter with a nullable or raising conjunct stays whole", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(src(b), ne("a", call("abs", ir.Col("a"))), ne("q", ir.Col("q")), ne("b", ir.Col("b")))
+				return b.out(b.filter(b.filter(p, and(ir.Col("q"), gt("a", 0))), call("eq", call("floordiv", ir.Col("b"), ir.Col("a")), ir.LitInt(10))))
+			}},
+		{name: "below a sort", passes: []string{"predicate"}, data: sampleData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{false}}, src(b))
+				return b.out(b.filter(s, gt("a", 0)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{false}}, b.filter(src(b), gt("a", 0))))
+			}},
+		{name: "stacked filters merge and move together", passes: []string{"predicate"}, data: sampleData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, src(b))
+				return b.out(b.filter(b.filter(s, gt("a", 0)), gt("b", 15)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, b.filter(src(b), and(gt("a", 0), gt("b", 15)))))
+			}},
+		{name: "into the sides of an inner join, through the key to both", passes: []string{"predicate"}, data: joinData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				j := b.join("inner", l, r)
+				pred := and(and(gt("k", 1), call("lt", ir.Col("v_y"), ir.LitFloat(2))), and(call("ne", ir.Col("w"), ir.LitString("c")), call("lt", ir.Col("v_x"), ir.Col("v_y"))))
+				return b.out(b.dropIndex(b.filter(j, pred)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				fl := b.filter(l, and(gt("k", 1), call("ne", ir.Col("w"), ir.LitString("c"))))
+				fr := b.filter(r, and(gt("k", 1), call("lt", ir.Col("v"), ir.LitFloat(2))))
+				j := b.join("inner", fl, fr)
+				return b.out(b.dropIndex(b.filter(j, call("lt", ir.Col("v_x"), ir.Col("v_y")))))
+			}},
+		{name: "a left join takes only left conjuncts", passes: []string{"predicate"}, data: joinData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				j := b.join("left", l, r)
+				return b.out(b.dropIndex(b.filter(j, and(gt("k", 1), call("gt", ir.Col("v_y"), ir.LitFloat(1))))))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				j := b.join("left", b.filter(l, gt("k", 1)), r)
+				return b.out(b.dropIndex(b.filter(j, call("gt", ir.Col("v_y"), ir.LitFloat(1)))))
+			}},
+		{name: "not into a join when the labels are shown", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				return b.out(b.filter(b.join("inner", l, r), gt("k", 1)))
+			}},
+		{name: "through a selection into a join", passes: []string{"predicate"}, data: joinData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				p := b.project(b.join("inner", l, r), ne("key", ir.Col("k")), ne("u", ir.Col("u")))
+				return b.out(b.add("groupby_agg", ir.Attrs{"keys": []any{"u"}, "aggs": []any{map[string]any{"name": "n", "col": "key", "fn": "sum"}}},
+					b.filter(p, call("ne", ir.Col("key"), ir.LitInt(3)))))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				ne3 := call("ne", ir.Col("k"), ir.LitInt(3))
+				p := b.project(b.join("inner", b.filter(l, ne3), b.filter(r, ne3)), ne("key", ir.Col("k")), ne("u", ir.Col("u")))
+				return b.out(b.add("groupby_agg", ir.Attrs{"keys": []any{"u"}, "aggs": []any{map[string]any{"name": "n", "col": "key", "fn": "sum"}}}, p))
+			}},
+		{name: "a selection over a source stays in front of its filter", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.filter(b.keep(src(b), "a", "b"), gt("a", 0)))
+			}},
+		{name: "into a semi join's left input", passes: []string{"predicate"}, data: joinData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				sj := b.add("semi_join", ir.Attrs{"left_on": "k", "right_on": "k"}, l, r)
+				return b.out(b.filter(sj, gt("v", 15)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				return b.out(b.add("semi_join", ir.Attrs{"left_on": "k", "right_on": "k"}, b.filter(l, gt("v", 15)), r))
+			}},
+	})
+}
+
+func gt2(e *ir.Expr, v int64) *ir.Expr { return call("gt", e, ir.LitInt(v)) }
+
+// fakeParquet stands in for the Parquet reader's schema sniffing.
+func fakeParquet(t *testing.T) {
+	old := frame.SniffParquet
+	t.Cleanup(func() { frame.SniffParquet = old })
+	frame.SniffParquet = func(attrs ir.Attrs) (*ir.Schema, error) {
+		return &ir.Schema{Fields: []ir.Field{{Name: "d", Type: ir.DatetimeUS}, {Name: "x", Type: ir.Float64}, {Name: "s", Type: ir.String}}}, nil
+	}
+}
+
+func TestStatsFilter(t *testing.T) {
+	fakeParquet(t)
+	scan := func(b *builder, hint *ir.Expr) ir.NodeID {
+		a := ir.Attrs{"path": "t.parquet"}
+		if hint != nil {
+			a["stats_filter"] = hint
+		}
+		return b.add("scan_parquet", a)
+	}
+	d := &ir.Expr{Kind: ir.ExprLit, Lit: ir.Value{Type: ir.DatetimeUS, I: 1000}}
+	le := call("le", ir.Col("d"), d)
+	gtx := call("gt", ir.LitFloat(2), ir.Col("x"))
+	other := call("lt", ir.Col("x"), call("neg", ir.Col("x")))
+	sum := ir.Attrs{"keys": []any{}, "aggs": []any{map[string]any{"name": "n", "col": "x", "fn": "sum"}}}
+	runPlanCases(t, []planCase{
+		{name: "comparisons with literals become the scan's stats filter", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, nil), call("and", call("and", le, other), gtx))))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, call("and", le, gtx)), call("and", call("and", le, other), gtx))))
+			}},
+		{name: "no stats filter when the labels are shown", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.filter(scan(b, nil), le))
+			}},
+		{name: "no stats filter on a shared scan", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := scan(b, nil)
+				return b.out(b.dropIndex(b.filter(s, le)), b.dropIndex(s))
+			}},
+	})
+}
