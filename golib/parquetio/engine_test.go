@@ -38,7 +38,7 @@ func TestEnginePushdownAndRun(t *testing.T) {
 			t.Fatalf("Compile(%+v): %v", o, err)
 		}
 		ex := p.Explain(false)
-		pushed := `scan_parquet(columns=["i", "i32", "f", "b"], path="testdata/pandas_types.parquet")  :: [<index>]:int64, i:int64, i32:int32, f:float64, b:bool`
+		pushed := `scan_parquet(columns=["i", "i32", "f", "b"], path="testdata/pandas_types.parquet", stats_filter=gt(col("i32"), 1))  :: [<index>]:int64, i:int64, i32:int32, f:float64, b:bool`
 		if strings.Contains(ex, pushed) == o.NoOpt {
 			t.Fatalf("NoOpt=%v: plan\n%s\nshould %s %s", o.NoOpt, ex, map[bool]string{false: "contain", true: "not contain"}[o.NoOpt], pushed)
 		}
