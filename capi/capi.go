@@ -84,6 +84,12 @@ type compileOptions struct {
 	NoOpt   bool     `json:"no_opt"`
 	// Executor is "" or "runtime" (golib/exec) or "interp" (the reference interpreter).
 	Executor string `json:"executor"`
+	// Codegen false runs fused loops on the Go evaluator only (FLERN_CODEGEN=0);
+	// CodegenMinRows overrides the smallest run compiled natively; ShowC puts
+	// the generated C in the verbose explain().
+	Codegen        *bool `json:"codegen"`
+	CodegenMinRows int64 `json:"codegen_min_rows"`
+	ShowC          bool  `json:"show_c"`
 }
 
 //export flern_plan_compile
@@ -98,6 +104,8 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 			return setErr(err, ir.Errorf("Value", "bad compile options: %v", e))
 		}
 		o.Dump, o.NoOpt = co.Dump, co.NoOpt
+		o.NoCodegen = co.Codegen != nil && !*co.Codegen
+		o.CodegenMinRows, o.ShowC = co.CodegenMinRows, co.ShowC
 		switch co.Executor {
 		case "", "runtime":
 		case "interp":

@@ -25,16 +25,18 @@ var allowed = map[string][]string{
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},
 	"golib/autodiff":    {"golib/ir", "golib/tensor", "golib/frame"},
 	"golib/opt":         {"golib/ir", "golib/frame", "golib/opt/*", "golib/autodiff"},
-	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp"},
+	"golib/lower":       {"golib/ir", "golib/tensor", "golib/frame"},
+	"golib/codegen":     {"golib/ir", "golib/lower"},
+	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp", "golib/lower", "golib/codegen"},
 	"golib/tensor":      {"golib/ir"},
 	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor"},
-	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec", "golib/exec/interp", "golib/tensor"},
+	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/lower", "golib/codegen"},
 	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine"},
 	"go_tests":          {"golib/*", "golib/ir/*", "golib/opt/*", "golib/exec/*"},
 }
 
 // cgoAllowed are the only packages that may use cgo.
-var cgoAllowed = map[string]bool{"capi": true}
+var cgoAllowed = map[string]bool{"capi": true, "golib/codegen": true} // codegen: dlopen of compiled kernels
 
 func match(pattern, pkg string) bool {
 	if strings.HasSuffix(pattern, "/*") {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/csvio"
 	"github.com/flern/flern/golib/exec"
@@ -15,6 +16,7 @@ import (
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/ir/wire"
+	"github.com/flern/flern/golib/lower"
 	"github.com/flern/flern/golib/opt"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/parquetio"
@@ -36,13 +38,25 @@ type Options struct {
 	// Reference runs the plan on the reference interpreter (exec/interp)
 	// instead of the runtime (exec); the suite runs both ways.
 	Reference bool
+	// NoCodegen runs fused loops with the Go evaluator only (FLERN_CODEGEN=0);
+	// CodegenMinRows overrides the smallest run compiled natively; ShowC
+	// adds each fused node's generated C to the verbose explain().
+	NoCodegen      bool
+	CodegenMinRows int64
+	ShowC          bool
 }
+
+// DefaultCodegenMinRows is the smallest loop run compiled to native code:
+// below it the Go evaluator finishes before a compile (~75 ms) would.
+const DefaultCodegenMinRows = 1 << 16
 
 // Program is a compiled plan, ready to run any number of times.
 type Program struct {
-	Graph   *ir.Graph   // the optimized plan
-	Initial string      // the plan as recorded (after type inference)
-	Report  *opt.Report // what each optimizer pass did
+	Graph   *ir.Graph     // the optimized plan
+	Initial string        // the plan as recorded (after type inference)
+	Report  *opt.Report   // what each optimizer pass did
+	Fusion  *lower.Report // what the fusion stage did (nil: not run)
+	showC   bool
 	// InputIndexLevels[i] is the number of index levels of input i.
 	InputIndexLevels []int
 	// Exec are the runtime options every Run uses.
@@ -54,8 +68,9 @@ type Program struct {
 //  1. wire.Decode   bytes -> ir.Graph (the user-shaped plan)
 //  2. g.Verify      structure + schema inference + type checking
 //  3. opt.Optimize  the pass table in golib/opt, verifying after each pass
-//
-// Lowering to loops and native code will slot in after step 3.
+//  4. lower.Fuse    fusable subgraphs -> `fused` nodes carrying a loop
+//     (golib/lower), run natively (golib/codegen) or by the Go evaluator;
+//     skipped on the reference path (Reference or NoOpt)
 func Compile(plan []byte, o Options) (*Program, error) {
 	g, err := wire.Decode(plan)
 	if err != nil {
@@ -78,6 +93,21 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !o.Reference && !o.NoOpt {
+		lo := lower.Options{Codegen: !o.NoCodegen, NoCodegenWhy: "FLERN_CODEGEN=0", MinRows: o.CodegenMinRows}
+		if lo.MinRows <= 0 {
+			lo.MinRows = DefaultCodegenMinRows
+		}
+		if lo.Codegen {
+			if _, _, err := codegen.Compiler(); err != nil {
+				lo.Codegen, lo.NoCodegenWhy = false, err.Error()
+			}
+		}
+		if p.Fusion, err = lower.Fuse(g, lo); err != nil {
+			return nil, err
+		}
+	}
+	p.showC = o.ShowC
 	p.Graph = g
 	for _, n := range g.Nodes {
 		if n.Op == "source" {
@@ -141,9 +171,37 @@ func (p *Program) Explain(verbose bool) string {
 				fmt.Fprintf(&b, "-- after %s --\n%s", r.Name, r.Plan)
 			}
 		}
+		b.WriteString(p.explainFusion())
 		b.WriteString("== optimized plan ==\n")
 	}
 	b.WriteString(p.Graph.Print())
+	return b.String()
+}
+
+// explainFusion is the verbose explain's fusion section: the kernels and,
+// with ShowC, their generated C.
+func (p *Program) explainFusion() string {
+	var b strings.Builder
+	b.WriteString("== fusion ==\n")
+	if p.Fusion == nil {
+		b.WriteString("off (reference path)\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "%d fused kernels replace %d ops\n", p.Fusion.Kernels, p.Fusion.Ops)
+	for _, n := range p.Graph.Nodes {
+		k, ok := n.Attrs["kernel"].(*lower.Kernel)
+		if n.Op != "fused" || !ok {
+			continue
+		}
+		fmt.Fprintf(&b, "%%%d: %s\n", n.ID, n.Attrs.Str("exec"))
+		if p.showC {
+			src, err := codegen.Emit(k.Loop)
+			if err != nil {
+				src = "(no C: " + err.Error() + ")\n"
+			}
+			fmt.Fprintf(&b, "-- C of %%%d --\n%s", n.ID, src)
+		}
+	}
 	return b.String()
 }
 

@@ -16,6 +16,19 @@ no_opt: bool = os.environ.get("FLERN_NO_OPT", "") not in ("", "0")
 executor: str = os.environ.get("FLERN_EXECUTOR", "") or "runtime"
 
 
+#: Compile fused loops to native code (golib/codegen); FLERN_CODEGEN=0 runs
+#: them on the Go evaluator of the loop IR instead.
+codegen: bool = os.environ.get("FLERN_CODEGEN", "1") not in ("0", "false", "off")
+
+#: Smallest loop run compiled natively (0: the engine's default); smaller
+#: runs use the Go evaluator, as a compile (~75 ms) would dominate.
+codegen_min_rows: int = int(os.environ.get("FLERN_CODEGEN_MIN_ROWS", "0") or 0)
+
+#: Show each fused kernel's generated C in ``explain(verbose=True)``.
+show_c: bool = os.environ.get("FLERN_SHOW_C", "") not in ("", "0")
+
+
 def compile_options(dump: bool = False) -> dict:
     """The options dict sent with every compile."""
-    return {"disable": sorted(disabled_passes), "no_opt": no_opt, "dump": dump, "executor": executor}
+    return {"disable": sorted(disabled_passes), "no_opt": no_opt, "dump": dump, "executor": executor,
+            "codegen": codegen, "codegen_min_rows": codegen_min_rows, "show_c": show_c}

@@ -1,0 +1,265 @@
+package codegen
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/flern/flern/golib/lower"
+)
+
+// Flags are the compiler flags of every kernel (part of the cache key).
+// -fno-math-errno lets sqrt vectorize; it does not change any result.
+var Flags = []string{"-O3", "-march=native", "-fno-math-errno", "-shared", "-fPIC"}
+
+// Kernel is a compiled, loaded loop kernel.
+type Kernel struct {
+	lib    *library
+	Source string        // the C source
+	Key    string        // sha256 of (source, compiler version, flags, CPU)
+	Path   string        // the cached shared object
+	Cached bool          // found in the disk cache (no compile this process)
+	Build  time.Duration // time spent compiling (0 when cached)
+}
+
+type compiler struct {
+	path, version, cpu string
+	err                error
+}
+
+var (
+	ccOnce sync.Once
+	cc     compiler
+)
+
+// Compiler returns the C compiler kernels are built with and its version,
+// or an error saying why there is none (FLERN_CC, then CC, then cc, gcc,
+// clang on PATH).
+func Compiler() (path, version string, err error) {
+	ccOnce.Do(func() {
+		var cands []string
+		for _, env := range []string{"FLERN_CC", "CC"} {
+			if v := os.Getenv(env); v != "" {
+				cands = append(cands, v)
+			}
+		}
+		cands = append(cands, "cc", "gcc", "clang")
+		for _, c := range cands {
+			p, err := exec.LookPath(c)
+			if err != nil {
+				continue
+			}
+			out, err := exec.Command(p, "--version").Output()
+			if err != nil {
+				continue
+			}
+			first, _, _ := strings.Cut(string(out), "\n")
+			cc = compiler{path: p, version: first, cpu: cpuModel()}
+			return
+		}
+		cc.err = fmt.Errorf("no C compiler found (tried %s)", strings.Join(cands, ", "))
+	})
+	return cc.path, cc.version, cc.err
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "model name") || strings.HasPrefix(line, "flags") {
+			return runtime.GOARCH + " " + line
+		}
+	}
+	return runtime.GOARCH
+}
+
+// CacheDir is where kernels are cached: $FLERN_KERNEL_CACHE, else
+// $XDG_CACHE_HOME/flern/kernels, else ~/.cache/flern/kernels.
+func CacheDir() (string, error) {
+	if d := os.Getenv("FLERN_KERNEL_CACHE"); d != "" {
+		return d, nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("codegen: no cache directory: %w", err)
+	}
+	return filepath.Join(base, "flern", "kernels"), nil
+}
+
+var (
+	mu      sync.Mutex
+	loaded  = map[string]*entry{} // key -> kernel, once per process
+	nBuilds int
+)
+
+type entry struct {
+	once sync.Once
+	k    *Kernel
+	err  error
+}
+
+// Builds is the number of kernels this process has compiled (not loaded
+// from the disk cache); tests use it to show a second run pays no compile.
+func Builds() int {
+	mu.Lock()
+	defer mu.Unlock()
+	return nBuilds
+}
+
+// Compile returns the loaded kernel of l: from this process's table, else
+// from the disk cache (checksum verified), else compiled now and cached.
+// Concurrent callers (goroutines or processes) are safe.
+func Compile(l *lower.Loop) (*Kernel, error) {
+	src, err := Emit(l)
+	if err != nil {
+		return nil, err
+	}
+	path, version, err := Compiler()
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	for _, part := range append([]string{src, version, cc.cpu}, Flags...) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	mu.Lock()
+	e := loaded[key]
+	if e == nil {
+		e = &entry{}
+		loaded[key] = e
+	}
+	mu.Unlock()
+	e.once.Do(func() { e.k, e.err = load(path, src, key) })
+	return e.k, e.err
+}
+
+// load finds the kernel in the disk cache or builds it.
+func load(cc, src, key string) (*Kernel, error) {
+	dir, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("codegen: cache directory: %w", err)
+	}
+	so := filepath.Join(dir, key+".so")
+	sum := so + ".sha256"
+	if lib, err := openVerified(so, sum); err == nil {
+		return &Kernel{lib: lib, Source: src, Key: key, Path: so, Cached: true}, nil
+	}
+	// missing or corrupt: build into temp files, then rename into place
+	start := time.Now()
+	tmp, err := os.MkdirTemp(dir, "build-")
+	if err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	cfile := filepath.Join(tmp, "k.c")
+	if err := os.WriteFile(cfile, []byte(src), 0o644); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	sofile := filepath.Join(tmp, "k.so")
+	args := append(append([]string{}, Flags...), "-o", sofile, cfile, "-lm")
+	var stderr bytes.Buffer
+	cmd := exec.Command(cc, args...)
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("codegen: %s failed: %v: %s", filepath.Base(cc), err, strings.TrimSpace(stderr.String()))
+	}
+	data, err := os.ReadFile(sofile)
+	if err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	digest := sha256.Sum256(data)
+	sumfile := filepath.Join(tmp, "k.sha256")
+	if err := os.WriteFile(sumfile, []byte(hex.EncodeToString(digest[:])), 0o644); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	_ = os.WriteFile(filepath.Join(dir, key+".c"), []byte(src), 0o644) // for people reading the cache
+	if err := os.Rename(sofile, so); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	if err := os.Rename(sumfile, sum); err != nil {
+		return nil, fmt.Errorf("codegen: %w", err)
+	}
+	lib, err := openVerified(so, sum)
+	if err != nil {
+		return nil, err
+	}
+	mu.Lock()
+	nBuilds++
+	mu.Unlock()
+	return &Kernel{lib: lib, Source: src, Key: key, Path: so, Build: time.Since(start)}, nil
+}
+
+// openVerified dlopens so after checking it against its checksum file.
+func openVerified(so, sum string) (*library, error) {
+	want, err := os.ReadFile(sum)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(so)
+	if err != nil {
+		return nil, err
+	}
+	got := sha256.Sum256(data)
+	if hex.EncodeToString(got[:]) != strings.TrimSpace(string(want)) {
+		return nil, fmt.Errorf("codegen: %s does not match its checksum", so)
+	}
+	return open(so)
+}
+
+// Range is the kernel as a lower.RangeFunc over the given inputs (the loop
+// must be the one the kernel was compiled from).
+func (k *Kernel) Range(l *lower.Loop, in []lower.Buf) lower.RangeFunc {
+	inAddr := make([]uintptr, len(in))
+	for i, b := range in {
+		inAddr[i] = bufAddr(b)
+	}
+	return func(begin, end int, out *lower.Outputs) {
+		outAddr := make([]uintptr, len(l.Builders))
+		for i, b := range l.Builders {
+			switch b.Kind {
+			case lower.Append:
+				outAddr[i] = bufAddr(out.Append[i])
+			case lower.Merge:
+				outAddr[i] = uintptr(unsafe.Pointer(&out.Merge[i]))
+			case lower.GroupMerge:
+				if len(out.Groups[i]) > 0 {
+					outAddr[i] = uintptr(unsafe.Pointer(&out.Groups[i][0]))
+				}
+			case lower.VecMerge:
+				if len(out.Vec[i]) > 0 {
+					outAddr[i] = uintptr(unsafe.Pointer(&out.Vec[i][0]))
+				}
+			}
+		}
+		k.lib.call(inAddr, outAddr, begin, end)
+		runtime.KeepAlive(in)
+		runtime.KeepAlive(out)
+	}
+}
+
+func bufAddr(b lower.Buf) uintptr {
+	switch {
+	case len(b.F32) > 0:
+		return uintptr(unsafe.Pointer(&b.F32[0]))
+	case len(b.F64) > 0:
+		return uintptr(unsafe.Pointer(&b.F64[0]))
+	case len(b.I64) > 0:
+		return uintptr(unsafe.Pointer(&b.I64[0]))
+	case len(b.B) > 0:
+		return uintptr(unsafe.Pointer(&b.B[0]))
+	}
+	return 0
+}

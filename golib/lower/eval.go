@@ -1,0 +1,545 @@
+package lower
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// Buf is one loop input or Append output: exactly one slice is used, chosen
+// by the element type (Float32: F32, Float64: F64, Int64: I64, Bool: B).
+type Buf struct {
+	F32 []float32
+	F64 []float64
+	I64 []int64
+	B   []bool
+}
+
+// NewBuf allocates an n-element buffer of type t.
+func NewBuf(t ir.DType, n int) Buf {
+	switch t {
+	case ir.Float32:
+		return Buf{F32: make([]float32, n)}
+	case ir.Float64:
+		return Buf{F64: make([]float64, n)}
+	case ir.Int64:
+		return Buf{I64: make([]int64, n)}
+	}
+	return Buf{B: make([]bool, n)}
+}
+
+// Acc is the state of one Merge reduction (or one group's GroupMerge slot).
+// Its layout is shared with the generated C (fl_acc): keep the four 8-byte
+// fields in this order.
+type Acc struct {
+	F   float64 // float sum / min / max
+	I   int64   // int64 sum / min / max (wrapping)
+	N   int64   // number of values fed
+	NaN int64   // 1 once a NaN was fed to a reduction that propagates it
+}
+
+// Combine merges the partial state b (of the same builder) into a.
+func (a *Acc) Combine(b Acc, bl Builder, t ir.DType) {
+	if b.NaN != 0 {
+		a.NaN = 1
+	}
+	if b.N == 0 {
+		return
+	}
+	switch bl.Agg {
+	case "sum":
+		a.F += b.F
+		a.I += b.I
+	case "min":
+		if a.N == 0 || b.F < a.F {
+			a.F = b.F
+		}
+		if a.N == 0 || b.I < a.I {
+			a.I = b.I
+		}
+	case "max":
+		if a.N == 0 || b.F > a.F {
+			a.F = b.F
+		}
+		if a.N == 0 || b.I > a.I {
+			a.I = b.I
+		}
+	}
+	a.N += b.N
+}
+
+// Outputs are where a run of a loop writes: one entry per builder.
+type Outputs struct {
+	Append []Buf   // Append builders: the output vectors (len = rows)
+	Merge  []Acc   // Merge builders: one accumulator each
+	Groups [][]Acc // GroupMerge builders: one accumulator per group
+	Vec    [][]float64
+}
+
+// NewOutputs allocates the outputs of a loop over rows rows with ngroups
+// groups (GroupMerge) or target length ngroups (VecMerge).
+func NewOutputs(l *Loop, rows, ngroups int) *Outputs {
+	o := &Outputs{Append: make([]Buf, len(l.Builders)), Merge: make([]Acc, len(l.Builders)),
+		Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
+	for i, b := range l.Builders {
+		switch b.Kind {
+		case Append:
+			o.Append[i] = NewBuf(b.Type, rows)
+		case GroupMerge:
+			o.Groups[i] = make([]Acc, ngroups)
+		case VecMerge:
+			o.Vec[i] = make([]float64, ngroups)
+		}
+	}
+	return o
+}
+
+const block = 1024
+
+// vals holds one instruction's values over a block of rows.
+type vals struct {
+	f []float64 // Float32 (already rounded) and Float64
+	i []int64
+	b []bool
+}
+
+// Eval runs the loop on rows [begin, end) of the inputs with the Go
+// evaluator, writing Append outputs at the rows' positions and feeding
+// Merge/GroupMerge/VecMerge state in out (not safe for concurrent use on
+// the same out unless the builders are Append-only).
+func Eval(l *Loop, in []Buf, begin, end int, out *Outputs) {
+	regs := make([]vals, len(l.Body))
+	for i, ins := range l.Body {
+		switch ins.Type {
+		case ir.Float32, ir.Float64:
+			regs[i].f = make([]float64, block)
+		case ir.Int64:
+			regs[i].i = make([]int64, block)
+		default:
+			regs[i].b = make([]bool, block)
+		}
+	}
+	for lo := begin; lo < end; lo += block {
+		hi := min(lo+block, end)
+		n := hi - lo
+		for i := range l.Body {
+			evalInstr(l, i, in, lo, n, regs)
+		}
+		feed(l, in, lo, n, regs, out)
+	}
+}
+
+func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
+	ins := &l.Body[k]
+	r := &regs[k]
+	switch ins.Op {
+	case "load":
+		src := in[ins.Input]
+		scalar := l.Inputs[ins.Input].Scalar
+		idx := func(j int) int {
+			if scalar {
+				return 0
+			}
+			return lo + j
+		}
+		switch ins.Type {
+		case ir.Float32:
+			for j := 0; j < n; j++ {
+				r.f[j] = float64(src.F32[idx(j)])
+			}
+		case ir.Float64:
+			for j := 0; j < n; j++ {
+				r.f[j] = src.F64[idx(j)]
+			}
+		case ir.Int64:
+			for j := 0; j < n; j++ {
+				r.i[j] = src.I64[idx(j)]
+			}
+		default:
+			for j := 0; j < n; j++ {
+				r.b[j] = src.B[idx(j)]
+			}
+		}
+		return
+	case "const":
+		for j := 0; j < n; j++ {
+			switch ins.Type {
+			case ir.Float32:
+				r.f[j] = float64(float32(ins.Const.F))
+			case ir.Float64:
+				r.f[j] = ins.Const.F
+			case ir.Int64:
+				r.i[j] = ins.Const.I
+			default:
+				r.b[j] = ins.Const.B
+			}
+		}
+		return
+	}
+	args := make([]*vals, len(ins.Args))
+	for i, a := range ins.Args {
+		args[i] = &regs[a]
+	}
+	at := make([]ir.DType, len(ins.Args))
+	for i, a := range ins.Args {
+		at[i] = l.Body[a].Type
+	}
+	switch ins.Op {
+	case "cast":
+		castVals(at[0], ins.Type, args[0], r, n)
+	case "where":
+		for j := 0; j < n; j++ {
+			src := args[2]
+			if args[0].b[j] {
+				src = args[1]
+			}
+			switch ins.Type {
+			case ir.Float32, ir.Float64:
+				r.f[j] = src.f[j]
+			case ir.Int64:
+				r.i[j] = src.i[j]
+			default:
+				r.b[j] = src.b[j]
+			}
+		}
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		compareVals(ins.Op, at[0], args[0], args[1], r, n)
+	case "and", "or", "not":
+		for j := 0; j < n; j++ {
+			switch ins.Op {
+			case "and":
+				r.b[j] = args[0].b[j] && args[1].b[j]
+			case "or":
+				r.b[j] = args[0].b[j] || args[1].b[j]
+			default:
+				r.b[j] = !args[0].b[j]
+			}
+		}
+	default:
+		switch ins.Type {
+		case ir.Float32, ir.Float64:
+			f := floatFunc(ins.Op)
+			var y []float64
+			if len(args) > 1 {
+				y = args[1].f
+			}
+			x := args[0].f
+			for j := 0; j < n; j++ {
+				var b float64
+				if y != nil {
+					b = y[j]
+				}
+				v := f(x[j], b)
+				if ins.Type == ir.Float32 {
+					v = float64(float32(v))
+				}
+				r.f[j] = v
+			}
+		case ir.Int64:
+			f := intFunc(ins.Op)
+			var y []int64
+			if len(args) > 1 {
+				y = args[1].i
+			}
+			for j := 0; j < n; j++ {
+				var b int64
+				if y != nil {
+					b = y[j]
+				}
+				r.i[j] = f(args[0].i[j], b)
+			}
+		default: // bool arithmetic (torch): add/maximum = or, mul/minimum = and
+			for j := 0; j < n; j++ {
+				x, y := args[0].b[j], args[1].b[j]
+				if ins.Op == "add" || ins.Op == "maximum" {
+					r.b[j] = x || y
+				} else {
+					r.b[j] = x && y
+				}
+			}
+		}
+	}
+}
+
+// floatFunc is the float64 definition of a float function; Float32 results
+// are rounded by the caller.
+func floatFunc(op string) func(x, y float64) float64 {
+	switch op {
+	case "neg":
+		return func(x, _ float64) float64 { return -x }
+	case "abs":
+		return func(x, _ float64) float64 { return math.Abs(x) }
+	case "relu":
+		return func(x, _ float64) float64 {
+			if x > 0 || math.IsNaN(x) {
+				return x
+			}
+			return 0
+		}
+	case "exp":
+		return func(x, _ float64) float64 { return math.Exp(x) }
+	case "log":
+		return func(x, _ float64) float64 { return math.Log(x) }
+	case "sqrt":
+		return func(x, _ float64) float64 { return math.Sqrt(x) }
+	case "tanh":
+		return func(x, _ float64) float64 { return math.Tanh(x) }
+	case "sigmoid":
+		return func(x, _ float64) float64 { return 1 / (1 + math.Exp(-x)) }
+	case "add":
+		return func(x, y float64) float64 { return x + y }
+	case "sub":
+		return func(x, y float64) float64 { return x - y }
+	case "mul":
+		return func(x, y float64) float64 { return x * y }
+	case "div":
+		return func(x, y float64) float64 { return x / y }
+	case "pow":
+		return math.Pow
+	case "maximum":
+		return func(x, y float64) float64 {
+			if math.IsNaN(x) || math.IsNaN(y) {
+				return math.NaN()
+			}
+			return math.Max(x, y)
+		}
+	case "minimum":
+		return func(x, y float64) float64 {
+			if math.IsNaN(x) || math.IsNaN(y) {
+				return math.NaN()
+			}
+			return math.Min(x, y)
+		}
+	}
+	panic(fmt.Sprintf("lower: no float function %s", op))
+}
+
+// intFunc is the wrapping int64 definition of an integer function.
+func intFunc(op string) func(x, y int64) int64 {
+	switch op {
+	case "neg":
+		return func(x, _ int64) int64 { return -x }
+	case "abs":
+		return func(x, _ int64) int64 {
+			if x < 0 {
+				return -x
+			}
+			return x
+		}
+	case "relu":
+		return func(x, _ int64) int64 { return max(x, 0) }
+	case "add":
+		return func(x, y int64) int64 { return x + y }
+	case "sub":
+		return func(x, y int64) int64 { return x - y }
+	case "mul":
+		return func(x, y int64) int64 { return x * y }
+	case "maximum":
+		return func(x, y int64) int64 { return max(x, y) }
+	case "minimum":
+		return func(x, y int64) int64 { return min(x, y) }
+	}
+	panic(fmt.Sprintf("lower: no int64 function %s", op))
+}
+
+func castVals(from, to ir.DType, x, r *vals, n int) {
+	for j := 0; j < n; j++ {
+		switch to {
+		case ir.Float32, ir.Float64:
+			var v float64
+			switch from {
+			case ir.Float32, ir.Float64:
+				v = x.f[j]
+			case ir.Int64:
+				v = float64(x.i[j])
+				if to == ir.Float32 { // round once, as float32(int64)
+					v = float64(float32(x.i[j]))
+				}
+			default:
+				if x.b[j] {
+					v = 1
+				}
+			}
+			if to == ir.Float32 {
+				v = float64(float32(v))
+			}
+			r.f[j] = v
+		case ir.Int64:
+			switch from {
+			case ir.Int64:
+				r.i[j] = x.i[j]
+			case ir.Bool:
+				r.i[j] = 0
+				if x.b[j] {
+					r.i[j] = 1
+				}
+			default:
+				panic("lower: float -> int64 casts are not lowered")
+			}
+		default:
+			switch from {
+			case ir.Float32, ir.Float64:
+				r.b[j] = x.f[j] != 0
+			case ir.Int64:
+				r.b[j] = x.i[j] != 0
+			default:
+				r.b[j] = x.b[j]
+			}
+		}
+	}
+}
+
+// compareVals compares two values of type t (both operands have the
+// same type: the lowering casts them first). NaN compares unequal to
+// everything (IEEE, as the interpreter).
+func compareVals(op string, t ir.DType, x, y, r *vals, n int) {
+	for j := 0; j < n; j++ {
+		var c int
+		switch t {
+		case ir.Float32, ir.Float64:
+			p, q := x.f[j], y.f[j]
+			if p != p || q != q {
+				r.b[j] = op == "ne"
+				continue
+			}
+			c = cmp3(p < q, p > q)
+		case ir.Int64:
+			c = cmp3(x.i[j] < y.i[j], x.i[j] > y.i[j])
+		default:
+			c = cmp3(!x.b[j] && y.b[j], x.b[j] && !y.b[j])
+		}
+		switch op {
+		case "eq":
+			r.b[j] = c == 0
+		case "ne":
+			r.b[j] = c != 0
+		case "lt":
+			r.b[j] = c < 0
+		case "le":
+			r.b[j] = c <= 0
+		case "gt":
+			r.b[j] = c > 0
+		default:
+			r.b[j] = c >= 0
+		}
+	}
+}
+
+func cmp3(lt, gt bool) int {
+	if lt {
+		return -1
+	}
+	if gt {
+		return 1
+	}
+	return 0
+}
+
+// feed passes the block's values to the builders.
+func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs) {
+	var sel []bool
+	if l.Filter >= 0 {
+		sel = regs[l.Filter].b
+	}
+	var gid []int64
+	if l.Group >= 0 {
+		gid = in[l.Group].I64[lo : lo+n]
+	}
+	for bi, b := range l.Builders {
+		v := &regs[b.Value]
+		t := l.Body[b.Value].Type
+		switch b.Kind {
+		case Append:
+			o := out.Append[bi]
+			for j := 0; j < n; j++ {
+				switch t {
+				case ir.Float32:
+					o.F32[lo+j] = float32(v.f[j])
+				case ir.Float64:
+					o.F64[lo+j] = v.f[j]
+				case ir.Int64:
+					o.I64[lo+j] = v.i[j]
+				default:
+					o.B[lo+j] = v.b[j]
+				}
+			}
+		case Merge, GroupMerge:
+			for j := 0; j < n; j++ {
+				if sel != nil && !sel[j] {
+					continue
+				}
+				a := &out.Merge[bi]
+				if b.Kind == GroupMerge {
+					a = &out.Groups[bi][gid[j]]
+				}
+				accumulate(a, b, t, v, j)
+			}
+		case VecMerge:
+			for j := 0; j < n; j++ {
+				if sel != nil && !sel[j] {
+					continue
+				}
+				x := 0.0
+				switch t {
+				case ir.Float32, ir.Float64:
+					x = v.f[j]
+				case ir.Int64:
+					x = float64(v.i[j])
+				default:
+					if v.b[j] {
+						x = 1
+					}
+				}
+				out.Vec[bi][gid[j]] += x
+			}
+		}
+	}
+}
+
+// accumulate feeds value j of v (of type t) to the reduction state a.
+func accumulate(a *Acc, b Builder, t ir.DType, v *vals, j int) {
+	switch t {
+	case ir.Float32, ir.Float64:
+		x := v.f[j]
+		if x != x {
+			if !b.SkipNaN {
+				a.NaN = 1
+			}
+			return
+		}
+		switch b.Agg {
+		case "sum":
+			a.F += x
+		case "min":
+			if a.N == 0 || x < a.F {
+				a.F = x
+			}
+		case "max":
+			if a.N == 0 || x > a.F {
+				a.F = x
+			}
+		}
+	default:
+		x := v.i[j]
+		if t == ir.Bool {
+			x = 0
+			if v.b[j] {
+				x = 1
+			}
+		}
+		switch b.Agg {
+		case "sum":
+			a.I += x
+		case "min":
+			if a.N == 0 || x < a.I {
+				a.I = x
+			}
+		case "max":
+			if a.N == 0 || x > a.I {
+				a.I = x
+			}
+		}
+	}
+	a.N++
+}

@@ -1,0 +1,240 @@
+// Package lower is flern's low-level IR: parallel loops over the rows of
+// column and tensor buffers that compute typed scalar expressions and feed
+// builders (append: one output element per row; merge: a scalar reduction;
+// group-merge: one reduction slot per group id; vec-merge: scatter-add into
+// a vector), plus the fusion stage that replaces fusable subgraphs of the
+// optimized high-level graph with `fused` nodes carrying such a loop.
+//
+// A Loop's meaning is defined here, once, and implemented twice: by the Go
+// evaluator (Eval, the "codegen off / no compiler / small input" path) and by
+// the C that golib/codegen emits. Both follow the reference interpreter's
+// numerics for the ops they fuse:
+//
+//   - Float32 values are rounded to float32 after every instruction (the
+//     interpreter computes in float64 and rounds once per op; for + - * / and
+//     sqrt that is exactly float32 arithmetic). C may contract a*b+c into an
+//     FMA (-march=native): compiled results may differ in the last bits.
+//   - Int64 arithmetic wraps (C computes it in uint64_t).
+//   - maximum/minimum propagate NaN (torch); Merge/GroupMerge with SkipNaN
+//     ignore NaN (pandas skipna) and otherwise propagate it.
+//   - Integer division/modulo, float->int casts and anything else whose
+//     result is undefined in C are never lowered: those nodes stay high-level
+//     and run on the interpreter, which raises exactly as before.
+//   - Nulls: loops only read buffers without validity bitmaps (fusion checks
+//     the schemas: non-nullable columns, tensors); a nullable input keeps the
+//     node high-level.
+package lower
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// Instr is one SSA instruction of a loop body, evaluated once per row.
+// Args index earlier instructions of the same body.
+type Instr struct {
+	Op    string   // "load", "const", or a scalar function (see Funcs)
+	Type  ir.DType // Float32, Float64, Int64 or Bool
+	Args  []int
+	Input int      // load: the input buffer read
+	Const ir.Value // const: the value (I, F or B by Type)
+}
+
+// Input is one buffer the loop reads.
+type Input struct {
+	Type ir.DType // element type: Float32 (float), Float64, Int64, Bool (1 byte)
+	// Scalar inputs hold one element, read by every row (a 0-dim tensor).
+	Scalar bool
+}
+
+// BuilderKind says what a builder does with the value it is fed.
+type BuilderKind uint8
+
+const (
+	// Append writes the value of every selected row into an output vector
+	// (at the row's position: loops with an Append builder have no filter).
+	Append BuilderKind = iota
+	// Merge reduces the values of the selected rows to one scalar.
+	Merge
+	// GroupMerge reduces the selected rows' values per group: the group id of
+	// row i is Loop.Group's int64 buffer at i.
+	GroupMerge
+	// VecMerge adds each selected row's value into output[index(row)]
+	// (scatter-add; the index is Loop.Group's buffer).
+	VecMerge
+)
+
+var builderNames = [...]string{"append", "merge", "group_merge", "vec_merge"}
+
+func (k BuilderKind) String() string { return builderNames[k] }
+
+// Builder consumes one body value per selected row.
+type Builder struct {
+	Kind  BuilderKind
+	Value int      // the body instruction fed to the builder
+	Type  ir.DType // Append: the output element type (== the value's type)
+	// Agg is the reduction of Merge/GroupMerge: sum, min, max, count.
+	// (mean is sum and count, combined by the caller.)
+	Agg     string
+	SkipNaN bool // pandas skipna: NaN values are not fed
+}
+
+// Loop is one parallel loop over Rows rows of its inputs.
+type Loop struct {
+	Inputs []Input
+	Body   []Instr
+	// Filter is the Bool instruction selecting the rows fed to the
+	// builders, or -1 for every row.
+	Filter   int
+	Builders []Builder
+	// Group is the input holding each row's group id (GroupMerge) or target
+	// index (VecMerge), or -1.
+	Group int
+}
+
+// Funcs lists the scalar functions of loop bodies with their arity.
+var Funcs = map[string]int{
+	"neg": 1, "abs": 1, "relu": 1, "exp": 1, "log": 1, "sqrt": 1, "tanh": 1, "sigmoid": 1, "not": 1, "cast": 1,
+	"add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "maximum": 2, "minimum": 2,
+	"eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "and": 2, "or": 2,
+	"where": 3,
+}
+
+// Validate checks that the loop is well formed: arguments precede their
+// users, types are loop types, builders and the filter name real values.
+func (l *Loop) Validate() error {
+	okType := func(t ir.DType) bool {
+		return t == ir.Float32 || t == ir.Float64 || t == ir.Int64 || t == ir.Bool
+	}
+	for _, in := range l.Inputs {
+		if !okType(in.Type) {
+			return fmt.Errorf("lower: input of type %s", in.Type)
+		}
+	}
+	for i, ins := range l.Body {
+		if !okType(ins.Type) {
+			return fmt.Errorf("lower: instruction %d has type %s", i, ins.Type)
+		}
+		switch ins.Op {
+		case "load":
+			if ins.Input < 0 || ins.Input >= len(l.Inputs) || l.Inputs[ins.Input].Type != ins.Type {
+				return fmt.Errorf("lower: instruction %d loads a bad input", i)
+			}
+		case "const":
+		default:
+			n, ok := Funcs[ins.Op]
+			if !ok || n != len(ins.Args) {
+				return fmt.Errorf("lower: instruction %d: unknown function %s/%d", i, ins.Op, len(ins.Args))
+			}
+			for _, a := range ins.Args {
+				if a < 0 || a >= i {
+					return fmt.Errorf("lower: instruction %d reads %d", i, a)
+				}
+			}
+		}
+	}
+	if l.Filter >= len(l.Body) || (l.Filter >= 0 && l.Body[l.Filter].Type != ir.Bool) {
+		return fmt.Errorf("lower: bad filter %d", l.Filter)
+	}
+	for _, b := range l.Builders {
+		if b.Value < 0 || b.Value >= len(l.Body) {
+			return fmt.Errorf("lower: builder reads %d", b.Value)
+		}
+		switch b.Kind {
+		case Append:
+			if l.Filter >= 0 {
+				return fmt.Errorf("lower: append builder in a filtered loop")
+			}
+		case GroupMerge, VecMerge:
+			if l.Group < 0 || l.Group >= len(l.Inputs) || l.Inputs[l.Group].Type != ir.Int64 {
+				return fmt.Errorf("lower: %s without an int64 group input", b.Kind)
+			}
+		}
+		if b.Kind == Merge || b.Kind == GroupMerge {
+			switch b.Agg {
+			case "sum", "min", "max", "count":
+			default:
+				return fmt.Errorf("lower: unknown reduction %q", b.Agg)
+			}
+		}
+	}
+	return nil
+}
+
+// String renders the loop on one line for explain():
+//
+//	loop(in=[f32, f32[0]], t2=mul(t0, t1):f32, ..., filter=t5, out=[append(t4)])
+func (l *Loop) String() string {
+	var b strings.Builder
+	b.WriteString("loop(in=[")
+	for i, in := range l.Inputs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(short(in.Type))
+		if in.Scalar {
+			b.WriteString("[0]")
+		}
+	}
+	b.WriteString("]")
+	for i, ins := range l.Body {
+		fmt.Fprintf(&b, ", t%d=", i)
+		switch ins.Op {
+		case "load":
+			fmt.Fprintf(&b, "in%d", ins.Input)
+		case "const":
+			b.WriteString(ins.Const.String())
+		default:
+			b.WriteString(ins.Op)
+			b.WriteString("(")
+			for j, a := range ins.Args {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				fmt.Fprintf(&b, "t%d", a)
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(":" + short(ins.Type))
+	}
+	if l.Filter >= 0 {
+		fmt.Fprintf(&b, ", filter=t%d", l.Filter)
+	}
+	if l.Group >= 0 {
+		fmt.Fprintf(&b, ", group=in%d", l.Group)
+	}
+	b.WriteString(", out=[")
+	for i, bl := range l.Builders {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(bl.Kind.String())
+		b.WriteString("(")
+		if bl.Agg != "" {
+			b.WriteString(bl.Agg + ", ")
+		}
+		fmt.Fprintf(&b, "t%d", bl.Value)
+		if bl.SkipNaN {
+			b.WriteString(", skipna")
+		}
+		b.WriteString(")")
+	}
+	b.WriteString("])")
+	return b.String()
+}
+
+func short(t ir.DType) string {
+	switch t {
+	case ir.Float32:
+		return "f32"
+	case ir.Float64:
+		return "f64"
+	case ir.Int64:
+		return "i64"
+	case ir.Bool:
+		return "bool"
+	}
+	return t.String()
+}

@@ -1,0 +1,85 @@
+package lower
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// Morsel is the number of rows one worker runs at a time.
+const Morsel = 1 << 16
+
+// RangeFunc runs a loop on rows [begin, end), writing to out: the Go
+// evaluator (Eval) or a compiled kernel.
+type RangeFunc func(begin, end int, out *Outputs)
+
+// Parallel runs f over rows in morsels on all cores. Append outputs are
+// shared (workers write disjoint rows); reduction state is per worker and
+// combined at the end, in worker order.
+func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
+	out := NewOutputs(l, rows, ngroups)
+	workers := min(runtime.GOMAXPROCS(0), (rows+Morsel-1)/Morsel)
+	if workers <= 1 {
+		f(0, rows, out)
+		return out
+	}
+	parts := make([]*Outputs, workers)
+	var next int64
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		part := &Outputs{Append: out.Append, Merge: make([]Acc, len(l.Builders)),
+			Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
+		for i, b := range l.Builders {
+			switch b.Kind {
+			case GroupMerge:
+				part.Groups[i] = make([]Acc, ngroups)
+			case VecMerge:
+				part.Vec[i] = make([]float64, ngroups)
+			}
+		}
+		parts[w] = part
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				lo := int(next)
+				next += Morsel
+				mu.Unlock()
+				if lo >= rows {
+					return
+				}
+				f(lo, min(lo+Morsel, rows), part)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, b := range l.Builders {
+		t := l.Body[b.Value].Type
+		for _, p := range parts {
+			switch b.Kind {
+			case Merge:
+				out.Merge[i].Combine(p.Merge[i], b, t)
+			case GroupMerge:
+				for gi := range out.Groups[i] {
+					out.Groups[i][gi].Combine(p.Groups[i][gi], b, t)
+				}
+			case VecMerge:
+				for gi, v := range p.Vec[i] {
+					out.Vec[i][gi] += v
+				}
+			}
+		}
+	}
+	return out
+}
+
+// EvalRange is the Go evaluator as a RangeFunc over the given inputs.
+func EvalRange(l *Loop, in []Buf) RangeFunc {
+	return func(begin, end int, out *Outputs) { Eval(l, in, begin, end, out) }
+}
+
+// isFloat reports whether t is a loop float type.
+func isFloat(t ir.DType) bool { return t == ir.Float32 || t == ir.Float64 }
