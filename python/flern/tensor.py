@@ -99,7 +99,8 @@ min_result = collections.namedtuple("min", ["values", "indices"])
 _REQUIRES_GRAD: "weakref.WeakSet[Node]" = weakref.WeakSet()  # nodes that require grad
 _LEAVES: "weakref.WeakSet[Node]" = weakref.WeakSet()  # user-created tensors with requires_grad=True
 _GRADS: "weakref.WeakKeyDictionary[Node, Tensor]" = weakref.WeakKeyDictionary()  # leaf -> .grad
-_NO_GRAD_OPS = {"eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "detach", "to_tensor"}
+_NO_GRAD_OPS = {"eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "detach", "to_tensor", "rand_like",
+                "randn_like"}
 _grad_mode = threading.local()
 
 
@@ -516,6 +517,55 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         return Tensor._from_node(Node("flatten", [self._node], {"start_dim": int(start_dim), "end_dim": int(end_dim)}))
 
+    # ---- indexing, joins, normalizations (tensor_index.py, functions below) -----
+    def __getitem__(self, key: Any) -> "Tensor":
+        from .tensor_index import getitem
+        return getitem(self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        from .errors import not_implemented
+        raise not_implemented("in-place assignment to a tensor (Tensor.__setitem__); use torch.where")
+
+    def gather(self, dim: int, index: "Tensor") -> "Tensor":
+        return gather(self, dim, index)
+
+    def index_select(self, dim: int, index: "Tensor") -> "Tensor":
+        return index_select(self, dim, index)
+
+    def softmax(self, dim: int, dtype: Any = None) -> "Tensor":
+        return softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim: int, dtype: Any = None) -> "Tensor":
+        return log_softmax(self, dim, dtype=dtype)
+
+    def clamp(self, min: Any = None, max: Any = None) -> "Tensor":
+        return clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min: Any) -> "Tensor":
+        return clamp(self, min, None)
+
+    def clamp_max(self, max: Any) -> "Tensor":
+        return clamp(self, None, max)
+
+    def erf(self) -> "Tensor":
+        return self._unary("erf")
+
+    def square(self) -> "Tensor":
+        return self * self
+
+    def masked_fill(self, mask: "Tensor", value: Any) -> "Tensor":
+        return where(mask, value, self)
+
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Any = None) -> "Tensor":
+        return var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: Any = None) -> "Tensor":
+        return var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
+
 
 # ---- creation ---------------------------------------------------------------------
 def from_numpy(a: np.ndarray) -> Tensor:
@@ -628,3 +678,111 @@ def minimum(a: Tensor, b: Any) -> Tensor:
 def frame_to_tensor(frame_node: Node, dtype: Any = None) -> Tensor:
     """The frame -> tensor hand-off: a frame's columns as an [N, ncols] tensor."""
     return Tensor._from_node(Node("to_tensor", [frame_node], {"dtype": (_as_dtype(dtype) or float32).name}))
+
+
+# ---- indexing, joins, softmax, clamp (golib/tensor/index.go) -------------------------
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """``torch.gather``: ``out[i][j] = input[i][index[i][j]]`` (for dim=1)."""
+    return Tensor._from_node(Node("gather", [input._node, _operand(index)[0]], {"dim": int(dim)}))
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """``torch.index_select`` (a 1-D int64 index; negative indices are out of range, as torch)."""
+    return Tensor._from_node(Node("index_select", [input._node, _operand(index)[0]], {"dim": int(dim)}))
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """``torch.cat`` (dtypes promote as torch)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    return Tensor._from_node(Node("cat", [_operand(t)[0] for t in tensors], {"dim": int(dim)}))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """``torch.stack``: unsqueeze each at dim, then cat."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack expects a non-empty TensorList")
+    shapes = {tuple(t.shape) for t in tensors}
+    if len(shapes) > 1:
+        a, b = tensors[0].shape, next(t.shape for t in tensors if tuple(t.shape) != tuple(tensors[0].shape))
+        i = next(i for i, t in enumerate(tensors) if tuple(t.shape) != tuple(a))
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(a)} at entry 0 and "
+                           f"{list(b)} at entry {i}")
+    return cat([t.unsqueeze(dim) for t in tensors], dim)
+
+
+def _softmax_dim(x: Tensor, dim: Any) -> int:
+    if dim is None:
+        warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the call to include "
+                      "dim=X as an argument.", UserWarning, stacklevel=3)
+        return 0 if x.dim() in (0, 1, 3) else 1
+    return int(dim)
+
+
+def _shifted(input: Tensor, dim: int, dtype: Any) -> Tensor:
+    x = input if dtype is None else input.to(dtype)
+    if not x.dtype.is_floating_point:
+        raise RuntimeError(f"softmax is not implemented for '{x.dtype.name}' tensors")
+    m = Tensor._from_node(Node("max", [x._node], {"dim": dim, "keepdim": True}), track=False).detach()
+    return x - m
+
+
+def softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
+    """``torch.softmax``: ``exp(x - max) / sum(exp(x - max))`` along dim (the max is a
+    constant for the gradient, which softmax does not depend on)."""
+    d = _softmax_dim(input, dim)
+    e = _shifted(input, d, dtype).exp()
+    return e / e.sum(d, keepdim=True)
+
+
+def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
+    """``torch.log_softmax``: ``z - log(sum(exp(z)))`` with ``z = x - max`` along dim."""
+    d = _softmax_dim(input, dim)
+    z = _shifted(input, d, dtype)
+    return z - z.exp().sum(d, keepdim=True).log()
+
+
+def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    """``torch.clamp``: gradient flows where ``min <= x <= max`` (and to tensor bounds elsewhere)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    out = input
+    if min is not None:
+        out = where(_binary("lt", out, min), min, out)
+    if max is not None:
+        out = where(_binary("gt", out, max), max, out)
+    return out
+
+
+clip = clamp
+
+
+def erf(input: Tensor) -> Tensor:
+    return input.erf()
+
+
+def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: Any = None) -> Tensor:
+    """``torch.var``: mean squared deviation times n / (n - correction) (correction 1 by default)."""
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    dims = _dims(dim)
+    mu = input.mean(dim=dims, keepdim=True)
+    d = input - mu
+    ss = (d * d).sum(dim=dims, keepdim=keepdim)
+    shape = input.shape
+    n = shape.numel() if dims is None else int(np.prod([shape[k] for k in dims], dtype=np.int64))
+    return ss / float(max(n - correction, 0))
+
+
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return ones(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)

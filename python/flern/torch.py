@@ -12,9 +12,11 @@ from . import nn, optim  # noqa: F401  (torch.nn, torch.optim)
 from .nn.init import manual_seed  # noqa: F401
 from . import tensor as _t
 from .errors import FlernNotImplementedError
-from .tensor import (Size, Tensor, arange, dtype, enable_grad, float32, float64, from_numpy, full, int64,
-                     is_grad_enabled, matmul, maximum, minimum, no_grad, ones, set_grad_enabled, tensor, where,
-                     zeros)
+from .tensor import (Size, Tensor, arange, cat, clamp, clip, concat, concatenate, dtype, enable_grad, erf,
+                     float32, float64, from_numpy, full, gather, index_select, int64, is_grad_enabled,
+                     log_softmax, matmul, maximum, minimum, no_grad, ones, ones_like, set_grad_enabled, softmax,
+                     stack, tensor, var, where, zeros, zeros_like)
+from .tensor_random import Generator, default_generator, initial_seed, rand, rand_like, randn, randn_like, randperm
 
 bool = _t.bool_  # noqa: A001  (torch.bool)
 float = float32  # noqa: A001  (torch.float)
@@ -27,7 +29,10 @@ __all__ = ["Tensor", "Size", "dtype", "float32", "float64", "int64", "bool", "fl
            "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "sum", "mean", "max", "min", "argmax",
            "argmin", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "is_tensor",
            "result_type", "autograd", "no_grad", "enable_grad", "is_grad_enabled", "set_grad_enabled",
-           "detach", "nn", "optim", "manual_seed"]
+           "detach", "nn", "optim", "manual_seed", "cat", "concat", "concatenate", "stack", "gather",
+           "index_select", "softmax", "log_softmax", "clamp", "clip", "erf", "var", "std", "zeros_like",
+           "ones_like", "Generator", "default_generator", "initial_seed", "rand", "randn", "randperm",
+           "rand_like", "randn_like", "square", "masked_fill"]
 
 
 def _method(name: str):
@@ -41,7 +46,8 @@ def _method(name: str):
 
 
 for _name in ("exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "neg", "sum", "mean", "max", "min",
-              "argmax", "argmin", "detach", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten"):
+              "argmax", "argmin", "detach", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
+              "std", "square", "masked_fill"):
     globals()[_name] = _method(_name)
 
 

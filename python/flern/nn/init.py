@@ -25,6 +25,8 @@ def manual_seed(seed: int):
     """Seed flern's parameter-initialization generator (``torch.manual_seed``)."""
     global _generator
     _generator = np.random.default_rng(int(seed))
+    from ..tensor_random import manual_seed as _seed_ops
+    _seed_ops(seed)  # the random ops' generator (rand, randn, dropout, ...)
     return _generator
 
 
