@@ -142,7 +142,7 @@ func concatCols(c *Ctx, node *ir.Node, parts []*col.Column) (*col.Column, bool, 
 // column promoted to float64 because rows may be missing (pandas' upcast).
 func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*col.Column, error) {
 	n := len(idx)
-	promote := (src.Type.IsInt() || src.Type == ir.Bool) && t.IsFloat()
+	promote := src.Type.IsInt() && t.IsFloat()
 	out := &col.Column{Type: t, N: n}
 	if promote {
 		out.F64 = make([]float64, n)
@@ -182,15 +182,9 @@ func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*c
 		case promote:
 			for i := lo; i < hi; i++ {
 				j := idx[i]
-				switch {
-				case j < 0 || !src.IsValid(int(j)):
+				if j < 0 || !src.IsValid(int(j)) {
 					out.F64[i] = math.NaN()
-				case src.Type == ir.Bool:
-					out.F64[i] = 0
-					if src.B[j] {
-						out.F64[i] = 1
-					}
-				default:
+				} else {
 					out.F64[i] = float64(src.I64[j])
 				}
 			}

@@ -106,9 +106,47 @@ type grouping struct {
 // thread-local tables and merge of phases 1 and 2 above). dropna drops rows
 // with a null key; sorted orders groups by key, else by first appearance.
 func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
+	b, err := buildGroups(c, n, keys, rows, dropna)
+	if err != nil {
+		return nil, err
+	}
+	ng := len(b.first)
+	order := make([]int32, ng) // groups in output order
+	for i := range order {
+		order[i] = int32(i)
+	}
+	if sorted {
+		slices.SortFunc(order, func(x, y int32) int { return cmpKeyRows(keys, b.first[x], b.first[y]) })
+	} else {
+		slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(b.first[x], b.first[y]) })
+	}
+	rank := make([]int32, ng)
+	first := make([]int, ng)
+	for p, g := range order {
+		rank[g] = int32(p)
+		first[p] = b.first[g]
+	}
+	if err := b.finish(c, n, rank); err != nil {
+		return nil, err
+	}
+	return &grouping{gid: b.gid, first: first}, nil
+}
+
+// builtGroups is the result of buildGroups: gid holds local ids until
+// finish rewrites them.
+type builtGroups struct {
+	table   *hashTable // the merged table: id -> key
+	gid     []int32    // per row: local id (-1: dropped), global after finish
+	first   []int      // first row of each global id
+	mworker []int      // the worker that ran each morsel
+	remap   [][]int32  // per worker: local id -> global id (nil: identity)
+}
+
+// buildGroups numbers the distinct keys of rows (global ids in no
+// particular order); call finish to get the ids per row.
+func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*builtGroups, error) {
 	k := numMorsels(rows)
-	lgid := make([]int32, rows) // local group id, then output group
-	mworker := make([]int, k)
+	b := &builtGroups{gid: make([]int32, rows), mworker: make([]int, k)}
 	tables := make([]*hashTable, Workers())
 	if err := c.reserve(n, int64(rows)*4); err != nil {
 		return nil, err
@@ -119,17 +157,17 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 			t = newHashTable(keys.ints, 1024)
 			tables[w] = t
 		}
-		mworker[m] = w
+		b.mworker[m] = w
 		lo := m * morselRows
 		hi := min(lo+morselRows, rows)
 		h := make([]uint64, hi-lo)
 		keys.hashRange(lo, hi, h)
 		for i := lo; i < hi; i++ {
 			if dropna && keys.hasNull(i) {
-				lgid[i] = -1
+				b.gid[i] = -1
 				continue
 			}
-			lgid[i], _ = t.findOrAdd(h[i-lo], keys, i)
+			b.gid[i], _ = t.findOrAdd(h[i-lo], keys, i)
 		}
 		return nil
 	})
@@ -138,66 +176,58 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 	}
 	// Merge the local tables; a group's first row is the least of its
 	// local first rows (each worker saw its morsels in increasing order).
-	var global *hashTable
-	remap := make([][]int32, len(tables))
-	var gfirst []int
+	b.remap = make([][]int32, len(tables))
 	for w, t := range tables {
 		if t == nil {
 			continue
 		}
-		if global == nil { // the first table is taken as is
-			global = t
-			remap[w] = nil
+		if b.table == nil { // the first table is taken as is
+			b.table = t
 			for _, r := range t.rows {
-				gfirst = append(gfirst, int(r))
+				b.first = append(b.first, int(r))
 			}
 			continue
 		}
 		m := make([]int32, t.len())
 		for id, h := range t.hashes {
 			row := int(t.rows[id])
-			gid, isNew := global.findOrAdd(h, keys, row)
+			gid, isNew := b.table.findOrAdd(h, keys, row)
 			if isNew {
-				gfirst = append(gfirst, row)
-			} else if row < gfirst[gid] {
-				gfirst[gid] = row
+				b.first = append(b.first, row)
+			} else if row < b.first[gid] {
+				b.first[gid] = row
 			}
 			m[id] = gid
 		}
-		remap[w] = m
+		b.remap[w] = m
 	}
-	ng := len(gfirst)
-	order := make([]int32, ng) // groups in output order
-	for i := range order {
-		order[i] = int32(i)
+	if b.table == nil {
+		b.table = newHashTable(keys.ints, 0)
 	}
-	if sorted {
-		slices.SortFunc(order, func(a, b int32) int { return cmpKeyRows(keys, gfirst[a], gfirst[b]) })
-	} else {
-		slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(gfirst[a], gfirst[b]) })
-	}
-	rank := make([]int32, ng)
-	first := make([]int, ng)
-	for p, g := range order {
-		rank[g] = int32(p)
-		first[p] = gfirst[g]
-	}
-	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
-		rm := remap[mworker[m]]
+	return b, nil
+}
+
+// finish rewrites every row's local id to its global id, or to
+// rank[global id] when rank is not nil.
+func (b *builtGroups) finish(c *Ctx, n *ir.Node, rank []int32) error {
+	return forMorsels(c, n, len(b.gid), func(m, lo, hi int) error {
+		rm := b.remap[b.mworker[m]]
+		if rm == nil && rank == nil {
+			return nil
+		}
 		for i := lo; i < hi; i++ {
-			if l := lgid[i]; l >= 0 {
+			if l := b.gid[i]; l >= 0 {
 				if rm != nil {
 					l = rm[l]
 				}
-				lgid[i] = rank[l]
+				if rank != nil {
+					l = rank[l]
+				}
+				b.gid[i] = l
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &grouping{gid: lgid, first: first}, nil
 }
 
 // cmpKeyRows orders rows a and b by their keys: each key ascending, nulls

@@ -1,0 +1,265 @@
+package exec
+
+// Parallel hash join (merge how="inner"|"left") and semi/anti join.
+//
+// The hash table is built on the smaller side (in parallel: worker-local
+// tables merged, as in hashagg.go) and the other side probes it morsel by
+// morsel; both sides end up with a key id per row (-1: no such key on the
+// build side). The output is then laid out exactly as the interpreter's:
+// left rows in order, each left row's matches in right row order, a left
+// row without match once (how="left") with the right side missing. Each
+// left morsel counts its output rows, a prefix sum gives every morsel its
+// place, and the morsels write their (left row, right row) pairs and the
+// columns are gathered in parallel.
+//
+// Keys compare as pandas' merge (null matches null). A float key (pandas
+// compares int against float as float64, and -0.0 == 0.0) falls back, as
+// do keys of different kinds on the two sides.
+
+import (
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+)
+
+func init() {
+	Register("join", runJoin)
+	Register("semi_join", runSemiJoin)
+}
+
+// joinKeyKind groups key types that compare with each other: integers and
+// datetimes by int64 value, strings, bools. 0: not handled here.
+func joinKeyKind(t ir.DType) int {
+	switch {
+	case t.IsInt() || t.IsDatetime():
+		return 1
+	case t == ir.String:
+		return 2
+	case t == ir.Bool:
+		return 3
+	}
+	return 0
+}
+
+// joinKeys returns the key columns of both sides, or ok=false when a pair
+// is not handled here.
+func joinKeys(l, r *col.Frame, lon, ron []string) (lk, rk []*col.Column, ok bool) {
+	if len(lon) == 0 || len(lon) != len(ron) {
+		return nil, nil, false
+	}
+	lk, rk = make([]*col.Column, len(lon)), make([]*col.Column, len(ron))
+	for i := range lon {
+		lk[i], rk[i] = l.Col(lon[i]), r.Col(ron[i])
+		if lk[i] == nil || rk[i] == nil {
+			return nil, nil, false
+		}
+		if k := joinKeyKind(lk[i].Type); k == 0 || k != joinKeyKind(rk[i].Type) {
+			return nil, nil, false
+		}
+	}
+	return lk, rk, true
+}
+
+// keyIDs gives every row of both sides the id of its key, numbering the
+// build side's distinct keys; a probe row whose key the build side lacks
+// gets -1. The table is built on the side with fewer rows.
+func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int32, ng int, err error) {
+	lkeys, rkeys := newRowKeys(lk), newRowKeys(rk)
+	ints := lkeys.ints && rkeys.ints
+	lkeys.ints, rkeys.ints = ints, ints
+	build, probe, nb, np := rkeys, lkeys, nr, nl
+	if nl < nr {
+		build, probe, nb, np = lkeys, rkeys, nl, nr
+	}
+	b, err := buildGroups(c, n, build, nb, false)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if err := b.finish(c, n, nil); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := c.reserve(n, int64(np)*4); err != nil {
+		return nil, nil, 0, err
+	}
+	pg := make([]int32, np)
+	err = forMorsels(c, n, np, func(m, lo, hi int) error {
+		h := make([]uint64, hi-lo)
+		probe.hashRange(lo, hi, h)
+		for i := lo; i < hi; i++ {
+			pg[i] = b.table.find(h[i-lo], probe, i)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if build == rkeys {
+		return pg, b.gid, b.table.len(), nil
+	}
+	return b.gid, pg, b.table.len(), nil
+}
+
+func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
+	l, r := in[0].(*col.Frame), in[1].(*col.Frame)
+	how := n.Attrs.Str("how")
+	if (how != "inner" && how != "left") || l.N > maxRows || r.N > maxRows {
+		return nil, ErrFallback
+	}
+	lk, rk, ok := joinKeys(l, r, n.Attrs.Strings("left_on"), n.Attrs.Strings("right_on"))
+	if !ok {
+		return nil, ErrFallback
+	}
+	outs, err := frame.JoinColumns(n, interp.FrameSchema(l), interp.FrameSchema(r))
+	if err != nil {
+		return nil, err
+	}
+	lg, rg, ng, err := keyIDs(c, n, lk, rk, l.N, r.N)
+	if err != nil {
+		return nil, err
+	}
+	// Right rows of each key, in row order, as linked lists.
+	head := make([]int32, ng)
+	for g := range head {
+		head[g] = -1
+	}
+	next := make([]int32, r.N)
+	count := make([]int32, ng)
+	for j := r.N - 1; j >= 0; j-- {
+		if g := rg[j]; g >= 0 {
+			next[j], head[g] = head[g], int32(j)
+			count[g]++
+		}
+	}
+	left := how == "left"
+	// Pass 1: output rows per left morsel.
+	k := numMorsels(l.N)
+	mrows := make([]int64, k+1)
+	munmatched := make([]int, k)
+	err = forMorsels(c, n, l.N, func(m, lo, hi int) error {
+		rows, un := int64(0), 0
+		for i := lo; i < hi; i++ {
+			if g := lg[i]; g >= 0 && count[g] > 0 {
+				rows += int64(count[g])
+			} else if left {
+				rows++
+				un++
+			}
+		}
+		mrows[m+1], munmatched[m] = rows, un
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	unmatched := 0
+	for m := 0; m < k; m++ {
+		mrows[m+1] += mrows[m]
+		unmatched += munmatched[m]
+	}
+	if err := interp.JoinMatchedError(n, unmatched, l.N); err != nil {
+		return nil, err
+	}
+	total := mrows[k]
+	if total > maxRows {
+		return nil, ErrFallback
+	}
+	rowBytesOut := int64(8) // the two row lists
+	for _, o := range outs {
+		src := l
+		if o.Side == 1 {
+			src = r
+		}
+		rowBytesOut += colBytes(src.Cols[o.Col])/max(int64(src.N), 1) + 1
+	}
+	if err := c.reserve(n, total*rowBytesOut); err != nil {
+		return nil, err
+	}
+	// Pass 2: the (left row, right row) pairs, each morsel at its place.
+	li := make([]int32, total)
+	ri := make([]int32, total)
+	err = forMorsels(c, n, l.N, func(m, lo, hi int) error {
+		at := mrows[m]
+		for i := lo; i < hi; i++ {
+			g := lg[i]
+			if g < 0 || count[g] == 0 {
+				if left {
+					li[at], ri[at] = int32(i), -1
+					at++
+				}
+				continue
+			}
+			for j := head[g]; j >= 0; j = next[j] {
+				li[at], ri[at] = int32(i), j
+				at++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &col.Frame{N: int(total), Names: make([]string, len(outs)), Cols: make([]*col.Column, len(outs))}
+	for i, o := range outs {
+		src, idx := l, li
+		if o.Side == 1 {
+			src, idx = r, ri
+		}
+		v, err := gather(c, n, src.Cols[o.Col], idx, o.Field.Type)
+		if err != nil {
+			return nil, err
+		}
+		res.Names[i], res.Cols[i] = o.Name, v
+	}
+	return res, nil
+}
+
+func runSemiJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
+	src, other := in[0].(*col.Frame), in[1].(*col.Frame)
+	if src.N > maxRows || other.N > maxRows {
+		return nil, ErrFallback
+	}
+	lk, rk, ok := joinKeys(src, other, []string{n.Attrs.Str("left_on")}, []string{n.Attrs.Str("right_on")})
+	if !ok {
+		return nil, ErrFallback
+	}
+	anti := n.Attrs.Bool("anti", false)
+	lg, rg, ng, err := keyIDs(c, n, lk, rk, src.N, other.N)
+	if err != nil {
+		return nil, err
+	}
+	present := make([]bool, ng) // the key occurs on the right
+	for _, g := range rg {
+		if g >= 0 {
+			present[g] = true
+		}
+	}
+	k := max(numMorsels(src.N), 1)
+	sel := make([][]int32, k)
+	err = forMorsels(c, n, src.N, func(m, lo, hi int) error {
+		var idx []int32
+		for i := lo; i < hi; i++ {
+			g := lg[i]
+			if (g >= 0 && present[g]) != anti {
+				idx = append(idx, int32(i))
+			}
+		}
+		sel[m] = idx
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	total := 0
+	for _, s := range sel {
+		total += len(s)
+	}
+	if err := c.reserve(n, int64(total)*rowBytes(src)); err != nil {
+		return nil, err
+	}
+	idx := make([]int32, 0, total)
+	for _, s := range sel {
+		idx = append(idx, s...)
+	}
+	return gatherFrame(c, n, src, idx)
+}

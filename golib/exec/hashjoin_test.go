@@ -1,0 +1,110 @@
+package exec
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+func strs(v ...string) []any {
+	out := make([]any, len(v))
+	for i, s := range v {
+		out[i] = s
+	}
+	return out
+}
+
+func TestJoinDifferential(t *testing.T) {
+	smallMorsels(t)
+	leftSpecs := []genSpec{
+		{name: "k", typ: ir.Int64, card: 40},
+		{name: "kn", typ: ir.Int64, card: 20, nulls: true},
+		{name: "ks", typ: ir.String, card: 15, nulls: true},
+		{name: "kb", typ: ir.Bool},
+		{name: "kf", typ: ir.Float64, card: 10},
+		{name: "v", typ: ir.Float64, nulls: true},
+		{name: "s", typ: ir.String, nulls: true},
+	}
+	rightSpecs := []genSpec{
+		{name: "k", typ: ir.Int64, card: 50},
+		{name: "kn", typ: ir.Int64, card: 25, nulls: true},
+		{name: "ks", typ: ir.String, card: 12, nulls: true},
+		{name: "kb", typ: ir.Bool},
+		{name: "kf", typ: ir.Float64, card: 10},
+		{name: "w", typ: ir.Int64},
+		{name: "t", typ: ir.String},
+		{name: "b", typ: ir.Bool, nulls: true},
+		{name: "v", typ: ir.Float32},
+	}
+	cases := []struct {
+		lon, ron []string
+		fallback bool
+	}{
+		{[]string{"k"}, []string{"k"}, false},
+		{[]string{"kn"}, []string{"kn"}, false},
+		{[]string{"k"}, []string{"kn"}, false},
+		{[]string{"ks"}, []string{"ks"}, false},
+		{[]string{"ks", "kn"}, []string{"ks", "kn"}, false},
+		{[]string{"kb", "k"}, []string{"kb", "k"}, false},
+		{[]string{"kf"}, []string{"kf"}, true},
+		{[]string{"k"}, []string{"kf"}, true},
+	}
+	sizes := [][2]int{{0, 0}, {0, 5}, {5, 0}, {1, 1}, {300, 40}, {40, 300}, {1000, 1000}}
+	for _, sz := range sizes {
+		l := genFrame(uint64(sz[0])+11, sz[0], leftSpecs...)
+		r := genFrame(uint64(sz[1])+12, sz[1], rightSpecs...)
+		for _, cs := range cases {
+			for _, how := range []string{"inner", "left"} {
+				label := fmt.Sprintf("%v=%v how=%s sizes=%v", cs.lon, cs.ron, how, sz)
+				attrs := ir.Attrs{"how": how, "left_on": strs(cs.lon...), "right_on": strs(cs.ron...)}
+				node := newNode(t, "join", attrs, l, r)
+				got, want, gerr, werr := runBoth(t, node, !cs.fallback, l, r)
+				checkSame(t, label, got, want, gerr, werr, 0)
+			}
+			if len(cs.lon) == 1 {
+				for _, anti := range []bool{false, true} {
+					label := fmt.Sprintf("semi %v=%v anti=%v sizes=%v", cs.lon, cs.ron, anti, sz)
+					attrs := ir.Attrs{"left_on": cs.lon[0], "right_on": cs.ron[0], "anti": anti}
+					node := newNode(t, "semi_join", attrs, l, r)
+					got, want, gerr, werr := runBoth(t, node, !cs.fallback, l, r)
+					checkSame(t, label, got, want, gerr, werr, 0)
+				}
+			}
+		}
+	}
+}
+
+// The left join's matched claim is checked as the interpreter does.
+func TestJoinMatchedClaim(t *testing.T) {
+	l := &col.Frame{N: 3, Names: []string{"k"}, Cols: []*col.Column{col.NewInt64([]int64{1, 2, 3})}}
+	r := &col.Frame{N: 2, Names: []string{"k", "w"}, Cols: []*col.Column{col.NewInt64([]int64{1, 2}), col.NewInt64([]int64{10, 20})}}
+	for _, claim := range []bool{true, false} {
+		attrs := ir.Attrs{"how": "left", "left_on": strs("k"), "right_on": strs("k"), "matched": claim}
+		node := newNode(t, "join", attrs, l, r)
+		got, want, gerr, werr := runBoth(t, node, true, l, r)
+		checkSame(t, fmt.Sprintf("matched=%v", claim), got, want, gerr, werr, 0)
+		if claim && gerr == nil {
+			t.Fatalf("a wrong matched claim was not reported")
+		}
+	}
+}
+
+// Many rows through the default morsel size, the build on either side.
+func TestJoinLarge(t *testing.T) {
+	fact := genFrame(5, 300_000, genSpec{name: "k", typ: ir.Int64, card: 60_000}, genSpec{name: "v", typ: ir.Float64})
+	dim := genFrame(6, 50_000, genSpec{name: "k", typ: ir.Int64, card: 55_000}, genSpec{name: "c", typ: ir.String, card: 100})
+	for _, how := range []string{"inner", "left"} {
+		for _, swap := range []bool{false, true} {
+			a, b := fact, dim
+			if swap {
+				a, b = dim, fact
+			}
+			attrs := ir.Attrs{"how": how, "left_on": strs("k"), "right_on": strs("k")}
+			node := newNode(t, "join", attrs, a, b)
+			got, want, gerr, werr := runBoth(t, node, true, a, b)
+			checkSame(t, fmt.Sprintf("how=%s swap=%v", how, swap), got, want, gerr, werr, 0)
+		}
+	}
+}
