@@ -122,16 +122,11 @@ func Compile(l *lower.Loop) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	path, version, err := Compiler()
+	path, _, err := Compiler()
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	for _, part := range append([]string{src, version, cc.cpu}, Flags...) {
-		h.Write([]byte(part))
-		h.Write([]byte{0})
-	}
-	key := hex.EncodeToString(h.Sum(nil))
+	key := cacheKey(src)
 	mu.Lock()
 	e := loaded[key]
 	if e == nil {
@@ -141,6 +136,17 @@ func Compile(l *lower.Loop) (*Kernel, error) {
 	mu.Unlock()
 	e.once.Do(func() { e.k, e.err = load(path, src, key) })
 	return e.k, e.err
+}
+
+// cacheKey is sha256(source, compiler version, CPU, flags): a kernel is
+// reused only by the same compiler on the same kind of CPU.
+func cacheKey(src string) string {
+	h := sha256.New()
+	for _, part := range append([]string{src, cc.version, cc.cpu}, Flags...) {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // load finds the kernel in the disk cache or builds it.
@@ -262,4 +268,26 @@ func bufAddr(b lower.Buf) uintptr {
 		return uintptr(unsafe.Pointer(&b.B[0]))
 	}
 	return 0
+}
+
+// LoadForTest loads l's kernel bypassing this process's table, as a new
+// process would (disk cache, else compile).
+func LoadForTest(l *lower.Loop) (*Kernel, error) {
+	src, err := Emit(l)
+	if err != nil {
+		return nil, err
+	}
+	path, _, err := Compiler()
+	if err != nil {
+		return nil, err
+	}
+	return load(path, src, cacheKey(src))
+}
+
+// CachePathForTest is where l's kernel is cached.
+func CachePathForTest(l *lower.Loop) string {
+	src, _ := Emit(l)
+	Compiler()
+	dir, _ := CacheDir()
+	return filepath.Join(dir, cacheKey(src)+".so")
 }
