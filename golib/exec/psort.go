@@ -1,0 +1,223 @@
+package exec
+
+// Parallel sort (sort_values / sort_index): the rows are cut into one chunk
+// per worker, each chunk is sorted on its own, and the sorted runs are
+// merged pairwise (the merges of a round run in parallel). The order is
+// the interpreter's (interp.SortCmp: missing values at the end asked for,
+// strings by code point, pandas' multi-key NaN rule) with ties broken by
+// position, which makes it total, so the result is the stable sort's.
+// A single numeric key sorts (value, row) pairs, which keeps memory access
+// sequential; the missing rows go to one end in row order.
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+func init() {
+	Register("sort", runSort)
+	Register("sort_index", runSort)
+}
+
+func runSort(c *Ctx, n *ir.Node, in []any) (any, error) {
+	src := in[0].(*col.Frame)
+	if src.N > maxRows {
+		return nil, ErrFallback
+	}
+	keys, asc, naFirst, lexQuirk, err := interp.SortSpec(n, src)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.reserve(n, int64(src.N)*(rowBytes(src)+16)); err != nil {
+		return nil, err
+	}
+	var perm []int32
+	switch k := keys[0]; {
+	case len(keys) == 1 && (k.Type.IsInt() || k.Type.IsDatetime()):
+		perm, err = sortPairs(c, n, k, k.I64, asc[0], naFirst)
+	case len(keys) == 1 && k.Type.IsFloat():
+		perm, err = sortPairs(c, n, k, k.F64, asc[0], naFirst)
+	default:
+		perm, err = sortRows(c, n, src.N, interp.SortCmp(keys, asc, naFirst, lexQuirk))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return gatherFrame(c, n, src, perm)
+}
+
+// sortChunks is the number of runs to sort n rows in.
+func sortChunks(n int) int {
+	if sortRuns > 0 {
+		return max(1, min(sortRuns, n))
+	}
+	return max(1, min(Workers(), n/4096))
+}
+
+// sortRuns, when set (by tests), is the number of runs to cut every sort in.
+var sortRuns = 0
+
+// sortRows returns the sorting permutation of rows 0..n-1 under cmpRows
+// (ties by position).
+func sortRows(c *Ctx, n *ir.Node, rows int, cmpRows func(i, j int) int) ([]int32, error) {
+	perm := make([]int32, rows)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	less := func(a, b int32) int {
+		if r := cmpRows(int(a), int(b)); r != 0 {
+			return r
+		}
+		return cmp.Compare(a, b)
+	}
+	return sortMerge(c, n, perm, chunkBounds(rows, sortChunks(rows)), less)
+}
+
+// chunkBounds cuts n items into k contiguous runs: run i is
+// [b[i], b[i+1]).
+func chunkBounds(n, k int) []int {
+	b := make([]int, k+1)
+	for i := range b {
+		b[i] = n * i / k
+	}
+	return b
+}
+
+// sortMerge sorts each run of data (bounds as chunkBounds) in parallel, then
+// merges neighbouring runs pairwise until one is left.
+func sortMerge[T any](c *Ctx, n *ir.Node, data []T, bounds []int, less func(a, b T) int) ([]T, error) {
+	runs := len(bounds) - 1
+	err := forTasks(c, n, runs, func(r int) error {
+		slices.SortFunc(data[bounds[r]:bounds[r+1]], less)
+		return nil
+	})
+	if err != nil || runs <= 1 {
+		return data, err
+	}
+	buf := make([]T, len(data))
+	for len(bounds) > 2 {
+		pairs := (len(bounds) - 1) / 2
+		odd := (len(bounds)-1)%2 == 1
+		err := forTasks(c, n, pairs+btoi(odd), func(p int) error {
+			lo := bounds[2*p]
+			if p == pairs { // the odd run out: copied as is
+				copy(buf[lo:], data[lo:bounds[2*p+1]])
+				return nil
+			}
+			mergeRuns(buf[lo:bounds[2*p+2]], data[lo:bounds[2*p+1]], data[bounds[2*p+1]:bounds[2*p+2]], less)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		nb := make([]int, 0, pairs+2)
+		for i := 0; i < len(bounds)-1; i += 2 {
+			nb = append(nb, bounds[i])
+		}
+		nb = append(nb, bounds[len(bounds)-1])
+		bounds = nb
+		data, buf = buf, data
+	}
+	return data, nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// mergeRuns merges sorted a and b into dst (a first on ties).
+func mergeRuns[T any](dst, a, b []T, less func(x, y T) int) {
+	i, j, k := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		if less(b[j], a[i]) < 0 {
+			dst[k] = b[j]
+			j++
+		} else {
+			dst[k] = a[i]
+			i++
+		}
+		k++
+	}
+	k += copy(dst[k:], a[i:])
+	copy(dst[k:], b[j:])
+}
+
+// valPair is one row of a single numeric key.
+type valPair[T int64 | float64] struct {
+	v T
+	i int32
+}
+
+// sortPairs is the permutation sorting the rows of one numeric key c
+// (values vals): missing rows (null, NaN) at one end in row order.
+func sortPairs[T int64 | float64](c *Ctx, n *ir.Node, k *col.Column, vals []T, asc, naFirst bool) ([]int32, error) {
+	rows := k.N
+	chunks := sortChunks(rows)
+	bounds := chunkBounds(rows, chunks)
+	// collect each chunk's valid pairs and missing rows in parallel
+	parts := make([][]valPair[T], chunks)
+	nas := make([][]int32, chunks)
+	err := forTasks(c, n, chunks, func(r int) error {
+		lo, hi := bounds[r], bounds[r+1]
+		p := make([]valPair[T], 0, hi-lo)
+		var na []int32
+		for i := lo; i < hi; i++ {
+			if k.IsNA(i) {
+				na = append(na, int32(i))
+			} else {
+				p = append(p, valPair[T]{vals[i], int32(i)})
+			}
+		}
+		parts[r], nas[r] = p, na
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	pairs := make([]valPair[T], 0, rows)
+	pb := []int{0}
+	for _, p := range parts {
+		pairs = append(pairs, p...)
+		pb = append(pb, len(pairs))
+	}
+	parts = nil
+	dir := 1
+	if !asc {
+		dir = -1
+	}
+	less := func(a, b valPair[T]) int {
+		switch {
+		case a.v < b.v:
+			return -dir
+		case a.v > b.v:
+			return dir
+		}
+		return cmp.Compare(a.i, b.i)
+	}
+	pairs, err = sortMerge(c, n, pairs, pb, less)
+	if err != nil {
+		return nil, err
+	}
+	perm := make([]int32, 0, rows)
+	if naFirst {
+		for _, na := range nas {
+			perm = append(perm, na...)
+		}
+	}
+	for _, p := range pairs {
+		perm = append(perm, p.i)
+	}
+	if !naFirst {
+		for _, na := range nas {
+			perm = append(perm, na...)
+		}
+	}
+	return perm, nil
+}
