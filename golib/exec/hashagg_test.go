@@ -91,3 +91,15 @@ func TestGroupByAggManyGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestDistinctDifferential(t *testing.T) {
+	smallMorsels(t)
+	for _, n := range testSizes {
+		in := genFrame(uint64(n)+8, n, aggSpecs...)
+		for _, name := range []string{"k", "kn", "ks", "kb", "kd", "s", "kf"} {
+			node := newNode(t, "distinct", ir.Attrs{"column": name}, in)
+			got, want, gerr, werr := runBoth(t, node, name != "kf", in)
+			checkSame(t, fmt.Sprintf("%s n=%d", name, n), got, want, gerr, werr, 0)
+		}
+	}
+}
