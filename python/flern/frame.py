@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from . import _lineage
+from . import _framewise, _lineage
 from ._expr import call, col, is_scalar, lit
 from ._graph import Node
 from .errors import FlernTypeError, FlernValueError, not_implemented
@@ -425,6 +425,11 @@ class DataFrame:
         from . import _collect
         return _collect.to_pandas(self._run())
 
+    def to_feather(self, path: Any, **kwargs: Any) -> None:
+        """Write the frame as an Arrow IPC (Feather v2) file, as pandas' to_feather (see io.to_feather)."""
+        from . import io
+        io.to_feather(self, path, **kwargs)
+
     def to_arrow(self):
         """Run the plan and return a pyarrow Table (index levels as leading columns)."""
         from . import _collect
@@ -472,6 +477,58 @@ class DataFrame:
         raise not_implemented("comparing whole DataFrames")
 
     __hash__ = None  # type: ignore[assignment]
+
+    # ---- whole-frame reductions and arithmetic (_framewise.py) -------------
+    def sum(self, axis: Any = 0, skipna: bool = True, numeric_only: bool = False) -> Series:
+        """Column sums, as a Series labeled by column name."""
+        return _framewise.reduce(self, "sum", axis=axis, skipna=skipna, numeric_only=numeric_only)
+
+    def mean(self, axis: Any = 0, skipna: bool = True, numeric_only: bool = False) -> Series:
+        """Column means, as a Series labeled by column name."""
+        return _framewise.reduce(self, "mean", axis=axis, skipna=skipna, numeric_only=numeric_only)
+
+    def median(self, axis: Any = 0, skipna: bool = True, numeric_only: bool = False) -> Series:
+        """Column medians, as a Series labeled by column name."""
+        return _framewise.reduce(self, "median", axis=axis, skipna=skipna, numeric_only=numeric_only)
+
+    def min(self, axis: Any = 0, skipna: bool = True, numeric_only: bool = False) -> Series:
+        """Column minimums, as a Series labeled by column name."""
+        return _framewise.reduce(self, "min", axis=axis, skipna=skipna, numeric_only=numeric_only)
+
+    def max(self, axis: Any = 0, skipna: bool = True, numeric_only: bool = False) -> Series:
+        """Column maximums, as a Series labeled by column name."""
+        return _framewise.reduce(self, "max", axis=axis, skipna=skipna, numeric_only=numeric_only)
+
+    def std(self, axis: Any = 0, skipna: bool = True, ddof: int = 1, numeric_only: bool = False) -> Series:
+        """Column standard deviations (``ddof`` as pandas), labeled by column name."""
+        return _framewise.reduce(self, "std", axis=axis, skipna=skipna, numeric_only=numeric_only, ddof=ddof)
+
+    def var(self, axis: Any = 0, skipna: bool = True, ddof: int = 1, numeric_only: bool = False) -> Series:
+        """Column variances (``ddof`` as pandas), labeled by column name."""
+        return _framewise.reduce(self, "var", axis=axis, skipna=skipna, numeric_only=numeric_only, ddof=ddof)
+
+    def count(self, axis: Any = 0, numeric_only: bool = False) -> Series:
+        """Non-missing values per column, labeled by column name."""
+        return _framewise.reduce(self, "count", axis=axis, numeric_only=numeric_only)
+
+    def __add__(self, o): return _framewise.binop(self, o, "add")
+    def __radd__(self, o): return _framewise.binop(self, o, "add", True)
+    def __sub__(self, o): return _framewise.binop(self, o, "sub")
+    def __rsub__(self, o): return _framewise.binop(self, o, "sub", True)
+    def __mul__(self, o): return _framewise.binop(self, o, "mul")
+    def __rmul__(self, o): return _framewise.binop(self, o, "mul", True)
+    def __truediv__(self, o): return _framewise.binop(self, o, "truediv")
+    def __rtruediv__(self, o): return _framewise.binop(self, o, "truediv", True)
+    def __floordiv__(self, o): return _framewise.binop(self, o, "floordiv")
+    def __rfloordiv__(self, o): return _framewise.binop(self, o, "floordiv", True)
+    def __mod__(self, o): return _framewise.binop(self, o, "mod")
+    def __pow__(self, o): return _framewise.binop(self, o, "pow")
+
+    def add(self, o): return self + o
+    def sub(self, o): return self - o
+    def mul(self, o): return self * o
+    def div(self, o): return self / o
+    truediv = div
 
 
 class _ILoc:

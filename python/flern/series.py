@@ -60,7 +60,11 @@ class Series:
     def _new(self, expr: Expr, name: Any = "__same__", frame: Node | None = None) -> "Series":
         return Series(self._frame if frame is None else frame, expr, self._name if name == "__same__" else name)
 
-    def _binop(self, other: Any, fn: str, reverse: bool = False) -> "Series":
+    def _binop(self, other: Any, fn: str, reverse: bool = False) -> Any:
+        from .frame import DataFrame
+        if isinstance(other, DataFrame):  # Series <op> DataFrame: the frame's reflected op
+            from . import _framewise
+            return _framewise.binop(other, self, fn, reverse=not reverse)
         ofr, oe = _operand(other)
         frame, a, b = self._frame, self._expr, oe
         name = self._name
