@@ -11,8 +11,10 @@ import (
 
 	"github.com/flern/flern/golib/autodiff"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/cse"
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
+	"github.com/flern/flern/golib/opt/limit"
 	"github.com/flern/flern/golib/opt/narrow"
 	"github.com/flern/flern/golib/opt/predicate"
 	"github.com/flern/flern/golib/opt/pushdown"
@@ -41,6 +43,10 @@ var Passes = []Pass{
 		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
 	{Name: "predicate", Run: predicate.Run, After: []string{"fold"},
 		Doc: "predicate pushdown: safe filter conjuncts move below projects, sorts and joins, towards the scans; Parquet scans get a row-group statistics filter"},
+	{Name: "cse", Run: cse.Run, After: []string{"predicate"},
+		Doc: "common subexpressions: identical subplans (same op, attributes and inputs) are computed once"},
+	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
+		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
 		Doc: "projection pushdown into scans: read only the columns the plan uses"},
 	{Name: "narrow", Run: narrow.Run, After: []string{"pushdown"},
