@@ -9,10 +9,15 @@ Modules only record into flern's lazy graph (forward builds Tensor ops;
 from __future__ import annotations
 
 from . import functional, init
+from .layers import (GELU, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, Identity, LayerNorm,
+                     LeakyReLU, LogSoftmax, MaxPool2d, Softmax)
+from .loss import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, NLLLoss, SmoothL1Loss
 from .modules import (L1Loss, Linear, Module, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
 
 __all__ = ["Parameter", "Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "MSELoss", "L1Loss",
-           "functional", "init"]
+           "functional", "init", "GELU", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Embedding",
+           "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Conv2d", "MaxPool2d", "Flatten", "Identity",
+           "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss"]
 
 
 def __getattr__(name: str):

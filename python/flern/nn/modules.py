@@ -102,6 +102,8 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", collections.OrderedDict())
         object.__setattr__(self, "_modules", collections.OrderedDict())
+        object.__setattr__(self, "_buffers", collections.OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
 
     def __setattr__(self, name: str, value: Any) -> None:
         params = self.__dict__.get("_parameters")
@@ -122,6 +124,11 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             params[name] = None
+        elif params is not None and name in self.__dict__.get("_buffers", ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                "(torch.Tensor or None expected)")
+            self._buffers[name] = value
         elif params is not None and name in self._modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
@@ -136,6 +143,8 @@ class Module:
             return d["_parameters"][name]
         if "_modules" in d and name in d["_modules"]:
             return d["_modules"][name]
+        if "_buffers" in d and name in d["_buffers"]:
+            return d["_buffers"][name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name: str) -> None:
@@ -148,6 +157,37 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """A named tensor that is state but not a parameter (BatchNorm's running stats);
+        persistent buffers are in state_dict."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")
+        self._buffers[name] = tensor
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
+            self._non_persistent.add(name)
+
+    def _persistent_buffers(self, prefix: str = "") -> dict:
+        out = {}
+        for mp, m in self.named_modules(prefix=prefix):
+            for name, b in m._buffers.items():
+                if b is not None and name not in m._non_persistent:
+                    out[mp + ("." if mp else "") + name] = (m, name)
+        return out
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
+        for mp, m in mods:
+            for name, b in m._buffers.items():
+                if b is not None:
+                    yield mp + ("." if mp else "") + name, b
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
 
     def add_module(self, name: str, module: "Module | None") -> None:
         self._modules[name] = module
@@ -232,12 +272,17 @@ class Module:
                 t = _t.from_numpy(p._value)
                 t._value = p._value
                 out[name] = t
+        for name, (m, bname) in self._persistent_buffers(prefix.rstrip(".")).items():
+            b = m._buffers[bname]
+            out[name] = b if keep_vars else _t.from_numpy(np.array(b.numpy()))
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False):
         """Copy values in from a state dict whose values are flern tensors, numpy
         arrays or anything numpy-convertible (a torch state dict works)."""
         params = dict(self.named_parameters(remove_duplicate=False))
+        owners = self._persistent_buffers()
+        params.update(owners)
         missing = [k for k in params if k not in state_dict]
         unexpected = [k for k in state_dict if k not in params]
         if strict and (missing or unexpected):
@@ -247,6 +292,15 @@ class Module:
             if name not in state_dict:
                 continue
             a = _to_numpy(state_dict[name])
+            if name in owners:
+                m, bname = owners[name]
+                old = m._buffers[bname]
+                if tuple(a.shape) != tuple(old.shape):
+                    raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch "
+                                       f"for {name}: copying a buffer with shape {tuple(a.shape)} from checkpoint, "
+                                       f"the shape in current model is {tuple(old.shape)}.")
+                m._buffers[bname] = _t.from_numpy(np.array(a, dtype=old.dtype.name))
+                continue
             if tuple(a.shape) != tuple(p._value.shape):
                 raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch "
                                    f"for {name}: copying a param with shape {tuple(a.shape)} from checkpoint, "
