@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"golib/csvio":       {"golib/ir", "golib/col"},
 	"golib/arrowio":     {"golib/ir", "golib/col"},
 	"golib/parquetio":   {"golib/ir", "golib/col", "golib/arrowio"},
+	"golib/ipcio":       {"golib/ir", "golib/col", "golib/arrowio"},
 	"golib/opt/dce":     {"golib/ir", "golib/frame"},
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},
 	"golib/autodiff":    {"golib/ir", "golib/tensor", "golib/frame"},
@@ -30,7 +31,7 @@ var allowed = map[string][]string{
 	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp", "golib/lower", "golib/codegen"},
 	"golib/tensor":      {"golib/ir"},
 	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor"},
-	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/opt", "golib/opt/fold", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/lower", "golib/codegen"},
+	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/ipcio", "golib/opt", "golib/opt/fold", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/lower", "golib/codegen"},
 	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine"},
 	"go_tests":          {"golib/*", "golib/ir/*", "golib/opt/*", "golib/exec/*"},
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/flern/flern/golib/exec"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ipcio"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/ir/wire"
 	"github.com/flern/flern/golib/lower"
@@ -27,6 +28,9 @@ func init() {
 	interp.ReadCSV = csvio.Read
 	frame.SniffParquet = parquetio.Sniff
 	interp.ReadParquet = parquetio.Read
+	frame.SniffIPC = ipcio.Sniff
+	interp.ReadIPC = ipcio.Read
+	interp.WriteIPC = ipcio.Write
 	fold.EvalConst = interp.EvalConst
 }
 
@@ -38,6 +42,9 @@ type Options struct {
 	// Reference runs the plan on the reference interpreter (exec/interp)
 	// instead of the runtime (exec); the suite runs both ways.
 	Reference bool
+	// MemoryLimit bounds the bytes a run may hold (0: none; see
+	// exec.Options.MemoryLimit and ParseMemoryLimit).
+	MemoryLimit int64
 	// NoCodegen runs fused loops with the Go evaluator only (FLERN_CODEGEN=0);
 	// CodegenMinRows overrides the smallest run compiled natively; ShowC
 	// adds each fused node's generated C to the verbose explain().
@@ -49,6 +56,9 @@ type Options struct {
 // DefaultCodegenMinRows is the smallest loop run compiled to native code:
 // below it the Go evaluator finishes before a compile (~75 ms) would.
 const DefaultCodegenMinRows = 1 << 16
+
+// ParseMemoryLimit reads a memory size such as "2GB" (exec.ParseBytes).
+var ParseMemoryLimit = exec.ParseBytes
 
 // Program is a compiled plan, ready to run any number of times.
 type Program struct {
@@ -79,7 +89,7 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	if err := g.Verify(); err != nil {
 		return nil, err
 	}
-	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference}}
+	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
 	if o.NoOpt {
 		disabled = map[string]bool{}

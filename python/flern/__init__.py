@@ -12,14 +12,15 @@ from . import autograd, errors
 from .errors import FlernError
 from .frame import DataFrame, get_dummies, merge
 from .index import Index
-from .io import from_arrow, from_dict, from_numpy, from_pandas, read_csv, read_parquet
+from .io import from_arrow, from_dict, from_numpy, from_pandas, read_csv, read_feather, read_ipc, read_parquet
 from .jsonio import read_json
 from .series import Series
+from .train import fit
 
 __version__ = "0.1.0"
 
-__all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "from_pandas", "from_arrow", "from_dict",
-           "from_numpy", "merge", "get_dummies", "errors", "autograd", "FlernError", "set_option"]
+__all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "read_feather", "read_ipc", "from_pandas", "from_arrow", "from_dict",
+           "from_numpy", "merge", "get_dummies", "errors", "autograd", "FlernError", "set_option", "fit"]
 
 
 def set_option(name: str, value) -> None:

@@ -264,3 +264,71 @@ def read_parquet(path: Any, engine: str = "auto", columns: Sequence[str] | None 
     df = DataFrame._from_node(Node("scan_parquet", attrs=attrs))
     df._schema()  # reads the footer now (cached): errors surface at this call, as in pandas
     return df
+
+
+def _ipc_path(path: Any, func: str) -> tuple[str, str]:
+    """(user's spelling, absolute path) of an existing local file for ``func``."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise not_implemented(f"{func} from a file object (pass a path)")
+    spath = os.fspath(path)
+    if isinstance(spath, bytes) or "://" in spath:
+        raise not_implemented(f"{func}({spath!r}) (local file paths only)")
+    full = os.path.abspath(spath)
+    if not os.path.exists(full):
+        raise FlernFileNotFoundError(f"[Errno 2] No such file or directory: '{spath}'", kind="IO")
+    return spath, full
+
+
+def read_feather(path: Any, columns: Sequence[str] | None = None, use_threads: bool = True,
+                 storage_options: Any = None, dtype_backend: Any = None) -> DataFrame:
+    """Read an Arrow IPC file (Feather v2) lazily (pandas.read_feather semantics).
+
+    Only the columns the rest of the plan uses are read (the scan's ``columns``);
+    the index pandas stored is restored from the file's pandas metadata. An
+    uncompressed file is memory-mapped and used in place. The schema is read
+    (and checked) at call time, as pandas reads the file at once.
+    """
+    if storage_options is not None:
+        raise not_implemented("read_feather(storage_options=...)")
+    if dtype_backend is not None:
+        raise not_implemented("read_feather(dtype_backend=...)")
+    return _scan_ipc(path, columns, "read_feather")
+
+
+def read_ipc(path: Any, columns: Sequence[str] | None = None) -> DataFrame:
+    """Read an Arrow IPC file or stream lazily (``read_feather``, also accepting the stream format)."""
+    return _scan_ipc(path, columns, "read_ipc")
+
+
+def _scan_ipc(path: Any, columns: Sequence[str] | None, func: str) -> DataFrame:
+    _, full = _ipc_path(path, func)
+    if os.path.isdir(full):
+        raise not_implemented(f"{func} of a directory")
+    attrs: dict[str, Any] = {"path": full}
+    if columns is not None:
+        if isinstance(columns, str):
+            raise not_implemented(f"{func}(columns=<str>) (pass a list of column names)")
+        attrs["usecols"] = _check_names(columns, f"{func} columns")
+    df = DataFrame._from_node(Node("scan_ipc", attrs=attrs))
+    df._schema()  # reads the schema now (cached): errors surface at this call, as in pandas
+    return df
+
+
+def to_feather(df: DataFrame, path: Any, compression: str | None = "lz4", **kwargs: Any) -> None:
+    """Write ``df`` as an Arrow IPC file (DataFrame.to_feather): pandas' layout and metadata.
+
+    The plan runs once; the file is written by the native core (arrow-go) to a
+    temporary name and renamed, so a failure leaves no partial file.
+    """
+    for k in kwargs:
+        raise not_implemented(f"to_feather({k}=...)")
+    if not isinstance(path, (str, os.PathLike)) or isinstance(os.fspath(path), bytes):
+        raise not_implemented("to_feather to a file object (pass a path)")
+    comp = "uncompressed" if compression is None else compression
+    if comp not in ("lz4", "zstd", "uncompressed"):
+        raise FlernValueError(f"to_feather: compression must be one of 'lz4', 'zstd', 'uncompressed' or None, got {compression!r}",
+                              kind="Value")
+    full = os.path.abspath(os.fspath(path))
+    from . import _collect
+    node = Node("write_ipc", inputs=[df._node], attrs={"path": full, "compression": comp})
+    _collect.collect([node])

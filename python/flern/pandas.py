@@ -11,7 +11,7 @@ import numpy as _np
 from .errors import not_implemented as _not_implemented
 from .frame import DataFrame, get_dummies, merge
 from .index import Index
-from .io import from_arrow, from_pandas, read_csv, read_parquet
+from .io import from_arrow, from_pandas, read_csv, read_feather, read_parquet
 from .jsonio import read_json
 from .series import Series as _Series
 
@@ -50,7 +50,7 @@ def Series(data=None, name=None, **kwargs):
     return s
 
 
-__all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "merge", "get_dummies", "isna", "notna", "isnull",
+__all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "read_feather", "merge", "get_dummies", "isna", "notna", "isnull",
            "notnull", "from_pandas", "from_arrow", "NA", "NaT", "nan"]
 
 
