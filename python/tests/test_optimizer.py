@@ -1,0 +1,235 @@
+"""The relational optimizer passes (predicate pushdown, cse, limit/topk): each test
+asserts on the optimized plan (explain(), skipped under FLERN_NO_OPT=1) and then
+on the result against pandas on the same data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import flern
+import flern.pandas as fpd
+from conftest import assert_frame_same
+
+
+def _lines(plan: str) -> list[str]:
+    return [ln for ln in plan.splitlines() if ln.startswith("%")]
+
+
+def _ops(plan: str) -> list[str]:
+    """The op of every node line, in order: ["source", "filter", ...]."""
+    return [ln.split("= ", 1)[1].split("(", 1)[0] for ln in _lines(plan)]
+
+
+def _frames(n: int = 60, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    left = pd.DataFrame({
+        "k": rng.integers(0, 12, n).astype(np.int64),
+        "v": rng.integers(-50, 50, n).astype(np.int64),
+        "f": np.where(rng.random(n) < 0.15, np.nan, rng.normal(size=n)),
+        "s": pd.Series(rng.choice(["a", "b", "ç", "日本"], n), dtype="str"),
+    })
+    right = pd.DataFrame({
+        "k": np.arange(0, 10, dtype=np.int64),
+        "v": rng.normal(size=10),
+        "name": pd.Series([f"n{i}" for i in range(10)], dtype="str"),
+    })
+    return left, right
+
+
+def _merge_filter(mod, l, r):
+    j = l.merge(r, on="k")
+    j = j[(j["v_x"] > 0) & (j["name"] != "n3") & (j["k"] < 9) & (j["f"].notna())]
+    return j.groupby("s", as_index=False).agg(n=("v_x", "size"), t=("v_y", "sum"))
+
+
+@pytest.mark.plan
+def test_filters_move_below_the_join_into_both_sides():
+    l, r = _frames()
+    got = _merge_filter(fpd, fpd.from_pandas(l), fpd.from_pandas(r))
+    ops = _ops(got.explain())
+    # every filter now runs before the join; k < 9 runs on both sides
+    assert ops.index("join") > max(i for i, op in enumerate(ops) if op == "filter"), got.explain()
+    assert ops.count("filter") == 2, got.explain()
+    plan = got.explain()
+    assert plan.count('lt(col("k"), 9') == 2, plan
+    assert_frame_same(got, _merge_filter(pd, l, r))
+
+
+def test_merge_filter_results():
+    for seed in range(5):
+        l, r = _frames(80, seed)
+        assert_frame_same(_merge_filter(fpd, fpd.from_pandas(l), fpd.from_pandas(r)), _merge_filter(pd, l, r))
+
+
+@pytest.mark.plan
+def test_filter_stays_above_join_when_labels_are_shown():
+    l, r = _frames()
+    j = fpd.from_pandas(l).merge(fpd.from_pandas(r), on="k")
+    got = j[j["v_x"] > 0]
+    ops = _ops(got.explain())
+    assert ops[-1] == "filter" and ops.index("join") < ops.index("filter"), got.explain()
+    pj = l.merge(r, on="k")
+    assert_frame_same(got, pj[pj["v_x"] > 0])  # labels 0..n-1 of the merge, with gaps
+
+
+@pytest.mark.plan
+def test_left_join_keeps_right_side_conditions_above():
+    l, r = _frames()
+    def q(mod, a, b):
+        j = a.merge(b, on="k", how="left")
+        j = j[(j["v_x"] > -10) & (j["v_y"] > 0)]
+        return j.reset_index(drop=True)
+    got = q(fpd, fpd.from_pandas(l), fpd.from_pandas(r))
+    plan = got.explain()
+    ops = _ops(plan)
+    assert ops.count("filter") == 2, plan
+    first = next(ln for ln in _lines(plan) if " filter(" in ln)
+    assert 'gt(col("v"), -10' in first, plan
+    assert_frame_same(got, q(pd, l, r))
+
+
+def test_a_raising_condition_is_not_moved_below_the_join():
+    # pandas never parses "x": its row finds no partner in the merge
+    l = pd.DataFrame({"k": [1, 2, 3], "s": pd.Series(["10", "x", "30"], dtype="str")})
+    r = pd.DataFrame({"k": [1, 3], "w": [0.5, 1.5]})
+    def q(mod, a, b):
+        j = a.merge(b, on="k")
+        j = j[j["s"].astype("int64") > 15]
+        return j.reset_index(drop=True)
+    assert_frame_same(q(fpd, fpd.from_pandas(l), fpd.from_pandas(r)), q(pd, l, r))
+
+
+@pytest.mark.plan
+def test_filter_on_a_computed_column_moves_below_the_projection(tmp_path):
+    l, _ = _frames()
+    p = tmp_path / "l.csv"
+    l.to_csv(p, index=False)
+    def q(mod):
+        df = mod.read_csv(str(p))
+        df["w"] = df["v"] * 2 + 1
+        df = df.sort_values(["w", "s"], kind="stable")
+        return df[df["w"] > 3]
+    got = q(fpd)
+    ops = _ops(got.explain())
+    assert ops.index("filter") < ops.index("sort"), got.explain()
+    assert_frame_same(got, q(pd))
+
+
+def _topk_frame(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    s = rng.choice(np.array(["b", "a", "ç", "Z"], dtype=object), n)
+    s[rng.random(n) < 0.2] = None
+    f = rng.integers(0, 4, n).astype(float)
+    f[rng.random(n) < 0.2] = np.nan
+    f[0] = -0.0
+    return pd.DataFrame({"i": rng.integers(-3, 3, n).astype(np.int64), "f": f,
+                         "s": pd.Series(s, dtype="str"), "x": np.arange(n, dtype=np.int64)})
+
+
+@pytest.mark.plan
+def test_sort_then_head_is_topk():
+    pdf = _topk_frame()
+    got = fpd.from_pandas(pdf).sort_values("f", ascending=False, kind="stable").head(7)
+    assert "topk" in _ops(got.explain()) and "sort" not in _ops(got.explain()), got.explain()
+    assert_frame_same(got, pdf.sort_values("f", ascending=False, kind="stable").head(7))
+
+
+@pytest.mark.parametrize("by,asc", [("f", True), ("f", False), ("s", True), ("s", False), ("i", False),
+                                    (["i", "f"], [True, False]), (["s", "f"], [False, True]), (["f", "s", "i"], True)])
+@pytest.mark.parametrize("na", ["last", "first"])
+@pytest.mark.parametrize("n", [0, 1, 5, 40, 100])
+def test_topk_equals_pandas_sort_head(by, asc, na, n):
+    pdf = _topk_frame()
+    got = fpd.from_pandas(pdf).sort_values(by, ascending=asc, na_position=na, kind="stable").head(n)
+    assert_frame_same(got, pdf.sort_values(by, ascending=asc, na_position=na, kind="stable").head(n))
+
+
+@pytest.mark.plan
+def test_limit_moves_below_a_projection():
+    pdf = _topk_frame()
+    def q(mod, df):
+        df = df.sort_values(["i", "x"], ascending=[False, True])
+        df = df.assign(y=df["x"] * 10)
+        return df[["y", "s"]].head(4)
+    got = q(fpd, fpd.from_pandas(pdf))
+    ops = _ops(got.explain())
+    assert "topk" in ops and "slice" not in ops and ops.index("topk") < ops.index("project"), got.explain()
+    assert_frame_same(got, q(pd, pdf))
+
+
+@pytest.mark.plan
+def test_identical_subqueries_are_computed_once(tmp_path):
+    l, _ = _frames()
+    p = tmp_path / "l.csv"
+    l.to_csv(p, index=False)
+    def q(mod):
+        a = mod.read_csv(str(p))
+        a = a[a["v"] > 0].groupby("k", as_index=False).agg(m=("f", "mean"))
+        b = mod.read_csv(str(p))
+        b = b[b["v"] > 0].groupby("k", as_index=False).agg(m=("f", "mean"))
+        c = mod.read_csv(str(p))
+        return a.merge(b, on="k").merge(c[["k", "s"]], on="k").sort_values(["k", "s"], kind="stable").reset_index(drop=True)
+    got = q(fpd)
+    plan = got.explain()
+    assert _ops(plan).count("scan_csv") == 1 and _ops(plan).count("groupby_agg") == 1, plan
+    assert_frame_same(got, q(pd))
+
+
+def _parquet(tmp_path, n=2000, per=100):
+    rng = np.random.default_rng(7)
+    pdf = pd.DataFrame({
+        "id": np.arange(n, dtype=np.int64),
+        "f": np.where(rng.random(n) < 0.1, np.nan, np.arange(n) / 10.0),
+        "s": pd.Series([None if i % 13 == 0 else f"k{i:05d}" for i in range(n)], dtype="str"),
+        "d": pd.Series(pd.date_range("2020-01-01", periods=n, freq="h")).astype("datetime64[us]"),
+        "g": rng.integers(0, 5, n).astype(np.int64),
+    })
+    p = tmp_path / "t.parquet"
+    pdf.to_parquet(p, row_group_size=per, index=False)
+    return pdf, str(p)
+
+
+PREDS = [
+    lambda df: df["id"] >= 1500,
+    lambda df: (df["id"] > 310) & (df["id"] <= 420),
+    lambda df: df["f"] < 12.5,
+    lambda df: 50 > df["f"],
+    lambda df: df["s"] == "k00777",
+    lambda df: df["s"] > "k01900",
+    lambda df: df["d"] < pd.Timestamp("2020-01-05"),
+    lambda df: (df["d"] >= pd.Timestamp("2020-03-01")) & (df["g"] == 2),
+    lambda df: df["id"] > 10**9,
+]
+
+
+@pytest.mark.parametrize("k", range(len(PREDS)))
+def test_parquet_row_group_skipping_matches_pandas(tmp_path, k):
+    pdf, p = _parquet(tmp_path)
+    def q(mod, df):
+        df = df[PREDS[k](df)]
+        return df.groupby("g", as_index=False).agg(n=("id", "size"), m=("f", "max"), lo=("id", "min"))
+    got = q(fpd, fpd.read_parquet(p))
+    assert_frame_same(got, q(pd, pd.read_parquet(p)))
+
+
+@pytest.mark.plan
+def test_parquet_scan_gets_the_stats_filter(tmp_path):
+    pdf, p = _parquet(tmp_path)
+    df = fpd.read_parquet(p)
+    got = df[(df["id"] >= 1500) & df["s"].str.startswith("k01")].groupby("g").agg(n=("id", "size"))
+    plan = got.explain()
+    scan = next(ln for ln in _lines(plan) if "scan_parquet(" in ln)
+    assert 'stats_filter=ge(col("id"), 1500' in scan, plan
+    exp = pdf[(pdf["id"] >= 1500) & pdf["s"].str.startswith("k01", na=False)].groupby("g").agg(n=("id", "size"))
+    assert_frame_same(got, exp)
+
+
+@pytest.mark.plan
+def test_parquet_keeps_labels_when_they_are_shown(tmp_path):
+    pdf, p = _parquet(tmp_path)
+    df = fpd.read_parquet(p)
+    got = df[df["id"] >= 1990]
+    assert "stats_filter" not in got.explain()
+    assert_frame_same(got, pdf[pdf["id"] >= 1990])
