@@ -84,6 +84,8 @@ type compileOptions struct {
 	NoOpt   bool     `json:"no_opt"`
 	// Executor is "" or "runtime" (golib/exec) or "interp" (the reference interpreter).
 	Executor string `json:"executor"`
+	// MemoryLimit is "" (none) or a size such as "2GB" (engine.ParseMemoryLimit).
+	MemoryLimit string `json:"memory_limit"`
 	// Codegen false runs fused loops on the Go evaluator only (FLERN_CODEGEN=0);
 	// CodegenMinRows overrides the smallest run compiled natively; ShowC puts
 	// the generated C in the verbose explain().
@@ -104,6 +106,11 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 			return setErr(err, ir.Errorf("Value", "bad compile options: %v", e))
 		}
 		o.Dump, o.NoOpt = co.Dump, co.NoOpt
+		lim, e := engine.ParseMemoryLimit(co.MemoryLimit)
+		if e != nil {
+			return setErr(err, e)
+		}
+		o.MemoryLimit = lim
 		o.NoCodegen = co.Codegen != nil && !*co.Codegen
 		o.CodegenMinRows, o.ShowC = co.CodegenMinRows, co.ShowC
 		switch co.Executor {

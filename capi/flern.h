@@ -46,7 +46,7 @@ int flern_abi_version(void);
 
 /* Compile a plan (wire format: golib/ir/wire/wire.go) of `len` bytes.
  * options_json may be NULL or {"disable": ["fold", ...], "dump": true, "no_opt": false,
- * "executor": "runtime" | "interp"}.
+ * "executor": "runtime" | "interp", "memory_limit": "2GB" ("" or absent: none)}.
  * On success *out is a new plan handle. */
 int flern_plan_compile(const char *plan, int64_t len, const char *options_json,
                        uintptr_t *out, char **err);

@@ -94,6 +94,9 @@ func Emit(l *lower.Loop) (string, error) {
 	if l.Filter >= 0 {
 		fmt.Fprintf(&b, "\t\tif (!t%d) continue;\n", l.Filter)
 	}
+	if l.Group >= 0 {
+		fmt.Fprintf(&b, "\t\tif (in%d[i] < 0) continue; /* a dropped row (null key) */\n", l.Group)
+	}
 	for i, bl := range l.Builders {
 		v := fmt.Sprintf("t%d", bl.Value)
 		t := l.Body[bl.Value].Type

@@ -5,8 +5,11 @@ package exec
 // and the run is large enough, else by the Go evaluator of the loop IR.
 
 import (
+	"math"
+
 	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/lower"
 )
@@ -88,6 +91,92 @@ func sameInts(a, b []int) bool {
 	return true
 }
 
+// runAggKernel runs a filter/project/aggregate pipeline over the base
+// frame and assembles the groupby_agg result as the interpreter does.
 func runAggKernel(k *lower.Kernel, in []any) (any, error) {
-	return nil, ErrFallback
+	src, ok := in[0].(*col.Frame)
+	if !ok {
+		return nil, ir.Errorf("Internal", "fused: input is not a frame")
+	}
+	l, p := k.Loop, k.Agg
+	bufs := make([]lower.Buf, len(l.Inputs))
+	for i, name := range p.Columns {
+		c := src.Col(name)
+		if c == nil {
+			return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
+		}
+		if c.Valid != nil && c.HasNulls() {
+			return nil, ir.Errorf("Internal", "fused: column %q has nulls, its schema says it has none", name)
+		}
+		bufs[i] = lower.Buf{F64: c.F64, I64: c.I64, B: c.B}
+	}
+	ngroups := 1
+	var keyCols []*col.Column
+	if len(p.Keys) > 0 {
+		gid, ng, kc, err := interp.GroupIDs(src, p.Keys, p.Dropna, true)
+		if err != nil {
+			return nil, err
+		}
+		bufs[l.Group] = lower.Buf{I64: gid}
+		ngroups, keyCols = ng, kc
+	}
+	res := lower.Parallel(l, src.N, ngroups, rangeFunc(k, l, bufs, src.N))
+	acc := func(b int) []lower.Acc {
+		if len(p.Keys) == 0 {
+			return res.Merge[b : b+1]
+		}
+		return res.Groups[b]
+	}
+	// groups with no selected row do not exist in the filtered frame
+	var keep []int
+	for gi, a := range acc(p.Rows) {
+		if a.N > 0 || len(p.Keys) == 0 {
+			keep = append(keep, gi)
+		}
+	}
+	out := &col.Frame{N: len(keep)}
+	if len(p.Keys) > 0 {
+		for i := range keyCols {
+			keyCols[i] = keyCols[i].Take(keep)
+		}
+		if p.AsIndex {
+			out.Index, out.IndexNames = keyCols, append([]string(nil), p.OutKeys...)
+		} else {
+			out.Names, out.Cols = append(out.Names, p.OutKeys...), append(out.Cols, keyCols...)
+		}
+	}
+	for _, o := range p.Outs {
+		rt := ir.Int64
+		if i := k.Schema.Lookup(o.Name); i >= 0 {
+			rt = k.Schema.Fields[i].Type
+		}
+		accs := acc(o.Builder)
+		vt := l.Body[l.Builders[o.Builder].Value].Type
+		c := &col.Column{Type: rt, N: len(keep)}
+		if rt == ir.Float64 {
+			c.F64 = make([]float64, len(keep))
+		} else {
+			c.I64 = make([]int64, len(keep))
+		}
+		for j, gi := range keep {
+			a := accs[gi]
+			switch {
+			case o.Fn == "size" || o.Fn == "count":
+				c.I64[j] = a.N
+			case rt == ir.Int64: // sum of int64/bool
+				c.I64[j] = a.I
+			case o.Fn == "mean":
+				c.F64[j] = a.F / float64(a.N) // 0/0 = NaN for an empty or all-NaN group
+			case (o.Fn == "min" || o.Fn == "max") && a.N == 0:
+				c.F64[j] = math.NaN()
+			case vt == ir.Float64:
+				c.F64[j] = a.F
+			default: // sum of ints into a float result
+				c.F64[j] = float64(a.I)
+			}
+		}
+		out.Names = append(out.Names, o.Name)
+		out.Cols = append(out.Cols, c)
+	}
+	return out, nil
 }

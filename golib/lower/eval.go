@@ -466,7 +466,7 @@ func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs) {
 			}
 		case Merge, GroupMerge:
 			for j := 0; j < n; j++ {
-				if sel != nil && !sel[j] {
+				if sel != nil && !sel[j] || gid != nil && gid[j] < 0 {
 					continue
 				}
 				a := &out.Merge[bi]
@@ -477,7 +477,7 @@ func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs) {
 			}
 		case VecMerge:
 			for j := 0; j < n; j++ {
-				if sel != nil && !sel[j] {
+				if sel != nil && !sel[j] || gid[j] < 0 {
 					continue
 				}
 				x := 0.0
@@ -521,12 +521,13 @@ func accumulate(a *Acc, b Builder, t ir.DType, v *vals, j int) {
 			}
 		}
 	default:
-		x := v.i[j]
+		var x int64
 		if t == ir.Bool {
-			x = 0
 			if v.b[j] {
 				x = 1
 			}
+		} else {
+			x = v.i[j]
 		}
 		switch b.Agg {
 		case "sum":

@@ -1,9 +1,363 @@
 package lower
 
-import "github.com/flern/flern/golib/ir"
+import (
+	"fmt"
 
-// AggPlan describes how an "agg" kernel's builders become the columns of a
-// groupby_agg result (filled in by fuseAggPipelines).
-type AggPlan struct{}
+	"github.com/flern/flern/golib/ir"
+)
 
-func fuseAggPipelines(g *ir.Graph, o Options, rep *Report) {}
+// Frame pipelines: groupby_agg(project/filter ... (base)) becomes one loop
+// over the base frame's rows, produce/consume style: the filters'
+// predicates (and-ed) select rows, project expressions are substituted into
+// the aggregated values, and the aggregations are Merge (no keys) or
+// GroupMerge builders (keys: group ids from the interpreter's own key
+// factorization, the opaque hash-build kernel, computed at run time).
+//
+// Only what the loop runs exactly is fused: non-nullable int64, float64,
+// bool and datetime columns; + - * / (float results), + - * (int64
+// results, wrapping), comparisons, and/or/xor/not, neg/abs; sum, mean,
+// count, size and float min/max; keys of a sorted groupby. Anything else
+// (strings in expressions, float32/int32, floordiv/mod/pow, nullable
+// columns, ...) leaves the plan as it is.
+
+// AggPlan describes how an "agg" kernel's builders become the columns of
+// the groupby_agg result.
+type AggPlan struct {
+	Columns []string // the base column read by loop input i (before the group ids)
+	Keys    []string // base key columns (none: a whole-frame reduction)
+	OutKeys []string // the result's key names
+	AsIndex bool
+	Dropna  bool
+	Outs    []AggOut
+	Rows    int // the builder counting each group's selected rows
+}
+
+// AggOut is one aggregated result column.
+type AggOut struct {
+	Name    string
+	Fn      string // sum, mean, count, size, min, max
+	Builder int
+}
+
+// fuseAggPipelines rewrites every fusable groupby_agg pipeline.
+func fuseAggPipelines(g *ir.Graph, o Options, rep *Report) {
+	users := g.Users()
+	isOut := map[ir.NodeID]bool{}
+	for _, id := range g.Outputs {
+		isOut[id] = true
+	}
+	for _, n := range g.Nodes {
+		if n.Op != "groupby_agg" || n.Schema == nil || n.Schema.Dynamic {
+			continue
+		}
+		// walk down the chain of single-use projects and filters
+		var chain []*ir.Node
+		base := g.Node(n.Inputs[0])
+		for (base.Op == "project" || base.Op == "filter") && len(users[base.ID]) == 1 && !isOut[base.ID] {
+			chain = append(chain, base)
+			base = g.Node(base.Inputs[0])
+		}
+		if base.Schema == nil || base.Schema.IsTensor() || base.Schema.Dynamic {
+			continue
+		}
+		k, ok := lowerAggPipeline(n, chain, base)
+		if !ok {
+			continue
+		}
+		ops := []string{}
+		for i := len(chain) - 1; i >= 0; i-- {
+			ops = append(ops, chain[i].Op)
+		}
+		k.Ops = append(ops, "groupby_agg")
+		*n = ir.Node{ID: n.ID, Op: "fused", Inputs: []ir.NodeID{base.ID}, Loc: n.Loc, Schema: n.Schema,
+			Attrs: ir.Attrs{"kernel": o.kernel(k), "exec": o.exec(-1)}}
+		rep.Kernels++
+		rep.Ops += len(chain) + 1
+	}
+}
+
+// frameLowerer builds a loop body from frame expressions over base columns.
+type frameLowerer struct {
+	l      *Loop
+	base   *ir.Schema
+	plan   *AggPlan
+	cols   map[string]int      // base column -> load instruction
+	dtypes map[int]ir.DType    // instruction -> frame dtype (datetimes are Int64 in the loop)
+	env    map[string]*ir.Expr // visible column name -> expression over base columns
+	seen   map[string]int      // instruction key -> instruction (CSE)
+}
+
+// add appends ins, or returns an identical earlier instruction (a
+// projected column used twice is computed once).
+func (f *frameLowerer) add(ins Instr, dt ir.DType) int {
+	key := fmt.Sprintf("%s|%s|%v|%d|%v|%s", ins.Op, ins.Type, ins.Args, ins.Input, ins.Const, dt)
+	if k, ok := f.seen[key]; ok {
+		return k
+	}
+	f.l.Body = append(f.l.Body, ins)
+	k := len(f.l.Body) - 1
+	f.dtypes[k] = dt
+	f.seen[key] = k
+	return k
+}
+
+var errNoFuse = fmt.Errorf("not fusable")
+
+func loopType(dt ir.DType) (ir.DType, bool) {
+	switch dt {
+	case ir.Int64, ir.DatetimeUS, ir.DatetimeNS:
+		return ir.Int64, true
+	case ir.Float64, ir.Bool:
+		return dt, true
+	}
+	return 0, false
+}
+
+func (f *frameLowerer) column(name string) (int, error) {
+	if k, ok := f.cols[name]; ok {
+		return k, nil
+	}
+	i := f.base.Lookup(name)
+	if i < 0 {
+		return 0, errNoFuse
+	}
+	fd := f.base.Fields[i]
+	lt, ok := loopType(fd.Type)
+	if !ok || fd.Nullable {
+		return 0, errNoFuse
+	}
+	f.l.Inputs = append(f.l.Inputs, Input{Type: lt})
+	f.plan.Columns = append(f.plan.Columns, name)
+	k := f.add(Instr{Op: "load", Type: lt, Input: len(f.l.Inputs) - 1}, fd.Type)
+	f.cols[name] = k
+	return k, nil
+}
+
+func (f *frameLowerer) cast(v int, t ir.DType) int {
+	if f.l.Body[v].Type == t {
+		return v
+	}
+	return f.add(Instr{Op: "cast", Type: t, Args: []int{v}}, t)
+}
+
+// expr lowers e (over the visible columns) and returns its instruction.
+func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
+	switch e.Kind {
+	case ir.ExprCol: // expressions reaching here are over base columns (subst)
+		return f.column(e.Name)
+	case ir.ExprLit:
+		lt, ok := loopType(e.Lit.Type)
+		if !ok {
+			return 0, errNoFuse
+		}
+		return f.add(Instr{Op: "const", Type: lt, Const: e.Lit}, e.Lit.Type), nil
+	}
+	args := make([]int, len(e.Args))
+	for i, a := range e.Args {
+		v, err := f.expr(a)
+		if err != nil {
+			return 0, err
+		}
+		args[i] = v
+	}
+	dt := func(i int) ir.DType { return f.dtypes[args[i]] }
+	switch e.Name {
+	case "add", "sub", "mul", "truediv":
+		if dt(0).IsDatetime() || dt(1).IsDatetime() {
+			return 0, errNoFuse
+		}
+		op := e.Name
+		if op == "truediv" {
+			op = "div"
+		}
+		switch e.Type {
+		case ir.Float64:
+			return f.add(Instr{Op: op, Type: ir.Float64, Args: []int{f.cast(args[0], ir.Float64), f.cast(args[1], ir.Float64)}}, ir.Float64), nil
+		case ir.Int64:
+			if op == "div" {
+				return 0, errNoFuse
+			}
+			return f.add(Instr{Op: op, Type: ir.Int64, Args: []int{f.cast(args[0], ir.Int64), f.cast(args[1], ir.Int64)}}, ir.Int64), nil
+		}
+		return 0, errNoFuse
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		a, b := args[0], args[1]
+		x, y := dt(0), dt(1)
+		switch {
+		case x.IsDatetime() && y.IsDatetime():
+			scale := func(v int, t ir.DType) int {
+				if t != ir.DatetimeUS {
+					return v
+				}
+				c := f.add(Instr{Op: "const", Type: ir.Int64, Const: ir.Value{Type: ir.Int64, I: 1000}}, ir.Int64)
+				return f.add(Instr{Op: "mul", Type: ir.Int64, Args: []int{v, c}}, ir.Int64)
+			}
+			if x != y {
+				a, b = scale(a, x), scale(b, y)
+			}
+		case x.IsDatetime() || y.IsDatetime():
+			return 0, errNoFuse
+		case (x == ir.Int64 || x == ir.Bool) && (y == ir.Int64 || y == ir.Bool):
+			a, b = f.cast(a, ir.Int64), f.cast(b, ir.Int64)
+		default:
+			a, b = f.cast(a, ir.Float64), f.cast(b, ir.Float64)
+		}
+		return f.add(Instr{Op: e.Name, Type: ir.Bool, Args: []int{a, b}}, ir.Bool), nil
+	case "and", "or", "xor":
+		if dt(0) != ir.Bool || dt(1) != ir.Bool {
+			return 0, errNoFuse
+		}
+		op := e.Name
+		if op == "xor" {
+			op = "ne"
+		}
+		return f.add(Instr{Op: op, Type: ir.Bool, Args: args}, ir.Bool), nil
+	case "not":
+		if dt(0) != ir.Bool {
+			return 0, errNoFuse
+		}
+		return f.add(Instr{Op: "not", Type: ir.Bool, Args: args}, ir.Bool), nil
+	case "neg", "abs":
+		if e.Type != dt(0) || (e.Type != ir.Int64 && e.Type != ir.Float64) {
+			return 0, errNoFuse
+		}
+		return f.add(Instr{Op: e.Name, Type: e.Type, Args: args}, e.Type), nil
+	}
+	return 0, errNoFuse
+}
+
+// lowerAggPipeline builds the loop of groupby_agg n over chain (nearest
+// first) on base, or reports that some part is not fusable.
+func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, bool) {
+	if !n.Attrs.Bool("sort", true) {
+		return nil, false // first-appearance group order would depend on the filter
+	}
+	plan := &AggPlan{AsIndex: n.Attrs.Bool("as_index", true), Dropna: n.Attrs.Bool("dropna", true), OutKeys: n.Attrs.Strings("keys")}
+	f := &frameLowerer{l: &Loop{Filter: -1, Group: -1}, base: base.Schema, plan: plan,
+		cols: map[string]int{}, dtypes: map[int]ir.DType{}, env: map[string]*ir.Expr{}, seen: map[string]int{}}
+	// substitute from the base up: env maps each visible name to its
+	// expression over base columns (nil: the base column itself)
+	var preds []*ir.Expr
+	for i := len(chain) - 1; i >= 0; i-- {
+		c := chain[i]
+		switch c.Op {
+		case "filter":
+			p := c.Attrs.Expr("pred")
+			if p == nil {
+				return nil, false
+			}
+			preds = append(preds, subst(p, f.env))
+		case "project":
+			next := map[string]*ir.Expr{}
+			for _, ne := range c.Attrs.NamedExprs("exprs") {
+				next[ne.Name] = subst(ne.Expr, f.env)
+			}
+			// columns the project does not list are gone
+			for name := range f.env {
+				if _, ok := next[name]; !ok {
+					next[name] = &ir.Expr{Kind: ir.ExprLit, Lit: ir.Value{Type: ir.String}} // unfusable marker
+				}
+			}
+			for _, fd := range base.Schema.Fields {
+				if _, ok := next[fd.Name]; !ok {
+					next[fd.Name] = &ir.Expr{Kind: ir.ExprLit, Lit: ir.Value{Type: ir.String}}
+				}
+			}
+			f.env = next
+		}
+	}
+	// keys: plain base columns of a supported type
+	for _, k := range plan.OutKeys {
+		name := k
+		if def, ok := f.env[k]; ok && def != nil {
+			if def.Kind != ir.ExprCol {
+				return nil, false
+			}
+			name = def.Name
+		}
+		i := base.Schema.Lookup(name)
+		if i < 0 {
+			return nil, false
+		}
+		switch base.Schema.Fields[i].Type {
+		case ir.String, ir.Int64, ir.Bool:
+		default:
+			return nil, false
+		}
+		plan.Keys = append(plan.Keys, name)
+	}
+	for _, p := range preds {
+		v, err := f.expr(p)
+		if err != nil || f.dtypes[v] != ir.Bool {
+			return nil, false
+		}
+		if f.l.Filter < 0 {
+			f.l.Filter = v
+		} else {
+			f.l.Filter = f.add(Instr{Op: "and", Type: ir.Bool, Args: []int{f.l.Filter, v}}, ir.Bool)
+		}
+	}
+	kind := Merge
+	if len(plan.Keys) > 0 {
+		kind = GroupMerge
+	}
+	one := f.add(Instr{Op: "const", Type: ir.Bool, Const: ir.Value{Type: ir.Bool, B: true}}, ir.Bool)
+	f.l.Builders = append(f.l.Builders, Builder{Kind: kind, Value: one, Agg: "count"})
+	plan.Rows = 0
+	list, _ := n.Attrs["aggs"].([]any)
+	for _, x := range list {
+		m, _ := x.(map[string]any)
+		name, _ := m["name"].(string)
+		colName, _ := m["col"].(string)
+		fn, _ := m["fn"].(string)
+		if fn == "size" {
+			plan.Outs = append(plan.Outs, AggOut{Name: name, Fn: fn, Builder: plan.Rows})
+			continue
+		}
+		v, err := f.expr(subst(ir.Col(colName), f.env))
+		if err != nil {
+			return nil, false
+		}
+		t := f.dtypes[v]
+		b := Builder{Kind: kind, Value: v, Agg: fn, SkipNaN: true}
+		switch {
+		case t.IsDatetime():
+			return nil, false
+		case fn == "sum", fn == "count":
+		case fn == "mean":
+			b.Value, b.Agg = f.cast(v, ir.Float64), "sum"
+		case (fn == "min" || fn == "max") && t == ir.Float64:
+		default:
+			return nil, false
+		}
+		f.l.Builders = append(f.l.Builders, b)
+		plan.Outs = append(plan.Outs, AggOut{Name: name, Fn: fn, Builder: len(f.l.Builders) - 1})
+	}
+	if len(plan.Keys) > 0 {
+		f.l.Inputs = append(f.l.Inputs, Input{Type: ir.Int64})
+		f.l.Group = len(f.l.Inputs) - 1
+	}
+	if f.l.Validate() != nil {
+		return nil, false
+	}
+	return &Kernel{Loop: f.l, Kind: "agg", Schema: n.Schema, Agg: plan}, true
+}
+
+// subst replaces column references in e by their definitions in env.
+func subst(e *ir.Expr, env map[string]*ir.Expr) *ir.Expr {
+	switch e.Kind {
+	case ir.ExprCol:
+		if def, ok := env[e.Name]; ok && def != nil {
+			return def
+		}
+		return e
+	case ir.ExprCall:
+		c := *e
+		c.Args = make([]*ir.Expr, len(e.Args))
+		for i, a := range e.Args {
+			c.Args[i] = subst(a, env)
+		}
+		return &c
+	}
+	return e
+}

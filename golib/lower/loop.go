@@ -59,7 +59,7 @@ const (
 	// Merge reduces the values of the selected rows to one scalar.
 	Merge
 	// GroupMerge reduces the selected rows' values per group: the group id of
-	// row i is Loop.Group's int64 buffer at i.
+	// row i is Loop.Group's int64 buffer at i (rows with id -1 are skipped).
 	GroupMerge
 	// VecMerge adds each selected row's value into output[index(row)]
 	// (scatter-add; the index is Loop.Group's buffer).

@@ -27,8 +27,15 @@ codegen_min_rows: int = int(os.environ.get("FLERN_CODEGEN_MIN_ROWS", "0") or 0)
 #: Show each fused kernel's generated C in ``explain(verbose=True)``.
 show_c: bool = os.environ.get("FLERN_SHOW_C", "") not in ("", "0")
 
+#: Memory limit of one run, e.g. "2GB" or "512MiB" ("" = none): a run that
+#: would hold more (live intermediate results, join outputs, hash tables)
+#: fails with :class:`flern.errors.FlernMemoryError` instead of being killed.
+#: Checked by the runtime executor (not by FLERN_EXECUTOR=interp).
+memory_limit: str = os.environ.get("FLERN_MEMORY_LIMIT", "")
+
 
 def compile_options(dump: bool = False) -> dict:
     """The options dict sent with every compile."""
     return {"disable": sorted(disabled_passes), "no_opt": no_opt, "dump": dump, "executor": executor,
-            "codegen": codegen, "codegen_min_rows": codegen_min_rows, "show_c": show_c}
+            "codegen": codegen, "codegen_min_rows": codegen_min_rows, "show_c": show_c,
+            "memory_limit": str(memory_limit or "")}

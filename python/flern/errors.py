@@ -74,6 +74,10 @@ class CancelledError(FlernError, RuntimeError):
     """A run was cancelled (for example by Ctrl-C)."""
 
 
+class FlernMemoryError(FlernError, MemoryError):
+    """A run needed more memory than the memory limit (``FLERN_MEMORY_LIMIT``) allows."""
+
+
 _KINDS = {
     "ColumnNotFound": ColumnNotFoundError,
     "Type": FlernTypeError,
@@ -84,6 +88,7 @@ _KINDS = {
     "NotImplemented": FlernNotImplementedError,
     "Internal": InternalError,
     "Cancelled": CancelledError,
+    "Memory": FlernMemoryError,
 }
 
 
