@@ -265,15 +265,51 @@ func init() {
 		out.Fields = append(out.Fields, in[0].Fields...)
 		return out, nil
 	})
-	// get_dummies: columns [] (default: all str columns), prefix_sep, dtype
-	// ("bool" default), drop_first. Output columns depend on the data.
+	// get_dummies: columns [] (default: all str columns), prefix
+	// ({column: prefix}; default the column's name), prefix_sep, dtype
+	// ("bool" default), drop_first. Output columns depend on the data, unless
+	// attrs.dummies names the indicator columns (the front end probes them
+	// when recording, so later ops see a static schema; execution checks
+	// that the data gives exactly those columns).
 	reg("get_dummies", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		for _, c := range n.Attrs.Strings("columns") {
 			if in[0].Lookup(c) < 0 {
 				return nil, notFound(c, in[0])
 			}
 		}
-		return &ir.Schema{Index: in[0].Index, Dynamic: true}, nil
+		if n.Attrs["dummies"] == nil {
+			return &ir.Schema{Index: in[0].Index, Dynamic: true}, nil
+		}
+		dt := ir.Bool
+		if s := n.Attrs.Str("dtype"); s != "" {
+			t, err := ir.ParseDType(s)
+			if err != nil || !(t == ir.Bool || t.IsInt() || t.IsFloat()) {
+				return nil, fmt.Errorf("dtype=%s is not a valid dtype for get_dummies", s)
+			}
+			dt = t
+		}
+		encoded := map[string]bool{}
+		if n.Attrs["columns"] != nil {
+			for _, c := range n.Attrs.Strings("columns") {
+				encoded[c] = true
+			}
+		} else {
+			for _, f := range in[0].Fields {
+				if f.Type == ir.String || (f.Type == ir.Bool && f.Nullable) {
+					encoded[f.Name] = true
+				}
+			}
+		}
+		out := &ir.Schema{Index: in[0].Index}
+		for _, f := range in[0].Fields {
+			if !encoded[f.Name] {
+				out.Fields = append(out.Fields, f)
+			}
+		}
+		for _, d := range n.Attrs.Strings("dummies") {
+			out.Fields = append(out.Fields, ir.Field{Name: d, Type: dt})
+		}
+		return out, nil
 	})
 	// describe: statistics (count, mean, std, min, 25%, 50%, 75%, max) of the
 	// numeric columns, indexed by the statistic's name.

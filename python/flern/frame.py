@@ -682,8 +682,6 @@ def get_dummies(data: DataFrame, prefix: Any = None, prefix_sep: str = "_", dumm
     """One-hot encode string columns (pandas.get_dummies)."""
     if not isinstance(data, DataFrame):
         raise not_implemented(f"get_dummies of {type(data).__name__}")
-    if prefix is not None:
-        raise not_implemented("get_dummies(prefix=...)")
     if dummy_na or sparse:
         raise not_implemented("get_dummies(dummy_na=True / sparse=True)")
     if not isinstance(prefix_sep, str):
@@ -696,7 +694,64 @@ def get_dummies(data: DataFrame, prefix: Any = None, prefix_sep: str = "_", dumm
                              "dtype": "bool" if dtype is None else _dtype_name(dtype)}
     if columns is not None:
         attrs["columns"] = _check_names(_as_list(columns), "get_dummies")
-    return DataFrame._from_node(Node("get_dummies", [data._node], attrs))
+    if prefix is not None:
+        attrs["prefix"] = _dummy_prefixes(data, prefix, attrs.get("columns"))
+    return DataFrame._from_node(_pin_dummies(Node("get_dummies", [data._node], attrs), data))
+
+
+def _dummy_prefixes(data: DataFrame, prefix: Any, columns: list[str] | None) -> dict[str, str]:
+    """pandas' prefix argument (a str, a list in encoded-column order, or a dict) as {column: prefix}."""
+    if columns is None:
+        columns = [f["name"] for f in data._schema()["fields"] if f["type"] == "str"
+                   or (f["type"] == "bool" and f["nullable"])]
+    if isinstance(prefix, str):
+        return {c: prefix for c in columns}
+    if isinstance(prefix, dict):
+        bad = [k for k in prefix if not isinstance(prefix[k], str)]
+        if bad:
+            raise not_implemented("get_dummies(prefix={...}) with non-str prefixes")
+        missing = [c for c in columns if c not in prefix]
+        if missing:
+            raise FlernValueError(f"Length of 'prefix' ({len(prefix)}) did not match the length of the columns "
+                                  f"being encoded ({len(columns)}).", kind="Value")
+        return {c: prefix[c] for c in columns}
+    if isinstance(prefix, (list, tuple)):
+        if len(prefix) != len(columns):
+            raise FlernValueError(f"Length of 'prefix' ({len(prefix)}) did not match the length of the columns "
+                                  f"being encoded ({len(columns)}).", kind="Value")
+        if not all(isinstance(p, str) for p in prefix):
+            raise not_implemented("get_dummies(prefix=[...]) with non-str prefixes")
+        return dict(zip(columns, prefix))
+    raise not_implemented(f"get_dummies(prefix={type(prefix).__name__})")
+
+
+def _pin_dummies(node: Node, data: DataFrame) -> Node:
+    """Give get_dummies a static schema: run its input once to learn the indicator columns
+    (pandas is eager, so it knows them too), and record them with the encoded columns; the
+    run checks the data still gives exactly those columns. Left dynamic when the input's
+    columns are not known before running."""
+    from . import _collect
+    try:
+        in_names = [f["name"] for f in data._schema()["fields"]]
+    except Exception:
+        return node
+    probe = Node("slice", [node], {"start": 0, "stop": 0})
+    out_names = [str(n) for n in _collect.collect([probe])[0].schema.names]
+    out_names = [n for n in out_names if not n.startswith("__index_level_")]
+    m, j = 0, 0
+    while m < len(out_names):  # the kept (not encoded) columns come first, in input order
+        while j < len(in_names) and in_names[j] != out_names[m]:
+            j += 1
+        if j == len(in_names):
+            break
+        m, j = m + 1, j + 1
+    kept = set(out_names[:m])
+    dummies = out_names[m:]
+    if len(set(out_names)) != len(out_names) or kept & set(dummies):
+        return node
+    encoded = node.attrs.get("columns") or [c for c in in_names if c not in kept]
+    node.attrs = dict(node.attrs, columns=encoded, dummies=dummies)
+    return node
 
 
 def _raise_unsupported(cls: str, name: str) -> None:

@@ -300,7 +300,11 @@ def test_get_dummies():
     same(lambda d: gd(d[["i", "f"]]), pdf)
     same(lambda d: gd(d, columns=["nope"]), pdf)
     same(lambda d: gd(d, columns=["t"]), pdf.set_axis(pd.Index(list("abcdefg"))))
-    for kw in ({"dummy_na": True}, {"prefix": "p"}, {"columns": ["s", "s"]}, {"sparse": True}):
+    same(lambda d: gd(d, prefix="p"), pdf)
+    same(lambda d: gd(d, columns=["t", "s"], prefix=["T", "S"], prefix_sep=""), pdf)
+    same(lambda d: gd(d, columns=["s"], prefix={"s": ""}, prefix_sep="", dtype=float), pdf)
+    same(lambda d: gd(d, prefix=["only one"]), pdf)  # pandas' ValueError: wrong prefix length
+    for kw in ({"dummy_na": True}, {"columns": ["s", "s"]}, {"sparse": True}):
         nie(lambda d: gd(d, **kw), pdf)
 
 
@@ -350,3 +354,17 @@ def test_drop_in_namespace():
     assert fpd.isna(None) and not fpd.notna(np.nan)
     with pytest.raises(NotImplementedError):
         fpd.concat
+
+
+def test_get_dummies_pins_its_columns(tmp_path):
+    """get_dummies learns its indicator columns when recorded (later ops see them as a static
+    schema); if the data changes before the run, the run fails instead of mislabeling."""
+    path = tmp_path / "d.csv"
+    path.write_text("k,x\na,1\nb,2\n")
+    d = fpd.get_dummies(fpd.read_csv(str(path)), dtype=float)
+    assert list(d.columns) == ["x", "k_a", "k_b"]
+    pdt.assert_frame_equal(d[["k_b", "x"]].to_pandas(),
+                           pd.get_dummies(pd.read_csv(str(path)), dtype=float)[["k_b", "x"]])
+    path.write_text("k,x\na,1\nc,2\n")
+    with pytest.raises(flern.errors.FlernValueError, match="categories changed"):
+        d.to_pandas()

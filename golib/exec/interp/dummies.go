@@ -71,6 +71,7 @@ func init() {
 				out.Cols = append(out.Cols, src.Cols[i])
 			}
 		}
+		prefix, _ := n.Attrs["prefix"].(map[string]any)
 		for _, name := range encode {
 			cl := src.Col(name)
 			cats, codes := dummyCodes(cl)
@@ -78,10 +79,18 @@ func init() {
 			if dropFirst {
 				first = 1
 			}
+			pre := name
+			if p, ok := prefix[name].(string); ok {
+				pre = p
+			}
 			for k := first; k < len(cats); k++ {
-				out.Names = append(out.Names, name+sep+dummyLabel(cl, cats[k]))
+				out.Names = append(out.Names, pre+sep+dummyLabel(cl, cats[k]))
 				out.Cols = append(out.Cols, dummyColumn(codes, k, dt))
 			}
+		}
+		if n.Schema != nil && !n.Schema.Dynamic && !sameNames(out.Names, n.Schema.Fields) {
+			return nil, ir.Errorf("Value", "get_dummies: the data's categories changed after the plan was recorded: "+
+				"columns are %s, the plan expected %d columns", quotePyList(out.Names), len(n.Schema.Fields))
 		}
 		return out, nil
 	})
@@ -167,4 +176,28 @@ func dummyColumn(codes []int, k int, t ir.DType) *col.Column {
 		v[i] = c == k
 	}
 	return col.NewBool(v)
+}
+
+// sameNames reports whether names are exactly the fields' names, in order.
+func sameNames(names []string, fields []ir.Field) bool {
+	if len(names) != len(fields) {
+		return false
+	}
+	for i, f := range fields {
+		if f.Name != names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func quotePyList(names []string) string {
+	out := "["
+	for i, s := range names {
+		if i > 0 {
+			out += ", "
+		}
+		out += quotePy(s)
+	}
+	return out + "]"
 }
