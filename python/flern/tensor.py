@@ -748,14 +748,20 @@ def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    """``torch.clamp``: gradient flows where ``min <= x <= max`` (and to tensor bounds elsewhere)."""
+    """``torch.clamp`` (``min(max(x, min), max)``; NaN stays NaN). As torch, the gradient
+    flows to x where ``min < x < max`` strictly, and to tensor bounds where they apply."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    out = input
+    v = input.detach()
     if min is not None:
-        out = where(_binary("lt", out, min), min, out)
+        v = where(_binary("lt", v, min), min, v)
     if max is not None:
-        out = where(_binary("gt", out, max), max, out)
+        v = where(_binary("gt", v, max), max, v)
+    out = input
+    if max is not None:
+        out = where(_binary("lt", input, max), out, v)
+    if min is not None:
+        out = where(_binary("gt", input, min), out, v)
     return out
 
 

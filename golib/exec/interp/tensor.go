@@ -38,6 +38,7 @@ func init() {
 	for op := range tensor.Unary {
 		registerTensor(op, tUnary)
 	}
+	registerTensor("erf", tUnary)
 	for op := range tensor.Binary {
 		registerTensor(op, tBinary)
 	}
