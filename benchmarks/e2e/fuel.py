@@ -1,0 +1,242 @@
+"""End-to-end workload (a): the TensorFlow "fuel efficiency" tutorial pipeline on Auto MPG.
+
+    PYTHONPATH=python python benchmarks/e2e/fuel.py                 # all variants, 3 timed runs
+    PYTHONPATH=python python benchmarks/e2e/fuel.py --epochs 20 --runs 1 --variants pandas+torch
+
+The pipeline (the tutorial's 2021 form): read ``cars.json`` (vega-datasets 3.2.1, bundled in
+``python/flern/data``), keep the tutorial's columns, derive the model year from the date string,
+``dropna``, one-hot ``Origin``, seeded 80/20 split (``sample(frac=0.8, random_state=0)`` +
+``drop``), normalize the features with the training set's mean and (population) standard
+deviation, a Dense 64-64-1 ReLU network, Adam(lr=1e-3), MAE loss, batch 32, ``--epochs`` epochs
+(100), validation on the last 20% of the training rows (Keras' ``validation_split=0.2``),
+training rows reshuffled every epoch from a seeded generator. The result is the test-set MAE.
+``--form 2019`` runs the tutorial's older form instead: RMSprop(lr=1e-3), MSE loss, 1000 epochs.
+
+Variants (each one process; the same seeds; the network starts from the same weights because
+every variant draws them from ``torch.manual_seed(SEED)`` through its own ``nn.Linear`` init):
+
+- ``pandas+torch``: pandas ETL, ``torch.tensor(df.to_numpy())``, a PyTorch eager loop.
+- ``polars+torch``: the same ETL in polars, then the same PyTorch loop.
+- ``flern``: the pandas+torch code with the two drop-in imports (``flern.pandas``,
+  ``flern.torch``); the training loop is plain Python, recorded step by step.
+- ``flern-staged``: flern ETL and ``flern.fit`` (the whole loop staged once in the Go core), when
+  this flern has it.
+
+Each variant runs in a fresh process (``common.run_child``), which reports its in-process
+pipeline time (median of ``--runs`` after one warm-up), its first run, the whole-process time
+(imports included), peak RSS and the test MAE. Ratios are against ``pandas+torch``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import common  # noqa: E402
+
+CARS = os.path.join(common.REPO, "python", "flern", "data", "cars.json")
+SEED = 0
+FEATURES = ["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs", "Acceleration", "Model_Year"]
+VARIANTS = ("pandas+torch", "polars+torch", "flern", "flern-staged")
+
+
+# ---- ETL ------------------------------------------------------------------------------------------
+
+def etl_pandas_like(pd: Any, path: str = CARS) -> tuple[Any, Any, Any, Any]:
+    """The tutorial's data preparation, for ``pd`` = pandas or flern.pandas (the same code)."""
+    cars = pd.read_json(path)
+    cars = cars[["Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower", "Weight_in_lbs",
+                 "Acceleration", "Year", "Origin"]]
+    cars["Model_Year"] = cars["Year"].str.slice(0, 4).astype("int64") - 1900
+    cars = cars.drop(columns=["Year"])
+    cars = cars.dropna()
+    cars = pd.get_dummies(cars, columns=["Origin"], dtype=float)
+    train = cars.sample(frac=0.8, random_state=0)
+    test = cars.drop(train.index)
+    feats = FEATURES + ["Origin_Europe", "Origin_Japan", "Origin_USA"]
+    x_train, x_test = train[feats], test[feats]
+    mean, std = x_train.mean(), x_train.std(ddof=0)
+    x_train = (x_train - mean) / std
+    x_test = (x_test - mean) / std
+    return x_train, train["Miles_per_Gallon"], x_test, test["Miles_per_Gallon"]
+
+
+def etl_polars(path: str = CARS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The same preparation in polars (the split reuses pandas' seeded draw: polars has no
+    RandomState-compatible sample, and the rows must be the same for the MAEs to compare)."""
+    import polars as pl
+    cars = pl.read_json(path, infer_schema_length=None)  # else 31.9 mpg may be read as an int
+    cars = cars.select(["Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower", "Weight_in_lbs",
+                        "Acceleration", "Year", "Origin"])
+    cars = cars.with_columns((pl.col("Year").str.slice(0, 4).cast(pl.Int64) - 1900).alias("Model_Year"))
+    cars = cars.drop("Year").drop_nulls()
+    cars = cars.to_dummies(columns=["Origin"]).with_columns(pl.col("^Origin_.*$").cast(pl.Float64))
+    n = cars.height
+    rs = np.random.RandomState(0)
+    train_idx = rs.permutation(n)[:round(0.8 * n)]  # what pandas' sample(frac=0.8, random_state=0) draws
+    mask = np.zeros(n, dtype=bool)
+    mask[train_idx] = True
+    feats = FEATURES + ["Origin_Europe", "Origin_Japan", "Origin_USA"]
+    train = cars[train_idx.tolist()]
+    test = cars.filter(pl.Series(~mask))
+    xtr = train.select(feats)
+    mean = xtr.mean()
+    std = xtr.select([pl.col(c).std(ddof=0) for c in feats])
+    norm = [((pl.col(c) - mean[c][0]) / std[c][0]).alias(c) for c in feats]
+    return (np.ascontiguousarray(train.select(norm).to_numpy()), train["Miles_per_Gallon"].to_numpy(),
+            np.ascontiguousarray(test.select(norm).to_numpy()), test["Miles_per_Gallon"].to_numpy())
+
+
+# ---- training -------------------------------------------------------------------------------------
+
+def train_torch_like(torch: Any, x_train: Any, y_train: Any, x_test: Any, y_test: Any,
+                     epochs: int, form: str) -> dict[str, Any]:
+    """The tutorial's model and loop, for ``torch`` = torch or flern.torch (the same code)."""
+    nn = torch.nn
+    torch.manual_seed(SEED)
+    x = torch.tensor(np.asarray(x_train, dtype=np.float32))
+    y = torch.tensor(np.asarray(y_train, dtype=np.float32)).reshape(-1, 1)
+    xt = torch.tensor(np.asarray(x_test, dtype=np.float32))
+    yt = torch.tensor(np.asarray(y_test, dtype=np.float32)).reshape(-1, 1)
+    n_fit = int(x.shape[0] * 0.8)  # Keras' validation_split=0.2 holds out the last 20%
+    x_fit, y_fit, x_val, y_val = x[:n_fit], y[:n_fit], x[n_fit:], y[n_fit:]
+    model = nn.Sequential(nn.Linear(x.shape[1], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    if form == "2019":
+        opt = torch.optim.RMSprop(model.parameters(), lr=1e-3)
+        loss_fn = nn.MSELoss()
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = nn.L1Loss()
+    gen = torch.Generator().manual_seed(SEED)
+    batch = 32
+    val_losses = []
+    for _ in range(epochs):
+        model.train()
+        perm = torch.randperm(n_fit, generator=gen)
+        for i in range(0, n_fit, batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(x_fit[idx]), y_fit[idx])
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses.append(float(loss_fn(model(x_val), y_val).item()))
+    with torch.no_grad():
+        mae = float((model(xt) - yt).abs().mean().item())
+    return {"test_mae": mae, "final_val_loss": val_losses[-1] if val_losses else None}
+
+
+def train_flern_staged(x_train: Any, y_train: Any, x_test: Any, y_test: Any, epochs: int,
+                       form: str) -> dict[str, Any]:
+    """flern's staged form: the loop runs in the Go core (``flern.fit``)."""
+    import flern
+    import flern.torch as torch
+    if not hasattr(flern, "fit"):
+        raise NotImplementedError("flern.fit (staged training) is not in this flern")
+    nn = torch.nn
+    torch.manual_seed(SEED)
+    x = x_train.to_tensor(dtype="float32") if hasattr(x_train, "to_tensor") else torch.tensor(np.asarray(x_train, np.float32))
+    y = torch.tensor(np.asarray(y_train.to_numpy(), dtype=np.float32)).reshape(-1, 1)
+    model = nn.Sequential(nn.Linear(x.shape[1], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    if form == "2019":
+        opt, loss_fn = torch.optim.RMSprop(model.parameters(), lr=1e-3), nn.MSELoss()
+    else:
+        opt, loss_fn = torch.optim.Adam(model.parameters(), lr=1e-3), nn.L1Loss()
+    hist = flern.fit(model, loss_fn, opt, x, y, epochs=epochs, batch_size=32, shuffle=True, seed=SEED,
+                     validation_split=0.2)
+    xt = x_test.to_tensor(dtype="float32") if hasattr(x_test, "to_tensor") else torch.tensor(np.asarray(x_test, np.float32))
+    yt = torch.tensor(np.asarray(y_test.to_numpy(), dtype=np.float32)).reshape(-1, 1)
+    with torch.no_grad():
+        mae = float((model(xt) - yt).abs().mean().item())
+    val = getattr(hist, "val_loss", None) or (hist.get("val_loss") if isinstance(hist, dict) else None)
+    return {"test_mae": mae, "final_val_loss": val[-1] if val else None}
+
+
+def run_variant(variant: str, epochs: int, form: str) -> dict[str, Any]:
+    """One whole pipeline run of ``variant``: ETL, training, test MAE."""
+    if variant == "pandas+torch":
+        import pandas as pd
+        import torch
+        xtr, ytr, xte, yte = etl_pandas_like(pd)
+        return train_torch_like(torch, xtr.to_numpy(), ytr.to_numpy(), xte.to_numpy(), yte.to_numpy(), epochs, form)
+    if variant == "polars+torch":
+        import torch
+        return train_torch_like(torch, *etl_polars(), epochs, form)
+    if variant == "flern":
+        import flern.pandas as fpd
+        import flern.torch as ftorch
+        xtr, ytr, xte, yte = etl_pandas_like(fpd)
+        return train_torch_like(ftorch, xtr.to_numpy(), ytr.to_numpy(), xte.to_numpy(), yte.to_numpy(), epochs, form)
+    if variant == "flern-staged":
+        import flern.pandas as fpd
+        return train_flern_staged(*etl_pandas_like(fpd), epochs, form)
+    raise ValueError(f"unknown variant {variant!r}")
+
+
+# ---- driver ---------------------------------------------------------------------------------------
+
+def child(variant: str, epochs: int, form: str, runs: int) -> None:
+    """Measure one variant in this (fresh) process and print the JSON report line."""
+    t_first = time.perf_counter()
+    res = run_variant(variant, epochs, form)
+    first = time.perf_counter() - t_first
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        res = run_variant(variant, epochs, form)
+        walls.append(time.perf_counter() - t0)
+    common.child_report({"variant": variant, "first": first, "median": statistics.median(walls) if walls else first,
+                         "walls": walls, "test_mae": res["test_mae"], "final_val_loss": res["final_val_loss"],
+                         "process_s": time.perf_counter() - START, "peak_rss_mib": common.peak_rss_mib()})
+
+
+START = time.perf_counter()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--epochs", type=int, default=None, help="default: 100 (2021 form) / 1000 (2019 form)")
+    ap.add_argument("--form", choices=("2021", "2019"), default="2021")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    epochs = a.epochs if a.epochs is not None else (1000 if a.form == "2019" else 100)
+    if a.child:
+        child(a.child, epochs, a.form, a.runs)
+        return 0
+    print(f"# fuel efficiency ({a.form} form, {epochs} epochs), {common.describe_machine()}")
+    rows = []
+    base = None
+    for v in a.variants.split(","):
+        t0 = time.perf_counter()
+        try:
+            r = common.run_child([os.path.abspath(__file__), "--child", v, "--epochs", str(epochs),
+                                  "--form", a.form, "--runs", str(a.runs)])
+        except Exception as e:  # a variant this machine cannot run is reported, not hidden
+            print(f"  {v}: failed: {str(e).strip().splitlines()[-1] if str(e).strip() else e}")
+            continue
+        whole = time.perf_counter() - t0
+        if v == "pandas+torch":
+            base = r
+        rows.append((v, r, whole))
+    table = []
+    for v, r, whole in rows:
+        ratio = f"{base['median'] / r['median']:.2f}" if base else "-"
+        table.append([v, common.fmt_s(r["median"]), common.fmt_s(r["first"]), ratio, f"{whole:.2f} s",
+                      f"{r['peak_rss_mib']:.0f}", f"{r['test_mae']:.3f}"])
+    print(common.md_table(["variant", "pipeline median", "first run", "pandas+torch / variant", "whole process",
+                           "peak RSS MiB", "test MAE"], table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
