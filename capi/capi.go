@@ -23,7 +23,10 @@ import (
 	"github.com/flern/flern/golib/arrowio"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/engine"
+	"github.com/flern/flern/golib/exec"
+	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/tensor"
 )
 
 const abiVersion = 1
@@ -152,32 +155,10 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	if e != nil {
 		return setErr(err, e)
 	}
-	ins := unsafe.Slice(inputs, int(nIn))
-	frames := make([]any, len(ins))
-	tensorIns := p.TensorInputs()
-	for i, ptr := range ins {
-		if dt, ok := tensorIns[i]; ok {
-			t, e := arrowio.ImportTensorStream(ptr, dt)
-			if e != nil {
-				return setErr(err, e)
-			}
-			frames[i] = t
-			continue
-		}
-		levels := 0
-		if i < len(p.InputIndexLevels) {
-			levels = p.InputIndexLevels[i]
-		}
-		f, e := arrowio.ImportStream(ptr, levels)
-		if e != nil {
-			return setErr(err, e)
-		}
-		frames[i] = f
-	}
 	if int(nOut) != len(p.Graph.Outputs) {
 		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", len(p.Graph.Outputs), nOut))
 	}
-	res, e := p.RunAny(context.Background(), frames)
+	res, e := runInputs(p, inputs, nIn)
 	if e != nil {
 		return setErr(err, e)
 	}
@@ -194,6 +175,72 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 		if e != nil {
 			return setErr(err, e)
 		}
+	}
+	return 0
+}
+
+// runInputs imports the run inputs (Arrow streams, moved in) and runs p.
+func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t) ([]any, error) {
+	ins := unsafe.Slice(inputs, int(nIn))
+	frames := make([]any, len(ins))
+	tensorIns := p.TensorInputs()
+	for i, ptr := range ins {
+		if dt, ok := tensorIns[i]; ok {
+			t, e := arrowio.ImportTensorStream(ptr, dt)
+			if e != nil {
+				return nil, e
+			}
+			frames[i] = t
+			continue
+		}
+		levels := 0
+		if i < len(p.InputIndexLevels) {
+			levels = p.InputIndexLevels[i]
+		}
+		f, e := arrowio.ImportStream(ptr, levels)
+		if e != nil {
+			return nil, e
+		}
+		frames[i] = f
+	}
+	return p.RunAny(context.Background(), frames)
+}
+
+//export flern_plan_run_step
+func flern_plan_run_step(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, outputs *unsafe.Pointer, nOut C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_plan_run_step")
+	clearErr(err)
+	p, e := program(h)
+	if e != nil {
+		return setErr(err, e)
+	}
+	keep := 0
+	for _, o := range p.Graph.Outputs {
+		if p.Graph.Node(o).Op != "state_write" {
+			keep++
+		}
+	}
+	if int(nOut) != keep {
+		return setErr(err, ir.Errorf("Value", "plan has %d outputs besides state writes, caller gave %d", keep, nOut))
+	}
+	res, e := runInputs(p, inputs, nIn)
+	if e != nil {
+		return setErr(err, e)
+	}
+	outs := unsafe.Slice(outputs, int(nOut))
+	k := 0
+	for i, r := range res {
+		if p.Graph.Node(p.Graph.Outputs[i]).Op == "state_write" {
+			continue
+		}
+		t, ok := r.(*col.Tensor)
+		if !ok {
+			return setErr(err, ir.Errorf("Internal", "output %d is a %T", i, r))
+		}
+		if e := arrowio.ExportTensorStream(t, outs[k]); e != nil {
+			return setErr(err, e)
+		}
+		k++
 	}
 	return 0
 }
@@ -286,4 +333,211 @@ func flern_plan_release(h C.uintptr_t) {
 //export flern_string_free
 func flern_string_free(s *C.char) {
 	C.free(unsafe.Pointer(s))
+}
+
+// ---- Go-resident state (golib/exec/interp/optim_state.go) and staged training ----
+
+// rawTensor copies nbytes of row-major data into a new Go tensor.
+func rawTensor(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t) (*col.Tensor, error) {
+	dt, e := ir.ParseDType(C.GoString(dtype))
+	if e != nil || !tensor.DTypes[dt] {
+		return nil, ir.Errorf("Type", "unsupported tensor dtype %q", C.GoString(dtype))
+	}
+	dims := []int{}
+	if ndim > 0 {
+		for _, d := range unsafe.Slice((*int64)(unsafe.Pointer(shape)), int(ndim)) {
+			if d < 0 {
+				return nil, ir.Errorf("Value", "negative dimension %d", d)
+			}
+			dims = append(dims, int(d))
+		}
+	}
+	t := col.NewTensor(dt, dims)
+	var dst []byte
+	switch dt {
+	case ir.Float32:
+		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F32))), 4*len(t.F32))
+	case ir.Float64:
+		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F64))), 8*len(t.F64))
+	case ir.Int64:
+		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.I64))), 8*len(t.I64))
+	case ir.Bool:
+		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.B))), len(t.B))
+	}
+	if int64(len(dst)) != int64(nbytes) {
+		return nil, ir.Errorf("Value", "%s%v needs %d bytes, got %d", dt, dims, len(dst), int64(nbytes))
+	}
+	if len(dst) > 0 {
+		copy(dst, unsafe.Slice((*byte)(data), len(dst)))
+	}
+	return t, nil
+}
+
+//export flern_state_new
+func flern_state_new(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t, key *C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_state_new")
+	clearErr(err)
+	t, e := rawTensor(dtype, shape, ndim, data, nbytes)
+	if e != nil {
+		return setErr(err, e)
+	}
+	*key = C.int64_t(interp.StateNew(t))
+	return 0
+}
+
+//export flern_state_write
+func flern_state_write(key C.int64_t, dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_state_write")
+	clearErr(err)
+	t, e := rawTensor(dtype, shape, ndim, data, nbytes)
+	if e == nil {
+		e = interp.StateSet(int64(key), t)
+	}
+	if e != nil {
+		return setErr(err, e)
+	}
+	return 0
+}
+
+//export flern_state_info
+func flern_state_info(key C.int64_t, err **C.char) (s *C.char) {
+	var rc C.int
+	defer func() {
+		guard(&rc, err, "flern_state_info")
+		if rc != 0 {
+			s = nil
+		}
+	}()
+	clearErr(err)
+	t, e := interp.StateGet(int64(key))
+	if e == nil {
+		var js string
+		if js, e = sonic.MarshalString(tensorJSON{DType: t.DType.String(), Shape: t.ShapeI64()}); e == nil {
+			return C.CString(js)
+		}
+	}
+	setErr(err, e)
+	return nil
+}
+
+//export flern_state_read
+func flern_state_read(key C.int64_t, dst unsafe.Pointer, nbytes C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_state_read")
+	clearErr(err)
+	t, e := interp.StateGet(int64(key))
+	if e != nil {
+		return setErr(err, e)
+	}
+	var src []byte
+	switch t.DType {
+	case ir.Float32:
+		src = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F32))), 4*len(t.F32))
+	case ir.Float64:
+		src = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F64))), 8*len(t.F64))
+	case ir.Int64:
+		src = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.I64))), 8*len(t.I64))
+	case ir.Bool:
+		src = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.B))), len(t.B))
+	}
+	if int64(len(src)) != int64(nbytes) {
+		return setErr(err, ir.Errorf("Value", "state entry %d holds %d bytes, the buffer has %d", int64(key), len(src), int64(nbytes)))
+	}
+	if len(src) > 0 {
+		copy(unsafe.Slice((*byte)(dst), len(src)), src)
+	}
+	return 0
+}
+
+//export flern_state_release
+func flern_state_release(key C.int64_t) {
+	defer func() { _ = recover() }()
+	interp.StateRelease(int64(key))
+}
+
+type trainSpecJSON struct {
+	X           int64 `json:"x"`
+	Y           int64 `json:"y"`
+	XB          int64 `json:"xb"`
+	YB          int64 `json:"yb"`
+	XTail       int64 `json:"x_tail"`
+	YTail       int64 `json:"y_tail"`
+	BatchSize   int   `json:"batch_size"`
+	CheckFinite bool  `json:"check_finite"`
+}
+
+//export flern_trainer_new
+func flern_trainer_new(step C.uintptr_t, tail C.uintptr_t, spec *C.char, out *C.uintptr_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_trainer_new")
+	clearErr(err)
+	p, e := program(step)
+	if e != nil {
+		return setErr(err, e)
+	}
+	var sj trainSpecJSON
+	if e := sonic.UnmarshalString(C.GoString(spec), &sj); e != nil {
+		return setErr(err, ir.Errorf("Value", "bad training spec: %v", e))
+	}
+	t := &exec.Trainer{Step: p.Graph, Opts: p.Exec, Spec: exec.TrainSpec{X: sj.X, Y: sj.Y, XB: sj.XB, YB: sj.YB,
+		XTail: sj.XTail, YTail: sj.YTail, BatchSize: sj.BatchSize, CheckFinite: sj.CheckFinite}}
+	if tail != 0 {
+		tp, e := program(tail)
+		if e != nil {
+			return setErr(err, e)
+		}
+		t.Tail = tp.Graph
+	}
+	*out = C.uintptr_t(cgo.NewHandle(t))
+	return 0
+}
+
+func trainer(h C.uintptr_t) (*exec.Trainer, error) {
+	if h == 0 {
+		return nil, ir.Errorf("Value", "null trainer handle")
+	}
+	t, ok := cgo.Handle(h).Value().(*exec.Trainer)
+	if !ok {
+		return nil, ir.Errorf("Value", "handle is not a trainer")
+	}
+	return t, nil
+}
+
+//export flern_trainer_epoch
+func flern_trainer_epoch(h C.uintptr_t, perm *C.int64_t, n C.int64_t, losses *C.double, nLosses C.int64_t, done *C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_trainer_epoch")
+	clearErr(err)
+	*done = 0
+	t, e := trainer(h)
+	if e != nil {
+		return setErr(err, e)
+	}
+	var rows []int64
+	if n > 0 {
+		rows = unsafe.Slice((*int64)(unsafe.Pointer(perm)), int(n))
+	}
+	var ls []float64
+	if nLosses > 0 {
+		ls = unsafe.Slice((*float64)(unsafe.Pointer(losses)), int(nLosses))
+	}
+	k, e := t.Epoch(context.Background(), rows, ls)
+	*done = C.int64_t(k)
+	if e != nil {
+		return setErr(err, e)
+	}
+	return 0
+}
+
+//export flern_trainer_cancel
+func flern_trainer_cancel(h C.uintptr_t) {
+	defer func() { _ = recover() }()
+	if t, e := trainer(h); e == nil {
+		t.Cancel()
+	}
+}
+
+//export flern_trainer_release
+func flern_trainer_release(h C.uintptr_t) {
+	defer func() { _ = recover() }()
+	if h != 0 {
+		cgo.Handle(h).Delete()
+	}
 }

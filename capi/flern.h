@@ -76,6 +76,65 @@ void flern_plan_release(uintptr_t plan);
 /* Free a string returned by libflern (err strings, explain, info). */
 void flern_string_free(char *s);
 
+/* ---- Go-resident state ------------------------------------------------
+ * A store of named tensors that lives in libflern across plan runs
+ * (parameters, gradients, optimizer buffers, learning rates, training
+ * batches). Plans read an entry with a `state` node {"key": K, "dtype",
+ * "shape"} and replace one with `state_write` {"key": K} (golib/tensor/optim.go).
+ * Keys are int64 > 0. The store owns its tensors: new/write COPY the caller's
+ * row-major data (bool: one byte per element); read copies out. Each key
+ * returned by flern_state_new is released exactly once with
+ * flern_state_release (releasing an unknown key is a no-op). */
+
+/* Store a copy of `nbytes` of data as a tensor of dtype ("float32",
+ * "float64", "int64", "bool") and shape[ndim]; *key receives its key. */
+int flern_state_new(const char *dtype, const int64_t *shape, int64_t ndim, const void *data,
+                    int64_t nbytes, int64_t *key, char **err);
+
+/* Replace the tensor under key with a copy of data (any dtype/shape). */
+int flern_state_write(int64_t key, const char *dtype, const int64_t *shape, int64_t ndim,
+                      const void *data, int64_t nbytes, char **err);
+
+/* {"dtype": "float32", "shape": [2, 3]} of the entry; freed with flern_string_free. */
+char *flern_state_info(int64_t key, char **err);
+
+/* Copy the entry's data into dst (nbytes must equal its size). */
+int flern_state_read(int64_t key, void *dst, int64_t nbytes, char **err);
+
+/* Drop the entry. */
+void flern_state_release(int64_t key);
+
+/* flern_plan_run for a plan whose outputs include state_write nodes (an
+ * optimizer step): those stay in the store and are not exported; outputs
+ * receives only the other (tensor) outputs, in order, and n_outputs counts
+ * only them. */
+int flern_plan_run_step(uintptr_t plan, void **inputs, int64_t n_inputs,
+                        void **outputs, int64_t n_outputs, char **err);
+
+/* ---- Staged training (golib/exec/train.go) ------------------------------
+ * A trainer runs a compiled step plan (output 0: the loss; the other outputs
+ * state_writes) once per mini-batch, filling the batch entries from the
+ * full data entries in the caller's row order. spec_json:
+ * {"x": K, "y": K, "xb": K, "yb": K, "x_tail": K, "y_tail": K,
+ *  "batch_size": B, "check_finite": true}; tail_plan (0: none) runs the last
+ * partial batch. The trainer keeps references to both plans' graphs (the plan
+ * handles may be released). Release it once with flern_trainer_release. */
+int flern_trainer_new(uintptr_t step_plan, uintptr_t tail_plan, const char *spec_json,
+                      uintptr_t *out, char **err);
+
+/* One epoch over perm[n] (row indices): losses[i] receives step i's loss
+ * (n_losses >= the number of steps); *done the number of steps completed.
+ * Returns 0 also when cancelled (then *done is short); on error (e.g. a
+ * non-finite loss with check_finite) the completed steps stay applied. */
+int flern_trainer_epoch(uintptr_t trainer, const int64_t *perm, int64_t n, double *losses,
+                        int64_t n_losses, int64_t *done, char **err);
+
+/* Ask a running epoch to stop after its current step (any thread). */
+void flern_trainer_cancel(uintptr_t trainer);
+
+/* Release a trainer handle. Releasing 0 is a no-op. */
+void flern_trainer_release(uintptr_t trainer);
+
 #ifdef __cplusplus
 }
 #endif

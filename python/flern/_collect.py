@@ -6,13 +6,15 @@ _native). frame.py/series.py call these functions when a result is needed.
 
 from __future__ import annotations
 
+import collections
 import json
+import weakref
 from typing import Any
 
 import pyarrow as pa
 
 from . import _config, _native
-from ._graph import Node, encode_plan
+from ._graph import Node, encode_plan, topo_order
 
 # dtype names as the native core reports them -> pandas dtype names
 _PANDAS_DTYPES = {"int64": "int64", "int32": "int32", "float64": "float64", "float32": "float32",
@@ -27,8 +29,75 @@ def _compile(outputs: list[Node], dump: bool = False) -> tuple[_native.Plan, lis
 
 def collect(outputs: list[Node]) -> list[pa.Table]:
     """Run the plan for ``outputs`` and return one Arrow table per output."""
+    if outputs and all(o in _RESULTS for o in outputs):
+        return [_RESULTS[o] for o in outputs]
+    check_stale(outputs)
+    if outputs and all(o.op == "state" for o in outputs):  # a parameter or gradient: read the store
+        return [_state_table(o) for o in outputs]
     plan, inputs = _compile(outputs)
     return plan.run(inputs, len(outputs))
+
+
+# ---- training steps: Go-resident state, plan cache --------------------------------------
+# Values computed as a side output of an optimizer step (the losses), so that
+# reading them later does not re-run their graph on updated parameters.
+_RESULTS: "weakref.WeakKeyDictionary[Node, pa.Table]" = weakref.WeakKeyDictionary()
+# Compiled step plans keyed by their encoding (the data of source nodes travels
+# as run inputs, so one step and the next encode to the same bytes).
+_PLAN_CACHE: "collections.OrderedDict[bytes, _native.Plan]" = collections.OrderedDict()
+_PLAN_CACHE_SIZE = 32
+
+
+def _state_table(node: Node) -> pa.Table:
+    """A state entry's values as a tensor result table (golib/arrowio/tensor.go layout)."""
+    a = _native.state_read(node.attrs["key"])
+    md = {b"flern.tensor_shape": json.dumps(list(a.shape)).encode(), b"flern.tensor_dtype": a.dtype.name.encode()}
+    return pa.table({"data": pa.array(a.reshape(-1))}).replace_schema_metadata(md)
+
+
+def check_stale(outputs: list[Node]) -> None:
+    """Raise if the plan for outputs reads a parameter (or other state) that has
+    been updated since the reading node was recorded."""
+    from . import _state
+    if not len(_state.STALE):
+        return
+    for n in topo_order(outputs):
+        if n in _state.STALE:
+            from .errors import FlernValueError
+            raise FlernValueError(
+                "this tensor was computed from parameter values that an optimizer step (or a write to the "
+                "parameter) has replaced since; flern keeps parameters in native memory and does not keep old "
+                "versions: read the value (.item(), .numpy()) before optimizer.step(), or recompute it",
+                kind="Value", op="state", loc=outputs[0].loc)
+
+
+def cached_plan(outputs: list[Node]) -> tuple[_native.Plan, list[Any]]:
+    """The compiled plan for outputs, reused when the same graph structure was
+    compiled before (LazyTensor-style plan cache)."""
+    check_stale(outputs)
+    plan_bytes, inputs = encode_plan(outputs)
+    key = plan_bytes + json.dumps(_config.compile_options(False), sort_keys=True).encode()
+    plan = _PLAN_CACHE.get(key)
+    if plan is None:
+        plan = _native.compile_plan(plan_bytes, _config.compile_options(False))
+        _PLAN_CACHE[key] = plan
+        if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
+            _PLAN_CACHE.popitem(last=False)
+    else:
+        _PLAN_CACHE.move_to_end(key)
+    return plan, inputs
+
+
+def run_step(outputs: list[Node]) -> list[pa.Table]:
+    """Run a training step: outputs are state_write nodes (kept in the native
+    store) and result nodes; returns the tables of the result nodes, which are
+    also remembered so that reading them later does not re-run them."""
+    plan, inputs = cached_plan(outputs)
+    results = [o for o in outputs if o.op != "state_write"]
+    tables = _native.run_step(plan, inputs, len(results))
+    for n, t in zip(results, tables):
+        _RESULTS[n] = t
+    return tables
 
 
 def schema(node: Node) -> dict:

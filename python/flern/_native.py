@@ -79,6 +79,7 @@ def lib() -> ctypes.CDLL:
         L.flern_plan_release.argtypes = [ctypes.c_size_t]
         L.flern_string_free.restype = None
         L.flern_string_free.argtypes = [ctypes.c_void_p]
+        _declare_state(L)
         del c_char_pp
         if L.flern_abi_version() != ABI_VERSION:
             raise errors.InternalError(
@@ -178,3 +179,130 @@ def compile_plan(plan: bytes, options: dict | None = None) -> Plan:
 
 def run_plan(plan: Plan, inputs: Sequence[Any], n_outputs: int) -> list[pa.Table]:
     return plan.run(inputs, n_outputs)
+
+
+# ---- Go-resident state and staged training (capi/flern.h) ----------------------------
+def _declare_state(L: ctypes.CDLL) -> None:
+    i64, vp, cp = ctypes.c_int64, ctypes.c_void_p, ctypes.c_char_p
+    i64p, errp = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_void_p)
+    L.flern_state_new.restype = ctypes.c_int
+    L.flern_state_new.argtypes = [cp, vp, i64, vp, i64, i64p, errp]
+    L.flern_state_write.restype = ctypes.c_int
+    L.flern_state_write.argtypes = [i64, cp, vp, i64, vp, i64, errp]
+    L.flern_state_info.restype = vp
+    L.flern_state_info.argtypes = [i64, errp]
+    L.flern_state_read.restype = ctypes.c_int
+    L.flern_state_read.argtypes = [i64, vp, i64, errp]
+    L.flern_state_release.restype = None
+    L.flern_state_release.argtypes = [i64]
+    L.flern_plan_run_step.restype = ctypes.c_int
+    L.flern_plan_run_step.argtypes = [ctypes.c_size_t, ctypes.POINTER(vp), i64, ctypes.POINTER(vp), i64, errp]
+    L.flern_trainer_new.restype = ctypes.c_int
+    L.flern_trainer_new.argtypes = [ctypes.c_size_t, ctypes.c_size_t, cp, ctypes.POINTER(ctypes.c_size_t), errp]
+    L.flern_trainer_epoch.restype = ctypes.c_int
+    L.flern_trainer_epoch.argtypes = [ctypes.c_size_t, vp, i64, vp, i64, i64p, errp]
+    L.flern_trainer_cancel.restype = None
+    L.flern_trainer_cancel.argtypes = [ctypes.c_size_t]
+    L.flern_trainer_release.restype = None
+    L.flern_trainer_release.argtypes = [ctypes.c_size_t]
+
+
+def _raw(a: Any) -> tuple[bytes, Any, int, Any, int]:
+    """(dtype name, shape array, ndim, data pointer, nbytes) of a C-contiguous numpy array."""
+    shape = (ctypes.c_int64 * max(1, a.ndim))(*a.shape)
+    return a.dtype.name.encode(), shape, a.ndim, a.ctypes.data, a.nbytes
+
+
+def state_new(a: Any) -> int:
+    """Copy a C-contiguous numpy array into the native state store; returns its key."""
+    L = lib()
+    key = ctypes.c_int64(0)
+    err = ctypes.c_void_p(None)
+    if L.flern_state_new(*_raw(a), ctypes.byref(key), ctypes.byref(err)) != 0:
+        _raise(err)
+    return key.value
+
+
+def state_write(key: int, a: Any) -> None:
+    """Replace the store entry ``key`` with a copy of a C-contiguous numpy array."""
+    L = lib()
+    err = ctypes.c_void_p(None)
+    if L.flern_state_write(key, *_raw(a), ctypes.byref(err)) != 0:
+        _raise(err)
+
+
+def state_read(key: int) -> Any:
+    """A numpy copy of the store entry ``key``."""
+    import numpy as np
+
+    L = lib()
+    err = ctypes.c_void_p(None)
+    p = L.flern_state_info(key, ctypes.byref(err))
+    if not p:
+        _raise(err)
+    info = json.loads(_take_string(p))
+    out = np.empty(info["shape"], dtype=info["dtype"])
+    if L.flern_state_read(key, out.ctypes.data, out.nbytes, ctypes.byref(err)) != 0:
+        _raise(err)
+    return out
+
+
+def state_release(key: int) -> None:
+    if _lib is not None and not _forked_after_load:
+        _lib.flern_state_release(key)
+
+
+def run_step(plan: Plan, inputs: Sequence[pa.Table], n_outputs: int) -> list[pa.Table]:
+    """Run a plan whose state_write outputs stay in the store: only the other
+    ``n_outputs`` outputs come back."""
+    L = lib()
+    in_structs = [ctypes.create_string_buffer(_STREAM_SIZE) for _ in inputs]
+    for t, s in zip(inputs, in_structs):
+        t.to_reader()._export_to_c(ctypes.addressof(s))
+    out_structs = [ctypes.create_string_buffer(_STREAM_SIZE) for _ in range(n_outputs)]
+    in_ptrs = (ctypes.c_void_p * max(1, len(inputs)))(*[ctypes.addressof(s) for s in in_structs])
+    out_ptrs = (ctypes.c_void_p * max(1, n_outputs))(*[ctypes.addressof(s) for s in out_structs])
+    err = ctypes.c_void_p(None)
+    if L.flern_plan_run_step(plan._h, in_ptrs, len(inputs), out_ptrs, n_outputs, ctypes.byref(err)) != 0:
+        _release_unconsumed(in_structs)
+        _raise(err)
+    return [pa.RecordBatchReader._import_from_c(ctypes.addressof(s)).read_all() for s in out_structs]
+
+
+class Trainer:
+    """A native staged-training loop (golib/exec/train.go) over compiled step plans."""
+
+    def __init__(self, step: Plan, tail: Plan | None, spec: dict) -> None:
+        L = lib()
+        self._h = 0
+        out = ctypes.c_size_t(0)
+        err = ctypes.c_void_p(None)
+        if L.flern_trainer_new(step._h, tail._h if tail is not None else 0, json.dumps(spec).encode(),
+                               ctypes.byref(out), ctypes.byref(err)) != 0:
+            _raise(err)
+        self._h = out.value
+        self._plans = (step, tail)
+
+    def epoch(self, perm: Any, losses: Any) -> tuple[int, Exception | None]:
+        """Run one epoch over ``perm`` (int64 numpy rows), writing step losses into
+        ``losses`` (float64 numpy). Returns (steps done, error or None); releases the GIL."""
+        L = lib()
+        done = ctypes.c_int64(0)
+        err = ctypes.c_void_p(None)
+        rc = L.flern_trainer_epoch(self._h, perm.ctypes.data, len(perm), losses.ctypes.data, len(losses),
+                                   ctypes.byref(done), ctypes.byref(err))
+        if rc != 0:
+            try:
+                _raise(err)
+            except errors.FlernError as e:
+                return done.value, e
+        return done.value, None
+
+    def cancel(self) -> None:
+        if self._h and _lib is not None:
+            _lib.flern_trainer_cancel(self._h)
+
+    def __del__(self) -> None:
+        h, self._h = getattr(self, "_h", 0), 0
+        if h and _lib is not None and not _forked_after_load:
+            _lib.flern_trainer_release(h)

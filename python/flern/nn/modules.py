@@ -1,11 +1,11 @@
 """nn.Parameter, nn.Module and the v0 layers/losses.
 
-A :class:`Parameter` is a leaf tensor (requires_grad=True) over in-memory
-data: one ``source_tensor`` node holding a numpy array. Updating it (an
-optimizer step, ``load_state_dict``, ``nn.init``) swaps in a new source node
-with the new array while the Parameter object stays the same, so the next
-forward sees the new values and graphs recorded earlier keep the values they
-were recorded with (as if they had already run, like eager PyTorch).
+A :class:`Parameter` is a leaf tensor (requires_grad=True) whose values live
+in the native core's state store (Go memory), read by the graph through a
+``state`` node. Updating it (an optimizer step, ``load_state_dict``,
+``nn.init``) replaces the values there and gives the Parameter a new version
+of its node; a graph recorded before the update that was not evaluated in
+time raises a clear error when run (flern keeps no old versions).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .. import _state
 from .. import tensor as _t
 from ..tensor import Tensor
 from . import functional as F
@@ -41,9 +42,14 @@ def _to_numpy(value: Any) -> np.ndarray:
 
 class Parameter(Tensor):
     """``nn.Parameter``: a leaf tensor that requires grad (by default) and is
-    registered by the Module it is assigned to."""
+    registered by the Module it is assigned to.
 
-    __slots__ = ("_np_dtype",)
+    Its values live in the native core (a :class:`flern._state.StateEntry`):
+    the graph reads them through a ``state`` node, an optimizer step replaces
+    them in place there, and ``numpy()``/``item()`` copy them out on demand.
+    """
+
+    __slots__ = ("_np_dtype", "_entry")
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         a = np.empty((0,), np.float32) if data is None else _to_numpy(data)
@@ -51,12 +57,23 @@ class Parameter(Tensor):
             a = a.astype(np.float32)
         self._np_dtype = a.dtype
         self._node = None
+        self._entry = None
         self._set_data(a, requires_grad=requires_grad)
 
     def _set_data(self, a: np.ndarray, requires_grad: bool | None = None) -> None:
-        """Replace the values (a fresh source node; same Parameter object)."""
+        """Replace the values (same Parameter object; a new version of its state node)."""
         a = np.array(a, dtype=self._np_dtype, copy=True, order="C")
         a.flags.writeable = False
+        if self._entry is None or self._entry.shape != tuple(a.shape):
+            self._entry = _state.StateEntry(a)
+            node = self._entry.node
+        else:
+            node = self._entry.write(a)
+        self._swap_node(node, requires_grad)
+        self._value = a
+        self._type = (_t._as_dtype(a.dtype).name, tuple(int(s) for s in a.shape))
+
+    def _swap_node(self, node: Any, requires_grad: bool | None = None) -> None:
         old = self._node
         if requires_grad is None:
             requires_grad = old is not None and old in _t._REQUIRES_GRAD
@@ -64,21 +81,31 @@ class Parameter(Tensor):
         if old is not None:
             _t._REQUIRES_GRAD.discard(old)
             _t._LEAVES.discard(old)
-        node = _t.from_numpy(a)._node
         self._node = node
-        self._value = a
-        self._type = (_t._as_dtype(a.dtype).name, tuple(int(s) for s in a.shape))
         if requires_grad:
             _t._REQUIRES_GRAD.add(node)
             _t._LEAVES.add(node)
         if grad is not None:
             _t._GRADS[node] = grad
 
+    def _after_write(self) -> None:
+        """A plan replaced the values in the native store (an optimizer step)."""
+        self._swap_node(self._entry.bump())
+        self._value = None
+
+    def numpy(self) -> np.ndarray:
+        if self._value is None:
+            a = self._entry.read()
+            a.flags.writeable = False
+            self._value = a
+        return self._value
+
     @property
     def data(self) -> Tensor:
         """The values as a tensor that does not require grad."""
-        t = _t.from_numpy(self._value)
-        t._value = self._value
+        v = self.numpy()
+        t = _t.from_numpy(v)
+        t._value = v
         return t
 
     @data.setter
@@ -89,7 +116,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce__(self):
-        return (Parameter, (np.array(self._value), self.requires_grad))
+        return (Parameter, (np.array(self.numpy()), self.requires_grad))
 
 
 class Module:
@@ -269,12 +296,15 @@ class Module:
             if keep_vars:
                 out[name] = p
             else:
-                t = _t.from_numpy(p._value)
-                t._value = p._value
-                out[name] = t
-        for name, (m, bname) in self._persistent_buffers(prefix.rstrip(".")).items():
+                out[name] = p.data
+        bufs = self._persistent_buffers(prefix.rstrip("."))
+        for name, (m, bname) in bufs.items():
             b = m._buffers[bname]
             out[name] = b if keep_vars else _t.from_numpy(np.array(b.numpy()))
+        if bufs and destination is None:  # torch's order: each module's parameters, then its buffers
+            mods = {mp: i for i, (mp, _) in enumerate(self.named_modules(prefix=prefix.rstrip(".")))}
+            out = collections.OrderedDict(sorted(out.items(), key=lambda kv: (
+                mods.get(kv[0].rpartition(".")[0], -1), kv[0] in bufs)))
         return out
 
     def load_state_dict(self, state_dict: Any, strict: bool = True, assign: bool = False):
@@ -301,10 +331,10 @@ class Module:
                                        f"the shape in current model is {tuple(old.shape)}.")
                 m._buffers[bname] = _t.from_numpy(np.array(a, dtype=old.dtype.name))
                 continue
-            if tuple(a.shape) != tuple(p._value.shape):
+            if tuple(a.shape) != tuple(p._entry.shape):
                 raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: size mismatch "
                                    f"for {name}: copying a param with shape {tuple(a.shape)} from checkpoint, "
-                                   f"the shape in current model is {tuple(p._value.shape)}.")
+                                   f"the shape in current model is {tuple(p._entry.shape)}.")
             p._set_data(a)
         return collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])(missing, unexpected)
 

@@ -1,0 +1,167 @@
+package exec
+
+// Staged training: a Trainer runs a compiled training step (forward, loss,
+// backward, fused optimizer updates; parameters and optimizer state in the
+// state store) once per mini-batch of an epoch without returning to the
+// caller between steps. The caller (python/flern/train.py) traced the step
+// once; the step plan reads its batch from two state entries (XB, YB) that
+// the Trainer fills from the full data (X, Y, also state entries) in the
+// epoch's row order. A last partial batch runs the Tail plan, traced with
+// the smaller batch shape and reading XTail/YTail.
+
+import (
+	"context"
+	"math"
+	"sync/atomic"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+// TrainSpec names the state entries a Trainer reads and writes.
+type TrainSpec struct {
+	X, Y         int64 // the full inputs and targets ([N, ...] each)
+	XB, YB       int64 // the batch entries the step plan reads ([BatchSize, ...])
+	XTail, YTail int64 // the batch entries of the tail plan (0 without one)
+	BatchSize    int
+	// CheckFinite stops the epoch with an error at the first NaN/inf loss.
+	CheckFinite bool
+}
+
+// Trainer runs epochs of a staged training loop. Output 0 of each plan is
+// the (one-element) loss; the other outputs are the state writes.
+type Trainer struct {
+	Step, Tail *ir.Graph
+	Opts       Options
+	Spec       TrainSpec
+	cancelled  atomic.Bool
+}
+
+// Cancel asks a running Epoch to stop after the step in progress (safe from
+// any goroutine). The flag stays set until the next Epoch starts.
+func (t *Trainer) Cancel() { t.cancelled.Store(true) }
+
+// Epoch runs one pass over the rows in perm's order: len(perm)/BatchSize
+// full batches, then the tail batch if rows remain and there is a tail
+// plan (without one, the remaining rows are dropped). losses[i] receives
+// step i's loss; it must have room for every step. Epoch returns the number
+// of steps completed: fewer than planned when cancelled (err nil) or on
+// error (the steps before it were applied).
+func (t *Trainer) Epoch(ctx context.Context, perm []int64, losses []float64) (int, error) {
+	t.cancelled.Store(false)
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s := t.Spec
+	if s.BatchSize <= 0 {
+		return 0, ir.Errorf("Value", "batch_size must be positive, got %d", s.BatchSize)
+	}
+	x, err := interp.StateGet(s.X)
+	if err != nil {
+		return 0, err
+	}
+	y, err := interp.StateGet(s.Y)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	if len(x.Shape) > 0 {
+		n = x.Shape[0]
+	}
+	if len(x.Shape) == 0 || len(y.Shape) == 0 || y.Shape[0] != n {
+		return 0, ir.Errorf("Value", "inputs %v and targets %v must have the same number of rows", x.Shape, y.Shape)
+	}
+	for _, r := range perm {
+		if r < 0 || r >= int64(n) {
+			return 0, ir.Errorf("Value", "row %d out of range for %d rows", r, n)
+		}
+	}
+	full := len(perm) / s.BatchSize
+	steps := full
+	if rest := len(perm) - full*s.BatchSize; rest > 0 && t.Tail != nil {
+		steps++
+	}
+	if len(losses) < steps {
+		return 0, ir.Errorf("Value", "room for %d losses, the epoch has %d steps", len(losses), steps)
+	}
+	for i := 0; i < steps; i++ {
+		if t.cancelled.Load() {
+			return i, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return i, ir.Errorf("Cancelled", "training cancelled: %v", err)
+		}
+		g, xk, yk := t.Step, s.XB, s.YB
+		rows := perm[i*s.BatchSize : min((i+1)*s.BatchSize, len(perm))]
+		if i == full {
+			g, xk, yk = t.Tail, s.XTail, s.YTail
+		}
+		if err := gatherInto(xk, x, rows); err != nil {
+			return i, err
+		}
+		if err := gatherInto(yk, y, rows); err != nil {
+			return i, err
+		}
+		out, err := RunAny(context.Background(), g, nil, t.Opts)
+		if err != nil {
+			return i, err
+		}
+		loss, err := scalarOf(out[0])
+		if err != nil {
+			return i, err
+		}
+		losses[i] = loss
+		if s.CheckFinite && (math.IsNaN(loss) || math.IsInf(loss, 0)) {
+			return i + 1, ir.Errorf("Value", "loss is %v at step %d of the epoch", loss, i+1)
+		}
+	}
+	return steps, nil
+}
+
+// gatherInto copies the rows of src (a [N, ...] tensor) into the batch
+// tensor stored under key, in place.
+func gatherInto(key int64, src *col.Tensor, rows []int64) error {
+	dst, err := interp.StateGet(key)
+	if err != nil {
+		return err
+	}
+	if dst.DType != src.DType || len(dst.Shape) != len(src.Shape) || dst.Shape[0] != len(rows) {
+		return ir.Errorf("Value", "batch entry %d is %s%v, cannot hold %d rows of %s%v", key, dst.DType, dst.Shape, len(rows), src.DType, src.Shape)
+	}
+	w := 1
+	for i, d := range src.Shape[1:] {
+		if dst.Shape[i+1] != d {
+			return ir.Errorf("Value", "batch entry %d is %v, the data rows are %v", key, dst.Shape, src.Shape)
+		}
+		w *= d
+	}
+	for j, r := range rows {
+		a, b := j*w, int(r)*w
+		switch src.DType {
+		case ir.Float32:
+			copy(dst.F32[a:a+w], src.F32[b:b+w])
+		case ir.Float64:
+			copy(dst.F64[a:a+w], src.F64[b:b+w])
+		case ir.Int64:
+			copy(dst.I64[a:a+w], src.I64[b:b+w])
+		case ir.Bool:
+			copy(dst.B[a:a+w], src.B[b:b+w])
+		}
+	}
+	return nil
+}
+
+func scalarOf(v any) (float64, error) {
+	t, ok := v.(*col.Tensor)
+	if !ok || t.Numel() != 1 {
+		return 0, ir.Errorf("Value", "the training step's loss must be a one-element tensor, got %v", v)
+	}
+	switch t.DType {
+	case ir.Float32:
+		return float64(t.F32[0]), nil
+	case ir.Float64:
+		return t.F64[0], nil
+	}
+	return 0, ir.Errorf("Type", "the training step's loss must be a float tensor, got %s", t.DType)
+}

@@ -1,0 +1,269 @@
+"""Staged training: a whole training loop runs in the native core.
+
+``fit`` is the Keras-style entry point for a PyTorch model::
+
+    history = flern.fit(model, nn.MSELoss(), torch.optim.Adam(model.parameters(), lr=1e-3),
+                        X, y, epochs=20, batch_size=32, shuffle=True, seed=0,
+                        validation_split=0.2, log_every=10, progress=True)
+
+The step is still written define-by-run: ``fit`` calls ``loss_fn(model(xb), yb)``,
+``loss.backward()`` and the optimizer's fused update ONCE, on a batch that
+lives in the native store, and compiles that graph (plus one for a last partial
+batch). Then each epoch is one native call (golib/exec/train.go) that, for
+every mini-batch, copies the batch rows in and runs the compiled step; Python
+is not involved per step. Row order: with ``shuffle=True`` epoch e visits the
+rows in the order of the e-th ``numpy.random.default_rng(seed).permutation``
+call (so a PyTorch run can replay the same batches); otherwise in order. The
+last partial batch is used (torch DataLoader's ``drop_last=False``).
+
+Validation (``validation=(X_val, y_val)`` or ``validation_split=f``, the last
+fraction f of the rows as Keras does) is one compiled no-grad plan run after
+each epoch, with the model in eval mode. An lr scheduler passed as
+``scheduler`` is stepped after each epoch.
+
+Ctrl-C: the epoch runs on a worker thread while the main thread waits, so
+KeyboardInterrupt arrives promptly; flern then asks the native loop to stop
+after the step in progress, waits for it, leaves the model with the
+parameters of the last completed step, and re-raises KeyboardInterrupt (the
+Python norm) with the history so far attached as ``exc.history`` (also in
+``flern.train.last_history``).
+
+``check_finite=True`` stops at the first NaN/inf loss with a ValueError naming
+the epoch and step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import threading
+from typing import Any
+
+import numpy as np
+
+from . import _collect, _native, _state
+from . import tensor as _t
+from .errors import FlernError, FlernValueError
+
+__all__ = ["fit", "History"]
+
+
+@dataclasses.dataclass
+class History:
+    """What ``fit`` logged.
+
+    Attributes:
+        steps: global step numbers (1-based) of the logged losses.
+        loss: the training loss at each logged step.
+        epoch_loss: the mean training loss of each epoch.
+        val_loss: the validation loss after each epoch (empty without validation).
+        lr: the learning rate of the first param group during each epoch.
+        interrupted: True when Ctrl-C stopped training.
+    """
+
+    steps: list = dataclasses.field(default_factory=list)
+    loss: list = dataclasses.field(default_factory=list)
+    epoch_loss: list = dataclasses.field(default_factory=list)
+    val_loss: list = dataclasses.field(default_factory=list)
+    lr: list = dataclasses.field(default_factory=list)
+    interrupted: bool = False
+
+
+last_history: History | None = None
+
+
+def _as_array(x: Any) -> np.ndarray:
+    from .nn.modules import _to_numpy
+    a = np.ascontiguousarray(_to_numpy(x))
+    if a.dtype.kind == "f" and a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float32)
+    if a.ndim == 0:
+        raise FlernValueError("fit needs arrays with a leading row dimension", kind="Value")
+    return a
+
+
+def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: _state.StateEntry):
+    """Record one training step on the batch entries; returns (plan, n_results)."""
+    saved = {}
+    for g in optimizer.param_groups:
+        for p in g["params"]:
+            saved[id(p)] = (p, p.grad)
+            p.grad = None
+    try:
+        with _t.enable_grad():
+            out = model(_t.Tensor._from_node(xb.node, track=False))
+            loss = loss_fn(out, _t.Tensor._from_node(yb.node, track=False))
+        if not isinstance(loss, _t.Tensor) or loss.numel() != 1:
+            raise FlernValueError("fit: loss_fn must return a one-element tensor", kind="Value",
+                                  loc=getattr(getattr(loss, "_node", None), "loc", ""))
+        loss.backward()
+        outs, commit = optimizer._record(write_grads=False)
+        if not outs:
+            raise FlernValueError("fit: the loss does not depend on any parameter of the optimizer", kind="Value",
+                                  loc=loss._node.loc)
+        plan, _ = _collect.cached_plan([loss._node] + outs)
+        return plan, commit, loss._node.loc
+    finally:
+        for p, g in saved.values():
+            p.grad = g
+
+
+def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateEntry):
+    was = model.training
+    model.eval()
+    try:
+        with _t.no_grad():
+            loss = loss_fn(model(_t.Tensor._from_node(xv.node, track=False)),
+                           _t.Tensor._from_node(yv.node, track=False))
+        plan, _ = _collect.cached_plan([loss._node])
+        return plan
+    finally:
+        model.train(was)
+
+
+class _Progress:
+    def __init__(self, enabled: bool, epochs: int) -> None:
+        self.bar = None
+        self.plain = False
+        if not enabled:
+            return
+        try:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=epochs, unit="epoch")
+        except ImportError:
+            print("flern.fit: progress=True shows a tqdm bar when tqdm is installed (pip install tqdm); "
+                  "printing one line per epoch instead", file=sys.stderr)
+            self.plain = True
+
+    def update(self, epoch: int, epochs: int, loss: float, val: float | None) -> None:
+        if self.bar is not None:
+            post = {"loss": f"{loss:.4g}"}
+            if val is not None:
+                post["val_loss"] = f"{val:.4g}"
+            self.bar.set_postfix(post)
+            self.bar.update(1)
+        elif self.plain:
+            v = "" if val is None else f"  val_loss {val:.6g}"
+            print(f"epoch {epoch + 1}/{epochs}  loss {loss:.6g}{v}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int = 1, batch_size: int = 32,
+        shuffle: bool = True, seed: int = 0, validation: tuple | None = None, validation_split: float = 0.0,
+        log_every: int = 1, progress: bool = False, check_finite: bool = True, scheduler: Any = None) -> History:
+    """Train ``model`` on (X, y) with the whole loop staged in the native core.
+
+    X and y are numpy arrays, flern tensors or torch tensors with the same
+    number of rows. Returns a :class:`History`. See the module docstring for
+    batch order, validation, Ctrl-C and NaN handling.
+    """
+    global last_history
+    if epochs < 0 or batch_size <= 0 or log_every <= 0:
+        raise FlernValueError("fit: epochs must be >= 0, batch_size and log_every > 0", kind="Value")
+    X, y = _as_array(X), _as_array(y)
+    if len(X) != len(y):
+        raise FlernValueError(f"fit: X has {len(X)} rows, y has {len(y)}", kind="Value")
+    if validation is not None and validation_split:
+        raise FlernValueError("fit: pass validation or validation_split, not both", kind="Value")
+    if validation_split:
+        if not 0 < validation_split < 1:
+            raise FlernValueError("fit: validation_split must be in (0, 1)", kind="Value")
+        cut = len(X) - int(len(X) * validation_split)
+        validation = (X[cut:], y[cut:])
+        X, y = X[:cut], y[:cut]
+    n = len(X)
+    if n == 0:
+        raise FlernValueError("fit: no training rows", kind="Value")
+    bs = min(batch_size, n)
+    xe, ye = _state.StateEntry(X), _state.StateEntry(y)
+    xb = _state.StateEntry(np.zeros((bs,) + X.shape[1:], X.dtype))
+    yb = _state.StateEntry(np.zeros((bs,) + y.shape[1:], y.dtype))
+    step_plan, commit, loss_loc = _trace(model, loss_fn, optimizer, xb, yb)
+    spec = {"x": xe.key, "y": ye.key, "xb": xb.key, "yb": yb.key, "batch_size": bs, "check_finite": check_finite}
+    tail_plan, keep = None, [xe, ye, xb, yb]
+    rest = n % bs
+    if rest:
+        xt = _state.StateEntry(np.zeros((rest,) + X.shape[1:], X.dtype))
+        yt = _state.StateEntry(np.zeros((rest,) + y.shape[1:], y.dtype))
+        tail_plan, _, _ = _trace(model, loss_fn, optimizer, xt, yt)
+        spec.update(x_tail=xt.key, y_tail=yt.key)
+        keep += [xt, yt]
+    val_plan = None
+    if validation is not None:
+        Xv, yv = _as_array(validation[0]), _as_array(validation[1])
+        xv, yv_e = _state.StateEntry(Xv), _state.StateEntry(yv)
+        keep += [xv, yv_e]
+        val_plan = _val_plan(model, loss_fn, xv, yv_e)
+    trainer = _native.Trainer(step_plan, tail_plan, spec)
+    steps_per_epoch = n // bs + (1 if rest else 0)
+    rng = np.random.default_rng(seed)
+    hist = History()
+    last_history = hist
+    bar = _Progress(progress, epochs)
+    gstep = 0
+    try:
+        for epoch in range(epochs):
+            perm = rng.permutation(n).astype(np.int64) if shuffle else np.arange(n, dtype=np.int64)
+            losses = np.zeros(steps_per_epoch, np.float64)
+            hist.lr.append(optimizer.param_groups[0]["lr"])
+            optimizer._sync_lr()
+            done, err, interrupted = _run_epoch(trainer, perm, losses)
+            if done:
+                commit()
+            for i in range(done):
+                if (gstep + i + 1) % log_every == 0:
+                    hist.steps.append(gstep + i + 1)
+                    hist.loss.append(float(losses[i]))
+            gstep += done
+            if err is not None:
+                if "loss is" in str(err) and check_finite:
+                    raise FlernValueError(f"fit: loss is {losses[done - 1]} at epoch {epoch + 1}, step {done} "
+                                          f"(global step {gstep}); training stopped (check_finite=True)",
+                                          kind="Value", loc=loss_loc) from None
+                raise err
+            if interrupted:
+                hist.interrupted = True
+                e = KeyboardInterrupt()
+                e.history = hist  # type: ignore[attr-defined]
+                raise e
+            hist.epoch_loss.append(float(losses[:done].mean()) if done else float("nan"))
+            val = None
+            if val_plan is not None:
+                val = float(_collect.tensor_to_numpy(_native.run_step(val_plan, [], 1)[0]).reshape(()))
+                hist.val_loss.append(val)
+            bar.update(epoch, epochs, hist.epoch_loss[-1], val)
+            if scheduler is not None:
+                scheduler.step()
+    finally:
+        bar.close()
+        del keep
+    return hist
+
+
+def _run_epoch(trainer: _native.Trainer, perm: np.ndarray, losses: np.ndarray):
+    """One native epoch on a worker thread, so Ctrl-C reaches the main thread."""
+    box: dict = {}
+
+    def work() -> None:
+        try:
+            box["r"] = trainer.epoch(perm, losses)
+        except BaseException as e:  # noqa: BLE001 (re-raised on the main thread)
+            box["r"] = (0, e)
+
+    th = threading.Thread(target=work, name="flern-fit", daemon=True)
+    th.start()
+    interrupted = False
+    while th.is_alive():
+        try:
+            th.join(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            trainer.cancel()
+    th.join()
+    done, err = box.get("r", (0, None))
+    if isinstance(err, FlernError) and err.kind == "Cancelled":
+        err, interrupted = None, True
+    return done, err, interrupted
