@@ -356,7 +356,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     w = keep.to(x.dtype)
     if weight is not None:
         w = w * _t.index_select(weight, 0, safe)
-    loss = -picked * w
+    # where(keep, ...): an ignored target gets an exact zero gradient even when every
+    # target is ignored (mean = 0/0 = nan, as torch, but no nan gradient).
+    loss = where(keep, -picked * w, 0.0)
     if reduction == "none":
         return _restore(loss, shape)
     if reduction == "sum":
