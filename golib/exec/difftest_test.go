@@ -23,6 +23,9 @@ type genSpec struct {
 	typ   ir.DType
 	nulls bool // nulls (validity bits; NaN for floats)
 	card  int  // > 0: values drawn from card distinct ones (keys)
+	// spread: integer key values far apart (a hash table, not an array
+	// indexed by value)
+	spread bool
 }
 
 var unicodeWords = []string{"", "a", "b", "é", "ß", "日本", "😀", "zz", "Ab", "a\x00b", "Ω", "abc"}
@@ -64,6 +67,8 @@ func genFrame(seed uint64, n int, specs ...genSpec) *col.Frame {
 				switch {
 				case null(i):
 					setNull(i)
+				case s.card > 0 && s.spread:
+					c.I64[i] = (int64(r.IntN(s.card)) - int64(s.card/3)) * (1<<40 + 7)
 				case s.card > 0:
 					c.I64[i] = int64(r.IntN(s.card)) - int64(s.card/3)
 				case s.typ == ir.Int32:

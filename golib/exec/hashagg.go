@@ -151,10 +151,23 @@ func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*bui
 	if err := c.reserve(n, int64(rows)*4); err != nil {
 		return nil, err
 	}
-	_, err := forTasksW(c, n, k, func(w, m int) error {
+	lo, span, dense, err := denseRange(c, n, keys, rows)
+	if err != nil {
+		return nil, err
+	}
+	if dense {
+		if err := c.reserve(n, int64(span)*4*int64(Workers())); err != nil {
+			return nil, err
+		}
+	}
+	_, err = forTasksW(c, n, k, func(w, m int) error {
 		t := tables[w]
 		if t == nil {
-			t = newHashTable(keys.ints, 1024)
+			if dense {
+				t = newDenseTable(lo, span)
+			} else {
+				t = newHashTable(keys.ints, 1024)
+			}
 			tables[w] = t
 		}
 		b.mworker[m] = w
@@ -205,6 +218,58 @@ func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*bui
 		b.table = newHashTable(keys.ints, 0)
 	}
 	return b, nil
+}
+
+// denseRange reports whether a single integer key's valid values span a
+// range small enough (next to the row count) to index an array by value:
+// its low end and size.
+func denseRange(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (lo int64, span int, ok bool, err error) {
+	if !keys.ints || rows == 0 {
+		return 0, 0, false, nil
+	}
+	kc := keys.cols[0]
+	k := numMorsels(rows)
+	los, his, seen := make([]int64, k), make([]int64, k), make([]bool, k)
+	err = forMorsels(c, n, rows, func(m, a, b int) error {
+		for i, x := range kc.I64[a:b] {
+			if kc.Valid != nil && !kc.IsValid(a+i) {
+				continue
+			}
+			if !seen[m] || x < los[m] {
+				los[m] = x
+			}
+			if !seen[m] || x > his[m] {
+				his[m] = x
+			}
+			seen[m] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, false, err
+	}
+	var hi int64
+	any := false
+	for m := range los {
+		if !seen[m] {
+			continue
+		}
+		if !any || los[m] < lo {
+			lo = los[m]
+		}
+		if !any || his[m] > hi {
+			hi = his[m]
+		}
+		any = true
+	}
+	if !any {
+		return 0, 0, false, nil
+	}
+	d := uint64(hi) - uint64(lo) // no overflow as unsigned
+	if d >= uint64(max(2*rows, 1024)) || d >= 1<<27 {
+		return 0, 0, false, nil
+	}
+	return lo, int(d) + 1, true, nil
 }
 
 // finish rewrites every row's local id to its global id, or to

@@ -14,6 +14,8 @@ var aggSpecs = []genSpec{
 	{name: "kb", typ: ir.Bool},
 	{name: "kd", typ: ir.DatetimeUS, card: 4},
 	{name: "kf", typ: ir.Float64, card: 6},
+	{name: "kw", typ: ir.Int64, card: 11, spread: true},
+	{name: "kwn", typ: ir.Int64, card: 11, spread: true, nulls: true},
 	{name: "i", typ: ir.Int64},
 	{name: "f", typ: ir.Float64, nulls: true},
 	{name: "g", typ: ir.Float32},
@@ -50,6 +52,8 @@ func TestGroupByAggDifferential(t *testing.T) {
 		{[]string{"k", "ks"}, false},
 		{[]string{"ks", "kb", "kn"}, false},
 		{[]string{"kd"}, false},
+		{[]string{"kw"}, false},
+		{[]string{"kwn"}, false},
 		{[]string{"kf"}, true},
 	}
 	for _, n := range testSizes {
@@ -96,7 +100,7 @@ func TestDistinctDifferential(t *testing.T) {
 	smallMorsels(t)
 	for _, n := range testSizes {
 		in := genFrame(uint64(n)+8, n, aggSpecs...)
-		for _, name := range []string{"k", "kn", "ks", "kb", "kd", "s", "kf"} {
+		for _, name := range []string{"k", "kn", "ks", "kb", "kd", "s", "kf", "kw", "kwn"} {
 			node := newNode(t, "distinct", ir.Attrs{"column": name}, in)
 			got, want, gerr, werr := runBoth(t, node, name != "kf", in)
 			checkSame(t, fmt.Sprintf("%s n=%d", name, n), got, want, gerr, werr, 0)

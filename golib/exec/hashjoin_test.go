@@ -24,6 +24,7 @@ func TestJoinDifferential(t *testing.T) {
 		{name: "ks", typ: ir.String, card: 15, nulls: true},
 		{name: "kb", typ: ir.Bool},
 		{name: "kf", typ: ir.Float64, card: 10},
+		{name: "kw", typ: ir.Int64, card: 30, spread: true, nulls: true},
 		{name: "v", typ: ir.Float64, nulls: true},
 		{name: "s", typ: ir.String, nulls: true},
 	}
@@ -33,6 +34,7 @@ func TestJoinDifferential(t *testing.T) {
 		{name: "ks", typ: ir.String, card: 12, nulls: true},
 		{name: "kb", typ: ir.Bool},
 		{name: "kf", typ: ir.Float64, card: 10},
+		{name: "kw", typ: ir.Int64, card: 40, spread: true, nulls: true},
 		{name: "w", typ: ir.Int64},
 		{name: "t", typ: ir.String},
 		{name: "b", typ: ir.Bool, nulls: true},
@@ -44,6 +46,8 @@ func TestJoinDifferential(t *testing.T) {
 	}{
 		{[]string{"k"}, []string{"k"}, false},
 		{[]string{"kn"}, []string{"kn"}, false},
+		{[]string{"kw"}, []string{"kw"}, false},
+		{[]string{"kw"}, []string{"k"}, false},
 		{[]string{"k"}, []string{"kn"}, false},
 		{[]string{"ks"}, []string{"ks"}, false},
 		{[]string{"ks", "kn"}, []string{"ks", "kn"}, false},

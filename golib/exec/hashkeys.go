@@ -126,15 +126,25 @@ func (k *rowKeys) eq(a int, o *rowKeys, b int) bool {
 
 // hashTable maps row keys to dense ids 0, 1, ... in order of insertion.
 // Each id remembers its hash and a representative row (of keys src).
+// Open addressing with linear probing; a slot holds the hash (ints mode:
+// the key value itself) next to the id, so a probe touches one cache line.
+// In ints mode over a small value range (dense) the table is an array
+// indexed by value - lo, with no hashing at all.
 type hashTable struct {
-	slots  []int32 // id+1; 0 = empty
+	slots  []slot
 	mask   uint64
 	hashes []uint64
 	rows   []int32    // representative row of each id
 	srcs   []*rowKeys // the keys each representative row belongs to (merged tables)
-	ivals  []int64    // the key value of each id (ints mode, no null key)
 	inull  int32      // ints mode: the id of the null key, or -1
 	ints   bool
+	dense  []int32 // ints mode over [lo, lo+len(dense)): id+1 by value; 0 = absent
+	lo     int64
+}
+
+type slot struct {
+	h  uint64 // the hash; in ints mode the key value
+	id int32  // id+1; 0 = empty
 }
 
 func newHashTable(ints bool, sizeHint int) *hashTable {
@@ -142,40 +152,77 @@ func newHashTable(ints bool, sizeHint int) *hashTable {
 	for n < sizeHint*2 {
 		n <<= 1
 	}
-	return &hashTable{slots: make([]int32, n), mask: uint64(n - 1), ints: ints, inull: -1}
+	return &hashTable{slots: make([]slot, n), mask: uint64(n - 1), ints: ints, inull: -1}
+}
+
+// newDenseTable is an ints-mode table for values in [lo, lo+span).
+func newDenseTable(lo int64, span int) *hashTable {
+	return &hashTable{ints: true, inull: -1, dense: make([]int32, span), lo: lo}
 }
 
 func (t *hashTable) len() int { return len(t.hashes) }
 
+// slotHash is where the probe for slot contents h starts.
+func (t *hashTable) slotHash(h uint64) uint64 {
+	if t.ints {
+		return mix64(h)
+	}
+	return h
+}
+
 func (t *hashTable) grow() {
 	n := len(t.slots) * 2
-	t.slots, t.mask = make([]int32, n), uint64(n-1)
-	for id, h := range t.hashes {
-		for s := h & t.mask; ; s = (s + 1) & t.mask {
-			if t.slots[s] == 0 {
-				t.slots[s] = int32(id + 1)
+	old := t.slots
+	t.slots, t.mask = make([]slot, n), uint64(n-1)
+	for _, sl := range old {
+		if sl.id == 0 {
+			continue
+		}
+		for s := t.slotHash(sl.h) & t.mask; ; s = (s + 1) & t.mask {
+			if t.slots[s].id == 0 {
+				t.slots[s] = sl
 				break
 			}
 		}
 	}
 }
 
-func (t *hashTable) add(h uint64, row int, src *rowKeys) int32 {
+// add registers a new id for row (hash h; in ints mode key is its value,
+// null says the key is null).
+func (t *hashTable) add(h uint64, row int, src *rowKeys, key int64, null bool) int32 {
 	id := int32(len(t.hashes))
 	t.hashes = append(t.hashes, h)
 	t.rows = append(t.rows, int32(row))
 	t.srcs = append(t.srcs, src)
-	if len(t.hashes)*2 > len(t.slots) {
+	switch {
+	case null && t.ints:
+		t.inull = id
+		return id
+	case t.dense != nil:
+		t.dense[key-t.lo] = id + 1
+		return id
+	}
+	sv := h
+	if t.ints {
+		sv = uint64(key)
+	}
+	if (len(t.hashes)-len64(t.inull >= 0))*2 > len(t.slots) {
 		t.grow()
-	} else {
-		for s := h & t.mask; ; s = (s + 1) & t.mask {
-			if t.slots[s] == 0 {
-				t.slots[s] = id + 1
-				break
-			}
+	}
+	for s := h & t.mask; ; s = (s + 1) & t.mask {
+		if t.slots[s].id == 0 {
+			t.slots[s] = slot{h: sv, id: id + 1}
+			break
 		}
 	}
 	return id
+}
+
+func len64(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // findOrAdd returns the id of row's key (of keys k, hash h), adding it when
@@ -185,14 +232,13 @@ func (t *hashTable) findOrAdd(h uint64, k *rowKeys, row int) (id int32, isNew bo
 		return id, false
 	}
 	if t.ints {
-		if k.cols[0].IsValid(row) {
-			t.ivals = append(t.ivals, k.cols[0].I64[row])
-		} else {
-			t.inull = int32(len(t.hashes))
-			t.ivals = append(t.ivals, 0)
+		c := k.cols[0]
+		if c.Valid != nil && !c.IsValid(row) {
+			return t.add(h, row, k, 0, true), true
 		}
+		return t.add(h, row, k, c.I64[row], false), true
 	}
-	return t.add(h, row, k), true
+	return t.add(h, row, k, 0, false), true
 }
 
 // find returns the id of row's key, or -1.
@@ -203,23 +249,29 @@ func (t *hashTable) find(h uint64, k *rowKeys, row int) int32 {
 			return t.inull
 		}
 		v := c.I64[row]
+		if t.dense != nil {
+			if d := uint64(v - t.lo); d < uint64(len(t.dense)) {
+				return t.dense[d] - 1
+			}
+			return -1
+		}
 		for s := h & t.mask; ; s = (s + 1) & t.mask {
-			id := t.slots[s] - 1
-			if id < 0 {
+			sl := t.slots[s]
+			if sl.id == 0 {
 				return -1
 			}
-			if t.hashes[id] == h && t.ivals[id] == v && id != t.inull {
-				return id
+			if sl.h == uint64(v) {
+				return sl.id - 1
 			}
 		}
 	}
 	for s := h & t.mask; ; s = (s + 1) & t.mask {
-		id := t.slots[s] - 1
-		if id < 0 {
+		sl := t.slots[s]
+		if sl.id == 0 {
 			return -1
 		}
-		if t.hashes[id] == h && k.eq(row, t.srcs[id], int(t.rows[id])) {
-			return id
+		if sl.h == h && k.eq(row, t.srcs[sl.id-1], int(t.rows[sl.id-1])) {
+			return sl.id - 1
 		}
 	}
 }
