@@ -115,9 +115,22 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 	for i := range order {
 		order[i] = int32(i)
 	}
-	if sorted {
+	switch {
+	case sorted && b.table.dense != nil:
+		// ascending values are the array's order; the null key last
+		p := 0
+		for _, id := range b.table.dense {
+			if id > 0 {
+				order[p] = id - 1
+				p++
+			}
+		}
+		if b.table.inull >= 0 {
+			order[p] = b.table.inull
+		}
+	case sorted:
 		slices.SortFunc(order, func(x, y int32) int { return cmpKeyRows(keys, b.first[x], b.first[y]) })
-	} else {
+	default:
 		slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(b.first[x], b.first[y]) })
 	}
 	rank := make([]int32, ng)
@@ -173,6 +186,22 @@ func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*bui
 		b.mworker[m] = w
 		lo := m * morselRows
 		hi := min(lo+morselRows, rows)
+		if dense { // no hashing: the table is indexed by value
+			kc := keys.cols[0]
+			for i := lo; i < hi; i++ {
+				if kc.Valid != nil && !kc.IsValid(i) {
+					if dropna {
+						b.gid[i] = -1
+						continue
+					}
+				} else if id := t.dense[kc.I64[i]-t.lo] - 1; id >= 0 {
+					b.gid[i] = id
+					continue
+				}
+				b.gid[i], _ = t.findOrAdd(nullHash, keys, i)
+			}
+			return nil
+		}
 		h := make([]uint64, hi-lo)
 		keys.hashRange(lo, hi, h)
 		for i := lo; i < hi; i++ {
