@@ -95,6 +95,7 @@ type compileOptions struct {
 	Codegen        *bool `json:"codegen"`
 	CodegenMinRows int64 `json:"codegen_min_rows"`
 	ShowC          bool  `json:"show_c"`
+	Fuse           *bool `json:"fuse"`
 }
 
 //export flern_plan_compile
@@ -116,6 +117,7 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 		o.MemoryLimit = lim
 		o.NoCodegen = co.Codegen != nil && !*co.Codegen
 		o.CodegenMinRows, o.ShowC = co.CodegenMinRows, co.ShowC
+		o.NoFuse = co.Fuse != nil && !*co.Fuse
 		switch co.Executor {
 		case "", "runtime":
 		case "interp":

@@ -51,6 +51,8 @@ type Options struct {
 	NoCodegen      bool
 	CodegenMinRows int64
 	ShowC          bool
+	// NoFuse skips the fusion stage (FLERN_FUSE=0): every op runs on its own.
+	NoFuse bool
 }
 
 // DefaultCodegenMinRows is the smallest loop run compiled to native code:
@@ -80,7 +82,7 @@ type Program struct {
 //  3. opt.Optimize  the pass table in golib/opt, verifying after each pass
 //  4. lower.Fuse    fusable subgraphs -> `fused` nodes carrying a loop
 //     (golib/lower), run natively (golib/codegen) or by the Go evaluator;
-//     skipped on the reference path (Reference or NoOpt)
+//     skipped on the reference path (Reference or NoOpt) and with NoFuse
 func Compile(plan []byte, o Options) (*Program, error) {
 	g, err := wire.Decode(plan)
 	if err != nil {
@@ -103,7 +105,7 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !o.Reference && !o.NoOpt {
+	if !o.Reference && !o.NoOpt && !o.NoFuse {
 		lo := lower.Options{Codegen: !o.NoCodegen, NoCodegenWhy: "FLERN_CODEGEN=0", MinRows: o.CodegenMinRows}
 		if lo.MinRows <= 0 {
 			lo.MinRows = DefaultCodegenMinRows
@@ -194,7 +196,7 @@ func (p *Program) explainFusion() string {
 	var b strings.Builder
 	b.WriteString("== fusion ==\n")
 	if p.Fusion == nil {
-		b.WriteString("off (reference path)\n")
+		b.WriteString("off (FLERN_FUSE=0, or the reference path)\n")
 		return b.String()
 	}
 	fmt.Fprintf(&b, "%d fused kernels replace %d ops\n", p.Fusion.Kernels, p.Fusion.Ops)

@@ -24,6 +24,10 @@ codegen: bool = os.environ.get("FLERN_CODEGEN", "1") not in ("0", "false", "off"
 #: runs use the Go evaluator, as a compile (~75 ms) would dominate.
 codegen_min_rows: int = int(os.environ.get("FLERN_CODEGEN_MIN_ROWS", "0") or 0)
 
+#: Fuse elementwise chains and filter/project/aggregate pipelines into loops
+#: (golib/lower); FLERN_FUSE=0 runs every op on its own.
+fuse: bool = os.environ.get("FLERN_FUSE", "1") not in ("0", "false", "off")
+
 #: Show each fused kernel's generated C in ``explain(verbose=True)``.
 show_c: bool = os.environ.get("FLERN_SHOW_C", "") not in ("", "0")
 
@@ -37,5 +41,5 @@ memory_limit: str = os.environ.get("FLERN_MEMORY_LIMIT", "")
 def compile_options(dump: bool = False) -> dict:
     """The options dict sent with every compile."""
     return {"disable": sorted(disabled_passes), "no_opt": no_opt, "dump": dump, "executor": executor,
-            "codegen": codegen, "codegen_min_rows": codegen_min_rows, "show_c": show_c,
+            "codegen": codegen, "codegen_min_rows": codegen_min_rows, "show_c": show_c, "fuse": fuse,
             "memory_limit": str(memory_limit or "")}

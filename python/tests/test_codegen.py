@@ -211,7 +211,7 @@ def test_show_c_in_verbose_explain(monkeypatch):
         if "go (no C compiler" not in text:
             assert "void flern_kernel(const uintptr_t *in, const uintptr_t *out, int64_t begin, int64_t end)" in text
     else:
-        assert "off (reference path)" in text
+        assert "off (FLERN_FUSE=0, or the reference path)" in text
 
 
 def test_reference_path_does_not_fuse(monkeypatch):
@@ -220,6 +220,9 @@ def test_reference_path_does_not_fuse(monkeypatch):
     assert "fused(" not in plan((x * 2.0 + 1.0).relu())
     monkeypatch.setattr(_config, "executor", "runtime")
     monkeypatch.setattr(_config, "no_opt", True)
+    assert "fused(" not in plan((x * 2.0 + 1.0).relu())
+    monkeypatch.setattr(_config, "no_opt", False)
+    monkeypatch.setattr(_config, "fuse", False)
     assert "fused(" not in plan((x * 2.0 + 1.0).relu())
 
 
