@@ -9,6 +9,7 @@ package exec
 import (
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -27,7 +28,7 @@ var rowLocalFuncs = map[string]bool{
 	"isna": true, "notna": true, "fillna": true, "cast": true, "where": true,
 	"str_lower": true, "str_upper": true, "str_contains": true, "str_startswith": true,
 	"str_endswith": true, "str_slice": true, "isin": true,
-	"str_len": true, "dt_year": true, "dt_month": true, "dt_day": true,
+	"str_len": true,
 }
 
 // rowLocal reports whether e can be evaluated morsel by morsel.
@@ -39,14 +40,12 @@ func rowLocal(e *ir.Expr) bool {
 	default:
 		return false
 	}
-	if !rowLocalFuncs[e.Name] {
+	dtField := frame.IsDatetimeField(e.Name)
+	if !rowLocalFuncs[e.Name] && !dtField {
 		return false
 	}
-	switch e.Name {
-	case "str_len", "dt_year", "dt_month", "dt_day":
-		if e.Type.IsFloat() { // errors when the whole column has no missing value
-			return false
-		}
+	if (e.Name == "str_len" || dtField) && e.Type.IsFloat() { // errors when the whole column has no missing value
+		return false
 	}
 	for _, a := range e.Args {
 		if !rowLocal(a) {

@@ -72,7 +72,7 @@ func init() {
 		}
 		return ir.Bool, false, nil
 	}}
-	for _, fn := range []string{"dt_year", "dt_month", "dt_day"} {
+	for _, fn := range DatetimeFieldFuncs {
 		Funcs[fn] = &FuncInfo{Args: 1, Type: func(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
 			if !a[0].Type.IsDatetime() {
 				return 0, false, ir.Errorf("Type", "%s needs a datetime column, got %s", e.Name, a[0].Type)
@@ -479,4 +479,20 @@ func quoteList(names []string) string {
 		s += fmt.Sprintf("%q", n)
 	}
 	return s + "]"
+}
+
+// DatetimeFieldFuncs are the Series.dt fields, one expression function each
+// (dt_<pandas name>); each gives int32, or float64 with NaN when the column
+// may hold NaT (pandas' rule).
+var DatetimeFieldFuncs = []string{"dt_year", "dt_month", "dt_day", "dt_hour", "dt_minute", "dt_second",
+	"dt_dayofweek", "dt_dayofyear", "dt_quarter"}
+
+// IsDatetimeField reports whether fn is one of DatetimeFieldFuncs.
+func IsDatetimeField(fn string) bool {
+	for _, f := range DatetimeFieldFuncs {
+		if f == fn {
+			return true
+		}
+	}
+	return false
 }

@@ -617,6 +617,31 @@ class DatetimeMethods:
     @property
     def day(self) -> Series: return self._s._new(call("dt_day", self._s._expr))
 
+    @property
+    def hour(self) -> Series: return self._s._new(call("dt_hour", self._s._expr))
+
+    @property
+    def minute(self) -> Series: return self._s._new(call("dt_minute", self._s._expr))
+
+    @property
+    def second(self) -> Series: return self._s._new(call("dt_second", self._s._expr))
+
+    @property
+    def dayofweek(self) -> Series:
+        """Day of the week, Monday = 0 (also ``weekday`` and ``day_of_week``)."""
+        return self._s._new(call("dt_dayofweek", self._s._expr))
+
+    weekday = dayofweek
+    day_of_week = dayofweek
+
+    @property
+    def dayofyear(self) -> Series: return self._s._new(call("dt_dayofyear", self._s._expr))
+
+    day_of_year = dayofyear
+
+    @property
+    def quarter(self) -> Series: return self._s._new(call("dt_quarter", self._s._expr))
+
     def __getattr__(self, name: str):
         raise not_implemented(f"Series.dt.{name}")
 

@@ -95,9 +95,21 @@ def test_str_startswith_endswith(pat):
     nie(lambda d: d["s"].str.startswith((pat, "x")), STR)
 
 
+def test_dt_fields_with_times():
+    """Hours to seconds and calendar fields on timestamps with times of day, both units."""
+    ts = pd.Series(pd.to_datetime(["2024-02-29 23:59:59", "1970-01-01 00:00:00", "1969-12-31 12:30:01",
+                                   "2000-03-31 06:07:08", "2262-04-11 00:00:00", None]))
+    for unit in ("us", "ns"):
+        pdf = pd.DataFrame({"t": ts.astype(f"datetime64[{unit}]")})
+        for field in ("hour", "minute", "second", "dayofweek", "dayofyear", "quarter"):
+            same(lambda d: getattr(d["t"].dt, field), pdf)
+            same(lambda d: getattr(d["t"].dropna().dt, field), pdf)
+
+
 def test_dt_fields():
     for c in ("d", "dn"):
-        for field in ("year", "month", "day"):
+        for field in ("year", "month", "day", "hour", "minute", "second", "dayofweek", "weekday",
+                      "day_of_week", "dayofyear", "day_of_year", "quarter"):
             same(lambda d: getattr(d[c].dt, field))
             # filtering on notna / dropna(subset) proves the column holds no NaT: pandas gives int32
             same(lambda d: getattr(d[d[c].notna()][c].dt, field))
@@ -106,7 +118,7 @@ def test_dt_fields():
             same(lambda d: getattr(d[c].dt, field), FRAMES["empty"])
             same(lambda d: getattr(d[c].dt, field), FRAMES["str_index"])
     same(lambda d: d["i"].dt.year)  # AttributeError
-    nie(lambda d: d["d"].dt.hour)
+    nie(lambda d: d["d"].dt.nanosecond)
 
 
 # ------------------------------------------------------------------ where / mask / between

@@ -185,12 +185,13 @@ func call(e *ir.Expr, a []*col.Column, n int) (*col.Column, error) {
 		return col.NewInt64(out), nil
 	case "str_contains", "str_startswith", "str_endswith":
 		return strPredicate(e, a[0], n)
-	case "dt_year", "dt_month", "dt_day":
-		return dtField(e.Name, a[0], e.Type, n)
 	case "str_slice":
 		return strSlice(e, a[0]), nil
 	case "isin":
 		return isin(a[0], a[1:], n), nil
+	}
+	if frame.IsDatetimeField(e.Name) {
+		return dtField(e.Name, a[0], e.Type, n)
 	}
 	return nil, ir.Errorf("NotImplemented", "function %q has no interpreter implementation", e.Name)
 }

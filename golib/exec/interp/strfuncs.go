@@ -166,6 +166,18 @@ func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
 			return int64(tm.Year())
 		case "dt_month":
 			return int64(tm.Month())
+		case "dt_hour":
+			return int64(tm.Hour())
+		case "dt_minute":
+			return int64(tm.Minute())
+		case "dt_second":
+			return int64(tm.Second())
+		case "dt_dayofweek": // Monday = 0, as pandas
+			return int64((tm.Weekday() + 6) % 7)
+		case "dt_dayofyear":
+			return int64(tm.YearDay())
+		case "dt_quarter":
+			return int64((tm.Month()-1)/3 + 1)
 		}
 		return int64(tm.Day())
 	}

@@ -29,7 +29,9 @@ func MayRaise(e *ir.Expr) bool {
 		"eq", "ne", "lt", "le", "gt", "ge",
 		"and", "or", "xor", "not", "neg", "abs", "isna", "notna", "where",
 		"str_lower", "str_upper", "str_len", "str_startswith", "str_endswith",
-		"dt_year", "dt_month", "dt_day":
+		"str_slice", "isin",
+		"dt_year", "dt_month", "dt_day", "dt_hour", "dt_minute", "dt_second",
+		"dt_dayofweek", "dt_dayofyear", "dt_quarter":
 		return false
 	case "floordiv", "mod":
 		if e.Type.IsFloat() {

@@ -3,6 +3,7 @@ package fold
 import (
 	"math"
 
+	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/dce"
 )
@@ -138,11 +139,15 @@ func nullFree(e *ir.Expr) bool {
 			return true
 		}
 	case "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "not", "isna", "notna",
-		"str_len", "str_contains", "str_startswith", "str_endswith", "dt_year", "dt_month", "dt_day":
+		"str_len", "str_contains", "str_startswith", "str_endswith":
 		return true
 	case "cast":
 		if e.Type == ir.String && !e.Args[0].Type.IsInt() && e.Args[0].Type != ir.Bool {
 			return false
+		}
+	default:
+		if frame.IsDatetimeField(e.Name) {
+			return true
 		}
 	}
 	for _, a := range e.Args {
