@@ -12,12 +12,17 @@ import (
 // randIdx records int64 indices in [lo, lo+span) of the given shape (a
 // seeded rand scaled and truncated).
 func (b *gb) randIdx(shape []int64, lo, span float64, seed int64) ir.NodeID {
-	r := b.add("rand", ir.Attrs{"shape": ints(shape...), "dtype": "float64", "seed": float64(seed)})
+	r := b.add("rand", ir.Attrs{"shape": ints(shape...), "dtype": "float64"}, b.seed(seed))
 	s := b.add("mul", ir.Attrs{"wrapped1": true}, r, b.wrapped(ftoa(span)))
 	s = b.add("add", ir.Attrs{"wrapped1": true}, s, b.wrapped(ftoa(lo+1000)))
 	i := b.add("cast", ir.Attrs{"dtype": "int64"}, s)
 	off := b.add("full", ir.Attrs{"shape": []any{}, "value": "1000", "dtype": "int64", "wrapped": true})
 	return b.add("sub", ir.Attrs{"wrapped1": true}, i, off)
+}
+
+// seed records a 0-dim int64 seed constant.
+func (b *gb) seed(v int64) ir.NodeID {
+	return b.add("full", ir.Attrs{"shape": []any{}, "value": strconv.FormatInt(v, 10), "dtype": "int64"})
 }
 
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
@@ -42,7 +47,7 @@ func init() {
 			return b.add("gather", ir.Attrs{"dim": 0.0}, x[0], b.randIdx([]int64{2, 2}, 0, 3, 5))
 		}},
 		{"mask_select rows", [][]int64{{5, 3}}, false, func(b *gb, x []ir.NodeID) ir.NodeID {
-			r := b.add("rand", ir.Attrs{"shape": ints(5), "dtype": "float64", "seed": 9.0})
+			r := b.add("rand", ir.Attrs{"shape": ints(5), "dtype": "float64"}, b.seed(9))
 			m := b.add("gt", ir.Attrs{"wrapped1": true}, r, b.wrapped("0.4"))
 			return b.add("sum", ir.Attrs{"dims": ints(0)}, b.add("mask_select", nil, x[0], m))
 		}},
@@ -76,7 +81,7 @@ func init() {
 			return b.add("scatter_add", ir.Attrs{"dim": 1.0}, x[0], b.randIdx([]int64{2, 3}, 0, 4, 4), x[1])
 		}},
 		{"rand_like carries no gradient", [][]int64{s23}, false, func(b *gb, x []ir.NodeID) ir.NodeID {
-			return b.add("mul", nil, x[0], b.add("randn_like", ir.Attrs{"seed": 3.0}, x[0]))
+			return b.add("mul", nil, x[0], b.add("randn_like", nil, x[0], b.seed(3)))
 		}},
 	}...)
 }

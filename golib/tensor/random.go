@@ -2,21 +2,25 @@ package tensor
 
 import "github.com/flern/flern/golib/ir"
 
-// Random ops. Each carries its own seed (attr seed, an integer below 2^53
-// drawn by the front end from flern.manual_seed's generator or a
-// torch.Generator-like object), so a graph is a pure function of its
-// attributes and re-running it gives the same values. The stream itself is
+// Random ops. Each reads its seed from its last input, a 0-dim int64 tensor
+// (the front end draws it from flern.manual_seed's generator or a
+// torch.Generator-like object and passes it as run data, so one training
+// step and the next compile to the same plan while their random values
+// differ, and a staged loop can feed a fresh seed per step). The stream is
 // defined by exec/interp (tensor_random.go); it differs from torch's.
 //
-//   - rand, randn: shape, dtype (float32/float64), seed: uniform [0, 1) and
+//   - rand, randn [seed]: shape, dtype (float32/float64): uniform [0, 1) and
 //     standard normal values.
-//   - rand_like, randn_like [x]: the same over x's shape; dtype attr or x's
-//     (a float dtype). No gradient flows to x.
-//   - randperm: n, seed, dtype (int64 default): a random permutation of
+//   - rand_like, randn_like [x, seed]: the same over x's shape; dtype attr or
+//     x's (a float dtype). No gradient flows to x.
+//   - randperm [seed]: n, dtype (int64 default): a random permutation of
 //     0..n-1.
 func init() {
 	for _, op := range []string{"rand", "randn"} {
-		reg(op, 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
+		reg(op, 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+			if err := seedInput(n, in[0]); err != nil {
+				return nil, err
+			}
 			dt, err := randDType(n, DefaultFloat)
 			if err != nil {
 				return nil, err
@@ -29,7 +33,10 @@ func init() {
 		})
 	}
 	for _, op := range []string{"rand_like", "randn_like"} {
-		reg(op, 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		reg(op, 2, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+			if err := seedInput(n, in[1]); err != nil {
+				return nil, err
+			}
 			x := in[0].Tensor
 			dt, err := randDType(n, x.DType)
 			if err != nil {
@@ -38,7 +45,10 @@ func init() {
 			return ir.TensorSchema(dt, x.Shape), nil
 		})
 	}
-	reg("randperm", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
+	reg("randperm", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		if err := seedInput(n, in[0]); err != nil {
+			return nil, err
+		}
 		dt, err := attrDType(n, ir.Int64)
 		if err != nil {
 			return nil, err
@@ -63,4 +73,11 @@ func randDType(n *ir.Node, def ir.DType) (ir.DType, error) {
 		return 0, ir.Errorf("Type", "\"%s\" not implemented for '%s'", n.Op, torchName(dt))
 	}
 	return dt, nil
+}
+
+func seedInput(n *ir.Node, s *ir.Schema) error {
+	if s.Tensor.DType != ir.Int64 || len(s.Tensor.Shape) != 0 {
+		return ir.Errorf("Type", "%s: the seed input must be a 0-dim int64 tensor, got %s", n.Op, s.Tensor)
+	}
+	return nil
 }

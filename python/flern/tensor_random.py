@@ -1,9 +1,11 @@
 """Random tensors: ``manual_seed``, ``Generator``, ``rand``/``randn``/``randperm``
 and the ``*_like`` forms (recorded as the seeded ops of golib/tensor/random.go).
 
-Every random op carries its own 53-bit seed, drawn from a generator when the
-op is recorded: the default generator (reset by ``flern.torch.manual_seed``)
-or a :class:`Generator` passed as ``generator=``. A generator's draws are
+Every random op reads its own 53-bit seed, drawn from a generator when the op
+is recorded: the default generator (reset by ``flern.torch.manual_seed``) or a
+:class:`Generator` passed as ``generator=``. The seed is a 0-dim int64 input of
+the op (run data, not an attribute), so training steps with dropout compile to
+the same plan (the plan cache hits) while each step draws new values. A generator's draws are
 ``splitmix64(seed + k * golden_gamma)`` for k = 0, 1, 2, ..., so a seed fixes
 every value of every random op recorded after it, in recording order. The
 stream of values (defined in Go, exec/interp/tensor_random.go) differs from
@@ -93,10 +95,17 @@ def _float_dtype(dtype: Any, op: str) -> str:
     return d.name
 
 
+def _seed_node(generator: Any) -> Node:
+    """The next seed of generator as a 0-dim int64 source tensor."""
+    import numpy as np
+
+    from .tensor import from_numpy
+    return from_numpy(np.array(_gen(generator)._next_seed(), dtype=np.int64))._node
+
+
 def _source(op: str, size: tuple, generator: Any, dtype: Any, requires_grad: bool):
     from .tensor import Tensor, _shape_args
-    node = Node(op, [], {"shape": _shape_args(size), "dtype": _float_dtype(dtype, op),
-                         "seed": _gen(generator)._next_seed()})
+    node = Node(op, [_seed_node(generator)], {"shape": _shape_args(size), "dtype": _float_dtype(dtype, op)})
     t = Tensor._from_node(node)
     return t.requires_grad_() if requires_grad else t
 
@@ -113,10 +122,10 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None, req
 
 def _like(op: str, input: Any, generator: Any, dtype: Any):
     from .tensor import Tensor, _as_dtype
-    attrs = {"seed": _gen(generator)._next_seed()}
+    attrs = {}
     if dtype is not None:
         attrs["dtype"] = _float_dtype(dtype, op)
-    return Tensor._from_node(Node(op, [input._node], attrs))
+    return Tensor._from_node(Node(op, [input._node, _seed_node(generator)], attrs))
 
 
 def rand_like(input: Any, dtype: Any = None, generator: Generator | None = None):
@@ -131,6 +140,5 @@ def randperm(n: int, generator: Generator | None = None, dtype: Any = None, requ
     """A random permutation of ``0..n-1`` (int64 by default)."""
     from .tensor import Tensor, _as_dtype, int64
     d = _as_dtype(dtype) or int64
-    t = Tensor._from_node(Node("randperm", [], {"n": int(n), "seed": _gen(generator)._next_seed(),
-                                                "dtype": d.name}))
+    t = Tensor._from_node(Node("randperm", [_seed_node(generator)], {"n": int(n), "dtype": d.name}))
     return t.requires_grad_() if requires_grad else t

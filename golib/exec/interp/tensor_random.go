@@ -1,10 +1,11 @@
 package interp
 
 // flern's random stream (the ops in golib/tensor/random.go). Each node
-// seeds its own generator, so values depend only on the node's attributes:
+// seeds its own generator from its seed input, so values depend only on
+// the seed and the node's attributes:
 //
 //   - generator: PCG-DXSM (math/rand/v2's PCG, whose output is specified)
-//     seeded with (seed, 0x666c65726e) ("flern");
+//     seeded with (seed as uint64, 0x666c65726e) ("flern");
 //   - uniform float64: the top 53 bits of one draw times 2^-53; float32:
 //     the top 24 bits times 2^-24 (both in [0, 1));
 //   - normal: Box-Muller on pairs of draws u1 = (top 53 bits + 1) * 2^-53
@@ -36,8 +37,13 @@ func init() {
 	registerTensor("randperm", tRandperm)
 }
 
-func newStream(n *ir.Node) *rand.PCG {
-	return rand.NewPCG(uint64(n.Attrs.Int("seed", 0)), streamTag)
+// newStream seeds a generator from the seed tensor (a random op's last input).
+func newStream(n *ir.Node, in []any) (*rand.PCG, error) {
+	s, ok := in[len(in)-1].(*col.Tensor)
+	if !ok || s.DType != ir.Int64 || len(s.I64) != 1 {
+		return nil, ir.Errorf("Internal", "%s: bad seed input", n.Op)
+	}
+	return rand.NewPCG(uint64(s.I64[0]), streamTag), nil
 }
 
 // fillUniform64 fills dst with uniform [0, 1) values from r.
@@ -67,18 +73,15 @@ func fillNormal(r *rand.PCG, dst []float64) {
 }
 
 func tRandom(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
-	var tt *ir.TensorType
-	if len(in) == 0 {
-		tt = n.Schema.Tensor
-	} else {
-		out, err := outType(n, in)
-		if err != nil {
-			return nil, err
-		}
-		tt = out
+	tt, err := outType(n, in)
+	if err != nil {
+		return nil, err
 	}
 	shape := ints(tt.Shape)
-	r := newStream(n)
+	r, err := newStream(n, in)
+	if err != nil {
+		return nil, err
+	}
 	res := col.NewTensor(tt.DType, shape)
 	if n.Op == "rand" || n.Op == "rand_like" {
 		if tt.DType == ir.Float32 {
@@ -100,14 +103,20 @@ func tRandom(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	return res, nil
 }
 
-func tRandperm(c *Ctx, n *ir.Node, _ []any) (*col.Tensor, error) {
-	tt := n.Schema.Tensor
+func tRandperm(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
+	tt, err := outType(n, in)
+	if err != nil {
+		return nil, err
+	}
 	k := int(tt.Shape[0])
 	p := make([]int64, k)
 	for i := range p {
 		p[i] = int64(i)
 	}
-	r := newStream(n)
+	r, err := newStream(n, in)
+	if err != nil {
+		return nil, err
+	}
 	for i := k - 1; i > 0; i-- {
 		j, _ := bits.Mul64(r.Uint64(), uint64(i+1))
 		p[i], p[j] = p[j], p[i]
