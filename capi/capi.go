@@ -21,6 +21,7 @@ import (
 	"github.com/bytedance/sonic"
 
 	"github.com/flern/flern/golib/arrowio"
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/engine"
 	"github.com/flern/flern/golib/exec"
@@ -542,4 +543,19 @@ func flern_trainer_release(h C.uintptr_t) {
 	if h != 0 {
 		cgo.Handle(h).Delete()
 	}
+}
+
+//export flern_blas_load
+func flern_blas_load(path *C.char, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_blas_load")
+	clearErr(err)
+	if e := blas.Load(C.GoString(path)); e != nil {
+		return setErr(err, ir.Errorf("IO", "%v", e))
+	}
+	return 0
+}
+
+//export flern_blas_backend
+func flern_blas_backend() *C.char {
+	return C.CString(blas.Backend())
 }

@@ -135,6 +135,15 @@ void flern_trainer_cancel(uintptr_t trainer);
 /* Release a trainer handle. Releasing 0 is a no-op. */
 void flern_trainer_release(uintptr_t trainer);
 
+/* ---- GEMM (golib/blas) -----------------------------------------------------
+ * Route matrix products to a CBLAS library loaded with dlopen (the Python
+ * package passes scipy-openblas32's libscipy_openblas.so at load time);
+ * without one, gonum's pure-Go BLAS is used. */
+int flern_blas_load(const char *path, char **err);
+
+/* "openblas (<path>)" or "gonum"; freed with flern_string_free. */
+char *flern_blas_backend(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -30,14 +30,15 @@ var allowed = map[string][]string{
 	"golib/codegen":     {"golib/ir", "golib/lower"},
 	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp", "golib/lower", "golib/codegen"},
 	"golib/tensor":      {"golib/ir"},
-	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor"},
+	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/blas"},
+	"golib/blas":        {},
 	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/ipcio", "golib/opt", "golib/opt/fold", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/lower", "golib/codegen"},
-	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine", "golib/exec", "golib/exec/interp", "golib/tensor"},
+	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/blas"},
 	"go_tests":          {"golib/*", "golib/ir/*", "golib/opt/*", "golib/exec/*"},
 }
 
 // cgoAllowed are the only packages that may use cgo.
-var cgoAllowed = map[string]bool{"capi": true, "golib/codegen": true} // codegen: dlopen of compiled kernels
+var cgoAllowed = map[string]bool{"capi": true, "golib/codegen": true, "golib/blas": true} // codegen, blas: dlopen of compiled kernels / OpenBLAS
 
 func match(pattern, pkg string) bool {
 	if strings.HasSuffix(pattern, "/*") {

@@ -80,6 +80,7 @@ def lib() -> ctypes.CDLL:
         L.flern_string_free.restype = None
         L.flern_string_free.argtypes = [ctypes.c_void_p]
         _declare_state(L)
+        _load_blas(L)
         del c_char_pp
         if L.flern_abi_version() != ABI_VERSION:
             raise errors.InternalError(
@@ -179,6 +180,45 @@ def compile_plan(plan: bytes, options: dict | None = None) -> Plan:
 
 def run_plan(plan: Plan, inputs: Sequence[Any], n_outputs: int) -> list[pa.Table]:
     return plan.run(inputs, n_outputs)
+
+
+# ---- GEMM: OpenBLAS from the scipy-openblas32 wheel, loaded at run time -----------------
+def _openblas_path() -> str | None:
+    """FLERN_OPENBLAS, else the scipy-openblas32 package's library (None if absent)."""
+    path = os.environ.get("FLERN_OPENBLAS")
+    if path:
+        return path
+    try:
+        import scipy_openblas32 as sob
+    except ImportError:
+        return None
+    import glob
+    found = sorted(glob.glob(os.path.join(sob.get_lib_dir(), f"lib{sob.get_library()}*.so*")))
+    return found[0] if found else None
+
+
+def _load_blas(L: ctypes.CDLL) -> None:
+    L.flern_blas_load.restype = ctypes.c_int
+    L.flern_blas_load.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
+    L.flern_blas_backend.restype = ctypes.c_void_p
+    L.flern_blas_backend.argtypes = []
+    path = _openblas_path()
+    if path is None:
+        return  # gonum's pure-Go GEMM
+    err = ctypes.c_void_p(None)
+    if L.flern_blas_load(path.encode(), ctypes.byref(err)) != 0:
+        import warnings
+        warnings.warn(f"flern: could not load OpenBLAS ({path}); using the slower pure-Go GEMM", RuntimeWarning)
+        L.flern_string_free(err.value)
+
+
+def blas_backend() -> str:
+    """The GEMM in use: "openblas (<path>)" or "gonum"."""
+    L = lib()
+    p = L.flern_blas_backend()
+    s = ctypes.string_at(p).decode()
+    L.flern_string_free(p)
+    return s
 
 
 # ---- Go-resident state and staged training (capi/flern.h) ----------------------------

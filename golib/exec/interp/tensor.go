@@ -9,9 +9,11 @@ package interp
 //     float32. For + - * / and sqrt this is exactly IEEE float32 arithmetic
 //     (float64 has more than 2*24+2 bits); for exp, log, tanh, pow, sigmoid
 //     it is the correctly rounded result in almost all cases.
-//   - sum, mean and matmul accumulate float32 and float64 in float64 and
-//     round at the end (torch uses float32 pairwise sums/blocked FMA: results
-//     differ in the last bits, tests use tolerances). int64 arithmetic wraps.
+//   - sum and mean accumulate float32 and float64 in float64 and round at
+//     the end (torch uses float32 pairwise sums: results differ in the last
+//     bits, tests use tolerances). Float matmul is GEMM from golib/blas
+//     (OpenBLAS when loaded, else gonum), float32 in float32 as torch's CPU
+//     matmul. int64 arithmetic wraps.
 //   - max/min/maximum/minimum propagate NaN; argmax treats NaN as the largest
 //     value; ties pick the first index.
 //   - bool + bool is logical or, bool * bool logical and (torch).
@@ -19,6 +21,7 @@ package interp
 import (
 	"math"
 
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/tensor"
@@ -766,22 +769,21 @@ func tMatmul(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		}
 		return res, nil
 	}
-	av, bv := asF64(a), asF64(b)
-	acc := make([]float64, nb*M*P)
+	// Float GEMM through golib/blas (OpenBLAS when loaded, else gonum).
+	if out.DType == ir.Float32 {
+		av, bv := castTensor(a, ir.Float32).F32, castTensor(b, ir.Float32).F32
+		for q := 0; q < nb; q++ {
+			ao, bo, ro := at(ai, q)*M*K, at(bi, q)*K*P, q*M*P
+			blas.Sgemm(false, false, M, P, K, 1, av[ao:ao+M*K], max(1, K), bv[bo:bo+K*P], max(1, P), 0, res.F32[ro:ro+M*P], max(1, P))
+		}
+		return res, nil
+	}
+	av, bv := castTensor(a, ir.Float64).F64, castTensor(b, ir.Float64).F64
 	for q := 0; q < nb; q++ {
 		ao, bo, ro := at(ai, q)*M*K, at(bi, q)*K*P, q*M*P
-		for i := 0; i < M; i++ {
-			row := acc[ro+i*P : ro+(i+1)*P]
-			for kk := 0; kk < K; kk++ {
-				x := av[ao+i*K+kk]
-				brow := bv[bo+kk*P : bo+(kk+1)*P]
-				for j, y := range brow {
-					row[j] += x * y
-				}
-			}
-		}
+		blas.Dgemm(false, false, M, P, K, 1, av[ao:ao+M*K], max(1, K), bv[bo:bo+K*P], max(1, P), 0, res.F64[ro:ro+M*P], max(1, P))
 	}
-	return floatResult(out.DType, ints(out.Shape), acc), nil
+	return res, nil
 }
 
 func toI64(s []int) []int64 {

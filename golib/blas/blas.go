@@ -1,0 +1,176 @@
+// Package blas is flern's GEMM: OpenBLAS (the PyPI package scipy-openblas32)
+// loaded at run time with dlopen when the host hands over its path (Load),
+// else gonum's pure-Go BLAS. It uses cgo only for dlopen/dlsym and the call
+// trampolines into the loaded library; nothing links against OpenBLAS at
+// build time, so libflern builds and runs without it.
+//
+// Matrices are row-major. Sgemm/Dgemm compute
+// C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T.
+package blas
+
+/*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
+#include <stdlib.h>
+
+typedef void (*flern_sgemm_t)(int, int, int, int, int, int, float, const float *, int, const float *, int,
+                              float, float *, int);
+typedef void (*flern_dgemm_t)(int, int, int, int, int, int, double, const double *, int, const double *, int,
+                              double, double *, int);
+
+static flern_sgemm_t flern_sgemm_fn;
+static flern_dgemm_t flern_dgemm_fn;
+
+// CBLAS enums: CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112.
+static const char *flern_blas_load(const char *path) {
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) return dlerror();
+	void *s = dlsym(h, "scipy_cblas_sgemm");
+	void *d = dlsym(h, "scipy_cblas_dgemm");
+	if (!s || !d) {
+		s = dlsym(h, "cblas_sgemm");
+		d = dlsym(h, "cblas_dgemm");
+	}
+	if (!s || !d) return "no cblas_sgemm/cblas_dgemm (or scipy_cblas_*) symbol in the library";
+	flern_sgemm_fn = (flern_sgemm_t)s;
+	flern_dgemm_fn = (flern_dgemm_t)d;
+	return 0;
+}
+
+static void flern_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                        const float *b, int ldb, float beta, float *c, int ldc) {
+	flern_sgemm_fn(101, ta ? 112 : 111, tb ? 112 : 111, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+static void flern_dgemm(int ta, int tb, int m, int n, int k, double alpha, const double *a, int lda,
+                        const double *b, int ldb, double beta, double *c, int ldc) {
+	flern_dgemm_fn(101, ta ? 112 : 111, tb ? 112 : 111, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+*/
+import "C"
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+
+	gblas "gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+var (
+	mu       sync.Mutex
+	loaded   bool
+	libPath  string
+	fallback gonum.Implementation
+)
+
+// Load dlopens an OpenBLAS (or any CBLAS) shared library and routes GEMM to
+// it. A failed Load leaves the current backend in place.
+func Load(path string) error {
+	mu.Lock()
+	defer mu.Unlock()
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	if msg := C.flern_blas_load(cpath); msg != nil {
+		return fmt.Errorf("blas: loading %s: %s", path, C.GoString(msg))
+	}
+	loaded, libPath = true, path
+	return nil
+}
+
+// Backend names the GEMM in use: "openblas (<path>)" or "gonum".
+func Backend() string {
+	mu.Lock()
+	defer mu.Unlock()
+	if loaded {
+		return "openblas (" + libPath + ")"
+	}
+	return "gonum"
+}
+
+// UseGonum switches back to the gonum fallback (for tests and comparisons).
+func UseGonum() {
+	mu.Lock()
+	loaded = false
+	mu.Unlock()
+}
+
+func tr(t bool) gblas.Transpose {
+	if t {
+		return gblas.Trans
+	}
+	return gblas.NoTrans
+}
+
+func cbool(b bool) C.int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func check(ta, tb bool, m, n, k, lda, ldb, ldc, la, lb, lc int) {
+	ar, ac := m, k
+	if ta {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if tb {
+		br, bc = n, k
+	}
+	if m < 0 || n < 0 || k < 0 || lda < max(1, ac) || ldb < max(1, bc) || ldc < max(1, n) ||
+		(ar > 0 && ac > 0 && la < (ar-1)*lda+ac) || (br > 0 && bc > 0 && lb < (br-1)*ldb+bc) || (m > 0 && lc < (m-1)*ldc+n) {
+		panic(fmt.Sprintf("blas: bad gemm arguments m=%d n=%d k=%d lda=%d ldb=%d ldc=%d (len %d %d %d)", m, n, k, lda, ldb, ldc, la, lb, lc))
+	}
+}
+
+// Sgemm is float32 GEMM on row-major matrices.
+func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	check(ta, tb, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+		return
+	}
+	if loaded {
+		C.flern_sgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.float(beta),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
+		return
+	}
+	fallback.Sgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// Dgemm is float64 GEMM on row-major matrices.
+func Dgemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []float64, ldb int, beta float64, c []float64, ldc int) {
+	check(ta, tb, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 {
+		for i := 0; i < m; i++ {
+			row := c[i*ldc : i*ldc+n]
+			for j := range row {
+				row[j] *= beta
+			}
+		}
+		return
+	}
+	if loaded {
+		C.flern_dgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.double(alpha),
+			(*C.double)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
+			(*C.double)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.double(beta),
+			(*C.double)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
+		return
+	}
+	fallback.Dgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
