@@ -1,0 +1,249 @@
+"""End-to-end workloads (b) and (c): flight delays on flights-3m.parquet (3M real rows).
+
+    bash benchmarks/fetch_data.sh                                     # once: the parquet file
+    PYTHONPATH=python python benchmarks/e2e/flights.py                # training, all variants
+    PYTHONPATH=python python benchmarks/e2e/flights.py --mode infer   # (c) inference only
+    PYTHONPATH=python python benchmarks/e2e/flights.py --rows 300000 --runs 1 --variants pandas+torch
+
+The pipeline: read ``date, delay, distance, origin, destination``; derive the departure hour and
+the weekday; encode origin and destination as integer codes (airports sorted by name, joined
+back with a left merge); normalize distance with its mean and standard deviation; the label is
+``delay > 15``. Model: an embedding of 8 per airport for origin and destination, concatenated
+with (hour / 23, weekday / 6, distance z-score) into a 19-64-1 ReLU MLP; BCE-with-logits loss,
+Adam(lr=1e-3), batch ``--batch`` (1024), one epoch over seeded shuffled batches; then the model
+predicts every row (delayed when the logit > 0) and the result is the accuracy over all rows.
+
+``--mode infer`` (workload c) skips training: the model keeps its seeded initial weights, and
+the timed pipeline is ETL + prediction of every row + accuracy.
+
+Variants (each in a fresh process; the same seeds):
+
+- ``pandas+torch``: pandas ETL, ``torch.from_numpy(df[cols].to_numpy())``, a PyTorch eager loop.
+- ``polars+torch`` and ``duckdb+torch``: the ETL in polars / DuckDB SQL, then the same loop.
+- ``flern``: the pandas+torch code with the drop-in imports (``flern.pandas``, ``flern.torch``).
+
+Every variant reports its pipeline time (median of ``--runs`` after a warm-up), first run,
+whole-process time (imports included), peak RSS and accuracy; ratios are against pandas+torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import common  # noqa: E402
+
+DATA = os.path.join(common.REPO, "benchmarks", "data", "flights-3m.parquet")
+SEED = 0
+EMB = 8
+VARIANTS = ("pandas+torch", "polars+torch", "duckdb+torch", "flern")
+NUM = ["hour_f", "weekday_f", "distance_z"]
+
+
+# ---- ETL ------------------------------------------------------------------------------------------
+
+def etl_pandas_like(pd: Any, rows: int | None) -> tuple[Any, int]:
+    """The preparation, for ``pd`` = pandas or flern.pandas (the same code): a frame with the
+    numeric features, the two airport codes and the label, and the number of airports."""
+    df = pd.read_parquet(DATA, columns=["date", "delay", "distance", "origin", "destination"])
+    if rows is not None:
+        df = df.head(rows)
+    df["hour_f"] = df["date"].dt.hour / 23.0
+    df["weekday_f"] = df["date"].dt.dayofweek / 6.0
+    df["distance_z"] = (df["distance"] - df["distance"].mean()) / df["distance"].std()
+    df["late"] = (df["delay"] > 15).astype("float32")
+    airports = sorted(set(df["origin"].unique()) | set(df["destination"].unique()))
+    codes = pd.DataFrame({"airport": airports, "code": np.arange(len(airports), dtype=np.int64)})
+    df = df.merge(codes.rename(columns={"airport": "origin", "code": "origin_code"}), on="origin", how="left")
+    df = df.merge(codes.rename(columns={"airport": "destination", "code": "dest_code"}), on="destination",
+                  how="left")
+    return df[NUM + ["origin_code", "dest_code", "late"]], len(airports)
+
+
+def etl_polars(rows: int | None) -> tuple[dict[str, np.ndarray], int]:
+    import polars as pl
+    df = pl.read_parquet(DATA, columns=["date", "delay", "distance", "origin", "destination"])
+    if rows is not None:
+        df = df.head(rows)
+    airports = sorted(set(df["origin"].unique().to_list()) | set(df["destination"].unique().to_list()))
+    codes = pl.DataFrame({"airport": airports, "code": np.arange(len(airports), dtype=np.int64)})
+    df = df.with_columns(
+        (pl.col("date").dt.hour().cast(pl.Float64) / 23.0).alias("hour_f"),
+        ((pl.col("date").dt.weekday() - 1).cast(pl.Float64) / 6.0).alias("weekday_f"),  # polars: Monday = 1
+        ((pl.col("distance") - pl.col("distance").mean()) / pl.col("distance").std()).alias("distance_z"),
+        (pl.col("delay") > 15).cast(pl.Float32).alias("late"),
+    )
+    df = df.join(codes.rename({"airport": "origin", "code": "origin_code"}), on="origin", how="left",
+                 maintain_order="left")
+    df = df.join(codes.rename({"airport": "destination", "code": "dest_code"}), on="destination", how="left",
+                 maintain_order="left")
+    return {"num": df.select(NUM).to_numpy(), "o": df["origin_code"].to_numpy(), "d": df["dest_code"].to_numpy(),
+            "y": df["late"].to_numpy()}, len(airports)
+
+
+def etl_duckdb(rows: int | None) -> tuple[dict[str, np.ndarray], int]:
+    import duckdb
+    con = duckdb.connect()
+    limit = f"LIMIT {int(rows)}" if rows is not None else ""
+    con.execute(f"CREATE TEMP VIEW f AS SELECT row_number() OVER () AS rn, * FROM "
+                f"(SELECT date, delay, distance, origin, destination FROM read_parquet('{DATA}') {limit})")
+    airports = sorted(r[0] for r in con.execute(
+        "SELECT origin FROM f UNION SELECT destination FROM f").fetchall())
+    con.execute("CREATE TEMP TABLE codes (airport VARCHAR, code BIGINT)")
+    con.executemany("INSERT INTO codes VALUES (?, ?)", [(a, i) for i, a in enumerate(airports)])
+    t = con.execute("""
+        SELECT hour(date) / 23.0 AS hour_f, isodow(date) - 1 AS wd, (distance - avg(distance) OVER ())
+               / stddev_samp(distance) OVER () AS distance_z, o.code AS origin_code, d.code AS dest_code,
+               CAST(delay > 15 AS FLOAT) AS late
+        FROM f LEFT JOIN codes o ON f.origin = o.airport LEFT JOIN codes d ON f.destination = d.airport
+        ORDER BY rn""").fetchnumpy()
+    num = np.stack([t["hour_f"].astype(np.float64), t["wd"].astype(np.float64) / 6.0,
+                    t["distance_z"].astype(np.float64)], axis=1)
+    return {"num": num, "o": t["origin_code"].astype(np.int64), "d": t["dest_code"].astype(np.int64),
+            "y": t["late"].astype(np.float32)}, len(airports)
+
+
+# ---- model and loop -------------------------------------------------------------------------------
+
+def make_model(torch: Any, n_airports: int) -> Any:
+    nn = torch.nn
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.emb_o = nn.Embedding(n_airports, EMB)
+            self.emb_d = nn.Embedding(n_airports, EMB)
+            self.mlp = nn.Sequential(nn.Linear(len(NUM) + 2 * EMB, 64), nn.ReLU(), nn.Linear(64, 1))
+
+        def forward(self, num: Any, o: Any, d: Any) -> Any:
+            return self.mlp(torch.cat([num, self.emb_o(o), self.emb_d(d)], dim=1))
+
+    torch.manual_seed(SEED)
+    return Net()
+
+
+def train_and_predict(torch: Any, arrays: dict[str, Any], n_airports: int, batch: int, mode: str) -> dict[str, Any]:
+    """The loop, for ``torch`` = torch or flern.torch (the same code)."""
+    num = torch.from_numpy(np.ascontiguousarray(arrays["num"], dtype=np.float32))
+    o = torch.from_numpy(np.ascontiguousarray(arrays["o"], dtype=np.int64))
+    d = torch.from_numpy(np.ascontiguousarray(arrays["d"], dtype=np.int64))
+    y = torch.from_numpy(np.ascontiguousarray(arrays["y"], dtype=np.float32)).reshape(-1, 1)
+    model = make_model(torch, n_airports)
+    losses = []
+    if mode == "train":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        gen = torch.Generator().manual_seed(SEED)
+        n = num.shape[0]
+        perm = torch.randperm(n, generator=gen)
+        for step, i in enumerate(range(0, n, batch)):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(num[idx], o[idx], d[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            if step % 500 == 0:
+                losses.append(float(loss.item()))
+    with torch.no_grad():
+        model.eval()
+        pred = (model(num, o, d) > 0).float()
+        acc = float((pred == y).float().mean().item())
+    return {"accuracy": acc, "losses": losses}
+
+
+def frame_arrays(df: Any) -> dict[str, Any]:
+    """The model inputs from a pandas-like frame (pandas, or flern under the drop-in)."""
+    return {"num": df[NUM].to_numpy(dtype="float32"), "o": df["origin_code"].to_numpy(),
+            "d": df["dest_code"].to_numpy(), "y": df["late"].to_numpy()}
+
+
+def run_variant(variant: str, rows: int | None, batch: int, mode: str) -> dict[str, Any]:
+    if variant == "pandas+torch":
+        import pandas as pd
+        import torch
+        df, n_air = etl_pandas_like(pd, rows)
+        return train_and_predict(torch, frame_arrays(df), n_air, batch, mode)
+    if variant == "polars+torch":
+        import torch
+        arrays, n_air = etl_polars(rows)
+        return train_and_predict(torch, arrays, n_air, batch, mode)
+    if variant == "duckdb+torch":
+        import torch
+        arrays, n_air = etl_duckdb(rows)
+        return train_and_predict(torch, arrays, n_air, batch, mode)
+    if variant == "flern":
+        import flern.pandas as fpd
+        import flern.torch as ftorch
+        df, n_air = etl_pandas_like(fpd, rows)
+        return train_and_predict(ftorch, frame_arrays(df), n_air, batch, mode)
+    raise ValueError(f"unknown variant {variant!r}")
+
+
+# ---- driver ---------------------------------------------------------------------------------------
+
+START = time.perf_counter()
+
+
+def child(variant: str, rows: int | None, batch: int, mode: str, runs: int) -> None:
+    t0 = time.perf_counter()
+    res = run_variant(variant, rows, batch, mode)
+    first = time.perf_counter() - t0
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        res = run_variant(variant, rows, batch, mode)
+        walls.append(time.perf_counter() - t0)
+    common.child_report({"variant": variant, "first": first, "median": statistics.median(walls) if walls else first,
+                         "walls": walls, "accuracy": res["accuracy"], "losses": res["losses"],
+                         "peak_rss_mib": common.peak_rss_mib()})
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--mode", choices=("train", "infer"), default="train")
+    ap.add_argument("--rows", type=int, default=None, help="first N rows only (default: all 3M)")
+    ap.add_argument("--batch", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if not os.path.exists(DATA):
+        print(f"{DATA} is missing: run `bash benchmarks/fetch_data.sh` first", file=sys.stderr)
+        return 2
+    if a.child:
+        child(a.child, a.rows, a.batch, a.mode, a.runs)
+        return 0
+    print(f"# flights ({a.mode}, rows={a.rows or 'all'}, batch {a.batch}), {common.describe_machine()}")
+    rows, base = [], None
+    for v in a.variants.split(","):
+        argv = [os.path.abspath(__file__), "--child", v, "--mode", a.mode, "--batch", str(a.batch), "--runs", str(a.runs)]
+        if a.rows:
+            argv += ["--rows", str(a.rows)]
+        try:
+            r = common.run_child(argv)
+        except Exception as e:  # a variant this machine cannot run is reported, not hidden
+            print(f"  {v}: failed: {str(e).strip().splitlines()[-1] if str(e).strip() else e}")
+            continue
+        if v == "pandas+torch":
+            base = r
+        rows.append((v, r))
+    table = []
+    for v, r in rows:
+        ratio = f"{base['median'] / r['median']:.2f}" if base else "-"
+        rss = f"{r['peak_rss_mib'] / base['peak_rss_mib']:.2f}" if base else "-"
+        table.append([v, common.fmt_s(r["median"]), common.fmt_s(r["first"]), ratio, f"{r['process_s']:.2f} s",
+                      f"{r['peak_rss_mib']:.0f}", rss, f"{r['accuracy']:.4f}"])
+    print(common.md_table(["variant", "pipeline median", "first run", "pandas+torch / variant", "whole process",
+                           "peak RSS MiB", "RSS / pandas+torch", "accuracy"], table))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
