@@ -6,8 +6,8 @@ package exec
 // the interpreter's (interp.SortCmp: missing values at the end asked for,
 // strings by code point, pandas' multi-key NaN rule) with ties broken by
 // position, which makes it total, so the result is the stable sort's.
-// A single numeric key sorts (value, row) pairs, which keeps memory access
-// sequential; the missing rows go to one end in row order.
+// A single numeric key is radix sorted (radix.go); the missing rows go to
+// one end in row order.
 
 import (
 	"cmp"
@@ -37,10 +37,8 @@ func runSort(c *Ctx, n *ir.Node, in []any) (any, error) {
 	}
 	var perm []int32
 	switch k := keys[0]; {
-	case len(keys) == 1 && (k.Type.IsInt() || k.Type.IsDatetime()):
-		perm, err = sortPairs(c, n, k, k.I64, asc[0], naFirst)
-	case len(keys) == 1 && k.Type.IsFloat():
-		perm, err = sortPairs(c, n, k, k.F64, asc[0], naFirst)
+	case len(keys) == 1 && (k.Type.IsInt() || k.Type.IsDatetime() || k.Type.IsFloat()):
+		perm, err = sortRadix(c, n, k, asc[0], naFirst)
 	default:
 		perm, err = sortRows(c, n, src.N, interp.SortCmp(keys, asc, naFirst, lexQuirk))
 	}
@@ -95,8 +93,17 @@ func sortMerge[T any](c *Ctx, n *ir.Node, data []T, bounds []int, less func(a, b
 		slices.SortFunc(data[bounds[r]:bounds[r+1]], less)
 		return nil
 	})
-	if err != nil || runs <= 1 {
-		return data, err
+	if err != nil {
+		return nil, err
+	}
+	return mergeSorted(c, n, data, bounds, less)
+}
+
+// mergeSorted merges the sorted runs of data (bounds as chunkBounds)
+// pairwise, the merges of a round in parallel, until one is left.
+func mergeSorted[T any](c *Ctx, n *ir.Node, data []T, bounds []int, less func(a, b T) int) ([]T, error) {
+	if len(bounds) <= 2 {
+		return data, nil
 	}
 	buf := make([]T, len(data))
 	for len(bounds) > 2 {
@@ -147,77 +154,4 @@ func mergeRuns[T any](dst, a, b []T, less func(x, y T) int) {
 	}
 	k += copy(dst[k:], a[i:])
 	copy(dst[k:], b[j:])
-}
-
-// valPair is one row of a single numeric key.
-type valPair[T int64 | float64] struct {
-	v T
-	i int32
-}
-
-// sortPairs is the permutation sorting the rows of one numeric key c
-// (values vals): missing rows (null, NaN) at one end in row order.
-func sortPairs[T int64 | float64](c *Ctx, n *ir.Node, k *col.Column, vals []T, asc, naFirst bool) ([]int32, error) {
-	rows := k.N
-	chunks := sortChunks(rows)
-	bounds := chunkBounds(rows, chunks)
-	// collect each chunk's valid pairs and missing rows in parallel
-	parts := make([][]valPair[T], chunks)
-	nas := make([][]int32, chunks)
-	err := forTasks(c, n, chunks, func(r int) error {
-		lo, hi := bounds[r], bounds[r+1]
-		p := make([]valPair[T], 0, hi-lo)
-		var na []int32
-		for i := lo; i < hi; i++ {
-			if k.IsNA(i) {
-				na = append(na, int32(i))
-			} else {
-				p = append(p, valPair[T]{vals[i], int32(i)})
-			}
-		}
-		parts[r], nas[r] = p, na
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	pairs := make([]valPair[T], 0, rows)
-	pb := []int{0}
-	for _, p := range parts {
-		pairs = append(pairs, p...)
-		pb = append(pb, len(pairs))
-	}
-	parts = nil
-	dir := 1
-	if !asc {
-		dir = -1
-	}
-	less := func(a, b valPair[T]) int {
-		switch {
-		case a.v < b.v:
-			return -dir
-		case a.v > b.v:
-			return dir
-		}
-		return cmp.Compare(a.i, b.i)
-	}
-	pairs, err = sortMerge(c, n, pairs, pb, less)
-	if err != nil {
-		return nil, err
-	}
-	perm := make([]int32, 0, rows)
-	if naFirst {
-		for _, na := range nas {
-			perm = append(perm, na...)
-		}
-	}
-	for _, p := range pairs {
-		perm = append(perm, p.i)
-	}
-	if !naFirst {
-		for _, na := range nas {
-			perm = append(perm, na...)
-		}
-	}
-	return perm, nil
 }
