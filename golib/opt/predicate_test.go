@@ -192,3 +192,43 @@ func TestStatsFilter(t *testing.T) {
 			}},
 	})
 }
+
+func TestPredicateFromDisjunction(t *testing.T) {
+	gt := func(c string, v int64) *ir.Expr { return call("gt", ir.Col(c), ir.LitInt(v)) }
+	eqs := func(c, v string) *ir.Expr { return call("eq", ir.Col(c), ir.LitString(v)) }
+	and := func(a, b *ir.Expr) *ir.Expr { return call("and", a, b) }
+	or := func(a, b *ir.Expr) *ir.Expr { return call("or", a, b) }
+	runPlanCases(t, []planCase{
+		{name: "each side gets what an or of conjunctions implies", passes: []string{"predicate"}, data: joinData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				j := b.join("inner", l, r)
+				pred := or(and(gt("v_x", 15), eqs("u", "x")), and(and(eqs("w", "d"), gt("lk", -1)), call("lt", ir.Col("v_y"), ir.LitFloat(2))))
+				return b.out(b.dropIndex(b.filter(j, pred)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				fl := b.filter(l, or(gt("v", 15), and(eqs("w", "d"), gt("lk", -1))))
+				fr := b.filter(r, or(eqs("u", "x"), call("lt", ir.Col("v"), ir.LitFloat(2))))
+				j := b.join("inner", fl, fr)
+				pred := or(and(gt("v_x", 15), eqs("u", "x")), and(and(eqs("w", "d"), gt("lk", -1)), call("lt", ir.Col("v_y"), ir.LitFloat(2))))
+				return b.out(b.dropIndex(b.filter(j, pred)))
+			}},
+		{name: "a disjunct without a condition on a side implies nothing there", passes: []string{"predicate"}, data: joinData,
+			before: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				pred := or(and(gt("v_x", 15), eqs("u", "x")), eqs("w", "d"))
+				return b.out(b.dropIndex(b.filter(b.join("inner", l, r), pred)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				l, r := joinSides(b)
+				pred := or(and(gt("v_x", 15), eqs("u", "x")), eqs("w", "d"))
+				fl := b.filter(l, or(gt("v", 15), eqs("w", "d")))
+				return b.out(b.dropIndex(b.filter(b.join("inner", fl, r), pred)))
+			}},
+	})
+}

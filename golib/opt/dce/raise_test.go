@@ -31,6 +31,8 @@ func TestMayRaise(t *testing.T) {
 		{cast(ir.Col("i"), "float64"), false},
 		{cast(ir.Col("i"), "str"), false},
 		{contains("a"), false},
+		{ir.Call("isin", ir.Col("s"), ir.LitString("a"), ir.LitString("b")), false},
+		{&ir.Expr{Kind: ir.ExprCall, Name: "str_slice", Args: []*ir.Expr{ir.Col("s")}, Opts: map[string]any{"start": float64(0), "stop": float64(2)}}, false},
 		{contains("("), true},
 		{ir.Call("not", ir.Call("eq", cast(ir.Col("s"), "float64"), ir.LitInt(1))), true},
 	}

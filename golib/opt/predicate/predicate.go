@@ -21,7 +21,10 @@
 //   - into the side of an inner join whose columns it reads (only the left
 //     side of a left join), renamed to that side's names; a conjunct on
 //     keys of an exact-compare type (int, str, bool, datetime) also goes to
-//     the other side through the key equality. A join numbers its rows
+//     the other side through the key equality. A conjunct that reads both
+//     sides stays, but when it is an or() of conjunctions each side also
+//     gets the or() of every disjunct's conjuncts on that side, which the
+//     conjunct implies (TPC-H q19's three part/lineitem cases). A join numbers its rows
 //     afresh, so this needs the filter's index labels to be unobserved
 //     (IndexUsed); the kept rows and their order are the same.
 //
@@ -42,22 +45,21 @@ import (
 // Run pushes predicates down to a fixed point and reports whether it
 // changed anything. Schemas must be inferred.
 func Run(g *ir.Graph) (bool, error) {
-	changed := false
+	before := g.Print()
+	derived := map[*ir.Node]map[string]bool{}
 	for range 10000 {
-		did := step(g)
-		if !did {
+		if !step(g, derived) {
 			break
 		}
-		changed = true
 		g.Compact()
 		if err := g.Infer(); err != nil {
-			return changed, err
+			return true, err
 		}
 	}
-	if statsHints(g) {
-		changed = true
-	}
-	return changed, nil
+	statsHints(g)
+	// A predicate derived again on a later run lands on (and merges into)
+	// its earlier copy: compare plans, not steps.
+	return g.Print() != before, nil
 }
 
 // conjuncts flattens nested and() calls.
@@ -69,10 +71,17 @@ func conjuncts(e *ir.Expr, dst []*ir.Expr) []*ir.Expr {
 	return append(dst, e)
 }
 
-// andAll joins conjuncts left to right (nil for none).
+// andAll joins conjuncts left to right (nil for none), each distinct
+// conjunct once.
 func andAll(cs []*ir.Expr) *ir.Expr {
 	var out *ir.Expr
+	seen := map[string]bool{}
 	for _, c := range cs {
+		if k := c.String(); seen[k] {
+			continue
+		} else {
+			seen[k] = true
+		}
 		if out == nil {
 			out = c
 		} else {
@@ -104,13 +113,16 @@ type graphInfo struct {
 	users  [][]ir.NodeID
 	output map[ir.NodeID]bool
 	index  []bool
+	// derived records, per join, the disjunctions whose implied side
+	// predicates this run has already pushed.
+	derived map[*ir.Node]map[string]bool
 }
 
 func (gi *graphInfo) single(id ir.NodeID) bool { return len(gi.users[id]) == 1 && !gi.output[id] }
 
 // step makes the first possible move and reports whether there was one.
-func step(g *ir.Graph) bool {
-	gi := &graphInfo{users: g.Users(), output: map[ir.NodeID]bool{}, index: IndexUsed(g)}
+func step(g *ir.Graph, derived map[*ir.Node]map[string]bool) bool {
+	gi := &graphInfo{users: g.Users(), output: map[ir.NodeID]bool{}, index: IndexUsed(g), derived: derived}
 	for _, o := range g.Outputs {
 		gi.output[o] = true
 	}
@@ -140,11 +152,14 @@ func step(g *ir.Graph) bool {
 			moved = below(g, x, 0, movable, nil)
 		case "join":
 			if !gi.index[f.ID] {
-				moved = belowJoin(g, x, movable)
+				if derived[x] == nil {
+					derived[x] = map[string]bool{}
+				}
+				moved = belowJoin(g, x, movable, derived[x])
+				if moved != nil && count(moved) == 0 {
+					return true // only implied predicates moved
+				}
 			}
-		}
-		if moved == nil {
-			continue
 		}
 		if count(moved) == 0 {
 			continue
@@ -310,10 +325,15 @@ func exactKey(t ir.DType) bool {
 
 // belowJoin moves each conjunct into the join side(s) whose columns it
 // reads.
-func belowJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr) []bool {
-	moved, sides := planJoin(g, j, cs)
-	if count(moved) == 0 {
+func belowJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr, done map[string]bool) []bool {
+	moved, sides := planJoin(g, j, cs, done)
+	if len(sides[0])+len(sides[1]) == 0 {
 		return nil
+	}
+	for _, c := range cs {
+		if isOr(c) {
+			done[c.String()] = true
+		}
 	}
 	for side := range sides {
 		if len(sides[side]) > 0 {
@@ -373,14 +393,17 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 		if gi.index[f.ID] {
 			return false
 		}
-		moved, _ := planJoin(g, y, sub)
-		return count(moved) > 0
+		_, sides := planJoin(g, y, sub, gi.derived[y])
+		return len(sides[0])+len(sides[1]) > 0
 	}
 	return false
 }
 
 // planJoin says which conjuncts can move into which join side, renamed.
-func planJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr) (moved []bool, sides [2][]*ir.Expr) {
+// A conjunct that reads both sides stays; when it is an or() of
+// conjunctions, each side still gets what it implies: the or() of every
+// disjunct's conjuncts on that side (TPC-H q19), unless done recorded it.
+func planJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr, done map[string]bool) (moved []bool, sides [2][]*ir.Expr) {
 	how := j.Attrs.Str("how")
 	if how != "inner" && how != "left" {
 		return nil, sides
@@ -408,42 +431,90 @@ func planJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr) (moved []bool, sides [2][]
 			}
 		}
 	}
-	moved = make([]bool, len(cs))
-	for i, c := range cs {
+	// classify says which side expression e reads (-1: none, -2: both or
+	// unknown), with its renamings to that side and through the keys.
+	classify := func(e *ir.Expr) (side int, toSide, toMirror map[string]string) {
 		cols := map[string]bool{}
-		c.Columns(cols)
-		if len(cols) == 0 {
-			continue
-		}
-		side := -1
-		toSide := map[string]string{}
-		toMirror := map[string]string{}
-		mirrorable := true
+		e.Columns(cols)
+		side, toSide, toMirror = -1, map[string]string{}, map[string]string{}
 		for name := range cols {
 			o, ok := byName[name]
 			if !ok || side >= 0 && o.Side != side {
-				side = -2
-				break
+				return -2, nil, nil
 			}
 			side = o.Side
 			src := [2]*ir.Schema{l, r}[o.Side].Fields[o.Col].Name
 			toSide[name] = src
-			if m, ok := mirror[src]; ok && o.Side == 0 {
+			if m, ok := mirror[src]; ok && o.Side == 0 && toMirror != nil {
 				toMirror[name] = m
 			} else {
-				mirrorable = false
+				toMirror = nil
 			}
 		}
-		if side < 0 || side == 1 && how != "inner" {
-			continue
+		if side == 1 && how != "inner" {
+			return -2, nil, nil
 		}
-		moved[i] = true
-		sides[side] = append(sides[side], renameCols(c.Clone(), toSide))
-		if mirrorable && side == 0 {
-			sides[1] = append(sides[1], renameCols(c.Clone(), toMirror))
+		return side, toSide, toMirror
+	}
+	moved = make([]bool, len(cs))
+	for i, c := range cs {
+		side, toSide, toMirror := classify(c)
+		switch {
+		case side >= 0:
+			moved[i] = true
+			sides[side] = append(sides[side], renameCols(c.Clone(), toSide))
+			if toMirror != nil && side == 0 {
+				sides[1] = append(sides[1], renameCols(c.Clone(), toMirror))
+			}
+		case side == -2 && isOr(c) && !done[c.String()]:
+			for s, d := range implied(c, classify) {
+				if d != nil {
+					sides[s] = append(sides[s], d)
+				}
+			}
 		}
 	}
 	return moved, sides
+}
+
+func isOr(e *ir.Expr) bool { return e.Kind == ir.ExprCall && e.Name == "or" && len(e.Args) == 2 }
+
+func disjuncts(e *ir.Expr, dst []*ir.Expr) []*ir.Expr {
+	if isOr(e) {
+		return disjuncts(e.Args[1], disjuncts(e.Args[0], dst))
+	}
+	return append(dst, e)
+}
+
+// implied returns, per join side, the predicate on that side that the
+// disjunction c implies (nil when some disjunct says nothing about it).
+func implied(c *ir.Expr, classify func(*ir.Expr) (int, map[string]string, map[string]string)) [2]*ir.Expr {
+	var out [2]*ir.Expr
+	ds := disjuncts(c, nil)
+	for s := range out {
+		var alts []*ir.Expr
+		for _, d := range ds {
+			var parts []*ir.Expr
+			for _, p := range conjuncts(d, nil) {
+				if ps, toSide, _ := classify(p); ps == s && safe(p) {
+					parts = append(parts, renameCols(p.Clone(), toSide))
+				}
+			}
+			if len(parts) == 0 {
+				alts = nil
+				break
+			}
+			alts = append(alts, andAll(parts))
+		}
+		for _, a := range alts {
+			if out[s] == nil {
+				out[s] = a
+			} else {
+				out[s] = ir.Call("or", out[s], a)
+			}
+		}
+	}
+	return out
 }
 
 // statsHints sets scan_parquet's "stats_filter" from the filter that reads
