@@ -18,36 +18,66 @@ func geomOf(n *ir.Node, shape []int) (tensor.Geom, error) {
 	return tensor.ConvGeom(n, toI64(shape))
 }
 
-// convWalk calls f(colIndex, srcIndex) for every in-range element of the
-// unfolded layout of one [C, H, W] image, and pad(colIndex) for the
-// positions outside it.
-func convWalk(g tensor.Geom, f func(ci, si int), pad func(ci int)) {
+// im2colImage unfolds one [C, H, W] image into dst ([C*KH*KW, OH*OW]),
+// writing pad outside the image.
+func im2colImage[T float32 | float64](src, dst []T, g tensor.Geom, pad T) {
 	C, H, W := int(g.C), int(g.H), int(g.W)
 	KH, KW := int(g.KH), int(g.KW)
 	OH, OW := int(g.OH), int(g.OW)
 	SH, SW, PH, PW, DH, DW := int(g.SH), int(g.SW), int(g.PH), int(g.PW), int(g.DH), int(g.DW)
-	L := OH * OW
 	for c := 0; c < C; c++ {
 		for i := 0; i < KH; i++ {
 			for j := 0; j < KW; j++ {
-				row := ((c*KH+i)*KW + j) * L
+				row := dst[((c*KH+i)*KW+j)*OH*OW:]
 				for oh := 0; oh < OH; oh++ {
+					out := row[oh*OW : (oh+1)*OW]
 					ih := oh*SH - PH + i*DH
-					base := row + oh*OW
 					if ih < 0 || ih >= H {
-						for ow := 0; ow < OW; ow++ {
-							pad(base + ow)
+						for k := range out {
+							out[k] = pad
 						}
 						continue
 					}
-					src := (c*H + ih) * W
-					for ow := 0; ow < OW; ow++ {
-						iw := ow*SW - PW + j*DW
-						if iw < 0 || iw >= W {
-							pad(base + ow)
+					in := src[(c*H+ih)*W : (c*H+ih+1)*W]
+					iw := j*DW - PW
+					for ow := range out {
+						if iw >= 0 && iw < W {
+							out[ow] = in[iw]
 						} else {
-							f(base+ow, src+iw)
+							out[ow] = pad
 						}
+						iw += SW
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2imImage adds the unfolded src ([C*KH*KW, OH*OW]) back into the
+// [C, H, W] image dst (im2colImage's adjoint; padding positions are dropped).
+func col2imImage[T float32 | float64](src, dst []T, g tensor.Geom) {
+	C, H, W := int(g.C), int(g.H), int(g.W)
+	KH, KW := int(g.KH), int(g.KW)
+	OH, OW := int(g.OH), int(g.OW)
+	SH, SW, PH, PW, DH, DW := int(g.SH), int(g.SW), int(g.PH), int(g.PW), int(g.DH), int(g.DW)
+	for c := 0; c < C; c++ {
+		for i := 0; i < KH; i++ {
+			for j := 0; j < KW; j++ {
+				row := src[((c*KH+i)*KW+j)*OH*OW:]
+				for oh := 0; oh < OH; oh++ {
+					ih := oh*SH - PH + i*DH
+					if ih < 0 || ih >= H {
+						continue
+					}
+					in := row[oh*OW : (oh+1)*OW]
+					out := dst[(c*H+ih)*W : (c*H+ih+1)*W]
+					iw := j*DW - PW
+					for _, v := range in {
+						if iw >= 0 && iw < W {
+							out[iw] += v
+						}
+						iw += SW
 					}
 				}
 			}
@@ -76,11 +106,9 @@ func tIm2col(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	cols := shape[1] * shape[2]
 	for b := 0; b < int(g.N); b++ {
 		if x.DType == ir.Float32 {
-			src, dst, p := x.F32[b*img:(b+1)*img], res.F32[b*cols:(b+1)*cols], float32(padv)
-			convWalk(g, func(ci, si int) { dst[ci] = src[si] }, func(ci int) { dst[ci] = p })
+			im2colImage(x.F32[b*img:(b+1)*img], res.F32[b*cols:(b+1)*cols], g, float32(padv))
 		} else {
-			src, dst := x.F64[b*img:(b+1)*img], res.F64[b*cols:(b+1)*cols]
-			convWalk(g, func(ci, si int) { dst[ci] = src[si] }, func(ci int) { dst[ci] = padv })
+			im2colImage(x.F64[b*img:(b+1)*img], res.F64[b*cols:(b+1)*cols], g, padv)
 		}
 	}
 	return res, nil
@@ -101,14 +129,11 @@ func tCol2im(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	res := col.NewTensor(cl.DType, x.Shape)
 	img := int(g.C * g.H * g.W)
 	cols := int(tensor.Numel(g.ColShape()) / max(g.N, 1))
-	nopad := func(int) {}
 	for b := 0; b < int(g.N); b++ {
 		if cl.DType == ir.Float32 {
-			src, dst := cl.F32[b*cols:(b+1)*cols], res.F32[b*img:(b+1)*img]
-			convWalk(g, func(ci, si int) { dst[si] += src[ci] }, nopad)
+			col2imImage(cl.F32[b*cols:(b+1)*cols], res.F32[b*img:(b+1)*img], g)
 		} else {
-			src, dst := cl.F64[b*cols:(b+1)*cols], res.F64[b*img:(b+1)*img]
-			convWalk(g, func(ci, si int) { dst[si] += src[ci] }, nopad)
+			col2imImage(cl.F64[b*cols:(b+1)*cols], res.F64[b*img:(b+1)*img], g)
 		}
 	}
 	return res, nil
