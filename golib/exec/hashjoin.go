@@ -118,17 +118,20 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Right rows of each key, in row order, as linked lists.
-	head := make([]int32, ng)
-	for g := range head {
-		head[g] = -1
+	// Right rows of each key, in row order, as linked lists: the head and
+	// the count of a key side by side (one cache line per probe).
+	type chain struct{ head, count int32 }
+	keys := make([]chain, ng)
+	for g := range keys {
+		keys[g].head = -1
 	}
 	next := make([]int32, r.N)
-	count := make([]int32, ng)
+	unique := true // every key at most once on the right: no list walking
 	for j := r.N - 1; j >= 0; j-- {
 		if g := rg[j]; g >= 0 {
-			next[j], head[g] = head[g], int32(j)
-			count[g]++
+			next[j], keys[g].head = keys[g].head, int32(j)
+			keys[g].count++
+			unique = unique && keys[g].count == 1
 		}
 	}
 	left := how == "left"
@@ -139,8 +142,8 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	err = forMorsels(c, n, l.N, func(m, lo, hi int) error {
 		rows, un := int64(0), 0
 		for i := lo; i < hi; i++ {
-			if g := lg[i]; g >= 0 && count[g] > 0 {
-				rows += int64(count[g])
+			if g := lg[i]; g >= 0 && keys[g].count > 0 {
+				rows += int64(keys[g].count)
 			} else if left {
 				rows++
 				un++
@@ -182,16 +185,24 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 		at := mrows[m]
 		for i := lo; i < hi; i++ {
 			g := lg[i]
-			if g < 0 || count[g] == 0 {
+			var kc chain
+			if g >= 0 {
+				kc = keys[g]
+			}
+			switch {
+			case kc.count == 0:
 				if left {
 					li[at], ri[at] = int32(i), -1
 					at++
 				}
-				continue
-			}
-			for j := head[g]; j >= 0; j = next[j] {
-				li[at], ri[at] = int32(i), j
+			case unique:
+				li[at], ri[at] = int32(i), kc.head
 				at++
+			default:
+				for j := kc.head; j >= 0; j = next[j] {
+					li[at], ri[at] = int32(i), j
+					at++
+				}
 			}
 		}
 		return nil

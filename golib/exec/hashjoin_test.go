@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/flern/flern/golib/col"
@@ -109,6 +110,26 @@ func TestJoinLarge(t *testing.T) {
 			node := newNode(t, "join", attrs, a, b)
 			got, want, gerr, werr := runBoth(t, node, true, a, b)
 			checkSame(t, fmt.Sprintf("how=%s swap=%v", how, swap), got, want, gerr, werr, 0)
+		}
+	}
+}
+
+// Unique keys on the right (a dimension table): the pairs are written
+// without walking lists.
+func TestJoinUniqueRight(t *testing.T) {
+	smallMorsels(t)
+	for _, sz := range [][2]int{{1, 1}, {500, 100}, {100, 500}, {2000, 700}} {
+		l := genFrame(uint64(sz[0]), sz[0], genSpec{name: "k", typ: ir.Int64, card: sz[1] + 20, nulls: true}, genSpec{name: "v", typ: ir.Float64})
+		perm := rand.New(rand.NewPCG(1, 2)).Perm(sz[1])
+		keys := make([]int64, sz[1])
+		for i, p := range perm {
+			keys[i] = int64(p) - int64(sz[1]/3)
+		}
+		r := &col.Frame{N: sz[1], Names: []string{"k", "w"}, Cols: []*col.Column{col.NewInt64(keys), genFrame(3, sz[1], genSpec{name: "w", typ: ir.String}).Cols[0]}}
+		for _, how := range []string{"inner", "left"} {
+			node := newNode(t, "join", ir.Attrs{"how": how, "left_on": strs("k"), "right_on": strs("k")}, l, r)
+			got, want, gerr, werr := runBoth(t, node, true, l, r)
+			checkSame(t, fmt.Sprintf("how=%s sizes=%v", how, sz), got, want, gerr, werr, 0)
 		}
 	}
 }
