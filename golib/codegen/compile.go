@@ -25,15 +25,15 @@ var Flags = []string{"-O3", "-march=native", "-fno-math-errno", "-shared", "-fPI
 type Kernel struct {
 	lib    *library
 	Source string        // the C source
-	Key    string        // sha256 of (source, compiler version, flags, CPU)
+	Key    string        // sha256 of (source, compiler identity, flags, CPU)
 	Path   string        // the cached shared object
 	Cached bool          // found in the disk cache (no compile this process)
 	Build  time.Duration // time spent compiling (0 when cached)
 }
 
 type compiler struct {
-	path, version, cpu string
-	err                error
+	path, ident, cpu string
+	err              error
 }
 
 var (
@@ -41,10 +41,12 @@ var (
 	cc     compiler
 )
 
-// Compiler returns the C compiler kernels are built with and its version,
-// or an error saying why there is none (FLERN_CC, then CC, then cc, gcc,
-// clang on PATH).
-func Compiler() (path, version string, err error) {
+// Compiler returns the C compiler kernels are built with and its identity
+// for the cache key (resolved path, size and modification time: a new
+// compiler version is a new binary), or an error saying why there is none
+// (FLERN_CC, then CC, then cc, gcc, clang on PATH). It runs no process, so
+// a process that only loads cached kernels pays no compiler start-up.
+func Compiler() (path, ident string, err error) {
 	ccOnce.Do(func() {
 		var cands []string
 		for _, env := range []string{"FLERN_CC", "CC"} {
@@ -58,17 +60,20 @@ func Compiler() (path, version string, err error) {
 			if err != nil {
 				continue
 			}
-			out, err := exec.Command(p, "--version").Output()
+			real, err := filepath.EvalSymlinks(p)
 			if err != nil {
 				continue
 			}
-			first, _, _ := strings.Cut(string(out), "\n")
-			cc = compiler{path: p, version: first, cpu: cpuModel()}
+			st, err := os.Stat(real)
+			if err != nil {
+				continue
+			}
+			cc = compiler{path: p, ident: fmt.Sprintf("%s|%d|%d", real, st.Size(), st.ModTime().UnixNano()), cpu: cpuModel()}
 			return
 		}
 		cc.err = fmt.Errorf("no C compiler found (tried %s)", strings.Join(cands, ", "))
 	})
-	return cc.path, cc.version, cc.err
+	return cc.path, cc.ident, cc.err
 }
 
 func cpuModel() string {
@@ -138,11 +143,11 @@ func Compile(l *lower.Loop) (*Kernel, error) {
 	return e.k, e.err
 }
 
-// cacheKey is sha256(source, compiler version, CPU, flags): a kernel is
+// cacheKey is sha256(source, compiler identity, CPU, flags): a kernel is
 // reused only by the same compiler on the same kind of CPU.
 func cacheKey(src string) string {
 	h := sha256.New()
-	for _, part := range append([]string{src, cc.version, cc.cpu}, Flags...) {
+	for _, part := range append([]string{src, cc.ident, cc.cpu}, Flags...) {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}

@@ -1,7 +1,7 @@
 // Package codegen turns a loop of golib/lower into native code: it emits C
 // (Emit), compiles it with the system C compiler (cc -O3 -march=native
 // -shared -fPIC), caches the shared object on disk under the user's cache
-// directory keyed by sha256(code, compiler version, flags, CPU), and loads
+// directory keyed by sha256(code, compiler identity, flags, CPU), and loads
 // it with dlopen (loader.go, the package's only cgo file).
 //
 // Every kernel has one fixed signature, so one cgo trampoline calls any

@@ -119,12 +119,17 @@ func Eval(l *Loop, in []Buf, begin, end int, out *Outputs) {
 		default:
 			regs[i].b = make([]bool, block)
 		}
+		if ins.Op == "const" { // the same in every block: filled once
+			evalInstr(l, i, in, 0, block, regs)
+		}
 	}
 	for lo := begin; lo < end; lo += block {
 		hi := min(lo+block, end)
 		n := hi - lo
 		for i := range l.Body {
-			evalInstr(l, i, in, lo, n, regs)
+			if l.Body[i].Op != "const" {
+				evalInstr(l, i, in, lo, n, regs)
+			}
 		}
 		feed(l, in, lo, n, regs, out)
 	}
@@ -136,39 +141,43 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 	switch ins.Op {
 	case "load":
 		src := in[ins.Input]
-		scalar := l.Inputs[ins.Input].Scalar
-		idx := func(j int) int {
-			if scalar {
-				return 0
+		if l.Inputs[ins.Input].Scalar {
+			for j := 0; j < n; j++ {
+				switch ins.Type {
+				case ir.Float32:
+					r.f[j] = float64(src.F32[0])
+				case ir.Float64:
+					r.f[j] = src.F64[0]
+				case ir.Int64:
+					r.i[j] = src.I64[0]
+				default:
+					r.b[j] = src.B[0]
+				}
 			}
-			return lo + j
+			return
 		}
 		switch ins.Type {
 		case ir.Float32:
-			for j := 0; j < n; j++ {
-				r.f[j] = float64(src.F32[idx(j)])
+			x := src.F32[lo : lo+n]
+			f := r.f[:n]
+			for j, v := range x {
+				f[j] = float64(v)
 			}
 		case ir.Float64:
-			for j := 0; j < n; j++ {
-				r.f[j] = src.F64[idx(j)]
-			}
+			copy(r.f[:n], src.F64[lo:lo+n])
 		case ir.Int64:
-			for j := 0; j < n; j++ {
-				r.i[j] = src.I64[idx(j)]
-			}
+			copy(r.i[:n], src.I64[lo:lo+n])
 		default:
-			for j := 0; j < n; j++ {
-				r.b[j] = src.B[idx(j)]
-			}
+			copy(r.b[:n], src.B[lo:lo+n])
 		}
 		return
 	case "const":
 		for j := 0; j < n; j++ {
 			switch ins.Type {
 			case ir.Float32:
-				r.f[j] = float64(float32(ins.Const.F))
+				r.f[j] = float64(float32(constF(ins.Const)))
 			case ir.Float64:
-				r.f[j] = ins.Const.F
+				r.f[j] = constF(ins.Const)
 			case ir.Int64:
 				r.i[j] = ins.Const.I
 			default:
@@ -181,13 +190,10 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 	for i, a := range ins.Args {
 		args[i] = &regs[a]
 	}
-	at := make([]ir.DType, len(ins.Args))
-	for i, a := range ins.Args {
-		at[i] = l.Body[a].Type
-	}
+	at0 := l.Body[ins.Args[0]].Type
 	switch ins.Op {
 	case "cast":
-		castVals(at[0], ins.Type, args[0], r, n)
+		castVals(at0, ins.Type, args[0], r, n)
 	case "where":
 		for j := 0; j < n; j++ {
 			src := args[2]
@@ -204,7 +210,7 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 			}
 		}
 	case "eq", "ne", "lt", "le", "gt", "ge":
-		compareVals(ins.Op, at[0], args[0], args[1], r, n)
+		compareVals(ins.Op, at0, args[0], args[1], r, n)
 	case "and", "or", "not":
 		for j := 0; j < n; j++ {
 			switch ins.Op {
@@ -219,36 +225,23 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 	default:
 		switch ins.Type {
 		case ir.Float32, ir.Float64:
-			f := floatFunc(ins.Op)
 			var y []float64
 			if len(args) > 1 {
-				y = args[1].f
+				y = args[1].f[:n]
 			}
-			x := args[0].f
-			for j := 0; j < n; j++ {
-				var b float64
-				if y != nil {
-					b = y[j]
+			floatOp(ins.Op, args[0].f[:n], y, r.f[:n])
+			if ins.Type == ir.Float32 {
+				f := r.f[:n]
+				for j, v := range f {
+					f[j] = float64(float32(v))
 				}
-				v := f(x[j], b)
-				if ins.Type == ir.Float32 {
-					v = float64(float32(v))
-				}
-				r.f[j] = v
 			}
 		case ir.Int64:
-			f := intFunc(ins.Op)
 			var y []int64
 			if len(args) > 1 {
-				y = args[1].i
+				y = args[1].i[:n]
 			}
-			for j := 0; j < n; j++ {
-				var b int64
-				if y != nil {
-					b = y[j]
-				}
-				r.i[j] = f(args[0].i[j], b)
-			}
+			intOp(ins.Op, args[0].i[:n], y, r.i[:n])
 		default: // bool arithmetic (torch): add/maximum = or, mul/minimum = and
 			for j := 0; j < n; j++ {
 				x, y := args[0].b[j], args[1].b[j]
@@ -258,6 +251,90 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 					r.b[j] = x && y
 				}
 			}
+		}
+	}
+}
+
+// constF is a numeric literal as float64.
+func constF(v ir.Value) float64 {
+	if v.Type.IsInt() {
+		return float64(v.I)
+	}
+	return v.F
+}
+
+// floatOp computes r = op(x, y) elementwise in float64 (the common ops as
+// plain loops; the rest through floatFunc).
+func floatOp(op string, x, y, r []float64) {
+	switch op {
+	case "add":
+		for j := range r {
+			r[j] = x[j] + y[j]
+		}
+	case "sub":
+		for j := range r {
+			r[j] = x[j] - y[j]
+		}
+	case "mul":
+		for j := range r {
+			r[j] = x[j] * y[j]
+		}
+	case "div":
+		for j := range r {
+			r[j] = x[j] / y[j]
+		}
+	case "neg":
+		for j := range r {
+			r[j] = -x[j]
+		}
+	case "abs":
+		for j := range r {
+			r[j] = math.Abs(x[j])
+		}
+	case "relu":
+		for j, v := range x[:len(r)] {
+			if !(v > 0 || v != v) {
+				v = 0
+			}
+			r[j] = v
+		}
+	default:
+		f := floatFunc(op)
+		if y == nil {
+			for j := range r {
+				r[j] = f(x[j], 0)
+			}
+			return
+		}
+		for j := range r {
+			r[j] = f(x[j], y[j])
+		}
+	}
+}
+
+// intOp computes r = op(x, y) elementwise with int64 wraparound.
+func intOp(op string, x, y, r []int64) {
+	switch op {
+	case "add":
+		for j := range r {
+			r[j] = x[j] + y[j]
+		}
+	case "sub":
+		for j := range r {
+			r[j] = x[j] - y[j]
+		}
+	case "mul":
+		for j := range r {
+			r[j] = x[j] * y[j]
+		}
+	default:
+		f := intFunc(op)
+		for j := range r {
+			var b int64
+			if y != nil {
+				b = y[j]
+			}
+			r[j] = f(x[j], b)
 		}
 	}
 }

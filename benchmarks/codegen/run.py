@@ -1,0 +1,238 @@
+"""Native code generation, side by side in one run (issue 5's "must show").
+
+1. chain   a 10-op elementwise chain over 10M float32: flern (fused, native),
+           flern with FLERN_CODEGEN=0 (fused, Go evaluator), numpy, and two
+           memory-bandwidth references: numpy's ``a.copy()`` (read 40 MB,
+           write a fresh 40 MB) and the same through flern (a 2-op chain
+           ``x * 1.0 + 0.0``: allocation, kernel, export, all the fixed costs).
+2. tpch    TPC-H Q1 and Q6 (benchmarks/tpch/queries.py) at SF1 on lineitem in
+           memory: pandas, flern native, flern FLERN_CODEGEN=0, flern FLERN_FUSE=0.
+3. mlp     one training step (forward, backward, SGD update) of a 64-256-256-1
+           MLP on a 16384-row batch: fused vs FLERN_FUSE=0.
+4. cache   the first call of a pipeline in a fresh process with an empty kernel
+           cache (compiles) vs in a second process (cache hit, no compile).
+
+Usage (repository root; tpch needs ``python benchmarks/tpch/gen.py --sf 1 --formats parquet``):
+
+    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,tpch,mlp,cache]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = pathlib.Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE.parent / "tpch"))
+
+import common  # noqa: E402
+
+import flern  # noqa: E402
+import flern.torch as ftorch  # noqa: E402
+from flern import _config  # noqa: E402
+
+
+class setting:
+    """Temporarily set flern compile options (_config attributes)."""
+
+    def __init__(self, **kw):
+        self.kw, self.old = kw, {}
+
+    def __enter__(self):
+        for k, v in self.kw.items():
+            self.old[k] = getattr(_config, k)
+            setattr(_config, k, v)
+
+    def __exit__(self, *exc):
+        for k, v in self.old.items():
+            setattr(_config, k, v)
+
+
+def with_options(fn, **kw):
+    def run():
+        with setting(**kw):
+            return fn()
+    return run
+
+
+def report(title: str, res: dict, base: str, note: str = "") -> str:
+    rows = []
+    for name, r in res.items():
+        ratio = res[base].median / r.median if r.median > 0 else float("nan")
+        rows.append([name, f"{r.first * 1e3:.1f}", f"{r.median * 1e3:.1f}", f"{min(r.walls) * 1e3:.1f}",
+                     f"{r.cpu_per_wall:.2f}", f"{ratio:.2f}x"])
+    out = f"### {title}\n\n" + common.md_table(
+        ["engine", "first ms", "median ms", "best ms", "cpu/wall", f"speed vs {base}"], rows)
+    return out + ("\n\n" + note if note else "") + "\n"
+
+
+# ---- 1. elementwise chain ----------------------------------------------------------------------
+
+def bench_chain(runs: int) -> str:
+    n = 10_000_000
+    a = np.random.default_rng(0).standard_normal(n).astype(np.float32)
+    x = ftorch.tensor(a)
+    f32 = np.float32
+
+    def np_chain():
+        return np.abs(np.maximum(a * f32(1.5) + f32(0.5), 0) * f32(2.0) - f32(1.0)) / f32(3.0) + a * f32(0.25) - f32(0.125)
+
+    def fl_chain():  # mul add relu mul sub abs div, mul add sub: 10 ops
+        return (((x * 1.5 + 0.5).relu() * 2.0 - 1.0).abs() / 3.0 + x * 0.25 - 0.125).numpy()
+
+    def fl_copy():
+        return (x * 1.0 + 0.0).numpy()
+
+    np.testing.assert_allclose(fl_chain(), np_chain(), rtol=1e-6, atol=1e-6)
+    res = common.interleave({
+        "flern native": fl_chain,
+        "flern go-eval": with_options(fl_chain, codegen=False),
+        "numpy": np_chain,
+        "copy numpy": lambda: a.copy(),
+        "copy flern": fl_copy,
+    }, runs)
+    nat, npy = res["flern native"], res["numpy"]
+    lines = [
+        f"native vs numpy: {npy.median / nat.median:.2f}x faster (median), {min(npy.walls) / min(nat.walls):.2f}x (best)",
+        f"native vs the numpy copy bound: {nat.median / res['copy numpy'].median:.2f}x its time (median), "
+        f"{min(nat.walls) / min(res['copy numpy'].walls):.2f}x (best)",
+        f"native vs flern's own copy kernel: {nat.median / res['copy flern'].median:.2f}x (median), "
+        f"{min(nat.walls) / min(res['copy flern'].walls):.2f}x (best)",
+    ]
+    return report("10-op float32 chain, 10M elements (40 MB in, 40 MB out)", res, "numpy", "\n".join("- " + s for s in lines))
+
+
+# ---- 2. TPC-H Q1 / Q6 --------------------------------------------------------------------------
+
+def lineitem_sf1():
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    path = HERE.parent / "tpch" / "data" / "sf1" / "parquet" / "lineitem.parquet"
+    if not path.exists():
+        raise SystemExit("missing " + str(path) + ": python benchmarks/tpch/gen.py --sf 1 --formats parquet")
+    cols = ["l_orderkey", "l_quantity", "l_extendedprice", "l_discount", "l_tax", "l_returnflag",
+            "l_linestatus", "l_shipdate"]
+    t = pq.read_table(path, columns=cols)
+    # the CSV types pandas/flern read: int64 quantity, float64 money, datetime64[us], str
+    t = t.set_column(1, "l_quantity", t["l_quantity"].cast(pa.int64()))
+    for name in ("l_extendedprice", "l_discount", "l_tax"):
+        t = t.set_column(t.schema.get_field_index(name), name, t[name].cast(pa.float64()))
+    t = t.set_column(t.schema.get_field_index("l_shipdate"), "l_shipdate", t["l_shipdate"].cast(pa.timestamp("us")))
+    return t.to_pandas()
+
+
+def bench_tpch(runs: int) -> str:
+    import pandas as pd
+    import queries
+    p = lineitem_sf1()
+    f = flern.DataFrame(p)
+    out = [f"lineitem SF1: {len(p):,} rows, in memory (Arrow import, zero-copy) before timing\n"]
+    for q in ("q1", "q6"):
+        fn = getattr(queries, q)
+        want = fn({"lineitem": p}, pd)
+
+        def run_fl(fn=fn):
+            r = fn({"lineitem": f}, flern.pandas)
+            return r.to_pandas() if hasattr(r, "to_pandas") else r
+
+        res = common.interleave({
+            "pandas": lambda fn=fn: fn({"lineitem": p}, pd),
+            "flern native": run_fl,
+            "flern go-eval": with_options(run_fl, codegen=False),
+            "flern unfused": with_options(run_fl, fuse=False),
+        }, runs)
+        for name, r in res.items():
+            pd.testing.assert_frame_equal(r.result.reset_index(drop=True), want.reset_index(drop=True), rtol=1e-9)
+        un, nat = res["flern unfused"], res["flern native"]
+        note = (f"- fused+native vs unfused flern: {un.median / nat.median:.2f}x; "
+                f"fused Go evaluator vs unfused: {un.median / res['flern go-eval'].median:.2f}x; all answers equal pandas (rtol 1e-9)")
+        out.append(report(f"TPC-H {q.upper()} SF1", res, "flern unfused", note))
+    return "\n".join(out)
+
+
+# ---- 3. MLP training step ----------------------------------------------------------------------
+
+def bench_mlp(runs: int) -> str:
+    from flern import nn, optim
+    r = np.random.default_rng(0)
+    xa = r.standard_normal((16384, 64)).astype(np.float32)
+    ya = r.standard_normal((16384, 1)).astype(np.float32)
+    ftorch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 256), nn.Tanh(), nn.Linear(256, 256), nn.Sigmoid(), nn.Linear(256, 1))
+    opt = optim.SGD(model.parameters(), lr=1e-3)
+    x, y = ftorch.tensor(xa), ftorch.tensor(ya)
+    lossf = nn.MSELoss()
+
+    def step():
+        opt.zero_grad()
+        loss = lossf(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    res = common.interleave({"fused": step, "unfused": with_options(step, fuse=False)}, runs)
+    return report("MLP training step (64-256-256-1, tanh/sigmoid, batch 16384, SGD)", res, "unfused",
+                  f"- fused vs unfused: {res['unfused'].median / res['fused'].median:.2f}x")
+
+
+# ---- 4. compile cache --------------------------------------------------------------------------
+
+CACHE_CHILD = """
+import time, numpy as np, flern.torch as torch
+x = torch.tensor(np.linspace(-3, 3, 1_000_000, dtype=np.float32))
+t = time.perf_counter()
+(((x * 1.5 + 0.5).relu() * 2.0 - 1.0).abs() / 3.0 + x * 0.25 - 0.125).numpy()
+first = time.perf_counter() - t
+t = time.perf_counter()
+(((x * 1.5 + 0.5).relu() * 2.0 - 1.0).abs() / 3.0 + x * 0.25 - 0.125).numpy()
+print("RESULT", first, time.perf_counter() - t)
+"""
+
+
+def bench_cache() -> str:
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, XDG_CACHE_HOME=d)
+        env.pop("FLERN_KERNEL_CACHE", None)
+        rows = []
+        for label in ("process 1 (empty cache: compiles)", "process 2 (cache hit)"):
+            out = subprocess.run([sys.executable, "-c", CACHE_CHILD], env=env, check=True, capture_output=True, text=True).stdout
+            first, second = (float(v) for v in out.split("RESULT", 1)[1].split())
+            rows.append([label, f"{first * 1e3:.1f}", f"{second * 1e3:.1f}"])
+        n = len(list(pathlib.Path(d, "flern", "kernels").glob("*.so")))
+    return ("### Compile cache: the same 1M-element chain, first and second call in a fresh process\n\n"
+            + common.md_table(["process", "first call ms", "second call ms"], rows)
+            + f"\n\n- kernels in the cache after both processes: {n} (compiled once, by process 1)\n")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--only", default="chain,tpch,mlp,cache")
+    args = ap.parse_args()
+    only = set(args.only.split(","))
+    load = common.MachineLoad()
+    parts = [f"**Machine.** {common.describe_machine()}\n", f"**Commit.** {common.git_commit()}\n"]
+    if "chain" in only:
+        parts.append(bench_chain(args.runs))
+    if "tpch" in only:
+        parts.append(bench_tpch(max(3, args.runs // 2)))
+    if "mlp" in only:
+        parts.append(bench_mlp(args.runs))
+    if "cache" in only:
+        parts.append(bench_cache())
+    parts.append(f"**Load.** {load.report()}\n")
+    print("\n".join(parts))
+
+
+if __name__ == "__main__":
+    main()
