@@ -169,7 +169,7 @@ func randTensor(r *rand.Rand, shape []int64, positive bool) *col.Tensor {
 	return x
 }
 
-func run(t *testing.T, g *ir.Graph, in []*col.Tensor) []*col.Tensor {
+func run(t testing.TB, g *ir.Graph, in []*col.Tensor) []*col.Tensor {
 	args := make([]any, len(in))
 	for i, x := range in {
 		args[i] = x

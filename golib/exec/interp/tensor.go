@@ -631,6 +631,11 @@ func tReduce(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
+	if d, one := singleDim(dims); one {
+		if res, ok := reduceOneDim(n.Op, t, d, ints(out.Shape), out.DType); ok {
+			return res, nil
+		}
+	}
 	// Move the reduced dims last (order kept within each group): each
 	// output element then reduces one contiguous block of k elements.
 	var perm []int
@@ -890,4 +895,18 @@ func tExpandAs(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		v[k] = xs[at(idx, k)]
 	}
 	return floatResult(out.DType, append([]int{}, like.Shape...), v), nil
+}
+
+// singleDim returns the one reduced dim, if exactly one dim is reduced.
+func singleDim(dims []bool) (int, bool) {
+	d := -1
+	for i, r := range dims {
+		if r {
+			if d >= 0 {
+				return 0, false
+			}
+			d = i
+		}
+	}
+	return d, d >= 0
 }
