@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strings"
@@ -73,7 +74,10 @@ func (p *piece) setNull(r int) {
 
 // convert converts column j of a chunk to typ. Values were validated by
 // Sniff; a failure means the file changed in between.
-func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec, typ ir.DType, scratch *[]byte) (piece, *rowErr) {
+//
+// dst, when its slice for typ is set (len nrows), receives the values in
+// place of a new slice: readers write straight into the final column.
+func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec, typ ir.DType, scratch *[]byte, dst piece) (piece, *rowErr) {
 	p := piece{n: nrows}
 	na := c.na
 	fail := func(r int, b []byte) *rowErr {
@@ -81,7 +85,10 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 	}
 	switch typ {
 	case ir.Int64, ir.Int32:
-		out := make([]int64, nrows)
+		out := dst.i64
+		if out == nil {
+			out = make([]int64, nrows)
+		}
 		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
 			var b []byte
 			if sp := spans[at]; sp.s >= 0 {
@@ -112,7 +119,10 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		}
 		p.i64 = out
 	case ir.Float64, ir.Float32:
-		out := make([]float64, nrows)
+		out := dst.f64
+		if out == nil {
+			out = make([]float64, nrows)
+		}
 		numericNA := na.numeric
 		naFloats := c.naFloats && len(na.floats) > 0
 		nan := math.NaN()
@@ -156,7 +166,10 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		}
 		p.f64 = out
 	case ir.Bool:
-		out := make([]bool, nrows)
+		out := dst.b
+		if out == nil {
+			out = make([]bool, nrows)
+		}
 		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
 			var b []byte
 			if sp := spans[at]; sp.s >= 0 {
@@ -214,7 +227,10 @@ func convert(data []byte, spans []span, k, j, nrows int, quote byte, c *colSpec,
 		}
 		p.offs, p.data = offs, buf
 	case ir.DatetimeUS, ir.DatetimeNS:
-		out := make([]int64, nrows)
+		out := dst.i64
+		if out == nil {
+			out = make([]int64, nrows)
+		}
 		for r, at := 0, j; r < nrows; r, at = r+1, at+k {
 			var b []byte
 			if sp := spans[at]; sp.s >= 0 {
@@ -357,11 +373,37 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 		slotOf[i] = int(slots[idx])
 	}
 	k := len(need)
+	// Fixed-width columns are written in place: each chunk knows its row
+	// offset before it converts (scan's hand-off), and a file has at most
+	// one row per line terminator, plus one.
+	direct := make([]piece, k)
+	if k > 0 {
+		bound := rowBound(t.data[t.dataStart:])
+		for s, j := range need {
+			switch full.Fields[j].Type {
+			case ir.Int64, ir.Int32, ir.DatetimeUS, ir.DatetimeNS:
+				direct[s].i64 = make([]int64, bound)
+			case ir.Float64, ir.Float32:
+				direct[s].f64 = make([]float64, bound)
+			case ir.Bool:
+				direct[s].b = make([]bool, bound)
+			}
+		}
+	}
 	chunks, total, err := t.scan(slots, k, func(ch *chunk) {
 		ch.pieces = make([]piece, k)
 		var scratch []byte
+		lo, hi := ch.rowsBefore, ch.rowsBefore+ch.r.nrows
 		for s, j := range need {
-			p, e := convert(t.data, ch.r.spans, k, s, ch.r.nrows, t.o.quote, &t.cols[j], full.Fields[j].Type, &scratch)
+			var dst piece
+			if d := direct[s]; d.i64 != nil {
+				dst.i64 = d.i64[lo:hi:hi]
+			} else if d.f64 != nil {
+				dst.f64 = d.f64[lo:hi:hi]
+			} else if d.b != nil {
+				dst.b = d.b[lo:hi:hi]
+			}
+			p, e := convert(t.data, ch.r.spans, k, s, ch.r.nrows, t.o.quote, &t.cols[j], full.Fields[j].Type, &scratch, dst)
 			if e != nil {
 				ch.err = e
 				return
@@ -381,7 +423,13 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 		if len(ps) == 0 {
 			ps = append(ps, &piece{})
 		}
-		cols[s] = concat(full.Fields[need[s]].Type, ps, total)
+		typ := full.Fields[need[s]].Type
+		if d := direct[s]; d.i64 != nil || d.f64 != nil || d.b != nil {
+			// the values are in place; only the validity is joined
+			ps = []*piece{{n: total, i64: sliceTo(d.i64, total), f64: sliceTo(d.f64, total), b: sliceTo(d.b, total),
+				valid: joinValidity(ps, total)}}
+		}
+		cols[s] = concat(typ, ps, total)
 	}
 	if len(chunks) > 1 && k > 1 {
 		// columns are joined independently: in parallel
@@ -405,4 +453,53 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 		fr.Cols = append(fr.Cols, cols[slotOf[i]])
 	}
 	return fr, nil
+}
+
+// sliceTo is v[:n] with capacity n, or nil for a nil v.
+func sliceTo[T any](v []T, n int) []T {
+	if v == nil {
+		return nil
+	}
+	return v[:n:n]
+}
+
+// joinValidity joins the pieces' validity bitmaps (nil: no nulls).
+func joinValidity(pieces []*piece, total int) []byte {
+	var out []byte
+	off := 0
+	for _, p := range pieces {
+		if p.valid != nil {
+			if out == nil {
+				out = col.NewBitmap(total, true)
+			}
+			for i := 0; i < p.n; i++ {
+				if p.valid[i>>3] != 0xff && !col.GetBit(p.valid, i) {
+					col.SetBit(out, off+i, false)
+				}
+			}
+		}
+		off += p.n
+	}
+	return out
+}
+
+// rowBound is an upper bound on the records in data: every record but the
+// last ends with a line terminator (\n, \r or \r\n). The two halves are
+// counted in parallel.
+func rowBound(data []byte) int {
+	count := func(b []byte) int { return bytes.Count(b, []byte{'\n'}) + bytes.Count(b, []byte{'\r'}) }
+	if len(data) < 1<<22 {
+		return count(data) + 1
+	}
+	mid := len(data) / 2
+	var a int
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a = count(data[:mid])
+	}()
+	b := count(data[mid:])
+	wg.Wait()
+	return a + b + 1
 }

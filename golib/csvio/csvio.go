@@ -371,6 +371,14 @@ var spanPool = sync.Pool{New: func() any { return new([]span) }}
 // process on each chunk (in parallel for large files), and returns the
 // chunks in file order with their row and line offsets, and the number of
 // data rows. It also applies checkNames, which every reader needs.
+//
+// Chunks are split speculatively (planChunks) and tokenized in parallel;
+// then each chunk waits for its predecessor's hand-off (the validated end
+// position, row and line counts before it), re-reads itself from the true
+// record boundary when its speculative start was wrong, hands off to its
+// successor and only then calls process, with rowsBefore and linesBefore
+// set: a reader can write each chunk's values straight into their final
+// place while the next chunks are still being converted.
 func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, int, error) {
 	tok := &tokenizer{data: t.data, sep: t.o.sep, quote: t.o.quote, ncols: t.ncols, slots: slots, k: k, usecols: t.o.hasUsecols}
 	n := len(t.data)
@@ -378,35 +386,84 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, int,
 	bounds := planChunks(t.data, t.dataStart, target, t.o.quote)
 	nch := len(bounds) - 1
 	chunks := make([]*chunk, nch)
-	doChunk := func(start, stopAt, limit int, firstRow bool) *chunk {
+	// hand-off state: after[i] is the state after chunk i; done[i] is closed
+	// once it is set.
+	type state struct {
+		pos, rows, lines int
+		stop             bool
+	}
+	after := make([]state, nch)
+	done := make([]chan struct{}, nch)
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	tokenizeAt := func(start, stopAt, limit int, firstRow bool) *chunk {
 		c := &chunk{firstRow: firstRow}
 		buf := spanPool.Get().(*[]span)
 		c.r.spans = (*buf)[:0]
 		tok.tokenize(&c.r, start, stopAt, limit, -1, firstRow)
-		if c.r.err == nil && !c.r.aborted {
-			process(c)
-		}
-		*buf = c.r.spans[:0]
-		c.r.spans = nil
-		spanPool.Put(buf)
 		return c
+	}
+	release := func(c *chunk) {
+		buf := c.r.spans[:0]
+		c.r.spans = nil
+		spanPool.Put(&buf)
+	}
+	// doChunk tokenizes chunk i speculatively, validates it against the
+	// hand-off of chunk i-1, hands off and converts.
+	doChunk := func(i int) {
+		limit := bounds[i+1] + target
+		if nch == 1 {
+			limit = n
+		}
+		c := tokenizeAt(bounds[i], bounds[i+1], limit, i == 0)
+		prev := state{pos: t.dataStart, lines: t.headerLines}
+		if i > 0 {
+			<-done[i-1]
+			prev = after[i-1]
+		}
+		switch {
+		case prev.stop:
+			release(c)
+			after[i] = prev
+			close(done[i])
+			return
+		case prev.pos >= bounds[i+1]:
+			release(c) // swallowed by a record that ran past the split
+			after[i] = prev
+			close(done[i])
+			return
+		case c.r.start != prev.pos || c.r.aborted || (prev.rows == 0 && !c.firstRow && c.r.nrows > 0):
+			redoneChunks.Add(1)
+			release(c)
+			c = tokenizeAt(prev.pos, bounds[i+1], n, prev.rows == 0)
+		}
+		c.rowsBefore, c.linesBefore = prev.rows, prev.lines
+		chunks[i] = c
+		if c.r.err != nil {
+			after[i] = state{stop: true}
+			close(done[i])
+			release(c)
+			return
+		}
+		after[i] = state{pos: c.r.end, rows: prev.rows + c.r.nrows, lines: prev.lines + c.r.lines}
+		close(done[i])
+		process(c)
+		release(c)
 	}
 	nw := workers
 	if nw <= 0 {
 		nw = runtime.GOMAXPROCS(0)
 	}
 	if nch == 1 || nw == 1 {
-		pos, rows := t.dataStart, 0
 		for i := 0; i < nch; i++ {
-			if pos >= bounds[i+1] {
-				continue
-			}
-			c := doChunk(pos, bounds[i+1], n, rows == 0)
-			chunks[i] = c
-			if c.r.err != nil || c.err != nil {
+			doChunk(i)
+			if c := chunks[i]; c != nil && (c.r.err != nil || c.err != nil) {
+				for j := i + 1; j < nch; j++ {
+					close(done[j])
+				}
 				break
 			}
-			pos, rows = c.r.end, rows+c.r.nrows
 		}
 	} else {
 		var next atomic.Int64
@@ -417,19 +474,26 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, int,
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				err := guardFault(t.o.path, func() error {
-					for {
-						i := int(next.Add(1) - 1)
-						if i >= nch {
-							return nil
-						}
-						chunks[i] = doChunk(bounds[i], bounds[i+1], bounds[i+1]+target, i == 0)
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= nch {
+						return
 					}
-				})
-				if err != nil {
-					faultMu.Lock()
-					fault = err
-					faultMu.Unlock()
+					err := guardFault(t.o.path, func() error {
+						doChunk(i)
+						return nil
+					})
+					if err != nil {
+						faultMu.Lock()
+						fault = err
+						faultMu.Unlock()
+						select {
+						case <-done[i]:
+						default:
+							after[i] = state{stop: true}
+							close(done[i])
+						}
+					}
 				}
 			}()
 		}
@@ -438,29 +502,20 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, int,
 			return nil, 0, fault
 		}
 	}
-	// Validate the speculative split points in order: a chunk is right when
-	// it starts where the previous one stopped (at a true record boundary).
 	out := make([]*chunk, 0, nch)
-	pos, rows, lines := t.dataStart, 0, t.headerLines
+	rows := 0
 	for i := 0; i < nch; i++ {
-		if pos >= bounds[i+1] {
-			continue // swallowed by a record that ran past the split
-		}
 		c := chunks[i]
-		if c == nil || c.r.start != pos || c.r.aborted || (rows == 0 && !c.firstRow && c.r.nrows > 0) {
-			redoneChunks.Add(1)
-			c = doChunk(pos, bounds[i+1], n, rows == 0)
+		if c == nil {
+			continue
 		}
 		if c.r.err != nil {
-			return nil, 0, c.r.err.toError(lines, t.ncols)
+			return nil, 0, c.r.err.toError(c.linesBefore, t.ncols)
 		}
-		c.rowsBefore, c.linesBefore = rows, lines
 		if c.err != nil {
 			return nil, 0, t.rowError(c, c.err)
 		}
 		rows += c.r.nrows
-		lines += c.r.lines
-		pos = c.r.end
 		out = append(out, c)
 	}
 	if err := t.checkNames(out); err != nil {
