@@ -28,7 +28,7 @@ var allowed = map[string][]string{
 	"golib/opt":         {"golib/ir", "golib/frame", "golib/opt/*", "golib/autodiff"},
 	"golib/lower":       {"golib/ir", "golib/tensor", "golib/frame"},
 	"golib/codegen":     {"golib/ir", "golib/lower"},
-	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp", "golib/lower", "golib/codegen"},
+	"golib/exec":        {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/exec/interp", "golib/lower", "golib/codegen", "golib/blas"},
 	"golib/tensor":      {"golib/ir"},
 	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/blas"},
 	"golib/blas":        {},

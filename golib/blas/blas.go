@@ -4,6 +4,8 @@
 // trampolines into the loaded library; nothing links against OpenBLAS at
 // build time, so libflern builds and runs without it.
 //
+// Products smaller than smallGEMM run on one OpenBLAS thread.
+//
 // Matrices are row-major. Sgemm/Dgemm compute
 // C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T.
 package blas
@@ -18,8 +20,13 @@ typedef void (*flern_sgemm_t)(int, int, int, int, int, int, float, const float *
 typedef void (*flern_dgemm_t)(int, int, int, int, int, int, double, const double *, int, const double *, int,
                               double, double *, int);
 
+typedef void (*flern_set_threads_t)(int);
+typedef int (*flern_get_threads_t)(void);
+
 static flern_sgemm_t flern_sgemm_fn;
 static flern_dgemm_t flern_dgemm_fn;
+static flern_set_threads_t flern_set_threads_fn;
+static flern_get_threads_t flern_get_threads_fn;
 
 // CBLAS enums: CblasRowMajor = 101, CblasNoTrans = 111, CblasTrans = 112.
 static const char *flern_blas_load(const char *path) {
@@ -34,8 +41,18 @@ static const char *flern_blas_load(const char *path) {
 	if (!s || !d) return "no cblas_sgemm/cblas_dgemm (or scipy_cblas_*) symbol in the library";
 	flern_sgemm_fn = (flern_sgemm_t)s;
 	flern_dgemm_fn = (flern_dgemm_t)d;
+	flern_set_threads_fn = (flern_set_threads_t)dlsym(h, "scipy_openblas_set_num_threads");
+	flern_get_threads_fn = (flern_get_threads_t)dlsym(h, "scipy_openblas_get_num_threads");
+	if (!flern_set_threads_fn || !flern_get_threads_fn) {
+		flern_set_threads_fn = (flern_set_threads_t)dlsym(h, "openblas_set_num_threads");
+		flern_get_threads_fn = (flern_get_threads_t)dlsym(h, "openblas_get_num_threads");
+	}
+	if (!flern_set_threads_fn || !flern_get_threads_fn) flern_set_threads_fn = 0, flern_get_threads_fn = 0;
 	return 0;
 }
+
+static int flern_blas_threads(void) { return flern_get_threads_fn ? flern_get_threads_fn() : 0; }
+static void flern_blas_set_threads(int n) { if (flern_set_threads_fn) flern_set_threads_fn(n); }
 
 static void flern_sgemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
                         const float *b, int ldb, float beta, float *c, int ldc) {
@@ -52,6 +69,7 @@ import "C"
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	gblas "gonum.org/v1/gonum/blas"
@@ -63,7 +81,27 @@ var (
 	loaded   bool
 	libPath  string
 	fallback gonum.Implementation
+	// maxThreads is OpenBLAS's thread count at load; curThreads the one set now.
+	maxThreads int
+	curThreads atomic.Int32
 )
+
+// smallGEMM is the size (m*n*k) below which GEMM runs on one thread: waking
+// OpenBLAS's worker threads costs more than they save on a training step's
+// small matrices, and much more on a busy machine.
+const smallGEMM = 1 << 18
+
+// useThreads sets OpenBLAS's thread count for an m x n x k product.
+func useThreads(m, n, k int) {
+	want := maxThreads
+	if m*n*k < smallGEMM {
+		want = 1
+	}
+	if want > 0 && int32(want) != curThreads.Load() {
+		C.flern_blas_set_threads(C.int(want))
+		curThreads.Store(int32(want))
+	}
+}
 
 // Load dlopens an OpenBLAS (or any CBLAS) shared library and routes GEMM to
 // it. A failed Load leaves the current backend in place.
@@ -76,6 +114,8 @@ func Load(path string) error {
 		return fmt.Errorf("blas: loading %s: %s", path, C.GoString(msg))
 	}
 	loaded, libPath = true, path
+	maxThreads = int(C.flern_blas_threads())
+	curThreads.Store(int32(maxThreads))
 	return nil
 }
 
@@ -141,6 +181,7 @@ func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 		return
 	}
 	if loaded {
+		useThreads(m, n, k)
 		C.flern_sgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
 			(*C.float)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
 			(*C.float)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.float(beta),
@@ -166,6 +207,7 @@ func Dgemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 		return
 	}
 	if loaded {
+		useThreads(m, n, k)
 		C.flern_dgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.double(alpha),
 			(*C.double)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
 			(*C.double)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.double(beta),

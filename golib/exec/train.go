@@ -35,7 +35,31 @@ type Trainer struct {
 	Step, Tail *ir.Graph
 	Opts       Options
 	Spec       TrainSpec
-	cancelled  atomic.Bool
+	// NoFast runs every step with RunAny instead of the prepared step
+	// executor (train_fast.go); Opts.Reference implies it.
+	NoFast    bool
+	cancelled atomic.Bool
+	fast      map[*ir.Graph]*fastStep
+}
+
+// runStep runs one step graph: prepared once into a fastStep unless
+// disabled or unsupported, else with RunAny.
+func (t *Trainer) runStep(g *ir.Graph) ([]any, error) {
+	if t.NoFast || t.Opts.Reference {
+		return RunAny(context.Background(), g, nil, t.Opts)
+	}
+	if t.fast == nil {
+		t.fast = map[*ir.Graph]*fastStep{}
+	}
+	f, ok := t.fast[g]
+	if !ok {
+		f = buildFast(g, t.Opts)
+		t.fast[g] = f
+	}
+	if f == nil {
+		return RunAny(context.Background(), g, nil, t.Opts)
+	}
+	return f.run()
 }
 
 // Cancel asks a running Epoch to stop after the step in progress (safe from
@@ -103,7 +127,7 @@ func (t *Trainer) Epoch(ctx context.Context, perm []int64, losses []float64) (in
 		if err := gatherInto(yk, y, rows); err != nil {
 			return i, err
 		}
-		out, err := RunAny(context.Background(), g, nil, t.Opts)
+		out, err := t.runStep(g)
 		if err != nil {
 			return i, err
 		}

@@ -56,16 +56,29 @@ func tUpdate(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	if _, err := outType(n, in); err != nil {
 		return nil, err
 	}
-	p, g := in[0].(*col.Tensor), in[1].(*col.Tensor)
-	hyper, stepT := in[2].(*col.Tensor), in[3].(*col.Tensor)
+	ts := make([]*col.Tensor, len(in))
+	for i, x := range in {
+		ts[i] = x.(*col.Tensor)
+	}
+	out := col.NewTensor(ts[0].DType, ts[0].Shape)
+	ApplyUpdate(n, ts, out)
+	return out, nil
+}
+
+// ApplyUpdate runs the fused update node n on in = [param, grad, hyper,
+// step, buffers...] (already type-checked), writing the new parameter into
+// out, which may be the parameter itself (an in-place update: each element
+// is read before it is written).
+func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
+	p, g := in[0], in[1]
+	hyper, stepT := in[2], in[3]
 	lr := hyper.F64[0]
 	stepT.I64[0]++
 	step := stepT.I64[0]
 	bufs := make([]fvec, len(in)-4)
 	for i := range bufs {
-		bufs[i] = vecOf(in[4+i].(*col.Tensor))
+		bufs[i] = vecOf(in[4+i])
 	}
-	out := col.NewTensor(p.DType, p.Shape)
 	pv, gv, ov := vecOf(p), vecOf(g), vecOf(out)
 	nel := p.Numel()
 	sign := 1.0
@@ -101,6 +114,25 @@ func tUpdate(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		stepSize := lr / (1 - math.Pow(b1, float64(step)))
 		bc2 := math.Sqrt(1 - math.Pow(b2, float64(step)))
 		decoupled := n.Op == "adamw_update"
+		if p.DType == ir.Float32 && (wd == 0 || decoupled) {
+			// The common case without per-element branches (same arithmetic).
+			decay := 1.0
+			if decoupled {
+				decay = 1 - lr*wd
+			}
+			ps, gs, os, ms, vs := p.F32[:nel], g.F32[:nel], out.F32[:nel], bufs[0].f32[:nel], bufs[1].f32[:nel]
+			for i := range ps {
+				x, d := float64(ps[i]), sign*float64(gs[i])
+				if decay != 1 {
+					x = float64(float32(x * decay))
+				}
+				m := float64(float32(b1*float64(ms[i]) + (1-b1)*d))
+				v := float64(float32(b2*float64(vs[i]) + (1-b2)*d*d))
+				ms[i], vs[i] = float32(m), float32(v)
+				os[i] = float32(x - stepSize*m/(math.Sqrt(v)/bc2+eps))
+			}
+			return
+		}
 		for i := 0; i < nel; i++ {
 			x, d := pv.get(i), sign*gv.get(i)
 			if wd != 0 {
@@ -139,5 +171,4 @@ func tUpdate(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 			}
 		}
 	}
-	return out, nil
 }

@@ -1,0 +1,631 @@
+package exec
+
+// The staged step executor: a training step graph that a Trainer runs
+// thousands of times is prepared once into a list of kernels over
+// preallocated buffers (shapes are static in a staged step), so a step does
+// no type inference, no validation and (for the ops below) no allocation:
+//
+//   - float32 kernels for elementwise ops (same-shape, scalar and general
+//     broadcasting by precomputed index maps), comparisons, where, 2-D
+//     matmul through golib/blas with transposes folded into GEMM flags,
+//     full reductions, sum_to/expand_as, views (aliases);
+//   - nodes whose inputs are all constants are computed once;
+//   - fused optimizer updates write the parameter IN PLACE in the store
+//     (they and the state writes run last, after every read of a parameter);
+//   - every other node runs as RunAny would run it (its runtime
+//     implementation, else the reference interpreter).
+//
+// The reference executor (Options.Reference) keeps running the graph with
+// exec.RunAny; the Trainer's tests compare both.
+
+import (
+	"context"
+	"math"
+
+	"github.com/flern/flern/golib/blas"
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/tensor"
+)
+
+type fastStep struct {
+	g     *ir.Graph
+	ic    *interp.Ctx
+	c     *Ctx
+	slots []*col.Tensor
+	kerns []func() error
+}
+
+// operand is a float32 kernel input.
+type operand struct {
+	kind int // opFull, opConst, opScalar, opIndexed
+	id   ir.NodeID
+	v    float32 // opConst: the value
+	idx  []int32 // opIndexed: broadcast index map into the input
+}
+
+const (
+	opFull    = iota // a slot of the output's shape
+	opConst          // a constant scalar
+	opScalar         // a one-element slot
+	opIndexed        // a slot broadcast through idx
+)
+
+// buildFast prepares g, or returns nil when g is not a static-shape tensor
+// graph without run inputs (then the caller uses RunAny).
+func buildFast(g *ir.Graph, o Options) *fastStep {
+	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes))}
+	ic, err := interp.NewCtx(context.Background(), nil)
+	if err != nil {
+		return nil
+	}
+	f.ic = ic
+	f.c = &Ctx{Ctx: ic, Options: o}
+	users := make([][]*ir.Node, len(g.Nodes))
+	for _, n := range g.Nodes {
+		s := n.Schema
+		if s == nil || s.Tensor == nil || n.Op == "source_tensor" || ir.LookupOp(n.Op) == nil {
+			return nil
+		}
+		for _, d := range s.Tensor.Shape {
+			if d == ir.DynDim {
+				return nil
+			}
+		}
+		for _, in := range n.Inputs {
+			users[in] = append(users[in], n)
+		}
+	}
+	// Run order: everything but updates and state writes, then those.
+	var first, last []*ir.Node
+	for _, n := range g.Nodes {
+		if tensor.UpdateOps[n.Op] > 0 || n.Op == "state_write" {
+			last = append(last, n)
+			continue
+		}
+		first = append(first, n)
+	}
+	for _, n := range last {
+		if tensor.UpdateOps[n.Op] > 0 {
+			for _, u := range users[n.ID] {
+				if u.Op != "state_write" {
+					return nil // an update read by a compute node: keep graph order
+				}
+			}
+		}
+	}
+	constant := make([]bool, len(g.Nodes))
+	for _, n := range append(first, last...) {
+		k, isConst, err := f.kernel(n, users, constant)
+		if err != nil {
+			return nil
+		}
+		constant[n.ID] = isConst
+		if k != nil {
+			f.kerns = append(f.kerns, k)
+		}
+	}
+	return f
+}
+
+func (f *fastStep) run() ([]any, error) {
+	for _, k := range f.kerns {
+		if err := k(); err != nil {
+			return nil, err
+		}
+	}
+	outs := make([]any, len(f.g.Outputs))
+	for i, o := range f.g.Outputs {
+		outs[i] = f.slots[o]
+	}
+	return outs, nil
+}
+
+func shapeOf(n *ir.Node) []int {
+	s := n.Schema.Tensor.Shape
+	out := make([]int, len(s))
+	for i, d := range s {
+		out[i] = int(d)
+	}
+	return out
+}
+
+// broadcastIndex maps each element of out to the element of in it reads.
+func broadcastIndex(in, out []int) []int32 {
+	same := len(in) == len(out)
+	for i := 0; same && i < len(in); i++ {
+		same = in[i] == out[i]
+	}
+	if same {
+		return nil
+	}
+	nd := len(out)
+	strides := make([]int, nd)
+	st := 1
+	for i := len(in) - 1; i >= 0; i-- {
+		j := nd - len(in) + i
+		if in[i] != 1 {
+			strides[j] = st
+		}
+		st *= in[i]
+	}
+	total := 1
+	for _, d := range out {
+		total *= d
+	}
+	idx := make([]int32, total)
+	pos := make([]int, nd)
+	off := 0
+	for k := 0; k < total; k++ {
+		idx[k] = int32(off)
+		for d := nd - 1; d >= 0; d-- {
+			pos[d]++
+			off += strides[d]
+			if pos[d] < out[d] {
+				break
+			}
+			off -= strides[d] * pos[d]
+			pos[d] = 0
+		}
+	}
+	return idx
+}
+
+// kernel returns the step function of n (nil when n needs none per step) and
+// whether n is a constant (computed here, once).
+func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func() error, bool, error) {
+	allConst := len(n.Inputs) > 0 || n.Op == "full" || n.Op == "arange"
+	for _, in := range n.Inputs {
+		allConst = allConst && constant[in]
+	}
+	if n.Op == "state" || n.Op == "state_write" || tensor.UpdateOps[n.Op] > 0 {
+		allConst = false
+	}
+	id := n.ID
+	if allConst || (n.Op == "expand_as" && constant[n.Inputs[0]]) {
+		in := make([]any, len(n.Inputs))
+		for i, x := range n.Inputs {
+			if constant[x] {
+				in[i] = f.slots[x]
+			} else { // expand_as: only the shape of "like" matters
+				in[i] = col.NewTensor(f.g.Node(x).Schema.Tensor.DType, shapeOf(f.g.Node(x)))
+			}
+		}
+		out, err := runNode(f.c, n, in)
+		if err != nil {
+			return nil, false, err
+		}
+		f.slots[id] = out.(*col.Tensor)
+		return nil, true, nil
+	}
+	tt := n.Schema.Tensor
+	shape := shapeOf(n)
+	f32out := tt.DType == ir.Float32
+	// operand resolves input i of a float32 kernel.
+	operandOf := func(i int) (operand, bool) {
+		x := f.g.Node(n.Inputs[i])
+		xt := x.Schema.Tensor
+		if constant[x.ID] && tensor.Numel(xt.Shape) == 1 {
+			c := f.slots[x.ID]
+			switch c.DType {
+			case ir.Float32:
+				return operand{kind: opConst, v: c.F32[0]}, true
+			case ir.Float64:
+				return operand{kind: opConst, v: float32(c.F64[0])}, true
+			case ir.Int64:
+				return operand{kind: opConst, v: float32(c.I64[0])}, true
+			}
+			return operand{}, false
+		}
+		if xt.DType != ir.Float32 {
+			return operand{}, false
+		}
+		if tensor.Numel(xt.Shape) == 1 && tensor.Numel(tt.Shape) != 1 {
+			return operand{kind: opScalar, id: x.ID}, true
+		}
+		if idx := broadcastIndex(shapeOf(x), shape); idx != nil {
+			return operand{kind: opIndexed, id: x.ID, idx: idx}, true
+		}
+		return operand{kind: opFull, id: x.ID}, true
+	}
+	fallback := func() (func() error, bool, error) {
+		in := make([]any, len(n.Inputs))
+		return func() error {
+			for i, x := range n.Inputs {
+				in[i] = f.slots[x]
+			}
+			out, err := runNode(f.c, n, in)
+			if err != nil {
+				return err
+			}
+			t, ok := out.(*col.Tensor)
+			if !ok {
+				return ir.AtNode(ir.Errorf("Internal", "%s returned a %T", n.Op, out), n)
+			}
+			f.slots[id] = t
+			return nil
+		}, false, nil
+	}
+	switch {
+	case n.Op == "state":
+		key := n.Attrs.Int("key", 0)
+		return func() error {
+			t, err := interp.StateGet(key)
+			if err != nil {
+				return ir.AtNode(err, n)
+			}
+			if t.DType != tt.DType || !tensor.ShapeMatches(tt.Shape, t.Shape) {
+				return ir.AtNode(ir.Errorf("Value", "state entry %d is %s%v, the plan expects %s", key, t.DType, t.Shape, tt), n)
+			}
+			f.slots[id] = t
+			return nil
+		}, false, nil
+	case tensor.UpdateOps[n.Op] > 0:
+		p := f.g.Node(n.Inputs[0])
+		inPlace := p.Op == "state" && len(users[id]) > 0
+		for _, u := range users[id] {
+			inPlace = inPlace && u.Attrs.Int("key", -1) == p.Attrs.Int("key", -2)
+		}
+		ins := make([]*col.Tensor, len(n.Inputs))
+		var buf *col.Tensor
+		if !inPlace {
+			buf = col.NewTensor(tt.DType, shape)
+		}
+		return func() error {
+			for i, x := range n.Inputs {
+				ins[i] = f.slots[x]
+			}
+			out := buf
+			if inPlace {
+				out = ins[0]
+			}
+			interp.ApplyUpdate(n, ins, out)
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	case n.Op == "state_write":
+		key := n.Attrs.Int("key", 0)
+		src := n.Inputs[0]
+		return func() error {
+			v := f.slots[src]
+			cur, err := interp.StateGet(key)
+			if err != nil {
+				return ir.AtNode(err, n)
+			}
+			if cur != v { // not updated in place: store a copy (step buffers are reused)
+				if err := interp.StateSet(key, interp.CloneTensor(v)); err != nil {
+					return ir.AtNode(err, n)
+				}
+			}
+			f.slots[id] = v
+			return nil
+		}, false, nil
+	case tensor.Views[n.Op] || n.Op == "detach":
+		src := n.Inputs[0]
+		return func() error {
+			t := f.slots[src]
+			if n.Op == "detach" {
+				f.slots[id] = t
+			} else {
+				f.slots[id] = t.Reshaped(shape)
+			}
+			return nil
+		}, false, nil
+	case n.Op == "matmul":
+		return f.matmul(n, shape, fallback)
+	case isSwap2D(n) && f32out:
+		src := n.Inputs[0]
+		out := col.NewTensor(ir.Float32, shape)
+		needed := false
+		for _, u := range users[id] {
+			needed = needed || u.Op != "matmul"
+		}
+		for _, o := range f.g.Outputs {
+			needed = needed || o == id
+		}
+		return func() error {
+			if needed {
+				x := f.slots[src].F32
+				r, c := shape[0], shape[1]
+				for i := 0; i < c; i++ {
+					row := x[i*r : (i+1)*r]
+					for j, v := range row {
+						out.F32[j*c+i] = v
+					}
+				}
+			}
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	case tensor.Unary[n.Op] && f32out && f.g.Node(n.Inputs[0]).Schema.Tensor.DType == ir.Float32:
+		src := n.Inputs[0]
+		out := col.NewTensor(ir.Float32, shape)
+		op := unaryF32(n.Op)
+		return func() error {
+			op(out.F32, f.slots[src].F32)
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	case tensor.Binary[n.Op] && n.Op != "pow" && (f32out || (tensor.Compare[n.Op] && tt.DType == ir.Bool)):
+		a, okA := operandOf(0)
+		b, okB := operandOf(1)
+		if !okA || !okB {
+			return fallback()
+		}
+		out := col.NewTensor(tt.DType, shape)
+		op := binaryF32(n.Op)
+		cmp := compareF32(n.Op)
+		return func() error {
+			if cmp != nil {
+				for k := range out.B {
+					out.B[k] = cmp(f.at(&a, k), f.at(&b, k))
+				}
+			} else if a.kind == opFull && b.kind == opFull && n.Op != "maximum" && n.Op != "minimum" {
+				binaryFull(n.Op, out.F32, f.slots[a.id].F32, f.slots[b.id].F32)
+			} else if a.kind == opFull && (b.kind == opConst || b.kind == opScalar) {
+				x, y := f.slots[a.id].F32, f.at(&b, 0)
+				for k := range out.F32 {
+					out.F32[k] = op(x[k], y)
+				}
+			} else {
+				for k := range out.F32 {
+					out.F32[k] = op(f.at(&a, k), f.at(&b, k))
+				}
+			}
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	case n.Op == "where" && f32out && f.g.Node(n.Inputs[0]).Schema.Tensor.DType == ir.Bool:
+		c := f.g.Node(n.Inputs[0])
+		cidx := broadcastIndex(shapeOf(c), shape)
+		x, okX := operandOf(1)
+		y, okY := operandOf(2)
+		if !okX || !okY || constant[c.ID] {
+			return fallback()
+		}
+		out := col.NewTensor(ir.Float32, shape)
+		return func() error {
+			cb := f.slots[c.ID].B
+			for k := range out.F32 {
+				ck := k
+				if cidx != nil {
+					ck = int(cidx[k])
+				}
+				if cb[ck] {
+					out.F32[k] = f.at(&x, k)
+				} else {
+					out.F32[k] = f.at(&y, k)
+				}
+			}
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	case (n.Op == "sum" || n.Op == "mean") && f32out && n.Attrs["dims"] == nil && f.g.Node(n.Inputs[0]).Schema.Tensor.DType == ir.Float32:
+		src := n.Inputs[0]
+		out := col.NewTensor(ir.Float32, shape)
+		return func() error {
+			x := f.slots[src].F32
+			s := 0.0
+			for _, v := range x {
+				s += float64(v)
+			}
+			if n.Op == "mean" {
+				s /= float64(len(x))
+			}
+			out.F32[0] = float32(s)
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	case (n.Op == "sum_to" || n.Op == "expand_as") && f32out && f.g.Node(n.Inputs[0]).Schema.Tensor.DType == ir.Float32:
+		src := n.Inputs[0]
+		out := col.NewTensor(ir.Float32, shape)
+		if n.Op == "expand_as" {
+			idx := broadcastIndex(shapeOf(f.g.Node(src)), shape)
+			return func() error {
+				x := f.slots[src].F32
+				if idx == nil {
+					copy(out.F32, x)
+				} else {
+					for k, j := range idx {
+						out.F32[k] = x[j]
+					}
+				}
+				f.slots[id] = out
+				return nil
+			}, false, nil
+		}
+		idx := broadcastIndex(shape, shapeOf(f.g.Node(src)))
+		acc := make([]float64, len(out.F32))
+		return func() error {
+			x := f.slots[src].F32
+			if idx == nil {
+				copy(out.F32, x)
+			} else {
+				clear(acc)
+				for k, v := range x {
+					acc[idx[k]] += float64(v)
+				}
+				for k, v := range acc {
+					out.F32[k] = float32(v)
+				}
+			}
+			f.slots[id] = out
+			return nil
+		}, false, nil
+	}
+	return fallback()
+}
+
+// at reads element k of a float32 operand.
+func (f *fastStep) at(o *operand, k int) float32 {
+	switch o.kind {
+	case opConst:
+		return o.v
+	case opScalar:
+		return f.slots[o.id].F32[0]
+	case opIndexed:
+		return f.slots[o.id].F32[o.idx[k]]
+	}
+	return f.slots[o.id].F32[k]
+}
+
+// binaryFull is an arithmetic op on two same-shape slices.
+func binaryFull(op string, dst, x, y []float32) {
+	y = y[:len(x)]
+	dst = dst[:len(x)]
+	switch op {
+	case "add":
+		for i := range x {
+			dst[i] = x[i] + y[i]
+		}
+	case "sub":
+		for i := range x {
+			dst[i] = x[i] - y[i]
+		}
+	case "mul":
+		for i := range x {
+			dst[i] = x[i] * y[i]
+		}
+	case "div":
+		for i := range x {
+			dst[i] = x[i] / y[i]
+		}
+	}
+}
+
+// matmul is 2-D float32 GEMM; transposed operands (2-D transpose nodes,
+// possibly stacked) become GEMM flags instead of copies.
+func (f *fastStep) matmul(n *ir.Node, shape []int, fallback func() (func() error, bool, error)) (func() error, bool, error) {
+	resolve := func(id ir.NodeID) (ir.NodeID, bool) {
+		t := false
+		for {
+			x := f.g.Node(id)
+			if isSwap2D(x) {
+				t = !t
+				id = x.Inputs[0]
+				continue
+			}
+			return id, t
+		}
+	}
+	a0, b0 := f.g.Node(n.Inputs[0]), f.g.Node(n.Inputs[1])
+	if n.Schema.Tensor.DType != ir.Float32 || a0.Schema.Tensor.DType != ir.Float32 || b0.Schema.Tensor.DType != ir.Float32 ||
+		len(a0.Schema.Tensor.Shape) != 2 || len(b0.Schema.Tensor.Shape) != 2 {
+		return fallback()
+	}
+	aid, ta := resolve(a0.ID)
+	bid, tb := resolve(b0.ID)
+	m, k, p := shape[0], int(a0.Schema.Tensor.Shape[1]), shape[1]
+	out := col.NewTensor(ir.Float32, shape)
+	lda, ldb := k, p
+	if ta {
+		lda = m
+	}
+	if tb {
+		ldb = k
+	}
+	id := n.ID
+	return func() error {
+		blas.Sgemm(ta, tb, m, p, k, 1, f.slots[aid].F32, max(1, lda), f.slots[bid].F32, max(1, ldb), 0, out.F32, max(1, p))
+		f.slots[id] = out
+		return nil
+	}, false, nil
+}
+
+// isSwap2D reports whether n transposes a 2-D tensor.
+func isSwap2D(n *ir.Node) bool {
+	if (n.Op != "transpose" && n.Op != "permute") || len(n.Schema.Tensor.Shape) != 2 {
+		return false
+	}
+	perm, err := tensor.OpPerm(n, 2)
+	return err == nil && perm[0] == 1 && perm[1] == 0
+}
+
+func unaryF32(op string) func(dst, src []float32) {
+	var g func(float64) float64
+	switch op {
+	case "relu":
+		return func(dst, src []float32) {
+			for i, v := range src {
+				if v > 0 || v != v {
+					dst[i] = v
+				} else {
+					dst[i] = 0
+				}
+			}
+		}
+	case "neg":
+		return func(dst, src []float32) {
+			for i, v := range src {
+				dst[i] = -v
+			}
+		}
+	case "abs":
+		return func(dst, src []float32) {
+			for i, v := range src {
+				dst[i] = float32(math.Abs(float64(v)))
+			}
+		}
+	case "exp":
+		g = math.Exp
+	case "log":
+		g = math.Log
+	case "sqrt":
+		g = math.Sqrt
+	case "tanh":
+		g = math.Tanh
+	case "sigmoid":
+		g = func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+	}
+	return func(dst, src []float32) {
+		for i, v := range src {
+			dst[i] = float32(g(float64(v)))
+		}
+	}
+}
+
+func binaryF32(op string) func(x, y float32) float32 {
+	switch op {
+	case "add":
+		return func(x, y float32) float32 { return x + y }
+	case "sub":
+		return func(x, y float32) float32 { return x - y }
+	case "mul":
+		return func(x, y float32) float32 { return x * y }
+	case "div":
+		return func(x, y float32) float32 { return x / y }
+	case "maximum", "minimum":
+		isMax := op == "maximum"
+		return func(x, y float32) float32 {
+			switch {
+			case x != x:
+				return x
+			case y != y:
+				return y
+			case (x > y) == isMax:
+				return x
+			}
+			return y
+		}
+	}
+	return nil
+}
+
+func compareF32(op string) func(x, y float32) bool {
+	switch op {
+	case "eq":
+		return func(x, y float32) bool { return x == y }
+	case "ne":
+		return func(x, y float32) bool { return x != y }
+	case "lt":
+		return func(x, y float32) bool { return x < y }
+	case "le":
+		return func(x, y float32) bool { return x <= y }
+	case "gt":
+		return func(x, y float32) bool { return x > y }
+	case "ge":
+		return func(x, y float32) bool { return x >= y }
+	}
+	return nil
+}

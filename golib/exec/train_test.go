@@ -1,0 +1,254 @@
+package exec
+
+import (
+	"math"
+	"testing"
+
+	"github.com/flern/flern/golib/autodiff"
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+// mlpSetup is a 2-layer MLP regression step (x @ W1^T + b1 -> relu/tanh ->
+// @ W2^T + b2, MSE) with a fused optimizer update per parameter, built the
+// way the Python front end records it, plus the store entries it reads.
+type mlpSetup struct {
+	keys  map[string]int64
+	steps []*ir.Graph // full batch, tail batch
+}
+
+func state(g *ir.Graph, key int64, dt ir.DType, shape ...int64) ir.NodeID {
+	sh := make([]any, len(shape))
+	for i, d := range shape {
+		sh[i] = float64(d)
+	}
+	return g.Add(&ir.Node{Op: "state", Attrs: ir.Attrs{"key": float64(key), "dtype": dt.String(), "shape": sh}})
+}
+
+func newEntry(dt ir.DType, shape []int, fill func(i int) float64) int64 {
+	t := col.NewTensor(dt, shape)
+	for i := 0; i < t.Numel(); i++ {
+		switch dt {
+		case ir.Float32:
+			t.F32[i] = float32(fill(i))
+		case ir.Float64:
+			t.F64[i] = fill(i)
+		case ir.Int64:
+			t.I64[i] = int64(fill(i))
+		}
+	}
+	return interp.StateNew(t)
+}
+
+func buildMLP(t *testing.T, opt string, attrs ir.Attrs, nbuf int, act string, n, batch, in, hidden int) *mlpSetup {
+	s := &mlpSetup{keys: map[string]int64{}}
+	k := s.keys
+	k["x"] = newEntry(ir.Float32, []int{n, in}, func(i int) float64 { return math.Sin(float64(i) * 0.37) })
+	k["y"] = newEntry(ir.Float32, []int{n, 1}, func(i int) float64 { return math.Cos(float64(i) * 0.11) })
+	k["W1"] = newEntry(ir.Float32, []int{hidden, in}, func(i int) float64 { return math.Sin(float64(i)*1.3) * 0.5 })
+	k["b1"] = newEntry(ir.Float32, []int{hidden}, func(i int) float64 { return 0.1 * float64(i%3) })
+	k["W2"] = newEntry(ir.Float32, []int{1, hidden}, func(i int) float64 { return math.Cos(float64(i)*0.7) * 0.5 })
+	k["b2"] = newEntry(ir.Float32, []int{1}, func(i int) float64 { return 0.05 })
+	k["lr"] = newEntry(ir.Float64, []int{1}, func(int) float64 { return 0.01 })
+	params := []string{"W1", "b1", "W2", "b2"}
+	for _, p := range params {
+		pt, _ := interp.StateGet(k[p])
+		k[p+".step"] = newEntry(ir.Int64, nil, func(int) float64 { return 0 })
+		for b := 0; b < nbuf; b++ {
+			k[p+".buf"+string(rune('0'+b))] = newEntry(ir.Float32, pt.Shape, func(int) float64 { return 0 })
+		}
+	}
+	for _, rows := range []int{batch, n % batch} {
+		if rows == 0 {
+			continue
+		}
+		xb := newEntry(ir.Float32, []int{rows, in}, func(int) float64 { return 0 })
+		yb := newEntry(ir.Float32, []int{rows, 1}, func(int) float64 { return 0 })
+		if rows == batch {
+			k["xb"], k["yb"] = xb, yb
+		} else {
+			k["xt"], k["yt"] = xb, yb
+		}
+		g := &ir.Graph{}
+		x := state(g, xb, ir.Float32, int64(rows), int64(in))
+		y := state(g, yb, ir.Float32, int64(rows), 1)
+		ids := map[string]ir.NodeID{
+			"W1": state(g, k["W1"], ir.Float32, int64(hidden), int64(in)), "b1": state(g, k["b1"], ir.Float32, int64(hidden)),
+			"W2": state(g, k["W2"], ir.Float32, 1, int64(hidden)), "b2": state(g, k["b2"], ir.Float32, 1),
+		}
+		tr := func(a ir.NodeID) ir.NodeID {
+			return g.Add(&ir.Node{Op: "transpose", Inputs: []ir.NodeID{a}, Attrs: ir.Attrs{"dim0": 0.0, "dim1": 1.0}})
+		}
+		op := func(name string, attrs ir.Attrs, in ...ir.NodeID) ir.NodeID {
+			if attrs == nil {
+				attrs = ir.Attrs{}
+			}
+			return g.Add(&ir.Node{Op: name, Inputs: in, Attrs: attrs})
+		}
+		h := op(act, nil, op("add", nil, op("matmul", nil, x, tr(ids["W1"])), ids["b1"]))
+		out := op("add", nil, op("matmul", nil, h, tr(ids["W2"])), ids["b2"])
+		d := op("sub", nil, out, y)
+		loss := op("mean", ir.Attrs{"dims": nil, "keepdim": false}, op("mul", nil, d, d))
+		outs := []ir.NodeID{loss}
+		lr := state(g, k["lr"], ir.Float64, 1)
+		for _, p := range params {
+			grad := op("grad", nil, loss, ids[p])
+			pt, _ := interp.StateGet(k[p])
+			in := []ir.NodeID{ids[p], grad, lr, state(g, k[p+".step"], ir.Int64)}
+			for b := 0; b < nbuf; b++ {
+				in = append(in, state(g, k[p+".buf"+string(rune('0'+b))], ir.Float32, pt.ShapeI64()...))
+			}
+			upd := op(opt, attrs, in...)
+			outs = append(outs, op("state_write", ir.Attrs{"key": float64(k[p])}, upd))
+		}
+		g.Outputs = outs
+		if err := g.Verify(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := autodiff.Expand(g); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Verify(); err != nil {
+			t.Fatal(err)
+		}
+		s.steps = append(s.steps, g)
+	}
+	return s
+}
+
+func (s *mlpSetup) trainer(noFast bool, batch int) *Trainer {
+	k := s.keys
+	tr := &Trainer{Step: s.steps[0], NoFast: noFast, Spec: TrainSpec{X: k["x"], Y: k["y"], XB: k["xb"], YB: k["yb"],
+		XTail: k["xt"], YTail: k["yt"], BatchSize: batch, CheckFinite: true}}
+	if len(s.steps) > 1 {
+		tr.Tail = s.steps[1]
+	}
+	return tr
+}
+
+func (s *mlpSetup) release() {
+	for _, key := range s.keys {
+		interp.StateRelease(key)
+	}
+}
+
+func TestFastStepMatchesRunAny(t *testing.T) {
+	cases := []struct {
+		opt   string
+		attrs ir.Attrs
+		nbuf  int
+		act   string
+	}{
+		{"adam_update", ir.Attrs{"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, 2, "relu"},
+		{"adamw_update", ir.Attrs{"beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1}, 2, "tanh"},
+		{"sgd_update", ir.Attrs{"momentum": 0.9, "nesterov": true}, 1, "sigmoid"},
+		{"rmsprop_update", ir.Attrs{"alpha": 0.9, "eps": 1e-8, "momentum": 0.5, "centered": true}, 3, "relu"},
+	}
+	const n, batch, in, hidden = 37, 8, 5, 16
+	perm := make([]int64, n)
+	for i := range perm {
+		perm[i] = int64((i * 17) % n)
+	}
+	for _, tc := range cases {
+		var losses [2][]float64
+		var params [2][]float32
+		for mode := 0; mode < 2; mode++ {
+			s := buildMLP(t, tc.opt, tc.attrs, tc.nbuf, tc.act, n, batch, in, hidden)
+			tr := s.trainer(mode == 1, batch)
+			if mode == 0 && buildFast(s.steps[0], Options{}) == nil {
+				t.Fatalf("%s: the step graph was not prepared for the fast executor", tc.opt)
+			}
+			for epoch := 0; epoch < 3; epoch++ {
+				ls := make([]float64, 5)
+				done, err := tr.Epoch(nil, perm, ls)
+				if err != nil || done != 5 {
+					t.Fatalf("%s: epoch: %d steps, %v", tc.opt, done, err)
+				}
+				losses[mode] = append(losses[mode], ls...)
+			}
+			for _, p := range []string{"W1", "b1", "W2", "b2"} {
+				pt, _ := interp.StateGet(s.keys[p])
+				params[mode] = append(params[mode], pt.F32...)
+			}
+			s.release()
+		}
+		for i := range losses[0] {
+			if math.Abs(losses[0][i]-losses[1][i]) > 1e-5*(1+math.Abs(losses[1][i])) {
+				t.Fatalf("%s: step %d loss fast %v, RunAny %v", tc.opt, i, losses[0][i], losses[1][i])
+			}
+		}
+		if mean(losses[0][10:]) >= mean(losses[0][:5]) {
+			t.Errorf("%s: loss did not decrease: %v", tc.opt, losses[0])
+		}
+		for i := range params[0] {
+			if math.Abs(float64(params[0][i]-params[1][i])) > 1e-5 {
+				t.Fatalf("%s: param %d fast %v, RunAny %v", tc.opt, i, params[0][i], params[1][i])
+			}
+		}
+	}
+}
+
+func TestTrainerCancelAndErrors(t *testing.T) {
+	s := buildMLP(t, "sgd_update", ir.Attrs{"momentum": 0.0}, 1, "relu", 40, 8, 3, 4)
+	defer s.release()
+	tr := s.trainer(false, 8)
+	perm := make([]int64, 40)
+	for i := range perm {
+		perm[i] = int64(i)
+	}
+	tests := []struct {
+		name string
+		perm []int64
+		room int
+	}{
+		{"row out of range", []int64{0, 1, 40}, 5},
+		{"negative row", []int64{-1}, 5},
+		{"no room for losses", perm, 2},
+	}
+	for _, tt := range tests {
+		if _, err := tr.Epoch(nil, tt.perm, make([]float64, tt.room)); err == nil {
+			t.Errorf("%s: no error", tt.name)
+		}
+	}
+	tr.Cancel() // a cancel before an epoch starts is dropped when it starts
+	if done, err := tr.Epoch(nil, perm, make([]float64, 5)); err != nil || done != 5 {
+		t.Errorf("after cancel: %d, %v", done, err)
+	}
+	// a NaN target stops the epoch at its step with CheckFinite
+	y, _ := interp.StateGet(s.keys["y"])
+	y.F32[20] = float32(math.NaN())
+	done, err := tr.Epoch(nil, perm, make([]float64, 5))
+	if err == nil || done != 3 {
+		t.Errorf("NaN loss: done %d, err %v; want a stop at step 3", done, err)
+	}
+}
+
+func mean(x []float64) float64 {
+	s := 0.0
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+// BenchmarkStagedStep is one Adam step of a 9-64-1 MLP at batch 32 on the
+// prepared step executor (go test -bench StagedStep ./golib/exec).
+func BenchmarkStagedStep(b *testing.B) {
+	t := &testing.T{}
+	s := buildMLP(t, "adam_update", ir.Attrs{"beta1": 0.9, "beta2": 0.999, "eps": 1e-8}, 2, "relu", 32*50, 32, 9, 64)
+	defer s.release()
+	tr := s.trainer(false, 32)
+	perm := make([]int64, 32*50)
+	for i := range perm {
+		perm[i] = int64(i)
+	}
+	ls := make([]float64, 50)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Epoch(nil, perm, ls); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*50)/1e3, "us/step")
+}
