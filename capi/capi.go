@@ -97,6 +97,7 @@ type compileOptions struct {
 	CodegenMinRows int64 `json:"codegen_min_rows"`
 	ShowC          bool  `json:"show_c"`
 	Fuse           *bool `json:"fuse"`
+	CodegenSync    bool  `json:"codegen_sync"`
 }
 
 //export flern_plan_compile
@@ -119,6 +120,7 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 		o.NoCodegen = co.Codegen != nil && !*co.Codegen
 		o.CodegenMinRows, o.ShowC = co.CodegenMinRows, co.ShowC
 		o.NoFuse = co.Fuse != nil && !*co.Fuse
+		o.CodegenSync = co.CodegenSync
 		switch co.Executor {
 		case "", "runtime":
 		case "interp":

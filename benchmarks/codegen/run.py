@@ -41,6 +41,8 @@ import flern  # noqa: E402
 import flern.torch as ftorch  # noqa: E402
 from flern import _config  # noqa: E402
 
+_config.codegen_sync = True  # measure compiled kernels from the first large run on
+
 
 class setting:
     """Temporarily set flern compile options (_config attributes)."""

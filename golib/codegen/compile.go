@@ -102,13 +102,18 @@ func CacheDir() (string, error) {
 var (
 	mu      sync.Mutex
 	loaded  = map[string]*entry{} // key -> kernel, once per process
+	pending = map[string]bool{}   // keys compiling in the background
 	nBuilds int
 )
 
+// entry is one kernel of the process table; mu is held while it loads or
+// compiles.
 type entry struct {
-	once sync.Once
-	k    *Kernel
-	err  error
+	mu          sync.Mutex
+	done        bool // k/err are final
+	diskChecked bool
+	k           *Kernel
+	err         error
 }
 
 // Builds is the number of kernels this process has compiled (not loaded
@@ -119,28 +124,83 @@ func Builds() int {
 	return nBuilds
 }
 
-// Compile returns the loaded kernel of l: from this process's table, else
-// from the disk cache (checksum verified), else compiled now and cached.
-// Concurrent callers (goroutines or processes) are safe.
-func Compile(l *lower.Loop) (*Kernel, error) {
-	src, err := Emit(l)
+// prepare emits l's C and finds its table entry (created if new).
+func prepare(l *lower.Loop) (e *entry, src, key, cc string, err error) {
+	src, err = Emit(l)
 	if err != nil {
-		return nil, err
+		return nil, "", "", "", err
 	}
-	path, _, err := Compiler()
+	cc, _, err = Compiler()
 	if err != nil {
-		return nil, err
+		return nil, "", "", "", err
 	}
-	key := cacheKey(src)
+	key = cacheKey(src)
 	mu.Lock()
-	e := loaded[key]
+	e = loaded[key]
 	if e == nil {
 		e = &entry{}
 		loaded[key] = e
 	}
 	mu.Unlock()
-	e.once.Do(func() { e.k, e.err = load(path, src, key) })
+	return e, src, key, cc, nil
+}
+
+// Compile returns the loaded kernel of l: from this process's table, else
+// from the disk cache (checksum verified), else compiled now and cached.
+// Concurrent callers (goroutines or processes) are safe.
+func Compile(l *lower.Loop) (*Kernel, error) {
+	e, src, key, cc, err := prepare(l)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.done {
+		e.k, e.err = load(cc, src, key)
+		e.done = true
+	}
 	return e.k, e.err
+}
+
+// Ready returns l's kernel when it is available without compiling: loaded
+// in this process, or in the disk cache (a load costs about a millisecond).
+// It returns nil while a background compile (CompileAsync) is running.
+func Ready(l *lower.Loop) *Kernel {
+	e, src, key, _, err := prepare(l)
+	if err != nil {
+		return nil
+	}
+	if !e.mu.TryLock() {
+		return nil // being compiled
+	}
+	defer e.mu.Unlock()
+	if !e.done && !e.diskChecked {
+		e.diskChecked = true
+		if k, _ := loadCached(src, key); k != nil {
+			e.k, e.done = k, true
+		}
+	}
+	if e.done {
+		return e.k
+	}
+	return nil
+}
+
+// CompileAsync starts compiling l's kernel in the background (once); Ready
+// returns it when done.
+func CompileAsync(l *lower.Loop) {
+	mu.Lock()
+	defer mu.Unlock()
+	src, err := Emit(l)
+	if err != nil {
+		return
+	}
+	key := cacheKey(src)
+	if pending[key] {
+		return
+	}
+	pending[key] = true
+	go Compile(l) // the result lands in the process table
 }
 
 // cacheKey is sha256(source, compiler identity, CPU, flags): a kernel is
@@ -165,8 +225,8 @@ func load(cc, src, key string) (*Kernel, error) {
 	}
 	so := filepath.Join(dir, key+".so")
 	sum := so + ".sha256"
-	if lib, err := openVerified(so, sum); err == nil {
-		return &Kernel{lib: lib, Source: src, Key: key, Path: so, Cached: true}, nil
+	if k, _ := loadCached(src, key); k != nil {
+		return k, nil
 	}
 	// missing or corrupt: build into temp files, then rename into place
 	start := time.Now()
@@ -211,6 +271,20 @@ func load(cc, src, key string) (*Kernel, error) {
 	nBuilds++
 	mu.Unlock()
 	return &Kernel{lib: lib, Source: src, Key: key, Path: so, Build: time.Since(start)}, nil
+}
+
+// loadCached loads the kernel from the disk cache (nil if absent or corrupt).
+func loadCached(src, key string) (*Kernel, error) {
+	dir, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	so := filepath.Join(dir, key+".so")
+	lib, err := openVerified(so, so+".sha256")
+	if err != nil {
+		return nil, nil
+	}
+	return &Kernel{lib: lib, Source: src, Key: key, Path: so, Cached: true}, nil
 }
 
 // openVerified dlopens so after checking it against its checksum file.

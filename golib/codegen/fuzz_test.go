@@ -74,7 +74,7 @@ func FuzzHostileText(f *testing.F) {
 		if err := g.Verify(); err != nil {
 			t.Skip() // names the IR rejects never reach lowering
 		}
-		if _, err := lower.Fuse(g, lower.Options{Codegen: ccErr == nil, NoCodegenWhy: "no compiler", MinRows: 1}); err != nil {
+		if _, err := lower.Fuse(g, lower.Options{Codegen: ccErr == nil, NoCodegenWhy: "no compiler", MinRows: 1, SyncCompile: true}); err != nil {
 			t.Fatal(err)
 		}
 		fused := g.Nodes[len(g.Nodes)-1]

@@ -53,6 +53,9 @@ type Options struct {
 	ShowC          bool
 	// NoFuse skips the fusion stage (FLERN_FUSE=0): every op runs on its own.
 	NoFuse bool
+	// CodegenSync compiles a kernel before its first native-sized run
+	// instead of in the background (FLERN_CODEGEN_SYNC=1; tests, benchmarks).
+	CodegenSync bool
 }
 
 // DefaultCodegenMinRows is the smallest loop run compiled to native code:
@@ -106,7 +109,7 @@ func Compile(plan []byte, o Options) (*Program, error) {
 		return nil, err
 	}
 	if !o.Reference && !o.NoOpt && !o.NoFuse {
-		lo := lower.Options{Codegen: !o.NoCodegen, NoCodegenWhy: "FLERN_CODEGEN=0", MinRows: o.CodegenMinRows}
+		lo := lower.Options{Codegen: !o.NoCodegen, NoCodegenWhy: "FLERN_CODEGEN=0", MinRows: o.CodegenMinRows, SyncCompile: o.CodegenSync}
 		if lo.MinRows <= 0 {
 			lo.MinRows = DefaultCodegenMinRows
 		}

@@ -34,10 +34,23 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 
 // rangeFunc picks how a loop runs over rows: natively when allowed, large
 // enough and the compiler succeeds, else with the Go evaluator.
+//
+// A kernel already compiled (this process, or the disk cache) is used
+// at once. Otherwise a run large enough that the Go evaluator would take
+// longer than the compile (lower.SyncWork), or a node asking for it
+// (SyncCompile), compiles first; smaller runs start the compile in the
+// background and use the Go evaluator until the kernel is ready.
 func rangeFunc(k *lower.Kernel, l *lower.Loop, bufs []lower.Buf, rows int) lower.RangeFunc {
 	if k.Codegen && int64(rows) >= k.MinRows {
-		if nk, err := codegen.Compile(l); err == nil {
+		if nk := codegen.Ready(l); nk != nil {
 			return nk.Range(l, bufs)
+		}
+		if k.SyncCompile || int64(rows)*int64(len(l.Body)) >= lower.SyncWork {
+			if nk, err := codegen.Compile(l); err == nil {
+				return nk.Range(l, bufs)
+			}
+		} else {
+			codegen.CompileAsync(l)
 		}
 	}
 	return lower.EvalRange(l, bufs)

@@ -162,7 +162,7 @@ func TestFusedAggMatchesInterp(t *testing.T) {
 					continue
 				}
 				g := buildAgg(t, c)
-				rep, err := lower.Fuse(g, lower.Options{Codegen: native, NoCodegenWhy: "test", MinRows: 1})
+				rep, err := lower.Fuse(g, lower.Options{Codegen: native, NoCodegenWhy: "test", MinRows: 1, SyncCompile: true})
 				if err != nil {
 					t.Fatal(err)
 				}

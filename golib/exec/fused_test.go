@@ -10,6 +10,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
@@ -178,7 +179,7 @@ func TestFusedMatchesInterp(t *testing.T) {
 					continue
 				}
 				g := buildChain(t, c, shape)
-				rep, err := lower.Fuse(g, lower.Options{Codegen: native, NoCodegenWhy: "test", MinRows: 1})
+				rep, err := lower.Fuse(g, lower.Options{Codegen: native, NoCodegenWhy: "test", MinRows: 1, SyncCompile: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -262,5 +263,44 @@ func TestKernelCache(t *testing.T) {
 			t.Fatalf("%s: entry not rebuilt: cached=%v err=%v", c.name, k != nil && k.Cached, err)
 		}
 		check(k, l, cst)
+	}
+}
+
+// TestBackgroundCompile: a small run starts the compile in the background
+// and answers on the Go evaluator; the kernel becomes ready for later runs.
+func TestBackgroundCompile(t *testing.T) {
+	if _, _, err := codegen.Compiler(); err != nil {
+		t.Skip(err)
+	}
+	t.Setenv("FLERN_KERNEL_CACHE", t.TempDir())
+	c := chain{"background", []ir.DType{ir.Float64}, []string{"mul x0 s:float64:0.375", "add v0 s:float64:7.0", "sqrt v1"}}
+	shape := []int{300}
+	in := []any{randTensor(rand.New(rand.NewSource(1)), ir.Float64, shape)}
+	want, err := interp.RunAny(context.Background(), buildChain(t, c, shape), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := buildChain(t, c, shape)
+	if _, err := lower.Fuse(g, lower.Options{Codegen: true, MinRows: 1}); err != nil {
+		t.Fatal(err)
+	}
+	l := g.Nodes[len(g.Nodes)-1].Attrs["kernel"].(*lower.Kernel).Loop
+	if codegen.Ready(l) != nil {
+		t.Fatal("kernel ready before any run")
+	}
+	for run := 0; run < 2; run++ {
+		got, err := exec.RunAny(context.Background(), g, in, exec.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := sameTensor(want[0].(*col.Tensor), got[0].(*col.Tensor), 1e-12); d != "" {
+			t.Fatalf("run %d: %s", run, d)
+		}
+		for i := 0; i < 600 && codegen.Ready(l) == nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if codegen.Ready(l) == nil {
+			t.Fatal("background compile did not finish in 30 s")
+		}
 	}
 }

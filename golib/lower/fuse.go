@@ -26,7 +26,16 @@ type Kernel struct {
 	// MinRows rows and uses the Go evaluator below that.
 	Codegen bool
 	MinRows int64
+	// SyncCompile compiles before the first native-sized run; otherwise a
+	// run of less than SyncWork row-instructions starts the compile in the
+	// background and runs on the Go evaluator until the kernel is ready.
+	SyncCompile bool
 }
+
+// SyncWork is the size (rows x loop instructions) from which a run waits
+// for its kernel's compile (~75 ms) instead of evaluating in Go meanwhile:
+// the Go evaluator takes about as long as the compile at this size.
+const SyncWork = 1 << 25
 
 // String is what explain() shows for the kernel attribute.
 func (k *Kernel) String() string {
@@ -68,6 +77,8 @@ type Options struct {
 	// MinRows is the smallest run (rows or elements) compiled natively:
 	// below it compile time would dominate and the Go evaluator runs.
 	MinRows int64
+	// SyncCompile: see Kernel.SyncCompile.
+	SyncCompile bool
 }
 
 // exec is the "exec" attribute of a fused node: how it runs, for explain().
@@ -77,14 +88,18 @@ func (o Options) exec(rows int64) string {
 		return "go (" + o.NoCodegenWhy + ")"
 	case rows >= 0 && rows < o.MinRows:
 		return fmt.Sprintf("go (%d rows < %d: compiling would dominate)", rows, o.MinRows)
-	case rows >= 0:
+	case rows >= 0 && o.SyncCompile:
 		return "native"
+	case rows >= 0:
+		return fmt.Sprintf("native (cached), else go while it compiles in the background unless rows x ops >= %d", SyncWork)
+	case o.SyncCompile:
+		return fmt.Sprintf("native if rows >= %d, else go", o.MinRows)
 	}
-	return fmt.Sprintf("native if rows >= %d, else go", o.MinRows)
+	return fmt.Sprintf("native if rows >= %d (cached, or go while it compiles in the background unless rows x ops >= %d), else go", o.MinRows, SyncWork)
 }
 
 func (o Options) kernel(k *Kernel) *Kernel {
-	k.Codegen, k.MinRows = o.Codegen, o.MinRows
+	k.Codegen, k.MinRows, k.SyncCompile = o.Codegen, o.MinRows, o.SyncCompile
 	return k
 }
 

@@ -28,6 +28,11 @@ codegen_min_rows: int = int(os.environ.get("FLERN_CODEGEN_MIN_ROWS", "0") or 0)
 #: (golib/lower); FLERN_FUSE=0 runs every op on its own.
 fuse: bool = os.environ.get("FLERN_FUSE", "1") not in ("0", "false", "off")
 
+#: Compile a kernel before its first native-sized run (FLERN_CODEGEN_SYNC=1)
+#: instead of in the background while the Go evaluator runs (the default for
+#: runs the Go evaluator finishes sooner than a compile).
+codegen_sync: bool = os.environ.get("FLERN_CODEGEN_SYNC", "") not in ("", "0")
+
 #: Show each fused kernel's generated C in ``explain(verbose=True)``.
 show_c: bool = os.environ.get("FLERN_SHOW_C", "") not in ("", "0")
 
@@ -42,4 +47,5 @@ def compile_options(dump: bool = False) -> dict:
     """The options dict sent with every compile."""
     return {"disable": sorted(disabled_passes), "no_opt": no_opt, "dump": dump, "executor": executor,
             "codegen": codegen, "codegen_min_rows": codegen_min_rows, "show_c": show_c, "fuse": fuse,
+            "codegen_sync": codegen_sync,
             "memory_limit": str(memory_limit or "")}

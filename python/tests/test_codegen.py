@@ -29,6 +29,7 @@ def mode(request, monkeypatch):
     if request.param == "native":
         monkeypatch.setattr(_config, "codegen", True)
         monkeypatch.setattr(_config, "codegen_min_rows", 1)
+        monkeypatch.setattr(_config, "codegen_sync", True)
     else:
         monkeypatch.setattr(_config, "codegen", False)
     return request.param
@@ -239,7 +240,8 @@ print(time.perf_counter() - t)
 def test_second_process_pays_no_compile(tmp_path):
     """The kernel compiled by a first process is found in the disk cache by
     a second one: no new file, the cached object not rewritten."""
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), FLERN_CODEGEN="1", FLERN_CODEGEN_MIN_ROWS="1")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path), FLERN_CODEGEN="1", FLERN_CODEGEN_MIN_ROWS="1",
+               FLERN_CODEGEN_SYNC="1")
     env.pop("FLERN_KERNEL_CACHE", None)
     run = lambda: subprocess.run([sys.executable, "-c", SCRIPT], env=env, check=True, capture_output=True, text=True)
     run()
