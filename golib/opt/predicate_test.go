@@ -25,16 +25,24 @@ func TestPredicate(t *testing.T) {
 	gt := func(c string, v int64) *ir.Expr { return call("gt", ir.Col(c), ir.LitInt(v)) }
 	and := func(a, b *ir.Expr) *ir.Expr { return call("and", a, b) }
 	runPlanCases(t, []planCase{
-		{name: "below a project, definitions substituted", passes: []string{"predicate"}, data: sampleData,
+		{name: "below a project, definitions substituted, and on", passes: []string{"predicate"}, data: sampleData,
 			before: func() *ir.Graph {
 				b := newGraph()
-				p := b.project(src(b), ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s")))
+				srt := b.add("sort", ir.Attrs{"by": []any{"f"}, "ascending": []any{true}}, src(b))
+				p := b.project(srt, ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s")))
 				return b.out(b.filter(p, and(gt("x", 10), call("ne", ir.Col("t"), ir.LitString("y")))))
 			},
 			after: func() *ir.Graph {
 				b := newGraph()
 				f := b.filter(src(b), and(gt2(call("add", ir.Col("a"), ir.Col("b")), 10), call("ne", ir.Col("s"), ir.LitString("y"))))
-				return b.out(b.project(f, ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s"))))
+				srt := b.add("sort", ir.Attrs{"by": []any{"f"}, "ascending": []any{true}}, f)
+				return b.out(b.project(srt, ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s"))))
+			}},
+		{name: "not below a project it could not leave", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(src(b), ne("x", call("add", ir.Col("a"), ir.Col("b"))), ne("t", ir.Col("s")))
+				return b.out(b.filter(p, gt("x", 10)))
 			}},
 		{name: "not below a project that may raise", passes: []string{"predicate"},
 			before: func() *ir.Graph {
@@ -178,6 +186,17 @@ func TestStatsFilter(t *testing.T) {
 			after: func() *ir.Graph {
 				b := newGraph()
 				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, call("and", le, gtx)), call("and", call("and", le, other), gtx))))
+			}},
+		{name: "through a computing project to the scan", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(scan(b, nil), ne("x", call("neg", ir.Col("x"))), ne("d", ir.Col("d")))
+				return b.out(b.add("groupby_agg", sum, b.filter(p, le)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				p := b.project(b.filter(scan(b, le), le), ne("x", call("neg", ir.Col("x"))), ne("d", ir.Col("d")))
+				return b.out(b.add("groupby_agg", sum, p))
 			}},
 		{name: "no stats filter when the labels are shown", passes: []string{"predicate"},
 			before: func() *ir.Graph {

@@ -13,9 +13,9 @@
 //
 //   - into the filter below it (both then run as one predicate),
 //   - below a project that cannot raise, with the project's expressions
-//     substituted for the columns they define (a conjunct that reads a
-//     nullable computed column stays: the filter's not-null inference only
-//     sees plain columns),
+//     substituted for the columns they define, when it can then move on
+//     (a conjunct that reads a nullable computed column stays: the
+//     filter's not-null inference only sees plain columns),
 //   - below a sort (stable: the order of the kept rows is unchanged) and
 //     into the left input of a semi_join,
 //   - into the side of an inner join whose columns it reads (only the left
@@ -145,7 +145,7 @@ func step(g *ir.Graph, derived map[*ir.Node]map[string]bool) bool {
 		case "filter":
 			moved = intoFilter(x, movable)
 		case "project":
-			if !isSelection(x) || continues(g, gi, f, x, movable) {
+			if continues(g, gi, f, x, movable) {
 				moved = belowProject(g, x, movable)
 			}
 		case "sort", "semi_join":
@@ -354,9 +354,11 @@ func isSelection(x *ir.Node) bool {
 	return true
 }
 
-// continues reports whether some conjunct, once below selection x, could
-// move on into x's input: only then is x worth passing (the narrow pass
-// puts selections in front of filters, and they must stay there).
+// continues reports whether some conjunct, once below project x, could
+// move on into x's input (or reach a Parquet scan): only then is x worth
+// passing. A filter does not stop between a project and an op it cannot
+// pass: it would save little, and the narrow pass puts selections in front
+// of filters, which must stay there.
 func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 	y := g.Node(x.Inputs[0])
 	if !gi.single(y.ID) || y.Schema == nil || y.Schema.Dynamic {
@@ -382,13 +384,13 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 		return false
 	}
 	switch y.Op {
-	case "sort", "semi_join":
+	case "sort", "semi_join", "scan_parquet":
 		return true
 	case "filter":
 		_, stay := split(y.Attrs.Expr("pred"))
 		return len(stay) == 0
 	case "project":
-		return !isSelection(y) || continues(g, gi, f, y, sub)
+		return continues(g, gi, f, y, sub)
 	case "join":
 		if gi.index[f.ID] {
 			return false
