@@ -5,6 +5,7 @@
            memory-bandwidth references: numpy's ``a.copy()`` (read 40 MB,
            write a fresh 40 MB) and the same through flern (a 2-op chain
            ``x * 1.0 + 0.0``: allocation, kernel, export, all the fixed costs).
+   crossover: the chain at 4K..4M elements, Go evaluator vs cached kernel.
 2. tpch    TPC-H Q1 and Q6 (benchmarks/tpch/queries.py) at SF1 on lineitem in
            memory: pandas, flern native, flern FLERN_CODEGEN=0, flern FLERN_FUSE=0.
 3. mlp     one training step (forward, backward, SGD update) of a 64-256-256-1
@@ -14,7 +15,7 @@
 
 Usage (repository root; tpch needs ``python benchmarks/tpch/gen.py --sf 1 --formats parquet``):
 
-    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,tpch,mlp,cache]
+    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,crossover,tpch,mlp,cache]
 """
 
 from __future__ import annotations
@@ -112,6 +113,27 @@ def bench_chain(runs: int) -> str:
         f"{min(nat.walls) / min(res['copy flern'].walls):.2f}x (best)",
     ]
     return report("10-op float32 chain, 10M elements (40 MB in, 40 MB out)", res, "numpy", "\n".join("- " + s for s in lines))
+
+
+# ---- 1b. crossover: Go evaluator vs native kernel by size ------------------------------------
+
+def bench_crossover(runs: int) -> str:
+    rows = []
+    for n in (4096, 16384, 65536, 262144, 1 << 20, 1 << 22):
+        x = ftorch.tensor(np.random.default_rng(1).standard_normal(n).astype(np.float32))
+
+        def chain():
+            return (((x * 1.5 + 0.5).relu() * 2.0 - 1.0).abs() / 3.0 + x * 0.25 - 0.125).numpy()
+
+        res = common.interleave({"go": with_options(chain, codegen=False),
+                                 "native": with_options(chain, codegen_min_rows=1)}, runs)
+        g, nat = res["go"].median, res["native"].median
+        rows.append([f"{n:,}", f"{g * 1e3:.2f}", f"{nat * 1e3:.2f}", f"{g / nat:.1f}x",
+                     f"{0.075 / (g - nat):.0f}" if g > nat else "never"])
+    return ("### Crossover: the same 10-op chain on the Go evaluator vs a cached native kernel\n\n"
+            + common.md_table(["elements", "go ms", "native ms", "native speed-up", "runs to repay a 75 ms compile"], rows)
+            + "\n\n- the engine uses a cached kernel at once; otherwise a run with rows x instructions >= 2^25 compiles "
+              "first and smaller runs compile in the background while the Go evaluator answers (DefaultCodegenMinRows = 65536)\n")
 
 
 # ---- 2. TPC-H Q1 / Q6 --------------------------------------------------------------------------
@@ -219,13 +241,15 @@ def bench_cache() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--only", default="chain,tpch,mlp,cache")
+    ap.add_argument("--only", default="chain,crossover,tpch,mlp,cache")
     args = ap.parse_args()
     only = set(args.only.split(","))
     load = common.MachineLoad()
     parts = [f"**Machine.** {common.describe_machine()}\n", f"**Commit.** {common.git_commit()}\n"]
     if "chain" in only:
         parts.append(bench_chain(args.runs))
+    if "crossover" in only:
+        parts.append(bench_crossover(args.runs))
     if "tpch" in only:
         parts.append(bench_tpch(max(3, args.runs // 2)))
     if "mlp" in only:
