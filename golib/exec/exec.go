@@ -8,6 +8,7 @@ package exec
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
@@ -64,6 +65,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 		return nil, err
 	}
 	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit)}
+	defer profileRun()()
 	results := make([]any, len(g.Nodes))
 	remaining := make([]int, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -111,12 +113,18 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 // runNode runs one node with its runtime implementation when there is one,
 // else (or on ErrFallback) with the reference interpreter.
 func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
+	if traceOut != nil {
+		defer traceNode(n, time.Now(), &out)
+	}
 	f := impls[n.Op]
 	if f == nil {
 		return interp.RunNode(c.Ctx, n, in)
 	}
 	out, err = guarded(f, c, n, in)
 	if err == ErrFallback {
+		if traceOut != nil {
+			fmt.Fprintf(traceOut, "flern exec: %s fell back to the interpreter\n", n.Op)
+		}
 		return interp.RunNode(c.Ctx, n, in)
 	}
 	if fr, ok := out.(*col.Frame); ok && err == nil {
