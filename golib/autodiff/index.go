@@ -48,6 +48,17 @@ func (b *builder) vjpIndex(n *ir.Node, g ir.NodeID, res []ir.NodeID) bool {
 		res[0] = b.add("mask_select", nil, g, in[1])
 	case "cat":
 		b.catVJP(n, g, res)
+	case "cat_part": // the piece goes back to its place; zeros elsewhere
+		k := int(n.Attrs.Int("part", 0))
+		pieces := make([]ir.NodeID, len(in)-1)
+		for j, x := range in[1:] {
+			if j == k {
+				pieces[j] = g
+			} else {
+				pieces[j] = b.add("expand_as", nil, b.scalar(0, dt), x)
+			}
+		}
+		res[0] = b.add("cat", ir.Attrs{"dim": n.Attrs["dim"]}, pieces...)
 	case "im2col":
 		a := n.Attrs.Clone()
 		delete(a, "pad")
@@ -64,28 +75,57 @@ func (b *builder) vjpIndex(n *ir.Node, g ir.NodeID, res []ir.NodeID) bool {
 	return true
 }
 
+// catVJP slices g back into the inputs' pieces. Offsets count from the
+// start up to the one input whose size along dim may be known only at run
+// time, and from the end after it; with several such inputs, cat_part cuts
+// each piece using the inputs' run-time sizes.
 func (b *builder) catVJP(n *ir.Node, g ir.NodeID, res []ir.NodeID) {
 	nd := len(b.typ(n.ID).Shape)
 	d, err := tensor.WrapDim(n.Attrs.Int("dim", 0), nd)
 	if err != nil {
 		b.fail(err, n.Op)
 	}
+	sizes := make([]int64, len(n.Inputs))
+	dyn := -1
+	for k, x := range n.Inputs {
+		sizes[k] = b.typ(x).Shape[d]
+		if sizes[k] == ir.DynDim {
+			if dyn >= 0 { // several run-time sizes: cut with the real sizes
+				for j, xj := range n.Inputs {
+					if differentiable(b.out.Node(xj).Schema) {
+						res[j] = b.add("cat_part", ir.Attrs{"dim": float64(d), "part": float64(j)}, append([]ir.NodeID{g}, n.Inputs...)...)
+					}
+				}
+				return
+			}
+			dyn = k
+		}
+	}
+	after := int64(0) // total size of the inputs after the dynamic one
+	for k := dyn + 1; dyn >= 0 && k < len(sizes); k++ {
+		after += sizes[k]
+	}
 	off := int64(0)
 	for k, x := range n.Inputs {
-		s := b.typ(x).Shape[d]
-		var end any
-		if s == ir.DynDim {
-			if k != len(n.Inputs)-1 {
-				b.failf("NotImplemented", "gradient of cat when a tensor before the last has a size along dim %d only known at run time", d)
+		var start, end any
+		switch {
+		case dyn < 0 || k < dyn:
+			start, end = float64(off), float64(off+sizes[k])
+			off += sizes[k]
+		case k == dyn:
+			start = float64(off)
+			if after > 0 {
+				end = float64(-after)
 			}
-		} else {
-			end = float64(off + s)
+		default: // after the dynamic input: count from the end
+			start = float64(-after)
+			if after-sizes[k] > 0 {
+				end = float64(-(after - sizes[k]))
+			}
+			after -= sizes[k]
 		}
 		if differentiable(b.out.Node(x).Schema) {
-			res[k] = b.add("tensor_slice", ir.Attrs{"dim": float64(d), "start": float64(off), "end": end, "step": 1.0}, g)
-		}
-		if s != ir.DynDim {
-			off += s
+			res[k] = b.add("tensor_slice", ir.Attrs{"dim": float64(d), "start": start, "end": end, "step": 1.0}, g)
 		}
 	}
 }

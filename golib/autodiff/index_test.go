@@ -61,6 +61,10 @@ func init() {
 		{"cat dim 0 same input", [][]int64{{2, 3}}, false, func(b *gb, x []ir.NodeID) ir.NodeID {
 			return b.add("cat", ir.Attrs{"dim": 0.0}, x[0], b.add("tanh", nil, x[0]), x[0])
 		}},
+		{"cat_part", [][]int64{{2, 3}, {1, 3}}, false, func(b *gb, x []ir.NodeID) ir.NodeID {
+			c := b.add("cat", ir.Attrs{"dim": 0.0}, x[0], x[1], x[0])
+			return b.add("cat_part", ir.Attrs{"dim": 0.0, "part": 1.0}, b.add("exp", nil, c), x[0], x[1], x[0])
+		}},
 		{"max dim", [][]int64{{3, 4}}, false, with("max", ir.Attrs{"dim": 1.0})},
 		{"min dim keepdim", [][]int64{{3, 4}}, false, with("min", ir.Attrs{"dim": 0.0, "keepdim": true})},
 		{"im2col", [][]int64{{2, 2, 5, 4}}, false, with("im2col", ir.Attrs{"kernel": ints(2, 3), "stride": ints(2, 1), "padding": ints(1, 1), "dilation": ints(1, 1)})},

@@ -30,6 +30,10 @@ import (
 //   - mask_scatter [g, mask, x]: zeros shaped like x with g's rows written
 //     at the true positions of mask, in order (mask_select's gradient).
 //   - cat [x0, x1, ...] (variadic): dim: torch.cat (dtype promoted).
+//   - cat_part [g, x0, x1, ...] (variadic): dim, part: the piece of g (shaped
+//     like cat(x0, x1, ...)) that came from input number part, located with
+//     the inputs' run-time sizes (cat's gradient when a size is dynamic);
+//     dtype of g.
 func init() {
 	reg("tensor_slice", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		x := in[0].Tensor
@@ -125,6 +129,28 @@ func init() {
 		}
 		return ir.TensorSchema(g.DType, x.Shape), nil
 	})
+	ir.RegisterOp(&ir.OpInfo{Name: "cat_part", Inputs: ir.Variadic, Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		if err := tensorIn(n, in); err != nil {
+			return nil, err
+		}
+		if len(in) < 2 {
+			return nil, ir.Errorf("Value", "cat_part needs the gradient and the concatenated tensors")
+		}
+		ts := make([]*ir.TensorType, len(in)-1)
+		for i, s := range in[1:] {
+			ts[i] = s.Tensor
+		}
+		if _, sh, err := CatType(n, ts); err != nil {
+			return nil, err
+		} else if !shapesMatch(in[0].Tensor.Shape, sh) {
+			return nil, ir.Errorf("Value", "cat_part: gradient shape %s does not match %s", FormatShape(in[0].Tensor.Shape), FormatShape(sh))
+		}
+		k := n.Attrs.Int("part", 0)
+		if k < 0 || int(k) >= len(ts) {
+			return nil, ir.Errorf("Value", "cat_part: part %d out of range", k)
+		}
+		return ir.TensorSchema(in[0].Tensor.DType, ts[k].Shape), nil
+	}})
 	ir.RegisterOp(&ir.OpInfo{Name: "cat", Inputs: ir.Variadic, Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
 		if err := tensorIn(n, in); err != nil {
 			return nil, err

@@ -23,6 +23,7 @@ func init() {
 	registerTensor("mask_select", tMaskSelect)
 	registerTensor("mask_scatter", tMaskScatter)
 	registerTensor("cat", tCat)
+	registerTensor("cat_part", tCatPart)
 }
 
 // copyBlock copies n elements from src[si:] to dst[di:] (same dtype).
@@ -376,6 +377,28 @@ func tCat(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 			copyBlock(res, (o*total+at)*inner, t, o*blk, blk)
 		}
 		at += s
+	}
+	return res, nil
+}
+
+// tCatPart cuts input number attrs.part's piece out of g (cat's gradient).
+func tCatPart(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
+	out, err := outType(n, in)
+	if err != nil {
+		return nil, err
+	}
+	g := in[0].(*col.Tensor)
+	d, _ := tensor.WrapDim(n.Attrs.Int("dim", 0), len(g.Shape))
+	part := int(n.Attrs.Int("part", 0))
+	at := 0
+	for _, x := range in[1 : 1+part] {
+		at += x.(*col.Tensor).Shape[d]
+	}
+	outer, total, inner := split3(g.Shape, d)
+	res := col.NewTensor(g.DType, ints(out.Shape))
+	s := res.Shape[d]
+	for o := 0; o < outer; o++ {
+		copyBlock(res, o*s*inner, g, (o*total+at)*inner, s*inner)
 	}
 	return res, nil
 }
