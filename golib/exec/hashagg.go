@@ -54,7 +54,7 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 	kcols := make([]*col.Column, len(keys))
 	for i, name := range keys {
 		kc := keyColumn(src, name)
-		if kc == nil || !hashableKey(kc.Type) {
+		if kc == nil || !hashableKey(kc.Type) || hasNegZero(kc) {
 			return nil, ErrFallback
 		}
 		if kc.Type == ir.Bool && !dropna && kc.HasNulls() {
@@ -328,17 +328,19 @@ func (b *builtGroups) finish(c *Ctx, n *ir.Node, rank []int32) error {
 // last, the first key most significant (strings by code point).
 func cmpKeyRows(k *rowKeys, a, b int) int {
 	for _, c := range k.cols {
-		va, vb := c.IsValid(a), c.IsValid(b)
+		ma, mb := missing(c, a), missing(c, b)
 		switch {
-		case !va && !vb:
+		case ma && mb:
 			continue
-		case !va:
+		case ma:
 			return 1
-		case !vb:
+		case mb:
 			return -1
 		}
 		var r int
 		switch {
+		case c.F64 != nil:
+			r = cmp.Compare(c.F64[a], c.F64[b])
 		case c.Type == ir.String:
 			r = bytes.Compare(c.StrBytes(a), c.StrBytes(b))
 		case c.Type == ir.Bool:

@@ -8,6 +8,7 @@ package exec
 import (
 	"bytes"
 	"hash/maphash"
+	"math"
 	"math/bits"
 
 	"github.com/flern/flern/golib/col"
@@ -22,20 +23,44 @@ type rowKeys struct {
 	// ints: the single key is an integer-like column (int, datetime): the
 	// table keeps the values and compares them directly.
 	ints  bool
-	nulls bool // some key column has a validity bitmap
+	nulls bool // some key column has a validity bitmap or is a float (NaN)
 }
 
-// hashableKey reports whether a column type can be a hash key here (floats
-// are left to the interpreter: -0.0/0.0 labels and NaN need its rules).
+// hashableKey reports whether a column type can be a hash key here. Float
+// keys compare as pandas groups them: -0.0 equals 0.0 and every NaN or null
+// is the one missing value (callers check the -0.0 labels, see hasNegZero).
 func hashableKey(t ir.DType) bool {
-	return t.IsInt() || t.IsDatetime() || t == ir.String || t == ir.Bool
+	return t.IsInt() || t.IsDatetime() || t == ir.String || t == ir.Bool || t.IsFloat()
+}
+
+// missing reports whether row r of key column c is null (or NaN).
+func missing(c *col.Column, r int) bool {
+	if c.Valid != nil && !c.IsValid(r) {
+		return true
+	}
+	return c.F64 != nil && c.F64[r] != c.F64[r]
+}
+
+// hasNegZero reports whether a float column holds -0.0 (pandas labels a
+// group of -0.0 and 0.0 with whichever comes first in that key's column,
+// which the hash operators do not track).
+func hasNegZero(c *col.Column) bool {
+	if !c.Type.IsFloat() {
+		return false
+	}
+	for _, f := range c.F64[:c.N] {
+		if f == 0 && math.Signbit(f) {
+			return true
+		}
+	}
+	return false
 }
 
 func newRowKeys(cols []*col.Column) *rowKeys {
 	k := &rowKeys{cols: cols}
 	k.ints = len(cols) == 1 && (cols[0].Type.IsInt() || cols[0].Type.IsDatetime())
 	for _, c := range cols {
-		k.nulls = k.nulls || c.Valid != nil
+		k.nulls = k.nulls || c.Valid != nil || c.Type.IsFloat()
 	}
 	return k
 }
@@ -61,8 +86,14 @@ func (k *rowKeys) hashRange(lo, hi int, h []uint64) {
 			r := lo + i
 			var v uint64
 			switch {
-			case c.Valid != nil && !c.IsValid(r):
+			case missing(c, r):
 				v = nullHash
+			case c.F64 != nil:
+				f := c.F64[r]
+				if f == 0 {
+					f = 0 // -0.0 and 0.0 are one key
+				}
+				v = mix64(math.Float64bits(f))
 			case c.Type == ir.String:
 				v = maphash.Bytes(strSeed, c.StrBytes(r))
 			case c.Type == ir.Bool:
@@ -87,7 +118,7 @@ func (k *rowKeys) hasNull(r int) bool {
 		return false
 	}
 	for _, c := range k.cols {
-		if !c.IsValid(r) {
+		if missing(c, r) {
 			return true
 		}
 	}
@@ -99,14 +130,18 @@ func (k *rowKeys) hasNull(r int) bool {
 func (k *rowKeys) eq(a int, o *rowKeys, b int) bool {
 	for ci, c := range k.cols {
 		d := o.cols[ci]
-		va, vb := c.IsValid(a), d.IsValid(b)
-		if va != vb {
+		ma, mb := missing(c, a), missing(d, b)
+		if ma != mb {
 			return false
 		}
-		if !va {
+		if ma {
 			continue
 		}
 		switch {
+		case c.F64 != nil:
+			if c.F64[a] != d.F64[b] {
+				return false
+			}
 		case c.Type == ir.String:
 			if !bytes.Equal(c.StrBytes(a), d.StrBytes(b)) {
 				return false
