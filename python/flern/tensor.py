@@ -566,6 +566,64 @@ class Tensor:
             correction: Any = None) -> "Tensor":
         return var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction).sqrt()
 
+    def expand(self, *sizes: Any) -> "Tensor":
+        """Broadcast to sizes (-1 keeps a dim); a copy in flern, not a view."""
+        sizes = _shape_args(sizes)
+        shape = list(self.shape)
+        if len(sizes) < len(shape):
+            raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                               f"the number of dimensions in the tensor ({len(shape)})")
+        lead = len(sizes) - len(shape)
+        target = [shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes)]
+        if any(s < 0 for s in target):
+            raise RuntimeError("expand: -1 is not allowed in a leading, non-existing dimension")
+        return self + zeros(*target, dtype=self.dtype)
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return self.expand(*other.shape)
+
+    def repeat(self, *sizes: Any) -> "Tensor":
+        """Tile along each dim (``torch.Tensor.repeat``), as cat of copies."""
+        sizes = _shape_args(sizes)
+        if len(sizes) < self.dim():
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                               "of tensor")
+        out = self
+        for _ in range(len(sizes) - self.dim()):
+            out = out.unsqueeze(0)
+        for d, r in enumerate(sizes):
+            if r != 1:
+                out = cat([out] * r, d) if r > 0 else out[(slice(None),) * d + (slice(0, 0),)]
+        return out
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple["Tensor", ...]:
+        """Pieces of split_size (the last may be smaller) or of the listed sizes along dim."""
+        n = self.shape[dim]
+        if isinstance(split_size_or_sections, numbers.Integral):
+            step = int(split_size_or_sections)
+            if step <= 0 and n > 0:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+            bounds = [(i, min(i + step, n)) for i in range(0, n, step)] if step > 0 else [(0, 0)]
+        else:
+            sizes = [int(k) for k in split_size_or_sections]
+            if sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                                   f"size at dimension {dim}), but got split_sizes={sizes}")
+            starts = np.cumsum([0] + sizes[:-1]).tolist()
+            bounds = [(a, a + k) for a, k in zip(starts, sizes)]
+        d = dim % max(self.dim(), 1)
+        return tuple(self[(slice(None),) * d + (slice(a, b),)] for a, b in bounds)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple["Tensor", ...]:
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+        n = self.shape[dim]
+        return self.split(max(-(-n // chunks), 1), dim)
+
+    def unbind(self, dim: int = 0) -> tuple["Tensor", ...]:
+        d = dim % max(self.dim(), 1)
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[dim]))
+
 
 # ---- creation ---------------------------------------------------------------------
 def from_numpy(a: np.ndarray) -> Tensor:

@@ -32,7 +32,7 @@ __all__ = ["Tensor", "Size", "dtype", "float32", "float64", "int64", "bool", "fl
            "detach", "nn", "optim", "manual_seed", "cat", "concat", "concatenate", "stack", "gather",
            "index_select", "softmax", "log_softmax", "clamp", "clip", "erf", "var", "std", "zeros_like",
            "ones_like", "Generator", "default_generator", "initial_seed", "rand", "randn", "randperm",
-           "rand_like", "randn_like", "square", "masked_fill"]
+           "rand_like", "randn_like", "square", "masked_fill", "split", "chunk", "unbind"]
 
 
 def _method(name: str):
@@ -47,7 +47,7 @@ def _method(name: str):
 
 for _name in ("exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "neg", "sum", "mean", "max", "min",
               "argmax", "argmin", "detach", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten",
-              "std", "square", "masked_fill"):
+              "std", "square", "masked_fill", "split", "chunk", "unbind"):
     globals()[_name] = _method(_name)
 
 

@@ -170,6 +170,20 @@ def test_cat_stack(dtype):
     both(lambda T, F, a, b: T.stack([a, b], -1), rn(3), rn(3), dtype=dtype)
 
 
+def test_split_chunk_unbind_expand_repeat():
+    both(lambda T, F, x: x.split(2, 1), rn(3, 5))
+    both(lambda T, F, x: T.split(x, [1, 3, 1], dim=-1), rn(2, 5))
+    both(lambda T, F, x: x.chunk(3, 0), rn(7, 2))
+    both(lambda T, F, x: T.chunk(x, 4, 1), rn(2, 3))
+    both(lambda T, F, x: x.unbind(1), rn(2, 3))
+    both(lambda T, F, x: x.expand(2, -1, 3), rn(4, 1))
+    both(lambda T, F, x, y: x.expand_as(y) * y, rn(1, 3), rn(2, 3))
+    both(lambda T, F, x: x.repeat(2, 1, 3), rn(2, 2))
+    both(lambda T, F, x: x.expand(3, 2), np.array([True, False]), grad=False)
+    with pytest.raises(RuntimeError, match="split_with_sizes"):
+        ft.tensor(rn(4)).split([1, 2])
+
+
 def test_cat_promotes_and_errors():
     both(lambda T, F, a, b: T.cat([a, b]), rn(2), np.array([1, 2]), grad=False)
     both(lambda T, F, a, b: T.cat([a, b]), np.array([True]), np.array([1, 2]), grad=False)
