@@ -4,7 +4,8 @@
 // trampolines into the loaded library; nothing links against OpenBLAS at
 // build time, so libflern builds and runs without it.
 //
-// Products smaller than smallGEMM run on one OpenBLAS thread.
+// Products smaller than smallGEMM run on one OpenBLAS thread; larger ones on
+// OpenBLAS's default count, capped by FLERN_BLAS_THREADS.
 //
 // Matrices are row-major. Sgemm/Dgemm compute
 // C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T.
@@ -68,6 +69,8 @@ import "C"
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -115,6 +118,10 @@ func Load(path string) error {
 	}
 	loaded, libPath = true, path
 	maxThreads = int(C.flern_blas_threads())
+	if v, err := strconv.Atoi(os.Getenv("FLERN_BLAS_THREADS")); err == nil && v > 0 && (maxThreads == 0 || v < maxThreads) {
+		maxThreads = v
+		C.flern_blas_set_threads(C.int(v))
+	}
 	curThreads.Store(int32(maxThreads))
 	return nil
 }

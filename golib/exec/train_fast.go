@@ -50,7 +50,21 @@ const (
 	opConst          // a constant scalar
 	opScalar         // a one-element slot
 	opIndexed        // a slot broadcast through idx
+	opRow            // a slot repeated along the leading dims (idx[k] = k % len)
 )
+
+// isRow reports whether idx repeats 0..w-1 (a trailing-dims broadcast).
+func isRow(idx []int32, w int) bool {
+	if w == 0 || len(idx)%w != 0 {
+		return false
+	}
+	for k, j := range idx {
+		if int(j) != k%w {
+			return false
+		}
+	}
+	return true
+}
 
 // buildFast prepares g, or returns nil when g is not a static-shape tensor
 // graph without run inputs (then the caller uses RunAny).
@@ -225,6 +239,9 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return operand{kind: opScalar, id: x.ID}, true
 		}
 		if idx := broadcastIndex(shapeOf(x), shape); idx != nil {
+			if w := int(tensor.Numel(xt.Shape)); isRow(idx, w) {
+				return operand{kind: opRow, id: x.ID, idx: idx}, true
+			}
 			return operand{kind: opIndexed, id: x.ID, idx: idx}, true
 		}
 		return operand{kind: opFull, id: x.ID}, true
@@ -357,9 +374,20 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		op := binaryF32(n.Op)
 		cmp := compareF32(n.Op)
 		return func() error {
-			if cmp != nil {
+			if cmp != nil && a.kind == opFull && (b.kind == opConst || b.kind == opScalar) {
+				x, y := f.slots[a.id].F32, f.at(&b, 0)
+				for k := range out.B {
+					out.B[k] = cmp(x[k], y)
+				}
+			} else if cmp != nil {
 				for k := range out.B {
 					out.B[k] = cmp(f.at(&a, k), f.at(&b, k))
+				}
+			} else if a.kind == opFull && b.kind == opRow && n.Op != "maximum" && n.Op != "minimum" {
+				x, y := f.slots[a.id].F32, f.slots[b.id].F32
+				w := len(y)
+				for r := 0; r < len(x); r += w {
+					binaryFull(n.Op, out.F32[r:r+w], x[r:r+w], y)
 				}
 			} else if a.kind == opFull && b.kind == opFull && n.Op != "maximum" && n.Op != "minimum" {
 				binaryFull(n.Op, out.F32, f.slots[a.id].F32, f.slots[b.id].F32)
@@ -387,6 +415,18 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		out := col.NewTensor(ir.Float32, shape)
 		return func() error {
 			cb := f.slots[c.ID].B
+			if cidx == nil && x.kind == opFull && y.kind == opConst {
+				xs, yv := f.slots[x.id].F32, y.v
+				for k, c := range cb[:len(out.F32)] {
+					if c {
+						out.F32[k] = xs[k]
+					} else {
+						out.F32[k] = yv
+					}
+				}
+				f.slots[id] = out
+				return nil
+			}
 			for k := range out.F32 {
 				ck := k
 				if cidx != nil {
@@ -464,7 +504,7 @@ func (f *fastStep) at(o *operand, k int) float32 {
 		return o.v
 	case opScalar:
 		return f.slots[o.id].F32[0]
-	case opIndexed:
+	case opIndexed, opRow:
 		return f.slots[o.id].F32[o.idx[k]]
 	}
 	return f.slots[o.id].F32[k]

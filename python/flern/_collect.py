@@ -71,15 +71,16 @@ def check_stale(outputs: list[Node]) -> None:
                 kind="Value", op="state", loc=outputs[0].loc)
 
 
-def cached_plan(outputs: list[Node]) -> tuple[_native.Plan, list[Any]]:
+def cached_plan(outputs: list[Node], options: dict | None = None) -> tuple[_native.Plan, list[Any]]:
     """The compiled plan for outputs, reused when the same graph structure was
-    compiled before (LazyTensor-style plan cache)."""
+    compiled before (LazyTensor-style plan cache); options override compile options."""
     check_stale(outputs)
     plan_bytes, inputs = encode_plan(outputs)
-    key = plan_bytes + json.dumps(_config.compile_options(False), sort_keys=True).encode()
+    opts = dict(_config.compile_options(False), **(options or {}))
+    key = plan_bytes + json.dumps(opts, sort_keys=True).encode()
     plan = _PLAN_CACHE.get(key)
     if plan is None:
-        plan = _native.compile_plan(plan_bytes, _config.compile_options(False))
+        plan = _native.compile_plan(plan_bytes, opts)
         _PLAN_CACHE[key] = plan
         if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
             _PLAN_CACHE.popitem(last=False)

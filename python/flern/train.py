@@ -71,6 +71,10 @@ class History:
 
 last_history: History | None = None
 
+# Step plans skip elementwise fusion (golib/lower): the Go trainer prepares the
+# unfused step into its own preallocated float32 kernels (golib/exec/train_fast.go).
+_STEP_OPTIONS = {"fuse": False}
+
 
 def _as_array(x: Any) -> np.ndarray:
     from .nn.modules import _to_numpy
@@ -101,7 +105,7 @@ def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: 
         if not outs:
             raise FlernValueError("fit: the loss does not depend on any parameter of the optimizer", kind="Value",
                                   loc=loss._node.loc)
-        plan, _ = _collect.cached_plan([loss._node] + outs)
+        plan, _ = _collect.cached_plan([loss._node] + outs, _STEP_OPTIONS)
         return plan, commit, loss._node.loc
     finally:
         for p, g in saved.values():
@@ -115,7 +119,7 @@ def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateE
         with _t.no_grad():
             loss = loss_fn(model(_t.Tensor._from_node(xv.node, track=False)),
                            _t.Tensor._from_node(yv.node, track=False))
-        plan, _ = _collect.cached_plan([loss._node])
+        plan, _ = _collect.cached_plan([loss._node], _STEP_OPTIONS)
         return plan
     finally:
         model.train(was)

@@ -115,21 +115,25 @@ func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
 		bc2 := math.Sqrt(1 - math.Pow(b2, float64(step)))
 		decoupled := n.Op == "adamw_update"
 		if p.DType == ir.Float32 && (wd == 0 || decoupled) {
-			// The common case without per-element branches (same arithmetic).
+			// The common case in float32 arithmetic, as torch's CPU Adam
+			// (the general loop below rounds once per stored value).
 			decay := 1.0
 			if decoupled {
 				decay = 1 - lr*wd
 			}
 			ps, gs, os, ms, vs := p.F32[:nel], g.F32[:nel], out.F32[:nel], bufs[0].f32[:nel], bufs[1].f32[:nel]
+			fb1, fb2, fc1, fc2 := float32(b1), float32(b2), float32(1-b1), float32(1-b2)
+			fdecay, fsign := float32(decay), float32(sign)
+			ss, ibc2, feps := float32(stepSize), 1/bc2, eps
 			for i := range ps {
-				x, d := float64(ps[i]), sign*float64(gs[i])
-				if decay != 1 {
-					x = float64(float32(x * decay))
+				x, d := ps[i], fsign*gs[i]
+				if fdecay != 1 {
+					x *= fdecay
 				}
-				m := float64(float32(b1*float64(ms[i]) + (1-b1)*d))
-				v := float64(float32(b2*float64(vs[i]) + (1-b2)*d*d))
-				ms[i], vs[i] = float32(m), float32(v)
-				os[i] = float32(x - stepSize*m/(math.Sqrt(v)/bc2+eps))
+				m := fb1*ms[i] + fc1*d
+				v := fb2*vs[i] + fc2*d*d
+				ms[i], vs[i] = m, v
+				os[i] = x - ss*m/float32(math.Sqrt(float64(v))*ibc2+feps)
 			}
 			return
 		}
