@@ -294,7 +294,7 @@ func denseRange(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (lo int64, span int
 	if !any {
 		return 0, 0, false, nil
 	}
-	d := uint64(hi) - uint64(lo) // no overflow as unsigned
+	d := uint64(hi) - uint64(lo)                      // no overflow as unsigned
 	if d >= uint64(max(4*rows, 1024)) || d >= 1<<25 { // at most 4 int32s per row, 128 MiB
 		return 0, 0, false, nil
 	}

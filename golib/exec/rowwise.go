@@ -112,7 +112,7 @@ func runFilter(c *Ctx, n *ir.Node, in []any) (any, error) {
 	var nullMask bool
 	nulls := make([]bool, k)
 	err := forMorsels(c, n, src.N, func(m, lo, hi int) error {
-		v, err := interp.Eval(pred, sliceFrame(src, lo, hi))
+		v, err := evalFast(pred, sliceFrame(src, lo, hi))
 		if err != nil {
 			return err
 		}

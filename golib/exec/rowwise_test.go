@@ -2,6 +2,7 @@ package exec
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"github.com/flern/flern/golib/ir"
@@ -48,6 +49,17 @@ func TestFilterDifferential(t *testing.T) {
 		{"notna", func() *ir.Expr { return call("notna", col_("j")) }},
 		{"arith", func() *ir.Expr { return call("gt", call("mul", col_("i"), col_("f")), lit(3.0)) }},
 		{"always false", func() *ir.Expr { return lit(false) }},
+		{"literal on the left", func() *ir.Expr { return call("lt", lit(100), col_("j")) }},
+		{"string lt literal", func() *ir.Expr { return call("lt", col_("s"), lit("b")) }},
+		{"string ne literal (nulls kept)", func() *ir.Expr { return call("ne", col_("s"), lit("a")) }},
+		{"datetime ge literal", func() *ir.Expr {
+			return call("ge", col_("d"), &ir.Expr{Kind: ir.ExprLit, Lit: ir.Value{Type: ir.DatetimeUS, I: 2e15}})
+		}},
+		{"float eq NaN literal", func() *ir.Expr { return call("eq", col_("f"), lit(math.NaN())) }},
+		{"float ne int literal", func() *ir.Expr { return call("ne", col_("f"), lit(0)) }},
+		{"isin strings", func() *ir.Expr { return call("isin", col_("s"), lit("a"), lit("éb"), lit(nil)) }},
+		{"not isin ints", func() *ir.Expr { return call("not", call("isin", col_("j"), lit(1), lit(-5))) }},
+		{"xor", func() *ir.Expr { return call("xor", col_("b"), call("gt", col_("f"), lit(0.0))) }},
 	}
 	for _, n := range testSizes {
 		for seed := uint64(1); seed <= 2; seed++ {

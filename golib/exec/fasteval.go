@@ -1,0 +1,183 @@
+package exec
+
+// Fast paths for the predicates filters are made of: a comparison of a
+// column with a literal reads the literal once instead of broadcasting it
+// to a whole column (a string literal would be copied into every row), and
+// isin reads its literals as one-row columns; and/or/not combine such
+// results. Each path reproduces the interpreter's kernel for that case
+// (interp/expr.go compare, isin); everything else goes to interp.Eval.
+
+import (
+	"bytes"
+	"cmp"
+	"math"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+// evalFast evaluates e over every row of f, as interp.Eval does.
+func evalFast(e *ir.Expr, f *col.Frame) (*col.Column, error) {
+	if e.Kind != ir.ExprCall {
+		return interp.Eval(e, f)
+	}
+	switch e.Name {
+	case "and", "or", "xor":
+		x, err := evalFast(e.Args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		y, err := evalFast(e.Args[1], f)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]bool, f.N)
+		for i := range out {
+			p, q := x.B[i] && x.IsValid(i), y.B[i] && y.IsValid(i)
+			switch e.Name {
+			case "and":
+				out[i] = p && q
+			case "or":
+				out[i] = p || q
+			default:
+				out[i] = p != q
+			}
+		}
+		return col.NewBool(out), nil
+	case "not":
+		x, err := evalFast(e.Args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]bool, f.N)
+		for i := range out {
+			out[i] = !(x.B[i] && x.IsValid(i))
+		}
+		return col.NewBool(out), nil
+	case "eq", "ne", "lt", "le", "gt", "ge":
+		if v, ok := compareLit(e, f); ok {
+			return v, nil
+		}
+	case "isin":
+		if len(e.Args) > 1 && litArgs(e.Args[1:]) {
+			x, err := evalFast(e.Args[0], f)
+			if err != nil {
+				return nil, err
+			}
+			one := &col.Frame{N: 1}
+			vals := make([]*col.Column, len(e.Args)-1)
+			for i, a := range e.Args[1:] {
+				if vals[i], err = interp.Eval(a, one); err != nil {
+					return nil, err
+				}
+			}
+			return interp.Isin(x, vals, f.N), nil
+		}
+	}
+	return interp.Eval(e, f)
+}
+
+func litArgs(args []*ir.Expr) bool {
+	for _, a := range args {
+		if a.Kind != ir.ExprLit {
+			return false
+		}
+	}
+	return true
+}
+
+// flipCmp is the comparison with its operands swapped.
+var flipCmp = map[string]string{"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+func cmpResult(fn string, c int) bool {
+	switch fn {
+	case "eq":
+		return c == 0
+	case "ne":
+		return c != 0
+	case "lt":
+		return c < 0
+	case "le":
+		return c <= 0
+	case "gt":
+		return c > 0
+	}
+	return c >= 0
+}
+
+// compareLit is a comparison of a column with a non-null literal of the
+// same kind (strings, datetimes, integers, float64); ok is false for any
+// other shape (float32 operands take the interpreter's scalar rule).
+func compareLit(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
+	fn := e.Name
+	ce, le := e.Args[0], e.Args[1]
+	if ce.Kind == ir.ExprLit && le.Kind == ir.ExprCol {
+		ce, le, fn = le, ce, flipCmp[fn]
+	}
+	if ce.Kind != ir.ExprCol || le.Kind != ir.ExprLit {
+		return nil, false
+	}
+	x := f.Col(ce.Name)
+	lit := le.Lit
+	if x == nil || lit.Type == ir.Null {
+		return nil, false
+	}
+	n := f.N
+	out := make([]bool, n)
+	ne := fn == "ne"
+	xt, lt := x.Type, lit.Type
+	switch {
+	case xt == ir.String && lt == ir.String:
+		s := []byte(lit.S)
+		for i := range out {
+			if x.Valid != nil && !x.IsValid(i) {
+				out[i] = ne
+				continue
+			}
+			out[i] = cmpResult(fn, bytes.Compare(x.StrBytes(i), s))
+		}
+	case xt.IsDatetime() && lt.IsDatetime():
+		sx, sy := dtScale(xt), dtScale(lt)
+		y := lit.I * sy
+		for i := range out {
+			if x.Valid != nil && !x.IsValid(i) {
+				out[i] = ne
+				continue
+			}
+			out[i] = cmpResult(fn, cmp.Compare(x.I64[i]*sx, y))
+		}
+	case xt.IsInt() && lt.IsInt():
+		for i, v := range x.I64[:n] { // as the interpreter: integers compare by value, nulls too
+			out[i] = cmpResult(fn, cmp.Compare(v, lit.I))
+		}
+	case xt == ir.Float64 && (lt == ir.Float64 || lt.IsInt()):
+		y := lit.F
+		if lt.IsInt() {
+			y = float64(lit.I)
+		}
+		if math.IsNaN(y) {
+			for i := range out {
+				out[i] = ne
+			}
+			break
+		}
+		for i, p := range x.F64[:n] {
+			if p != p || (x.Valid != nil && !x.IsValid(i)) {
+				out[i] = ne
+				continue
+			}
+			out[i] = cmpResult(fn, cmp.Compare(p, y))
+		}
+	default:
+		return nil, false
+	}
+	return col.NewBool(out), true
+}
+
+func dtScale(t ir.DType) int64 {
+	if t == ir.DatetimeUS {
+		return 1000
+	}
+	return 1
+}
