@@ -73,7 +73,11 @@ func Emit(l *lower.Loop) (string, error) {
 	for i, bl := range l.Builders {
 		switch bl.Kind {
 		case lower.Append:
-			fmt.Fprintf(&b, "\t%s *restrict o%d = (%s *)out[%d];\n", ctype(bl.Type), i, ctype(bl.Type), i)
+			restrict := "restrict "
+			if bl.Stride > 0 {
+				restrict = "" // the strided outputs share one matrix
+			}
+			fmt.Fprintf(&b, "\t%s *%so%d = (%s *)out[%d];\n", ctype(bl.Type), restrict, i, ctype(bl.Type), i)
 		case lower.Merge:
 			fmt.Fprintf(&b, "\tfl_acc *o%d = (fl_acc *)out[%d];\n", i, i)
 			fmt.Fprintf(&b, "\tdouble m%d_f = o%d->f; int64_t m%d_i = o%d->i, m%d_n = o%d->n, m%d_nan = o%d->nan;\n", i, i, i, i, i, i, i, i)
@@ -102,7 +106,11 @@ func Emit(l *lower.Loop) (string, error) {
 		t := l.Body[bl.Value].Type
 		switch bl.Kind {
 		case lower.Append:
-			fmt.Fprintf(&b, "\t\to%d[i] = %s;\n", i, v)
+			if bl.Stride > 0 {
+				fmt.Fprintf(&b, "\t\to%d[i * %d + %d] = %s;\n", i, bl.Stride, bl.Offset, v)
+			} else {
+				fmt.Fprintf(&b, "\t\to%d[i] = %s;\n", i, v)
+			}
 		case lower.Merge:
 			emitAcc(&b, bl, t, v, fmt.Sprintf("m%d_", i), "")
 		case lower.GroupMerge:

@@ -28,6 +28,8 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return runTensorKernel(k, in)
 	case "agg":
 		return runAggKernel(k, in)
+	case "to_tensor":
+		return runToTensorKernel(k, in)
 	}
 	return nil, ir.Errorf("Internal", "fused kernel of kind %q", k.Kind)
 }
@@ -104,16 +106,10 @@ func sameInts(a, b []int) bool {
 	return true
 }
 
-// runAggKernel runs a filter/project/aggregate pipeline over the base
-// frame and assembles the groupby_agg result as the interpreter does.
-func runAggKernel(k *lower.Kernel, in []any) (any, error) {
-	src, ok := in[0].(*col.Frame)
-	if !ok {
-		return nil, ir.Errorf("Internal", "fused: input is not a frame")
-	}
-	l, p := k.Loop, k.Agg
-	bufs := make([]lower.Buf, len(l.Inputs))
-	for i, name := range p.Columns {
+// frameBufs are the loop's input buffers for the base frame's columns.
+func frameBufs(k *lower.Kernel, src *col.Frame) ([]lower.Buf, error) {
+	bufs := make([]lower.Buf, len(k.Loop.Inputs))
+	for i, name := range k.Columns {
 		c := src.Col(name)
 		if c == nil {
 			return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
@@ -122,6 +118,38 @@ func runAggKernel(k *lower.Kernel, in []any) (any, error) {
 			return nil, ir.Errorf("Internal", "fused: column %q has nulls, its schema says it has none", name)
 		}
 		bufs[i] = lower.Buf{F64: c.F64, I64: c.I64, B: c.B}
+	}
+	return bufs, nil
+}
+
+// runToTensorKernel evaluates the computed columns of a frame straight
+// into the [rows, cols] tensor.
+func runToTensorKernel(k *lower.Kernel, in []any) (any, error) {
+	src, ok := in[0].(*col.Frame)
+	if !ok {
+		return nil, ir.Errorf("Internal", "fused: input is not a frame")
+	}
+	bufs, err := frameBufs(k, src)
+	if err != nil {
+		return nil, err
+	}
+	l := k.Loop
+	out := lower.Parallel(l, src.N, 0, rangeFunc(k, l, bufs, src.N))
+	b := out.Append[0]
+	return &col.Tensor{DType: k.Schema.Tensor.DType, Shape: []int{src.N, len(l.Builders)}, F32: b.F32, F64: b.F64}, nil
+}
+
+// runAggKernel runs a filter/project/aggregate pipeline over the base
+// frame and assembles the groupby_agg result as the interpreter does.
+func runAggKernel(k *lower.Kernel, in []any) (any, error) {
+	src, ok := in[0].(*col.Frame)
+	if !ok {
+		return nil, ir.Errorf("Internal", "fused: input is not a frame")
+	}
+	l, p := k.Loop, k.Agg
+	bufs, err := frameBufs(k, src)
+	if err != nil {
+		return nil, err
 	}
 	ngroups := 1
 	var keyCols []*col.Column

@@ -180,3 +180,58 @@ func TestFusedAggMatchesInterp(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedToTensorMatchesInterp: computed feature columns written straight
+// into the tensor equal project + to_tensor on the interpreter.
+func TestFusedToTensorMatchesInterp(t *testing.T) {
+	t.Setenv("FLERN_KERNEL_CACHE", t.TempDir())
+	_, _, ccErr := codegen.Compiler()
+	build := func(dt string) *ir.Graph {
+		g := &ir.Graph{}
+		id := g.Add(&ir.Node{Op: "source", Attrs: ir.Attrs{"input": 0.0, "fields": aggFields}, Loc: "t.py:1"})
+		id = g.Add(&ir.Node{Op: "project", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"exprs": []ir.NamedExpr{
+			{Name: "q", Expr: ir.Col("q")},
+			{Name: "pd", Expr: ir.Call("mul", ir.Col("p"), ir.Call("sub", ir.LitInt(1), ir.Col("d")))},
+			{Name: "big", Expr: ir.Call("gt", ir.Col("p"), ir.LitFloat(500))},
+			{Name: "qq", Expr: ir.Call("mul", ir.Col("q"), ir.Col("q"))}}}, Loc: "t.py:2"})
+		id = g.Add(&ir.Node{Op: "to_tensor", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"dtype": dt}, Loc: "t.py:3"})
+		g.Outputs = []ir.NodeID{id}
+		if err := g.Verify(); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	for _, dt := range []string{"float32", "float64"} {
+		for _, n := range []int{0, 1, 999, lower.Morsel*2 + 5} {
+			f := aggFrame(rand.New(rand.NewSource(int64(n))), n)
+			want, err := interp.RunAny(context.Background(), build(dt), []any{f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, native := range []bool{false, true} {
+				if native && ccErr != nil {
+					continue
+				}
+				g := build(dt)
+				rep, err := lower.Fuse(g, lower.Options{Codegen: native, NoCodegenWhy: "test", MinRows: 1, SyncCompile: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Kernels != 1 || g.Nodes[len(g.Nodes)-1].Op != "fused" {
+					t.Fatalf("not fused:\n%s", g.Print())
+				}
+				got, err := exec.RunAny(context.Background(), g, []any{f}, exec.Options{})
+				if err != nil {
+					t.Fatalf("%s n=%d native=%v: %v", dt, n, native, err)
+				}
+				tol := 0.0
+				if native {
+					tol = 1e-12
+				}
+				if d := sameTensor(want[0].(*col.Tensor), got[0].(*col.Tensor), tol); d != "" {
+					t.Errorf("%s n=%d native=%v: %s", dt, n, native, d)
+				}
+			}
+		}
+	}
+}

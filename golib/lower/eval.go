@@ -82,13 +82,20 @@ type Outputs struct {
 func NewOutputs(l *Loop, rows, ngroups int) *Outputs {
 	o := &Outputs{Append: make([]Buf, len(l.Builders)), Merge: make([]Acc, len(l.Builders)),
 		Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
+	var matrix *Buf // shared by the strided Append builders
 	for i, b := range l.Builders {
-		switch b.Kind {
-		case Append:
+		switch {
+		case b.Kind == Append && b.Stride > 0:
+			if matrix == nil {
+				m := NewBuf(b.Type, rows*b.Stride)
+				matrix = &m
+			}
+			o.Append[i] = *matrix
+		case b.Kind == Append:
 			o.Append[i] = NewBuf(b.Type, rows)
-		case GroupMerge:
+		case b.Kind == GroupMerge:
 			o.Groups[i] = make([]Acc, ngroups)
-		case VecMerge:
+		case b.Kind == VecMerge:
 			o.Vec[i] = make([]float64, ngroups)
 		}
 	}
@@ -529,17 +536,22 @@ func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs) {
 		switch b.Kind {
 		case Append:
 			o := out.Append[bi]
+			stride, at := 1, lo
+			if b.Stride > 0 {
+				stride, at = b.Stride, lo*b.Stride+b.Offset
+			}
 			for j := 0; j < n; j++ {
 				switch t {
 				case ir.Float32:
-					o.F32[lo+j] = float32(v.f[j])
+					o.F32[at] = float32(v.f[j])
 				case ir.Float64:
-					o.F64[lo+j] = v.f[j]
+					o.F64[at] = v.f[j]
 				case ir.Int64:
-					o.I64[lo+j] = v.i[j]
+					o.I64[at] = v.i[j]
 				default:
-					o.B[lo+j] = v.b[j]
+					o.B[at] = v.b[j]
 				}
+				at += stride
 			}
 		case Merge, GroupMerge:
 			for j := 0; j < n; j++ {

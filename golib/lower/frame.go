@@ -340,7 +340,7 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 	if f.l.Validate() != nil {
 		return nil, false
 	}
-	return &Kernel{Loop: f.l, Kind: "agg", Schema: n.Schema, Agg: plan}, true
+	return &Kernel{Loop: f.l, Kind: "agg", Schema: n.Schema, Agg: plan, Columns: plan.Columns}, true
 }
 
 // subst replaces column references in e by their definitions in env.
@@ -360,4 +360,79 @@ func subst(e *ir.Expr, env map[string]*ir.Expr) *ir.Expr {
 		return &c
 	}
 	return e
+}
+
+// fuseToTensor rewrites to_tensor(project ... (base)) into one loop that
+// evaluates the projected columns and writes each straight into its column
+// of the row-major result (strided Append builders): the frame -> tensor
+// boundary without materializing the computed columns. Conversions are
+// to_tensor's: the value as float64, then rounded once to float32.
+func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
+	users := g.Users()
+	isOut := map[ir.NodeID]bool{}
+	for _, id := range g.Outputs {
+		isOut[id] = true
+	}
+	for _, n := range g.Nodes {
+		if n.Op != "to_tensor" || !n.Schema.IsTensor() {
+			continue
+		}
+		dt := n.Schema.Tensor.DType
+		if dt != ir.Float32 && dt != ir.Float64 {
+			continue
+		}
+		var chain []*ir.Node
+		base := g.Node(n.Inputs[0])
+		for base.Op == "project" && len(users[base.ID]) == 1 && !isOut[base.ID] {
+			chain = append(chain, base)
+			base = g.Node(base.Inputs[0])
+		}
+		if len(chain) == 0 || base.Schema == nil || base.Schema.IsTensor() || base.Schema.Dynamic {
+			continue
+		}
+		top := g.Node(n.Inputs[0]).Schema
+		f := &frameLowerer{l: &Loop{Filter: -1, Group: -1}, base: base.Schema, plan: &AggPlan{},
+			cols: map[string]int{}, dtypes: map[int]ir.DType{}, env: map[string]*ir.Expr{}, seen: map[string]int{}}
+		for i := len(chain) - 1; i >= 0; i-- {
+			next := map[string]*ir.Expr{}
+			for _, ne := range chain[i].Attrs.NamedExprs("exprs") {
+				next[ne.Name] = subst(ne.Expr, f.env)
+			}
+			f.env = next
+		}
+		ok := len(top.Fields) > 0
+		for j, fd := range top.Fields {
+			if !ok {
+				break
+			}
+			def, found := f.env[fd.Name]
+			if !found {
+				ok = false
+				break
+			}
+			v, err := f.expr(def)
+			if err != nil || f.dtypes[v].IsDatetime() {
+				ok = false
+				break
+			}
+			v = f.cast(v, ir.Float64)
+			v = f.cast(v, dt)
+			f.l.Builders = append(f.l.Builders, Builder{Kind: Append, Value: v, Type: dt, Stride: len(top.Fields), Offset: j})
+		}
+		if !ok || f.l.Validate() != nil {
+			continue
+		}
+		ops := []string{}
+		for i := len(chain) - 1; i >= 0; i-- {
+			ops = append(ops, chain[i].Op)
+		}
+		k := &Kernel{Loop: f.l, Kind: "to_tensor", Schema: n.Schema, Ops: append(ops, "to_tensor"), Columns: f.plan.Columns}
+		if k.Columns == nil {
+			k.Columns = []string{}
+		}
+		*n = ir.Node{ID: n.ID, Op: "fused", Inputs: []ir.NodeID{base.ID}, Loc: n.Loc, Schema: n.Schema,
+			Attrs: ir.Attrs{"kernel": o.kernel(k), "exec": o.exec(-1)}}
+		rep.Kernels++
+		rep.Ops += len(chain) + 1
+	}
 }

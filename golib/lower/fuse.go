@@ -14,13 +14,18 @@ import (
 type Kernel struct {
 	Loop *Loop
 	// Kind is "tensor" (an elementwise chain: one Append builder, the
-	// result has the shape of the full-size inputs) or "agg" (a
-	// filter/project/aggregate pipeline, see frame.go).
+	// result has the shape of the full-size inputs), "agg" (a
+	// filter/project/aggregate pipeline, see frame.go) or "to_tensor"
+	// (computed frame columns written straight into a [rows, cols] tensor).
 	Kind   string
 	Schema *ir.Schema // the replaced root node's schema
 	Ops    []string   // the high-level ops fused, in order (for explain)
 	// Agg describes how an "agg" kernel's builders become columns.
 	Agg *AggPlan
+	// Columns are the base frame's columns read by the loop's first inputs
+	// (frame kernels: "agg" and "to_tensor"; the node's one input is the
+	// base frame).
+	Columns []string
 	// Codegen is true when the runtime may compile the loop to native code
 	// (codegen on and a C compiler found); it does so for runs of at least
 	// MinRows rows and uses the Go evaluator below that.
@@ -61,7 +66,7 @@ func init() {
 // extraInputs counts loop inputs that are not node inputs (an agg kernel
 // reads columns of its single frame input, and group ids it computes).
 func (k *Kernel) extraInputs() int {
-	if k.Agg != nil {
+	if k.Agg != nil || k.Columns != nil {
 		return len(k.Loop.Inputs) - 1
 	}
 	return 0
@@ -117,6 +122,7 @@ func Fuse(g *ir.Graph, o Options) (*Report, error) {
 	rep := &Report{}
 	fuseTensorChains(g, o, rep)
 	fuseAggPipelines(g, o, rep)
+	fuseToTensor(g, o, rep)
 	if rep.Kernels > 0 {
 		g.Compact()
 		if err := g.Verify(); err != nil {

@@ -79,6 +79,10 @@ type Builder struct {
 	// (mean is sum and count, combined by the caller.)
 	Agg     string
 	SkipNaN bool // pandas skipna: NaN values are not fed
+	// Stride > 0 makes an Append builder write row i at i*Stride+Offset of
+	// a row-major matrix shared by every strided Append of the loop (one
+	// column each: to_tensor of computed columns).
+	Stride, Offset int
 }
 
 // Loop is one parallel loop over Rows rows of its inputs.
@@ -146,6 +150,9 @@ func (l *Loop) Validate() error {
 		case Append:
 			if l.Filter >= 0 {
 				return fmt.Errorf("lower: append builder in a filtered loop")
+			}
+			if b.Stride < 0 || b.Offset < 0 || (b.Stride > 0 && b.Offset >= b.Stride) || b.Type != l.Body[b.Value].Type {
+				return fmt.Errorf("lower: bad append builder")
 			}
 		case GroupMerge, VecMerge:
 			if l.Group < 0 || l.Group >= len(l.Inputs) || l.Inputs[l.Group].Type != ir.Int64 {
@@ -218,6 +225,9 @@ func (l *Loop) String() string {
 		fmt.Fprintf(&b, "t%d", bl.Value)
 		if bl.SkipNaN {
 			b.WriteString(", skipna")
+		}
+		if bl.Stride > 0 {
+			fmt.Fprintf(&b, ", at=%d/%d", bl.Offset, bl.Stride)
 		}
 		b.WriteString(")")
 	}

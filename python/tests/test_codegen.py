@@ -253,3 +253,20 @@ def test_second_process_pays_no_compile(tmp_path):
     run()
     assert sorted(kernels.glob("*.so")) == objs
     assert {o: o.stat().st_mtime_ns for o in objs} == before
+
+
+@pytest.mark.parametrize("dtype", [None, "float64"])
+def test_computed_columns_written_into_the_tensor(mode, dtype):
+    """to_tensor of computed columns: one loop writes each feature straight
+    into its column of the tensor (the frame -> tensor boundary)."""
+    p = lineitem(3001, seed=4)
+    df = flern.DataFrame(p)
+
+    def feats(d):
+        return d.assign(net=d["l_extendedprice"] * (1 - d["l_discount"]), heavy=d["l_quantity"] > 25,
+                        qq=d["l_quantity"] * d["l_quantity"])[["net", "heavy", "qq", "l_tax"]]
+
+    t = feats(df).to_tensor(dtype)
+    want = feats(p).to_numpy(dtype=np.float64).astype(np.float32 if dtype is None else np.float64)
+    np.testing.assert_allclose(t.numpy(), want, rtol=1e-12, equal_nan=True)
+    check_fused(plan(t), mode, "to_tensor[")
