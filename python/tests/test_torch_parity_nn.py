@@ -88,15 +88,29 @@ def test_batch_norm_module_running_stats_and_state_dict():
         fm(ft.zeros(2, 3, 4, 5))
 
 
-def test_batch_norm_compaction_keeps_values():
-    tm, fm = torch_ref.nn.BatchNorm1d(2), fnn.BatchNorm1d(2)
-    fm._compact_every = 2
-    for _ in range(5):
-        x = rn(3, 2).astype(np.float32)
-        tm(torch_ref.tensor(x))
-        fm(ft.tensor(x))
-    np.testing.assert_allclose(fm.running_mean.numpy(), tm.running_mean.numpy(), rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(fm.running_var.numpy(), tm.running_var.numpy(), rtol=1e-5, atol=1e-6)
+def test_batch_norm_running_stats_across_optimizer_steps():
+    """Running statistics read the parameters of their step; they must survive the
+    optimizer replacing those parameters (and match torch after several steps)."""
+    torch_ref.manual_seed(3)
+    t = torch_ref.nn.Sequential(torch_ref.nn.Linear(3, 4), torch_ref.nn.BatchNorm1d(4), torch_ref.nn.ReLU(),
+                                torch_ref.nn.Linear(4, 1))
+    f = fnn.Sequential(fnn.Linear(3, 4), fnn.BatchNorm1d(4), fnn.ReLU(), fnn.Linear(4, 1))
+    f.load_state_dict(t.state_dict())
+    topt = torch_ref.optim.SGD(t.parameters(), lr=0.1)
+    fopt = ft.optim.SGD(f.parameters(), lr=0.1)
+    for _ in range(4):
+        x, y = rn(8, 3).astype(np.float32), rn(8, 1).astype(np.float32)
+        topt.zero_grad()
+        tl = torch_ref.nn.functional.mse_loss(t(torch_ref.tensor(x)), torch_ref.tensor(y))
+        tl.backward()
+        topt.step()
+        fopt.zero_grad()
+        fl = fnn.functional.mse_loss(f(ft.tensor(x)), ft.tensor(y))
+        fl.backward()
+        fopt.step()
+        np.testing.assert_allclose(fl.item(), tl.item(), rtol=1e-5)
+    for k, v in t.state_dict().items():
+        np.testing.assert_allclose(f.state_dict()[k].numpy(), v.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
 
 
 # ---- conv / pool ------------------------------------------------------------------------

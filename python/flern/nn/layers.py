@@ -177,10 +177,14 @@ class LayerNorm(Module):
 
 class _BatchNorm(Module):
     """Batch normalization over dim 1 with running statistics (buffers running_mean,
-    running_var, num_batches_tracked, in state_dict as torch)."""
+    running_var, num_batches_tracked, in state_dict as torch).
+
+    In training mode the updated running statistics are computed right away (one
+    small run of the graph up to this layer per forward): they read this step's
+    parameters, which an optimizer step replaces in native memory (flern keeps no
+    old versions), so they cannot stay lazy."""
 
     _dims: tuple[int, ...] = ()
-    _compact_every = 16  # running stats are lazy; materialize them every this many steps
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Any = None, dtype: Any = None) -> None:
@@ -202,7 +206,6 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
-        object.__setattr__(self, "_pending", 0)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -216,12 +219,13 @@ class _BatchNorm(Module):
             want = " or ".join(f"{d}D" for d in self._dims)
             raise ValueError(f"expected {want} input (got {input.dim()}D input)")
 
-    def _compact(self) -> None:
-        """Replace the lazy running statistics by their values (bounds the graph)."""
-        for name in ("running_mean", "running_var"):
-            b = self._buffers[name]
-            self._buffers[name] = _t.from_numpy(np.array(b.numpy()))
-        object.__setattr__(self, "_pending", 0)
+    def _materialize(self) -> None:
+        """Replace the lazy running statistics by their values (one run)."""
+        from .. import _collect
+        names = ("running_mean", "running_var")
+        tables = _collect.collect([self._buffers[k]._node for k in names])
+        for k, tbl in zip(names, tables):
+            self._buffers[k] = _t.from_numpy(np.array(_collect.tensor_to_numpy(tbl)))
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
@@ -233,13 +237,13 @@ class _BatchNorm(Module):
             n = int(self.num_batches_tracked.item()) + 1
             self._buffers["num_batches_tracked"] = _t.from_numpy(np.array(n, np.int64))
             factor = 1.0 / n if self.momentum is None else self.momentum
-            if self._pending >= self._compact_every:
-                self._compact()
-            object.__setattr__(self, "_pending", self._pending + 1)
         track = self.training and self.track_running_stats
-        return F.batch_norm(input, self.running_mean if track or not use_batch else None,
-                            self.running_var if track or not use_batch else None, self.weight, self.bias,
-                            use_batch, factor, self.eps)
+        out = F.batch_norm(input, self.running_mean if track or not use_batch else None,
+                           self.running_var if track or not use_batch else None, self.weight, self.bias,
+                           use_batch, factor, self.eps)
+        if track:
+            self._materialize()
+        return out
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
