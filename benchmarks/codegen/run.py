@@ -39,6 +39,7 @@ sys.path.insert(0, str(HERE.parent / "tpch"))
 import common  # noqa: E402
 
 import flern  # noqa: E402
+import flern.pandas as fpd  # noqa: E402
 import flern.torch as ftorch  # noqa: E402
 from flern import _config  # noqa: E402
 
@@ -166,7 +167,7 @@ def bench_tpch(runs: int) -> str:
         want = fn({"lineitem": p}, pd)
 
         def run_fl(fn=fn):
-            r = fn({"lineitem": f}, flern.pandas)
+            r = fn({"lineitem": f}, fpd)
             return r.to_pandas() if hasattr(r, "to_pandas") else r
 
         res = common.interleave({
@@ -225,7 +226,7 @@ print("RESULT", first, time.perf_counter() - t)
 
 def bench_cache() -> str:
     with tempfile.TemporaryDirectory() as d:
-        env = dict(os.environ, XDG_CACHE_HOME=d)
+        env = dict(os.environ, XDG_CACHE_HOME=d, FLERN_CODEGEN_SYNC="1")  # process 1 waits for its compile
         env.pop("FLERN_KERNEL_CACHE", None)
         rows = []
         for label in ("process 1 (empty cache: compiles)", "process 2 (cache hit)"):
@@ -245,19 +246,14 @@ def main() -> None:
     args = ap.parse_args()
     only = set(args.only.split(","))
     load = common.MachineLoad()
-    parts = [f"**Machine.** {common.describe_machine()}\n", f"**Commit.** {common.git_commit()}\n"]
-    if "chain" in only:
-        parts.append(bench_chain(args.runs))
-    if "crossover" in only:
-        parts.append(bench_crossover(args.runs))
-    if "tpch" in only:
-        parts.append(bench_tpch(max(3, args.runs // 2)))
-    if "mlp" in only:
-        parts.append(bench_mlp(args.runs))
-    if "cache" in only:
-        parts.append(bench_cache())
-    parts.append(f"**Load.** {load.report()}\n")
-    print("\n".join(parts))
+    print(f"**Machine.** {common.describe_machine()}\n\n**Commit.** {common.git_commit()}\n", flush=True)
+    sections = [("chain", lambda: bench_chain(args.runs)), ("crossover", lambda: bench_crossover(args.runs)),
+                ("tpch", lambda: bench_tpch(max(3, args.runs // 2))), ("mlp", lambda: bench_mlp(args.runs)),
+                ("cache", bench_cache)]
+    for name, fn in sections:
+        if name in only:
+            print(fn(), flush=True)
+    print(f"**Load.** {load.report()}", flush=True)
 
 
 if __name__ == "__main__":

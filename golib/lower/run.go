@@ -16,7 +16,9 @@ type RangeFunc func(begin, end int, out *Outputs)
 
 // Parallel runs f over rows in morsels on all cores. Append outputs are
 // shared (workers write disjoint rows); reduction state is per worker and
-// combined at the end, in worker order.
+// combined at the end, in worker order. Morsels are dealt to workers round
+// robin, so float reductions give the same bits on every run (for a given
+// GOMAXPROCS).
 func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
 	out := NewOutputs(l, rows, ngroups)
 	workers := min(runtime.GOMAXPROCS(0), (rows+Morsel-1)/Morsel)
@@ -25,8 +27,6 @@ func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
 		return out
 	}
 	parts := make([]*Outputs, workers)
-	var next int64
-	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		part := &Outputs{Append: out.Append, Merge: make([]Acc, len(l.Builders)),
@@ -43,14 +43,9 @@ func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				mu.Lock()
-				lo := int(next)
-				next += Morsel
-				mu.Unlock()
-				if lo >= rows {
-					return
-				}
+			// morsels w, w+workers, ...: each worker's partial reductions,
+			// and so the combined result, do not depend on timing
+			for lo := w * Morsel; lo < rows; lo += workers * Morsel {
 				f(lo, min(lo+Morsel, rows), part)
 			}
 		}()
