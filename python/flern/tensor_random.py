@@ -100,7 +100,9 @@ def _seed_node(generator: Any) -> Node:
     import numpy as np
 
     from .tensor import from_numpy
-    return from_numpy(np.array(_gen(generator)._next_seed(), dtype=np.int64))._node
+    node = from_numpy(np.array(_gen(generator)._next_seed(), dtype=np.int64))._node
+    node.attrs["rng_seed"] = True  # marks the seed inputs (a staged loop must feed fresh ones per step)
+    return node
 
 
 def _source(op: str, size: tuple, generator: Any, dtype: Any, requires_grad: bool):

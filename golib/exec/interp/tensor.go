@@ -117,6 +117,9 @@ func ints(s []int64) []int {
 func tSource(c *Ctx, n *ir.Node, _ []any) (*col.Tensor, error) {
 	i := int(n.Attrs.Int("input", 0))
 	if i < 0 || i >= len(c.Tensors) || c.Tensors[i] == nil {
+		if n.Attrs.Bool("rng_seed", false) {
+			return nil, ir.Errorf("NotImplemented", "the seed of a random op (rand, randn, randperm, dropout) has no value in this run (run input %d): staged training does not feed random seeds yet", i)
+		}
 		return nil, ir.Errorf("Value", "run input %d is missing or not a tensor", i)
 	}
 	t := c.Tensors[i]
