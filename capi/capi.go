@@ -163,7 +163,7 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	if int(nOut) != len(p.Graph.Outputs) {
 		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", len(p.Graph.Outputs), nOut))
 	}
-	res, e := runInputs(p, inputs, nIn)
+	res, e := runInputs(p, inputs, nIn, p.RunAny)
 	if e != nil {
 		return setErr(err, e)
 	}
@@ -184,8 +184,8 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	return 0
 }
 
-// runInputs imports the run inputs (Arrow streams, moved in) and runs p.
-func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t) ([]any, error) {
+// runInputs imports the run inputs (Arrow streams, moved in) and runs p with run.
+func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run func(context.Context, []any) ([]any, error)) ([]any, error) {
 	ins := unsafe.Slice(inputs, int(nIn))
 	frames := make([]any, len(ins))
 	tensorIns := p.TensorInputs()
@@ -208,7 +208,7 @@ func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t) ([]any,
 		}
 		frames[i] = f
 	}
-	return p.RunAny(context.Background(), frames)
+	return run(context.Background(), frames)
 }
 
 //export flern_plan_run_step
@@ -228,7 +228,7 @@ func flern_plan_run_step(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, o
 	if int(nOut) != keep {
 		return setErr(err, ir.Errorf("Value", "plan has %d outputs besides state writes, caller gave %d", keep, nOut))
 	}
-	res, e := runInputs(p, inputs, nIn)
+	res, e := runInputs(p, inputs, nIn, p.RunStep)
 	if e != nil {
 		return setErr(err, e)
 	}

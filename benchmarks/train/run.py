@@ -1,6 +1,6 @@
 """Training benchmarks: flern vs PyTorch CPU, side by side in one run.
 
-    python benchmarks/train/run.py            # both benchmarks, 3 repeats, medians
+    python benchmarks/train/run.py            # (a) 3 repeats, (b) 1 repeat (medians)
     python benchmarks/train/run.py --quick    # 1 repeat, fewer rows for (b)
 
 (a) the fuel-efficiency MLP 9-64-64-1, batch 32, 800 Adam steps (MSE):
@@ -12,6 +12,8 @@
 
 Every system starts from the same initial weights and visits the same
 batches; the final losses are printed so a reader can see they agree.
+"CPU s" is the process's user+system time over all its threads (on a shared,
+loaded machine it is steadier than wall time).
 flern's numbers include tracing and compiling the step (its one-time cost).
 """
 
@@ -32,12 +34,20 @@ import flern  # noqa: E402
 import flern.torch as ft  # noqa: E402
 
 
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def _median(f, repeats):
-    times, out = [], None
+    """(median wall s, median process CPU s of all threads, last result of f)."""
+    times, cpus, out = [], [], None
     for _ in range(repeats):
+        c = _cpu()
         t, out = f()
         times.append(t)
-    return statistics.median(times), out
+        cpus.append(_cpu() - c)
+    return statistics.median(times), statistics.median(cpus), out
 
 
 # ---- (a) the small MLP -----------------------------------------------------------------
@@ -131,16 +141,16 @@ def bench_a(repeats, steps=800, bs=32):
     try:
         results["torch.compile"] = _median(lambda: eager(True), repeats)
     except Exception as e:  # noqa: BLE001 (report why it does not work here)
-        results["torch.compile"] = (None, f"failed: {type(e).__name__}: {str(e).splitlines()[0][:80]}")
-    base = min(t for name, (t, _) in results.items() if name.startswith("PyTorch eager"))
+        results["torch.compile"] = (None, None, f"failed: {type(e).__name__}: {str(e).splitlines()[0][:80]}")
+    base = min(t for name, (t, _, _) in results.items() if name.startswith("PyTorch eager"))
     print(f"\n(a) MLP 9-64-64-1, batch {bs}, {steps} Adam steps ({repeats} repeats, medians)")
     print("ratios are against the faster PyTorch eager row")
-    print(f"{'system':24} {'total s':>9} {'us/step':>9} {'vs eager':>9}  final loss")
-    for name, (t, last) in results.items():
+    print(f"{'system':24} {'wall s':>9} {'us/step':>9} {'vs eager':>9} {'CPU s':>8}  final loss")
+    for name, (t, cpu, last) in results.items():
         if t is None:
-            print(f"{name:24} {'-':>9} {'-':>9} {'-':>9}  {last}")
+            print(f"{name:24} {'-':>9} {'-':>9} {'-':>9} {'-':>8}  {last}")
             continue
-        print(f"{name:24} {t:9.3f} {t / steps * 1e6:9.1f} {base / t:8.2f}x  {last:.6f}")
+        print(f"{name:24} {t:9.3f} {t / steps * 1e6:9.1f} {base / t:8.2f}x {cpu:8.2f}  {last:.6f}")
     return results
 
 
@@ -197,12 +207,12 @@ def bench_b(repeats, rows=200_000, bs=256):
     results["PyTorch eager"] = _median(eager, repeats)
     if torch.get_num_threads() > 1:
         results["PyTorch eager, 1 thread"] = _median(lambda: eager(threads=1), repeats)
-    base = min(t for name, (t, _) in results.items() if name.startswith("PyTorch eager"))
+    base = min(t for name, (t, _, _) in results.items() if name.startswith("PyTorch eager"))
     print(f"\n(b) classifier 256-512-512-10, {rows} rows, batch {bs}, one epoch of Adam ({repeats} repeats, medians)")
     print("ratios are against the faster PyTorch eager row")
-    print(f"{'system':24} {'total s':>9} {'rows/s':>11} {'vs eager':>9}  final batch loss")
-    for name, (t, last) in results.items():
-        print(f"{name:24} {t:9.3f} {rows / t:11.0f} {base / t:8.2f}x  {last:.6f}")
+    print(f"{'system':24} {'wall s':>9} {'rows/s':>11} {'vs eager':>9} {'CPU s':>8}  final batch loss")
+    for name, (t, cpu, last) in results.items():
+        print(f"{name:24} {t:9.3f} {rows / t:11.0f} {base / t:8.2f}x {cpu:8.2f}  {last:.6f}")
     return results
 
 
@@ -210,7 +220,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="1 repeat, 20k rows for (b)")
     ap.add_argument("--only", choices=["a", "b"], help="run one benchmark")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=3, help="repeats of (a)")
+    ap.add_argument("--repeats-b", type=int, default=1, help="repeats of (b) (minutes each on 2 cores)")
     args = ap.parse_args()
     import torch
     from flern import _native
@@ -227,7 +238,7 @@ def main() -> None:
     if args.only in (None, "a"):
         bench_a(repeats)
     if args.only in (None, "b"):
-        bench_b(repeats, rows=20_000 if args.quick else 200_000)
+        bench_b(1 if args.quick else args.repeats_b, rows=20_000 if args.quick else 200_000)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
@@ -76,6 +77,20 @@ type Program struct {
 	InputIndexLevels []int
 	// Exec are the runtime options every Run uses.
 	Exec exec.Options
+
+	stepOnce sync.Once
+	step     *exec.StepRunner
+}
+
+// RunStep runs a training-step program (an optimizer step: state reads and
+// writes, fixed shapes) on the prepared step executor (exec.StepRunner),
+// built on the first call and reused by every later step.
+func (p *Program) RunStep(ctx context.Context, inputs []any) ([]any, error) {
+	p.stepOnce.Do(func() { p.step = exec.NewStepRunner(p.Graph, p.Exec) })
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return p.step.Run(ctx, inputs)
 }
 
 // Compile decodes, type-checks and optimizes a plan:

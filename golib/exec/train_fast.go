@@ -21,6 +21,7 @@ package exec
 import (
 	"context"
 	"math"
+	"sync"
 
 	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
@@ -79,7 +80,7 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 	users := make([][]*ir.Node, len(g.Nodes))
 	for _, n := range g.Nodes {
 		s := n.Schema
-		if s == nil || s.Tensor == nil || n.Op == "source_tensor" || ir.LookupOp(n.Op) == nil {
+		if s == nil || s.Tensor == nil || ir.LookupOp(n.Op) == nil {
 			return nil
 		}
 		for _, d := range s.Tensor.Shape {
@@ -121,6 +122,55 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 		}
 	}
 	return f
+}
+
+// StepRunner runs a training-step program (an optimizer step recorded by the
+// drop-in loop: fixed shapes, state reads and writes) on the prepared step
+// executor, built on first use; graphs it cannot prepare run with RunAny.
+// Results are copies (the executor reuses its buffers). Safe for concurrent
+// use (runs are serialized).
+type StepRunner struct {
+	g    *ir.Graph
+	o    Options
+	mu   sync.Mutex
+	once bool
+	f    *fastStep
+}
+
+// NewStepRunner prepares nothing yet; the first Run does.
+func NewStepRunner(g *ir.Graph, o Options) *StepRunner { return &StepRunner{g: g, o: o} }
+
+// Run executes one step on inputs (as RunAny's).
+func (r *StepRunner) Run(ctx context.Context, inputs []any) ([]any, error) {
+	if r.o.Reference {
+		return RunAny(ctx, r.g, inputs, r.o)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.once {
+		r.once = true
+		r.f = buildFast(r.g, r.o)
+	}
+	if r.f == nil {
+		return RunAny(ctx, r.g, inputs, r.o)
+	}
+	ic, err := interp.NewCtx(ctx, inputs)
+	if err != nil {
+		return nil, err
+	}
+	r.f.ic.Tensors = ic.Tensors
+	r.f.ic.Inputs = ic.Inputs
+	defer func() { r.f.ic.Tensors, r.f.ic.Inputs = nil, nil }()
+	outs, err := r.f.run()
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range r.g.Outputs {
+		if r.g.Node(o).Op != "state_write" {
+			outs[i] = interp.CloneTensor(outs[i].(*col.Tensor))
+		}
+	}
+	return outs, nil
 }
 
 func (f *fastStep) run() ([]any, error) {
@@ -265,6 +315,19 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		}, false, nil
 	}
 	switch {
+	case n.Op == "source_tensor":
+		i := int(n.Attrs.Int("input", 0))
+		return func() error {
+			if i < 0 || i >= len(f.ic.Tensors) || f.ic.Tensors[i] == nil {
+				return ir.AtNode(ir.Errorf("Value", "run input %d is missing or not a tensor", i), n)
+			}
+			t := f.ic.Tensors[i]
+			if t.DType != tt.DType || t.Len() != int(tensor.Numel(tt.Shape)) {
+				return ir.AtNode(ir.Errorf("Value", "tensor input %d is %s with %d elements, the plan says %s", i, t.DType, t.Len(), tt), n)
+			}
+			f.slots[id] = t.Reshaped(shape)
+			return nil
+		}, false, nil
 	case n.Op == "state":
 		key := n.Attrs.Int("key", 0)
 		return func() error {

@@ -252,3 +252,64 @@ func BenchmarkStagedStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*50)/1e3, "us/step")
 }
+
+// TestStepRunnerMatchesRunAny runs a drop-in optimizer step (batch as run
+// inputs, parameters in the store) on the step executor and on RunAny.
+func TestStepRunnerMatchesRunAny(t *testing.T) {
+	build := func() (*ir.Graph, int64) {
+		w := newEntry(ir.Float32, []int{2, 3}, func(i int) float64 { return float64(i)*0.1 - 0.2 })
+		lr := newEntry(ir.Float64, []int{1}, func(int) float64 { return 0.1 })
+		step := newEntry(ir.Int64, nil, func(int) float64 { return 0 })
+		buf := newEntry(ir.Float32, []int{2, 3}, func(int) float64 { return 0 })
+		g := &ir.Graph{}
+		x := g.Add(&ir.Node{Op: "source_tensor", Attrs: ir.Attrs{"input": 0.0, "dtype": "float32", "shape": []any{4.0, 3.0}}})
+		wn := state(g, w, ir.Float32, 2, 3)
+		wt := g.Add(&ir.Node{Op: "transpose", Inputs: []ir.NodeID{wn}, Attrs: ir.Attrs{"dim0": 0.0, "dim1": 1.0}})
+		h := g.Add(&ir.Node{Op: "tanh", Inputs: []ir.NodeID{g.Add(&ir.Node{Op: "matmul", Inputs: []ir.NodeID{x, wt}, Attrs: ir.Attrs{}})}, Attrs: ir.Attrs{}})
+		loss := g.Add(&ir.Node{Op: "mean", Inputs: []ir.NodeID{g.Add(&ir.Node{Op: "mul", Inputs: []ir.NodeID{h, h}, Attrs: ir.Attrs{}})}, Attrs: ir.Attrs{"dims": nil, "keepdim": false}})
+		grad := g.Add(&ir.Node{Op: "grad", Inputs: []ir.NodeID{loss, wn}, Attrs: ir.Attrs{}})
+		upd := g.Add(&ir.Node{Op: "sgd_update", Inputs: []ir.NodeID{wn, grad, state(g, lr, ir.Float64, 1), state(g, step, ir.Int64), state(g, buf, ir.Float32, 2, 3)},
+			Attrs: ir.Attrs{"momentum": 0.9}})
+		g.Outputs = []ir.NodeID{g.Add(&ir.Node{Op: "state_write", Inputs: []ir.NodeID{upd}, Attrs: ir.Attrs{"key": float64(w)}}), loss}
+		for _, f := range []func() error{g.Verify, func() error { _, err := autodiff.Expand(g); return err }, g.Verify} {
+			if err := f(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return g, w
+	}
+	gFast, wFast := build()
+	gRef, wRef := build()
+	r := NewStepRunner(gFast, Options{})
+	for s := 0; s < 4; s++ {
+		x := col.NewTensor(ir.Float32, []int{12})
+		for i := range x.F32 {
+			x.F32[i] = float32(math.Sin(float64(i + s)))
+		}
+		got, err := r.Run(nil, []any{x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := RunAny(nil, gRef, []any{x}, Options{Reference: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		gl, wl := got[1].(*col.Tensor).F32[0], want[1].(*col.Tensor).F32[0]
+		if math.Abs(float64(gl-wl)) > 1e-6 {
+			t.Fatalf("step %d: loss %v, RunAny %v", s, gl, wl)
+		}
+		a, _ := interp.StateGet(wFast)
+		b, _ := interp.StateGet(wRef)
+		for i := range a.F32 {
+			if math.Abs(float64(a.F32[i]-b.F32[i])) > 1e-6 {
+				t.Fatalf("step %d: w[%d] = %v, RunAny %v", s, i, a.F32[i], b.F32[i])
+			}
+		}
+	}
+	if r.f == nil {
+		t.Fatal("the step was not prepared for the step executor")
+	}
+	if _, err := r.Run(nil, nil); err == nil {
+		t.Fatal("a missing run input: no error")
+	}
+}
