@@ -169,6 +169,37 @@ def index_names(t: pa.Table) -> list | None:
     return json.loads(raw) if raw else None
 
 
+def to_numpy(t: pa.Table, dtype: Any = None):
+    """The data columns of a result table as a 2-D numpy array, as pandas' ``to_numpy`` gives
+    it, built from the Arrow columns without pandas when every column is numeric (int, float)
+    or every column is bool; None otherwise (the caller goes through pandas)."""
+    import numpy as np
+
+    names = index_names(t)
+    k = 0 if names is None else len(names)
+    cols = [t.column(i) for i in range(k, t.num_columns)]
+    if not cols:
+        return None
+    kinds = set()
+    for c in cols:
+        ty = c.type
+        if pa.types.is_boolean(ty) and c.null_count == 0:
+            kinds.add("b")
+        elif (pa.types.is_integer(ty) and c.null_count == 0) or pa.types.is_floating(ty):
+            kinds.add("n")
+        else:
+            return None
+    if kinds == {"b", "n"}:
+        return None  # pandas: object
+    arrays = [c.to_numpy() if c.num_chunks == 1 else np.concatenate([x.to_numpy(zero_copy_only=False)
+                                                                     for x in c.chunks]) for c in cols]
+    common = np.result_type(*[a.dtype for a in arrays])
+    out = np.empty((t.num_rows, len(arrays)), dtype=common if dtype is None else np.dtype(dtype), order="F")
+    for j, a in enumerate(arrays):
+        out[:, j] = a
+    return out
+
+
 def to_pandas(t: pa.Table):
     """Convert a result table to a pandas DataFrame with its index restored."""
     import pandas as pd

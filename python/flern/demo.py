@@ -1,5 +1,8 @@
 """``python -m flern demo``: a small real pipeline on the bundled Auto MPG data.
 
+Part two (demo_model.py) trains the TensorFlow fuel-efficiency tutorial's network with the
+whole loop staged in the native core, and the same network in PyTorch when it is installed.
+
 The pipeline is written once, against a pandas-shaped module, and run twice: with
 ``flern.pandas`` (recorded lazily, optimized and executed by the native core) and, when
 pandas is installed, with pandas itself. The demo prints flern's results and the optimized
@@ -92,27 +95,25 @@ def _arrow_text(table: Any) -> str:
 
 
 def _pruning_note(verbose_plan: str) -> list[str]:
-    """Per node, the columns the recorded plan carried that the optimized plan no longer does."""
-    def schemas(section: str) -> dict[str, list[str]]:
-        out = {}
-        for line in section.splitlines():
-            if line.startswith("%") and "  :: " in line:
-                node, schema = line.split(" = ", 1)[0], line.rsplit("  :: ", 1)[1]
-                out[node] = [f.rsplit(":", 1)[0] for f in schema.split(", ")]
-        return out
-
+    """The source columns the optimized plan stops carrying right after loading (nothing
+    downstream reads them)."""
     try:
-        recorded = verbose_plan.split("== recorded plan ==", 1)[1].split("==", 1)[0]
         optimized = verbose_plan.split("== optimized plan ==", 1)[1]
     except IndexError:
         return []
-    before, after = schemas(recorded), schemas(optimized)
-    notes = []
-    for node, cols in after.items():
-        gone = [c for c in before.get(node, []) if c not in cols]
-        if gone:
-            notes.append(f"  {node} no longer carries {', '.join(gone)}")
-    return notes
+    source: list[str] = []
+    used: set[str] = set()
+    for line in optimized.splitlines():
+        if not line.startswith("%") or "  :: " not in line:
+            continue
+        op = line.split(" = ", 1)[1].split("(", 1)[0]
+        cols = [f.rsplit(":", 1)[0] for f in line.rsplit("  :: ", 1)[1].split(", ")]
+        if op == "source" and not source:
+            source = cols
+        elif op not in ("source", "dropna"):
+            used.update(cols)
+    gone = [c for c in source if c not in used]
+    return [f"  {', '.join(gone)}"] if gone else []
 
 
 def _passes(verbose_plan: str) -> str:
@@ -123,7 +124,7 @@ def _passes(verbose_plan: str) -> str:
     return ", ".join(" ".join(line.split()[:2]) for line in section.strip().splitlines() if line.strip())
 
 
-def run(runs: int = 5, out: Any = None) -> int:
+def run(runs: int = 5, out: Any = None, epochs: int | None = None) -> int:
     """Run the demo; returns the process exit status (1 if flern and pandas disagree)."""
     import flern
     import flern.pandas as fpd
@@ -165,7 +166,7 @@ def run(runs: int = 5, out: Any = None) -> int:
         say(f"optimizer passes: {passes}")
     notes = _pruning_note(verbose)
     if notes:
-        say("columns the plan stopped carrying because nothing downstream reads them "
+        say("source columns the plan stops carrying after dropna because nothing downstream reads them "
             "(an in-memory source is already loaded; a read_csv scan would not parse them):")
         for line in notes:
             say(line)
@@ -174,7 +175,8 @@ def run(runs: int = 5, out: Any = None) -> int:
     if pandas is None:
         say("pandas is not installed: skipping the comparison with pandas.")
         say(f"flern run time (first run, loading the native library included): {_fmt_s(t_first).strip()}")
-        return 0
+        say()
+        return _model(say, epochs)
 
     import pandas.testing as pdt
 
@@ -207,11 +209,19 @@ def run(runs: int = 5, out: Any = None) -> int:
     say(f"  pandas {_fmt_s(tp)}")
     verdict = "flern is faster" if tp > tf else "flern is slower"
     say(f"  ratio pandas/flern: {tp / tf:.2f}x ({verdict} on this {n_cars}-row input)")
-    return 0
+    say()
+    return _model(say, epochs)
+
+
+def _model(say: Callable[..., None], epochs: int | None) -> int:
+    """The demo's second part: the tutorial's network trained by flern (and PyTorch)."""
+    from . import demo_model
+    return demo_model.run(say, demo_model.EPOCHS if epochs is None else epochs)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m flern demo", description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=5, help="timed runs per engine (default 5)")
+    p.add_argument("--epochs", type=int, default=None, help="training epochs of the network (default 100)")
     args = p.parse_args(argv)
-    return run(max(1, args.runs))
+    return run(max(1, args.runs), epochs=args.epochs)

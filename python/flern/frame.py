@@ -436,7 +436,11 @@ class DataFrame:
         return _collect.to_arrow(self._run())
 
     def to_numpy(self, dtype: Any = None) -> np.ndarray:
-        return self.to_pandas().to_numpy(dtype=dtype)
+        """The values as a 2-D numpy array (pandas' DataFrame.to_numpy)."""
+        from . import _collect
+        t = self._run()
+        out = _collect.to_numpy(t, dtype)
+        return out if out is not None else _collect.to_pandas(t).to_numpy(dtype=dtype)
 
     @property
     def values(self) -> np.ndarray:

@@ -361,10 +361,16 @@ class Series:
         return s
 
     def to_numpy(self, dtype: Any = None) -> np.ndarray:
-        return self.to_pandas().to_numpy(dtype=dtype)
+        """The values as a numpy array (straight from Arrow for numeric and bool columns)."""
+        from . import _collect
+        t = _collect.collect([self._node()])[0]
+        out = _collect.to_numpy(t, dtype)
+        if out is not None:
+            return out[:, 0]
+        return _collect.to_pandas(t)[_VALUE].to_numpy(dtype=dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self.to_pandas(), dtype=dtype)
+        return np.asarray(self.to_numpy(), dtype=dtype)
 
     @property
     def values(self) -> np.ndarray:

@@ -141,3 +141,22 @@ def test_reductions_hypothesis(rows, fn, ddof):
     assert_series_same(getattr(f, fn)(**kw), getattr(p, fn)(**kw), rtol=1e-7)
     if fn in ("mean", "std") and len(rows) > 0:
         assert_frame_same((f - f.mean()) / getattr(f, fn)(**kw), (p - p.mean()) / getattr(p, fn)(**kw), rtol=1e-7)
+
+
+@pytest.mark.parametrize("cols", [["i"], ["f"], ["i", "f"], ["i", "g", "f"], ["b"], ["i", "b"], ["s"], ["i", "s"],
+                                  ["i32", "f32"], ["f32"]])
+def test_to_numpy_matches_pandas(cols):
+    rng = np.random.default_rng(5)
+    p = pd.DataFrame({"i": rng.integers(-9, 9, 7), "f": [1.5, np.nan, 0.0, -2.0, 3.0, np.inf, 1e300],
+                      "g": rng.normal(size=7), "b": rng.random(7) < 0.5,
+                      "s": pd.Series(list("abcdefg"), dtype="str"), "i32": np.arange(7, dtype=np.int32),
+                      "f32": np.linspace(0, 1, 7, dtype=np.float32)}).iloc[[6, 0, 2, 4, 1, 3, 5]]
+    f = flern.DataFrame(p)[cols]
+    got, want = f.to_numpy(), p[cols].to_numpy()
+    assert got.dtype == want.dtype and got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(f.to_numpy(dtype="float32"), p[cols].to_numpy(dtype="float32")) \
+        if "s" not in cols else None
+    got_s, want_s = flern.DataFrame(p)[cols[0]].to_numpy(), p[cols[0]].to_numpy()
+    assert got_s.dtype == want_s.dtype
+    np.testing.assert_array_equal(got_s, want_s)
