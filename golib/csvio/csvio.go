@@ -98,7 +98,7 @@ func sniff(attrs ir.Attrs) (*sniffed, error) {
 	if ok {
 		return e.res, e.err
 	}
-	data, release, err := loadFile(o.path)
+	data, release, _, err := loadFile(o.path)
 	if err != nil {
 		return nil, ioError(o.path, err)
 	}
@@ -133,11 +133,12 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, release, err := loadFile(o.path)
+	data, release, mapped, err := loadFile(o.path)
 	if err != nil {
 		return nil, ioError(o.path, err)
 	}
 	defer release()
+	o.dropPages = mapped
 	var fr *col.Frame
 	err = guardFault(o.path, func() (err error) {
 		fr, err = readData(o, data, full, schema)
@@ -450,6 +451,10 @@ func (t *table) scan(slots []int32, k int, process func(*chunk)) ([]*chunk, int,
 		close(done[i])
 		process(c)
 		release(c)
+		if t.o.dropPages {
+			// converted: the file's pages need not stay resident (peak RSS)
+			dropPages(t.data[c.r.start:c.r.end])
+		}
 	}
 	nw := workers
 	if nw <= 0 {

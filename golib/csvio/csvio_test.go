@@ -621,7 +621,7 @@ func TestNumberParsers(t *testing.T) {
 // was truncated meanwhile is an IO error, not a crash.
 func TestFileShrinksWhileRead(t *testing.T) {
 	p := writeCSV(t, "a,b\n"+strings.Repeat("1,2\n", 100000))
-	data, release, err := loadFile(p)
+	data, release, _, err := loadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}

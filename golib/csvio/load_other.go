@@ -5,16 +5,19 @@ package csvio
 import "os"
 
 // loadFile returns the file's bytes; release is a no-op here.
-func loadFile(path string) (data []byte, release func(), err error) {
+func loadFile(path string) (data []byte, release func(), mapped bool, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	data, err = readAll(f, fi)
-	return data, func() {}, err
+	return data, func() {}, false, err
 }
+
+// dropPages does nothing: files are not mapped here.
+func dropPages([]byte) {}

@@ -22,6 +22,9 @@ var natStrings = []string{"", "NaT", "nat", "NAT", "nan", "NaN", "NAN"}
 
 // options are the decoded scan_csv attributes.
 type options struct {
+	// dropPages: the data is a read-only file mapping whose pages
+	// may be released once converted (set by Read, not an attribute).
+	dropPages  bool
 	path       string
 	sep, quote byte
 	header     bool     // the first record is a header row
