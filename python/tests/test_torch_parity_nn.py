@@ -154,6 +154,22 @@ def test_max_pool2d(kw):
     both(lambda T, F, x: F.max_pool2d(x, **kw), rn(3, 7, 6), dtype=np.float32)
 
 
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=(2, 3), stride=(1, 2))], ids=str)
+def test_avg_pool2d(kw):
+    both(lambda T, F, x: F.avg_pool2d(x, **kw), rn(2, 3, 7, 6))
+    both(lambda T, F, x: F.adaptive_avg_pool2d(x, 1), rn(2, 3, 5, 4))
+    both(lambda T, F, x: F.adaptive_avg_pool2d(x, (1, 1)), rn(3, 5, 4))
+
+
+def test_more_activations():
+    x = np.concatenate([rn(12) * 3, [0.0, -50.0, 50.0]])
+    both(lambda T, F, x: F.silu(x), x)
+    both(lambda T, F, x: F.elu(x), x)
+    both(lambda T, F, x: F.elu(x, alpha=0.5), x)
+    both(lambda T, F, x: F.softplus(x, beta=2.0, threshold=5.0), x)
+
+
 def test_max_pool2d_errors():
     with pytest.raises(RuntimeError, match="pad should be at most half"):
         ft.nn.functional.max_pool2d(ft.zeros(1, 1, 4, 4), 2, padding=2)
@@ -253,6 +269,28 @@ def test_cnn_module_parity():
     f = fnn.Sequential(fnn.Conv2d(2, 4, 3, padding=1), fnn.GELU(), fnn.MaxPool2d(2), fnn.Conv2d(4, 4, 3, groups=2),
                        fnn.LeakyReLU(0.1), fnn.Flatten(), fnn.Linear(4, 3), fnn.LogSoftmax(dim=1))
     _module_parity(t, f, rn(2, 2, 6, 6))
+
+
+def test_module_list_and_pool_modules():
+    torch_ref.manual_seed(4)
+
+    def build(nnm):
+        class Net(nnm.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = nnm.ModuleList([nnm.Conv2d(2, 3, 3, padding=1), nnm.Conv2d(3, 3, 1)])
+                self.pool = nnm.AvgPool2d(2)
+                self.gap = nnm.AdaptiveAvgPool2d(1)
+                self.act = nnm.ModuleList([nnm.SiLU(), nnm.ELU()])
+                self.head = nnm.Linear(3, 2)
+
+            def forward(self, x):
+                for conv, act in zip(self.blocks, self.act):
+                    x = act(conv(x))
+                return self.head(self.gap(self.pool(x)).flatten(1))
+        return Net()
+
+    _module_parity(build(torch_ref.nn), build(fnn), rn(2, 2, 6, 6))
 
 
 def test_text_module_parity():

@@ -9,15 +9,17 @@ Modules only record into flern's lazy graph (forward builds Tensor ops;
 from __future__ import annotations
 
 from . import functional, init
-from .layers import (GELU, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten, Identity, LayerNorm,
-                     LeakyReLU, LogSoftmax, MaxPool2d, Softmax)
+from .layers import (ELU, GELU, AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding,
+                     Flatten, Identity, LayerNorm, LeakyReLU, LogSoftmax, MaxPool2d, ModuleList, SiLU, Softmax,
+                     Softplus)
 from .loss import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, NLLLoss, SmoothL1Loss
 from .modules import (L1Loss, Linear, Module, MSELoss, Parameter, ReLU, Sequential, Sigmoid, Tanh)
 
 __all__ = ["Parameter", "Module", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "MSELoss", "L1Loss",
            "functional", "init", "GELU", "LeakyReLU", "Softmax", "LogSoftmax", "Dropout", "Embedding",
            "LayerNorm", "BatchNorm1d", "BatchNorm2d", "Conv2d", "MaxPool2d", "Flatten", "Identity",
-           "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss"]
+           "CrossEntropyLoss", "NLLLoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss", "SiLU", "ELU",
+           "Softplus", "AvgPool2d", "AdaptiveAvgPool2d", "ModuleList"]
 
 
 def __getattr__(name: str):

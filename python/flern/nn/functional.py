@@ -20,7 +20,7 @@ from ..tensor import Tensor, _binary, log_softmax, matmul, softmax, where
 __all__ = ["relu", "tanh", "sigmoid", "linear", "mse_loss", "l1_loss", "gelu", "leaky_relu", "softmax",
            "log_softmax", "dropout", "embedding", "layer_norm", "batch_norm", "conv2d", "max_pool2d",
            "cross_entropy", "nll_loss", "binary_cross_entropy_with_logits", "huber_loss", "smooth_l1_loss",
-           "logsigmoid", "softplus", "one_hot"]
+           "logsigmoid", "softplus", "one_hot", "silu", "elu", "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
@@ -74,6 +74,17 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x`` (torch's gradient at 0: the slope)."""
     return where(_binary("gt", input, 0), input, input * float(negative_slope))
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``x * sigmoid(x)``."""
+    return input * input.sigmoid()
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    neg = where(_binary("gt", input, 0), 0.0, input)  # exp only of the non-positive part
+    return where(_binary("gt", input, 0), input, (neg.exp() - 1.0) * float(alpha))
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -313,6 +324,39 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                                                               "dilation": dl, "pad": "-inf"}))
     out = cols.max(1).values.reshape(-1, C, OH, OW)
     return out.squeeze(0) if unbatched else out
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> Tensor:
+    """Mean over each window (zero padding counted, torch's default), as a mean over
+    im2col's window dim."""
+    if ceil_mode or not count_include_pad or divisor_override is not None:
+        from ..errors import not_implemented
+        raise not_implemented("avg_pool2d(ceil_mode=True / count_include_pad=False / divisor_override)")
+    x, unbatched = _batched(input, "avg_pool2d")
+    k = _pair(kernel_size, "kernel_size")
+    st = k if stride is None or (not isinstance(stride, numbers.Integral) and len(stride) == 0) else _pair(stride, "stride")
+    pd = _pair(padding, "padding")
+    if pd[0] > k[0] // 2 or pd[1] > k[1] // 2:
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got pad={pd[0]}, "
+                           f"kernel_size={k[0]}")
+    N, C, H, W = x.shape
+    OH = _out_size(H, k[0], st[0], pd[0], 1)
+    OW = _out_size(W, k[1], st[1], pd[1], 1)
+    cols = Tensor._from_node(Node("im2col", [x.reshape(-1, 1, H, W)._node], {"kernel": k, "stride": st,
+                                                                         "padding": pd, "pad": "0"}))
+    out = cols.mean(1).reshape(-1, C, OH, OW)
+    return out.squeeze(0) if unbatched else out
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Global average pooling (output_size 1 or (1, 1)); other sizes are not supported."""
+    if _pair(output_size, "output_size") != [1, 1]:
+        from ..errors import not_implemented
+        raise not_implemented("adaptive_avg_pool2d with an output size other than 1")
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got {list(input.shape)}")
+    return input.mean([-2, -1], keepdim=True)
 
 
 # ---- losses --------------------------------------------------------------------------
