@@ -336,15 +336,13 @@ func classify(fi *fileInfo, sc *arrow.Schema, nulls []int) error {
 			fi.unsupported = fmt.Sprintf("the index column %q named in the pandas metadata is missing", name)
 			continue
 		}
-		if ln, ok := levelName[name].(string); ok {
-			c.name = ln
-		} else if levelName[name] == nil {
-			c.name = name
-			if !isUnnamedLevel(name) {
-				c.name = ""
-			}
-		} else {
-			c.unsupported = fmt.Sprintf("index level name %v", levelName[name])
+		switch ln := levelName[name].(type) {
+		case string:
+			c.name = ln // the level name pandas shows
+		case nil:
+			c.name = "" // an unnamed level (stored as __index_level_<i>__)
+		default:
+			c.unsupported = fmt.Sprintf("index level name %v", ln)
 		}
 		fi.index = append(fi.index, c)
 	}
