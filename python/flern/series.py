@@ -287,7 +287,8 @@ class Series:
         """
         from . import _collect
         node = Node("groupby_agg", [self._node()], {"keys": [], "aggs": [
-            {"name": _VALUE, "col": _VALUE, "fn": fn}, {"name": "__n__", "col": "", "fn": "size"}]})
+            {"name": _VALUE, "col": _VALUE, "fn": fn}, {"name": "__n__", "col": "", "fn": "size"},
+            {"name": "__valid__", "col": _VALUE, "fn": "count"}]})
         t = _collect.collect([node])[0]
         field = _collect.schema(self._node())["fields"][0]
         typ, nullable = field["type"], field["nullable"]
@@ -296,12 +297,15 @@ class Series:
         if typ.startswith("datetime") and fn in ("mean", "median", "std", "var"):
             raise not_implemented(f"Series.{fn} of a datetime column")
         out = _collect.to_pandas(t)
-        v, n = out[_VALUE].iloc[0], int(out["__n__"].iloc[0])
+        v, n, valid = out[_VALUE].iloc[0], int(out["__n__"].iloc[0]), int(out["__valid__"].iloc[0])
         if fn == "nunique":
             return int(v)
         if fn == "count":
             return np.int64(v)
-        if pd_isna(v) and (n == 0 or (fn == "mean" and typ not in ("str",))):
+        # pandas (nanops) returns a Python float NaN when nothing was counted: an empty
+        # column, or a mean with no non-missing value; a NaN computed from values (inf - inf)
+        # stays a numpy scalar.
+        if pd_isna(v) and (n == 0 or (fn == "mean" and valid == 0 and typ not in ("str",))):
             if typ.startswith("datetime"):
                 return v
             return float("nan")

@@ -380,3 +380,12 @@ def test_get_dummies_pins_its_columns(tmp_path):
     path.write_text("k,x\na,1\nc,2\n")
     with pytest.raises(flern.errors.FlernValueError, match="categories changed"):
         d.to_pandas()
+
+
+def test_mean_of_inf_and_minus_inf_is_a_numpy_nan():
+    """A NaN computed from values (inf + -inf) is a numpy scalar in pandas; only a mean over
+    nothing is a Python float NaN."""
+    for vals in ([np.inf, -np.inf], [np.nan, np.nan], []):
+        p = pd.Series(vals, dtype="float64")
+        got, want = flern.DataFrame({"x": p})["x"].mean(), p.mean()
+        assert type(got) is type(want) and np.isnan(got) and np.isnan(want)
