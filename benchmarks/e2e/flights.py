@@ -8,7 +8,8 @@
 The pipeline: read ``date, delay, distance, origin, destination``; derive the departure hour and
 the weekday; encode origin and destination as integer codes (airports sorted by name, joined
 back with a left merge); normalize distance with its mean and standard deviation; the label is
-``delay > 15``. Model: an embedding of 8 per airport for origin and destination, concatenated
+``delay > 15``. Model (its input one float32 matrix of the five features): an embedding of 8 per airport for
+origin and destination, concatenated
 with (hour / 23, weekday / 6, distance z-score) into a 19-64-1 ReLU MLP; BCE-with-logits loss,
 Adam(lr=1e-3), batch ``--batch`` (1024), one epoch over seeded shuffled batches; then the model
 predicts every row (delayed when the logit > 0) and the result is the accuracy over all rows.
@@ -21,6 +22,8 @@ Variants (each in a fresh process; the same seeds):
 - ``pandas+torch``: pandas ETL, ``torch.from_numpy(df[cols].to_numpy())``, a PyTorch eager loop.
 - ``polars+torch`` and ``duckdb+torch``: the ETL in polars / DuckDB SQL, then the same loop.
 - ``flern``: the pandas+torch code with the drop-in imports (``flern.pandas``, ``flern.torch``).
+- ``flern-staged``: flern ETL and ``flern.fit`` (the epoch staged in the Go core; its own seeded
+  batch order).
 
 Every variant reports its pipeline time (median of ``--runs`` after a warm-up), first run,
 whole-process time (imports included), peak RSS and accuracy; ratios are against pandas+torch.
@@ -43,7 +46,7 @@ import common  # noqa: E402
 DATA = os.path.join(common.REPO, "benchmarks", "data", "flights-3m.parquet")
 SEED = 0
 EMB = 8
-VARIANTS = ("pandas+torch", "polars+torch", "duckdb+torch", "flern")
+VARIANTS = ("pandas+torch", "polars+torch", "duckdb+torch", "flern", "flern-staged")
 NUM = ["hour_f", "weekday_f", "distance_z"]
 
 
@@ -113,6 +116,8 @@ def etl_duckdb(rows: int | None) -> tuple[dict[str, np.ndarray], int]:
 # ---- model and loop -------------------------------------------------------------------------------
 
 def make_model(torch: Any, n_airports: int) -> Any:
+    """The network; its input is one float32 matrix [hour_f, weekday_f, distance_z, origin_code,
+    dest_code] so that a staged loop (one X, one y) can train it too."""
     nn = torch.nn
 
     class Net(nn.Module):
@@ -122,40 +127,66 @@ def make_model(torch: Any, n_airports: int) -> Any:
             self.emb_d = nn.Embedding(n_airports, EMB)
             self.mlp = nn.Sequential(nn.Linear(len(NUM) + 2 * EMB, 64), nn.ReLU(), nn.Linear(64, 1))
 
-        def forward(self, num: Any, o: Any, d: Any) -> Any:
-            return self.mlp(torch.cat([num, self.emb_o(o), self.emb_d(d)], dim=1))
+        def forward(self, x: Any) -> Any:
+            k = len(NUM)
+            o, d = x[:, k].long(), x[:, k + 1].long()
+            return self.mlp(torch.cat([x[:, :k], self.emb_o(o), self.emb_d(d)], dim=1))
 
     torch.manual_seed(SEED)
     return Net()
 
 
+def _xy(arrays: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    x = np.empty((len(arrays["y"]), len(NUM) + 2), dtype=np.float32)
+    x[:, :len(NUM)] = arrays["num"]
+    x[:, len(NUM)] = arrays["o"]
+    x[:, len(NUM) + 1] = arrays["d"]
+    return x, np.array(arrays["y"], dtype=np.float32).reshape(-1, 1)  # a writable copy
+
+
 def train_and_predict(torch: Any, arrays: dict[str, Any], n_airports: int, batch: int, mode: str) -> dict[str, Any]:
     """The loop, for ``torch`` = torch or flern.torch (the same code)."""
-    num = torch.from_numpy(np.ascontiguousarray(arrays["num"], dtype=np.float32))
-    o = torch.from_numpy(np.ascontiguousarray(arrays["o"], dtype=np.int64))
-    d = torch.from_numpy(np.ascontiguousarray(arrays["d"], dtype=np.int64))
-    y = torch.from_numpy(np.ascontiguousarray(arrays["y"], dtype=np.float32)).reshape(-1, 1)
+    xa, ya = _xy(arrays)
+    x, y = torch.from_numpy(xa), torch.from_numpy(ya)
     model = make_model(torch, n_airports)
     losses = []
     if mode == "train":
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = torch.nn.BCEWithLogitsLoss()
         gen = torch.Generator().manual_seed(SEED)
-        n = num.shape[0]
+        n = x.shape[0]
         perm = torch.randperm(n, generator=gen)
         for step, i in enumerate(range(0, n, batch)):
             idx = perm[i:i + batch]
             opt.zero_grad()
-            loss = loss_fn(model(num[idx], o[idx], d[idx]), y[idx])
+            loss = loss_fn(model(x[idx]), y[idx])
             loss.backward()
             opt.step()
             if step % 500 == 0:
                 losses.append(float(loss.item()))
+    return {"accuracy": _accuracy(torch, model, x, y), "losses": losses}
+
+
+def _accuracy(torch: Any, model: Any, x: Any, y: Any) -> float:
     with torch.no_grad():
         model.eval()
-        pred = (model(num, o, d) > 0).float()
-        acc = float((pred == y).float().mean().item())
-    return {"accuracy": acc, "losses": losses}
+        pred = (model(x) > 0).float()
+        return float((pred == y).float().mean().item())
+
+
+def train_staged(arrays: dict[str, Any], n_airports: int, batch: int, mode: str) -> dict[str, Any]:
+    """flern's staged form: the epoch runs in the Go core (flern.fit)."""
+    import flern
+    import flern.torch as torch
+    xa, ya = _xy(arrays)
+    model = make_model(torch, n_airports)
+    losses = []
+    if mode == "train":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        hist = flern.fit(model, torch.nn.BCEWithLogitsLoss(), opt, xa, ya, epochs=1, batch_size=batch,
+                         shuffle=True, seed=SEED, log_every=500)
+        losses = list(hist.loss)
+    return {"accuracy": _accuracy(torch, model, torch.from_numpy(xa), torch.from_numpy(ya)), "losses": losses}
 
 
 def frame_arrays(df: Any) -> dict[str, Any]:
@@ -183,6 +214,10 @@ def run_variant(variant: str, rows: int | None, batch: int, mode: str) -> dict[s
         import flern.torch as ftorch
         df, n_air = etl_pandas_like(fpd, rows)
         return train_and_predict(ftorch, frame_arrays(df), n_air, batch, mode)
+    if variant == "flern-staged":
+        import flern.pandas as fpd
+        df, n_air = etl_pandas_like(fpd, rows)
+        return train_staged(frame_arrays(df), n_air, batch, mode)
     raise ValueError(f"unknown variant {variant!r}")
 
 
