@@ -191,12 +191,14 @@ CE_CASES = [
 
 @pytest.mark.parametrize("kw", CE_CASES, ids=[str(k) for k in CE_CASES])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_cross_entropy(kw, weighted):
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_cross_entropy(kw, weighted, dtype):
     x, t = rn(5, 4) * 2, np.array([0, 3, 1, 1, 2])
     if weighted:
-        both(lambda T, F, x, w, t: F.cross_entropy(x, t, weight=w.detach(), **kw), x, np.abs(rn(4)) + 0.1, t)
+        both(lambda T, F, x, w, t: F.cross_entropy(x, t, weight=w.detach(), **kw), x, np.abs(rn(4)) + 0.1, t,
+             dtype=dtype)
     else:
-        both(lambda T, F, x, t: F.cross_entropy(x, t, **kw), x, t)
+        both(lambda T, F, x, t: F.cross_entropy(x, t, **kw), x, t, dtype=dtype)
 
 
 def test_cross_entropy_shapes_and_prob_targets():
@@ -336,3 +338,32 @@ def test_bce_pos_weight_module_buffer():
     x, y = rn(2, 3).astype(np.float32), (R.random((2, 3)) > 0.5).astype(np.float32)
     np.testing.assert_allclose(f(ft.tensor(x), ft.tensor(y)).item(), t(torch_ref.tensor(x), torch_ref.tensor(y)).item(),
                                rtol=1e-6)
+
+
+# ---- hypothesis: conv2d / pooling geometry ----------------------------------------------
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+if given is not None:
+    @settings(max_examples=15, deadline=None)
+    @given(k=st.tuples(st.integers(1, 3), st.integers(1, 3)), s=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+           d=st.tuples(st.integers(1, 2), st.integers(1, 2)), p=st.tuples(st.integers(0, 2), st.integers(0, 2)),
+           groups=st.sampled_from([1, 2]), hw=st.tuples(st.integers(5, 8), st.integers(5, 8)), bias=st.booleans())
+    def test_conv2d_hypothesis(k, s, d, p, groups, hw, bias):
+        x = R.standard_normal((2, 2 * groups, *hw))
+        w = R.standard_normal((2 * groups, 2, *k))
+        if bias:
+            both(lambda T, F, x, w, b: F.conv2d(x, w, b, stride=s, padding=p, dilation=d, groups=groups),
+                 x, w, R.standard_normal(2 * groups))
+        else:
+            both(lambda T, F, x, w: F.conv2d(x, w, stride=s, padding=p, dilation=d, groups=groups), x, w)
+
+    @settings(max_examples=15, deadline=None)
+    @given(k=st.tuples(st.integers(1, 3), st.integers(1, 3)), s=st.tuples(st.integers(1, 3), st.integers(1, 2)),
+           d=st.integers(1, 2), hw=st.tuples(st.integers(5, 7), st.integers(5, 7)), data=st.data())
+    def test_max_pool2d_hypothesis(k, s, d, hw, data):
+        p = (data.draw(st.integers(0, k[0] // 2)), data.draw(st.integers(0, k[1] // 2)))
+        both(lambda T, F, x: F.max_pool2d(x, k, s, p, dilation=d), R.standard_normal((2, 2, *hw)))
