@@ -142,3 +142,18 @@ def test_layer_reprs_and_flatten():
     assert tuple(nn.Flatten(0, 1)(torch.zeros(2, 3, 4)).shape) == (6, 4)
     with pytest.raises(NotImplementedError):
         nn.Conv2d(1, 1, 3, padding_mode="reflect")
+
+
+def test_init_functions_match_torch_formulas():
+    torch.manual_seed(1)
+    w = nn.Parameter(np.zeros((200, 300), np.float32))
+    nn.init.xavier_uniform_(w, gain=2.0)
+    bound = 2.0 * math.sqrt(6.0 / 500)
+    a = w.numpy()
+    assert np.abs(a).max() <= bound and abs(a.std() - bound / math.sqrt(3)) < 0.02 * bound
+    nn.init.xavier_normal_(w)
+    assert abs(w.numpy().std() - math.sqrt(2.0 / 500)) < 0.02 * math.sqrt(2.0 / 500)
+    nn.init.kaiming_normal_(w, nonlinearity="relu")
+    assert abs(w.numpy().std() - math.sqrt(2.0 / 300)) < 0.02 * math.sqrt(2.0 / 300)
+    nn.init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+    assert abs(w.numpy().std() - math.sqrt(2.0 / 200)) < 0.02 * math.sqrt(2.0 / 200)

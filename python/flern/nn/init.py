@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 __all__ = ["manual_seed", "uniform_", "normal_", "zeros_", "ones_", "constant_", "kaiming_uniform_",
-           "calculate_gain"]
+           "calculate_gain", "kaiming_normal_", "xavier_uniform_", "xavier_normal_"]
 
 _DEFAULT_SEED = 67280421310721  # torch's default seed (the stream still differs from torch's)
 _generator = np.random.default_rng(_DEFAULT_SEED)
@@ -92,3 +92,23 @@ def kaiming_uniform_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity:
     gain = calculate_gain(nonlinearity, a)
     bound = math.sqrt(3.0) * gain / math.sqrt(fan) if fan else 0.0
     return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
+                    generator=None):
+    fan_in, fan_out = _fan_in_out(tuple(tensor.shape))
+    fan = fan_in if mode == "fan_in" else fan_out
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else 0.0
+    return normal_(tensor, 0.0, std, generator)
+
+
+def xavier_uniform_(tensor, gain: float = 1.0, generator=None):
+    fan_in, fan_out = _fan_in_out(tuple(tensor.shape))
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain: float = 1.0, generator=None):
+    fan_in, fan_out = _fan_in_out(tuple(tensor.shape))
+    std = gain * math.sqrt(2.0 / (fan_in + fan_out)) if fan_in + fan_out else 0.0
+    return normal_(tensor, 0.0, std, generator)
