@@ -1,0 +1,120 @@
+package lower_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/lower"
+)
+
+type gb struct{ g *ir.Graph }
+
+func (b *gb) src(dt string, shape ...any) ir.NodeID {
+	return b.g.Add(&ir.Node{Op: "source_tensor", Attrs: ir.Attrs{"input": float64(len(b.g.Nodes)), "dtype": dt, "shape": shape}})
+}
+
+func (b *gb) scalar(dt, v string) ir.NodeID {
+	return b.g.Add(&ir.Node{Op: "full", Attrs: ir.Attrs{"dtype": dt, "shape": []any{}, "value": v, "wrapped": true}})
+}
+
+func (b *gb) op(op string, attrs ir.Attrs, in ...ir.NodeID) ir.NodeID {
+	if attrs == nil {
+		attrs = ir.Attrs{}
+	}
+	return b.g.Add(&ir.Node{Op: op, Inputs: in, Attrs: attrs})
+}
+
+// TestFuseDecisions: which tensor subgraphs become fused loops.
+func TestFuseDecisions(t *testing.T) {
+	cases := []struct {
+		name    string
+		build   func(b *gb) []ir.NodeID // outputs
+		kernels int
+		ops     int
+		want    string // substring of the printed plan
+	}{
+		{"a chain with scalars fuses into one loop", func(b *gb) []ir.NodeID {
+			x := b.src("float32", 4.0, 3.0)
+			y := b.op("mul", ir.Attrs{"wrapped1": true}, x, b.scalar("float64", "2.0"))
+			return []ir.NodeID{b.op("relu", nil, b.op("add", nil, y, x))}
+		}, 1, 3, "tensor[mul add relu]"},
+		{"a single op is left alone", func(b *gb) []ir.NodeID {
+			return []ir.NodeID{b.op("exp", nil, b.src("float32", 5.0))}
+		}, 0, 0, "exp("},
+		{"an intermediate that is also an output roots its own loop", func(b *gb) []ir.NodeID {
+			x := b.src("float64", 5.0)
+			a := b.op("exp", nil, b.op("neg", nil, x))
+			return []ir.NodeID{a, b.op("mul", nil, a, x)}
+		}, 1, 2, "tensor[neg exp]"},
+		{"broadcasting (other than 0-dim) is not fused", func(b *gb) []ir.NodeID {
+			x, y := b.src("float32", 2.0, 3.0), b.src("float32", 3.0)
+			return []ir.NodeID{b.op("exp", nil, b.op("add", nil, x, y))}
+		}, 0, 0, "add(%0, %1)"},
+		{"integer pow (raises on negative exponents) is not fused", func(b *gb) []ir.NodeID {
+			x := b.src("int64", 4.0)
+			return []ir.NodeID{b.op("neg", nil, b.op("pow", nil, x, x))}
+		}, 0, 0, "pow(%0, %0)"},
+		{"float -> int64 casts are not fused", func(b *gb) []ir.NodeID {
+			x := b.src("float64", 4.0)
+			return []ir.NodeID{b.op("neg", nil, b.op("cast", ir.Attrs{"dtype": "int64"}, b.op("exp", nil, x)))}
+		}, 0, 0, "cast("},
+		{"matmul stays opaque, the chains around it fuse", func(b *gb) []ir.NodeID {
+			x, w := b.src("float32", 4.0, 3.0), b.src("float32", 3.0, 2.0)
+			h := b.op("matmul", nil, b.op("tanh", nil, b.op("neg", nil, x)), w)
+			return []ir.NodeID{b.op("sigmoid", nil, b.op("abs", nil, h))}
+		}, 2, 4, "matmul(%"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := &gb{g: &ir.Graph{}}
+			b.g.Outputs = c.build(b)
+			if err := b.g.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := lower.Fuse(b.g, lower.Options{Codegen: false, NoCodegenWhy: "test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := b.g.Print()
+			if rep.Kernels != c.kernels || rep.Ops != c.ops || !strings.Contains(p, c.want) {
+				t.Errorf("fused %d kernels of %d ops, want %d of %d and %q in:\n%s", rep.Kernels, rep.Ops, c.kernels, c.ops, c.want, p)
+			}
+			if rep.Kernels > 0 && !strings.Contains(p, `exec="go (test)"`) {
+				t.Errorf("explain does not say how the loop runs:\n%s", p)
+			}
+		})
+	}
+}
+
+// TestValidate: malformed loops are rejected before any C is emitted.
+func TestValidate(t *testing.T) {
+	load := lower.Instr{Op: "load", Type: ir.Float64}
+	cases := []struct {
+		name string
+		l    lower.Loop
+		err  string
+	}{
+		{"ok", lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Body: []lower.Instr{load}, Filter: -1, Group: -1,
+			Builders: []lower.Builder{{Kind: lower.Append, Value: 0, Type: ir.Float64}}}, ""},
+		{"forward reference", lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Filter: -1, Group: -1,
+			Body: []lower.Instr{load, {Op: "add", Type: ir.Float64, Args: []int{0, 2}}, load}}, "reads 2"},
+		{"unknown function", lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Filter: -1, Group: -1,
+			Body: []lower.Instr{load, {Op: "system", Type: ir.Float64, Args: []int{0}}}}, "unknown function"},
+		{"load of a wrong type", lower.Loop{Inputs: []lower.Input{{Type: ir.Int64}}, Body: []lower.Instr{load}, Filter: -1, Group: -1}, "bad input"},
+		{"append in a filtered loop", lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Filter: 1, Group: -1,
+			Body:     []lower.Instr{load, {Op: "const", Type: ir.Bool}},
+			Builders: []lower.Builder{{Kind: lower.Append, Value: 0, Type: ir.Float64}}}, "filtered"},
+		{"group merge without group ids", lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Body: []lower.Instr{load}, Filter: -1, Group: -1,
+			Builders: []lower.Builder{{Kind: lower.GroupMerge, Value: 0, Agg: "sum"}}}, "group input"},
+		{"unknown reduction", lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Body: []lower.Instr{load}, Filter: -1, Group: -1,
+			Builders: []lower.Builder{{Kind: lower.Merge, Value: 0, Agg: "median"}}}, "unknown reduction"},
+		{"string values", lower.Loop{Inputs: []lower.Input{{Type: ir.String}}, Filter: -1, Group: -1}, "input of type str"},
+	}
+	for _, c := range cases {
+		err := c.l.Validate()
+		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%s: Validate() = %v, want %q", c.name, err, c.err)
+		}
+	}
+}
