@@ -25,11 +25,11 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 	}
 	switch k.Kind {
 	case "tensor":
-		return runTensorKernel(k, in)
+		return runTensorKernel(c, k, in)
 	case "agg":
-		return runAggKernel(k, in)
+		return runAggKernel(c, k, in)
 	case "to_tensor":
-		return runToTensorKernel(k, in)
+		return runToTensorKernel(c, k, in)
 	}
 	return nil, ir.Errorf("Internal", "fused kernel of kind %q", k.Kind)
 }
@@ -62,7 +62,7 @@ func tensorBuf(t *col.Tensor) lower.Buf {
 	return lower.Buf{F32: t.F32, F64: t.F64, I64: t.I64, B: t.B}
 }
 
-func runTensorKernel(k *lower.Kernel, in []any) (any, error) {
+func runTensorKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	l := k.Loop
 	bufs := make([]lower.Buf, len(in))
 	var shape []int
@@ -89,9 +89,17 @@ func runTensorKernel(k *lower.Kernel, in []any) (any, error) {
 	for _, d := range shape {
 		rows *= d
 	}
-	out := lower.Parallel(l, rows, 0, rangeFunc(k, l, bufs, rows))
+	out, err := lower.ParallelCtx(c.Context, l, rows, 0, rangeFunc(k, l, bufs, rows))
+	if err != nil {
+		return nil, cancelled(err)
+	}
 	b := out.Append[0]
 	return &col.Tensor{DType: l.Builders[0].Type, Shape: append([]int{}, shape...), F32: b.F32, F64: b.F64, I64: b.I64, B: b.B}, nil
+}
+
+// cancelled is the error of a run stopped between morsels.
+func cancelled(err error) error {
+	return ir.Errorf("Cancelled", "run cancelled: %v", err)
 }
 
 func sameInts(a, b []int) bool {
@@ -124,7 +132,7 @@ func frameBufs(k *lower.Kernel, src *col.Frame) ([]lower.Buf, error) {
 
 // runToTensorKernel evaluates the computed columns of a frame straight
 // into the [rows, cols] tensor.
-func runToTensorKernel(k *lower.Kernel, in []any) (any, error) {
+func runToTensorKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	src, ok := in[0].(*col.Frame)
 	if !ok {
 		return nil, ir.Errorf("Internal", "fused: input is not a frame")
@@ -134,14 +142,17 @@ func runToTensorKernel(k *lower.Kernel, in []any) (any, error) {
 		return nil, err
 	}
 	l := k.Loop
-	out := lower.Parallel(l, src.N, 0, rangeFunc(k, l, bufs, src.N))
+	out, err := lower.ParallelCtx(c.Context, l, src.N, 0, rangeFunc(k, l, bufs, src.N))
+	if err != nil {
+		return nil, cancelled(err)
+	}
 	b := out.Append[0]
 	return &col.Tensor{DType: k.Schema.Tensor.DType, Shape: []int{src.N, len(l.Builders)}, F32: b.F32, F64: b.F64}, nil
 }
 
 // runAggKernel runs a filter/project/aggregate pipeline over the base
 // frame and assembles the groupby_agg result as the interpreter does.
-func runAggKernel(k *lower.Kernel, in []any) (any, error) {
+func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	src, ok := in[0].(*col.Frame)
 	if !ok {
 		return nil, ir.Errorf("Internal", "fused: input is not a frame")
@@ -161,7 +172,10 @@ func runAggKernel(k *lower.Kernel, in []any) (any, error) {
 		bufs[l.Group] = lower.Buf{I64: gid}
 		ngroups, keyCols = ng, kc
 	}
-	res := lower.Parallel(l, src.N, ngroups, rangeFunc(k, l, bufs, src.N))
+	res, err := lower.ParallelCtx(c.Context, l, src.N, ngroups, rangeFunc(k, l, bufs, src.N))
+	if err != nil {
+		return nil, cancelled(err)
+	}
 	acc := func(b int) []lower.Acc {
 		if len(p.Keys) == 0 {
 			return res.Merge[b : b+1]

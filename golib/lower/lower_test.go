@@ -1,6 +1,7 @@
 package lower_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -116,5 +117,22 @@ func TestValidate(t *testing.T) {
 		if (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
 			t.Errorf("%s: Validate() = %v, want %q", c.name, err, c.err)
 		}
+	}
+}
+
+// TestParallelStopsWhenCancelled: no morsel runs once the context is done.
+func TestParallelStopsWhenCancelled(t *testing.T) {
+	l := &lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}}, Body: []lower.Instr{{Op: "load", Type: ir.Float64}}, Filter: -1, Group: -1,
+		Builders: []lower.Builder{{Kind: lower.Append, Value: 0, Type: ir.Float64}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	ran := 0
+	_, err := lower.ParallelCtx(ctx, l, 5*lower.Morsel, 0, func(begin, end int, out *lower.Outputs) { ran++ })
+	if err == nil || ran != 0 {
+		t.Fatalf("err=%v after %d morsels", err, ran)
+	}
+	out, err := lower.ParallelCtx(context.Background(), l, 3*lower.Morsel+1, 0, lower.EvalRange(l, []lower.Buf{{F64: make([]float64, 3*lower.Morsel+1)}}))
+	if err != nil || len(out.Append[0].F64) != 3*lower.Morsel+1 {
+		t.Fatalf("uncancelled run: %v", err)
 	}
 }

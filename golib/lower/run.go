@@ -1,6 +1,7 @@
 package lower
 
 import (
+	"context"
 	"runtime"
 	"sync"
 
@@ -20,11 +21,26 @@ type RangeFunc func(begin, end int, out *Outputs)
 // robin, so float reductions give the same bits on every run (for a given
 // GOMAXPROCS).
 func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
+	out, _ := ParallelCtx(context.Background(), l, rows, ngroups, f)
+	return out
+}
+
+// ParallelCtx is Parallel that stops between morsels once ctx is done
+// (Ctrl-C from Python), returning ctx's error.
+func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (*Outputs, error) {
 	out := NewOutputs(l, rows, ngroups)
 	workers := min(runtime.GOMAXPROCS(0), (rows+Morsel-1)/Morsel)
 	if workers <= 1 {
-		f(0, rows, out)
-		return out
+		for lo := 0; lo < rows; lo += Morsel {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			f(lo, min(lo+Morsel, rows), out)
+		}
+		if rows == 0 {
+			f(0, 0, out)
+		}
+		return out, nil
 	}
 	parts := make([]*Outputs, workers)
 	var wg sync.WaitGroup
@@ -45,12 +61,15 @@ func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
 			defer wg.Done()
 			// morsels w, w+workers, ...: each worker's partial reductions,
 			// and so the combined result, do not depend on timing
-			for lo := w * Morsel; lo < rows; lo += workers * Morsel {
+			for lo := w * Morsel; lo < rows && ctx.Err() == nil; lo += workers * Morsel {
 				f(lo, min(lo+Morsel, rows), part)
 			}
 		}()
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	for i, b := range l.Builders {
 		t := l.Body[b.Value].Type
 		for _, p := range parts {
@@ -68,7 +87,7 @@ func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
 			}
 		}
 	}
-	return out
+	return out, nil
 }
 
 // EvalRange is the Go evaluator as a RangeFunc over the given inputs.
