@@ -229,6 +229,7 @@ func load(cc, src, key string) (*Kernel, error) {
 		return k, nil
 	}
 	// missing or corrupt: build into temp files, then rename into place
+	removeStaleBuilds(dir)
 	start := time.Now()
 	tmp, err := os.MkdirTemp(dir, "build-")
 	if err != nil {
@@ -271,6 +272,17 @@ func load(cc, src, key string) (*Kernel, error) {
 	nBuilds++
 	mu.Unlock()
 	return &Kernel{lib: lib, Source: src, Key: key, Path: so, Build: time.Since(start)}, nil
+}
+
+// removeStaleBuilds deletes build directories left by processes that
+// exited mid-compile (older than an hour: no compile takes that long).
+func removeStaleBuilds(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "build-*"))
+	for _, d := range old {
+		if st, err := os.Stat(d); err == nil && time.Since(st.ModTime()) > time.Hour {
+			os.RemoveAll(d)
+		}
+	}
 }
 
 // loadCached loads the kernel from the disk cache (nil if absent or corrupt).
