@@ -178,8 +178,11 @@ func gatherInto(key int64, src *col.Tensor, rows []int64) error {
 
 func scalarOf(v any) (float64, error) {
 	t, ok := v.(*col.Tensor)
-	if !ok || t.Numel() != 1 {
-		return 0, ir.Errorf("Value", "the training step's loss must be a one-element tensor, got %v", v)
+	if !ok {
+		return 0, ir.Errorf("Value", "the training step's loss must be a tensor, got %T", v)
+	}
+	if t.Numel() != 1 {
+		return 0, ir.Errorf("Value", "the training step's loss must be a one-element tensor, got shape %v", t.Shape)
 	}
 	switch t.DType {
 	case ir.Float32:

@@ -43,7 +43,7 @@ import numpy as np
 
 from . import _collect, _native, _state
 from . import tensor as _t
-from .errors import FlernError, FlernValueError
+from .errors import FlernError, FlernTypeError, FlernValueError
 
 __all__ = ["fit", "History"]
 
@@ -97,9 +97,8 @@ def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: 
         with _t.enable_grad():
             out = model(_t.Tensor._from_node(xb.node, track=False))
             loss = loss_fn(out, _t.Tensor._from_node(yb.node, track=False))
-        if not isinstance(loss, _t.Tensor) or loss.numel() != 1:
-            raise FlernValueError("fit: loss_fn must return a one-element tensor", kind="Value",
-                                  loc=getattr(getattr(loss, "_node", None), "loc", ""))
+        if not isinstance(loss, _t.Tensor):  # (one element: checked by the native loop's first step)
+            raise FlernTypeError(f"fit: loss_fn must return a tensor, got {type(loss).__name__}", kind="Type")
         loss.backward()
         outs, commit = optimizer._record(write_grads=False)
         if not outs:

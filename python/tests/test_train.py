@@ -128,6 +128,10 @@ def test_fit_bad_input():
         flern.fit(fm, ft.nn.MSELoss(), opt, X, y, batch_size=0)
     with pytest.raises(ValueError, match=r"size|shape|broadcast"):
         flern.fit(fm, ft.nn.MSELoss(), opt, X[:, :4], y)
+    with pytest.raises(ValueError, match="scalar"):
+        flern.fit(fm, ft.nn.MSELoss(reduction="none"), opt, X, y)
+    with pytest.raises(TypeError, match="loss_fn must return a tensor"):
+        flern.fit(fm, lambda out, target: 1.0, opt, X, y)
 
 
 def test_fit_ctrl_c_stops_between_steps():
