@@ -67,6 +67,13 @@ func (b *builder) vjpIndex(n *ir.Node, g ir.NodeID, res []ir.NodeID) bool {
 		a := n.Attrs.Clone()
 		a["pad"] = "0"
 		res[0] = b.add("im2col", a, g)
+	case "softmax": // y * (g - sum(g * y, dim))
+		y := n.ID
+		s := b.add("sum", ir.Attrs{"dims": []any{n.Attrs["dim"]}, "keepdim": true}, b.bin("mul", g, y))
+		res[0] = b.bin("mul", y, b.bin("sub", g, s))
+	case "log_softmax": // g - exp(y) * sum(g, dim)
+		s := b.add("sum", ir.Attrs{"dims": []any{n.Attrs["dim"]}, "keepdim": true}, g)
+		res[0] = b.bin("sub", g, b.bin("mul", b.un("exp", n.ID), s))
 	case "rand_like", "randn_like":
 		// values do not depend on x's values: no gradient
 	default:

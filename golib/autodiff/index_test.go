@@ -65,6 +65,10 @@ func init() {
 			c := b.add("cat", ir.Attrs{"dim": 0.0}, x[0], x[1], x[0])
 			return b.add("cat_part", ir.Attrs{"dim": 0.0, "part": 1.0}, b.add("exp", nil, c), x[0], x[1], x[0])
 		}},
+		{"softmax dim 1", [][]int64{{3, 4}}, false, with("softmax", ir.Attrs{"dim": 1.0})},
+		{"softmax dim 0 of 3-d", [][]int64{{3, 2, 2}}, false, with("softmax", ir.Attrs{"dim": 0.0})},
+		{"log_softmax last", [][]int64{{2, 3, 4}}, false, with("log_softmax", ir.Attrs{"dim": -1.0})},
+		{"log_softmax middle", [][]int64{{2, 3, 2}}, false, with("log_softmax", ir.Attrs{"dim": 1.0})},
 		{"max dim", [][]int64{{3, 4}}, false, with("max", ir.Attrs{"dim": 1.0})},
 		{"min dim keepdim", [][]int64{{3, 4}}, false, with("min", ir.Attrs{"dim": 0.0, "keepdim": true})},
 		{"im2col", [][]int64{{2, 2, 5, 4}}, false, with("im2col", ir.Attrs{"kernel": ints(2, 3), "stride": ints(2, 1), "padding": ints(1, 1), "dilation": ints(1, 1)})},

@@ -782,27 +782,18 @@ def _softmax_dim(x: Tensor, dim: Any) -> int:
     return int(dim)
 
 
-def _shifted(input: Tensor, dim: int, dtype: Any) -> Tensor:
-    x = input if dtype is None else input.to(dtype)
-    if not x.dtype.is_floating_point:
-        raise RuntimeError(f"softmax is not implemented for '{x.dtype.name}' tensors")
-    m = Tensor._from_node(Node("max", [x._node], {"dim": dim, "keepdim": True}), track=False).detach()
-    return x - m
-
-
 def softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
-    """``torch.softmax``: ``exp(x - max) / sum(exp(x - max))`` along dim (the max is a
-    constant for the gradient, which softmax does not depend on)."""
+    """``torch.softmax``: ``exp(x - max) / sum(exp(x - max))`` along dim (one native op)."""
     d = _softmax_dim(input, dim)
-    e = _shifted(input, d, dtype).exp()
-    return e / e.sum(d, keepdim=True)
+    x = input if dtype is None else input.to(dtype)
+    return Tensor._from_node(Node("softmax", [x._node], {"dim": d}))
 
 
 def log_softmax(input: Tensor, dim: Any = None, dtype: Any = None) -> Tensor:
-    """``torch.log_softmax``: ``z - log(sum(exp(z)))`` with ``z = x - max`` along dim."""
+    """``torch.log_softmax``: ``z - log(sum(exp(z)))`` with ``z = x - max`` along dim (one native op)."""
     d = _softmax_dim(input, dim)
-    z = _shifted(input, d, dtype)
-    return z - z.exp().sum(d, keepdim=True).log()
+    x = input if dtype is None else input.to(dtype)
+    return Tensor._from_node(Node("log_softmax", [x._node], {"dim": d}))
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:

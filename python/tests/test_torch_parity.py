@@ -214,6 +214,11 @@ def test_softmax_stable_and_empty():
     both(lambda T, F, x: F.softmax(x, 1), big)
     both(lambda T, F, x: F.softmax(x, 1), rn(0, 3))
     both(lambda T, F, x: F.softmax(x, -1), rn(2, 3, 4))
+    both(lambda T, F, x: F.softmax(x, 0), np.array(2.5))
+    both(lambda T, F, x: F.log_softmax(x, 1), np.array([[np.inf, 0.0], [-np.inf, 0.0], [np.nan, 1.0]]), grad=False)
+    both(lambda T, F, x: T.softmax(x, 1, dtype=T.float64), rn(2, 3), dtype=np.float32)
+    with pytest.raises(FlernError, match="not implemented for 'Long'"):
+        ft.softmax(ft.tensor([1, 2]), 0).numpy()
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
