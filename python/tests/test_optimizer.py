@@ -278,3 +278,32 @@ def test_or_of_conjunctions_filters_both_join_sides_first():
 def test_or_of_conjunctions_results(seed):
     li, part = _q19_frames(300, seed)
     assert_frame_same(_q19_like(fpd, fpd.from_pandas(li), fpd.from_pandas(part)), _q19_like(pd, li, part))
+
+
+def _random_pipeline(mod, l, r, rng_seed):
+    """A merge, filters on either side or both, optional sort + head: recorded the
+    same way for pandas and flern (the choices come from the seed)."""
+    rng = np.random.default_rng(rng_seed)
+    how = ["inner", "left"][rng.integers(0, 2)]
+    j = l.merge(r, on="k", how=how)
+    conds = [j["v_x"] > int(rng.integers(-30, 30)), j["k"] != int(rng.integers(0, 12)),
+             j["s"].isin(["a", "ç"]), j["f"].notna(), j["k"] <= int(rng.integers(3, 12))]
+    if how == "inner":
+        conds += [j["v_y"] < float(rng.normal()), j["name"] != "n2", (j["v_x"] > 0) | (j["v_y"] > 0)]
+    pick = rng.choice(len(conds), size=int(rng.integers(1, 4)), replace=False)
+    m = conds[pick[0]]
+    for i in pick[1:]:
+        m = m & conds[i]
+    j = j[m]
+    if rng.integers(0, 2):
+        j = j.assign(w=j["v_x"] * 2)
+        j = j.sort_values(["w", "k", "s"], ascending=[bool(rng.integers(0, 2)), True, False], kind="stable")
+        return j.head(int(rng.integers(0, 15))).reset_index(drop=True)
+    return j.groupby("s", as_index=False).agg(n=("v_x", "size"), t=("v_x", "sum"), k=("k", "max"))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_pipelines_equal_pandas(seed):
+    l, r = _frames(50, seed)
+    got = _random_pipeline(fpd, fpd.from_pandas(l), fpd.from_pandas(r), seed)
+    assert_frame_same(got, _random_pipeline(pd, l, r, seed))
