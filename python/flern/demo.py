@@ -106,12 +106,14 @@ def _pruning_note(verbose_plan: str) -> list[str]:
     for line in optimized.splitlines():
         if not line.startswith("%") or "  :: " not in line:
             continue
-        op = line.split(" = ", 1)[1].split("(", 1)[0]
-        cols = [f.rsplit(":", 1)[0] for f in line.rsplit("  :: ", 1)[1].split(", ")]
+        body, schema = line.rsplit("  :: ", 1)
+        op = body.split(" = ", 1)[1].split("(", 1)[0]
+        cols = [f.rsplit(":", 1)[0] for f in schema.split(", ")]
         if op == "source" and not source:
             source = cols
         elif op not in ("source", "dropna"):
             used.update(cols)
+            used.update(c for c in source if f'"{c}"' in body)  # read by an expression or key
     gone = [c for c in source if c not in used]
     return [f"  {', '.join(gone)}"] if gone else []
 

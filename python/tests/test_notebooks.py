@@ -16,6 +16,10 @@ NOTEBOOKS = os.path.join(os.path.dirname(__file__), "..", "..", "notebooks")
 def test_notebook_runs(name, monkeypatch):
     monkeypatch.setenv("FLERN_NOTEBOOK_EPOCHS", "3")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # the kernel runs in notebooks/: make this flern importable there however it was found
+    import flern
+    here = os.path.dirname(os.path.dirname(os.path.abspath(flern.__file__)))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p))
     nb = nbformat.read(os.path.join(NOTEBOOKS, name), as_version=4)
     client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": NOTEBOOKS}})
