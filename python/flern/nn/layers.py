@@ -306,6 +306,8 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
+        if self.track_running_stats:
+            F._staged(f"{type(self).__name__} with running statistics (track_running_stats=False works)")
         if input.shape[1] != self.num_features:
             raise RuntimeError(f"running_mean should contain {input.shape[1]} elements not {self.num_features}")
         factor = 0.0 if self.momentum is None else self.momentum
