@@ -4,8 +4,12 @@
 // trampolines into the loaded library; nothing links against OpenBLAS at
 // build time, so libflern builds and runs without it.
 //
-// Products smaller than smallGEMM run on one OpenBLAS thread; larger ones on
-// OpenBLAS's default count, capped by FLERN_BLAS_THREADS.
+// Threads: one by default. OpenBLAS's worker threads busy-wait between
+// calls; on 2 cores shared with the Go runtime (and on a busy machine) that
+// cost more than it gave in benchmarks/train (RESULTS.md: 92 ms of CPU per
+// step with 2 threads vs 15 ms with 1 on the classifier). FLERN_BLAS_THREADS=n
+// allows up to n (at most OpenBLAS's own count); products smaller than
+// smallGEMM always run on one.
 //
 // Matrices are row-major. Sgemm/Dgemm compute
 // C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T.
@@ -118,9 +122,13 @@ func Load(path string) error {
 	}
 	loaded, libPath = true, path
 	maxThreads = int(C.flern_blas_threads())
-	if v, err := strconv.Atoi(os.Getenv("FLERN_BLAS_THREADS")); err == nil && v > 0 && (maxThreads == 0 || v < maxThreads) {
-		maxThreads = v
-		C.flern_blas_set_threads(C.int(v))
+	want := 1
+	if v, err := strconv.Atoi(os.Getenv("FLERN_BLAS_THREADS")); err == nil && v > 0 {
+		want = v
+	}
+	if maxThreads > 0 && want < maxThreads {
+		maxThreads = want
+		C.flern_blas_set_threads(C.int(want))
 	}
 	curThreads.Store(int32(maxThreads))
 	return nil
