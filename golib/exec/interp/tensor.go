@@ -337,6 +337,9 @@ func tUnary(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		return nil, err
 	}
 	t := castTensor(in[0].(*col.Tensor), out.DType)
+	if r, ok := unaryFast(n.Op, t); ok {
+		return r, nil
+	}
 	shape := append([]int{}, t.Shape...)
 	if out.DType == ir.Int64 {
 		r := make([]int64, len(t.I64))
@@ -476,6 +479,9 @@ func tBinary(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 			}
 		}
 		return &col.Tensor{DType: ir.Int64, Shape: shape, I64: r}, nil
+	}
+	if r, ok := binaryFast(n.Op, a, b, compute); ok {
+		return r, nil
 	}
 	x, y := asF64(a), asF64(b)
 	var f func(x, y float64) float64
