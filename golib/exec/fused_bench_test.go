@@ -1,9 +1,12 @@
 package exec_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/flern/flern/golib/codegen"
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/lower"
 )
@@ -45,5 +48,24 @@ func BenchmarkChain10Go(b *testing.B) {
 	b.SetBytes(int64(8 * n))
 	for i := 0; i < b.N; i++ {
 		lower.Parallel(l, n, 0, lower.EvalRange(l, in))
+	}
+}
+
+// BenchmarkChain10RunAny is BenchmarkChain10 through the executor (graph,
+// fusion, run), without the ABI: the runtime's fixed costs per run.
+func BenchmarkChain10RunAny(b *testing.B) {
+	c := chain{"bench", []ir.DType{ir.Float32}, []string{"mul x0 s:float64:1.5", "add v0 s:float64:0.5", "relu v1",
+		"mul v2 s:float64:2.0", "sub v3 s:float64:1.0", "abs v4", "div v5 s:float64:3.0", "mul x0 s:float64:0.25", "add v6 v7", "sub v8 s:float64:0.125"}}
+	n := 10_000_000
+	g := buildChain(&testing.T{}, c, []int{n})
+	if _, err := lower.Fuse(g, lower.Options{Codegen: true, MinRows: 1, SyncCompile: true}); err != nil {
+		b.Fatal(err)
+	}
+	in := []any{&col.Tensor{DType: ir.Float32, Shape: []int{n}, F32: make([]float32, n)}}
+	b.SetBytes(int64(8 * n))
+	for i := 0; i < b.N; i++ {
+		if _, err := exec.RunAny(context.Background(), g, in, exec.Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
