@@ -62,6 +62,11 @@ func TestPredicate(t *testing.T) {
 				p := b.project(src(b), ne("a", call("abs", ir.Col("a"))), ne("q", ir.Col("q")), ne("b", ir.Col("b")))
 				return b.out(b.filter(b.filter(p, and(ir.Col("q"), gt("a", 0))), call("eq", call("floordiv", ir.Col("b"), ir.Col("a")), ir.LitInt(10))))
 			}},
+		{name: "stacked filters that cannot move stay apart", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.filter(b.filter(src(b), gt("a", 0)), gt("b", 15)))
+			}},
 		{name: "below a sort", passes: []string{"predicate"}, data: sampleData,
 			before: func() *ir.Graph {
 				b := newGraph()
@@ -72,7 +77,7 @@ func TestPredicate(t *testing.T) {
 				b := newGraph()
 				return b.out(b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{false}}, b.filter(src(b), gt("a", 0))))
 			}},
-		{name: "stacked filters merge and move together", passes: []string{"predicate"}, data: sampleData,
+		{name: "stacked filters move one after the other", passes: []string{"predicate"}, data: sampleData,
 			before: func() *ir.Graph {
 				b := newGraph()
 				s := b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, src(b))
@@ -80,7 +85,7 @@ func TestPredicate(t *testing.T) {
 			},
 			after: func() *ir.Graph {
 				b := newGraph()
-				return b.out(b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, b.filter(src(b), and(gt("a", 0), gt("b", 15)))))
+				return b.out(b.add("sort", ir.Attrs{"by": []any{"b"}, "ascending": []any{true}}, b.filter(b.filter(src(b), gt("a", 0)), gt("b", 15))))
 			}},
 		{name: "into the sides of an inner join, through the key to both", passes: []string{"predicate"}, data: joinData,
 			before: func() *ir.Graph {

@@ -11,7 +11,7 @@
 // otherwise see fewer rows and might no longer raise where the user's filter
 // does. One step at a time, to a fixed point, a filter's conjuncts move
 //
-//   - into the filter below it (both then run as one predicate),
+//   - into the filter below it when the two can then move on together,
 //   - below a project that cannot raise, with the project's expressions
 //     substituted for the columns they define, when it can then move on
 //     (a conjunct that reads a nullable computed column stays: the
@@ -143,7 +143,11 @@ func step(g *ir.Graph, derived map[*ir.Node]map[string]bool) bool {
 		var moved []bool
 		switch x.Op {
 		case "filter":
-			moved = intoFilter(x, movable)
+			// Merging alone would evaluate the upper conditions on every
+			// row: only when the merged filter can move on.
+			if continues(g, gi, f, x, movable) {
+				moved = intoFilter(x, movable)
+			}
 		case "project":
 			if continues(g, gi, f, x, movable) {
 				moved = belowProject(g, x, movable)
@@ -354,7 +358,7 @@ func isSelection(x *ir.Node) bool {
 	return true
 }
 
-// continues reports whether some conjunct, once below project x, could
+// continues reports whether some conjunct, once below project or filter x, could
 // move on into x's input (or reach a Parquet scan): only then is x worth
 // passing. A filter does not stop between a project and an op it cannot
 // pass: it would save little, and the narrow pass puts selections in front
@@ -364,9 +368,12 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 	if !gi.single(y.ID) || y.Schema == nil || y.Schema.Dynamic {
 		return false
 	}
-	defs := map[string]*ir.Expr{}
-	for _, ne := range x.Attrs.NamedExprs("exprs") {
-		defs[ne.Name] = ne.Expr
+	var defs map[string]*ir.Expr // nil: x (a filter) keeps its columns
+	if x.Op == "project" {
+		defs = map[string]*ir.Expr{}
+		for _, ne := range x.Attrs.NamedExprs("exprs") {
+			defs[ne.Name] = ne.Expr
+		}
 	}
 	var sub []*ir.Expr
 	for _, c := range cs {
@@ -374,9 +381,12 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 		c.Columns(cols)
 		ok := true
 		for name := range cols {
-			ok = ok && defs[name] != nil
+			ok = ok && (defs == nil || defs[name] != nil)
 		}
-		if ok {
+		switch {
+		case ok && defs == nil:
+			sub = append(sub, c.Clone())
+		case ok:
 			sub = append(sub, substitute(c.Clone(), defs))
 		}
 	}
@@ -388,7 +398,7 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 		return true
 	case "filter":
 		_, stay := split(y.Attrs.Expr("pred"))
-		return len(stay) == 0
+		return len(stay) == 0 && continues(g, gi, f, y, sub)
 	case "project":
 		return continues(g, gi, f, y, sub)
 	case "join":
@@ -470,13 +480,30 @@ func planJoin(g *ir.Graph, j *ir.Node, cs []*ir.Expr, done map[string]bool) (mov
 			}
 		case side == -2 && isOr(c) && !done[c.String()]:
 			for s, d := range implied(c, classify) {
-				if d != nil {
+				if d != nil && !filtered(g, j.Inputs[s], d) {
 					sides[s] = append(sides[s], d)
 				}
 			}
 		}
 	}
 	return moved, sides
+}
+
+// filtered reports whether a filter in the chain of filters ending at
+// node id already has conjunct c (an implied predicate pushed by an
+// earlier run).
+func filtered(g *ir.Graph, id ir.NodeID, c *ir.Expr) bool {
+	want := c.String()
+	for n := g.Node(id); n.Op == "filter"; n = g.Node(n.Inputs[0]) {
+		if p := n.Attrs.Expr("pred"); p != nil {
+			for _, have := range conjuncts(p, nil) {
+				if have.String() == want {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func isOr(e *ir.Expr) bool { return e.Kind == ir.ExprCall && e.Name == "or" && len(e.Args) == 2 }
