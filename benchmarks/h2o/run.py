@@ -7,6 +7,8 @@ As db-benchmark does, each system first loads the tables into memory (untimed: p
 DataFrames, flern frames over the Arrow tables (zero-copy), DuckDB in-memory tables), then every
 question runs once as a warm-up ("first": flern's includes plan compilation), then --runs timed
 times; the median is reported.
+Every system materializes the whole answer in its own memory (flern: the engine's Arrow
+result; pandas/polars: a DataFrame; DuckDB: a table) and computes the checksum natively.
 Each (system, task) runs in a fresh process; its peak RSS (ru_maxrss, data included) is
 reported per task. Answers are checked as db-benchmark does, by a checksum: the row count and
 the sum of every measure column (rtol 1e-6), against pandas'. A question flern cannot express
@@ -171,7 +173,11 @@ def load(system: str, task: str, n: int):
         t = {k: pl.from_arrow(v) for k, v in arrow.items()}
         del arrow
         qs = polars_groupby(pl, t["groupby"]) if task == "groupby" else polars_join(pl, t)
-        return {q: (lambda f=f: checksum(task, f().to_pandas())) for q, f in qs.items()}
+        def run_polars(f):
+            r = f()  # materialized in polars' memory; checksum in polars
+            return [float(r.height)] + [float(r[m].cast(pl.Float64).fill_nan(None).sum() or 0.0)
+                                        for m in MEASURES[task] if m in r.columns]
+        return {q: (lambda f=f: run_polars(f)) for q, f in qs.items()}
     if system == "pandas":
         import pandas as pd
         t = {k: v.to_pandas() for k, v in arrow.items()}
@@ -183,11 +189,16 @@ def load(system: str, task: str, n: int):
     t = {k: flern.from_arrow(v) for k, v in arrow.items()}
     qs = pandas_like_groupby(fpd, t["groupby"]) if task == "groupby" else pandas_like_join(fpd, t)
 
+    import pyarrow.compute as pc
+
     def run_flern(f):
-        r = f()
-        cols = [m for m in MEASURES[task] if m in r.columns]
-        # the checksum is computed by pandas on the materialized answer (as for pandas)
-        return checksum(task, r[cols].to_pandas() if cols else r.to_pandas())
+        t = f()._run()  # the whole answer materialized (an Arrow table from the engine); checksum in pyarrow
+        out = [float(t.num_rows)]
+        for m in MEASURES[task]:
+            if m in t.column_names:
+                c = pc.cast(t.column(m), "float64")
+                out.append(float(pc.sum(pc.if_else(pc.is_nan(c), None, c)).as_py() or 0.0))
+        return out
     return {q: (lambda f=f: run_flern(f)) for q, f in qs.items()}
 
 
