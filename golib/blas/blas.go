@@ -180,6 +180,16 @@ func check(ta, tb bool, m, n, k, lda, ldb, ldc, la, lb, lc int) {
 	}
 }
 
+// scaleC is C = beta*C, all GEMM does when k == 0 (BLAS may not be called then).
+func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
 // Sgemm is float32 GEMM on row-major matrices.
 func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	check(ta, tb, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
@@ -187,12 +197,7 @@ func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 		return
 	}
 	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j := range row {
-				row[j] *= beta
-			}
-		}
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	if loaded {
@@ -213,12 +218,7 @@ func Dgemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 		return
 	}
 	if k == 0 {
-		for i := 0; i < m; i++ {
-			row := c[i*ldc : i*ldc+n]
-			for j := range row {
-				row[j] *= beta
-			}
-		}
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
 	if loaded {

@@ -20,6 +20,15 @@ func oneRow(op string, f *col.Frame) error {
 	return nil
 }
 
+// emptyCheck fails with attrs.empty_error when the reduced frame's row count
+// (the size_col value) is 0 (see frame's transpose_row).
+func emptyCheck(n *ir.Node, size *col.Column) error {
+	if size.I64[0] == 0 {
+		return &ir.Error{Kind: "NotImplemented", Msg: n.Attrs.Str("empty_error")}
+	}
+	return nil
+}
+
 // execTransposeRow turns the one row into a column labeled by column name.
 func execTransposeRow(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 	src := in[0]
@@ -32,8 +41,8 @@ func execTransposeRow(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 	parts := make([]*col.Column, 0, len(src.Cols))
 	for i, x := range src.Cols {
 		if src.Names[i] == sizeCol {
-			if x.I64[0] == 0 {
-				return nil, &ir.Error{Kind: "NotImplemented", Msg: n.Attrs.Str("empty_error")}
+			if err := emptyCheck(n, x); err != nil {
+				return nil, err
 			}
 			continue
 		}
@@ -112,8 +121,8 @@ func execAttachRow(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 	idx := make([]int, src.N) // all zeros: take row 0 N times
 	for i, x := range row.Cols {
 		if sizeCol != "" && row.Names[i] == sizeCol {
-			if x.I64[0] == 0 {
-				return nil, &ir.Error{Kind: "NotImplemented", Msg: n.Attrs.Str("empty_error")}
+			if err := emptyCheck(n, x); err != nil {
+				return nil, err
 			}
 			continue
 		}
