@@ -1,16 +1,18 @@
 """TPC-H: flern, pandas, polars and DuckDB side by side (rules: /work/shared/BENCHMARKS.md).
 
-    python benchmarks/tpch/gen.py --sf 1 --formats csv              # once (offline)
-    PYTHONPATH=python python benchmarks/tpch/run.py                 # SF 1, all 22 queries
+    python benchmarks/tpch/gen.py --sf 1 --formats parquet          # once (offline)
+    PYTHONPATH=python python benchmarks/tpch/run.py                 # SF 1, all 22 queries, Parquet
     PYTHONPATH=python python benchmarks/tpch/run.py --sf 0.1        # quick mode
+    PYTHONPATH=python python benchmarks/tpch/run.py --format csv    # the CSV files instead
     PYTHONPATH=python python benchmarks/tpch/run.py --queries q1,q6 --runs 5 --pandas-runs 1
 
 What each system runs: flern and pandas the same functions (queries.py, ``pd`` = flern.pandas
 or pandas), polars its lazy API (polars_queries.py), DuckDB the spec's SQL text
 (duckdb_queries.py), all with the same substitution parameters. What is timed: reading the
-CSV tables the query uses plus the query, to an in-memory result (flern and polars read lazily
-inside their plans, DuckDB through views over read_csv, pandas with read_csv): every run reads
-the files afresh.
+tables the query uses (Parquet by default, typed alike for every system: see gen.py; or CSV with
+--format csv) plus the query, to an in-memory result (flern and polars read lazily inside their
+plans, DuckDB through views over read_parquet/read_csv, pandas with read_parquet/read_csv):
+every run reads the files afresh.
 
 Method: every (system, query) runs in its own fresh Python process: one warm-up run ("first";
 flern's includes plan compilation), then the timed runs (--runs; pandas --pandas-runs since it
@@ -164,7 +166,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3, help="timed runs per query (after one warm-up)")
     ap.add_argument("--pandas-runs", type=int, default=None,
                     help="timed runs for pandas (default --runs; 0: its first, cold run is its time)")
-    ap.add_argument("--format", default="csv", choices=["csv", "parquet"])
+    ap.add_argument("--format", default="parquet", choices=["parquet", "csv"])
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per (system, query) process")
     ap.add_argument("--child", nargs=5, metavar=("SYSTEM", "QUERY", "ROOT", "FORMAT", "OUT"), help=argparse.SUPPRESS)
     a = ap.parse_args()

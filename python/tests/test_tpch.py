@@ -1,5 +1,7 @@
 """All 22 TPC-H queries (benchmarks/tpch/queries.py) run by flern equal pandas
-on a tiny generated scale factor. Needs tpchgen-cli (the "test" extra)."""
+on a tiny generated scale factor, reading the CSV files and the Parquet files
+(gen.py's re-typed copy: float64 money, timestamp[us] dates). Needs tpchgen-cli
+(the "test" extra)."""
 
 from __future__ import annotations
 
@@ -31,9 +33,27 @@ TIES = {"q11"}
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    root = gen.generate(SF, tmp_path_factory.mktemp("tpch"), formats=("csv",))
-    return queries.load_tables(pd, root), queries.load_tables(fpd, root)
+def root(tmp_path_factory):
+    return gen.generate(SF, tmp_path_factory.mktemp("tpch"), formats=("csv", "parquet"))
+
+
+@pytest.fixture(scope="module", params=["csv", "parquet"])
+def tables(request, root):
+    fmt = request.param
+    return queries.load_tables(pd, root, fmt), queries.load_tables(fpd, root, fmt)
+
+
+def test_parquet_types(root):
+    """gen.py's Parquet copy reads with the CSV reader's pandas dtypes (money as float64 aside)."""
+    for t in queries.TABLES:
+        a = pd.read_parquet(root / "parquet" / f"{t}.parquet")
+        b = pd.read_csv(root / "csv" / f"{t}.csv", parse_dates=queries.DATES.get(t) or None)
+        assert list(a.columns) == list(b.columns)
+        for c in a.columns:
+            if str(b[c].dtype) == "int64" and str(a[c].dtype) == "float64":  # decimal(15,2) with whole values
+                pdt.assert_series_equal(a[c], b[c].astype("float64"))
+            else:
+                pdt.assert_series_equal(a[c], b[c], check_exact=False, rtol=1e-12)
 
 
 @pytest.mark.parametrize("name", list(queries.QUERIES))
