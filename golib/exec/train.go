@@ -101,6 +101,7 @@ func (t *Trainer) Epoch(ctx context.Context, perm []int64, losses []float64) (in
 			return 0, ir.Errorf("Value", "row %d out of range for %d rows", r, n)
 		}
 	}
+	defer profileRun()()
 	full := len(perm) / s.BatchSize
 	steps := full
 	if rest := len(perm) - full*s.BatchSize; rest > 0 && t.Tail != nil {
@@ -160,6 +161,14 @@ func gatherInto(key int64, src *col.Tensor, rows []int64) error {
 		}
 		w *= d
 	}
+	if src.DType == ir.Float32 && w <= 16 { // narrow rows: element loops beat a memmove call per row
+		d, x := dst.F32[:len(rows)*w], src.F32
+		for j, r := range rows {
+			b := int(r) * w
+			copy16(d[j*w:j*w+w], x[b:b+w])
+		}
+		return nil
+	}
 	for j, r := range rows {
 		a, b := j*w, int(r)*w
 		switch src.DType {
@@ -174,6 +183,14 @@ func gatherInto(key int64, src *col.Tensor, rows []int64) error {
 		}
 	}
 	return nil
+}
+
+// copy16 copies a row of at most 16 elements.
+func copy16(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] = v
+	}
 }
 
 func scalarOf(v any) (float64, error) {

@@ -36,6 +36,9 @@ type fastStep struct {
 	c     *Ctx
 	slots []*col.Tensor
 	kerns []func() error
+	// pret marks 2-D transposes whose input matmul writes the transposed
+	// product directly (the transpose's slot aliases it, no copy).
+	pret map[ir.NodeID]bool
 }
 
 // operand is a float32 kernel input.
@@ -70,7 +73,7 @@ func isRow(idx []int32, w int) bool {
 // buildFast prepares g, or returns nil when g is not a static-shape tensor
 // graph without run inputs (then the caller uses RunAny).
 func buildFast(g *ir.Graph, o Options) *fastStep {
-	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes))}
+	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes)), pret: map[ir.NodeID]bool{}}
 	ic, err := interp.NewCtx(context.Background(), nil)
 	if err != nil {
 		return nil
@@ -393,7 +396,13 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return nil
 		}, false, nil
 	case n.Op == "matmul":
-		return f.matmul(n, shape, fallback)
+		return f.matmul(n, shape, users[id], fallback)
+	case isSwap2D(n) && f32out && f.pret[id]:
+		src := n.Inputs[0]
+		return func() error {
+			f.slots[id] = f.slots[src]
+			return nil
+		}, false, nil
 	case isSwap2D(n) && f32out:
 		src := n.Inputs[0]
 		out := col.NewTensor(ir.Float32, shape)
@@ -438,10 +447,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		cmp := compareF32(n.Op)
 		return func() error {
 			if cmp != nil && a.kind == opFull && (b.kind == opConst || b.kind == opScalar) {
-				x, y := f.slots[a.id].F32, f.at(&b, 0)
-				for k := range out.B {
-					out.B[k] = cmp(x[k], y)
-				}
+				blas.CmpConstF32(cmpCode[n.Op], out.B, f.slots[a.id].F32, f.at(&b, 0))
 			} else if cmp != nil {
 				for k := range out.B {
 					out.B[k] = cmp(f.at(&a, k), f.at(&b, k))
@@ -479,14 +485,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		return func() error {
 			cb := f.slots[c.ID].B
 			if cidx == nil && x.kind == opFull && y.kind == opConst {
-				xs, yv := f.slots[x.id].F32, y.v
-				for k, c := range cb[:len(out.F32)] {
-					if c {
-						out.F32[k] = xs[k]
-					} else {
-						out.F32[k] = yv
-					}
-				}
+				blas.WhereConstF32(out.F32, cb, f.slots[x.id].F32, y.v)
 				f.slots[id] = out
 				return nil
 			}
@@ -540,9 +539,12 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		}
 		idx := broadcastIndex(shape, shapeOf(f.g.Node(src)))
 		acc := make([]float64, len(out.F32))
+		rows := isRow(idx, len(out.F32)) // a sum over the leading dims
 		return func() error {
 			x := f.slots[src].F32
-			if idx == nil {
+			if rows {
+				blas.ColSumF32(out.F32, x, acc)
+			} else if idx == nil {
 				copy(out.F32, x)
 			} else {
 				clear(acc)
@@ -598,13 +600,16 @@ func binaryFull(op string, dst, x, y []float32) {
 }
 
 // matmul is 2-D float32 GEMM; transposed operands (2-D transpose nodes,
-// possibly stacked) become GEMM flags instead of copies.
-func (f *fastStep) matmul(n *ir.Node, shape []int, fallback func() (func() error, bool, error)) (func() error, bool, error) {
+// possibly stacked) become GEMM flags instead of copies. A product read only
+// by one 2-D transpose (a weight gradient, x^T @ g, turned back to the
+// weight's layout) is computed transposed, (A B)^T = B^T A^T, so the
+// transpose costs nothing.
+func (f *fastStep) matmul(n *ir.Node, shape []int, users []*ir.Node, fallback func() (func() error, bool, error)) (func() error, bool, error) {
 	resolve := func(id ir.NodeID) (ir.NodeID, bool) {
 		t := false
 		for {
 			x := f.g.Node(id)
-			if isSwap2D(x) {
+			if isSwap2D(x) && !f.pret[id] {
 				t = !t
 				id = x.Inputs[0]
 				continue
@@ -629,6 +634,19 @@ func (f *fastStep) matmul(n *ir.Node, shape []int, fallback func() (func() error
 		ldb = k
 	}
 	id := n.ID
+	isOut := false
+	for _, o := range f.g.Outputs {
+		isOut = isOut || o == id
+	}
+	if len(users) == 1 && isSwap2D(users[0]) && !isOut {
+		f.pret[users[0].ID] = true
+		out := col.NewTensor(ir.Float32, []int{p, m})
+		return func() error {
+			blas.Sgemm(!tb, !ta, p, m, k, 1, f.slots[bid].F32, max(1, ldb), f.slots[aid].F32, max(1, lda), 0, out.F32, max(1, m))
+			f.slots[id] = out // transposed: read only through users[0]
+			return nil
+		}, false, nil
+	}
 	return func() error {
 		blas.Sgemm(ta, tb, m, p, k, 1, f.slots[aid].F32, max(1, lda), f.slots[bid].F32, max(1, ldb), 0, out.F32, max(1, p))
 		f.slots[id] = out
@@ -649,15 +667,7 @@ func unaryF32(op string) func(dst, src []float32) {
 	var g func(float64) float64
 	switch op {
 	case "relu":
-		return func(dst, src []float32) {
-			for i, v := range src {
-				if v > 0 || v != v {
-					dst[i] = v
-				} else {
-					dst[i] = 0
-				}
-			}
-		}
+		return blas.ReluF32
 	case "neg":
 		return func(dst, src []float32) {
 			for i, v := range src {
@@ -714,6 +724,9 @@ func binaryF32(op string) func(x, y float32) float32 {
 	}
 	return nil
 }
+
+// cmpCode is blas.CmpConstF32's code of a comparison op.
+var cmpCode = map[string]int{"gt": blas.CmpGt, "ge": blas.CmpGe, "lt": blas.CmpLt, "le": blas.CmpLe, "eq": blas.CmpEq, "ne": blas.CmpNe}
 
 func compareF32(op string) func(x, y float32) bool {
 	switch op {

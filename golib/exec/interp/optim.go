@@ -9,6 +9,7 @@ package interp
 import (
 	"math"
 
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 )
@@ -121,20 +122,10 @@ func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
 			if decoupled {
 				decay = 1 - lr*wd
 			}
-			ps, gs, os, ms, vs := p.F32[:nel], g.F32[:nel], out.F32[:nel], bufs[0].f32[:nel], bufs[1].f32[:nel]
-			fb1, fb2, fc1, fc2 := float32(b1), float32(b2), float32(1-b1), float32(1-b2)
-			fdecay, fsign := float32(decay), float32(sign)
-			ss, ibc2, feps := float32(stepSize), 1/bc2, eps
-			for i := range ps {
-				x, d := ps[i], fsign*gs[i]
-				if fdecay != 1 {
-					x *= fdecay
-				}
-				m := fb1*ms[i] + fc1*d
-				v := fb2*vs[i] + fc2*d*d
-				ms[i], vs[i] = m, v
-				os[i] = x - ss*m/float32(math.Sqrt(float64(v))*ibc2+feps)
-			}
+			// Vectorized in golib/blas, rounded as its Go loop.
+			blas.AdamF32(p.F32[:nel], g.F32[:nel], bufs[0].f32[:nel], bufs[1].f32[:nel], out.F32[:nel],
+				float32(b1), float32(b2), float32(1-b1), float32(1-b2), float32(decay), float32(sign),
+				float32(stepSize), 1/bc2, eps)
 			return
 		}
 		for i := 0; i < nel; i++ {

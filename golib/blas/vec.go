@@ -1,0 +1,284 @@
+package blas
+
+// Float32 vector kernels for the staged training step (golib/exec's
+// train_fast.go) and the interpreter's fused Adam update: the elementwise
+// work of a small model's step is as large as its GEMMs, and Go does not
+// vectorize. Each kernel is C compiled here by cgo with target_clones (AVX-512,
+// AVX2 or baseline x86-64 picked at load time), with floating-point
+// contraction off so every element is rounded exactly as the Go loop next to
+// it (vec_test.go checks both bit for bit). Slices shorter than vecMin run the
+// Go loop (a cgo call costs more than it saves there).
+
+/*
+#cgo CFLAGS: -O3
+#cgo LDFLAGS: -lm
+#pragma GCC optimize("fp-contract=off")
+#include <math.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FLERN_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define FLERN_CLONES
+#endif
+
+// adam_tail is the scalar loop (and the whole loop without AVX).
+static void adam_tail(int64_t i, int64_t n, const float *p, const float *g, float *m, float *v, float *out,
+                      float b1, float b2, float c1, float c2, float decay, float sign, float ss, double ibc2,
+                      double eps) {
+	for (; i < n; i++) {
+		float x = p[i], d = sign * g[i];
+		if (decay != 1.0f) x *= decay;
+		float mm = b1 * m[i] + c1 * d;
+		float vv = b2 * v[i] + c2 * d * d;
+		m[i] = mm;
+		v[i] = vv;
+		out[i] = x - ss * mm / (float)(sqrt((double)vv) * ibc2 + eps);
+	}
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+// The vector loops round exactly as adam_tail: float32 multiplies and adds
+// kept separate (no FMA), the denominator in float64. (The compiler does not
+// vectorize sqrt itself without -fno-math-errno, which cgo does not allow.)
+__attribute__((target("avx512f"))) static int64_t adam_avx512(int64_t n, const float *p, const float *g, float *m,
+	float *v, float *out, float b1, float b2, float c1, float c2, float decay, float sign, float ss, double ibc2,
+	double eps) {
+	__m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2);
+	__m512 vdec = _mm512_set1_ps(decay), vsign = _mm512_set1_ps(sign), vss = _mm512_set1_ps(ss);
+	__m512d vib = _mm512_set1_pd(ibc2), veps = _mm512_set1_pd(eps);
+	int64_t i = 0;
+	for (; i + 16 <= n; i += 16) {
+		__m512 x = _mm512_loadu_ps(p + i), d = _mm512_mul_ps(vsign, _mm512_loadu_ps(g + i));
+		if (decay != 1.0f) x = _mm512_mul_ps(x, vdec);
+		__m512 mm = _mm512_add_ps(_mm512_mul_ps(vb1, _mm512_loadu_ps(m + i)), _mm512_mul_ps(vc1, d));
+		__m512 vv = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(vc2, d), d));
+		_mm512_storeu_ps(m + i, mm);
+		_mm512_storeu_ps(v + i, vv);
+		__m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(vv));
+		__m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(vv), 1)));
+		lo = _mm512_add_pd(_mm512_mul_pd(_mm512_sqrt_pd(lo), vib), veps);
+		hi = _mm512_add_pd(_mm512_mul_pd(_mm512_sqrt_pd(hi), vib), veps);
+		__m512 den = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
+			_mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+		_mm512_storeu_ps(out + i, _mm512_sub_ps(x, _mm512_div_ps(_mm512_mul_ps(vss, mm), den)));
+	}
+	return i;
+}
+
+__attribute__((target("avx2"))) static int64_t adam_avx2(int64_t n, const float *p, const float *g, float *m,
+	float *v, float *out, float b1, float b2, float c1, float c2, float decay, float sign, float ss, double ibc2,
+	double eps) {
+	__m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2);
+	__m256 vdec = _mm256_set1_ps(decay), vsign = _mm256_set1_ps(sign), vss = _mm256_set1_ps(ss);
+	__m256d vib = _mm256_set1_pd(ibc2), veps = _mm256_set1_pd(eps);
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256 x = _mm256_loadu_ps(p + i), d = _mm256_mul_ps(vsign, _mm256_loadu_ps(g + i));
+		if (decay != 1.0f) x = _mm256_mul_ps(x, vdec);
+		__m256 mm = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(vc1, d));
+		__m256 vv = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(vc2, d), d));
+		_mm256_storeu_ps(m + i, mm);
+		_mm256_storeu_ps(v + i, vv);
+		__m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(vv));
+		__m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(vv, 1));
+		lo = _mm256_add_pd(_mm256_mul_pd(_mm256_sqrt_pd(lo), vib), veps);
+		hi = _mm256_add_pd(_mm256_mul_pd(_mm256_sqrt_pd(hi), vib), veps);
+		__m256 den = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+		_mm256_storeu_ps(out + i, _mm256_sub_ps(x, _mm256_div_ps(_mm256_mul_ps(vss, mm), den)));
+	}
+	return i;
+}
+#endif
+
+// flern_vec_level caps the instruction set (2 AVX-512, 1 AVX2, 0 scalar; tests).
+static int flern_vec_level = 2;
+static void flern_vec_set_level(int l) { flern_vec_level = l; }
+
+void flern_vec_adam(int64_t n, const float *p, const float *g, float *m, float *v, float *out, float b1, float b2,
+                    float c1, float c2, float decay, float sign, float ss, double ibc2, double eps) {
+	int64_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (flern_vec_level >= 2 && __builtin_cpu_supports("avx512f")) {
+		i = adam_avx512(n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+	} else if (flern_vec_level >= 1 && __builtin_cpu_supports("avx2")) {
+		i = adam_avx2(n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+	}
+#endif
+	adam_tail(i, n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+}
+
+FLERN_CLONES void flern_vec_relu(int64_t n, float *dst, const float *src) {
+	for (int64_t i = 0; i < n; i++) {
+		float x = src[i];
+		dst[i] = (x > 0.0f || x != x) ? x : 0.0f;
+	}
+}
+
+// op: 0 gt, 1 ge, 2 lt, 3 le, 4 eq, 5 ne.
+FLERN_CLONES void flern_vec_cmp_const(int64_t n, int op, uint8_t *dst, const float *x, float c) {
+	switch (op) {
+	case 0: for (int64_t i = 0; i < n; i++) dst[i] = x[i] > c; break;
+	case 1: for (int64_t i = 0; i < n; i++) dst[i] = x[i] >= c; break;
+	case 2: for (int64_t i = 0; i < n; i++) dst[i] = x[i] < c; break;
+	case 3: for (int64_t i = 0; i < n; i++) dst[i] = x[i] <= c; break;
+	case 4: for (int64_t i = 0; i < n; i++) dst[i] = x[i] == c; break;
+	default: for (int64_t i = 0; i < n; i++) dst[i] = x[i] != c; break;
+	}
+}
+
+FLERN_CLONES void flern_vec_where_const(int64_t n, float *dst, const uint8_t *cond, const float *x, float c) {
+	for (int64_t i = 0; i < n; i++) dst[i] = cond[i] ? x[i] : c;
+}
+
+FLERN_CLONES void flern_vec_colsum(int64_t rows, int64_t w, float *dst, const float *x, double *acc) {
+	for (int64_t j = 0; j < w; j++) acc[j] = 0;
+	for (int64_t r = 0; r < rows; r++) {
+		const float *row = x + r * w;
+		for (int64_t j = 0; j < w; j++) acc[j] += (double)row[j];
+	}
+	for (int64_t j = 0; j < w; j++) dst[j] = (float)acc[j];
+}
+*/
+import "C"
+
+import (
+	"math"
+	"unsafe"
+)
+
+// setVecLevel caps the Adam kernel's instruction set (2 AVX-512, 1 AVX2, 0
+// scalar C); tests run every level.
+func setVecLevel(l int) { C.flern_vec_set_level(C.int(l)) }
+
+// vecMin is the length below which the Go loops run (no cgo call).
+var vecMin = 64
+
+func f32p(s []float32) *C.float { return (*C.float)(unsafe.Pointer(unsafe.SliceData(s))) }
+func f64p(s []float64) *C.double {
+	return (*C.double)(unsafe.Pointer(unsafe.SliceData(s)))
+}
+func u8p(s []bool) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(s))) }
+
+// AdamF32 is the float32 Adam/AdamW update of torch's CPU Adam (moments and
+// parameter rounded to float32 per operation, the denominator
+// sqrt(v)/sqrt(1-beta2^t)+eps in float64): m = b1*m + c1*d,
+// v = b2*v + c2*d*d with d = sign*g, out = x - ss*m/den where x = p*decay
+// (decay 1: plain Adam). m and v are updated in place; out may be p.
+func AdamF32(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss float32, ibc2, eps float64) {
+	n := len(p)
+	g, m, v, out = g[:n], m[:n], v[:n], out[:n]
+	if n >= vecMin {
+		C.flern_vec_adam(C.int64_t(n), f32p(p), f32p(g), f32p(m), f32p(v), f32p(out), C.float(b1), C.float(b2),
+			C.float(c1), C.float(c2), C.float(decay), C.float(sign), C.float(ss), C.double(ibc2), C.double(eps))
+		return
+	}
+	adamGo(p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps)
+}
+
+func adamGo(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss float32, ibc2, eps float64) {
+	for i := range p {
+		x, d := p[i], sign*g[i]
+		if decay != 1 {
+			x *= decay
+		}
+		mm := b1*m[i] + c1*d
+		vv := b2*v[i] + c2*d*d
+		m[i], v[i] = mm, vv
+		out[i] = x - ss*mm/float32(math.Sqrt(float64(vv))*ibc2+eps)
+	}
+}
+
+// ReluF32 is dst = relu(src) (NaN stays NaN, -0 becomes 0).
+func ReluF32(dst, src []float32) {
+	dst = dst[:len(src)]
+	if len(src) >= vecMin {
+		C.flern_vec_relu(C.int64_t(len(src)), f32p(dst), f32p(src))
+		return
+	}
+	for i, x := range src {
+		if x > 0 || x != x {
+			dst[i] = x
+		} else {
+			dst[i] = 0
+		}
+	}
+}
+
+// Comparison ops of CmpConstF32.
+const (
+	CmpGt = iota
+	CmpGe
+	CmpLt
+	CmpLe
+	CmpEq
+	CmpNe
+)
+
+// CmpConstF32 is dst[i] = x[i] <op> c.
+func CmpConstF32(op int, dst []bool, x []float32, c float32) {
+	dst = dst[:len(x)]
+	if len(x) >= vecMin {
+		C.flern_vec_cmp_const(C.int64_t(len(x)), C.int(op), u8p(dst), f32p(x), C.float(c))
+		return
+	}
+	for i, v := range x {
+		switch op {
+		case CmpGt:
+			dst[i] = v > c
+		case CmpGe:
+			dst[i] = v >= c
+		case CmpLt:
+			dst[i] = v < c
+		case CmpLe:
+			dst[i] = v <= c
+		case CmpEq:
+			dst[i] = v == c
+		default:
+			dst[i] = v != c
+		}
+	}
+}
+
+// WhereConstF32 is dst[i] = cond[i] ? x[i] : c.
+func WhereConstF32(dst []float32, cond []bool, x []float32, c float32) {
+	n := len(dst)
+	cond, x = cond[:n], x[:n]
+	if n >= vecMin {
+		C.flern_vec_where_const(C.int64_t(n), f32p(dst), u8p(cond), f32p(x), C.float(c))
+		return
+	}
+	for i, b := range cond {
+		if b {
+			dst[i] = x[i]
+		} else {
+			dst[i] = c
+		}
+	}
+}
+
+// ColSumF32 sums the rows of x (rows of len(dst)) into dst, accumulating in
+// float64 in row order; acc is scratch of len(dst).
+func ColSumF32(dst, x []float32, acc []float64) {
+	w := len(dst)
+	if w == 0 {
+		return
+	}
+	rows := len(x) / w
+	acc = acc[:w]
+	if rows*w >= vecMin {
+		C.flern_vec_colsum(C.int64_t(rows), C.int64_t(w), f32p(dst), f32p(x[:rows*w]), f64p(acc))
+		return
+	}
+	clear(acc)
+	for r := 0; r < rows; r++ {
+		for j, v := range x[r*w : (r+1)*w] {
+			acc[j] += float64(v)
+		}
+	}
+	for j, v := range acc {
+		dst[j] = float32(v)
+	}
+}

@@ -1,0 +1,118 @@
+package blas
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// vecData is n float32 values with the edge cases first (signed zeros,
+// infinities, NaN of both signs, subnormals, huge values), then random ones.
+func vecData(n int, seed uint64) []float32 {
+	edges := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+		float32(math.NaN()), -float32(math.NaN()), 1e-40, -1e-40, 3e38, -3e38, 1, -1}
+	r := rand.New(rand.NewPCG(seed, 7))
+	out := make([]float32, n)
+	for i := range out {
+		if i < len(edges) {
+			out[i] = edges[i]
+		} else {
+			out[i] = float32(r.NormFloat64())
+		}
+	}
+	return out
+}
+
+func sameBits(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+			t.Fatalf("%s[%d]: C %v (%#x), Go %v (%#x)", what, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+// withGo runs f with the Go loops only (vecMin above any test length).
+func withGo(f func()) {
+	old := vecMin
+	vecMin = 1 << 30
+	defer func() { vecMin = old }()
+	f()
+}
+
+func TestVecKernelsMatchGo(t *testing.T) {
+	for _, n := range []int{0, 1, 63, 64, 65, 1000, 4865} {
+		x := vecData(n, 1)
+		y := vecData(n, 2)
+		t.Run("relu", func(t *testing.T) {
+			got, want := make([]float32, n), make([]float32, n)
+			ReluF32(got, x)
+			withGo(func() { ReluF32(want, x) })
+			sameBits(t, "relu", got, want)
+			for i, v := range x {
+				if v > 0 && got[i] != v || v <= 0 && math.Float32bits(got[i]) != 0 || v != v && got[i] == got[i] {
+					t.Fatalf("relu(%v) = %v", v, got[i])
+				}
+			}
+		})
+		for op := CmpGt; op <= CmpNe; op++ {
+			got, want := make([]bool, n), make([]bool, n)
+			CmpConstF32(op, got, x, 0.5)
+			withGo(func() { CmpConstF32(op, want, x, 0.5) })
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("cmp %d n=%d [%d]: %v vs %v", op, n, i, got[i], want[i])
+				}
+			}
+			gw, ww := make([]float32, n), make([]float32, n)
+			WhereConstF32(gw, got, y, -2)
+			withGo(func() { WhereConstF32(ww, want, y, -2) })
+			sameBits(t, "where", gw, ww)
+		}
+		for _, w := range []int{1, 7, 64} {
+			rows := n / w
+			got, want := make([]float32, w), make([]float32, w)
+			acc := make([]float64, w)
+			ColSumF32(got, x[:rows*w], acc)
+			withGo(func() { ColSumF32(want, x[:rows*w], acc) })
+			sameBits(t, "colsum", got, want)
+		}
+		for _, lc := range [][2]float32{{2, 1}, {2, 0.999}, {1, 1}, {1, 0.999}, {0, 0.999}} {
+			setVecLevel(int(lc[0]))
+			decay := lc[1]
+			for _, step := range []int{1, 2, 10} {
+				p1, m1, v1 := append([]float32(nil), x...), make([]float32, n), make([]float32, n)
+				p2, m2, v2 := append([]float32(nil), x...), make([]float32, n), make([]float32, n)
+				for s := 1; s <= step; s++ {
+					ss := float32(1e-3 / (1 - math.Pow(0.9, float64(s))))
+					ibc2 := 1 / math.Sqrt(1-math.Pow(0.999, float64(s)))
+					AdamF32(p1, y, m1, v1, p1, 0.9, 0.999, 0.1, 0.001, decay, 1, ss, ibc2, 1e-8)
+					withGo(func() { AdamF32(p2, y, m2, v2, p2, 0.9, 0.999, 0.1, 0.001, decay, 1, ss, ibc2, 1e-8) })
+				}
+				sameBits(t, "adam p", p1, p2)
+				sameBits(t, "adam m", m1, m2)
+				sameBits(t, "adam v", v1, v2)
+			}
+			setVecLevel(2)
+		}
+	}
+}
+
+func BenchmarkAdamF32(b *testing.B) {
+	n := 4865
+	p, g, m, v := vecData(n, 1), vecData(n, 2), make([]float32, n), make([]float32, n)
+	for _, name := range []string{"C", "Go"} {
+		b.Run(name, func(b *testing.B) {
+			run := func() {
+				for i := 0; i < b.N; i++ {
+					AdamF32(p, g, m, v, p, 0.9, 0.999, 0.1, 0.001, 1, 1, 1e-3, 1.2, 1e-8)
+				}
+			}
+			if name == "Go" {
+				withGo(run)
+			} else {
+				run()
+			}
+		})
+	}
+}
