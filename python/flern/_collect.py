@@ -22,8 +22,8 @@ _PANDAS_DTYPES = {"int64": "int64", "int32": "int32", "float64": "float64", "flo
                   "datetime64[ns]": "datetime64[ns]"}
 
 
-def _compile(outputs: list[Node], dump: bool = False) -> tuple[_native.Plan, list[Any]]:
-    plan, inputs = encode_plan(outputs)
+def _compile(outputs: list[Node], dump: bool = False, known: bool = True) -> tuple[_native.Plan, list[Any]]:
+    plan, inputs = encode_plan(outputs, known)
     return _native.compile_plan(plan, _config.compile_options(dump)), inputs
 
 
@@ -156,7 +156,7 @@ def schema_of_table(t: pa.Table) -> dict:
 
 
 def explain(node: Node, verbose: bool = False) -> str:
-    plan, _ = _compile([node], dump=verbose)
+    plan, _ = _compile([node], dump=verbose, known=False)  # the recorded hand-off edges (_handoff.py)
     return plan.explain(verbose)
 
 

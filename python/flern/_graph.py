@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import weakref
 from typing import Any, Iterable
 
 MAGIC = "flern-plan"
@@ -68,8 +69,15 @@ class Node:
         return f"Node({self.op}, {len(self.inputs)} inputs, at {self.loc})"
 
 
-def topo_order(outputs: list[Node]) -> list[Node]:
-    """Nodes reachable from outputs, inputs before users (iterative DFS)."""
+# Nodes whose values are already known (numpy arrays): the frame -> tensor
+# hand-off of an array that to_numpy() materialized (_handoff.py). A plan that
+# runs reads them as source_tensor inputs instead of recomputing their inputs.
+KNOWN: "weakref.WeakKeyDictionary[Node, Any]" = weakref.WeakKeyDictionary()
+
+
+def topo_order(outputs: list[Node], stop: Any = ()) -> list[Node]:
+    """Nodes reachable from outputs, inputs before users (iterative DFS); the
+    inputs of nodes in ``stop`` are not visited."""
     order: list[Node] = []
     state: dict[int, int] = {}
     for root in outputs:
@@ -86,20 +94,31 @@ def topo_order(outputs: list[Node]) -> list[Node]:
                 continue
             state[key] = 1
             stack.append((node, True))
+            if node in stop:
+                continue
             for inp in reversed(node.inputs):
                 if id(inp) not in state:
                     stack.append((inp, False))
     return order
 
 
-def encode_plan(outputs: list[Node]) -> tuple[bytes, list[Any]]:
-    """Serialize the plan for ``outputs``; returns (plan bytes, input tables)."""
-    order = topo_order(outputs)
+def encode_plan(outputs: list[Node], known: bool = True) -> tuple[bytes, list[Any]]:
+    """Serialize the plan for ``outputs``; returns (plan bytes, input tables).
+    With ``known``, nodes with a KNOWN value are encoded as source_tensor."""
+    stop = KNOWN if known and len(KNOWN) else ()
+    order = topo_order(outputs, stop)
     ids = {id(n): i for i, n in enumerate(order)}
     inputs: list[Any] = []
     nodes = []
     for i, n in enumerate(order):
         attrs = n.attrs
+        if stop and n in stop:
+            a = stop[n]
+            import pyarrow as pa
+            nodes.append({"id": i, "op": "source_tensor", "inputs": [], "loc": n.loc,
+                          "attrs": {"dtype": a.dtype.name, "shape": [int(d) for d in a.shape], "input": len(inputs)}})
+            inputs.append(pa.table({"data": pa.array(a.reshape(-1))}))
+            continue
         if n.op in ("source", "source_tensor"):
             attrs = dict(attrs, input=len(inputs))
             inputs.append(n.data)

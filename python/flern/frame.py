@@ -440,7 +440,10 @@ class DataFrame:
         from . import _collect
         t = self._run()
         out = _collect.to_numpy(t, dtype)
-        return out if out is not None else _collect.to_pandas(t).to_numpy(dtype=dtype)
+        if out is None:
+            return _collect.to_pandas(t).to_numpy(dtype=dtype)
+        from . import _handoff  # torch.tensor(this array) records the to_tensor edge
+        return _handoff.handout(out, self._node, t, 2)
 
     @property
     def values(self) -> np.ndarray:

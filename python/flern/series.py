@@ -367,10 +367,12 @@ class Series:
     def to_numpy(self, dtype: Any = None) -> np.ndarray:
         """The values as a numpy array (straight from Arrow for numeric and bool columns)."""
         from . import _collect
-        t = _collect.collect([self._node()])[0]
+        node = self._node()
+        t = _collect.collect([node])[0]
         out = _collect.to_numpy(t, dtype)
         if out is not None:
-            return out[:, 0]
+            from . import _handoff  # torch.tensor(this array) records the to_tensor edge
+            return _handoff.handout(out[:, 0], node, t, 1)
         return _collect.to_pandas(t)[_VALUE].to_numpy(dtype=dtype)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

@@ -371,6 +371,11 @@ class Tensor:
     def tolist(self) -> Any:
         return self.numpy().tolist()
 
+    def explain(self, verbose: bool = False) -> str:
+        """The optimized plan that computes this tensor (verbose: plus the recorded plan and passes)."""
+        from . import _collect
+        return _collect.explain(self._node, verbose)
+
     def item(self) -> Any:
         a = self.numpy()
         if a.size != 1:
@@ -631,11 +636,31 @@ def from_numpy(a: np.ndarray) -> Tensor:
     for float32/float64/int64 C-contiguous arrays; bool is bit-packed)."""
     import pyarrow as pa
 
+    h = _handoff_tensor(a)
+    if h is not None:
+        return h
     d = _as_dtype(a.dtype)
     flat = np.ascontiguousarray(a).reshape(-1)
     table = pa.table({"data": pa.array(flat)})
     return Tensor._from_node(Node("source_tensor", [], {"dtype": d.name, "shape": [int(s) for s in a.shape]},
                                   data=table))
+
+
+def _handoff_tensor(a: Any) -> "Tensor | None":
+    """The to_tensor edge for an array that DataFrame/Series.to_numpy() handed out (_handoff.py)."""
+    from . import _handoff
+    node = _handoff.tensor_node(a)
+    if node is None:
+        return None
+    t = Tensor._from_node(node, track=False)
+    t._value = _handoff.KNOWN[node]
+    return t
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """``torch.as_tensor``: numpy arrays keep their dtype (a DataFrame's to_numpy()
+    array becomes its to_tensor edge); other data as ``tensor``."""
+    return _tensor(data, dtype)
 
 
 def _contains_float(data: Any) -> bool:
@@ -659,6 +684,9 @@ def _tensor(data: Any, dtype: Any = None) -> Tensor:
         return data if d is None else data.to(d)
     if isinstance(data, np.ndarray):
         a = data
+        h = _handoff_tensor(a)
+        if h is not None:  # the frame -> tensor edge, then torch's conversion
+            return h if d is None or d.name == a.dtype.name else h.to(d)
     else:
         a = np.array(data)
         if a.dtype.kind == "f" and d is None:

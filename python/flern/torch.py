@@ -12,7 +12,7 @@ from . import nn, optim  # noqa: F401  (torch.nn, torch.optim)
 from .nn.init import manual_seed  # noqa: F401
 from . import tensor as _t
 from .errors import FlernNotImplementedError
-from .tensor import (Size, Tensor, arange, cat, clamp, clip, concat, concatenate, dtype, enable_grad, erf,
+from .tensor import (Size, Tensor, arange, as_tensor, cat, clamp, clip, concat, concatenate, dtype, enable_grad, erf,
                      float32, float64, from_numpy, full, gather, index_select, int64, is_grad_enabled,
                      log_softmax, matmul, maximum, minimum, no_grad, ones, ones_like, set_grad_enabled, softmax,
                      stack, tensor, var, where, zeros, zeros_like)
@@ -24,7 +24,7 @@ double = float64
 long = int64
 
 __all__ = ["Tensor", "Size", "dtype", "float32", "float64", "int64", "bool", "float", "double", "long",
-           "tensor", "from_numpy", "zeros", "ones", "full", "arange", "matmul", "where", "maximum",
+           "tensor", "from_numpy", "as_tensor", "zeros", "ones", "full", "arange", "matmul", "where", "maximum",
            "minimum", "exp", "log", "sqrt", "abs", "relu", "sigmoid", "tanh", "neg", "add", "sub", "mul",
            "div", "pow", "eq", "ne", "lt", "le", "gt", "ge", "sum", "mean", "max", "min", "argmax",
            "argmin", "reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "is_tensor",
