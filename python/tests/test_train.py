@@ -151,3 +151,22 @@ def test_fit_ctrl_c_stops_between_steps():
         assert np.isfinite(p.numpy()).all()
     loss = ft.nn.MSELoss()(fm(ft.from_numpy(X[:8])), ft.from_numpy(y[:8]))
     assert np.isfinite(loss.item())
+
+
+def test_fit_progress_shows_epochs(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    X, y = _data(64)
+    fm, _ = _models()
+    flern.fit(fm, ft.nn.MSELoss(), ft.optim.SGD(fm.parameters(), lr=0.01), X, y, epochs=3, batch_size=16,
+              progress=True, validation_split=0.25)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "epoch" in err and "loss=" in err and "val_loss=" in err, err
+    # without tqdm: one plain line per epoch
+    import sys
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    flern.fit(fm, ft.nn.MSELoss(), ft.optim.SGD(fm.parameters(), lr=0.01), X, y, epochs=2, batch_size=16,
+              progress=True)
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("epoch ")]
+    assert [ln.split()[1] for ln in lines] == ["1/2", "2/2"], lines
+    flern.fit(fm, ft.nn.MSELoss(), ft.optim.SGD(fm.parameters(), lr=0.01), X, y, epochs=2, batch_size=16)
+    assert capsys.readouterr().err == ""
