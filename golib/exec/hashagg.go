@@ -75,6 +75,18 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 	names := make([]string, na)
 	cols := make([]*col.Column, na)
 	err = forTasks(c, n, na, func(i int) error {
+		if name, cname, fn := interp.GroupAggSpec(n, i); fn == "nunique" {
+			if v := src.Col(cname); v != nil {
+				counts, ok, err := groupNunique(c, n, v, g.gid, len(g.first))
+				if err != nil {
+					return err
+				}
+				if ok {
+					names[i], cols[i] = name, col.NewInt64(counts)
+					return nil
+				}
+			}
+		}
 		var err error
 		names[i], cols[i], err = interp.GroupAggColumn(n, src, groups, i)
 		return err

@@ -111,3 +111,28 @@ func TestDistinctDifferential(t *testing.T) {
 		}
 	}
 }
+
+// nunique over many groups (the bucketed parallel count of nunique.go) at
+// the default morsel size, value columns of every handled kind, nulls and
+// NaN included.
+func TestGroupByNuniqueManyGroups(t *testing.T) {
+	in := genFrame(7, 300_000, genSpec{name: "k", typ: ir.Int64, card: 60_000},
+		genSpec{name: "ks", typ: ir.String, card: 500, nulls: true},
+		genSpec{name: "v", typ: ir.Int64, card: 40, spread: true},
+		genSpec{name: "vn", typ: ir.Int64, card: 7, nulls: true},
+		genSpec{name: "vs", typ: ir.String, card: 30, nulls: true},
+		genSpec{name: "vf", typ: ir.Float64, card: 9, nulls: true},
+		genSpec{name: "vd", typ: ir.DatetimeUS, card: 5})
+	aggs := []any{}
+	for _, c := range []string{"v", "vn", "vs", "vf", "vd", "k"} {
+		aggs = append(aggs, map[string]any{"name": c + "_nu", "col": c, "fn": "nunique"})
+	}
+	for _, keys := range [][]any{{"k"}, {"ks"}, {"ks", "vn"}} {
+		for _, dropna := range []bool{true, false} {
+			attrs := ir.Attrs{"keys": keys, "dropna": dropna, "aggs": aggs}
+			node := newNode(t, "groupby_agg", attrs, in)
+			got, want, gerr, werr := runBoth(t, node, true, in)
+			checkSame(t, fmt.Sprintf("keys=%v dropna=%v", keys, dropna), got, want, gerr, werr, 0)
+		}
+	}
+}

@@ -118,20 +118,40 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Right rows of each key, in row order, as linked lists: the head and
-	// the count of a key side by side (one cache line per probe).
+	// Right rows of each key, in row order: the start and the count of a
+	// key side by side (one cache line per probe). When every key occurs
+	// at most once the start is that row; else the right rows are bucketed
+	// by key (a counting sort, stable) and start indexes the buckets, so a
+	// left row's matches are copied as one contiguous run.
 	type chain struct{ head, count int32 }
 	keys := make([]chain, ng)
-	for g := range keys {
-		keys[g].head = -1
-	}
-	next := make([]int32, r.N)
-	unique := true // every key at most once on the right: no list walking
-	for j := r.N - 1; j >= 0; j-- {
-		if g := rg[j]; g >= 0 {
-			next[j], keys[g].head = keys[g].head, int32(j)
+	unique := true // every key at most once on the right
+	for _, g := range rg {
+		if g >= 0 {
 			keys[g].count++
 			unique = unique && keys[g].count == 1
+		}
+	}
+	var bucket []int32
+	if unique {
+		for j, g := range rg {
+			if g >= 0 {
+				keys[g].head = int32(j)
+			}
+		}
+	} else {
+		at := int32(0)
+		for g := range keys {
+			keys[g].head = at
+			at += keys[g].count
+		}
+		bucket = make([]int32, at)
+		fill := make([]int32, ng)
+		for j, g := range rg {
+			if g >= 0 {
+				bucket[keys[g].head+fill[g]] = int32(j)
+				fill[g]++
+			}
 		}
 	}
 	left := how == "left"
@@ -199,9 +219,9 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 				li[at], ri[at] = int32(i), kc.head
 				at++
 			default:
-				for j := kc.head; j >= 0; j = next[j] {
-					li[at], ri[at] = int32(i), j
-					at++
+				copy(ri[at:at+int64(kc.count)], bucket[kc.head:kc.head+kc.count])
+				for e := at + int64(kc.count); at < e; at++ {
+					li[at] = int32(i)
 				}
 			}
 		}

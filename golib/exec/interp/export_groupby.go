@@ -25,6 +25,13 @@ func NewGroups(gid []int32, first []int, keyRows [][]int) *Groups {
 // GroupAggCount is the number of entries in groupby_agg's aggs attribute.
 func GroupAggCount(n *ir.Node) int { return len(gbAggSpecs(n.Attrs)) }
 
+// GroupAggSpec is aggregation i of groupby_agg node n: its output name,
+// input column ("" for size) and function.
+func GroupAggSpec(n *ir.Node, i int) (name, column, fn string) {
+	a := gbAggSpecs(n.Attrs)[i]
+	return a.name, a.col, a.fn
+}
+
 // GroupKeyColumns returns the output key columns (groupby_agg with keys).
 func GroupKeyColumns(n *ir.Node, src *col.Frame, g *Groups) []*col.Column {
 	keys := n.Attrs.Strings("keys")

@@ -72,6 +72,14 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 				return nil, ir.Errorf("NotImplemented", "str.contains: pattern %q is not supported by flern's regex engine (RE2 syntax): %v", pat, err)
 			}
 			test = re.MatchString
+			if parts, ok := literalChain(p); ok {
+				test = func(s string) bool {
+					if strings.IndexByte(s, '\n') >= 0 { // '.' does not match a newline
+						return re.MatchString(s)
+					}
+					return containsInOrder(s, parts)
+				}
+			}
 		default:
 			test = func(s string) bool { return strings.Contains(s, pat) }
 		}
@@ -92,6 +100,33 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 		out[i] = test(s)
 	}
 	return col.NewBool(out), nil
+}
+
+// literalChain splits a regex of the form lit(.*lit)* (no other regex
+// syntax in the literals) into its literals: on text without a newline it
+// matches exactly when the literals occur in order without overlapping
+// (containsInOrder), which is much cheaper than running the regex.
+func literalChain(p string) ([]string, bool) {
+	parts := strings.Split(p, ".*")
+	for _, s := range parts {
+		if regexp.QuoteMeta(s) != s {
+			return nil, false
+		}
+	}
+	return parts, true
+}
+
+// containsInOrder reports whether parts occur in s in order, each after
+// the end of the one before (leftmost occurrences leave the most room).
+func containsInOrder(s string, parts []string) bool {
+	for _, p := range parts {
+		i := strings.Index(s, p)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(p):]
+	}
+	return true
 }
 
 // strSlice is pandas' str.slice(start, stop) / str[start:stop]: Python
