@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -317,18 +318,44 @@ func openVerified(so, sum string) (*library, error) {
 }
 
 // Range is the kernel as a lower.RangeFunc over the given inputs (the loop
-// must be the one the kernel was compiled from).
+// must be the one the kernel was compiled from). It uses the streaming
+// variant (non-temporal stores, see Emit) when the loop's outputs are at
+// least StreamMin bytes: too large to stay in the cache for a next reader.
 func (k *Kernel) Range(l *lower.Loop, in []lower.Buf) lower.RangeFunc {
+	return k.RangeWith(l, in, Auto)
+}
+
+// Variant selects a kernel's plain or streaming loop.
+type Variant int
+
+const (
+	// Auto streams when the outputs are at least StreamMin bytes.
+	Auto Variant = iota
+	// Plain always uses the plain loop.
+	Plain
+	// Stream uses the streaming loop when the kernel has one.
+	Stream
+)
+
+// HasStream reports whether the kernel has a streaming variant.
+func (k *Kernel) HasStream() bool { return k.lib.stream != nil }
+
+// RangeWith is Range with the variant chosen by the caller (tests).
+func (k *Kernel) RangeWith(l *lower.Loop, in []lower.Buf, v Variant) lower.RangeFunc {
 	inAddr := make([]uintptr, len(in))
 	for i, b := range in {
 		inAddr[i] = bufAddr(b)
 	}
 	return func(begin, end int, out *lower.Outputs) {
 		outAddr := make([]uintptr, len(l.Builders))
+		bytes := 0
 		for i, b := range l.Builders {
 			switch b.Kind {
 			case lower.Append:
 				outAddr[i] = bufAddr(out.Append[i])
+				if b.Stride == 0 || b.Offset == 0 {
+					bytes += bufBytes(out.Append[i])
+				}
 			case lower.Merge:
 				outAddr[i] = uintptr(unsafe.Pointer(&out.Merge[i]))
 			case lower.GroupMerge:
@@ -341,10 +368,63 @@ func (k *Kernel) Range(l *lower.Loop, in []lower.Buf) lower.RangeFunc {
 				}
 			}
 		}
-		k.lib.call(inAddr, outAddr, begin, end)
+		fn := k.lib.fn
+		if k.lib.stream != nil && (v == Stream || v == Auto && int64(bytes) >= StreamMin()) {
+			fn = k.lib.stream
+		}
+		k.lib.call(fn, inAddr, outAddr, begin, end)
 		runtime.KeepAlive(in)
 		runtime.KeepAlive(out)
 	}
+}
+
+var (
+	streamOnce sync.Once
+	streamMin  int64
+)
+
+// StreamMin is the output size (bytes) from which kernels store with
+// non-temporal stores: the last-level cache's size (sysfs; 32 MiB when
+// unknown), or FLERN_STREAM_MIN.
+func StreamMin() int64 {
+	streamOnce.Do(func() {
+		streamMin = 32 << 20
+		if v, err := strconv.ParseInt(os.Getenv("FLERN_STREAM_MIN"), 10, 64); err == nil && v > 0 {
+			streamMin = v
+			return
+		}
+		for _, idx := range []string{"index3", "index2"} {
+			b, err := os.ReadFile("/sys/devices/system/cpu/cpu0/cache/" + idx + "/size")
+			if err != nil {
+				continue
+			}
+			if n := parseCacheSize(strings.TrimSpace(string(b))); n > 0 {
+				streamMin = n
+				return
+			}
+		}
+	})
+	return streamMin
+}
+
+// parseCacheSize reads sysfs cache sizes such as "32768K" or "2M".
+func parseCacheSize(s string) int64 {
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, s[:len(s)-1]
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, s[:len(s)-1]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n * mult
+}
+
+func bufBytes(b lower.Buf) int {
+	return 4*len(b.F32) + 8*len(b.F64) + 8*len(b.I64) + len(b.B)
 }
 
 func bufAddr(b lower.Buf) uintptr {

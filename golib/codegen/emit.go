@@ -59,67 +59,35 @@ func ctype(t ir.DType) string {
 	return "uint8_t"
 }
 
+// streamBlock is the number of rows a streaming kernel computes into a
+// local buffer before storing them to memory with non-temporal stores.
+const streamBlock = 256
+
 // Emit returns the C source of the loop's kernel.
+//
+// A loop whose builders are all Append (one output vector each, or one
+// shared row-major matrix) also gets flern_kernel_stream: the same loop,
+// computed in blocks of streamBlock rows into a local buffer that is then
+// written with non-temporal (streaming) stores. For outputs larger than the
+// cache this skips reading every output line before it is overwritten (a
+// third of a copy loop's memory traffic); the runtime picks it by output
+// size (Kernel.Range). It needs the block's output address 64-byte aligned
+// and falls back to the plain loop otherwise.
 func Emit(l *lower.Loop) (string, error) {
 	if err := l.Validate(); err != nil {
 		return "", err
 	}
 	var b strings.Builder
 	b.WriteString(prelude)
+	stream := streamable(l)
+	if stream {
+		b.WriteString(streamPrelude)
+	}
 	b.WriteString("void flern_kernel(const uintptr_t *in, const uintptr_t *out, int64_t begin, int64_t end) {\n")
-	for i, in := range l.Inputs {
-		fmt.Fprintf(&b, "\tconst %s *restrict in%d = (const %s *)in[%d];\n", ctype(in.Type), i, ctype(in.Type), i)
-	}
-	for i, bl := range l.Builders {
-		switch bl.Kind {
-		case lower.Append:
-			restrict := "restrict "
-			if bl.Stride > 0 {
-				restrict = "" // the strided outputs share one matrix
-			}
-			fmt.Fprintf(&b, "\t%s *%so%d = (%s *)out[%d];\n", ctype(bl.Type), restrict, i, ctype(bl.Type), i)
-		case lower.Merge:
-			fmt.Fprintf(&b, "\tfl_acc *o%d = (fl_acc *)out[%d];\n", i, i)
-			fmt.Fprintf(&b, "\tdouble m%d_f = o%d->f; int64_t m%d_i = o%d->i, m%d_n = o%d->n, m%d_nan = o%d->nan;\n", i, i, i, i, i, i, i, i)
-		case lower.GroupMerge:
-			fmt.Fprintf(&b, "\tfl_acc *restrict o%d = (fl_acc *)out[%d];\n", i, i)
-		case lower.VecMerge:
-			fmt.Fprintf(&b, "\tdouble *restrict o%d = (double *)out[%d];\n", i, i)
-		}
-	}
+	emitDecls(&b, l)
 	b.WriteString("\tfor (int64_t i = begin; i < end; i++) {\n")
-	for k, ins := range l.Body {
-		expr, err := instrC(l, k, ins)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "\t\t%s t%d = %s;\n", ctype(ins.Type), k, expr)
-	}
-	if l.Filter >= 0 {
-		fmt.Fprintf(&b, "\t\tif (!t%d) continue;\n", l.Filter)
-	}
-	if l.Group >= 0 {
-		fmt.Fprintf(&b, "\t\tif (in%d[i] < 0) continue; /* a dropped row (null key) */\n", l.Group)
-	}
-	for i, bl := range l.Builders {
-		v := fmt.Sprintf("t%d", bl.Value)
-		t := l.Body[bl.Value].Type
-		switch bl.Kind {
-		case lower.Append:
-			if bl.Stride > 0 {
-				fmt.Fprintf(&b, "\t\to%d[i * %d + %d] = %s;\n", i, bl.Stride, bl.Offset, v)
-			} else {
-				fmt.Fprintf(&b, "\t\to%d[i] = %s;\n", i, v)
-			}
-		case lower.Merge:
-			emitAcc(&b, bl, t, v, fmt.Sprintf("m%d_", i), "")
-		case lower.GroupMerge:
-			fmt.Fprintf(&b, "\t\t{ fl_acc *a = &o%d[in%d[i]];\n", i, l.Group)
-			emitAcc(&b, bl, t, v, "a->", "")
-			b.WriteString("\t\t}\n")
-		case lower.VecMerge:
-			fmt.Fprintf(&b, "\t\to%d[in%d[i]] += (double)%s;\n", i, l.Group, v)
-		}
+	if err := emitBody(&b, l, "i", "\t\t", nil); err != nil {
+		return "", err
 	}
 	b.WriteString("\t}\n")
 	for i, bl := range l.Builders {
@@ -128,7 +96,183 @@ func Emit(l *lower.Loop) (string, error) {
 		}
 	}
 	b.WriteString("}\n")
+	if stream {
+		if err := emitStream(&b, l); err != nil {
+			return "", err
+		}
+	}
 	return b.String(), nil
+}
+
+// streamable reports whether the loop gets a streaming variant: only
+// Append builders, all plain or all strided into one matrix.
+func streamable(l *lower.Loop) bool {
+	if len(l.Builders) == 0 || l.Filter >= 0 || l.Group >= 0 {
+		return false
+	}
+	first := l.Builders[0]
+	for _, bl := range l.Builders {
+		if bl.Kind != lower.Append || bl.Stride != first.Stride {
+			return false
+		}
+		if bl.Stride > 0 && bl.Type != first.Type {
+			return false
+		}
+	}
+	// a strided block buffer holds streamBlock rows of the matrix: at most
+	// 64 KiB on the kernel's stack
+	return first.Stride == 0 || first.Stride*elemSize(first.Type)*streamBlock <= 64<<10
+}
+
+func elemSize(t ir.DType) int {
+	switch t {
+	case ir.Float32:
+		return 4
+	case ir.Bool:
+		return 1
+	}
+	return 8
+}
+
+const streamPrelude = `#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+#include <string.h>
+/* fl_stream copies n bytes (a multiple of 64) from the 64-byte aligned
+   buffer src to the 64-byte aligned dst with non-temporal stores. */
+static inline void fl_stream(void *dst, const void *src, int64_t n) {
+#if defined(__AVX512F__)
+	for (int64_t k = 0; k < n; k += 64) _mm512_stream_si512((void *)((char *)dst + k), _mm512_load_si512((const void *)((const char *)src + k)));
+#elif defined(__AVX__)
+	for (int64_t k = 0; k < n; k += 32) _mm256_stream_si256((__m256i *)((char *)dst + k), _mm256_load_si256((const __m256i *)((const char *)src + k)));
+#elif defined(__SSE2__)
+	for (int64_t k = 0; k < n; k += 16) _mm_stream_si128((__m128i *)((char *)dst + k), _mm_load_si128((const __m128i *)((const char *)src + k)));
+#else
+	memcpy(dst, src, (size_t)n);
+#endif
+}
+static inline void fl_stream_fence(void) {
+#if defined(__SSE2__)
+	_mm_sfence();
+#endif
+}
+`
+
+// emitDecls declares the kernel's input and output pointers (and the
+// Merge builders' local accumulators).
+func emitDecls(b *strings.Builder, l *lower.Loop) {
+	for i, in := range l.Inputs {
+		fmt.Fprintf(b, "\tconst %s *restrict in%d = (const %s *)in[%d];\n", ctype(in.Type), i, ctype(in.Type), i)
+	}
+	for i, bl := range l.Builders {
+		switch bl.Kind {
+		case lower.Append:
+			restrict := "restrict "
+			if bl.Stride > 0 {
+				restrict = "" // the strided outputs share one matrix
+			}
+			fmt.Fprintf(b, "\t%s *%so%d = (%s *)out[%d];\n", ctype(bl.Type), restrict, i, ctype(bl.Type), i)
+		case lower.Merge:
+			fmt.Fprintf(b, "\tfl_acc *o%d = (fl_acc *)out[%d];\n", i, i)
+			fmt.Fprintf(b, "\tdouble m%d_f = o%d->f; int64_t m%d_i = o%d->i, m%d_n = o%d->n, m%d_nan = o%d->nan;\n", i, i, i, i, i, i, i, i)
+		case lower.GroupMerge:
+			fmt.Fprintf(b, "\tfl_acc *restrict o%d = (fl_acc *)out[%d];\n", i, i)
+		case lower.VecMerge:
+			fmt.Fprintf(b, "\tdouble *restrict o%d = (double *)out[%d];\n", i, i)
+		}
+	}
+}
+
+// emitBody writes one row's instructions and builder updates, for row
+// index expression idx. appendTo, when set, names where Append builder i
+// stores its value (the streaming kernel's block buffer).
+func emitBody(b *strings.Builder, l *lower.Loop, idx, tab string, appendTo func(i int, bl lower.Builder) string) error {
+	for k, ins := range l.Body {
+		expr, err := instrC(l, k, ins, idx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(b, "%s%s t%d = %s;\n", tab, ctype(ins.Type), k, expr)
+	}
+	if l.Filter >= 0 {
+		fmt.Fprintf(b, "%sif (!t%d) continue;\n", tab, l.Filter)
+	}
+	if l.Group >= 0 {
+		fmt.Fprintf(b, "%sif (in%d[%s] < 0) continue; /* a dropped row (null key) */\n", tab, l.Group, idx)
+	}
+	for i, bl := range l.Builders {
+		v := fmt.Sprintf("t%d", bl.Value)
+		t := l.Body[bl.Value].Type
+		switch bl.Kind {
+		case lower.Append:
+			switch {
+			case appendTo != nil:
+				fmt.Fprintf(b, "%s%s = %s;\n", tab, appendTo(i, bl), v)
+			case bl.Stride > 0:
+				fmt.Fprintf(b, "%so%d[%s * %d + %d] = %s;\n", tab, i, idx, bl.Stride, bl.Offset, v)
+			default:
+				fmt.Fprintf(b, "%so%d[%s] = %s;\n", tab, i, idx, v)
+			}
+		case lower.Merge:
+			emitAcc(b, bl, t, v, fmt.Sprintf("m%d_", i), "")
+		case lower.GroupMerge:
+			fmt.Fprintf(b, "%s{ fl_acc *a = &o%d[in%d[%s]];\n", tab, i, l.Group, idx)
+			emitAcc(b, bl, t, v, "a->", "")
+			b.WriteString(tab + "}\n")
+		case lower.VecMerge:
+			fmt.Fprintf(b, "%so%d[in%d[%s]] += (double)%s;\n", tab, i, l.Group, idx, v)
+		}
+	}
+	return nil
+}
+
+// emitStream writes flern_kernel_stream (see Emit).
+func emitStream(b *strings.Builder, l *lower.Loop) error {
+	stride := l.Builders[0].Stride
+	b.WriteString("void flern_kernel_stream(const uintptr_t *in, const uintptr_t *out, int64_t begin, int64_t end) {\n")
+	emitDecls(b, l)
+	var aligned []string
+	if stride > 0 {
+		// one matrix: rows [i, i+block) are block*stride contiguous elements
+		ct := ctype(l.Builders[0].Type)
+		fmt.Fprintf(b, "\t_Alignas(64) %s s0[%d];\n", ct, streamBlock*stride)
+		aligned = append(aligned, fmt.Sprintf("((uintptr_t)(o0 + begin * %d) & 63)", stride))
+	} else {
+		for i, bl := range l.Builders {
+			fmt.Fprintf(b, "\t_Alignas(64) %s s%d[%d];\n", ctype(bl.Type), i, streamBlock)
+			aligned = append(aligned, fmt.Sprintf("((uintptr_t)(o%d + begin) & 63)", i))
+		}
+	}
+	// every block starts 64-byte aligned when the first does (a block's
+	// bytes are a multiple of 64)
+	fmt.Fprintf(b, "\tint64_t i = begin;\n\tif ((%s) == 0) {\n", strings.Join(aligned, " | "))
+	fmt.Fprintf(b, "\t\tfor (; i + %d <= end; i += %d) {\n", streamBlock, streamBlock)
+	fmt.Fprintf(b, "\t\t\tfor (int64_t r = 0; r < %d; r++) {\n", streamBlock)
+	b.WriteString("\t\t\t\tint64_t j = i + r;\n")
+	err := emitBody(b, l, "j", "\t\t\t\t", func(i int, bl lower.Builder) string {
+		if stride > 0 {
+			return fmt.Sprintf("s0[r * %d + %d]", stride, bl.Offset)
+		}
+		return fmt.Sprintf("s%d[r]", i)
+	})
+	if err != nil {
+		return err
+	}
+	b.WriteString("\t\t\t}\n")
+	if stride > 0 {
+		fmt.Fprintf(b, "\t\t\tfl_stream(o0 + i * %d, s0, (int64_t)sizeof(s0));\n", stride)
+	} else {
+		for i := range l.Builders {
+			fmt.Fprintf(b, "\t\t\tfl_stream(o%d + i, s%d, (int64_t)sizeof(s%d));\n", i, i, i)
+		}
+	}
+	b.WriteString("\t\t}\n\t\tfl_stream_fence();\n\t}\n")
+	b.WriteString("\tfor (; i < end; i++) {\n")
+	if err := emitBody(b, l, "i", "\t\t", nil); err != nil {
+		return err
+	}
+	b.WriteString("\t}\n}\n")
+	return nil
 }
 
 // emitAcc feeds value v (of type t) to the accumulator whose fields are
@@ -202,7 +346,7 @@ func constC(v ir.Value, t ir.DType) string {
 
 var cmpOps = map[string]string{"eq": "==", "ne": "!=", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
 
-func instrC(l *lower.Loop, k int, ins lower.Instr) (string, error) {
+func instrC(l *lower.Loop, k int, ins lower.Instr, idx string) (string, error) {
 	a := make([]string, len(ins.Args))
 	for i, x := range ins.Args {
 		a[i] = fmt.Sprintf("t%d", x)
@@ -214,7 +358,7 @@ func instrC(l *lower.Loop, k int, ins lower.Instr) (string, error) {
 		if l.Inputs[ins.Input].Scalar {
 			return fmt.Sprintf("in%d[0]", ins.Input), nil
 		}
-		return fmt.Sprintf("in%d[i]", ins.Input), nil
+		return fmt.Sprintf("in%d[%s]", ins.Input, idx), nil
 	case "const":
 		return constC(ins.Const, t), nil
 	case "cast":

@@ -34,10 +34,12 @@ import (
 	"unsafe"
 )
 
-// library is a loaded kernel: the dlopen handle and the kernel's address.
+// library is a loaded kernel: the dlopen handle, the kernel's address and
+// that of its streaming variant (nil when the loop has none).
 type library struct {
 	handle unsafe.Pointer
 	fn     unsafe.Pointer
+	stream unsafe.Pointer
 }
 
 // open loads the shared object at path and finds flern_kernel in it.
@@ -55,13 +57,17 @@ func open(path string) (*library, error) {
 	if f == nil {
 		return nil, fmt.Errorf("dlsym flern_kernel in %s: %s", path, C.GoString(cerr))
 	}
-	return &library{handle: h, fn: f}, nil
+	lib := &library{handle: h, fn: f}
+	sname := C.CString("flern_kernel_stream")
+	defer C.free(unsafe.Pointer(sname))
+	lib.stream = C.fl_sym(h, sname, &cerr) // optional: nil when absent
+	return lib, nil
 }
 
 // call runs the kernel on rows [begin, end). in and out hold buffer
 // addresses as integers (no Go pointers cross into C memory); the caller
 // keeps the buffers alive for the duration of the call.
-func (l *library) call(in, out []uintptr, begin, end int) {
+func (l *library) call(fn unsafe.Pointer, in, out []uintptr, begin, end int) {
 	var pin, pout *C.uintptr_t
 	if len(in) > 0 {
 		pin = (*C.uintptr_t)(unsafe.Pointer(&in[0]))
@@ -69,5 +75,5 @@ func (l *library) call(in, out []uintptr, begin, end int) {
 	if len(out) > 0 {
 		pout = (*C.uintptr_t)(unsafe.Pointer(&out[0]))
 	}
-	C.fl_call(l.fn, pin, pout, C.int64_t(begin), C.int64_t(end))
+	C.fl_call(fn, pin, pout, C.int64_t(begin), C.int64_t(end))
 }

@@ -87,12 +87,12 @@ func NewOutputs(l *Loop, rows, ngroups int) *Outputs {
 		switch {
 		case b.Kind == Append && b.Stride > 0:
 			if matrix == nil {
-				m := NewBuf(b.Type, rows*b.Stride)
+				m := NewOutputBuf(b.Type, rows*b.Stride)
 				matrix = &m
 			}
 			o.Append[i] = *matrix
 		case b.Kind == Append:
-			o.Append[i] = NewBuf(b.Type, rows)
+			o.Append[i] = NewOutputBuf(b.Type, rows)
 		case b.Kind == GroupMerge:
 			o.Groups[i] = make([]Acc, ngroups)
 		case b.Kind == VecMerge:
