@@ -14,6 +14,7 @@ import (
 	"github.com/flern/flern/golib/opt/cse"
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
+	"github.com/flern/flern/golib/opt/foldnorm"
 	"github.com/flern/flern/golib/opt/limit"
 	"github.com/flern/flern/golib/opt/narrow"
 	"github.com/flern/flern/golib/opt/predicate"
@@ -45,6 +46,8 @@ var Passes = []Pass{
 		Doc: "predicate pushdown: safe filter conjuncts move below projects, sorts and joins, towards the scans; Parquet scans get a row-group statistics filter"},
 	{Name: "cse", Run: cse.Run, After: []string{"predicate"},
 		Doc: "common subexpressions: identical subplans (same op, attributes and inputs) are computed once"},
+	{Name: "foldnorm", Run: foldnorm.Run, After: []string{"cse"},
+		Doc: "inference: (x - mean) / std (and x * scale + shift) feeding a Linear is folded into its weight and bias (computed once from the parameters, not per row)"},
 	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
 		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
