@@ -460,14 +460,16 @@ func flern_state_release(key C.int64_t) {
 }
 
 type trainSpecJSON struct {
-	X           int64 `json:"x"`
-	Y           int64 `json:"y"`
-	XB          int64 `json:"xb"`
-	YB          int64 `json:"yb"`
-	XTail       int64 `json:"x_tail"`
-	YTail       int64 `json:"y_tail"`
-	BatchSize   int   `json:"batch_size"`
-	CheckFinite bool  `json:"check_finite"`
+	X           int64   `json:"x"`
+	Y           int64   `json:"y"`
+	XB          int64   `json:"xb"`
+	YB          int64   `json:"yb"`
+	XTail       int64   `json:"x_tail"`
+	YTail       int64   `json:"y_tail"`
+	BatchSize   int     `json:"batch_size"`
+	CheckFinite bool    `json:"check_finite"`
+	Seeds       []int64 `json:"seeds"`
+	Seed        uint64  `json:"seed"`
 }
 
 //export flern_trainer_new
@@ -483,7 +485,7 @@ func flern_trainer_new(step C.uintptr_t, tail C.uintptr_t, spec *C.char, out *C.
 		return setErr(err, ir.Errorf("Value", "bad training spec: %v", e))
 	}
 	t := &exec.Trainer{Step: p.Graph, Opts: p.Exec, Spec: exec.TrainSpec{X: sj.X, Y: sj.Y, XB: sj.XB, YB: sj.YB,
-		XTail: sj.XTail, YTail: sj.YTail, BatchSize: sj.BatchSize, CheckFinite: sj.CheckFinite}}
+		XTail: sj.XTail, YTail: sj.YTail, BatchSize: sj.BatchSize, CheckFinite: sj.CheckFinite, Seeds: sj.Seeds, Seed: sj.Seed}}
 	if tail != 0 {
 		tp, e := program(tail)
 		if e != nil {

@@ -27,6 +27,22 @@ type TrainSpec struct {
 	BatchSize    int
 	// CheckFinite stops the epoch with an error at the first NaN/inf loss.
 	CheckFinite bool
+	// Seeds are 0-dim int64 entries the step's random ops (dropout masks)
+	// read their seed from; before every step each gets a fresh value,
+	// StepSeed(Seed, step, i), so a run is reproducible from Seed.
+	Seeds []int64
+	Seed  uint64
+}
+
+// StepSeed is the seed of random op i at global step `step` (0-based) of a
+// run seeded with base: splitmix64 of a Weyl sequence, 53 bits (as the
+// Python front end's seeds, exact in JSON).
+func StepSeed(base uint64, step int64, i int) int64 {
+	x := base + (uint64(step)*1024+uint64(i)+1)*0x9E3779B97F4A7C15
+	x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9
+	x = (x ^ (x >> 27)) * 0x94D049BB133111EB
+	x ^= x >> 31
+	return int64(x >> 11)
 }
 
 // Trainer runs epochs of a staged training loop. Output 0 of each plan is
@@ -40,6 +56,8 @@ type Trainer struct {
 	NoFast    bool
 	cancelled atomic.Bool
 	fast      map[*ir.Graph]*fastStep
+	// Steps counts the steps run over all epochs (it numbers the seeds).
+	Steps int64
 }
 
 // runStep runs one step graph: prepared once into a fastStep unless
@@ -128,6 +146,17 @@ func (t *Trainer) Epoch(ctx context.Context, perm []int64, losses []float64) (in
 		if err := gatherInto(yk, y, rows); err != nil {
 			return i, err
 		}
+		for j, key := range s.Seeds {
+			st, err := interp.StateGet(key)
+			if err != nil {
+				return i, err
+			}
+			if st.DType != ir.Int64 || st.Numel() != 1 {
+				return i, ir.Errorf("Value", "seed entry %d is %s%v, not a 0-dim int64", key, st.DType, st.Shape)
+			}
+			st.I64[0] = StepSeed(s.Seed, t.Steps, j)
+		}
+		t.Steps++
 		out, err := t.runStep(g)
 		if err != nil {
 			return i, err

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _collect, _native, _state
+from . import _collect, _native, _state, staged
 from . import tensor as _t
 from .errors import FlernError, FlernTypeError, FlernValueError
 
@@ -86,17 +86,19 @@ def _as_array(x: Any) -> np.ndarray:
     return a
 
 
-def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: _state.StateEntry):
-    """Record one training step on the batch entries; returns (plan, n_results)."""
+def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: _state.StateEntry,
+           stage: staged.Stage):
+    """Record one training step on the batch entries; returns (plan, commit, loss loc)."""
     saved = {}
     for g in optimizer.param_groups:
         for p in g["params"]:
             saved[id(p)] = (p, p.grad)
             p.grad = None
     try:
-        with _t.enable_grad():
+        with _t.enable_grad(), stage.recording():
             out = model(_t.Tensor._from_node(xb.node, track=False))
             loss = loss_fn(out, _t.Tensor._from_node(yb.node, track=False))
+            writes = stage.writes
         if not isinstance(loss, _t.Tensor):  # (one element: checked by the native loop's first step)
             raise FlernTypeError(f"fit: loss_fn must return a tensor, got {type(loss).__name__}", kind="Type")
         loss.backward()
@@ -104,18 +106,18 @@ def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: 
         if not outs:
             raise FlernValueError("fit: the loss does not depend on any parameter of the optimizer", kind="Value",
                                   loc=loss._node.loc)
-        plan, _ = _collect.cached_plan([loss._node] + outs, _STEP_OPTIONS)
+        plan, _ = _collect.cached_plan([loss._node] + outs + writes, _STEP_OPTIONS)
         return plan, commit, loss._node.loc
     finally:
         for p, g in saved.values():
             p.grad = g
 
 
-def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateEntry):
+def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateEntry, stage: staged.Stage):
     was = model.training
     model.eval()
     try:
-        with _t.no_grad():
+        with _t.no_grad(), stage.recording():
             loss = loss_fn(model(_t.Tensor._from_node(xv.node, track=False)),
                            _t.Tensor._from_node(yv.node, track=False))
         plan, _ = _collect.cached_plan([loss._node], _STEP_OPTIONS)
@@ -163,7 +165,6 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     number of rows. Returns a :class:`History`. See the module docstring for
     batch order, validation, Ctrl-C and NaN handling.
     """
-    global last_history
     if epochs < 0 or batch_size <= 0 or log_every <= 0:
         raise FlernValueError("fit: epochs must be >= 0, batch_size and log_every > 0", kind="Value")
     X, y = _as_array(X), _as_array(y)
@@ -184,14 +185,31 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     xe, ye = _state.StateEntry(X), _state.StateEntry(y)
     xb = _state.StateEntry(np.zeros((bs,) + X.shape[1:], X.dtype))
     yb = _state.StateEntry(np.zeros((bs,) + y.shape[1:], y.dtype))
-    step_plan, commit, loss_loc = _trace(model, loss_fn, optimizer, xb, yb)
+    stage = staged.Stage()
+    stage.attach_stats(model)  # BatchNorm running statistics live in the store while fit runs
+    steps = [0]
+    try:
+        return _fit(model, loss_fn, optimizer, X, y, xe, ye, xb, yb, n, bs, stage, steps, epochs=epochs,
+                    shuffle=shuffle, seed=seed, validation=validation, log_every=log_every, progress=progress,
+                    check_finite=check_finite, scheduler=scheduler)
+    finally:
+        stage.detach_stats(steps[0])
+
+
+def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray, xe: _state.StateEntry,
+         ye: _state.StateEntry, xb: _state.StateEntry, yb: _state.StateEntry, n: int, bs: int, stage: staged.Stage,
+         steps: list, *, epochs: int, shuffle: bool, seed: int, validation: Any, log_every: int, progress: bool,
+         check_finite: bool, scheduler: Any) -> History:
+    """fit after its checks; steps[0] counts the steps run."""
+    global last_history
+    step_plan, commit, loss_loc = _trace(model, loss_fn, optimizer, xb, yb, stage)
     spec = {"x": xe.key, "y": ye.key, "xb": xb.key, "yb": yb.key, "batch_size": bs, "check_finite": check_finite}
     tail_plan, keep = None, [xe, ye, xb, yb]
     rest = n % bs
     if rest:
         xt = _state.StateEntry(np.zeros((rest,) + X.shape[1:], X.dtype))
         yt = _state.StateEntry(np.zeros((rest,) + y.shape[1:], y.dtype))
-        tail_plan, _, _ = _trace(model, loss_fn, optimizer, xt, yt)
+        tail_plan, _, _ = _trace(model, loss_fn, optimizer, xt, yt, stage)
         spec.update(x_tail=xt.key, y_tail=yt.key)
         keep += [xt, yt]
     val_plan = None
@@ -199,7 +217,9 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
         Xv, yv = _as_array(validation[0]), _as_array(validation[1])
         xv, yv_e = _state.StateEntry(Xv), _state.StateEntry(yv)
         keep += [xv, yv_e]
-        val_plan = _val_plan(model, loss_fn, xv, yv_e)
+        val_plan = _val_plan(model, loss_fn, xv, yv_e, stage)
+    spec.update(seeds=[e.key for e in stage.seeds], seed=int(seed) & (2**64 - 1))
+    keep += stage.seeds
     trainer = _native.Trainer(step_plan, tail_plan, spec)
     steps_per_epoch = n // bs + (1 if rest else 0)
     rng = np.random.default_rng(seed)
@@ -221,6 +241,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
                     hist.steps.append(gstep + i + 1)
                     hist.loss.append(float(losses[i]))
             gstep += done
+            steps[0] = gstep
             if err is not None:
                 if "loss is" in str(err) and check_finite:
                     raise FlernValueError(f"fit: loss is {losses[done - 1]} at epoch {epoch + 1}, step {done} "

@@ -159,14 +159,15 @@ def test_init_functions_match_torch_formulas():
     assert abs(w.numpy().std() - math.sqrt(2.0 / 200)) < 0.02 * math.sqrt(2.0 / 200)
 
 
-def test_fit_refuses_dropout_and_running_stats_clearly():
+def test_fit_trains_dropout_and_running_stats():
+    # staged per-step masks and running statistics: python/tests/test_staged_fit.py
     import flern
     X = R.standard_normal((32, 3)).astype(np.float32)
     Y = X[:, :1] * 2
     for layer in (nn.Dropout(0.2), nn.BatchNorm1d(4)):
         m = nn.Sequential(nn.Linear(3, 4), layer, nn.ReLU(), nn.Linear(4, 1))
-        with pytest.raises(NotImplementedError, match="inside flern.fit"):
-            flern.fit(m, nn.MSELoss(), torch.optim.SGD(m.parameters(), lr=0.01), X, Y, epochs=1, batch_size=8)
+        h = flern.fit(m, nn.MSELoss(), torch.optim.SGD(m.parameters(), lr=0.01), X, Y, epochs=1, batch_size=8)
+        assert len(h.loss) == 4 and all(math.isfinite(v) for v in h.loss)
     m = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4, track_running_stats=False), nn.Dropout(0.0),
                       nn.Linear(4, 1))
     h = flern.fit(m, nn.MSELoss(), torch.optim.SGD(m.parameters(), lr=0.01), X, Y, epochs=2, batch_size=8)

@@ -107,20 +107,6 @@ def _softplus0(x: Tensor) -> Tensor:
     return mx + ((-ax).exp() + 1.0).log()
 
 
-def _staged(what: str) -> None:
-    """Raise NotImplementedError naming what when called while flern.fit records its
-    staged step: its native loop feeds no per-step random seeds or running-statistics
-    buffers yet, so the step would fail or silently keep stale values."""
-    import sys
-    f = sys._getframe(1)
-    while f is not None:
-        if f.f_code.co_name in ("_trace", "_val_plan") and f.f_globals.get("__name__") == "flern.train":
-            from ..errors import not_implemented
-            raise not_implemented(f"{what} inside flern.fit (train this model with an explicit loop: "
-                                  "loss.backward(); optimizer.step())")
-        f = f.f_back
-
-
 # ---- dropout, embedding -------------------------------------------------------------
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
             generator: Any = None) -> Tensor:
@@ -133,8 +119,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         return input
     if p == 1.0:
         return input * 0.0
-    _staged("dropout")
-    from ..tensor_random import rand_like
+    from ..tensor_random import rand_like  # (staged: a seed the native loop refreshes per step, flern/staged.py)
     keep = _binary("ge", rand_like(input.detach(), generator=generator), p)
     return input * (keep.to(input.dtype) * (1.0 / (1.0 - p)))
 

@@ -306,13 +306,18 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
-        if self.track_running_stats:
-            F._staged(f"{type(self).__name__} with running statistics (track_running_stats=False works)")
+        from .. import staged as _staged
+        stage = _staged.current()
+        staged = stage is not None and self.track_running_stats
+        if staged and (stage.stats_entry(self, "running_mean") is None or self.momentum is None):
+            from ..errors import not_implemented
+            what = "momentum=None (a cumulative average)" if self.momentum is None else "a layer created inside the step"
+            raise not_implemented(f"{type(self).__name__} with {what} in a staged step (flern.fit / flern.staged)")
         if input.shape[1] != self.num_features:
             raise RuntimeError(f"running_mean should contain {input.shape[1]} elements not {self.num_features}")
         factor = 0.0 if self.momentum is None else self.momentum
         use_batch = self.training or not self.track_running_stats
-        if self.training and self.track_running_stats:
+        if self.training and self.track_running_stats and not staged:  # (staged: counted when it ends)
             n = int(self.num_batches_tracked.item()) + 1
             self._buffers["num_batches_tracked"] = _t.from_numpy(np.array(n, np.int64))
             factor = 1.0 / n if self.momentum is None else self.momentum
@@ -320,7 +325,10 @@ class _BatchNorm(Module):
         out = F.batch_norm(input, self.running_mean if track or not use_batch else None,
                            self.running_var if track or not use_batch else None, self.weight, self.bias,
                            use_batch, factor, self.eps)
-        if track:
+        if track and staged:
+            for k in ("running_mean", "running_var"):
+                stage.write_stat(self, k, self._buffers[k])
+        elif track:
             self._materialize()
         return out
 
