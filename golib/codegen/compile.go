@@ -19,8 +19,11 @@ import (
 )
 
 // Flags are the compiler flags of every kernel (part of the cache key).
-// -fno-math-errno lets sqrt vectorize; it does not change any result.
-var Flags = []string{"-O3", "-march=native", "-fno-math-errno", "-shared", "-fPIC"}
+// -fno-math-errno lets sqrt vectorize and -fno-trapping-math lets the
+// compiler if-convert the range checks of fl_exp (emit.go) on float
+// inputs; neither changes any result (they concern errno and FP exception
+// flags, which kernels never read).
+var Flags = []string{"-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC"}
 
 // Kernel is a compiled, loaded loop kernel.
 type Kernel struct {
