@@ -19,11 +19,13 @@ the timed pipeline is ETL + prediction of every row + accuracy.
 
 Variants (each in a fresh process; the same seeds):
 
-- ``pandas+torch``: pandas ETL, ``torch.from_numpy(df[cols].to_numpy())``, a PyTorch eager loop.
+- ``pandas+torch``: pandas ETL, ``torch.from_numpy(df[cols].to_numpy(dtype="float32"))`` (the
+  model input and the label), a PyTorch eager loop.
 - ``polars+torch`` and ``duckdb+torch``: the ETL in polars / DuckDB SQL, then the same loop.
 - ``flern``: the pandas+torch code with the drop-in imports (``flern.pandas``, ``flern.torch``).
-- ``flern-staged``: flern ETL and ``flern.fit`` (the epoch staged in the Go core; its own seeded
-  batch order).
+- ``flern-staged``: flern ETL, ``df[cols].to_tensor()`` for the model input and the label (one
+  plan, run once by ``flern.fit``), and ``flern.fit`` (the epoch staged in the Go core; its own
+  seeded batch order).
 
 Every variant reports its pipeline time (median of ``--runs`` after a warm-up), first run,
 whole-process time (imports included), peak RSS and accuracy; ratios are against pandas+torch.
@@ -145,26 +147,9 @@ def _xy(arrays: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train_and_predict(torch: Any, arrays: dict[str, Any], n_airports: int, batch: int, mode: str) -> dict[str, Any]:
-    """The loop, for ``torch`` = torch or flern.torch (the same code)."""
+    """The loop on the arrays of the polars/DuckDB ETL (one float32 input matrix, as the others)."""
     xa, ya = _xy(arrays)
-    x, y = torch.from_numpy(xa), torch.from_numpy(ya)
-    model = make_model(torch, n_airports)
-    losses = []
-    if mode == "train":
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        loss_fn = torch.nn.BCEWithLogitsLoss()
-        gen = torch.Generator().manual_seed(SEED)
-        n = x.shape[0]
-        perm = torch.randperm(n, generator=gen)
-        for step, i in enumerate(range(0, n, batch)):
-            idx = perm[i:i + batch]
-            opt.zero_grad()
-            loss = loss_fn(model(x[idx]), y[idx])
-            loss.backward()
-            opt.step()
-            if step % 500 == 0:
-                losses.append(float(loss.item()))
-    return {"accuracy": _accuracy(torch, model, x, y), "losses": losses}
+    return train_loop(torch, torch.from_numpy(xa), torch.from_numpy(ya), n_airports, batch, mode)
 
 
 def _accuracy(torch: Any, model: Any, x: Any, y: Any) -> float:
@@ -189,6 +174,52 @@ def train_staged(arrays: dict[str, Any], n_airports: int, batch: int, mode: str)
     return {"accuracy": _accuracy(torch, model, torch.from_numpy(xa), torch.from_numpy(ya)), "losses": losses}
 
 
+def frame_tensors(torch: Any, df: Any) -> tuple[Any, Any]:
+    """The model input [hour_f, weekday_f, distance_z, origin_code, dest_code] and the label
+    from a pandas-like frame, handed to ``torch`` as pandas + PyTorch code does it (under the
+    flern drop-ins the two hand-offs are to_tensor edges of the ETL plan)."""
+    x = torch.from_numpy(df[NUM + ["origin_code", "dest_code"]].to_numpy(dtype="float32"))
+    y = torch.from_numpy(df[["late"]].to_numpy(dtype="float32"))
+    return x, y
+
+
+def train_loop(torch: Any, x: Any, y: Any, n_airports: int, batch: int, mode: str) -> dict[str, Any]:
+    """The loop on model-input tensors, for ``torch`` = torch or flern.torch (the same code)."""
+    model = make_model(torch, n_airports)
+    losses = []
+    if mode == "train":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        loss_fn = torch.nn.BCEWithLogitsLoss()
+        gen = torch.Generator().manual_seed(SEED)
+        n = x.shape[0]
+        perm = torch.randperm(n, generator=gen)
+        for step, i in enumerate(range(0, n, batch)):
+            idx = perm[i:i + batch]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            if step % 500 == 0:
+                losses.append(float(loss.item()))
+    return {"accuracy": _accuracy(torch, model, x, y), "losses": losses}
+
+
+def train_staged_lazy(df: Any, n_airports: int, batch: int) -> dict[str, Any]:
+    """flern's staged form from the lazy ETL plan: X and y are to_tensor edges of the one
+    frame plan; flern.fit runs that plan once for both (the features come out of one fused
+    to_tensor loop, no pandas/numpy intermediate), trains in the Go core, and prediction
+    reads the same X."""
+    import flern
+    import flern.torch as torch
+    x = df[NUM + ["origin_code", "dest_code"]].to_tensor(dtype="float32")
+    y = df[["late"]].to_tensor(dtype="float32")
+    model = make_model(torch, n_airports)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    hist = flern.fit(model, torch.nn.BCEWithLogitsLoss(), opt, x, y, epochs=1, batch_size=batch,
+                     shuffle=True, seed=SEED, log_every=500)
+    return {"accuracy": _accuracy(torch, model, x, y), "losses": list(hist.loss)}
+
+
 def frame_arrays(df: Any) -> dict[str, Any]:
     """The model inputs from a pandas-like frame (pandas, or flern under the drop-in)."""
     return {"num": df[NUM].to_numpy(dtype="float32"), "o": df["origin_code"].to_numpy(),
@@ -200,7 +231,7 @@ def run_variant(variant: str, rows: int | None, batch: int, mode: str) -> dict[s
         import pandas as pd
         import torch
         df, n_air = etl_pandas_like(pd, rows)
-        return train_and_predict(torch, frame_arrays(df), n_air, batch, mode)
+        return train_loop(torch, *frame_tensors(torch, df), n_air, batch, mode)
     if variant == "polars+torch":
         import torch
         arrays, n_air = etl_polars(rows)
@@ -213,10 +244,12 @@ def run_variant(variant: str, rows: int | None, batch: int, mode: str) -> dict[s
         import flern.pandas as fpd
         import flern.torch as ftorch
         df, n_air = etl_pandas_like(fpd, rows)
-        return train_and_predict(ftorch, frame_arrays(df), n_air, batch, mode)
+        return train_loop(ftorch, *frame_tensors(ftorch, df), n_air, batch, mode)
     if variant == "flern-staged":
         import flern.pandas as fpd
         df, n_air = etl_pandas_like(fpd, rows)
+        if mode == "train":
+            return train_staged_lazy(df, n_air, batch)
         return train_staged(frame_arrays(df), n_air, batch, mode)
     raise ValueError(f"unknown variant {variant!r}")
 

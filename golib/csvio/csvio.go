@@ -55,6 +55,7 @@ type sniffed struct {
 	// numeric na_values also match numerically ("-999.0" for "-999"). A
 	// column of ints with missing values is instead upcast from int64.
 	naFloats []bool
+	rows     int // data rows (schema inference reads the whole file)
 }
 
 type cacheEntry struct {
@@ -79,6 +80,17 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 		return nil, err
 	}
 	return res.schema.Clone(), nil
+}
+
+// NumRows returns the number of data rows a scan_csv node reads (counted by
+// the schema inference Sniff caches); ok is false when the file cannot be
+// sniffed. The optimizer's join ordering uses it as a cardinality.
+func NumRows(attrs ir.Attrs) (rows int64, ok bool) {
+	res, err := sniff(attrs)
+	if err != nil {
+		return 0, false
+	}
+	return int64(res.rows), true
 }
 
 // sniff is Sniff returning the cached result itself (not to be modified).

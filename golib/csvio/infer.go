@@ -494,7 +494,7 @@ func sniffData(o *options, data []byte) (*sniffed, error) {
 		return nil, err
 	}
 	s := &ir.Schema{}
-	res := &sniffed{schema: s, naFloats: make([]bool, len(t.cols))}
+	res := &sniffed{schema: s, naFloats: make([]bool, len(t.cols)), rows: rows}
 	for j := range t.cols {
 		c := &t.cols[j]
 		g := newStats()

@@ -21,6 +21,7 @@ import (
 	"github.com/flern/flern/golib/lower"
 	"github.com/flern/flern/golib/opt"
 	"github.com/flern/flern/golib/opt/fold"
+	"github.com/flern/flern/golib/opt/joinorder"
 	"github.com/flern/flern/golib/parquetio"
 )
 
@@ -33,6 +34,9 @@ func init() {
 	interp.ReadIPC = ipcio.Read
 	interp.WriteIPC = ipcio.Write
 	fold.EvalConst = interp.EvalConst
+	joinorder.ScanRows["scan_csv"] = csvio.NumRows
+	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
+	joinorder.ScanRows["scan_ipc"] = ipcio.NumRows
 }
 
 // Options control compilation.

@@ -156,6 +156,17 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 	return s, nil
 }
 
+// NumRows returns the number of rows a scan_ipc node reads (cached like
+// Sniff); ok is false when the file cannot be analyzed. The optimizer's
+// join ordering uses it as a cardinality.
+func NumRows(attrs ir.Attrs) (rows int64, ok bool) {
+	fi, err := info(attrs.Str("path"))
+	if err != nil {
+		return 0, false
+	}
+	return fi.numRows, true
+}
+
 // info returns the (cached) analysis of the file at path.
 func info(path string) (*fileInfo, error) {
 	st, err := os.Stat(path)

@@ -15,6 +15,7 @@ import (
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/opt/foldnorm"
+	"github.com/flern/flern/golib/opt/joinorder"
 	"github.com/flern/flern/golib/opt/limit"
 	"github.com/flern/flern/golib/opt/narrow"
 	"github.com/flern/flern/golib/opt/predicate"
@@ -44,6 +45,8 @@ var Passes = []Pass{
 		Doc: "constant folding and expression simplification (x+0, x*1, not(not x), literal arithmetic)"},
 	{Name: "predicate", Run: predicate.Run, After: []string{"fold"},
 		Doc: "predicate pushdown: safe filter conjuncts move below projects, sorts and joins, towards the scans; Parquet scans get a row-group statistics filter"},
+	{Name: "joinorder", Run: joinorder.Run, After: []string{"predicate"},
+		Doc: "join ordering: chains and stars of inner joins whose row order is unobserved are rebuilt smallest-intermediate-first from cardinality estimates"},
 	{Name: "cse", Run: cse.Run, After: []string{"predicate"},
 		Doc: "common subexpressions: identical subplans (same op, attributes and inputs) are computed once"},
 	{Name: "foldnorm", Run: foldnorm.Run, After: []string{"cse"},

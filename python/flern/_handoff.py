@@ -150,3 +150,23 @@ def tensor_node(a: np.ndarray) -> Node | None:
         value = a if a.flags.c_contiguous else freeze(np.ascontiguousarray(a))
     KNOWN[node] = value
     return node
+
+
+def materialize(*values: Any) -> None:
+    """Run the lazy flern tensors among ``values`` that have no value yet in ONE
+    plan (their common ETL runs once: ``flern.fit(model, ..., X, y)`` with X and y
+    from the same frame), and remember each value, so plans that read the tensor
+    later (prediction after training) use it instead of re-running the ETL."""
+    from . import _collect
+    from .tensor import Tensor
+    todo = [v for v in values if isinstance(v, Tensor) and v._value is None and v._node.op != "source_tensor"]
+    if not todo:
+        return
+    nodes = list({id(t._node): t._node for t in todo}.values())
+    tables = _collect.collect(nodes)
+    got = {id(n): _collect.tensor_to_numpy(t) for n, t in zip(nodes, tables)}
+    from ._graph import topo_order
+    for t in todo:
+        t._value = got[id(t._node)]
+        if not any(n.op in ("state", "state_write") for n in topo_order([t._node])):
+            KNOWN[t._node] = t._value  # data, not parameters: later plans may read the value

@@ -167,6 +167,8 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     """
     if epochs < 0 or batch_size <= 0 or log_every <= 0:
         raise FlernValueError("fit: epochs must be >= 0, batch_size and log_every > 0", kind="Value")
+    from . import _handoff
+    _handoff.materialize(X, y)  # X and y recorded from one ETL plan: it runs once (_handoff.py)
     X, y = _as_array(X), _as_array(y)
     if len(X) != len(y):
         raise FlernValueError(f"fit: X has {len(X)} rows, y has {len(y)}", kind="Value")

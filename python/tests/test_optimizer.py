@@ -307,3 +307,112 @@ def test_random_pipelines_equal_pandas(seed):
     l, r = _frames(50, seed)
     got = _random_pipeline(fpd, fpd.from_pandas(l), fpd.from_pandas(r), seed)
     assert_frame_same(got, _random_pipeline(pd, l, r, seed))
+
+
+# --- join ordering (golib/opt/joinorder) ---------------------------------------------------
+
+
+def _star_tables(tmp_path, fmt: str):
+    """A fact table and three dimensions written as files (the pass needs row counts)."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    sales = pd.DataFrame({
+        "s_id": np.arange(n, dtype=np.int64),
+        "s_cust": rng.integers(0, 300, n).astype(np.int64),
+        "s_prod": rng.integers(0, 100, n).astype(np.int64),
+        "s_amount": np.round(rng.normal(100, 30, n), 2),
+        "s_note": pd.Series(rng.choice(["", "ü", "日本", "x y"], n), dtype="str"),
+    })
+    cust = pd.DataFrame({"c_id": np.arange(300, dtype=np.int64),
+                         "c_region": rng.integers(0, 5, 300).astype(np.int64),
+                         "c_name": pd.Series([f"c{i}" for i in range(300)], dtype="str")})
+    region = pd.DataFrame({"r_id": np.arange(5, dtype=np.int64),
+                           "r_name": pd.Series(["north", "south", "east", "west", "ünter"], dtype="str")})
+    prod = pd.DataFrame({"p_id": np.arange(100, dtype=np.int64),
+                         "p_cat": pd.Series(rng.choice(["a", "b", "c"], 100), dtype="str")})
+    out = {}
+    for name, df in {"sales": sales, "cust": cust, "region": region, "prod": prod}.items():
+        p = tmp_path / f"{name}.{fmt}"
+        df.to_parquet(p, index=False) if fmt == "parquet" else df.to_csv(p, index=False)
+        out[name] = str(p)
+    return out
+
+
+def _read(mod, paths, fmt):
+    return {k: (mod.read_parquet(p) if fmt == "parquet" else mod.read_csv(p)) for k, p in paths.items()}
+
+
+def _star_query(t, pd_):
+    """Written with the selective region join last; only sorted groups are observed."""
+    j = (t["sales"].merge(t["prod"], left_on="s_prod", right_on="p_id")
+         .merge(t["cust"], left_on="s_cust", right_on="c_id")
+         .merge(t["region"], left_on="c_region", right_on="r_id"))
+    j = j[(j["r_name"] == "north") & (j["s_amount"] > 80)]
+    return j.groupby(["p_cat", "c_name"], as_index=False).agg(total=("s_amount", "sum"), n=("s_id", "size"),
+                                                               hi=("s_amount", "max"))
+
+
+def _join_lines(plan: str) -> list[str]:
+    return [ln for ln in _lines(plan) if "= join(" in ln]
+
+
+@pytest.mark.plan
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_joinorder_moves_the_selective_join_first(tmp_path, monkeypatch, fmt):
+    from flern import _config
+    paths = _star_tables(tmp_path, fmt)
+    expected = _star_query(_read(pd, paths, fmt), pd)
+    got = _star_query(_read(fpd, paths, fmt), fpd)
+    plan = got.explain()
+    first = _join_lines(plan)[0]
+    # the filtered region joins customers first; the fact table comes last
+    assert 'left_on=["c_region"], right_on=["r_id"]' in first, plan
+    assert "s_cust" in _join_lines(plan)[-1] or "s_prod" in _join_lines(plan)[-1], plan
+    assert_frame_same(got, expected)
+    # switched off: the joins run as written, same answer
+    monkeypatch.setattr(_config, "disabled_passes", _config.disabled_passes | {"joinorder"})
+    off = _star_query(_read(fpd, paths, fmt), fpd)
+    assert 'left_on=["s_prod"], right_on=["p_id"]' in _join_lines(off.explain())[0], off.explain()
+    assert_frame_same(off, expected)
+
+
+def _observed_order(t, pd_):
+    """The same chain whose row order reaches the result (no sort, no groupby)."""
+    j = (t["sales"].merge(t["cust"], left_on="s_cust", right_on="c_id")
+         .merge(t["region"], left_on="c_region", right_on="r_id"))
+    return j[j["r_name"] == "north"][["s_id", "c_name", "s_amount", "s_note"]]
+
+
+def _first_agg(t, pd_):
+    """A groupby whose "first" sees the row order."""
+    j = (t["sales"].merge(t["cust"], left_on="s_cust", right_on="c_id")
+         .merge(t["region"], left_on="c_region", right_on="r_id"))
+    j = j[j["r_name"] == "north"]
+    return j.groupby("c_name", as_index=False).agg(first_id=("s_id", "first"), n=("s_id", "size"))
+
+
+@pytest.mark.parametrize("query", [_observed_order, _first_agg])
+def test_joinorder_keeps_an_observed_row_order(tmp_path, monkeypatch, query):
+    from flern import _config
+    paths = _star_tables(tmp_path, "parquet")
+    expected = query(_read(pd, paths, "parquet"), pd)
+    got = query(_read(fpd, paths, "parquet"), fpd)
+    if not _config.no_opt:
+        plan = got.explain()
+        monkeypatch.setattr(_config, "disabled_passes", _config.disabled_passes | {"joinorder"})
+        assert _join_lines(query(_read(fpd, paths, "parquet"), fpd).explain()) == _join_lines(plan), plan
+    assert_frame_same(got, expected)
+
+
+def test_joinorder_results_on_empty_and_unmatched(tmp_path):
+    """A filter that keeps nothing and keys that match nothing: same (empty) answer as pandas."""
+    paths = _star_tables(tmp_path, "parquet")
+
+    def q(t, pd_, name):
+        j = (t["sales"].merge(t["cust"], left_on="s_cust", right_on="c_id")
+             .merge(t["region"], left_on="c_region", right_on="r_id"))
+        j = j[j["r_name"] == name]
+        return j.groupby("c_name", as_index=False).agg(total=("s_amount", "sum"))
+
+    for name in ["nowhere", "ünter"]:
+        assert_frame_same(q(_read(fpd, paths, "parquet"), fpd, name), q(_read(pd, paths, "parquet"), pd, name))

@@ -6,10 +6,15 @@
 // computes it once; projection pushdown then reads the union of the
 // columns both uses need.
 //
-// Only deterministic frame ops merge (not sample, not tensor ops, whose
-// random draws must stay distinct), and graph outputs are never merged
-// away, so every output stays its own node. Merged nodes keep the first
-// one's source line.
+// Deterministic frame ops merge, and so do deterministic tensor ops: the
+// frame -> tensor hand-off (to_tensor) and the tensor ops after it, so a
+// feature matrix or a normalization statistic recorded twice (once for a
+// tensor, once for a frame result, or once per model input) is computed once.
+// Random ops (sample, rand, randn, randperm, ...) never merge: their draws
+// must stay distinct; nor do reads and writes of the training state (state,
+// state_write, the fused optimizer updates). Graph outputs are never merged
+// away, so every output stays its own node. Merged nodes keep the first one's
+// source line.
 package cse
 
 import (
@@ -25,6 +30,16 @@ var mergeable = map[string]bool{
 	"join": true, "semi_join": true, "groupby_agg": true, "sort": true, "topk": true, "slice": true,
 	"dropna": true, "set_index": true, "reset_index": true, "distinct": true, "value_counts": true,
 	"drop_rows": true, "sort_index": true, "select": true, "assign": true, "rename": true, "drop_columns": true,
+	"get_dummies": true, "transpose_row": true, "attach_row": true,
+	// tensor ops (golib/tensor): pure functions of their inputs and attributes
+	"to_tensor": true, "source_tensor": true, "full": true, "arange": true, "cast": true, "detach": true,
+	"neg": true, "exp": true, "log": true, "sqrt": true, "abs": true, "relu": true, "sigmoid": true, "tanh": true,
+	"erf": true, "add": true, "sub": true, "mul": true, "div": true, "pow": true, "maximum": true, "minimum": true,
+	"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true, "where": true, "matmul": true,
+	"sum": true, "mean": true, "max": true, "min": true, "argmax": true, "argmin": true, "softmax": true,
+	"log_softmax": true, "reshape": true, "unsqueeze": true, "squeeze": true, "flatten": true, "transpose": true,
+	"permute": true, "tensor_slice": true, "tensor_select": true, "index_select": true, "gather": true,
+	"expand_as": true, "sum_to": true,
 }
 
 // Run merges identical nodes and reports whether it changed anything.

@@ -15,7 +15,10 @@
 //   - below a project that cannot raise, with the project's expressions
 //     substituted for the columns they define, when it can then move on
 //     (a conjunct that reads a nullable computed column stays: the
-//     filter's not-null inference only sees plain columns),
+//     filter's not-null inference only sees plain columns), or when the
+//     project computes features and the filter reads only columns it
+//     passes through (features recorded before a filter, e.g. for
+//     to_tensor, are then computed for the kept rows only),
 //   - below a sort (stable: the order of the kept rows is unchanged) and
 //     into the left input of a semi_join,
 //   - into the side of an inner join whose columns it reads (only the left
@@ -393,6 +396,12 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 	if len(sub) == 0 {
 		return false
 	}
+	if x.Op == "project" && !isSelection(x) && passedThrough(cs, defs) {
+		// Features computed above a filter on columns the project passes
+		// through: below it, they are computed for the kept rows only, and
+		// the filter evaluates nothing twice.
+		return true
+	}
 	switch y.Op {
 	case "sort", "semi_join", "scan_parquet":
 		return true
@@ -409,6 +418,21 @@ func continues(g *ir.Graph, gi *graphInfo, f, x *ir.Node, cs []*ir.Expr) bool {
 		return len(sides[0])+len(sides[1]) > 0
 	}
 	return false
+}
+
+// passedThrough reports whether every conjunct reads only columns that
+// project definitions defs pass through unchanged (col(name)).
+func passedThrough(cs []*ir.Expr, defs map[string]*ir.Expr) bool {
+	for _, c := range cs {
+		cols := map[string]bool{}
+		c.Columns(cols)
+		for name := range cols {
+			if d := defs[name]; d == nil || d.Kind != ir.ExprCol {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // planJoin says which conjuncts can move into which join side, renamed.

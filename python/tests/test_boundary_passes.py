@@ -1,0 +1,194 @@
+"""Optimizer rewrites across the frame -> tensor boundary, each asserted on explain()
+and then on results, with the pass on and off: model-driven pruning (tensorprune, then
+dce/pushdown into the scan), filters pushed below feature computation (predicate), and
+common subexpressions across the frame and tensor parts (cse)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas
+import pytest
+import torch as T
+
+import flern.pandas as fpd
+import flern.torch as ftorch
+from flern import _config
+
+OPT_ON = not _config.no_opt
+
+
+@pytest.fixture
+def passes(monkeypatch):
+    def disable(*names):
+        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | set(names))
+
+    def enable(*names):
+        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) - set(names))
+    return disable, enable
+
+
+def _data(n: int = 200) -> pandas.DataFrame:
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=n)
+    a[::17] = np.nan
+    return pandas.DataFrame({"a": a, "b": rng.integers(-5, 5, n).astype(np.int64), "c": rng.normal(size=n) * 100,
+                             "s": [f"ünï-{i % 7}" for i in range(n)], "d": rng.integers(0, 2, n).astype(bool)})
+
+
+@pytest.fixture(params=["parquet", "csv"])
+def source(request, tmp_path):
+    df = _data()
+    path = tmp_path / f"d.{request.param}"
+    if request.param == "parquet":
+        df.to_parquet(path, index=False)
+        return request.param, str(path), (lambda m: m.read_parquet(str(path))), df
+    df.to_csv(path, index=False)
+    return request.param, str(path), (lambda m: m.read_csv(str(path))), df
+
+
+def _scan_columns(text: str) -> list[str]:
+    m = re.search(r"scan_(?:parquet|csv)\([^\n]*?columns=\[([^\]]*)\]", text)
+    assert m, text
+    return [c.strip().strip('"') for c in m.group(1).split(",") if c.strip()]
+
+
+def _model_input(m, read):
+    df = read(m)
+    df["z"] = df["c"] * 2.0 + 1.0
+    df["e"] = df["b"] * 3
+    return df[["a", "b", "z", "e"]]
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_model_driven_pruning(source, passes, on):
+    """The model reads columns 0 and 2 of the hand-off (x[:, 0], x[:, 2:3]): b and e are never
+    computed, and the scan never parses b."""
+    kind, path, read, pdf = source
+    disable, enable = passes
+    if not on:
+        disable("tensorprune")
+    x = _model_input(fpd, read).to_tensor(dtype="float64")
+    out = x[:, 0] * 2.0 + x[:, 2:3].reshape(-1)
+    text = out.explain()
+    cols = _scan_columns(text)
+    if OPT_ON and on:
+        assert "b" not in cols and set(cols) == {"a", "c"}, text
+        assert "mul(col(\"b\")" not in text
+    elif OPT_ON:
+        assert "b" in cols, text
+    want_df = pandas.read_parquet(path) if kind == "parquet" else pandas.read_csv(path)
+    want_df["z"] = want_df["c"] * 2.0 + 1.0
+    want_df["e"] = want_df["b"] * 3
+    xt = T.tensor(want_df[["a", "b", "z", "e"]].to_numpy(dtype=np.float64))
+    want = xt[:, 0] * 2.0 + xt[:, 2:3].reshape(-1)
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_model_driven_pruning_through_get_dummies_and_merge(passes, on):
+    """Columns the model skips, behind get_dummies and a left merge."""
+    disable, _ = passes
+    if not on:
+        disable("tensorprune")
+    left = {"k": [1, 2, 3, 1, 2], "v": [0.5, 1.5, np.nan, 2.0, -1.0], "o": ["x", "y", "x", "z", "y"]}
+    right = {"k": [1, 2, 3], "w": [10.0, 20.0, 30.0], "u": [7, 8, 9]}
+
+    def prep(m):
+        df = m.merge(m.DataFrame(left), m.DataFrame(right), on="k", how="left")
+        df = m.get_dummies(df, columns=["o"], dtype=float)
+        return df[["v", "w", "u", "o_x", "o_y", "o_z"]]
+
+    x = prep(fpd).to_tensor(dtype="float64")
+    out = x[:, 1] + x[:, 4]
+    text = out.explain()
+    if OPT_ON and on:
+        assert "tensor_select" in text and '"u"' not in text.split("to_tensor")[0].split("\n")[-2], text
+    xt = T.tensor(prep(pandas).to_numpy(dtype=np.float64))
+    np.testing.assert_array_equal(out.numpy(), (xt[:, 1] + xt[:, 4]).numpy())
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_filter_below_features_across_to_tensor(source, passes, on):
+    """A filter recorded after the features moves below them to the scan."""
+    kind, path, read, _ = source
+    disable, _ = passes
+    if not on:
+        disable("predicate")
+
+    def prep(m, df):
+        df["z"] = (df["c"] - 3.0) * 0.5
+        df["q"] = df["b"] * df["b"]
+        df = df[df["b"] > 0]
+        return df[["z", "q"]]
+
+    x = prep(fpd, read(fpd)).to_tensor(dtype="float64")
+    text = x.explain()
+    lines = text.splitlines()
+    scan = next(i for i, ln in enumerate(lines) if "scan_" in ln)
+    filt = [i for i, ln in enumerate(lines) if "filter(" in ln or "stats_filter" in ln]
+    if OPT_ON and on:
+        # the filter reads the scan directly (or is folded into a fused loop over the scan)
+        assert any(f"filter(%{scan}" in ln for ln in lines) or "stats_filter" in lines[scan] or \
+            any(f"(%{scan}" in ln and "filter" in ln for ln in lines), text
+    pdf = pandas.read_parquet(path) if kind == "parquet" else pandas.read_csv(path)
+    want = T.tensor(prep(pandas, pdf).to_numpy(dtype=np.float64))
+    np.testing.assert_array_equal(x.numpy(), want.numpy())
+    del filt
+
+
+def _count(text: str, op: str) -> int:
+    return len(re.findall(rf"= {op}\(", text))
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_cse_tensor_subgraphs(passes, on):
+    """The same features and statistics recorded twice (once per use) are computed once."""
+    disable, _ = passes
+    if not on:
+        disable("cse")
+    pdf = _data(50)
+
+    def feats(df):
+        return df[["c", "b"]]
+
+    fd = fpd.DataFrame(pdf)
+
+    def norm(t):
+        return (t - t.mean(0, keepdim=True)) / t.std(0, keepdim=True)
+
+    x1 = norm(feats(fd).to_tensor(dtype="float64"))
+    x2 = norm(feats(fd).to_tensor(dtype="float64"))
+    out = (x1 * 2.0 + x2).sum(1)
+    text = out.explain()
+    if OPT_ON:
+        n = _count(text, "to_tensor") + len(re.findall(r"kernel=to_tensor", text))
+        assert n == (1 if on else 2), text
+    xt = T.tensor(pdf[["c", "b"]].to_numpy(dtype=np.float64))
+    want = (norm(xt) * 2.0 + norm(xt)).sum(1)
+    np.testing.assert_allclose(out.numpy(), want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_cse_frame_statistics_shared_by_tensor_and_frame_parts(passes, on):
+    """The training set's mean/std (a frame subplan) recorded for the model input and again for
+    a second input is computed once."""
+    disable, _ = passes
+    if not on:
+        disable("cse")
+    pdf = _data(60)[["a", "c"]].fillna(0.0)
+
+    def normalized(m, df):
+        return (df - df.mean()) / df.std(ddof=0)
+
+    fd = fpd.DataFrame(pdf)
+    x = normalized(fpd, fd).to_tensor(dtype="float64")
+    y = normalized(fpd, fd).to_tensor(dtype="float64")
+    out = x + y
+    text = out.explain()
+    if OPT_ON:
+        aggs = _count(text, "groupby_agg") + len(re.findall(r"kernel=agg\[", text))
+        assert aggs == (2 if on else 4), text  # mean and var once each
+    want_np = normalized(pandas, pdf).to_numpy(dtype=np.float64)
+    np.testing.assert_allclose(out.numpy(), want_np * 2, rtol=1e-12)
