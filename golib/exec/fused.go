@@ -9,7 +9,6 @@ import (
 
 	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
-	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/lower"
 )
@@ -71,23 +70,48 @@ func runTensorKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 		if !ok || t.DType != l.Inputs[i].Type {
 			return nil, ir.Errorf("Internal", "fused: input %d is not a %s tensor", i, l.Inputs[i].Type)
 		}
+		bufs[i] = tensorBuf(t)
 		if l.Inputs[i].Scalar {
 			if t.Numel() != 1 {
 				return nil, ir.Errorf("Internal", "fused: scalar input %d has %d elements", i, t.Numel())
 			}
-		} else if shape == nil {
+			continue
+		}
+		if l.Inputs[i].Bcast != lower.Full {
+			continue // checked below, against the loop's rows
+		}
+		if shape == nil {
 			shape = t.Shape
 		} else if !sameInts(shape, t.Shape) {
 			return nil, ir.Errorf("Value", "The size of tensor a %v must match the size of tensor b %v", shape, t.Shape)
 		}
-		bufs[i] = tensorBuf(t)
 	}
-	if shape == nil {
-		return nil, ir.Errorf("Internal", "fused: no full-size input")
+	if shape == nil { // only broadcast inputs: the shape is static (lower.Fuse checks)
+		for _, d := range k.Schema.Tensor.Shape {
+			if d < 0 {
+				return nil, ir.Errorf("Internal", "fused: no full-size input and a dynamic shape")
+			}
+			shape = append(shape, int(d))
+		}
 	}
 	rows := 1
 	for _, d := range shape {
 		rows *= d
+	}
+	for i, x := range in {
+		t := x.(*col.Tensor)
+		want := 0
+		switch l.Inputs[i].Bcast {
+		case lower.Inner:
+			want = l.Width
+		case lower.Outer:
+			want = rows / l.Width
+		default:
+			continue
+		}
+		if t.Numel() != want || rows%l.Width != 0 {
+			return nil, ir.Errorf("Value", "The size of tensor a %v must match the size of tensor b %v at a non-singleton dimension", shape, t.Shape)
+		}
 	}
 	out, err := lower.ParallelCtx(c.Context, l, rows, 0, rangeFunc(k, l, bufs, rows))
 	if err != nil {
@@ -165,7 +189,7 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	ngroups := 1
 	var keyCols []*col.Column
 	if len(p.Keys) > 0 {
-		gid, ng, kc, err := interp.GroupIDs(src, p.Keys, p.Dropna, true)
+		gid, ng, kc, err := groupIDs(c, nil, src, p.Keys, p.Dropna)
 		if err != nil {
 			return nil, err
 		}

@@ -118,6 +118,13 @@ type grouping struct {
 // thread-local tables and merge of phases 1 and 2 above). dropna drops rows
 // with a null key; sorted orders groups by key, else by first appearance.
 func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
+	packed, err := packIntKeys(c, n, keys.cols, rows, dropna)
+	if err != nil {
+		return nil, err
+	}
+	if packed != nil { // one int key in the same order (packkeys.go)
+		keys = newRowKeys([]*col.Column{packed})
+	}
 	b, err := buildGroups(c, n, keys, rows, dropna)
 	if err != nil {
 		return nil, err
@@ -140,6 +147,8 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 		if b.table.inull >= 0 {
 			order[p] = b.table.inull
 		}
+	case sorted && keys.ints:
+		sortIntGroups(keys.cols[0], b.first, order)
 	case sorted:
 		slices.SortFunc(order, func(x, y int32) int { return cmpKeyRows(keys, b.first[x], b.first[y]) })
 	default:
@@ -155,6 +164,32 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 		return nil, err
 	}
 	return &grouping{gid: b.gid, first: first}, nil
+}
+
+// sortIntGroups writes to order the groups of a single integer key in
+// ascending key order, the null key last: the keys are read once into a
+// contiguous array and sorted there (cmpKeyRows' order).
+func sortIntGroups(kc *col.Column, first []int, order []int32) {
+	type kv struct {
+		v  int64
+		id int32
+	}
+	vals := make([]kv, 0, len(first))
+	null := int32(-1)
+	for id, row := range first {
+		if kc.Valid != nil && !kc.IsValid(row) {
+			null = int32(id)
+			continue
+		}
+		vals = append(vals, kv{kc.I64[row], int32(id)})
+	}
+	slices.SortFunc(vals, func(a, b kv) int { return cmp.Compare(a.v, b.v) })
+	for p, x := range vals {
+		order[p] = x.id
+	}
+	if null >= 0 {
+		order[len(vals)] = null
+	}
 }
 
 // builtGroups is the result of buildGroups: gid holds local ids until
@@ -371,4 +406,38 @@ func cmpKeyRows(k *rowKeys, a, b int) int {
 		}
 	}
 	return 0
+}
+
+// groupIDs is interp.GroupIDs (sort=true) on the parallel hash grouping:
+// each row's output group (-1: dropped), the number of groups and the key
+// columns of the groups; key types the grouping does not handle take the
+// interpreter's. For fused aggregations (fused.go).
+func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]int64, int, []*col.Column, error) {
+	kcols := make([]*col.Column, len(keys))
+	for i, name := range keys {
+		kc := keyColumn(f, name)
+		if kc == nil || !hashableKey(kc.Type) || hasNegZero(kc) || (kc.Type == ir.Bool && !dropna && kc.HasNulls()) || f.N > maxRows {
+			return interp.GroupIDs(f, keys, dropna, true)
+		}
+		kcols[i] = kc
+	}
+	g, err := groupRows(c, n, newRowKeys(kcols), f.N, dropna, true)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	gid := make([]int64, len(g.gid))
+	err = forMorsels(c, n, len(gid), func(_, lo, hi int) error {
+		for i, x := range g.gid[lo:hi] {
+			gid[lo+i] = int64(x)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	keyCols := make([]*col.Column, len(keys))
+	for k, kc := range kcols {
+		keyCols[k] = kc.Take(g.first)
+	}
+	return gid, len(g.first), keyCols, nil
 }

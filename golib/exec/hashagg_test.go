@@ -2,8 +2,11 @@ package exec
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -58,6 +61,9 @@ func TestGroupByAggDifferential(t *testing.T) {
 		{[]string{"kf"}, false},
 		{[]string{"kfn"}, false},
 		{[]string{"ks", "kfn", "k"}, false},
+		{[]string{"k", "kn"}, false},         // int keys packed into one (packkeys.go)
+		{[]string{"kwn", "kd", "kn"}, false}, // packed with nulls, or too wide to pack
+		{[]string{"kw", "kwn"}, false},
 		{[]string{"f"}, true}, // may hold -0.0: falls back then
 	}
 	for _, n := range testSizes {
@@ -86,8 +92,9 @@ func TestGroupByAggDifferential(t *testing.T) {
 // workers' tables merged.
 func TestGroupByAggManyGroups(t *testing.T) {
 	in := genFrame(99, 200_000, genSpec{name: "k", typ: ir.Int64, card: 50_000},
-		genSpec{name: "ks", typ: ir.String, card: 3000}, genSpec{name: "f", typ: ir.Float64, nulls: true})
-	for _, keys := range [][]any{{"k"}, {"ks"}, {"ks", "k"}} {
+		genSpec{name: "ks", typ: ir.String, card: 3000}, genSpec{name: "f", typ: ir.Float64, nulls: true},
+		genSpec{name: "k2", typ: ir.Int64, card: 30, nulls: true})
+	for _, keys := range [][]any{{"k"}, {"ks"}, {"ks", "k"}, {"k", "k2"}} {
 		for _, sort := range []bool{true, false} {
 			attrs := ir.Attrs{"keys": keys, "sort": sort, "aggs": []any{
 				map[string]any{"name": "s", "col": "f", "fn": "sum"},
@@ -133,6 +140,31 @@ func TestGroupByNuniqueManyGroups(t *testing.T) {
 			node := newNode(t, "groupby_agg", attrs, in)
 			got, want, gerr, werr := runBoth(t, node, true, in)
 			checkSame(t, fmt.Sprintf("keys=%v dropna=%v", keys, dropna), got, want, gerr, werr, 0)
+		}
+	}
+}
+
+// groupIDs (fused aggregations' grouping) equals interp.GroupIDs: the same
+// group of every row, the same key columns.
+func TestGroupIDsDifferential(t *testing.T) {
+	smallMorsels(t)
+	for _, n := range append(testSizes, 70_000) {
+		in := genFrame(uint64(n)+5, n, aggSpecs...)
+		for _, keys := range [][]string{{"k"}, {"kn"}, {"ks"}, {"k", "ks"}, {"kw", "kb"}, {"kfn", "kwn"}, {"kd"}, {"k", "kn"}, {"kn", "kd", "k"}, {"kwn", "kw"}, {"i", "k"}} {
+			for _, dropna := range []bool{true, false} {
+				label := fmt.Sprintf("keys=%v n=%d dropna=%v", keys, n, dropna)
+				gid, ng, kc, err := groupIDs(&Ctx{}, nil, in, keys, dropna)
+				wgid, wng, wkc, werr := interp.GroupIDs(in, keys, dropna, true)
+				if err != nil || werr != nil {
+					t.Fatalf("%s: errors %v / %v", label, err, werr)
+				}
+				if ng != wng || !slices.Equal(gid, wgid) {
+					t.Fatalf("%s: groups differ (%d vs %d groups)", label, ng, wng)
+				}
+				names := make([]string, len(keys))
+				copy(names, keys)
+				checkSame(t, label, &col.Frame{N: ng, Names: names, Cols: kc}, &col.Frame{N: wng, Names: names, Cols: wkc}, nil, nil, 0)
+			}
 		}
 	}
 }
