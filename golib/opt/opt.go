@@ -18,10 +18,10 @@ import (
 	"github.com/flern/flern/golib/opt/joinorder"
 	"github.com/flern/flern/golib/opt/limit"
 	"github.com/flern/flern/golib/opt/narrow"
+	"github.com/flern/flern/golib/opt/onehotembed"
 	"github.com/flern/flern/golib/opt/predicate"
 	"github.com/flern/flern/golib/opt/pushdown"
 	"github.com/flern/flern/golib/opt/resolve"
-	"github.com/flern/flern/golib/opt/tensorprune"
 )
 
 // Pass is one rewrite of the graph. Run reports whether it changed anything.
@@ -40,8 +40,6 @@ var Passes = []Pass{
 		Doc: "expand every grad node into its backward graph (vector-Jacobian products) of plain tensor ops"},
 	{Name: "resolve", Run: resolve.Run, Required: true,
 		Doc: "rewrite user-shaped ops (select, assign, rename, drop_columns) into project"},
-	{Name: "tensorprune", Run: tensorprune.Run, After: []string{"resolve"},
-		Doc: "model-driven pruning: a to_tensor whose readers take only some columns (x[:, a:b], x[:, k]) hands off only those; dce and pushdown then never compute or parse the rest"},
 	{Name: "dce", Run: dce.Run, After: []string{"resolve"},
 		Doc: "dead-column elimination: drop projected columns no consumer reads"},
 	{Name: "fold", Run: fold.Run, After: []string{"resolve"},
@@ -54,6 +52,8 @@ var Passes = []Pass{
 		Doc: "common subexpressions: identical subplans (same op, attributes and inputs) are computed once"},
 	{Name: "foldnorm", Run: foldnorm.Run, After: []string{"cse"},
 		Doc: "inference: (x - mean) / std (and x * scale + shift) feeding a Linear is folded into its weight and bias (computed once from the parameters, not per row)"},
+	{Name: "onehot_embed", Run: onehotembed.Run, After: []string{"foldnorm"},
+		Doc: "inference: a Linear over get_dummies columns becomes a matmul over the numeric columns plus a lookup of the weight rows by category code (the dummies are never built)"},
 	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
 		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},

@@ -9,6 +9,8 @@ and against the same flern plan with the pass switched off.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,6 +22,12 @@ import flern.torch as ftorch
 from flern import _config
 
 OPT_ON = not _config.no_opt
+
+
+def _rewrote(t, name: str) -> bool:
+    """Whether optimizer pass ``name`` changed the plan of ``t`` (the verbose explain()'s pass
+    table; fusion may absorb the rewritten nodes' markers into fused kernels)."""
+    return re.search(rf"^\s*{name}\s+changed", t.explain(verbose=True), re.M) is not None
 
 
 @pytest.fixture
@@ -85,7 +93,7 @@ def test_foldnorm_frame_statistics(passes, nan, ddof):
     tm, fm = _models(len(FEATS))
     out = _fuel_flern(data, train, fm, ddof)
     if OPT_ON:
-        assert 'folded="foldnorm"' in out.explain()
+        assert _rewrote(out, "foldnorm")
     got = out.numpy()
     want = _fuel_reference(data, train, tm, ddof)
     assert got.shape == want.shape
@@ -94,7 +102,7 @@ def test_foldnorm_frame_statistics(passes, nan, ddof):
     disable, _ = passes
     disable("foldnorm")
     off = _fuel_flern(data, train, fm, ddof)
-    assert "foldnorm" not in off.explain()
+    assert "foldnorm" not in off.explain() and not _rewrote(off, "foldnorm")
     np.testing.assert_allclose(got, off.numpy(), rtol=1e-4, atol=1e-4)
 
 
@@ -114,13 +122,13 @@ def test_foldnorm_tensor_statistics(passes):
 
     out = run(ftorch, fm)
     if OPT_ON:
-        assert 'folded="foldnorm"' in out.explain()
+        assert _rewrote(out, "foldnorm")
     want = run(torch, tm).numpy()
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-4, atol=1e-4)
     disable, _ = passes
     disable("foldnorm")
     off = run(ftorch, fm)
-    assert "foldnorm" not in off.explain()
+    assert "foldnorm" not in off.explain() and not _rewrote(off, "foldnorm")
     np.testing.assert_allclose(off.numpy(), want, rtol=1e-4, atol=1e-4)
 
 
@@ -134,7 +142,7 @@ def test_foldnorm_literals_and_frame_columns():
     with ftorch.no_grad():
         out = fm(g[["h", "d"]].to_tensor())
     if OPT_ON:
-        assert 'folded="foldnorm"' in out.explain()
+        assert _rewrote(out, "foldnorm")
     p = pdf.assign(h=pdf["h"] / 23.0 - 0.5, d=(pdf["d"] - pdf["d"].mean()) / pdf["d"].std())
     with torch.no_grad():
         want = tm(torch.from_numpy(p[["h", "d"]].to_numpy(dtype=np.float32))).numpy()
@@ -171,3 +179,79 @@ def test_foldnorm_empty_frame():
     with ftorch.no_grad():
         out = fm(((x - tr.mean()) / tr.std(ddof=0)).to_tensor(dtype="float32"))
     assert out.numpy().shape == (0, 1)
+
+
+# ---- onehot_embed ---------------------------------------------------------------------------------
+
+def _cat_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    rs = np.random.RandomState(seed)
+    origin = rs.choice(["USA", "Japan", "Europe", "Ünïcode ✓"], n).astype(object)
+    origin[rs.rand(n) < 0.1] = None  # missing: an all-zero one-hot row
+    color = rs.choice(["red", "blue"], n)
+    return pd.DataFrame({"w": rs.normal(3, 1, n), "origin": pd.Series(origin, dtype="str"),
+                         "n": rs.randint(-5, 5, n).astype(np.int64), "color": pd.Series(color, dtype="str")})
+
+
+@pytest.mark.parametrize("kw", [
+    {"dtype": float},
+    {"dtype": float, "drop_first": True},
+    {},  # bool dummies
+    {"dtype": "float32", "prefix": {"origin": "o", "color": "c"}, "prefix_sep": "/"},
+])
+def test_onehot_embed_matches_pandas_torch(passes, kw):
+    pdf = _cat_frame(700, 7)
+    dummies = pd.get_dummies(pdf, columns=["origin", "color"], **kw)
+    cols = list(dummies.columns)
+    # the model reads the columns in a shuffled order: rows of W follow the tensor's columns
+    cols = [cols[i] for i in np.random.RandomState(1).permutation(len(cols))]
+    tm, fm = _models(len(cols), hidden=5)
+
+    def flern_out():
+        x = fpd.get_dummies(fpd.DataFrame(pdf), columns=["origin", "color"], **kw)[cols].to_tensor()
+        with ftorch.no_grad():
+            return fm(x)
+
+    out = flern_out()
+    if OPT_ON:
+        assert _rewrote(out, "onehot_embed")
+    with torch.no_grad():
+        want = tm(torch.from_numpy(dummies[cols].to_numpy(dtype=np.float32))).numpy()
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-5, atol=1e-5)
+    disable, _ = passes
+    disable("onehot_embed")
+    off = flern_out()
+    assert not _rewrote(off, "onehot_embed")
+    np.testing.assert_allclose(off.numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_onehot_embed_subset_of_dummies():
+    """The model reads only some dummies (a category it does not read contributes nothing)."""
+    pdf = _cat_frame(300, 8)
+    dummies = pd.get_dummies(pdf, columns=["origin"], dtype=float)
+    cols = ["origin_USA", "w", "origin_Europe"]
+    tm, fm = _models(len(cols), hidden=3)
+    x = fpd.get_dummies(fpd.DataFrame(pdf), columns=["origin"], dtype=float)[cols].to_tensor()
+    with ftorch.no_grad():
+        out = fm(x)
+    if OPT_ON:
+        assert _rewrote(out, "onehot_embed")
+    with torch.no_grad():
+        want = tm(torch.from_numpy(dummies[cols].to_numpy(dtype=np.float32))).numpy()
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_fuel_inference_both_passes(passes):
+    """The tutorial's inference (normalized one-hot + numeric columns): foldnorm folds the
+    statistics into the weights, then onehot_embed turns the one-hot block into a lookup."""
+    data, train = _cars(400, 11), _cars(200, 12)
+    data.loc[data.index[::5], "origin"] = None
+    data["origin"] = data["origin"].astype("str")
+    tm, fm = _models(len(FEATS))
+    out = _fuel_flern(data, train, fm)
+    if OPT_ON:
+        assert _rewrote(out, "foldnorm") and _rewrote(out, "onehot_embed")
+    want = _fuel_reference(data, train, tm)
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-4, atol=1e-4)
+    disable, _ = passes
+    disable("foldnorm", "onehot_embed")
+    np.testing.assert_allclose(_fuel_flern(data, train, fm).numpy(), want, rtol=1e-4, atol=1e-4)
