@@ -22,6 +22,7 @@ import (
 	"github.com/flern/flern/golib/opt/predicate"
 	"github.com/flern/flern/golib/opt/pushdown"
 	"github.com/flern/flern/golib/opt/resolve"
+	"github.com/flern/flern/golib/opt/tensorprune"
 )
 
 // Pass is one rewrite of the graph. Run reports whether it changed anything.
@@ -40,6 +41,8 @@ var Passes = []Pass{
 		Doc: "expand every grad node into its backward graph (vector-Jacobian products) of plain tensor ops"},
 	{Name: "resolve", Run: resolve.Run, Required: true,
 		Doc: "rewrite user-shaped ops (select, assign, rename, drop_columns) into project"},
+	{Name: "tensorprune", Run: tensorprune.Run, After: []string{"resolve"},
+		Doc: "model-driven pruning: a to_tensor whose readers take only some columns (x[:, a:b], x[:, k]) hands off only those; dce and pushdown then never compute or parse the rest"},
 	{Name: "dce", Run: dce.Run, After: []string{"resolve"},
 		Doc: "dead-column elimination: drop projected columns no consumer reads"},
 	{Name: "fold", Run: fold.Run, After: []string{"resolve"},
