@@ -16,11 +16,12 @@ from .io import from_arrow, from_dict, from_numpy, from_pandas, read_csv, read_f
 from .jsonio import read_json
 from .series import Series
 from .train import fit
+from .staged import staged
 
 __version__ = "0.1.0"
 
 __all__ = ["DataFrame", "Series", "Index", "read_csv", "read_parquet", "read_feather", "read_ipc", "from_pandas", "from_arrow", "from_dict",
-           "from_numpy", "merge", "get_dummies", "errors", "autograd", "FlernError", "set_option", "fit"]
+           "from_numpy", "merge", "get_dummies", "errors", "autograd", "FlernError", "set_option", "fit", "staged"]
 
 
 def set_option(name: str, value) -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from . import _config, _native
 from ._graph import Node, encode_plan, topo_order
+from .staged import current as _staging_now, read_error as _read_error
 
 # dtype names as the native core reports them -> pandas dtype names
 _PANDAS_DTYPES = {"int64": "int64", "int32": "int32", "float64": "float64", "float32": "float32",
@@ -29,6 +30,8 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True) -> tup
 
 def collect(outputs: list[Node]) -> list[pa.Table]:
     """Run the plan for ``outputs`` and return one Arrow table per output."""
+    if _staging_now() is not None:  # (a value read while flern.fit / @flern.staged records its step)
+        raise _read_error()
     if outputs and all(o in _RESULTS for o in outputs):
         return [_RESULTS[o] for o in outputs]
     check_stale(outputs)

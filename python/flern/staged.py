@@ -14,6 +14,26 @@ steps must live in the native store and be written by the step itself:
 While a step is being recorded, :func:`current` returns the active
 :class:`Stage`; layers ask it for these entries instead of recording Python
 constants. Outside staging it returns None and nothing changes.
+
+:func:`staged` is the decorator form for a define-by-run training step::
+
+    @flern.staged
+    def step(xb, yb):
+        opt.zero_grad()
+        loss = loss_fn(model(xb), yb)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for xb, yb in batches:
+        loss = step(xb, yb)      # runs the cached native step; no Python recording
+
+The first call with given argument shapes and dtypes traces the body once
+(``opt.step()`` records its fused update instead of running it) and compiles
+one plan; every call then copies the arguments into their store entries and
+runs that plan in the native core (golib/exec's prepared step executor), with
+parameters, optimizer state and running statistics resident there. New
+shapes or dtypes (a last partial batch) trace and compile once more.
 """
 
 from __future__ import annotations
@@ -25,8 +45,9 @@ import numpy as np
 
 from . import _state
 from ._graph import Node
+from .errors import FlernTypeError, FlernValueError
 
-__all__ = ["Stage", "current"]
+__all__ = ["Stage", "current", "staged", "StagedFunction"]
 
 _current: "Stage | None" = None
 
@@ -34,6 +55,27 @@ _current: "Stage | None" = None
 def current() -> "Stage | None":
     """The stage recording a step now, or None."""
     return _current
+
+
+@contextlib.contextmanager
+def _suspended() -> Iterator[None]:
+    """Values may be read (the stage's own bookkeeping)."""
+    global _current
+    prev, _current = _current, None
+    try:
+        yield
+    finally:
+        _current = prev
+
+
+def read_error() -> FlernValueError:
+    """The error for reading a tensor's values while a step is being recorded."""
+    from ._graph import user_location
+    return FlernValueError(
+        "reading a tensor's values (.item(), .numpy(), .tolist(), print, bool/if on a tensor) inside a staged "
+        "step (flern.fit, @flern.staged): the step is recorded once and replayed natively, so a value read "
+        "while recording would be frozen into every step; return the tensor from the step instead",
+        kind="Value", loc=user_location())
 
 
 class Stage:
@@ -46,6 +88,10 @@ class Stage:
         self._next_seed = 0
         # id(module) -> (module, {buffer name: StateEntry}) for BatchNorm running statistics
         self.stats: dict[int, tuple[Any, dict[str, _state.StateEntry]]] = {}
+        # id(module) -> module for the layers whose statistics the recorded step updates
+        self.tracked: dict[int, Any] = {}
+        # (optimizer, state_write nodes, commit) of each optimizer.step() recorded
+        self.updates: list[tuple[Any, list[Node], Any]] = []
 
     @contextlib.contextmanager
     def recording(self) -> Iterator["Stage"]:
@@ -53,7 +99,7 @@ class Stage:
         random ops of every recording reuse the same seed entries, in order."""
         global _current
         prev, _current = _current, self
-        self._next_seed, self.writes = 0, []
+        self._next_seed, self.writes, self.updates = 0, [], []
         try:
             yield self
         finally:
@@ -70,16 +116,48 @@ class Stage:
     def attach_stats(self, model: Any) -> None:
         """Move the running statistics of model's BatchNorm layers into store
         entries for the staged run (their buffers read the entries)."""
-        from . import tensor as _t
         from .nn.layers import _BatchNorm
         for m in model.modules():
-            if isinstance(m, _BatchNorm) and m.track_running_stats and id(m) not in self.stats:
-                entries = {}
-                for name in ("running_mean", "running_var"):
-                    e = _state.StateEntry(np.array(m._buffers[name].numpy(), copy=True))
-                    entries[name] = e
+            if isinstance(m, _BatchNorm) and m.track_running_stats:
+                self.attach_module(m)
+
+    def attach_module(self, m: Any) -> None:
+        """Move one BatchNorm layer's running statistics into store entries."""
+        from . import tensor as _t
+        if id(m) in self.stats:
+            return
+        entries = {}
+        for name in ("running_mean", "running_var"):
+            with _suspended():
+                e = _state.StateEntry(np.array(m._buffers[name].numpy(), copy=True))
+            entries[name] = e
+            m._buffers[name] = _t.Tensor._from_node(e.node, track=False)
+        self.stats[id(m)] = (m, entries)
+
+    def sync_stats(self) -> None:
+        """Before a staged run: a buffer replaced from Python since (a plain
+        training-mode forward, load_state_dict) is copied into its entry."""
+        from . import tensor as _t
+        for m, entries in self.stats.values():
+            for name, e in entries.items():
+                b = m._buffers.get(name)
+                if b is None or b._node is not e.node:
+                    if b is not None:
+                        e.write(np.asarray(b.numpy(), dtype=e.dtype))
+                    e.node = e._new_node()
                     m._buffers[name] = _t.Tensor._from_node(e.node, track=False)
-                self.stats[id(m)] = (m, entries)
+
+    def count_batches(self, steps: int) -> None:
+        """num_batches_tracked += steps for each layer whose statistics the step updates."""
+        from . import tensor as _t
+        for m in self.tracked.values():
+            if steps and m._buffers.get("num_batches_tracked") is not None:
+                n = int(m._buffers["num_batches_tracked"].item()) + steps
+                m._buffers["num_batches_tracked"] = _t.from_numpy(np.array(n, np.int64))
+
+    def add_update(self, optimizer: Any, outs: list[Node], commit: Any) -> None:
+        """Record an optimizer step taken inside the staged body."""
+        self.updates.append((optimizer, outs, commit))
 
     def stats_entry(self, module: Any, name: str) -> _state.StateEntry | None:
         got = self.stats.get(id(module))
@@ -93,6 +171,7 @@ class Stage:
             return
         from . import tensor as _t
         self.writes.append(e.write_node(value._node))  # (batch_norm kept the buffer's dtype)
+        self.tracked[id(module)] = module
         module._buffers[name] = _t.Tensor._from_node(e.node, track=False)
 
     def detach_stats(self, steps: int) -> None:
@@ -102,7 +181,156 @@ class Stage:
         for m, entries in self.stats.values():
             for name, e in entries.items():
                 m._buffers[name] = _t.from_numpy(e.read())
-            if m._buffers.get("num_batches_tracked") is not None:
-                n = int(m._buffers["num_batches_tracked"].item()) + steps
-                m._buffers["num_batches_tracked"] = _t.from_numpy(np.array(n, np.int64))
+        self.count_batches(steps)
         self.stats.clear()
+
+
+# ---- the @flern.staged decorator ----------------------------------------------------------
+def _as_array(a: Any) -> np.ndarray | None:
+    """An argument's values as a C-contiguous numpy array (None: not array-like)."""
+    from . import tensor as _t
+    if isinstance(a, _t.Tensor):
+        return np.ascontiguousarray(a.numpy())
+    if isinstance(a, np.ndarray):
+        return np.ascontiguousarray(a)
+    if type(a).__module__.split(".")[0] == "torch" and hasattr(a, "numpy"):
+        return np.ascontiguousarray(a.detach().cpu().numpy())
+    return None
+
+
+def _signature(args: tuple) -> tuple:
+    sig = []
+    for a in args:
+        arr = _as_array(a)
+        if arr is not None:
+            sig.append(("tensor", arr.shape, arr.dtype.str))
+        elif isinstance(a, (bool, int, float, str, type(None))):
+            sig.append(("const", type(a).__name__, a))  # baked into the trace: a new value retraces
+        else:
+            raise FlernTypeError(f"a staged step takes tensors, arrays and Python scalars, got {type(a).__name__}",
+                                 kind="Type")
+    return tuple(sig)
+
+
+def _flatten(out: Any) -> tuple[list, Any]:
+    """The tensors of a step's return value and a function rebuilding it."""
+    from . import tensor as _t
+    if out is None:
+        return [], lambda vals: None
+    if isinstance(out, _t.Tensor):
+        return [out], lambda vals: vals[0]
+    if isinstance(out, (tuple, list)) and all(isinstance(o, _t.Tensor) for o in out):
+        kind = type(out)
+        return list(out), lambda vals: kind(vals)
+    if isinstance(out, dict) and all(isinstance(o, _t.Tensor) for o in out.values()):
+        keys = list(out)
+        return [out[k] for k in keys], lambda vals: dict(zip(keys, vals))
+    raise FlernTypeError("a staged step must return a tensor, a tuple/list/dict of tensors or None, got "
+                         f"{type(out).__name__}", kind="Type")
+
+
+class _Compiled:
+    """One trace of the body for one argument signature."""
+
+    def __init__(self, fn: Any, args: tuple, sig: tuple) -> None:
+        from . import _collect
+        from . import tensor as _t
+        self.stage = Stage()
+        self.entries: list[_state.StateEntry | None] = []
+        targs = []
+        for a, s in zip(args, sig):
+            if s[0] == "tensor":
+                e = _state.StateEntry(_as_array(a))
+                self.entries.append(e)
+                targs.append(_t.Tensor._from_node(e.node, track=False))
+            else:
+                self.entries.append(None)
+                targs.append(a)
+        with self.stage.recording():
+            out = fn(*targs)
+            writes, updates = self.stage.writes, self.stage.updates
+        results, self.rebuild = _flatten(out)
+        upd = [n for _, outs, _ in updates for n in outs]
+        if not results and not upd and not writes:
+            raise FlernValueError("a staged step must return a tensor or take an optimizer step", kind="Value")
+        self.optimizers = list({id(o): o for o, _, _ in updates}.values())
+        self.commits = [c for _, _, c in updates]
+        from .train import _STEP_OPTIONS
+        self.plan, self.inputs = _collect.cached_plan([r._node for r in results] + upd + writes, _STEP_OPTIONS)
+        self.n_results = len(results)
+        self.dtypes = [r.dtype for r in results]
+
+    def run(self, args: tuple) -> Any:
+        from . import _collect, _native
+        from . import tensor as _t
+        from .tensor_random import default_generator
+        st = self.stage
+        st.sync_stats()
+        for e, a in zip(self.entries, args):
+            if e is not None:
+                _native.state_write(e.key, _as_array(a))
+        for e in st.seeds:  # a fresh mask per call, reproducible with flern.torch.manual_seed
+            _native.state_write(e.key, np.array(default_generator._next_seed(), np.int64))
+        for o in self.optimizers:
+            o._sync_lr()
+        tables = _native.run_step(self.plan, self.inputs, self.n_results)
+        for c in self.commits:
+            c()
+        st.count_batches(1)
+        return self.rebuild([_t.from_numpy(np.array(_collect.tensor_to_numpy(t))) for t in tables])
+
+
+class StagedFunction:
+    """A training step traced once per argument signature and run natively; see :func:`staged`."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self._cache: dict[tuple, _Compiled] = {}
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__name__ = getattr(fn, "__name__", "staged")
+        self.__wrapped__ = fn
+
+    def __call__(self, *args: Any) -> Any:
+        if current() is not None:
+            raise FlernValueError(f"{self.__name__}: a staged step cannot be called inside another staged step",
+                                  kind="Value")
+        sig = _signature(args)
+        c = self._cache.get(sig)
+        if c is None:
+            c = _Compiled(self.fn, args, sig)
+            self._cache[sig] = c
+        return c.run(args)
+
+    @property
+    def traces(self) -> int:
+        """How many argument signatures were traced and compiled."""
+        return len(self._cache)
+
+    def explain(self, *args: Any) -> str:
+        """The optimized plan of the step traced for these arguments."""
+        sig = _signature(args)
+        c = self._cache.get(sig)
+        if c is None:
+            c = self._cache[sig] = _Compiled(self.fn, args, sig)
+        return c.plan.explain()
+
+
+def staged(fn: Any) -> StagedFunction:
+    """Decorate a define-by-run training step so it is traced on its first call,
+    compiled once and then run in the native core on every call.
+
+    The body is ordinary flern.torch code: forward, ``loss.backward()``,
+    ``optimizer.step()``, returning the loss (or a tuple/dict of tensors, or
+    None). Arguments are tensors, numpy or torch arrays (copied into store
+    entries each call) and Python scalars (baked in; a new value retraces).
+    Each call returns computed tensors; the parameters, optimizer state and
+    BatchNorm statistics stay in the native store between calls. Dropout draws
+    a fresh mask per call from flern.torch's default generator.
+
+    Not stageable, with a clear error while tracing: reading a value in the
+    body (``.item()``, ``.numpy()``, ``print(t)``, ``if t > 0``), nesting
+    staged steps, BatchNorm with ``momentum=None``. Gradients are not kept
+    across calls: a body that calls ``backward()`` without ``optimizer.step()``
+    accumulates nothing (step inside the body).
+    """
+    return StagedFunction(fn)

@@ -99,9 +99,9 @@ def _seed_node(generator: Any) -> Node:
     """The next seed of generator as a 0-dim int64 source tensor."""
     import numpy as np
 
-    from . import staged
+    from .staged import current
     from .tensor import from_numpy
-    stage = staged.current()
+    stage = current()
     if stage is not None:  # a staged step: the native loop refreshes this seed per step (from its own seed)
         return stage.seed_node()
     node = from_numpy(np.array(_gen(generator)._next_seed(), dtype=np.int64))._node

@@ -41,7 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from . import _collect, _native, _state, staged
+from . import _collect, _native, _state
+from .staged import Stage
 from . import tensor as _t
 from .errors import FlernError, FlernTypeError, FlernValueError
 
@@ -87,7 +88,7 @@ def _as_array(x: Any) -> np.ndarray:
 
 
 def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: _state.StateEntry,
-           stage: staged.Stage):
+           stage: Stage):
     """Record one training step on the batch entries; returns (plan, commit, loss loc)."""
     saved = {}
     for g in optimizer.param_groups:
@@ -113,7 +114,7 @@ def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: 
             p.grad = g
 
 
-def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateEntry, stage: staged.Stage):
+def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateEntry, stage: Stage):
     was = model.training
     model.eval()
     try:
@@ -187,7 +188,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     xe, ye = _state.StateEntry(X), _state.StateEntry(y)
     xb = _state.StateEntry(np.zeros((bs,) + X.shape[1:], X.dtype))
     yb = _state.StateEntry(np.zeros((bs,) + y.shape[1:], y.dtype))
-    stage = staged.Stage()
+    stage = Stage()
     stage.attach_stats(model)  # BatchNorm running statistics live in the store while fit runs
     steps = [0]
     try:
@@ -199,7 +200,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
 
 
 def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray, xe: _state.StateEntry,
-         ye: _state.StateEntry, xb: _state.StateEntry, yb: _state.StateEntry, n: int, bs: int, stage: staged.Stage,
+         ye: _state.StateEntry, xb: _state.StateEntry, yb: _state.StateEntry, n: int, bs: int, stage: Stage,
          steps: list, *, epochs: int, shuffle: bool, seed: int, validation: Any, log_every: int, progress: bool,
          check_finite: bool, scheduler: Any) -> History:
     """fit after its checks; steps[0] counts the steps run."""

@@ -306,13 +306,15 @@ class _BatchNorm(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)
-        from .. import staged as _staged
-        stage = _staged.current()
+        from ..staged import current
+        stage = current()
         staged = stage is not None and self.track_running_stats
-        if staged and (stage.stats_entry(self, "running_mean") is None or self.momentum is None):
+        if staged and self.momentum is None:
             from ..errors import not_implemented
-            what = "momentum=None (a cumulative average)" if self.momentum is None else "a layer created inside the step"
-            raise not_implemented(f"{type(self).__name__} with {what} in a staged step (flern.fit / flern.staged)")
+            raise not_implemented(f"{type(self).__name__} with momentum=None (a cumulative average) in a staged "
+                                  "step (flern.fit / flern.staged)")
+        if staged:
+            stage.attach_module(self)  # running statistics as store entries the step writes
         if input.shape[1] != self.num_features:
             raise RuntimeError(f"running_mean should contain {input.shape[1]} elements not {self.num_features}")
         factor = 0.0 if self.momentum is None else self.momentum

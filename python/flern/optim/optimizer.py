@@ -160,6 +160,12 @@ class Optimizer:
             from ..tensor import enable_grad
             with enable_grad():
                 loss = closure()
+        from ..staged import current
+        stage = current()
+        if stage is not None:  # inside @flern.staged: record the update, the staged run applies it
+            outs, commit = self._record(write_grads=False)
+            stage.add_update(self, outs, commit)
+            return loss
         outs, commit = self._record()
         if outs:
             _collect.run_step(outs + _loss_roots(self.param_groups))
