@@ -65,6 +65,9 @@ func evalFast(e *ir.Expr, f *col.Frame) (*col.Column, error) {
 			if err != nil {
 				return nil, err
 			}
+			if v, ok := isinStrings(x, e.Args[1:], f.N); ok {
+				return v, nil
+			}
 			one := &col.Frame{N: 1}
 			vals := make([]*col.Column, len(e.Args)-1)
 			for i, a := range e.Args[1:] {
@@ -76,6 +79,35 @@ func evalFast(e *ir.Expr, f *col.Frame) (*col.Column, error) {
 		}
 	}
 	return interp.Eval(e, f)
+}
+
+// isinStrings is isin of a string column in non-null string literals (the
+// interpreter's rule for that case: a missing value is in none of them).
+func isinStrings(x *col.Column, args []*ir.Expr, n int) (*col.Column, bool) {
+	if x.Type != ir.String || x.Offs == nil {
+		return nil, false
+	}
+	lits := make([][]byte, len(args))
+	for i, a := range args {
+		if a.Lit.Type != ir.String {
+			return nil, false
+		}
+		lits[i] = []byte(a.Lit.S)
+	}
+	out := make([]bool, n)
+	for i := range out {
+		if x.Valid != nil && !x.IsValid(i) {
+			continue
+		}
+		l := int(x.Offs[i+1] - x.Offs[i])
+		for _, s := range lits {
+			if l == len(s) && bytes.Equal(x.StrBytes(i), s) {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return col.NewBool(out), true
 }
 
 func litArgs(args []*ir.Expr) bool {
@@ -128,6 +160,15 @@ func compareLit(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
 	ne := fn == "ne"
 	xt, lt := x.Type, lit.Type
 	switch {
+	case xt == ir.String && lt == ir.String && (fn == "eq" || ne):
+		s := []byte(lit.S)
+		for i := range out {
+			if x.Valid != nil && !x.IsValid(i) {
+				out[i] = ne
+				continue
+			}
+			out[i] = (int(x.Offs[i+1]-x.Offs[i]) == len(s) && bytes.Equal(x.StrBytes(i), s)) != ne
+		}
 	case xt == ir.String && lt == ir.String:
 		s := []byte(lit.S)
 		for i := range out {

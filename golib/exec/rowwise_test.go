@@ -58,6 +58,9 @@ func TestFilterDifferential(t *testing.T) {
 		{"float eq NaN literal", func() *ir.Expr { return call("eq", col_("f"), lit(math.NaN())) }},
 		{"float ne int literal", func() *ir.Expr { return call("ne", col_("f"), lit(0)) }},
 		{"isin strings", func() *ir.Expr { return call("isin", col_("s"), lit("a"), lit("éb"), lit(nil)) }},
+		{"isin string literals", func() *ir.Expr { return call("isin", col_("s"), lit("a"), lit("éb"), lit(""), lit("zz")) }},
+		{"string eq literal", func() *ir.Expr { return call("eq", col_("s"), lit("ab")) }},
+		{"string eq empty literal", func() *ir.Expr { return call("eq", lit(""), col_("s")) }},
 		{"not isin ints", func() *ir.Expr { return call("not", call("isin", col_("j"), lit(1), lit(-5))) }},
 		{"xor", func() *ir.Expr { return call("xor", col_("b"), call("gt", col_("f"), lit(0.0))) }},
 	}
