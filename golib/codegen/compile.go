@@ -22,8 +22,10 @@ import (
 // -fno-math-errno lets sqrt vectorize and -fno-trapping-math lets the
 // compiler if-convert the range checks of fl_exp (emit.go) on float
 // inputs; neither changes any result (they concern errno and FP exception
-// flags, which kernels never read).
-var Flags = []string{"-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-shared", "-fPIC"}
+// flags, which kernels never read). -ffp-contract=off keeps a*b+c two
+// rounded operations, as in Go and the interpreter (an FMA would give other
+// last bits, and a number where a float32 product overflows to NaN).
+var Flags = []string{"-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=off", "-shared", "-fPIC"}
 
 // Kernel is a compiled, loaded loop kernel.
 type Kernel struct {

@@ -148,11 +148,26 @@ func Emit(l *lower.Loop) (string, error) {
 	}
 	b.WriteString("void flern_kernel(const uintptr_t *in, const uintptr_t *out, int64_t begin, int64_t end) {\n")
 	emitDecls(&b, l)
-	b.WriteString("\tfor (int64_t i = begin; i < end; i++) {\n")
-	if err := emitBody(&b, l, "i", "\t\t", nil); err != nil {
-		return "", err
+	if l.Width > 0 {
+		// rows as a matrix of Width columns: row r's columns run in an
+		// inner loop, where inner broadcast inputs are contiguous and
+		// outer ones constant
+		fmt.Fprintf(&b, "\tconst int64_t W = %d;\n", l.Width)
+		b.WriteString("\tfor (int64_t i = begin; i < end;) {\n")
+		b.WriteString("\t\tconst int64_t r = i / W, base = r * W;\n")
+		b.WriteString("\t\tconst int64_t stop = base + W < end ? base + W : end;\n")
+		b.WriteString("\t\tfor (int64_t j = i; j < stop; j++) {\n")
+		if err := emitBody(&b, l, "j", "\t\t\t", nil); err != nil {
+			return "", err
+		}
+		b.WriteString("\t\t}\n\t\ti = stop;\n\t}\n")
+	} else {
+		b.WriteString("\tfor (int64_t i = begin; i < end; i++) {\n")
+		if err := emitBody(&b, l, "i", "\t\t", nil); err != nil {
+			return "", err
+		}
+		b.WriteString("\t}\n")
 	}
-	b.WriteString("\t}\n")
 	for i, bl := range l.Builders {
 		if bl.Kind == lower.Merge {
 			fmt.Fprintf(&b, "\to%d->f = m%d_f; o%d->i = m%d_i; o%d->n = m%d_n; o%d->nan = m%d_nan;\n", i, i, i, i, i, i, i, i)
@@ -170,7 +185,7 @@ func Emit(l *lower.Loop) (string, error) {
 // streamable reports whether the loop gets a streaming variant: only
 // Append builders, all plain or all strided into one matrix.
 func streamable(l *lower.Loop) bool {
-	if len(l.Builders) == 0 || l.Filter >= 0 || l.Group >= 0 {
+	if len(l.Builders) == 0 || l.Filter >= 0 || l.Group >= 0 || l.Width > 0 {
 		return false
 	}
 	first := l.Builders[0]
@@ -418,8 +433,13 @@ func instrC(l *lower.Loop, k int, ins lower.Instr, idx string) (string, error) {
 	ct := ctype(t)
 	switch ins.Op {
 	case "load":
-		if l.Inputs[ins.Input].Scalar {
+		switch in := l.Inputs[ins.Input]; {
+		case in.Scalar:
 			return fmt.Sprintf("in%d[0]", ins.Input), nil
+		case in.Bcast == lower.Inner: // inside the row loop of Emit (Width > 0)
+			return fmt.Sprintf("in%d[%s - base]", ins.Input, idx), nil
+		case in.Bcast == lower.Outer:
+			return fmt.Sprintf("in%d[r]", ins.Input), nil
 		}
 		return fmt.Sprintf("in%d[%s]", ins.Input, idx), nil
 	case "const":

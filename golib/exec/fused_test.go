@@ -74,13 +74,23 @@ func randTensor(r *rand.Rand, dt ir.DType, shape []int) *col.Tensor {
 
 func buildChain(t *testing.T, c chain, shape []int) *ir.Graph {
 	t.Helper()
-	g := &ir.Graph{}
-	sh := make([]any, len(shape))
-	for k, d := range shape {
-		sh[k] = float64(d)
+	shapes := make([][]int, len(c.dt))
+	for i := range shapes {
+		shapes[i] = shape
 	}
+	return buildChainShapes(t, c, shapes)
+}
+
+// buildChainShapes is buildChain with a shape per input.
+func buildChainShapes(t *testing.T, c chain, shapes [][]int) *ir.Graph {
+	t.Helper()
+	g := &ir.Graph{}
 	var xs, vs []ir.NodeID
 	for i, dt := range c.dt {
+		sh := make([]any, len(shapes[i]))
+		for k, d := range shapes[i] {
+			sh[k] = float64(d)
+		}
 		xs = append(xs, g.Add(&ir.Node{Op: "source_tensor", Attrs: ir.Attrs{"input": float64(i), "dtype": dt.String(), "shape": sh}}))
 	}
 	ref := func(s string) (ir.NodeID, bool) {

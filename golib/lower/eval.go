@@ -163,6 +163,26 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 			}
 			return
 		}
+		if bc := l.Inputs[ins.Input].Bcast; bc != Full {
+			w := l.Width
+			for j := 0; j < n; j++ {
+				e := (lo + j) % w
+				if bc == Outer {
+					e = (lo + j) / w
+				}
+				switch ins.Type {
+				case ir.Float32:
+					r.f[j] = float64(src.F32[e])
+				case ir.Float64:
+					r.f[j] = src.F64[e]
+				case ir.Int64:
+					r.i[j] = src.I64[e]
+				default:
+					r.b[j] = src.B[e]
+				}
+			}
+			return
+		}
 		switch ins.Type {
 		case ir.Float32:
 			x := src.F32[lo : lo+n]

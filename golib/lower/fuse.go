@@ -145,27 +145,34 @@ func sameShape(a, b []int64) bool {
 }
 
 // elementwise reports whether n is a tensor elementwise op the loop IR
-// runs exactly, on operands of its own shape or 0-dim ones.
-func elementwise(g *ir.Graph, n *ir.Node) bool {
+// runs exactly, on operands of its own shape, one-element operands or
+// operands broadcast along leading or trailing dims (Input.Bcast), and the
+// loop width those broadcasts need (0: none).
+func elementwise(g *ir.Graph, n *ir.Node) (bool, int64) {
 	if !n.Schema.IsTensor() || len(n.Schema.Tensor.Shape) == 0 {
-		return false
+		return false, 0
 	}
 	switch {
 	case tensor.Unary[n.Op], tensor.Binary[n.Op], n.Op == "where", n.Op == "cast":
 	default:
-		return false
+		return false, 0
 	}
 	shape := n.Schema.Tensor.Shape
+	var width int64
 	for i, id := range n.Inputs {
 		s := g.Node(id).Schema
 		if !s.IsTensor() {
-			return false
+			return false, 0
 		}
-		if len(s.Tensor.Shape) != 0 && !sameShape(s.Tensor.Shape, shape) {
-			return false
+		_, bc, w, ok := operandBcast(s.Tensor.Shape, shape)
+		if !ok || bc != Full && width != 0 && w != width {
+			return false, 0
+		}
+		if bc != Full {
+			width = w
 		}
 		if n.Op == "where" && i == 0 && s.Tensor.DType != ir.Bool {
-			return false
+			return false, 0
 		}
 	}
 	out := n.Schema.Tensor.DType
@@ -173,20 +180,81 @@ func elementwise(g *ir.Graph, n *ir.Node) bool {
 	case "cast":
 		from := g.Node(n.Inputs[0]).Schema.Tensor.DType
 		if from.IsFloat() && out == ir.Int64 {
-			return false // float -> int64 is undefined in C for NaN/huge values
+			return false, 0 // float -> int64 is undefined in C for NaN/huge values
 		}
 	case "pow":
 		if out != ir.Float32 && out != ir.Float64 {
-			return false // integer pow raises on negative exponents
+			return false, 0 // integer pow raises on negative exponents
 		}
 	}
 	if tensor.Binary[n.Op] {
 		_, _, err := binaryTypes(g, n)
 		if err != nil {
-			return false
+			return false, 0
 		}
 	}
-	return true
+	return true, width
+}
+
+// operandBcast says how a loop over the elements of a tensor of shape out
+// reads an operand of shape s: one element (scalar: 0-dim or all dims 1),
+// element by element (Full, the same shape), or broadcast (Inner: s is
+// out's trailing dims, Outer: s is out's leading dims followed by 1s) with
+// the loop width W (the product of out's trailing dims) that needs; ok is
+// false for any other broadcast and for widths not known before the run.
+func operandBcast(s, out []int64) (scalar bool, bc Bcast, width int64, ok bool) {
+	if len(s) == 0 {
+		return true, Full, 0, true
+	}
+	if sameShape(s, out) {
+		return false, Full, 0, true
+	}
+	if len(s) > len(out) {
+		return false, Full, 0, false
+	}
+	p := make([]int64, len(out)) // s right-aligned, padded with 1s
+	for i := range p {
+		p[i] = 1
+	}
+	copy(p[len(out)-len(s):], s)
+	ones := func(d []int64) bool {
+		for _, x := range d {
+			if x != 1 {
+				return false
+			}
+		}
+		return true
+	}
+	prod := func(d []int64) int64 {
+		w := int64(1)
+		for _, x := range d {
+			if x == ir.DynDim {
+				return -1
+			}
+			w *= x
+		}
+		return w
+	}
+	if ones(p) {
+		return true, Full, 0, true
+	}
+	for k := 1; k < len(out); k++ { // Inner: the smallest k (widest W)
+		if ones(p[:k]) && sameShape(p[k:], out[k:]) {
+			if w := prod(out[k:]); w > 0 {
+				return false, Inner, w, true
+			}
+			return false, Full, 0, false
+		}
+	}
+	for k := len(out) - 1; k >= 1; k-- { // Outer: the largest k (narrowest W)
+		if sameShape(p[:k], out[:k]) && ones(p[k:]) {
+			if w := prod(out[k:]); w > 0 {
+				return false, Outer, w, true
+			}
+			return false, Full, 0, false
+		}
+	}
+	return false, Full, 0, false
 }
 
 func binaryTypes(g *ir.Graph, n *ir.Node) (out, compute ir.DType, err error) {
@@ -212,8 +280,9 @@ func fuseTensorChains(g *ir.Graph, o Options, rep *Report) {
 		isOut[id] = true
 	}
 	elem := make([]bool, len(g.Nodes))
+	width := make([]int64, len(g.Nodes))
 	for _, n := range g.Nodes {
-		elem[n.ID] = elementwise(g, n)
+		elem[n.ID], width[n.ID] = elementwise(g, n)
 	}
 	inline := make([]bool, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -222,7 +291,9 @@ func fuseTensorChains(g *ir.Graph, o Options, rep *Report) {
 		}
 		ok := true
 		for _, u := range users[n.ID] {
-			ok = ok && elem[u]
+			// a node read as a broadcast operand is not inlined: its loop
+			// would run over other rows
+			ok = ok && elem[u] && sameShape(n.Schema.Tensor.Shape, g.Node(u).Schema.Tensor.Shape)
 		}
 		inline[n.ID] = ok
 	}
@@ -242,16 +313,28 @@ func fuseTensorChains(g *ir.Graph, o Options, rep *Report) {
 			}
 		}
 		visit(root.ID)
-		if len(in) < 2 {
+		if len(in) < 2 && !Transcendental[root.Op] {
 			continue
 		}
 		var members []*ir.Node
+		var w int64
+		conflict := false
 		for _, n := range g.Nodes[:root.ID+1] {
 			if in[n.ID] {
 				members = append(members, n)
+				if width[n.ID] != 0 {
+					conflict = conflict || w != 0 && w != width[n.ID]
+					w = width[n.ID]
+				}
 			}
 		}
-		k, inputs := lowerTensorGroup(g, members)
+		if conflict {
+			continue // broadcasts of two widths: left as separate ops
+		}
+		k, inputs := lowerTensorGroup(g, members, int(w))
+		if k == nil {
+			continue
+		}
 		rows := int64(-1) // dynamic
 		if !slices.Contains(root.Schema.Tensor.Shape, ir.DynDim) {
 			rows = tensor.Numel(root.Schema.Tensor.Shape)
@@ -263,10 +346,19 @@ func fuseTensorChains(g *ir.Graph, o Options, rep *Report) {
 	}
 }
 
+// Transcendental are the ops a loop of their own runs faster than the
+// interpreter (vectorized native exp/tanh/sigmoid, golib/codegen): they are
+// lowered even when no other elementwise op joins them.
+var Transcendental = map[string]bool{"exp": true, "tanh": true, "sigmoid": true}
+
 // lowerTensorGroup builds the loop of an elementwise group (members in
-// topological order, the root last) and the group's external inputs.
-func lowerTensorGroup(g *ir.Graph, members []*ir.Node) (*Kernel, []ir.NodeID) {
-	l := &Loop{Filter: -1, Group: -1}
+// topological order, the root last) of loop width w (broadcast inputs) and
+// the group's external inputs; nil when the loop could not know its shape
+// at run time (no full-size input and a dynamic shape).
+func lowerTensorGroup(g *ir.Graph, members []*ir.Node, w int) (*Kernel, []ir.NodeID) {
+	l := &Loop{Filter: -1, Group: -1, Width: w}
+	rootShape := members[len(members)-1].Schema.Tensor.Shape
+	full := false
 	val := map[ir.NodeID]int{}
 	var inputs []ir.NodeID
 	add := func(ins Instr) int {
@@ -278,7 +370,9 @@ func lowerTensorGroup(g *ir.Graph, members []*ir.Node) (*Kernel, []ir.NodeID) {
 			return v
 		}
 		t := g.Node(id).Schema.Tensor
-		l.Inputs = append(l.Inputs, Input{Type: t.DType, Scalar: len(t.Shape) == 0})
+		scalar, bc, _, _ := operandBcast(t.Shape, rootShape)
+		full = full || !scalar && bc == Full
+		l.Inputs = append(l.Inputs, Input{Type: t.DType, Scalar: scalar, Bcast: bc})
 		inputs = append(inputs, id)
 		v := add(Instr{Op: "load", Type: t.DType, Input: len(l.Inputs) - 1})
 		val[id] = v
@@ -311,6 +405,9 @@ func lowerTensorGroup(g *ir.Graph, members []*ir.Node) (*Kernel, []ir.NodeID) {
 		}
 	}
 	root := members[len(members)-1]
+	if !full && slices.Contains(rootShape, ir.DynDim) {
+		return nil, nil
+	}
 	l.Builders = []Builder{{Kind: Append, Value: val[root.ID], Type: root.Schema.Tensor.DType}}
 	return &Kernel{Loop: l, Kind: "tensor", Schema: root.Schema, Ops: ops}, inputs
 }

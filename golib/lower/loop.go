@@ -12,8 +12,11 @@
 //
 //   - Float32 values are rounded to float32 after every instruction (the
 //     interpreter computes in float64 and rounds once per op; for + - * / and
-//     sqrt that is exactly float32 arithmetic). C may contract a*b+c into an
-//     FMA (-march=native): compiled results may differ in the last bits.
+//     sqrt that is exactly float32 arithmetic). C is compiled without FMA
+//     contraction (-ffp-contract=off), so + - * / sqrt give Go's bits (a
+//     contracted a*b+c can even turn a float32 overflow's NaN into a
+//     number); exp, tanh, sigmoid (golib/codegen's own), log and pow (libm)
+//     may differ from Go's math in the last bits of a double.
 //   - Int64 arithmetic wraps (C computes it in uint64_t).
 //   - maximum/minimum propagate NaN (torch); Merge/GroupMerge with SkipNaN
 //     ignore NaN (pandas skipna) and otherwise propagate it.
@@ -47,7 +50,25 @@ type Input struct {
 	Type ir.DType // element type: Float32 (float), Float64, Int64, Bool (1 byte)
 	// Scalar inputs hold one element, read by every row (a 0-dim tensor).
 	Scalar bool
+	// Bcast reads a broadcast operand of a loop whose rows form a matrix of
+	// Loop.Width columns (a [.., W] tensor): Inner reads element i % Width
+	// (an operand spanning the trailing dims, e.g. a bias [H] added to
+	// [B, H]), Outer element i / Width (one element per leading index,
+	// e.g. [B, 1] against [B, H]).
+	Bcast Bcast
 }
+
+// Bcast says how a loop reads an input buffer at row i.
+type Bcast uint8
+
+const (
+	// Full reads element i.
+	Full Bcast = iota
+	// Inner reads element i % Loop.Width.
+	Inner
+	// Outer reads element i / Loop.Width.
+	Outer
+)
 
 // BuilderKind says what a builder does with the value it is fed.
 type BuilderKind uint8
@@ -96,6 +117,9 @@ type Loop struct {
 	// Group is the input holding each row's group id (GroupMerge) or target
 	// index (VecMerge), or -1.
 	Group int
+	// Width is the number of columns of the matrix that broadcast inputs
+	// (Input.Bcast) index; 0 when the loop has none.
+	Width int
 }
 
 // Funcs lists the scalar functions of loop bodies with their arity.
@@ -116,6 +140,12 @@ func (l *Loop) Validate() error {
 		if !okType(in.Type) {
 			return fmt.Errorf("lower: input of type %s", in.Type)
 		}
+		if in.Bcast > Outer || in.Bcast != Full && (in.Scalar || l.Width <= 0) {
+			return fmt.Errorf("lower: broadcast input without a loop width")
+		}
+	}
+	if l.Width < 0 {
+		return fmt.Errorf("lower: negative loop width")
 	}
 	for i, ins := range l.Body {
 		if !okType(ins.Type) {
@@ -172,7 +202,9 @@ func (l *Loop) Validate() error {
 
 // String renders the loop on one line for explain():
 //
-//	loop(in=[f32, f32[0]], t2=mul(t0, t1):f32, ..., filter=t5, out=[append(t4)])
+//	loop(in=[f32, f32[0], f32[i%256]], t2=mul(t0, t1):f32, ..., filter=t5, out=[append(t4)])
+//
+// (in: element types; [0] a scalar, [i%W] and [i/W] broadcast inputs.)
 func (l *Loop) String() string {
 	var b strings.Builder
 	b.WriteString("loop(in=[")
@@ -181,8 +213,13 @@ func (l *Loop) String() string {
 			b.WriteString(", ")
 		}
 		b.WriteString(short(in.Type))
-		if in.Scalar {
+		switch {
+		case in.Scalar:
 			b.WriteString("[0]")
+		case in.Bcast == Inner:
+			fmt.Fprintf(&b, "[i%%%d]", l.Width)
+		case in.Bcast == Outer:
+			fmt.Fprintf(&b, "[i/%d]", l.Width)
 		}
 	}
 	b.WriteString("]")

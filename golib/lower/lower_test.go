@@ -41,24 +41,51 @@ func TestFuseDecisions(t *testing.T) {
 			return []ir.NodeID{b.op("relu", nil, b.op("add", nil, y, x))}
 		}, 1, 3, "tensor[mul add relu]"},
 		{"a single op is left alone", func(b *gb) []ir.NodeID {
-			return []ir.NodeID{b.op("exp", nil, b.src("float32", 5.0))}
-		}, 0, 0, "exp("},
+			return []ir.NodeID{b.op("neg", nil, b.src("float32", 5.0))}
+		}, 0, 0, "neg("},
+		{"a single transcendental op gets its own loop", func(b *gb) []ir.NodeID {
+			return []ir.NodeID{b.op("tanh", nil, b.src("float32", 5.0))}
+		}, 1, 1, "tensor[tanh]"},
 		{"an intermediate that is also an output roots its own loop", func(b *gb) []ir.NodeID {
 			x := b.src("float64", 5.0)
 			a := b.op("exp", nil, b.op("neg", nil, x))
 			return []ir.NodeID{a, b.op("mul", nil, a, x)}
 		}, 1, 2, "tensor[neg exp]"},
-		{"broadcasting (other than 0-dim) is not fused", func(b *gb) []ir.NodeID {
+		{"a bias over the trailing dims is read at i % W", func(b *gb) []ir.NodeID {
 			x, y := b.src("float32", 2.0, 3.0), b.src("float32", 3.0)
-			return []ir.NodeID{b.op("exp", nil, b.op("add", nil, x, y))}
+			return []ir.NodeID{b.op("tanh", nil, b.op("add", nil, x, y))}
+		}, 1, 2, "loop(in=[f32, f32[i%3]]"},
+		{"a [B, 1] operand is read at i / W", func(b *gb) []ir.NodeID {
+			x, y := b.src("float64", 4.0, 2.0, 3.0), b.src("float64", 4.0, 1.0, 1.0)
+			return []ir.NodeID{b.op("relu", nil, b.op("mul", nil, y, x))}
+		}, 1, 2, "loop(in=[f64[i/6], f64]"},
+		{"a one-element operand is a scalar", func(b *gb) []ir.NodeID {
+			x, y := b.src("float32", 4.0, 3.0), b.src("float32", 1.0, 1.0)
+			return []ir.NodeID{b.op("relu", nil, b.op("sub", nil, x, y))}
+		}, 1, 2, "loop(in=[f32, f32[0]]"},
+		{"a middle-dim broadcast is not fused", func(b *gb) []ir.NodeID {
+			x, y := b.src("float32", 2.0, 3.0, 4.0), b.src("float32", 3.0, 1.0)
+			return []ir.NodeID{b.op("neg", nil, b.op("add", nil, x, y))}
 		}, 0, 0, "add(%0, %1)"},
+		{"broadcasts of two widths in one chain are not fused", func(b *gb) []ir.NodeID {
+			x, y, z := b.src("float32", 2.0, 3.0, 4.0), b.src("float32", 4.0), b.src("float32", 3.0, 4.0)
+			return []ir.NodeID{b.op("mul", nil, b.op("add", nil, x, y), z)}
+		}, 0, 0, "mul(%3, %2)"},
+		{"a broadcast operand computed elementwise is its own loop's output", func(b *gb) []ir.NodeID {
+			x, y := b.src("float32", 2.0, 3.0), b.src("float32", 3.0)
+			return []ir.NodeID{b.op("add", nil, x, b.op("exp", nil, b.op("neg", nil, y)))}
+		}, 1, 2, "tensor[neg exp]"},
+		{"only broadcast operands and a dynamic shape are not fused", func(b *gb) []ir.NodeID {
+			x := b.op("mask_select", nil, b.src("float32", 4.0, 1.0), b.src("bool", 4.0)) // [?, 1]
+			return []ir.NodeID{b.op("neg", nil, b.op("add", nil, x, b.src("float32", 1.0, 3.0)))}
+		}, 0, 0, "add(%2, %3)"},
 		{"integer pow (raises on negative exponents) is not fused", func(b *gb) []ir.NodeID {
 			x := b.src("int64", 4.0)
 			return []ir.NodeID{b.op("neg", nil, b.op("pow", nil, x, x))}
 		}, 0, 0, "pow(%0, %0)"},
 		{"float -> int64 casts are not fused", func(b *gb) []ir.NodeID {
 			x := b.src("float64", 4.0)
-			return []ir.NodeID{b.op("neg", nil, b.op("cast", ir.Attrs{"dtype": "int64"}, b.op("exp", nil, x)))}
+			return []ir.NodeID{b.op("neg", nil, b.op("cast", ir.Attrs{"dtype": "int64"}, b.op("abs", nil, x)))}
 		}, 0, 0, "cast("},
 		{"matmul stays opaque, the chains around it fuse", func(b *gb) []ir.NodeID {
 			x, w := b.src("float32", 4.0, 3.0), b.src("float32", 3.0, 2.0)
