@@ -27,7 +27,6 @@ package ipcio
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -37,6 +36,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 
+	"github.com/flern/flern/golib/arrowio"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -112,7 +112,7 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 			if c.unsupported != "" {
 				return nil, ir.Errorf("NotImplemented", "read_feather: index level %q: %s", c.name, c.unsupported)
 			}
-			s.Index = append(s.Index, ir.Field{Name: indexName(c.name), Type: c.typ, Nullable: c.nullable})
+			s.Index = append(s.Index, ir.Field{Name: arrowio.IndexName(c.name), Type: c.typ, Nullable: c.nullable})
 		}
 	}
 	if ri := fi.rangeIndex; ri != nil {
@@ -239,19 +239,6 @@ func analyze(path string) (fi *fileInfo, err error) {
 	return fi, nil
 }
 
-// pandasMeta is the part of pandas' "pandas" schema metadata used here.
-type pandasMeta struct {
-	IndexColumns  []json.RawMessage `json:"index_columns"`
-	ColumnIndexes []struct {
-		Name any `json:"name"`
-	} `json:"column_indexes"`
-	Columns []struct {
-		Name      any    `json:"name"`
-		FieldName string `json:"field_name"`
-		NumpyType string `json:"numpy_type"`
-	} `json:"columns"`
-}
-
 // plainNumpy are the pandas dtypes (as the metadata spells them) that
 // to_pandas leaves to the Arrow type; any other (Int64, boolean,
 // string[pd.NA], category, ...) is restored as that pandas dtype.
@@ -262,56 +249,31 @@ var plainNumpy = map[string]bool{"int64": true, "int32": true, "float64": true, 
 // classify fills fi's columns and index from the Arrow schema, the pandas
 // metadata and the columns' null counts.
 func classify(fi *fileInfo, sc *arrow.Schema, nulls []int) error {
-	var pm pandasMeta
+	var pm arrowio.PandasMeta
 	if v, ok := sc.Metadata().GetValue("pandas"); ok {
-		if err := json.Unmarshal([]byte(v), &pm); err != nil {
+		m, err := arrowio.ParsePandasMeta(v)
+		if err != nil {
 			fi.unsupported = fmt.Sprintf("unreadable pandas metadata (%v)", err)
 		}
+		pm = m
 	}
 	numpyType, levelName := map[string]string{}, map[string]any{}
 	for _, c := range pm.Columns {
 		numpyType[c.FieldName], levelName[c.FieldName] = c.NumpyType, c.Name
 	}
-	if len(pm.ColumnIndexes) > 1 {
-		fi.unsupported = "a frame whose columns Index has several levels"
-	} else if len(pm.ColumnIndexes) == 1 && pm.ColumnIndexes[0].Name != nil {
-		fi.unsupported = "a frame whose columns Index has a name"
+	if p := pm.ColumnsIndexProblem(); p != "" {
+		fi.unsupported = p
+	}
+	indexFields, ri, why := pm.Index(fi.numRows)
+	if why != "" {
+		fi.unsupported = why
+	}
+	if ri != nil {
+		fi.rangeIndex = &rangeIndex{name: ri.Name, start: ri.Start, step: ri.Step}
 	}
 	isIndex := map[string]bool{}
-	var indexFields []string
-	for _, raw := range pm.IndexColumns {
-		var name string
-		if json.Unmarshal(raw, &name) == nil {
-			isIndex[name] = true
-			indexFields = append(indexFields, name)
-			continue
-		}
-		var r struct {
-			Kind              string `json:"kind"`
-			Name              any    `json:"name"`
-			Start, Stop, Step int64
-		}
-		if json.Unmarshal(raw, &r) != nil || r.Kind != "range" || r.Step == 0 {
-			fi.unsupported = fmt.Sprintf("pandas index metadata %s", string(raw))
-			continue
-		}
-		length := (r.Stop - r.Start + r.Step - 1) / r.Step
-		if r.Step < 0 {
-			length = (r.Start - r.Stop - r.Step - 1) / -r.Step
-		}
-		name, named := r.Name.(string)
-		if r.Name != nil && !named {
-			fi.unsupported = fmt.Sprintf("a RangeIndex named %v", r.Name)
-			continue
-		}
-		if max(length, 0) != fi.numRows || (r.Start == 0 && r.Step == 1 && !named) {
-			continue // pyarrow ignores a range that does not fit the rows
-		}
-		if len(pm.IndexColumns) > 1 {
-			fi.unsupported = "a MultiIndex with a range level"
-			continue
-		}
-		fi.rangeIndex = &rangeIndex{name: name, start: r.Start, step: r.Step}
+	for _, name := range indexFields {
+		isIndex[name] = true
 	}
 	seen := map[string]bool{}
 	byField := map[string]column{}
@@ -392,20 +354,6 @@ func mapType(t arrow.DataType) (ir.DType, string) {
 		return ir.Invalid, "a column holding only nulls (pandas object column)"
 	}
 	return ir.Invalid, fmt.Sprintf("Arrow type %s", t)
-}
-
-// indexName is the level name pandas shows for a stored index column.
-func indexName(name string) string {
-	if isUnnamedLevel(name) {
-		return ""
-	}
-	return name
-}
-
-func isUnnamedLevel(s string) bool {
-	var i int
-	n, err := fmt.Sscanf(s, "__index_level_%d__", &i)
-	return err == nil && n == 1 && s == fmt.Sprintf("__index_level_%d__", i)
 }
 
 // opened is a mapped (or read) file with its IPC reader.

@@ -69,7 +69,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	}
 	for i := nData; i < len(want); i++ {
 		out.Index = append(out.Index, cols[i])
-		out.IndexNames = append(out.IndexNames, indexName(want[i].name))
+		out.IndexNames = append(out.IndexNames, arrowio.IndexName(want[i].name))
 	}
 	if ri := fi.rangeIndex; ri != nil {
 		v := make([]int64, n)

@@ -34,7 +34,6 @@ package parquetio
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,6 +47,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/flern/flern/golib/arrowio"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -122,7 +122,7 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 		if c.unsupported != "" {
 			return nil, ir.Errorf("NotImplemented", "read_parquet: index level %q: %s", c.name, c.unsupported)
 		}
-		s.Index = append(s.Index, ir.Field{Name: indexName(c.name), Type: c.typ, Nullable: c.nullable})
+		s.Index = append(s.Index, ir.Field{Name: arrowio.IndexName(c.name), Type: c.typ, Nullable: c.nullable})
 	}
 	if ri := fi.rangeIndex; ri != nil {
 		s.Index = append(s.Index, ir.Field{Name: ri.name, Type: ir.Int64})
@@ -163,21 +163,6 @@ func Sniff(attrs ir.Attrs) (*ir.Schema, error) {
 		s.Fields = append(s.Fields, ir.Field{Name: c.name, Type: c.typ, Nullable: c.nullable})
 	}
 	return s, nil
-}
-
-// indexName is the level name of a stored index column: pandas stores an
-// unnamed level as __index_level_<i>__.
-func indexName(field string) string {
-	if isUnnamedLevel(field) {
-		return ""
-	}
-	return field
-}
-
-func isUnnamedLevel(s string) bool {
-	var i int
-	n, err := fmt.Sscanf(s, "__index_level_%d__", &i)
-	return err == nil && n == 1 && s == fmt.Sprintf("__index_level_%d__", i)
 }
 
 // NumRows returns the number of rows a scan_parquet node reads (from the
@@ -298,20 +283,6 @@ func open(path string) (o *openedFile, err error) {
 	return &openedFile{f: f, pf: pf, fr: fr}, nil
 }
 
-// pandasMeta is the part of pandas' "pandas" schema metadata flern uses.
-type pandasMeta struct {
-	IndexColumns  []json.RawMessage `json:"index_columns"`
-	ColumnIndexes []struct {
-		Name any `json:"name"`
-	} `json:"column_indexes"`
-	Columns []struct {
-		Name       any    `json:"name"`
-		FieldName  string `json:"field_name"`
-		PandasType string `json:"pandas_type"`
-		NumpyType  string `json:"numpy_type"`
-	} `json:"columns"`
-}
-
 // numpyTypes are the pandas column dtypes (as pandas metadata spells them)
 // that pyarrow's to_pandas leaves to the Arrow type; any other (Int64,
 // boolean, string[pd.NA], category, ...) makes it restore that dtype.
@@ -345,11 +316,11 @@ func analyze(path string) (fi *fileInfo, err error) {
 	if err != nil {
 		return nil, parseError(path, err)
 	}
-	var pm pandasMeta
+	var pm arrowio.PandasMeta
 	hasPandas := false
 	if v := md.KeyValueMetadata().FindValue("pandas"); v != nil {
-		if err := json.Unmarshal([]byte(*v), &pm); err == nil {
-			hasPandas = true
+		if m, err := arrowio.ParsePandasMeta(*v); err == nil {
+			pm, hasPandas = m, true
 		}
 	}
 	numpyType, pandasType := map[string]string{}, map[string]string{}
@@ -358,49 +329,20 @@ func analyze(path string) (fi *fileInfo, err error) {
 		numpyType[c.FieldName], pandasType[c.FieldName] = c.NumpyType, c.PandasType
 		levelName[c.FieldName] = c.Name
 	}
-	if len(pm.ColumnIndexes) > 1 {
-		fi.unsupported = "a frame whose columns Index has several levels"
-	} else if len(pm.ColumnIndexes) == 1 && pm.ColumnIndexes[0].Name != nil {
-		fi.unsupported = "a frame whose columns Index has a name"
+	if p := pm.ColumnsIndexProblem(); p != "" {
+		fi.unsupported = p
 	}
 	// Index columns (pandas metadata).
-	isIndex := map[string]int{}
-	var indexFields []string
-	for i, raw := range pm.IndexColumns {
-		var name string
-		if json.Unmarshal(raw, &name) == nil {
-			isIndex[name] = i
-			indexFields = append(indexFields, name)
-			continue
-		}
-		var r struct {
-			Kind        string `json:"kind"`
-			Name        any    `json:"name"`
-			Start, Stop int64
-			Step        int64
-		}
-		if json.Unmarshal(raw, &r) != nil || r.Kind != "range" || r.Step == 0 {
-			fi.unsupported = fmt.Sprintf("pandas index metadata %s", string(raw))
-			continue
-		}
-		length := (r.Stop - r.Start + r.Step - 1) / r.Step
-		if r.Step < 0 {
-			length = (r.Start - r.Stop - r.Step - 1) / -r.Step
-		}
-		length = max(length, 0)
-		name, named := r.Name.(string)
-		if r.Name != nil && !named {
-			fi.unsupported = fmt.Sprintf("a RangeIndex named %v", r.Name)
-			continue
-		}
-		if length != total || (r.Start == 0 && r.Step == 1 && !named) {
-			continue // pyarrow ignores a range that does not fit the rows
-		}
-		if len(pm.IndexColumns) > 1 {
-			fi.unsupported = "a MultiIndex with a range level"
-			continue
-		}
-		fi.rangeIndex = &rangeIndex{name: name, start: r.Start, step: r.Step}
+	indexFields, ri, why := pm.Index(total)
+	if why != "" {
+		fi.unsupported = why
+	}
+	if ri != nil {
+		fi.rangeIndex = &rangeIndex{name: ri.Name, start: ri.Start, step: ri.Step}
+	}
+	isIndex := map[string]bool{}
+	for _, name := range indexFields {
+		isIndex[name] = true
 	}
 	seen := map[string]bool{}
 	byField := map[string]column{}
@@ -441,7 +383,7 @@ func analyze(path string) (fi *fileInfo, err error) {
 				return nil, err
 			}
 		}
-		if _, ok := isIndex[f.Name]; ok {
+		if isIndex[f.Name] {
 			byField[f.Name] = c
 			continue
 		}
@@ -455,7 +397,7 @@ func analyze(path string) (fi *fileInfo, err error) {
 		}
 		if ln, ok := levelName[name].(string); ok {
 			c.name = ln // the level name pandas shows
-		} else if !isUnnamedLevel(name) {
+		} else if !arrowio.IsUnnamedLevel(name) {
 			c.name = name
 		} else if levelName[name] != nil {
 			c.unsupported = fmt.Sprintf("an index level named %v", levelName[name])

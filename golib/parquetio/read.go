@@ -66,7 +66,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	}
 	for j, c := range want[nData:] {
 		fr.Index = append(fr.Index, cols[nData+j])
-		fr.IndexNames = append(fr.IndexNames, indexName(c.name))
+		fr.IndexNames = append(fr.IndexNames, arrowio.IndexName(c.name))
 	}
 	if ri := fi.rangeIndex; ri != nil {
 		v := make([]int64, fr.N)

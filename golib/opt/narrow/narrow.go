@@ -33,7 +33,7 @@ func Run(g *ir.Graph) (bool, error) {
 				continue
 			}
 			switch src.Op {
-			case "project", "scan_csv", "scan_parquet":
+			case "project", "scan_csv", "scan_parquet", "scan_ipc":
 				continue
 			}
 			var keep []string

@@ -1,9 +1,10 @@
-// Package pushdown is the optimizer's projection-pushdown pass: every CSV
-// scan is told to produce only the columns the rest of the plan reads.
+// Package pushdown is the optimizer's projection-pushdown pass: every CSV,
+// Parquet and Arrow IPC scan is told to produce only the columns the rest of
+// the plan reads.
 //
 // It uses the column-needs analysis of package dce on the plan as it stands
 // (after dead-column elimination when that pass is on) and sets scan_csv's
-// (and scan_parquet's) "columns" attribute to the needed columns, in the scan's current (file)
+// (scan_parquet's, scan_ipc's) "columns" attribute to the needed columns, in the scan's current (file)
 // order, when that is a strict subset. A scan none of whose columns is read
 // (only its length is used) gets an empty list. In-memory inputs (source)
 // are already materialized and are left alone.
@@ -21,6 +22,10 @@ import (
 	"github.com/flern/flern/golib/opt/dce"
 )
 
+// scans are the file scans that read only the columns in their "columns"
+// attribute.
+var scans = map[string]bool{"scan_csv": true, "scan_parquet": true, "scan_ipc": true}
+
 // Run rewrites g in place and reports whether it changed anything. Schemas
 // must be inferred; the optimizer re-infers after.
 func Run(g *ir.Graph) (bool, error) {
@@ -28,7 +33,7 @@ func Run(g *ir.Graph) (bool, error) {
 	changed := false
 	for _, n := range g.Nodes {
 		need := needs[n.ID]
-		if (n.Op != "scan_csv" && n.Op != "scan_parquet") || !need.Live || need.All || n.Schema == nil || n.Schema.Dynamic {
+		if !scans[n.Op] || !need.Live || need.All || n.Schema == nil || n.Schema.Dynamic {
 			continue
 		}
 		cols := make([]any, 0, len(n.Schema.Fields))
