@@ -4,12 +4,18 @@
 // trampolines into the loaded library; nothing links against OpenBLAS at
 // build time, so libflern builds and runs without it.
 //
-// Threads: one by default. OpenBLAS's worker threads busy-wait between
-// calls; on 2 cores shared with the Go runtime (and on a busy machine) that
-// cost more than it gave in benchmarks/train (RESULTS.md: 92 ms of CPU per
-// step with 2 threads vs 15 ms with 1 on the classifier). FLERN_BLAS_THREADS=n
-// allows up to n (at most OpenBLAS's own count); products smaller than
-// smallGEMM always run on one.
+// Threads: OpenBLAS always runs on one thread. Its own worker threads
+// busy-wait between calls and wait for each other inside a call, which on a
+// shared machine collapsed (benchmarks/RESULTS.md: 92 vs 15 ms of CPU per
+// classifier step; on a machine at load 7, 2-thread runs from 0.7 to 9.7 s
+// for what one thread did in 0.8-1.0 s). Instead a product of at least
+// parallelGEMM multiply-adds is cut into blocks of rows (or columns) of C that
+// up to Workers() goroutines take from a shared counter, each block one
+// single-threaded GEMM call: a worker that the OS does not schedule holds up
+// only its current block, the others take the rest, and waiting costs no CPU.
+// Workers() is runtime.NumCPU(), capped by FLERN_BLAS_THREADS=n (1: serial).
+// Each block is the same arithmetic as the whole product, so results do not
+// depend on the split (vec_test.go checks).
 //
 // Matrices are row-major. Sgemm/Dgemm compute
 // C = alpha * op(A) * op(B) + beta * C with op(X) = X or X^T.
@@ -74,6 +80,7 @@ import "C"
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -88,26 +95,58 @@ var (
 	loaded   bool
 	libPath  string
 	fallback gonum.Implementation
-	// maxThreads is OpenBLAS's thread count at load; curThreads the one set now.
-	maxThreads int
-	curThreads atomic.Int32
+	workers  atomic.Int32
 )
 
-// smallGEMM is the size (m*n*k) below which GEMM runs on one thread: waking
-// OpenBLAS's worker threads costs more than they save on a training step's
-// small matrices, and much more on a busy machine.
-const smallGEMM = 1 << 18
+// parallelGEMM is the size (m*n*k multiply-adds) from which a product is
+// split over workers; below it one call runs it (a training step's small
+// matrices: starting workers costs more than they save).
+var parallelGEMM = 1 << 21
 
-// useThreads sets OpenBLAS's thread count for an m x n x k product.
-func useThreads(m, n, k int) {
-	want := maxThreads
-	if m*n*k < smallGEMM {
-		want = 1
+func init() {
+	w := runtime.NumCPU()
+	if v, err := strconv.Atoi(os.Getenv("FLERN_BLAS_THREADS")); err == nil && v > 0 {
+		w = min(w, v)
 	}
-	if want > 0 && int32(want) != curThreads.Load() {
-		C.flern_blas_set_threads(C.int(want))
-		curThreads.Store(int32(want))
+	workers.Store(int32(max(1, w)))
+}
+
+// Workers is the number of goroutines a large product is split over.
+func Workers() int { return int(workers.Load()) }
+
+// SetWorkers sets Workers (at least 1) and returns the previous value.
+func SetWorkers(n int) int { return int(workers.Swap(int32(max(1, n)))) }
+
+// split runs gemm(i0, i1) over blocks of [0, total) on up to Workers()
+// goroutines when the product is large enough, else once on [0, total).
+func split(m, n, k, total int, gemm func(i0, i1 int)) {
+	w := Workers()
+	if w <= 1 || m*n*k < parallelGEMM || total < 32 {
+		gemm(0, total)
+		return
 	}
+	// 4 blocks per worker (multiples of 16 rows): a delayed worker holds up one block.
+	bs := max(16, (total+4*w-1)/(4*w))
+	bs = (bs + 15) / 16 * 16
+	nb := (total + bs - 1) / bs
+	var next atomic.Int32
+	var wg sync.WaitGroup
+	run := func() {
+		defer wg.Done()
+		for {
+			b := int(next.Add(1)) - 1
+			if b >= nb {
+				return
+			}
+			gemm(b*bs, min(total, (b+1)*bs))
+		}
+	}
+	wg.Add(min(w, nb))
+	for i := 1; i < min(w, nb); i++ {
+		go run()
+	}
+	run()
+	wg.Wait()
 }
 
 // Load dlopens an OpenBLAS (or any CBLAS) shared library and routes GEMM to
@@ -121,16 +160,7 @@ func Load(path string) error {
 		return fmt.Errorf("blas: loading %s: %s", path, C.GoString(msg))
 	}
 	loaded, libPath = true, path
-	maxThreads = int(C.flern_blas_threads())
-	want := 1
-	if v, err := strconv.Atoi(os.Getenv("FLERN_BLAS_THREADS")); err == nil && v > 0 {
-		want = v
-	}
-	if maxThreads > 0 && want < maxThreads {
-		maxThreads = want
-		C.flern_blas_set_threads(C.int(want))
-	}
-	curThreads.Store(int32(maxThreads))
+	C.flern_blas_set_threads(1) // parallel blocks come from split (see the package comment)
 	return nil
 }
 
@@ -190,6 +220,28 @@ func scaleC[T float32 | float64](m, n int, beta T, c []T, ldc int) {
 	}
 }
 
+// blocks runs one(m', n', a', b', c') over row blocks of C (when m >= n: the
+// rows of op(A)) or column blocks (the columns of op(B)), via split.
+func blocks[T float32 | float64](ta, tb bool, m, n, k, lda, ldb, ldc int, a, b, c []T, one func(m, n int, a, b, c []T)) {
+	if m >= n {
+		split(m, n, k, m, func(i0, i1 int) {
+			ao := i0 * lda // row i0 of op(A): row i0 of A, or column i0 of A^T
+			if ta {
+				ao = i0
+			}
+			one(i1-i0, n, a[ao:], b, c[i0*ldc:])
+		})
+		return
+	}
+	split(m, n, k, n, func(j0, j1 int) {
+		bo := j0 // column j0 of op(B): column j0 of B, or row j0 of B^T
+		if tb {
+			bo = j0 * ldb
+		}
+		one(m, j1-j0, a, b[bo:], c[j0:])
+	})
+}
+
 // Sgemm is float32 GEMM on row-major matrices.
 func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	check(ta, tb, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
@@ -200,15 +252,18 @@ func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if loaded {
-		useThreads(m, n, k)
-		C.flern_sgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
-			(*C.float)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
-			(*C.float)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.float(beta),
-			(*C.float)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
-		return
+	useLib := loaded
+	one := func(m, n int, a, b, c []float32) {
+		if useLib {
+			C.flern_sgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
+				(*C.float)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
+				(*C.float)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.float(beta),
+				(*C.float)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
+			return
+		}
+		fallback.Sgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
-	fallback.Sgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	blocks(ta, tb, m, n, k, lda, ldb, ldc, a, b, c, one)
 }
 
 // Dgemm is float64 GEMM on row-major matrices.
@@ -221,13 +276,16 @@ func Dgemm(ta, tb bool, m, n, k int, alpha float64, a []float64, lda int, b []fl
 		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	if loaded {
-		useThreads(m, n, k)
-		C.flern_dgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.double(alpha),
-			(*C.double)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
-			(*C.double)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.double(beta),
-			(*C.double)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
-		return
+	useLib := loaded
+	one := func(m, n int, a, b, c []float64) {
+		if useLib {
+			C.flern_dgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.double(alpha),
+				(*C.double)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
+				(*C.double)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.double(beta),
+				(*C.double)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
+			return
+		}
+		fallback.Dgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 	}
-	fallback.Dgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	blocks(ta, tb, m, n, k, lda, ldb, ldc, a, b, c, one)
 }

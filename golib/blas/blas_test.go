@@ -132,3 +132,83 @@ func f32(x []float64) []float32 {
 	}
 	return out
 }
+
+// TestSplitGemmMatchesOneCall: a product split over workers (row blocks when
+// m >= n, column blocks otherwise, any transposes, ld larger than the matrix)
+// equals the single call on every backend.
+func TestSplitGemmMatchesOneCall(t *testing.T) {
+	backends := []string{"gonum"}
+	if p := openblasPath(); p != "" {
+		backends = append(backends, p)
+	}
+	oldMin, oldW := parallelGEMM, SetWorkers(3)
+	parallelGEMM = 1
+	defer func() { parallelGEMM = oldMin; SetWorkers(oldW); UseGonum() }()
+	cases := []struct {
+		ta, tb  bool
+		m, n, k int
+		pad     int // extra leading-dimension columns
+	}{
+		{false, false, 200, 37, 19, 0},
+		{true, false, 131, 40, 33, 3},
+		{false, true, 31, 257, 8, 1},
+		{true, true, 64, 300, 65, 2},
+		{false, false, 33, 33, 1, 0},
+		{false, false, 16, 20, 5, 0}, // too small to split
+	}
+	for _, be := range backends {
+		if be == "gonum" {
+			UseGonum()
+		} else if err := Load(be); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range cases {
+			ar, ac := tc.m, tc.k
+			if tc.ta {
+				ar, ac = tc.k, tc.m
+			}
+			br, bc := tc.k, tc.n
+			if tc.tb {
+				br, bc = tc.n, tc.k
+			}
+			lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+			a, b := make([]float32, ar*lda), make([]float32, br*ldb)
+			for i := range a {
+				a[i] = float32(math.Sin(float64(i) * 0.37))
+			}
+			for i := range b {
+				b[i] = float32(math.Cos(float64(i) * 0.11))
+			}
+			c0 := make([]float32, tc.m*ldc)
+			for i := range c0 {
+				c0[i] = float32(i % 7)
+			}
+			got, want := append([]float32(nil), c0...), append([]float32(nil), c0...)
+			Sgemm(tc.ta, tc.tb, tc.m, tc.n, tc.k, 1.5, a, lda, b, ldb, 0.5, got, ldc)
+			SetWorkers(1)
+			Sgemm(tc.ta, tc.tb, tc.m, tc.n, tc.k, 1.5, a, lda, b, ldb, 0.5, want, ldc)
+			SetWorkers(3)
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 1e-5*(1+math.Abs(float64(want[i]))) {
+					t.Fatalf("%s %+v: c[%d] = %v split, %v in one call", Backend(), tc, i, got[i], want[i])
+				}
+			}
+			a64, b64, g64, w64 := make([]float64, len(a)), make([]float64, len(b)), make([]float64, len(c0)), make([]float64, len(c0))
+			for i := range a {
+				a64[i] = float64(a[i])
+			}
+			for i := range b {
+				b64[i] = float64(b[i])
+			}
+			Dgemm(tc.ta, tc.tb, tc.m, tc.n, tc.k, 1, a64, lda, b64, ldb, 0, g64, ldc)
+			SetWorkers(1)
+			Dgemm(tc.ta, tc.tb, tc.m, tc.n, tc.k, 1, a64, lda, b64, ldb, 0, w64, ldc)
+			SetWorkers(3)
+			for i := range w64 {
+				if math.Abs(g64[i]-w64[i]) > 1e-12*(1+math.Abs(w64[i])) {
+					t.Fatalf("%s dgemm %+v: c[%d] = %v split, %v in one call", Backend(), tc, i, g64[i], w64[i])
+				}
+			}
+		}
+	}
+}
