@@ -218,3 +218,64 @@ def test_errors_do_not_leak_between_plans(tmp_path, frame):
             fpd.read_parquet(bad)
         got = fpd.read_parquet(good)["i"].sum()
         assert got == frame["i"].sum()
+
+
+# ---- files changed between planning and running; errors inside multi-table queries ---------
+
+def test_parquet_schema_changed_after_planning(tmp_path, frame):
+    """The plan was typed from the file as it was; a file now holding another type is an error, not data."""
+    p = tmp_path / "t.parquet"
+    frame.to_parquet(p)
+    df = fpd.read_parquet(p)
+    line = _line()
+    q = df[df["i"] > 10]
+    frame.assign(i=frame["s"]).to_parquet(p)  # i: int64 -> str
+    with pytest.raises(FlernError) as err:
+        q.to_pandas()
+    _check(err, line, "str")
+    _still_works()
+
+
+def test_csv_schema_changed_after_planning(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_text("a,b\n1,x\n2,y\n")
+    df = fpd.read_csv(p)
+    line = _line()
+    q = df[df["a"] > 0]
+    p.write_text("a,b\n1,x\nnot a number,y\n3,z\n")  # a: int64 -> str
+    with pytest.raises(FlernError) as err:
+        q.to_pandas()
+    _check(err, line, "str")
+    _still_works()
+
+
+def test_corrupt_parquet_inside_a_join_chain(tmp_path, frame):
+    """A corrupt table among several joined ones: the error names that file and its read_parquet line."""
+    paths = {}
+    for name, cols in {"a": ["i", "f"], "b": ["i", "s"], "c": ["i"]}.items():
+        paths[name] = tmp_path / f"{name}.parquet"
+        frame[cols].rename(columns={c: f"{name}_{c}" for c in cols}).iloc[: 100 * len(cols)].to_parquet(paths[name])
+    a = fpd.read_parquet(paths["a"])
+    b = fpd.read_parquet(paths["b"])
+    line = _line()
+    c = fpd.read_parquet(paths["c"])
+    paths["c"].write_bytes(paths["c"].read_bytes()[:-20])
+    j = a.merge(b, left_on="a_i", right_on="b_i").merge(c, left_on="b_i", right_on="c_i")
+    with pytest.raises(FlernError) as err:
+        j.groupby("b_s", as_index=False).agg(n=("a_f", "size")).to_pandas()
+    _check(err, line, str(paths["c"]))
+    _still_works()
+
+
+def test_merge_key_type_mismatch(tmp_path, frame):
+    """Joining an int key to a str key fails like pandas (ValueError), at the merge's line."""
+    p = tmp_path / "t.parquet"
+    frame.to_parquet(p)
+    df = fpd.read_parquet(p)
+    with pytest.raises(ValueError, match="merge on int64 and str"):
+        frame.merge(frame, left_on="i", right_on="s")
+    with pytest.raises(ValueError) as err:
+        line = _line()
+        df.merge(df, left_on="i", right_on="s").to_pandas()
+    _check(err, line, "int64", "str")
+    _still_works()
