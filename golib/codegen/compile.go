@@ -352,7 +352,10 @@ func (k *Kernel) RangeWith(l *lower.Loop, in []lower.Buf, v Variant) lower.Range
 		inAddr[i] = bufAddr(b)
 	}
 	return func(begin, end int, out *lower.Outputs) {
-		outAddr := make([]uintptr, len(l.Builders))
+		outAddr := make([]uintptr, len(l.Builders), len(l.Builders)+1)
+		if out.Selected != nil { // a compacting loop's count for this morsel
+			outAddr = append(outAddr, uintptr(unsafe.Pointer(&out.Selected[begin/lower.Morsel])))
+		}
 		bytes := 0
 		for i, b := range l.Builders {
 			switch b.Kind {

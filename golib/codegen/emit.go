@@ -11,8 +11,10 @@
 //
 // in[i] is the address of input buffer i (element 0); out[b] is, per
 // builder b: the output vector (append), one fl_acc (merge), an array of
-// fl_acc indexed by group id (group_merge) or of double (vec_merge). The
-// kernel runs rows [begin, end); callers split rows into morsels.
+// fl_acc indexed by group id (group_merge) or of double (vec_merge); a
+// compacting loop (lower.Loop.Compacts) has one more slot, an int64_t that
+// receives the number of rows selected. The kernel runs rows [begin, end);
+// callers split rows into morsels.
 //
 // The C never contains user text: identifiers are generated (in0, t3, o1)
 // and constants are numbers printed by Go (floats in hex, exact).
@@ -148,6 +150,9 @@ func Emit(l *lower.Loop) (string, error) {
 	}
 	b.WriteString("void flern_kernel(const uintptr_t *in, const uintptr_t *out, int64_t begin, int64_t end) {\n")
 	emitDecls(&b, l)
+	if l.Compacts() {
+		b.WriteString("\tint64_t k = begin; /* where the next selected row goes */\n")
+	}
 	if l.Width > 0 {
 		// rows as a matrix of Width columns: row r's columns run in an
 		// inner loop, where inner broadcast inputs are contiguous and
@@ -172,6 +177,9 @@ func Emit(l *lower.Loop) (string, error) {
 		if bl.Kind == lower.Merge {
 			fmt.Fprintf(&b, "\to%d->f = m%d_f; o%d->i = m%d_i; o%d->n = m%d_n; o%d->nan = m%d_nan;\n", i, i, i, i, i, i, i, i)
 		}
+	}
+	if l.Compacts() { // the slot after the builders' receives the count
+		fmt.Fprintf(&b, "\t*(int64_t *)out[%d] = k - begin;\n", len(l.Builders))
 	}
 	b.WriteString("}\n")
 	if stream {
@@ -278,6 +286,11 @@ func emitBody(b *strings.Builder, l *lower.Loop, idx, tab string, appendTo func(
 	if l.Group >= 0 {
 		fmt.Fprintf(b, "%sif (in%d[%s] < 0) continue; /* a dropped row (null key) */\n", tab, l.Group, idx)
 	}
+	row := idx
+	if l.Compacts() {
+		row = "k"
+		defer b.WriteString(tab + "k++;\n")
+	}
 	for i, bl := range l.Builders {
 		v := fmt.Sprintf("t%d", bl.Value)
 		t := l.Body[bl.Value].Type
@@ -287,9 +300,9 @@ func emitBody(b *strings.Builder, l *lower.Loop, idx, tab string, appendTo func(
 			case appendTo != nil:
 				fmt.Fprintf(b, "%s%s = %s;\n", tab, appendTo(i, bl), v)
 			case bl.Stride > 0:
-				fmt.Fprintf(b, "%so%d[%s * %d + %d] = %s;\n", tab, i, idx, bl.Stride, bl.Offset, v)
+				fmt.Fprintf(b, "%so%d[%s * %d + %d] = %s;\n", tab, i, row, bl.Stride, bl.Offset, v)
 			default:
-				fmt.Fprintf(b, "%so%d[%s] = %s;\n", tab, i, idx, v)
+				fmt.Fprintf(b, "%so%d[%s] = %s;\n", tab, i, row, v)
 			}
 		case lower.Merge:
 			emitAcc(b, bl, t, v, fmt.Sprintf("m%d_", i), "")
@@ -444,6 +457,8 @@ func instrC(l *lower.Loop, k int, ins lower.Instr, idx string) (string, error) {
 		return fmt.Sprintf("in%d[%s]", ins.Input, idx), nil
 	case "const":
 		return constC(ins.Const, t), nil
+	case "row":
+		return "(int64_t)" + idx, nil
 	case "cast":
 		from := l.Body[ins.Args[0]].Type
 		if t == ir.Bool {

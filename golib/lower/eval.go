@@ -75,6 +75,19 @@ type Outputs struct {
 	Merge  []Acc   // Merge builders: one accumulator each
 	Groups [][]Acc // GroupMerge builders: one accumulator per group
 	Vec    [][]float64
+	// Selected holds, per morsel, the number of rows a compacting loop
+	// (Loop.Compacts) selected; after Parallel, SelectedRows is their total
+	// and the Append outputs' length.
+	Selected []int64
+}
+
+// SelectedRows is the number of rows a compacting loop selected.
+func (o *Outputs) SelectedRows() int {
+	n := 0
+	for _, k := range o.Selected {
+		n += int(k)
+	}
+	return n
 }
 
 // NewOutputs allocates the outputs of a loop over rows rows with ngroups
@@ -82,6 +95,9 @@ type Outputs struct {
 func NewOutputs(l *Loop, rows, ngroups int) *Outputs {
 	o := &Outputs{Append: make([]Buf, len(l.Builders)), Merge: make([]Acc, len(l.Builders)),
 		Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
+	if l.Compacts() {
+		o.Selected = make([]int64, max(1, (rows+Morsel-1)/Morsel))
+	}
 	var matrix *Buf // shared by the strided Append builders
 	for i, b := range l.Builders {
 		switch {
@@ -130,6 +146,7 @@ func Eval(l *Loop, in []Buf, begin, end int, out *Outputs) {
 			evalInstr(l, i, in, 0, block, regs)
 		}
 	}
+	pos := begin // compacting loops: where the next selected row goes
 	for lo := begin; lo < end; lo += block {
 		hi := min(lo+block, end)
 		n := hi - lo
@@ -138,7 +155,10 @@ func Eval(l *Loop, in []Buf, begin, end int, out *Outputs) {
 				evalInstr(l, i, in, lo, n, regs)
 			}
 		}
-		feed(l, in, lo, n, regs, out)
+		feed(l, in, lo, n, regs, out, &pos)
+	}
+	if out.Selected != nil {
+		out.Selected[begin/Morsel] = int64(pos - begin)
 	}
 }
 
@@ -196,6 +216,11 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 			copy(r.i[:n], src.I64[lo:lo+n])
 		default:
 			copy(r.b[:n], src.B[lo:lo+n])
+		}
+		return
+	case "row":
+		for j := 0; j < n; j++ {
+			r.i[j] = int64(lo + j)
 		}
 		return
 	case "const":
@@ -541,11 +566,20 @@ func cmp3(lt, gt bool) int {
 }
 
 // feed passes the block's values to the builders.
-func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs) {
+func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs, pos *int) {
 	var sel []bool
 	if l.Filter >= 0 {
 		sel = regs[l.Filter].b
 	}
+	selected := 0
+	if sel != nil {
+		for _, b := range sel[:n] {
+			if b {
+				selected++
+			}
+		}
+	}
+	defer func() { *pos += selected }()
 	var gid []int64
 	if l.Group >= 0 {
 		gid = in[l.Group].I64[lo : lo+n]
@@ -556,11 +590,18 @@ func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs) {
 		switch b.Kind {
 		case Append:
 			o := out.Append[bi]
-			stride, at := 1, lo
+			row := lo
+			if sel != nil {
+				row = *pos
+			}
+			stride, at := 1, row
 			if b.Stride > 0 {
-				stride, at = b.Stride, lo*b.Stride+b.Offset
+				stride, at = b.Stride, row*b.Stride+b.Offset
 			}
 			for j := 0; j < n; j++ {
+				if sel != nil && !sel[j] {
+					continue
+				}
 				switch t {
 				case ir.Float32:
 					o.F32[at] = float32(v.f[j])

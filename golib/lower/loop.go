@@ -74,8 +74,9 @@ const (
 type BuilderKind uint8
 
 const (
-	// Append writes the value of every selected row into an output vector
-	// (at the row's position: loops with an Append builder have no filter).
+	// Append writes the value of every row into an output vector at the
+	// row's position. In a filtered loop it writes the selected rows
+	// consecutively instead (see Loop.Compacts).
 	Append BuilderKind = iota
 	// Merge reduces the values of the selected rows to one scalar.
 	Merge
@@ -128,6 +129,25 @@ var Funcs = map[string]int{
 	"add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "maximum": 2, "minimum": 2,
 	"eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "and": 2, "or": 2,
 	"where": 3,
+	"row": 0, // the row number (int64): a filtered loop's selection vector
+}
+
+// Compacts reports whether the loop writes only its selected rows to its
+// Append outputs (a filter and an Append builder): a run over rows
+// [begin, end) (a morsel of Parallel: begin is a multiple of Morsel) writes
+// its k selected rows to positions begin .. begin+k-1 and k to
+// Outputs.Selected[begin/Morsel]; Parallel then closes the gaps, so the
+// outputs hold the selected rows in row order.
+func (l *Loop) Compacts() bool {
+	if l.Filter < 0 {
+		return false
+	}
+	for _, b := range l.Builders {
+		if b.Kind == Append {
+			return true
+		}
+	}
+	return false
 }
 
 // Validate checks that the loop is well formed: arguments precede their
@@ -178,8 +198,8 @@ func (l *Loop) Validate() error {
 		}
 		switch b.Kind {
 		case Append:
-			if l.Filter >= 0 {
-				return fmt.Errorf("lower: append builder in a filtered loop")
+			if l.Group >= 0 {
+				return fmt.Errorf("lower: append builder in a grouped loop")
 			}
 			if b.Stride < 0 || b.Offset < 0 || (b.Stride > 0 && b.Offset >= b.Stride) || b.Type != l.Body[b.Value].Type {
 				return fmt.Errorf("lower: bad append builder")

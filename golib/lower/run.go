@@ -40,12 +40,15 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 		if rows == 0 {
 			f(0, 0, out)
 		}
+		if out.Selected != nil {
+			compact(l, out)
+		}
 		return out, nil
 	}
 	parts := make([]*Outputs, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
-		part := &Outputs{Append: out.Append, Merge: make([]Acc, len(l.Builders)),
+		part := &Outputs{Append: out.Append, Selected: out.Selected, Merge: make([]Acc, len(l.Builders)),
 			Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
 		for i, b := range l.Builders {
 			switch b.Kind {
@@ -70,6 +73,15 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	combine(l, out, parts)
+	if out.Selected != nil {
+		compact(l, out)
+	}
+	return out, nil
+}
+
+// combine merges the workers' reduction states into out, in worker order.
+func combine(l *Loop, out *Outputs, parts []*Outputs) {
 	for i, b := range l.Builders {
 		t := l.Body[b.Value].Type
 		for _, p := range parts {
@@ -87,7 +99,58 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 			}
 		}
 	}
-	return out, nil
+}
+
+// compact moves each morsel's selected rows (written from the morsel's
+// first row on) next to the previous morsel's and cuts the Append outputs
+// to the selected rows.
+func compact(l *Loop, out *Outputs) {
+	total := out.SelectedRows()
+	for i, b := range l.Builders {
+		if b.Kind != Append {
+			continue
+		}
+		unit := max(1, b.Stride)
+		o := &out.Append[i]
+		if b.Stride == 0 || b.Offset == 0 { // strided builders share one matrix: move it once
+			pos := 0
+			for m, k := range out.Selected {
+				from, n := m*Morsel*unit, int(k)*unit
+				if from != pos {
+					o.move(pos, from, n)
+				}
+				pos += n
+			}
+		}
+		o.truncate(total * unit)
+	}
+}
+
+// move copies n elements from position from to position to (to <= from).
+func (b *Buf) move(to, from, n int) {
+	switch {
+	case b.F32 != nil:
+		copy(b.F32[to:to+n], b.F32[from:from+n])
+	case b.F64 != nil:
+		copy(b.F64[to:to+n], b.F64[from:from+n])
+	case b.I64 != nil:
+		copy(b.I64[to:to+n], b.I64[from:from+n])
+	case b.B != nil:
+		copy(b.B[to:to+n], b.B[from:from+n])
+	}
+}
+
+func (b *Buf) truncate(n int) {
+	switch {
+	case b.F32 != nil:
+		b.F32 = b.F32[:n:n]
+	case b.F64 != nil:
+		b.F64 = b.F64[:n:n]
+	case b.I64 != nil:
+		b.I64 = b.I64[:n:n]
+	case b.B != nil:
+		b.B = b.B[:n:n]
+	}
 }
 
 // EvalRange is the Go evaluator as a RangeFunc over the given inputs.
