@@ -129,7 +129,7 @@ var Funcs = map[string]int{
 	"add": 2, "sub": 2, "mul": 2, "div": 2, "pow": 2, "maximum": 2, "minimum": 2,
 	"eq": 2, "ne": 2, "lt": 2, "le": 2, "gt": 2, "ge": 2, "and": 2, "or": 2,
 	"where": 3,
-	"row": 0, // the row number (int64): a filtered loop's selection vector
+	"row":   0, // the row number (int64): a filtered loop's selection vector
 }
 
 // Compacts reports whether the loop writes only its selected rows to its
