@@ -12,8 +12,11 @@ deviation, a Dense 64-64-1 ReLU network, Adam(lr=1e-3), MAE loss, batch 32, ``--
 training rows reshuffled every epoch from a seeded generator. The result is the test-set MAE.
 ``--form 2019`` runs the tutorial's older form instead: RMSprop(lr=1e-3), MSE loss, 1000 epochs.
 
-Variants (each one process; the same seeds; the network starts from the same weights because
-every variant draws them from ``torch.manual_seed(SEED)`` through its own ``nn.Linear`` init):
+Variants (each one process). Every variant starts from the same initial weights (drawn once with
+numpy, ``initial_state``: torch's default Linear init distribution; flern's and torch's own
+generators draw different numbers) and visits the same batches (epoch e uses the e-th
+``numpy.random.default_rng(SEED).permutation`` of the training rows, the order ``flern.fit``
+documents), so the test MAEs are comparable:
 
 - ``pandas+torch``: pandas ETL, ``torch.tensor(df.to_numpy())``, a PyTorch eager loop.
 - ``polars+torch``: the same ETL in polars, then the same PyTorch loop.
@@ -96,6 +99,18 @@ def etl_polars(path: str = CARS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 # ---- training -------------------------------------------------------------------------------------
 
+def initial_state(d_in: int) -> dict[str, np.ndarray]:
+    """The network's initial weights for every variant: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for
+    weights and biases (torch's nn.Linear default), from one seeded numpy generator."""
+    rng = np.random.default_rng(SEED)
+    out = {}
+    for i, (fi, fo) in zip((0, 2, 4), ((d_in, 64), (64, 64), (64, 1))):
+        b = 1 / np.sqrt(fi)
+        out[f"{i}.weight"] = rng.uniform(-b, b, (fo, fi)).astype(np.float32)
+        out[f"{i}.bias"] = rng.uniform(-b, b, fo).astype(np.float32)
+    return out
+
+
 def train_torch_like(torch: Any, x_train: Any, y_train: Any, x_test: Any, y_test: Any,
                      epochs: int, form: str) -> dict[str, Any]:
     """The tutorial's model and loop, for ``torch`` = torch or flern.torch (the same code)."""
@@ -108,18 +123,19 @@ def train_torch_like(torch: Any, x_train: Any, y_train: Any, x_test: Any, y_test
     n_fit = int(x.shape[0] * 0.8)  # Keras' validation_split=0.2 holds out the last 20%
     x_fit, y_fit, x_val, y_val = x[:n_fit], y[:n_fit], x[n_fit:], y[n_fit:]
     model = nn.Sequential(nn.Linear(x.shape[1], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    model.load_state_dict({k: torch.tensor(v) for k, v in initial_state(x.shape[1]).items()})
     if form == "2019":
         opt = torch.optim.RMSprop(model.parameters(), lr=1e-3)
         loss_fn = nn.MSELoss()
     else:
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)
         loss_fn = nn.L1Loss()
-    gen = torch.Generator().manual_seed(SEED)
+    rng = np.random.default_rng(SEED)  # flern.fit's batch order (shuffle=True, seed=SEED)
     batch = 32
     val_losses = []
     for _ in range(epochs):
         model.train()
-        perm = torch.randperm(n_fit, generator=gen)
+        perm = torch.tensor(rng.permutation(n_fit))
         for i in range(0, n_fit, batch):
             idx = perm[i:i + batch]
             opt.zero_grad()
@@ -146,6 +162,7 @@ def train_flern_staged(x_train: Any, y_train: Any, x_test: Any, y_test: Any, epo
     x = x_train.to_tensor(dtype="float32") if hasattr(x_train, "to_tensor") else torch.tensor(np.asarray(x_train, np.float32))
     y = torch.tensor(np.asarray(y_train.to_numpy(), dtype=np.float32)).reshape(-1, 1)
     model = nn.Sequential(nn.Linear(x.shape[1], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    model.load_state_dict({k: torch.tensor(v) for k, v in initial_state(x.shape[1]).items()})
     if form == "2019":
         opt, loss_fn = torch.optim.RMSprop(model.parameters(), lr=1e-3), nn.MSELoss()
     else:

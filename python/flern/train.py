@@ -178,7 +178,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     if validation_split:
         if not 0 < validation_split < 1:
             raise FlernValueError("fit: validation_split must be in (0, 1)", kind="Value")
-        cut = len(X) - int(len(X) * validation_split)
+        cut = int(len(X) * (1 - validation_split))  # Keras' split point (the last rows validate)
         validation = (X[cut:], y[cut:])
         X, y = X[:cut], y[:cut]
     n = len(X)
@@ -230,15 +230,18 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
     last_history = hist
     bar = _Progress(progress, epochs)
     gstep = 0
+    pending = False  # an epoch ran natively and its Python bookkeeping (commit) is still due
     try:
         for epoch in range(epochs):
             perm = rng.permutation(n).astype(np.int64) if shuffle else np.arange(n, dtype=np.int64)
             losses = np.zeros(steps_per_epoch, np.float64)
             hist.lr.append(optimizer.param_groups[0]["lr"])
             optimizer._sync_lr()
+            pending = True
             done, err, interrupted = _run_epoch(trainer, perm, losses)
             if done:
                 commit()
+            pending = False
             for i in range(done):
                 if (gstep + i + 1) % log_every == 0:
                     hist.steps.append(gstep + i + 1)
@@ -264,6 +267,12 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
             bar.update(epoch, epochs, hist.epoch_loss[-1], val)
             if scheduler is not None:
                 scheduler.step()
+    except KeyboardInterrupt as e:  # (one that arrived outside the native epoch's wait)
+        if pending:
+            commit()
+        hist.interrupted = True
+        e.history = hist  # type: ignore[attr-defined]
+        raise
     finally:
         bar.close()
         del keep
