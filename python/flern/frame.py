@@ -637,7 +637,13 @@ def _probe_matched(join: Node, a: dict) -> bool | None:
     if not set(lk) <= lnames or not set(rk) <= {f["name"] for f in rfields}:
         return None  # the join itself reports the missing key
     loc = join.loc
-    lsel = Node("select", [left], {"columns": list(dict.fromkeys(lk))}, loc=loc)
+    if len(set(lk)) == 1:
+        # One key: every left row matches iff every distinct left key value does
+        # (the same join decides), so probe the distinct values, taken below the
+        # nodes that keep the key's set of values (an earlier left merge).
+        lsel = Node("distinct", [_key_values_source(left, lk[0])], {"column": lk[0]}, loc=loc)
+    else:
+        lsel = Node("select", [left], {"columns": list(dict.fromkeys(lk))}, loc=loc)
     rsel = Node("select", [right], {"columns": list(dict.fromkeys(rk))}, loc=loc)
     rsel = Node("assign", [rsel], {"exprs": [{"name": _PROBE_MARK, "expr": lit(1).wire()}]}, loc=loc)
     j = Node("join", [lsel, rsel], {"how": "left", "left_on": lk, "right_on": rk,
@@ -647,6 +653,26 @@ def _probe_matched(join: Node, a: dict) -> bool | None:
                loc=loc)
     t = _collect.collect([agg])[0]
     return t.column("rows")[0].as_py() == t.column("hits")[0].as_py()
+
+
+def _key_values_source(node: Node, key: str) -> Node:
+    """The lowest node below ``node`` whose column ``key`` holds the same set of
+    values: through column-only ops that pass it unchanged, and through left
+    joins where it is a left column (every left row is kept, unchanged)."""
+    from . import _collect
+    while True:
+        if node.op in _lineage._COLUMN_ONLY and node.inputs and _lineage._survives(node, {key}):
+            node = node.inputs[0]
+            continue
+        if node.op == "join" and node.attrs.get("how") == "left":
+            a = node.attrs
+            lnames = {f["name"] for f in _collect.schema(node.inputs[0])["fields"]}
+            rnames = {f["name"] for f in _collect.schema(node.inputs[1])["fields"]}
+            shared = {l for l, r in zip(a["left_on"], a["right_on"]) if l == r}
+            if key in lnames and (key not in rnames or key in shared):
+                node = node.inputs[0]
+                continue
+        return node
 
 
 def _check_rows_axis(axis: Any, what: str) -> None:
