@@ -66,6 +66,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 	}
 	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit)}
 	defer profileRun()()
+	var freed freedBytes
 	results := make([]any, len(g.Nodes))
 	remaining := make([]int, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -99,10 +100,13 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 			remaining[id]--
 			if remaining[id] == 0 {
 				c.mem.drop(results[id])
+				freed.add(results[id])
 				results[id] = nil
 			}
 		}
+		freed.collectIfBig()
 	}
+	freed.collectIfAny()
 	outs := make([]any, len(g.Outputs))
 	for i, o := range g.Outputs {
 		outs[i] = results[o]
@@ -114,7 +118,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 // else (or on ErrFallback) with the reference interpreter.
 func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	if traceOut != nil {
-		defer traceNode(n, time.Now(), &out)
+		defer traceNode(n, time.Now(), &out, peakSampler())
 	}
 	f := impls[n.Op]
 	if f == nil {

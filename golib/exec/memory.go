@@ -10,6 +10,7 @@ package exec
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -177,4 +178,38 @@ func FormatBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// freedBytes counts the bytes of the results a run has dropped since the
+// last collection. Column buffers hold no pointers, so a collection costs
+// little (only the live pointer-holding objects are marked), while waiting
+// for the Go heap to double before the next one keeps dead columns
+// resident: a run collects once big results have died (their memory is
+// then reused by the next operators instead of growing the heap), and at
+// its end (so the next run reuses this run's memory).
+type freedBytes struct{ n, total int64 }
+
+// gcAfterFreed is how many bytes of dead results trigger a collection.
+const gcAfterFreed = 128 << 20
+
+func (f *freedBytes) add(x any) {
+	b := tensorBytes(x)
+	for _, c := range resultCols(x) {
+		b += colBytes(c)
+	}
+	f.n += b
+	f.total += b
+}
+
+func (f *freedBytes) collectIfBig() {
+	if f.n >= gcAfterFreed {
+		runtime.GC()
+		f.n = 0
+	}
+}
+
+func (f *freedBytes) collectIfAny() {
+	if f.total >= gcAfterFreed {
+		runtime.GC()
+	}
 }

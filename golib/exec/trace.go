@@ -1,8 +1,10 @@
 package exec
 
 // FLERN_EXEC_TRACE=1 prints one line per node to stderr as the runtime runs
-// it: the op, the user's line, the rows produced and the time taken (and
-// when an op fell back to the interpreter), to see where a query's time
+// it: the op, the user's line, the rows produced, the time taken, the
+// process's resident memory after it (and its peak while the node ran,
+// sampled every 5 ms) and the Go heap after it (and when an op fell
+// back to the interpreter), to see where a query's time
 // goes. FLERN_EXEC_PROFILE=path writes a CPU profile of each run (path.1,
 // path.2, ...; read with go tool pprof).
 
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/metrics"
 	"runtime/pprof"
 	"sync/atomic"
 	"time"
@@ -53,7 +56,32 @@ func profileRun() func() {
 	}
 }
 
-func traceNode(n *ir.Node, start time.Time, out *any) {
+// peakSampler polls the resident memory every few milliseconds while a
+// node runs (tracing only); stop returns the highest value seen.
+func peakSampler() (stop func() int64) {
+	done := make(chan struct{})
+	peak := make(chan int64)
+	go func() {
+		hi := rssBytes()
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				peak <- max(hi, rssBytes())
+				return
+			case <-t.C:
+				hi = max(hi, rssBytes())
+			}
+		}
+	}()
+	return func() int64 {
+		close(done)
+		return <-peak
+	}
+}
+
+func traceNode(n *ir.Node, start time.Time, out *any, peak func() int64) {
 	rows := -1
 	switch v := (*out).(type) {
 	case *col.Frame:
@@ -65,5 +93,28 @@ func traceNode(n *ir.Node, start time.Time, out *any) {
 			rows = v.Numel()
 		}
 	}
-	fmt.Fprintf(traceOut, "flern exec: %-12s %8.1f ms %10d rows  %s\n", n.Op, float64(time.Since(start).Microseconds())/1000, rows, n.Loc)
+	fmt.Fprintf(traceOut, "flern exec: %-12s %8.1f ms %10d rows %7d MiB rss (peak %d) %7d MiB heap  %s\n", n.Op, float64(time.Since(start).Microseconds())/1000, rows, rssBytes()>>20, peak()>>20, heapBytes()>>20, n.Loc)
+}
+
+// rssBytes is the process's resident set size (Linux; 0 elsewhere).
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, res int64
+	if _, err := fmt.Sscan(string(b), &size, &res); err != nil {
+		return 0
+	}
+	return res * int64(os.Getpagesize())
+}
+
+// heapBytes is the Go heap in use (live and not yet collected objects).
+func heapBytes() int64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }
