@@ -229,6 +229,18 @@ def _flatten(out: Any) -> tuple[list, Any]:
                          f"{type(out).__name__}", kind="Type")
 
 
+def _result(a: np.ndarray) -> Any:
+    """A computed tensor with its value known (no plan runs to read it)."""
+    import pyarrow as pa
+
+    from . import tensor as _t
+    node = Node("source_tensor", [], {"dtype": a.dtype.name, "shape": list(a.shape)},
+                data=pa.table({"data": pa.array(a.reshape(-1))}), loc="")
+    t = _t.Tensor._from_node(node, track=False)
+    t._value = a
+    return t
+
+
 class _Compiled:
     """One trace of the body for one argument signature."""
 
@@ -255,10 +267,33 @@ class _Compiled:
             raise FlernValueError("a staged step must return a tensor or take an optimizer step", kind="Value")
         self.optimizers = list({id(o): o for o, _, _ in updates}.values())
         self.commits = [c for _, _, c in updates]
+        # per call only the parameters get a new version (lazy tensors read from the old
+        # values then fail clearly); the optimizer's own entries are read directly
+        self.params = [p for c in self.commits for p in getattr(c, "params", [])]
+        self.first = True
         from .train import _STEP_OPTIONS
         self.plan, self.inputs = _collect.cached_plan([r._node for r in results] + upd + writes, _STEP_OPTIONS)
         self.n_results = len(results)
-        self.dtypes = [r.dtype for r in results]
+        self.trainer = self._trainer(results)
+
+    def _trainer(self, results: list) -> Any:
+        """The common ``step(xb, yb) -> loss`` runs as a one-step epoch of the native
+        Trainer (golib/exec/train.go: seeds refreshed natively, the loss returned in
+        a float64 buffer, no Arrow crossing); None for other steps."""
+        from . import _native
+        from .tensor_random import default_generator
+        tens = [e for e in self.entries if e is not None]
+        if (len(self.entries) != 2 or len(tens) != 2 or self.inputs or len(results) != 1
+                or results[0].dtype.name not in ("float32", "float64") or list(results[0].shape) != []
+                or not tens[0].shape or not tens[1].shape or tens[0].shape[0] != tens[1].shape[0]):
+            return None
+        x, y = tens
+        spec = {"x": x.key, "y": y.key, "xb": x.key, "yb": y.key, "batch_size": x.shape[0], "check_finite": False,
+                "seeds": [e.key for e in self.stage.seeds], "seed": default_generator._next_seed()}
+        self.perm = np.arange(x.shape[0], dtype=np.int64)  # the batch entry is its own data: rows in place
+        self.loss_buf = np.zeros(1, np.float64)
+        self.loss_dtype = np.dtype(results[0].dtype.name)
+        return _native.Trainer(self.plan, None, spec)
 
     def run(self, args: tuple) -> Any:
         from . import _collect, _native
@@ -266,6 +301,17 @@ class _Compiled:
         from .tensor_random import default_generator
         st = self.stage
         st.sync_stats()
+        if self.trainer is not None:
+            for e, a in zip(self.entries, args):
+                _native.state_write(e.key, _as_array(a))
+            for o in self.optimizers:
+                o._sync_lr()
+            done, err = self.trainer.epoch(self.perm, self.loss_buf)
+            if err is not None:
+                raise err
+            self._commit()
+            st.count_batches(1)
+            return self.rebuild([_result(np.array(self.loss_buf[0], self.loss_dtype))])
         for e, a in zip(self.entries, args):
             if e is not None:
                 _native.state_write(e.key, _as_array(a))
@@ -274,10 +320,20 @@ class _Compiled:
         for o in self.optimizers:
             o._sync_lr()
         tables = _native.run_step(self.plan, self.inputs, self.n_results)
-        for c in self.commits:
-            c()
+        self._commit()
         st.count_batches(1)
-        return self.rebuild([_t.from_numpy(np.array(_collect.tensor_to_numpy(t))) for t in tables])
+        return self.rebuild([_result(np.array(_collect.tensor_to_numpy(t))) for t in tables])
+
+    def _commit(self) -> None:
+        """Python-side bookkeeping after a run: the full commit once (optimizer
+        entries get their new versions, grads are cleared), then new parameter versions."""
+        if self.first:
+            self.first = False
+            for c in self.commits:
+                c()
+            return
+        for p in self.params:
+            p._after_write()
 
 
 class StagedFunction:

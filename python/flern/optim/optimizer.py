@@ -150,6 +150,7 @@ class Optimizer:
                     p.grad = Tensor._from_node(st.grad.bump(), track=False)
                 else:
                     p.grad = None
+        commit.params = [p for p, _ in done]  # type: ignore[attr-defined] (flern.staged's per-call commit)
         return outs, commit
 
     def step(self, closure: Any = None):
