@@ -29,6 +29,8 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return runAggKernel(c, k, in)
 	case "to_tensor":
 		return runToTensorKernel(c, k, in)
+	case "select":
+		return runSelectKernel(c, n, k, in)
 	}
 	return nil, ir.Errorf("Internal", "fused kernel of kind %q", k.Kind)
 }
@@ -256,6 +258,67 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 		}
 		out.Names = append(out.Names, o.Name)
 		out.Cols = append(out.Cols, c)
+	}
+	return out, nil
+}
+
+// runSelectKernel runs a filter/project chain: the loop writes the selected
+// rows' computed columns and row numbers; unchanged base columns and the
+// index are gathered at those rows (as the runtime filter does).
+func runSelectKernel(c *Ctx, node *ir.Node, k *lower.Kernel, in []any) (any, error) {
+	src, ok := in[0].(*col.Frame)
+	if !ok {
+		return nil, ir.Errorf("Internal", "fused: input is not a frame")
+	}
+	if src.N > maxRows {
+		return nil, ir.Errorf("NotImplemented", "filtering more than %d rows", maxRows)
+	}
+	bufs, err := frameBufs(k, src)
+	if err != nil {
+		return nil, err
+	}
+	l, p := k.Loop, k.Select
+	res, err := lower.ParallelCtx(c.Context, l, src.N, 0, rangeFunc(k, l, bufs, src.N))
+	if err != nil {
+		return nil, cancelled(err)
+	}
+	rows := res.Append[p.Rows].I64
+	idx := make([]int32, len(rows))
+	for i, r := range rows {
+		idx[i] = int32(r)
+	}
+	// the gathered part: unchanged base columns and the index
+	keep := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
+	for _, o := range p.Outs {
+		if o.Builder < 0 {
+			cl := src.Col(o.Col)
+			if cl == nil {
+				return nil, ir.Errorf("ColumnNotFound", "column %q not found", o.Col)
+			}
+			keep.Names = append(keep.Names, o.Name)
+			keep.Cols = append(keep.Cols, cl)
+		}
+	}
+	if err := c.reserve(node, int64(len(idx))*rowBytes(keep)); err != nil {
+		return nil, err
+	}
+	got, err := gatherFrame(c, node, keep, idx)
+	if err != nil {
+		return nil, err
+	}
+	out := &col.Frame{N: len(idx), Index: got.Index, IndexNames: got.IndexNames}
+	j := 0
+	for _, o := range p.Outs {
+		var cl *col.Column
+		if o.Builder < 0 {
+			cl = got.Cols[j]
+			j++
+		} else {
+			b := res.Append[o.Builder]
+			cl = &col.Column{Type: o.Type, N: len(idx), F64: b.F64, I64: b.I64, B: b.B}
+		}
+		out.Names = append(out.Names, o.Name)
+		out.Cols = append(out.Cols, cl)
 	}
 	return out, nil
 }

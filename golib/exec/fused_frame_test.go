@@ -134,6 +134,10 @@ func sameFrame(a, b *col.Frame, tol float64) string {
 				if !(math.IsNaN(p) && math.IsNaN(q)) && math.Abs(p-q) > tol*math.Max(math.Abs(p), math.Abs(q)) {
 					return fmt.Sprintf("column %d row %d: %v vs %v", j, i, p, q)
 				}
+			case x.Type == ir.Bool:
+				if x.B[i] != y.B[i] {
+					return fmt.Sprintf("column %d row %d: %v vs %v", j, i, x.B[i], y.B[i])
+				}
 			default:
 				if x.I64[i] != y.I64[i] {
 					return fmt.Sprintf("column %d row %d: %d vs %d", j, i, x.I64[i], y.I64[i])

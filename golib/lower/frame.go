@@ -3,6 +3,7 @@ package lower
 import (
 	"fmt"
 
+	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -14,11 +15,11 @@ import (
 // factorization, the opaque hash-build kernel, computed at run time).
 //
 // Only what the loop runs exactly is fused: non-nullable int64, float64,
-// bool and datetime columns; + - * / (float results), + - * (int64
-// results, wrapping), comparisons, and/or/xor/not, neg/abs; sum, mean,
-// count, size and float min/max; keys of a sorted groupby. Anything else
-// (strings in expressions, float32/int32, floordiv/mod/pow, nullable
-// columns, ...) leaves the plan as it is.
+// float32, bool and datetime columns; + - * / (float results, float32 ones
+// in float32 arithmetic), + - * (int64 results, wrapping), comparisons,
+// and/or/xor/not, neg/abs; sum, mean, count, size and float min/max; keys
+// of a sorted groupby. Anything else (strings in expressions, int32,
+// floordiv/mod/pow, nullable columns, ...) leaves the plan as it is.
 
 // AggPlan describes how an "agg" kernel's builders become the columns of
 // the groupby_agg result.
@@ -103,14 +104,28 @@ func (f *frameLowerer) add(ins Instr, dt ir.DType) int {
 
 var errNoFuse = fmt.Errorf("not fusable")
 
+// loopType is the loop type holding values of frame dtype dt. A float32
+// column is stored as float64 values already rounded to float32 (golib/col),
+// so it is read as Float64; its arithmetic is lowered as Float32.
 func loopType(dt ir.DType) (ir.DType, bool) {
 	switch dt {
 	case ir.Int64, ir.DatetimeUS, ir.DatetimeNS:
 		return ir.Int64, true
-	case ir.Float64, ir.Bool:
+	case ir.Float64, ir.Float32:
+		return ir.Float64, true
+	case ir.Bool:
 		return dt, true
 	}
 	return 0, false
+}
+
+// toFloat32 converts v to a Float32 value as the interpreter rounds an
+// operand of a float32 result: ints through float64 (float32(float64(i))).
+func (f *frameLowerer) toFloat32(v int) int {
+	if f.l.Body[v].Type == ir.Int64 {
+		v = f.cast(v, ir.Float64)
+	}
+	return f.cast(v, ir.Float32)
 }
 
 func (f *frameLowerer) column(name string) (int, error) {
@@ -150,7 +165,11 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 		if !ok {
 			return 0, errNoFuse
 		}
-		return f.add(Instr{Op: "const", Type: lt, Const: e.Lit}, e.Lit.Type), nil
+		c := e.Lit
+		if c.Type == ir.Float32 {
+			c = ir.Value{Type: ir.Float64, F: float64(float32(c.F))}
+		}
+		return f.add(Instr{Op: "const", Type: lt, Const: c}, e.Lit.Type), nil
 	}
 	args := make([]int, len(e.Args))
 	for i, a := range e.Args {
@@ -173,6 +192,8 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 		switch e.Type {
 		case ir.Float64:
 			return f.add(Instr{Op: op, Type: ir.Float64, Args: []int{f.cast(args[0], ir.Float64), f.cast(args[1], ir.Float64)}}, ir.Float64), nil
+		case ir.Float32: // numpy: operands rounded to float32, float32 arithmetic
+			return f.add(Instr{Op: op, Type: ir.Float32, Args: []int{f.toFloat32(args[0]), f.toFloat32(args[1])}}, ir.Float32), nil
 		case ir.Int64:
 			if op == "div" {
 				return 0, errNoFuse
@@ -200,6 +221,23 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 		case (x == ir.Int64 || x == ir.Bool) && (y == ir.Int64 || y == ir.Bool):
 			a, b = f.cast(a, ir.Int64), f.cast(b, ir.Int64)
 		default:
+			// a Python number next to a float32 column is rounded to float32
+			// first (numpy's weak scalars: float32(0.1) == 0.1), as the
+			// interpreter's compare
+			if k := frame.ScalarArg(e); k >= 0 && f.dtypes[args[1-k]] == ir.Float32 {
+				if l := e.Args[k].Lit; l.Type.IsInt() || l.Type == ir.Float64 {
+					v := float64(float32(l.F))
+					if l.Type.IsInt() {
+						v = float64(float32(l.I))
+					}
+					r := f.add(Instr{Op: "const", Type: ir.Float64, Const: ir.Value{Type: ir.Float64, F: v}}, ir.Float32)
+					if k == 0 {
+						a = r
+					} else {
+						b = r
+					}
+				}
+			}
 			a, b = f.cast(a, ir.Float64), f.cast(b, ir.Float64)
 		}
 		return f.add(Instr{Op: e.Name, Type: ir.Bool, Args: []int{a, b}}, ir.Bool), nil
@@ -218,10 +256,11 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 		}
 		return f.add(Instr{Op: "not", Type: ir.Bool, Args: args}, ir.Bool), nil
 	case "neg", "abs":
-		if e.Type != dt(0) || (e.Type != ir.Int64 && e.Type != ir.Float64) {
+		if e.Type != dt(0) || (e.Type != ir.Int64 && e.Type != ir.Float64 && e.Type != ir.Float32) {
 			return 0, errNoFuse
 		}
-		return f.add(Instr{Op: e.Name, Type: e.Type, Args: args}, e.Type), nil
+		// exact in the loop type (a float32 value held as Float64 stays one)
+		return f.add(Instr{Op: e.Name, Type: f.l.Body[args[0]].Type, Args: args}, e.Type), nil
 	}
 	return 0, errNoFuse
 }
@@ -321,8 +360,8 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 		t := f.dtypes[v]
 		b := Builder{Kind: kind, Value: v, Agg: fn, SkipNaN: true}
 		switch {
-		case t.IsDatetime():
-			return nil, false
+		case t.IsDatetime(), t == ir.Float32:
+			return nil, false // (float32 results: runAggKernel builds float64/int64 columns)
 		case fn == "sum", fn == "count":
 		case fn == "mean":
 			b.Value, b.Agg = f.cast(v, ir.Float64), "sum"

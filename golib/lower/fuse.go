@@ -15,13 +15,17 @@ type Kernel struct {
 	Loop *Loop
 	// Kind is "tensor" (an elementwise chain: one Append builder, the
 	// result has the shape of the full-size inputs), "agg" (a
-	// filter/project/aggregate pipeline, see frame.go) or "to_tensor"
-	// (computed frame columns written straight into a [rows, cols] tensor).
+	// filter/project/aggregate pipeline, see frame.go), "to_tensor"
+	// (computed frame columns written straight into a [rows, cols] tensor)
+	// or "select" (a filter/project chain, see select.go).
 	Kind   string
 	Schema *ir.Schema // the replaced root node's schema
 	Ops    []string   // the high-level ops fused, in order (for explain)
 	// Agg describes how an "agg" kernel's builders become columns.
 	Agg *AggPlan
+	// Select describes how a "select" kernel's (filter/project chain)
+	// builders become columns.
+	Select *SelectPlan
 	// Columns are the base frame's columns read by the loop's first inputs
 	// (frame kernels: "agg" and "to_tensor"; the node's one input is the
 	// base frame).
@@ -115,14 +119,16 @@ type Report struct {
 }
 
 // Fuse replaces fusable subgraphs of g with fused nodes: tensor elementwise
-// chains (forward, gradient and optimizer-update arithmetic) and frame
-// filter -> project -> aggregate pipelines. g must be verified; it is
+// chains (forward, gradient and optimizer-update arithmetic), frame
+// filter -> project -> aggregate pipelines, projects feeding to_tensor and
+// filter/project chains. g must be verified; it is
 // verified again after the rewrite.
 func Fuse(g *ir.Graph, o Options) (*Report, error) {
 	rep := &Report{}
 	fuseTensorChains(g, o, rep)
 	fuseAggPipelines(g, o, rep)
 	fuseToTensor(g, o, rep)
+	fuseSelectPipelines(g, o, rep)
 	if rep.Kernels > 0 {
 		g.Compact()
 		if err := g.Verify(); err != nil {

@@ -270,3 +270,93 @@ def test_computed_columns_written_into_the_tensor(mode, dtype):
     want = feats(p).to_numpy(dtype=np.float64).astype(np.float32 if dtype is None else np.float64)
     np.testing.assert_allclose(t.numpy(), want, rtol=1e-12, equal_nan=True)
     check_fused(plan(t), mode, "to_tensor[")
+
+
+@pytest.mark.parametrize("n", [0, 1, 5000])
+def test_filter_then_assign_is_one_compacting_loop(mode, n):
+    """df[df.a > 0].assign(c=...) with no aggregate: one loop selects the rows
+    and writes the computed columns of the selected rows only; unchanged
+    columns (strings with missing values too) and the index are gathered."""
+    r = np.random.default_rng(n)
+    p = pd.DataFrame({"a": r.standard_normal(n), "b": r.integers(-5, 5, n),
+                      "s": r.choice(["x", "ü€", None], n).astype("str"),
+                      "f": r.standard_normal(n).astype(np.float32)},
+                     index=pd.Index(r.permutation(n) * 3, name="id"))
+    if n:
+        p.loc[p.index[::7], "a"] = np.nan
+    df = flern.DataFrame(p)
+
+    def query(d):
+        f = d[(d["a"] > 0) & (d["b"] != 2)]
+        return f.assign(c=f["a"] * 2 + f["b"], g=f["f"] * 1.5 + f["f"], big=f["a"] > 1)[["s", "c", "g", "big", "b"]]
+
+    got = query(df)
+    check_fused(got.explain(), mode, "select[filter project")
+    assert_frame_same(got, query(p))
+
+
+def test_float32_columns_in_fused_frame_loops(mode):
+    """float32 frame columns are computed in float32 (numpy's weak scalars),
+    in a select loop and in the filter of an aggregate pipeline."""
+    r = np.random.default_rng(3)
+    p = pd.DataFrame({"k": r.choice(["a", "b"], 4000), "g": r.standard_normal(4000).astype(np.float32),
+                      "v": r.standard_normal(4000)})
+    p.loc[::11, "g"] = np.nan
+    df = flern.DataFrame(p)
+
+    def sel(d):
+        f = d[d["g"] > 0.1]
+        return f.assign(h=f["g"] * 2.7 - 0.3, m=-f["g"], w=f["g"] * f["v"])
+
+    def agg(d):
+        f = d[d["g"] <= 0.1]
+        return f.groupby("k", as_index=False).agg(s=("v", "sum"), n=("v", "size"))
+
+    got = sel(df)
+    check_fused(got.explain(), mode, "select[filter project]")
+    assert_frame_same(got, sel(p))
+    got = agg(df)
+    check_fused(got.explain(), mode, "agg[filter groupby_agg]")
+    assert_frame_same(got, agg(p), rtol=1e-12)
+
+
+def test_hostile_names_in_a_select_loop(mode, monkeypatch):
+    monkeypatch.setattr(_config, "show_c", True)
+    r = np.random.default_rng(2)
+    p = pd.DataFrame({name: r.integers(0, 100, 3000).astype(np.float64) for name in HOSTILE})
+    p[HOSTILE[7] + "s"] = r.choice(['q"*/', "ü\n#"], 3000)
+    df = flern.DataFrame(p)
+
+    def query(d):
+        f = d[d[HOSTILE[0]] > 30]
+        return f.assign(**{HOSTILE[2]: f[HOSTILE[1]] * 2 - f[HOSTILE[3]]})
+
+    got = query(df)
+    verbose = got.explain(verbose=True)
+    if FUSING and mode == "native" and "void flern_kernel" in verbose:
+        c_src = verbose.split("== fusion ==", 1)[1].split("== optimized plan ==", 1)[0]
+        for name in HOSTILE + ['q"*/', "ü\n#"]:
+            assert name not in c_src
+    assert_frame_same(got, query(p))
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu"])
+def test_bias_and_activation_fuse_with_their_gradient(mode, act):
+    """x @ w + b (b broadcast over the rows, read at i % W) and the activation
+    are one loop; the activation's gradient chain is another; values and
+    gradients equal torch's."""
+    import torch as real_torch
+    r = np.random.default_rng(6)
+    xa, wa, ba = (r.standard_normal((513, 7)).astype(np.float32), r.standard_normal((7, 33)).astype(np.float32),
+                  r.standard_normal(33).astype(np.float32))
+    x, w, b = torch.tensor(xa), torch.tensor(wa, requires_grad=True), torch.tensor(ba, requires_grad=True)
+    y = getattr(x @ w + b, act)()
+    loss = (y * y).sum()
+    loss.backward()
+    check_fused(plan(y), mode, "f32[i%33]")
+    tx, tw, tb = real_torch.tensor(xa), real_torch.tensor(wa, requires_grad=True), real_torch.tensor(ba, requires_grad=True)
+    ty = getattr(tx @ tw + tb, act)()
+    (ty * ty).sum().backward()
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-4, atol=1e-4)
