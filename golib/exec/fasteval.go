@@ -59,6 +59,9 @@ func evalFast(e *ir.Expr, f *col.Frame) (*col.Column, error) {
 		if v, ok := compareLit(e, f); ok {
 			return v, nil
 		}
+		if v, ok := compareCols(e, f); ok {
+			return v, nil
+		}
 	case "isin":
 		if len(e.Args) > 1 && litArgs(e.Args[1:]) {
 			x, err := evalFast(e.Args[0], f)
@@ -209,6 +212,49 @@ func compareLit(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
 				continue
 			}
 			out[i] = cmpResult(fn, cmp.Compare(p, y))
+		}
+	default:
+		return nil, false
+	}
+	return col.NewBool(out), true
+}
+
+// compareCols is a comparison of two columns of the same kind (datetimes
+// of one unit, integers, float64), as the interpreter's compare: a null
+// datetime or a null/NaN float compares false except for !=; integers
+// compare by value.
+func compareCols(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
+	xe, ye := e.Args[0], e.Args[1]
+	if xe.Kind != ir.ExprCol || ye.Kind != ir.ExprCol {
+		return nil, false
+	}
+	x, y := f.Col(xe.Name), f.Col(ye.Name)
+	if x == nil || y == nil {
+		return nil, false
+	}
+	fn, n := e.Name, f.N
+	ne := fn == "ne"
+	out := make([]bool, n)
+	switch {
+	case x.Type.IsDatetime() && x.Type == y.Type, x.Type.IsInt() && y.Type.IsInt():
+		nulls := x.Type.IsDatetime() && (x.Valid != nil || y.Valid != nil)
+		xs, ys := x.I64[:n], y.I64[:n]
+		for i := range out {
+			if nulls && (!x.IsValid(i) || !y.IsValid(i)) {
+				out[i] = ne
+				continue
+			}
+			out[i] = cmpResult(fn, cmp.Compare(xs[i], ys[i]))
+		}
+	case x.Type == ir.Float64 && y.Type == ir.Float64:
+		nulls := x.Valid != nil || y.Valid != nil
+		for i := range out {
+			p, q := x.F64[i], y.F64[i]
+			if p != p || q != q || (nulls && (!x.IsValid(i) || !y.IsValid(i))) {
+				out[i] = ne
+				continue
+			}
+			out[i] = cmpResult(fn, cmp.Compare(p, q))
 		}
 	default:
 		return nil, false

@@ -17,6 +17,8 @@ var rowSpecs = []genSpec{
 	{name: "b", typ: ir.Bool},
 	{name: "nb", typ: ir.Bool, nulls: true},
 	{name: "d", typ: ir.DatetimeUS, nulls: true},
+	{name: "d2", typ: ir.DatetimeUS, nulls: true},
+	{name: "f2", typ: ir.Float64, nulls: true},
 }
 
 func withOpts(e *ir.Expr, kv ...any) *ir.Expr {
@@ -61,6 +63,10 @@ func TestFilterDifferential(t *testing.T) {
 		{"isin string literals", func() *ir.Expr { return call("isin", col_("s"), lit("a"), lit("éb"), lit(""), lit("zz")) }},
 		{"string eq literal", func() *ir.Expr { return call("eq", col_("s"), lit("ab")) }},
 		{"string eq empty literal", func() *ir.Expr { return call("eq", lit(""), col_("s")) }},
+		{"datetime columns lt", func() *ir.Expr { return call("lt", col_("d"), col_("d2")) }},
+		{"int columns ge", func() *ir.Expr { return call("ge", col_("i"), col_("j")) }},
+		{"float columns ne (NaN)", func() *ir.Expr { return call("ne", col_("f"), col_("f2")) }},
+		{"float columns eq", func() *ir.Expr { return call("eq", col_("f"), col_("f")) }},
 		{"not isin ints", func() *ir.Expr { return call("not", call("isin", col_("j"), lit(1), lit(-5))) }},
 		{"xor", func() *ir.Expr { return call("xor", col_("b"), call("gt", col_("f"), lit(0.0))) }},
 	}
