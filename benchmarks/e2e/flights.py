@@ -259,17 +259,29 @@ def run_variant(variant: str, rows: int | None, batch: int, mode: str) -> dict[s
 START = time.perf_counter()
 
 
+def set_torch_threads(variant: str) -> None:
+    """PyTorch's intra-op threads for the torch baselines (``--torch-threads``, passed to the
+    child as E2E_TORCH_THREADS; 0 keeps torch's default). On the shared, loaded 2-core machine
+    torch's default 2 threads spin and collapse (benchmarks/RESULTS.md, training section)."""
+    n = int(os.environ.get("E2E_TORCH_THREADS", "0") or 0)
+    if n > 0 and variant.endswith("+torch"):
+        import torch
+        torch.set_num_threads(n)
+
+
 def child(variant: str, rows: int | None, batch: int, mode: str, runs: int) -> None:
+    set_torch_threads(variant)
     t0 = time.perf_counter()
     res = run_variant(variant, rows, batch, mode)
     first = time.perf_counter() - t0
-    walls = []
+    walls, cpus = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = run_variant(variant, rows, batch, mode)
         walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
     common.child_report({"variant": variant, "first": first, "median": statistics.median(walls) if walls else first,
-                         "walls": walls, "accuracy": res["accuracy"], "losses": res["losses"],
+                         "cpu_median": statistics.median(cpus) if cpus else None, "walls": walls, "accuracy": res["accuracy"], "losses": res["losses"],
                          "peak_rss_mib": common.peak_rss_mib()})
 
 
@@ -280,11 +292,14 @@ def main() -> int:
     ap.add_argument("--rows", type=int, default=None, help="first N rows only (default: all 3M)")
     ap.add_argument("--batch", type=int, default=1024)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="PyTorch intra-op threads in the torch baselines (0: torch's default)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     if not os.path.exists(DATA):
         print(f"{DATA} is missing: run `bash benchmarks/fetch_data.sh` first", file=sys.stderr)
         return 2
+    os.environ["E2E_TORCH_THREADS"] = str(a.torch_threads)
     if a.child:
         child(a.child, a.rows, a.batch, a.mode, a.runs)
         return 0
@@ -306,10 +321,13 @@ def main() -> int:
     for v, r in rows:
         ratio = f"{base['median'] / r['median']:.2f}" if base else "-"
         rss = f"{r['peak_rss_mib'] / base['peak_rss_mib']:.2f}" if base else "-"
-        table.append([v, common.fmt_s(r["median"]), common.fmt_s(r["first"]), ratio, f"{r['process_s']:.2f} s",
-                      f"{r['peak_rss_mib']:.0f}", rss, f"{r['accuracy']:.4f}"])
-    print(common.md_table(["variant", "pipeline median", "first run", "pandas+torch / variant", "whole process",
-                           "peak RSS MiB", "RSS / pandas+torch", "accuracy"], table))
+        cpu = common.fmt_s(r["cpu_median"]) if r.get("cpu_median") is not None else "-"
+        cratio = f"{base['cpu_median'] / r['cpu_median']:.2f}" if base and r.get("cpu_median") else "-"
+        table.append([v, common.fmt_s(r["median"]), common.fmt_s(r["first"]), ratio, cpu, cratio,
+                      f"{r['process_s']:.2f} s", f"{r['peak_rss_mib']:.0f}", rss, f"{r['accuracy']:.4f}"])
+    print(f"(torch baselines: --torch-threads {a.torch_threads})")
+    print(common.md_table(["variant", "pipeline median", "first run", "pandas+torch / variant", "pipeline CPU",
+                           "CPU ratio", "whole process", "peak RSS MiB", "RSS / pandas+torch", "accuracy"], table))
     return 0
 
 

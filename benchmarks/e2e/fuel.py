@@ -200,18 +200,30 @@ def run_variant(variant: str, epochs: int, form: str) -> dict[str, Any]:
 
 # ---- driver ---------------------------------------------------------------------------------------
 
+def set_torch_threads(variant: str) -> None:
+    """PyTorch's intra-op threads for the torch baselines (``--torch-threads``, passed to the
+    child as E2E_TORCH_THREADS; 0 keeps torch's default). On the shared, loaded 2-core machine
+    torch's default 2 threads spin and collapse (benchmarks/RESULTS.md, training section)."""
+    n = int(os.environ.get("E2E_TORCH_THREADS", "0") or 0)
+    if n > 0 and variant.endswith("+torch"):
+        import torch
+        torch.set_num_threads(n)
+
+
 def child(variant: str, epochs: int, form: str, runs: int) -> None:
     """Measure one variant in this (fresh) process and print the JSON report line."""
+    set_torch_threads(variant)
     t_first = time.perf_counter()
     res = run_variant(variant, epochs, form)
     first = time.perf_counter() - t_first
-    walls = []
+    walls, cpus = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         res = run_variant(variant, epochs, form)
         walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
     common.child_report({"variant": variant, "first": first, "median": statistics.median(walls) if walls else first,
-                         "walls": walls, "test_mae": res["test_mae"], "final_val_loss": res["final_val_loss"],
+                         "cpu_median": statistics.median(cpus) if cpus else None, "walls": walls, "test_mae": res["test_mae"], "final_val_loss": res["final_val_loss"],
                          "process_s": time.perf_counter() - START, "peak_rss_mib": common.peak_rss_mib()})
 
 
@@ -224,9 +236,12 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=None, help="default: 100 (2021 form) / 1000 (2019 form)")
     ap.add_argument("--form", choices=("2021", "2019"), default="2021")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--torch-threads", type=int, default=1,
+                    help="PyTorch intra-op threads in the torch baselines (0: torch's default)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     epochs = a.epochs if a.epochs is not None else (1000 if a.form == "2019" else 100)
+    os.environ["E2E_TORCH_THREADS"] = str(a.torch_threads)
     if a.child:
         child(a.child, epochs, a.form, a.runs)
         return 0
@@ -248,10 +263,13 @@ def main() -> int:
     table = []
     for v, r, whole in rows:
         ratio = f"{base['median'] / r['median']:.2f}" if base else "-"
-        table.append([v, common.fmt_s(r["median"]), common.fmt_s(r["first"]), ratio, f"{whole:.2f} s",
-                      f"{r['peak_rss_mib']:.0f}", f"{r['test_mae']:.3f}"])
-    print(common.md_table(["variant", "pipeline median", "first run", "pandas+torch / variant", "whole process",
-                           "peak RSS MiB", "test MAE"], table))
+        cpu = common.fmt_s(r["cpu_median"]) if r.get("cpu_median") is not None else "-"
+        cratio = f"{base['cpu_median'] / r['cpu_median']:.2f}" if base and r.get("cpu_median") else "-"
+        table.append([v, common.fmt_s(r["median"]), common.fmt_s(r["first"]), ratio, cpu, cratio,
+                      f"{whole:.2f} s", f"{r['peak_rss_mib']:.0f}", f"{r['test_mae']:.3f}"])
+    print(f"(torch baselines: --torch-threads {a.torch_threads})")
+    print(common.md_table(["variant", "pipeline median", "first run", "pandas+torch / variant", "pipeline CPU",
+                           "CPU ratio", "whole process", "peak RSS MiB", "test MAE"], table))
     return 0
 
 

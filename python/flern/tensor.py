@@ -366,6 +366,9 @@ class Tensor:
         if self._value is None:
             from . import _collect
             self._value = _collect.tensor_to_numpy(_collect.collect([self._node])[0])
+            if self._node.op == "to_tensor":  # the hand-off's value: later plans read it, not the ETL
+                from ._graph import KNOWN
+                KNOWN[self._node] = self._value
         return self._value
 
     def tolist(self) -> Any:

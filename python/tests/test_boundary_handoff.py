@@ -206,3 +206,16 @@ def test_handoff_random_frames(rows, cols, dtype):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         _same(ftorch.tensor(a), T.tensor(b))
+
+
+def test_to_tensor_value_is_reused_by_later_plans():
+    """Once df.to_tensor() was read, plans that use it (a drop-in training step) read its value
+    instead of running the frame plan again; explain() still shows the edge."""
+    data = {"a": [1.0, 2.0, 3.0], "b": [4.0, 5.0, 6.0]}
+    x = fpd.DataFrame(data).to_tensor(dtype="float64")
+    y = x * 2
+    assert "to_tensor" in _ops(y, known=True)
+    x.numpy()
+    y = x * 2
+    assert "to_tensor" not in _ops(y, known=True) and "to_tensor" in y.explain()
+    np.testing.assert_array_equal(y.numpy(), np.array([[2.0, 8.0], [4.0, 10.0], [6.0, 12.0]]))
