@@ -4,7 +4,8 @@
     python benchmarks/train/run.py --quick    # 1 repeat, fewer rows for (b)
 
 (a) the fuel-efficiency MLP 9-64-64-1, batch 32, 800 Adam steps (MSE):
-    flern staged (flern.fit: the whole loop in the Go core), flern drop-in
+    flern staged (flern.fit: the whole loop in the Go core), flern @staged (a
+    Python loop calling a @flern.staged step function), flern drop-in
     (a plain Python loop over flern.torch), PyTorch eager, torch.compile
     (when it works here). Reported: wall time of the 800 steps and us/step.
 (b) a 256-512-512-10 classifier, 200k synthetic rows, batch 256, one epoch of
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -35,8 +37,8 @@ import flern.torch as ft  # noqa: E402
 
 
 def _cpu() -> float:
-    t = os.times()
-    return t.user + t.system
+    r = resource.getrusage(resource.RUSAGE_SELF)  # (microseconds; os.times() ticks are 10 ms)
+    return r.ru_utime + r.ru_stime
 
 
 def _median(f, repeats):
@@ -83,6 +85,26 @@ def bench_a(repeats, steps=800, bs=32):
         h = flern.fit(fm, ft.nn.MSELoss(), opt, X, y, epochs=1, batch_size=bs, shuffle=True, seed=123,
                       log_every=100)
         return time.perf_counter() - t, h.loss[-1]
+
+    def staged_fn():
+        fm = flern_mlp()
+        opt = ft.optim.Adam(fm.parameters(), lr=1e-3)
+        crit = ft.nn.MSELoss()
+
+        @flern.staged
+        def step(xb, yb):
+            opt.zero_grad()
+            loss = crit(fm(xb), yb)
+            loss.backward()
+            opt.step()
+            return loss
+
+        t = time.perf_counter()
+        for i in range(steps):
+            idx = perm[i * bs:(i + 1) * bs]
+            loss = step(X[idx], y[idx])
+        last = loss.item()
+        return time.perf_counter() - t, last
 
     def dropin():
         fm = flern_mlp()
@@ -134,6 +156,7 @@ def bench_a(repeats, steps=800, bs=32):
         return time.perf_counter() - t, last
 
     results["flern staged (fit)"] = _median(staged, repeats)
+    results["flern @staged step"] = _median(staged_fn, repeats)
     results["flern drop-in loop"] = _median(dropin, repeats)
     results["PyTorch eager"] = _median(eager, repeats)
     if torch.get_num_threads() > 1:
@@ -145,12 +168,15 @@ def bench_a(repeats, steps=800, bs=32):
     base = min(t for name, (t, _, _) in results.items() if name.startswith("PyTorch eager"))
     print(f"\n(a) MLP 9-64-64-1, batch {bs}, {steps} Adam steps ({repeats} repeats, medians)")
     print("ratios are against the faster PyTorch eager row")
-    print(f"{'system':24} {'wall s':>9} {'us/step':>9} {'vs eager':>9} {'CPU s':>8}  final loss")
+    cbase = min(c for name, (_, c, _) in results.items() if name.startswith("PyTorch eager"))
+    print(f"{'system':24} {'wall s':>9} {'us/step':>9} {'vs eager':>9} {'CPU s':>8} {'CPU us/step':>12} "
+          f"{'CPU vs eager':>13}  final loss")
     for name, (t, cpu, last) in results.items():
         if t is None:
-            print(f"{name:24} {'-':>9} {'-':>9} {'-':>9} {'-':>8}  {last}")
+            print(f"{name:24} {'-':>9} {'-':>9} {'-':>9} {'-':>8} {'-':>12} {'-':>13}  {last}")
             continue
-        print(f"{name:24} {t:9.3f} {t / steps * 1e6:9.1f} {base / t:8.2f}x {cpu:8.2f}  {last:.6f}")
+        print(f"{name:24} {t:9.3f} {t / steps * 1e6:9.1f} {base / t:8.2f}x {cpu:8.3f} {cpu / steps * 1e6:12.1f} "
+              f"{cbase / cpu:12.2f}x  {last:.6f}")
     return results
 
 
@@ -210,9 +236,11 @@ def bench_b(repeats, rows=200_000, bs=256):
     base = min(t for name, (t, _, _) in results.items() if name.startswith("PyTorch eager"))
     print(f"\n(b) classifier 256-512-512-10, {rows} rows, batch {bs}, one epoch of Adam ({repeats} repeats, medians)")
     print("ratios are against the faster PyTorch eager row")
-    print(f"{'system':24} {'wall s':>9} {'rows/s':>11} {'vs eager':>9} {'CPU s':>8}  final batch loss")
+    cbase = min(c for name, (_, c, _) in results.items() if name.startswith("PyTorch eager"))
+    print(f"{'system':24} {'wall s':>9} {'rows/s':>11} {'vs eager':>9} {'CPU s':>8} {'CPU vs eager':>13}  "
+          "final batch loss")
     for name, (t, cpu, last) in results.items():
-        print(f"{name:24} {t:9.3f} {rows / t:11.0f} {base / t:8.2f}x {cpu:8.2f}  {last:.6f}")
+        print(f"{name:24} {t:9.3f} {rows / t:11.0f} {base / t:8.2f}x {cpu:8.2f} {cbase / cpu:12.2f}x  {last:.6f}")
     return results
 
 
