@@ -354,6 +354,9 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 	for j, c := range t.cols {
 		byName[c.name] = j
 	}
+	if o.filter != nil && EvalMask != nil {
+		return readFiltered(o, t, full, want, byName)
+	}
 	slots := t.newSlots()
 	var need []int // table column of each slot
 	slotOf := make([]int, len(want.Fields))

@@ -368,6 +368,8 @@ type chunk struct {
 	stats       []colStats
 	pieces      []piece
 	err         *rowErr // conversion error (row local to the chunk)
+	kept        int     // rows the pushed filter kept (filtered reads)
+	ferr        error   // the pushed filter failed on this chunk
 }
 
 // rowErr is a conversion error at a row; the message gets the line number

@@ -37,6 +37,9 @@ type options struct {
 	dtypes     map[string]string     // dtype given per column
 	parseDates []string
 	key        string // canonical encoding of the schema-affecting attrs
+	// filter is the predicate pushed into the scan (attribute "filter",
+	// set by the optimizer): only the rows where it is true are produced.
+	filter *ir.Expr
 }
 
 // parseOptions decodes and validates attrs.
@@ -165,6 +168,7 @@ func parseOptions(attrs ir.Attrs) (*options, error) {
 		}
 	}
 	o.key = cacheKeyOf(attrs)
+	o.filter = attrs.Expr("filter")
 	return o, nil
 }
 

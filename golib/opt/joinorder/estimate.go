@@ -36,6 +36,10 @@ func (e *estimator) leaf(id ir.NodeID) (rows, base float64, ok bool) {
 		}
 		break
 	}
+	if n := e.g.Node(b); isScan(n) {
+		r, ok := scanRows(n) // before a pushed filter
+		return rows, math.Max(float64(r), 1), ok
+	}
 	base, ok = e.est(b)
 	return rows, base, ok
 }
@@ -58,16 +62,24 @@ func (e *estimator) est(id ir.NodeID) (float64, bool) {
 	return r, true
 }
 
+func isScan(n *ir.Node) bool { return ScanRows[n.Op] != nil }
+
+// scanRows is the number of rows scan n reads from its file (before a
+// pushed filter).
+func scanRows(n *ir.Node) (int64, bool) {
+	f := ScanRows[n.Op]
+	if f == nil {
+		return 0, false
+	}
+	return f(n.Attrs)
+}
+
 func (e *estimator) compute(n *ir.Node) (float64, bool) {
 	in := func(i int) (float64, bool) { return e.est(n.Inputs[i]) }
 	switch n.Op {
 	case "scan_parquet", "scan_csv", "scan_ipc":
-		f := ScanRows[n.Op]
-		if f == nil {
-			return 0, false
-		}
-		r, ok := f(n.Attrs)
-		return float64(r), ok
+		r, ok := scanRows(n)
+		return float64(r) * selectivity(n.Attrs.Expr("filter")), ok
 	case "filter":
 		r, ok := in(0)
 		return r * selectivity(n.Attrs.Expr("pred")), ok

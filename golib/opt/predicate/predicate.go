@@ -36,7 +36,13 @@
 // whose labels are unobserved) gives the scan a "stats_filter" attribute:
 // the conjuncts of the form column <cmp> literal, which the reader uses to
 // skip row groups whose min/max statistics prove that no row can match.
-// The filter itself stays and is applied exactly.
+// The filter itself stays and is applied exactly. A filter directly over a
+// scan_csv that only it reads, all of whose conjuncts are safe and whose
+// labels are unobserved, moves into the scan as its "filter" attribute:
+// the CSV reader evaluates it per chunk and parses the other columns only
+// for the rows it keeps (the result has a fresh RangeIndex, which is why the
+// labels must be unobserved). A file the plan reads more than once keeps
+// its filters, so that cse can still make its reads one scan.
 package predicate
 
 import (
@@ -60,6 +66,7 @@ func Run(g *ir.Graph) (bool, error) {
 		}
 	}
 	statsHints(g)
+	csvFilters(g)
 	// A predicate derived again on a later run lands on (and merges into)
 	// its earlier copy: compare plans, not steps.
 	return g.Print() != before, nil
@@ -606,6 +613,47 @@ func statsHints(g *ir.Graph) bool {
 			s.Attrs["stats_filter"] = hint
 			changed = true
 		}
+	}
+	return changed
+}
+
+// csvFilters moves a filter into the scan_csv below it (see the package
+// comment) and reports whether any moved.
+func csvFilters(g *ir.Graph) bool {
+	users := g.Users()
+	index := IndexUsed(g)
+	output := map[ir.NodeID]bool{}
+	for _, o := range g.Outputs {
+		output[o] = true
+	}
+	// a file read more than once is left alone: cse makes it one scan
+	reads := map[string]int{}
+	for _, s := range g.Nodes {
+		if s.Op == "scan_csv" {
+			reads[s.Attrs.Str("path")]++
+		}
+	}
+	changed := false
+	for _, s := range g.Nodes {
+		if s.Op != "scan_csv" || s.Schema == nil || s.Attrs.Expr("filter") != nil || reads[s.Attrs.Str("path")] > 1 ||
+			len(users[s.ID]) != 1 || output[s.ID] || index[s.ID] {
+			continue
+		}
+		f := g.Node(users[s.ID][0])
+		pred := f.Attrs.Expr("pred")
+		if f.Op != "filter" || pred == nil || output[f.ID] || index[f.ID] {
+			continue
+		}
+		ok := true
+		for _, c := range conjuncts(pred, nil) {
+			ok = ok && safe(c)
+		}
+		if !ok {
+			continue
+		}
+		s.Attrs["filter"] = pred.Clone()
+		bypass(g, f.ID, s.ID)
+		changed = true
 	}
 	return changed
 }
