@@ -149,11 +149,10 @@ class Stage:
 
     def count_batches(self, steps: int) -> None:
         """num_batches_tracked += steps for each layer whose statistics the step updates."""
-        from . import tensor as _t
         for m in self.tracked.values():
-            if steps and m._buffers.get("num_batches_tracked") is not None:
-                n = int(m._buffers["num_batches_tracked"].item()) + steps
-                m._buffers["num_batches_tracked"] = _t.from_numpy(np.array(n, np.int64))
+            b = m._buffers.get("num_batches_tracked")
+            if steps and b is not None:  # (a value-known tensor: the next count reads no plan)
+                m._buffers["num_batches_tracked"] = _result(np.array(int(b.numpy()) + steps, np.int64))
 
     def add_update(self, optimizer: Any, outs: list[Node], commit: Any) -> None:
         """Record an optimizer step taken inside the staged body."""
