@@ -445,6 +445,8 @@ func bufAddr(b lower.Buf) uintptr {
 		return uintptr(unsafe.Pointer(&b.I64[0]))
 	case len(b.B) > 0:
 		return uintptr(unsafe.Pointer(&b.B[0]))
+	case len(b.Bits) > 0:
+		return uintptr(unsafe.Pointer(&b.Bits[0]))
 	}
 	return 0
 }

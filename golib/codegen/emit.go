@@ -447,6 +447,8 @@ func instrC(l *lower.Loop, k int, ins lower.Instr, idx string) (string, error) {
 	switch ins.Op {
 	case "load":
 		switch in := l.Inputs[ins.Input]; {
+		case in.Bits:
+			return fmt.Sprintf("(uint8_t)((in%d[%s >> 3] >> (%s & 7)) & 1)", ins.Input, idx, idx), nil
 		case in.Scalar:
 			return fmt.Sprintf("in%d[0]", ins.Input), nil
 		case in.Bcast == lower.Inner: // inside the row loop of Emit (Width > 0)

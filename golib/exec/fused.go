@@ -140,15 +140,31 @@ func sameInts(a, b []int) bool {
 	return true
 }
 
-// frameBufs are the loop's input buffers for the base frame's columns.
+// frameBufs are the loop's input buffers for the base frame's columns:
+// the column's values, or its validity bitmap for a bitmap input (all ones
+// when the column has none).
 func frameBufs(k *lower.Kernel, src *col.Frame) ([]lower.Buf, error) {
 	bufs := make([]lower.Buf, len(k.Loop.Inputs))
+	nullable := map[string]bool{}
+	for i, name := range k.Columns {
+		if k.Loop.Inputs[i].Bits {
+			nullable[name] = true
+		}
+	}
 	for i, name := range k.Columns {
 		c := src.Col(name)
 		if c == nil {
 			return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
 		}
-		if c.Valid != nil && c.HasNulls() {
+		if k.Loop.Inputs[i].Bits {
+			v := c.Valid
+			if v == nil {
+				v = col.NewBitmap(c.N, true)
+			}
+			bufs[i] = lower.Buf{Bits: v}
+			continue
+		}
+		if !nullable[name] && c.Valid != nil && c.HasNulls() {
 			return nil, ir.Errorf("Internal", "fused: column %q has nulls, its schema says it has none", name)
 		}
 		bufs[i] = lower.Buf{F64: c.F64, I64: c.I64, B: c.B}

@@ -26,13 +26,32 @@ func selectFrame(r *rand.Rand, n int) *col.Frame {
 		}
 		b[i] = r.Intn(3) == 0
 	}
-	f.Names = append(f.Names, "g", "b")
-	f.Cols = append(f.Cols, &col.Column{Type: ir.Float32, N: n, F64: g}, col.NewBool(b))
+	// nullable int64, bool and datetime columns (null slots hold junk values)
+	qn, bn, tn := make([]int64, n), make([]bool, n), make([]int64, n)
+	vq, vb, vt := col.NewBitmap(n, true), col.NewBitmap(n, true), col.NewBitmap(n, true)
+	for i := 0; i < n; i++ {
+		qn[i], bn[i], tn[i] = r.Int63n(20)-10, r.Intn(2) == 0, 757382400000000+r.Int63n(1000)*86400000000
+		if r.Intn(6) == 0 {
+			col.SetBit(vq, i, false)
+		}
+		if r.Intn(5) == 0 {
+			col.SetBit(vb, i, false)
+		}
+		if r.Intn(4) == 0 {
+			col.SetBit(vt, i, false)
+		}
+	}
+	f.Names = append(f.Names, "g", "b", "qn", "bn", "tn")
+	f.Cols = append(f.Cols, &col.Column{Type: ir.Float32, N: n, F64: g}, col.NewBool(b),
+		&col.Column{Type: ir.Int64, N: n, I64: qn, Valid: vq}, &col.Column{Type: ir.Bool, N: n, B: bn, Valid: vb},
+		&col.Column{Type: ir.DatetimeUS, N: n, I64: tn, Valid: vt})
 	return f
 }
 
 var selectFields = append(append([]any{}, aggFields...),
-	map[string]any{"name": "g", "type": "float32"}, map[string]any{"name": "b", "type": "bool"})
+	map[string]any{"name": "g", "type": "float32"}, map[string]any{"name": "b", "type": "bool"},
+	map[string]any{"name": "qn", "type": "int64", "nullable": true}, map[string]any{"name": "bn", "type": "bool", "nullable": true},
+	map[string]any{"name": "tn", "type": "datetime64[us]", "nullable": true})
 
 // weak marks argument k of e as a Python scalar (numpy's weak promotion).
 func weak(e *ir.Expr, k int) *ir.Expr {
@@ -73,6 +92,12 @@ func TestFusedSelectMatchesInterp(t *testing.T) {
 		{"nothing selected", []selectStep{
 			{pred: ir.Call("gt", ir.Col("q"), ir.LitInt(math.MaxInt64))},
 			{project: []ir.NamedExpr{{Name: "k1", Expr: ir.Col("k1")}, {Name: "c", Expr: ir.Call("truediv", ir.Col("q"), ir.LitInt(3))}}}}},
+		{"nullable columns in comparisons and logic, gathered unchanged", []selectStep{
+			{pred: ir.Call("or", ir.Call("and", ir.Col("bn"), ir.Call("ge", ir.Col("tn"), dt(757382400000000+400*86400000000))),
+				ir.Call("not", ir.Call("or", ir.Call("gt", ir.Col("qn"), ir.LitFloat(2.5)), ir.Call("ne", ir.Col("qn"), ir.LitFloat(3)))))},
+			{project: []ir.NamedExpr{{Name: "qn", Expr: ir.Col("qn")}, {Name: "bn", Expr: ir.Col("bn")}, {Name: "tn", Expr: ir.Col("tn")},
+				{Name: "c1", Expr: ir.Call("lt", ir.Col("qn"), ir.Col("p"))}, {Name: "c2", Expr: ir.Call("xor", ir.Col("bn"), ir.Col("b"))},
+				{Name: "c3", Expr: ir.Call("ne", ir.Col("tn"), ir.Col("ts"))}, {Name: "c4", Expr: ir.Call("le", ir.Col("qn"), ir.Col("g"))}}}}},
 		{"bool column predicate, two filters", []selectStep{
 			{pred: ir.Col("b")},
 			{project: []ir.NamedExpr{{Name: "b", Expr: ir.Col("b")}, {Name: "nb", Expr: ir.Call("not", ir.Col("b"))}, {Name: "ts", Expr: ir.Col("ts")}, {Name: "p", Expr: ir.Col("p")}}},
@@ -121,6 +146,43 @@ func TestFusedSelectMatchesInterp(t *testing.T) {
 					t.Errorf("%s n=%d native=%v: %s", c.name, n, native, d)
 				}
 			}
+		}
+	}
+}
+
+// TestSelectNotFused: chains the loop would not run as the interpreter does
+// stay unfused: a nullable bool column as the predicate (the interpreter
+// raises), arithmetic on a nullable column, an int/int comparison reading
+// a nullable column's null slots, no project, no filter.
+func TestSelectNotFused(t *testing.T) {
+	cases := map[string][]selectStep{
+		"nullable bool predicate": {{pred: ir.Col("bn")}, {project: []ir.NamedExpr{{Name: "q", Expr: ir.Col("q")}}}},
+		"arithmetic on a nullable column": {{pred: ir.Col("b")},
+			{project: []ir.NamedExpr{{Name: "x", Expr: ir.Call("add", ir.Col("qn"), ir.LitInt(1))}}}},
+		"nullable int vs int": {{pred: ir.Call("gt", ir.Col("qn"), ir.Col("q"))}, {project: []ir.NamedExpr{{Name: "q", Expr: ir.Col("q")}}}},
+		"filter only":         {{pred: ir.Col("b")}},
+		"project only":        {{project: []ir.NamedExpr{{Name: "x", Expr: ir.Call("mul", ir.Col("p"), ir.Col("d"))}}}},
+	}
+	for name, steps := range cases {
+		g := &ir.Graph{}
+		id := g.Add(&ir.Node{Op: "source", Attrs: ir.Attrs{"input": 0.0, "fields": selectFields}, Loc: "t.py:1"})
+		for _, s := range steps {
+			if s.pred != nil {
+				id = g.Add(&ir.Node{Op: "filter", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"pred": s.pred.Clone()}, Loc: "t.py:2"})
+			} else {
+				id = g.Add(&ir.Node{Op: "project", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"exprs": ir.Attrs{"e": s.project}.Clone()["e"]}, Loc: "t.py:3"})
+			}
+		}
+		g.Outputs = []ir.NodeID{id}
+		if err := g.Verify(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		rep, err := lower.Fuse(g, lower.Options{NoCodegenWhy: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Kernels != 0 {
+			t.Errorf("%s: fused:\n%s", name, g.Print())
 		}
 	}
 }

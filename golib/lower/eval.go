@@ -8,12 +8,14 @@ import (
 )
 
 // Buf is one loop input or Append output: exactly one slice is used, chosen
-// by the element type (Float32: F32, Float64: F64, Int64: I64, Bool: B).
+// by the element type (Float32: F32, Float64: F64, Int64: I64, Bool: B; a
+// Bool input with Input.Bits: Bits).
 type Buf struct {
-	F32 []float32
-	F64 []float64
-	I64 []int64
-	B   []bool
+	F32  []float32
+	F64  []float64
+	I64  []int64
+	B    []bool
+	Bits []byte // a packed bitmap, bit i of byte i/8 (LSB first, Arrow's validity)
 }
 
 // NewBuf allocates an n-element buffer of type t.
@@ -180,6 +182,13 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 				default:
 					r.b[j] = src.B[0]
 				}
+			}
+			return
+		}
+		if l.Inputs[ins.Input].Bits {
+			for j := 0; j < n; j++ {
+				i := lo + j
+				r.b[j] = src.Bits[i>>3]>>(uint(i)&7)&1 != 0
 			}
 			return
 		}

@@ -14,12 +14,14 @@ import (
 // GroupMerge builders (keys: group ids from the interpreter's own key
 // factorization, the opaque hash-build kernel, computed at run time).
 //
-// Only what the loop runs exactly is fused: non-nullable int64, float64,
-// float32, bool and datetime columns; + - * / (float results, float32 ones
+// Only what the loop runs exactly is fused: int64, float64, float32, bool
+// and datetime columns (nullable ones only in comparisons and logic ops,
+// see frameLowerer.valid); + - * / (float results, float32 ones
 // in float32 arithmetic), + - * (int64 results, wrapping), comparisons,
 // and/or/xor/not, neg/abs; sum, mean, count, size and float min/max; keys
 // of a sorted groupby. Anything else (strings in expressions, int32,
-// floordiv/mod/pow, nullable columns, ...) leaves the plan as it is.
+// floordiv/mod/pow, arithmetic on nullable columns, ...) leaves the plan
+// as it is.
 
 // AggPlan describes how an "agg" kernel's builders become the columns of
 // the groupby_agg result.
@@ -86,6 +88,17 @@ type frameLowerer struct {
 	dtypes map[int]ir.DType    // instruction -> frame dtype (datetimes are Int64 in the loop)
 	env    map[string]*ir.Expr // visible column name -> expression over base columns
 	seen   map[string]int      // instruction key -> instruction (CSE)
+	// valid maps a value read from a nullable column to the Bool value of
+	// its validity (a load of the column's bitmap). Only comparisons (a
+	// null compares as NaN does: False, != True) and logic ops (a null is
+	// False) consume such values, as the interpreter; anything else leaves
+	// the plan unfused.
+	valid map[int]int
+}
+
+func newFrameLowerer(base *ir.Schema) *frameLowerer {
+	return &frameLowerer{l: &Loop{Filter: -1, Group: -1}, base: base, plan: &AggPlan{},
+		cols: map[string]int{}, dtypes: map[int]ir.DType{}, env: map[string]*ir.Expr{}, seen: map[string]int{}, valid: map[int]int{}}
 }
 
 // add appends ins, or returns an identical earlier instruction (a
@@ -138,14 +151,41 @@ func (f *frameLowerer) column(name string) (int, error) {
 	}
 	fd := f.base.Fields[i]
 	lt, ok := loopType(fd.Type)
-	if !ok || fd.Nullable {
+	if !ok {
 		return 0, errNoFuse
 	}
 	f.l.Inputs = append(f.l.Inputs, Input{Type: lt})
 	f.plan.Columns = append(f.plan.Columns, name)
 	k := f.add(Instr{Op: "load", Type: lt, Input: len(f.l.Inputs) - 1}, fd.Type)
 	f.cols[name] = k
+	if fd.Nullable { // its validity bitmap: the next input, same column
+		f.l.Inputs = append(f.l.Inputs, Input{Type: ir.Bool, Bits: true})
+		f.plan.Columns = append(f.plan.Columns, name)
+		f.valid[k] = f.add(Instr{Op: "load", Type: ir.Bool, Input: len(f.l.Inputs) - 1}, ir.Bool)
+	}
 	return k, nil
+}
+
+// expr lowers e (over the visible columns) and returns its instruction: a
+// value with no nulls.
+func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
+	v, err := f.exprN(e)
+	if err != nil {
+		return 0, err
+	}
+	if _, ok := f.valid[v]; ok {
+		return 0, errNoFuse
+	}
+	return v, nil
+}
+
+// notNull is v, or for a value of a nullable column v and its validity.
+func (f *frameLowerer) notNull(v int) int {
+	m, ok := f.valid[v]
+	if !ok {
+		return v
+	}
+	return f.add(Instr{Op: "and", Type: ir.Bool, Args: []int{v, m}}, ir.Bool)
 }
 
 func (f *frameLowerer) cast(v int, t ir.DType) int {
@@ -155,8 +195,8 @@ func (f *frameLowerer) cast(v int, t ir.DType) int {
 	return f.add(Instr{Op: "cast", Type: t, Args: []int{v}}, t)
 }
 
-// expr lowers e (over the visible columns) and returns its instruction.
-func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
+// exprN is expr whose result may be a nullable column's value (f.valid).
+func (f *frameLowerer) exprN(e *ir.Expr) (int, error) {
 	switch e.Kind {
 	case ir.ExprCol: // expressions reaching here are over base columns (subst)
 		return f.column(e.Name)
@@ -172,14 +212,24 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 		return f.add(Instr{Op: "const", Type: lt, Const: c}, e.Lit.Type), nil
 	}
 	args := make([]int, len(e.Args))
+	nullable := false
 	for i, a := range e.Args {
-		v, err := f.expr(a)
+		v, err := f.exprN(a)
 		if err != nil {
 			return 0, err
 		}
 		args[i] = v
+		_, ok := f.valid[v]
+		nullable = nullable || ok
 	}
 	dt := func(i int) ir.DType { return f.dtypes[args[i]] }
+	switch e.Name {
+	case "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "not":
+	default:
+		if nullable {
+			return 0, errNoFuse
+		}
+	}
 	switch e.Name {
 	case "add", "sub", "mul", "truediv":
 		if dt(0).IsDatetime() || dt(1).IsDatetime() {
@@ -240,7 +290,30 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 			}
 			a, b = f.cast(a, ir.Float64), f.cast(b, ir.Float64)
 		}
-		return f.add(Instr{Op: e.Name, Type: ir.Bool, Args: []int{a, b}}, ir.Bool), nil
+		if nullable && (x == ir.Int64 || x == ir.Bool) && (y == ir.Int64 || y == ir.Bool) {
+			// the interpreter compares two int/bool columns' values as
+			// stored, null slots included (whose values depend on how the
+			// column was made): not lowered
+			return 0, errNoFuse
+		}
+		r := f.add(Instr{Op: e.Name, Type: ir.Bool, Args: []int{a, b}}, ir.Bool)
+		if !nullable {
+			return r, nil
+		}
+		// a null operand: == < ... False, != True (the interpreter's compare)
+		var both int
+		ma, oka := f.valid[args[0]]
+		mb, okb := f.valid[args[1]]
+		switch {
+		case oka && okb:
+			both = f.add(Instr{Op: "and", Type: ir.Bool, Args: []int{ma, mb}}, ir.Bool)
+		case oka:
+			both = ma
+		default:
+			both = mb
+		}
+		ne := f.add(Instr{Op: "const", Type: ir.Bool, Const: ir.Value{Type: ir.Bool, B: e.Name == "ne"}}, ir.Bool)
+		return f.add(Instr{Op: "where", Type: ir.Bool, Args: []int{both, r, ne}}, ir.Bool), nil
 	case "and", "or", "xor":
 		if dt(0) != ir.Bool || dt(1) != ir.Bool {
 			return 0, errNoFuse
@@ -249,12 +322,12 @@ func (f *frameLowerer) expr(e *ir.Expr) (int, error) {
 		if op == "xor" {
 			op = "ne"
 		}
-		return f.add(Instr{Op: op, Type: ir.Bool, Args: args}, ir.Bool), nil
+		return f.add(Instr{Op: op, Type: ir.Bool, Args: []int{f.notNull(args[0]), f.notNull(args[1])}}, ir.Bool), nil
 	case "not":
 		if dt(0) != ir.Bool {
 			return 0, errNoFuse
 		}
-		return f.add(Instr{Op: "not", Type: ir.Bool, Args: args}, ir.Bool), nil
+		return f.add(Instr{Op: "not", Type: ir.Bool, Args: []int{f.notNull(args[0])}}, ir.Bool), nil
 	case "neg", "abs":
 		if e.Type != dt(0) || (e.Type != ir.Int64 && e.Type != ir.Float64 && e.Type != ir.Float32) {
 			return 0, errNoFuse
@@ -272,8 +345,8 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 		return nil, false // first-appearance group order would depend on the filter
 	}
 	plan := &AggPlan{AsIndex: n.Attrs.Bool("as_index", true), Dropna: n.Attrs.Bool("dropna", true), OutKeys: n.Attrs.Strings("keys")}
-	f := &frameLowerer{l: &Loop{Filter: -1, Group: -1}, base: base.Schema, plan: plan,
-		cols: map[string]int{}, dtypes: map[int]ir.DType{}, env: map[string]*ir.Expr{}, seen: map[string]int{}}
+	f := newFrameLowerer(base.Schema)
+	f.plan = plan
 	// substitute from the base up: env maps each visible name to its
 	// expression over base columns (nil: the base column itself)
 	var preds []*ir.Expr
@@ -430,8 +503,7 @@ func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
 			continue
 		}
 		top := g.Node(n.Inputs[0]).Schema
-		f := &frameLowerer{l: &Loop{Filter: -1, Group: -1}, base: base.Schema, plan: &AggPlan{},
-			cols: map[string]int{}, dtypes: map[int]ir.DType{}, env: map[string]*ir.Expr{}, seen: map[string]int{}}
+		f := newFrameLowerer(base.Schema)
 		for i := len(chain) - 1; i >= 0; i-- {
 			next := map[string]*ir.Expr{}
 			for _, ne := range chain[i].Attrs.NamedExprs("exprs") {

@@ -56,6 +56,9 @@ type Input struct {
 	// [B, H]), Outer element i / Width (one element per leading index,
 	// e.g. [B, 1] against [B, H]).
 	Bcast Bcast
+	// Bits marks a Bool input held as a packed bitmap (a column's validity:
+	// bit i set when row i is not null).
+	Bits bool
 }
 
 // Bcast says how a loop reads an input buffer at row i.
@@ -163,6 +166,9 @@ func (l *Loop) Validate() error {
 		if in.Bcast > Outer || in.Bcast != Full && (in.Scalar || l.Width <= 0) {
 			return fmt.Errorf("lower: broadcast input without a loop width")
 		}
+		if in.Bits && (in.Type != ir.Bool || in.Scalar || in.Bcast != Full) {
+			return fmt.Errorf("lower: a bitmap input is a full-size bool input")
+		}
 	}
 	if l.Width < 0 {
 		return fmt.Errorf("lower: negative loop width")
@@ -234,6 +240,8 @@ func (l *Loop) String() string {
 		}
 		b.WriteString(short(in.Type))
 		switch {
+		case in.Bits:
+			b.WriteString("[bits]")
 		case in.Scalar:
 			b.WriteString("[0]")
 		case in.Bcast == Inner:

@@ -45,7 +45,9 @@ func fuseSelectPipelines(g *ir.Graph, o Options, rep *Report) {
 		chain := []*ir.Node{n}
 		seen[n.ID] = true
 		base := g.Node(n.Inputs[0])
-		for (base.Op == "project" || base.Op == "filter") && len(users[base.ID]) == 1 && !isOut[base.ID] {
+		// the chain stops at a project that only selects columns (the narrow
+		// pass's, zero-copy): the loop reads the columns it keeps
+		for (base.Op == "project" && !selectsOnly(base) || base.Op == "filter") && len(users[base.ID]) == 1 && !isOut[base.ID] {
 			chain = append(chain, base)
 			seen[base.ID] = true
 			base = g.Node(base.Inputs[0])
@@ -82,8 +84,7 @@ func fuseSelectPipelines(g *ir.Graph, o Options, rep *Report) {
 
 // lowerSelectPipeline builds the loop of chain (top first) over base.
 func lowerSelectPipeline(top *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, bool) {
-	f := &frameLowerer{l: &Loop{Filter: -1, Group: -1}, base: base.Schema, plan: &AggPlan{},
-		cols: map[string]int{}, dtypes: map[int]ir.DType{}, env: map[string]*ir.Expr{}, seen: map[string]int{}}
+	f := newFrameLowerer(base.Schema)
 	for _, fd := range base.Schema.Fields {
 		f.env[fd.Name] = nil // the base column itself
 	}
@@ -161,4 +162,14 @@ func lowerSelectPipeline(top *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel
 		cols = []string{}
 	}
 	return &Kernel{Loop: f.l, Kind: "select", Schema: top.Schema, Select: plan, Columns: cols}, true
+}
+
+// selectsOnly reports whether project n only selects (or renames) columns.
+func selectsOnly(n *ir.Node) bool {
+	for _, ne := range n.Attrs.NamedExprs("exprs") {
+		if ne.Expr.Kind != ir.ExprCol {
+			return false
+		}
+	}
+	return true
 }
