@@ -188,8 +188,12 @@ func runToTensorKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	if err != nil {
 		return nil, cancelled(err)
 	}
+	rows := src.N
+	if l.Compacts() {
+		rows = out.SelectedRows()
+	}
 	b := out.Append[0]
-	return &col.Tensor{DType: k.Schema.Tensor.DType, Shape: []int{src.N, len(l.Builders)}, F32: b.F32, F64: b.F64}, nil
+	return &col.Tensor{DType: k.Schema.Tensor.DType, Shape: []int{rows, len(l.Builders)}, F32: b.F32, F64: b.F64}, nil
 }
 
 // runAggKernel runs a filter/project/aggregate pipeline over the base

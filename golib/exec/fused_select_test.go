@@ -186,3 +186,56 @@ func TestSelectNotFused(t *testing.T) {
 		}
 	}
 }
+
+// TestFusedFilterToTensorMatchesInterp: filter -> project -> to_tensor
+// writes the selected rows' features straight into the tensor (a
+// compacting strided loop).
+func TestFusedFilterToTensorMatchesInterp(t *testing.T) {
+	t.Setenv("FLERN_KERNEL_CACHE", t.TempDir())
+	_, _, ccErr := codegen.Compiler()
+	build := func(dt string) *ir.Graph {
+		g := &ir.Graph{}
+		id := g.Add(&ir.Node{Op: "source", Attrs: ir.Attrs{"input": 0.0, "fields": selectFields}, Loc: "t.py:1"})
+		id = g.Add(&ir.Node{Op: "filter", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"pred": ir.Call("and",
+			ir.Call("gt", ir.Col("p"), ir.LitFloat(300)), ir.Call("not", ir.Col("bn")))}, Loc: "t.py:2"})
+		id = g.Add(&ir.Node{Op: "project", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"exprs": []ir.NamedExpr{
+			{Name: "q", Expr: ir.Col("q")}, {Name: "g", Expr: ir.Col("g")},
+			{Name: "pd", Expr: ir.Call("mul", ir.Col("p"), ir.Call("sub", ir.LitInt(1), ir.Col("d")))},
+			{Name: "big", Expr: ir.Call("gt", ir.Col("p"), ir.LitFloat(500))}}}, Loc: "t.py:3"})
+		id = g.Add(&ir.Node{Op: "to_tensor", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"dtype": dt}, Loc: "t.py:4"})
+		g.Outputs = []ir.NodeID{id}
+		if err := g.Verify(); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	for _, dt := range []string{"float32", "float64"} {
+		for _, n := range []int{0, 1, 999, lower.Morsel*2 + 5} {
+			f := selectFrame(rand.New(rand.NewSource(int64(n))), n)
+			want, err := interp.RunAny(context.Background(), build(dt), []any{f})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, native := range []bool{false, true} {
+				if native && ccErr != nil {
+					continue
+				}
+				g := build(dt)
+				rep, err := lower.Fuse(g, lower.Options{Codegen: native, NoCodegenWhy: "test", MinRows: 1, SyncCompile: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Kernels != 1 || !strings.Contains(g.Print(), "to_tensor[filter project to_tensor]") {
+					t.Fatalf("not fused:\n%s", g.Print())
+				}
+				got, err := exec.RunAny(context.Background(), g, []any{f}, exec.Options{})
+				if err != nil {
+					t.Fatalf("%s n=%d native=%v: %v", dt, n, native, err)
+				}
+				if d := sameTensor(want[0].(*col.Tensor), got[0].(*col.Tensor), 0); d != "" {
+					t.Errorf("%s n=%d native=%v: %s", dt, n, native, d)
+				}
+			}
+		}
+	}
+}

@@ -474,10 +474,11 @@ func subst(e *ir.Expr, env map[string]*ir.Expr) *ir.Expr {
 	return e
 }
 
-// fuseToTensor rewrites to_tensor(project ... (base)) into one loop that
-// evaluates the projected columns and writes each straight into its column
-// of the row-major result (strided Append builders): the frame -> tensor
-// boundary without materializing the computed columns. Conversions are
+// fuseToTensor rewrites to_tensor(project/filter ... (base)) into one loop
+// that evaluates the projected columns and writes each straight into its
+// column of the row-major result (strided Append builders; with filters
+// the selected rows only, compacting): the frame -> tensor boundary without
+// materializing the computed columns. Conversions are
 // to_tensor's: the value as float64, then rounded once to float32.
 func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
 	users := g.Users()
@@ -495,7 +496,7 @@ func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
 		}
 		var chain []*ir.Node
 		base := g.Node(n.Inputs[0])
-		for base.Op == "project" && len(users[base.ID]) == 1 && !isOut[base.ID] {
+		for (base.Op == "project" || base.Op == "filter") && len(users[base.ID]) == 1 && !isOut[base.ID] {
 			chain = append(chain, base)
 			base = g.Node(base.Inputs[0])
 		}
@@ -504,14 +505,32 @@ func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
 		}
 		top := g.Node(n.Inputs[0]).Schema
 		f := newFrameLowerer(base.Schema)
-		for i := len(chain) - 1; i >= 0; i-- {
+		for _, fd := range base.Schema.Fields {
+			f.env[fd.Name] = nil // the base column itself
+		}
+		ok := true
+		for i := len(chain) - 1; i >= 0 && ok; i-- {
+			if chain[i].Op == "filter" { // selected rows only: a compacting loop
+				p := chain[i].Attrs.Expr("pred")
+				v, err := f.expr(subst(p, f.env))
+				if p == nil || err != nil || f.dtypes[v] != ir.Bool {
+					ok = false
+					break
+				}
+				if f.l.Filter < 0 {
+					f.l.Filter = v
+				} else {
+					f.l.Filter = f.add(Instr{Op: "and", Type: ir.Bool, Args: []int{f.l.Filter, v}}, ir.Bool)
+				}
+				continue
+			}
 			next := map[string]*ir.Expr{}
 			for _, ne := range chain[i].Attrs.NamedExprs("exprs") {
 				next[ne.Name] = subst(ne.Expr, f.env)
 			}
 			f.env = next
 		}
-		ok := len(top.Fields) > 0
+		ok = ok && len(top.Fields) > 0
 		for j, fd := range top.Fields {
 			if !ok {
 				break
@@ -520,6 +539,9 @@ func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
 			if !found {
 				ok = false
 				break
+			}
+			if def == nil {
+				def = ir.Col(fd.Name)
 			}
 			v, err := f.expr(def)
 			if err != nil || f.dtypes[v].IsDatetime() {

@@ -360,3 +360,19 @@ def test_bias_and_activation_fuse_with_their_gradient(mode, act):
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_filtered_features_written_into_the_tensor(mode):
+    """filter -> computed features -> to_tensor: the selected rows' features go
+    straight into the tensor (one compacting loop)."""
+    p = lineitem(4001, seed=8)
+    df = flern.DataFrame(p)
+
+    def feats(d):
+        f = d[d["l_discount"] > 0.03]
+        return f.assign(net=f["l_extendedprice"] * (1 - f["l_discount"]), heavy=f["l_quantity"] > 25)[["net", "heavy", "l_tax"]]
+
+    t = feats(df).to_tensor()
+    want = feats(p).to_numpy(dtype=np.float64).astype(np.float32)
+    np.testing.assert_allclose(t.numpy(), want, rtol=1e-12)
+    check_fused(plan(t), mode, "filter project to_tensor]")
