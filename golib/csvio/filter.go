@@ -13,12 +13,16 @@ import (
 var EvalMask func(pred *ir.Expr, f *col.Frame) (*col.Column, error)
 
 // readFiltered is readData for a scan with a pushed filter (options.filter).
-// Each chunk, as it is converted in parallel, first converts only the
-// columns the predicate reads, evaluates it, and then converts the other
-// requested columns for the rows it kept: the rows it drops are tokenized
-// (to find the record boundaries) but their other fields are never parsed
-// or copied. Predicate columns that are also requested are gathered, not
-// parsed twice. The result has the kept rows in file order.
+// Each chunk, as it is converted in parallel, evaluates the predicate one
+// conjunct at a time: a conjunct's columns are converted for the rows the
+// conjuncts before it kept, and it narrows them further; then the other
+// requested columns are converted for the rows finally kept. A dropped
+// row is tokenized (to find the record boundaries) but its other fields are
+// never parsed or copied. Conjuncts only read safe, non-raising
+// expressions (the optimizer's rule), so evaluating one on fewer rows
+// changes nothing but the work. Predicate columns that are also requested
+// are gathered, not parsed twice. The result has the kept rows in file
+// order.
 func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName map[string]int) (*col.Frame, error) {
 	refs := map[string]bool{}
 	o.filter.Columns(refs)
@@ -68,57 +72,113 @@ func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName
 		isOut = append(isOut, false)
 	}
 	k := len(need)
+	// the conjuncts, each with the slots of the columns it reads
+	type conj struct {
+		e     *ir.Expr
+		names []string
+		slots []int
+	}
+	var conjs []conj
+	for _, e := range splitAnd(o.filter, nil) {
+		refs := map[string]bool{}
+		e.Columns(refs)
+		c := conj{e: e}
+		for _, n := range predNames {
+			if refs[n] {
+				c.names = append(c.names, n)
+				c.slots = append(c.slots, predSlots[indexOf(predNames, n)])
+			}
+		}
+		conjs = append(conjs, c)
+	}
 	chunks, _, err := t.scan(slots, k, func(ch *chunk) {
 		n := ch.r.nrows
 		ch.pieces = make([]piece, k)
-		var scratch []byte
-		pf := &col.Frame{N: n}
-		pp := make([]piece, k)
-		for i, s := range predSlots {
-			j := need[s]
-			p, e := convert(t.data, ch.r.spans, k, s, n, t.o.quote, &t.cols[j], full.Fields[j].Type, &scratch, piece{})
-			if e != nil {
-				ch.err = e
-				return
-			}
-			pp[s] = p
-			pf.Names = append(pf.Names, predNames[i])
-			pf.Cols = append(pf.Cols, concat(full.Fields[j].Type, []*piece{&pp[s]}, n))
-		}
-		m, err := EvalMask(o.filter, pf)
-		if err != nil {
-			ch.ferr = err
-			return
-		}
-		if m.Type != ir.Bool || m.N != n || m.HasNulls() {
-			ch.ferr = ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
-			return
-		}
+		var spanBuf []span
+		var sbytes []byte
+		// rows of the chunk still kept (nil: all); cur holds the converted
+		// columns, aligned with sel
 		var sel []int
-		for r, v := range m.B {
-			if v {
-				sel = append(sel, r)
+		cur := map[int]*piece{}
+		conv := func(s int) (piece, bool) {
+			j := need[s]
+			if sel == nil {
+				p, e := convert(t.data, ch.r.spans, k, s, n, t.o.quote, &t.cols[j], full.Fields[j].Type, &sbytes, piece{})
+				if e != nil {
+					ch.err = e
+					return piece{}, false
+				}
+				return p, true
 			}
-		}
-		ch.kept = len(sel)
-		var spans []span
-		for s, j := range need {
-			if !isOut[s] {
-				continue
-			}
-			if isPredSlot(predSlots, s) {
-				ch.pieces[s] = takePiece(&pp[s], sel, full.Fields[j].Type)
-				continue
-			}
-			// only the kept rows' fields of this column
-			spans = spans[:0]
+			spanBuf = spanBuf[:0]
 			for _, r := range sel {
-				spans = append(spans, ch.r.spans[r*k+s])
+				spanBuf = append(spanBuf, ch.r.spans[r*k+s])
 			}
-			p, e := convert(t.data, spans, 1, 0, len(sel), t.o.quote, &t.cols[j], full.Fields[j].Type, &scratch, piece{})
+			p, e := convert(t.data, spanBuf, 1, 0, len(sel), t.o.quote, &t.cols[j], full.Fields[j].Type, &sbytes, piece{})
 			if e != nil {
 				e.row = sel[e.row]
 				ch.err = e
+				return piece{}, false
+			}
+			return p, true
+		}
+		rows := n
+		for _, c := range conjs {
+			pf := &col.Frame{N: rows}
+			for i, s := range c.slots {
+				if cur[s] == nil {
+					p, ok := conv(s)
+					if !ok {
+						return
+					}
+					cur[s] = &p
+				}
+				pf.Names = append(pf.Names, c.names[i])
+				pf.Cols = append(pf.Cols, concat(full.Fields[need[s]].Type, []*piece{cur[s]}, rows))
+			}
+			m, err := EvalMask(c.e, pf)
+			if err != nil {
+				ch.ferr = err
+				return
+			}
+			if m.Type != ir.Bool || m.N != rows || m.HasNulls() {
+				ch.ferr = ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+				return
+			}
+			keep := make([]int, 0, rows)
+			for r, v := range m.B {
+				if v {
+					keep = append(keep, r)
+				}
+			}
+			if len(keep) == rows {
+				continue
+			}
+			next := make([]int, len(keep))
+			for i, r := range keep {
+				if sel == nil {
+					next[i] = r
+				} else {
+					next[i] = sel[r]
+				}
+			}
+			for s, p := range cur {
+				q := takePiece(p, keep, full.Fields[need[s]].Type)
+				cur[s] = &q
+			}
+			sel, rows = next, len(keep)
+		}
+		ch.kept = rows
+		for s := range need {
+			if !isOut[s] {
+				continue
+			}
+			if p := cur[s]; p != nil {
+				ch.pieces[s] = *p
+				continue
+			}
+			p, ok := conv(s)
+			if !ok {
 				return
 			}
 			ch.pieces[s] = p
@@ -147,13 +207,21 @@ func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName
 	return fr, nil
 }
 
-func isPredSlot(predSlots []int, s int) bool {
-	for _, p := range predSlots {
-		if p == s {
-			return true
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
 		}
 	}
-	return false
+	return -1
+}
+
+// splitAnd appends the conjuncts of e (and(a, b) -> a, b) to dst.
+func splitAnd(e *ir.Expr, dst []*ir.Expr) []*ir.Expr {
+	if e.Kind == ir.ExprCall && e.Name == "and" && len(e.Args) == 2 {
+		return splitAnd(e.Args[1], splitAnd(e.Args[0], dst))
+	}
+	return append(dst, e)
 }
 
 // takePiece is the rows sel of p, in that order.

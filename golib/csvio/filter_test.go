@@ -110,6 +110,8 @@ func TestPushedFilter(t *testing.T) {
 		{"quoted newlines kept", []string{"s", "id"}, cmp("eq", "s", "multi\nline")},
 		{"float with NaN", []string{"id", "f"}, cmp("gt", "f", 3.0)},
 		{"two columns, and/or", []string{"s"}, ir.Call("and", cmp("gt", "x", 2), ir.Call("or", cmp("eq", "s", "a"), cmp("le", "f", 1.0)))},
+		{"three conjuncts, one column each", []string{"s", "f", "id"}, ir.Call("and", ir.Call("and", cmp("gt", "x", 1), cmp("le", "f", 5.0)), cmp("eq", "s", "a"))},
+		{"a later conjunct keeps nothing", []string{"s", "d"}, ir.Call("and", cmp("gt", "x", 1), cmp("eq", "s", "none"))},
 		{"no row kept", []string{"id", "s", "f"}, cmp("gt", "x", 100)},
 		{"every row kept", []string{"d", "s"}, cmp("le", "x", 100)},
 		{"no column requested", []string{}, cmp("gt", "x", 9)},

@@ -34,7 +34,7 @@ func init() {
 	interp.ReadIPC = ipcio.Read
 	interp.WriteIPC = ipcio.Write
 	fold.EvalConst = interp.EvalConst
-	csvio.EvalMask = interp.Eval
+	csvio.EvalMask = exec.EvalPredicate
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
 	joinorder.ScanRows["scan_ipc"] = ipcio.NumRows

@@ -7,6 +7,7 @@ import (
 
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // tables are the fake Parquet files of these tests: schema and row count.
@@ -168,7 +169,7 @@ func TestSelectivity(t *testing.T) {
 		{"unknown", ir.Call("isin_frame", c), 0.5},
 	}
 	for _, tc := range cases {
-		if got := selectivity(tc.e); math.Abs(got-tc.want) > 1e-12 {
+		if got := dce.Selectivity(tc.e); math.Abs(got-tc.want) > 1e-12 {
 			t.Errorf("%s: selectivity %v, want %v", tc.name, got, tc.want)
 		}
 	}
