@@ -277,6 +277,7 @@ func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*bui
 			}
 			continue
 		}
+		b.table.reserve(t.len())
 		m := make([]int32, t.len())
 		for id, h := range t.hashes {
 			row := int(t.rows[id])

@@ -10,6 +10,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"slices"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -169,9 +170,9 @@ type hashTable struct {
 	slots  []slot
 	mask   uint64
 	hashes []uint64
-	rows   []int32    // representative row of each id
-	srcs   []*rowKeys // the keys each representative row belongs to (merged tables)
-	inull  int32      // ints mode: the id of the null key, or -1
+	rows   []int32  // representative row of each id
+	src    *rowKeys // the keys the representative rows belong to (one per table)
+	inull  int32    // ints mode: the id of the null key, or -1
 	ints   bool
 	dense  []int32 // ints mode over [lo, lo+len(dense)): id+1 by value; 0 = absent
 	lo     int64
@@ -196,6 +197,12 @@ func newDenseTable(lo int64, span int) *hashTable {
 }
 
 func (t *hashTable) len() int { return len(t.hashes) }
+
+// reserve makes room for more ids without regrowing the id arrays.
+func (t *hashTable) reserve(more int) {
+	t.hashes = slices.Grow(t.hashes, more)
+	t.rows = slices.Grow(t.rows, more)
+}
 
 // slotHash is where the probe for slot contents h starts.
 func (t *hashTable) slotHash(h uint64) uint64 {
@@ -228,7 +235,11 @@ func (t *hashTable) add(h uint64, row int, src *rowKeys, key int64, null bool) i
 	id := int32(len(t.hashes))
 	t.hashes = append(t.hashes, h)
 	t.rows = append(t.rows, int32(row))
-	t.srcs = append(t.srcs, src)
+	if t.src == nil {
+		t.src = src
+	} else if t.src != src {
+		panic("exec: one hash table fed rows of two key sets")
+	}
 	switch {
 	case null && t.ints:
 		t.inull = id
@@ -305,7 +316,7 @@ func (t *hashTable) find(h uint64, k *rowKeys, row int) int32 {
 		if sl.id == 0 {
 			return -1
 		}
-		if sl.h == h && k.eq(row, t.srcs[sl.id-1], int(t.rows[sl.id-1])) {
+		if sl.h == h && k.eq(row, t.src, int(t.rows[sl.id-1])) {
 			return sl.id - 1
 		}
 	}
