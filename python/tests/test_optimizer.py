@@ -4,6 +4,8 @@ on the result against pandas on the same data."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -18,8 +20,14 @@ def _lines(plan: str) -> list[str]:
 
 
 def _ops(plan: str) -> list[str]:
-    """The op of every node line, in order: ["source", "filter", ...]."""
-    return [ln.split("= ", 1)[1].split("(", 1)[0] for ln in _lines(plan)]
+    """The op of every node line, in order: ["source", "filter", ...]; a fused
+    node counts as the ops its loop runs (kernel=select[project filter])."""
+    out = []
+    for ln in _lines(plan):
+        op = ln.split("= ", 1)[1].split("(", 1)[0]
+        kernel = re.search(r"kernel=\w+\[([^\]]*)\]", ln) if op == "fused" else None
+        out.extend(kernel.group(1).split() if kernel else [op])
+    return out
 
 
 def _frames(n: int = 60, seed: int = 1):
