@@ -8,6 +8,8 @@
    crossover: the chain at 4K..4M elements, Go evaluator vs cached kernel.
 2. tpch    TPC-H Q1 and Q6 (benchmarks/tpch/queries.py) at SF1 on lineitem in
            memory: pandas, flern native, flern FLERN_CODEGEN=0, flern FLERN_FUSE=0.
+   select  df[df.a > 0].assign(c=..., e=...) over 5M rows (no aggregate):
+           pandas, flern fused (one compacting loop), flern FLERN_FUSE=0.
 3. mlp     one training step (forward, backward, SGD update) of a 64-256-256-1
            MLP on a 16384-row batch (GEMM-heavy) and of a 16-64-64-1 MLP on a
            65536-row batch (elementwise-heavy): fused vs FLERN_FUSE=0.
@@ -16,7 +18,7 @@
 
 Usage (repository root; tpch needs ``python benchmarks/tpch/gen.py --sf 1 --formats parquet``):
 
-    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,crossover,tpch,mlp,cache]
+    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,crossover,tpch,select,mlp,cache]
 """
 
 from __future__ import annotations
@@ -186,6 +188,34 @@ def bench_tpch(runs: int) -> str:
     return "\n".join(out)
 
 
+# ---- 2b. filter -> assign without an aggregate ------------------------------------------------
+
+def bench_select(runs: int) -> str:
+    import pandas as pd
+    n = 5_000_000
+    r = np.random.default_rng(0)
+    p = pd.DataFrame({"a": r.standard_normal(n), "b": r.integers(-5, 5, n), "s": r.choice(["x", "y"], n)})
+    df = flern.DataFrame(p)
+
+    def query(d):
+        f = d[d["a"] > 0]
+        return f.assign(c=f["a"] * 2 + f["b"], e=f["a"] * f["a"] - 1)[["c", "e", "b"]]
+
+    want = query(p)
+
+    def fl():
+        return query(df).to_pandas()
+
+    res = common.interleave({"pandas": lambda: query(p), "flern fused": fl,
+                             "flern unfused": with_options(fl, fuse=False)}, runs)
+    for r_ in res.values():
+        pd.testing.assert_frame_equal(r_.result, want)
+    f, u = res["flern fused"], res["flern unfused"]
+    return report(f"filter -> assign (no aggregate), {n:,} rows: one compacting loop vs filter + project", res, "pandas",
+                  f"- fused vs unfused flern: {u.median / f.median:.2f}x wall, {u.median_cpu / f.median_cpu:.2f}x CPU (medians); "
+                  "flern times include to_pandas()")
+
+
 # ---- 3. MLP training step ----------------------------------------------------------------------
 
 def bench_mlp(runs: int) -> str:
@@ -258,13 +288,14 @@ def bench_cache(pairs: int = 3) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--only", default="chain,crossover,tpch,mlp,cache")
+    ap.add_argument("--only", default="chain,crossover,tpch,select,mlp,cache")
     args = ap.parse_args()
     only = set(args.only.split(","))
     load = common.MachineLoad()
     print(f"**Machine.** {common.describe_machine()}\n\n**Commit.** {common.git_commit()}\n", flush=True)
     sections = [("chain", lambda: bench_chain(args.runs)), ("crossover", lambda: bench_crossover(args.runs)),
-                ("tpch", lambda: bench_tpch(max(3, args.runs // 2))), ("mlp", lambda: bench_mlp(args.runs)),
+                ("tpch", lambda: bench_tpch(max(3, args.runs // 2))), ("select", lambda: bench_select(args.runs)),
+                ("mlp", lambda: bench_mlp(args.runs)),
                 ("cache", bench_cache)]
     for name, fn in sections:
         if name in only:
