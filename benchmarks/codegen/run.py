@@ -1,9 +1,10 @@
 """Native code generation, side by side in one run (issue 5's "must show").
 
 1. chain   a 10-op elementwise chain over 10M float32: flern (fused, native),
-           flern with FLERN_CODEGEN=0 (fused, Go evaluator), numpy, and two
+           flern with FLERN_CODEGEN=0 (fused, Go evaluator), numpy, and three
            memory-bandwidth references: numpy's ``a.copy()`` (read 40 MB,
-           write a fresh 40 MB) and the same through flern (a 2-op chain
+           write a fresh 40 MB), ``np.copyto`` into a preallocated array (the
+           bandwidth alone) and the same through flern (a 2-op chain
            ``x * 1.0 + 0.0``: allocation, kernel, export, all the fixed costs).
    crossover: the chain at 4K..4M elements, Go evaluator vs cached kernel.
 2. tpch    TPC-H Q1 and Q6 (benchmarks/tpch/queries.py) at SF1 on lineitem in
@@ -101,11 +102,13 @@ def bench_chain(runs: int) -> str:
         return (x * 1.0 + 0.0).numpy()
 
     np.testing.assert_allclose(fl_chain(), np_chain(), rtol=1e-6, atol=1e-6)
+    out = np.empty_like(a)
     res = common.interleave({
         "flern native": fl_chain,
         "flern go-eval": with_options(fl_chain, codegen=False),
         "numpy": np_chain,
         "copy numpy": lambda: a.copy(),
+        "copy numpy into": lambda: np.copyto(out, a),
         "copy flern": fl_copy,
     }, runs)
     nat, npy = res["flern native"], res["numpy"]
@@ -115,6 +118,8 @@ def bench_chain(runs: int) -> str:
         f"{min(nat.walls) / min(res['copy numpy'].walls):.2f}x (best)",
         f"native vs flern's own copy kernel: {nat.median / res['copy flern'].median:.2f}x (median), "
         f"{min(nat.walls) / min(res['copy flern'].walls):.2f}x (best)",
+        f"native vs a copy into a preallocated array (no allocation, no page faults): "
+        f"{nat.median / res['copy numpy into'].median:.2f}x (median), {min(nat.walls) / min(res['copy numpy into'].walls):.2f}x (best)",
     ]
     return report("10-op float32 chain, 10M elements (40 MB in, 40 MB out)", res, "numpy", "\n".join("- " + s for s in lines))
 
