@@ -64,6 +64,11 @@ type Options struct {
 	CodegenSync bool
 }
 
+// SplitName switches the split stage off when listed in Options.Disabled
+// (FLERN_DISABLE_PASSES=split): row-local tensor subgraphs (a model and its
+// post-processing) run in chunks of rows over the workers (exec.Split).
+const SplitName = "split"
+
 // DefaultCodegenMinRows is the smallest loop run compiled to native code:
 // below it the Go evaluator finishes before a compile (~75 ms) would.
 const DefaultCodegenMinRows = 1 << 16
@@ -73,10 +78,11 @@ var ParseMemoryLimit = exec.ParseBytes
 
 // Program is a compiled plan, ready to run any number of times.
 type Program struct {
-	Graph   *ir.Graph     // the optimized plan
-	Initial string        // the plan as recorded (after type inference)
-	Report  *opt.Report   // what each optimizer pass did
-	Fusion  *lower.Report // what the fusion stage did (nil: not run)
+	Graph   *ir.Graph         // the optimized plan
+	Initial string            // the plan as recorded (after type inference)
+	Report  *opt.Report       // what each optimizer pass did
+	Fusion  *lower.Report     // what the fusion stage did (nil: not run)
+	Split   *exec.SplitReport // what the split stage did (nil: not run)
 	showC   bool
 	// InputIndexLevels[i] is the number of index levels of input i.
 	InputIndexLevels []int
@@ -116,6 +122,15 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
+	noSplit := disabled[SplitName]
+	if noSplit { // the split stage is switched off by name like a pass, but is not one
+		disabled = map[string]bool{}
+		for k, v := range o.Disabled {
+			if k != SplitName {
+				disabled[k] = v
+			}
+		}
+	}
 	if o.NoOpt {
 		disabled = map[string]bool{}
 		for _, ps := range opt.Passes {
@@ -139,6 +154,11 @@ func Compile(plan []byte, o Options) (*Program, error) {
 			}
 		}
 		if p.Fusion, err = lower.Fuse(g, lo); err != nil {
+			return nil, err
+		}
+	}
+	if !o.Reference && !o.NoOpt && !noSplit {
+		if p.Split, err = exec.Split(g); err != nil {
 			return nil, err
 		}
 	}

@@ -1,0 +1,537 @@
+package exec
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/lower"
+	"github.com/flern/flern/golib/tensor"
+)
+
+// The split stage (Mozart-style split inference): a row-local tensor
+// subgraph -- a model applied to a batch, then element-wise post-processing
+// (matmul with a constant weight, bias adds, activations, comparisons, casts,
+// column selects, embedding lookups) -- is replaced by one `row_split` node
+// that runs the whole subgraph on cache-sized chunks of rows, the chunks
+// spread over the workers, so the [rows, hidden] intermediates of a model
+// never exist in full: each chunk's live in cache between ops. Every op of
+// the subgraph still runs with its own implementation (runtime or the
+// reference interpreter) on each chunk, so results equal the unsplit plan's;
+// the chunk results are copied into one output tensor.
+//
+// A subgraph is row-local when every node's result row i depends only on row
+// i of its row-aligned inputs and on inputs that do not vary by row (weights,
+// biases, statistics: static shapes that broadcast without a row dimension).
+// Like fusion this is a stage of engine.Compile, run after fusion (fused
+// element-wise tensor loops join a region and run natively on each chunk),
+// skipped on the reference path; explain() shows each row_split node.
+
+// SplitChunkRows is the number of rows a chunk holds (64 hidden float32 units
+// x 8192 rows = 2 MiB per intermediate).
+const SplitChunkRows = 8192
+
+// SplitMinRows is the smallest static row count split (a dynamic one always is).
+const SplitMinRows = 2 * SplitChunkRows
+
+// SplitReport says what the split stage did.
+type SplitReport struct{ Regions, Ops int }
+
+// splitRegion is the subgraph a row_split node runs: Nodes are clones of the
+// original nodes in topological order whose Inputs are local: i >= 0 is
+// Nodes[i], i < 0 is the node's external input -i-1. Row[k] tells whether
+// external input k is split by rows (else it is passed whole).
+type splitRegion struct {
+	Nodes []*ir.Node
+	Row   []bool
+	Chunk int
+}
+
+// String renders the region for explain().
+func (r *splitRegion) String() string {
+	ops := make([]string, len(r.Nodes))
+	for i, n := range r.Nodes {
+		ops[i] = n.Op
+	}
+	rows := 0
+	for _, b := range r.Row {
+		if b {
+			rows++
+		}
+	}
+	return fmt.Sprintf("split[%s] over %d row input(s) in chunks of %d rows on %d workers", strings.Join(ops, " "),
+		rows, r.Chunk, Workers())
+}
+
+func init() {
+	ir.RegisterOp(&ir.OpInfo{Name: "row_split", Inputs: ir.Variadic, Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+		r, ok := n.Attrs["region"].(*splitRegion)
+		if !ok || len(r.Nodes) == 0 {
+			return nil, fmt.Errorf("row_split without its region")
+		}
+		s := *r.Nodes[len(r.Nodes)-1].Schema
+		if n.Schema != nil && n.Schema.Tensor != nil {
+			s.Tensor = n.Schema.Tensor // keep the static shape the plan had
+		}
+		return &s, nil
+	}})
+	Register("row_split", runSplit)
+}
+
+var splitElementwise = map[string]bool{"where": true, "cast": true, "erf": true}
+
+func isElementwise(op string) bool {
+	return tensor.Unary[op] || tensor.Binary[op] || splitElementwise[op]
+}
+
+func tensorType(n *ir.Node) *ir.TensorType {
+	if n.Schema == nil {
+		return nil
+	}
+	return n.Schema.Tensor
+}
+
+// isTensorKernel: a fused element-wise tensor loop (golib/lower), row-local
+// when its inputs are (broadcast inputs are per-column [m] or per-row [n, 1]).
+func isTensorKernel(nd *ir.Node) bool {
+	k, ok := nd.Attrs["kernel"].(*lower.Kernel)
+	return nd.Op == "fused" && ok && k.Kind == "tensor"
+}
+
+// rowDim is the row count class of a row-aligned tensor: its first dim.
+func rowDim(t *ir.TensorType) (int64, bool) {
+	if t == nil || len(t.Shape) == 0 {
+		return 0, false
+	}
+	d := t.Shape[0]
+	return d, d == ir.DynDim || d >= SplitMinRows
+}
+
+// constOperand: t does not vary by row and broadcasts against a row-aligned
+// result of rank r without touching its row dimension.
+func constOperand(t *ir.TensorType, r int) bool {
+	if t == nil {
+		return false
+	}
+	for _, d := range t.Shape {
+		if d < 0 {
+			return false
+		}
+	}
+	return len(t.Shape) < r || (len(t.Shape) == r && t.Shape[0] == 1)
+}
+
+// Split groups row-local tensor subgraphs of g into row_split nodes (a
+// region needs a matmul, at least 3 ops and one result: its last node).
+// Graphs that update state (training steps) are left alone.
+func Split(g *ir.Graph) (*SplitReport, error) {
+	rep := &SplitReport{}
+	for _, nd := range g.Nodes {
+		if nd.Op == "state_write" || nd.Op == "grad" || strings.HasSuffix(nd.Op, "_update") {
+			return rep, nil // training graphs keep their form (inference only)
+		}
+	}
+	n := len(g.Nodes)
+	region := make([]int, n) // region id + 1; 0: none
+	var regions [][]ir.NodeID
+	rowsOf := []int64{}
+	deps := make([]map[int]bool, n) // regions a node depends on (through any path)
+	rowUse := make([][]bool, n)     // per region node: which inputs are row-aligned (else broadcast whole)
+	isOut := make([]bool, n)
+	for _, o := range g.Outputs {
+		isOut[o] = true
+	}
+	var parent []int
+	find := func(r int) int {
+		for parent[r] != r {
+			r = parent[r]
+		}
+		return r
+	}
+	regionOf := func(id ir.NodeID) int { // resolved region, -1: none
+		if region[id] == 0 {
+			return -1
+		}
+		return find(region[id] - 1)
+	}
+	for _, nd := range g.Nodes {
+		d := map[int]bool{}
+		for _, in := range nd.Inputs {
+			for r := range deps[in] {
+				d[r] = true
+			}
+			if region[in] > 0 {
+				d[region[in]-1] = true
+			}
+		}
+		deps[nd.ID] = d
+		rset, uses, ok := splitLocal(g, nd, region, rowsOf)
+		if !ok {
+			continue
+		}
+		merged := map[int]bool{}
+		rows, _ := rowDim(tensorType(nd))
+		for _, r := range rset {
+			r = find(r)
+			merged[r] = true
+			ok = ok && rowsOf[r] == rows
+		}
+		// no input from outside the merged region may depend on it (no cycle)
+		dependsOnMerged := func(in ir.NodeID) bool {
+			if r := regionOf(in); r >= 0 && merged[r] {
+				return false // inside
+			}
+			for r := range deps[in] {
+				if merged[find(r)] {
+					return true
+				}
+			}
+			return false
+		}
+		check := func(m *ir.Node) {
+			for _, in := range m.Inputs {
+				if dependsOnMerged(in) {
+					ok = false
+				}
+			}
+		}
+		check(nd)
+		for r := range merged {
+			for _, id := range regions[r] {
+				check(g.Nodes[id])
+			}
+		}
+		if !ok {
+			continue
+		}
+		target := -1
+		for r := range merged {
+			if target < 0 || r < target {
+				target = r
+			}
+		}
+		if target < 0 {
+			regions = append(regions, nil)
+			rowsOf = append(rowsOf, rows)
+			parent = append(parent, len(parent))
+			target = len(regions) - 1
+		}
+		for r := range merged {
+			if r != target {
+				parent[r] = target
+				regions[target] = append(regions[target], regions[r]...)
+				regions[r] = nil
+			}
+		}
+		region[nd.ID] = target + 1
+		regions[target] = append(regions[target], nd.ID)
+		rowUse[nd.ID] = uses
+	}
+	for id := range region {
+		if region[id] > 0 {
+			region[id] = find(region[id]-1) + 1
+		}
+	}
+	for _, ids := range regions {
+		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	}
+	users := g.Users()
+	for ri, ids := range regions {
+		var outs []ir.NodeID
+		hasMatmul := false
+		for _, id := range ids {
+			hasMatmul = hasMatmul || g.Nodes[id].Op == "matmul"
+			ext := isOut[id]
+			for _, u := range users[id] {
+				if region[u] != ri+1 {
+					ext = true
+				}
+			}
+			if ext {
+				outs = append(outs, id)
+			}
+		}
+		if !hasMatmul || len(ids) < 3 || len(outs) != 1 || outs[0] != ids[len(ids)-1] {
+			continue
+		}
+		if !buildSplit(g, ids, region, ri+1, rowUse) {
+			continue
+		}
+		rep.Regions++
+		rep.Ops += len(ids)
+	}
+	if rep.Regions == 0 {
+		return rep, nil
+	}
+	g.Compact()
+	return rep, g.Verify()
+}
+
+// splitLocal reports whether nd can join a region, the regions of its
+// row-aligned inputs (none: it starts one; several: they merge), and which of
+// its inputs are row-aligned (the others do not vary by row).
+func splitLocal(g *ir.Graph, nd *ir.Node, region []int, rowsOf []int64) (rs []int, uses []bool, ok bool) {
+	t := tensorType(nd)
+	rows, big := rowDim(t)
+	if !big || t.DType == ir.Invalid {
+		return nil, nil, false
+	}
+	uses = make([]bool, len(nd.Inputs))
+	// row inputs: in a region, or (a seed) any other row-aligned tensor
+	rowIn := func(in ir.NodeID) bool {
+		it := tensorType(g.Nodes[in])
+		rr, ok := rowDim(it)
+		if !ok || rr != rows || len(it.Shape) == 0 {
+			return false
+		}
+		for i, x := range nd.Inputs {
+			if x == in {
+				uses[i] = true
+			}
+		}
+		if region[in] > 0 {
+			rs = append(rs, region[in]-1)
+		}
+		return true
+	}
+	switch {
+	case isElementwise(nd.Op) || isTensorKernel(nd):
+		for _, in := range nd.Inputs {
+			it := tensorType(g.Nodes[in])
+			if it == nil {
+				return nil, nil, false
+			}
+			if !rowIn(in) && !constOperand(it, len(t.Shape)) {
+				return nil, nil, false
+			}
+		}
+	case nd.Op == "matmul":
+		x, w := tensorType(g.Nodes[nd.Inputs[0]]), tensorType(g.Nodes[nd.Inputs[1]])
+		if x == nil || w == nil || len(x.Shape) != 2 || len(w.Shape) != 2 || !constOperand(w, 3) ||
+			!rowIn(nd.Inputs[0]) {
+			return nil, nil, false
+		}
+	case nd.Op == "tensor_select" || nd.Op == "tensor_slice":
+		d, err := tensor.WrapDim(nd.Attrs.Int("dim", 0), len(tensorType(g.Nodes[nd.Inputs[0]]).Shape))
+		if err != nil || d == 0 || !rowIn(nd.Inputs[0]) {
+			return nil, nil, false
+		}
+	case nd.Op == "index_select":
+		tab, idx := tensorType(g.Nodes[nd.Inputs[0]]), tensorType(g.Nodes[nd.Inputs[1]])
+		if nd.Attrs.Int("dim", 0) != 0 || tab == nil || idx == nil || len(idx.Shape) != 1 ||
+			!constOperand(tab, len(tab.Shape)+1) || !rowIn(nd.Inputs[1]) {
+			return nil, nil, false
+		}
+	case nd.Op == "cat":
+		d, err := tensor.WrapDim(nd.Attrs.Int("dim", 0), len(t.Shape))
+		if err != nil || d == 0 {
+			return nil, nil, false
+		}
+		for _, in := range nd.Inputs {
+			if !rowIn(in) {
+				return nil, nil, false
+			}
+		}
+	default:
+		return nil, nil, false
+	}
+	return rs, uses, true
+}
+
+// buildSplit replaces the region's last node by a row_split node that reads
+// the region's external inputs (false: an input is used both by rows and
+// whole, and the region is left alone).
+func buildSplit(g *ir.Graph, ids []ir.NodeID, region []int, rid int, rowUse [][]bool) bool {
+	local := map[ir.NodeID]int{}
+	ext := map[ir.NodeID]int{}
+	var inputs []ir.NodeID
+	var rowIn []bool
+	reg := &splitRegion{Chunk: SplitChunkRows}
+	for i, id := range ids {
+		nd := g.Nodes[id]
+		c := &ir.Node{ID: ir.NodeID(i), Op: nd.Op, Attrs: nd.Attrs, Loc: nd.Loc}
+		if k, ok := nd.Attrs["kernel"].(*lower.Kernel); ok && k.Codegen {
+			// a chunk is smaller than the native-code threshold, the whole run is not
+			k2 := *k
+			k2.MinRows = 1
+			c.Attrs = nd.Attrs.Clone()
+			c.Attrs["kernel"] = &k2
+		}
+		if nd.Schema != nil {
+			s := *nd.Schema
+			if s.Tensor != nil {
+				tt := *s.Tensor
+				tt.Shape = append([]int64{ir.DynDim}, tt.Shape[1:]...) // a chunk's rows
+				s.Tensor = &tt
+			}
+			c.Schema = &s
+		}
+		for pos, in := range nd.Inputs {
+			if j, ok := local[in]; ok && region[in] == rid {
+				c.Inputs = append(c.Inputs, ir.NodeID(j))
+				continue
+			}
+			isRow := rowUse[id][pos]
+			k, ok := ext[in]
+			if !ok {
+				k = len(inputs)
+				ext[in] = k
+				inputs = append(inputs, in)
+				rowIn = append(rowIn, isRow)
+			} else if rowIn[k] != isRow {
+				return false
+			}
+			c.Inputs = append(c.Inputs, ir.NodeID(-k-1))
+		}
+		local[id] = i
+		reg.Nodes = append(reg.Nodes, c)
+	}
+	reg.Row = rowIn
+	last := g.Nodes[ids[len(ids)-1]]
+	*last = ir.Node{ID: last.ID, Op: "row_split", Inputs: inputs, Loc: last.Loc, Schema: last.Schema,
+		Attrs: ir.Attrs{"region": reg}}
+	return true
+}
+
+// runSplit runs a row_split node: the region on every chunk of rows, chunks
+// spread over the workers, results copied into one tensor.
+func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
+	r, ok := n.Attrs["region"].(*splitRegion)
+	if !ok {
+		return nil, ir.Errorf("Internal", "row_split without its region")
+	}
+	rows := -1
+	for k, x := range in {
+		if !r.Row[k] {
+			continue
+		}
+		t, ok := x.(*col.Tensor)
+		if !ok || len(t.Shape) == 0 {
+			return nil, ir.Errorf("Internal", "row_split: input %d is not a tensor", k)
+		}
+		if rows >= 0 && t.Shape[0] != rows {
+			return runRegion(c, r, in) // row counts differ: the ops report it as they would
+		}
+		rows = t.Shape[0]
+	}
+	if rows < 2*r.Chunk {
+		return runRegion(c, r, in)
+	}
+	chunks := (rows + r.Chunk - 1) / r.Chunk
+	parts := make([]*col.Tensor, chunks)
+	var mu sync.Mutex
+	var ctxs []*Ctx
+	getCtx := func() (*Ctx, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if k := len(ctxs); k > 0 {
+			x := ctxs[k-1]
+			ctxs = ctxs[:k-1]
+			return x, nil
+		}
+		ic, err := interp.NewCtx(c.Ctx.Context, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &Ctx{Ctx: ic, Options: c.Options}, nil
+	}
+	err := forTasks(c, n, chunks, func(t int) error {
+		wc, err := getCtx()
+		if err != nil {
+			return err
+		}
+		defer func() { mu.Lock(); ctxs = append(ctxs, wc); mu.Unlock() }()
+		lo, hi := t*r.Chunk, min((t+1)*r.Chunk, rows)
+		sub := make([]any, len(in))
+		for k, x := range in {
+			if r.Row[k] {
+				sub[k] = rowSlice(x.(*col.Tensor), lo, hi)
+			} else {
+				sub[k] = x
+			}
+		}
+		out, err := runRegion(wc, r, sub)
+		if err != nil {
+			return err
+		}
+		parts[t] = out.(*col.Tensor)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return concatRows(parts, rows)
+}
+
+// runRegion runs the region's nodes in order on in.
+func runRegion(c *Ctx, r *splitRegion, in []any) (any, error) {
+	vals := make([]any, len(r.Nodes))
+	for i, nd := range r.Nodes {
+		args := make([]any, len(nd.Inputs))
+		for j, id := range nd.Inputs {
+			if id < 0 {
+				args[j] = in[-id-1]
+			} else {
+				args[j] = vals[id]
+			}
+		}
+		out, err := runNode(c, nd, args)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = out
+		// drop values no later node reads (the region is small; a scan is cheap)
+	}
+	return vals[len(vals)-1], nil
+}
+
+// rowSlice is rows [lo, hi) of a row-major tensor, sharing its memory.
+func rowSlice(t *col.Tensor, lo, hi int) *col.Tensor {
+	inner := 1
+	for _, d := range t.Shape[1:] {
+		inner *= d
+	}
+	s := &col.Tensor{DType: t.DType, Shape: append([]int{hi - lo}, t.Shape[1:]...), Keep: t.Keep}
+	a, b := lo*inner, hi*inner
+	switch {
+	case t.F32 != nil:
+		s.F32 = t.F32[a:b]
+	case t.F64 != nil:
+		s.F64 = t.F64[a:b]
+	case t.I64 != nil:
+		s.I64 = t.I64[a:b]
+	case t.B != nil:
+		s.B = t.B[a:b]
+	}
+	return s
+}
+
+// concatRows stacks the chunk results (equal trailing shapes) into one tensor.
+func concatRows(parts []*col.Tensor, rows int) (*col.Tensor, error) {
+	first := parts[0]
+	shape := append([]int{rows}, first.Shape[1:]...)
+	out := col.NewTensor(first.DType, shape)
+	off := 0
+	for _, p := range parts {
+		if p.DType != first.DType || len(p.Shape) != len(shape) {
+			return nil, ir.Errorf("Internal", "row_split: chunk results differ in type")
+		}
+		k := p.Len()
+		switch first.DType {
+		case ir.Float32:
+			copy(out.F32[off:], p.F32[:k])
+		case ir.Float64:
+			copy(out.F64[off:], p.F64[:k])
+		case ir.Int64:
+			copy(out.I64[off:], p.I64[:k])
+		case ir.Bool:
+			copy(out.B[off:], p.B[:k])
+		}
+		off += k
+	}
+	return out, nil
+}

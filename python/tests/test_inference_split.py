@@ -1,0 +1,132 @@
+"""The split stage: a row-local model subgraph (Linear layers, activations, comparisons,
+embedding lookups) runs in chunks of rows over the workers (a ``row_split`` node in
+explain()). Results must equal PyTorch's and the same plan with the stage switched off
+(``FLERN_DISABLE_PASSES=split``)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import flern.pandas as fpd
+import flern.torch as ftorch
+from flern import _config
+
+SPLITS = not _config.no_opt and _config.executor != "interp"
+
+
+@pytest.fixture
+def no_split(monkeypatch):
+    def off() -> None:
+        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | {"split"})
+    return off
+
+
+def _mlp(lib, k: int, state=None):
+    lib.manual_seed(0)
+    m = lib.nn.Sequential(lib.nn.Linear(k, 16), lib.nn.ReLU(), lib.nn.Linear(16, 3), lib.nn.Sigmoid())
+    if state is not None:
+        m.load_state_dict(state)
+    m.eval()
+    return m
+
+
+def _state(m) -> dict:
+    return {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
+
+
+@pytest.mark.parametrize("rows", [5, 40_000, 70_001])
+def test_split_mlp_and_postprocessing(no_split, rows):
+    rs = np.random.RandomState(rows)
+    a = rs.normal(0, 2, (rows, 4)).astype(np.float32)
+    a[::97, 1] = np.nan
+    labels = rs.randint(0, 3, rows).astype(np.int64)
+    tm = _mlp(torch, 4)
+    fm = _mlp(ftorch, 4, {k: v for k, v in _state(tm).items()})
+
+    def run(lib, m):
+        with lib.no_grad():
+            p = m(lib.from_numpy(a))
+            hit = (p.argmax(1) == lib.from_numpy(labels)).float()
+            return p * 2.0 - 1.0, hit
+
+    p_f, hit_f = run(ftorch, fm)
+    plan = p_f.explain()
+    if SPLITS and rows > 20_000:
+        assert "row_split" in plan
+    else:
+        assert "row_split" not in plan
+    p_t, hit_t = run(torch, tm)
+    np.testing.assert_allclose(p_f.numpy(), p_t.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(hit_f.numpy(), hit_t.numpy())
+    no_split()
+    p_o, _ = run(ftorch, fm)
+    assert "row_split" not in p_o.explain()
+    np.testing.assert_array_equal(p_o.numpy(), p_f.numpy())
+
+
+def test_split_embedding_model_from_frame(no_split):
+    """The flights model: columns of a frame hand-off, two embedding lookups, cat, MLP,
+    threshold and accuracy against the label (rows only known at run time)."""
+    rs = np.random.RandomState(1)
+    n, n_air = 50_000, 37
+    pdf = pd.DataFrame({"h": rs.rand(n), "d": rs.normal(0, 1, n), "o": rs.randint(0, n_air, n).astype(np.int64),
+                        "t": rs.randint(0, n_air, n).astype(np.int64), "y": (rs.rand(n) < 0.3).astype(np.float32)})
+
+    def model(lib):
+        nn = lib.nn
+
+        class Net(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.emb_o = nn.Embedding(n_air, 4)
+                self.emb_d = nn.Embedding(n_air, 4)
+                self.mlp = nn.Sequential(nn.Linear(2 + 8, 8), nn.ReLU(), nn.Linear(8, 1))
+
+            def forward(self, x):
+                o, d = x[:, 2].long(), x[:, 3].long()
+                return self.mlp(lib.cat([x[:, :2], self.emb_o(o), self.emb_d(d)], dim=1))
+        lib.manual_seed(0)
+        return Net()
+
+    tm = model(torch)
+    fm = model(ftorch)
+    fm.load_state_dict(_state(tm))
+    tm.eval()
+    fm.eval()
+
+    def flern_acc():
+        f = fpd.DataFrame(pdf)
+        x = f[["h", "d", "o", "t"]].to_tensor(dtype="float32")
+        y = f[["y"]].to_tensor(dtype="float32")
+        with ftorch.no_grad():
+            return ((fm(x) > 0).float() == y).float().mean()
+
+    acc = flern_acc()
+    if SPLITS:
+        assert "row_split" in acc.explain()
+    with torch.no_grad():
+        x = torch.from_numpy(pdf[["h", "d", "o", "t"]].to_numpy(dtype=np.float32).copy())
+        y = torch.from_numpy(pdf[["y"]].to_numpy(dtype=np.float32).copy())
+        want = ((tm(x) > 0).float() == y).float().mean().item()
+    assert acc.item() == pytest.approx(want, abs=1e-6)
+    no_split()
+    assert flern_acc().item() == pytest.approx(want, abs=1e-6)
+
+
+def test_split_not_across_a_row_reduction():
+    """x - x.mean(0) depends on every row: the subtraction is outside any chunked region
+    (the mean is computed first, from all rows), and the result equals torch."""
+    rs = np.random.RandomState(2)
+    a = rs.normal(3, 1, (40_000, 4)).astype(np.float32)
+    tm = _mlp(torch, 4)
+    fm = _mlp(ftorch, 4, _state(tm))
+    with ftorch.no_grad():
+        x = ftorch.from_numpy(a)
+        out = fm(x - x.mean(0))
+    with torch.no_grad():
+        x = torch.from_numpy(a)
+        want = tm(x - x.mean(0)).numpy()
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-5, atol=1e-5)
