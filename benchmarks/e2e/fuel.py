@@ -11,6 +11,11 @@ deviation, a Dense 64-64-1 ReLU network, Adam(lr=1e-3), MAE loss, batch 32, ``--
 (100), validation on the last 20% of the training rows (Keras' ``validation_split=0.2``),
 training rows reshuffled every epoch from a seeded generator. The result is the test-set MAE.
 ``--form 2019`` runs the tutorial's older form instead: RMSprop(lr=1e-3), MSE loss, 1000 epochs.
+``--mode infer --rows N`` is workload (c): the network (its initial weights, eval, no_grad) applied
+after the ETL to N Auto MPG rows resampled with a seeded generator (default 1M; written once to
+benchmarks/data/cars-N.parquet), normalized with the tutorial training split's statistics; the
+result is the MAE over the N rows. Variants pandas+torch, flern (drop-ins, ``torch.from_numpy(
+df.to_numpy())``) and flern-staged (``df.to_tensor()``).
 
 Variants (each one process). Every variant starts from the same initial weights (drawn once with
 numpy, ``initial_state``: torch's default Linear init distribution; flern's and torch's own
@@ -178,7 +183,10 @@ def train_flern_staged(x_train: Any, y_train: Any, x_test: Any, y_test: Any, epo
 
 
 def run_variant(variant: str, epochs: int, form: str) -> dict[str, Any]:
-    """One whole pipeline run of ``variant``: ETL, training, test MAE."""
+    """One whole pipeline run of ``variant``: ETL, training, test MAE (or, with --mode infer,
+    workload (c): ETL and prediction of E2E_INFER_ROWS rows, their MAE)."""
+    if os.environ.get("E2E_INFER_ROWS"):
+        return run_infer(variant, int(os.environ["E2E_INFER_ROWS"]))
     if variant == "pandas+torch":
         import pandas as pd
         import torch
@@ -196,6 +204,72 @@ def run_variant(variant: str, epochs: int, form: str) -> dict[str, Any]:
         import flern.pandas as fpd
         return train_flern_staged(*etl_pandas_like(fpd), epochs, form)
     raise ValueError(f"unknown variant {variant!r}")
+
+
+# ---- workload (c): inference only (--mode infer) ---------------------------------------------------
+
+FEATS9 = FEATURES + ["Origin_Europe", "Origin_Japan", "Origin_USA"]
+
+
+def infer_data(rows: int) -> str:
+    """Auto MPG rows resampled with a seeded generator to ``rows`` rows, written once (untimed)
+    as Parquet under benchmarks/data; the columns and values of cars.json."""
+    import pandas as pd
+    path = os.path.join(common.REPO, "benchmarks", "data", f"cars-{rows}.parquet")
+    if not os.path.exists(path):
+        cars = pd.read_json(CARS)
+        idx = np.random.default_rng(SEED).integers(0, len(cars), rows)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + ".tmp"
+        cars.iloc[idx].reset_index(drop=True).to_parquet(tmp)
+        os.replace(tmp, path)
+    return path
+
+
+def _prep(pd: Any, cars: Any) -> Any:
+    """The tutorial's cleaning and one-hot encoding (as etl_pandas_like)."""
+    cars = cars[["Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower", "Weight_in_lbs",
+                 "Acceleration", "Year", "Origin"]]
+    cars["Model_Year"] = cars["Year"].str.slice(0, 4).astype("int64") - 1900
+    cars = cars.drop(columns=["Year"])
+    cars = cars.dropna()
+    return pd.get_dummies(cars, columns=["Origin"], dtype=float)
+
+
+def infer_pandas_like(pd: Any, torch: Any, path: str, lazy: bool = False) -> dict[str, Any]:
+    """(c) for ``pd``/``torch`` = pandas/torch or the flern drop-ins (the same code): the
+    normalization statistics of the tutorial's training split, the ETL of the big data, the
+    network (initial_state weights, eval, no_grad) on every row, and the MAE. ``lazy`` hands
+    the frames over with ``to_tensor()`` (flern only) instead of ``torch.from_numpy(to_numpy())``."""
+    train = _prep(pd, pd.read_json(CARS)).sample(frac=0.8, random_state=0)[FEATS9]
+    mean, std = train.mean(), train.std(ddof=0)
+    big = _prep(pd, pd.read_parquet(path))
+    x = (big[FEATS9] - mean) / std
+    y = big[["Miles_per_Gallon"]]
+    if lazy:
+        xt, yt = x.to_tensor(dtype="float32"), y.to_tensor(dtype="float32")
+    else:
+        xt, yt = torch.from_numpy(x.to_numpy(dtype="float32")), torch.from_numpy(y.to_numpy(dtype="float32"))
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(len(FEATS9), 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in initial_state(len(FEATS9)).items()})
+    model.eval()
+    with torch.no_grad():
+        mae = float((model(xt) - yt).abs().mean().item())
+    return {"test_mae": mae, "final_val_loss": None}
+
+
+def run_infer(variant: str, rows: int) -> dict[str, Any]:
+    path = infer_data(rows)
+    if variant == "pandas+torch":
+        import pandas as pd
+        import torch
+        return infer_pandas_like(pd, torch, path)
+    if variant in ("flern", "flern-staged"):
+        import flern.pandas as fpd
+        import flern.torch as ftorch
+        return infer_pandas_like(fpd, ftorch, path, lazy=variant == "flern-staged")
+    raise NotImplementedError(f"--mode infer has no {variant} variant")
 
 
 # ---- driver ---------------------------------------------------------------------------------------
@@ -232,23 +306,31 @@ START = time.perf_counter()
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--variants", default=None, help=f"default: {','.join(VARIANTS)} (infer: pandas+torch,flern,flern-staged)")
     ap.add_argument("--epochs", type=int, default=None, help="default: 100 (2021 form) / 1000 (2019 form)")
     ap.add_argument("--form", choices=("2021", "2019"), default="2021")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--torch-threads", type=int, default=1,
                     help="PyTorch intra-op threads in the torch baselines (0: torch's default)")
+    ap.add_argument("--mode", choices=("train", "infer"), default="train",
+                    help="infer: workload (c), the network applied to --rows resampled Auto MPG rows after the ETL")
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows for --mode infer")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     epochs = a.epochs if a.epochs is not None else (1000 if a.form == "2019" else 100)
     os.environ["E2E_TORCH_THREADS"] = str(a.torch_threads)
+    if a.mode == "infer" and not a.child:
+        os.environ["E2E_INFER_ROWS"] = str(a.rows)
+        infer_data(a.rows)  # written once, outside every timing
     if a.child:
         child(a.child, epochs, a.form, a.runs)
         return 0
-    print(f"# fuel efficiency ({a.form} form, {epochs} epochs), {common.describe_machine()}")
+    what = f"inference, {a.rows} rows" if a.mode == "infer" else f"{a.form} form, {epochs} epochs"
+    print(f"# fuel efficiency ({what}), {common.describe_machine()}")
     rows = []
     base = None
-    for v in a.variants.split(","):
+    variants = a.variants or ("pandas+torch,flern,flern-staged" if a.mode == "infer" else ",".join(VARIANTS))
+    for v in variants.split(","):
         t0 = time.perf_counter()
         try:
             r = common.run_child([os.path.abspath(__file__), "--child", v, "--epochs", str(epochs),
