@@ -135,7 +135,20 @@ def make_model(torch: Any, n_airports: int) -> Any:
             return self.mlp(torch.cat([x[:, :k], self.emb_o(o), self.emb_d(d)], dim=1))
 
     torch.manual_seed(SEED)
-    return Net()
+    net = Net()
+    # every variant starts from the same weights (flern's and torch's generators differ):
+    # N(0, 1) embeddings and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) Linear weights and biases
+    rng = np.random.default_rng(SEED)
+    state = {}
+    for name, p in net.state_dict().items():
+        shape = tuple(p.shape)
+        if name.startswith("emb_"):
+            state[name] = rng.standard_normal(shape).astype(np.float32)
+        else:
+            fan_in = shape[1] if len(shape) == 2 else net.state_dict()[name[:-4] + "weight"].shape[1]
+            state[name] = rng.uniform(-1, 1, shape).astype(np.float32) / np.float32(np.sqrt(fan_in))
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    return net
 
 
 def _xy(arrays: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
