@@ -292,3 +292,60 @@ func sameTensorsOnly(t *testing.T, want, have []any) {
 		}
 	}
 }
+
+// TestPruneThroughGetDummies: the columns a to_tensor reads behind get_dummies
+// (explicit columns) and a normalization's attach_row are all the scan parses.
+func TestPruneThroughGetDummies(t *testing.T) {
+	fakeCSV(t)
+	cases := []struct {
+		name  string
+		build func(b *builder, s ir.NodeID) ir.NodeID
+		want  string
+	}{
+		{name: "get_dummies with columns",
+			build: func(b *builder, s ir.NodeID) ir.NodeID {
+				d := b.add("get_dummies", ir.Attrs{"columns": []any{"origin"}, "dummies": []any{"origin_eu", "origin_us"},
+					"dtype": "float64", "prefix_sep": "_", "drop_first": false}, s)
+				return b.toTensor(b.keep(d, "mpg", "origin_us"), "float32")
+			}, want: "mpg,origin"},
+		{name: "get_dummies without columns reads every column",
+			build: func(b *builder, s ir.NodeID) ir.NodeID {
+				d := b.add("get_dummies", ir.Attrs{"dummies": []any{"name_x", "origin_eu"}, "dtype": "float64",
+					"prefix_sep": "_", "drop_first": false}, s)
+				return b.toTensor(b.keep(d, "mpg"), "float32")
+			}, want: "name,mpg,hp,origin,year"},
+		{name: "attach_row: the frame passes through, the row is whole",
+			build: func(b *builder, s ir.NodeID) ir.NodeID {
+				row := b.add("groupby_agg", ir.Attrs{"keys": []any{}, "aggs": []any{
+					map[string]any{"name": "m", "col": "hp", "fn": "mean"}}}, b.keep(s, "hp"))
+				a := b.add("attach_row", ir.Attrs{"names": []any{"__m__"}}, b.keep(s, "mpg", "hp", "year"), row)
+				p := b.project(a, ne("hp", call("sub", castTo(ir.Col("hp"), "float64"), ir.Col("__m__"))))
+				return b.toTensor(p, "float32")
+			}, want: "hp"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			b := newGraph()
+			g := b.out(c.build(b, b.scan("cars.csv")))
+			optimize(t, g, "dce", "fold", "pushdown", "cse")
+			for _, n := range g.Nodes {
+				if n.Op != "scan_csv" {
+					continue
+				}
+				got := "name,mpg,hp,origin,year"
+				if cols := n.Attrs.Strings("columns"); cols != nil {
+					got = ""
+					for i, c := range cols {
+						if i > 0 {
+							got += ","
+						}
+						got += c
+					}
+				}
+				if got != c.want {
+					t.Errorf("scan reads %s, want %s\n%s", got, c.want, g.Print())
+				}
+			}
+		})
+	}
+}

@@ -221,3 +221,29 @@ def test_chained_left_merges_probe_like_pandas(case):
     got, want = prep(fpd).to_pandas(), prep(pandas)
     assert list(got.dtypes.astype(str)) == list(want.dtypes.astype(str))
     pandas.testing.assert_frame_equal(got, want, check_dtype=True)
+
+
+@pytest.mark.parametrize("disabled", [(), ("dce", "pushdown")])
+def test_pruning_through_get_dummies_and_normalization(tmp_path, passes, disabled):
+    """The fuel pipeline's shape from a CSV: one-hot, normalization with the frame's mean/std,
+    to_tensor. The scan parses only what the tensor reads (not the name or the unused columns)."""
+    disable, _ = passes
+    if disabled:
+        disable(*disabled)
+    path = tmp_path / "cars.csv"
+    pandas.DataFrame({"name": [f"car ü{i}" for i in range(40)], "mpg": np.linspace(10, 40, 40),
+                      "hp": np.arange(40) * 3 + 50, "weight": np.arange(40) * 7.5 + 1000,
+                      "unused": np.arange(40), "origin": ["eu", "us", "jp", "us"] * 10}).to_csv(path, index=False)
+
+    def prep(m):
+        df = m.read_csv(str(path))
+        df = m.get_dummies(df, columns=["origin"], dtype=float)
+        x = df[["hp", "weight", "origin_eu", "origin_jp", "origin_us"]]
+        return (x - x.mean()) / x.std(ddof=0)
+
+    t = prep(fpd).to_tensor(dtype="float64")
+    text = t.explain()
+    if OPT_ON and not disabled:
+        assert set(_scan_columns(text)) == {"hp", "weight", "origin"}, text
+    want = T.tensor(prep(pandas).to_numpy(dtype=np.float64))
+    np.testing.assert_allclose(t.numpy(), want.numpy(), rtol=1e-12)

@@ -212,6 +212,43 @@ func inputNeeds(g *ir.Graph, n *ir.Node, out Need) []Need {
 			in.add(c)
 		}
 		return []Need{in}
+	case "get_dummies":
+		// Explicit columns with their recorded indicator names: the other
+		// input columns pass through, the encoded ones are always read.
+		// (Without columns the encoded set depends on the input's string
+		// columns, so every column is needed.)
+		if n.Attrs["columns"] == nil || n.Attrs["dummies"] == nil || out.All {
+			return all(n)
+		}
+		dummy := map[string]bool{}
+		for _, d := range n.Attrs.Strings("dummies") {
+			dummy[d] = true
+		}
+		in := Need{}
+		for c := range out.Cols {
+			if !dummy[c] {
+				in.add(c)
+			}
+		}
+		in.addAll(n.Attrs.Strings("columns"))
+		return []Need{in}
+	case "attach_row":
+		// The attached row's columns pair with names by position: the row
+		// keeps them all; the frame passes through.
+		if out.All {
+			return all(n)
+		}
+		names := map[string]bool{}
+		for _, c := range n.Attrs.Strings("names") {
+			names[c] = true
+		}
+		in := Need{}
+		for c := range out.Cols {
+			if !names[c] {
+				in.add(c)
+			}
+		}
+		return []Need{in, {All: true}}
 	case "join":
 		return joinNeeds(g, n, out)
 	case "semi_join":
