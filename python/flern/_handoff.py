@@ -30,6 +30,9 @@ The array's values are known (the frame ran for ``to_numpy``), so the tensor
 carries them: reading it does not run the frame again, and a plan that uses
 the tensor reads them as a ``source_tensor`` instead of re-running the ETL on
 every training step (``_graph.KNOWN``). ``explain()`` shows the recorded edge.
+The same holds for ``df.to_tensor()`` once its value was read, and for the X and
+y that ``flern.fit`` receives as lazy tensors: :func:`materialize` runs them in
+one plan (their shared ETL once) and remembers the values.
 """
 
 from __future__ import annotations
