@@ -219,3 +219,15 @@ def test_to_tensor_value_is_reused_by_later_plans():
     y = x * 2
     assert "to_tensor" not in _ops(y, known=True) and "to_tensor" in y.explain()
     np.testing.assert_array_equal(y.numpy(), np.array([[2.0, 8.0], [4.0, 10.0], [6.0, 12.0]]))
+
+
+def test_handoff_leaf_with_requires_grad():
+    """torch.tensor(df.values, requires_grad=True): a leaf whose gradient equals torch's."""
+    data = {"a": [1.0, -2.0, 3.0], "b": [0.5, 4.0, -6.0]}
+    ft = ftorch.tensor(fpd.DataFrame(data).values, requires_grad=True)
+    tt = T.tensor(pandas.DataFrame(data).values, requires_grad=True)
+    assert "to_tensor" in ft.explain()
+    (ft * ft).sum().backward()
+    (tt * tt).sum().backward()
+    assert ft.is_leaf and ft.dtype is ftorch.float64
+    np.testing.assert_array_equal(ft.grad.numpy(), tt.grad.numpy())
