@@ -404,11 +404,27 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return nil
 		}, false, nil
 	case isSwap2D(n) && f32out:
-		src := n.Inputs[0]
+		// A chain of transposes reads its root: an even chain is the root
+		// itself, an odd one one copy. Matmuls and transposes reading this one
+		// resolve their own chains, so only other readers need the copy.
+		src, odd := n.Inputs[0], true
+		for {
+			r := f.g.Node(src)
+			if !isSwap2D(r) || f.pret[src] {
+				break
+			}
+			src, odd = r.Inputs[0], !odd
+		}
+		if !odd {
+			return func() error {
+				f.slots[id] = f.slots[src].Reshaped(shape)
+				return nil
+			}, false, nil
+		}
 		out := col.NewTensor(ir.Float32, shape)
 		needed := false
 		for _, u := range users[id] {
-			needed = needed || u.Op != "matmul"
+			needed = needed || (u.Op != "matmul" && !isSwap2D(u))
 		}
 		for _, o := range f.g.Outputs {
 			needed = needed || o == id

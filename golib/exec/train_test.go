@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -311,5 +312,61 @@ func TestStepRunnerMatchesRunAny(t *testing.T) {
 	}
 	if _, err := r.Run(nil, nil); err == nil {
 		t.Fatal("a missing run input: no error")
+	}
+}
+
+// TestFastTransposeChains: chains of 2-D transposes read by elementwise ops
+// (an even chain aliases its root, an odd one copies it once), by matmuls
+// (folded into GEMM flags) and a weight-gradient-like product read only
+// through a transpose (computed transposed) equal RunAny on the interpreter.
+func TestFastTransposeChains(t *testing.T) {
+	w := newEntry(ir.Float32, []int{3, 4}, func(i int) float64 { return math.Sin(float64(i)) })
+	v := newEntry(ir.Float32, []int{4, 5}, func(i int) float64 { return math.Cos(float64(i) * 0.3) })
+	defer interp.StateRelease(w)
+	defer interp.StateRelease(v)
+	g := &ir.Graph{}
+	op := func(name string, attrs ir.Attrs, in ...ir.NodeID) ir.NodeID {
+		if attrs == nil {
+			attrs = ir.Attrs{}
+		}
+		return g.Add(&ir.Node{Op: name, Inputs: in, Attrs: attrs})
+	}
+	tr := func(a ir.NodeID) ir.NodeID { return op("transpose", ir.Attrs{"dim0": 0.0, "dim1": 1.0}, a) }
+	s := state(g, w, ir.Float32, 3, 4)
+	sv := state(g, v, ir.Float32, 4, 5)
+	t1 := tr(s)
+	t2 := tr(t1)
+	t3 := tr(t2)
+	even := op("add", nil, t2, s)                 // [3,4]
+	odd := op("mul", nil, t3, t3)                 // [4,3]
+	mm := op("matmul", nil, t2, sv)               // [3,5]
+	mm2 := op("matmul", nil, t3, t2)              // [4,4]
+	gradLike := tr(op("matmul", nil, tr(mm), t2)) // ([3,5]^T @ [3,4])^T = [4,5]
+	g.Outputs = []ir.NodeID{even, odd, mm, mm2, gradLike, t3}
+	if err := g.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	f := buildFast(g, Options{})
+	if f == nil {
+		t.Fatal("not prepared")
+	}
+	got, err := f.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := RunAny(nil, g, nil, Options{Reference: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		a, b := got[i].(*col.Tensor), want[i].(*col.Tensor)
+		if len(a.F32) != len(b.F32) || fmt.Sprint(a.Shape) != fmt.Sprint(b.Shape) {
+			t.Fatalf("output %d: shape %v, want %v", i, a.Shape, b.Shape)
+		}
+		for k := range b.F32 {
+			if math.Abs(float64(a.F32[k]-b.F32[k])) > 1e-6 {
+				t.Fatalf("output %d [%d]: %v, want %v", i, k, a.F32[k], b.F32[k])
+			}
+		}
 	}
 }
