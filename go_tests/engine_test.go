@@ -129,8 +129,10 @@ var planCases = []struct {
 			// projection pushdown: only the columns the plan reads are parsed
 			`%0 = scan_csv(columns=["mpg", "cyl", "origin"], path="testdata/cars.csv")  :: mpg:float64, cyl:int64, origin:str`,
 			`scan_csv(columns=["origin", "continent"], path="testdata/origins.csv")`,
-			// resolve + dce: assign became a project of the used columns
-			`project(%1, exprs=["cyl", "origin", "kpl": mul(col("mpg"), 0.425)])`,
+			// resolve + dce: assign became a project of the used columns (fused
+			// with the filter into one select loop since 361ceab)
+			`kernel=select[filter project]`,
+			`:: [<index>]:int64, cyl:int64, origin:str, kpl:float64`,
 		}},
 	{file: "memory_pipeline", inputs: func() []*col.Frame { return []*col.Frame{people(), teams()} },
 		explain: []string{
