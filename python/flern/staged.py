@@ -92,6 +92,8 @@ class Stage:
         self.tracked: dict[int, Any] = {}
         # (optimizer, state_write nodes, commit) of each optimizer.step() recorded
         self.updates: list[tuple[Any, list[Node], Any]] = []
+        # id(module) -> (module, its training flag) for every module called while recording
+        self.modes: dict[int, tuple[Any, bool]] = {}
 
     @contextlib.contextmanager
     def recording(self) -> Iterator["Stage"]:
@@ -153,6 +155,14 @@ class Stage:
             b = m._buffers.get("num_batches_tracked")
             if steps and b is not None:  # (a value-known tensor: the next count reads no plan)
                 m._buffers["num_batches_tracked"] = _result(np.array(int(b.numpy()) + steps, np.int64))
+
+    def note_mode(self, module: Any) -> None:
+        """A module ran while recording: the step is valid for its current train/eval mode."""
+        self.modes.setdefault(id(module), (module, bool(module.training)))
+
+    def modes_match(self) -> bool:
+        """Whether every module the step called is still in its recorded mode."""
+        return all(bool(m.training) == t for m, t in self.modes.values())
 
     def add_update(self, optimizer: Any, outs: list[Node], commit: Any) -> None:
         """Record an optimizer step taken inside the staged body."""
@@ -340,7 +350,8 @@ class StagedFunction:
 
     def __init__(self, fn: Any) -> None:
         self.fn = fn
-        self._cache: dict[tuple, _Compiled] = {}
+        # argument signature -> the traces for it (one per train/eval configuration of the modules)
+        self._cache: dict[tuple, list[_Compiled]] = {}
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", "staged")
         self.__wrapped__ = fn
@@ -349,25 +360,27 @@ class StagedFunction:
         if current() is not None:
             raise FlernValueError(f"{self.__name__}: a staged step cannot be called inside another staged step",
                                   kind="Value")
+        return self._compiled(args).run(args)
+
+    def _compiled(self, args: tuple) -> "_Compiled":
+        """The trace for these arguments and the modules' current train/eval modes."""
         sig = _signature(args)
-        c = self._cache.get(sig)
-        if c is None:
-            c = _Compiled(self.fn, args, sig)
-            self._cache[sig] = c
-        return c.run(args)
+        traces = self._cache.setdefault(sig, [])
+        for c in traces:
+            if c.stage.modes_match():
+                return c
+        c = _Compiled(self.fn, args, sig)
+        traces.append(c)
+        return c
 
     @property
     def traces(self) -> int:
-        """How many argument signatures were traced and compiled."""
-        return len(self._cache)
+        """How many times the body was traced and compiled (argument signatures x module modes)."""
+        return sum(len(v) for v in self._cache.values())
 
     def explain(self, *args: Any) -> str:
         """The optimized plan of the step traced for these arguments."""
-        sig = _signature(args)
-        c = self._cache.get(sig)
-        if c is None:
-            c = self._cache[sig] = _Compiled(self.fn, args, sig)
-        return c.plan.explain()
+        return self._compiled(args).plan.explain()
 
 
 def staged(fn: Any) -> StagedFunction:

@@ -186,3 +186,23 @@ def test_staged_unstageable_bodies_fail_clearly():
         outer(X)
     # the model still works eagerly after the failed traces
     assert np.isfinite(ft.nn.functional.mse_loss(fm(ft.from_numpy(X)), ft.from_numpy(y)).item())
+
+
+def test_staged_retraces_when_a_module_changes_train_eval_mode():
+    X, y = _data(64)
+    ft.manual_seed(0)
+    m = ft.nn.Sequential(ft.nn.Linear(9, 32), ft.nn.ReLU(), ft.nn.Dropout(0.5), ft.nn.Linear(32, 1))
+
+    @flern.staged
+    def loss_of(xb, yb):
+        with ft.no_grad():
+            return ft.nn.functional.mse_loss(m(xb), yb)
+
+    train = [loss_of(X, y).item() for _ in range(3)]
+    assert len(set(train)) == 3 and loss_of.traces == 1  # fresh masks per call
+    m.eval()
+    ev = [loss_of(X, y).item() for _ in range(3)]
+    assert loss_of.traces == 2 and len(set(ev)) == 1  # no dropout in eval mode
+    assert ev[0] == pytest.approx(ft.nn.functional.mse_loss(m(ft.from_numpy(X)), ft.from_numpy(y)).item(), rel=1e-6)
+    m.train()
+    assert loss_of(X, y).item() not in ev and loss_of.traces == 2  # the train-mode trace again

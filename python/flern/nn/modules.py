@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import _state
 from .. import tensor as _t
+from ..staged import current as _staging_now
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -225,6 +226,9 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        stage = _staging_now()
+        if stage is not None:  # a staged step is recorded: it depends on this module's train/eval mode
+            stage.note_mode(self)
         return self.forward(*args, **kwargs)
 
     # ---- traversal ------------------------------------------------------------
