@@ -33,7 +33,9 @@ The first call with given argument shapes and dtypes traces the body once
 one plan; every call then copies the arguments into their store entries and
 runs that plan in the native core (golib/exec's prepared step executor), with
 parameters, optimizer state and running statistics resident there. New
-shapes or dtypes (a last partial batch) trace and compile once more.
+shapes or dtypes (a last partial batch), a new Python scalar argument, or a
+module of the step switched between train() and eval() trace and compile
+once more (each trace is kept).
 """
 
 from __future__ import annotations
@@ -393,7 +395,8 @@ def staged(fn: Any) -> StagedFunction:
     entries each call) and Python scalars (baked in; a new value retraces).
     Each call returns computed tensors; the parameters, optimizer state and
     BatchNorm statistics stay in the native store between calls. Dropout draws
-    a fresh mask per call from flern.torch's default generator.
+    a fresh mask per call (seeded from flern.torch's default generator when the
+    step is traced). A module switched between train() and eval() retraces.
 
     Not stageable, with a clear error while tracing: reading a value in the
     body (``.item()``, ``.numpy()``, ``print(t)``, ``if t > 0``), nesting
