@@ -356,6 +356,9 @@ func (k *Kernel) RangeWith(l *lower.Loop, in []lower.Buf, v Variant) lower.Range
 		if out.Selected != nil { // a compacting loop's count for this morsel
 			outAddr = append(outAddr, uintptr(unsafe.Pointer(&out.Selected[begin/lower.Morsel])))
 		}
+		if l.Scatters() { // the run's target rows
+			outAddr = append(outAddr, uintptr(unsafe.Pointer(&out.Dest[0])))
+		}
 		bytes := 0
 		for i, b := range l.Builders {
 			switch b.Kind {
@@ -371,9 +374,7 @@ func (k *Kernel) RangeWith(l *lower.Loop, in []lower.Buf, v Variant) lower.Range
 					outAddr[i] = uintptr(unsafe.Pointer(&out.Groups[i][0]))
 				}
 			case lower.VecMerge:
-				if len(out.Vec[i]) > 0 {
-					outAddr[i] = uintptr(unsafe.Pointer(&out.Vec[i][0]))
-				}
+				outAddr[i] = bufAddr(out.Vec[i])
 			}
 		}
 		fn := k.lib.fn

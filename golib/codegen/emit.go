@@ -11,10 +11,13 @@
 //
 // in[i] is the address of input buffer i (element 0); out[b] is, per
 // builder b: the output vector (append), one fl_acc (merge), an array of
-// fl_acc indexed by group id (group_merge) or of double (vec_merge); a
-// compacting loop (lower.Loop.Compacts) has one more slot, an int64_t that
-// receives the number of rows selected. The kernel runs rows [begin, end);
-// callers split rows into morsels.
+// fl_acc indexed by group id (group_merge) or the [size, W] matrix
+// (vec_merge); a compacting loop (lower.Loop.Compacts) has one more slot,
+// an int64_t that receives the number of rows selected, and a scatter loop
+// (lower.Loop.Scatters) one more holding two int64_t, the target rows
+// [lo, hi) this run adds to (indices outside them are skipped, so a kernel
+// never writes out of bounds). The kernel runs rows [begin, end); callers
+// split rows into morsels.
 //
 // The C never contains user text: identifiers are generated (in0, t3, o1)
 // and constants are numbers printed by Go (floats in hex, exact).
@@ -150,6 +153,23 @@ func Emit(l *lower.Loop) (string, error) {
 	}
 	b.WriteString("void flern_kernel(const uintptr_t *in, const uintptr_t *out, int64_t begin, int64_t end) {\n")
 	emitDecls(&b, l)
+	if l.Scatters() {
+		// index rows r of W rows each; the rows of an index outside this
+		// run's target rows are not even computed
+		fmt.Fprintf(&b, "\tconst int64_t W = %d;\n", l.ScatterWidth())
+		fmt.Fprintf(&b, "\tconst int64_t lo = ((const int64_t *)out[%d])[0], hi = ((const int64_t *)out[%d])[1];\n", len(l.Builders), len(l.Builders))
+		b.WriteString("\tfor (int64_t r = begin / W; r * W < end; r++) {\n")
+		fmt.Fprintf(&b, "\t\tconst int64_t d = in%d[r];\n", l.Group)
+		b.WriteString("\t\tif (d < lo || d >= hi) continue;\n")
+		b.WriteString("\t\tconst int64_t base = r * W;\n")
+		b.WriteString("\t\tconst int64_t first = base > begin ? base : begin, stop = base + W < end ? base + W : end;\n")
+		b.WriteString("\t\tfor (int64_t j = first; j < stop; j++) {\n")
+		if err := emitBody(&b, l, "j", "\t\t\t", nil); err != nil {
+			return "", err
+		}
+		b.WriteString("\t\t}\n\t}\n}\n")
+		return b.String(), nil
+	}
 	if l.Compacts() {
 		b.WriteString("\tint64_t k = begin; /* where the next selected row goes */\n")
 	}
@@ -264,7 +284,7 @@ func emitDecls(b *strings.Builder, l *lower.Loop) {
 		case lower.GroupMerge:
 			fmt.Fprintf(b, "\tfl_acc *restrict o%d = (fl_acc *)out[%d];\n", i, i)
 		case lower.VecMerge:
-			fmt.Fprintf(b, "\tdouble *restrict o%d = (double *)out[%d];\n", i, i)
+			fmt.Fprintf(b, "\t%s *restrict o%d = (%s *)out[%d];\n", ctype(bl.Type), i, ctype(bl.Type), i)
 		}
 	}
 }
@@ -283,7 +303,7 @@ func emitBody(b *strings.Builder, l *lower.Loop, idx, tab string, appendTo func(
 	if l.Filter >= 0 {
 		fmt.Fprintf(b, "%sif (!t%d) continue;\n", tab, l.Filter)
 	}
-	if l.Group >= 0 {
+	if l.Group >= 0 && !l.Scatters() {
 		fmt.Fprintf(b, "%sif (in%d[%s] < 0) continue; /* a dropped row (null key) */\n", tab, l.Group, idx)
 	}
 	row := idx
@@ -310,8 +330,13 @@ func emitBody(b *strings.Builder, l *lower.Loop, idx, tab string, appendTo func(
 			fmt.Fprintf(b, "%s{ fl_acc *a = &o%d[in%d[%s]];\n", tab, i, l.Group, idx)
 			emitAcc(b, bl, t, v, "a->", "")
 			b.WriteString(tab + "}\n")
-		case lower.VecMerge:
-			fmt.Fprintf(b, "%so%d[in%d[%s]] += (double)%s;\n", tab, i, l.Group, idx, v)
+		case lower.VecMerge: // d, base: the index row's target row and first row (Emit)
+			at := fmt.Sprintf("o%d[d * W + (%s - base)]", i, idx)
+			if bl.Type == ir.Int64 {
+				fmt.Fprintf(b, "%s%s = (int64_t)((uint64_t)%s + (uint64_t)%s);\n", tab, at, at, v)
+			} else {
+				fmt.Fprintf(b, "%s%s += %s;\n", tab, at, v)
+			}
 		}
 	}
 	return nil

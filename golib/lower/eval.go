@@ -76,7 +76,11 @@ type Outputs struct {
 	Append []Buf   // Append builders: the output vectors (len = rows)
 	Merge  []Acc   // Merge builders: one accumulator each
 	Groups [][]Acc // GroupMerge builders: one accumulator per group
-	Vec    [][]float64
+	// Vec holds the VecMerge builders' [size, W] matrices (zeroed), shared
+	// by the workers of Parallel; Dest is the range of target rows
+	// [Dest[0], Dest[1]) a run adds to (each worker owns one range).
+	Vec  []Buf
+	Dest [2]int64
 	// Selected holds, per morsel, the number of rows a compacting loop
 	// (Loop.Compacts) selected; after Parallel, SelectedRows is their total
 	// and the Append outputs' length.
@@ -96,7 +100,10 @@ func (o *Outputs) SelectedRows() int {
 // groups (GroupMerge) or target length ngroups (VecMerge).
 func NewOutputs(l *Loop, rows, ngroups int) *Outputs {
 	o := &Outputs{Append: make([]Buf, len(l.Builders)), Merge: make([]Acc, len(l.Builders)),
-		Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
+		Groups: make([][]Acc, len(l.Builders)), Vec: make([]Buf, len(l.Builders))}
+	if l.Scatters() {
+		o.Dest = [2]int64{0, int64(ngroups)}
+	}
 	if l.Compacts() {
 		o.Selected = make([]int64, max(1, (rows+Morsel-1)/Morsel))
 	}
@@ -114,7 +121,7 @@ func NewOutputs(l *Loop, rows, ngroups int) *Outputs {
 		case b.Kind == GroupMerge:
 			o.Groups[i] = make([]Acc, ngroups)
 		case b.Kind == VecMerge:
-			o.Vec[i] = make([]float64, ngroups)
+			o.Vec[i] = NewBuf(b.Type, ngroups*l.ScatterWidth())
 		}
 	}
 	return o
@@ -134,6 +141,84 @@ type vals struct {
 // Merge/GroupMerge/VecMerge state in out (not safe for concurrent use on
 // the same out unless the builders are Append-only).
 func Eval(l *Loop, in []Buf, begin, end int, out *Outputs) {
+	if l.Scatters() {
+		evalScatter(l, in, begin, end, out)
+		return
+	}
+	regs := newRegs(l, in)
+	pos := begin // compacting loops: where the next selected row goes
+	for lo := begin; lo < end; lo += block {
+		hi := min(lo+block, end)
+		n := hi - lo
+		for i := range l.Body {
+			if l.Body[i].Op != "const" {
+				evalInstr(l, i, in, lo, n, nil, regs)
+			}
+		}
+		feed(l, in, lo, n, regs, out, &pos)
+	}
+	if out.Selected != nil {
+		out.Selected[begin/Morsel] = int64(pos - begin)
+	}
+}
+
+// evalScatter is Eval for a VecMerge loop: of rows [begin, end) it
+// evaluates, in row order, those whose index lies in out.Dest, and adds
+// their values to the targets.
+func evalScatter(l *Loop, in []Buf, begin, end int, out *Outputs) {
+	w := l.ScatterWidth()
+	idx := in[l.Group].I64
+	lo, hi := out.Dest[0], out.Dest[1]
+	regs := newRegs(l, in)
+	rows := make([]int, 0, block) // the rows evaluated together
+	dst := make([]int, 0, block)  // their target elements
+	flush := func() {
+		if len(rows) == 0 {
+			return
+		}
+		for i := range l.Body {
+			if l.Body[i].Op != "const" {
+				evalInstr(l, i, in, 0, len(rows), rows, regs)
+			}
+		}
+		for bi, b := range l.Builders {
+			v, o := &regs[b.Value], out.Vec[bi]
+			switch b.Type {
+			case ir.Float32:
+				for j, d := range dst {
+					o.F32[d] += float32(v.f[j])
+				}
+			case ir.Float64:
+				for j, d := range dst {
+					o.F64[d] += v.f[j]
+				}
+			default:
+				for j, d := range dst {
+					o.I64[d] += v.i[j]
+				}
+			}
+		}
+		rows, dst = rows[:0], dst[:0]
+	}
+	for r := begin / w; r*w < end; r++ {
+		d := idx[r]
+		if d < lo || d >= hi {
+			continue
+		}
+		for i := max(begin, r*w); i < min(end, r*w+w); i++ {
+			rows = append(rows, i)
+			dst = append(dst, int(d)*w+i-r*w)
+			if len(rows) == block {
+				flush()
+			}
+		}
+	}
+	flush()
+}
+
+// newRegs allocates the block registers of l's instructions and fills the
+// constants' (the same in every block).
+func newRegs(l *Loop, in []Buf) []vals {
 	regs := make([]vals, len(l.Body))
 	for i, ins := range l.Body {
 		switch ins.Type {
@@ -145,28 +230,18 @@ func Eval(l *Loop, in []Buf, begin, end int, out *Outputs) {
 			regs[i].b = make([]bool, block)
 		}
 		if ins.Op == "const" { // the same in every block: filled once
-			evalInstr(l, i, in, 0, block, regs)
+			evalInstr(l, i, in, 0, block, nil, regs)
 		}
 	}
-	pos := begin // compacting loops: where the next selected row goes
-	for lo := begin; lo < end; lo += block {
-		hi := min(lo+block, end)
-		n := hi - lo
-		for i := range l.Body {
-			if l.Body[i].Op != "const" {
-				evalInstr(l, i, in, lo, n, regs)
-			}
-		}
-		feed(l, in, lo, n, regs, out, &pos)
-	}
-	if out.Selected != nil {
-		out.Selected[begin/Morsel] = int64(pos - begin)
-	}
+	return regs
 }
 
-func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
+// evalInstr computes instruction k over a block of n rows: rows lo ..
+// lo+n-1, or rows[0..n-1] when rows is not nil.
+func evalInstr(l *Loop, k int, in []Buf, lo, n int, rows []int, regs []vals) {
 	ins := &l.Body[k]
 	r := &regs[k]
+
 	switch ins.Op {
 	case "load":
 		src := in[ins.Input]
@@ -188,6 +263,9 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 		if l.Inputs[ins.Input].Bits {
 			for j := 0; j < n; j++ {
 				i := lo + j
+				if rows != nil {
+					i = rows[j]
+				}
 				r.b[j] = src.Bits[i>>3]>>(uint(i)&7)&1 != 0
 			}
 			return
@@ -195,9 +273,13 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 		if bc := l.Inputs[ins.Input].Bcast; bc != Full {
 			w := l.Width
 			for j := 0; j < n; j++ {
-				e := (lo + j) % w
+				i := lo + j
+				if rows != nil {
+					i = rows[j]
+				}
+				e := i % w
 				if bc == Outer {
-					e = (lo + j) / w
+					e = i / w
 				}
 				switch ins.Type {
 				case ir.Float32:
@@ -208,6 +290,21 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 					r.i[j] = src.I64[e]
 				default:
 					r.b[j] = src.B[e]
+				}
+			}
+			return
+		}
+		if rows != nil {
+			for j, i := range rows[:n] {
+				switch ins.Type {
+				case ir.Float32:
+					r.f[j] = float64(src.F32[i])
+				case ir.Float64:
+					r.f[j] = src.F64[i]
+				case ir.Int64:
+					r.i[j] = src.I64[i]
+				default:
+					r.b[j] = src.B[i]
 				}
 			}
 			return
@@ -229,7 +326,11 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, regs []vals) {
 		return
 	case "row":
 		for j := 0; j < n; j++ {
-			r.i[j] = int64(lo + j)
+			i := lo + j
+			if rows != nil {
+				i = rows[j]
+			}
+			r.i[j] = int64(i)
 		}
 		return
 	case "const":
@@ -633,24 +734,6 @@ func feed(l *Loop, in []Buf, lo, n int, regs []vals, out *Outputs, pos *int) {
 					a = &out.Groups[bi][gid[j]]
 				}
 				accumulate(a, b, t, v, j)
-			}
-		case VecMerge:
-			for j := 0; j < n; j++ {
-				if sel != nil && !sel[j] || gid[j] < 0 {
-					continue
-				}
-				x := 0.0
-				switch t {
-				case ir.Float32, ir.Float64:
-					x = v.f[j]
-				case ir.Int64:
-					x = float64(v.i[j])
-				default:
-					if v.b[j] {
-						x = 1
-					}
-				}
-				out.Vec[bi][gid[j]] += x
 			}
 		}
 	}

@@ -1,8 +1,9 @@
 // Package lower is flern's low-level IR: parallel loops over the rows of
 // column and tensor buffers that compute typed scalar expressions and feed
 // builders (append: one output element per row; merge: a scalar reduction;
-// group-merge: one reduction slot per group id; vec-merge: scatter-add into
-// a vector), plus the fusion stage that replaces fusable subgraphs of the
+// group-merge: one reduction slot per group id; vec-merge: scatter-add of
+// rows into a matrix at int64 row indices, the gradient of embedding and
+// index_select), plus the fusion stage that replaces fusable subgraphs of the
 // optimized high-level graph with `fused` nodes carrying such a loop.
 //
 // A Loop's meaning is defined here, once, and implemented twice: by the Go
@@ -86,8 +87,22 @@ const (
 	// GroupMerge reduces the selected rows' values per group: the group id of
 	// row i is Loop.Group's int64 buffer at i (rows with id -1 are skipped).
 	GroupMerge
-	// VecMerge adds each selected row's value into output[index(row)]
-	// (scatter-add; the index is Loop.Group's buffer).
+	// VecMerge adds row i's value into element idx[i/W]*W + i%W of a
+	// [size, W] matrix (scatter-add: index_add along dim 0, the gradient
+	// of embedding / index_select), where W is Loop.Width (1 when 0), idx
+	// is Loop.Group's int64 buffer (read at i/W: an Outer input, or a full
+	// input when Width is 0) and size the number of target rows (the
+	// ngroups of Parallel). The matrix has the builder's Type (float32,
+	// float64 or int64, wrapping) and starts at zero; every element is the
+	// sum of its values in row order, added one at a time in that type
+	// (float32 sums round after every addition), which is the reference
+	// interpreter's index_add order: runs are bit-for-bit equal to it
+	// whatever the number of workers (Parallel splits the target rows
+	// between workers, not the source rows). Indices must lie in
+	// [0, size): callers check them first (CheckIndex, raising as the
+	// interpreter); the kernels skip any index outside their target range,
+	// so they never write out of bounds. A loop with a VecMerge builder has
+	// only VecMerge builders and no filter.
 	VecMerge
 )
 
@@ -109,6 +124,15 @@ type Builder struct {
 	// column each: to_tensor of computed columns).
 	Stride, Offset int
 }
+
+// Scatters reports whether the loop's builders are VecMerge (scatter-add).
+func (l *Loop) Scatters() bool {
+	return len(l.Builders) > 0 && l.Builders[0].Kind == VecMerge
+}
+
+// ScatterWidth is the number of contiguous elements a VecMerge loop adds
+// per index (Loop.Width, 1 when 0).
+func (l *Loop) ScatterWidth() int { return max(1, l.Width) }
 
 // Loop is one parallel loop over Rows rows of its inputs.
 type Loop struct {
@@ -213,6 +237,18 @@ func (l *Loop) Validate() error {
 		case GroupMerge, VecMerge:
 			if l.Group < 0 || l.Group >= len(l.Inputs) || l.Inputs[l.Group].Type != ir.Int64 {
 				return fmt.Errorf("lower: %s without an int64 group input", b.Kind)
+			}
+		}
+		if (b.Kind == VecMerge) != l.Scatters() {
+			return fmt.Errorf("lower: vec_merge mixed with other builders")
+		}
+		if b.Kind == VecMerge {
+			g := l.Inputs[l.Group]
+			if l.Filter >= 0 || g.Scalar || g.Bits || (l.Width > 0) != (g.Bcast == Outer) || g.Bcast == Inner {
+				return fmt.Errorf("lower: vec_merge needs an unfiltered loop and its index read at i/W")
+			}
+			if t := l.Body[b.Value].Type; b.Type != t || t != ir.Float32 && t != ir.Float64 && t != ir.Int64 {
+				return fmt.Errorf("lower: vec_merge of %s into %s", t, b.Type)
 			}
 		}
 		if b.Kind == Merge || b.Kind == GroupMerge {

@@ -28,6 +28,9 @@ func Parallel(l *Loop, rows, ngroups int, f RangeFunc) *Outputs {
 // ParallelCtx is Parallel that stops between morsels once ctx is done
 // (Ctrl-C from Python), returning ctx's error.
 func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (*Outputs, error) {
+	if l.Scatters() {
+		return ParallelScatter(ctx, l, rows, ngroups, nil, f)
+	}
 	out := NewOutputs(l, rows, ngroups)
 	workers := min(runtime.GOMAXPROCS(0), (rows+Morsel-1)/Morsel)
 	if workers <= 1 {
@@ -49,13 +52,10 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		part := &Outputs{Append: out.Append, Selected: out.Selected, Merge: make([]Acc, len(l.Builders)),
-			Groups: make([][]Acc, len(l.Builders)), Vec: make([][]float64, len(l.Builders))}
+			Groups: make([][]Acc, len(l.Builders))}
 		for i, b := range l.Builders {
-			switch b.Kind {
-			case GroupMerge:
+			if b.Kind == GroupMerge {
 				part.Groups[i] = make([]Acc, ngroups)
-			case VecMerge:
-				part.Vec[i] = make([]float64, ngroups)
 			}
 		}
 		parts[w] = part
@@ -80,6 +80,108 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 	return out, nil
 }
 
+// ParallelScatter runs a VecMerge loop (Loop.Scatters) over rows rows into
+// a [size, W] result. The workers split the target rows, not the source
+// rows: each runs every morsel of rows (whole index rows, W rows each) and
+// adds only the rows whose index falls in its own target range, so every
+// element's sum takes its values in row order on one worker, and the result
+// is the same, bit for bit, for any number of workers (and equal to the
+// interpreter's index_add). idx, when not nil, is the loop's index buffer
+// (already checked by CheckIndex): the target ranges are then cut to give
+// the workers about as many index rows each; otherwise they are equal. The
+// cost of the split is that every worker reads the whole index buffer.
+func ParallelScatter(ctx context.Context, l *Loop, rows, size int, idx []int64, f RangeFunc) (*Outputs, error) {
+	out := NewOutputs(l, rows, size)
+	w := l.ScatterWidth()
+	step := max(1, Morsel/w) * w // a morsel of whole index rows
+	workers := min(runtime.GOMAXPROCS(0), size, max(1, rows/Morsel))
+	run := func(part *Outputs) {
+		for lo := 0; lo < rows && ctx.Err() == nil; lo += step {
+			f(lo, min(lo+step, rows), part)
+		}
+	}
+	if workers <= 1 {
+		run(out)
+		return out, ctx.Err()
+	}
+	bounds := scatterBounds(size, workers, idx)
+	var wg sync.WaitGroup
+	for p := 0; p < workers; p++ {
+		part := &Outputs{Vec: out.Vec, Dest: [2]int64{bounds[p], bounds[p+1]}}
+		if part.Dest[0] == part.Dest[1] {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(part)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// scatterBounds cuts target rows [0, size) into workers ranges
+// [b[p], b[p+1]): of equal size, or holding about equally many of the
+// indices idx.
+func scatterBounds(size, workers int, idx []int64) []int64 {
+	b := make([]int64, workers+1)
+	b[workers] = int64(size)
+	if len(idx) == 0 {
+		for p := 1; p < workers; p++ {
+			b[p] = int64(p * size / workers)
+		}
+		return b
+	}
+	count := make([]int64, size)
+	for _, d := range idx {
+		if d >= 0 && d < int64(size) {
+			count[d]++
+		}
+	}
+	total, seen, p := int64(len(idx)), int64(0), 1
+	for d, c := range count {
+		for p < workers && seen >= int64(p)*total/int64(workers) {
+			b[p] = int64(d)
+			p++
+		}
+		seen += c
+	}
+	for ; p < workers; p++ {
+		b[p] = int64(size)
+	}
+	return b
+}
+
+// CheckIndex checks the indices of a scatter-add (or gather) into a dim of
+// size size as the interpreter does: with wrap, a negative index counts
+// from the end (advanced indexing) and the result is a new slice when one
+// is wrapped; otherwise a negative index is out of range (index_select,
+// embedding, gather). An index out of range is the interpreter's Index
+// error.
+func CheckIndex(idx []int64, size int, wrap bool, dim int) ([]int64, error) {
+	out := idx
+	for k, v := range idx {
+		if wrap && v < 0 {
+			if &out[0] == &idx[0] {
+				out = append([]int64(nil), idx...)
+			}
+			v += int64(size)
+			out[k] = v
+		}
+		if v < 0 || v >= int64(size) {
+			if wrap {
+				return nil, ir.Errorf("Index", "index %d is out of bounds for dimension %d with size %d", idx[k], dim, size)
+			}
+			return nil, ir.Errorf("Index", "index out of range in self")
+		}
+	}
+	return out, nil
+}
+
 // combine merges the workers' reduction states into out, in worker order.
 func combine(l *Loop, out *Outputs, parts []*Outputs) {
 	for i, b := range l.Builders {
@@ -91,10 +193,6 @@ func combine(l *Loop, out *Outputs, parts []*Outputs) {
 			case GroupMerge:
 				for gi := range out.Groups[i] {
 					out.Groups[i][gi].Combine(p.Groups[i][gi], b, t)
-				}
-			case VecMerge:
-				for gi, v := range p.Vec[i] {
-					out.Vec[i][gi] += v
 				}
 			}
 		}
