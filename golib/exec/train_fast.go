@@ -317,6 +317,11 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return nil
 		}, false, nil
 	}
+	if ref, _, _ := fallback(); ref != nil { // indexing ops: stepindex.go
+		if k, ok := f.indexKernel(n, shape, ref); ok {
+			return k, false, nil
+		}
+	}
 	switch {
 	case n.Op == "source_tensor":
 		i := int(n.Attrs.Int("input", 0))
