@@ -92,6 +92,11 @@ func (t *Trainer) Cancel() { t.cancelled.Store(true) }
 // error (the steps before it were applied).
 func (t *Trainer) Epoch(ctx context.Context, perm []int64, losses []float64) (int, error) {
 	t.cancelled.Store(false)
+	return t.epoch(ctx, perm, losses)
+}
+
+// epoch is Epoch without clearing a pending Cancel (Run's epochs).
+func (t *Trainer) epoch(ctx context.Context, perm []int64, losses []float64) (int, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}

@@ -34,6 +34,7 @@ the epoch and step.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import sys
 import threading
@@ -228,6 +229,13 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
     rng = np.random.default_rng(seed)
     hist = History()
     last_history = hist
+    if scheduler is None and not progress:
+        try:
+            return _fit_native(trainer, optimizer, commit, hist, rng, n, steps_per_epoch, steps, val_plan,
+                               epochs=epochs, shuffle=shuffle, log_every=log_every, check_finite=check_finite,
+                               loss_loc=loss_loc)
+        finally:
+            del keep
     bar = _Progress(progress, epochs)
     gstep = 0
     pending = False  # an epoch ran natively and its Python bookkeeping (commit) is still due
@@ -279,27 +287,153 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
     return hist
 
 
-def _run_epoch(trainer: _native.Trainer, perm: np.ndarray, losses: np.ndarray):
-    """One native epoch on a worker thread, so Ctrl-C reaches the main thread."""
+# Row indices handed to one native Run call at most (8 bytes each): longer
+# trainings run as several calls of whole epochs.
+_RUN_ROWS = 1 << 22
+
+
+def _fit_native(trainer: _native.Trainer, optimizer: Any, commit: Any, hist: History, rng: np.random.Generator,
+                n: int, spe: int, steps: list, val_plan: Any, *, epochs: int, shuffle: bool, log_every: int,
+                check_finite: bool, loss_loc: Any) -> History:
+    """The epochs of ``_fit`` when nothing runs in Python between them (no scheduler, no
+    progress bar): whole runs of epochs, validation included, in one native call each
+    (exec.Trainer.Run), the parameters committed once at the end. Same history, batch
+    order, errors and Ctrl-C behaviour as the per-epoch loop."""
+    lr = optimizer.param_groups[0]["lr"]
+    optimizer._sync_lr()
+    per_call = max(1, _RUN_ROWS // max(n, 1))
+    gstep = 0
+    try:
+        for e0 in range(0, epochs, per_call):
+            k = min(per_call, epochs - e0)
+            if shuffle:
+                perms = np.empty((k, n), np.int64)
+                for i in range(k):
+                    perms[i] = rng.permutation(n)
+            else:
+                perms = np.broadcast_to(np.arange(n, dtype=np.int64), (k, n)).copy()
+            losses = np.zeros((k, spe), np.float64)
+            vals = np.zeros(k if val_plan is not None else 0, np.float64)
+            done_steps, done, err, interrupted = _run_native(trainer, perms, k, losses, val_plan, vals)
+            if done_steps:
+                commit()  # (several commits only for trainings longer than one call)
+            flat = losses.reshape(-1)
+            hist.lr.extend([lr] * (k if done == k else done + 1))  # an lr for each epoch started
+            first = gstep + 1
+            gstep += done_steps
+            steps[0] = gstep
+            if log_every == 1:
+                hist.steps.extend(range(first, gstep + 1))
+                hist.loss.extend(flat[:done_steps].tolist())
+            else:
+                for i in range(done_steps):
+                    if (first + i) % log_every == 0:
+                        hist.steps.append(first + i)
+                        hist.loss.append(float(flat[i]))
+            if err is not None:
+                step_in = done_steps - done * spe  # steps of the failing epoch that ran
+                if "loss is" in str(err) and check_finite:
+                    raise FlernValueError(f"fit: loss is {flat[done_steps - 1]} at epoch {e0 + done + 1}, step "
+                                          f"{step_in} (global step {gstep}); training stopped (check_finite=True)",
+                                          kind="Value", loc=loss_loc) from None
+                raise err
+            if interrupted or done < k:  # (Run stops early only on an error or a cancel)
+                hist.epoch_loss.extend(losses[:done].mean(axis=1).tolist())
+                hist.val_loss.extend(vals[:done].tolist())
+                hist.interrupted = True
+                e = KeyboardInterrupt()
+                e.history = hist  # type: ignore[attr-defined]
+                raise e
+            hist.epoch_loss.extend(losses.mean(axis=1).tolist() if spe else [float("nan")] * k)
+            hist.val_loss.extend(vals.tolist())
+    except KeyboardInterrupt as e:  # (one that arrived outside the native call's wait)
+        hist.interrupted = True
+        e.history = hist  # type: ignore[attr-defined]
+        raise
+    return hist
+
+
+def _trainer_run(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losses: np.ndarray, val: Any,
+                 vals: np.ndarray) -> tuple[int, int, Exception | None]:
+    """flern_trainer_run (capi/train_run.go, exec.Trainer.Run): ``epochs`` epochs in one
+    call, epoch e visiting the rows ``perms[e]`` and writing its step losses to
+    ``losses[e]``, the ``val`` plan's loss after it to ``vals[e]``. Returns (steps done,
+    epochs done, error or None); ctypes releases the GIL during the call."""
+    L = _native.lib()
+    fn = L.flern_trainer_run
+    if not fn.argtypes:
+        i64, vp, i64p = ctypes.c_int64, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int64)
+        fn.argtypes = [ctypes.c_size_t, vp, i64, i64, vp, i64, ctypes.c_size_t, vp, i64, i64p, i64p,
+                       ctypes.POINTER(ctypes.c_void_p)]
+        fn.restype = ctypes.c_int
+    steps, done, err = ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_void_p(None)
+    rc = fn(trainer._h, perms.ctypes.data, perms.size, epochs, losses.ctypes.data, losses.size,
+            val._h if val is not None else 0, vals.ctypes.data, vals.size, ctypes.byref(steps), ctypes.byref(done),
+            ctypes.byref(err))
+    if rc != 0:
+        try:
+            _native._raise(err)
+        except FlernError as e:
+            return steps.value, done.value, e
+    return steps.value, done.value, None
+
+
+def _run_native(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losses: np.ndarray, val_plan: Any,
+                vals: np.ndarray):
+    """trainer.run on a worker thread, so Ctrl-C reaches the main thread. The wait is on an
+    Event, not Thread.join: a join interrupted by KeyboardInterrupt can mark a running
+    thread as stopped (CPython 3.11's _wait_for_tstate_lock), so the loop would stop
+    waiting while the native call still runs."""
     box: dict = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            box["r"] = _trainer_run(trainer, perms, epochs, losses, val_plan, vals)
+        except BaseException as e:  # noqa: BLE001 (re-raised on the main thread)
+            box["r"] = (0, 0, e)
+        finally:
+            finished.set()
+
+    threading.Thread(target=work, name="flern-fit", daemon=True).start()
+    interrupted = False
+    while True:
+        try:
+            if finished.wait(0.1):
+                break
+        except KeyboardInterrupt:
+            interrupted = True
+            trainer.cancel()
+    steps, done, err = box["r"]
+    if isinstance(err, FlernError) and err.kind == "Cancelled":
+        err, interrupted = None, True
+    return steps, done, err, interrupted
+
+
+def _run_epoch(trainer: _native.Trainer, perm: np.ndarray, losses: np.ndarray):
+    """One native epoch on a worker thread, so Ctrl-C reaches the main thread (waiting
+    on an Event, as _run_native explains)."""
+    box: dict = {}
+    finished = threading.Event()
 
     def work() -> None:
         try:
             box["r"] = trainer.epoch(perm, losses)
         except BaseException as e:  # noqa: BLE001 (re-raised on the main thread)
             box["r"] = (0, e)
+        finally:
+            finished.set()
 
-    th = threading.Thread(target=work, name="flern-fit", daemon=True)
-    th.start()
+    threading.Thread(target=work, name="flern-fit", daemon=True).start()
     interrupted = False
-    while th.is_alive():
+    while True:
         try:
-            th.join(0.1)
+            if finished.wait(0.1):
+                break
         except KeyboardInterrupt:
             interrupted = True
             trainer.cancel()
-    th.join()
-    done, err = box.get("r", (0, None))
+    done, err = box["r"]
     if isinstance(err, FlernError) and err.kind == "Cancelled":
         err, interrupted = None, True
     return done, err, interrupted

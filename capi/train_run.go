@@ -1,0 +1,57 @@
+package main
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"context"
+	"unsafe"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// flern_trainer_run runs `epochs` epochs of a trainer in one call
+// (exec.Trainer.Run): perms holds epochs*rows row indices, epoch after
+// epoch; losses receives every step's loss (epochs x steps per epoch); val
+// (a compiled plan handle, 0 for none) is run after each completed epoch
+// and its loss written to valLosses. *steps and *done receive the steps and
+// epochs completed. python/flern/train.py's fit calls it when nothing runs
+// in Python between epochs.
+//
+//export flern_trainer_run
+func flern_trainer_run(h C.uintptr_t, perms *C.int64_t, n C.int64_t, epochs C.int64_t, losses *C.double, nLosses C.int64_t, val C.uintptr_t, valLosses *C.double, nVal C.int64_t, steps *C.int64_t, done *C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_trainer_run")
+	clearErr(err)
+	*steps, *done = 0, 0
+	t, e := trainer(h)
+	if e != nil {
+		return setErr(err, e)
+	}
+	var vg *ir.Graph
+	if val != 0 {
+		vp, e := program(val)
+		if e != nil {
+			return setErr(err, e)
+		}
+		vg = vp.Graph
+	}
+	var rows []int64
+	if n > 0 {
+		rows = unsafe.Slice((*int64)(unsafe.Pointer(perms)), int(n))
+	}
+	var ls, vs []float64
+	if nLosses > 0 {
+		ls = unsafe.Slice((*float64)(unsafe.Pointer(losses)), int(nLosses))
+	}
+	if nVal > 0 {
+		vs = unsafe.Slice((*float64)(unsafe.Pointer(valLosses)), int(nVal))
+	}
+	k, d, e := t.Run(context.Background(), rows, int(epochs), ls, vg, vs)
+	*steps, *done = C.int64_t(k), C.int64_t(d)
+	if e != nil {
+		return setErr(err, e)
+	}
+	return 0
+}

@@ -1,0 +1,142 @@
+"""flern.fit's one-call loop (no scheduler, no progress bar: every epoch and its
+validation run in one native call, exec.Trainer.Run) against fit's per-epoch loop
+(taken when a scheduler is passed; a scheduler that does nothing keeps the training
+the same) and against PyTorch: the same history, parameters, errors and Ctrl-C."""
+
+import _thread
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import flern
+import flern.torch as ft
+from flern import train as _train
+
+
+class _NoopScheduler:
+    """A scheduler that changes nothing: fit then runs its per-epoch loop."""
+
+    def step(self) -> None:
+        pass
+
+
+def _data(n, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 9)).astype(np.float32)
+    y = (np.sin(X[:, :1]) + 0.5 * X[:, 1:2] * X[:, 2:3]).astype(np.float32)
+    return X, y
+
+
+def _model(seed=0):
+    ft.manual_seed(seed)
+    return ft.nn.Sequential(ft.nn.Linear(9, 16), ft.nn.ReLU(), ft.nn.Linear(16, 1))
+
+
+def _fit(per_epoch, opt_name="Adam", n=100, **kw):
+    X, y = _data(n)
+    m = _model()
+    opt = getattr(ft.optim, opt_name)(m.parameters(), lr=1e-2)
+    hist = flern.fit(m, ft.nn.L1Loss(), opt, X, y, scheduler=_NoopScheduler() if per_epoch else None, **kw)
+    return hist, [p.numpy().copy() for p in m.parameters()]
+
+
+@pytest.mark.parametrize("kw", [
+    dict(epochs=5, batch_size=16, shuffle=True, seed=3, validation_split=0.2),
+    dict(epochs=4, batch_size=32, shuffle=False, log_every=3),
+    dict(epochs=3, batch_size=7, shuffle=True, seed=1, validation_split=0.25, log_every=2),
+    dict(epochs=0, batch_size=8),
+    dict(epochs=2, batch_size=500, validation_split=0.1),  # one batch of every row
+])
+@pytest.mark.parametrize("opt_name", ["Adam", "RMSprop"])
+@pytest.mark.parametrize("run_rows", [None, 150])
+def test_one_call_loop_equals_per_epoch_loop(kw, opt_name, run_rows, monkeypatch):
+    if run_rows is not None:  # several native calls (whole epochs each)
+        monkeypatch.setattr(_train, "_RUN_ROWS", run_rows)
+    h1, p1 = _fit(False, opt_name, **kw)
+    h2, p2 = _fit(True, opt_name, **kw)
+    assert h1.steps == h2.steps and h1.lr == h2.lr and not h1.interrupted
+    assert h1.loss == h2.loss and h1.epoch_loss == h2.epoch_loss
+    np.testing.assert_allclose(h1.val_loss, h2.val_loss, rtol=1e-6)
+    assert len(h1.val_loss) == (kw["epochs"] if kw.get("validation_split") else 0)
+    for a, b in zip(p1, p2):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_one_call_validation_follows_torch():
+    torch = pytest.importorskip("torch")
+    X, y = _data(120)
+    m = _model(2)
+    tm = torch.nn.Sequential(torch.nn.Linear(9, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    tm.load_state_dict({k: torch.as_tensor(v.numpy().copy()) for k, v in m.state_dict().items()})
+    hist = flern.fit(m, ft.nn.MSELoss(), ft.optim.Adam(m.parameters(), lr=3e-3), X, y, epochs=4, batch_size=16,
+                     shuffle=True, seed=5, validation_split=0.25)
+    to = torch.optim.Adam(tm.parameters(), lr=3e-3)
+    cut = int(len(X) * 0.75)
+    Xt, yt, Xv, yv = (torch.as_tensor(a) for a in (X[:cut], y[:cut], X[cut:], y[cut:]))
+    rng = np.random.default_rng(5)
+    losses, vals = [], []
+    for _ in range(4):
+        order = rng.permutation(cut)
+        for i in range(0, cut, 16):
+            idx = order[i:i + 16]
+            to.zero_grad()
+            loss = torch.nn.functional.mse_loss(tm(Xt[idx]), yt[idx])
+            loss.backward()
+            to.step()
+            losses.append(loss.item())
+        with torch.no_grad():
+            vals.append(torch.nn.functional.mse_loss(tm(Xv), yv).item())
+    np.testing.assert_allclose(hist.loss, losses, rtol=2e-4, atol=1e-6)
+    np.testing.assert_allclose(hist.val_loss, vals, rtol=2e-4, atol=1e-6)
+    assert hist.steps == list(range(1, len(losses) + 1)) and len(hist.epoch_loss) == 4
+
+
+def test_one_call_nan_stop_names_the_same_epoch_and_step():
+    X, y = _data(64)
+    y[50] = np.nan  # row 50 is in the last batch of every epoch (no shuffle)
+    msgs = []
+    for per_epoch in (False, True):
+        m = _model()
+        with pytest.raises(ValueError, match=r"loss is nan at epoch 1, step 4 \(global step 4\)") as info:
+            flern.fit(m, ft.nn.MSELoss(), ft.optim.SGD(m.parameters(), lr=0.01), X, y, epochs=3, batch_size=16,
+                      shuffle=False, scheduler=_NoopScheduler() if per_epoch else None)
+        msgs.append(str(info.value))
+    assert msgs[0] == msgs[1]
+    # a later epoch: diverging SGD, the same stop in both loops
+    X, y = _data(64)
+    out = []
+    for per_epoch in (False, True):
+        m = _model()
+        try:
+            flern.fit(m, ft.nn.MSELoss(), ft.optim.SGD(m.parameters(), lr=0.02), X * 10, y, epochs=50,
+                      batch_size=16, shuffle=True, seed=0, scheduler=_NoopScheduler() if per_epoch else None)
+            out.append(None)
+        except ValueError as e:
+            out.append(str(e))
+    assert out[0] == out[1] and "at epoch 2, step 4 (global step 8)" in out[0], out
+
+
+def test_one_call_ctrl_c_stops_the_native_loop():
+    X, y = _data(4000)
+    m = _model()
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt) as info:
+        flern.fit(m, ft.nn.MSELoss(), ft.optim.SGD(m.parameters(), lr=1e-3), X, y, epochs=100000, batch_size=8,
+                  validation_split=0.1)
+    timer.cancel()
+    hist = info.value.history
+    assert hist.interrupted and hist is flern.train.last_history
+    steps_per_epoch = 450  # 3600 training rows / 8
+    assert len(hist.loss) > 0 and hist.steps[-1] == len(hist.loss)
+    epochs = len(hist.loss) // steps_per_epoch  # (one less when stopped right after an epoch's last step)
+    assert len(hist.epoch_loss) == len(hist.val_loss) in (epochs, epochs - 1)
+    assert len(hist.lr) == len(hist.epoch_loss) + 1
+    # the native loop has stopped: the parameters no longer change
+    before = [p.numpy().copy() for p in m.parameters()]
+    time.sleep(0.3)
+    for a, p in zip(before, m.parameters()):
+        np.testing.assert_array_equal(a, p.numpy())
+        assert np.isfinite(a).all()
