@@ -30,7 +30,7 @@ import (
 	"github.com/flern/flern/golib/tensor"
 )
 
-const abiVersion = 1
+const abiVersion = 2
 
 var version = C.CString("0.1.0")
 
@@ -98,6 +98,8 @@ type compileOptions struct {
 	ShowC          bool  `json:"show_c"`
 	Fuse           *bool `json:"fuse"`
 	CodegenSync    bool  `json:"codegen_sync"`
+	// Keep lists recorded node ids whose results the result cache keeps.
+	Keep []int `json:"keep"`
 }
 
 //export flern_plan_compile
@@ -121,6 +123,7 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 		o.CodegenMinRows, o.ShowC = co.CodegenMinRows, co.ShowC
 		o.NoFuse = co.Fuse != nil && !*co.Fuse
 		o.CodegenSync = co.CodegenSync
+		o.Keep = co.Keep
 		switch co.Executor {
 		case "", "runtime":
 		case "interp":
@@ -160,8 +163,8 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	if e != nil {
 		return setErr(err, e)
 	}
-	if int(nOut) != len(p.Graph.Outputs) {
-		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", len(p.Graph.Outputs), nOut))
+	if int(nOut) != p.NumOutputs() {
+		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", p.NumOutputs(), nOut))
 	}
 	res, e := runInputs(p, inputs, nIn, p.RunAny)
 	if e != nil {
@@ -220,7 +223,7 @@ func flern_plan_run_step(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, o
 		return setErr(err, e)
 	}
 	keep := 0
-	for _, o := range p.Graph.Outputs {
+	for _, o := range p.Graph.Outputs[:p.NumOutputs()] {
 		if p.Graph.Node(o).Op != "state_write" {
 			keep++
 		}
@@ -311,7 +314,11 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 		info := struct {
 			Outputs          []*schemaJSON `json:"outputs"`
 			InputIndexLevels []int         `json:"input_index_levels"`
+			// CachedRead / CachedKept: result-cache keys the plan reads / keeps.
+			CachedRead []string `json:"cached_read"`
+			CachedKept []string `json:"cached_kept"`
 		}{InputIndexLevels: p.InputIndexLevels}
+		info.CachedRead, info.CachedKept = p.CachedKeys()
 		for _, sc := range p.Schemas() {
 			if sc == nil {
 				info.Outputs = append(info.Outputs, nil)
@@ -325,6 +332,57 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 		}
 		return sonic.MarshalString(info)
 	})
+}
+
+//export flern_plan_fresh
+func flern_plan_fresh(h C.uintptr_t) C.int {
+	defer func() { _ = recover() }()
+	p, e := program(h)
+	if e != nil || !p.Fresh() {
+		return 0
+	}
+	return 1
+}
+
+type resultCacheCmd struct {
+	Op     string `json:"op"` // "stats", "clear", "drop" (key), "budget" (bytes)
+	Key    string `json:"key"`
+	Budget int64  `json:"budget"`
+}
+
+//export flern_result_cache
+func flern_result_cache(cmd *C.char, err **C.char) (s *C.char) {
+	var rc C.int
+	defer func() {
+		guard(&rc, err, "flern_result_cache")
+		if rc != 0 {
+			s = nil
+		}
+	}()
+	clearErr(err)
+	var c resultCacheCmd
+	if e := sonic.UnmarshalString(C.GoString(cmd), &c); e != nil {
+		setErr(err, ir.Errorf("Value", "bad result cache command: %v", e))
+		return nil
+	}
+	switch c.Op {
+	case "stats":
+	case "clear":
+		exec.Results.Clear()
+	case "drop":
+		exec.Results.Drop(c.Key)
+	case "budget":
+		exec.Results.SetBudget(c.Budget)
+	default:
+		setErr(err, ir.Errorf("Value", "unknown result cache command %q", c.Op))
+		return nil
+	}
+	js, e := sonic.MarshalString(exec.Results.Stats())
+	if e != nil {
+		setErr(err, e)
+		return nil
+	}
+	return C.CString(js)
 }
 
 //export flern_plan_release

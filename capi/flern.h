@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version of this header; flern_abi_version() must return the same. */
-#define FLERN_ABI_VERSION 1
+#define FLERN_ABI_VERSION 2
 
 /* Library version string ("0.1.0"); static, do not free. */
 const char *flern_version(void);
@@ -67,8 +67,24 @@ char *flern_plan_explain(uintptr_t plan, int verbose, char **err);
  * {"outputs": [{"fields": [{"name","type","nullable"}], "index": [...],
  *               "tensor": {"dtype": "float32", "shape": [2, -1]} (tensor outputs only;
  *               -1 = size known only at run time)} | null, ...],
- *  "input_index_levels": [0, 1, ...]}. Freed with flern_string_free. */
+ *  "input_index_levels": [0, 1, ...],
+ *  "cached_read": [keys], "cached_kept": [keys]} (the result-cache entries the
+ *  plan reads instead of computing, and those each run keeps). Freed with
+ *  flern_string_free. */
 char *flern_plan_info(uintptr_t plan, char **err);
+
+/* 1 when the compiled plan is still what compiling its bytes would give now
+ * (its scanned files unchanged, the cached results it reads still cached, no
+ * subplan it computes cached since), else 0. Callers that keep compiled
+ * plans recompile on 0. ABI version 2. */
+int flern_plan_fresh(uintptr_t plan);
+
+/* The result cache (golib/exec/resultcache.go): cmd is JSON
+ * {"op": "stats"} | {"op": "clear"} | {"op": "drop", "key": k} |
+ * {"op": "budget", "budget": bytes}; returns the statistics after the command
+ * as JSON {"entries","bytes","budget","hits","stores","evictions","dropped",
+ * "too_big"} (freed with flern_string_free), or NULL with *err set. */
+char *flern_result_cache(const char *cmd, char **err);
 
 /* Release a plan handle. Releasing 0 is a no-op. */
 void flern_plan_release(uintptr_t plan);

@@ -62,7 +62,19 @@ type Options struct {
 	// CodegenSync compiles a kernel before its first native-sized run
 	// instead of in the background (FLERN_CODEGEN_SYNC=1; tests, benchmarks).
 	CodegenSync bool
+	// Keep lists recorded node ids (wire ids) whose results each run keeps
+	// in the result cache (exec.Results) for later plans: the inputs of
+	// eager probes (a reduction's, distinct's or get_dummies' input frame),
+	// which the final plan shares. They are computed in full as extra
+	// outputs that Run does not return.
+	Keep []int
 }
+
+// ResultCacheName switches the result cache off when listed in
+// Options.Disabled (FLERN_DISABLE_PASSES=result_cache): a plan then neither
+// reads cached subplan results nor keeps any. The reference path (Reference,
+// NoOpt) never uses it.
+const ResultCacheName = "result_cache"
 
 // SplitName switches the split stage off when listed in Options.Disabled
 // (FLERN_DISABLE_PASSES=split): row-local tensor subgraphs (a model and its
@@ -91,6 +103,56 @@ type Program struct {
 
 	stepOnce sync.Once
 	step     *exec.StepRunner
+
+	nOut   int           // the caller's outputs (Graph.Outputs[nOut:] are kept results)
+	keep   []keptResult  // what Run stores in the result cache
+	nIn    int           // run inputs the caller passes; cached frames follow them
+	cached []*col.Frame  // frames substituted for subplans, run inputs nIn, nIn+1, ...
+	subst  []string      // their keys
+	cands  []string      // keys of computed subplans that a later cache entry could replace
+	files  []exec.FileID // every scanned file as it was at compile time
+}
+
+// keptResult is a result Run keeps: the extra output's key and scanned files.
+type keptResult struct {
+	key   string
+	files []exec.FileID
+}
+
+// NumOutputs is the number of results Run returns (the plan's outputs).
+func (p *Program) NumOutputs() int { return p.nOut }
+
+// CachedKeys are the result-cache keys this program substituted (read from
+// the cache) and keeps (stores after each run).
+func (p *Program) CachedKeys() (read, kept []string) {
+	for _, k := range p.keep {
+		kept = append(kept, k.key)
+	}
+	return append([]string(nil), p.subst...), kept
+}
+
+// Fresh reports whether p still is what Compile would build now: every file
+// it scans is unchanged, every cached result it reads is still cached, and
+// no subplan it computes has been cached since (recompiling would read it).
+// A caller that keeps compiled programs (the Python plan cache) recompiles
+// when it is false.
+func (p *Program) Fresh() bool {
+	for _, f := range p.files {
+		if now, ok := exec.StatFile(f.Path); !ok || now != f {
+			return false
+		}
+	}
+	for _, k := range p.subst {
+		if !exec.Results.Contains(k) {
+			return false
+		}
+	}
+	for _, k := range p.cands {
+		if exec.Results.Contains(k) {
+			return false
+		}
+	}
+	return true
 }
 
 // RunStep runs a training-step program (an optimizer step: state reads and
@@ -101,7 +163,11 @@ func (p *Program) RunStep(ctx context.Context, inputs []any) ([]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return p.step.Run(ctx, inputs)
+	res, err := p.step.Run(ctx, p.withCached(inputs))
+	if err != nil {
+		return nil, err
+	}
+	return p.storeKept(res), nil
 }
 
 // Compile decodes, type-checks and optimizes a plan:
@@ -122,15 +188,17 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
-	noSplit := disabled[SplitName]
-	if noSplit { // the split stage is switched off by name like a pass, but is not one
+	noSplit, noResults := disabled[SplitName], disabled[ResultCacheName]
+	if noSplit || noResults { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
-			if k != SplitName {
+			if k != SplitName && k != ResultCacheName {
 				disabled[k] = v
 			}
 		}
 	}
+	p.nOut = len(g.Outputs)
+	p.useResults(g, o, noResults)
 	if o.NoOpt {
 		disabled = map[string]bool{}
 		for _, ps := range opt.Passes {
@@ -176,6 +244,105 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	return p, nil
 }
 
+// useResults is the result-cache stage of Compile, on the recorded plan:
+// it notes the scanned files (for Fresh), adds the Keep nodes as extra
+// outputs, and replaces each topmost subplan whose result is cached by a
+// source node reading the cached frame (explain: source(cached_result=...)),
+// fed as a run input after the caller's.
+func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
+	for _, n := range g.Nodes {
+		switch n.Op {
+		case "scan_csv", "scan_parquet", "scan_ipc":
+			if f, ok := exec.StatFile(n.Attrs.Str("path")); ok {
+				p.files = append(p.files, f)
+			}
+		case "source", "source_tensor":
+			if i := int(n.Attrs.Int("input", -1)); i+1 > p.nIn {
+				p.nIn = i + 1
+			}
+		}
+	}
+	if off || o.Reference || o.NoOpt {
+		return
+	}
+	keys, files := exec.SubplanKeys(g)
+	usable := func(n *ir.Node) bool {
+		return keys[n.ID] != "" && n.Schema != nil && !n.Schema.Dynamic && n.Schema.Tensor == nil
+	}
+	for _, id := range o.Keep {
+		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) {
+			continue
+		}
+		g.Outputs = append(g.Outputs, ir.NodeID(id))
+		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id]})
+	}
+	seen := make([]bool, len(g.Nodes))
+	var visit func(id ir.NodeID)
+	visit = func(id ir.NodeID) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		n := g.Nodes[id]
+		if usable(n) {
+			if f, ok := exec.Results.Get(keys[id]); ok {
+				p.substitute(n, keys[id], f)
+				return
+			}
+			p.cands = append(p.cands, keys[id])
+		}
+		for _, in := range n.Inputs {
+			visit(in)
+		}
+	}
+	for _, out := range g.Outputs {
+		visit(out)
+	}
+	if len(p.subst) > 0 {
+		g.Compact()
+	}
+}
+
+// substitute turns n into a source node reading the cached frame f.
+func (p *Program) substitute(n *ir.Node, key string, f *col.Frame) {
+	fields := func(fs []ir.Field) []any {
+		out := make([]any, len(fs))
+		for i, x := range fs {
+			out[i] = map[string]any{"name": x.Name, "type": x.Type.String(), "nullable": x.Nullable}
+		}
+		return out
+	}
+	n.Op, n.Inputs = "source", nil
+	n.Attrs = ir.Attrs{"input": float64(p.nIn + len(p.cached)), "fields": fields(n.Schema.Fields),
+		"index": fields(n.Schema.Index), "cached_result": key[:12]}
+	p.cached = append(p.cached, f)
+	p.subst = append(p.subst, key)
+}
+
+// withCached appends the substituted cached frames to the caller's inputs.
+func (p *Program) withCached(inputs []any) []any {
+	if len(p.cached) == 0 {
+		return inputs
+	}
+	in := make([]any, p.nIn, p.nIn+len(p.cached))
+	copy(in, inputs)
+	for _, f := range p.cached {
+		in = append(in, f)
+	}
+	return in
+}
+
+// storeKept puts the kept extra outputs into the result cache and returns
+// the caller's outputs.
+func (p *Program) storeKept(res []any) []any {
+	for i, k := range p.keep {
+		if f, ok := res[p.nOut+i].(*col.Frame); ok {
+			exec.Results.Put(k.key, f, k.files)
+		}
+	}
+	return res[:p.nOut]
+}
+
 // Run executes the program on the given inputs (one frame per source input).
 func (p *Program) Run(ctx context.Context, inputs []*col.Frame) ([]*col.Frame, error) {
 	if ctx == nil {
@@ -185,7 +352,7 @@ func (p *Program) Run(ctx context.Context, inputs []*col.Frame) ([]*col.Frame, e
 	for i, f := range inputs {
 		in[i] = f
 	}
-	res, err := exec.RunAny(ctx, p.Graph, in, p.Exec)
+	res, err := p.RunAny(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -202,8 +369,8 @@ func (p *Program) Run(ctx context.Context, inputs []*col.Frame) ([]*col.Frame, e
 
 // Schemas returns the output schemas (nil entries for data-dependent ones).
 func (p *Program) Schemas() []*ir.Schema {
-	out := make([]*ir.Schema, len(p.Graph.Outputs))
-	for i, o := range p.Graph.Outputs {
+	out := make([]*ir.Schema, p.nOut)
+	for i, o := range p.Graph.Outputs[:p.nOut] {
 		s := p.Graph.Node(o).Schema
 		if !s.Dynamic {
 			out[i] = s
@@ -266,7 +433,11 @@ func (p *Program) RunAny(ctx context.Context, inputs []any) ([]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return exec.RunAny(ctx, p.Graph, inputs, p.Exec)
+	res, err := exec.RunAny(ctx, p.Graph, p.withCached(inputs), p.Exec)
+	if err != nil {
+		return nil, err
+	}
+	return p.storeKept(res), nil
 }
 
 // TensorInputs maps each run input fed to a source_tensor node to its dtype

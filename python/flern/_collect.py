@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import weakref
 from typing import Any
 
 import pyarrow as pa
 
 from . import _config, _native
-from ._graph import Node, encode_plan, topo_order
+from ._graph import KNOWN, Node, encode_plan, topo_order
 from .staged import current as _staging_now, read_error as _read_error
 
 # dtype names as the native core reports them -> pandas dtype names
@@ -23,9 +24,134 @@ _PANDAS_DTYPES = {"int64": "int64", "int32": "int32", "float64": "float64", "flo
                   "datetime64[ns]": "datetime64[ns]"}
 
 
-def _compile(outputs: list[Node], dump: bool = False, known: bool = True) -> tuple[_native.Plan, list[Any]]:
-    plan, inputs = encode_plan(outputs, known)
-    return _native.compile_plan(plan, _config.compile_options(dump)), inputs
+def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
+             keep: list[Node] | None = None) -> tuple[_native.Plan, list[Any]]:
+    """The compiled plan for ``outputs`` (from the plan cache when the same plan was compiled
+    before and is still fresh); ``keep``: nodes of the plan whose results the native result
+    cache keeps for later plans."""
+    plan_bytes, inputs = encode_plan(outputs, known)
+    opts = _config.compile_options(dump)
+    if keep:
+        stop = KNOWN if known and len(KNOWN) else ()
+        pos = {id(n): i for i, n in enumerate(topo_order(outputs, stop))}
+        by_id = {pos[id(k)]: k for k in keep if id(k) in pos}
+        keep = [by_id[i] for i in sorted(by_id)]
+        opts["keep"] = sorted(by_id)
+    plan = _cached_compile(plan_bytes, opts, cache=not dump)
+    if keep:
+        _drop_when_gone(plan, keep)
+    return plan, inputs
+
+
+# ---- compiled-plan cache (LazyTensor style) ---------------------------------------------
+# Every collect encodes its plan; a plan whose bytes (the structure: ops, attributes,
+# literals, source schemas -- the data of source nodes travels as run inputs) and compile
+# options were compiled before reuses that compilation, so a loop calling the same pipeline
+# on new data, or a probe then the final run of the same frame, skips the optimizer and
+# fusion. A kept plan is reused only while it is fresh (golib/engine Program.Fresh: the
+# files it scans unchanged, the result-cache entries it reads still there, none of its
+# subplans cached since). FLERN_PLAN_CACHE=0 switches it off.
+_PLAN_CACHE: "collections.OrderedDict[bytes, _native.Plan]" = collections.OrderedDict()
+_PLAN_CACHE_SIZE = 64
+_PLAN_CACHE_ON = os.environ.get("FLERN_PLAN_CACHE", "1") != "0"
+PLAN_CACHE_STATS = {"hits": 0, "misses": 0, "stale": 0}
+
+
+def _cached_compile(plan_bytes: bytes, opts: dict, cache: bool = True) -> _native.Plan:
+    if not (cache and _PLAN_CACHE_ON):
+        return _native.compile_plan(plan_bytes, opts)
+    key = plan_bytes + b"\0" + json.dumps(opts, sort_keys=True).encode()
+    plan = _PLAN_CACHE.get(key)
+    if plan is not None:
+        if plan.fresh():
+            _PLAN_CACHE.move_to_end(key)
+            PLAN_CACHE_STATS["hits"] += 1
+            return plan
+        PLAN_CACHE_STATS["stale"] += 1
+        del _PLAN_CACHE[key]
+    PLAN_CACHE_STATS["misses"] += 1
+    plan = _native.compile_plan(plan_bytes, opts)
+    _PLAN_CACHE[key] = plan
+    if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
+        _PLAN_CACHE.popitem(last=False)
+    return plan
+
+
+def clear_plan_cache() -> None:
+    """Forget every compiled plan (tests, benchmarks)."""
+    _PLAN_CACHE.clear()
+
+
+# ---- result cache: what eager probes keep for the final run -------------------------------
+# A probe (a whole-column reduction, unique(), get_dummies' category probe, a merge's
+# matched-keys probe, len()) runs its input frame only to learn a small answer; the final
+# plan then contains the same frame again. The probe's plan keeps that frame in the native
+# result cache (golib/exec/resultcache.go), and a later plan containing the identical
+# subplan reads it instead of recomputing it (explain(): source(cached_result=...)).
+# FLERN_DISABLE_PASSES=result_cache switches it off. An entry is dropped when the node it
+# was kept for is garbage collected (and by the cache's LRU byte budget).
+_VALUE_COL = "__value__"
+_KEPT: "weakref.WeakKeyDictionary[Node, set]" = weakref.WeakKeyDictionary()
+
+
+def _probe_input(o: Node) -> Node | None:
+    """The frame a probe-shaped output reads in full, or None."""
+    if o.op == "slice" and o.attrs.get("stop") == 0 and o.inputs and o.inputs[0].op == "get_dummies":
+        x = o.inputs[0].inputs[0]
+    elif (o.op == "groupby_agg" and not o.attrs.get("keys")) or o.op == "distinct":
+        x = o.inputs[0]
+        if x.op == "join" and x.inputs and x.inputs[0].op == "distinct":  # a merge's key probe
+            x = x.inputs[0].inputs[0]
+    else:
+        return None
+    ex = x.attrs.get("exprs") if x.op == "project" else None
+    if ex and len(ex) == 1 and ex[0].get("name") == _VALUE_COL and x.inputs:  # a Series' values
+        x = x.inputs[0]
+    if x.op.startswith("scan_") or x.op in ("source", "source_tensor"):
+        return None  # a bare scan: the probe would read every column to keep it
+    return x
+
+
+def _probe_keeps(outputs: list[Node]) -> list[Node]:
+    if "result_cache" in _config.disabled_passes or _config.no_opt or _config.executor == "interp":
+        return []
+    keep = []
+    for o in outputs:
+        x = _probe_input(o)
+        if x is not None:
+            keep.append(x)
+    return keep
+
+
+def _drop_when_gone(plan: _native.Plan, keep: list[Node]) -> None:
+    """Drop the result-cache entries ``plan`` keeps once no node they were kept for (in plan
+    order, as the plan lists its kept keys) is alive; structurally identical nodes share a key,
+    so each key counts its live nodes."""
+    if all(n in _KEPT for n in keep):
+        return
+    kept = plan.info().get("cached_kept") or []
+    if len(kept) != len(keep):
+        return  # not all kept (uncacheable subplans): no node <-> key pairing to rely on
+    for node, key in zip(keep, kept):
+        have = _KEPT.get(node)
+        if have is None:
+            have = _KEPT[node] = set()
+        if key not in have:
+            have.add(key)
+            _KEY_REFS[key] = _KEY_REFS.get(key, 0) + 1
+            weakref.finalize(node, _release_key, key)
+
+
+_KEY_REFS: dict[str, int] = {}
+
+
+def _release_key(key: str) -> None:
+    n = _KEY_REFS.get(key, 0) - 1
+    if n > 0:
+        _KEY_REFS[key] = n
+        return
+    _KEY_REFS.pop(key, None)
+    _native.result_cache_drop(key)
 
 
 def collect(outputs: list[Node]) -> list[pa.Table]:
@@ -37,7 +163,7 @@ def collect(outputs: list[Node]) -> list[pa.Table]:
     check_stale(outputs)
     if outputs and all(o.op == "state" for o in outputs):  # a parameter or gradient: read the store
         return [_state_table(o) for o in outputs]
-    plan, inputs = _compile(outputs)
+    plan, inputs = _compile(outputs, keep=_probe_keeps(outputs))
     return plan.run(inputs, len(outputs))
 
 
@@ -45,10 +171,6 @@ def collect(outputs: list[Node]) -> list[pa.Table]:
 # Values computed as a side output of an optimizer step (the losses), so that
 # reading them later does not re-run their graph on updated parameters.
 _RESULTS: "weakref.WeakKeyDictionary[Node, pa.Table]" = weakref.WeakKeyDictionary()
-# Compiled step plans keyed by their encoding (the data of source nodes travels
-# as run inputs, so one step and the next encode to the same bytes).
-_PLAN_CACHE: "collections.OrderedDict[bytes, _native.Plan]" = collections.OrderedDict()
-_PLAN_CACHE_SIZE = 32
 
 
 def _state_table(node: Node) -> pa.Table:
@@ -80,16 +202,7 @@ def cached_plan(outputs: list[Node], options: dict | None = None) -> tuple[_nati
     check_stale(outputs)
     plan_bytes, inputs = encode_plan(outputs)
     opts = dict(_config.compile_options(False), **(options or {}))
-    key = plan_bytes + json.dumps(opts, sort_keys=True).encode()
-    plan = _PLAN_CACHE.get(key)
-    if plan is None:
-        plan = _native.compile_plan(plan_bytes, opts)
-        _PLAN_CACHE[key] = plan
-        if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
-            _PLAN_CACHE.popitem(last=False)
-    else:
-        _PLAN_CACHE.move_to_end(key)
-    return plan, inputs
+    return _cached_compile(plan_bytes, opts), inputs
 
 
 def run_step(outputs: list[Node]) -> list[pa.Table]:

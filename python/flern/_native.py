@@ -22,7 +22,7 @@ _LIB_NAME = "libflern.so"
 _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
 _forked_after_load = False
-ABI_VERSION = 1
+ABI_VERSION = 2
 _STREAM_SIZE = 5 * ctypes.sizeof(ctypes.c_void_p)  # struct ArrowArrayStream
 
 
@@ -75,6 +75,10 @@ def lib() -> ctypes.CDLL:
         L.flern_plan_explain.argtypes = [ctypes.c_size_t, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p)]
         L.flern_plan_info.restype = ctypes.c_void_p
         L.flern_plan_info.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+        L.flern_plan_fresh.restype = ctypes.c_int
+        L.flern_plan_fresh.argtypes = [ctypes.c_size_t]
+        L.flern_result_cache.restype = ctypes.c_void_p
+        L.flern_result_cache.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p)]
         L.flern_plan_release.restype = None
         L.flern_plan_release.argtypes = [ctypes.c_size_t]
         L.flern_string_free.restype = None
@@ -148,6 +152,12 @@ class Plan:
             _raise(err)
         return json.loads(_take_string(p))
 
+    def fresh(self) -> bool:
+        """Whether compiling the same plan bytes now would give this plan (its files are
+        unchanged and the result cache holds what it read and nothing it computes)."""
+        _check_fork()
+        return lib().flern_plan_fresh(self._h) == 1
+
     def run(self, inputs: Sequence[pa.Table], n_outputs: int) -> list[pa.Table]:
         """Run on input tables (zero-copy); returns one pyarrow Table per output."""
         L = lib()
@@ -172,6 +182,26 @@ def _release_unconsumed(structs: list) -> None:
         if release:
             fn = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(release)
             fn(ctypes.addressof(s))
+
+
+def result_cache(op: str = "stats", key: str = "", budget: int = 0) -> dict:
+    """Command the native result cache (golib/exec/resultcache.go): "stats", "clear",
+    "drop" (``key``) or "budget" (``budget`` bytes); returns its statistics."""
+    L = lib()
+    err = ctypes.c_void_p(None)
+    p = L.flern_result_cache(json.dumps({"op": op, "key": key, "budget": int(budget)}).encode(), ctypes.byref(err))
+    if not p:
+        _raise(err)
+    return json.loads(_take_string(p))
+
+
+def result_cache_drop(key: str) -> None:
+    """Drop one result-cache entry (finalizers: no-op after fork or interpreter teardown)."""
+    if _lib is not None and not _forked_after_load:
+        try:
+            result_cache("drop", key)
+        except Exception:  # noqa: BLE001 - a finalizer must not raise
+            pass
 
 
 def compile_plan(plan: bytes, options: dict | None = None) -> Plan:

@@ -1,0 +1,145 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flern/flern/golib/engine"
+	"github.com/flern/flern/golib/exec"
+)
+
+// rcPlans returns a probe plan (the sum of a over scan -> filter(b > 1),
+// keeping the filter's result) and a final plan sharing scan -> filter
+// (select a, b*2), over the CSV file at path.
+func rcPlans(path string) (probe, final []byte, keep []int) {
+	scan := `{"id": 0, "op": "scan_csv", "inputs": [], "loc": "t.py:1", "attrs": {"path": ` + strconv.Quote(path) + `}}`
+	filter := `{"id": 1, "op": "filter", "inputs": [0], "loc": "t.py:2", "attrs": {"pred": {"k": "call", "fn": "gt", "args": [{"k": "col", "name": "b"}, {"k": "lit", "t": "int64", "v": "1"}]}}}`
+	probe = plan("2", scan, filter,
+		`{"id": 2, "op": "groupby_agg", "inputs": [1], "loc": "t.py:3", "attrs": {"keys": [], "aggs": [{"name": "s", "col": "a", "fn": "sum"}]}}`)
+	final = plan("2", scan, filter,
+		`{"id": 2, "op": "project", "inputs": [1], "loc": "t.py:4", "attrs": {"exprs": [{"name": "a", "expr": {"k": "col", "name": "a"}}, {"name": "b2", "expr": {"k": "call", "fn": "mul", "args": [{"k": "col", "name": "b"}, {"k": "lit", "t": "int64", "v": "2"}]}}]}}`)
+	return probe, final, []int{1}
+}
+
+func runText(t *testing.T, p *engine.Program) string {
+	t.Helper()
+	out, err := p.Run(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != p.NumOutputs() {
+		t.Fatalf("%d results for %d outputs", len(out), p.NumOutputs())
+	}
+	var b strings.Builder
+	for _, f := range out {
+		fmt.Fprint(&b, f.Names)
+		for _, c := range append(f.Index, f.Cols...) {
+			fmt.Fprint(&b, c.I64, c.F64)
+		}
+	}
+	return b.String()
+}
+
+func TestResultCacheProbeThenFinal(t *testing.T) {
+	exec.Results.Clear()
+	defer exec.Results.Clear()
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("a,b,c\n1,2,x\n3,0,y\n5,7,z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	probe, final, keep := rcPlans(path)
+	off := engine.Options{Disabled: map[string]bool{engine.ResultCacheName: true}}
+	wantProbe := runText(t, compile(t, probe, off))
+	wantFinal := runText(t, compile(t, final, off))
+	if s := exec.Results.Stats(); s.Entries != 0 {
+		t.Fatalf("switched off, the cache holds %d entries", s.Entries)
+	}
+
+	early := compile(t, final, engine.Options{}) // compiled before anything is cached
+	p := compile(t, probe, engine.Options{Keep: keep})
+	if got := runText(t, p); got != wantProbe {
+		t.Errorf("probe: %s, want %s", got, wantProbe)
+	}
+	if s := exec.Results.Stats(); s.Entries != 1 || s.Stores != 1 {
+		t.Fatalf("after the probe: %+v", s)
+	}
+	if early.Fresh() {
+		t.Errorf("a plan computing a subplan cached since is still fresh")
+	}
+	f := compile(t, final, engine.Options{})
+	if ex := f.Explain(false); !strings.Contains(ex, "source(cached_result=") || strings.Contains(ex, "scan_csv") {
+		t.Errorf("final plan does not read the cached result:\n%s", ex)
+	}
+	if read, _ := f.CachedKeys(); len(read) != 1 {
+		t.Errorf("CachedKeys read %v", read)
+	}
+	if got := runText(t, f); got != wantFinal {
+		t.Errorf("final from the cache: %s, want %s", got, wantFinal)
+	}
+	if !f.Fresh() {
+		t.Errorf("final plan not fresh")
+	}
+	for _, o := range []engine.Options{{Reference: true}, {NoOpt: true}, off} {
+		if ex := compile(t, final, o).Explain(false); strings.Contains(ex, "cached_result") {
+			t.Errorf("%+v reads the cache:\n%s", o, ex)
+		}
+	}
+
+	// the file changes: the plan is stale, a recompile reads the file, and the
+	// next probe drops the old entry
+	time.Sleep(10 * time.Millisecond)
+	if err := os.WriteFile(path, []byte("a,b,c\n10,2,x\n30,9,y\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if f.Fresh() {
+		t.Errorf("plan over a rewritten file is still fresh")
+	}
+	wantFinal = runText(t, compile(t, final, off))
+	f2 := compile(t, final, engine.Options{})
+	if strings.Contains(f2.Explain(false), "cached_result") {
+		t.Errorf("plan over the rewritten file reads the old result")
+	}
+	if got := runText(t, f2); got != wantFinal {
+		t.Errorf("final after the rewrite: %s, want %s", got, wantFinal)
+	}
+	runText(t, compile(t, probe, engine.Options{Keep: keep}))
+	if s := exec.Results.Stats(); s.Entries != 1 || s.Dropped != 1 {
+		t.Errorf("after the rewrite and a new probe: %+v", s)
+	}
+	if got := runText(t, compile(t, final, engine.Options{})); got != wantFinal {
+		t.Errorf("final from the new entry: %s, want %s", got, wantFinal)
+	}
+}
+
+func TestResultCacheKeepsNothingUncacheable(t *testing.T) {
+	exec.Results.Clear()
+	defer exec.Results.Clear()
+	// a sample (random op) kept: never stored
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("a,b\n1,2\n3,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := plan("2",
+		`{"id": 0, "op": "scan_csv", "inputs": [], "loc": "t.py:1", "attrs": {"path": `+strconv.Quote(path)+`}}`,
+		`{"id": 1, "op": "sample", "inputs": [0], "loc": "t.py:2", "attrs": {"n": 1, "seed": 1}}`,
+		`{"id": 2, "op": "groupby_agg", "inputs": [1], "loc": "t.py:3", "attrs": {"keys": [], "aggs": [{"name": "s", "col": "a", "fn": "sum"}]}}`)
+	prog := compile(t, p, engine.Options{Keep: []int{1, 7, -1}})
+	runText(t, prog)
+	if _, kept := prog.CachedKeys(); len(kept) != 0 || exec.Results.Stats().Entries != 0 {
+		t.Errorf("kept %v, cache %+v", kept, exec.Results.Stats())
+	}
+	// over the budget: not kept, the run still answers
+	exec.Results.SetBudget(1)
+	defer exec.Results.SetBudget(1 << 30)
+	probe, _, keep := rcPlans(path)
+	runText(t, compile(t, probe, engine.Options{Keep: keep}))
+	if s := exec.Results.Stats(); s.Entries != 0 || s.TooBig == 0 {
+		t.Errorf("over the budget: %+v", s)
+	}
+}

@@ -1,0 +1,197 @@
+"""The compiled-plan cache and the result cache (golib/exec/resultcache.go) across collects.
+
+Differential: every pipeline gives the same answers with the result cache on and off
+(FLERN_DISABLE_PASSES=result_cache) and as pandas; a rewritten file invalidates; the byte
+budget evicts; random ops and in-memory data are never cached; an entry goes when the node it
+was kept for does.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import flern.pandas as fpd
+from flern import _collect, _config, _native
+from conftest import assert_frame_same, sample_frame
+
+CACHE_ACTIVE = not (_config.no_opt or _config.executor == "interp" or "result_cache" in _config.disabled_passes)
+needs_cache = pytest.mark.skipif(not CACHE_ACTIVE, reason="the result cache is off on the reference path")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    _native.result_cache("clear")
+    yield
+    _native.result_cache("budget", budget=1 << 30)
+    _native.result_cache("clear")
+
+
+@pytest.fixture
+def cache_switch(monkeypatch):
+    def set_on(on: bool) -> None:
+        names = set(_config.disabled_passes)
+        monkeypatch.setattr(_config, "disabled_passes", names - {"result_cache"} if on else names | {"result_cache"})
+    return set_on
+
+
+def flights_like(pd_, path: str):
+    df = pd_.read_parquet(path)
+    df["g"] = df["i"] * 2 + 1
+    df["fz"] = (df["f"] - df["f"].mean()) / df["f"].std()
+    keys = sorted(x for x in set(df["k"].unique()) if isinstance(x, str))
+    codes = pd_.DataFrame({"k": keys, "code": np.arange(len(keys), dtype=np.int64)})
+    df = df.merge(codes, on="k", how="left")
+    return df[["g", "fz", "code", "b"]]
+
+
+def fuel_like(pd_, path: str):
+    df = pd_.read_parquet(path)
+    df = df[["k", "i", "f", "s"]]
+    df["head"] = df["s"].str.slice(0, 2)
+    df = df.drop(columns=["s"]).dropna()
+    return pd_.get_dummies(df, columns=["head"], dtype=float)
+
+
+@pytest.fixture
+def data_path(tmp_path):
+    def write(n: int = 300, seed: int = 0, name: str = "d.parquet") -> str:
+        df = sample_frame(n, seed)
+        df["i"] = df["i"].clip(-1000, 1000)
+        rng = np.random.default_rng(seed)
+        df["s"] = pd.Series(np.array(["ab-1", "cd-2", "日本語", "ab-3"], dtype=object)[rng.integers(0, 4, n)], dtype="str")
+        p = str(tmp_path / name)
+        df.to_parquet(p)
+        return p
+    return write
+
+
+@pytest.mark.parametrize("pipeline", [flights_like, fuel_like])
+def test_same_answers_on_off_and_pandas(pipeline, data_path, cache_switch):
+    path = data_path()
+    want = pipeline(pd, path)
+    for on in (True, False, True):
+        cache_switch(on)
+        assert_frame_same(pipeline(fpd, path), want)
+    if CACHE_ACTIVE:
+        assert _native.result_cache()["stores"] >= 1
+
+
+@needs_cache
+def test_probe_input_is_read_from_the_cache(data_path):
+    path = data_path()
+    df = fpd.read_parquet(path)
+    df["g"] = df["i"] * 2
+    m = df["f"].mean()
+    assert m == pytest.approx(pd.read_parquet(path)["f"].mean())
+    s = _native.result_cache()
+    assert s["entries"] == 1 and s["stores"] == 1
+    df["z"] = df["f"] - m
+    ex = df.explain()
+    assert "cached_result=" in ex and "scan_parquet" not in ex
+    want = pd.read_parquet(path)
+    want["g"] = want["i"] * 2
+    want["z"] = want["f"] - want["f"].mean()
+    assert_frame_same(df, want)
+
+
+@needs_cache
+def test_rewritten_file_invalidates(data_path):
+    path = data_path(seed=1)
+    df = fpd.read_parquet(path)
+    df["g"] = df["i"] + 1
+    assert df["g"].sum() == (pd.read_parquet(path)["i"] + 1).sum()
+    time.sleep(0.01)
+    data_path(n=500, seed=2)  # same path, new contents
+    df2 = fpd.read_parquet(path)
+    df2["g"] = df2["i"] + 1
+    want = pd.read_parquet(path)
+    assert df2["g"].sum() == (want["i"] + 1).sum()
+    want["g"] = want["i"] + 1
+    assert_frame_same(df2, want)
+    assert _native.result_cache()["dropped"] >= 1
+
+
+@needs_cache
+def test_budget_evicts_and_answers_stay_right(data_path):
+    path = data_path()
+    _native.result_cache("budget", budget=1)
+    want = fuel_like(pd, path)
+    assert_frame_same(fuel_like(fpd, path), want)
+    s = _native.result_cache()
+    assert s["entries"] == 0 and s["too_big"] >= 1
+    _native.result_cache("budget", budget=1 << 30)
+    got = fuel_like(fpd, path)  # alive: its probe's entry stays (dropped once got is gone)
+    assert_frame_same(got, want)
+    full = _native.result_cache()["bytes"]
+    assert full > 0
+    _native.result_cache("budget", budget=full - 1)
+    s = _native.result_cache()
+    assert s["bytes"] <= full - 1 and s["evictions"] >= 1
+    assert_frame_same(fuel_like(fpd, path), want)
+
+
+def test_random_and_in_memory_plans_are_never_cached(data_path):
+    path = data_path()
+    df = fpd.read_parquet(path).sample(frac=0.5, random_state=3)
+    df["g"] = df["i"] * 3
+    want = pd.read_parquet(path).sample(frac=0.5, random_state=3)
+    want["g"] = want["i"] * 3
+    assert df["g"].sum() == want["g"].sum()
+    mem = fpd.DataFrame(pd.read_parquet(path))
+    mem["g"] = mem["i"] * 3
+    assert mem["g"].mean() == pytest.approx((pd.read_parquet(path)["i"] * 3).mean())
+    assert _native.result_cache()["stores"] == 0
+
+
+@needs_cache
+def test_entry_dropped_when_its_node_is_gone(data_path):
+    path = data_path()
+    df = fpd.read_parquet(path)
+    df["g"] = df["i"] * 2
+    df["g"].max()
+    assert _native.result_cache()["entries"] == 1
+    del df
+    _collect.clear_plan_cache()  # compiled plans hold the nodes' cached frames too
+    gc.collect()
+    assert _native.result_cache()["entries"] == 0
+
+
+def test_plan_cache_reuses_compilation_on_new_data(tmp_csv):
+    def run(d):
+        df = fpd.DataFrame(d)
+        df = df[df["y"] > 1]
+        df["z"] = df["x"] * 2.0
+        return df.groupby("k").agg({"z": "sum"})
+    rng = np.random.default_rng(0)
+    before = dict(_collect.PLAN_CACHE_STATS)
+    for _ in range(5):
+        d = {"k": rng.choice(["a", "b"], 20), "x": rng.normal(size=20), "y": rng.integers(0, 4, 20)}
+        p = pd.DataFrame(d)
+        p = p[p["y"] > 1]
+        p["z"] = p["x"] * 2.0
+        assert_frame_same(run(d), p.groupby("k").agg({"z": "sum"}))
+    if _collect._PLAN_CACHE_ON:
+        assert _collect.PLAN_CACHE_STATS["hits"] - before["hits"] >= 4
+
+
+def test_plan_cache_recompiles_when_the_file_changes(tmp_csv):
+    path = tmp_csv("a,b\n1,2\n3,4\n")
+    q = lambda: fpd.read_csv(path).assign(c=lambda d: d["a"] + d["b"])  # noqa: E731
+    assert_frame_same(q(), pd.read_csv(path).assign(c=lambda d: d["a"] + d["b"]))
+    time.sleep(0.01)
+    with open(path, "w") as f:
+        f.write("a,b\n1.5,2\n3,x\n")  # new types: a float64, b str
+    with pytest.raises(Exception):
+        pd.read_csv(path).assign(c=lambda d: d["a"] + d["b"])
+    with pytest.raises(Exception):
+        q().to_pandas()
+    with open(path, "w") as f:
+        f.write("a,b\n1.5,2\n3,7\n9,1\n")
+    os.utime(path, None)
+    assert_frame_same(q(), pd.read_csv(path).assign(c=lambda d: d["a"] + d["b"]))
