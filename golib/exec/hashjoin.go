@@ -65,6 +65,22 @@ func joinKeys(l, r *col.Frame, lon, ron []string) (lk, rk []*col.Column, ok bool
 // build side's distinct keys; a probe row whose key the build side lacks
 // gets -1. The table is built on the side with fewer rows.
 func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int32, ng int, err error) {
+	if len(lk) == 1 { // one short string key, a small build side: shortkeys.go
+		bc, pc, nb, np := rk[0], lk[0], nr, nl
+		if nl < nr {
+			bc, pc, nb, np = lk[0], rk[0], nl, nr
+		}
+		bg, pg, ng, ok, err := shortKeyIDs(c, n, bc, pc, nb, np)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		if ok && nl < nr {
+			return bg, pg, ng, nil
+		}
+		if ok {
+			return pg, bg, ng, nil
+		}
+	}
 	lkeys, rkeys := newRowKeys(lk), newRowKeys(rk)
 	ints := lkeys.ints && rkeys.ints
 	lkeys.ints, rkeys.ints = ints, ints
@@ -164,8 +180,10 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 		for i := lo; i < hi; i++ {
 			if g := lg[i]; g >= 0 && keys[g].count > 0 {
 				rows += int64(keys[g].count)
-			} else if left {
-				rows++
+			} else {
+				if left {
+					rows++
+				}
 				un++
 			}
 		}
@@ -186,6 +204,20 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	total := mrows[k]
 	if total > maxRows {
 		return nil, ErrFallback
+	}
+	if unique && (left || unmatched == 0) {
+		// Every left row is exactly one output row, in order (a lookup
+		// join: a left merge with a small table of unique keys, as codes
+		// joined to the rows): the left columns are passed through as they
+		// are and only the right side is gathered.
+		heads := make([]int32, ng)
+		for g, kc := range keys {
+			heads[g] = kc.head
+			if kc.count == 0 {
+				heads[g] = -1
+			}
+		}
+		return lookupJoin(c, n, l, r, outs, lg, heads)
 	}
 	rowBytesOut := int64(8) // the two row lists
 	for _, o := range outs {
@@ -239,6 +271,43 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 		v, err := gather(c, n, src.Cols[o.Col], idx, o.Field.Type)
 		if err != nil {
 			return nil, err
+		}
+		res.Names[i], res.Cols[i] = o.Name, v
+	}
+	return res, nil
+}
+
+// lookupJoin is the join's result when every left row is one output row:
+// left columns as they are (no copy), right columns gathered by each left
+// row's right row (heads[key id], -1 for none).
+func lookupJoin(c *Ctx, n *ir.Node, l, r *col.Frame, outs []frame.JoinOutput, lg, heads []int32) (any, error) {
+	ri := make([]int32, l.N)
+	err := forMorsels(c, n, l.N, func(m, lo, hi int) error {
+		for i, g := range lg[lo:hi] {
+			j := int32(-1)
+			if g >= 0 {
+				j = heads[g]
+			}
+			ri[lo+i] = j
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res := &col.Frame{N: l.N, Names: make([]string, len(outs)), Cols: make([]*col.Column, len(outs))}
+	for i, o := range outs {
+		var v *col.Column
+		if o.Side == 0 {
+			v = l.Cols[o.Col] // what a gather by the identity would copy
+			if v.Type.IsInt() && o.Field.Type.IsFloat() {
+				return nil, ErrFallback // not seen: a left column changing type
+			}
+		} else {
+			var err error
+			if v, err = gather(c, n, r.Cols[o.Col], ri, o.Field.Type); err != nil {
+				return nil, err
+			}
 		}
 		res.Names[i], res.Cols[i] = o.Name, v
 	}

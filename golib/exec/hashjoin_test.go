@@ -133,3 +133,52 @@ func TestJoinUniqueRight(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinLookup: joins where every left row is one output row (unique right
+// keys; a left join, or an inner join that matches every row) pass the left
+// columns through uncopied and gather only the right side, as the flights
+// benchmark's airport-code merges: string keys with unicode and nulls (null
+// matches null), right int columns staying int when all match and becoming
+// float with a missing row, the build side on either side.
+func TestJoinLookup(t *testing.T) {
+	smallMorsels(t)
+	airports := []string{"SFO", "LAX", "Zürich", "東京", "", "ORD"}
+	for _, sz := range []int{0, 1, 7, 300, 5000} {
+		for _, missing := range []bool{false, true} {
+			keys := make([]string, sz)
+			valid := col.NewBitmap(sz, true)
+			for i := range keys {
+				keys[i] = airports[(i*7+i/3)%len(airports)]
+				if i%11 == 5 {
+					col.SetBit(valid, i, false) // a null key
+				}
+				if missing && i%13 == 4 {
+					keys[i] = "XXX"
+				}
+			}
+			vals := make([]float64, sz)
+			for i := range vals {
+				vals[i] = float64(i) * 0.5
+			}
+			l := &col.Frame{N: sz, Names: []string{"origin", "v"}, Cols: []*col.Column{col.NewStrings(keys, valid), col.NewFloat64(vals)}}
+			rk := append([]string{}, airports...)
+			rvalid := col.NewBitmap(len(rk)+1, true)
+			rk = append(rk, "")
+			col.SetBit(rvalid, len(rk)-1, false) // the null key, once
+			codes := make([]int64, len(rk))
+			for i := range codes {
+				codes[i] = int64(len(rk) - i)
+			}
+			r := &col.Frame{N: len(rk), Names: []string{"origin", "code"}, Cols: []*col.Column{col.NewStrings(rk, rvalid), col.NewInt64(codes)}}
+			for _, how := range []string{"inner", "left"} {
+				node := newNode(t, "join", ir.Attrs{"how": how, "left_on": strs("origin"), "right_on": strs("origin")}, l, r)
+				got, want, gerr, werr := runBoth(t, node, true, l, r)
+				label := fmt.Sprintf("how=%s rows=%d missing=%v", how, sz, missing)
+				checkSame(t, label, got, want, gerr, werr, 0)
+				if sz > 0 && (how == "left" || !missing) && got.Cols[1] != l.Cols[1] {
+					t.Fatalf("%s: the left column was copied, not passed through", label)
+				}
+			}
+		}
+	}
+}
