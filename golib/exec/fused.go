@@ -31,6 +31,8 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return runToTensorKernel(c, k, in)
 	case "select":
 		return runSelectKernel(c, n, k, in)
+	case "scatter":
+		return runScatterKernel(c, n, k, in)
 	}
 	return nil, ir.Errorf("Internal", "fused kernel of kind %q", k.Kind)
 }
@@ -211,7 +213,10 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	ngroups := 1
 	var keyCols []*col.Column
 	if len(p.Keys) > 0 {
-		gid, ng, kc, err := groupIDs(c, nil, src, p.Keys, p.Dropna)
+		gid, ng, kc, ok, err := selectedGroupIDs(c, k, bufs, src)
+		if err == nil && !ok {
+			gid, ng, kc, err = groupIDs(c, nil, src, p.Keys, p.Dropna)
+		}
 		if err != nil {
 			return nil, err
 		}

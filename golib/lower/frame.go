@@ -33,6 +33,11 @@ type AggPlan struct {
 	Dropna  bool
 	Outs    []AggOut
 	Rows    int // the builder counting each group's selected rows
+	// Select (keys and a filter only) is a loop over the same inputs
+	// (without the group ids) writing the row numbers of the rows the
+	// filter selects: the runtime groups only those rows' keys when the
+	// filter is selective, instead of every row of the base frame.
+	Select *Loop
 }
 
 // AggOut is one aggregated result column.
@@ -446,6 +451,12 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 		plan.Outs = append(plan.Outs, AggOut{Name: name, Fn: fn, Builder: len(f.l.Builders) - 1})
 	}
 	if len(plan.Keys) > 0 {
+		if f.l.Filter >= 0 {
+			plan.Select = selectionLoop(f.l)
+			if plan.Select.Validate() != nil {
+				return nil, false
+			}
+		}
 		f.l.Inputs = append(f.l.Inputs, Input{Type: ir.Int64})
 		f.l.Group = len(f.l.Inputs) - 1
 	}
@@ -453,6 +464,39 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 		return nil, false
 	}
 	return &Kernel{Loop: f.l, Kind: "agg", Schema: n.Schema, Agg: plan, Columns: plan.Columns}, true
+}
+
+// selectionLoop is a loop over l's inputs computing only l's filter (the
+// instructions it depends on, in their order) and appending the row
+// numbers of the selected rows (compacting: in row order).
+func selectionLoop(l *Loop) *Loop {
+	need := make([]bool, len(l.Body))
+	need[l.Filter] = true
+	for i := l.Filter; i >= 0; i-- {
+		if need[i] {
+			for _, a := range l.Body[i].Args {
+				need[a] = true
+			}
+		}
+	}
+	s := &Loop{Inputs: append([]Input(nil), l.Inputs...), Filter: -1, Group: -1, Width: l.Width}
+	renum := make([]int, len(l.Body))
+	for i, ins := range l.Body {
+		if !need[i] {
+			continue
+		}
+		c := ins
+		c.Args = make([]int, len(ins.Args))
+		for j, a := range ins.Args {
+			c.Args[j] = renum[a]
+		}
+		renum[i] = len(s.Body)
+		s.Body = append(s.Body, c)
+	}
+	s.Filter = renum[l.Filter]
+	s.Body = append(s.Body, Instr{Op: "row", Type: ir.Int64})
+	s.Builders = []Builder{{Kind: Append, Value: len(s.Body) - 1, Type: ir.Int64}}
+	return s
 }
 
 // subst replaces column references in e by their definitions in env.
