@@ -229,7 +229,7 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
     rng = np.random.default_rng(seed)
     hist = History()
     last_history = hist
-    if scheduler is None and not progress:
+    if scheduler is None and not progress and hasattr(_native.lib(), "flern_trainer_run"):  # (a lib built before it)
         try:
             return _fit_native(trainer, optimizer, commit, hist, rng, n, steps_per_epoch, steps, val_plan,
                                epochs=epochs, shuffle=shuffle, log_every=log_every, check_finite=check_finite,
