@@ -188,6 +188,9 @@ func pySliceBounds(n, start int, hasStart bool, stop int, hasStop bool) (int, in
 }
 
 func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
+	if f := dtClockField(fn, x.Type); f != nil {
+		return dtFieldWith(f, x, t, n, fn)
+	}
 	get := func(i int) int64 {
 		v := x.I64[i]
 		var tm time.Time
@@ -233,6 +236,60 @@ func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
 	out := make([]int64, n)
 	for i := 0; i < n; i++ {
 		out[i] = get(i)
+	}
+	return &col.Column{Type: t, N: n, I64: out}, nil
+}
+
+// dtClockField returns, for the fields that depend only on the time of day
+// and the day count (hour, minute, second, dayofweek), their value computed
+// arithmetically from the epoch count (UTC: floor division by the day, the
+// remainder for the clock; 1970-01-01 was a Thursday, 3 with Monday = 0),
+// equal to the time package's for every int64; nil for the others.
+func dtClockField(fn string, t ir.DType) func(v int64) int64 {
+	unit := int64(1_000_000) // microseconds per second
+	if t == ir.DatetimeNS {
+		unit = 1_000_000_000
+	}
+	day := 86400 * unit
+	split := func(v int64) (d, r int64) {
+		d, r = v/day, v%day
+		if r < 0 {
+			d, r = d-1, r+day
+		}
+		return d, r
+	}
+	switch fn {
+	case "dt_hour":
+		return func(v int64) int64 { _, r := split(v); return r / (3600 * unit) }
+	case "dt_minute":
+		return func(v int64) int64 { _, r := split(v); return r / (60 * unit) % 60 }
+	case "dt_second":
+		return func(v int64) int64 { _, r := split(v); return r / unit % 60 }
+	case "dt_dayofweek":
+		return func(v int64) int64 { d, _ := split(v); return ((d%7+7)%7 + 3) % 7 }
+	}
+	return nil
+}
+
+// dtFieldWith is dtField with the field function f.
+func dtFieldWith(f func(int64) int64, x *col.Column, t ir.DType, n int, fn string) (*col.Column, error) {
+	if t.IsFloat() {
+		if !x.HasNulls() {
+			return nil, errNoMissing("."+strings.Replace(fn, "_", ".", 1), "int32")
+		}
+		out := make([]float64, n)
+		for i := 0; i < n; i++ {
+			if !x.IsValid(i) {
+				out[i] = math.NaN()
+			} else {
+				out[i] = float64(f(x.I64[i]))
+			}
+		}
+		return col.NewFloat64(out), nil
+	}
+	out := make([]int64, n)
+	for i, v := range x.I64[:n] {
+		out[i] = f(v)
 	}
 	return &col.Column{Type: t, N: n, I64: out}, nil
 }
