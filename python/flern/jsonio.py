@@ -50,7 +50,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .errors import FlernFileNotFoundError, FlernValueError, not_implemented
+from .errors import FlernFileNotFoundError, FlernNotImplementedError, FlernValueError, not_implemented
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
@@ -69,12 +69,6 @@ def _check_int_part(neg: bool, value: int) -> None:
         raise FlernValueError("Value is too big!", kind="Value")
     if neg and value > 1 << 63:
         raise FlernValueError("Value is too small", kind="Value")
-
-
-def _ujson_int(text: str) -> int:
-    value = int(text)
-    _check_int_part(value < 0, abs(value))
-    return value
 
 
 def _ujson_float(text: str) -> float:
@@ -107,9 +101,54 @@ def _ujson_constant(name: str) -> float | None:
     return {"NaN": None, "Infinity": math.inf, "-Infinity": -math.inf}[name]
 
 
+def _check_ints(obj: Any) -> None:
+    """Raise ujson's ValueError for an integer anywhere in ``obj`` outside its range."""
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if type(o) is int:
+            _check_int_part(o < 0, abs(o))
+        elif isinstance(o, list):
+            stack.extend(o)
+        elif isinstance(o, dict):
+            stack.extend(o.values())
+
+
+def _float_parser():
+    """A parse_float hook equal to :func:`_ujson_float`, memoized per file (values repeat).
+    A plain decimal (no exponent) is computed with _ujson_float's arithmetic without its
+    regex: the fraction's first 15 digits as an integer are exact in a double, so
+    ``float(int(digits))`` is the digit loop's result. Numbers whose integer part may
+    be outside ujson's range (19 digits or more) take _ujson_float, which checks it."""
+    memo: dict[str, float] = {}
+
+    def parse(text: str) -> float:
+        v = memo.get(text)
+        if v is not None:
+            return v
+        if "e" in text or "E" in text or len(text) > 36:
+            v = _ujson_float(text)
+        else:
+            int_part, _, frac_digits = text.partition(".")
+            neg = int_part.startswith("-")
+            if len(int_part) > 18 + neg:
+                v = memo[text] = _ujson_float(text)
+                return v
+            frac_digits = frac_digits[:_MAX_DECIMALS]
+            v = (float(int(int_part[1:] if neg else int_part)) + float(int(frac_digits)) * _NEG_POW10[len(frac_digits)]
+                 ) * (-1.0 if neg else 1.0)
+        memo[text] = v
+        return v
+
+    return parse
+
+
 def _load(text: str) -> Any:
+    """The parsed document. Integers are not range-checked here (a hook per integer costs
+    more than the parse): ints outside int64 always end in a NotImplementedError, and
+    read_json then checks ujson's range with :func:`_check_ints` first."""
     try:
-        return json.loads(text, parse_float=_ujson_float, parse_int=_ujson_int, parse_constant=_ujson_constant)
+        return json.loads(text, parse_float=_float_parser(), parse_constant=_ujson_constant)
     except json.JSONDecodeError as e:
         raise FlernValueError(f"Expected object or value: not strict JSON ({e})", kind="Value") from None
 
@@ -168,13 +207,9 @@ def _looks_numeric(s: str) -> bool:
 
 def _column(name: str, values: list) -> pa.Array:
     """The Arrow array holding what pandas.read_json makes of one column (nulls for NaN)."""
-    kinds = set()
-    nulls = 0
-    for v in values:
-        if v is None:
-            nulls += 1
-        else:
-            kinds.add(type(v))
+    kinds = set(map(type, values))
+    nulls = values.count(None)
+    kinds.discard(type(None))
     if not kinds:
         return pa.array(values, type=pa.float64())
     if kinds == {bool}:
@@ -218,17 +253,24 @@ def _read_text(path_or_buf: Any) -> str:
         return f.read()
 
 
-def read_json(path_or_buf: Any, orient: str | None = None, **kwargs: Any):
-    """Read a JSON array of records into a DataFrame (pandas.read_json semantics; see module doc)."""
-    from .io import from_arrow
+def _uniform_columns(data: list) -> dict[str, list] | None:
+    """The columns of records that all hold the same keys in the same order (zipped in C),
+    else None."""
+    if not data or type(data[0]) is not dict or not data[0]:
+        return None
+    keys = list(data[0])
+    rows = []
+    for rec in data:
+        if type(rec) is not dict or len(rec) != len(keys):
+            return None
+        rows.append(tuple(rec.values()))
+    if not all(list(rec) == keys for rec in data):
+        return None
+    return {k: list(c) for k, c in zip(keys, zip(*rows))}
 
-    for k in kwargs:
-        raise not_implemented(f"read_json({k}=...)")
-    if orient not in (None, "records"):
-        raise not_implemented(f"read_json(orient={orient!r})")
-    data = _load(_read_text(path_or_buf))
-    if not isinstance(data, list):
-        raise not_implemented(f"read_json of a JSON {type(data).__name__} (only an array of records)")
+
+def _ragged_columns(data: list) -> dict[str, list]:
+    """The columns of records: keys in order of first appearance, a missing key is null."""
     columns: dict[str, list] = {}
     for i, rec in enumerate(data):
         if not isinstance(rec, dict):
@@ -240,6 +282,32 @@ def read_json(path_or_buf: Any, orient: str | None = None, **kwargs: Any):
         for k, vals in columns.items():  # keys missing from this record
             if len(vals) == i:
                 vals.append(None)
+    return columns
+
+
+def read_json(path_or_buf: Any, orient: str | None = None, **kwargs: Any):
+    """Read a JSON array of records into a DataFrame (pandas.read_json semantics; see module doc)."""
+    for k in kwargs:
+        raise not_implemented(f"read_json({k}=...)")
+    if orient not in (None, "records"):
+        raise not_implemented(f"read_json(orient={orient!r})")
+    data = _load(_read_text(path_or_buf))
+    try:
+        return _frame(data)
+    except FlernNotImplementedError:
+        _check_ints(data)  # pandas' ujson refuses such an integer while parsing, before the rest
+        raise
+
+
+def _frame(data: Any):
+    """read_json's frame from the parsed document."""
+    from .io import from_arrow
+
+    if not isinstance(data, list):
+        raise not_implemented(f"read_json of a JSON {type(data).__name__} (only an array of records)")
+    columns = _uniform_columns(data)
+    if columns is None:
+        columns = _ragged_columns(data)
     if not columns:
         raise not_implemented("read_json of an empty array or of empty records (a frame without columns)")
     if not any(_label_cannot_convert(k) for k in columns):

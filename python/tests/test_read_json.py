@@ -158,3 +158,34 @@ def test_trailing_comma_is_an_error_though_pandas_accepts_it(tmp_path):
 def test_missing_file_raises_file_not_found(tmp_path):
     with pytest.raises(FileNotFoundError):
         flern.read_json(str(tmp_path / "nope.json"))
+
+
+@pytest.mark.parametrize("text", [
+    '[{"a": 1, "b": 18446744073709551616}]',  # in an otherwise int column ...
+    '[{"a": 1.5, "b": [1, 18446744073709551616]}]',  # ... nested in a list (pandas: ValueError first)
+    '[{"a": "x"}, {"a": {"c": -9223372036854775809}}]',
+    '[1, 2, 18446744073709551617]',  # an array of numbers, not records
+    '{"a": -99999999999999999999}',
+])
+def test_integers_outside_ujson_range_raise_value_error_first(tmp_path, text):
+    path = _write(tmp_path, text)
+    with pytest.raises(ValueError):
+        pd.read_json(path)
+    with pytest.raises(ValueError, match="too (big|small)") as ei:
+        flern.read_json(path)
+    assert not isinstance(ei.value, NotImplementedError)
+
+
+def test_key_order_and_decimal_forms_equal_pandas(tmp_path):
+    # same keys in another order (the zipped fast path must not apply), repeated values
+    # (memoized floats), negative zero, 18-19 digit integer parts, long fractions
+    recs = ['{"a": 1.5, "b": -0.0, "c": "x"}', '{"b": 2.25, "a": -0.5, "c": "y"}',
+            '{"a": 1.5, "b": 123456789012345678.5, "c": "z"}', '{"a": -1234567890123456789.5, "b": 0.1, "c": "w"}',
+            '{"c": "v", "a": 0.12345678901234567890123456789, "b": 1.5}']
+    _same_as_pandas(_write(tmp_path, "[" + ", ".join(recs) + "]"))
+    rng = np.random.default_rng(3)
+    vals = rng.normal(size=2000) * 10.0 ** rng.integers(0, 12, 2000)
+    digits = rng.integers(0, 18, 2000)
+    text = "[" + ", ".join('{"v": %.*f, "w": %d}' % (int(d), v, i) for i, (v, d) in enumerate(zip(vals, digits))) + "]"
+    got = _same_as_pandas(_write(tmp_path, text, "many.json"))
+    assert got["w"].dtype == np.int64
