@@ -14,8 +14,8 @@ package exec
 // listed in cacheable never does.
 //
 // The cache is an LRU bounded by a byte budget (FLERN_RESULT_CACHE_BYTES,
-// default min(1 GiB, 1/8 of RAM)); columns shared by several entries are
-// counted once per entry (conservative). engine.Compile decides what to keep
+// default min(1 GiB, 1/8 of RAM)); a column shared by several entries (a
+// frame and the frame computed from it by adding columns) is counted once. engine.Compile decides what to keep
 // and what to substitute (golib/engine).
 
 import (
@@ -256,6 +256,7 @@ type ResultCache struct {
 	lru     *list.List // of *cacheEntry, most recent first
 	entries map[string]*list.Element
 	files   map[string]string // absolute path -> the identity entries were keyed with
+	refs    map[*col.Column]int
 	stats   CacheStats
 }
 
@@ -274,13 +275,14 @@ type CacheStats struct {
 type cacheEntry struct {
 	key   string
 	frame *col.Frame
-	bytes int64
+	cols  []*col.Column // distinct columns and index levels
 	files []FileID
 }
 
 // NewResultCache returns an empty cache holding at most budget bytes.
 func NewResultCache(budget int64) *ResultCache {
-	return &ResultCache{budget: budget, lru: list.New(), entries: map[string]*list.Element{}, files: map[string]string{}}
+	return &ResultCache{budget: budget, lru: list.New(), entries: map[string]*list.Element{}, files: map[string]string{},
+		refs: map[*col.Column]int{}}
 }
 
 // Results is the process-wide result cache.
@@ -304,13 +306,24 @@ func defaultResultBudget() int64 {
 	return budget
 }
 
-// frameBytes is the size of f's buffers, each column counted once.
-func frameBytes(f *col.Frame) int64 {
+// distinctCols lists f's columns and index levels, each once.
+func distinctCols(f *col.Frame) []*col.Column {
 	seen := map[*col.Column]bool{}
-	var n int64
+	var out []*col.Column
 	for _, c := range append(append([]*col.Column(nil), f.Cols...), f.Index...) {
 		if c != nil && !seen[c] {
 			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// newBytes is the size of the columns in cols no entry holds yet.
+func (rc *ResultCache) newBytes(cols []*col.Column) int64 {
+	var n int64
+	for _, c := range cols {
+		if rc.refs[c] == 0 {
 			n += colBytes(c)
 		}
 	}
@@ -346,7 +359,11 @@ func (rc *ResultCache) Put(key string, f *col.Frame, files []FileID) {
 	if f == nil || key == "" {
 		return
 	}
-	size := frameBytes(f)
+	cols := distinctCols(f)
+	var size int64
+	for _, c := range cols {
+		size += colBytes(c)
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	for _, fid := range files {
@@ -363,12 +380,15 @@ func (rc *ResultCache) Put(key string, f *col.Frame, files []FileID) {
 		rc.stats.TooBig++
 		return
 	}
-	for rc.bytes+size > rc.budget && rc.lru.Len() > 0 {
+	for rc.bytes+rc.newBytes(cols) > rc.budget && rc.lru.Len() > 0 {
 		rc.removeLocked(rc.lru.Back())
 		rc.stats.Evictions++
 	}
-	rc.entries[key] = rc.lru.PushFront(&cacheEntry{key: key, frame: f, bytes: size, files: files})
-	rc.bytes += size
+	rc.bytes += rc.newBytes(cols)
+	for _, c := range cols {
+		rc.refs[c]++
+	}
+	rc.entries[key] = rc.lru.PushFront(&cacheEntry{key: key, frame: f, cols: cols, files: files})
 	rc.stats.Stores++
 }
 
@@ -391,7 +411,12 @@ func (rc *ResultCache) removeLocked(e *list.Element) {
 	ce := e.Value.(*cacheEntry)
 	rc.lru.Remove(e)
 	delete(rc.entries, ce.key)
-	rc.bytes -= ce.bytes
+	for _, c := range ce.cols {
+		if rc.refs[c]--; rc.refs[c] == 0 {
+			delete(rc.refs, c)
+			rc.bytes -= colBytes(c)
+		}
+	}
 }
 
 // Drop removes key (no-op when absent).
@@ -412,6 +437,7 @@ func (rc *ResultCache) Clear() {
 	rc.lru.Init()
 	rc.entries = map[string]*list.Element{}
 	rc.files = map[string]string{}
+	rc.refs = map[*col.Column]int{}
 	rc.bytes = 0
 }
 

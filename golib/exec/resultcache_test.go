@@ -136,3 +136,23 @@ func TestSubplanKeys(t *testing.T) {
 		t.Errorf("StatFile of a removed file")
 	}
 }
+
+func TestResultCacheCountsSharedColumnsOnce(t *testing.T) {
+	rc := exec.NewResultCache(1 << 20)
+	base := rcFrame(100) // 800 bytes
+	extra := &col.Column{Type: ir.Float64, N: 100, F64: make([]float64, 100)}
+	wider := &col.Frame{Names: []string{"a", "b"}, Cols: []*col.Column{base.Cols[0], extra}, N: 100}
+	rc.Put("base", base, nil)
+	rc.Put("wider", wider, nil)
+	if got := rc.Stats().Bytes; got != 1600 {
+		t.Errorf("bytes with a shared column: %d, want 1600", got)
+	}
+	rc.Drop("base")
+	if got := rc.Stats().Bytes; got != 1600 {
+		t.Errorf("bytes after dropping the narrower frame: %d, want 1600", got)
+	}
+	rc.Drop("wider")
+	if got := rc.Stats().Bytes; got != 0 {
+		t.Errorf("bytes when empty: %d", got)
+	}
+}
