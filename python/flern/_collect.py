@@ -60,15 +60,18 @@ PLAN_CACHE_STATS = {"hits": 0, "misses": 0, "stale": 0}
 def _cached_compile(plan_bytes: bytes, opts: dict, cache: bool = True) -> _native.Plan:
     if not (cache and _PLAN_CACHE_ON):
         return _native.compile_plan(plan_bytes, opts)
+    if _PURGE[0]:
+        _purge_stale_plans()
     key = plan_bytes + b"\0" + json.dumps(opts, sort_keys=True).encode()
     plan = _PLAN_CACHE.get(key)
     if plan is not None:
         if plan.fresh():
-            _PLAN_CACHE.move_to_end(key)
+            if key in _PLAN_CACHE:
+                _PLAN_CACHE.move_to_end(key)
             PLAN_CACHE_STATS["hits"] += 1
             return plan
         PLAN_CACHE_STATS["stale"] += 1
-        del _PLAN_CACHE[key]
+        _PLAN_CACHE.pop(key, None)
     PLAN_CACHE_STATS["misses"] += 1
     plan = _native.compile_plan(plan_bytes, opts)
     _PLAN_CACHE[key] = plan
@@ -152,6 +155,18 @@ def _release_key(key: str) -> None:
         return
     _KEY_REFS.pop(key, None)
     _native.result_cache_drop(key)
+    # compiled plans that read the dropped entry hold its frame: the next compile forgets
+    # them (not here: a finalizer may run in the middle of a plan-cache update)
+    _PURGE[0] = True
+
+
+_PURGE = [False]
+
+
+def _purge_stale_plans() -> None:
+    _PURGE[0] = False
+    for k in [k for k, p in list(_PLAN_CACHE.items()) if not p.fresh()]:
+        _PLAN_CACHE.pop(k, None)
 
 
 def collect(outputs: list[Node]) -> list[pa.Table]:

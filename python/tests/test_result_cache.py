@@ -156,10 +156,14 @@ def test_entry_dropped_when_its_node_is_gone(data_path):
     df["g"] = df["i"] * 2
     df["g"].max()
     assert _native.result_cache()["entries"] == 1
+    df["h"] = df["g"] + 1
+    assert "cached_result" in df.explain()
+    before = len(_collect._PLAN_CACHE)
     del df
-    _collect.clear_plan_cache()  # compiled plans hold the nodes' cached frames too
     gc.collect()
     assert _native.result_cache()["entries"] == 0
+    fpd.DataFrame({"a": [1]}).to_pandas()  # the next compile forgets the plans that read it
+    assert len(_collect._PLAN_CACHE) < before + 1
 
 
 def test_plan_cache_reuses_compilation_on_new_data(tmp_csv):
