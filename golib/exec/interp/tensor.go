@@ -766,7 +766,12 @@ func tMatmul(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	for _, d := range batch {
 		nb *= d
 	}
-	res := col.NewTensor(out.DType, ints(out.Shape))
+	var res *col.Tensor
+	if a.DType == ir.Int64 || K == 0 {
+		res = col.NewTensor(out.DType, ints(out.Shape))
+	} else {
+		res = col.NewTensorUninit(out.DType, ints(out.Shape)) // GEMM with beta 0 writes every element
+	}
 	if a.DType == ir.Int64 {
 		for q := 0; q < nb; q++ {
 			ao, bo, ro := at(ai, q)*M*K, at(bi, q)*K*P, q*M*P

@@ -95,13 +95,81 @@ func tSlice(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		return nil, err
 	}
 	outer, size, inner := split3(x.Shape, d)
-	res := col.NewTensor(x.DType, ints(out.Shape))
-	for o := 0; o < outer; o++ {
-		for k := 0; k < length; k++ {
-			copyBlock(res, (o*length+k)*inner, x, (o*size+first+k*step)*inner, inner)
-		}
+	res := col.NewTensorUninit(x.DType, ints(out.Shape)) // every element is written below
+	if step == 1 {
+		copyStrided(res, 0, length*inner, x, first*inner, size*inner, outer, length*inner)
+		return res, nil
+	}
+	for k := 0; k < length; k++ {
+		copyStrided(res, k*inner, length*inner, x, (first+k*step)*inner, size*inner, outer, inner)
 	}
 	return res, nil
+}
+
+// copyStrided copies count blocks of blk elements, block k from
+// src[so+k*ss:] to dst[do+k*ds:] (same dtype), with one dtype dispatch.
+func copyStrided(dst *col.Tensor, do, ds int, src *col.Tensor, so, ss, count, blk int) {
+	switch src.DType {
+	case ir.Float32:
+		stridedCopy(dst.F32, do, ds, src.F32, so, ss, count, blk)
+	case ir.Float64:
+		stridedCopy(dst.F64, do, ds, src.F64, so, ss, count, blk)
+	case ir.Int64:
+		stridedCopy(dst.I64, do, ds, src.I64, so, ss, count, blk)
+	case ir.Bool:
+		stridedCopy(dst.B, do, ds, src.B, so, ss, count, blk)
+	}
+}
+
+func stridedCopy[T float32 | float64 | int64 | bool](dst []T, do, ds int, src []T, so, ss, count, blk int) {
+	switch {
+	case blk == 1:
+		for k := 0; k < count; k++ {
+			dst[do+k*ds] = src[so+k*ss]
+		}
+	case blk <= 16:
+		for k := 0; k < count; k++ {
+			d, s := dst[do+k*ds:do+k*ds+blk], src[so+k*ss:so+k*ss+blk]
+			for i, v := range s {
+				d[i] = v
+			}
+		}
+	default:
+		for k := 0; k < count; k++ {
+			copy(dst[do+k*ds:do+k*ds+blk], src[so+k*ss:so+k*ss+blk])
+		}
+	}
+}
+
+// gatherBlocks copies, for every outer o and every k, the block
+// src[(o*size+ix[k])*inner:][:inner] to dst[(o*len(ix)+k)*inner:].
+func gatherBlocks(dst *col.Tensor, src *col.Tensor, ix []int, outer, size, inner int) {
+	switch src.DType {
+	case ir.Float32:
+		gatherT(dst.F32, src.F32, ix, outer, size, inner)
+	case ir.Float64:
+		gatherT(dst.F64, src.F64, ix, outer, size, inner)
+	case ir.Int64:
+		gatherT(dst.I64, src.I64, ix, outer, size, inner)
+	case ir.Bool:
+		gatherT(dst.B, src.B, ix, outer, size, inner)
+	}
+}
+
+func gatherT[T float32 | float64 | int64 | bool](dst, src []T, ix []int, outer, size, inner int) {
+	m := len(ix)
+	for o := 0; o < outer; o++ {
+		for k, i := range ix {
+			d, s := dst[(o*m+k)*inner:(o*m+k+1)*inner], src[(o*size+i)*inner:(o*size+i+1)*inner]
+			if inner > 16 {
+				copy(d, s)
+				continue
+			}
+			for j, v := range s {
+				d[j] = v
+			}
+		}
+	}
 }
 
 func tSliceScatter(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
@@ -163,13 +231,8 @@ func tIndexSelect(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := col.NewTensor(x.DType, ints(out.Shape))
-	m := len(ix)
-	for o := 0; o < outer; o++ {
-		for k, i := range ix {
-			copyBlock(res, (o*m+k)*inner, x, (o*size+i)*inner, inner)
-		}
-	}
+	res := col.NewTensorUninit(x.DType, ints(out.Shape)) // every element is written below
+	gatherBlocks(res, x, ix, outer, size, inner)
 	return res, nil
 }
 
@@ -366,16 +429,14 @@ func tCat(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	}
 	shape := ints(out.Shape)
 	d, _ := tensor.WrapDim(n.Attrs.Int("dim", 0), len(shape))
-	res := col.NewTensor(out.DType, shape)
+	res := col.NewTensorUninit(out.DType, shape) // the inputs cover every element
 	outer, total, inner := split3(shape, d)
 	at := 0
 	for _, a := range in {
 		t := castTensor(a.(*col.Tensor), out.DType)
 		s := t.Shape[d]
 		blk := s * inner
-		for o := 0; o < outer; o++ {
-			copyBlock(res, (o*total+at)*inner, t, o*blk, blk)
-		}
+		copyStrided(res, at*inner, total*inner, t, 0, blk, outer, blk)
 		at += s
 	}
 	return res, nil
