@@ -363,6 +363,8 @@ class Tensor:
     # ---- results --------------------------------------------------------------
     def numpy(self) -> np.ndarray:
         """The values as a numpy array (zero-copy from the native result; read-only)."""
+        if self._value is None and self._node.op == "source_tensor":
+            self._value = _source_value(self._node)
         if self._value is None:
             from . import _collect
             self._value = _collect.tensor_to_numpy(_collect.collect([self._node])[0])
@@ -634,6 +636,20 @@ class Tensor:
 
 
 # ---- creation ---------------------------------------------------------------------
+def _source_value(node: Node) -> np.ndarray | None:
+    """A source_tensor's values read from its own data (no plan compile and run: what a
+    collect of the node returns, a read-only array), for numeric dtypes; else None."""
+    table = node.data
+    if table is None or node.attrs.get("dtype") not in ("float32", "float64", "int64"):
+        return None
+    col = table.column(0)
+    if col.null_count or col.num_chunks != 1:
+        return None
+    a = col.chunk(0).to_numpy(zero_copy_only=True).reshape(node.attrs["shape"])
+    a.flags.writeable = False
+    return a
+
+
 def from_numpy(a: np.ndarray) -> Tensor:
     """A tensor over a numpy array's data (crosses to the core without a copy
     for float32/float64/int64 C-contiguous arrays; bool is bit-packed)."""
