@@ -31,6 +31,8 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return runToTensorKernel(c, k, in)
 	case "select":
 		return runSelectKernel(c, n, k, in)
+	case "scatter":
+		return runScatterKernel(c, n, k, in)
 	}
 	return nil, ir.Errorf("Internal", "fused kernel of kind %q", k.Kind)
 }

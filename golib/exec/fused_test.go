@@ -114,6 +114,18 @@ func buildChainShapes(t *testing.T, c chain, shapes [][]int) *ir.Graph {
 			attrs["dtype"] = strings.TrimPrefix(op, "cast:")
 			op = "cast"
 		}
+		if rest, ok := strings.CutPrefix(op, "reshape:"); ok { // reshape:-1,4
+			var sh []any
+			for _, d := range strings.Split(rest, ",") {
+				var k int
+				fmt.Sscan(d, &k)
+				sh = append(sh, float64(k))
+			}
+			attrs["shape"], op = sh, "reshape"
+		}
+		if op == "index_add:wrap" {
+			attrs["wrap"], op = true, "index_add"
+		}
 		var ins []ir.NodeID
 		for i, a := range f[1:] {
 			id, wrapped := ref(a)

@@ -14,7 +14,9 @@ import (
 type Kernel struct {
 	Loop *Loop
 	// Kind is "tensor" (an elementwise chain: one Append builder, the
-	// result has the shape of the full-size inputs), "agg" (a
+	// result has the shape of the full-size inputs), "scatter" (a
+	// scatter-add of an elementwise chain's rows: one VecMerge builder),
+	// "agg" (a
 	// filter/project/aggregate pipeline, see frame.go), "to_tensor"
 	// (computed frame columns written straight into a [rows, cols] tensor)
 	// or "select" (a filter/project chain, see select.go).
@@ -26,6 +28,9 @@ type Kernel struct {
 	// Select describes how a "select" kernel's (filter/project chain)
 	// builders become columns.
 	Select *SelectPlan
+	// Scatter describes a "scatter" kernel (index_add along dim 0 as a
+	// VecMerge loop, see scatter.go).
+	Scatter *ScatterPlan
 	// Columns are the base frame's columns read by the loop's first inputs
 	// (frame kernels: "agg" and "to_tensor"; the node's one input is the
 	// base frame).
@@ -125,6 +130,9 @@ type Report struct {
 // verified again after the rewrite.
 func Fuse(g *ir.Graph, o Options) (*Report, error) {
 	rep := &Report{}
+	if fuseScatters(g, o, rep) {
+		g.Compact() // the chains the scatters absorbed are gone
+	}
 	fuseTensorChains(g, o, rep)
 	fuseAggPipelines(g, o, rep)
 	fuseToTensor(g, o, rep)
@@ -290,49 +298,14 @@ func fuseTensorChains(g *ir.Graph, o Options, rep *Report) {
 	for _, n := range g.Nodes {
 		elem[n.ID], width[n.ID] = elementwise(g, n)
 	}
-	inline := make([]bool, len(g.Nodes))
-	for _, n := range g.Nodes {
-		if !elem[n.ID] || isOut[n.ID] || len(users[n.ID]) == 0 {
-			continue
-		}
-		ok := true
-		for _, u := range users[n.ID] {
-			// a node read as a broadcast operand is not inlined: its loop
-			// would run over other rows
-			ok = ok && elem[u] && sameShape(n.Schema.Tensor.Shape, g.Node(u).Schema.Tensor.Shape)
-		}
-		inline[n.ID] = ok
-	}
+	inline := inlinable(g, users, isOut, elem)
 	for _, root := range g.Nodes {
 		if !elem[root.ID] || inline[root.ID] {
 			continue
 		}
-		// the group: root plus the inlinable nodes it reaches, in graph order
-		in := map[ir.NodeID]bool{root.ID: true}
-		var visit func(id ir.NodeID)
-		visit = func(id ir.NodeID) {
-			for _, x := range g.Node(id).Inputs {
-				if inline[x] && !in[x] {
-					in[x] = true
-					visit(x)
-				}
-			}
-		}
-		visit(root.ID)
-		if len(in) < 2 && !Transcendental[root.Op] {
+		members, w, conflict := chainOf(g, root, inline, width)
+		if len(members) < 2 && !Transcendental[root.Op] {
 			continue
-		}
-		var members []*ir.Node
-		var w int64
-		conflict := false
-		for _, n := range g.Nodes[:root.ID+1] {
-			if in[n.ID] {
-				members = append(members, n)
-				if width[n.ID] != 0 {
-					conflict = conflict || w != 0 && w != width[n.ID]
-					w = width[n.ID]
-				}
-			}
 		}
 		if conflict {
 			continue // broadcasts of two widths: left as separate ops
@@ -350,6 +323,52 @@ func fuseTensorChains(g *ir.Graph, o Options, rep *Report) {
 		rep.Kernels++
 		rep.Ops += len(members)
 	}
+}
+
+// inlinable marks the elementwise nodes that are inlined into their users'
+// loops: not a plan output, and every user elementwise of the same shape
+// (a node read as a broadcast operand is not inlined: its loop would run
+// over other rows).
+func inlinable(g *ir.Graph, users [][]ir.NodeID, isOut map[ir.NodeID]bool, elem []bool) []bool {
+	inline := make([]bool, len(g.Nodes))
+	for _, n := range g.Nodes {
+		if !elem[n.ID] || isOut[n.ID] || len(users[n.ID]) == 0 {
+			continue
+		}
+		ok := true
+		for _, u := range users[n.ID] {
+			ok = ok && elem[u] && sameShape(n.Schema.Tensor.Shape, g.Node(u).Schema.Tensor.Shape)
+		}
+		inline[n.ID] = ok
+	}
+	return inline
+}
+
+// chainOf is the loop group of root: root plus the inlinable nodes it
+// reaches through its inputs, in graph order, with the loop width their
+// broadcasts need; conflict reports broadcasts of two widths.
+func chainOf(g *ir.Graph, root *ir.Node, inline []bool, width []int64) (members []*ir.Node, w int64, conflict bool) {
+	in := map[ir.NodeID]bool{root.ID: true}
+	var visit func(id ir.NodeID)
+	visit = func(id ir.NodeID) {
+		for _, x := range g.Node(id).Inputs {
+			if inline[x] && !in[x] {
+				in[x] = true
+				visit(x)
+			}
+		}
+	}
+	visit(root.ID)
+	for _, n := range g.Nodes[:root.ID+1] {
+		if in[n.ID] {
+			members = append(members, n)
+			if width[n.ID] != 0 {
+				conflict = conflict || w != 0 && w != width[n.ID]
+				w = width[n.ID]
+			}
+		}
+	}
+	return members, w, conflict
 }
 
 // Transcendental are the ops a loop of their own runs faster than the

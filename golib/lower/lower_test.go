@@ -87,6 +87,24 @@ func TestFuseDecisions(t *testing.T) {
 			x := b.src("float64", 4.0)
 			return []ir.NodeID{b.op("neg", nil, b.op("cast", ir.Attrs{"dtype": "int64"}, b.op("abs", nil, x)))}
 		}, 0, 0, "cast("},
+		{"embedding's gradient: the chain and the scatter-add are one loop", func(b *gb) []ir.NodeID {
+			g, a := b.src("float32", 6.0, 4.0), b.src("float32", 6.0, 4.0)
+			idx, w := b.src("int64", 6.0), b.src("float32", 10.0, 4.0)
+			return []ir.NodeID{b.op("index_add", ir.Attrs{"dim": 0.0}, b.op("relu", nil, b.op("mul", nil, g, a)), idx, w)}
+		}, 1, 3, "scatter[mul relu index_add] loop(in=[f32, f32, i64[i/4], f32], t0=in0:f32, t1=in1:f32, t2=mul(t0, t1):f32, t3=relu(t2):f32, group=in2, out=[vec_merge(t3)])"},
+		{"a chain that is also an output is not inlined into the scatter", func(b *gb) []ir.NodeID {
+			g, idx, w := b.src("float64", 6.0, 4.0), b.src("int64", 6.0), b.src("float64", 10.0, 4.0)
+			m := b.op("neg", nil, b.op("abs", nil, g))
+			return []ir.NodeID{m, b.op("index_add", nil, m, idx, w)}
+		}, 2, 3, "scatter[index_add]"},
+		{"index_add along dim 1 is not a scatter loop", func(b *gb) []ir.NodeID {
+			g, idx, w := b.src("float32", 4.0, 6.0), b.src("int64", 6.0), b.src("float32", 4.0, 10.0)
+			return []ir.NodeID{b.op("index_add", ir.Attrs{"dim": 1.0}, b.op("neg", nil, g), idx, w)}
+		}, 0, 0, "index_add("},
+		{"bool rows are not scattered", func(b *gb) []ir.NodeID {
+			g, idx, w := b.src("bool", 6.0, 4.0), b.src("int64", 6.0), b.src("bool", 10.0, 4.0)
+			return []ir.NodeID{b.op("index_add", nil, g, idx, w)}
+		}, 0, 0, "index_add("},
 		{"matmul stays opaque, the chains around it fuse", func(b *gb) []ir.NodeID {
 			x, w := b.src("float32", 4.0, 3.0), b.src("float32", 3.0, 2.0)
 			h := b.op("matmul", nil, b.op("tanh", nil, b.op("neg", nil, x)), w)
