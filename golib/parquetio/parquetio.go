@@ -243,7 +243,12 @@ func open(path string) (o *openedFile, err error) {
 			f.Close()
 		}
 	}()
-	props := parquet.NewReaderProperties(memory.DefaultAllocator)
+	props := parquet.NewReaderProperties(pagePool)
+	// Column chunks are read page by page through a small buffer (large
+	// pages straight into the pooled page buffers) rather than each chunk
+	// whole into a fresh buffer.
+	props.BufferedStreamEnabled = true
+	props.BufferSize = 64 << 10
 	pf, err := file.NewParquetReader(f, file.WithReadProps(props))
 	if err != nil {
 		return nil, parseError(path, err)

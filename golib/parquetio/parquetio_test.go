@@ -45,6 +45,7 @@ type writeOpts struct {
 	meta         map[string]string // schema (file key-value) metadata
 	props        []parquet.WriterProperty
 	arrowProps   []pqarrow.WriterOption
+	required     map[string]bool // columns written as required (no definition levels)
 }
 
 // write writes the columns to a Parquet file under dir with pqarrow and
@@ -56,7 +57,7 @@ func write(t *testing.T, dir, name string, cols []colSpec, o writeOpts) string {
 	n := -1
 	for _, c := range cols {
 		a := arr(t, c.dt, c.js)
-		fields = append(fields, arrow.Field{Name: c.name, Type: c.dt, Nullable: true})
+		fields = append(fields, arrow.Field{Name: c.name, Type: c.dt, Nullable: !o.required[c.name]})
 		arrs = append(arrs, a)
 		n = a.Len()
 	}
@@ -150,12 +151,26 @@ func withWorkers(n int, fn func()) {
 	fn()
 }
 
-// withDirect switches the direct decoding paths (strings, fixed-width
-// columns) on or off and returns the function that restores them.
-func withDirect(on bool) func() {
-	s, f := directStrings, directFixed
-	directStrings, directFixed = on, on
-	return func() { directStrings, directFixed = s, f }
+// decodePath is one of the reader's decoding paths.
+type decodePath int
+
+const (
+	viaPqarrow decodePath = iota // pqarrow's Arrow arrays, imported
+	viaColumn                    // arrow-go's typed column readers, straight into flern's buffers
+	viaPages                     // flern's page decoder (the default)
+)
+
+func (d decodePath) String() string { return [...]string{"pqarrow", "column", "pages"}[d] }
+
+// paths are every decoding path, the default first.
+var paths = []decodePath{viaPages, viaColumn, viaPqarrow}
+
+// withDirect switches the decoding path and returns the function that
+// restores the previous one.
+func withDirect(d decodePath) func() {
+	s, f, p := directStrings, directFixed, pageDecode
+	directStrings, directFixed, pageDecode = d != viaPqarrow, d != viaPqarrow, d == viaPages
+	return func() { directStrings, directFixed, pageDecode = s, f, p }
 }
 
 // ---- dtypes -------------------------------------------------------------------
@@ -231,7 +246,7 @@ func TestDTypes(t *testing.T) {
 			if f.Name != "c" || f.Type != tc.want || f.Nullable != tc.nullable {
 				t.Fatalf("field = %+v, want c:%s nullable=%v", f, tc.want, tc.nullable)
 			}
-			for _, direct := range []bool{true, false} {
+			for _, direct := range paths {
 				restore := withDirect(direct)
 				fr, err := Read(a, s)
 				restore()
@@ -343,8 +358,8 @@ func TestRowGroupsAndWorkers(t *testing.T) {
 	for _, rg := range []int64{0, 1, 7, 64, 333, 999} {
 		p := write(t, dir, fmt.Sprintf("rg%d.parquet", rg), bigColumns(n), writeOpts{rowsPerGroup: rg})
 		for _, w := range []int{1, 3, 16} {
-			for _, direct := range []bool{true, false} {
-				t.Run(fmt.Sprintf("rows_per_group=%d/workers=%d/direct=%v", rg, w, direct), func(t *testing.T) {
+			for _, direct := range paths {
+				t.Run(fmt.Sprintf("rows_per_group=%d/workers=%d/path=%v", rg, w, direct), func(t *testing.T) {
 					defer withDirect(direct)()
 					withWorkers(w, func() {
 						s, f := readAll(t, p)
@@ -382,7 +397,7 @@ func TestEncodingsAndPages(t *testing.T) {
 	for name, props := range variants {
 		t.Run(name, func(t *testing.T) {
 			p := write(t, dir, strings.ReplaceAll(name, " ", "_")+".parquet", bigColumns(n), writeOpts{rowsPerGroup: 700, props: props})
-			for _, direct := range []bool{true, false} {
+			for _, direct := range paths {
 				restore := withDirect(direct)
 				_, f := readAll(t, p)
 				restore()
@@ -756,8 +771,8 @@ func TestPandasMetadata(t *testing.T) {
 // (testdata/gen.py) and checks pandas.read_parquet's answer.
 func TestPandasFiles(t *testing.T) {
 	t.Run("types", func(t *testing.T) {
-		for _, w := range []int{1, 8} {
-			defer withDirect(w == 1)()
+		for k, w := range []int{1, 8, 3} { // one decoding path each
+			defer withDirect(paths[k])()
 			withWorkers(w, func() {
 				s, f := readAll(t, "testdata/pandas_types.parquet")
 				if got := schemaString(s); got != "[]:int64 i:int64 i32:int32 f:float64 f32:float32 b:bool s:str t:datetime64[us] tn:datetime64[ns]" {

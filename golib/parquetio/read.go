@@ -124,8 +124,12 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 	}
 	pieces := make([][][]*col.Column, len(want)) // [column][row group] -> chunks
 	valids := make([][][]byte, len(want))        // direct columns: [column][row group] -> validity
+	strPieces := make([][]*strPiece, len(want))  // direct strings: [column][row group]
 	for i, c := range want {
 		pieces[i] = make([][]*col.Column, nrg)
+		if c.typ == ir.String && directStrings {
+			strPieces[i] = make([]*strPiece, nrg)
+		}
 		if directFixed && fixedKind(o, c) != 0 {
 			out[i] = &col.Column{Type: c.typ, N: n}
 			switch {
@@ -167,14 +171,14 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 			}
 			return nil
 		case c.typ == ir.String && directStrings:
-			p, err := readStrings(o, t.rg, c)
-			if err == nil {
-				p, err = adapt(p, c)
-			}
+			p, err := readStringPiece(o, t.rg, c)
 			if err != nil {
 				return parseError(fi.path, err)
 			}
-			pieces[t.c][t.rg] = []*col.Column{p}
+			if p.valid != nil && !c.nullable {
+				return ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+			}
+			strPieces[t.c][t.rg] = p
 			return nil
 		}
 		ch, err := o.fr.RowGroup(t.rg).Column(c.pos).Read(context.Background())
@@ -262,6 +266,10 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 			}
 			continue
 		}
+		if strPieces[i] != nil {
+			out[i] = joinStrings(strPieces[i], n)
+			continue
+		}
 		var ps []*col.Column
 		for _, rg := range pieces[i] {
 			ps = append(ps, rg...)
@@ -300,11 +308,17 @@ func fixedKind(o *openedFile, c column) parquet.Type {
 // slots hold NaN in float columns, zero otherwise.
 func readFixed(o *openedFile, rg int, c column, dst *col.Column, s, e int) ([]byte, error) {
 	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+	maxDef := o.pf.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
+	if pageDecode && o.pf.MetaData().Schema.Column(leaf).PhysicalType() != parquet.Types.Boolean {
+		valid, err := readFixedPages(o, rg, leaf, c, dst, s, e, maxDef)
+		if err != errUnsupported {
+			return valid, err
+		}
+	}
 	cr, err := o.pf.RowGroup(rg).Column(leaf)
 	if err != nil {
 		return nil, err
 	}
-	maxDef := o.pf.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
 	switch r := cr.(type) {
 	case *file.Int64ColumnChunkReader:
 		return decodeInto(r.ReadBatch, dst.I64[s:e], maxDef, 0, c.name)
@@ -583,4 +597,77 @@ func parallelFor(n int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// readFixedPages decodes column c of row group rg (an INT64 or DOUBLE leaf
+// without repetition) with the page decoder into rows [s, e) of dst;
+// errUnsupported when it cannot.
+func readFixedPages(o *openedFile, rg, leaf int, c column, dst *col.Column, s, e int, maxDef int16) ([]byte, error) {
+	pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+	if err != nil {
+		return nil, err
+	}
+	defer pr.Close()
+	if dst.F64 != nil {
+		return decodeFixedPages(pr, dst.F64[s:e], maxDef, math.NaN(), c.name)
+	}
+	return decodeFixedPages(pr, dst.I64[s:e], maxDef, 0, c.name)
+}
+
+// readStringPiece reads the String column chunk of field c in row group rg
+// with the page decoder (dictionary pages kept as indices) or, where it
+// cannot, with readStrings.
+func readStringPiece(o *openedFile, rg int, c column) (*strPiece, error) {
+	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+	descr := o.pf.MetaData().Schema.Column(leaf)
+	if pageDecode && descr.MaxRepetitionLevel() == 0 && descr.PhysicalType() == parquet.Types.ByteArray {
+		rgr := o.pf.RowGroup(rg)
+		pr, err := rgr.GetColumnPageReader(leaf)
+		if err != nil {
+			return nil, err
+		}
+		p, err := decodeStringPages(pr, int(rgr.NumRows()), descr.MaxDefinitionLevel(), c.name)
+		pr.Close()
+		if err != errUnsupported {
+			return p, err
+		}
+	}
+	p, err := readStrings(o, rg, c)
+	if err != nil {
+		return nil, err
+	}
+	return pieceOf(p), nil
+}
+
+// joinStrings builds a string column of n rows from its row groups' pieces
+// (nil for a skipped row group): the buffers are sized exactly and each
+// piece expands into its rows in parallel.
+func joinStrings(ps []*strPiece, n int) *col.Column {
+	var kept []*strPiece
+	for _, p := range ps {
+		if p != nil {
+			kept = append(kept, p)
+		}
+	}
+	rowStart := make([]int, len(kept)+1)
+	dataStart := make([]int64, len(kept)+1)
+	hasNulls := false
+	for i, p := range kept {
+		rowStart[i+1] = rowStart[i] + p.n
+		dataStart[i+1] = dataStart[i] + p.size
+		hasNulls = hasNulls || p.valid != nil
+	}
+	out := &col.Column{Type: ir.String, N: n, Offs: make([]int64, n+1), Data: make([]byte, dataStart[len(kept)])}
+	parallelFor(len(kept), func(i int) {
+		kept[i].expand(out.Offs[rowStart[i]:rowStart[i+1]+1], dataStart[i], out.Data)
+	})
+	if hasNulls {
+		out.Valid = col.NewBitmap(n, true)
+		for i, p := range kept {
+			if p.valid != nil {
+				bitutil.CopyBitmap(p.valid, 0, p.n, out.Valid, rowStart[i])
+			}
+		}
+	}
+	return out
 }

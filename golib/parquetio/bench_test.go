@@ -1,0 +1,60 @@
+package parquetio
+
+// Benchmarks of Read on real files (skipped when they are absent):
+//
+//	FLERN_PQ_BENCH=path[:col,col...] go test ./golib/parquetio -run XXX -bench Read -benchtime 5x -cpuprofile /tmp/cpu.out
+//
+// Speed is measured here and in benchmarks/parquet_scan.py, never in tests.
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+func BenchmarkRead(b *testing.B) {
+	spec := os.Getenv("FLERN_PQ_BENCH")
+	if spec == "" {
+		b.Skip("FLERN_PQ_BENCH=path[:col,col...] names the file to read")
+	}
+	path, cols, _ := strings.Cut(spec, ":")
+	a := ir.Attrs{"path": path}
+	s, err := Sniff(a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if cols != "" {
+		var fs []ir.Field
+		for _, c := range strings.Split(cols, ",") {
+			fs = append(fs, s.Fields[s.Lookup(c)])
+		}
+		s = &ir.Schema{Fields: fs, Index: s.Index}
+	}
+	if os.Getenv("FLERN_PQ_PAGES") == "0" {
+		pageDecode = false
+		defer func() { pageDecode = true }()
+	}
+	st, _ := os.Stat(path)
+	b.SetBytes(st.Size())
+	b.ReportAllocs()
+	c0 := cpuTime()
+	for b.Loop() {
+		f, err := Read(a, s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = f
+	}
+	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
+}
+
+// cpuTime is the process's user + system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

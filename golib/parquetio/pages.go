@@ -1,0 +1,564 @@
+package parquetio
+
+// Page-level decoding of the common column chunks: PLAIN and dictionary
+// (RLE_DICTIONARY / PLAIN_DICTIONARY) pages of INT64, DOUBLE and BYTE_ARRAY
+// columns with RLE definition levels, data page v1 or v2, read through
+// arrow-go's page reader (which decompresses). Fixed-width values land in
+// their final buffers (a dictionary page is decoded once per chunk and
+// gathered from); strings keep the chunk's dictionary and one index per row,
+// so that the column's final buffers can be sized exactly and filled once
+// (strPiece.expand) instead of building each row group's strings and
+// concatenating them. Anything else (other encodings, bit-packed levels,
+// repeated columns) returns errUnsupported and the caller reads the chunk
+// with arrow-go's column reader.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"math/bits"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/flern/flern/golib/col"
+)
+
+// errUnsupported says the page decoder does not handle a chunk; the caller
+// falls back to arrow-go's column reader.
+var errUnsupported = errors.New("parquetio: encoding not handled by the page decoder")
+
+// pageDecode switches the page decoder on (off: arrow-go's typed column
+// readers; for tests and comparisons).
+var pageDecode = true
+
+// Parquet encodings (the Thrift format's Encoding values).
+const (
+	encPlain     int32 = 0
+	encPlainDict int32 = 2
+	encRLE       int32 = 3
+	encRLEDict   int32 = 8
+)
+
+// rleDecoder reads the RLE / bit-packed hybrid encoding (definition levels
+// and dictionary indices) of values width bits wide.
+type rleDecoder struct {
+	data  []byte
+	pos   int
+	width int
+	// the current run: rle values left (repeat of val) or bit-packed
+	// values left starting at bit offset packBit of packed
+	rleLeft  int
+	val      int32
+	packLeft int
+	packed   []byte
+	packBit  int
+}
+
+func newRLE(data []byte, width int) (*rleDecoder, error) {
+	if width < 0 || width > 32 {
+		return nil, fmt.Errorf("bit width %d", width)
+	}
+	return &rleDecoder{data: data, width: width}, nil
+}
+
+// next starts the next run.
+func (d *rleDecoder) next() error {
+	h, k := binary.Uvarint(d.data[d.pos:])
+	if k <= 0 {
+		return fmt.Errorf("truncated RLE run header")
+	}
+	d.pos += k
+	if h&1 == 0 {
+		nb := (d.width + 7) / 8
+		if d.pos+nb > len(d.data) {
+			return fmt.Errorf("truncated RLE run")
+		}
+		var v uint32
+		for i := 0; i < nb; i++ {
+			v |= uint32(d.data[d.pos+i]) << (8 * i)
+		}
+		d.pos += nb
+		if h>>1 > math.MaxInt32 {
+			return fmt.Errorf("RLE run of %d values", h>>1)
+		}
+		d.rleLeft, d.val = int(h>>1), int32(v)
+		return nil
+	}
+	groups := h >> 1
+	if groups > uint64(len(d.data)) {
+		return fmt.Errorf("truncated bit-packed run")
+	}
+	nb := int(groups) * d.width
+	if d.pos+nb > len(d.data) {
+		// writers may end the last run early: use the bytes there are
+		nb = len(d.data) - d.pos
+	}
+	d.packed, d.packBit = d.data[d.pos:d.pos+nb], 0
+	d.packLeft = min(int(groups)*8, nb*8/max(d.width, 1))
+	if d.width == 0 {
+		d.packLeft = int(groups) * 8
+	}
+	d.pos += nb
+	return nil
+}
+
+// read fills out completely or fails.
+func (d *rleDecoder) read(out []int32) error {
+	mask := uint64(1)<<d.width - 1
+	for i := 0; i < len(out); {
+		switch {
+		case d.rleLeft > 0:
+			k := min(d.rleLeft, len(out)-i)
+			v := d.val
+			for j := range out[i : i+k] {
+				out[i+j] = v
+			}
+			d.rleLeft -= k
+			i += k
+		case d.packLeft > 0:
+			k := min(d.packLeft, len(out)-i)
+			p, bit, w := d.packed, d.packBit, d.width
+			for j := 0; j < k; j++ {
+				b := bit >> 3
+				var word uint64
+				if b+8 <= len(p) {
+					word = binary.LittleEndian.Uint64(p[b:])
+				} else {
+					for m := 0; b+m < len(p); m++ {
+						word |= uint64(p[b+m]) << (8 * m)
+					}
+				}
+				out[i+j] = int32((word >> (bit & 7)) & mask)
+				bit += w
+			}
+			d.packBit = bit
+			d.packLeft -= k
+			i += k
+		default:
+			if d.pos >= len(d.data) {
+				return fmt.Errorf("RLE data ends after %d of %d values", i, len(out))
+			}
+			if err := d.next(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// dataPage splits a data page into its definition levels (decoded into
+// defs[:nvals]; nil when the column is required) and its value bytes, and
+// says the page's value encoding.
+type pageParts struct {
+	nvals   int     // levels (rows) in the page
+	defs    []int32 // nil: every row present
+	present int     // rows with a value
+	values  []byte
+	enc     int32
+}
+
+func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) {
+	var p pageParts
+	p.nvals = int(pg.NumValues())
+	if p.nvals < 0 {
+		return p, fmt.Errorf("page of %d values", p.nvals)
+	}
+	data := pg.Data()
+	p.enc = int32(pg.Encoding())
+	var lv []byte
+	switch dp := pg.(type) {
+	case *file.DataPageV1:
+		if maxDef > 0 {
+			if int32(dp.DefinitionLevelEncoding()) != encRLE {
+				return p, errUnsupported
+			}
+			if len(data) < 4 {
+				return p, fmt.Errorf("data page too small for its levels")
+			}
+			n := int(binary.LittleEndian.Uint32(data))
+			if n < 0 || 4+n > len(data) {
+				return p, fmt.Errorf("definition levels of %d bytes in a page of %d", n, len(data))
+			}
+			lv, data = data[4:4+n], data[4+n:]
+		}
+	case *file.DataPageV2:
+		r, d := int(dp.RepetitionLevelByteLen()), int(dp.DefinitionLevelByteLen())
+		if r < 0 || d < 0 || r+d > len(data) {
+			return p, fmt.Errorf("levels of %d+%d bytes in a page of %d", r, d, len(data))
+		}
+		lv, data = data[r:r+d], data[r+d:]
+		if maxDef == 0 {
+			lv = nil
+		}
+	default:
+		return p, errUnsupported
+	}
+	p.values, p.present = data, p.nvals
+	if maxDef > 0 {
+		if cap(*scratch) < p.nvals {
+			*scratch = make([]int32, p.nvals)
+		}
+		p.defs = (*scratch)[:p.nvals]
+		d, err := newRLE(lv, bits.Len(uint(maxDef)))
+		if err != nil {
+			return p, err
+		}
+		if err := d.read(p.defs); err != nil {
+			return p, fmt.Errorf("definition levels: %w", err)
+		}
+		p.present = 0
+		for _, v := range p.defs {
+			if v == int32(maxDef) {
+				p.present++
+			}
+		}
+	}
+	return p, nil
+}
+
+// dictIndices decodes the present values' dictionary indices of a page and
+// checks them against a dictionary of size n.
+func dictIndices(p pageParts, n int, scratch *[]int32) ([]int32, error) {
+	if len(p.values) < 1 {
+		if p.present == 0 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("dictionary page data is empty")
+	}
+	if cap(*scratch) < p.present {
+		*scratch = make([]int32, p.present)
+	}
+	idx := (*scratch)[:p.present]
+	d, err := newRLE(p.values[1:], int(p.values[0]))
+	if err != nil {
+		return nil, err
+	}
+	if err := d.read(idx); err != nil {
+		return nil, fmt.Errorf("dictionary indices: %w", err)
+	}
+	for _, v := range idx {
+		if uint32(v) >= uint32(n) {
+			return nil, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, n)
+		}
+	}
+	return idx, nil
+}
+
+// fixed are the fixed-width values decoded page by page.
+type fixed interface{ int64 | float64 }
+
+// decodeFixedPages decodes an INT64 or DOUBLE column chunk into dst (one
+// element per row) and returns its validity (nil without nulls); null slots
+// hold null.
+func decodeFixedPages[T fixed](pr file.PageReader, dst []T, maxDef int16, null T, name string) ([]byte, error) {
+	var dict []T
+	var defScratch, idxScratch []int32
+	var valid []byte
+	row := 0
+	n := len(dst)
+	for pr.Next() {
+		pg := pr.Page()
+		err := func() error {
+			if dp, ok := pg.(*file.DictionaryPage); ok {
+				if e := int32(dp.Encoding()); e != encPlain && e != encPlainDict {
+					return errUnsupported
+				}
+				k := int(dp.NumValues())
+				b := dp.Data()
+				if k < 0 || len(b) < 8*k {
+					return fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b))
+				}
+				dict = make([]T, k)
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dict))), 8*k), b)
+				return nil
+			}
+			p, err := splitPage(pg, maxDef, &defScratch)
+			if err != nil {
+				return err
+			}
+			if row+p.nvals > n {
+				return fmt.Errorf("column %q holds more values than its %d rows", name, n)
+			}
+			out := dst[row : row+p.nvals]
+			switch p.enc {
+			case encPlain:
+				if len(p.values) < 8*p.present {
+					return fmt.Errorf("plain page of %d values holds %d bytes", p.present, len(p.values))
+				}
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 8*p.present), p.values)
+			case encRLEDict, encPlainDict:
+				if dict == nil {
+					return fmt.Errorf("dictionary-encoded page without a dictionary page")
+				}
+				idx, err := dictIndices(p, len(dict), &idxScratch)
+				if err != nil {
+					return err
+				}
+				for i, v := range idx {
+					out[i] = dict[v]
+				}
+			default:
+				return errUnsupported
+			}
+			if p.present < p.nvals {
+				// spread the dense values backwards over the null slots
+				vi := p.present - 1
+				for i := p.nvals - 1; i >= 0; i-- {
+					if p.defs[i] == int32(maxDef) {
+						out[i] = out[vi]
+						vi--
+						continue
+					}
+					out[i] = null
+					if valid == nil {
+						valid = col.NewBitmap(n, true)
+					}
+					col.SetBit(valid, row+i, false)
+				}
+			}
+			row += p.nvals
+			return nil
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := pr.Err(); err != nil {
+		return nil, err
+	}
+	if row != n {
+		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", name, row, n)
+	}
+	return valid, nil
+}
+
+// strPiece is one row group of a string column before the column's buffers
+// exist: segments of rows, each either dictionary indices (into dict) or
+// plain strings, and the row group's validity (nil: no nulls).
+type strPiece struct {
+	n     int
+	size  int64 // bytes of string data
+	segs  []strSeg
+	valid []byte
+}
+
+// strSeg is a run of rows of a strPiece: idx (one per row, -1 for a null)
+// into dict, or plain strings (offs has one more entry than rows).
+type strSeg struct {
+	dict *strDict
+	idx  []int32
+	offs []int64
+	data []byte
+}
+
+// strDict is a chunk's dictionary of strings.
+type strDict struct {
+	offs []int64
+	data []byte
+}
+
+func (d *strDict) len() int { return len(d.offs) - 1 }
+
+// parsePlainStrings parses k PLAIN byte arrays (4-byte length, bytes).
+func parsePlainStrings(b []byte, k int) (offs []int64, data []byte, err error) {
+	offs = make([]int64, k+1)
+	total := 0
+	pos := 0
+	for i := 0; i < k; i++ {
+		if pos+4 > len(b) {
+			return nil, nil, fmt.Errorf("plain strings end after %d of %d values", i, k)
+		}
+		l := int(binary.LittleEndian.Uint32(b[pos:]))
+		pos += 4
+		if l < 0 || l > len(b)-pos {
+			return nil, nil, fmt.Errorf("plain string of %d bytes with %d left", l, len(b)-pos)
+		}
+		pos += l
+		total += l
+		offs[i+1] = int64(total)
+	}
+	data = make([]byte, 0, total+8) // 8 spare bytes: expand copies short strings as words
+	pos = 0
+	for i := 0; i < k; i++ {
+		l := int(binary.LittleEndian.Uint32(b[pos:]))
+		data = append(data, b[pos+4:pos+4+l]...)
+		pos += 4 + l
+	}
+	return offs, data, nil
+}
+
+// decodeStringPages reads a BYTE_ARRAY column chunk of n rows into a strPiece.
+func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string) (*strPiece, error) {
+	var dict *strDict
+	var defScratch, idxBuf []int32
+	out := &strPiece{n: n}
+	row := 0
+	for pr.Next() {
+		pg := pr.Page()
+		err := func() error {
+			if dp, ok := pg.(*file.DictionaryPage); ok {
+				if e := int32(dp.Encoding()); e != encPlain && e != encPlainDict {
+					return errUnsupported
+				}
+				offs, data, err := parsePlainStrings(dp.Data(), int(dp.NumValues()))
+				if err != nil {
+					return fmt.Errorf("dictionary page: %w", err)
+				}
+				dict = &strDict{offs: offs, data: data}
+				return nil
+			}
+			p, err := splitPage(pg, maxDef, &defScratch)
+			if err != nil {
+				return err
+			}
+			if row+p.nvals > n {
+				return fmt.Errorf("column %q holds more values than its %d rows", name, n)
+			}
+			var seg strSeg
+			switch p.enc {
+			case encPlain:
+				offs, data, err := parsePlainStrings(p.values, p.present)
+				if err != nil {
+					return err
+				}
+				if p.present < p.nvals { // null rows: empty strings
+					full := make([]int64, p.nvals+1)
+					vi := 0
+					for i, d := range p.defs {
+						if d == int32(maxDef) {
+							vi++
+						}
+						full[i+1] = offs[vi]
+					}
+					offs = full
+				}
+				seg = strSeg{offs: offs, data: data}
+				out.size += int64(len(data))
+			case encRLEDict, encPlainDict:
+				if dict == nil {
+					return fmt.Errorf("dictionary-encoded page without a dictionary page")
+				}
+				if len(p.values) < 1 && p.present > 0 {
+					return fmt.Errorf("dictionary page data is empty")
+				}
+				// the page's indices land in rows [row, row+nvals) of the
+				// chunk's index buffer, nulls spread in as -1
+				if idxBuf == nil {
+					idxBuf = make([]int32, n)
+				}
+				all := idxBuf[row : row+p.nvals]
+				if p.present > 0 {
+					d, err := newRLE(p.values[1:], int(p.values[0]))
+					if err != nil {
+						return err
+					}
+					if err := d.read(all[:p.present]); err != nil {
+						return fmt.Errorf("dictionary indices: %w", err)
+					}
+				}
+				nd := uint32(dict.len())
+				var size int64
+				do := dict.offs
+				for _, v := range all[:p.present] {
+					if uint32(v) >= nd {
+						return fmt.Errorf("dictionary index %d out of a dictionary of %d", v, nd)
+					}
+					size += do[v+1] - do[v]
+				}
+				if p.present < p.nvals {
+					vi := p.present - 1
+					for i := p.nvals - 1; i >= 0; i-- {
+						if p.defs[i] == int32(maxDef) {
+							all[i] = all[vi]
+							vi--
+						} else {
+							all[i] = -1
+						}
+					}
+				}
+				out.size += size
+				// consecutive dictionary pages share one segment
+				if k := len(out.segs) - 1; k >= 0 && out.segs[k].dict == dict {
+					out.segs[k].idx = out.segs[k].idx[:len(out.segs[k].idx)+p.nvals]
+				} else {
+					seg = strSeg{dict: dict, idx: all}
+				}
+			default:
+				return errUnsupported
+			}
+			if seg.dict != nil || seg.offs != nil {
+				out.segs = append(out.segs, seg)
+			}
+			if p.present < p.nvals {
+				if out.valid == nil {
+					out.valid = col.NewBitmap(n, true)
+				}
+				for i, d := range p.defs {
+					if d != int32(maxDef) {
+						col.SetBit(out.valid, row+i, false)
+					}
+				}
+			}
+			row += p.nvals
+			return nil
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := pr.Err(); err != nil {
+		return nil, err
+	}
+	if row != n {
+		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", name, row, n)
+	}
+	return out, nil
+}
+
+// pieceOf wraps a column of strings (the column reader's result) as a
+// strPiece.
+func pieceOf(c *col.Column) *strPiece {
+	return &strPiece{n: c.N, size: c.Offs[c.N] - c.Offs[0], valid: c.Valid,
+		segs: []strSeg{{offs: c.Offs[:c.N+1], data: c.Data}}}
+}
+
+// expand writes the piece's strings into data[pos:pos+p.size] and their
+// end offsets into offs[1:p.n+1] (offs[0], the previous piece's end, is
+// left alone). Pieces expand in parallel: nothing outside its range is
+// written.
+func (p *strPiece) expand(offs []int64, pos int64, data []byte) {
+	end := pos + p.size // other pieces' bytes follow: never written here
+	row := 0
+	for _, s := range p.segs {
+		if s.dict != nil {
+			do, dd := s.dict.offs, s.dict.data[:cap(s.dict.data)]
+			for _, v := range s.idx {
+				if v >= 0 {
+					a, b := do[v], do[v+1]
+					if b-a <= 8 && pos+8 <= end && a+8 <= int64(len(dd)) {
+						// a short string: one 8-byte word (the bytes past it
+						// are overwritten by the next string or are slack)
+						binary.LittleEndian.PutUint64(data[pos:], binary.LittleEndian.Uint64(dd[a:a+8]))
+					} else {
+						copy(data[pos:], dd[a:b])
+					}
+					pos += b - a
+				}
+				row++
+				offs[row] = pos
+			}
+			continue
+		}
+		k := len(s.offs) - 1
+		base := s.offs[0]
+		copy(data[pos:], s.data[base:s.offs[k]])
+		shift := pos - base
+		for j := 1; j <= k; j++ {
+			offs[row+j] = s.offs[j] + shift
+		}
+		row += k
+		pos += s.offs[k] - base
+	}
+}
