@@ -111,7 +111,13 @@ func runFilter(c *Ctx, n *ir.Node, in []any) (any, error) {
 	sel := make([][]int32, k)
 	var nullMask bool
 	nulls := make([]bool, k)
+	conjs := refinableConjuncts(pred)
 	err := forMorsels(c, n, src.N, func(m, lo, hi int) error {
+		if conjs != nil {
+			idx, err := selectConjuncts(conjs, src, lo, hi)
+			sel[m] = idx
+			return err
+		}
 		v, err := evalFast(pred, sliceFrame(src, lo, hi))
 		if err != nil {
 			return err
@@ -156,6 +162,130 @@ func runFilter(c *Ctx, n *ir.Node, in []any) (any, error) {
 		idx = append(idx, s...)
 	}
 	return gatherFrame(c, n, src, idx)
+}
+
+// refinableConjuncts splits an and() predicate into its conjuncts (left to
+// right) when each is a bool expression that cannot raise (comparisons,
+// isin, isna/notna, logic ops over columns and literals): such a conjunct
+// may be evaluated on the rows the earlier ones kept only, with the same
+// result as the whole mask. nil: evaluate the predicate as a whole.
+func refinableConjuncts(pred *ir.Expr) []*ir.Expr {
+	if pred.Kind != ir.ExprCall || pred.Name != "and" {
+		return nil
+	}
+	var cs []*ir.Expr
+	var walk func(e *ir.Expr) bool
+	walk = func(e *ir.Expr) bool {
+		if e.Kind == ir.ExprCall && e.Name == "and" && len(e.Args) == 2 {
+			return walk(e.Args[0]) && walk(e.Args[1])
+		}
+		cs = append(cs, e)
+		return e.Type == ir.Bool && cannotRaise(e)
+	}
+	if !walk(pred) {
+		return nil
+	}
+	return cs
+}
+
+// cannotRaise reports whether e is made of columns, literals and functions
+// that never raise on any row's values (so evaluating e on fewer rows
+// cannot hide an error the whole mask would raise).
+func cannotRaise(e *ir.Expr) bool {
+	switch e.Kind {
+	case ir.ExprCol, ir.ExprLit:
+		return true
+	case ir.ExprCall:
+		switch e.Name {
+		case "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor", "not", "isin", "isna", "notna":
+		default:
+			return false
+		}
+		for _, a := range e.Args {
+			if !cannotRaise(a) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// selectConjuncts returns the rows of src in [lo, hi) where every
+// conjunct is true and not null (the and() of evalFast, which reads a
+// missing value as False): the first conjunct is evaluated on every row,
+// each next one only on the rows kept so far (those rows' columns gathered
+// when they are under a quarter of the morsel, else on the whole morsel).
+func selectConjuncts(cs []*ir.Expr, src *col.Frame, lo, hi int) ([]int32, error) {
+	view := sliceFrame(src, lo, hi)
+	var idx []int32 // kept rows, relative to lo
+	for k, e := range cs {
+		if k > 0 && len(idx) == 0 {
+			break
+		}
+		var v *col.Column
+		var err error
+		sub := false
+		if k > 0 && 4*len(idx) < hi-lo {
+			var f *col.Frame
+			if f, sub = gatherRead(e, view, idx); sub {
+				v, err = evalFast(e, f)
+			}
+		}
+		if !sub {
+			v, err = evalFast(e, view)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v.Type != ir.Bool || v.B == nil {
+			return nil, errNotBoolMask
+		}
+		if k == 0 {
+			idx = make([]int32, 0, hi-lo)
+			for i, b := range v.B[:hi-lo] {
+				if b && v.IsValid(i) {
+					idx = append(idx, int32(i))
+				}
+			}
+			continue
+		}
+		kept := idx[:0]
+		for j, i := range idx {
+			at := int(i)
+			if sub {
+				at = j
+			}
+			if v.B[at] && v.IsValid(at) {
+				kept = append(kept, i)
+			}
+		}
+		idx = kept
+	}
+	for j := range idx {
+		idx[j] += int32(lo)
+	}
+	return idx, nil
+}
+
+// gatherRead is the frame of the columns e reads, at rows idx of f (ok is
+// false when e reads something other than f's columns, e.g. an index level).
+func gatherRead(e *ir.Expr, f *col.Frame, idx []int32) (*col.Frame, bool) {
+	names := map[string]bool{}
+	e.Columns(names)
+	rows := make([]int, len(idx))
+	for j, i := range idx {
+		rows[j] = int(i)
+	}
+	out := &col.Frame{N: len(idx)}
+	for name := range names {
+		cl := f.Col(name)
+		if cl == nil {
+			return nil, false
+		}
+		out.Names, out.Cols = append(out.Names, name), append(out.Cols, cl.Take(rows))
+	}
+	return out, true
 }
 
 // errNotBoolMask: the predicate did not give a plain bool column.

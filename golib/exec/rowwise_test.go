@@ -69,6 +69,25 @@ func TestFilterDifferential(t *testing.T) {
 		{"float columns eq", func() *ir.Expr { return call("eq", col_("f"), col_("f")) }},
 		{"not isin ints", func() *ir.Expr { return call("not", call("isin", col_("j"), lit(1), lit(-5))) }},
 		{"xor", func() *ir.Expr { return call("xor", col_("b"), call("gt", col_("f"), lit(0.0))) }},
+		// and() chains: later conjuncts see only the rows kept so far
+		// (gathered when few, else the whole morsel)
+		{"and chain, selective first (gathered)", func() *ir.Expr {
+			return call("and", call("and", call("isin", col_("i"), lit(0), lit(1), lit(-1), lit(7)), call("ne", col_("s"), lit("a"))),
+				call("or", call("le", col_("f"), lit(0.5)), call("isna", col_("f"))))
+		}},
+		{"and chain, wide first (whole morsel)", func() *ir.Expr {
+			return call("and", call("and", call("not", call("isin", col_("i"), lit(0))), call("ge", col_("s"), lit("b"))),
+				call("and", call("lt", col_("d"), col_("d2")), call("eq", col_("f"), col_("f"))))
+		}},
+		{"and chain with a nullable bool", func() *ir.Expr {
+			return call("and", call("and", call("eq", col_("i"), lit(3)), col_("nb")), col_("b"))
+		}},
+		{"and chain, NaN and unicode", func() *ir.Expr {
+			return call("and", call("isin", col_("s"), lit("a"), lit("éb"), lit("")), call("ne", col_("f"), lit(math.NaN())))
+		}},
+		{"and chain with a raising conjunct (whole mask)", func() *ir.Expr {
+			return call("and", call("eq", col_("i"), lit(1)), call("gt", call("floordiv", col_("i"), col_("j")), lit(0)))
+		}},
 	}
 	for _, n := range testSizes {
 		for seed := uint64(1); seed <= 2; seed++ {
