@@ -73,7 +73,7 @@ def etl_pandas_like(pd: Any, path: str = CARS) -> tuple[Any, Any, Any, Any]:
     mean, std = x_train.mean(), x_train.std(ddof=0)
     x_train = (x_train - mean) / std
     x_test = (x_test - mean) / std
-    return x_train, train["Miles_per_Gallon"], x_test, test["Miles_per_Gallon"]
+    return x_train, train[["Miles_per_Gallon"]], x_test, test[["Miles_per_Gallon"]]
 
 
 def etl_polars(path: str = CARS) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -164,10 +164,12 @@ def train_flern_staged(x_train: Any, y_train: Any, x_test: Any, y_test: Any, epo
         raise NotImplementedError("flern.fit (staged training) is not in this flern")
     nn = torch.nn
     torch.manual_seed(SEED)
+    # X and y as to_tensor edges of the one lazy ETL plan: fit runs it once for both
     x = x_train.to_tensor(dtype="float32") if hasattr(x_train, "to_tensor") else torch.tensor(np.asarray(x_train, np.float32))
-    y = torch.tensor(np.asarray(y_train.to_numpy(), dtype=np.float32)).reshape(-1, 1)
-    model = nn.Sequential(nn.Linear(x.shape[1], 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
-    model.load_state_dict({k: torch.tensor(v) for k, v in initial_state(x.shape[1]).items()})
+    y = y_train.to_tensor(dtype="float32") if hasattr(y_train, "to_tensor") else torch.tensor(np.asarray(y_train, np.float32)).reshape(-1, 1)
+    d_in = len(x_train.columns) if hasattr(x_train, "columns") else x.shape[1]  # the tutorial's len(train_dataset.keys())
+    model = nn.Sequential(nn.Linear(d_in, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 1))
+    model.load_state_dict({k: torch.tensor(v) for k, v in initial_state(d_in).items()})
     if form == "2019":
         opt, loss_fn = torch.optim.RMSprop(model.parameters(), lr=1e-3), nn.MSELoss()
     else:
@@ -175,7 +177,7 @@ def train_flern_staged(x_train: Any, y_train: Any, x_test: Any, y_test: Any, epo
     hist = flern.fit(model, loss_fn, opt, x, y, epochs=epochs, batch_size=32, shuffle=True, seed=SEED,
                      validation_split=0.2)
     xt = x_test.to_tensor(dtype="float32") if hasattr(x_test, "to_tensor") else torch.tensor(np.asarray(x_test, np.float32))
-    yt = torch.tensor(np.asarray(y_test.to_numpy(), dtype=np.float32)).reshape(-1, 1)
+    yt = y_test.to_tensor(dtype="float32") if hasattr(y_test, "to_tensor") else torch.tensor(np.asarray(y_test, np.float32)).reshape(-1, 1)
     with torch.no_grad():
         mae = float((model(xt) - yt).abs().mean().item())
     val = getattr(hist, "val_loss", None) or (hist.get("val_loss") if isinstance(hist, dict) else None)
