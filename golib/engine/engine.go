@@ -394,9 +394,28 @@ func (p *Program) Explain(verbose bool) string {
 			}
 		}
 		b.WriteString(p.explainFusion())
+		b.WriteString(p.explainResults())
 		b.WriteString("== optimized plan ==\n")
 	}
 	b.WriteString(p.Graph.Print())
+	return b.String()
+}
+
+// explainResults is the verbose explain's result-cache section: the cached
+// subplan results the plan reads and the results each run keeps.
+func (p *Program) explainResults() string {
+	var b strings.Builder
+	b.WriteString("== result cache ==\n")
+	if len(p.subst) == 0 && len(p.keep) == 0 {
+		b.WriteString("reads nothing cached, keeps nothing\n")
+		return b.String()
+	}
+	for _, k := range p.subst {
+		fmt.Fprintf(&b, "reads %s (source(cached_result=%q))\n", k, k[:12])
+	}
+	for i, k := range p.keep {
+		fmt.Fprintf(&b, "keeps %s: output %%%d\n", k.key, p.Graph.Outputs[p.nOut+i])
+	}
 	return b.String()
 }
 

@@ -79,6 +79,12 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 	if read, _ := f.CachedKeys(); len(read) != 1 {
 		t.Errorf("CachedKeys read %v", read)
 	}
+	if ex := compile(t, final, engine.Options{Dump: true}).Explain(true); !strings.Contains(ex, "== result cache ==\nreads ") {
+		t.Errorf("verbose explain has no result cache section:\n%s", ex)
+	}
+	if ex := compile(t, probe, engine.Options{Keep: keep, Dump: true}).Explain(true); !strings.Contains(ex, "keeps ") {
+		t.Errorf("verbose explain of the probe does not say what it keeps:\n%s", ex)
+	}
 	if got := runText(t, f); got != wantFinal {
 		t.Errorf("final from the cache: %s, want %s", got, wantFinal)
 	}
