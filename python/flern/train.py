@@ -11,7 +11,10 @@ The step is still written define-by-run: ``fit`` calls ``loss_fn(model(xb), yb)`
 lives in the native store, and compiles that graph (plus one for a last partial
 batch). Then each epoch is one native call (golib/exec/train.go) that, for
 every mini-batch, copies the batch rows in and runs the compiled step; Python
-is not involved per step. Row order: with ``shuffle=True`` epoch e visits the
+is not involved per step. Without a ``scheduler`` or ``progress`` bar nothing
+runs in Python between epochs either: all the epochs, each followed by its
+validation, run in one native call (exec.Trainer.Run, golib/exec/train_run.go)
+and the parameters are committed once at the end. Row order: with ``shuffle=True`` epoch e visits the
 rows in the order of the e-th ``numpy.random.default_rng(seed).permutation``
 call (so a PyTorch run can replay the same batches); otherwise in order. The
 last partial batch is used (torch DataLoader's ``drop_last=False``).
@@ -21,7 +24,7 @@ fraction f of the rows as Keras does) is one compiled no-grad plan run after
 each epoch, with the model in eval mode. An lr scheduler passed as
 ``scheduler`` is stepped after each epoch.
 
-Ctrl-C: the epoch runs on a worker thread while the main thread waits, so
+Ctrl-C: the native call runs on a worker thread while the main thread waits, so
 KeyboardInterrupt arrives promptly; flern then asks the native loop to stop
 after the step in progress, waits for it, leaves the model with the
 parameters of the last completed step, and re-raises KeyboardInterrupt (the
