@@ -199,3 +199,46 @@ def test_plan_cache_recompiles_when_the_file_changes(tmp_csv):
         f.write("a,b\n1.5,2\n3,7\n9,1\n")
     os.utime(path, None)
     assert_frame_same(q(), pd.read_csv(path).assign(c=lambda d: d["a"] + d["b"]))
+
+
+# ---- random pipelines: probe, then final, with the cache on and off ------------------------
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_STEPS = {
+    "filter_i": lambda d, c: d[d["i"] > c],
+    "assign_g": lambda d, c: d.assign(g=d["i"] * c + 1),
+    "dropna": lambda d, c: d.dropna(),
+    "sort_f": lambda d, c: d.sort_values("f"),
+    "select": lambda d, c: d[["k", "i", "f"]],
+    "head": lambda d, c: d.head(abs(c) * 7 + 1),
+}
+_PROBES = {
+    "mean": lambda d: d["i"].mean(),
+    "unique": lambda d: sorted(x for x in d["k"].unique() if isinstance(x, str)),
+    "len": lambda d: len(d),
+    "max": lambda d: d["f"].max(),
+}
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(sorted(_STEPS)), st.integers(-3, 3)), max_size=4),
+       probes=st.lists(st.sampled_from(sorted(_PROBES)), min_size=1, max_size=3))
+def test_random_pipelines_same_with_cache_on_and_off(steps, probes, data_path, monkeypatch):
+    path = data_path(n=120, seed=5, name="h.parquet")
+
+    def run(pd_, on: bool):
+        names = set(_config.disabled_passes)
+        monkeypatch.setattr(_config, "disabled_passes", names - {"result_cache"} if on else names | {"result_cache"})
+        d = pd_.read_parquet(path)
+        for name, c in steps:
+            d = _STEPS[name](d, c)
+        got = [_PROBES[p](d) for p in probes]
+        final = d.assign(h=d["i"] - 1)
+        return got, (final.to_pandas() if pd_ is fpd else final)
+
+    want_p, want_f = run(pd, True)
+    for on in (True, False):
+        got_p, got_f = run(fpd, on)
+        for g, w in zip(got_p, want_p):
+            assert (g == w) or (g != g and w != w) or g == pytest.approx(w), (g, w)
+        assert_frame_same(got_f, want_f)
