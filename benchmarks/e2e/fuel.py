@@ -2,6 +2,7 @@
 
     PYTHONPATH=python python benchmarks/e2e/fuel.py                 # all variants, 3 timed runs
     PYTHONPATH=python python benchmarks/e2e/fuel.py --epochs 20 --runs 1 --variants pandas+torch
+    PYTHONPATH=python python benchmarks/e2e/fuel.py --breakdown --runs 9    # flern-staged's phases
 
 The pipeline (the tutorial's 2021 form): read ``cars.json`` (vega-datasets 3.2.1, bundled in
 ``python/flern/data``), keep the tutorial's columns, derive the model year from the date string,
@@ -55,17 +56,36 @@ FEATURES = ["Cylinders", "Displacement", "Horsepower", "Weight_in_lbs", "Acceler
 VARIANTS = ("pandas+torch", "polars+torch", "flern", "flern-staged")
 
 
+# ---- phase timers (--breakdown) -------------------------------------------------------------------
+
+_LAPS: list | None = None  # (phase, wall s, CPU s) while --breakdown measures a run; None otherwise
+_LAP_T: list = [0.0, 0.0]
+
+
+def _lap(phase: str | None) -> None:
+    """End the current phase of a --breakdown run (None: start timing)."""
+    if _LAPS is None:
+        return
+    now = (time.perf_counter(), time.process_time())
+    if phase is not None:
+        _LAPS.append((phase, now[0] - _LAP_T[0], now[1] - _LAP_T[1]))
+    _LAP_T[:] = now
+
+
 # ---- ETL ------------------------------------------------------------------------------------------
 
 def etl_pandas_like(pd: Any, path: str = CARS) -> tuple[Any, Any, Any, Any]:
     """The tutorial's data preparation, for ``pd`` = pandas or flern.pandas (the same code)."""
+    _lap(None)
     cars = pd.read_json(path)
+    _lap("read_json")
     cars = cars[["Miles_per_Gallon", "Cylinders", "Displacement", "Horsepower", "Weight_in_lbs",
                  "Acceleration", "Year", "Origin"]]
     cars["Model_Year"] = cars["Year"].str.slice(0, 4).astype("int64") - 1900
     cars = cars.drop(columns=["Year"])
     cars = cars.dropna()
     cars = pd.get_dummies(cars, columns=["Origin"], dtype=float)
+    _lap("select, Model_Year, dropna, get_dummies")
     train = cars.sample(frac=0.8, random_state=0)
     test = cars.drop(train.index)
     feats = FEATURES + ["Origin_Europe", "Origin_Japan", "Origin_USA"]
@@ -73,6 +93,7 @@ def etl_pandas_like(pd: Any, path: str = CARS) -> tuple[Any, Any, Any, Any]:
     mean, std = x_train.mean(), x_train.std(ddof=0)
     x_train = (x_train - mean) / std
     x_test = (x_test - mean) / std
+    _lap("split, mean/std, normalize")
     return x_train, train[["Miles_per_Gallon"]], x_test, test[["Miles_per_Gallon"]]
 
 
@@ -174,12 +195,15 @@ def train_flern_staged(x_train: Any, y_train: Any, x_test: Any, y_test: Any, epo
         opt, loss_fn = torch.optim.RMSprop(model.parameters(), lr=1e-3), nn.MSELoss()
     else:
         opt, loss_fn = torch.optim.Adam(model.parameters(), lr=1e-3), nn.L1Loss()
+    _lap("to_tensor edges, model, optimizer")
     hist = flern.fit(model, loss_fn, opt, x, y, epochs=epochs, batch_size=32, shuffle=True, seed=SEED,
                      validation_split=0.2)
+    _lap("fit (ETL run, step set-up, epochs)")
     xt = x_test.to_tensor(dtype="float32") if hasattr(x_test, "to_tensor") else torch.tensor(np.asarray(x_test, np.float32))
     yt = y_test.to_tensor(dtype="float32") if hasattr(y_test, "to_tensor") else torch.tensor(np.asarray(y_test, np.float32)).reshape(-1, 1)
     with torch.no_grad():
         mae = float((model(xt) - yt).abs().mean().item())
+    _lap("predict + test MAE")
     val = getattr(hist, "val_loss", None) or (hist.get("val_loss") if isinstance(hist, dict) else None)
     return {"test_mae": mae, "final_val_loss": val[-1] if val else None}
 
@@ -286,6 +310,28 @@ def set_torch_threads(variant: str) -> None:
         torch.set_num_threads(n)
 
 
+def breakdown(epochs: int, form: str, runs: int) -> None:
+    """--breakdown: flern-staged's phases in this process, medians over ``runs`` runs after
+    one warm-up (wall and CPU ms; CPU includes the Go core's threads)."""
+    global _LAPS
+    import flern.pandas as fpd
+    train_flern_staged(*etl_pandas_like(fpd), epochs, form)
+    per_run = []
+    for _ in range(runs):
+        _LAPS = []
+        res = train_flern_staged(*etl_pandas_like(fpd), epochs, form)
+        per_run.append(_LAPS)
+        _LAPS = None
+    rows = []
+    for j, (phase, _, _) in enumerate(per_run[0]):
+        rows.append([phase, f"{statistics.median(r[j][1] for r in per_run) * 1e3:.2f}",
+                     f"{statistics.median(r[j][2] for r in per_run) * 1e3:.2f}"])
+    rows.append(["total (median of runs)", f"{statistics.median(sum(p[1] for p in r) for r in per_run) * 1e3:.2f}",
+                 f"{statistics.median(sum(p[2] for p in r) for r in per_run) * 1e3:.2f}"])
+    print(f"# flern-staged phases ({form} form, {epochs} epochs, median of {runs} runs), test MAE {res['test_mae']:.3f}")
+    print(common.md_table(["phase", "wall ms", "CPU ms"], rows))
+
+
 def child(variant: str, epochs: int, form: str, runs: int) -> None:
     """Measure one variant in this (fresh) process and print the JSON report line."""
     set_torch_threads(variant)
@@ -317,6 +363,8 @@ def main() -> int:
     ap.add_argument("--mode", choices=("train", "infer"), default="train",
                     help="infer: workload (c), the network applied to --rows resampled Auto MPG rows after the ETL")
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows for --mode infer")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="time flern-staged's phases (read_json, ETL recording, fit, predict) in this process")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
     epochs = a.epochs if a.epochs is not None else (1000 if a.form == "2019" else 100)
@@ -326,6 +374,9 @@ def main() -> int:
         infer_data(a.rows)  # written once, outside every timing
     if a.child:
         child(a.child, epochs, a.form, a.runs)
+        return 0
+    if a.breakdown:
+        breakdown(epochs, a.form, a.runs)
         return 0
     what = f"inference, {a.rows} rows" if a.mode == "infer" else f"{a.form} form, {epochs} epochs"
     print(f"# fuel efficiency ({what}), {common.describe_machine()}")
