@@ -20,6 +20,11 @@ type Ctx struct {
 	*interp.Ctx
 	Options Options
 	mem     *memBudget // live-result accounting (memory.go); nil outside RunAny
+	// narrow maps a filter whose only reader is a project selecting plain
+	// columns to the columns that project reads: the filter gathers only
+	// those (its result is that project's input alone, so the columns
+	// nothing reads are never copied). Set by RunAny.
+	narrow map[ir.NodeID][]string
 }
 
 // OpFunc runs one node on its materialized inputs (*col.Frame or
@@ -64,7 +69,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 	if err != nil {
 		return nil, err
 	}
-	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit)}
+	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit), narrow: narrowFilters(g)}
 	defer profileRun()()
 	var freed freedBytes
 	results := make([]any, len(g.Nodes))
@@ -131,7 +136,7 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 		}
 		return interp.RunNode(c.Ctx, n, in)
 	}
-	if fr, ok := out.(*col.Frame); ok && err == nil {
+	if fr, ok := out.(*col.Frame); ok && err == nil && c.narrow[n.ID] == nil {
 		if err := interp.CheckFrame(n, fr); err != nil {
 			return nil, err
 		}
@@ -152,4 +157,46 @@ func guarded(f OpFunc, c *Ctx, n *ir.Node, in []any) (out any, err error) {
 		err = ir.AtNode(err, n)
 	}
 	return out, err
+}
+
+// narrowFilters finds the filters whose one reader is a project of plain
+// column references (the narrow pass puts one after a filter whose
+// predicate reads columns its readers do not) and returns, per filter, the
+// columns that project reads.
+func narrowFilters(g *ir.Graph) map[ir.NodeID][]string {
+	out := map[ir.NodeID]bool{}
+	for _, id := range g.Outputs {
+		out[id] = true
+	}
+	users := g.Users()
+	var m map[ir.NodeID][]string
+	for _, n := range g.Nodes {
+		if n.Op != "filter" || out[n.ID] || len(users[n.ID]) != 1 {
+			continue
+		}
+		p := g.Node(users[n.ID][0])
+		if p.Op != "project" || len(p.Inputs) != 1 {
+			continue
+		}
+		var cols []string
+		seen := map[string]bool{}
+		ok := true
+		for _, ne := range p.Attrs.NamedExprs("exprs") {
+			if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
+				ok = false
+				break
+			}
+			if !seen[ne.Expr.Name] {
+				seen[ne.Expr.Name] = true
+				cols = append(cols, ne.Expr.Name)
+			}
+		}
+		if ok && n.Schema != nil && len(cols) < len(n.Schema.Fields) {
+			if m == nil {
+				m = map[ir.NodeID][]string{}
+			}
+			m[n.ID] = cols
+		}
+	}
+	return m
 }

@@ -154,14 +154,27 @@ func runFilter(c *Ctx, n *ir.Node, in []any) (any, error) {
 	for _, s := range sel {
 		total += len(s)
 	}
-	if err := c.reserve(n, int64(total)*rowBytes(src)); err != nil {
+	keep := src
+	if cols := c.narrow[n.ID]; cols != nil {
+		// only the columns the reading project takes are gathered
+		keep = &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
+		for _, name := range cols {
+			cl := src.Col(name)
+			if cl == nil {
+				keep = src
+				break
+			}
+			keep.Names, keep.Cols = append(keep.Names, name), append(keep.Cols, cl)
+		}
+	}
+	if err := c.reserve(n, int64(total)*rowBytes(keep)); err != nil {
 		return nil, err
 	}
 	idx := make([]int32, 0, total)
 	for _, s := range sel {
 		idx = append(idx, s...)
 	}
-	return gatherFrame(c, n, src, idx)
+	return gatherFrame(c, n, keep, idx)
 }
 
 // refinableConjuncts splits an and() predicate into its conjuncts (left to
