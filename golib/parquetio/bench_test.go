@@ -42,13 +42,18 @@ func BenchmarkRead(b *testing.B) {
 	b.SetBytes(st.Size())
 	b.ReportAllocs()
 	c0 := cpuTime()
+	var out int64
 	for b.Loop() {
 		f, err := Read(a, s)
 		if err != nil {
 			b.Fatal(err)
 		}
-		_ = f
+		out = 0
+		for _, c := range append(f.Cols, f.Index...) {
+			out += int64(8*(len(c.I64)+len(c.F64)+len(c.Offs)) + len(c.B) + len(c.Data) + len(c.Valid))
+		}
 	}
+	b.ReportMetric(float64(out)/(1<<20), "out-MiB")
 	b.ReportMetric(float64((cpuTime()-c0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 

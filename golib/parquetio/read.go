@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -55,6 +56,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	if fi.rangeIndex != nil {
 		pred = nil
 	}
+	collectBefore(fi, want)
 	cols, n, err := readColumns(fi, want, pred)
 	if err != nil {
 		return nil, err
@@ -143,14 +145,18 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 			valids[i] = make([][]byte, nrg)
 		}
 	}
+	// Column by column: a string column is joined (and its pieces dropped)
+	// as soon as its last row group is read, so that at most a few
+	// columns' pieces are held at once.
 	type task struct{ c, rg int }
 	var tasks []task
-	for rg := 0; rg < nrg; rg++ {
-		if rgRows[rg] == 0 {
-			continue
-		}
-		for c := range want {
-			tasks = append(tasks, task{c, rg})
+	left := make([]atomic.Int64, len(want)) // row groups still to read per column
+	for c := range want {
+		for rg := 0; rg < nrg; rg++ {
+			if rgRows[rg] != 0 {
+				tasks = append(tasks, task{c, rg})
+				left[c].Add(1)
+			}
 		}
 	}
 	run := func(t task) error {
@@ -241,9 +247,14 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 				if k >= len(tasks) {
 					return
 				}
-				if err := run(tasks[k]); err != nil {
+				t := tasks[k]
+				if err := run(t); err != nil {
 					fail(err)
 					return
+				}
+				if left[t.c].Add(-1) == 0 && strPieces[t.c] != nil && !failed.Load() {
+					out[t.c] = joinStrings(strPieces[t.c], n)
+					strPieces[t.c] = nil
 				}
 			}
 		}()
@@ -266,9 +277,8 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 			}
 			continue
 		}
-		if strPieces[i] != nil {
-			out[i] = joinStrings(strPieces[i], n)
-			continue
+		if c.typ == ir.String && directStrings {
+			continue // joined when its last row group was read
 		}
 		var ps []*col.Column
 		for _, rg := range pieces[i] {
@@ -670,4 +680,23 @@ func joinStrings(ps []*strPiece, n int) *col.Column {
 		}
 	}
 	return out
+}
+
+// gcBeforeBytes is the output size (8 bytes per value and row) from which
+// a scan first runs a garbage collection (0: never).
+var gcBeforeBytes int64 = 64 << 20
+
+// collectBefore runs a garbage collection before a large scan. The pacer
+// sets the next collection at twice the heap that was live at the last
+// one, which a previous large result (now dropped by its user) still
+// counted in; without this the scan's buffers would be fresh memory on top
+// of that garbage, and a process reading the same file repeatedly peaks at
+// 2-3x the result. Collecting first lets the scan reuse that memory. It is
+// cheap here: flern's column buffers hold no pointers, so marking does not
+// touch them.
+func collectBefore(fi *fileInfo, want []column) {
+	if gcBeforeBytes <= 0 || fi.numRows*int64(len(want))*8 < gcBeforeBytes {
+		return
+	}
+	runtime.GC()
 }
