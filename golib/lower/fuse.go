@@ -371,6 +371,26 @@ func chainOf(g *ir.Graph, root *ir.Node, inline []bool, width []int64) (members 
 	return members, w, conflict
 }
 
+// scalarExpand reports whether n is expand_as of a float one-element
+// tensor x to the static shape shape, and returns x: a loop of that shape
+// reads x as a scalar instead of n.
+func scalarExpand(g *ir.Graph, n *ir.Node, shape []int64) (ir.NodeID, bool) {
+	if n.Op != "expand_as" || len(n.Inputs) != 2 || !n.Schema.IsTensor() || !sameShape(n.Schema.Tensor.Shape, shape) ||
+		slices.Contains(shape, ir.DynDim) {
+		return 0, false
+	}
+	x := g.Node(n.Inputs[0]).Schema
+	if !x.IsTensor() || (x.Tensor.DType != ir.Float32 && x.Tensor.DType != ir.Float64) || x.Tensor.DType != n.Schema.Tensor.DType {
+		return 0, false
+	}
+	for _, d := range x.Tensor.Shape {
+		if d != 1 {
+			return 0, false
+		}
+	}
+	return n.Inputs[0], true
+}
+
 // Transcendental are the ops a loop of their own runs faster than the
 // interpreter (vectorized native exp/tanh/sigmoid, golib/codegen): they are
 // lowered even when no other elementwise op joins them.
@@ -394,13 +414,25 @@ func lowerTensorGroup(g *ir.Graph, members []*ir.Node, w int) (*Kernel, []ir.Nod
 		if v, ok := val[id]; ok {
 			return v
 		}
+		orig := id
+		if x, ok := scalarExpand(g, g.Node(id), rootShape); ok {
+			// a one-element value broadcast to the loop's shape (the
+			// gradient of sum: expand_as(1, y)) is read as a scalar: the
+			// full-size tensor, and y when nothing else needs it, are never
+			// computed
+			if v, ok := val[x]; ok {
+				val[orig] = v
+				return v
+			}
+			id = x
+		}
 		t := g.Node(id).Schema.Tensor
 		scalar, bc, _, _ := operandBcast(t.Shape, rootShape)
 		full = full || !scalar && bc == Full
 		l.Inputs = append(l.Inputs, Input{Type: t.DType, Scalar: scalar, Bcast: bc})
 		inputs = append(inputs, id)
 		v := add(Instr{Op: "load", Type: t.DType, Input: len(l.Inputs) - 1})
-		val[id] = v
+		val[id], val[orig] = v, v
 		return v
 	}
 	cast := func(v int, t ir.DType) int {

@@ -105,6 +105,11 @@ func TestFuseDecisions(t *testing.T) {
 			g, idx, w := b.src("bool", 6.0, 4.0), b.src("int64", 6.0), b.src("bool", 10.0, 4.0)
 			return []ir.NodeID{b.op("index_add", nil, g, idx, w)}
 		}, 0, 0, "index_add("},
+		{"a one-element value expanded to the loop's shape is read as a scalar", func(b *gb) []ir.NodeID {
+			x, y := b.src("float32", 6.0, 4.0), b.src("float32", 6.0, 4.0)
+			one := b.op("unsqueeze", ir.Attrs{"dim": 0.0}, b.scalar("float32", "1"))
+			return []ir.NodeID{b.op("relu", nil, b.op("mul", nil, b.op("expand_as", nil, one, b.op("neg", nil, y)), x))}
+		}, 1, 2, "loop(in=[f32[0], f32]"},
 		{"matmul stays opaque, the chains around it fuse", func(b *gb) []ir.NodeID {
 			x, w := b.src("float32", 4.0, 3.0), b.src("float32", 3.0, 2.0)
 			h := b.op("matmul", nil, b.op("tanh", nil, b.op("neg", nil, x)), w)
