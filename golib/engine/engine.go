@@ -104,13 +104,14 @@ type Program struct {
 	stepOnce sync.Once
 	step     *exec.StepRunner
 
-	nOut   int           // the caller's outputs (Graph.Outputs[nOut:] are kept results)
-	keep   []keptResult  // what Run stores in the result cache
-	nIn    int           // run inputs the caller passes; cached frames follow them
-	cached []*col.Frame  // frames substituted for subplans, run inputs nIn, nIn+1, ...
-	subst  []string      // their keys
-	cands  []string      // keys of computed subplans that a later cache entry could replace
-	files  []exec.FileID // every scanned file as it was at compile time
+	nOut    int           // the caller's outputs (Graph.Outputs[nOut:] are kept results)
+	keep    []keptResult  // what Run stores in the result cache
+	nIn     int           // run inputs the caller passes; cached frames follow them
+	cached  []*col.Frame  // frames substituted for subplans, run inputs nIn, nIn+1, ...
+	cacheMu sync.Mutex    // guards cached
+	subst   []string      // their keys
+	cands   []string      // keys of computed subplans that a later cache entry could replace
+	files   []exec.FileID // every scanned file as it was at compile time
 }
 
 // keptResult is a result Run keeps: the extra output's key and scanned files.
@@ -319,15 +320,23 @@ func (p *Program) substitute(n *ir.Node, key string, f *col.Frame) {
 	p.subst = append(p.subst, key)
 }
 
-// withCached appends the substituted cached frames to the caller's inputs.
+// withCached appends the substituted cached frames to the caller's inputs:
+// the entry now under each key (the same subplan over the same files, so the
+// same data, possibly computed again by a later probe; the program then lets
+// go of the frame it held), else the frame held since Compile.
 func (p *Program) withCached(inputs []any) []any {
 	if len(p.cached) == 0 {
 		return inputs
 	}
 	in := make([]any, p.nIn, p.nIn+len(p.cached))
 	copy(in, inputs)
-	for _, f := range p.cached {
-		in = append(in, f)
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	for i, k := range p.subst {
+		if f, ok := exec.Results.Get(k); ok {
+			p.cached[i] = f
+		}
+		in = append(in, p.cached[i])
 	}
 	return in
 }

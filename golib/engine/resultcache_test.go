@@ -91,6 +91,20 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 	if !f.Fresh() {
 		t.Errorf("final plan not fresh")
 	}
+	// the entry is dropped (its Python node died) and a later probe keeps the
+	// same subplan again: the compiled final plan is fresh again and reads it
+	read, _ := f.CachedKeys()
+	exec.Results.Drop(read[0])
+	if f.Fresh() {
+		t.Errorf("plan reading a dropped entry is fresh")
+	}
+	runText(t, compile(t, probe, engine.Options{Keep: keep}))
+	if !f.Fresh() {
+		t.Errorf("plan not fresh after the entry was kept again")
+	}
+	if got := runText(t, f); got != wantFinal {
+		t.Errorf("final from the re-kept entry: %s, want %s", got, wantFinal)
+	}
 	for _, o := range []engine.Options{{Reference: true}, {NoOpt: true}, off} {
 		if ex := compile(t, final, o).Explain(false); strings.Contains(ex, "cached_result") {
 			t.Errorf("%+v reads the cache:\n%s", o, ex)
@@ -115,7 +129,7 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 		t.Errorf("final after the rewrite: %s, want %s", got, wantFinal)
 	}
 	runText(t, compile(t, probe, engine.Options{Keep: keep}))
-	if s := exec.Results.Stats(); s.Entries != 1 || s.Dropped != 1 {
+	if s := exec.Results.Stats(); s.Entries != 1 || s.Dropped != 2 { // the Drop above and the old file's entry
 		t.Errorf("after the rewrite and a new probe: %+v", s)
 	}
 	if got := runText(t, compile(t, final, engine.Options{})); got != wantFinal {
