@@ -72,6 +72,22 @@ func init() {
 		}
 		return ir.Bool, false, nil
 	}}
+	// category_code: args[0] a str column, args[1:] distinct non-null str
+	// literals (categories); the int64 position of the row's value among
+	// them, len(args)-1 when it is none of them or missing. Written by the
+	// onehot_embed pass (a dictionary lookup per row instead of a where
+	// chain over equalities).
+	Funcs["category_code"] = &FuncInfo{Args: -1, Type: func(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
+		if len(a) < 1 || a[0].Type != ir.String {
+			return 0, false, ir.Errorf("Type", "category_code needs a str column")
+		}
+		for _, v := range a[1:] {
+			if v.Kind != ir.ExprLit || v.Lit.Type != ir.String {
+				return 0, false, ir.Errorf("Value", "category_code categories must be non-null str literals")
+			}
+		}
+		return ir.Int64, false, nil
+	}}
 	for _, fn := range DatetimeFieldFuncs {
 		Funcs[fn] = &FuncInfo{Args: 1, Type: func(e *ir.Expr, a []*ir.Expr) (ir.DType, bool, error) {
 			if !a[0].Type.IsDatetime() {

@@ -24,6 +24,17 @@ func Eval(e *ir.Expr, f *col.Frame) (*col.Column, error) {
 	case ir.ExprLit:
 		return broadcast(e.Lit, e.Type, f.N), nil
 	}
+	if e.Name == "category_code" && len(e.Args) > 0 { // literal categories: not broadcast
+		x, err := Eval(e.Args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		cats := make([]string, len(e.Args)-1)
+		for i, a := range e.Args[1:] {
+			cats[i] = a.Lit.S
+		}
+		return categoryCode(x, cats, f.N), nil
+	}
 	args := make([]*col.Column, len(e.Args))
 	for i, a := range e.Args {
 		v, err := Eval(a, f)
@@ -189,6 +200,12 @@ func call(e *ir.Expr, a []*col.Column, n int) (*col.Column, error) {
 		return strSlice(e, a[0]), nil
 	case "isin":
 		return isin(a[0], a[1:], n), nil
+	case "category_code":
+		cats := make([]string, len(a)-1)
+		for i, c := range a[1:] {
+			cats[i] = c.Str(0)
+		}
+		return categoryCode(a[0], cats, n), nil
 	}
 	if frame.IsDatetimeField(e.Name) {
 		return dtField(e.Name, a[0], e.Type, n)
@@ -676,6 +693,27 @@ func isin(x *col.Column, vals []*col.Column, n int) *col.Column {
 		}
 	}
 	return col.NewBool(out)
+}
+
+// categoryCode is category_code: the position of each row's string among
+// cats (the first equal one), len(cats) for a missing row or another value.
+func categoryCode(x *col.Column, cats []string, n int) *col.Column {
+	none := int64(len(cats))
+	codes := make(map[string]int64, len(cats))
+	for k := len(cats) - 1; k >= 0; k-- { // the first of equal categories wins
+		codes[cats[k]] = int64(k)
+	}
+	out := make([]int64, n)
+	for i := 0; i < n; i++ {
+		c := none
+		if !x.IsNA(i) {
+			if k, ok := codes[string(x.StrBytes(i))]; ok {
+				c = k
+			}
+		}
+		out[i] = c
+	}
+	return col.NewInt64(out)
 }
 
 // isinEqual compares row i of x with row 0 of v (types IsinCompatible).

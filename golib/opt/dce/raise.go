@@ -29,7 +29,7 @@ func MayRaise(e *ir.Expr) bool {
 		"eq", "ne", "lt", "le", "gt", "ge",
 		"and", "or", "xor", "not", "neg", "abs", "isna", "notna", "where",
 		"str_lower", "str_upper", "str_len", "str_startswith", "str_endswith",
-		"str_slice", "isin",
+		"str_slice", "isin", "category_code",
 		"dt_year", "dt_month", "dt_day", "dt_hour", "dt_minute", "dt_second",
 		"dt_dayofweek", "dt_dayofyear", "dt_quarter":
 		return false

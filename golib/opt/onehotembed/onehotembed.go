@@ -17,8 +17,9 @@
 // plan reads (categories are get_dummies' recorded ones, in its sorted order),
 // and the extra last row of zeros serves missing and unread categories. The
 // dummy columns are never built and the matmul runs over the numeric columns
-// only. The code is a frame expression (a where chain over equalities), so the
-// rewrite applies to str columns with at most MaxCategories dummies.
+// only. The code is a frame expression, category_code(c, categories...): a
+// dictionary lookup per row; the rewrite applies to str columns with at most
+// MaxCategories dummies.
 //
 // Deviation: get_dummies checks at run time that the data still has the
 // categories the plan recorded; the rewritten plan does not run get_dummies,
@@ -37,7 +38,7 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// MaxCategories bounds the where chain of one code expression.
+// MaxCategories bounds the categories of one code expression.
 const MaxCategories = 64
 
 // Attr marks the add that replaced a matmul (shown by explain()).
@@ -271,13 +272,15 @@ func (e *emitter) index(v []int64) ir.NodeID {
 	return e.add("cat", ir.Attrs{"dim": 0.0}, parts...)
 }
 
+// codeExpr is the row's code: category_code(c, cats...), a dictionary
+// lookup (len(cats) -- the zero row -- for a missing, dropped or unread
+// category).
 func codeExpr(b *block) *ir.Expr {
-	out := ir.LitInt(int64(len(b.cats))) // missing, dropped or unread category: the zero row
-	for k := len(b.cats) - 1; k >= 0; k-- {
-		eq := ir.Call("fillna", ir.Call("eq", ir.Col(b.col), ir.LitString(b.cats[k])), ir.LitBool(false))
-		out = ir.Call("where", eq, ir.LitInt(int64(k)), out)
+	args := []*ir.Expr{ir.Col(b.col)}
+	for _, c := range b.cats {
+		args = append(args, ir.LitString(c))
 	}
-	return out
+	return ir.Call("category_code", args...)
 }
 
 func (m *matched) apply(g *ir.Graph) {

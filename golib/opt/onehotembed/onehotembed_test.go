@@ -8,7 +8,7 @@ import (
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
-	_ "github.com/flern/flern/golib/frame" // frame op schemas
+	"github.com/flern/flern/golib/frame" // frame op schemas, expression typing
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/onehotembed"
 	_ "github.com/flern/flern/golib/tensor" // tensor op schemas
@@ -123,4 +123,70 @@ func TestOnehotEmbed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestCategoryCodeMatchesWhereChain: the code expression (category_code, a
+// dictionary lookup) equals the where chain over equalities it replaced, on
+// str data with nulls, the empty string, unicode, values outside the
+// categories and categories absent from the data.
+func TestCategoryCodeMatchesWhereChain(t *testing.T) {
+	vals := []string{"USA", "Japan", "", "Europe", "Zürich", "東京", "usa", "USA ", "Japan"}
+	n := 4 * len(vals)
+	data := make([]string, n)
+	valid := col.NewBitmap(n, true)
+	for i := range data {
+		data[i] = vals[(i*5)%len(vals)]
+		if i%7 == 3 {
+			col.SetBit(valid, i, false)
+		}
+	}
+	f := &col.Frame{N: n, Names: []string{"o"}, Cols: []*col.Column{col.NewStrings(data, valid)}}
+	for _, cats := range [][]string{{"Europe", "Japan", "USA"}, {"", "東京", "Zürich"}, {"absent"}, {}, {"USA", "USA"}} {
+		args := []*ir.Expr{ir.Col("o")}
+		chain := ir.LitInt(int64(len(cats)))
+		for k := len(cats) - 1; k >= 0; k-- {
+			args = append(args, nil)
+			eq := ir.Call("fillna", ir.Call("eq", ir.Col("o"), ir.LitString(cats[k])), ir.LitBool(false))
+			chain = ir.Call("where", eq, ir.LitInt(int64(k)), chain)
+		}
+		for k, c := range cats {
+			args[1+k] = ir.LitString(c)
+		}
+		code := ir.Call("category_code", args...)
+		var got, want *col.Column
+		for _, e := range []*ir.Expr{code, chain} {
+			if err := frameTypeExpr(e, f); err != nil {
+				t.Fatal(err)
+			}
+			c, err := interp.Eval(e, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e == code {
+				got = c
+			} else {
+				want = c
+			}
+		}
+		if got.Type != ir.Int64 || got.Valid != nil {
+			t.Fatalf("cats %q: category_code is %s (nullable %v)", cats, got.Type, got.Valid != nil)
+		}
+		for i := 0; i < n; i++ {
+			w := want.I64[i]
+			if want.Type.IsFloat() {
+				w = int64(want.F64[i])
+			}
+			if got.I64[i] != w {
+				t.Fatalf("cats %q row %d (%q, valid %v): code %d, where chain %d", cats, i, data[i], f.Cols[0].IsValid(i), got.I64[i], w)
+			}
+		}
+	}
+	bad := ir.Call("category_code", ir.Col("o"), ir.Col("o"))
+	if err := frameTypeExpr(bad, f); err == nil {
+		t.Fatal("a non-literal category was accepted")
+	}
+}
+
+func frameTypeExpr(e *ir.Expr, f *col.Frame) error {
+	return frame.TypeExpr(e, interp.FrameSchema(f))
 }
