@@ -24,9 +24,17 @@
 //
 // Read materializes only the requested columns (projection pushdown sets
 // the scan's "columns"), reading the row groups' column chunks in parallel
-// (at most GOMAXPROCS goroutines) and converting them with
-// arrowio.ImportArray: a column held in one chunk is used in place, several
-// chunks are concatenated in parallel.
+// (at most GOMAXPROCS goroutines). INT64, DOUBLE and BYTE_ARRAY chunks with
+// PLAIN or dictionary pages go through the page decoder (pages.go): fixed
+// widths land in the column's final buffer, strings are kept as the chunk's
+// dictionary and one index per row until every row group of the column is
+// read, then expanded once into exactly sized buffers. Other chunks use
+// arrow-go's typed column readers (booleans, other encodings) or pqarrow's
+// Arrow arrays through arrowio.ImportArray (int32, float32, integers with
+// nulls, INT96), concatenated in parallel. The readers' page buffers come
+// from a pool (alloc.go), and a large scan starts with a garbage collection
+// so that it reuses a dropped earlier result's memory instead of adding to
+// it.
 //
 // Errors: a missing or unreadable file is kind IO, a corrupt or truncated
 // one kind Parse naming the file.
