@@ -87,8 +87,8 @@ def clear_plan_cache() -> None:
 
 # ---- result cache: what eager probes keep for the final run -------------------------------
 # A probe (a whole-column reduction, unique(), get_dummies' category probe, a merge's
-# matched-keys probe, len()) runs its input frame only to learn a small answer; the final
-# plan then contains the same frame again. The probe's plan keeps that frame in the native
+# matched-keys probe; not len(), which reads no column) runs its input frame only to learn
+# a small answer; the final plan then contains the same frame again. The probe's plan keeps that frame in the native
 # result cache (golib/exec/resultcache.go), and a later plan containing the identical
 # subplan reads it instead of recomputing it (explain(): source(cached_result=...)).
 # FLERN_DISABLE_PASSES=result_cache switches it off. An entry is dropped when the node it
@@ -101,6 +101,8 @@ def _probe_input(o: Node) -> Node | None:
     """The frame a probe-shaped output reads in full, or None."""
     if o.op == "slice" and o.attrs.get("stop") == 0 and o.inputs and o.inputs[0].op == "get_dummies":
         x = o.inputs[0].inputs[0]
+    elif o.op == "groupby_agg" and not o.attrs.get("keys") and all(a.get("col") == "" for a in o.attrs.get("aggs", ())):
+        return None  # len(): reads no column, keeping the frame would read them all
     elif (o.op == "groupby_agg" and not o.attrs.get("keys")) or o.op == "distinct":
         x = o.inputs[0]
         if x.op == "join" and x.inputs and x.inputs[0].op == "distinct":  # a merge's key probe

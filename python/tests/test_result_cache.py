@@ -136,6 +136,17 @@ def test_budget_evicts_and_answers_stay_right(data_path):
     assert_frame_same(fuel_like(fpd, path), want)
 
 
+@needs_cache
+def test_len_keeps_nothing(data_path):
+    path = data_path()
+    df = fpd.read_parquet(path)
+    df = df[df["i"] > 0]
+    assert len(df) == int((pd.read_parquet(path)["i"] > 0).sum())
+    assert _native.result_cache()["stores"] == 0
+    assert df["f"].count() == pd.read_parquet(path).query("i > 0")["f"].count()
+    assert _native.result_cache()["stores"] == 1
+
+
 def test_random_and_in_memory_plans_are_never_cached(data_path):
     path = data_path()
     df = fpd.read_parquet(path).sample(frac=0.5, random_state=3)
