@@ -414,7 +414,7 @@ func parsePlainStrings(b []byte, k int) (offs []int64, data []byte, err error) {
 		total += l
 		offs[i+1] = int64(total)
 	}
-	data = make([]byte, 0, total+8) // 8 spare bytes: expand copies short strings as words
+	data = make([]byte, 0, total+32) // spare bytes: expand moves short strings as 8 or 32 bytes
 	pos = 0
 	for i := 0; i < k; i++ {
 		l := int(binary.LittleEndian.Uint32(b[pos:]))
@@ -575,10 +575,13 @@ func (p *strPiece) expand(offs []int64, pos int64, data []byte) {
 			for _, v := range s.idx {
 				if v >= 0 {
 					a, b := do[v], do[v+1]
-					if b-a <= 8 && pos+8 <= end && a+8 <= int64(len(dd)) {
-						// a short string: one 8-byte word (the bytes past it
-						// are overwritten by the next string or are slack)
+					// short strings as one fixed-size move (the bytes past
+					// the string are overwritten by the next one or are
+					// slack; never past this piece's end)
+					if l := b - a; l <= 8 && pos+8 <= end && a+8 <= int64(len(dd)) {
 						binary.LittleEndian.PutUint64(data[pos:], binary.LittleEndian.Uint64(dd[a:a+8]))
+					} else if l <= 32 && pos+32 <= end && a+32 <= int64(len(dd)) {
+						*(*[32]byte)(data[pos : pos+32]) = *(*[32]byte)(dd[a : a+32])
 					} else {
 						copy(data[pos:], dd[a:b])
 					}
