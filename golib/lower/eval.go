@@ -200,6 +200,48 @@ func evalScatter(l *Loop, in []Buf, begin, end int, out *Outputs) {
 		}
 		rows, dst = rows[:0], dst[:0]
 	}
+	if lo == 0 && hi*int64(w) == int64(len(out.Vec[0].F32)+len(out.Vec[0].F64)+len(out.Vec[0].I64)) {
+		// one run owns every target row (a single worker): the rows are
+		// evaluated in contiguous blocks, as in Eval, and added in order
+		for blo := begin; blo < end; blo += block {
+			n := min(block, end-blo)
+			for i := range l.Body {
+				if l.Body[i].Op != "const" {
+					evalInstr(l, i, in, blo, n, nil, regs)
+				}
+			}
+			for j := 0; j < n; {
+				r := (blo + j) / w
+				first := blo + j - r*w // the column of row blo+j
+				seg := min(w-first, n-j)
+				if d := idx[r]; d >= lo && d < hi {
+					at := int(d)*w + first
+					for bi, b := range l.Builders {
+						v, o := &regs[b.Value], out.Vec[bi]
+						switch b.Type {
+						case ir.Float32:
+							dst, src := o.F32[at:at+seg], v.f[j:j+seg]
+							for e, x := range src {
+								dst[e] += float32(x)
+							}
+						case ir.Float64:
+							dst, src := o.F64[at:at+seg], v.f[j:j+seg]
+							for e, x := range src {
+								dst[e] += x
+							}
+						default:
+							dst, src := o.I64[at:at+seg], v.i[j:j+seg]
+							for e, x := range src {
+								dst[e] += x
+							}
+						}
+					}
+				}
+				j += seg
+			}
+		}
+		return
+	}
 	for r := begin / w; r*w < end; r++ {
 		d := idx[r]
 		if d < lo || d >= hi {
