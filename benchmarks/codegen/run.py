@@ -14,12 +14,20 @@
 3. mlp     one training step (forward, backward, SGD update) of a 64-256-256-1
            MLP on a 16384-row batch (GEMM-heavy) and of a 16-64-64-1 MLP on a
            65536-row batch (elementwise-heavy): fused vs FLERN_FUSE=0.
+3b. scatter embedding backward (the weight's gradient: the upstream rows times a
+           tensor, scatter-added at the indices): 1M indices into a
+           [1000, 64] float32 table, 3M into [300, 8] (flights-like) and
+           1024 into [300, 8] (one staged training batch): flern fused
+           native, fused on the Go evaluator, unfused (FLERN_FUSE=0: the
+           mul loop, then the exec/interp index_add kernel), and PyTorch's
+           embedding backward (aten.embedding_dense_backward; torch threads =
+           the usable cores).
 4. cache   the first call of a pipeline in a fresh process with an empty kernel
            cache (compiles) vs in a second process (cache hit, no compile).
 
 Usage (repository root; tpch needs ``python benchmarks/tpch/gen.py --sf 1 --formats parquet``):
 
-    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,crossover,tpch,select,mlp,cache]
+    PYTHONPATH=python python benchmarks/codegen/run.py [--runs 7] [--only chain,crossover,tpch,select,mlp,scatter,cache]
 """
 
 from __future__ import annotations
@@ -255,6 +263,64 @@ def _bench_mlp_shape(runs: int, d: int, h: int, batch: int) -> str:
                   f"- fused vs unfused: {u.median / f.median:.2f}x wall (median), {u.median_cpu / f.median_cpu:.2f}x CPU (median)")
 
 
+# ---- 3b. embedding backward: the scatter-add loop --------------------------------------------
+
+def bench_scatter(runs: int) -> str:
+    import torch
+    torch.set_num_threads(len(os.sched_getaffinity(0)))
+    from flern import nn
+    out = []
+    for n, v, d in [(1_000_000, 1000, 64), (3_000_000, 300, 8), (1024, 300, 8)]:
+        r = np.random.default_rng(n + d)
+        ia = r.integers(0, v, n)
+        ga = r.standard_normal((n, d)).astype(np.float32)
+        sa = r.standard_normal((n, d)).astype(np.float32)
+        emb = nn.Embedding.from_pretrained(np.zeros((v, d), dtype=np.float32), freeze=False)
+        idx, s = ftorch.tensor(ia), ftorch.tensor(sa)
+
+        def fl_grad():  # d/dW sum(emb(idx) * s): index_add(ones * s, idx) along dim 0
+            emb.weight.grad = None
+            (emb(idx) * s).sum().backward()
+            return emb.weight.grad.numpy()
+
+        ti, tg = torch.from_numpy(ia), torch.from_numpy(ga)
+
+        def torch_backward():
+            return torch.ops.aten.embedding_dense_backward(tg, ti, v, -1, False)
+
+        want = np.zeros((v, d), dtype=np.float32)
+        np.add.at(want, ia, sa)  # index order, float32 after every addition
+        got = fl_grad()
+        np.testing.assert_array_equal(got, want)
+        with setting(codegen=False):
+            np.testing.assert_array_equal(fl_grad(), want)
+        with setting(fuse=False):
+            np.testing.assert_array_equal(fl_grad(), want)
+        tgot = torch.ops.aten.embedding_dense_backward(torch.from_numpy(sa), ti, v, -1, False).numpy()
+        np.testing.assert_allclose(tgot, want, rtol=1e-4, atol=1e-3)  # torch adds in its own order
+        text = flern._collect.explain(emb.weight.grad._node)
+        kernel = text.split("kernel=", 1)[1].split(")  ::", 1)[0] if "kernel=" in text else "(not fused)"
+        runs_n = runs if n > 10_000 else runs * 20
+        res = common.interleave({
+            "flern native": fl_grad,
+            "flern go-eval": with_options(fl_grad, codegen=False),
+            "flern unfused": with_options(fl_grad, fuse=False),
+            "torch embedding backward": torch_backward,
+        }, runs_n)
+        nat = res["flern native"]
+        note = [f"fused kernel: `{kernel}`",
+                "flern equals np.add.at (index order, float32 sums) bit for bit in all three flern modes; "
+                "torch within 1e-4 (its own order)",
+                f"native vs torch: {res['torch embedding backward'].median / nat.median:.2f}x (median wall); "
+                f"native vs unfused: {res['flern unfused'].median / nat.median:.2f}x; "
+                f"native vs go-eval: {res['flern go-eval'].median / nat.median:.2f}x",
+                "flern's times include building the gradient graph (plan cache hit) and handing the result to numpy; "
+                "torch's are the backward kernel alone"]
+        out.append(report(f"Embedding backward: {n:,} indices into [{v}, {d}] float32 ({runs_n} rounds)", res,
+                          "torch embedding backward", "\n".join("- " + x for x in note)))
+    return "\n".join(out)
+
+
 # ---- 4. compile cache --------------------------------------------------------------------------
 
 CACHE_CHILD = """
@@ -293,14 +359,14 @@ def bench_cache(pairs: int = 3) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=7)
-    ap.add_argument("--only", default="chain,crossover,tpch,select,mlp,cache")
+    ap.add_argument("--only", default="chain,crossover,tpch,select,mlp,scatter,cache")
     args = ap.parse_args()
     only = set(args.only.split(","))
     load = common.MachineLoad()
     print(f"**Machine.** {common.describe_machine()}\n\n**Commit.** {common.git_commit()}\n", flush=True)
     sections = [("chain", lambda: bench_chain(args.runs)), ("crossover", lambda: bench_crossover(args.runs)),
                 ("tpch", lambda: bench_tpch(max(3, args.runs // 2))), ("select", lambda: bench_select(args.runs)),
-                ("mlp", lambda: bench_mlp(args.runs)),
+                ("mlp", lambda: bench_mlp(args.runs)), ("scatter", lambda: bench_scatter(args.runs)),
                 ("cache", bench_cache)]
     for name, fn in sections:
         if name in only:
