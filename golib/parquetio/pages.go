@@ -122,15 +122,23 @@ func (d *rleDecoder) read(out []int32) error {
 			k := min(d.packLeft, len(out)-i)
 			p, bit, w := d.packed, d.packBit, d.width
 			j := 0
-			// whole groups of 8 values (w bytes) with 8 bytes to spare
-			// after them: one unaligned 64-bit load per value, no checks
+			// whole groups of 8 values (w bytes, byte-aligned) with bytes
+			// to spare after them: 32 bits at a time into a bit buffer
 			if w > 0 && bit&7 == 0 {
 				for ; j+8 <= k && bit>>3+w+8 <= len(p); j += 8 {
 					g := p[bit>>3 : bit>>3+w+8]
 					o := out[i+j : i+j+8]
+					var buf uint64
+					nb, off := 0, 0
 					for m := range 8 {
-						b := m * w
-						o[m] = int32((binary.LittleEndian.Uint64(g[b>>3:]) >> (b & 7)) & mask)
+						if nb < w {
+							buf |= uint64(binary.LittleEndian.Uint32(g[off:])) << nb
+							off += 4
+							nb += 32
+						}
+						o[m] = int32(buf & mask)
+						buf >>= w
+						nb -= w
 					}
 					bit += 8 * w
 				}
