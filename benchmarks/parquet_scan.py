@@ -20,7 +20,8 @@ OS page cache is warm for all): one warm-up read, then ``--runs`` timed reads. R
 median wall and CPU (user+sys of the process) seconds, MB/s of the compressed column chunks
 read (from the footer) and million rows/s on the wall median, and the child's peak RSS
 (getrusage ru_maxrss after resetting it post-import: the readers' working memory plus what
-they keep), beside the output size (the Arrow size of pyarrow's table).
+they keep), beside the output size (the Arrow size of pyarrow's table). Before timing a case,
+flern's table is checked to equal pyarrow's, column by column (``--no-check`` skips it).
 """
 
 from __future__ import annotations
@@ -103,6 +104,29 @@ def child(system: str, path: str, cols: list[str] | None, runs: int) -> None:
     common.child_report({"rows": rows, "first": first, "walls": walls, "cpus": cpus})
 
 
+def check(path: str, cols: list[str] | None) -> None:
+    """Runs in a fresh process: flern's table equals pyarrow's, column by column (strings
+    compared as large_string, floats with NaN equal to NaN, nulls included)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    import flern.pandas as fpd
+    a = fpd.read_parquet(path, columns=cols)._run()
+    b = pq.read_table(path, columns=cols)
+    bad = []
+    for name in b.column_names:
+        x, y = a.column(name).combine_chunks(), b.column(name).combine_chunks()
+        if pa.types.is_string(y.type) or pa.types.is_large_string(y.type):
+            x, y = x.cast(pa.large_string()), y.cast(pa.large_string())
+        if pa.types.is_floating(y.type):
+            ok = np.array_equal(x.to_numpy(zero_copy_only=False), y.to_numpy(zero_copy_only=False), equal_nan=True)
+        else:
+            ok = x.null_count == y.null_count and x.cast(y.type).equals(y)
+        if not ok:
+            bad.append(name)
+    common.child_report({"rows": a.num_rows, "rows_pyarrow": b.num_rows, "bad": bad})
+
+
 def sizes(path: str, cols: list[str] | None) -> tuple[int, int]:
     """(compressed bytes of the column chunks read, Arrow bytes of the table)."""
     import pyarrow.parquet as pq
@@ -123,11 +147,15 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--systems", default=",".join(SYSTEMS))
     ap.add_argument("--cases", default="lineitem,lineitem-q1,flights,cars")
+    ap.add_argument("--no-check", action="store_true", help="skip comparing flern's table with pyarrow's")
     ap.add_argument("--child", nargs=3, metavar=("SYSTEM", "PATH", "COLS"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
         cols = None if a.child[2] == "*" else a.child[2].split(",")
-        child(a.child[0], a.child[1], cols, a.runs)
+        if a.child[0] == "check":
+            check(a.child[1], cols)
+        else:
+            child(a.child[0], a.child[1], cols, a.runs)
         return
     print(common.describe_machine())
     print(f"versions: {common.versions(['flern', 'pyarrow', 'polars', 'duckdb'])}, commit {common.git_commit()}")
@@ -141,6 +169,12 @@ def main() -> None:
             print(f"{name}: {path} missing, skipped")
             continue
         comp, out = sizes(path, cols)
+        if "flern" in a.systems.split(",") and not a.no_check:
+            c = common.run_child([__file__, "--child", "check", path, "*" if cols is None else ",".join(cols)], timeout=3600)
+            if c["bad"] or c["rows"] != c["rows_pyarrow"]:
+                raise SystemExit(f"{name}: flern's table differs from pyarrow's: rows {c['rows']} vs "
+                                 f"{c['rows_pyarrow']}, columns {c['bad']}")
+            print(f"  {name:12s} flern's table equals pyarrow's ({c['rows']} rows)")
         res = {}
         for s in a.systems.split(","):
             r = common.run_child([__file__, "--runs", str(a.runs), "--child", s, path,
