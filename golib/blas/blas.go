@@ -103,6 +103,9 @@ var (
 // matrices: starting workers costs more than they save).
 var parallelGEMM = 1 << 21
 
+// blocksPerWorker is how many blocks split cuts a product into per worker.
+var blocksPerWorker = 4
+
 func init() {
 	w := runtime.NumCPU()
 	if v, err := strconv.Atoi(os.Getenv("FLERN_BLAS_THREADS")); err == nil && v > 0 {
@@ -126,7 +129,7 @@ func split(m, n, k, total int, gemm func(i0, i1 int)) {
 		return
 	}
 	// 4 blocks per worker (multiples of 16 rows): a delayed worker holds up one block.
-	bs := max(16, (total+4*w-1)/(4*w))
+	bs := max(16, (total+blocksPerWorker*w-1)/(blocksPerWorker*w))
 	bs = (bs + 15) / 16 * 16
 	nb := (total + bs - 1) / bs
 	var next atomic.Int32
@@ -163,6 +166,9 @@ func Load(path string) error {
 	C.flern_blas_set_threads(1) // parallel blocks come from split (see the package comment)
 	return nil
 }
+
+// setLibThreads sets OpenBLAS's own thread count (tests and benchmarks).
+func setLibThreads(n int) { C.flern_blas_set_threads(C.int(n)) }
 
 // Backend names the GEMM in use: "openblas (<path>)" or "gonum".
 func Backend() string {
@@ -244,6 +250,17 @@ func blocks[T float32 | float64](ta, tb bool, m, n, k, lda, ldb, ldc int, a, b, 
 
 // Sgemm is float32 GEMM on row-major matrices.
 func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(false, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmSerial is Sgemm as one call on the calling goroutine (no split over
+// workers), for a caller that runs independent products concurrently
+// itself. The result is bit for bit Sgemm's.
+func SgemmSerial(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(true, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+func sgemm(serial, ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	check(ta, tb, m, n, k, lda, ldb, ldc, len(a), len(b), len(c))
 	if m == 0 || n == 0 {
 		return
@@ -262,6 +279,10 @@ func Sgemm(ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []fl
 			return
 		}
 		fallback.Sgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
+	if serial {
+		one(m, n, a, b, c)
+		return
 	}
 	blocks(ta, tb, m, n, k, lda, ldb, ldc, a, b, c, one)
 }

@@ -21,6 +21,7 @@ package exec
 import (
 	"context"
 	"math"
+	"os"
 	"sync"
 
 	"github.com/flern/flern/golib/blas"
@@ -39,7 +40,29 @@ type fastStep struct {
 	// pret marks 2-D transposes whose input matmul writes the transposed
 	// product directly (the transpose's slot aliases it, no copy).
 	pret map[ir.NodeID]bool
+	// knodes[i] is the node kernel i computes; mm[i] describes kernel i
+	// when it is a matmul (for pairMatmuls). lastMM passes a matmul's
+	// description from matmul to buildFast.
+	knodes []ir.NodeID
+	mm     map[int]*mmKernel
+	lastMM *mmKernel
 }
+
+// mmKernel is a matmul kernel: the slots it reads, its size in
+// multiply-adds and its product as one serial GEMM call.
+type mmKernel struct {
+	reads  []ir.NodeID
+	macs   int
+	serial func()
+}
+
+// pairGEMMs runs two independent matmuls of a step concurrently, each as
+// one serial GEMM (see pairMatmuls); FLERN_STEP_PAIR=0 switches it off.
+var pairGEMMs = os.Getenv("FLERN_STEP_PAIR") != "0"
+
+// pairMinMACs is the smallest product pairMatmuls pairs (a goroutine
+// hand-off costs about a microsecond; a 2^19 multiply-add GEMM ~10 us).
+var pairMinMACs = 1 << 19
 
 // operand is a float32 kernel input.
 type operand struct {
@@ -73,7 +96,7 @@ func isRow(idx []int32, w int) bool {
 // buildFast prepares g, or returns nil when g is not a static-shape tensor
 // graph without run inputs (then the caller uses RunAny).
 func buildFast(g *ir.Graph, o Options) *fastStep {
-	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes)), pret: map[ir.NodeID]bool{}}
+	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes)), pret: map[ir.NodeID]bool{}, mm: map[int]*mmKernel{}}
 	ic, err := interp.NewCtx(context.Background(), nil)
 	if err != nil {
 		return nil
@@ -115,16 +138,85 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 	}
 	constant := make([]bool, len(g.Nodes))
 	for _, n := range append(first, last...) {
+		f.lastMM = nil
 		k, isConst, err := f.kernel(n, users, constant)
 		if err != nil {
 			return nil
 		}
 		constant[n.ID] = isConst
 		if k != nil {
+			if f.lastMM != nil {
+				f.mm[len(f.kerns)] = f.lastMM
+			}
 			f.kerns = append(f.kerns, k)
+			f.knodes = append(f.knodes, n.ID)
 		}
 	}
+	if pairGEMMs && blas.Workers() > 1 {
+		f.pairMatmuls()
+	}
 	return f
+}
+
+// pairMatmuls joins independent matmuls into one kernel that runs them
+// concurrently, each as one serial GEMM call: in a backward pass a layer's
+// input gradient (g W) and weight gradient (g^T x) both read only g and
+// earlier values. Two whole products on two goroutines cost less CPU than
+// each split into blocks over the workers one after the other (every block
+// repacks the shared operand and runs smaller, less efficient kernels;
+// golib/blas BenchmarkPairGemms). Matmul j moves up to matmul i when every
+// slot j reads is computed before i (slots are written once per step; the
+// in-place optimizer updates run after every matmul), and both are at least
+// pairMinMACs with sizes within 4x of each other. Results are bit for bit
+// the same: each product is the same GEMM.
+func (f *fastStep) pairMatmuls() {
+	prod := map[ir.NodeID]int{}
+	for i, id := range f.knodes {
+		prod[id] = i
+	}
+	removed := make([]bool, len(f.kerns))
+	for i := range f.kerns {
+		a := f.mm[i]
+		if a == nil || removed[i] || a.macs < pairMinMACs {
+			continue
+		}
+		for j := i + 1; j < len(f.kerns); j++ {
+			b := f.mm[j]
+			if b == nil || removed[j] || b.macs < pairMinMACs || 4*min(a.macs, b.macs) < max(a.macs, b.macs) {
+				continue
+			}
+			ready := true
+			for _, r := range b.reads {
+				if p, ok := prod[r]; ok && p >= i {
+					ready = false
+				}
+			}
+			if !ready {
+				continue
+			}
+			one, two := a.serial, b.serial
+			f.kerns[i] = func() error {
+				done := make(chan struct{})
+				go func() {
+					two()
+					close(done)
+				}()
+				one()
+				<-done
+				return nil
+			}
+			removed[j] = true
+			break
+		}
+	}
+	kerns, knodes := f.kerns[:0], f.knodes[:0]
+	for i, k := range f.kerns {
+		if !removed[i] {
+			kerns, knodes = append(kerns, k), append(knodes, f.knodes[i])
+		}
+	}
+	f.kerns, f.knodes = kerns, knodes
+	f.mm = nil
 }
 
 // StepRunner runs a training-step program (an optimizer step recorded by the
@@ -659,18 +751,31 @@ func (f *fastStep) matmul(n *ir.Node, shape []int, users []*ir.Node, fallback fu
 	for _, o := range f.g.Outputs {
 		isOut = isOut || o == id
 	}
+	var gemm func(serial bool)
 	if len(users) == 1 && isSwap2D(users[0]) && !isOut {
 		f.pret[users[0].ID] = true
 		out := col.NewTensor(ir.Float32, []int{p, m})
-		return func() error {
-			blas.Sgemm(!tb, !ta, p, m, k, 1, f.slots[bid].F32, max(1, ldb), f.slots[aid].F32, max(1, lda), 0, out.F32, max(1, m))
+		gemm = func(serial bool) {
+			g := blas.Sgemm
+			if serial {
+				g = blas.SgemmSerial
+			}
+			g(!tb, !ta, p, m, k, 1, f.slots[bid].F32, max(1, ldb), f.slots[aid].F32, max(1, lda), 0, out.F32, max(1, m))
 			f.slots[id] = out // transposed: read only through users[0]
-			return nil
-		}, false, nil
+		}
+	} else {
+		gemm = func(serial bool) {
+			g := blas.Sgemm
+			if serial {
+				g = blas.SgemmSerial
+			}
+			g(ta, tb, m, p, k, 1, f.slots[aid].F32, max(1, lda), f.slots[bid].F32, max(1, ldb), 0, out.F32, max(1, p))
+			f.slots[id] = out
+		}
 	}
+	f.lastMM = &mmKernel{reads: []ir.NodeID{aid, bid}, macs: m * k * p, serial: func() { gemm(true) }}
 	return func() error {
-		blas.Sgemm(ta, tb, m, p, k, 1, f.slots[aid].F32, max(1, lda), f.slots[bid].F32, max(1, ldb), 0, out.F32, max(1, p))
-		f.slots[id] = out
+		gemm(false)
 		return nil
 	}, false, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/flern/flern/golib/autodiff"
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
@@ -367,6 +368,66 @@ func TestFastTransposeChains(t *testing.T) {
 			if math.Abs(float64(a.F32[k]-b.F32[k])) > 1e-6 {
 				t.Fatalf("output %d [%d]: %v, want %v", i, k, a.F32[k], b.F32[k])
 			}
+		}
+	}
+}
+
+// TestPairedMatmuls: with independent matmuls paired (run concurrently, one
+// serial GEMM each) the step gives bit for bit the losses and parameters of
+// the unpaired executor, and both match RunAny.
+func TestPairedMatmuls(t *testing.T) {
+	prevMin, prevPair, prevW := pairMinMACs, pairGEMMs, blas.Workers()
+	defer func() { pairMinMACs, pairGEMMs = prevMin, prevPair; blas.SetWorkers(prevW) }()
+	pairMinMACs = 0 // the test's products are small
+	blas.SetWorkers(2)
+	const n, batch, in, hidden = 45, 8, 6, 12
+	perm := make([]int64, n)
+	for i := range perm {
+		perm[i] = int64((i * 7) % n)
+	}
+	adam := ir.Attrs{"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}
+	var losses [3][]float64
+	var params [3][]float32
+	for mode := 0; mode < 3; mode++ { // paired, unpaired, RunAny
+		pairGEMMs = mode == 0
+		s := buildMLP(t, "adam_update", adam, 2, "relu", n, batch, in, hidden)
+		if mode < 2 {
+			f := buildFast(s.steps[0], Options{})
+			pairGEMMs = false
+			g := buildFast(s.steps[0], Options{})
+			pairGEMMs = mode == 0
+			if f == nil || g == nil {
+				t.Fatal("the step graph was not prepared for the fast executor")
+			}
+			if mode == 0 && len(f.kerns) >= len(g.kerns) {
+				t.Fatalf("no matmuls paired: %d kernels, %d unpaired", len(f.kerns), len(g.kerns))
+			}
+		}
+		tr := s.trainer(mode == 2, batch)
+		for epoch := 0; epoch < 3; epoch++ {
+			ls := make([]float64, 6)
+			if done, err := tr.Epoch(nil, perm, ls); err != nil || done != 6 {
+				t.Fatalf("mode %d: epoch: %d steps, %v", mode, done, err)
+			}
+			losses[mode] = append(losses[mode], ls...)
+		}
+		for _, p := range []string{"W1", "b1", "W2", "b2"} {
+			pt, _ := interp.StateGet(s.keys[p])
+			params[mode] = append(params[mode], pt.F32...)
+		}
+		s.release()
+	}
+	for i := range losses[0] {
+		if losses[0][i] != losses[1][i] {
+			t.Fatalf("step %d loss paired %v, unpaired %v", i, losses[0][i], losses[1][i])
+		}
+		if math.Abs(losses[0][i]-losses[2][i]) > 1e-5*(1+math.Abs(losses[2][i])) {
+			t.Fatalf("step %d loss paired %v, RunAny %v", i, losses[0][i], losses[2][i])
+		}
+	}
+	for i := range params[0] {
+		if params[0][i] != params[1][i] || math.Abs(float64(params[0][i]-params[2][i])) > 1e-5 {
+			t.Fatalf("param %d paired %v, unpaired %v, RunAny %v", i, params[0][i], params[1][i], params[2][i])
 		}
 	}
 }
