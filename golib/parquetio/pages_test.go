@@ -115,6 +115,12 @@ func TestPageDecoderMatchesOtherPaths(t *testing.T) {
 		"page v2":       {parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithDataPageSize(500)},
 		"v2 zstd plain": {parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithCompression(compress.Codecs.Zstd), parquet.WithDictionaryDefault(false)},
 		"uncompressed":  {parquet.WithCompression(compress.Codecs.Uncompressed)},
+		// encodings the page decoder leaves to arrow-go's readers
+		"delta and split": {parquet.WithDictionaryDefault(false),
+			parquet.WithEncodingFor("suniq", parquet.Encodings.DeltaByteArray),
+			parquet.WithEncodingFor("slow", parquet.Encodings.DeltaLengthByteArray),
+			parquet.WithEncodingFor("i64", parquet.Encodings.DeltaBinaryPacked),
+			parquet.WithEncodingFor("f64", parquet.Encodings.ByteStreamSplit)},
 	}
 	required := map[string]bool{"req": true, "freq": true, "sreq": true}
 	for name, props := range variants {
@@ -122,6 +128,17 @@ func TestPageDecoderMatchesOtherPaths(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/rows_per_group=%d", name, rg), func(t *testing.T) {
 				p := write(t, dir, fmt.Sprintf("%s_%d.parquet", strings.ReplaceAll(name, " ", "_"), rg), pageColumns(n, rg+int64(len(name))),
 					writeOpts{rowsPerGroup: rg, props: props, required: required})
+				if name == "delta and split" { // the encodings were written as asked
+					o, err := open(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					cc, err := o.pf.MetaData().RowGroup(0).ColumnChunk(6) // suniq
+					o.Close()
+					if err != nil || !slices.Contains(cc.Encodings(), parquet.Encodings.DeltaByteArray) {
+						t.Fatalf("suniq encodings %v, %v", cc.Encodings(), err)
+					}
+				}
 				var frames []string
 				for _, d := range paths {
 					restore := withDirect(d)
