@@ -47,7 +47,7 @@ import numpy as np
 
 from . import _state
 from ._graph import Node
-from .errors import FlernTypeError, FlernValueError
+from .errors import FlernNotImplementedError, FlernTypeError, FlernValueError
 
 __all__ = ["Stage", "current", "staged", "StagedFunction"]
 
@@ -96,6 +96,8 @@ class Stage:
         self.updates: list[tuple[Any, list[Node], Any]] = []
         # id(module) -> (module, its training flag) for every module called while recording
         self.modes: dict[int, tuple[Any, bool]] = {}
+        # id(parameter) of every gradient zero_grad() cleared while recording
+        self.zeroed: set[int] = set()
 
     @contextlib.contextmanager
     def recording(self) -> Iterator["Stage"]:
@@ -104,6 +106,7 @@ class Stage:
         global _current
         prev, _current = _current, self
         self._next_seed, self.writes, self.updates = 0, [], []
+        self.zeroed = set()
         try:
             yield self
         finally:
@@ -273,6 +276,14 @@ class _Compiled:
             out = fn(*targs)
             writes, updates = self.stage.writes, self.stage.updates
         results, self.rebuild = _flatten(out)
+        for o, _, c in updates:
+            kept = [p for p in getattr(c, "params", []) if id(p) not in self.stage.zeroed]
+            if kept:
+                raise FlernNotImplementedError(
+                    f"{getattr(fn, '__name__', 'staged')}: a staged step that steps {type(o).__name__} without "
+                    f"zero_grad() (of the optimizer or the model) in its body: PyTorch would accumulate .grad "
+                    f"across calls, a staged step keeps no gradients between calls; call zero_grad() before "
+                    f"backward() (or after step()) in the step ({len(kept)} parameter(s) not cleared)", kind="NotImplemented")
         upd = [n for _, outs, _ in updates for n in outs]
         if not results and not upd and not writes:
             raise FlernValueError("a staged step must return a tensor or take an optimizer step", kind="Value")
@@ -402,6 +413,8 @@ def staged(fn: Any) -> StagedFunction:
     body (``.item()``, ``.numpy()``, ``print(t)``, ``if t > 0``), nesting
     staged steps, BatchNorm with ``momentum=None``. Gradients are not kept
     across calls: a body that calls ``backward()`` without ``optimizer.step()``
-    accumulates nothing (step inside the body).
+    accumulates nothing (step inside the body), and a body that steps an
+    optimizer without calling ``zero_grad()`` on its parameters (where PyTorch
+    would sum ``.grad`` over calls) raises NotImplementedError while tracing.
     """
     return StagedFunction(fn)

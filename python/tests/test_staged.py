@@ -206,3 +206,47 @@ def test_staged_retraces_when_a_module_changes_train_eval_mode():
     assert ev[0] == pytest.approx(ft.nn.functional.mse_loss(m(ft.from_numpy(X)), ft.from_numpy(y)).item(), rel=1e-6)
     m.train()
     assert loss_of(X, y).item() not in ev and loss_of.traces == 2  # the train-mode trace again
+
+
+def test_staged_without_zero_grad_raises_not_accumulates():
+    """PyTorch sums .grad over calls when the body never zeroes it; a staged step keeps no
+    gradients between calls, so that body is refused while tracing (never a silent different
+    result), and zero_grad() at the start or after step() matches torch."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((4, 16, 9)).astype(np.float32)
+    y = rng.standard_normal((4, 16, 1)).astype(np.float32)
+
+    def build(zero):
+        ft.manual_seed(0)
+        fm = ft.nn.Sequential(ft.nn.Linear(9, 8), ft.nn.ReLU(), ft.nn.Linear(8, 1))
+        opt = ft.optim.SGD(fm.parameters(), lr=0.05)
+
+        @flern.staged
+        def step(xb, yb):
+            if zero == "start":
+                opt.zero_grad()
+            loss = ft.nn.functional.mse_loss(fm(xb), yb)
+            loss.backward()
+            opt.step()
+            if zero == "end":
+                fm.zero_grad()
+            return loss
+        return fm, step
+
+    fm, step = build(None)
+    with pytest.raises(NotImplementedError, match=r"zero_grad\(\).*accumulate"):
+        step(X[0], y[0])
+    for zero in ("start", "end"):
+        fm, step = build(zero)
+        tm = torch.nn.Sequential(torch.nn.Linear(9, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+        tm.load_state_dict({k: torch.as_tensor(v.numpy().copy()) for k, v in fm.state_dict().items()})
+        topt = torch.optim.SGD(tm.parameters(), lr=0.05)
+        for i in range(4):
+            got = step(X[i], y[i]).item()
+            topt.zero_grad()
+            want = torch.nn.functional.mse_loss(tm(torch.as_tensor(X[i])), torch.as_tensor(y[i]))
+            want.backward()
+            topt.step()
+            assert np.isclose(got, want.item(), rtol=1e-5, atol=1e-6), (zero, i, got, want.item())
+        for a, b in zip(fm.state_dict().values(), tm.state_dict().values()):
+            np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)

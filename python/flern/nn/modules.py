@@ -352,6 +352,9 @@ class Module:
 
 
 def _zero_grad(p: Tensor, set_to_none: bool) -> None:
+    from ..staged import current
+    if (st := current()) is not None:  # a staged step's body cleared it (staged.py checks)
+        st.zeroed.add(id(p))
     g = p.grad
     if g is None:
         return
