@@ -361,8 +361,10 @@ class _Compiled:
 class StagedFunction:
     """A training step traced once per argument signature and run natively; see :func:`staged`."""
 
-    def __init__(self, fn: Any) -> None:
+    def __init__(self, fn: Any, check_finite: bool = False) -> None:
         self.fn = fn
+        self.check_finite = check_finite
+        self.calls = 0
         # argument signature -> the traces for it (one per train/eval configuration of the modules)
         self._cache: dict[tuple, list[_Compiled]] = {}
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -373,7 +375,21 @@ class StagedFunction:
         if current() is not None:
             raise FlernValueError(f"{self.__name__}: a staged step cannot be called inside another staged step",
                                   kind="Value")
-        return self._compiled(args).run(args)
+        out = self._compiled(args).run(args)
+        self.calls += 1
+        if self.check_finite:
+            self._check_finite(out)
+        return out
+
+    def _check_finite(self, out: Any) -> None:
+        """check_finite: a ValueError naming the call when a returned floating tensor has a NaN/inf."""
+        vals = out.values() if isinstance(out, dict) else out if isinstance(out, (tuple, list)) else [out]
+        for v in vals:
+            a = getattr(v, "_value", None)
+            if a is not None and a.dtype.kind == "f" and not np.isfinite(a).all():
+                bad = a.reshape(-1)[~np.isfinite(a.reshape(-1))][0]
+                raise FlernValueError(f"{self.__name__}: the step returned {bad} at call {self.calls} "
+                                      "(check_finite=True); the update of that call was applied", kind="Value")
 
     def _compiled(self, args: tuple) -> "_Compiled":
         """The trace for these arguments and the modules' current train/eval modes."""
@@ -396,7 +412,7 @@ class StagedFunction:
         return self._compiled(args).plan.explain()
 
 
-def staged(fn: Any) -> StagedFunction:
+def staged(fn: Any = None, *, check_finite: bool = False) -> Any:
     """Decorate a define-by-run training step so it is traced on its first call,
     compiled once and then run in the native core on every call.
 
@@ -416,5 +432,11 @@ def staged(fn: Any) -> StagedFunction:
     accumulates nothing (step inside the body), and a body that steps an
     optimizer without calling ``zero_grad()`` on its parameters (where PyTorch
     would sum ``.grad`` over calls) raises NotImplementedError while tracing.
+
+    ``@flern.staged(check_finite=True)`` raises a ValueError naming the call
+    when a returned floating tensor (the loss) holds a NaN or inf (the
+    parameters then hold that call's update, as fit's check_finite).
     """
-    return StagedFunction(fn)
+    if fn is None:  # @flern.staged(check_finite=True)
+        return lambda f: StagedFunction(f, check_finite)
+    return StagedFunction(fn, check_finite)

@@ -250,3 +250,28 @@ def test_staged_without_zero_grad_raises_not_accumulates():
             assert np.isclose(got, want.item(), rtol=1e-5, atol=1e-6), (zero, i, got, want.item())
         for a, b in zip(fm.state_dict().values(), tm.state_dict().values()):
             np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_staged_check_finite_stops_with_message():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((3, 8, 9)).astype(np.float32)
+    y = rng.standard_normal((3, 8, 1)).astype(np.float32)
+    y[2, 5, 0] = np.nan
+    for check in (True, False):
+        ft.manual_seed(0)
+        fm = ft.nn.Sequential(ft.nn.Linear(9, 4), ft.nn.ReLU(), ft.nn.Linear(4, 1))
+        opt = ft.optim.SGD(fm.parameters(), lr=0.01)
+
+        def body(xb, yb):
+            opt.zero_grad()
+            loss = ft.nn.functional.mse_loss(fm(xb), yb)
+            loss.backward()
+            opt.step()
+            return loss
+        step = flern.staged(check_finite=True)(body) if check else flern.staged(body)
+        assert np.isfinite(step(X[0], y[0]).item()) and np.isfinite(step(X[1], y[1]).item())
+        if check:
+            with pytest.raises(ValueError, match=r"returned nan at call 3 \(check_finite=True\)"):
+                step(X[2], y[2])
+        else:  # the default, as PyTorch: the NaN loss is returned
+            assert np.isnan(step(X[2], y[2]).item())
