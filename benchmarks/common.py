@@ -154,9 +154,20 @@ def reset_peak_rss() -> bool:
         return False
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    """(wall seconds, CPU seconds, result) of one call; garbage is collected first, untimed."""
+def forget_results() -> None:
+    """Untimed, before a timed run: drop what flern's result cache kept from earlier runs (the
+    same subplan over the same files would otherwise be read back instead of recomputed, which
+    no peer does); its compiled plans stay, as a prepared statement's would."""
     gc.collect()
+    native = sys.modules.get("flern._native")
+    if native is not None:
+        native.result_cache("clear")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    """(wall seconds, CPU seconds, result) of one call; garbage is collected and flern's
+    result cache cleared first (forget_results), untimed."""
+    forget_results()
     c0, t0 = cpu_seconds(), time.perf_counter()
     result = fn()
     t1, c1 = time.perf_counter(), cpu_seconds()

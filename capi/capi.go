@@ -100,6 +100,8 @@ type compileOptions struct {
 	CodegenSync    bool  `json:"codegen_sync"`
 	// Keep lists recorded node ids whose results the result cache keeps.
 	Keep []int `json:"keep"`
+	// KeepNow: the ids of Keep kept at the first probe (engine.Options).
+	KeepNow []int `json:"keep_now"`
 }
 
 //export flern_plan_compile
@@ -123,7 +125,7 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 		o.CodegenMinRows, o.ShowC = co.CodegenMinRows, co.ShowC
 		o.NoFuse = co.Fuse != nil && !*co.Fuse
 		o.CodegenSync = co.CodegenSync
-		o.Keep = co.Keep
+		o.Keep, o.KeepNow = co.Keep, co.KeepNow
 		switch co.Executor {
 		case "", "runtime":
 		case "interp":

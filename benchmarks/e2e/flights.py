@@ -299,6 +299,7 @@ def child(variant: str, rows: int | None, batch: int, mode: str, runs: int) -> N
     first = time.perf_counter() - t0
     walls, cpus = [], []
     for _ in range(runs):
+        common.forget_results()
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_variant(variant, rows, batch, mode)
         walls.append(time.perf_counter() - t0)

@@ -340,6 +340,7 @@ def child(variant: str, epochs: int, form: str, runs: int) -> None:
     first = time.perf_counter() - t_first
     walls, cpus = [], []
     for _ in range(runs):
+        common.forget_results()
         t0, c0 = time.perf_counter(), time.process_time()
         res = run_variant(variant, epochs, form)
         walls.append(time.perf_counter() - t0)

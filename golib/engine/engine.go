@@ -67,7 +67,26 @@ type Options struct {
 	// eager probes (a reduction's, distinct's or get_dummies' input frame),
 	// which the final plan shares. They are computed in full as extra
 	// outputs that Run does not return.
-	Keep []int
+	//
+	// Keeping is a rent-or-buy bet: it computes every column of the frame
+	// where the probe alone would read one (q6's final sum reads 3 of
+	// lineitem's 16 columns). So a reduction's or distinct's input is kept
+	// only once that subplan has been probed KeepAfter(width) times in this
+	// process (counted per run, exec.Results.Saw); ids also in KeepNow (the
+	// input of get_dummies' or a merge's probe, whose frame the user goes on
+	// to use) are kept at once.
+	Keep    []int
+	KeepNow []int
+}
+
+// KeepAfter is how many probes of a subplan with width columns (and index
+// levels) run before a probe keeps its result: the ski-rental break-even
+// where the one-column probes so far cost about what computing the frame
+// in full once does, counted at a quarter of the width since the frame is
+// usually used again (a frame probed twice is the pattern of mean-then-std
+// or two unique()s); at least 2.
+func KeepAfter(width int) int {
+	return max(2, (width+3)/4)
 }
 
 // ResultCacheName switches the result cache off when listed in
@@ -111,7 +130,15 @@ type Program struct {
 	cacheMu sync.Mutex    // guards cached
 	subst   []string      // their keys
 	cands   []string      // keys of computed subplans that a later cache entry could replace
+	pending []pendingKeep // probed subplans not kept yet: each run counts a sight
 	files   []exec.FileID // every scanned file as it was at compile time
+}
+
+// pendingKeep is a probed subplan a later compile keeps once it has been
+// seen need times.
+type pendingKeep struct {
+	key  string
+	need int
 }
 
 // keptResult is a result Run keeps: the extra output's key and scanned files.
@@ -151,6 +178,11 @@ func (p *Program) Fresh() bool {
 	for _, k := range p.cands {
 		if exec.Results.Contains(k) {
 			return false
+		}
+	}
+	for _, k := range p.pending {
+		if exec.Results.Sights(k.key)+1 >= k.need {
+			return false // the next run should keep it
 		}
 	}
 	return true
@@ -270,9 +302,20 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 	usable := func(n *ir.Node) bool {
 		return keys[n.ID] != "" && n.Schema != nil && !n.Schema.Dynamic && n.Schema.Tensor == nil
 	}
+	now := map[int]bool{}
+	for _, id := range o.KeepNow {
+		now[id] = true
+	}
 	for _, id := range o.Keep {
 		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) {
 			continue
+		}
+		if s := g.Nodes[id].Schema; !now[id] {
+			need := KeepAfter(len(s.Fields) + len(s.Index))
+			if exec.Results.Sights(keys[id])+1 < need {
+				p.pending = append(p.pending, pendingKeep{key: keys[id], need: need})
+				continue
+			}
 		}
 		g.Outputs = append(g.Outputs, ir.NodeID(id))
 		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id]})
@@ -344,6 +387,9 @@ func (p *Program) withCached(inputs []any) []any {
 // storeKept puts the kept extra outputs into the result cache and returns
 // the caller's outputs.
 func (p *Program) storeKept(res []any) []any {
+	for _, k := range p.pending {
+		exec.Results.Saw(k.key)
+	}
 	for i, k := range p.keep {
 		if f, ok := res[p.nOut+i].(*col.Frame); ok {
 			exec.Results.Put(k.key, f, k.files)

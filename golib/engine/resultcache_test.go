@@ -62,7 +62,7 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 	}
 
 	early := compile(t, final, engine.Options{}) // compiled before anything is cached
-	p := compile(t, probe, engine.Options{Keep: keep})
+	p := compile(t, probe, engine.Options{Keep: keep, KeepNow: keep})
 	if got := runText(t, p); got != wantProbe {
 		t.Errorf("probe: %s, want %s", got, wantProbe)
 	}
@@ -82,7 +82,7 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 	if ex := compile(t, final, engine.Options{Dump: true}).Explain(true); !strings.Contains(ex, "== result cache ==\nreads ") {
 		t.Errorf("verbose explain has no result cache section:\n%s", ex)
 	}
-	if ex := compile(t, probe, engine.Options{Keep: keep, Dump: true}).Explain(true); !strings.Contains(ex, "keeps ") {
+	if ex := compile(t, probe, engine.Options{Keep: keep, KeepNow: keep, Dump: true}).Explain(true); !strings.Contains(ex, "keeps ") {
 		t.Errorf("verbose explain of the probe does not say what it keeps:\n%s", ex)
 	}
 	if got := runText(t, f); got != wantFinal {
@@ -98,7 +98,7 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 	if f.Fresh() {
 		t.Errorf("plan reading a dropped entry is fresh")
 	}
-	runText(t, compile(t, probe, engine.Options{Keep: keep}))
+	runText(t, compile(t, probe, engine.Options{Keep: keep, KeepNow: keep}))
 	if !f.Fresh() {
 		t.Errorf("plan not fresh after the entry was kept again")
 	}
@@ -128,7 +128,7 @@ func TestResultCacheProbeThenFinal(t *testing.T) {
 	if got := runText(t, f2); got != wantFinal {
 		t.Errorf("final after the rewrite: %s, want %s", got, wantFinal)
 	}
-	runText(t, compile(t, probe, engine.Options{Keep: keep}))
+	runText(t, compile(t, probe, engine.Options{Keep: keep, KeepNow: keep}))
 	if s := exec.Results.Stats(); s.Entries != 1 || s.Dropped != 2 { // the Drop above and the old file's entry
 		t.Errorf("after the rewrite and a new probe: %+v", s)
 	}
@@ -158,8 +158,51 @@ func TestResultCacheKeepsNothingUncacheable(t *testing.T) {
 	exec.Results.SetBudget(1)
 	defer exec.Results.SetBudget(1 << 30)
 	probe, _, keep := rcPlans(path)
-	runText(t, compile(t, probe, engine.Options{Keep: keep}))
+	runText(t, compile(t, probe, engine.Options{Keep: keep, KeepNow: keep}))
 	if s := exec.Results.Stats(); s.Entries != 0 || s.TooBig == 0 {
 		t.Errorf("over the budget: %+v", s)
+	}
+}
+
+// TestResultCacheKeepAfter: a reduction's input (Keep without KeepNow) is
+// kept only once its subplan was probed KeepAfter(width) times; until then
+// the probe plan computes only what it reads, and a compiled probe goes
+// stale (Fresh) when its next run should keep.
+func TestResultCacheKeepAfter(t *testing.T) {
+	exec.Results.Clear()
+	defer exec.Results.Clear()
+	tests := []struct {
+		width, need int
+	}{{1, 2}, {3, 2}, {8, 2}, {9, 3}, {16, 4}, {25, 7}}
+	for _, tc := range tests {
+		if got := engine.KeepAfter(tc.width); got != tc.need {
+			t.Errorf("KeepAfter(%d) = %d, want %d", tc.width, got, tc.need)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("a,b,c\n1,2,x\n3,0,y\n5,7,z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	probe, _, keep := rcPlans(path) // the filter's frame has 3 columns: kept at the 2nd probe
+	p := compile(t, probe, engine.Options{Keep: keep})
+	if _, kept := p.CachedKeys(); len(kept) != 0 || len(p.Graph.Outputs) != 1 {
+		t.Fatalf("first probe keeps %v (outputs %v)", kept, p.Graph.Outputs)
+	}
+	want := runText(t, p)
+	if s := exec.Results.Stats(); s.Entries != 0 {
+		t.Fatalf("kept after one probe: %+v", s)
+	}
+	if p.Fresh() {
+		t.Errorf("the probe's next run should keep, but its compiled plan is still fresh")
+	}
+	p = compile(t, probe, engine.Options{Keep: keep})
+	if _, kept := p.CachedKeys(); len(kept) != 1 {
+		t.Fatalf("second probe keeps %v", kept)
+	}
+	if got := runText(t, p); got != want {
+		t.Errorf("second probe: %s, want %s", got, want)
+	}
+	if s := exec.Results.Stats(); s.Entries != 1 || s.Stores != 1 {
+		t.Errorf("after the second probe: %+v", s)
 	}
 }

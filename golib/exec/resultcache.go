@@ -257,6 +257,7 @@ type ResultCache struct {
 	entries map[string]*list.Element
 	files   map[string]string // absolute path -> the identity entries were keyed with
 	refs    map[*col.Column]int
+	sights  map[string]int // probes run per subplan key (engine's keep-after rule)
 	stats   CacheStats
 }
 
@@ -282,7 +283,27 @@ type cacheEntry struct {
 // NewResultCache returns an empty cache holding at most budget bytes.
 func NewResultCache(budget int64) *ResultCache {
 	return &ResultCache{budget: budget, lru: list.New(), entries: map[string]*list.Element{}, files: map[string]string{},
-		refs: map[*col.Column]int{}}
+		refs: map[*col.Column]int{}, sights: map[string]int{}}
+}
+
+// maxSights bounds the probe counts kept; past it they start again at zero.
+const maxSights = 1 << 14
+
+// Saw counts one probe run of the subplan under key.
+func (rc *ResultCache) Saw(key string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if len(rc.sights) >= maxSights {
+		clear(rc.sights)
+	}
+	rc.sights[key]++
+}
+
+// Sights is how many probe runs of the subplan under key Saw counted.
+func (rc *ResultCache) Sights(key string) int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.sights[key]
 }
 
 // Results is the process-wide result cache.
@@ -429,7 +450,7 @@ func (rc *ResultCache) Drop(key string) {
 	}
 }
 
-// Clear removes every entry and resets the counters.
+// Clear removes every entry and resets the counters and probe counts.
 func (rc *ResultCache) Clear() {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -438,6 +459,7 @@ func (rc *ResultCache) Clear() {
 	rc.entries = map[string]*list.Element{}
 	rc.files = map[string]string{}
 	rc.refs = map[*col.Column]int{}
+	rc.sights = map[string]int{}
 	rc.bytes = 0
 }
 

@@ -25,10 +25,11 @@ _PANDAS_DTYPES = {"int64": "int64", "int32": "int32", "float64": "float64", "flo
 
 
 def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
-             keep: list[Node] | None = None) -> tuple[_native.Plan, list[Any]]:
+             keep: list[Node] | None = None, keep_now: set[int] | None = None) -> tuple[_native.Plan, list[Any]]:
     """The compiled plan for ``outputs`` (from the plan cache when the same plan was compiled
     before and is still fresh); ``keep``: nodes of the plan whose results the native result
-    cache keeps for later plans."""
+    cache may keep for later plans (a reduction's input once probed often enough, see
+    golib/engine KeepAfter); those whose id() is in ``keep_now`` are kept at once."""
     plan_bytes, inputs = encode_plan(outputs, known)
     opts = _config.compile_options(dump)
     if keep:
@@ -37,6 +38,9 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
         by_id = {pos[id(k)]: k for k in keep if id(k) in pos}
         keep = [by_id[i] for i in sorted(by_id)]
         opts["keep"] = sorted(by_id)
+        now = sorted(i for i, k in by_id.items() if keep_now and id(k) in keep_now)
+        if now:
+            opts["keep_now"] = now
     plan = _cached_compile(plan_bytes, opts, cache=not dump)
     if keep:
         _drop_when_gone(plan, keep)
@@ -97,35 +101,41 @@ _VALUE_COL = "__value__"
 _KEPT: "weakref.WeakKeyDictionary[Node, set]" = weakref.WeakKeyDictionary()
 
 
-def _probe_input(o: Node) -> Node | None:
-    """The frame a probe-shaped output reads in full, or None."""
+def _probe_input(o: Node) -> tuple[Node | None, bool]:
+    """The frame a probe-shaped output reads, or None; and whether to keep it at once (the
+    frame of get_dummies' or a merge's probe, which the user goes on to use) rather than only
+    once probed often enough (a reduction's or unique()'s: q6's final sum is one)."""
+    now = False
     if o.op == "slice" and o.attrs.get("stop") == 0 and o.inputs and o.inputs[0].op == "get_dummies":
-        x = o.inputs[0].inputs[0]
+        x, now = o.inputs[0].inputs[0], True
     elif o.op == "groupby_agg" and not o.attrs.get("keys") and all(a.get("col") == "" for a in o.attrs.get("aggs", ())):
-        return None  # len(): reads no column, keeping the frame would read them all
+        return None, False  # len(): reads no column, keeping the frame would read them all
     elif (o.op == "groupby_agg" and not o.attrs.get("keys")) or o.op == "distinct":
         x = o.inputs[0]
         if x.op == "join" and x.inputs and x.inputs[0].op == "distinct":  # a merge's key probe
-            x = x.inputs[0].inputs[0]
+            x, now = x.inputs[0].inputs[0], True
     else:
-        return None
+        return None, False
     ex = x.attrs.get("exprs") if x.op == "project" else None
     if ex and len(ex) == 1 and ex[0].get("name") == _VALUE_COL and x.inputs:  # a Series' values
         x = x.inputs[0]
     if x.op.startswith("scan_") or x.op in ("source", "source_tensor"):
-        return None  # a bare scan: the probe would read every column to keep it
-    return x
+        return None, False  # a bare scan: the probe would read every column to keep it
+    return x, now
 
 
-def _probe_keeps(outputs: list[Node]) -> list[Node]:
+def _probe_keeps(outputs: list[Node]) -> tuple[list[Node], set[int]]:
+    """The probed frames the plan for ``outputs`` may keep, and the id()s of those kept at once."""
     if "result_cache" in _config.disabled_passes or _config.no_opt or _config.executor == "interp":
-        return []
-    keep = []
+        return [], set()
+    keep, now = [], set()
     for o in outputs:
-        x = _probe_input(o)
+        x, at_once = _probe_input(o)
         if x is not None:
             keep.append(x)
-    return keep
+            if at_once:
+                now.add(id(x))
+    return keep, now
 
 
 def _drop_when_gone(plan: _native.Plan, keep: list[Node]) -> None:
@@ -180,7 +190,8 @@ def collect(outputs: list[Node]) -> list[pa.Table]:
     check_stale(outputs)
     if outputs and all(o.op == "state" for o in outputs):  # a parameter or gradient: read the store
         return [_state_table(o) for o in outputs]
-    plan, inputs = _compile(outputs, keep=_probe_keeps(outputs))
+    keep, keep_now = _probe_keeps(outputs)
+    plan, inputs = _compile(outputs, keep=keep, keep_now=keep_now)
     return plan.run(inputs, len(outputs))
 
 
