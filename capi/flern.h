@@ -145,6 +145,16 @@ int flern_trainer_new(uintptr_t step_plan, uintptr_t tail_plan, const char *spec
 int flern_trainer_epoch(uintptr_t trainer, const int64_t *perm, int64_t n, double *losses,
                         int64_t n_losses, int64_t *done, char **err);
 
+/* `epochs` epochs in one call: perms[n] holds the row indices of every epoch,
+ * one epoch after the other (n = epochs x rows); losses receives every step's loss (epochs x steps per epoch, at most
+ * n_losses); val_plan (0: none) is a compiled plan run after each completed
+ * epoch, its loss written to val_losses (at most n_val). *steps and *done
+ * receive the steps and epochs completed; cancellation and errors as in
+ * flern_trainer_epoch. */
+int flern_trainer_run(uintptr_t trainer, const int64_t *perms, int64_t n, int64_t epochs,
+                      double *losses, int64_t n_losses, uintptr_t val_plan, double *val_losses,
+                      int64_t n_val, int64_t *steps, int64_t *done, char **err);
+
 /* Ask a running epoch to stop after its current step (any thread). */
 void flern_trainer_cancel(uintptr_t trainer);
 
