@@ -30,7 +30,7 @@ import (
 	"github.com/flern/flern/golib/tensor"
 )
 
-const abiVersion = 2
+const abiVersion = 3
 
 var version = C.CString("0.1.0")
 
@@ -143,6 +143,28 @@ func flern_plan_compile(plan *C.char, n C.int64_t, options *C.char, out *C.uintp
 		return setErr(err, e)
 	}
 	*out = C.uintptr_t(cgo.NewHandle(p))
+	return 0
+}
+
+// flern_plan_rebind returns in *out a new plan handle running plan h with
+// state key keys[2i] replaced by keys[2i+1] for i < n (engine.Program.Rebind).
+//
+//export flern_plan_rebind
+func flern_plan_rebind(h C.uintptr_t, keys *C.int64_t, n C.int64_t, out *C.uintptr_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_plan_rebind")
+	clearErr(err)
+	p, e := program(h)
+	if e != nil {
+		return setErr(err, e)
+	}
+	m := make(map[int64]int64, int(n))
+	if n > 0 {
+		pairs := unsafe.Slice((*int64)(unsafe.Pointer(keys)), 2*int(n))
+		for i := 0; i < int(n); i++ {
+			m[pairs[2*i]] = pairs[2*i+1]
+		}
+	}
+	*out = C.uintptr_t(cgo.NewHandle(p.Rebind(m)))
 	return 0
 }
 

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version of this header; flern_abi_version() must return the same. */
-#define FLERN_ABI_VERSION 2
+#define FLERN_ABI_VERSION 3
 
 /* Library version string ("0.1.0"); static, do not free. */
 const char *flern_version(void);
@@ -50,6 +50,12 @@ int flern_abi_version(void);
  * On success *out is a new plan handle. */
 int flern_plan_compile(const char *plan, int64_t len, const char *options_json,
                        uintptr_t *out, char **err);
+
+/* A new plan handle running plan with state key keys[2i] replaced by
+ * keys[2i+1] for i < n (a compiled step or prediction rebound to another
+ * model's parameters and optimizer state of the same shapes); release it
+ * like any plan. */
+int flern_plan_rebind(uintptr_t plan, const int64_t *keys, int64_t n, uintptr_t *out, char **err);
 
 /* Run a compiled plan. inputs: array of n_inputs pointers to ArrowArrayStream
  * (moved into libflern). outputs: array of n_outputs pointers to

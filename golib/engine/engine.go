@@ -188,6 +188,24 @@ func (p *Program) Fresh() bool {
 	return true
 }
 
+// Rebind returns a program running p's compiled plan with every state key
+// k (a parameter's, a gradient's, an optimizer slot's) replaced by keys[k]
+// (exec.RebindState): the plan cache compiles a training step or a
+// prediction once with placeholder keys and rebinds it to each model's
+// state, so a second model of the same shapes skips the optimizer and
+// fusion. p is not changed; the copy has its own step executor.
+func (p *Program) Rebind(keys map[int64]int64) *Program {
+	p.cacheMu.Lock()
+	cached := append([]*col.Frame(nil), p.cached...)
+	p.cacheMu.Unlock()
+	return &Program{
+		Graph: exec.RebindState(p.Graph, keys), Initial: p.Initial, Report: p.Report, Fusion: p.Fusion,
+		Split: p.Split, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
+		nOut: p.nOut, keep: p.keep, nIn: p.nIn, cached: cached, subst: p.subst, cands: p.cands,
+		pending: p.pending, files: p.files,
+	}
+}
+
 // RunStep runs a training-step program (an optimizer step: state reads and
 // writes, fixed shapes) on the prepared step executor (exec.StepRunner),
 // built on the first call and reused by every later step.

@@ -30,7 +30,8 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
     before and is still fresh); ``keep``: nodes of the plan whose results the native result
     cache may keep for later plans (a reduction's input once probed often enough, see
     golib/engine KeepAfter); those whose id() is in ``keep_now`` are kept at once."""
-    plan_bytes, inputs = encode_plan(outputs, known)
+    state_keys: list[int] = []
+    plan_bytes, inputs = encode_plan(outputs, known, state_keys)
     opts = _config.compile_options(dump)
     if keep:
         stop = KNOWN if known and len(KNOWN) else ()
@@ -41,7 +42,7 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
         now = sorted(i for i, k in by_id.items() if keep_now and id(k) in keep_now)
         if now:
             opts["keep_now"] = now
-    plan = _cached_compile(plan_bytes, opts, cache=not dump)
+    plan = _cached_compile(plan_bytes, opts, cache=not dump, state_keys=state_keys)
     if keep:
         _drop_when_gone(plan, keep)
     return plan, inputs
@@ -61,7 +62,33 @@ _PLAN_CACHE_ON = os.environ.get("FLERN_PLAN_CACHE", "1") != "0"
 PLAN_CACHE_STATS = {"hits": 0, "misses": 0, "stale": 0}
 
 
-def _cached_compile(plan_bytes: bytes, opts: dict, cache: bool = True) -> _native.Plan:
+# A plan over parameters and optimizer state is encoded with slot keys (encode_plan's
+# state_keys) and compiled once as a template; each model's state binds to it with
+# Plan.rebind (no optimizer, no fusion), and the bound plan is kept for that model's next
+# step in _BOUND.
+_BOUND: "collections.OrderedDict[tuple, tuple[_native.Plan, _native.Plan]]" = collections.OrderedDict()
+
+
+def _cached_compile(plan_bytes: bytes, opts: dict, cache: bool = True,
+                    state_keys: list[int] | None = None) -> _native.Plan:
+    template = _cached_template(plan_bytes, opts, cache)
+    if not state_keys:
+        return template
+    if not (cache and _PLAN_CACHE_ON):
+        return template.rebind(state_keys)
+    bkey = (plan_bytes, json.dumps(opts, sort_keys=True), tuple(state_keys))
+    hit = _BOUND.get(bkey)
+    if hit is not None and hit[0] is template:
+        _BOUND.move_to_end(bkey)
+        return hit[1]
+    plan = template.rebind(state_keys)
+    _BOUND[bkey] = (template, plan)
+    if len(_BOUND) > _PLAN_CACHE_SIZE:
+        _BOUND.popitem(last=False)
+    return plan
+
+
+def _cached_template(plan_bytes: bytes, opts: dict, cache: bool = True) -> _native.Plan:
     if not (cache and _PLAN_CACHE_ON):
         return _native.compile_plan(plan_bytes, opts)
     if _PURGE[0]:
@@ -87,6 +114,7 @@ def _cached_compile(plan_bytes: bytes, opts: dict, cache: bool = True) -> _nativ
 def clear_plan_cache() -> None:
     """Forget every compiled plan (tests, benchmarks)."""
     _PLAN_CACHE.clear()
+    _BOUND.clear()
 
 
 # ---- result cache: what eager probes keep for the final run -------------------------------
@@ -179,6 +207,8 @@ def _purge_stale_plans() -> None:
     _PURGE[0] = False
     for k in [k for k, p in list(_PLAN_CACHE.items()) if not p.fresh()]:
         _PLAN_CACHE.pop(k, None)
+    for k in [k for k, (_, p) in list(_BOUND.items()) if not p.fresh()]:
+        _BOUND.pop(k, None)
 
 
 def collect(outputs: list[Node]) -> list[pa.Table]:
@@ -228,9 +258,10 @@ def cached_plan(outputs: list[Node], options: dict | None = None) -> tuple[_nati
     """The compiled plan for outputs, reused when the same graph structure was
     compiled before (LazyTensor-style plan cache); options override compile options."""
     check_stale(outputs)
-    plan_bytes, inputs = encode_plan(outputs)
+    state_keys: list[int] = []
+    plan_bytes, inputs = encode_plan(outputs, state_keys=state_keys)
     opts = dict(_config.compile_options(False), **(options or {}))
-    return _cached_compile(plan_bytes, opts), inputs
+    return _cached_compile(plan_bytes, opts, state_keys=state_keys), inputs
 
 
 def run_step(outputs: list[Node]) -> list[pa.Table]:
@@ -251,19 +282,40 @@ def schema(node: Node) -> dict:
     Type inference only (a CSV scan sniffs its file); data-dependent schemas
     (get_dummies) are computed by running the plan.
     """
+    hit = _TYPES.get(node)
+    if hit is not None:
+        return json.loads(hit)  # a fresh dict: callers may change theirs
     plan, _ = _compile([node])
     out = plan.info()["outputs"][0]
     if out is None:
         t = collect([node])[0]
         return schema_of_table(t)
+    _remember_type(node, out)
     return out
 
 
 def tensor_type(node: Node) -> tuple[str, tuple[int, ...]]:
     """(dtype name, shape) of a tensor node by type inference (-1: known only at run time)."""
-    plan, _ = _compile([node])
-    t = plan.info()["outputs"][0]["tensor"]
+    hit = _TYPES.get(node)
+    if hit is None:
+        plan, _ = _compile([node])
+        out = plan.info()["outputs"][0]
+        _remember_type(node, out)
+    else:
+        out = json.loads(hit)
+    t = out["tensor"]
     return t["dtype"], tuple(t["shape"])
+
+
+# Inferred static types of recorded nodes: a node's subgraph never changes, so neither does
+# its type -- unless it reads a file, which may be rewritten before the plan runs (those are
+# inferred afresh each time, from the plan cache).
+_TYPES: "weakref.WeakKeyDictionary[Node, str]" = weakref.WeakKeyDictionary()
+
+
+def _remember_type(node: Node, out: dict) -> None:
+    if not any(n.op.startswith("scan_") for n in topo_order([node])):
+        _TYPES[node] = json.dumps(out)
 
 
 def tensor_to_numpy(t: pa.Table):

@@ -33,12 +33,18 @@ VERSION = 1
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
+_IN_PKG: dict[str, bool] = {}  # code file name -> whether it is part of the flern package
+
+
 def user_location() -> str:
     """``"file.py:line"`` of the innermost stack frame outside the flern package."""
     f = sys._getframe(1)
     while f is not None:
         fn = f.f_code.co_filename
-        if not os.path.abspath(fn).startswith(_PKG_DIR + os.sep):
+        inside = _IN_PKG.get(fn)
+        if inside is None:
+            inside = _IN_PKG[fn] = os.path.abspath(fn).startswith(_PKG_DIR + os.sep)
+        if not inside:
             return f"{fn}:{f.f_lineno}"
         f = f.f_back
     return ""
@@ -102,9 +108,14 @@ def topo_order(outputs: list[Node], stop: Any = ()) -> list[Node]:
     return order
 
 
-def encode_plan(outputs: list[Node], known: bool = True) -> tuple[bytes, list[Any]]:
+def encode_plan(outputs: list[Node], known: bool = True,
+                state_keys: list[int] | None = None) -> tuple[bytes, list[Any]]:
     """Serialize the plan for ``outputs``; returns (plan bytes, input tables).
-    With ``known``, nodes with a KNOWN value are encoded as source_tensor."""
+    With ``known``, nodes with a KNOWN value are encoded as source_tensor. With a
+    ``state_keys`` list, state/state_write nodes are encoded with slot keys -1, -2, ... (in
+    order of first appearance) and their real keys appended to the list, so that the same
+    step over another model's parameters encodes to the same bytes (Plan.rebind binds them)."""
+    slots: dict[int, int] = {}
     stop = KNOWN if known and len(KNOWN) else ()
     order = topo_order(outputs, stop)
     ids = {id(n): i for i, n in enumerate(order)}
@@ -122,6 +133,13 @@ def encode_plan(outputs: list[Node], known: bool = True) -> tuple[bytes, list[An
         if n.op in ("source", "source_tensor"):
             attrs = dict(attrs, input=len(inputs))
             inputs.append(n.data)
+        elif state_keys is not None and n.op in ("state", "state_write"):
+            k = attrs["key"]
+            slot = slots.get(k)
+            if slot is None:
+                slot = slots[k] = -(len(slots) + 1)
+                state_keys.append(k)
+            attrs = dict(attrs, key=slot)
         nodes.append({"id": i, "op": n.op, "inputs": [ids[id(x)] for x in n.inputs],
                       "attrs": attrs, "loc": n.loc})
     plan = {"magic": MAGIC, "version": VERSION, "nodes": nodes,

@@ -22,7 +22,7 @@ _LIB_NAME = "libflern.so"
 _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
 _forked_after_load = False
-ABI_VERSION = 2
+ABI_VERSION = 3
 _STREAM_SIZE = 5 * ctypes.sizeof(ctypes.c_void_p)  # struct ArrowArrayStream
 
 
@@ -75,6 +75,9 @@ def lib() -> ctypes.CDLL:
         L.flern_plan_explain.argtypes = [ctypes.c_size_t, ctypes.c_int, ctypes.POINTER(ctypes.c_void_p)]
         L.flern_plan_info.restype = ctypes.c_void_p
         L.flern_plan_info.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p)]
+        L.flern_plan_rebind.restype = ctypes.c_int
+        L.flern_plan_rebind.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64), ctypes.c_int64,
+                                        ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_void_p)]
         L.flern_plan_fresh.restype = ctypes.c_int
         L.flern_plan_fresh.argtypes = [ctypes.c_size_t]
         L.flern_result_cache.restype = ctypes.c_void_p
@@ -151,6 +154,22 @@ class Plan:
         if not p:
             _raise(err)
         return json.loads(_take_string(p))
+
+    def rebind(self, keys: Sequence[int]) -> "Plan":
+        """This compiled plan with its placeholder state keys -1, -2, ... (encode_plan's slots)
+        bound to ``keys`` (a model's parameter and optimizer-state handles), as a new plan."""
+        _check_fork()
+        pairs = []
+        for i, k in enumerate(keys):
+            pairs += (-(i + 1), int(k))
+        arr = (ctypes.c_int64 * max(1, len(pairs)))(*pairs)
+        out = ctypes.c_size_t(0)
+        err = ctypes.c_void_p(None)
+        if lib().flern_plan_rebind(self._h, arr, len(keys), ctypes.byref(out), ctypes.byref(err)) != 0:
+            _raise(err)
+        p = Plan.__new__(Plan)
+        p._h = out.value
+        return p
 
     def fresh(self) -> bool:
         """Whether compiling the same plan bytes now would give this plan (its files are
