@@ -37,6 +37,32 @@ static void adam_tail(int64_t i, int64_t n, const float *p, const float *g, floa
 	}
 }
 
+// rmsprop_tail is the scalar RMSprop loop (and the whole loop without AVX):
+// float64 arithmetic, each buffer rounded to float32 as it is stored, in
+// the order of the interpreter's loop (golib/exec/interp/optim.go).
+static void rmsprop_tail(int64_t i, int64_t n, const float *p, const float *g, float *sq, float *mb, float *ga,
+                         float *out, double lr, double alpha, double eps, double mom, double wd, double sign,
+                         int centered) {
+	for (; i < n; i++) {
+		double x = p[i], d = sign * (double)g[i];
+		if (wd != 0) d += wd * x;
+		double s = (double)(sq[i] = (float)(alpha * (double)sq[i] + (1 - alpha) * d * d));
+		double avg;
+		if (centered) {
+			double a = (double)(ga[i] = (float)(alpha * (double)ga[i] + (1 - alpha) * d));
+			avg = sqrt(s - a * a) + eps;
+		} else {
+			avg = sqrt(s) + eps;
+		}
+		if (mom > 0) {
+			double b = (double)(mb[i] = (float)(mom * (double)mb[i] + d / avg));
+			out[i] = (float)(x - lr * b);
+		} else {
+			out[i] = (float)(x - lr * d / avg);
+		}
+	}
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
@@ -91,6 +117,42 @@ __attribute__((target("avx2"))) static int64_t adam_avx2(int64_t n, const float 
 	}
 	return i;
 }
+// rmsprop_avx2: rmsprop_tail four elements at a time in float64 lanes (the
+// same operations in the same order, so the same roundings).
+__attribute__((target("avx2"))) static int64_t rmsprop_avx2(int64_t n, const float *p, const float *g, float *sq,
+	float *mb, float *ga, float *out, double lr, double alpha, double eps, double mom, double wd, double sign,
+	int centered) {
+	__m256d vlr = _mm256_set1_pd(lr), val = _mm256_set1_pd(alpha), vc = _mm256_set1_pd(1 - alpha);
+	__m256d veps = _mm256_set1_pd(eps), vmom = _mm256_set1_pd(mom), vwd = _mm256_set1_pd(wd), vsign = _mm256_set1_pd(sign);
+	int64_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		__m256d x = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
+		__m256d d = _mm256_mul_pd(vsign, _mm256_cvtps_pd(_mm_loadu_ps(g + i)));
+		if (wd != 0) d = _mm256_add_pd(d, _mm256_mul_pd(vwd, x));
+		__m128 s32 = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(val, _mm256_cvtps_pd(_mm_loadu_ps(sq + i))),
+			_mm256_mul_pd(_mm256_mul_pd(vc, d), d)));
+		_mm_storeu_ps(sq + i, s32);
+		__m256d s = _mm256_cvtps_pd(s32), avg;
+		if (centered) {
+			__m128 a32 = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(val, _mm256_cvtps_pd(_mm_loadu_ps(ga + i))),
+				_mm256_mul_pd(vc, d)));
+			_mm_storeu_ps(ga + i, a32);
+			__m256d a = _mm256_cvtps_pd(a32);
+			avg = _mm256_add_pd(_mm256_sqrt_pd(_mm256_sub_pd(s, _mm256_mul_pd(a, a))), veps);
+		} else {
+			avg = _mm256_add_pd(_mm256_sqrt_pd(s), veps);
+		}
+		if (mom > 0) {
+			__m128 b32 = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(vmom, _mm256_cvtps_pd(_mm_loadu_ps(mb + i))),
+				_mm256_div_pd(d, avg)));
+			_mm_storeu_ps(mb + i, b32);
+			_mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_sub_pd(x, _mm256_mul_pd(vlr, _mm256_cvtps_pd(b32)))));
+		} else {
+			_mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_sub_pd(x, _mm256_div_pd(_mm256_mul_pd(vlr, d), avg))));
+		}
+	}
+	return i;
+}
 #endif
 
 // flern_vec_level caps the instruction set (2 AVX-512, 1 AVX2, 0 scalar; tests).
@@ -108,6 +170,17 @@ void flern_vec_adam(int64_t n, const float *p, const float *g, float *m, float *
 	}
 #endif
 	adam_tail(i, n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+}
+
+void flern_vec_rmsprop(int64_t n, const float *p, const float *g, float *sq, float *mb, float *ga, float *out,
+                       double lr, double alpha, double eps, double mom, double wd, double sign, int centered) {
+	int64_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (flern_vec_level >= 1 && __builtin_cpu_supports("avx2")) {
+		i = rmsprop_avx2(n, p, g, sq, mb, ga, out, lr, alpha, eps, mom, wd, sign, centered);
+	}
+#endif
+	rmsprop_tail(i, n, p, g, sq, mb, ga, out, lr, alpha, eps, mom, wd, sign, centered);
 }
 
 FLERN_CLONES void flern_vec_relu(int64_t n, float *dst, const float *src) {
@@ -188,6 +261,53 @@ func adamGo(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss float32, 
 		vv := b2*v[i] + c2*d*d
 		m[i], v[i] = mm, vv
 		out[i] = x - ss*mm/float32(math.Sqrt(float64(vv))*ibc2+eps)
+	}
+}
+
+// RMSpropF32 is the float32 RMSprop update of the reference interpreter
+// (golib/exec/interp ApplyUpdate): float64 arithmetic, the square average
+// sq, momentum buffer mb and gradient average ga (centered) rounded to
+// float32 as stored; out may be p. mb is read only with mom > 0, ga only
+// when centered.
+func RMSpropF32(p, g, sq, mb, ga, out []float32, lr, alpha, eps, mom, wd, sign float64, centered bool) {
+	n := len(p)
+	g, sq, out = g[:n], sq[:n], out[:n]
+	if mom > 0 {
+		mb = mb[:n]
+	}
+	if centered {
+		ga = ga[:n]
+	}
+	if n >= vecMin {
+		c := C.int(0)
+		if centered {
+			c = 1
+		}
+		C.flern_vec_rmsprop(C.int64_t(n), f32p(p), f32p(g), f32p(sq), f32p(mb), f32p(ga), f32p(out), C.double(lr),
+			C.double(alpha), C.double(eps), C.double(mom), C.double(wd), C.double(sign), c)
+		return
+	}
+	for i := 0; i < n; i++ {
+		x, d := float64(p[i]), sign*float64(g[i])
+		if wd != 0 {
+			d += wd * x
+		}
+		sq[i] = float32(alpha*float64(sq[i]) + (1-alpha)*d*d)
+		s := float64(sq[i])
+		var avg float64
+		if centered {
+			ga[i] = float32(alpha*float64(ga[i]) + (1-alpha)*d)
+			a := float64(ga[i])
+			avg = math.Sqrt(s-a*a) + eps
+		} else {
+			avg = math.Sqrt(s) + eps
+		}
+		if mom > 0 {
+			mb[i] = float32(mom*float64(mb[i]) + d/avg)
+			out[i] = float32(x - lr*float64(mb[i]))
+		} else {
+			out[i] = float32(x - lr*d/avg)
+		}
 	}
 }
 

@@ -98,6 +98,83 @@ func TestVecKernelsMatchGo(t *testing.T) {
 	}
 }
 
+// rmspropRef is the interpreter's float64 RMSprop loop (golib/exec/interp
+// ApplyUpdate) over float32 storage.
+func rmspropRef(p, g, sq, mb, ga, out []float32, lr, alpha, eps, mom, wd, sign float64, centered bool) {
+	for i := range p {
+		x, d := float64(p[i]), sign*float64(g[i])
+		if wd != 0 {
+			d += wd * x
+		}
+		sq[i] = float32(alpha*float64(sq[i]) + (1-alpha)*d*d)
+		s := float64(sq[i])
+		var avg float64
+		if centered {
+			ga[i] = float32(alpha*float64(ga[i]) + (1-alpha)*d)
+			avg = math.Sqrt(s-float64(ga[i])*float64(ga[i])) + eps
+		} else {
+			avg = math.Sqrt(s) + eps
+		}
+		if mom > 0 {
+			mb[i] = float32(mom*float64(mb[i]) + d/avg)
+			out[i] = float32(x - lr*float64(mb[i]))
+		} else {
+			out[i] = float32(x - lr*d/avg)
+		}
+	}
+}
+
+func TestRMSpropF32MatchesInterpreterLoop(t *testing.T) {
+	type cfg struct {
+		mom, wd, sign float64
+		centered      bool
+	}
+	cfgs := []cfg{{0, 0, 1, false}, {0.9, 0, 1, false}, {0, 0.01, 1, true}, {0.5, 0.1, -1, true}}
+	for _, n := range []int{0, 3, 63, 64, 67, 4801} {
+		g := vecData(n, 5)
+		for _, level := range []int{0, 1, 2} {
+			setVecLevel(level)
+			for _, c := range cfgs {
+				bufs := func() [][]float32 {
+					return [][]float32{append([]float32(nil), vecData(n, 9)...), make([]float32, n), make([]float32, n), make([]float32, n)}
+				}
+				a, b := bufs(), bufs() // p, sq, mb, ga
+				for i := range a[1] {
+					a[1][i], b[1][i] = float32(i%5)*0.01, float32(i%5)*0.01
+				}
+				for step := 0; step < 3; step++ {
+					RMSpropF32(a[0], g, a[1], a[2], a[3], a[0], 1e-3, 0.99, 1e-8, c.mom, c.wd, c.sign, c.centered)
+					rmspropRef(b[0], g, b[1], b[2], b[3], b[0], 1e-3, 0.99, 1e-8, c.mom, c.wd, c.sign, c.centered)
+				}
+				for k, what := range []string{"p", "sq", "mb", "ga"} {
+					sameBits(t, "rmsprop "+what, a[k], b[k])
+				}
+			}
+		}
+		setVecLevel(2)
+	}
+}
+
+func BenchmarkRMSpropF32(b *testing.B) {
+	n := 4801
+	p, g, sq := vecData(n, 1), vecData(n, 2), make([]float32, n)
+	mb, ga := make([]float32, n), make([]float32, n)
+	for _, name := range []string{"C", "Go"} {
+		b.Run(name, func(b *testing.B) {
+			run := func() {
+				for i := 0; i < b.N; i++ {
+					RMSpropF32(p, g, sq, mb, ga, p, 1e-3, 0.99, 1e-8, 0, 0, 1, false)
+				}
+			}
+			if name == "Go" {
+				withGo(run)
+			} else {
+				run()
+			}
+		})
+	}
+}
+
 func BenchmarkAdamF32(b *testing.B) {
 	n := 4865
 	p, g, m, v := vecData(n, 1), vecData(n, 2), make([]float32, n), make([]float32, n)

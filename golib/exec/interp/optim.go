@@ -145,6 +145,11 @@ func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
 		alpha, eps, mom := attrF(n, "alpha", 0.99), attrF(n, "eps", 1e-8), attrF(n, "momentum", 0)
 		centered := n.Attrs.Bool("centered", false)
 		mb, ga := bufs[1], bufs[2]
+		if p.DType == ir.Float32 && g.F32 != nil && bufs[0].f32 != nil && mb.f32 != nil && ga.f32 != nil {
+			// The loop below for float32, vectorized in golib/blas (bit for bit).
+			blas.RMSpropF32(p.F32[:nel], g.F32[:nel], bufs[0].f32, mb.f32, ga.f32, out.F32[:nel], lr, alpha, eps, mom, wd, sign, centered)
+			return
+		}
 		for i := 0; i < nel; i++ {
 			x, d := pv.get(i), sign*gv.get(i)
 			if wd != 0 {
