@@ -19,7 +19,13 @@ from .frame import DataFrame, _check_names
 
 
 def source_node(table: pa.Table, n_index: int = 0, index_names: Sequence[Any] | None = None) -> Node:
-    """A source node for ``table`` whose first ``n_index`` columns are index levels."""
+    """A source node for ``table`` whose first ``n_index`` columns are index levels.
+
+    Columns split in several chunks are joined once here: the table crosses to the native core
+    as a stream of record batches on every run, and mixed chunkings (pandas' Arrow-backed
+    strings come in many chunks) would make the core concatenate every column each time."""
+    if any(c.num_chunks > 1 for c in table.columns):
+        table = table.combine_chunks()
     fields = []
     for i, f in enumerate(table.schema):
         c = table.column(i)
