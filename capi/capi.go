@@ -341,8 +341,11 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 			// CachedRead / CachedKept: result-cache keys the plan reads / keeps.
 			CachedRead []string `json:"cached_read"`
 			CachedKept []string `json:"cached_kept"`
+			// CachedKeptAt: each kept key's position in the compile option "keep".
+			CachedKeptAt []int `json:"cached_kept_at"`
 		}{InputIndexLevels: p.InputIndexLevels}
 		info.CachedRead, info.CachedKept = p.CachedKeys()
+		info.CachedKeptAt = p.KeptAt()
 		for _, sc := range p.Schemas() {
 			if sc == nil {
 				info.Outputs = append(info.Outputs, nil)

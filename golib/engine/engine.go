@@ -145,10 +145,22 @@ type pendingKeep struct {
 type keptResult struct {
 	key   string
 	files []exec.FileID
+	at    int // its position in Options.Keep
 }
 
 // NumOutputs is the number of results Run returns (the plan's outputs).
 func (p *Program) NumOutputs() int { return p.nOut }
+
+// KeptAt is, for each key CachedKeys lists as kept, its node's position in
+// Options.Keep (a candidate left out -- uncacheable, or a probe not yet seen
+// often enough -- has none).
+func (p *Program) KeptAt() []int {
+	at := make([]int, len(p.keep))
+	for i, k := range p.keep {
+		at[i] = k.at
+	}
+	return at
+}
 
 // CachedKeys are the result-cache keys this program substituted (read from
 // the cache) and keeps (stores after each run).
@@ -324,7 +336,7 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 	for _, id := range o.KeepNow {
 		now[id] = true
 	}
-	for _, id := range o.Keep {
+	for at, id := range o.Keep {
 		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) {
 			continue
 		}
@@ -336,7 +348,7 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 			}
 		}
 		g.Outputs = append(g.Outputs, ir.NodeID(id))
-		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id]})
+		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id], at: at})
 	}
 	seen := make([]bool, len(g.Nodes))
 	var visit func(id ir.NodeID)

@@ -167,15 +167,17 @@ def _probe_keeps(outputs: list[Node]) -> tuple[list[Node], set[int]]:
 
 
 def _drop_when_gone(plan: _native.Plan, keep: list[Node]) -> None:
-    """Drop the result-cache entries ``plan`` keeps once no node they were kept for (in plan
-    order, as the plan lists its kept keys) is alive; structurally identical nodes share a key,
-    so each key counts its live nodes."""
+    """Drop the result-cache entries ``plan`` keeps once no node they were kept for is alive
+    (the plan says which of ``keep``, in plan order, each kept key belongs to; candidates not
+    kept -- uncacheable, or a probe not seen often enough yet -- have none); structurally
+    identical nodes share a key, so each key counts its live nodes."""
     if all(n in _KEPT for n in keep):
         return
-    kept = plan.info().get("cached_kept") or []
-    if len(kept) != len(keep):
-        return  # not all kept (uncacheable subplans): no node <-> key pairing to rely on
-    for node, key in zip(keep, kept):
+    info = plan.info()
+    kept, at = info.get("cached_kept") or [], info.get("cached_kept_at") or []
+    if len(kept) != len(at) or any(not 0 <= i < len(keep) for i in at):
+        return
+    for node, key in zip([keep[i] for i in at], kept):
         have = _KEPT.get(node)
         if have is None:
             have = _KEPT[node] = set()

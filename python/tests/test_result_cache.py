@@ -303,3 +303,32 @@ def test_random_pipelines_same_with_cache_on_and_off(steps, probes, data_path, m
         for g, w in zip(got_p, want_p):
             assert (g == w) or (g != g and w != w) or g == pytest.approx(w), (g, w)
         assert_frame_same(got_f, want_f)
+
+
+@needs_cache
+def test_mixed_kept_and_pending_probes_in_one_plan_drop_when_gone(data_path):
+    """One plan with two probes: one frame probed often enough (kept), one seen for the first
+    time (not kept yet). The kept entry still belongs to its own node and goes with it."""
+    from flern._graph import Node
+
+    def sum_node(s):
+        return Node("groupby_agg", [s._node()], {"keys": [], "aggs": [{"name": "__value__", "col": "__value__", "fn": "sum"}]})
+
+    path = data_path()
+    a = fpd.read_parquet(path)
+    a["g"] = a["i"] * 2
+    b = fpd.read_parquet(path)
+    b["h"] = b["i"] * 3
+    for _ in range(_keep_after(len(a.columns)) - 1):
+        a["g"].sum()
+    assert _native.result_cache()["entries"] == 0
+    ta, tb = _collect.collect([sum_node(a["g"]), sum_node(b["h"])])
+    want = pd.read_parquet(path)
+    assert ta.column(0)[0].as_py() == (want["i"] * 2).sum() and tb.column(0)[0].as_py() == (want["i"] * 3).sum()
+    assert _native.result_cache()["entries"] == 1  # a's frame; b's is pending
+    del b
+    gc.collect()
+    assert _native.result_cache()["entries"] == 1
+    del a
+    gc.collect()
+    assert _native.result_cache()["entries"] == 0
