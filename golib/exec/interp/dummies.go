@@ -25,75 +25,92 @@ import (
 //   - the index is kept.
 func init() {
 	register("get_dummies", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
-		src := in[0]
-		sep := "_"
-		if v, ok := n.Attrs["prefix_sep"].(string); ok {
-			sep = v
-		}
-		dt := ir.Bool
-		if s := n.Attrs.Str("dtype"); s != "" {
-			t, err := ir.ParseDType(s)
-			if err != nil || !(t == ir.Bool || t.IsInt() || t.IsFloat()) {
-				return nil, ir.Errorf("Value", "dtype=%s is not a valid dtype for get_dummies", s)
-			}
-			dt = t
-		}
-		dropFirst := n.Attrs.Bool("drop_first", false)
-
-		var encode []string
-		if n.Attrs["columns"] != nil {
-			seen := map[string]bool{}
-			for _, name := range n.Attrs.Strings("columns") {
-				if src.Col(name) == nil {
-					return nil, ir.Errorf("ColumnNotFound", "None of [%s] are in the columns", quotePy(name))
-				}
-				if !seen[name] {
-					seen[name] = true
-					encode = append(encode, name)
-				}
-			}
-		} else {
-			for i, name := range src.Names {
-				cl := src.Cols[i]
-				if cl.Type == ir.String || (cl.Type == ir.Bool && cl.HasNulls()) {
-					encode = append(encode, name)
-				}
-			}
-		}
-		isEnc := map[string]bool{}
-		for _, name := range encode {
-			isEnc[name] = true
-		}
-		out := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
-		for i, name := range src.Names {
-			if !isEnc[name] {
-				out.Names = append(out.Names, name)
-				out.Cols = append(out.Cols, src.Cols[i])
-			}
-		}
-		prefix, _ := n.Attrs["prefix"].(map[string]any)
-		for _, name := range encode {
-			cl := src.Col(name)
-			cats, codes := dummyCodes(cl)
-			first := 0
-			if dropFirst {
-				first = 1
-			}
-			pre := name
-			if p, ok := prefix[name].(string); ok {
-				pre = p
-			}
-			for k := first; k < len(cats); k++ {
-				out.Names = append(out.Names, pre+sep+dummyLabel(cl, cats[k]))
-				out.Cols = append(out.Cols, dummyColumn(codes, k, dt))
-			}
-		}
-		if n.Schema != nil && !n.Schema.Dynamic && !sameNames(out.Names, n.Schema.Fields) {
-			return nil, ir.Errorf("Value", "get_dummies: the data's categories changed after the plan was recorded: "+
-				"columns are %s, the plan expected %d columns", quotePyList(out.Names), len(n.Schema.Fields))
-		}
-		return out, nil
+		return GetDummies(n, in[0], dummyCodes)
 	})
+}
+
+// GetDummies runs a get_dummies node over src; codesOf computes a column's
+// categories and row codes as dummyCodes does (the runtime passes a faster
+// one for string columns, golib/exec/dummies.go).
+func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []int, codes []int)) (*col.Frame, error) {
+	sep := "_"
+	if v, ok := n.Attrs["prefix_sep"].(string); ok {
+		sep = v
+	}
+	dt := ir.Bool
+	if s := n.Attrs.Str("dtype"); s != "" {
+		t, err := ir.ParseDType(s)
+		if err != nil || !(t == ir.Bool || t.IsInt() || t.IsFloat()) {
+			return nil, ir.Errorf("Value", "dtype=%s is not a valid dtype for get_dummies", s)
+		}
+		dt = t
+	}
+	dropFirst := n.Attrs.Bool("drop_first", false)
+
+	var encode []string
+	if n.Attrs["columns"] != nil {
+		seen := map[string]bool{}
+		for _, name := range n.Attrs.Strings("columns") {
+			if src.Col(name) == nil {
+				return nil, ir.Errorf("ColumnNotFound", "None of [%s] are in the columns", quotePy(name))
+			}
+			if !seen[name] {
+				seen[name] = true
+				encode = append(encode, name)
+			}
+		}
+	} else {
+		for i, name := range src.Names {
+			cl := src.Cols[i]
+			if cl.Type == ir.String || (cl.Type == ir.Bool && cl.HasNulls()) {
+				encode = append(encode, name)
+			}
+		}
+	}
+	isEnc := map[string]bool{}
+	for _, name := range encode {
+		isEnc[name] = true
+	}
+	out := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
+	for i, name := range src.Names {
+		if !isEnc[name] {
+			out.Names = append(out.Names, name)
+			out.Cols = append(out.Cols, src.Cols[i])
+		}
+	}
+	prefix, _ := n.Attrs["prefix"].(map[string]any)
+	for _, name := range encode {
+		cl := src.Col(name)
+		cats, codes := codesOf(cl)
+		first := 0
+		if dropFirst {
+			first = 1
+		}
+		pre := name
+		if p, ok := prefix[name].(string); ok {
+			pre = p
+		}
+		for k := first; k < len(cats); k++ {
+			out.Names = append(out.Names, pre+sep+dummyLabel(cl, cats[k]))
+			out.Cols = append(out.Cols, dummyColumn(codes, k, dt))
+		}
+	}
+	if n.Schema != nil && !n.Schema.Dynamic && !sameNames(out.Names, n.Schema.Fields) {
+		return nil, ir.Errorf("Value", "get_dummies: the data's categories changed after the plan was recorded: "+
+			"columns are %s, the plan expected %d columns", quotePyList(out.Names), len(n.Schema.Fields))
+	}
+	return out, nil
+}
+
+// DummyCodes is the interpreter's dummyCodes (for the runtime's fallback
+// and tests).
+func DummyCodes(c *col.Column) (cats []int, codes []int) { return dummyCodes(c) }
+
+// SortDummyCats orders cats (rows of c holding distinct values) as
+// get_dummies orders its columns: ascending by value.
+func SortDummyCats(c *col.Column, cats []int) {
+	cmp := sortKeyCmp(c, true, false, false)
+	sort.SliceStable(cats, func(a, b int) bool { return cmp(cats[a], cats[b]) < 0 })
 }
 
 // dummyCodes returns the rows holding c's distinct non-missing values
