@@ -134,8 +134,8 @@ def _probe_input(o: Node) -> tuple[Node | None, bool]:
     frame of get_dummies' or a merge's probe, which the user goes on to use) rather than only
     once probed often enough (a reduction's or unique()'s: q6's final sum is one)."""
     now = False
-    if o.op == "slice" and o.attrs.get("stop") == 0 and o.inputs and o.inputs[0].op == "get_dummies":
-        x, now = o.inputs[0].inputs[0], True
+    if o.op == "get_dummies" and o.attrs.get("schema_only"):
+        x, now = o.inputs[0], True
     elif o.op == "groupby_agg" and not o.attrs.get("keys") and all(a.get("col") == "" for a in o.attrs.get("aggs", ())):
         return None, False  # len(): reads no column, keeping the frame would read them all
     elif (o.op == "groupby_agg" and not o.attrs.get("keys")) or o.op == "distinct":

@@ -768,7 +768,7 @@ def _pin_dummies(node: Node, data: DataFrame) -> Node:
         in_names = [f["name"] for f in data._schema()["fields"]]
     except Exception:
         return node
-    probe = Node("slice", [node], {"start": 0, "stop": 0})
+    probe = Node("get_dummies", node.inputs, dict(node.attrs, schema_only=True), loc=node.loc)
     out_names = [str(n) for n in _collect.collect([probe])[0].schema.names]
     out_names = [n for n in out_names if not n.startswith("__index_level_")]
     m, j = 0, 0

@@ -23,6 +23,8 @@ import (
 //   - a missing value sets none of its column's dummies;
 //   - dummies are bool by default, or dtype's type (0/1);
 //   - the index is kept.
+//
+// attrs.schema_only returns the same columns with no rows.
 func init() {
 	register("get_dummies", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		return GetDummies(n, in[0], dummyCodes)
@@ -71,11 +73,27 @@ func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []in
 	for _, name := range encode {
 		isEnc[name] = true
 	}
+	// schema_only (the front end's probe for the indicator columns, see
+	// python/flern/frame.py _pin_dummies): the same columns with no rows,
+	// without building the indicators.
+	schemaOnly := n.Attrs.Bool("schema_only", false)
+	rows := func(c *col.Column) *col.Column {
+		if schemaOnly {
+			return c.Slice(0, 0)
+		}
+		return c
+	}
 	out := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
+	if schemaOnly {
+		out.N, out.Index = 0, nil
+		for _, ix := range src.Index {
+			out.Index = append(out.Index, rows(ix))
+		}
+	}
 	for i, name := range src.Names {
 		if !isEnc[name] {
 			out.Names = append(out.Names, name)
-			out.Cols = append(out.Cols, src.Cols[i])
+			out.Cols = append(out.Cols, rows(src.Cols[i]))
 		}
 	}
 	prefix, _ := n.Attrs["prefix"].(map[string]any)
@@ -92,7 +110,11 @@ func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []in
 		}
 		for k := first; k < len(cats); k++ {
 			out.Names = append(out.Names, pre+sep+dummyLabel(cl, cats[k]))
-			out.Cols = append(out.Cols, dummyColumn(codes, k, dt))
+			if schemaOnly {
+				out.Cols = append(out.Cols, dummyColumn(nil, k, dt))
+			} else {
+				out.Cols = append(out.Cols, dummyColumn(codes, k, dt))
+			}
 		}
 	}
 	if n.Schema != nil && !n.Schema.Dynamic && !sameNames(out.Names, n.Schema.Fields) {

@@ -53,3 +53,40 @@ var dummiesCases = []rxCase{
 	{name: "empty sep", op: "get_dummies", attrs: ir.Attrs{"columns": []any{"s"}, "prefix_sep": ""}, in: []rxFrame{{cols: []rxCol{{"x", ir.Int64, []any{1, 2, 3, 4}}, {"s", ir.String, []any{"b", "a", nil, "b"}}, {"y", ir.Float64, []any{1.5, negZero, nan, 0.0}}, {"t", ir.String, []any{"é", "z", "Z", "日本"}}, {"bb", ir.Bool, []any{true, false, true, true}}, {"n", ir.Int64, []any{9223372036854775807, -9223372036854775808, 0, 0}}}}},
 		want: rxFrame{cols: []rxCol{{"x", ir.Int64, []any{1, 2, 3, 4}}, {"y", ir.Float64, []any{1.5, negZero, nan, 0.0}}, {"t", ir.String, []any{"é", "z", "Z", "日本"}}, {"bb", ir.Bool, []any{true, false, true, true}}, {"n", ir.Int64, []any{9223372036854775807, -9223372036854775808, 0, 0}}, {"sa", ir.Bool, []any{false, true, false, false}}, {"sb", ir.Bool, []any{true, false, false, true}}}}},
 }
+
+// TestGetDummiesSchemaOnly: schema_only gives every case's columns, names
+// and types, with no rows (index levels too).
+func TestGetDummiesSchemaOnly(t *testing.T) {
+	for _, tc := range dummiesCases {
+		if tc.err != "" {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			attrs := ir.Attrs{"schema_only": true}
+			for k, v := range tc.attrs {
+				attrs[k] = v
+			}
+			full, err := rxRun(t, "get_dummies", tc.attrs, rxBuild(t, tc.in[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			empty, err := rxRun(t, "get_dummies", attrs, rxBuild(t, tc.in[0]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if empty.N != 0 || strings.Join(empty.Names, "|") != strings.Join(full.Names, "|") || len(empty.Index) != len(full.Index) {
+				t.Fatalf("schema_only: %d rows, names %v index %d; full: names %v index %d", empty.N, empty.Names, len(empty.Index), full.Names, len(full.Index))
+			}
+			for i, c := range empty.Cols {
+				if c.N != 0 || c.Type != full.Cols[i].Type {
+					t.Errorf("column %q: %d rows of %s, want 0 of %s", empty.Names[i], c.N, c.Type, full.Cols[i].Type)
+				}
+			}
+			for i, c := range empty.Index {
+				if c.N != 0 || c.Type != full.Index[i].Type {
+					t.Errorf("index %d: %d rows of %s", i, c.N, c.Type)
+				}
+			}
+		})
+	}
+}
