@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/cgo"
 	"runtime/debug"
 	"unsafe"
@@ -211,8 +212,17 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	return 0
 }
 
+// gcAfterReleased is how many bytes of exported results released by the
+// caller since the last run make a run collect garbage first: Go's
+// collector would otherwise wait for the heap to double, so a loop reading
+// a 1.5 GB table again and again held two or three of them.
+const gcAfterReleased = 256 << 20
+
 // runInputs imports the run inputs (Arrow streams, moved in) and runs p with run.
 func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run func(context.Context, []any) ([]any, error)) ([]any, error) {
+	if arrowio.TakeReleasedBytes() >= gcAfterReleased {
+		runtime.GC() // earlier results Python let go of: reuse their memory in this run
+	}
 	ins := unsafe.Slice(inputs, int(nIn))
 	frames := make([]any, len(ins))
 	tensorIns := p.TensorInputs()

@@ -14,6 +14,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -314,11 +315,27 @@ func ToRecord(f *col.Frame) (arrow.RecordBatch, error) {
 	return rec, nil
 }
 
-type keepAllocator struct{ keep any }
+// goAllocator is the "allocator" of an exported buffer of Go memory: it
+// allocates nothing; Free (the consumer released the last Arrow reference)
+// counts the bytes handed back (ReleasedBytes) and keeps the column's owner
+// reachable until then.
+type goAllocator struct{ keep any }
 
-func (keepAllocator) Allocate(int) []byte           { panic("arrowio: keepAllocator cannot allocate") }
-func (keepAllocator) Reallocate(int, []byte) []byte { panic("arrowio: keepAllocator cannot allocate") }
-func (k keepAllocator) Free([]byte)                 { _ = k.keep }
+func (goAllocator) Allocate(int) []byte           { panic("arrowio: goAllocator cannot allocate") }
+func (goAllocator) Reallocate(int, []byte) []byte { panic("arrowio: goAllocator cannot allocate") }
+func (k goAllocator) Free(b []byte) {
+	_ = k.keep
+	released.Add(int64(len(b)))
+}
+
+var released atomic.Int64
+
+// TakeReleasedBytes returns the bytes of exported Go memory whose Arrow
+// consumers released them since the last call, and starts counting again.
+// The memory is garbage for Go's collector only from then on, which
+// otherwise waits until the heap doubles: a caller about to allocate a lot
+// (the next run) collects first when much was handed back (capi).
+func TakeReleasedBytes() int64 { return released.Swap(0) }
 func bytesOf[T any](v []T) []byte {
 	if len(v) == 0 {
 		return []byte{}
@@ -328,12 +345,10 @@ func bytesOf[T any](v []T) []byte {
 }
 
 // buffer wraps memory the column owns; when the column aliases imported
-// memory the buffer keeps the column's owner reachable until Arrow frees it.
+// memory the buffer keeps the column's owner reachable until Arrow frees it;
+// the release is counted (TakeReleasedBytes).
 func buffer(c *col.Column, b []byte) *memory.Buffer {
-	if c.Keep != nil {
-		return memory.NewBufferWithAllocator(b, keepAllocator{c.Keep})
-	}
-	return memory.NewBufferBytes(b)
+	return memory.NewBufferWithAllocator(b, goAllocator{c.Keep})
 }
 
 // ExportColumn converts a column to an Arrow array sharing its memory.
@@ -354,21 +369,21 @@ func ExportColumn(c *col.Column) (arrow.Array, error) {
 	var data arrow.ArrayData
 	switch c.Type {
 	case ir.Int64:
-		data = array.NewData(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.I64[:n]))}, nil, nulls, 0)
+		data = newData(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.I64[:n]))}, nil, nulls, 0)
 	case ir.Float64:
-		data = array.NewData(arrow.PrimitiveTypes.Float64, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.F64[:n]))}, nil, nulls, 0)
+		data = newData(arrow.PrimitiveTypes.Float64, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.F64[:n]))}, nil, nulls, 0)
 	case ir.Int32:
 		v := make([]int32, n)
 		for i := range v {
 			v[i] = int32(c.I64[i])
 		}
-		data = array.NewData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{valid, memory.NewBufferBytes(bytesOf(v))}, nil, nulls, 0)
+		data = newData(arrow.PrimitiveTypes.Int32, n, []*memory.Buffer{valid, memory.NewBufferBytes(bytesOf(v))}, nil, nulls, 0)
 	case ir.Float32:
 		v := make([]float32, n)
 		for i := range v {
 			v[i] = float32(c.F64[i])
 		}
-		data = array.NewData(arrow.PrimitiveTypes.Float32, n, []*memory.Buffer{valid, memory.NewBufferBytes(bytesOf(v))}, nil, nulls, 0)
+		data = newData(arrow.PrimitiveTypes.Float32, n, []*memory.Buffer{valid, memory.NewBufferBytes(bytesOf(v))}, nil, nulls, 0)
 	case ir.Bool:
 		bits := col.NewBitmap(n, false)
 		for i := 0; i < n; i++ {
@@ -376,18 +391,31 @@ func ExportColumn(c *col.Column) (arrow.Array, error) {
 				col.SetBit(bits, i, true)
 			}
 		}
-		data = array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{valid, memory.NewBufferBytes(bits)}, nil, nulls, 0)
+		data = newData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{valid, memory.NewBufferBytes(bits)}, nil, nulls, 0)
 	case ir.String:
-		data = array.NewData(arrow.BinaryTypes.LargeString, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.Offs[:n+1])), buffer(c, c.Data)}, nil, nulls, 0)
+		data = newData(arrow.BinaryTypes.LargeString, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.Offs[:n+1])), buffer(c, c.Data)}, nil, nulls, 0)
 	case ir.DatetimeUS, ir.DatetimeNS:
 		unit := arrow.Microsecond
 		if c.Type == ir.DatetimeNS {
 			unit = arrow.Nanosecond
 		}
-		data = array.NewData(&arrow.TimestampType{Unit: unit}, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.I64[:n]))}, nil, nulls, 0)
+		data = newData(&arrow.TimestampType{Unit: unit}, n, []*memory.Buffer{valid, buffer(c, bytesOf(c.I64[:n]))}, nil, nulls, 0)
 	default:
 		return nil, fmt.Errorf("cannot export %s", c.Type)
 	}
 	defer data.Release()
 	return array.MakeFromData(data), nil
+}
+
+// newData is array.NewData handing over the caller's reference to each
+// buffer (NewData takes its own), so that the buffers are freed -- and
+// goAllocator counts them -- when the last array over them is released.
+func newData(dt arrow.DataType, n int, bufs []*memory.Buffer, children []arrow.ArrayData, nulls, offset int) arrow.ArrayData {
+	d := array.NewData(dt, n, bufs, children, nulls, offset)
+	for _, b := range bufs {
+		if b != nil {
+			b.Release()
+		}
+	}
+	return d
 }

@@ -580,3 +580,47 @@ func TestToRecordLayoutAndMetadata(t *testing.T) {
 		t.Errorf("IndexColumnName(12) = %q", arrowio.IndexColumnName(12))
 	}
 }
+
+// TestExportReleaseIsCounted: when the last Arrow reference to an exported
+// frame or tensor goes, its Go buffers are counted as handed back
+// (TakeReleasedBytes), and not before.
+func TestExportReleaseIsCounted(t *testing.T) {
+	arrowio.TakeReleasedBytes()
+	vals := make([]int64, 1000)
+	strs := col.NewStringBuilder(3)
+	strs.Append("ab")
+	strs.AppendNull()
+	strs.Append("日本")
+	f := &col.Frame{N: 3, Names: []string{"s"}, Cols: []*col.Column{strs.Finish()}}
+	big := &col.Frame{N: 1000, Names: []string{"i"}, Cols: []*col.Column{col.NewInt64(vals)}}
+	tests := []struct {
+		name string
+		f    *col.Frame
+		want int64 // bytes of the buffers exported
+	}{
+		{"int64 column and range index", big, 8000},
+		{"strings with nulls", f, 1 + 4*8 + int64(len(f.Cols[0].Data))},
+	}
+	for _, tc := range tests {
+		rec, err := arrowio.ToRecord(tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := arrowio.TakeReleasedBytes(); got != 0 {
+			t.Errorf("%s: %d bytes counted while exported", tc.name, got)
+		}
+		rec.Release()
+		if got := arrowio.TakeReleasedBytes(); got != tc.want {
+			t.Errorf("%s: %d bytes counted after the release, want %d", tc.name, got, tc.want)
+		}
+	}
+	tens := &col.Tensor{DType: ir.Float32, Shape: []int{4, 5}, F32: make([]float32, 20)}
+	rec, err := arrowio.TensorRecord(tens)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Release()
+	if got := arrowio.TakeReleasedBytes(); got != 80 {
+		t.Errorf("tensor: %d bytes counted, want 80", got)
+	}
+}

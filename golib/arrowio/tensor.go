@@ -103,8 +103,8 @@ func ImportTensorStream(ptr unsafe.Pointer, dt ir.DType) (*col.Tensor, error) {
 
 func tensorBuffer(t *col.Tensor, b []byte) *memory.Buffer {
 	// The Go slice stays reachable through the allocator until Arrow frees
-	// the buffer (keepAllocator holds t, which holds the slice and Keep).
-	return memory.NewBufferWithAllocator(b, keepAllocator{t})
+	// the buffer (goAllocator holds t, which holds the slice and Keep).
+	return memory.NewBufferWithAllocator(b, goAllocator{t})
 }
 
 // TensorRecord converts t to a one-column record batch sharing its memory.
@@ -113,11 +113,11 @@ func TensorRecord(t *col.Tensor) (arrow.RecordBatch, error) {
 	var data arrow.ArrayData
 	switch t.DType {
 	case ir.Float32:
-		data = array.NewData(arrow.PrimitiveTypes.Float32, n, []*memory.Buffer{nil, tensorBuffer(t, bytesOf(t.F32[:n]))}, nil, 0, 0)
+		data = newData(arrow.PrimitiveTypes.Float32, n, []*memory.Buffer{nil, tensorBuffer(t, bytesOf(t.F32[:n]))}, nil, 0, 0)
 	case ir.Float64:
-		data = array.NewData(arrow.PrimitiveTypes.Float64, n, []*memory.Buffer{nil, tensorBuffer(t, bytesOf(t.F64[:n]))}, nil, 0, 0)
+		data = newData(arrow.PrimitiveTypes.Float64, n, []*memory.Buffer{nil, tensorBuffer(t, bytesOf(t.F64[:n]))}, nil, 0, 0)
 	case ir.Int64:
-		data = array.NewData(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{nil, tensorBuffer(t, bytesOf(t.I64[:n]))}, nil, 0, 0)
+		data = newData(arrow.PrimitiveTypes.Int64, n, []*memory.Buffer{nil, tensorBuffer(t, bytesOf(t.I64[:n]))}, nil, 0, 0)
 	case ir.Bool:
 		bits := col.NewBitmap(n, false)
 		for i, v := range t.B[:n] {
@@ -125,7 +125,7 @@ func TensorRecord(t *col.Tensor) (arrow.RecordBatch, error) {
 				col.SetBit(bits, i, true)
 			}
 		}
-		data = array.NewData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, memory.NewBufferBytes(bits)}, nil, 0, 0)
+		data = newData(arrow.FixedWidthTypes.Boolean, n, []*memory.Buffer{nil, memory.NewBufferBytes(bits)}, nil, 0, 0)
 	default:
 		return nil, fmt.Errorf("cannot export a tensor of dtype %s", t.DType)
 	}
