@@ -6,6 +6,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -210,12 +212,38 @@ func (p *Program) Rebind(keys map[int64]int64) *Program {
 	p.cacheMu.Lock()
 	cached := append([]*col.Frame(nil), p.cached...)
 	p.cacheMu.Unlock()
+	report := p.Report
+	if report != nil {
+		report = &opt.Report{Runs: append([]opt.PassRun(nil), report.Runs...)}
+		for i := range report.Runs {
+			report.Runs[i].Plan = rebindText(report.Runs[i].Plan, keys)
+		}
+	}
 	return &Program{
-		Graph: exec.RebindState(p.Graph, keys), Initial: p.Initial, Report: p.Report, Fusion: p.Fusion,
+		Graph: exec.RebindState(p.Graph, keys), Initial: rebindText(p.Initial, keys), Report: report, Fusion: p.Fusion,
 		Split: p.Split, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
 		nOut: p.nOut, keep: p.keep, nIn: p.nIn, cached: cached, subst: p.subst, cands: p.cands,
 		pending: p.pending, files: p.files,
 	}
+}
+
+// stateKeyRe finds a state or state_write node's key in a printed plan.
+var stateKeyRe = regexp.MustCompile(`(= state(?:_write)?\([^)\n]*?key=)(-?\d+)`)
+
+// rebindText is a printed plan (explain's recorded plan and pass dumps) with
+// its state keys replaced as Rebind replaces them in the graph.
+func rebindText(s string, keys map[int64]int64) string {
+	if s == "" || len(keys) == 0 {
+		return s
+	}
+	return stateKeyRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := stateKeyRe.FindStringSubmatch(m)
+		k, err := strconv.ParseInt(sub[2], 10, 64)
+		if to, ok := keys[k]; err == nil && ok {
+			return sub[1] + strconv.FormatInt(to, 10)
+		}
+		return m
+	})
 }
 
 // RunStep runs a training-step program (an optimizer step: state reads and

@@ -1,0 +1,20 @@
+package engine
+
+import "testing"
+
+func TestRebindText(t *testing.T) {
+	keys := map[int64]int64{-1: 41, -2: 7}
+	tests := []struct{ in, want string }{
+		{"%1 = state(dtype=\"float32\", key=-1, shape=[2, 3])  :: t\n", "%1 = state(dtype=\"float32\", key=41, shape=[2, 3])  :: t\n"},
+		{"%9 = state_write(%5, key=-2)\n%10 = state(key=-1)\n", "%9 = state_write(%5, key=7)\n%10 = state(key=41)\n"},
+		{"%3 = state(key=-3)\n", "%3 = state(key=-3)\n"},                           // not in the map
+		{"%2 = groupby_agg(%1, key=-1)\n", "%2 = groupby_agg(%1, key=-1)\n"},       // not a state node
+		{"%4 = sample(%1, state={key=-1})\n", "%4 = sample(%1, state={key=-1})\n"}, // an attribute named state
+		{"", ""},
+	}
+	for _, tc := range tests {
+		if got := rebindText(tc.in, keys); got != tc.want {
+			t.Errorf("rebindText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
