@@ -261,12 +261,39 @@ class Series:
         node = Node("reset_index", [self._node()], {"drop": bool(drop)})
         if drop:
             return Series(node, col(_VALUE), self._name)
-        from .frame import DataFrame
-        name = self._name if self._name is not None else 0
-        return DataFrame._from_node(Node("rename", [node], {"mapping": {_VALUE: str(name)}}))
+        from .frame import DataFrame, _check_names
+        if self._name is None:
+            raise not_implemented("Series.reset_index() of an unnamed Series (pandas labels the values "
+                                  "column 0; flern's column labels are str: name the Series first)")
+        _check_names([self._name], "Series.reset_index")
+        return DataFrame._from_node(Node("rename", [node], {"mapping": {_VALUE: self._name}}))
 
     def rename(self, name: Any) -> "Series":
         return self._new(self._expr, name=name)
+
+    def to_frame(self, name: Any = None) -> Any:
+        """A one-column DataFrame (pandas.Series.to_frame): the column is ``name``, else the
+        Series' name. flern's column labels are str: an unnamed Series (pandas labels it 0)
+        or a non-str name raises NotImplementedError."""
+        from .frame import DataFrame, _check_names
+        label = self._name if name is None else name
+        if label is None:
+            raise not_implemented("Series.to_frame() of an unnamed Series (pandas labels its column 0; "
+                                  "flern's column labels are str: pass name=...)")
+        _check_names([label], "Series.to_frame")
+        return DataFrame._from_node(Node("rename", [self._node()], {"mapping": {_VALUE: label}}))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if any(name in k.__dict__ for k in type(self).__mro__):
+            return object.__getattribute__(self, name)  # a property's own AttributeError (.str of ints)
+        from .frame import _raise_unsupported
+        _raise_unsupported("Series", name)
+
+    @property
+    def ndim(self) -> int:
+        return 1
 
     @property
     def name(self) -> Any:
