@@ -62,6 +62,11 @@ class FlernNotImplementedError(FlernError, NotImplementedError):
     """The call is valid pandas/PyTorch but flern does not support it (yet)."""
 
 
+class FlernUnsupportedAttributeError(FlernNotImplementedError, AttributeError):
+    """An attribute pandas/PyTorch has that flern does not (yet): a NotImplementedError naming
+    it, and an AttributeError too, so that ``hasattr()`` (duck typing) answers False."""
+
+
 class InternalError(FlernError, RuntimeError):
     """A bug inside flern (including a recovered panic in the native core)."""
 
@@ -96,6 +101,14 @@ def from_native(kind: str, message: str, op: str = "", loc: str = "") -> FlernEr
     """Build the exception for a native error report."""
     cls = _KINDS.get(kind, InternalError)
     return cls(message, kind=kind, op=op, loc=loc)
+
+
+def unsupported_attribute(what: str) -> FlernUnsupportedAttributeError:
+    """The error raised for an attribute of a pandas/PyTorch object flern does not have."""
+    return FlernUnsupportedAttributeError(
+        f"{what} is not supported by flern (yet); use .to_pandas() / .numpy() to continue in pandas / PyTorch",
+        kind="NotImplemented",
+    )
 
 
 def not_implemented(what: str) -> FlernNotImplementedError:

@@ -794,7 +794,8 @@ def _raise_unsupported(cls: str, name: str) -> None:
     except ImportError:
         known = False
     if known:
-        raise not_implemented(f"{cls}.{name}")
+        from .errors import unsupported_attribute
+        raise unsupported_attribute(f"{cls}.{name}")
     raise AttributeError(f"'{cls}' object has no attribute {name!r}")
 
 

@@ -230,6 +230,16 @@ class Tensor:
         t = tensor(data, dtype=dtype, requires_grad=requires_grad)
         self._node, self._type, self._value = t._node, None, None
 
+    def __getattr__(self, name: str) -> Any:
+        """A torch.Tensor attribute flern lacks: NotImplementedError naming it (also an
+        AttributeError, so hasattr() answers False); a property's own AttributeError stays."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if any(name in k.__dict__ for k in type(self).__mro__):
+            return object.__getattribute__(self, name)
+        from .errors import unsupported_attribute
+        raise unsupported_attribute(f"Tensor.{name}")
+
     @classmethod
     def _from_node(cls, node: Node, track: bool = True) -> "Tensor":
         t = cls.__new__(cls)

@@ -56,3 +56,24 @@ def test_unsupported_pandas_attributes_raise_not_implemented():
     with pytest.raises(AttributeError):
         p["a"].str
     assert np.asarray(f["a"]).shape == (4,) and not hasattr(f["a"], "__foo__")
+
+
+def test_unsupported_attributes_are_not_implemented_and_hasattr_false():
+    """DataFrame, Series, GroupBy and Tensor attributes pandas/PyTorch have and flern lacks:
+    accessing one raises NotImplementedError naming it; hasattr() (duck typing) is False."""
+    import torch
+    import flern.torch as ft
+    from flern.errors import FlernNotImplementedError
+
+    p, f = _pair()
+    t = ft.ones(2, 3)
+    cases = [(f, "plot", "DataFrame.plot"), (f["a"], "plot", "Series.plot"),
+             (f.groupby("s"), "ohlc", "DataFrameGroupBy.ohlc"), (t, "cumsum", "Tensor.cumsum")]
+    for obj, name, label in cases:
+        with pytest.raises(FlernNotImplementedError, match=label.replace(".", r"\.")):
+            getattr(obj, name)
+        with pytest.raises(NotImplementedError):
+            getattr(obj, name)
+        assert not hasattr(obj, name)
+    assert hasattr(torch.ones(1), "cumsum") and hasattr(pd.DataFrame(), "plot")
+    assert hasattr(t, "shape") and hasattr(t, "numpy") and not hasattr(t, "_nope")
