@@ -176,6 +176,9 @@ func nonASCIIDigits(s string) bool {
 
 // parsePyInt is Python's int(s) (base 10) for astype(int) of a str column.
 func parsePyInt(s string) (int64, error) {
+	if v, ok := plainDecimal(s); ok { // the common case, without the general checks
+		return v, nil
+	}
 	t := pyStrip(s)
 	body := strings.TrimPrefix(strings.TrimPrefix(t, "+"), "-")
 	if len(body) < len(t)-1 || !pyDigits(body) {
@@ -189,6 +192,30 @@ func parsePyInt(s string) (int64, error) {
 		return 0, ir.Errorf("NotImplemented", "integer %s does not fit in int64 (pandas raises OverflowError)", t)
 	}
 	return v, nil
+}
+
+// plainDecimal parses an optional sign and 1 to 18 ASCII digits (nothing
+// else: no spaces, underscores), which int() reads as strconv does.
+func plainDecimal(s string) (int64, bool) {
+	neg, i := false, 0
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, i = s[0] == '-', 1
+	}
+	if len(s)-i < 1 || len(s)-i > 18 {
+		return 0, false
+	}
+	var v int64
+	for ; i < len(s); i++ {
+		d := s[i] - '0'
+		if d > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(d)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // parsePyFloat is Python's float(s) for astype(float) of a str column:

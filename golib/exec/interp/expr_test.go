@@ -64,13 +64,15 @@ func TestPyFloatReprFloat32(t *testing.T) {
 }
 
 func TestParsePy(t *testing.T) {
-	ints := map[string]int64{"1": 1, " 2": 2, "-3": -3, "4_0": 40, "+5": 5, "\t6\n": 6, "007": 7}
+	ints := map[string]int64{"1": 1, " 2": 2, "-3": -3, "4_0": 40, "+5": 5, "\t6\n": 6, "007": 7, "-0": 0,
+		"999999999999999999": 999999999999999999, "-999999999999999999": -999999999999999999,
+		"9223372036854775807": 9223372036854775807, "-9223372036854775808": -9223372036854775808, "+0000000000000000001": 1}
 	for s, want := range ints {
 		if got, err := parsePyInt(s); err != nil || got != want {
 			t.Errorf("parsePyInt(%q) = %d, %v; want %d", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"1.5", "0x10", "1__0", "", "1_", "_1", "- 1", "1e5", "abc"} {
+	for _, s := range []string{"1.5", "0x10", "1__0", "", "1_", "_1", "- 1", "1e5", "abc", "-", "+", "+-1", "1-", "12a"} {
 		if _, err := parsePyInt(s); err == nil || err.(*ir.Error).Kind != "Value" {
 			t.Errorf("parsePyInt(%q): err %v, want a Value error", s, err)
 		}
