@@ -35,6 +35,32 @@ def _as_index_tensor(k: Any):
     return tensor(a.astype(np.bool_ if a.dtype.kind == "b" else np.int64))
 
 
+def _slice_source(x: Any, items: list) -> Any:
+    """Basic indexing (ints, slices, None) of a tensor over known data (a source_tensor
+    without requires_grad): the numpy view, as a new source tensor. A training loop's
+    ``X[i:i + bs]`` then records the same plan every step (a source of the batch's shape)
+    instead of a slice whose bounds change the plan, so the step is compiled once. None when
+    the indexing stays in the graph (other tensors, bool data, an int out of range: the
+    recorded op raises torch's error)."""
+    from .tensor import _source_value, from_numpy
+    if x._node.op != "source_tensor" or x.requires_grad:
+        return None
+    a = _source_value(x._node)
+    if a is None:
+        return None
+    d = 0
+    for k in items:
+        if isinstance(k, numbers.Integral):
+            if not -a.shape[d] <= int(k) < a.shape[d]:
+                return None
+            d += 1
+        elif isinstance(k, slice):
+            if k.step is not None and int(k.step) <= 0:
+                return None  # torch: "step must be greater than zero"
+            d += 1
+    return from_numpy(np.asarray(a[tuple(int(k) if isinstance(k, numbers.Integral) else k for k in items)]))
+
+
 def getitem(x: Any, key: Any):
     """x[key] (see the module docstring)."""
     from .errors import not_implemented
@@ -73,6 +99,10 @@ def getitem(x: Any, key: Any):
         items = items[:at] + [slice(None)] * (ndim - used) + items[at + 1:]
 
     tensors = [i for i, k in enumerate(items) if isinstance(k, Tensor)]
+    if not tensors:
+        sliced = _slice_source(x, items)
+        if sliced is not None:
+            return sliced
     if len(tensors) > 1:
         raise not_implemented("indexing with more than one index tensor")
     if tensors:
