@@ -11,6 +11,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"sync/atomic"
 
@@ -133,6 +134,12 @@ func (t *Trainer) epoch(ctx context.Context, perm []int64, losses []float64) (in
 	if len(losses) < steps {
 		return 0, ir.Errorf("Value", "room for %d losses, the epoch has %d steps", len(losses), steps)
 	}
+	// The next full batch is gathered into spare tensors while the current
+	// step runs (a small batch's step is mostly serial, so a core is free,
+	// and shuffled rows of a big array cost a cache miss each), then swapped
+	// in under the batch keys.
+	pf := &prefetcher{x: x, y: y}
+	defer pf.finish()
 	for i := 0; i < steps; i++ {
 		if t.cancelled.Load() {
 			return i, nil
@@ -145,11 +152,18 @@ func (t *Trainer) epoch(ctx context.Context, perm []int64, losses []float64) (in
 		if i == full {
 			g, xk, yk = t.Tail, s.XTail, s.YTail
 		}
-		if err := gatherInto(xk, x, rows); err != nil {
+		if ok, err := pf.take(i, xk, yk); err != nil {
 			return i, err
+		} else if !ok {
+			if err := gatherInto(xk, x, rows); err != nil {
+				return i, err
+			}
+			if err := gatherInto(yk, y, rows); err != nil {
+				return i, err
+			}
 		}
-		if err := gatherInto(yk, y, rows); err != nil {
-			return i, err
+		if i+1 < full {
+			pf.start(i+1, xk, yk, perm[(i+1)*s.BatchSize:(i+2)*s.BatchSize])
 		}
 		for j, key := range s.Seeds {
 			st, err := interp.StateGet(key)
@@ -178,6 +192,77 @@ func (t *Trainer) epoch(ctx context.Context, perm []int64, losses []float64) (in
 	return steps, nil
 }
 
+// prefetcher gathers one batch ahead into spare tensors on a goroutine
+// (Trainer.epoch).
+type prefetcher struct {
+	x, y    *col.Tensor
+	spareX  *col.Tensor
+	spareY  *col.Tensor
+	step    int // the step whose rows are being gathered, -1: none
+	done    chan error
+	started bool
+}
+
+// start gathers step's rows into the spare tensors (shaped as the entries
+// under xk and yk) in the background.
+func (p *prefetcher) start(step int, xk, yk int64, rows []int64) {
+	if p.spareX == nil {
+		xb, err1 := interp.StateGet(xk)
+		yb, err2 := interp.StateGet(yk)
+		if err1 != nil || err2 != nil {
+			return // the synchronous gather reports it
+		}
+		p.spareX = col.NewTensor(xb.DType, xb.Shape)
+		p.spareY = col.NewTensor(yb.DType, yb.Shape)
+		p.done = make(chan error, 1)
+	}
+	p.step, p.started = step, true
+	go func() {
+		err := gatherTo(p.spareX, p.x, rows)
+		if err == nil {
+			err = gatherTo(p.spareY, p.y, rows)
+		}
+		p.done <- err
+	}()
+}
+
+// take waits for step's prefetched batch and swaps it in under xk and yk
+// (the replaced tensors become the spares); false when step was not
+// prefetched.
+func (p *prefetcher) take(step int, xk, yk int64) (bool, error) {
+	if !p.started || p.step != step {
+		return false, nil
+	}
+	p.started = false
+	if err := <-p.done; err != nil {
+		return true, err
+	}
+	oldX, err := interp.StateGet(xk)
+	if err != nil {
+		return true, err
+	}
+	oldY, err := interp.StateGet(yk)
+	if err != nil {
+		return true, err
+	}
+	if err := interp.StateSet(xk, p.spareX); err != nil {
+		return true, err
+	}
+	if err := interp.StateSet(yk, p.spareY); err != nil {
+		return true, err
+	}
+	p.spareX, p.spareY = oldX, oldY
+	return true, nil
+}
+
+// finish waits for a gather still running (an epoch stopped early).
+func (p *prefetcher) finish() {
+	if p.started {
+		<-p.done
+		p.started = false
+	}
+}
+
 // gatherInto copies the rows of src (a [N, ...] tensor) into the batch
 // tensor stored under key, in place.
 func gatherInto(key int64, src *col.Tensor, rows []int64) error {
@@ -185,13 +270,21 @@ func gatherInto(key int64, src *col.Tensor, rows []int64) error {
 	if err != nil {
 		return err
 	}
+	if err := gatherTo(dst, src, rows); err != nil {
+		return ir.Errorf("Value", "batch entry %d: %v", key, err)
+	}
+	return nil
+}
+
+// gatherTo copies the rows of src into dst, a tensor of len(rows) rows.
+func gatherTo(dst, src *col.Tensor, rows []int64) error {
 	if dst.DType != src.DType || len(dst.Shape) != len(src.Shape) || dst.Shape[0] != len(rows) {
-		return ir.Errorf("Value", "batch entry %d is %s%v, cannot hold %d rows of %s%v", key, dst.DType, dst.Shape, len(rows), src.DType, src.Shape)
+		return fmt.Errorf("%s%v cannot hold %d rows of %s%v", dst.DType, dst.Shape, len(rows), src.DType, src.Shape)
 	}
 	w := 1
 	for i, d := range src.Shape[1:] {
 		if dst.Shape[i+1] != d {
-			return ir.Errorf("Value", "batch entry %d is %v, the data rows are %v", key, dst.Shape, src.Shape)
+			return fmt.Errorf("%v cannot hold rows %v", dst.Shape, src.Shape)
 		}
 		w *= d
 	}
