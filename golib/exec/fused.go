@@ -210,12 +210,16 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ngroups := 1
+	ngroups, rows := 1, src.N
 	var keyCols []*col.Column
 	if len(p.Keys) > 0 {
-		gid, ng, kc, ok, err := selectedGroupIDs(c, k, bufs, src)
+		sub, gid, ng, kc, ok, err := selectedGroupIDs(c, k, bufs, src)
 		if err == nil && !ok {
 			gid, ng, kc, err = groupIDs(c, nil, src, p.Keys, p.Dropna)
+		} else if err == nil {
+			// the loop runs over the selected rows only
+			bufs, err = frameBufs(k, sub)
+			rows = sub.N
 		}
 		if err != nil {
 			return nil, err
@@ -223,7 +227,7 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 		bufs[l.Group] = lower.Buf{I64: gid}
 		ngroups, keyCols = ng, kc
 	}
-	res, err := lower.ParallelCtx(c.Context, l, src.N, ngroups, rangeFunc(k, l, bufs, src.N))
+	res, err := lower.ParallelCtx(c.Context, l, rows, ngroups, rangeFunc(k, l, bufs, rows))
 	if err != nil {
 		return nil, cancelled(err)
 	}

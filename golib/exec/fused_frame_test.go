@@ -91,6 +91,12 @@ var aggCases = []aggCase{
 		pred:    ir.Call("and", ir.Call("ge", ir.Col("d"), ir.LitFloat(0.09)), ir.Call("ge", ir.Col("ts"), dt(757382400000000))),
 		project: []ir.NamedExpr{{Name: "q", Expr: ir.Col("q")}, {Name: "h", Expr: ir.Call("mul", ir.Col("p"), ir.LitFloat(0.5))}},
 		aggs:    []any{agg("s", "h", "sum"), agg("hi", "h", "max"), agg("n", "", "size")}},
+	// the loop then runs over the selected rows alone (gathered): a key the
+	// loop also reads is gathered once; NaNs, counts, min/max of the rows
+	{name: "selective filter, key read by the loop too", keys: []any{"q", "k1"},
+		pred:    ir.Call("and", ir.Call("lt", ir.Col("q"), ir.LitInt(12)), ir.Call("ge", ir.Col("p"), ir.LitFloat(100))),
+		project: []ir.NamedExpr{{Name: "q", Expr: ir.Col("q")}, {Name: "k1", Expr: ir.Col("k1")}, {Name: "qq", Expr: ir.Call("mul", ir.Col("q"), ir.Col("d"))}, {Name: "d", Expr: ir.Col("d")}},
+		aggs:    []any{agg("s", "qq", "sum"), agg("c", "d", "count"), agg("lo", "d", "min"), agg("hi", "qq", "max"), agg("m", "q", "mean"), agg("n", "", "size")}},
 	{name: "whole frame, nothing selected",
 		pred: ir.Call("lt", ir.Col("q"), ir.LitInt(0)),
 		aggs: []any{agg("s", "p", "sum"), agg("m", "p", "mean"), agg("lo", "d", "min"), agg("c", "d", "count"), agg("n", "", "size")}},

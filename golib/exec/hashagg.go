@@ -446,58 +446,65 @@ func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]i
 
 // selectedGroupIDs is groupIDs for a fused aggregation with a filter: it
 // runs the kernel's selection loop (the filter alone, writing the selected
-// row numbers) and, when the filter keeps at most half the rows, groups the
-// keys of the selected rows only (gathered) and spreads their ids back over
-// the base rows (-1 elsewhere: the loop skips those rows anyway, as its
-// filter rejects them). Groups are then exactly those with a selected row,
-// in the same sorted order as groupIDs over every row gives them after its
-// caller drops the empty ones. ok is false when the filter keeps too many
-// rows for this to pay (the caller groups every row).
-func selectedGroupIDs(c *Ctx, k *lower.Kernel, bufs []lower.Buf, f *col.Frame) (gid []int64, ng int, keyCols []*col.Column, ok bool, err error) {
+// row numbers) and, when the filter keeps at most half the rows, gathers
+// the selected rows of the columns the kernel reads into sub (in row order)
+// and groups their keys; gid holds sub's rows' group ids, and the caller
+// runs the kernel over sub alone (its filter keeps every row there). Groups
+// are then exactly those with a selected row, in the same sorted order as
+// groupIDs over every row gives them after its caller drops the empty ones.
+// ok is false when the filter keeps too many rows for this to pay (the
+// caller groups every row and runs the kernel over every row).
+func selectedGroupIDs(c *Ctx, k *lower.Kernel, bufs []lower.Buf, f *col.Frame) (sub *col.Frame, gid []int64, ng int, keyCols []*col.Column, ok bool, err error) {
 	p, sel := k.Agg, k.Agg.Select
 	if sel == nil || len(p.Keys) == 0 || f.N > maxRows {
-		return nil, 0, nil, false, nil
+		return nil, nil, 0, nil, false, nil
 	}
 	res, err := lower.ParallelCtx(c.Context, sel, f.N, 0, rangeFunc(k, sel, bufs[:len(sel.Inputs)], f.N))
 	if err != nil {
-		return nil, 0, nil, false, cancelled(err)
+		return nil, nil, 0, nil, false, cancelled(err)
 	}
 	rows := res.Append[0].I64
 	if 2*len(rows) > f.N {
-		return nil, 0, nil, false, nil
+		return nil, nil, 0, nil, false, nil
 	}
 	idx := make([]int32, len(rows))
 	for i, r := range rows {
 		idx[i] = int32(r)
 	}
-	sub := &col.Frame{N: len(idx)}
+	keys := &col.Frame{N: len(idx)}
 	for _, name := range p.Keys {
 		kc := keyColumn(f, name)
 		if kc == nil {
-			return nil, 0, nil, false, ir.Errorf("ColumnNotFound", "column %q not found", name)
+			return nil, nil, 0, nil, false, ir.Errorf("ColumnNotFound", "column %q not found", name)
 		}
 		g, err := gather(c, nil, kc, idx, kc.Type)
 		if err != nil {
-			return nil, 0, nil, false, err
+			return nil, nil, 0, nil, false, err
+		}
+		keys.Names, keys.Cols = append(keys.Names, name), append(keys.Cols, g)
+	}
+	gid, ng, keyCols, err = groupIDs(c, nil, keys, p.Keys, p.Dropna)
+	if err != nil {
+		return nil, nil, 0, nil, false, err
+	}
+	// the kernel's columns at the selected rows (a key read by the kernel
+	// too is gathered once)
+	sub = &col.Frame{N: len(idx)}
+	for _, name := range k.Columns {
+		if sub.Col(name) != nil {
+			continue
+		}
+		cl := f.Col(name)
+		if cl == nil {
+			return nil, nil, 0, nil, false, ir.Errorf("ColumnNotFound", "column %q not found", name)
+		}
+		g := keys.Col(name) // keyColumn found the column cl itself
+		if g == nil {
+			if g, err = gather(c, nil, cl, idx, cl.Type); err != nil {
+				return nil, nil, 0, nil, false, err
+			}
 		}
 		sub.Names, sub.Cols = append(sub.Names, name), append(sub.Cols, g)
 	}
-	sgid, ng, keyCols, err := groupIDs(c, nil, sub, p.Keys, p.Dropna)
-	if err != nil {
-		return nil, 0, nil, false, err
-	}
-	gid = make([]int64, f.N)
-	err = forMorsels(c, nil, f.N, func(_, lo, hi int) error {
-		for i := lo; i < hi; i++ {
-			gid[i] = -1
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, nil, false, err
-	}
-	for j, r := range rows {
-		gid[r] = sgid[j]
-	}
-	return gid, ng, keyCols, true, nil
+	return sub, gid, ng, keyCols, true, nil
 }
