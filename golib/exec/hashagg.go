@@ -19,6 +19,7 @@ package exec
 import (
 	"bytes"
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/flern/flern/golib/col"
@@ -309,18 +310,22 @@ func denseRange(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (lo int64, span int
 	k := numMorsels(rows)
 	los, his, seen := make([]int64, k), make([]int64, k), make([]bool, k)
 	err = forMorsels(c, n, rows, func(m, a, b int) error {
-		for i, x := range kc.I64[a:b] {
-			if kc.Valid != nil && !kc.IsValid(a+i) {
-				continue
+		// the morsel's bounds in locals, stored once: the workers' slots
+		// share cache lines
+		lo, hi, any := int64(math.MaxInt64), int64(math.MinInt64), false
+		if kc.Valid == nil {
+			for _, x := range kc.I64[a:b] {
+				lo, hi = min(lo, x), max(hi, x)
 			}
-			if !seen[m] || x < los[m] {
-				los[m] = x
+			any = b > a
+		} else {
+			for i, x := range kc.I64[a:b] {
+				if kc.IsValid(a + i) {
+					lo, hi, any = min(lo, x), max(hi, x), true
+				}
 			}
-			if !seen[m] || x > his[m] {
-				his[m] = x
-			}
-			seen[m] = true
 		}
+		los[m], his[m], seen[m] = lo, hi, any
 		return nil
 	})
 	if err != nil {
