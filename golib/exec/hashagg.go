@@ -274,6 +274,7 @@ func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*bui
 		}
 		if b.table == nil { // the first table is taken as is
 			b.table = t
+			b.first = make([]int, 0, t.len())
 			for _, r := range t.rows {
 				b.first = append(b.first, int(r))
 			}

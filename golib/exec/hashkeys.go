@@ -233,6 +233,11 @@ func (t *hashTable) grow() {
 // null says the key is null).
 func (t *hashTable) add(h uint64, row int, src *rowKeys, key int64, null bool) int32 {
 	id := int32(len(t.hashes))
+	if len(t.hashes) == cap(t.hashes) || len(t.rows) == cap(t.rows) {
+		// double (append grows a big slice by a quarter: each id would
+		// be copied about four times over a table's growth)
+		t.reserve(max(len(t.hashes), 256))
+	}
 	t.hashes = append(t.hashes, h)
 	t.rows = append(t.rows, int32(row))
 	if t.src == nil {
