@@ -99,10 +99,15 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 		return nil, nil, 0, err
 	}
 	pg := make([]int32, np)
+	filter := newKeyFilter(b.table, nb, np)
 	err = forMorsels(c, n, np, func(m, lo, hi int) error {
 		h := make([]uint64, hi-lo)
 		probe.hashRange(lo, hi, h)
 		for i := lo; i < hi; i++ {
+			if filter != nil && !filter.mayHave(h[i-lo]) && !probe.hasNull(i) {
+				pg[i] = -1 // no build key has this hash
+				continue
+			}
 			pg[i] = b.table.find(h[i-lo], probe, i)
 		}
 		return nil
@@ -114,6 +119,38 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 		return pg, b.gid, b.table.len(), nil
 	}
 	return b.gid, pg, b.table.len(), nil
+}
+
+// keyFilter is a one-hash Bloom filter of a built table's key hashes (16
+// bits per key, so it stays in cache where the table's slots do not): a
+// probe row whose hash misses it has no match, without a walk of the
+// table. Built only for a hashed (not dense) table probed by at least 4x
+// its rows; nil otherwise. A row with a null key still probes the table
+// (null keys match each other, and a dense table's nulls are not hashed).
+type keyFilter struct {
+	bits  []uint64
+	shift uint
+}
+
+func newKeyFilter(t *hashTable, nb, np int) *keyFilter {
+	if t.dense != nil || t.len() == 0 || np < 4*nb {
+		return nil
+	}
+	logBits := uint(6)
+	for 1<<logBits < 16*t.len() {
+		logBits++
+	}
+	f := &keyFilter{bits: make([]uint64, 1<<(logBits-6)), shift: 64 - logBits}
+	for _, h := range t.hashes {
+		b := mix64(h^0x9e3779b97f4a7c15) >> f.shift
+		f.bits[b>>6] |= 1 << (b & 63)
+	}
+	return f
+}
+
+func (f *keyFilter) mayHave(h uint64) bool {
+	b := mix64(h^0x9e3779b97f4a7c15) >> f.shift
+	return f.bits[b>>6]&(1<<(b&63)) != 0
 }
 
 func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {

@@ -182,3 +182,34 @@ func TestJoinLookup(t *testing.T) {
 		}
 	}
 }
+
+// A probe side of many rows against a small hashed build side: probe rows
+// whose key hash misses the build side's Bloom filter (keyFilter) get no
+// match without walking the table; null keys (which match each other) and
+// every key kind still equal the interpreter, the build on either side.
+func TestJoinKeyFilter(t *testing.T) {
+	probe := genFrame(11, 120_000, genSpec{name: "kw", typ: ir.Int64, card: 5000, spread: true, nulls: true},
+		genSpec{name: "ks", typ: ir.String, card: 3000, nulls: true}, genSpec{name: "v", typ: ir.Float64})
+	build := genFrame(12, 900, genSpec{name: "kw", typ: ir.Int64, card: 400, spread: true, nulls: true},
+		genSpec{name: "ks", typ: ir.String, card: 300, nulls: true}, genSpec{name: "w", typ: ir.Int64})
+	for _, on := range [][]string{{"kw"}, {"ks"}, {"kw", "ks"}} {
+		for _, how := range []string{"inner", "left"} {
+			for _, swap := range []bool{false, true} {
+				a, b := probe, build
+				if swap {
+					a, b = build, probe
+				}
+				node := newNode(t, "join", ir.Attrs{"how": how, "left_on": strs(on...), "right_on": strs(on...)}, a, b)
+				got, want, gerr, werr := runBoth(t, node, true, a, b)
+				checkSame(t, fmt.Sprintf("on=%v how=%s swap=%v", on, how, swap), got, want, gerr, werr, 0)
+			}
+		}
+		if len(on) == 1 {
+			for _, anti := range []bool{false, true} {
+				node := newNode(t, "semi_join", ir.Attrs{"left_on": on[0], "right_on": on[0], "anti": anti}, probe, build)
+				got, want, gerr, werr := runBoth(t, node, true, probe, build)
+				checkSame(t, fmt.Sprintf("semi on=%v anti=%v", on, anti), got, want, gerr, werr, 0)
+			}
+		}
+	}
+}
