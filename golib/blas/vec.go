@@ -206,6 +206,32 @@ FLERN_CLONES void flern_vec_where_const(int64_t n, float *dst, const uint8_t *co
 	for (int64_t i = 0; i < n; i++) dst[i] = cond[i] ? x[i] : c;
 }
 
+// dst[j*w : j*w+w] = x[rows[j]*w : rows[j]*w+w]; the rows a few iterations
+// ahead are prefetched (random rows of a large matrix miss the caches).
+void flern_vec_gather_rows(int64_t n, int64_t w, float *dst, const float *x, const int64_t *rows) {
+	const int64_t ahead = 16;
+	for (int64_t j = 0; j < n; j++) {
+		if (j + ahead < n) __builtin_prefetch(x + rows[j + ahead] * w);
+		const float *s = x + rows[j] * w;
+		float *d = dst + j * w;
+		for (int64_t k = 0; k < w; k++) d[k] = s[k];
+	}
+}
+
+// op: 0 add, 1 sub, 2 mul, 3 div; y (w values) repeats along the rows of x.
+FLERN_CLONES void flern_vec_binary_rows(int64_t rows, int64_t w, int op, float *dst, const float *x, const float *y) {
+	for (int64_t r = 0; r < rows; r++) {
+		float *d = dst + r * w;
+		const float *a = x + r * w;
+		switch (op) {
+		case 0: for (int64_t j = 0; j < w; j++) d[j] = a[j] + y[j]; break;
+		case 1: for (int64_t j = 0; j < w; j++) d[j] = a[j] - y[j]; break;
+		case 2: for (int64_t j = 0; j < w; j++) d[j] = a[j] * y[j]; break;
+		default: for (int64_t j = 0; j < w; j++) d[j] = a[j] / y[j]; break;
+		}
+	}
+}
+
 FLERN_CLONES void flern_vec_colsum(int64_t rows, int64_t w, float *dst, const float *x, double *acc) {
 	for (int64_t j = 0; j < w; j++) acc[j] = 0;
 	for (int64_t r = 0; r < rows; r++) {
@@ -307,6 +333,64 @@ func RMSpropF32(p, g, sq, mb, ga, out []float32, lr, alpha, eps, mom, wd, sign f
 			out[i] = float32(x - lr*float64(mb[i]))
 		} else {
 			out[i] = float32(x - lr*d/avg)
+		}
+	}
+}
+
+// GatherRowsF32 copies rows rows[j] of x (rows of w elements) to row j of
+// dst; the caller checks that every row is in range.
+func GatherRowsF32(dst, x []float32, rows []int64, w int) {
+	dst = dst[:len(rows)*w]
+	if len(rows) >= 64 && w > 0 {
+		C.flern_vec_gather_rows(C.int64_t(len(rows)), C.int64_t(w), f32p(dst), f32p(x), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(rows))))
+		return
+	}
+	for j, r := range rows {
+		copy(dst[j*w:j*w+w], x[int(r)*w:int(r)*w+w])
+	}
+}
+
+// Element-wise ops of BinaryRowsF32.
+const (
+	BinAdd = iota
+	BinSub
+	BinMul
+	BinDiv
+)
+
+// BinaryRowsF32 is dst = x <op> y with y repeated along the rows of x
+// (len(x) a multiple of len(y); len(y) == len(x) is the element-wise case).
+// One IEEE operation per element, so the result is the Go loop's bit for bit.
+func BinaryRowsF32(op int, dst, x, y []float32) {
+	w := len(y)
+	if w == 0 {
+		return
+	}
+	dst = dst[:len(x)]
+	rows := len(x) / w
+	if len(x) >= vecMin && w >= 8 {
+		C.flern_vec_binary_rows(C.int64_t(rows), C.int64_t(w), C.int(op), f32p(dst), f32p(x), f32p(y))
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d, a := dst[r*w:r*w+w], x[r*w:r*w+w]
+		switch op {
+		case BinAdd:
+			for j := range d {
+				d[j] = a[j] + y[j]
+			}
+		case BinSub:
+			for j := range d {
+				d[j] = a[j] - y[j]
+			}
+		case BinMul:
+			for j := range d {
+				d[j] = a[j] * y[j]
+			}
+		default:
+			for j := range d {
+				d[j] = a[j] / y[j]
+			}
 		}
 	}
 }

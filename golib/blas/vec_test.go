@@ -193,3 +193,52 @@ func BenchmarkAdamF32(b *testing.B) {
 		})
 	}
 }
+
+func TestBinaryRowsF32MatchesLoop(t *testing.T) {
+	for _, tc := range []struct{ rows, w int }{{0, 8}, {1, 1}, {3, 7}, {1, 64}, {5, 64}, {1024, 64}, {100, 19}, {2, 4865}} {
+		x := vecData(tc.rows*tc.w, 3)
+		y := vecData(tc.w, 4)
+		y[0] = 0 // a division by zero: inf/NaN the same on both paths
+		for op := BinAdd; op <= BinDiv; op++ {
+			got, want := make([]float32, len(x)), make([]float32, len(x))
+			BinaryRowsF32(op, got, x, y)
+			withGo(func() { BinaryRowsF32(op, want, x, y) })
+			sameBits(t, "binary", got, want)
+			for i, v := range x {
+				var e float32
+				switch op {
+				case BinAdd:
+					e = v + y[i%tc.w]
+				case BinSub:
+					e = v - y[i%tc.w]
+				case BinMul:
+					e = v * y[i%tc.w]
+				default:
+					e = v / y[i%tc.w]
+				}
+				if math.Float32bits(e) != math.Float32bits(got[i]) && !(e != e && got[i] != got[i]) {
+					t.Fatalf("op %d rows %d w %d [%d]: %v want %v", op, tc.rows, tc.w, i, got[i], e)
+				}
+			}
+		}
+	}
+}
+
+func TestGatherRowsF32(t *testing.T) {
+	for _, tc := range []struct{ n, w, k int }{{10, 5, 0}, {10, 5, 3}, {1000, 5, 63}, {1000, 5, 64}, {1000, 1, 500}, {3000, 16, 1024}, {100, 19, 200}} {
+		x := vecData(tc.n*tc.w, 5)
+		rows := make([]int64, tc.k)
+		for j := range rows {
+			rows[j] = int64((j*7919 + 13) % tc.n)
+		}
+		got := make([]float32, tc.k*tc.w)
+		GatherRowsF32(got, x, rows, tc.w)
+		for j, r := range rows {
+			for c := 0; c < tc.w; c++ {
+				if math.Float32bits(got[j*tc.w+c]) != math.Float32bits(x[int(r)*tc.w+c]) {
+					t.Fatalf("n %d w %d k %d: row %d col %d = %v, want %v", tc.n, tc.w, tc.k, j, c, got[j*tc.w+c], x[int(r)*tc.w+c])
+				}
+			}
+		}
+	}
+}

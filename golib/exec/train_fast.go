@@ -566,11 +566,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 					out.B[k] = cmp(f.at(&a, k), f.at(&b, k))
 				}
 			} else if a.kind == opFull && b.kind == opRow && n.Op != "maximum" && n.Op != "minimum" {
-				x, y := f.slots[a.id].F32, f.slots[b.id].F32
-				w := len(y)
-				for r := 0; r < len(x); r += w {
-					binaryFull(n.Op, out.F32[r:r+w], x[r:r+w], y)
-				}
+				binaryFull(n.Op, out.F32, f.slots[a.id].F32, f.slots[b.id].F32)
 			} else if a.kind == opFull && b.kind == opFull && n.Op != "maximum" && n.Op != "minimum" {
 				binaryFull(n.Op, out.F32, f.slots[a.id].F32, f.slots[b.id].F32)
 			} else if a.kind == opFull && (b.kind == opConst || b.kind == opScalar) {
@@ -688,8 +684,13 @@ func (f *fastStep) at(o *operand, k int) float32 {
 	return f.slots[o.id].F32[k]
 }
 
-// binaryFull is an arithmetic op on two same-shape slices.
+// binaryFull is an arithmetic op on two same-shape slices, or y one row
+// repeated along the rows of x (the vectorized blas kernel for + - * /).
 func binaryFull(op string, dst, x, y []float32) {
+	if code, ok := binCode[op]; ok {
+		blas.BinaryRowsF32(code, dst, x, y)
+		return
+	}
 	y = y[:len(x)]
 	dst = dst[:len(x)]
 	switch op {
@@ -711,6 +712,9 @@ func binaryFull(op string, dst, x, y []float32) {
 		}
 	}
 }
+
+// binCode maps binaryFull's ops to blas.BinaryRowsF32's.
+var binCode = map[string]int{"add": blas.BinAdd, "sub": blas.BinSub, "mul": blas.BinMul, "div": blas.BinDiv}
 
 // matmul is 2-D float32 GEMM; transposed operands (2-D transpose nodes,
 // possibly stacked) become GEMM flags instead of copies. A product read only

@@ -3,6 +3,7 @@ package exec
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/flern/flern/golib/autodiff"
@@ -428,6 +429,52 @@ func TestPairedMatmuls(t *testing.T) {
 	for i := range params[0] {
 		if params[0][i] != params[1][i] || math.Abs(float64(params[0][i]-params[2][i])) > 1e-5 {
 			t.Fatalf("param %d paired %v, unpaired %v, RunAny %v", i, params[0][i], params[1][i], params[2][i])
+		}
+	}
+}
+
+func TestGatherToRows(t *testing.T) {
+	for _, tc := range []struct {
+		n, w   int
+		rows   []int64
+		errMsg string
+	}{
+		{5, 5, []int64{4, 0, 2}, ""},
+		{200, 5, func() []int64 {
+			r := make([]int64, 100)
+			for i := range r {
+				r[i] = int64((i * 37) % 200)
+			}
+			return r
+		}(), ""},
+		{200, 3, func() []int64 {
+			r := make([]int64, 100)
+			r[99] = 200
+			return r
+		}(), "out of range"},
+		{10, 2, []int64{-1}, "out of range"},
+	} {
+		src := col.NewTensor(ir.Float32, []int{tc.n, tc.w})
+		for i := range src.F32 {
+			src.F32[i] = float32(i) + 0.5
+		}
+		dst := col.NewTensor(ir.Float32, []int{len(tc.rows), tc.w})
+		err := gatherTo(dst, src, tc.rows)
+		if tc.errMsg != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.errMsg) {
+				t.Fatalf("rows %v: err %v, want %q", tc.rows, err, tc.errMsg)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, r := range tc.rows {
+			for c := 0; c < tc.w; c++ {
+				if dst.F32[j*tc.w+c] != src.F32[int(r)*tc.w+c] {
+					t.Fatalf("row %d col %d: %v want %v", j, c, dst.F32[j*tc.w+c], src.F32[int(r)*tc.w+c])
+				}
+			}
 		}
 	}
 }
