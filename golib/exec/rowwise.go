@@ -68,7 +68,11 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		return v, err == nil, err
 	}
 	err := forMorsels(c, n, f.N, func(m, lo, hi int) error {
-		v, err := interp.Eval(e, sliceFrame(f, lo, hi))
+		part := sliceFrame(f, lo, hi)
+		v, ok, err := fastArith(e, part)
+		if err == nil && !ok {
+			v, err = interp.Eval(e, part)
+		}
 		parts[m] = v
 		return err
 	})

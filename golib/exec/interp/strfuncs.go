@@ -246,29 +246,61 @@ func dtField(fn string, x *col.Column, t ir.DType, n int) (*col.Column, error) {
 // remainder for the clock; 1970-01-01 was a Thursday, 3 with Monday = 0),
 // equal to the time package's for every int64; nil for the others.
 func dtClockField(fn string, t ir.DType) func(v int64) int64 {
-	unit := int64(1_000_000) // microseconds per second
+	// The units are constants in each function, so the divisions compile
+	// to multiplications (a division by a variable costs ~40 cycles).
 	if t == ir.DatetimeNS {
-		unit = 1_000_000_000
-	}
-	day := 86400 * unit
-	split := func(v int64) (d, r int64) {
-		d, r = v/day, v%day
-		if r < 0 {
-			d, r = d-1, r+day
+		switch fn {
+		case "dt_hour":
+			return func(v int64) int64 { _, r := daySplitNS(v); return r / (3600 * 1e9) }
+		case "dt_minute":
+			return func(v int64) int64 { _, r := daySplitNS(v); return r / (60 * 1e9) % 60 }
+		case "dt_second":
+			return func(v int64) int64 { _, r := daySplitNS(v); return r / 1e9 % 60 }
+		case "dt_dayofweek":
+			return func(v int64) int64 { d, _ := daySplitNS(v); return weekdayOf(d) }
 		}
-		return d, r
+		return nil
 	}
 	switch fn {
 	case "dt_hour":
-		return func(v int64) int64 { _, r := split(v); return r / (3600 * unit) }
+		return func(v int64) int64 { _, r := daySplitUS(v); return r / (3600 * 1e6) }
 	case "dt_minute":
-		return func(v int64) int64 { _, r := split(v); return r / (60 * unit) % 60 }
+		return func(v int64) int64 { _, r := daySplitUS(v); return r / (60 * 1e6) % 60 }
 	case "dt_second":
-		return func(v int64) int64 { _, r := split(v); return r / unit % 60 }
+		return func(v int64) int64 { _, r := daySplitUS(v); return r / 1e6 % 60 }
 	case "dt_dayofweek":
-		return func(v int64) int64 { d, _ := split(v); return ((d%7+7)%7 + 3) % 7 }
+		return func(v int64) int64 { d, _ := daySplitUS(v); return weekdayOf(d) }
 	}
 	return nil
+}
+
+// daySplitUS splits a microsecond epoch count into days (floor) and the
+// remainder within the day; daySplitNS is the same for nanoseconds.
+func daySplitUS(v int64) (d, r int64) {
+	const day = 86400 * 1e6
+	d, r = v/day, v%day
+	if r < 0 {
+		d, r = d-1, r+day
+	}
+	return d, r
+}
+
+func daySplitNS(v int64) (d, r int64) {
+	const day = 86400 * 1e9
+	d, r = v/day, v%day
+	if r < 0 {
+		d, r = d-1, r+day
+	}
+	return d, r
+}
+
+// weekdayOf is the weekday (Monday = 0) of day d since 1970-01-01, a Thursday.
+func weekdayOf(d int64) int64 {
+	w := (d + 3) % 7 // d + 3 cannot overflow: d is at most MaxInt64 / 86400e6
+	if w < 0 {
+		w += 7
+	}
+	return w
 }
 
 // dtFieldWith is dtField with the field function f.

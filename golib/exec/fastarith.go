@@ -1,0 +1,185 @@
+package exec
+
+// A fast path for float64 arithmetic in projections: (distance - 731.6) /
+// 574.7 evaluated by interp.Eval broadcasts each literal to a whole column,
+// allocates a column per operator and dispatches on the operator per
+// element. Here a tree of + - * / whose every node is typed float64 runs as
+// one tight loop per operator over the morsel, literals read once. Leaves
+// that are not columns or literals (dt.hour, str.len, ...) are evaluated by
+// interp.Eval. It reproduces interp's arith for float64 results exactly:
+// each operand is read as float64 (ints converted), one IEEE operation per
+// node, no rounding step (float64 is the result type). Operands with nulls
+// (a validity bitmap) or of other types make it decline (ok=false), and the
+// caller evaluates the whole expression with interp.Eval.
+
+import (
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+// fastArithOps are the operators fastArith runs.
+var fastArithOps = map[string]bool{"add": true, "sub": true, "mul": true, "truediv": true}
+
+// isFastArith reports whether e is a float64 + - * / node.
+func isFastArith(e *ir.Expr) bool {
+	return e.Kind == ir.ExprCall && fastArithOps[e.Name] && e.Type == ir.Float64 && len(e.Args) == 2
+}
+
+// fastArith evaluates e over the rows of f when it is float64 arithmetic
+// over null-free numeric operands (not literals only).
+func fastArith(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	if !isFastArith(e) {
+		return nil, false, nil
+	}
+	out, ok, err := arithNode(e, f)
+	if err != nil || !ok {
+		return nil, ok, err
+	}
+	return &col.Column{Type: ir.Float64, N: f.N, F64: out}, true, nil
+}
+
+// arithOperand is one input of an arithmetic node: a literal, or a column's
+// float64 or int64 values.
+type arithOperand struct {
+	lit bool
+	v   float64
+	f   []float64
+	i   []int64
+	own bool // f is a buffer of this evaluation (may be overwritten)
+}
+
+func arithNode(e *ir.Expr, f *col.Frame) ([]float64, bool, error) {
+	var ops [2]arithOperand
+	for k, a := range e.Args {
+		o, ok, err := arithArg(a, f)
+		if err != nil || !ok {
+			return nil, ok, err
+		}
+		if o.i != nil { // ints are read as float64 (exact up to 2^53, as interp's asFloat)
+			o = arithOperand{f: intsToFloats(o.i), own: true}
+		}
+		ops[k] = o
+	}
+	x, y := ops[0], ops[1]
+	if x.lit && y.lit {
+		return nil, false, nil
+	}
+	var out []float64
+	switch {
+	case x.own:
+		out = x.f
+	case y.own:
+		out = y.f
+	default:
+		out = make([]float64, f.N)
+	}
+	arithLoop(e.Name, out, x, y)
+	return out, true, nil
+}
+
+// arithArg resolves an argument: a literal, a nested float64 arithmetic
+// node (computed), or anything else through interp.Eval.
+func arithArg(a *ir.Expr, f *col.Frame) (arithOperand, bool, error) {
+	switch {
+	case a.Kind == ir.ExprLit:
+		switch {
+		case a.Lit.Type.IsFloat():
+			return arithOperand{lit: true, v: a.Lit.F}, true, nil
+		case a.Lit.Type == ir.Int64 || a.Lit.Type == ir.Int32:
+			return arithOperand{lit: true, v: float64(a.Lit.I)}, true, nil
+		}
+		return arithOperand{}, false, nil
+	case isFastArith(a):
+		v, ok, err := arithNode(a, f)
+		return arithOperand{f: v, own: true}, ok, err
+	}
+	v, err := interp.Eval(a, f)
+	if err != nil {
+		return arithOperand{}, false, err
+	}
+	if v.Valid != nil && v.HasNulls() {
+		return arithOperand{}, false, nil
+	}
+	switch {
+	case v.Type.IsFloat():
+		return arithOperand{f: v.F64[:f.N]}, true, nil
+	case v.Type == ir.Int64 || v.Type == ir.Int32:
+		return arithOperand{i: v.I64[:f.N]}, true, nil
+	}
+	return arithOperand{}, false, nil
+}
+
+func intsToFloats(v []int64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+// arithLoop writes x op y into out (which may alias x.f or y.f).
+func arithLoop(op string, out []float64, x, y arithOperand) {
+	switch {
+	case y.lit:
+		a, c := x.f[:len(out)], y.v
+		switch op {
+		case "add":
+			for i, v := range a {
+				out[i] = v + c
+			}
+		case "sub":
+			for i, v := range a {
+				out[i] = v - c
+			}
+		case "mul":
+			for i, v := range a {
+				out[i] = v * c
+			}
+		case "truediv":
+			for i, v := range a {
+				out[i] = v / c
+			}
+		}
+	case x.lit:
+		c, b := x.v, y.f[:len(out)]
+		switch op {
+		case "add":
+			for i, v := range b {
+				out[i] = c + v
+			}
+		case "sub":
+			for i, v := range b {
+				out[i] = c - v
+			}
+		case "mul":
+			for i, v := range b {
+				out[i] = c * v
+			}
+		case "truediv":
+			for i, v := range b {
+				out[i] = c / v
+			}
+		}
+	default:
+		a, b := x.f[:len(out)], y.f[:len(out)]
+		switch op {
+		case "add":
+			for i := range out {
+				out[i] = a[i] + b[i]
+			}
+		case "sub":
+			for i := range out {
+				out[i] = a[i] - b[i]
+			}
+		case "mul":
+			for i := range out {
+				out[i] = a[i] * b[i]
+			}
+		case "truediv":
+			for i := range out {
+				out[i] = a[i] / b[i]
+			}
+		}
+	}
+}
