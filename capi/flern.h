@@ -161,6 +161,12 @@ int flern_trainer_run(uintptr_t trainer, const int64_t *perms, int64_t n, int64_
                       double *losses, int64_t n_losses, uintptr_t val_plan, double *val_losses,
                       int64_t n_val, int64_t *steps, int64_t *done, char **err);
 
+/* numpy's Generator(PCG64).permutation(n) into out[n], bit for bit, from
+ * the bit generator's state st[6] (state high, state low, increment high,
+ * increment low as 64-bit halves, has_uint32, uinteger); st receives the
+ * state after the draws. */
+int flern_pcg64_permutation(uint64_t *st, int64_t n, int64_t *out, char **err);
+
 /* Ask a running epoch to stop after its current step (any thread). */
 void flern_trainer_cancel(uintptr_t trainer);
 

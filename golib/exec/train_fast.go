@@ -60,9 +60,12 @@ type mmKernel struct {
 // one serial GEMM (see pairMatmuls); FLERN_STEP_PAIR=0 switches it off.
 var pairGEMMs = os.Getenv("FLERN_STEP_PAIR") != "0"
 
-// pairMinMACs is the smallest product pairMatmuls pairs (a goroutine
-// hand-off costs about a microsecond; a 2^19 multiply-add GEMM ~10 us).
-var pairMinMACs = 1 << 19
+// pairMinMACs is the smallest product pairMatmuls pairs: the size from
+// which blas splits one product over the workers (2^21 multiply-adds, ~50
+// us). Below it the hand-off to a second goroutine (waking an idle thread,
+// a futex each way) costs more than it saves: the flights model's 1024 x 19
+// x 64 backward pair (1.2M each) fit 1.51-1.68 s paired vs 1.09-1.47 s not.
+var pairMinMACs = 1 << 21
 
 // operand is a float32 kernel input.
 type operand struct {

@@ -271,6 +271,43 @@ def blas_backend() -> str:
 
 
 # ---- Go-resident state and staged training (capi/flern.h) ----------------------------
+def permutation(rng: Any, n: int, out: Any = None) -> Any:
+    """``rng.permutation(n)`` for a numpy Generator, the same values and the same generator
+    state after, drawn by the native core when ``rng`` runs on PCG64 (numpy's default;
+    interp.PCG64 draws a block ahead so the swaps' cache misses overlap: ~3x faster for
+    millions of rows); written into ``out`` (an int64 array of n) when given."""
+    import numpy as np
+    L = lib()
+    bg = rng.bit_generator
+    fn = getattr(L, "flern_pcg64_permutation", None)
+    if fn is None or type(bg) is not np.random.PCG64 or n < 2:
+        p = rng.permutation(n)
+        if out is None:
+            return p.astype(np.int64, copy=False)
+        out[...] = p
+        return out
+    if not fn.argtypes:
+        fn.restype = ctypes.c_int
+        fn.argtypes = [ctypes.POINTER(ctypes.c_uint64), ctypes.c_int64, ctypes.c_void_p,
+                       ctypes.POINTER(ctypes.c_void_p)]
+    st = bg.state
+    m64 = (1 << 64) - 1
+    s, inc = st["state"]["state"], st["state"]["inc"]
+    words = (ctypes.c_uint64 * 6)(s >> 64, s & m64, inc >> 64, inc & m64, int(st["has_uint32"]),
+                                  int(st["uinteger"]))
+    if out is None:
+        out = np.empty(n, np.int64)
+    if out.dtype != np.int64 or out.shape != (n,) or not out.flags.c_contiguous:
+        raise ValueError("permutation: out must be a contiguous int64 array of n")
+    err = ctypes.c_void_p()
+    with bg.lock:
+        if fn(words, n, out.ctypes.data, ctypes.byref(err)) != 0:
+            _raise(err)
+        bg.state = {"bit_generator": "PCG64", "state": {"state": (words[0] << 64) | words[1],
+                    "inc": (words[2] << 64) | words[3]}, "has_uint32": int(words[4]), "uinteger": int(words[5])}
+    return out
+
+
 def _declare_state(L: ctypes.CDLL) -> None:
     i64, vp, cp = ctypes.c_int64, ctypes.c_void_p, ctypes.c_char_p
     i64p, errp = ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_void_p)

@@ -244,7 +244,7 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
     pending = False  # an epoch ran natively and its Python bookkeeping (commit) is still due
     try:
         for epoch in range(epochs):
-            perm = rng.permutation(n).astype(np.int64) if shuffle else np.arange(n, dtype=np.int64)
+            perm = _native.permutation(rng, n) if shuffle else np.arange(n, dtype=np.int64)
             losses = np.zeros(steps_per_epoch, np.float64)
             hist.lr.append(optimizer.param_groups[0]["lr"])
             optimizer._sync_lr()
@@ -312,7 +312,7 @@ def _fit_native(trainer: _native.Trainer, optimizer: Any, commit: Any, hist: His
             if shuffle:
                 perms = np.empty((k, n), np.int64)
                 for i in range(k):
-                    perms[i] = rng.permutation(n)
+                    _native.permutation(rng, n, perms[i])
             else:
                 perms = np.broadcast_to(np.arange(n, dtype=np.int64), (k, n)).copy()
             losses = np.zeros((k, spe), np.float64)

@@ -140,3 +140,23 @@ def test_one_call_ctrl_c_stops_the_native_loop():
     for a, p in zip(before, m.parameters()):
         np.testing.assert_array_equal(a, p.numpy())
         assert np.isfinite(a).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**40 + 3])
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 70_001])
+@pytest.mark.parametrize("buffered", [False, True])
+def test_native_permutation_is_numpys(seed: int, n: int, buffered: bool) -> None:
+    """fit's shuffled orders: the native PCG64 permutation equals numpy's
+    Generator.permutation, and the generator continues identically after it
+    (including a buffered 32-bit half left by an earlier draw)."""
+    from flern import _native
+    a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+    if buffered:
+        assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
+    got, want = _native.permutation(a, n), b.permutation(n)
+    assert got.dtype == np.int64 and np.array_equal(got, want)
+    out = np.empty(n, np.int64)
+    assert _native.permutation(a, n, out) is out and np.array_equal(out, b.permutation(n))
+    assert a.bit_generator.state == b.bit_generator.state
+    assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
+    assert a.random() == b.random()
