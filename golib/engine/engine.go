@@ -37,6 +37,7 @@ func init() {
 	interp.WriteIPC = ipcio.Write
 	fold.EvalConst = interp.EvalConst
 	csvio.EvalMask = exec.EvalPredicate
+	parquetio.EvalMask = exec.EvalPredicate
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
 	joinorder.ScanRows["scan_ipc"] = ipcio.NumRows

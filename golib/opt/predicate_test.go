@@ -182,15 +182,41 @@ func TestStatsFilter(t *testing.T) {
 	gtx := call("gt", ir.LitFloat(2), ir.Col("x"))
 	other := call("lt", ir.Col("x"), call("neg", ir.Col("x")))
 	sum := ir.Attrs{"keys": []any{}, "aggs": []any{map[string]any{"name": "n", "col": "x", "fn": "sum"}}}
+	scanF := func(b *builder, filter, hint *ir.Expr) ir.NodeID {
+		return b.add("scan_parquet", ir.Attrs{"path": "t.parquet", "filter": filter, "stats_filter": hint})
+	}
+	sel := call("and", call("and", le, other), gtx) // estimated to keep 1/27
 	runPlanCases(t, []planCase{
-		{name: "comparisons with literals become the scan's stats filter", passes: []string{"predicate"},
+		{name: "a selective filter moves into the scan; its comparisons with literals become the stats filter", passes: []string{"predicate"},
 			before: func() *ir.Graph {
 				b := newGraph()
-				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, nil), call("and", call("and", le, other), gtx))))
+				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, nil), sel)))
 			},
 			after: func() *ir.Graph {
 				b := newGraph()
-				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, call("and", le, gtx)), call("and", call("and", le, other), gtx))))
+				return b.out(b.add("groupby_agg", sum, scanF(b, sel, call("and", le, gtx))))
+			}},
+		{name: "a selective filter stays over a file read twice", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				x := b.add("groupby_agg", sum, b.filter(scan(b, nil), sel))
+				y := b.add("groupby_agg", sum, b.filter(scan(b, nil), sel))
+				return b.out(x, y)
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				x := b.add("groupby_agg", sum, b.filter(scan(b, call("and", le, gtx)), sel))
+				y := b.add("groupby_agg", sum, b.filter(scan(b, call("and", le, gtx)), sel))
+				return b.out(x, y)
+			}},
+		{name: "comparisons with literals become the scan's stats filter", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, nil), call("and", le, call("notna", ir.Col("x"))))))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, le), call("and", le, call("notna", ir.Col("x"))))))
 			}},
 		{name: "through a computing project to the scan", passes: []string{"predicate"},
 			before: func() *ir.Graph {

@@ -324,41 +324,17 @@ func decodeFixedPages[T fixed](pr file.PageReader, dst []T, maxDef int16, null T
 			if row+p.nvals > n {
 				return fmt.Errorf("column %q holds more values than its %d rows", name, n)
 			}
-			out := dst[row : row+p.nvals]
-			switch p.enc {
-			case encPlain:
-				if len(p.values) < 8*p.present {
-					return fmt.Errorf("plain page of %d values holds %d bytes", p.present, len(p.values))
-				}
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 8*p.present), p.values)
-			case encRLEDict, encPlainDict:
-				if !hasDict {
-					return fmt.Errorf("dictionary-encoded page without a dictionary page")
-				}
-				idx, err := dictIndices(p, len(dict), idxScratch)
-				if err != nil {
-					return err
-				}
-				for i, v := range idx {
-					out[i] = dict[v]
-				}
-			default:
-				return errUnsupported
+			if err := decodeFixedPage(p, dict, hasDict, dst[row:row+p.nvals], maxDef, null, idxScratch); err != nil {
+				return err
 			}
 			if p.present < p.nvals {
-				// spread the dense values backwards over the null slots
-				vi := p.present - 1
-				for i := p.nvals - 1; i >= 0; i-- {
-					if p.defs[i] == int32(maxDef) {
-						out[i] = out[vi]
-						vi--
-						continue
+				if valid == nil {
+					valid = col.NewBitmap(n, true)
+				}
+				for i, d := range p.defs {
+					if d != int32(maxDef) {
+						col.SetBit(valid, row+i, false)
 					}
-					out[i] = null
-					if valid == nil {
-						valid = col.NewBitmap(n, true)
-					}
-					col.SetBit(valid, row+i, false)
 				}
 			}
 			row += p.nvals
@@ -375,6 +351,45 @@ func decodeFixedPages[T fixed](pr file.PageReader, dst []T, maxDef int16, null T
 		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", name, row, n)
 	}
 	return valid, nil
+}
+
+// decodeFixedPage decodes one data page (split by splitPage) of an INT64 or
+// DOUBLE chunk into out (one element per row, len p.nvals); null slots hold
+// null. dict is the chunk's dictionary (hasDict: its page was read).
+func decodeFixedPage[T fixed](p pageParts, dict []T, hasDict bool, out []T, maxDef int16, null T, idxScratch *[]int32) error {
+	switch p.enc {
+	case encPlain:
+		if len(p.values) < 8*p.present {
+			return fmt.Errorf("plain page of %d values holds %d bytes", p.present, len(p.values))
+		}
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(out))), 8*p.present), p.values)
+	case encRLEDict, encPlainDict:
+		if !hasDict {
+			return fmt.Errorf("dictionary-encoded page without a dictionary page")
+		}
+		idx, err := dictIndices(p, len(dict), idxScratch)
+		if err != nil {
+			return err
+		}
+		for i, v := range idx {
+			out[i] = dict[v]
+		}
+	default:
+		return errUnsupported
+	}
+	if p.present < p.nvals {
+		// spread the dense values backwards over the null slots
+		vi := p.present - 1
+		for i := p.nvals - 1; i >= 0; i-- {
+			if p.defs[i] == int32(maxDef) {
+				out[i] = out[vi]
+				vi--
+				continue
+			}
+			out[i] = null
+		}
+	}
+	return nil
 }
 
 // strPiece is one row group of a string column before the column's buffers

@@ -57,7 +57,16 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 		pred = nil
 	}
 	collectBefore(fi, want)
-	cols, n, err := readColumns(fi, want, pred)
+	var cols []*col.Column
+	var n int
+	if filter := attrs.Expr("filter"); filter != nil {
+		if EvalMask == nil || fi.rangeIndex != nil || len(fi.index) > 0 {
+			return nil, ir.Errorf("Internal", "scan_parquet: a pushed filter needs the engine's evaluator and a file without stored index labels")
+		}
+		cols, n, err = readFiltered(fi, want, filter, pred)
+	} else {
+		cols, n, err = readColumns(fi, want, pred)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -187,33 +196,9 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 			strPieces[t.c][t.rg] = p
 			return nil
 		}
-		ch, err := o.fr.RowGroup(t.rg).Column(c.pos).Read(context.Background())
+		got, err := readChunkGeneric(o, fi, t.rg, c)
 		if err != nil {
-			return parseError(fi.path, err)
-		}
-		defer ch.Release()
-		var got []*col.Column
-		rows := 0
-		for _, a := range ch.Chunks() {
-			if tt, ok := a.DataType().(*arrow.TimestampType); ok && tt.TimeZone != "" {
-				// INT96 (see analyze): the zone pqarrow adds is not pandas'
-				a = array.MakeFromData(array.NewData(&arrow.TimestampType{Unit: tt.Unit}, a.Len(),
-					a.Data().Buffers(), nil, a.NullN(), a.Data().Offset()))
-			} else {
-				a.Retain()
-			}
-			p, err := arrowio.ImportArray(a)
-			if err == nil {
-				p, err = adapt(p, c)
-			}
-			if err != nil {
-				return ir.Errorf("NotImplemented", "read_parquet: column %q: %v", c.name, err)
-			}
-			rows += p.N
-			got = append(got, p)
-		}
-		if int64(rows) != fi.rgRows[t.rg] {
-			return parseError(fi.path, fmt.Errorf("column %q of row group %d has %d rows, the footer says %d", c.name, t.rg, rows, fi.rgRows[t.rg]))
+			return err
 		}
 		pieces[t.c][t.rg] = got
 		return nil
@@ -287,6 +272,41 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 		out[i] = concat(ps, c.typ, n)
 	}
 	return out, n, nil
+}
+
+// readChunkGeneric reads column c of row group rg through pqarrow's Arrow
+// arrays (arrowio.ImportArray, adapted to Sniff's type): the pieces, in
+// order.
+func readChunkGeneric(o *openedFile, fi *fileInfo, rg int, c column) ([]*col.Column, error) {
+	ch, err := o.fr.RowGroup(rg).Column(c.pos).Read(context.Background())
+	if err != nil {
+		return nil, parseError(fi.path, err)
+	}
+	defer ch.Release()
+	var got []*col.Column
+	rows := 0
+	for _, a := range ch.Chunks() {
+		if tt, ok := a.DataType().(*arrow.TimestampType); ok && tt.TimeZone != "" {
+			// INT96 (see analyze): the zone pqarrow adds is not pandas'
+			a = array.MakeFromData(array.NewData(&arrow.TimestampType{Unit: tt.Unit}, a.Len(),
+				a.Data().Buffers(), nil, a.NullN(), a.Data().Offset()))
+		} else {
+			a.Retain()
+		}
+		p, err := arrowio.ImportArray(a)
+		if err == nil {
+			p, err = adapt(p, c)
+		}
+		if err != nil {
+			return nil, ir.Errorf("NotImplemented", "read_parquet: column %q: %v", c.name, err)
+		}
+		rows += p.N
+		got = append(got, p)
+	}
+	if int64(rows) != fi.rgRows[rg] {
+		return nil, parseError(fi.path, fmt.Errorf("column %q of row group %d has %d rows, the footer says %d", c.name, rg, rows, fi.rgRows[rg]))
+	}
+	return got, nil
 }
 
 // directFixed decodes int64, float64, bool and int64-stored timestamp

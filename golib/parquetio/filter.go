@@ -1,0 +1,723 @@
+package parquetio
+
+// A filter pushed into the scan (the scan's "filter" attribute, set by
+// predicate pushdown for a selective filter): each row group evaluates the
+// predicate one conjunct at a time — a conjunct's columns are decoded for
+// the rows the conjuncts before it kept, and it narrows them further — and
+// then decodes the other requested columns for the rows finally kept only.
+// A dictionary page's indices are then unpacked at the kept rows' positions
+// (rleDecoder.gather) instead of for every row, and nothing is allocated for
+// the dropped rows. Conjuncts only read safe, non-raising expressions (the
+// optimizer's rule), so evaluating one on fewer rows, or before another,
+// changes nothing but the work. The result holds the kept rows in file
+// order.
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// EvalMask evaluates a typed boolean row expression over a frame (set by the
+// engine to the executor's filter evaluation, so a pushed filter means
+// exactly what the filter op means).
+var EvalMask func(pred *ir.Expr, f *col.Frame) (*col.Column, error)
+
+// gather writes to out[i] the value at position pos[i] of the encoded
+// stream (pos ascending, relative to the decoder's current position),
+// unpacking only those values; the runs between are skipped. The decoder
+// is left past the run holding the last position.
+func (d *rleDecoder) gather(pos []int32, out []int32) error {
+	mask := uint64(1)<<d.width - 1
+	at := 0 // stream position of the current run's next value
+	for i := 0; i < len(pos); {
+		switch {
+		case d.rleLeft > 0:
+			end := at + d.rleLeft
+			for v := d.val; i < len(pos) && int(pos[i]) < end; i++ {
+				out[i] = v
+			}
+			d.rleLeft, at = 0, end
+		case d.packLeft > 0:
+			end := at + d.packLeft
+			p, w, bit0 := d.packed, d.width, d.packBit
+			for ; i < len(pos) && int(pos[i]) < end; i++ {
+				bit := bit0 + (int(pos[i])-at)*w
+				b := bit >> 3
+				var word uint64
+				if b+8 <= len(p) {
+					word = binary.LittleEndian.Uint64(p[b:])
+				} else {
+					for m := 0; b+m < len(p); m++ {
+						word |= uint64(p[b+m]) << (8 * m)
+					}
+				}
+				out[i] = int32((word >> (bit & 7)) & mask)
+			}
+			d.packLeft, at = 0, end
+		default:
+			if d.pos >= len(d.data) {
+				return fmt.Errorf("RLE data ends before value %d", pos[i])
+			}
+			if err := d.next(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// decodeFixedSel decodes the rows sel (ascending, chunk-relative) of an
+// INT64 or DOUBLE column chunk into dst (len(sel)) and returns their
+// validity (nil without nulls). Pages holding none of the rows are only
+// read; dictionary indices of a page without nulls are unpacked at the
+// selected rows alone; a page with nulls is decoded in full and gathered.
+func decodeFixedSel[T fixed](pr file.PageReader, sel []int, dst []T, maxDef int16, null T, name string, rows int) ([]byte, error) {
+	var dict []T
+	hasDict := false
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	defScratch, idxScratch := &sc.defs, &sc.idx
+	var valid []byte
+	var full []T
+	var pos []int32
+	row, si := 0, 0
+	for pr.Next() {
+		pg := pr.Page()
+		err := func() error {
+			if dp, ok := pg.(*file.DictionaryPage); ok {
+				if e := int32(dp.Encoding()); e != encPlain && e != encPlainDict {
+					return errUnsupported
+				}
+				k := int(dp.NumValues())
+				b := dp.Data()
+				if k < 0 || len(b) < 8*k {
+					return fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b))
+				}
+				dict, hasDict = scratchDict[T](sc, k), true
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dict))), 8*k), b)
+				return nil
+			}
+			p, err := splitPage(pg, maxDef, defScratch)
+			if err != nil {
+				return err
+			}
+			if row+p.nvals > rows {
+				return fmt.Errorf("column %q holds more values than its %d rows", name, rows)
+			}
+			a := si
+			for si < len(sel) && sel[si] < row+p.nvals {
+				si++
+			}
+			rs, out := sel[a:si], dst[a:si]
+			if len(rs) == 0 {
+				row += p.nvals
+				return nil
+			}
+			switch {
+			case p.present == p.nvals && p.enc == encPlain:
+				if len(p.values) < 8*p.present {
+					return fmt.Errorf("plain page of %d values holds %d bytes", p.present, len(p.values))
+				}
+				for i, r := range rs {
+					u := binary.LittleEndian.Uint64(p.values[8*(r-row):])
+					out[i] = *(*T)(unsafe.Pointer(&u))
+				}
+			case p.present == p.nvals && (p.enc == encRLEDict || p.enc == encPlainDict):
+				if !hasDict {
+					return fmt.Errorf("dictionary-encoded page without a dictionary page")
+				}
+				if len(p.values) < 1 {
+					return fmt.Errorf("dictionary page data is empty")
+				}
+				d, err := newRLE(p.values[1:], int(p.values[0]))
+				if err != nil {
+					return err
+				}
+				pos = pos[:0]
+				for _, r := range rs {
+					pos = append(pos, int32(r-row))
+				}
+				if cap(*idxScratch) < len(rs) {
+					*idxScratch = make([]int32, len(rs))
+				}
+				idx := (*idxScratch)[:len(rs)]
+				if err := d.gather(pos, idx); err != nil {
+					return fmt.Errorf("dictionary indices: %w", err)
+				}
+				nd := uint32(len(dict))
+				for i, v := range idx {
+					if uint32(v) >= nd {
+						return fmt.Errorf("dictionary index %d out of a dictionary of %d", v, nd)
+					}
+					out[i] = dict[v]
+				}
+			default:
+				if cap(full) < p.nvals {
+					full = make([]T, p.nvals)
+				}
+				full = full[:p.nvals]
+				if err := decodeFixedPage(p, dict, hasDict, full, maxDef, null, idxScratch); err != nil {
+					return err
+				}
+				for i, r := range rs {
+					out[i] = full[r-row]
+					if p.present < p.nvals && p.defs[r-row] != int32(maxDef) {
+						if valid == nil {
+							valid = col.NewBitmap(len(dst), true)
+						}
+						col.SetBit(valid, a+i, false)
+					}
+				}
+			}
+			row += p.nvals
+			return nil
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := pr.Err(); err != nil {
+		return nil, err
+	}
+	if row != rows {
+		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", name, row, rows)
+	}
+	return valid, nil
+}
+
+// take is the piece's rows sel (ascending), in that order.
+func (p *strPiece) take(sel []int) *strPiece {
+	out := &strPiece{n: len(sel)}
+	if p.valid != nil {
+		out.valid = col.NewBitmap(len(sel), true)
+		for i, r := range sel {
+			if !col.GetBit(p.valid, r) {
+				col.SetBit(out.valid, i, false)
+			}
+		}
+	}
+	si, r0 := 0, 0
+	for _, s := range p.segs {
+		k := len(s.idx)
+		if s.dict == nil {
+			k = len(s.offs) - 1
+		}
+		a := si
+		for si < len(sel) && sel[si] < r0+k {
+			si++
+		}
+		if si > a {
+			rs := sel[a:si]
+			if s.dict != nil {
+				idx := make([]int32, len(rs))
+				do := s.dict.offs
+				for i, r := range rs {
+					v := s.idx[r-r0]
+					idx[i] = v
+					if v >= 0 {
+						out.size += do[v+1] - do[v]
+					}
+				}
+				out.segs = append(out.segs, strSeg{dict: s.dict, idx: idx})
+			} else {
+				offs := make([]int64, 1, len(rs)+1)
+				var data []byte
+				for _, r := range rs {
+					data = append(data, s.data[s.offs[r-r0]:s.offs[r-r0+1]]...)
+					offs = append(offs, int64(len(data)))
+				}
+				out.size += int64(len(data))
+				out.segs = append(out.segs, strSeg{offs: offs, data: data})
+			}
+		}
+		r0 += k
+	}
+	return out
+}
+
+// column is the piece as a string column of its own.
+func (p *strPiece) column() *col.Column {
+	c := &col.Column{Type: ir.String, N: p.n, Offs: make([]int64, p.n+1), Data: make([]byte, p.size), Valid: p.valid}
+	p.expand(c.Offs, 0, c.Data)
+	return c
+}
+
+// readChunk reads column c of row group rg (rows rows) in full as a column.
+func readChunk(o *openedFile, fi *fileInfo, rg int, c column, rows int) (*col.Column, error) {
+	if directFixed && fixedKind(o, c) != 0 {
+		dst := &col.Column{Type: c.typ, N: rows}
+		switch {
+		case c.typ.IsFloat():
+			dst.F64 = make([]float64, rows)
+		case c.typ == ir.Bool:
+			dst.B = make([]bool, rows)
+		default:
+			dst.I64 = make([]int64, rows)
+		}
+		valid, err := readFixed(o, rg, c, dst, 0, rows)
+		if err != nil {
+			return nil, parseError(fi.path, err)
+		}
+		if valid != nil && !c.nullable && !c.typ.IsFloat() {
+			return nil, ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+		}
+		if !c.typ.IsFloat() {
+			dst.Valid = valid
+		}
+		return dst, nil
+	}
+	if c.typ == ir.String && directStrings {
+		p, err := readStringPiece(o, rg, c)
+		if err != nil {
+			return nil, parseError(fi.path, err)
+		}
+		if p.valid != nil && !c.nullable {
+			return nil, ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+		}
+		return p.column(), nil
+	}
+	cols, err := readChunkGeneric(o, fi, rg, c)
+	if err != nil {
+		return nil, err
+	}
+	return concat(cols, c.typ, rows), nil
+}
+
+// readSel reads rows sel (ascending; nil: all) of column c of row group rg
+// (rows rows): INT64/DOUBLE chunks through decodeFixedSel, strings kept as
+// dictionary indices until the rows are taken, anything else read in full
+// and taken.
+func readSel(o *openedFile, fi *fileInfo, rg int, c column, sel []int, rows int) (*col.Column, error) {
+	if sel == nil {
+		return readChunk(o, fi, rg, c, rows)
+	}
+	if directFixed && pageDecode {
+		if pt := fixedKind(o, c); pt == parquet.Types.Int64 || pt == parquet.Types.Double {
+			leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+			maxDef := o.pf.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
+			pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+			if err != nil {
+				return nil, parseError(fi.path, err)
+			}
+			dst := &col.Column{Type: c.typ, N: len(sel)}
+			var valid []byte
+			if c.typ.IsFloat() {
+				dst.F64 = make([]float64, len(sel))
+				valid, err = decodeFixedSel(pr, sel, dst.F64, maxDef, math.NaN(), c.name, rows)
+			} else {
+				dst.I64 = make([]int64, len(sel))
+				valid, err = decodeFixedSel(pr, sel, dst.I64, maxDef, 0, c.name, rows)
+			}
+			pr.Close()
+			switch {
+			case err == errUnsupported:
+			case err != nil:
+				return nil, parseError(fi.path, err)
+			default:
+				if valid != nil && !c.nullable && !c.typ.IsFloat() {
+					return nil, ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+				}
+				if !c.typ.IsFloat() {
+					dst.Valid = valid
+				}
+				return dst, nil
+			}
+		}
+	}
+	if c.typ == ir.String && directStrings {
+		p, err := readStringPiece(o, rg, c)
+		if err != nil {
+			return nil, parseError(fi.path, err)
+		}
+		if p.valid != nil && !c.nullable {
+			return nil, ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+		}
+		return p.take(sel).column(), nil
+	}
+	all, err := readChunk(o, fi, rg, c, rows)
+	if err != nil {
+		return nil, err
+	}
+	return all.Take(sel), nil
+}
+
+// readFiltered reads the columns want of the row groups that statsPred
+// does not rule out, keeping the rows filter selects (see the file
+// comment). It returns the columns and their row count.
+func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*col.Column, int, error) {
+	out := make([]*col.Column, len(want))
+	if len(fi.rgRows) == 0 || fi.numRows == 0 {
+		for i, c := range want {
+			out[i] = emptyColumn(c.typ)
+		}
+		return out, 0, nil
+	}
+	o, err := open(fi.path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer o.Close()
+	if o.pf.MetaData().NumRowGroups() != len(fi.rgRows) {
+		return nil, 0, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
+	}
+	// the conjuncts: those reading one column joined into one test per
+	// column (tried on the column's dictionary), then the rest; fixed-width
+	// columns before strings (cheaper to decode)
+	type conj struct {
+		e    *ir.Expr
+		cols []column
+		str  bool
+	}
+	var single, multi []conj
+	for _, e := range splitAnd(filter, nil) {
+		refs := map[string]bool{}
+		e.Columns(refs)
+		names := make([]string, 0, len(refs))
+		for n := range refs {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		cj := conj{e: e}
+		for _, n := range names {
+			i := fi.lookup(n)
+			if i < 0 || fi.cols[i].unsupported != "" {
+				return nil, 0, ir.Errorf("ColumnNotFound", "column %q not in %s", n, fi.path)
+			}
+			cj.cols = append(cj.cols, fi.cols[i])
+			cj.str = cj.str || fi.cols[i].typ == ir.String
+		}
+		if len(cj.cols) == 1 {
+			joined := false
+			for k := range single {
+				if single[k].cols[0].name == cj.cols[0].name {
+					single[k].e = andBool(single[k].e, e)
+					joined = true
+				}
+			}
+			if joined {
+				continue
+			}
+			single = append(single, cj)
+			continue
+		}
+		multi = append(multi, cj)
+	}
+	conjs := append(single, multi...)
+	sort.SliceStable(conjs, func(a, b int) bool {
+		ra, rb := len(conjs[a].cols) > 1, len(conjs[b].cols) > 1
+		if ra != rb {
+			return !ra
+		}
+		return !conjs[a].str && conjs[b].str
+	})
+	kept := keepRowGroups(o, fi, statsPred)
+	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
+	err = parallelTasks(len(kept), func(k int) error {
+		rg := kept[k]
+		rows := int(fi.rgRows[rg])
+		var sel []int // rows kept so far (nil: all)
+		n := rows
+		cur := map[string]*col.Column{} // decoded columns, aligned with sel
+		for _, cj := range conjs {
+			if n == 0 {
+				break
+			}
+			var keep []int // positions in the current selection that pass
+			done := false
+			if len(cj.cols) == 1 && cur[cj.cols[0].name] == nil {
+				var err error
+				keep, done, err = dictSelect(o, fi, rg, cj.cols[0], cj.e, sel, rows)
+				if err != nil {
+					return err
+				}
+			}
+			if !done {
+				pf := &col.Frame{N: n}
+				for _, c := range cj.cols {
+					v := cur[c.name]
+					if v == nil {
+						v, err = readSel(o, fi, rg, c, sel, rows)
+						if err != nil {
+							return err
+						}
+						cur[c.name] = v
+					}
+					pf.Names = append(pf.Names, c.name)
+					pf.Cols = append(pf.Cols, v)
+				}
+				m, err := EvalMask(cj.e, pf)
+				if err != nil {
+					return err
+				}
+				if m.Type != ir.Bool || m.N != n || m.HasNulls() {
+					return ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+				}
+				keep = make([]int, 0, n)
+				for r, v := range m.B[:n] {
+					if v {
+						keep = append(keep, r)
+					}
+				}
+			}
+			if len(keep) == n {
+				continue
+			}
+			next := keep
+			if sel != nil {
+				next = make([]int, len(keep))
+				for i, r := range keep {
+					next[i] = sel[r]
+				}
+			}
+			for name, v := range cur {
+				cur[name] = v.Take(keep)
+			}
+			sel, n = next, len(keep)
+		}
+		ps := make([]*col.Column, len(want))
+		for i, c := range want {
+			if v := cur[c.name]; v != nil {
+				ps[i] = v
+				continue
+			}
+			if n == 0 {
+				ps[i] = emptyColumn(c.typ)
+				continue
+			}
+			v, err := readSel(o, fi, rg, c, sel, rows)
+			if err != nil {
+				return err
+			}
+			ps[i] = v
+		}
+		pieces[k] = ps
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	total := 0
+	for _, ps := range pieces {
+		if len(ps) > 0 {
+			total += ps[0].N
+		}
+	}
+	for i, c := range want {
+		var cs []*col.Column
+		for _, ps := range pieces {
+			if ps[i].N > 0 {
+				cs = append(cs, ps[i])
+			}
+		}
+		out[i] = concat(cs, c.typ, total)
+	}
+	return out, total, nil
+}
+
+// andBool is and(a, b) typed as a filter conjunct.
+func andBool(a, b *ir.Expr) *ir.Expr {
+	e := ir.Call("and", a, b)
+	e.Type = ir.Bool
+	return e
+}
+
+// dictSelect tests pred, which reads column c alone, on the rows sel
+// (ascending; nil: all) of row group rg: once per entry of the chunk's
+// dictionary, then per row by its dictionary index (unpacked at the rows
+// of sel only when sel is given). It returns the positions in sel (or the
+// rows) that pass; done is false when the chunk is not dictionary-encoded
+// throughout or has nulls (the caller then decodes the values and tests
+// them row by row).
+func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred *ir.Expr, sel []int, rows int) (keep []int, done bool, err error) {
+	if !pageDecode || !directFixed {
+		return nil, false, nil
+	}
+	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+	descr := o.pf.MetaData().Schema.Column(leaf)
+	pt := descr.PhysicalType()
+	str := c.typ == ir.String && pt == parquet.Types.ByteArray && descr.MaxRepetitionLevel() == 0
+	if fk := fixedKind(o, c); !str && fk != parquet.Types.Int64 && fk != parquet.Types.Double {
+		return nil, false, nil
+	}
+	maxDef := descr.MaxDefinitionLevel()
+	pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+	if err != nil {
+		return nil, false, parseError(fi.path, err)
+	}
+	defer pr.Close()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	var dm []bool // pred per dictionary entry
+	var pos []int32
+	n := rows
+	if sel != nil {
+		n = len(sel)
+	}
+	keep = make([]int, 0, n/4+16)
+	row, si := 0, 0
+	for pr.Next() {
+		pg := pr.Page()
+		if dp, ok := pg.(*file.DictionaryPage); ok {
+			if e := int32(dp.Encoding()); e != encPlain && e != encPlainDict {
+				return nil, false, nil
+			}
+			k := int(dp.NumValues())
+			b := dp.Data()
+			d := &col.Column{Type: c.typ, N: k}
+			switch {
+			case str:
+				offs, data, err := parsePlainStrings(b, k)
+				if err != nil {
+					return nil, false, parseError(fi.path, fmt.Errorf("dictionary page: %w", err))
+				}
+				d.Offs, d.Data = offs, data
+			case k < 0 || len(b) < 8*k:
+				return nil, false, parseError(fi.path, fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b)))
+			case c.typ.IsFloat():
+				d.F64 = make([]float64, k)
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.F64))), 8*k), b)
+			default:
+				d.I64 = make([]int64, k)
+				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.I64))), 8*k), b)
+			}
+			m, err := EvalMask(pred, &col.Frame{N: k, Names: []string{c.name}, Cols: []*col.Column{d}})
+			if err != nil {
+				return nil, false, err
+			}
+			if m.Type != ir.Bool || m.N != k || m.HasNulls() {
+				return nil, false, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+			}
+			dm = m.B[:k]
+			continue
+		}
+		p, err := splitPage(pg, maxDef, &sc.defs)
+		if err != nil {
+			if err == errUnsupported {
+				return nil, false, nil
+			}
+			return nil, false, parseError(fi.path, err)
+		}
+		if p.present != p.nvals || (p.enc != encRLEDict && p.enc != encPlainDict) || dm == nil {
+			return nil, false, nil
+		}
+		if row+p.nvals > rows {
+			return nil, false, parseError(fi.path, fmt.Errorf("column %q holds more values than its %d rows", c.name, rows))
+		}
+		if sel == nil {
+			idx, err := dictIndices(p, len(dm), &sc.idx)
+			if err != nil {
+				return nil, false, parseError(fi.path, err)
+			}
+			for i, v := range idx {
+				if dm[v] {
+					keep = append(keep, row+i)
+				}
+			}
+			row += p.nvals
+			continue
+		}
+		a := si
+		for si < len(sel) && sel[si] < row+p.nvals {
+			si++
+		}
+		if si > a {
+			if len(p.values) < 1 {
+				return nil, false, parseError(fi.path, fmt.Errorf("dictionary page data is empty"))
+			}
+			d, err := newRLE(p.values[1:], int(p.values[0]))
+			if err != nil {
+				return nil, false, parseError(fi.path, err)
+			}
+			pos = pos[:0]
+			for _, r := range sel[a:si] {
+				pos = append(pos, int32(r-row))
+			}
+			if cap(sc.idx) < len(pos) {
+				sc.idx = make([]int32, len(pos))
+			}
+			idx := sc.idx[:len(pos)]
+			if err := d.gather(pos, idx); err != nil {
+				return nil, false, parseError(fi.path, fmt.Errorf("dictionary indices: %w", err))
+			}
+			for i, v := range idx {
+				if uint32(v) >= uint32(len(dm)) {
+					return nil, false, parseError(fi.path, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, len(dm)))
+				}
+				if dm[v] {
+					keep = append(keep, a+i)
+				}
+			}
+		}
+		row += p.nvals
+	}
+	if err := pr.Err(); err != nil {
+		return nil, false, parseError(fi.path, err)
+	}
+	if row != rows {
+		return nil, false, parseError(fi.path, fmt.Errorf("column %q has %d rows, the footer says %d", c.name, row, rows))
+	}
+	return keep, true, nil
+}
+
+// splitAnd appends the conjuncts of e (and(a, b) -> a, b) to dst.
+func splitAnd(e *ir.Expr, dst []*ir.Expr) []*ir.Expr {
+	if e.Kind == ir.ExprCall && e.Name == "and" && len(e.Args) == 2 {
+		return splitAnd(e.Args[1], splitAnd(e.Args[0], dst))
+	}
+	return append(dst, e)
+}
+
+// parallelTasks runs fn(0..n-1) on at most GOMAXPROCS goroutines and
+// returns the first error (a panic is one); the remaining tasks are then
+// skipped.
+func parallelTasks(n int, fn func(i int) error) error {
+	var (
+		next     atomic.Int64
+		failed   atomic.Bool
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		mu.Unlock()
+		failed.Store(true)
+	}
+	for w := numWorkers(n); w > 0; w-- {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					fail(fmt.Errorf("parquetio: %v", r))
+				}
+			}()
+			for !failed.Load() {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					fail(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
