@@ -3,7 +3,8 @@ package exec
 // Indexing kernels of the staged step executor (train_fast.go) for the ops an
 // embedding model's step is made of: column slices and selects of the batch
 // (x[:, :k], x[:, k]), the int64 casts of the selected codes, index_select of
-// table rows, cat of the features, and the cat gradient's slices. Each writes
+// table rows and its gradient index_add, cat of the features, and the cat
+// gradient's slices. Each writes
 // a buffer preallocated once (the step's shapes are static) with plain
 // loops; the reference interpreter's versions allocate per call, re-infer
 // types and copy element blocks through a dtype switch (a [1024, 19] -> [1024,
@@ -120,6 +121,50 @@ func (f *fastStep) indexKernel(n *ir.Node, shape []int, runRef func() error) (k 
 					return runRef() // the interpreter's error
 				}
 				copySmall(out.F32[k*inner:(k+1)*inner], x[int(v)*inner:(int(v)+1)*inner])
+			}
+			f.slots[id] = out
+			return nil
+		}, true
+	case "index_add":
+		// The embedding gradient: rows of the source (input 0, [m, inner])
+		// added into a zero tensor of the table's shape (input 2) at the
+		// rows idx (input 1), in index order (the interpreter's order, so
+		// the sums are the same).
+		it := f.g.Node(n.Inputs[1]).Schema.Tensor
+		lt := f.g.Node(n.Inputs[2]).Schema.Tensor
+		if tt.DType != ir.Float32 || xt.DType != ir.Float32 || lt.DType != ir.Float32 || it.DType != ir.Int64 ||
+			len(it.Shape) != 1 || len(shape) < 1 || len(inShape) != len(shape) {
+			return nil, false
+		}
+		if d, err := tensor.WrapDim(n.Attrs.Int("dim", 0), len(shape)); err != nil || d != 0 {
+			return nil, false
+		}
+		_, size, inner := splitDims(shape, 0)
+		if _, m, in2 := splitDims(inShape, 0); m != int(it.Shape[0]) || in2 != inner {
+			return nil, false
+		}
+		wrap := n.Attrs.Bool("wrap", false)
+		out := col.NewTensor(ir.Float32, shape)
+		src, idxID := n.Inputs[0], n.Inputs[1]
+		return func() error {
+			x, idx := f.slots[src].F32, f.slots[idxID].I64
+			for _, v := range idx {
+				if wrap && v < 0 {
+					v += int64(size)
+				}
+				if v < 0 || v >= int64(size) {
+					return runRef() // the interpreter's error
+				}
+			}
+			clear(out.F32)
+			for k, v := range idx {
+				if v < 0 {
+					v += int64(size)
+				}
+				d, s := out.F32[int(v)*inner:(int(v)+1)*inner], x[k*inner:(k+1)*inner]
+				for i, a := range s {
+					d[i] += a
+				}
 			}
 			f.slots[id] = out
 			return nil

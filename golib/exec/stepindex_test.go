@@ -26,7 +26,8 @@ func TestStepIndexKernels(t *testing.T) {
 	ek := newEntry(ir.Float32, []int{4, 3}, func(i int) float64 { return math.Sin(float64(i)) })
 	ck := newEntry(ir.Float32, []int{2, 3, 4}, func(i int) float64 { return float64(i) * 0.5 })
 	ik := newEntry(ir.Int64, []int{6}, func(i int) float64 { return float64(i*7 - 20) })
-	for _, k := range []int64{xk, ek, ck, ik} {
+	wk := newEntry(ir.Int64, []int{6}, func(i int) float64 { return []float64{-1, 2, -4, 3, 0, -1}[i] })
+	for _, k := range []int64{xk, ek, ck, ik, wk} {
 		defer interp.StateRelease(k)
 	}
 	g := &ir.Graph{}
@@ -40,6 +41,7 @@ func TestStepIndexKernels(t *testing.T) {
 	e := state(g, ek, ir.Float32, 4, 3)
 	c := state(g, ck, ir.Float32, 2, 3, 4)
 	iv := state(g, ik, ir.Int64, 6)
+	wv := state(g, wk, ir.Int64, 6)
 	slice := func(a ir.NodeID, dim, start, end, step float64) ir.NodeID {
 		return op("tensor_slice", ir.Attrs{"dim": dim, "start": start, "end": end, "step": step}, a)
 	}
@@ -62,8 +64,10 @@ func TestStepIndexKernels(t *testing.T) {
 		slice(c, 1, 1, 3, 1), // 3-D, middle dim
 		sel(c, 2, 1),         // 3-D select
 		op("cast", ir.Attrs{"dtype": "float32"}, iv),
-		slice(iv, 0, 1, 6, 2),                                        // int64 slice
-		op("cast", ir.Attrs{"dtype": "int64"}, slice(x, 1, 0, 3, 1)), // NaN/Inf/-0 casts
+		slice(iv, 0, 1, 6, 2),                                                            // int64 slice
+		op("cast", ir.Attrs{"dtype": "int64"}, slice(x, 1, 0, 3, 1)),                     // NaN/Inf/-0 casts
+		op("index_add", ir.Attrs{"dim": 0.0}, embO, codeO, e),                            // embedding gradient, repeated rows
+		op("index_add", ir.Attrs{"dim": 0.0, "wrap": true}, slice(x, 1, 0, 3, 1), wv, e), // negative indices
 	}
 	g.Outputs = outs
 	if err := g.Verify(); err != nil {
@@ -101,23 +105,32 @@ func TestStepIndexKernels(t *testing.T) {
 			}
 		}
 	}
-	// index_select with codes out of range (and, with wrap, negative ones).
+	// index_select and index_add with codes out of range (and, with wrap,
+	// negative ones).
 	for _, wrap := range []bool{false, true} {
-		g := &ir.Graph{}
-		e := state(g, ek, ir.Float32, 4, 3)
-		idx := state(g, ik, ir.Int64, 6)
-		g.Outputs = []ir.NodeID{g.Add(&ir.Node{Op: "index_select", Inputs: []ir.NodeID{e, idx}, Attrs: ir.Attrs{"dim": 0.0, "wrap": wrap}})}
-		if err := g.Verify(); err != nil {
-			t.Fatal(err)
-		}
-		_, wantErr := RunAny(nil, g, nil, Options{Reference: true})
-		f := buildFast(g, Options{})
-		if f == nil {
-			t.Fatal("not prepared")
-		}
-		_, gotErr := f.run()
-		if wantErr == nil || gotErr == nil || gotErr.Error() != wantErr.Error() {
-			t.Fatalf("wrap=%v: error %v, want %v", wrap, gotErr, wantErr)
+		for _, name := range []string{"index_select", "index_add"} {
+			g := &ir.Graph{}
+			e := state(g, ek, ir.Float32, 4, 3)
+			idx := state(g, ik, ir.Int64, 6)
+			in := []ir.NodeID{e, idx}
+			if name == "index_add" {
+				xs := state(g, xk, ir.Float32, 6, 5)
+				src := g.Add(&ir.Node{Op: "tensor_slice", Inputs: []ir.NodeID{xs}, Attrs: ir.Attrs{"dim": 1.0, "start": 0.0, "end": 3.0, "step": 1.0}})
+				in = []ir.NodeID{src, idx, e}
+			}
+			g.Outputs = []ir.NodeID{g.Add(&ir.Node{Op: name, Inputs: in, Attrs: ir.Attrs{"dim": 0.0, "wrap": wrap}})}
+			if err := g.Verify(); err != nil {
+				t.Fatal(err)
+			}
+			_, wantErr := RunAny(nil, g, nil, Options{Reference: true})
+			f := buildFast(g, Options{})
+			if f == nil {
+				t.Fatal("not prepared")
+			}
+			_, gotErr := f.run()
+			if wantErr == nil || gotErr == nil || gotErr.Error() != wantErr.Error() {
+				t.Fatalf("%s wrap=%v: error %v, want %v", name, wrap, gotErr, wantErr)
+			}
 		}
 	}
 }

@@ -141,6 +141,9 @@ func (t *Trainer) epoch(ctx context.Context, perm []int64, losses []float64) (in
 	// in under the batch keys.
 	pf := &prefetcher{x: x, y: y}
 	defer pf.finish()
+	if traceOut != nil {
+		defer func() { t.fast[t.Step].report(traceOut) }()
+	}
 	for i := 0; i < steps; i++ {
 		if t.cancelled.Load() {
 			return i, nil

@@ -20,9 +20,13 @@ package exec
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"math"
 	"os"
+	"sort"
 	"sync"
+	"time"
 
 	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
@@ -46,6 +50,9 @@ type fastStep struct {
 	knodes []ir.NodeID
 	mm     map[int]*mmKernel
 	lastMM *mmKernel
+	// ktime[i] sums kernel i's time over the runs (FLERN_EXEC_TRACE only).
+	ktime []time.Duration
+	runs  int
 }
 
 // mmKernel is a matmul kernel: the slots it reads, its size in
@@ -158,7 +165,37 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 	if pairGEMMs && blas.Workers() > 1 {
 		f.pairMatmuls()
 	}
+	if traceOut != nil {
+		f.ktime = make([]time.Duration, len(f.kerns))
+	}
 	return f
+}
+
+// report writes the time per op of the step's kernels, summed over the runs
+// so far, biggest first (FLERN_EXEC_TRACE).
+func (f *fastStep) report(w io.Writer) {
+	if f == nil || f.ktime == nil || f.runs == 0 {
+		return
+	}
+	byOp := map[string]time.Duration{}
+	count := map[string]int{}
+	var total time.Duration
+	for i, d := range f.ktime {
+		op := f.g.Node(f.knodes[i]).Op
+
+		byOp[op] += d
+		count[op]++
+		total += d
+	}
+	ops := make([]string, 0, len(byOp))
+	for op := range byOp {
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(i, j int) bool { return byOp[ops[i]] > byOp[ops[j]] })
+	fmt.Fprintf(w, "flern step: %d runs of %d kernels, %.1f us per run\n", f.runs, len(f.kerns), float64(total.Microseconds())/float64(f.runs))
+	for _, op := range ops {
+		fmt.Fprintf(w, "flern step:   %-16s %3d kernels %8.1f us per run\n", op, count[op], float64(byOp[op].Nanoseconds())/1e3/float64(f.runs))
+	}
 }
 
 // pairMatmuls joins independent matmuls into one kernel that runs them
@@ -272,9 +309,21 @@ func (r *StepRunner) Run(ctx context.Context, inputs []any) ([]any, error) {
 }
 
 func (f *fastStep) run() ([]any, error) {
-	for _, k := range f.kerns {
-		if err := k(); err != nil {
-			return nil, err
+	if f.ktime != nil {
+		f.runs++
+		for i, k := range f.kerns {
+			t0 := time.Now()
+			err := k()
+			f.ktime[i] += time.Since(t0)
+			if err != nil {
+				return nil, err
+			}
+		}
+	} else {
+		for _, k := range f.kerns {
+			if err := k(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	outs := make([]any, len(f.g.Outputs))
