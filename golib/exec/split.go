@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
@@ -19,10 +20,13 @@ import (
 // column selects, embedding lookups) -- is replaced by one `row_split` node
 // that runs the whole subgraph on cache-sized chunks of rows, the chunks
 // spread over the workers, so the [rows, hidden] intermediates of a model
-// never exist in full: each chunk's live in cache between ops. Every op of
-// the subgraph still runs with its own implementation (runtime or the
-// reference interpreter) on each chunk, so results equal the unsplit plan's;
-// the chunk results are copied into one output tensor.
+// never exist in full: each chunk's live in cache between ops. Full chunks
+// run on a prepared step executor per worker (train_fast.go: the region as
+// a graph over one chunk's static shapes, kernels over buffers allocated
+// once); the last, shorter chunk, and regions it cannot prepare, run op by
+// op with each op's own implementation (runtime or the reference
+// interpreter). Results equal the unsplit plan's; the chunk results are
+// copied into one output tensor.
 //
 // A subgraph is row-local when every node's result row i depends only on row
 // i of its row-aligned inputs and on inputs that do not vary by row (weights,
@@ -425,6 +429,32 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 	parts := make([]*col.Tensor, chunks)
 	var mu sync.Mutex
 	var ctxs []*Ctx
+	// Full chunks run on prepared step executors (train_fast.go: kernels
+	// over buffers allocated once, no per-op type inference or allocation),
+	// one per worker, when the region prepares; the last, shorter chunk and
+	// regions that do not prepare run node by node.
+	var fasts []*fastStep
+	fastOK := !c.Options.Reference && r.fastable(in)
+	getFast := func() *fastStep {
+		mu.Lock()
+		defer mu.Unlock()
+		if k := len(fasts); k > 0 {
+			f := fasts[k-1]
+			fasts = fasts[:k-1]
+			return f
+		}
+		if !fastOK {
+			return nil
+		}
+		var f *fastStep
+		if g := r.chunkGraph(in, rows); g != nil {
+			f = buildFast(g, c.Options)
+		}
+		if f == nil {
+			fastOK = false
+		}
+		return f
+	}
 	getCtx := func() (*Ctx, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -454,6 +484,20 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 				sub[k] = x
 			}
 		}
+		if hi-lo == r.Chunk {
+			if f := getFast(); f != nil {
+				out, err := f.runChunk(wc, sub)
+				splitFastChunks.Add(1)
+				mu.Lock()
+				fasts = append(fasts, f)
+				mu.Unlock()
+				if err != nil {
+					return err
+				}
+				parts[t] = out
+				return nil
+			}
+		}
 		out, err := runRegion(wc, r, sub)
 		if err != nil {
 			return err
@@ -465,6 +509,116 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return nil, err
 	}
 	return concatRows(parts, rows)
+}
+
+// splitFastChunks counts the chunks run on a prepared executor (tests).
+var splitFastChunks atomic.Int64
+
+// fastable reports whether the region can run on a prepared step executor
+// with in as its inputs: every input a tensor.
+func (r *splitRegion) fastable(in []any) bool {
+	for _, x := range in {
+		if _, ok := x.(*col.Tensor); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// chunkGraph is the region as a graph over one full chunk: external input k
+// is source_tensor k (r.Chunk rows when split by rows, else its whole
+// shape), the region's nodes follow with their schemas inferred again for
+// those static shapes, and the last node is the output.
+func (r *splitRegion) chunkGraph(in []any, rows int) *ir.Graph {
+	g := &ir.Graph{}
+	for k, x := range in {
+		t := x.(*col.Tensor)
+		shape := append([]int(nil), t.Shape...)
+		if r.Row[k] {
+			shape[0] = r.Chunk
+		}
+		sh := make([]any, len(shape))
+		for i, d := range shape {
+			sh[i] = float64(d)
+		}
+		g.Add(&ir.Node{Op: "source_tensor", Attrs: ir.Attrs{"input": float64(k), "dtype": t.DType.String(), "shape": sh}})
+	}
+	base := ir.NodeID(len(in))
+	for _, nd := range r.Nodes {
+		c := &ir.Node{Op: nd.Op, Attrs: nd.Attrs, Loc: nd.Loc, Inputs: make([]ir.NodeID, len(nd.Inputs))}
+		for j, id := range nd.Inputs {
+			if id < 0 {
+				c.Inputs[j] = ir.NodeID(-id - 1)
+			} else {
+				c.Inputs[j] = base + id
+			}
+		}
+		g.Add(c)
+	}
+	g.Outputs = []ir.NodeID{ir.NodeID(len(g.Nodes) - 1)}
+	// Schemas are inferred again node by node for the chunk's static shapes.
+	// A fused loop's schema is the one it was built with (the whole row
+	// count): a node whose result was row-aligned in the region is so in the
+	// chunk, so a fused one with a chunk-sized input gets the chunk's
+	// leading dim. Every row-aligned node must end up with chunk rows.
+	for i, nd := range g.Nodes {
+		info := ir.LookupOp(nd.Op)
+		if info == nil {
+			return nil
+		}
+		ins := make([]*ir.Schema, len(nd.Inputs))
+		for j, id := range nd.Inputs {
+			ins[j] = g.Nodes[id].Schema
+		}
+		sc, err := info.Infer(nd, ins)
+		if err != nil || sc == nil {
+			return nil
+		}
+		nd.Schema = sc
+		if i < int(base) {
+			continue
+		}
+		ot, ct := r.Nodes[i-int(base)].Schema.Tensor, sc.Tensor
+		if ot == nil || ct == nil || len(ot.Shape) == 0 || (ot.Shape[0] != ir.DynDim && ot.Shape[0] != int64(rows)) {
+			continue
+		}
+		if len(ct.Shape) == 0 {
+			return nil
+		}
+		if ct.Shape[0] != int64(r.Chunk) && nd.Op == "fused" {
+			chunked := false
+			for _, id := range nd.Inputs {
+				if it := g.Nodes[id].Schema.Tensor; it != nil && len(it.Shape) > 0 && it.Shape[0] == int64(r.Chunk) {
+					chunked = true
+				}
+			}
+			if chunked {
+				sc = sc.Clone()
+				sc.Tensor.Shape[0] = int64(r.Chunk)
+				nd.Schema = sc
+			}
+		}
+		if nd.Schema.Tensor.Shape[0] != int64(r.Chunk) {
+			return nil
+		}
+	}
+	return g
+}
+
+// runChunk runs a prepared chunk graph on one chunk's inputs and returns a
+// copy of its result (the executor's buffers are reused by the next chunk).
+func (f *fastStep) runChunk(c *Ctx, in []any) (*col.Tensor, error) {
+	ic, err := interp.NewCtx(c.Ctx.Context, in)
+	if err != nil {
+		return nil, err
+	}
+	f.ic.Tensors, f.ic.Inputs = ic.Tensors, ic.Inputs
+	defer func() { f.ic.Tensors, f.ic.Inputs = nil, nil }()
+	outs, err := f.run()
+	if err != nil {
+		return nil, err
+	}
+	return interp.CloneTensor(outs[0].(*col.Tensor)), nil
 }
 
 // runRegion runs the region's nodes in order on in.

@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/lower"
 )
 
 type splitGraph struct{ g *ir.Graph }
@@ -90,40 +92,47 @@ func TestSplitDifferential(t *testing.T) {
 	}
 	in := []any{x, mk(ir.Float32, h, k), mk(ir.Float32, h), mk(ir.Float32, h, 1), label, mk(ir.Float32, 10, 2)}
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			b := &splitGraph{g: &ir.Graph{}}
-			b.g.Outputs = tc.build(b)
-			if err := b.g.Verify(); err != nil {
-				t.Fatal(err)
-			}
-			want, err := RunAny(context.Background(), b.g, in, Options{Reference: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			rep, err := Split(b.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			plan := b.g.Print()
-			if (rep.Regions > 0) != tc.split || strings.Contains(plan, "row_split") != tc.split {
-				t.Fatalf("split=%v, want %v:\n%s", rep.Regions > 0, tc.split, plan)
-			}
-			got, err := RunAny(context.Background(), b.g, in, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for o := range want {
-				w, g := want[o].(*col.Tensor), got[o].(*col.Tensor)
-				if !sameInts(w.Shape, g.Shape) {
-					t.Fatalf("output %d shape %v, want %v", o, g.Shape, w.Shape)
+		for _, fuse := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/fused=%v", tc.name, fuse), func(t *testing.T) {
+				b := &splitGraph{g: &ir.Graph{}}
+				b.g.Outputs = tc.build(b)
+				if err := b.g.Verify(); err != nil {
+					t.Fatal(err)
 				}
-				for i := range w.F32 {
-					a, e := float64(g.F32[i]), float64(w.F32[i])
-					if !(math.Abs(a-e) <= 1e-5*(1+math.Abs(e)) || math.IsNaN(a) && math.IsNaN(e)) {
-						t.Fatalf("output %d element %d: %v split, %v reference\n%s", o, i, a, e, plan)
+				want, err := RunAny(context.Background(), b.g, in, Options{Reference: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fuse { // element-wise loops fused first (as engine.Compile does), on the Go evaluator
+					if _, err := lower.Fuse(b.g, lower.Options{}); err != nil {
+						t.Fatal(err)
 					}
 				}
-			}
-		})
+				rep, err := Split(b.g)
+				if err != nil {
+					t.Fatal(err)
+				}
+				plan := b.g.Print()
+				if (rep.Regions > 0) != tc.split || strings.Contains(plan, "row_split") != tc.split {
+					t.Fatalf("split=%v, want %v:\n%s", rep.Regions > 0, tc.split, plan)
+				}
+				got, err := RunAny(context.Background(), b.g, in, Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for o := range want {
+					w, g := want[o].(*col.Tensor), got[o].(*col.Tensor)
+					if !sameInts(w.Shape, g.Shape) {
+						t.Fatalf("output %d shape %v, want %v", o, g.Shape, w.Shape)
+					}
+					for i := range w.F32 {
+						a, e := float64(g.F32[i]), float64(w.F32[i])
+						if !(math.Abs(a-e) <= 1e-5*(1+math.Abs(e)) || math.IsNaN(a) && math.IsNaN(e)) {
+							t.Fatalf("output %d element %d: %v split, %v reference\n%s", o, i, a, e, plan)
+						}
+					}
+				}
+			})
+		}
 	}
 }
