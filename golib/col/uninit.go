@@ -51,3 +51,8 @@ func NewTensorUninit(dt ir.DType, shape []int) *Tensor {
 	}
 	return t
 }
+
+// Uninit is an n-element slice without zero-filling when large (readers
+// that write every element, e.g. a Parquet column's final buffer): its
+// contents are undefined until the caller writes them.
+func Uninit[T float32 | float64 | int64 | bool](n int) []T { return uninit[T](n) }

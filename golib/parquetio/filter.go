@@ -50,13 +50,13 @@ func (d *rleDecoder) gather(pos []int32, out []int32) error {
 			d.rleLeft, at = 0, end
 		case d.packLeft > 0:
 			end := at + d.packLeft
-			p, w, bit0 := d.packed, d.width, d.packBit
+			p, q, w, bit0 := d.packed, d.wide, d.width, d.packBit
 			for ; i < len(pos) && int(pos[i]) < end; i++ {
 				bit := bit0 + (int(pos[i])-at)*w
 				b := bit >> 3
 				var word uint64
-				if b+8 <= len(p) {
-					word = binary.LittleEndian.Uint64(p[b:])
+				if b+8 <= len(q) {
+					word = binary.LittleEndian.Uint64(q[b:])
 				} else {
 					for m := 0; b+m < len(p); m++ {
 						word |= uint64(p[b+m]) << (8 * m)

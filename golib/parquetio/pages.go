@@ -55,6 +55,9 @@ type rleDecoder struct {
 	packLeft int
 	packed   []byte
 	packBit  int
+	// wide is packed and the rest of data after it: 8-byte loads may read
+	// past the run's last byte (the bits beyond a value are masked off)
+	wide []byte
 }
 
 func newRLE(data []byte, width int) (*rleDecoder, error) {
@@ -97,6 +100,7 @@ func (d *rleDecoder) next() error {
 		nb = len(d.data) - d.pos
 	}
 	d.packed, d.packBit = d.data[d.pos:d.pos+nb], 0
+	d.wide = d.data[d.pos:]
 	d.packLeft = min(int(groups)*8, nb*8/max(d.width, 1))
 	if d.width == 0 {
 		d.packLeft = int(groups) * 8
@@ -122,32 +126,34 @@ func (d *rleDecoder) read(out []int32) error {
 			k := min(d.packLeft, len(out)-i)
 			p, bit, w := d.packed, d.packBit, d.width
 			j := 0
-			// whole groups of 8 values (w bytes, byte-aligned) with bytes
-			// to spare after them: 32 bits at a time into a bit buffer
-			if w > 0 && bit&7 == 0 {
-				for ; j+8 <= k && bit>>3+w+8 <= len(p); j += 8 {
-					g := p[bit>>3 : bit>>3+w+8]
-					o := out[i+j : i+j+8]
-					var buf uint64
-					nb, off := 0, 0
-					for m := range 8 {
-						if nb < w {
-							buf |= uint64(binary.LittleEndian.Uint32(g[off:])) << nb
-							off += 4
-							nb += 32
-						}
-						o[m] = int32(buf & mask)
-						buf >>= w
-						nb -= w
-					}
+			// groups of 8 values while 8 bytes can be loaded at the last
+			// one's byte: each value one unaligned 64-bit load, shift and
+			// mask (independent of the others; w <= 32 leaves room for the
+			// bit offset)
+			q := d.wide
+			if w > 0 && len(q) >= 8 {
+				base := unsafe.Pointer(unsafe.SliceData(q))
+				last := len(q) - 8 // the highest byte a load may start at
+				for ; j+8 <= k && (bit+7*w)>>3 <= last; j += 8 {
+					o := (*[8]int32)(out[i+j : i+j+8])
+					b0, b1, b2, b3 := bit, bit+w, bit+2*w, bit+3*w
+					b4, b5, b6, b7 := bit+4*w, bit+5*w, bit+6*w, bit+7*w
+					o[0] = int32((*(*uint64)(unsafe.Add(base, b0>>3)) >> (b0 & 7)) & mask)
+					o[1] = int32((*(*uint64)(unsafe.Add(base, b1>>3)) >> (b1 & 7)) & mask)
+					o[2] = int32((*(*uint64)(unsafe.Add(base, b2>>3)) >> (b2 & 7)) & mask)
+					o[3] = int32((*(*uint64)(unsafe.Add(base, b3>>3)) >> (b3 & 7)) & mask)
+					o[4] = int32((*(*uint64)(unsafe.Add(base, b4>>3)) >> (b4 & 7)) & mask)
+					o[5] = int32((*(*uint64)(unsafe.Add(base, b5>>3)) >> (b5 & 7)) & mask)
+					o[6] = int32((*(*uint64)(unsafe.Add(base, b6>>3)) >> (b6 & 7)) & mask)
+					o[7] = int32((*(*uint64)(unsafe.Add(base, b7>>3)) >> (b7 & 7)) & mask)
 					bit += 8 * w
 				}
 			}
 			for ; j < k; j++ {
 				b := bit >> 3
 				var word uint64
-				if b+8 <= len(p) {
-					word = binary.LittleEndian.Uint64(p[b:])
+				if b+8 <= len(q) {
+					word = binary.LittleEndian.Uint64(q[b:])
 				} else {
 					for m := 0; b+m < len(p); m++ {
 						word |= uint64(p[b+m]) << (8 * m)
@@ -244,6 +250,21 @@ func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) 
 // dictIndices decodes the present values' dictionary indices of a page and
 // checks them against a dictionary of size n.
 func dictIndices(p pageParts, n int, scratch *[]int32) ([]int32, error) {
+	idx, err := unpackIndices(p, scratch)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range idx {
+		if uint32(v) >= uint32(n) {
+			return nil, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, n)
+		}
+	}
+	return idx, nil
+}
+
+// unpackIndices decodes the present values' dictionary indices of a page
+// (unchecked).
+func unpackIndices(p pageParts, scratch *[]int32) ([]int32, error) {
 	if len(p.values) < 1 {
 		if p.present == 0 {
 			return nil, nil
@@ -260,11 +281,6 @@ func dictIndices(p pageParts, n int, scratch *[]int32) ([]int32, error) {
 	}
 	if err := d.read(idx); err != nil {
 		return nil, fmt.Errorf("dictionary indices: %w", err)
-	}
-	for _, v := range idx {
-		if uint32(v) >= uint32(n) {
-			return nil, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, n)
-		}
 	}
 	return idx, nil
 }
@@ -367,12 +383,17 @@ func decodeFixedPage[T fixed](p pageParts, dict []T, hasDict bool, out []T, maxD
 		if !hasDict {
 			return fmt.Errorf("dictionary-encoded page without a dictionary page")
 		}
-		idx, err := dictIndices(p, len(dict), idxScratch)
+		idx, err := unpackIndices(p, idxScratch)
 		if err != nil {
 			return err
 		}
-		for i, v := range idx {
-			out[i] = dict[v]
+		dense := out[:len(idx)]
+		nd := uint32(len(dict))
+		for i, v := range idx { // checked and gathered in one pass
+			if uint32(v) >= nd {
+				return fmt.Errorf("dictionary index %d out of a dictionary of %d", v, nd)
+			}
+			dense[i] = dict[v]
 		}
 	default:
 		return errUnsupported

@@ -142,14 +142,16 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 			strPieces[i] = make([]*strPiece, nrg)
 		}
 		if directFixed && fixedKind(o, c) != 0 {
+			// every row is written by its row group's task (or the read
+			// fails): no zero-filling first
 			out[i] = &col.Column{Type: c.typ, N: n}
 			switch {
 			case c.typ.IsFloat():
-				out[i].F64 = make([]float64, n)
+				out[i].F64 = col.Uninit[float64](n)
 			case c.typ == ir.Bool:
-				out[i].B = make([]bool, n)
+				out[i].B = col.Uninit[bool](n)
 			default:
-				out[i].I64 = make([]int64, n)
+				out[i].I64 = col.Uninit[int64](n)
 			}
 			valids[i] = make([][]byte, nrg)
 		}
@@ -687,7 +689,9 @@ func joinStrings(ps []*strPiece, n int) *col.Column {
 		dataStart[i+1] = dataStart[i] + p.size
 		hasNulls = hasNulls || p.valid != nil
 	}
-	out := &col.Column{Type: ir.String, N: n, Offs: make([]int64, n+1), Data: make([]byte, dataStart[len(kept)])}
+	// every offset after the first is written by its piece's expand
+	out := &col.Column{Type: ir.String, N: n, Offs: col.Uninit[int64](n + 1), Data: make([]byte, dataStart[len(kept)])}
+	out.Offs[0] = 0
 	parallelFor(len(kept), func(i int) {
 		kept[i].expand(out.Offs[rowStart[i]:rowStart[i+1]+1], dataStart[i], out.Data)
 	})
