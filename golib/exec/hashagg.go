@@ -127,6 +127,11 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 	if packed != nil { // one int key in the same order (packkeys.go)
 		keys = newRowKeys([]*col.Column{packed})
 	}
+	if sorted { // many groups of an int key: by sorting (sortgroup.go)
+		if g, ok, err := sortGroups(c, n, keys, rows, dropna); ok || err != nil {
+			return g, err
+		}
+	}
 	b, err := buildGroups(c, n, keys, rows, dropna)
 	if err != nil {
 		return nil, err
