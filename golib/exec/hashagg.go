@@ -120,6 +120,27 @@ type grouping struct {
 // thread-local tables and merge of phases 1 and 2 above). dropna drops rows
 // with a null key; sorted orders groups by key, else by first appearance.
 func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
+	if rows >= shortCodesMinRows { // short strings as ordered int codes (strcodes.go)
+		var cols []*col.Column
+		for i, kc := range keys.cols {
+			if kc.Type != ir.String {
+				continue
+			}
+			codes, err := shortStringCodes(c, n, kc, rows)
+			if err != nil {
+				return nil, err
+			}
+			if codes != nil {
+				if cols == nil {
+					cols = slices.Clone(keys.cols)
+				}
+				cols[i] = codes
+			}
+		}
+		if cols != nil {
+			keys = newRowKeys(cols)
+		}
+	}
 	packed, err := packIntKeys(c, n, keys.cols, rows, dropna)
 	if err != nil {
 		return nil, err
