@@ -143,8 +143,16 @@ def randn_like(input: Any, dtype: Any = None, generator: Generator | None = None
 
 
 def randperm(n: int, generator: Generator | None = None, dtype: Any = None, requires_grad: bool = False):
-    """A random permutation of ``0..n-1`` (int64 by default)."""
-    from .tensor import Tensor, _as_dtype, int64
+    """A random permutation of ``0..n-1`` (int64 by default).
+
+    Computed at once (as torch does) and returned as a tensor over its values: a
+    permutation is made to index batches (``x[perm[i:i + bs]]``), and a tensor over
+    known values is sliced without recording a slice (tensor_index._slice_source), so
+    every step of such a loop records the same plan, which reads the batch's indices
+    as data instead of computing the permutation again."""
+    from .tensor import Tensor, _as_dtype, from_numpy, int64
     d = _as_dtype(dtype) or int64
     t = Tensor._from_node(Node("randperm", [_seed_node(generator)], {"n": int(n), "dtype": d.name}))
-    return t.requires_grad_() if requires_grad else t
+    if requires_grad:
+        return t.requires_grad_()
+    return from_numpy(t.numpy())

@@ -74,3 +74,33 @@ def test_non_positive_steps_raise_as_torch():
             ft.from_numpy(A)[::step]
         with pytest.raises(ValueError):
             torch.from_numpy(A)[::step]
+
+
+def test_shuffled_batches_by_randperm_compile_the_step_once():
+    """The canonical PyTorch loop ``idx = perm[i:i + bs]; x[idx]`` with ``perm =
+    torch.randperm(n, generator=g)``: randperm is computed when called (a tensor over its
+    values, the same values as the recorded op), so the slice is data and each step
+    records the same plan (the permutation is not computed again per step)."""
+    ft.manual_seed(0)
+    g = ft.Generator().manual_seed(5)
+    perm = ft.randperm(200, generator=g)
+    assert perm._node.op == "source_tensor" and perm.dtype == ft.int64
+    assert sorted(perm.tolist()) == list(range(200))
+    g2 = ft.Generator().manual_seed(5)
+    lazy = ft.randperm(200, generator=g2, requires_grad=False)
+    np.testing.assert_array_equal(perm.numpy(), lazy.numpy())  # seeded: the same draw
+    X = np.random.default_rng(1).standard_normal((200, 4)).astype(np.float32)
+    fx = ft.from_numpy(X)
+    m = ft.nn.Linear(4, 1)
+    opt = ft.optim.SGD(m.parameters(), lr=0.1)
+    misses = []
+    for i in range(0, 160, 32):
+        misses.append(_collect.PLAN_CACHE_STATS["misses"])
+        idx = perm[i:i + 32]
+        assert idx._node.op == "source_tensor"
+        np.testing.assert_array_equal(fx[idx].numpy(), X[perm.numpy()[i:i + 32]])
+        opt.zero_grad()
+        m(fx[idx]).pow(2).mean().backward()
+        opt.step()
+    if _collect._PLAN_CACHE_ON:
+        assert misses[4] == misses[1], misses
