@@ -366,7 +366,7 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 		now[id] = true
 	}
 	for at, id := range o.Keep {
-		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) {
+		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) || exec.Results.TooBig(keys[id]) || pinsFilter(g, ir.NodeID(id)) {
 			continue
 		}
 		if s := g.Nodes[id].Schema; !now[id] {
@@ -403,6 +403,41 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 	}
 	if len(p.subst) > 0 {
 		g.Compact()
+	}
+}
+
+// pinsFilter reports whether keeping node id (an extra output, whose rows
+// and labels are then observed) would pin a filter in place that predicate
+// pushdown would otherwise move into a scan or below a join: a filter
+// reading a join, or a selective one (opt/predicate's csvFilterMax and
+// parquetFilterMax) reading a scan, reached from id through row-local
+// frame ops.
+// Keeping such a frame computes the scan or the join over every row (TPC-H
+// q14's probed lineitem x part join: 6M rows instead of 76K, 10x slower per
+// run), which no later reuse repays.
+func pinsFilter(g *ir.Graph, id ir.NodeID) bool {
+	for {
+		n := g.Nodes[id]
+		switch n.Op {
+		case "project", "select", "assign", "rename", "drop_columns", "filter":
+		default:
+			return false
+		}
+		if len(n.Inputs) != 1 {
+			return false
+		}
+		in := g.Nodes[n.Inputs[0]]
+		if n.Op == "filter" {
+			switch in.Op {
+			case "join", "semi_join":
+				return true
+			case "scan_parquet", "scan_csv": // a selective filter moves into these
+				if opt.Selectivity(n.Attrs.Expr("pred")) <= 0.2 {
+					return true
+				}
+			}
+		}
+		id = in.ID
 	}
 }
 

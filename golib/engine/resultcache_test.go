@@ -206,3 +206,45 @@ func TestResultCacheKeepAfter(t *testing.T) {
 		t.Errorf("after the second probe: %+v", s)
 	}
 }
+
+// A probe's frame is not kept when keeping would pin a filter that
+// predicate pushdown moves below a join or into a scan (pinsFilter): the
+// keep would compute the join or the scan over every row.
+func TestResultCacheKeepsNoPinnedFilter(t *testing.T) {
+	exec.Results.Clear()
+	defer exec.Results.Clear()
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("a,b,c\n1,2,x\n3,0,y\n5,7,z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	scan := func(id int) string {
+		return fmt.Sprintf(`{"id": %d, "op": "scan_csv", "inputs": [], "loc": "t.py:1", "attrs": {"path": %s}}`, id, strconv.Quote(path))
+	}
+	gt := `{"k": "call", "fn": "gt", "args": [{"k": "col", "name": "b"}, {"k": "lit", "t": "int64", "v": "1"}]}`
+	eq := `{"k": "call", "fn": "eq", "args": [{"k": "col", "name": "b"}, {"k": "lit", "t": "int64", "v": "7"}]}`
+	sum := func(id, in int) string {
+		return fmt.Sprintf(`{"id": %d, "op": "groupby_agg", "inputs": [%d], "loc": "t.py:3", "attrs": {"keys": [], "aggs": [{"name": "s", "col": "a", "fn": "sum"}]}}`, id, in)
+	}
+	overJoin := plan("4", scan(0), scan(1),
+		`{"id": 2, "op": "join", "inputs": [0, 1], "loc": "t.py:2", "attrs": {"how": "inner", "left_on": ["a"], "right_on": ["a"], "suffixes": ["_x", "_y"]}}`,
+		`{"id": 3, "op": "filter", "inputs": [2], "loc": "t.py:2", "attrs": {"pred": `+strings.ReplaceAll(gt, `"b"`, `"b_x"`)+`}}`, sum(4, 3))
+	selective := plan("2", scan(0), `{"id": 1, "op": "filter", "inputs": [0], "loc": "t.py:2", "attrs": {"pred": `+eq+`}}`, sum(2, 1))
+	for name, tc := range map[string]struct {
+		p    []byte
+		keep int
+	}{"filter over a join": {overJoin, 3}, "selective filter over a scan": {selective, 1}} {
+		for range 3 {
+			prog, err := engine.Compile(tc.p, engine.Options{Keep: []int{tc.keep}})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if _, kept := prog.CachedKeys(); len(kept) != 0 {
+				t.Fatalf("%s: keeps %v", name, kept)
+			}
+			runText(t, prog)
+		}
+	}
+	if s := exec.Results.Stats(); s.Stores != 0 {
+		t.Errorf("stored %+v", s)
+	}
+}

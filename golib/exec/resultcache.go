@@ -257,7 +257,8 @@ type ResultCache struct {
 	entries map[string]*list.Element
 	files   map[string]string // absolute path -> the identity entries were keyed with
 	refs    map[*col.Column]int
-	sights  map[string]int // probes run per subplan key (engine's keep-after rule)
+	sights  map[string]int  // probes run per subplan key (engine's keep-after rule)
+	tooBig  map[string]bool // keys whose kept frame exceeded the budget
 	stats   CacheStats
 }
 
@@ -283,7 +284,7 @@ type cacheEntry struct {
 // NewResultCache returns an empty cache holding at most budget bytes.
 func NewResultCache(budget int64) *ResultCache {
 	return &ResultCache{budget: budget, lru: list.New(), entries: map[string]*list.Element{}, files: map[string]string{},
-		refs: map[*col.Column]int{}, sights: map[string]int{}}
+		refs: map[*col.Column]int{}, sights: map[string]int{}, tooBig: map[string]bool{}}
 }
 
 // maxSights bounds the probe counts kept; past it they start again at zero.
@@ -297,6 +298,16 @@ func (rc *ResultCache) Saw(key string) {
 		clear(rc.sights)
 	}
 	rc.sights[key]++
+}
+
+// TooBig reports whether a frame kept under key was larger than the whole
+// budget: keeping it again would only compute its every column for nothing
+// (TPC-H q14's probed join, kept after a few probes, recomputed unfiltered
+// on every later run).
+func (rc *ResultCache) TooBig(key string) bool {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.tooBig[key]
 }
 
 // Sights is how many probe runs of the subplan under key Saw counted.
@@ -399,6 +410,10 @@ func (rc *ResultCache) Put(key string, f *col.Frame, files []FileID) {
 	}
 	if size > rc.budget {
 		rc.stats.TooBig++
+		if len(rc.tooBig) >= maxSights {
+			clear(rc.tooBig)
+		}
+		rc.tooBig[key] = true
 		return
 	}
 	for rc.bytes+rc.newBytes(cols) > rc.budget && rc.lru.Len() > 0 {

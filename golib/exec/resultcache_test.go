@@ -37,6 +37,9 @@ func TestResultCacheLRUAndBudget(t *testing.T) {
 	if rc.Contains("huge") || rc.Stats().Entries != 3 || rc.Stats().TooBig != 1 {
 		t.Errorf("a frame over the budget was kept or evicted others: %+v", rc.Stats())
 	}
+	if !rc.TooBig("huge") || rc.TooBig("a") { // the engine no longer keeps it
+		t.Errorf("TooBig(huge) = %v, TooBig(a) = %v", rc.TooBig("huge"), rc.TooBig("a"))
+	}
 	rc.SetBudget(800)
 	if s := rc.Stats(); s.Entries != 1 || s.Bytes != 800 || !rc.Contains("d") {
 		t.Errorf("after shrinking the budget: %+v", s)

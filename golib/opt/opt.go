@@ -171,3 +171,7 @@ func known(name string) bool {
 	}
 	return false
 }
+
+// Selectivity is the optimizer's estimate of the fraction of rows a filter
+// predicate keeps (dce.Selectivity), for the engine's result-cache rules.
+func Selectivity(e *ir.Expr) float64 { return dce.Selectivity(e) }
