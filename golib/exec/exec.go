@@ -25,6 +25,9 @@ type Ctx struct {
 	// those (its result is that project's input alone, so the columns
 	// nothing reads are never copied). Set by RunAny.
 	narrow map[ir.NodeID][]string
+	// quiet: no per-node trace lines (a staged step's fallback nodes run
+	// thousands of times; the step reports its time per op instead).
+	quiet bool
 }
 
 // OpFunc runs one node on its materialized inputs (*col.Frame or
@@ -122,7 +125,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 // runNode runs one node with its runtime implementation when there is one,
 // else (or on ErrFallback) with the reference interpreter.
 func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
-	if traceOut != nil {
+	if traceOut != nil && !c.quiet {
 		defer traceNode(n, time.Now(), &out, peakSampler())
 	}
 	f := impls[n.Op]
@@ -131,7 +134,7 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	}
 	out, err = guarded(f, c, n, in)
 	if err == ErrFallback {
-		if traceOut != nil {
+		if traceOut != nil && !c.quiet {
 			fmt.Fprintf(traceOut, "flern exec: %s fell back to the interpreter\n", n.Op)
 		}
 		return interp.RunNode(c.Ctx, n, in)

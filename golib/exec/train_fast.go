@@ -112,7 +112,7 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 		return nil
 	}
 	f.ic = ic
-	f.c = &Ctx{Ctx: ic, Options: o}
+	f.c = &Ctx{Ctx: ic, Options: o, quiet: true}
 	users := make([][]*ir.Node, len(g.Nodes))
 	for _, n := range g.Nodes {
 		s := n.Schema
