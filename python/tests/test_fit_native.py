@@ -145,11 +145,12 @@ def test_one_call_ctrl_c_stops_the_native_loop():
 @pytest.mark.parametrize("seed", [0, 1, 2**40 + 3])
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 70_001])
 @pytest.mark.parametrize("buffered", [False, True])
-def test_native_permutation_is_numpys(seed: int, n: int, buffered: bool) -> None:
+def test_native_permutation_is_numpys(seed: int, n: int, buffered: bool, monkeypatch) -> None:
     """fit's shuffled orders: the native PCG64 permutation equals numpy's
     Generator.permutation, and the generator continues identically after it
     (including a buffered 32-bit half left by an earlier draw)."""
     from flern import _native
+    monkeypatch.setattr(_native, "_NATIVE_PERM_MIN", 2)  # the native draw at every size
     a, b = np.random.default_rng(seed), np.random.default_rng(seed)
     if buffered:
         assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
