@@ -148,6 +148,9 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 	if packed != nil { // one int key in the same order (packkeys.go)
 		keys = newRowKeys([]*col.Column{packed})
 	}
+	if g, ok, err := sortedRuns(c, n, keys, rows); ok || err != nil { // keys already in order (sortedkeys.go)
+		return g, err
+	}
 	if sorted { // many groups of an int key: by sorting (sortgroup.go)
 		if g, ok, err := sortGroups(c, n, keys, rows, dropna); ok || err != nil {
 			return g, err

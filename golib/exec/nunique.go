@@ -37,6 +37,11 @@ func groupNunique(c *Ctx, n *ir.Node, v *col.Column, gid []int32, ng int) (out [
 	if err := c.reserve(n, int64(rows)*4+int64(ng)*12+int64(nc)*4*int64(Workers())); err != nil {
 		return nil, false, err
 	}
+	if starts := groupRuns(gid, ng); starts != nil {
+		// groups are runs of rows in order (a sorted key): each group's
+		// codes are its rows' already, no bucketing
+		return countRuns(c, n, codes, nc, starts, ng)
+	}
 	// Bucket the codes by group (rows with a dropped group or a missing
 	// value are left out).
 	start := make([]int32, ng+1)
@@ -75,6 +80,64 @@ func groupNunique(c *Ctx, n *ir.Node, v *col.Column, gid []int32, ng int) (out [
 			cnt := int64(0)
 			for _, code := range bucket[start[g]:start[g+1]] {
 				if seen[code] != int32(g) {
+					seen[code] = int32(g)
+					cnt++
+				}
+			}
+			out[g] = cnt
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+// groupRuns returns where each group's rows start (and rows at the end)
+// when the groups are consecutive runs 0, 1, 2, ... of rows with no row
+// dropped, else nil.
+func groupRuns(gid []int32, ng int) []int32 {
+	if len(gid) == 0 || gid[0] != 0 || len(gid) > 1<<31-1 {
+		return nil
+	}
+	starts := make([]int32, ng+1)
+	for i := 1; i < len(gid); i++ {
+		switch gid[i] - gid[i-1] {
+		case 0:
+		case 1:
+			starts[gid[i]] = int32(i)
+		default:
+			return nil
+		}
+	}
+	if int(gid[len(gid)-1]) != ng-1 {
+		return nil
+	}
+	starts[ng] = int32(len(gid))
+	return starts
+}
+
+// countRuns counts the distinct codes (>= 0; nc of them) of each group's
+// rows [starts[g], starts[g+1]), ranges of groups in parallel.
+func countRuns(c *Ctx, n *ir.Node, codes []int32, nc int, starts []int32, ng int) ([]int64, bool, error) {
+	out := make([]int64, ng)
+	last := make([][]int32, Workers())
+	const groupsPerTask = 16 << 10
+	tasks := (ng + groupsPerTask - 1) / groupsPerTask
+	_, err := forTasksW(c, n, tasks, func(w, t int) error {
+		seen := last[w]
+		if seen == nil {
+			seen = make([]int32, nc)
+			for i := range seen {
+				seen[i] = -1
+			}
+			last[w] = seen
+		}
+		for g := t * groupsPerTask; g < min((t+1)*groupsPerTask, ng); g++ {
+			cnt := int64(0)
+			for _, code := range codes[starts[g]:starts[g+1]] {
+				if code >= 0 && seen[code] != int32(g) {
 					seen[code] = int32(g)
 					cnt++
 				}
