@@ -218,6 +218,19 @@ void flern_vec_gather_rows(int64_t n, int64_t w, float *dst, const float *x, con
 	}
 }
 
+// copy_blocks: rows blocks of w floats, block r from src + r*ss to dst + r*ds.
+void flern_vec_copy_blocks(int64_t rows, int64_t w, float *dst, int64_t ds, const float *src, int64_t ss) {
+	if (w == 1) {
+		for (int64_t r = 0; r < rows; r++) dst[r * ds] = src[r * ss];
+		return;
+	}
+	for (int64_t r = 0; r < rows; r++) {
+		float *d = dst + r * ds;
+		const float *s = src + r * ss;
+		for (int64_t k = 0; k < w; k++) d[k] = s[k];
+	}
+}
+
 // op: 0 add, 1 sub, 2 mul, 3 div; y (w values) repeats along the rows of x.
 FLERN_CLONES void flern_vec_binary_rows(int64_t rows, int64_t w, int op, float *dst, const float *x, const float *y) {
 	for (int64_t r = 0; r < rows; r++) {
@@ -347,6 +360,24 @@ func GatherRowsF32(dst, x []float32, rows []int64, w int) {
 	}
 	for j, r := range rows {
 		copy(dst[j*w:j*w+w], x[int(r)*w:int(r)*w+w])
+	}
+}
+
+// CopyBlocksF32 copies rows blocks of w elements: block r from src[r*ss:]
+// to dst[r*ds:] (a column slice, a cat into place). The caller checks the
+// bounds.
+func CopyBlocksF32(dst []float32, ds int, src []float32, ss, w, rows int) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	_ = dst[(rows-1)*ds+w-1]
+	_ = src[(rows-1)*ss+w-1]
+	if rows*w >= vecMin {
+		C.flern_vec_copy_blocks(C.int64_t(rows), C.int64_t(w), f32p(dst), C.int64_t(ds), f32p(src), C.int64_t(ss))
+		return
+	}
+	for r := 0; r < rows; r++ {
+		copy(dst[r*ds:r*ds+w], src[r*ss:r*ss+w])
 	}
 }
 

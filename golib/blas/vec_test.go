@@ -242,3 +242,32 @@ func TestGatherRowsF32(t *testing.T) {
 		}
 	}
 }
+
+// CopyBlocksF32 (C above vecMin elements, Go below) against a plain loop:
+// column slices, cat into place, one-wide blocks, strides wider than the block.
+func TestCopyBlocksF32(t *testing.T) {
+	for _, tc := range []struct{ rows, w, ds, ss int }{
+		{1000, 3, 19, 5}, {1000, 8, 19, 8}, {7, 2, 5, 3}, {500, 1, 4, 7}, {64, 16, 16, 16}, {1, 9, 9, 9},
+	} {
+		src := make([]float32, (tc.rows-1)*tc.ss+tc.w)
+		for i := range src {
+			src[i] = float32(i) * 0.5
+		}
+		got := make([]float32, (tc.rows-1)*tc.ds+tc.w)
+		want := make([]float32, len(got))
+		for i := range got {
+			got[i], want[i] = -1, -1
+		}
+		for r := 0; r < tc.rows; r++ {
+			for k := 0; k < tc.w; k++ {
+				want[r*tc.ds+k] = src[r*tc.ss+k]
+			}
+		}
+		CopyBlocksF32(got, tc.ds, src, tc.ss, tc.w, tc.rows)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%+v: element %d = %v, want %v", tc, i, got[i], want[i])
+			}
+		}
+	}
+}

@@ -450,6 +450,9 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 		if g := r.chunkGraph(in, rows); g != nil {
 			f = buildFast(g, c.Options)
 		}
+		if f != nil {
+			f.serialGEMM = true
+		}
 		if f == nil {
 			fastOK = false
 		}
@@ -507,6 +510,11 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	if traceOut != nil {
+		for _, f := range fasts {
+			f.report(traceOut)
+		}
 	}
 	return concatRows(parts, rows)
 }

@@ -14,6 +14,7 @@ package exec
 // is its error.
 
 import (
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/tensor"
@@ -90,10 +91,8 @@ func (f *fastStep) indexKernel(n *ir.Node, shape []int, runRef func() error) (k 
 			row := total * inner
 			at := 0
 			for i, in := range ins {
-				x, blk := f.slots[in].F32, blks[i]
-				for o := 0; o < outer; o++ {
-					copySmall(out.F32[o*row+at:o*row+at+blk], x[o*blk:(o+1)*blk])
-				}
+				blk := blks[i]
+				blas.CopyBlocksF32(out.F32[at:], row, f.slots[in].F32, blk, blk, outer)
 				at += blk
 			}
 			f.slots[id] = out
@@ -113,14 +112,25 @@ func (f *fastStep) indexKernel(n *ir.Node, shape []int, runRef func() error) (k 
 		src, idxID := n.Inputs[0], n.Inputs[1]
 		return func() error {
 			x, idx := f.slots[src].F32, f.slots[idxID].I64
-			for k, v := range idx {
+			neg := false
+			for _, v := range idx {
 				if wrap && v < 0 {
 					v += int64(size)
+					neg = true
 				}
 				if v < 0 || v >= int64(size) {
 					return runRef() // the interpreter's error
 				}
-				copySmall(out.F32[k*inner:(k+1)*inner], x[int(v)*inner:(int(v)+1)*inner])
+			}
+			if !neg {
+				blas.GatherRowsF32(out.F32, x, idx, inner)
+			} else {
+				for k, v := range idx {
+					if v < 0 {
+						v += int64(size)
+					}
+					copySmall(out.F32[k*inner:(k+1)*inner], x[int(v)*inner:(int(v)+1)*inner])
+				}
 			}
 			f.slots[id] = out
 			return nil
@@ -210,6 +220,10 @@ func splitDims(shape []int, d int) (outer, size, inner int) {
 func sliceCopy[T float32 | int64](dst, x []T, outer, size, inner, first, length, step int) {
 	if step == 1 {
 		blk := length * inner
+		if d, ok := any(dst).([]float32); ok && blk > 0 && outer > 0 {
+			blas.CopyBlocksF32(d, blk, any(x).([]float32)[first*inner:], size*inner, blk, outer)
+			return
+		}
 		for o := 0; o < outer; o++ {
 			s := (o*size + first) * inner
 			copySmall(dst[o*blk:(o+1)*blk], x[s:s+blk])

@@ -32,6 +32,7 @@ import (
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/lower"
 	"github.com/flern/flern/golib/tensor"
 )
 
@@ -53,6 +54,9 @@ type fastStep struct {
 	// ktime[i] sums kernel i's time over the runs (FLERN_EXEC_TRACE only).
 	ktime []time.Duration
 	runs  int
+	// serialGEMM runs every product as one GEMM call on the calling
+	// goroutine (row_split chunks: the chunks already run on every worker).
+	serialGEMM bool
 }
 
 // mmKernel is a matmul kernel: the slots it reads, its size in
@@ -546,6 +550,11 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		}, false, nil
 	case n.Op == "matmul":
 		return f.matmul(n, shape, users[id], fallback)
+	case n.Op == "fused":
+		if k, ok := f.fusedKernel(n, shape); ok {
+			return k, false, nil
+		}
+		return fallback()
 	case isSwap2D(n) && f32out && f.pret[id]:
 		src := n.Inputs[0]
 		return func() error {
@@ -723,6 +732,62 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 	return fallback()
 }
 
+// fusedKernel runs an element-wise fused loop (a "tensor" kernel with one
+// output, as exec's runTensorKernel runs it) into a buffer allocated once,
+// over all of its elements in one call of the native kernel (or the Go
+// evaluator while it compiles) instead of allocating the output and
+// splitting the call over the workers each run: a row_split chunk's loops
+// are small and the chunks already run on every worker.
+func (f *fastStep) fusedKernel(n *ir.Node, shape []int) (func() error, bool) {
+	k, ok := n.Attrs["kernel"].(*lower.Kernel)
+	if !ok || k.Kind != "tensor" || k.Loop == nil {
+		return nil, false
+	}
+	l := k.Loop
+	if len(l.Builders) != 1 || l.Builders[0].Kind != lower.Append || l.Builders[0].Stride != 0 || l.Scatters() || l.Compacts() ||
+		len(l.Inputs) != len(n.Inputs) || l.Builders[0].Type != n.Schema.Tensor.DType {
+		return nil, false
+	}
+	rows := 1
+	for _, d := range shape {
+		rows *= d
+	}
+	for i, id := range n.Inputs {
+		xt := f.g.Node(id).Schema.Tensor
+		if xt == nil || xt.DType != l.Inputs[i].Type {
+			return nil, false
+		}
+		want := rows
+		switch {
+		case l.Inputs[i].Scalar:
+			want = 1
+		case l.Inputs[i].Bcast == lower.Inner:
+			want = l.Width
+		case l.Inputs[i].Bcast == lower.Outer:
+			if l.Width == 0 || rows%l.Width != 0 {
+				return nil, false
+			}
+			want = rows / l.Width
+		}
+		if int(tensor.Numel(xt.Shape)) != want {
+			return nil, false
+		}
+	}
+	out := col.NewTensor(n.Schema.Tensor.DType, shape)
+	bufs := make([]lower.Buf, len(n.Inputs))
+	outs := &lower.Outputs{Append: []lower.Buf{tensorBuf(out)}, Merge: make([]lower.Acc, 1), Groups: make([][]lower.Acc, 1),
+		Vec: make([]lower.Buf, 1)}
+	id := n.ID
+	return func() error {
+		for i, x := range n.Inputs {
+			bufs[i] = tensorBuf(f.slots[x])
+		}
+		rangeFunc(k, l, bufs, rows)(0, rows, outs)
+		f.slots[id] = out
+		return nil
+	}, true
+}
+
 // at reads element k of a float32 operand.
 func (f *fastStep) at(o *operand, k int) float32 {
 	switch o.kind {
@@ -831,7 +896,7 @@ func (f *fastStep) matmul(n *ir.Node, shape []int, users []*ir.Node, fallback fu
 	}
 	f.lastMM = &mmKernel{reads: []ir.NodeID{aid, bid}, macs: m * k * p, serial: func() { gemm(true) }}
 	return func() error {
-		gemm(false)
+		gemm(f.serialGEMM)
 		return nil
 	}, false, nil
 }
