@@ -130,3 +130,25 @@ def test_split_not_across_a_row_reduction():
         x = torch.from_numpy(a)
         want = tm(x - x.mean(0)).numpy()
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+def test_embedding_of_rows_known_at_run_time_records_without_running(monkeypatch):
+    """nn.Embedding over a 1-D index tensor whose row count is known only at run time
+    (a column of a frame hand-off) records the lookup without running the plan to learn
+    the shape (each lookup ran the whole ETL before); same values as torch."""
+    from flern import _collect
+    rs = np.random.RandomState(2)
+    pdf = pd.DataFrame({"o": rs.randint(0, 9, 1000).astype(np.float32), "v": rs.rand(1000)})
+    ftorch.manual_seed(0)
+    emb = ftorch.nn.Embedding(9, 3)
+    temb = torch.nn.Embedding(9, 3)
+    temb.load_state_dict({k: torch.from_numpy(v) for k, v in _state(emb).items()})
+    x = fpd.DataFrame(pdf)[["o", "v"]].to_tensor(dtype="float32")
+    runs = []
+    real = _collect.collect
+    monkeypatch.setattr(_collect, "collect", lambda *a, **k: runs.append(1) or real(*a, **k))
+    out = emb(x[:, 0].long())
+    assert runs == []  # recorded only
+    want = temb(torch.from_numpy(pdf["o"].to_numpy().astype(np.int64))).detach().numpy()
+    np.testing.assert_array_equal(out.numpy(), want)
+    assert tuple(out.shape) == (1000, 3)

@@ -136,10 +136,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None, max
     if input.dtype is not _t.int64:
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar types: "
                            f"Long; but got {input.dtype} instead (while checking arguments for embedding)")
-    ishape = list(input.shape)
-    flat = input.reshape(-1) if len(ishape) != 1 else input
-    rows = _t.index_select(weight, 0, flat)
-    out = rows.reshape(ishape + [weight.shape[1]]) if len(ishape) != 1 else rows
+    if input.dim() == 1:  # (a 1-D input's row count may be known only at run time: no shape read)
+        out = _t.index_select(weight, 0, input)
+    else:
+        ishape = list(input.shape)
+        out = _t.index_select(weight, 0, input.reshape(-1)).reshape(ishape + [weight.shape[1]])
     if padding_idx is not None:
         n = weight.shape[0]
         pi = int(padding_idx)
