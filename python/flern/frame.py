@@ -658,9 +658,12 @@ def _probe_matched(join: Node, a: dict) -> bool | None:
 def _key_values_source(node: Node, key: str) -> Node:
     """The lowest node below ``node`` whose column ``key`` holds the same set of
     values: through column-only ops that pass it unchanged, and through left
-    joins where it is a left column (every left row is kept, unchanged)."""
+    joins where it is a left column (every left row is kept, unchanged); a node
+    whose result an earlier probe kept in the result cache ends the walk."""
     from . import _collect
     while True:
+        if _collect._KEPT.get(node):  # its result is in the native result cache: read it, not its inputs
+            return node
         if node.op in _lineage._COLUMN_ONLY and node.inputs and _lineage._survives(node, {key}):
             node = node.inputs[0]
             continue

@@ -332,3 +332,29 @@ def test_mixed_kept_and_pending_probes_in_one_plan_drop_when_gone(data_path):
     del a
     gc.collect()
     assert _native.result_cache()["entries"] == 0
+
+
+@needs_cache
+@pytest.mark.parametrize("all_match", [True, False])
+def test_merge_matched_probe_reads_a_kept_frame(data_path, all_match):
+    """A left merge's matched-keys probe (int64 vs float64 for the right column) takes the
+    distinct keys from a frame an earlier probe kept in the result cache instead of
+    rescanning its source (the flights pipeline: after mean/std of a column, two merges of
+    airport codes); the answers are pandas'."""
+    path = data_path()
+
+    def pipeline(lib):
+        df = lib.read_parquet(path)
+        df["j"] = df["i"] * 2
+        m, sd = df["f"].mean(), df["f"].std()
+        df["z"] = (df["f"] - m) / sd
+        keys = sorted(set(df["s"].unique()))
+        if not all_match:
+            keys = keys[:-1]
+        codes = lib.DataFrame({"s": keys, "code": np.arange(len(keys), dtype=np.int64)})
+        return df.merge(codes, on="s", how="left")[["s", "z", "code"]]
+
+    want = pipeline(pd)
+    got = pipeline(fpd)
+    assert str(got["code"].dtype) == str(want["code"].dtype)
+    assert_frame_same(got, want)
