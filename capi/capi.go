@@ -437,6 +437,44 @@ func flern_string_free(s *C.char) {
 
 // ---- Go-resident state (golib/exec/interp/optim_state.go) and staged training ----
 
+// tensorOver is a tensor over nbytes of row-major data in place (no copy).
+func tensorOver(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t) (*col.Tensor, error) {
+	dt, e := ir.ParseDType(C.GoString(dtype))
+	if e != nil || !tensor.DTypes[dt] {
+		return nil, ir.Errorf("Type", "unsupported tensor dtype %q", C.GoString(dtype))
+	}
+	n := 1
+	dims := []int{}
+	if ndim > 0 {
+		for _, d := range unsafe.Slice((*int64)(unsafe.Pointer(shape)), int(ndim)) {
+			if d < 0 {
+				return nil, ir.Errorf("Value", "negative dimension %d", d)
+			}
+			dims = append(dims, int(d))
+			n *= int(d)
+		}
+	}
+	size := map[ir.DType]int{ir.Float32: 4, ir.Float64: 8, ir.Int64: 8, ir.Bool: 1}[dt]
+	if size == 0 || int64(n*size) != int64(nbytes) {
+		return nil, ir.Errorf("Value", "%s%v needs %d bytes, got %d", dt, dims, n*size, int64(nbytes))
+	}
+	t := &col.Tensor{DType: dt, Shape: dims}
+	if n == 0 || data == nil {
+		return col.NewTensor(dt, dims), nil
+	}
+	switch dt {
+	case ir.Float32:
+		t.F32 = unsafe.Slice((*float32)(data), n)
+	case ir.Float64:
+		t.F64 = unsafe.Slice((*float64)(data), n)
+	case ir.Int64:
+		t.I64 = unsafe.Slice((*int64)(data), n)
+	case ir.Bool:
+		t.B = unsafe.Slice((*bool)(data), n)
+	}
+	return t, nil
+}
+
 // rawTensor copies nbytes of row-major data into a new Go tensor.
 func rawTensor(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t) (*col.Tensor, error) {
 	dt, e := ir.ParseDType(C.GoString(dtype))
@@ -478,6 +516,23 @@ func flern_state_new(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsaf
 	defer guard(&rc, err, "flern_state_new")
 	clearErr(err)
 	t, e := rawTensor(dtype, shape, ndim, data, nbytes)
+	if e != nil {
+		return setErr(err, e)
+	}
+	*key = C.int64_t(interp.StateNew(t))
+	return 0
+}
+
+// flern_state_borrow is flern_state_new without the copy: the entry's
+// tensor reads the caller's buffer in place. The caller keeps the buffer
+// alive and unchanged until the entry is released, and no plan may write
+// into the entry in place (fit's training inputs: only read, by gathers).
+//
+//export flern_state_borrow
+func flern_state_borrow(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t, key *C.int64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_state_borrow")
+	clearErr(err)
+	t, e := tensorOver(dtype, shape, ndim, data, nbytes)
 	if e != nil {
 		return setErr(err, e)
 	}

@@ -113,6 +113,12 @@ void flern_string_free(char *s);
 int flern_state_new(const char *dtype, const int64_t *shape, int64_t ndim, const void *data,
                     int64_t nbytes, int64_t *key, char **err);
 
+/* flern_state_new without the copy: the entry reads the caller's buffer in
+ * place. The caller keeps the buffer alive and unchanged until it releases
+ * the entry, and the entry is only read (training inputs). */
+int flern_state_borrow(const char *dtype, const int64_t *shape, int64_t ndim, const void *data, int64_t nbytes,
+                       int64_t *key, char **err);
+
 /* Replace the tensor under key with a copy of data (any dtype/shape). */
 int flern_state_write(int64_t key, const char *dtype, const int64_t *shape, int64_t ndim,
                       const void *data, int64_t nbytes, char **err);

@@ -355,6 +355,24 @@ def state_new(a: Any) -> int:
     return key.value
 
 
+def state_borrow(a: Any) -> int | None:
+    """A state entry over a C-contiguous numpy array's buffer without copying it (the
+    caller keeps ``a`` alive and unchanged while the entry lives); None when this
+    library cannot (the caller copies with state_new)."""
+    L = lib()
+    fn = getattr(L, "flern_state_borrow", None)
+    if fn is None:
+        return None
+    if not fn.argtypes:
+        fn.restype = ctypes.c_int
+        fn.argtypes = list(L.flern_state_new.argtypes)
+    key = ctypes.c_int64(0)
+    err = ctypes.c_void_p(None)
+    if fn(*_raw(a), ctypes.byref(key), ctypes.byref(err)) != 0:
+        _raise(err)
+    return key.value
+
+
 def state_write(key: int, a: Any) -> None:
     """Replace the store entry ``key`` with a copy of a C-contiguous numpy array."""
     L = lib()

@@ -31,12 +31,20 @@ STALE: "weakref.WeakSet[Node]" = weakref.WeakSet()
 class StateEntry:
     """One native store entry (released when garbage collected)."""
 
-    __slots__ = ("key", "dtype", "shape", "node", "__weakref__")
+    __slots__ = ("key", "dtype", "shape", "node", "borrowed", "__weakref__")
 
-    def __init__(self, value: np.ndarray) -> None:
+    def __init__(self, value: np.ndarray, borrow: bool = False) -> None:
+        """borrow: the entry reads the array's buffer in place (no copy; the entry keeps the
+        array alive) -- for inputs that plans only read (fit's X and y); never written."""
         a = np.asarray(value, order="C")  # (ascontiguousarray would make 0-dim arrays 1-dim)
         self.key = 0
-        self.key = _native.state_new(a)
+        self.borrowed = None
+        key = _native.state_borrow(a) if borrow and a.size and a.dtype.name in (
+            "float32", "float64", "int64", "bool") else None
+        if key is not None:
+            self.key, self.borrowed = key, a
+        else:
+            self.key = _native.state_new(a)
         self.dtype = a.dtype.name
         self.shape = tuple(int(s) for s in a.shape)
         self.node = self._new_node()
@@ -53,6 +61,8 @@ class StateEntry:
 
     def write(self, value: np.ndarray) -> Node:
         """Replace the values (same dtype and shape) from Python; returns the new node."""
+        if self.borrowed is not None:
+            raise RuntimeError("flern: a borrowed state entry (an input read in place) cannot be written")
         a = np.asarray(value, dtype=self.dtype, order="C")
         if tuple(a.shape) != self.shape:
             raise ValueError(f"state entry of shape {self.shape} cannot take values of shape {tuple(a.shape)}")

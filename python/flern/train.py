@@ -189,7 +189,7 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     if n == 0:
         raise FlernValueError("fit: no training rows", kind="Value")
     bs = min(batch_size, n)
-    xe, ye = _state.StateEntry(X), _state.StateEntry(y)
+    xe, ye = _state.StateEntry(X, borrow=True), _state.StateEntry(y, borrow=True)  # read in place, no copy
     xb = _state.StateEntry(np.zeros((bs,) + X.shape[1:], X.dtype))
     yb = _state.StateEntry(np.zeros((bs,) + y.shape[1:], y.dtype))
     stage = Stage()
@@ -222,7 +222,7 @@ def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray,
     val_plan = None
     if validation is not None:
         Xv, yv = _as_array(validation[0]), _as_array(validation[1])
-        xv, yv_e = _state.StateEntry(Xv), _state.StateEntry(yv)
+        xv, yv_e = _state.StateEntry(Xv, borrow=True), _state.StateEntry(yv, borrow=True)
         keep += [xv, yv_e]
         val_plan = _val_plan(model, loss_fn, xv, yv_e, stage)
     spec.update(seeds=[e.key for e in stage.seeds], seed=int(seed) & (2**64 - 1))

@@ -161,3 +161,23 @@ def test_native_permutation_is_numpys(seed: int, n: int, buffered: bool, monkeyp
     assert a.bit_generator.state == b.bit_generator.state
     assert a.integers(0, 2**32, dtype=np.uint32) == b.integers(0, 2**32, dtype=np.uint32)
     assert a.random() == b.random()
+
+
+def test_fit_inputs_are_read_in_place():
+    """fit's X and y become store entries over the arrays' own buffers (no copy): the
+    entry reads what the array holds, and cannot be written."""
+    from flern import _state
+    a = np.arange(12, dtype=np.float32).reshape(4, 3)
+    e = _state.StateEntry(a, borrow=True)
+    assert e.borrowed is a
+    np.testing.assert_array_equal(e.read(), a)
+    a[1, 2] = -7.0  # the same memory
+    assert e.read()[1, 2] == -7.0
+    with pytest.raises(RuntimeError, match="borrowed"):
+        e.write(np.zeros((4, 3), np.float32))
+    c = _state.StateEntry(a)  # the default copies
+    a[0, 0] = 99.0
+    assert c.read()[0, 0] == 0.0 and c.borrowed is None
+    for dt in (np.float64, np.int64, np.bool_):
+        b = (np.arange(6) % 2).astype(dt)
+        np.testing.assert_array_equal(_state.StateEntry(b, borrow=True).read(), b)
