@@ -14,6 +14,7 @@ package parquetio
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -504,6 +505,10 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 		pieces[k] = ps
 		return nil
 	})
+	var ie *ir.Error
+	if err != nil && !errors.As(err, &ie) {
+		err = parseError(fi.path, err) // a decoder's panic (damaged data)
+	}
 	if err != nil {
 		return nil, 0, err
 	}

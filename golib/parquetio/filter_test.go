@@ -187,3 +187,14 @@ func TestFilteredReadStats(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// damagedFilter is the pushed filter TestPageDecoderDamagedPages reads every
+// other damaged file through: a one-column conjunct on a fixed-width
+// column (tried on its dictionary) and one on a string column.
+var damagedFilter = func() *ir.Expr {
+	e := ir.Call("and", ir.Call("ge", ir.Col("req"), ir.LitInt(1)), ir.Call("ne", ir.Col("sreq"), ir.LitString("A")))
+	e.Type, e.Args[0].Type, e.Args[1].Type = ir.Bool, ir.Bool, ir.Bool
+	e.Args[0].Args[0].Type, e.Args[0].Args[1].Type = ir.Int64, ir.Int64
+	e.Args[1].Args[0].Type, e.Args[1].Args[1].Type = ir.String, ir.String
+	return e
+}()
