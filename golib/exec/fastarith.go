@@ -21,6 +21,38 @@ import (
 // fastArithOps are the operators fastArith runs.
 var fastArithOps = map[string]bool{"add": true, "sub": true, "mul": true, "truediv": true}
 
+// fastExpr evaluates e with fastArith, or a float cast of a comparison with
+// a literal (pandas' (x > 15).astype("float32")) from fasteval's compareLit
+// without the broadcast literal; ok=false for anything else.
+func fastExpr(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	if v, ok, err := fastArith(e, f); ok || err != nil {
+		return v, ok, err
+	}
+	if e.Kind != ir.ExprCall || e.Name != "cast" || len(e.Args) != 1 || (e.Type != ir.Float32 && e.Type != ir.Float64) {
+		return nil, false, nil
+	}
+	a := e.Args[0]
+	if a.Kind != ir.ExprCall || a.Type != ir.Bool {
+		return nil, false, nil
+	}
+	switch a.Name {
+	case "eq", "ne", "lt", "le", "gt", "ge":
+	default:
+		return nil, false, nil
+	}
+	b, ok := compareLit(a, f)
+	if !ok || b.Type != ir.Bool || b.B == nil || (b.Valid != nil && b.HasNulls()) {
+		return nil, false, nil
+	}
+	out := make([]float64, f.N)
+	for i, x := range b.B[:f.N] {
+		if x {
+			out[i] = 1
+		}
+	}
+	return &col.Column{Type: e.Type, N: f.N, F64: out}, true, nil
+}
+
 // isFastArith reports whether e is a float64 + - * / node.
 func isFastArith(e *ir.Expr) bool {
 	return e.Kind == ir.ExprCall && fastArithOps[e.Name] && e.Type == ir.Float64 && len(e.Args) == 2
@@ -93,6 +125,19 @@ func arithArg(a *ir.Expr, f *col.Frame) (arithOperand, bool, error) {
 	case isFastArith(a):
 		v, ok, err := arithNode(a, f)
 		return arithOperand{f: v, own: true}, ok, err
+	}
+	if a.Kind == ir.ExprCall && len(a.Args) == 1 && a.Type.IsInt() && a.Args[0].Kind == ir.ExprCol {
+		// dt.hour / dt.dayofweek / ... of a datetime column without nulls:
+		// the field written straight into a float buffer (no int column)
+		if c := f.Col(a.Args[0].Name); c != nil && (c.Type == ir.DatetimeUS || c.Type == ir.DatetimeNS) && !c.HasNulls() {
+			if fn := interp.DtClockField(a.Name, c.Type); fn != nil {
+				out := make([]float64, f.N)
+				for i, v := range c.I64[:f.N] {
+					out[i] = float64(fn(v))
+				}
+				return arithOperand{f: out, own: true}, true, nil
+			}
+		}
 	}
 	v, err := interp.Eval(a, f)
 	if err != nil {

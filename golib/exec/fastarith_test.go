@@ -41,6 +41,8 @@ func TestFastArithDifferential(t *testing.T) {
 		{call("truediv", il(7), c("f")), true},
 		{call("mul", call("add", c("k"), fl(0.25)), call("sub", c("f"), c("i"))), true},
 		{call("truediv", call("dt_hour", c("d")), fl(23)), true},
+		{call("truediv", call("dt_dayofweek", c("d")), fl(6)), true},
+		{call("truediv", call("dt_minute", c("d")), call("add", call("dt_second", c("d")), il(1))), true},
 		{call("truediv", call("add", c("i"), c("j")), fl(3)), true}, // int add below (interp), float on top
 		{call("add", c("in"), fl(1)), false},                        // an int column with nulls
 		{call("add", c("i"), c("j")), false},                        // int64 result
@@ -76,5 +78,44 @@ func TestFastArithDifferential(t *testing.T) {
 			t.Fatalf("project case %d: no column x in %v (err %v)", k, g, gerr)
 		}
 		checkSame(t, fmt.Sprintf("project case %d", k), g, w, gerr, werr, 0)
+	}
+}
+
+// fastExpr's float cast of a comparison with a literal against interp.Eval,
+// NaN, nulls and int edges included.
+func TestFastCastCompareDifferential(t *testing.T) {
+	in := genFrame(9, 2000, genSpec{name: "f", typ: ir.Float64}, genSpec{name: "i", typ: ir.Int64},
+		genSpec{name: "in", typ: ir.Int64, nulls: true})
+	schema := frameSchemaOf(in)
+	cast := func(dt string, e *ir.Expr) *ir.Expr {
+		return &ir.Expr{Kind: ir.ExprCall, Name: "cast", Args: []*ir.Expr{e}, Opts: map[string]any{"dtype": dt}}
+	}
+	cases := []struct {
+		e    *ir.Expr
+		fast bool
+	}{
+		{cast("float32", ir.Call("gt", ir.Col("i"), ir.LitInt(15))), true},
+		{cast("float64", ir.Call("le", ir.Col("f"), ir.LitFloat(0.5))), true},
+		{cast("float32", ir.Call("ne", ir.LitFloat(0), ir.Col("f"))), true},
+		{cast("float32", ir.Call("gt", ir.Col("in"), ir.LitInt(0))), true}, // nulls compare false
+	}
+	for k, tc := range cases {
+		if err := frame.TypeExpr(tc.e, schema); err != nil {
+			t.Fatalf("case %d: %v", k, err)
+		}
+		got, ok, err := fastExpr(tc.e, in)
+		if err != nil || ok != tc.fast {
+			t.Fatalf("case %d (%s): ok=%v err=%v, want %v", k, tc.e, ok, err, tc.fast)
+		}
+		if !ok {
+			continue
+		}
+		want, err := interp.Eval(tc.e, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Type != want.Type || colDiff(got, want, 0) != "" {
+			t.Fatalf("case %d (%s): %s %s", k, tc.e, got.Type, colDiff(got, want, 0))
+		}
 	}
 }

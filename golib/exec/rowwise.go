@@ -69,7 +69,7 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 	}
 	err := forMorsels(c, n, f.N, func(m, lo, hi int) error {
 		part := sliceFrame(f, lo, hi)
-		v, ok, err := fastArith(e, part)
+		v, ok, err := fastExpr(e, part)
 		if err == nil && !ok {
 			v, err = interp.Eval(e, part)
 		}

@@ -274,6 +274,9 @@ func dtClockField(fn string, t ir.DType) func(v int64) int64 {
 	return nil
 }
 
+// DtClockField is dtClockField for the runtime's fast paths.
+func DtClockField(fn string, t ir.DType) func(v int64) int64 { return dtClockField(fn, t) }
+
 // daySplitUS splits a microsecond epoch count into days (floor) and the
 // remainder within the day; daySplitNS is the same for nanoseconds.
 func daySplitUS(v int64) (d, r int64) {
