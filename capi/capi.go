@@ -437,18 +437,19 @@ func flern_string_free(s *C.char) {
 
 // ---- Go-resident state (golib/exec/interp/optim_state.go) and staged training ----
 
-// tensorOver is a tensor over nbytes of row-major data in place (no copy).
-func tensorOver(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t) (*col.Tensor, error) {
+// tensorHeader parses a tensor's dtype and shape[ndim] and checks that
+// nbytes of row-major data hold it; it returns the element count.
+func tensorHeader(dtype *C.char, shape *C.int64_t, ndim C.int64_t, nbytes C.int64_t) (ir.DType, []int, int, error) {
 	dt, e := ir.ParseDType(C.GoString(dtype))
 	if e != nil || !tensor.DTypes[dt] {
-		return nil, ir.Errorf("Type", "unsupported tensor dtype %q", C.GoString(dtype))
+		return 0, nil, 0, ir.Errorf("Type", "unsupported tensor dtype %q", C.GoString(dtype))
 	}
 	n := 1
 	dims := []int{}
 	if ndim > 0 {
 		for _, d := range unsafe.Slice((*int64)(unsafe.Pointer(shape)), int(ndim)) {
 			if d < 0 {
-				return nil, ir.Errorf("Value", "negative dimension %d", d)
+				return 0, nil, 0, ir.Errorf("Value", "negative dimension %d", d)
 			}
 			dims = append(dims, int(d))
 			n *= int(d)
@@ -456,12 +457,21 @@ func tensorOver(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Poi
 	}
 	size := map[ir.DType]int{ir.Float32: 4, ir.Float64: 8, ir.Int64: 8, ir.Bool: 1}[dt]
 	if size == 0 || int64(n*size) != int64(nbytes) {
-		return nil, ir.Errorf("Value", "%s%v needs %d bytes, got %d", dt, dims, n*size, int64(nbytes))
+		return 0, nil, 0, ir.Errorf("Value", "%s%v needs %d bytes, got %d", dt, dims, n*size, int64(nbytes))
 	}
-	t := &col.Tensor{DType: dt, Shape: dims}
+	return dt, dims, n, nil
+}
+
+// tensorOver is a tensor over nbytes of row-major data in place (no copy).
+func tensorOver(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t) (*col.Tensor, error) {
+	dt, dims, n, err := tensorHeader(dtype, shape, ndim, nbytes)
+	if err != nil {
+		return nil, err
+	}
 	if n == 0 || data == nil {
 		return col.NewTensor(dt, dims), nil
 	}
+	t := &col.Tensor{DType: dt, Shape: dims}
 	switch dt {
 	case ir.Float32:
 		t.F32 = unsafe.Slice((*float32)(data), n)
@@ -477,38 +487,11 @@ func tensorOver(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Poi
 
 // rawTensor copies nbytes of row-major data into a new Go tensor.
 func rawTensor(dtype *C.char, shape *C.int64_t, ndim C.int64_t, data unsafe.Pointer, nbytes C.int64_t) (*col.Tensor, error) {
-	dt, e := ir.ParseDType(C.GoString(dtype))
-	if e != nil || !tensor.DTypes[dt] {
-		return nil, ir.Errorf("Type", "unsupported tensor dtype %q", C.GoString(dtype))
+	t, err := tensorOver(dtype, shape, ndim, data, nbytes)
+	if err != nil || t.Len() == 0 {
+		return t, err
 	}
-	dims := []int{}
-	if ndim > 0 {
-		for _, d := range unsafe.Slice((*int64)(unsafe.Pointer(shape)), int(ndim)) {
-			if d < 0 {
-				return nil, ir.Errorf("Value", "negative dimension %d", d)
-			}
-			dims = append(dims, int(d))
-		}
-	}
-	t := col.NewTensor(dt, dims)
-	var dst []byte
-	switch dt {
-	case ir.Float32:
-		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F32))), 4*len(t.F32))
-	case ir.Float64:
-		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.F64))), 8*len(t.F64))
-	case ir.Int64:
-		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.I64))), 8*len(t.I64))
-	case ir.Bool:
-		dst = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(t.B))), len(t.B))
-	}
-	if int64(len(dst)) != int64(nbytes) {
-		return nil, ir.Errorf("Value", "%s%v needs %d bytes, got %d", dt, dims, len(dst), int64(nbytes))
-	}
-	if len(dst) > 0 {
-		copy(dst, unsafe.Slice((*byte)(data), len(dst)))
-	}
-	return t, nil
+	return interp.CloneTensor(t), nil
 }
 
 //export flern_state_new

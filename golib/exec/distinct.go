@@ -69,50 +69,18 @@ func shortDistinct(c *Ctx, n *ir.Node, cl *col.Column, rows int) ([]int32, bool,
 		if bail.Load() {
 			return nil
 		}
-		size, shift := 256, uint(56)
-		table := make([]shortEntry, size)
-		for i := range table {
-			table[i].id = -1
-		}
-		var list []int32
-		null := false
+		var set shortFirsts
 		for r := lo; r < hi; r++ {
-			if cl.Valid != nil && !cl.IsValid(r) {
-				if !null {
-					null = true
-					list = append(list, int32(r))
-				}
-				continue
+			if !set.add(cl, int32(r)) {
+				bail.Store(true) // a string longer than 8 bytes
+				return nil
 			}
-			w, l, ok := strWord(cl, r)
-			if !ok {
+			if len(set.rows) > shortDistinctMax {
 				bail.Store(true)
 				return nil
 			}
-			mask := uint64(size - 1)
-			s := shortSlot(w, l, shift)
-			for {
-				e := &table[s]
-				if e.id < 0 {
-					*e = shortEntry{w: w, l: int32(l), id: int32(r)}
-					list = append(list, int32(r))
-					break
-				}
-				if e.w == w && int(e.l) == l {
-					break
-				}
-				s = (s + 1) & mask
-			}
-			if 2*len(list) > size { // keep the load at most 1/2
-				if len(list) > shortDistinctMax {
-					bail.Store(true)
-					return nil
-				}
-				size, shift = 2*size, shift-1
-				table = shortRehash(table, size, shift)
-			}
 		}
-		lists[m] = list
+		lists[m] = set.rows
 		return nil
 	})
 	if err != nil || bail.Load() {
@@ -120,44 +88,58 @@ func shortDistinct(c *Ctx, n *ir.Node, cl *col.Column, rows int) ([]int32, bool,
 	}
 	// Merge in morsel order: a value's first row is its first in the
 	// lowest morsel holding it, and the lists are in row order already.
-	size, shift := 256, uint(56)
-	table := make([]shortEntry, size)
-	for i := range table {
-		table[i].id = -1
-	}
-	var first []int32
-	null := false
+	var set shortFirsts
 	for _, list := range lists {
 		for _, r := range list {
-			if cl.Valid != nil && !cl.IsValid(int(r)) {
-				if !null {
-					null = true
-					first = append(first, r)
-				}
-				continue
-			}
-			w, l, _ := strWord(cl, int(r))
-			mask := uint64(size - 1)
-			s := shortSlot(w, l, shift)
-			for {
-				e := &table[s]
-				if e.id < 0 {
-					*e = shortEntry{w: w, l: int32(l), id: r}
-					first = append(first, r)
-					break
-				}
-				if e.w == w && int(e.l) == l {
-					break
-				}
-				s = (s + 1) & mask
-			}
-			if 2*len(first) > size {
-				size, shift = 2*size, shift-1
-				table = shortRehash(table, size, shift)
-			}
+			set.add(cl, r)
 		}
 	}
-	return first, true, nil
+	return set.rows, true, nil
+}
+
+// shortFirsts collects the first row of each distinct value of a column of
+// short strings (and of its null), in the order rows are added: an
+// open-addressing table of (word, length) kept at most half full.
+type shortFirsts struct {
+	table []shortEntry
+	shift uint
+	null  bool
+	rows  []int32
+}
+
+// add notes row r of cl; false when its string is longer than 8 bytes.
+func (s *shortFirsts) add(cl *col.Column, r int32) bool {
+	if cl.Valid != nil && !cl.IsValid(int(r)) {
+		if !s.null {
+			s.null = true
+			s.rows = append(s.rows, r)
+		}
+		return true
+	}
+	w, l, ok := strWord(cl, int(r))
+	if !ok {
+		return false
+	}
+	if s.table == nil {
+		s.table, s.shift = shortRehash(nil, 256, 56), 56
+	}
+	mask := uint64(len(s.table) - 1)
+	for i := shortSlot(w, l, s.shift); ; i = (i + 1) & mask {
+		e := &s.table[i]
+		if e.id < 0 {
+			*e = shortEntry{w: w, l: int32(l), id: r}
+			s.rows = append(s.rows, r)
+			break
+		}
+		if e.w == w && int(e.l) == l {
+			return true
+		}
+	}
+	if 2*len(s.rows) > len(s.table) { // keep the load at most 1/2
+		s.shift--
+		s.table = shortRehash(s.table, 2*len(s.table), s.shift)
+	}
+	return true
 }
 
 // shortRehash moves the used entries of table into a new table of size

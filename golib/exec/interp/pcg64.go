@@ -54,13 +54,7 @@ func (p *PCG64) Interval(max uint64) uint64 {
 	if max == 0 {
 		return 0
 	}
-	mask := max
-	mask |= mask >> 1
-	mask |= mask >> 2
-	mask |= mask >> 4
-	mask |= mask >> 8
-	mask |= mask >> 16
-	mask |= mask >> 32
+	mask := intervalMask(max)
 	if max <= 0xffffffff {
 		for {
 			if v := uint64(p.Next32()) & mask; v <= max {

@@ -169,13 +169,7 @@ func (m *mt19937) interval(max uint64) uint64 {
 	if max == 0 {
 		return 0
 	}
-	mask := max
-	mask |= mask >> 1
-	mask |= mask >> 2
-	mask |= mask >> 4
-	mask |= mask >> 8
-	mask |= mask >> 16
-	mask |= mask >> 32
+	mask := intervalMask(max)
 	if max <= 0xffffffff {
 		for {
 			if v := uint64(m.next32()) & mask; v <= max {
@@ -188,6 +182,18 @@ func (m *mt19937) interval(max uint64) uint64 {
 			return v
 		}
 	}
+}
+
+// intervalMask is the smallest all-ones mask >= max (numpy's random_interval,
+// legacy and Generator alike).
+func intervalMask(max uint64) uint64 {
+	max |= max >> 1
+	max |= max >> 2
+	max |= max >> 4
+	max |= max >> 8
+	max |= max >> 16
+	max |= max >> 32
+	return max
 }
 
 // permutation is RandomState.permutation(n): the legacy shuffle of arange(n).
