@@ -381,62 +381,63 @@ def _trainer_run(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losse
     return steps.value, done.value, None
 
 
-def _run_native(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losses: np.ndarray, val_plan: Any,
-                vals: np.ndarray):
-    """trainer.run on a worker thread, so Ctrl-C reaches the main thread. The wait is on an
-    Event, not Thread.join: a join interrupted by KeyboardInterrupt can mark a running
-    thread as stopped (CPython 3.11's _wait_for_tstate_lock), so the loop would stop
-    waiting while the native call still runs."""
+def _on_worker(trainer: _native.Trainer, call: Any) -> tuple[Any, BaseException | None, bool]:
+    """``call()`` (a native training call) on a worker thread, so Ctrl-C reaches the main
+    thread, which then cancels the native loop. Returns (result, exception raised by the
+    call, interrupted). The wait is on an Event, not Thread.join: a join interrupted by
+    KeyboardInterrupt can mark a running thread as stopped (CPython 3.11's
+    _wait_for_tstate_lock), so the loop would stop waiting while the native call still
+    runs. A Ctrl-C that arrives while the thread starts, or before the native call is
+    entered (which clears the cancel flag), is not lost: the cancel is repeated until the
+    worker finishes, and the main thread never returns while the native call runs."""
     box: dict = {}
     finished = threading.Event()
 
     def work() -> None:
         try:
-            box["r"] = _trainer_run(trainer, perms, epochs, losses, val_plan, vals)
+            box["r"] = call()
         except BaseException as e:  # noqa: BLE001 (re-raised on the main thread)
-            box["r"] = (0, 0, e)
+            box["e"] = e
         finally:
             finished.set()
 
-    threading.Thread(target=work, name="flern-fit", daemon=True).start()
+    t = threading.Thread(target=work, name="flern-fit", daemon=True)
     interrupted = False
+    try:
+        t.start()
+    except KeyboardInterrupt:
+        interrupted = True
     while True:
         try:
+            if interrupted:
+                trainer.cancel()
+                if not t.is_alive() and not finished.is_set():  # interrupted before it started
+                    return None, None, True
             if finished.wait(0.1):
                 break
         except KeyboardInterrupt:
             interrupted = True
-            trainer.cancel()
-    steps, done, err = box["r"]
+    err = box.get("e")
+    if isinstance(err, FlernError) and err.kind == "Cancelled":
+        err, interrupted = None, True
+    return box.get("r"), err, interrupted
+
+
+def _run_native(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losses: np.ndarray, val_plan: Any,
+                vals: np.ndarray):
+    """_trainer_run on a worker thread (_on_worker): (steps, epochs done, error, interrupted)."""
+    r, exc, interrupted = _on_worker(trainer, lambda: _trainer_run(trainer, perms, epochs, losses, val_plan, vals))
+    steps, done, err = r if r is not None else (0, 0, exc)
     if isinstance(err, FlernError) and err.kind == "Cancelled":
         err, interrupted = None, True
     return steps, done, err, interrupted
 
 
 def _run_epoch(trainer: _native.Trainer, perm: np.ndarray, losses: np.ndarray):
-    """One native epoch on a worker thread, so Ctrl-C reaches the main thread (waiting
-    on an Event, as _run_native explains)."""
-    box: dict = {}
-    finished = threading.Event()
-
-    def work() -> None:
-        try:
-            box["r"] = trainer.epoch(perm, losses)
-        except BaseException as e:  # noqa: BLE001 (re-raised on the main thread)
-            box["r"] = (0, e)
-        finally:
-            finished.set()
-
-    threading.Thread(target=work, name="flern-fit", daemon=True).start()
-    interrupted = False
-    while True:
-        try:
-            if finished.wait(0.1):
-                break
-        except KeyboardInterrupt:
-            interrupted = True
-            trainer.cancel()
-    done, err = box["r"]
+    """One native epoch (trainer.epoch) on a worker thread (_on_worker): (steps done,
+    error, interrupted)."""
+    r, exc, interrupted = _on_worker(trainer, lambda: trainer.epoch(perm, losses))
+    done, err = r if r is not None else (0, exc)
     if isinstance(err, FlernError) and err.kind == "Cancelled":
         err, interrupted = None, True
     return done, err, interrupted

@@ -142,6 +142,48 @@ def test_one_call_ctrl_c_stops_the_native_loop():
         assert np.isfinite(a).all()
 
 
+@pytest.mark.parametrize("per_epoch", [False, True])
+def test_ctrl_c_before_the_native_call_starts_still_stops_it(per_epoch, monkeypatch):
+    """A Ctrl-C that reaches the main thread after the worker thread started but before it
+    entered the native loop (which clears the cancel flag when it starts) still stops the
+    training: the cancel is repeated until the worker finishes. Before, such a cancel was
+    lost and the fit ran all its epochs (a hung CI run)."""
+    name = "trainer.epoch" if per_epoch else "_trainer_run"
+    import flern._native as native
+    real_run, real_epoch = _train._trainer_run, native.Trainer.epoch
+
+    ended = threading.Event()
+
+    def late(*args, **kw):
+        _thread.interrupt_main()
+        time.sleep(0.4)  # the main thread's wait loop gets the interrupt and cancels first
+        try:
+            return (real_epoch if per_epoch else real_run)(*args, **kw)
+        finally:
+            ended.set()
+
+    if per_epoch:
+        monkeypatch.setattr(native.Trainer, "epoch", late)
+    else:
+        monkeypatch.setattr(_train, "_trainer_run", late)
+    X, y = _data(4000)
+    m = _model()
+    epochs = 300
+    t0 = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt) as info:
+        flern.fit(m, ft.nn.MSELoss(), ft.optim.SGD(m.parameters(), lr=1e-3), X, y, epochs=epochs, batch_size=8,
+                  validation_split=0.1, scheduler=_NoopScheduler() if per_epoch else None)
+    assert ended.is_set(), "fit returned while the native call was still running"
+    hist = info.value.history
+    assert hist.interrupted and time.perf_counter() - t0 < 60
+    assert len(hist.loss) < epochs * 450 // 2, (name, len(hist.loss))
+    # the native loop has stopped: the parameters no longer change
+    before = [p.numpy().copy() for p in m.parameters()]
+    time.sleep(0.6)
+    for a, p in zip(before, m.parameters()):
+        np.testing.assert_array_equal(a, p.numpy())
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2**40 + 3])
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 70_001])
 @pytest.mark.parametrize("buffered", [False, True])
