@@ -74,6 +74,31 @@ class Node:
     def __repr__(self) -> str:
         return f"Node({self.op}, {len(self.inputs)} inputs, at {self.loc})"
 
+    def encode_attrs(self, plan: "PlanView") -> dict:
+        """The attributes to encode in ``plan`` (a node may leave out what no reader in
+        that plan observes, see frame._LeftJoinNode)."""
+        return self.attrs
+
+
+class PlanView:
+    """The plan being encoded: its nodes, outputs and each node's readers."""
+
+    __slots__ = ("order", "outputs", "_readers")
+
+    def __init__(self, order: list[Node], outputs: list[Node]) -> None:
+        self.order = order
+        self.outputs = {id(o) for o in outputs}
+        self._readers: dict[int, list[Node]] | None = None
+
+    def readers(self, node: Node) -> list[Node]:
+        """The plan's nodes that take ``node`` as an input (once per input slot)."""
+        if self._readers is None:
+            self._readers = {}
+            for n in self.order:
+                for i in n.inputs:
+                    self._readers.setdefault(id(i), []).append(n)
+        return self._readers.get(id(node), [])
+
 
 # Nodes whose values are already known (numpy arrays): the frame -> tensor
 # hand-off of an array that to_numpy() materialized (_handoff.py). A plan that
@@ -121,8 +146,9 @@ def encode_plan(outputs: list[Node], known: bool = True,
     ids = {id(n): i for i, n in enumerate(order)}
     inputs: list[Any] = []
     nodes = []
+    view = PlanView(order, outputs)
     for i, n in enumerate(order):
-        attrs = n.attrs
+        attrs = n.encode_attrs(view)
         if stop and n in stop:
             a = stop[n]
             import pyarrow as pa

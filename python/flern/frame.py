@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _framewise, _lineage
 from ._expr import call, col, is_scalar, lit
-from ._graph import Node
+from ._graph import Node, PlanView
 from .errors import FlernTypeError, FlernValueError, not_implemented
 from .series import Series, _SemiMask, _dtype_name, _slice_node
 
@@ -622,6 +622,16 @@ class _LeftJoinNode(Node):
     def attrs(self, value: dict) -> None:
         Node.attrs.__set__(self, value)
 
+    def encode_attrs(self, plan: PlanView) -> dict:
+        # A plan whose readers never observe the types "matched" decides (TPC-H q13 counts
+        # the right side's rows per customer) is encoded without it, as when some left row
+        # has no match: the probe, which runs the right side's whole plan, is skipped.
+        if not getattr(self, "_probed", False):
+            a = Node.attrs.__get__(self, Node)
+            if "matched" not in a and _match_unobserved(self, a, plan):
+                return a
+        return self.attrs
+
 
 def _probe_matched(join: Node, a: dict) -> bool | None:
     """Whether every left row of the join has a match, or None when no output
@@ -653,6 +663,47 @@ def _probe_matched(join: Node, a: dict) -> bool | None:
                loc=loc)
     t = _collect.collect([agg])[0]
     return t.column("rows")[0].as_py() == t.column("hits")[0].as_py()
+
+
+# Aggregations whose result is the same whatever the type of the column they read
+# (int64, or float64 with NaN where a left join found no match).
+_TYPE_BLIND_AGGS = ("count", "size")
+
+
+def _match_unobserved(join: Node, a: dict, plan: PlanView) -> bool:
+    """Whether no output of ``plan`` depends on the join's "matched" attribute: every
+    right-side column whose type it decides is, on each path from the join to an output,
+    dropped by a select/drop_columns or read only by count/size of a groupby_agg."""
+    from . import _collect
+    left, right = join.inputs
+    lk, rk = a["left_on"], a["right_on"]
+    if not isinstance(a.get("suffixes"), list) or len(a["suffixes"]) != 2:
+        return False
+    shared = {l for l, r in zip(lk, rk) if l == r}
+    lnames = {f["name"] for f in _collect.schema(left)["fields"]}
+    rfields = _collect.schema(right)["fields"]
+    cols = {f["name"] + (a["suffixes"][1] if f["name"] in lnames else "")
+            for f in rfields if f["name"] not in shared and f["type"] in _MATCH_DEPENDENT}
+    todo = [(join, cols)]
+    while todo:
+        node, cols = todo.pop()
+        if not cols:
+            continue
+        if id(node) in plan.outputs:
+            return False
+        for r in plan.readers(node):
+            ra = r.attrs
+            if r.op == "select" and isinstance(ra.get("columns"), list):
+                todo.append((r, cols & set(ra["columns"])))
+            elif r.op == "drop_columns" and isinstance(ra.get("columns"), list):
+                todo.append((r, cols - set(ra["columns"])))
+            elif r.op == "groupby_agg" and isinstance(ra.get("keys"), list) and isinstance(ra.get("aggs"), list):
+                if cols & set(ra["keys"]) or any(g.get("col") in cols and g.get("fn") not in _TYPE_BLIND_AGGS
+                                                 for g in ra["aggs"]):
+                    return False
+            else:
+                return False
+    return True
 
 
 def _key_values_source(node: Node, key: str) -> Node:

@@ -381,6 +381,44 @@ def test_left_merge_keeps_int_dtypes_when_every_row_matches():
     assert "matched" not in plain.explain()
 
 
+@pytest.mark.parametrize("right", ["all match", "some unmatched", "empty right", "empty left"])
+def test_left_merge_types_no_reader_observes_skip_the_probe(monkeypatch, right):
+    """When every right column whose type the matched probe decides is only counted, sized
+    or dropped before the result (TPC-H q13: orders per customer), the plan is encoded
+    without the probe and without "matched"; the answers are pandas'. A reader that sees
+    the types still probes."""
+    import flern.frame as ffr
+    rr = {"all match": R_ALL, "some unmatched": R_ALL.iloc[:3],
+          "empty right": R_ALL.iloc[:0], "empty left": R_ALL}[right]
+    ll = L.iloc[:0] if right == "empty left" else L
+    probes = []
+    real = ffr._probe_matched
+    monkeypatch.setattr(ffr, "_probe_matched", lambda *a: probes.append(1) or real(*a))
+    unobserved = [
+        lambda l, r: l.merge(r, on="k", how="left").groupby("i", as_index=False).agg(c=("j", "count")),
+        lambda l, r: l.merge(r, on="k", how="left").groupby("i").agg(c=("flag", "count"), n=("n", "size")),
+        lambda l, r: l.merge(r, on="k", how="left")[["k", "f", "j"]].groupby("k", dropna=False).agg(
+            c=("j", "count"), s=("f", "sum")),
+        lambda l, r: l.merge(r, on="k", how="left").drop(columns=["j", "n", "flag"]),
+        lambda l, r: l.merge(r, on="k", how="left")[["i", "b"]],
+        lambda l, r: l.merge(r.rename(columns={"j": "i"}), on="k", how="left")  # a suffixed column
+        .groupby("b", as_index=False).agg(c=("i_y", "count"), s=("i_x", "sum")),
+    ]
+    for fn in unobserved:
+        got = check(fn, ll, rr)
+        assert "matched" not in got.explain()
+    assert probes == []
+    observed = [
+        lambda l, r: l.merge(r, on="k", how="left").groupby("i", as_index=False).agg(c=("j", "sum")),
+        lambda l, r: l.merge(r, on="k", how="left").groupby("n").agg(c=("i", "count")),
+        lambda l, r: l.merge(r, on="k", how="left")[["k", "j"]],
+        lambda l, r: l.merge(r, on="k", how="left").assign(x=lambda d: d.j.count()),
+    ]
+    for fn in observed:
+        check(fn, ll, rr)
+    assert len(probes) == len(observed)
+
+
 def test_left_merge_after_unseeded_sample_is_consistent():
     np.random.seed(7)
     exp = L.sample(frac=0.7).merge(R_ALL, on="k", how="left")
