@@ -82,3 +82,30 @@ def test_str_contains_literal_chain(pat):
     pdf = _data()
     fdf = flern.from_pandas(pdf)
     assert_frame_same(fdf[~fdf["c"].str.contains(pat)], pdf[~pdf["c"].str.contains(pat)])
+
+
+def _texts(n: int = N, seed: int = 5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    tokens = np.array(["special", "requests", "spec", "req", " ", "\n", "é", "日本", "q", "ab", "ba", ""], dtype=object)
+    k = rng.integers(0, 7, n)
+    picks = rng.integers(0, len(tokens), (n, 6))
+    c = ["".join(tokens[picks[i, :k[i]]]) for i in range(n)]
+    c = pd.array(c, dtype="str")
+    c[rng.random(n) < 0.03] = None
+    return pd.DataFrame({"c": c, "i": np.arange(n, dtype=np.int64)})
+
+
+@pytest.mark.parametrize("pat", ["special.*requests", "q.*日本", ".*req", "é", "requests", "ab\nba", "", ".*"])
+@pytest.mark.parametrize("regex", [True, False])
+def test_str_contains_literal_scan(pat, regex):
+    """The substring scan behind str.contains of literals (lit, lit.*lit) on text of several
+    morsels with newlines, unicode, empty strings and nulls: pandas' answers for each na."""
+    pdf = _texts()
+    fdf = flern.from_pandas(pdf)
+    assert_frame_same(fdf[~fdf["c"].str.contains(pat, regex=regex, na=False)],
+                      pdf[~pdf["c"].str.contains(pat, regex=regex, na=False)])
+    for na in (True, False):
+        got = fdf["c"].str.contains(pat, regex=regex, na=na).to_pandas()
+        exp = pdf["c"].str.contains(pat, regex=regex, na=na)
+        pd.testing.assert_series_equal(got, exp, check_names=False)
+

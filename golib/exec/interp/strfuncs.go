@@ -3,10 +3,12 @@ package interp
 // The .str and .dt accessor functions.
 
 import (
+	"bytes"
 	"math"
 	"regexp"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -48,6 +50,7 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 	asciiOnly, _ := e.Opts["ascii_only"].(bool)
 	noNewline, _ := e.Opts["no_newline"].(bool)
 	var test func(s string) bool
+	var chain *literalMatcher // set when the rows can be found by substring search
 	switch e.Name {
 	case "str_startswith":
 		test = func(s string) bool { return strings.HasPrefix(s, pat) }
@@ -73,18 +76,34 @@ func strPredicate(e *ir.Expr, x *col.Column, n int) (*col.Column, error) {
 			}
 			test = re.MatchString
 			if parts, ok := literalChain(p); ok {
-				test = func(s string) bool {
-					if strings.IndexByte(s, '\n') >= 0 { // '.' does not match a newline
-						return re.MatchString(s)
+				if m, ok := newLiteralMatcher(parts, true); ok {
+					chain = m
+				} else {
+					test = func(s string) bool {
+						if strings.IndexByte(s, '\n') >= 0 { // '.' does not match a newline
+							return re.MatchString(s)
+						}
+						return containsInOrder(s, parts)
 					}
-					return containsInOrder(s, parts)
 				}
 			}
 		default:
 			test = func(s string) bool { return strings.Contains(s, pat) }
+			chain, _ = newLiteralMatcher([]string{pat}, false)
 		}
 	}
 	out := make([]bool, n)
+	if chain != nil && !asciiOnly && !noNewline && x.Type == ir.String {
+		chain.mask(x, n, out)
+		if x.Valid != nil {
+			for i := 0; i < n; i++ {
+				if !x.IsValid(i) {
+					out[i] = naVal
+				}
+			}
+		}
+		return col.NewBool(out), nil
+	}
 	for i := 0; i < n; i++ {
 		if !x.IsValid(i) {
 			out[i] = naVal
@@ -128,6 +147,115 @@ func containsInOrder(s string, parts []string) bool {
 	}
 	return true
 }
+
+// literalMatcher finds the rows of a string column that contain literals
+// in order (a regex lit(.*lit)*, or one literal of str.contains(regex=False)):
+// the same answers as the regex, without running it per row.
+type literalMatcher struct {
+	parts []string // the non-empty literals, in order
+	lines bool     // all on one line: '.*' between them does not match a newline
+}
+
+// newLiteralMatcher is the matcher of parts (empty parts, which '.*' makes
+// redundant, are dropped); ok is false when it cannot decide alone: a regex
+// literal that holds a newline next to a '.*'.
+func newLiteralMatcher(parts []string, regex bool) (*literalMatcher, bool) {
+	m := &literalMatcher{}
+	for _, p := range parts {
+		if p != "" {
+			m.parts = append(m.parts, p)
+		}
+	}
+	m.lines = regex && len(m.parts) > 1
+	if m.lines {
+		for _, p := range m.parts {
+			if strings.IndexByte(p, '\n') >= 0 {
+				return nil, false
+			}
+		}
+	}
+	return m, true
+}
+
+// match is the matcher's answer for one value.
+func (m *literalMatcher) match(s string) bool {
+	if !m.lines || strings.IndexByte(s, '\n') < 0 {
+		return containsInOrder(s, m.parts)
+	}
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			return containsInOrder(s, m.parts)
+		}
+		if containsInOrder(s[:i], m.parts) {
+			return true
+		}
+		s = s[i+1:]
+	}
+}
+
+// matcherSample is how many leading bytes of a column's text pick the byte
+// the scan looks for.
+const matcherSample = 4096
+
+// mask sets out[i] for the rows i < n of string column x that match (null
+// rows are the caller's). Rather than testing every row, it scans the
+// column's text buffer for the byte of one literal that is rarest in the
+// first matcherSample bytes (memchr speed), and tests only the rows that
+// hold that literal: a row without it cannot match.
+func (m *literalMatcher) mask(x *col.Column, n int, out []bool) {
+	if n == 0 {
+		return
+	}
+	if len(m.parts) == 0 { // "" or ".*": every row
+		for i := range out[:n] {
+			out[i] = true
+		}
+		return
+	}
+	offs, data := x.Offs[:n+1], x.Data
+	lo, hi := int(offs[0]), int(offs[n])
+	if hi-lo < matcherSample {
+		for i := 0; i < n; i++ {
+			out[i] = m.match(unsafeStr(data[offs[i]:offs[i+1]]))
+		}
+		return
+	}
+	var freq [256]int
+	for _, b := range data[lo : lo+matcherSample] {
+		freq[b]++
+	}
+	lit, at := m.parts[0], 0
+	for _, p := range m.parts {
+		for k := 0; k < len(p); k++ {
+			if freq[p[k]] < freq[lit[at]] {
+				lit, at = p, k
+			}
+		}
+	}
+	rare := lit[at]
+	row := 0
+	for i := lo + at; i < hi; {
+		j := bytes.IndexByte(data[i:hi], rare)
+		if j < 0 {
+			break
+		}
+		j += i
+		start, end := j-at, j-at+len(lit)
+		for row < n && int(offs[row+1]) <= start {
+			row++
+		}
+		if start < int(offs[row]) || end > int(offs[row+1]) || unsafeStr(data[start:end]) != lit {
+			i = j + 1
+			continue
+		}
+		out[row] = m.match(unsafeStr(data[offs[row]:offs[row+1]]))
+		i = int(offs[row+1]) + at // the next row's
+	}
+}
+
+// unsafeStr views b as a string (no copy); b must not change while it is used.
+func unsafeStr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // strSlice is pandas' str.slice(start, stop) / str[start:stop]: Python
 // slicing of each value's code points (opts start, stop; absent is an open
