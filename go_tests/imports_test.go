@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"golib/frame":       {"golib/ir"},
 	"golib/csvio":       {"golib/ir", "golib/col"},
 	"golib/arrowio":     {"golib/ir", "golib/col"},
-	"golib/parquetio":   {"golib/ir", "golib/col", "golib/arrowio"},
+	"golib/parquetio":   {"golib/ir", "golib/col", "golib/frame", "golib/arrowio"},
 	"golib/ipcio":       {"golib/ir", "golib/col", "golib/arrowio"},
 	"golib/opt/dce":     {"golib/ir", "golib/frame"},
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},

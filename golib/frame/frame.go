@@ -60,16 +60,25 @@ func init() {
 	// scan_parquet: path, usecols([] user's, in the user's order), columns([]
 	// set by projection pushdown: the only columns to produce). The index
 	// levels are those pandas restores from the file's pandas metadata.
-	reg("scan_parquet", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
-		if SniffParquet == nil {
-			return nil, ir.Errorf("Internal", "no Parquet reader linked")
-		}
-		s, err := SniffParquet(n.Attrs)
-		if err != nil {
-			return nil, err
-		}
-		return pushedColumns(n, s)
-	})
+	// key_filters ([{column, key}], one per input; set by the joinfilter
+	// pass): the scan keeps only the rows whose value of column occurs in
+	// input i's key column, or is missing (a null key matches as the join
+	// says); the join that reads the scan still runs, so this only drops
+	// rows it would drop.
+	ir.RegisterOp(&ir.OpInfo{Name: "scan_parquet", Inputs: ir.ZeroOrMore, Source: true,
+		Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+			if SniffParquet == nil {
+				return nil, ir.Errorf("Internal", "no Parquet reader linked")
+			}
+			s, err := SniffParquet(n.Attrs)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkKeyFilters(n, s, in); err != nil {
+				return nil, err
+			}
+			return pushedColumns(n, s)
+		}})
 	// project (resolved form): exprs [{name, expr}] are exactly the output
 	// columns, in order. Index unchanged.
 	reg("project", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
@@ -363,6 +372,64 @@ func init() {
 
 // pushedColumns narrows a scan's full schema s to attrs "columns" (set by
 // projection pushdown; absent means every column). Index levels stay.
+// KeyFilter is one entry of a scan's key_filters attribute: keep the rows
+// whose Column value occurs in input Input's Key column.
+type KeyFilter struct {
+	Column, Key string
+}
+
+// KeyFilters decodes a scan's key_filters attribute (entry i reads input i).
+func KeyFilters(a ir.Attrs) ([]KeyFilter, error) {
+	raw, _ := a["key_filters"].([]any)
+	if a["key_filters"] != nil && raw == nil {
+		return nil, ir.Errorf("Value", "key_filters must be a list")
+	}
+	out := make([]KeyFilter, len(raw))
+	for i, r := range raw {
+		m, _ := r.(map[string]any)
+		c, _ := m["column"].(string)
+		k, _ := m["key"].(string)
+		if c == "" || k == "" {
+			return nil, ir.Errorf("Value", "key_filters[%d] needs a column and a key", i)
+		}
+		out[i] = KeyFilter{Column: c, Key: k}
+	}
+	return out, nil
+}
+
+// KeyFilterTypes says whether a key filter may test a scan column of type
+// col against key values of type key: integers with integers, a datetime
+// with the same datetime type (compared as int64 values, as the hash join
+// compares them).
+func KeyFilterTypes(colT, key ir.DType) bool {
+	return colT.IsInt() && key.IsInt() || colT.IsDatetime() && colT == key
+}
+
+// checkKeyFilters validates a scan's key_filters against its file schema s
+// and its inputs.
+func checkKeyFilters(n *ir.Node, s *ir.Schema, in []*ir.Schema) error {
+	kf, err := KeyFilters(n.Attrs)
+	if err != nil {
+		return err
+	}
+	if len(kf) != len(in) {
+		return ir.Errorf("Value", "%s has %d inputs and %d key_filters", n.Op, len(in), len(kf))
+	}
+	for i, f := range kf {
+		c, k := s.Lookup(f.Column), in[i].Lookup(f.Key)
+		if c < 0 {
+			return ir.Errorf("ColumnNotFound", "key filter column %q not in %s", f.Column, n.Attrs.Str("path"))
+		}
+		if k < 0 {
+			return notFound(f.Key, in[i])
+		}
+		if !KeyFilterTypes(s.Fields[c].Type, in[i].Fields[k].Type) {
+			return ir.Errorf("Value", "key filter of the %s column %q by %s keys", s.Fields[c].Type, f.Column, in[i].Fields[k].Type)
+		}
+	}
+	return nil
+}
+
 func pushedColumns(n *ir.Node, s *ir.Schema) (*ir.Schema, error) {
 	if n.Attrs["columns"] == nil {
 		return s, nil

@@ -296,6 +296,43 @@ return %0, %0
 	}
 }
 
+// TestReorder: a node given an input that follows it moves after that
+// input's subgraph; everything else keeps its order; a cycle panics.
+func TestReorder(t *testing.T) {
+	g := &ir.Graph{}
+	g.Add(src("a:int64"))           // 0
+	g.Add(node("irtest.un", 0))     // 1
+	g.Add(src("b:float64"))         // 2
+	g.Add(node("irtest.un", 2))     // 3
+	g.Add(node("irtest.bin", 1, 3)) // 4
+	g.Outputs = []ir.NodeID{4, 1}
+	g.Nodes[1].Inputs = []ir.NodeID{3} // 1 now reads 3, which follows it
+	g.Nodes[0].Inputs = nil
+	g.Reorder()
+	want := `%0 = irtest.src(fields=["a:int64"])
+%1 = irtest.src(fields=["b:float64"])
+%2 = irtest.un(%1)
+%3 = irtest.un(%2)
+%4 = irtest.bin(%3, %2)
+return %4, %3
+`
+	if got := g.Print(); got != want {
+		t.Errorf("after Reorder:\n%s\nwant:\n%s", got, want)
+	}
+	for i, n := range g.Nodes {
+		if n.ID != ir.NodeID(i) {
+			t.Errorf("node at %d has id %d", i, n.ID)
+		}
+	}
+	g.Nodes[2].Inputs = []ir.NodeID{3} // a cycle: 2 -> 3 -> 2
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "cycle") {
+			t.Errorf("a cycle did not panic: %v", r)
+		}
+	}()
+	g.Reorder()
+}
+
 func TestUsers(t *testing.T) {
 	g := chain()
 	got := fmt.Sprint(g.Users())

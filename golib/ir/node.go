@@ -63,6 +63,51 @@ func (g *Graph) InsertBefore(at NodeID, n *Node) NodeID {
 	return at
 }
 
+// Reorder puts the nodes back in topological order after a rewrite gave a
+// node an input that follows it (the joinfilter pass makes a scan read the
+// build side of a join): each node is placed after its inputs, otherwise
+// in its current order, and ids and references are renumbered. A cycle is
+// a programming error (panic, reported with the pass's name).
+func (g *Graph) Reorder() {
+	const (
+		unseen = iota
+		active
+		placed
+	)
+	state := make([]byte, len(g.Nodes))
+	remap := make([]NodeID, len(g.Nodes))
+	nodes := make([]*Node, 0, len(g.Nodes))
+	var visit func(id NodeID)
+	visit = func(id NodeID) {
+		switch state[id] {
+		case placed:
+			return
+		case active:
+			panic(fmt.Sprintf("ir: Reorder: node %d (%s) is part of a cycle", id, g.Nodes[id].Op))
+		}
+		state[id] = active
+		for _, in := range g.Nodes[id].Inputs {
+			visit(in)
+		}
+		state[id] = placed
+		remap[id] = NodeID(len(nodes))
+		nodes = append(nodes, g.Nodes[id])
+	}
+	for i := range g.Nodes {
+		visit(NodeID(i))
+	}
+	for _, n := range nodes {
+		n.ID = remap[n.ID]
+		for i, in := range n.Inputs {
+			n.Inputs[i] = remap[in]
+		}
+	}
+	for i, o := range g.Outputs {
+		g.Outputs[i] = remap[o]
+	}
+	g.Nodes = nodes
+}
+
 // Users returns, for every node, the ids of the nodes that read it.
 func (g *Graph) Users() [][]NodeID {
 	u := make([][]NodeID, len(g.Nodes))

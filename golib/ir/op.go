@@ -21,6 +21,11 @@ type OpInfo struct {
 // Variadic as OpInfo.Inputs: the op takes one or more inputs (tensor cat).
 const Variadic = -1
 
+// ZeroOrMore as OpInfo.Inputs: the op takes any number of inputs, none
+// included (a scan_parquet reads its file and, when the joinfilter pass gave
+// it key filters, the frames whose keys it keeps).
+const ZeroOrMore = -2
+
 var ops = map[string]*OpInfo{}
 
 // RegisterOp adds an op to the table; a duplicate name is a programming error.
@@ -76,7 +81,7 @@ func (g *Graph) Verify() error {
 		if info == nil {
 			return &Error{Kind: "Value", Msg: fmt.Sprintf("unknown op %q", n.Op), Op: n.Op, Loc: n.Loc}
 		}
-		if len(n.Inputs) != info.Inputs && !(info.Inputs == Variadic && len(n.Inputs) > 0) {
+		if len(n.Inputs) != info.Inputs && !(info.Inputs == Variadic && len(n.Inputs) > 0) && info.Inputs != ZeroOrMore {
 			return fmt.Errorf("verify: node %d (%s) has %d inputs, want %d", i, n.Op, len(n.Inputs), info.Inputs)
 		}
 		for _, in := range n.Inputs {

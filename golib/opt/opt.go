@@ -15,6 +15,7 @@ import (
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/opt/foldnorm"
+	"github.com/flern/flern/golib/opt/joinfilter"
 	"github.com/flern/flern/golib/opt/joinorder"
 	"github.com/flern/flern/golib/opt/limit"
 	"github.com/flern/flern/golib/opt/narrow"
@@ -63,6 +64,8 @@ var Passes = []Pass{
 		Doc: "projection pushdown into scans: read only the columns the plan uses"},
 	{Name: "narrow", Run: narrow.Run, After: []string{"pushdown"},
 		Doc: "put a column selection in front of row-copying ops (filter, sort, join, ...) so they copy only used columns"},
+	{Name: "joinfilter", Run: joinfilter.Run, After: []string{"narrow", "joinorder"},
+		Doc: "dynamic join filters: a Parquet scan below a join's probe side reads the build side's keys and keeps only the rows that can match (tested per dictionary entry, row groups without a key skipped); last, as it gives a scan an input"},
 }
 
 func init() {

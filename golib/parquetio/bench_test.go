@@ -44,7 +44,7 @@ func BenchmarkRead(b *testing.B) {
 	c0 := cpuTime()
 	var out int64
 	for b.Loop() {
-		f, err := Read(a, s)
+		f, err := Read(a, s, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

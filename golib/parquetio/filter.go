@@ -356,32 +356,54 @@ func readSel(o *openedFile, fi *fileInfo, rg int, c column, sel []int, rows int)
 // readFiltered reads the columns want of the row groups that statsPred
 // does not rule out, keeping the rows filter selects (see the file
 // comment). It returns the columns and their row count.
-func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*col.Column, int, error) {
+//
+// The key sets of the scan's key_filters (built from inputs, keyfilter.go)
+// are conjuncts too, tested first. With no filter and no key set worth
+// testing, readFiltered reads nothing and returns done false.
+func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs ir.Attrs, inputs []*col.Frame) (_ []*col.Column, _ int, done bool, _ error) {
 	out := make([]*col.Column, len(want))
 	if len(fi.rgRows) == 0 || fi.numRows == 0 {
 		for i, c := range want {
 			out[i] = emptyColumn(c.typ)
 		}
-		return out, 0, nil
+		return out, 0, true, nil
 	}
 	o, err := open(fi.path)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	defer o.Close()
 	if o.pf.MetaData().NumRowGroups() != len(fi.rgRows) {
-		return nil, 0, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
+		return nil, 0, false, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
+	}
+	sets, err := keySets(o, fi, attrs, inputs)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if filter == nil && len(sets) == 0 {
+		return nil, 0, false, nil
 	}
 	// the conjuncts: those reading one column joined into one test per
 	// column (tried on the column's dictionary), then the rest; fixed-width
 	// columns before strings (cheaper to decode)
 	type conj struct {
 		e    *ir.Expr
+		keys *keySet
 		cols []column
 		str  bool
 	}
+	test := func(cj conj, f *col.Frame) (*col.Column, error) {
+		if cj.keys != nil {
+			return cj.keys.mask(f.Cols[0]), nil
+		}
+		return EvalMask(cj.e, f)
+	}
 	var single, multi []conj
-	for _, e := range splitAnd(filter, nil) {
+	var conjuncts []*ir.Expr
+	if filter != nil {
+		conjuncts = splitAnd(filter, nil)
+	}
+	for _, e := range conjuncts {
 		refs := map[string]bool{}
 		e.Columns(refs)
 		names := make([]string, 0, len(refs))
@@ -393,7 +415,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 		for _, n := range names {
 			i := fi.lookup(n)
 			if i < 0 || fi.cols[i].unsupported != "" {
-				return nil, 0, ir.Errorf("ColumnNotFound", "column %q not in %s", n, fi.path)
+				return nil, 0, false, ir.Errorf("ColumnNotFound", "column %q not in %s", n, fi.path)
 			}
 			cj.cols = append(cj.cols, fi.cols[i])
 			cj.str = cj.str || fi.cols[i].typ == ir.String
@@ -422,7 +444,19 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 		}
 		return !conjs[a].str && conjs[b].str
 	})
-	kept := keepRowGroups(o, fi, statsPred)
+	// key filters after the one-column conjuncts of the pushed filter
+	// (estimated to keep at most a fifth of the rows) and before the
+	// conjuncts that read several columns
+	at := 0
+	for at < len(conjs) && len(conjs[at].cols) == 1 {
+		at++
+	}
+	var keyConjs []conj
+	for _, k := range sets {
+		keyConjs = append(keyConjs, conj{keys: k, cols: []column{k.col}})
+	}
+	conjs = append(conjs[:at:at], append(keyConjs, conjs[at:]...)...)
+	kept := keepByKeys(o, keepRowGroups(o, fi, statsPred), sets)
 	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
 	err = parallelTasks(len(kept), func(k int) error {
 		rg := kept[k]
@@ -438,9 +472,16 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 			done := false
 			if len(cj.cols) == 1 && cur[cj.cols[0].name] == nil {
 				var err error
-				keep, done, err = dictSelect(o, fi, rg, cj.cols[0], cj.e, sel, rows)
+				loose := 0.0
+				if cj.keys != nil {
+					loose = keyLoose
+				}
+				keep, done, err = dictSelect(o, fi, rg, cj.cols[0], func(f *col.Frame) (*col.Column, error) { return test(cj, f) }, loose, sel, rows)
 				if err != nil {
 					return err
+				}
+				if done && keep == nil {
+					continue // a key filter that keeps most of this row group: not applied here
 				}
 			}
 			if !done {
@@ -457,7 +498,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 					pf.Names = append(pf.Names, c.name)
 					pf.Cols = append(pf.Cols, v)
 				}
-				m, err := EvalMask(cj.e, pf)
+				m, err := test(cj, pf)
 				if err != nil {
 					return err
 				}
@@ -510,7 +551,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 		err = parseError(fi.path, err) // a decoder's panic (damaged data)
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
 	total := 0
 	for _, ps := range pieces {
@@ -527,7 +568,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr) ([]*c
 		}
 		out[i] = concat(cs, c.typ, total)
 	}
-	return out, total, nil
+	return out, total, true, nil
 }
 
 // andBool is and(a, b) typed as a filter conjunct.
@@ -544,7 +585,12 @@ func andBool(a, b *ir.Expr) *ir.Expr {
 // rows) that pass; done is false when the chunk is not dictionary-encoded
 // throughout or has nulls (the caller then decodes the values and tests
 // them row by row).
-func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred *ir.Expr, sel []int, rows int) (keep []int, done bool, err error) {
+//
+// loose > 0 (a key filter, which may keep rows the join drops): when no
+// selection is given and pred keeps more than that fraction of the
+// dictionary's entries, every row passes (keep nil, done true) without
+// reading the indices.
+func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), loose float64, sel []int, rows int) (keep []int, done bool, err error) {
 	if !pageDecode || !directFixed {
 		return nil, false, nil
 	}
@@ -596,7 +642,7 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred *ir.Expr, se
 				d.I64 = make([]int64, k)
 				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.I64))), 8*k), b)
 			}
-			m, err := EvalMask(pred, &col.Frame{N: k, Names: []string{c.name}, Cols: []*col.Column{d}})
+			m, err := pred(&col.Frame{N: k, Names: []string{c.name}, Cols: []*col.Column{d}})
 			if err != nil {
 				return nil, false, err
 			}
@@ -604,6 +650,17 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred *ir.Expr, se
 				return nil, false, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
 			}
 			dm = m.B[:k]
+			if loose > 0 && sel == nil && k > 0 {
+				kept := 0
+				for _, v := range dm {
+					if v {
+						kept++
+					}
+				}
+				if float64(kept) > loose*float64(k) {
+					return nil, true, nil // (all rows pass; the data pages are not read)
+				}
+			}
 			continue
 		}
 		p, err := splitPage(pg, maxDef, &sc.defs)

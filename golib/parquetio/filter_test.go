@@ -129,7 +129,7 @@ func TestFilteredRead(t *testing.T) {
 						t.Run(fmt.Sprintf("%s/rg=%d/pred=%d/cols=%v/%v", name, rg, pi, cols, d), func(t *testing.T) {
 							restore := withDirect(d)
 							defer restore()
-							f, err := Read(ir.Attrs{"path": p, "filter": pred}, s)
+							f, err := Read(ir.Attrs{"path": p, "filter": pred}, s, nil)
 							if err != nil {
 								t.Fatal(err)
 							}
@@ -175,7 +175,7 @@ func TestFilteredReadStats(t *testing.T) {
 	if err := frame.TypeExpr(pred, full); err != nil {
 		t.Fatal(err)
 	}
-	f, err := Read(ir.Attrs{"path": p, "filter": pred, "stats_filter": pred}, full)
+	f, err := Read(ir.Attrs{"path": p, "filter": pred, "stats_filter": pred}, full, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestFilteredReadStats(t *testing.T) {
 		t.Fatalf("rows %s", got)
 	}
 	EvalMask = func(*ir.Expr, *col.Frame) (*col.Column, error) { return nil, ir.Errorf("Value", "boom") }
-	if _, err := Read(ir.Attrs{"path": p, "filter": pred}, full); err == nil || !strings.Contains(err.Error(), "boom") {
+	if _, err := Read(ir.Attrs{"path": p, "filter": pred}, full, nil); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("err %v", err)
 	}
 }

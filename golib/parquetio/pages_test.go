@@ -210,7 +210,7 @@ func TestPageDecoderDamagedPages(t *testing.T) {
 			s, err := Sniff(a)
 			var f *col.Frame
 			if err == nil {
-				f, err = Read(a, s)
+				f, err = Read(a, s, nil)
 			}
 			switch {
 			case err != nil:

@@ -125,7 +125,7 @@ func readAll(t *testing.T, path string) (*ir.Schema, *col.Frame) {
 	if err != nil {
 		t.Fatalf("Sniff: %v", err)
 	}
-	f, err := Read(a, s)
+	f, err := Read(a, s, nil)
 	if err != nil {
 		t.Fatalf("Read: %v", err)
 	}
@@ -248,7 +248,7 @@ func TestDTypes(t *testing.T) {
 			}
 			for _, direct := range paths {
 				restore := withDirect(direct)
-				fr, err := Read(a, s)
+				fr, err := Read(a, s, nil)
 				restore()
 				if err != nil {
 					t.Fatalf("Read: %v", err)
@@ -447,7 +447,7 @@ func TestProjection(t *testing.T) {
 			for _, c := range tc.columns {
 				narrow.Fields = append(narrow.Fields, s.Fields[s.Lookup(c)])
 			}
-			f, err := Read(a, narrow)
+			f, err := Read(a, narrow, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -505,14 +505,14 @@ func TestProjectionSkipsOtherColumns(t *testing.T) {
 			others.Fields = append(others.Fields, f)
 		}
 	}
-	f, err := Read(a, others)
+	f, err := Read(a, others, nil)
 	if err != nil {
 		t.Fatalf("reading the undamaged columns: %v", err)
 	}
 	expectBig(t, f, 300)
 	for _, w := range []int{1, 4} {
 		withWorkers(w, func() {
-			_, err = Read(a, s)
+			_, err = Read(a, s, nil)
 			if errKind(err) != "Parse" || !strings.Contains(err.Error(), bad) {
 				t.Fatalf("reading the damaged column: %v, want a Parse error naming the file", err)
 			}
@@ -599,7 +599,7 @@ func TestCorruptAndTruncated(t *testing.T) {
 			a := ir.Attrs{"path": p}
 			s, err := Sniff(a)
 			if err == nil {
-				_, err = Read(a, s)
+				_, err = Read(a, s, nil)
 			}
 			if errKind(err) != "Parse" || !strings.Contains(err.Error(), p) {
 				t.Fatalf("got %v, want a Parse error naming %s", err, p)
@@ -614,7 +614,7 @@ func TestMissingFile(t *testing.T) {
 	if errKind(err) != "IO" || !strings.Contains(err.Error(), "No such file or directory") {
 		t.Fatalf("got %v", err)
 	}
-	_, err = Read(ir.Attrs{"path": p}, &ir.Schema{})
+	_, err = Read(ir.Attrs{"path": p}, &ir.Schema{}, nil)
 	if errKind(err) != "IO" {
 		t.Fatalf("Read: %v", err)
 	}
@@ -731,7 +731,7 @@ func TestPandasMetadata(t *testing.T) {
 			if got := schemaString(s); got != tc.schema {
 				t.Fatalf("schema %s, want %s", got, tc.schema)
 			}
-			f, err := Read(a, s)
+			f, err := Read(a, s, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -748,7 +748,7 @@ func TestPandasMetadata(t *testing.T) {
 			// projection keeps the index
 			if len(s.Fields) > 0 {
 				one := &ir.Schema{Fields: s.Fields[:1], Index: s.Index}
-				g, err := Read(a, one)
+				g, err := Read(a, one, nil)
 				if err != nil || len(g.Index) != len(f.Index) || len(g.Cols) != 1 {
 					t.Fatalf("projected read: %v", err)
 				}

@@ -47,7 +47,7 @@ func TestStatsFilter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := Read(a, s)
+			f, err := Read(a, s, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +70,7 @@ func TestStatsFilter(t *testing.T) {
 				}
 			}
 			// A count-only read skips the same groups.
-			cnt, err := Read(a, &ir.Schema{})
+			cnt, err := Read(a, &ir.Schema{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,7 +23,10 @@ import (
 // exactly the columns of schema.Fields, in that order (a subset of Sniff's
 // columns, as projection pushdown leaves them), and the index levels Sniff
 // reported. Only those columns' chunks are read.
-func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
+//
+// inputs are the frames of the scan's key_filters (keyfilter.go): the
+// scan then keeps only the rows whose key column value occurs in them.
+func Read(attrs ir.Attrs, schema *ir.Schema, inputs []*col.Frame) (*col.Frame, error) {
 	path := attrs.Str("path")
 	fi, err := info(path)
 	if err != nil {
@@ -59,12 +62,14 @@ func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
 	collectBefore(fi, want)
 	var cols []*col.Column
 	var n int
-	if filter := attrs.Expr("filter"); filter != nil {
-		if EvalMask == nil || fi.rangeIndex != nil || len(fi.index) > 0 {
+	filtered := false
+	if filter := attrs.Expr("filter"); filter != nil || len(inputs) > 0 {
+		if filter != nil && (EvalMask == nil || fi.rangeIndex != nil || len(fi.index) > 0) {
 			return nil, ir.Errorf("Internal", "scan_parquet: a pushed filter needs the engine's evaluator and a file without stored index labels")
 		}
-		cols, n, err = readFiltered(fi, want, filter, pred)
-	} else {
+		cols, n, filtered, err = readFiltered(fi, want, filter, pred, attrs, inputs)
+	}
+	if err == nil && !filtered {
 		cols, n, err = readColumns(fi, want, pred)
 	}
 	if err != nil {

@@ -13,7 +13,8 @@ var ReadCSV func(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error)
 
 // ReadParquet reads a scan_parquet node's columns (set by the engine to
 // parquetio.Read).
-var ReadParquet func(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error)
+// keyInputs are the frames of its key_filters (the joinfilter pass).
+var ReadParquet func(attrs ir.Attrs, schema *ir.Schema, keyInputs []*col.Frame) (*col.Frame, error)
 
 func init() {
 	register("source", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
@@ -46,11 +47,11 @@ func init() {
 		}
 		return ReadCSV(n.Attrs, n.Schema)
 	})
-	register("scan_parquet", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
+	register("scan_parquet", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		if ReadParquet == nil {
 			return nil, ir.Errorf("Internal", "no Parquet reader linked")
 		}
-		return ReadParquet(n.Attrs, n.Schema)
+		return ReadParquet(n.Attrs, n.Schema, in)
 	})
 	register("project", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		src := in[0]

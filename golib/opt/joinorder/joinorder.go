@@ -48,8 +48,9 @@ import (
 )
 
 // ScanRows gives the number of rows a scan op reads, by op name (set by the
-// engine: scan_parquet, scan_csv, scan_ipc). ok false: unknown.
-var ScanRows = map[string]func(ir.Attrs) (rows int64, ok bool){}
+// engine: scan_parquet, scan_csv, scan_ipc). ok false: unknown. It is
+// dce.ScanRows, the hook the passes share.
+var ScanRows = dce.ScanRows
 
 const (
 	maxLeaves = 10  // the subset search is 3^n

@@ -29,7 +29,7 @@
 //     gets the or() of every disjunct's conjuncts on that side, which the
 //     conjunct implies (TPC-H q19's three part/lineitem cases). A join numbers its rows
 //     afresh, so this needs the filter's index labels to be unobserved
-//     (IndexUsed); the kept rows and their order are the same.
+//     (dce.IndexUsed); the kept rows and their order are the same.
 //
 // The node being moved through must have the filter as its only reader.
 // Finally, a filter directly over a scan_parquet that only it reads (and
@@ -138,7 +138,7 @@ func (gi *graphInfo) single(id ir.NodeID) bool { return len(gi.users[id]) == 1 &
 
 // step makes the first possible move and reports whether there was one.
 func step(g *ir.Graph, derived map[*ir.Node]map[string]bool) bool {
-	gi := &graphInfo{users: g.Users(), output: map[ir.NodeID]bool{}, index: IndexUsed(g), derived: derived}
+	gi := &graphInfo{users: g.Users(), output: map[ir.NodeID]bool{}, index: dce.IndexUsed(g), derived: derived}
 	for _, o := range g.Outputs {
 		gi.output[o] = true
 	}
@@ -587,7 +587,7 @@ func implied(c *ir.Expr, classify func(*ir.Expr) (int, map[string]string, map[st
 // it, and reports whether any changed.
 func statsHints(g *ir.Graph) bool {
 	users := g.Users()
-	index := IndexUsed(g)
+	index := dce.IndexUsed(g)
 	output := map[ir.NodeID]bool{}
 	for _, o := range g.Outputs {
 		output[o] = true
@@ -642,7 +642,7 @@ const csvFilterMax = 0.2
 // comment) and reports whether any moved.
 func csvFilters(g *ir.Graph) bool {
 	users := g.Users()
-	index := IndexUsed(g)
+	index := dce.IndexUsed(g)
 	output := map[ir.NodeID]bool{}
 	for _, o := range g.Outputs {
 		output[o] = true
@@ -692,7 +692,7 @@ const parquetFilterMax = 0.2
 // reports whether any moved.
 func parquetFilters(g *ir.Graph) bool {
 	users := g.Users()
-	index := IndexUsed(g)
+	index := dce.IndexUsed(g)
 	output := map[ir.NodeID]bool{}
 	for _, o := range g.Outputs {
 		output[o] = true

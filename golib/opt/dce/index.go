@@ -1,6 +1,12 @@
-package predicate
+package dce
 
 import "github.com/flern/flern/golib/ir"
+
+// ScanRows gives the number of rows a scan op reads from its file, by op
+// name (set by the engine: scan_parquet, scan_csv, scan_ipc; before any
+// pushed filter). ok false: unknown. Shared by the passes that estimate
+// (joinorder, joinfilter).
+var ScanRows = map[string]func(ir.Attrs) (rows int64, ok bool){}
 
 // IndexUsed says, for every node of g, whether the labels of its index can
 // be observed by a reader: a graph output shows them, drop_rows and

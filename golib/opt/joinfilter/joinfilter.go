@@ -1,0 +1,200 @@
+// Package joinfilter is the optimizer pass that gives a Parquet scan feeding
+// the probe side of a join a key filter from the join's build side
+// (sideways information passing; DuckDB's and Spark's dynamic join filters,
+// Flare's and HyPer's semi-join reduction).
+//
+// For a join whose probe input is a chain of filters, projects that pass the
+// key through (renamed or not) and semi joins (their kept side) over a
+// scan_parquet, the scan gets the build input as an extra input and a
+// key_filters entry {column, key}: at run time it keeps only the rows whose
+// column value occurs among the build side's key values, or is missing
+// (parquetio/keyfilter.go: a dictionary test per row group, row groups whose
+// key range holds no key skipped, the other columns decoded at the kept rows
+// only). The join still runs on what the scan returns, so the result is the
+// same: the rows dropped are rows the join drops.
+//
+// Which side probes:
+//   - merge how="inner": the side whose chain reaches a scan, the larger scan
+//     (file rows) when both do;
+//   - merge how="left": the right side (left rows are all kept);
+//   - semi join (isin): the larger scan of the two sides; anti joins only
+//     their right (lookup) side, whose rows without a left key cannot change
+//     the result.
+//
+// When it applies: integer or datetime keys on both sides (frame.KeyFilterTypes);
+// every node of the chain, the scan included, has the join as its only
+// reader and is not an output (the scan's rows change); the scan's index
+// labels are not observed (dce.IndexUsed), since a filtered scan
+// numbers its rows afresh, and the file stores no index levels; the build
+// side does not itself read the scan (no cycle). Whether the filter is
+// worth testing is decided at run time, from the real key count against
+// the scan column's statistics (parquetio.maxKeyFraction), and per row
+// group from its dictionary (parquetio.keyLoose): the plan's row estimates
+// are too coarse for it (a join is estimated at its bigger input's rows,
+// while TPC-H Q9's lineitem side keeps 5% of them). The pass
+// runs last: it adds an input to a scan, which the passes before it treat
+// as a leaf. A multi-column join filters on its first key pair that
+// qualifies.
+package joinfilter
+
+import (
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
+)
+
+// Run adds key filters to the scans below the probe sides of joins and
+// reports whether it added any.
+func Run(g *ir.Graph) (bool, error) {
+	users := g.Users()
+	index := dce.IndexUsed(g)
+	output := map[ir.NodeID]bool{}
+	for _, o := range g.Outputs {
+		output[o] = true
+	}
+	changed := false
+	for _, j := range g.Nodes {
+		var sides []int // candidate probe inputs, in preference order
+		var lon, ron []string
+		switch j.Op {
+		case "join":
+			lon, ron = j.Attrs.Strings("left_on"), j.Attrs.Strings("right_on")
+			switch j.Attrs.Str("how") {
+			case "inner":
+				sides = []int{0, 1}
+			case "left":
+				sides = []int{1}
+			}
+		case "semi_join":
+			lon, ron = []string{j.Attrs.Str("left_on")}, []string{j.Attrs.Str("right_on")}
+			sides = []int{0, 1}
+			if j.Attrs.Bool("anti", false) {
+				sides = []int{1}
+			}
+		}
+		if len(lon) == 0 || len(lon) != len(ron) || len(j.Inputs) != 2 || j.Inputs[0] == j.Inputs[1] {
+			continue
+		}
+		type cand struct {
+			side     int
+			scan     *ir.Node
+			col, key string
+			scanRows int64
+		}
+		var best *cand
+		for _, side := range sides {
+			probe, build := j.Inputs[side], j.Inputs[1-side]
+			pk, bk := lon, ron
+			if side == 1 {
+				pk, bk = ron, lon
+			}
+			for k := range pk {
+				s, c, ok := trace(g, probe, pk[k], users, output)
+				if !ok {
+					continue
+				}
+				if index[s.ID] {
+					break
+				}
+				bs := g.Node(build).Schema
+				si := s.Schema.Lookup(c)
+				bi := bs.Lookup(bk[k])
+				if si < 0 || bi < 0 || !frame.KeyFilterTypes(s.Schema.Fields[si].Type, bs.Fields[bi].Type) {
+					continue
+				}
+				rows, ok := dce.ScanRows[s.Op](s.Attrs)
+				if !ok {
+					break
+				}
+				if best == nil || rows > best.scanRows {
+					best = &cand{side: side, scan: s, col: c, key: bk[k], scanRows: rows}
+				}
+				break
+			}
+		}
+		if best == nil {
+			continue
+		}
+		build := j.Inputs[1-best.side]
+		if reaches(g, build, best.scan.ID) || hasFilter(best.scan, best.col, build) {
+			continue
+		}
+		kf, _ := best.scan.Attrs["key_filters"].([]any)
+		best.scan.Attrs["key_filters"] = append(kf, map[string]any{"column": best.col, "key": best.key})
+		best.scan.Inputs = append(best.scan.Inputs, build)
+		changed = true
+	}
+	if changed {
+		g.Reorder()
+	}
+	return changed, nil
+}
+
+// trace follows key column k down from node id through filters, projects
+// that pass it through and the kept side of semi joins to a scan_parquet
+// without stored index levels, each node read only by the one above it and
+// not an output. It returns the scan and the key's name there.
+func trace(g *ir.Graph, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (*ir.Node, string, bool) {
+	for {
+		n := g.Node(id)
+		if output[id] || len(users[id]) != 1 || n.Schema == nil {
+			return nil, "", false
+		}
+		switch n.Op {
+		case "scan_parquet":
+			if len(n.Schema.Index) > 0 {
+				return nil, "", false
+			}
+			return n, k, true
+		case "filter", "semi_join":
+			id = n.Inputs[0]
+		case "project":
+			found := false
+			for _, ne := range n.Attrs.NamedExprs("exprs") {
+				if ne.Name == k {
+					if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
+						return nil, "", false
+					}
+					k, found = ne.Expr.Name, true
+					break
+				}
+			}
+			if !found {
+				return nil, "", false
+			}
+			id = n.Inputs[0]
+		default:
+			return nil, "", false
+		}
+	}
+}
+
+// reaches reports whether node to is from or one of its inputs, transitively.
+func reaches(g *ir.Graph, from, to ir.NodeID) bool {
+	seen := map[ir.NodeID]bool{}
+	stack := []ir.NodeID{from}
+	for len(stack) > 0 {
+		id := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if id == to {
+			return true
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		stack = append(stack, g.Node(id).Inputs...)
+	}
+	return false
+}
+
+// hasFilter reports whether scan s already filters column c by input build.
+func hasFilter(s *ir.Node, c string, build ir.NodeID) bool {
+	kf, _ := frame.KeyFilters(s.Attrs)
+	for i, f := range kf {
+		if f.Column == c && s.Inputs[i] == build {
+			return true
+		}
+	}
+	return false
+}

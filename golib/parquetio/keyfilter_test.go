@@ -1,0 +1,222 @@
+package parquetio
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+)
+
+// TestKeySet: membership, counts and range tests of both forms (bitmap and
+// sorted values) against a map, with nulls among the keys.
+func TestKeySet(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	for _, tc := range []struct {
+		name   string
+		spread int64
+		dense  bool
+	}{{"dense", 5000, true}, {"sparse", 1 << 40, false}, {"negative", -3000, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 2000
+			c := &col.Column{Type: ir.Int64, N: n, I64: make([]int64, n), Valid: make([]byte, (n+7)/8)}
+			want := map[int64]bool{}
+			for i := range n {
+				v := r.Int63n(max(tc.spread, -tc.spread))
+				if tc.spread < 0 {
+					v = -v
+				}
+				c.I64[i] = v
+				if r.Intn(9) > 0 {
+					c.Valid[i/8] |= 1 << (i % 8)
+					want[v] = true
+				}
+			}
+			k := newKeySet(c, column{name: "k", typ: ir.Int64})
+			if (k.bits != nil) != tc.dense || k.n != len(want) {
+				t.Fatalf("dense %v n %d, want dense %v n %d", k.bits != nil, k.n, tc.dense, len(want))
+			}
+			probe := func(v int64) {
+				if k.has(v) != want[v] {
+					t.Fatalf("has(%d) = %v", v, k.has(v))
+				}
+			}
+			for v := range want {
+				probe(v)
+				probe(v + 1)
+				probe(v - 1)
+			}
+			for range 2000 {
+				a := k.lo - 10 + r.Int63n(max(k.hi-k.lo, 1)+20)
+				b := a + r.Int63n(max((k.hi-k.lo)/10, 3))
+				cnt := 0
+				for v := range want {
+					if v >= a && v <= b {
+						cnt++
+					}
+				}
+				if got := k.countIn(a, b); got != cnt {
+					t.Fatalf("countIn(%d, %d) = %d, want %d", a, b, got, cnt)
+				}
+				if got := k.anyIn(a, b); got != (cnt > 0) {
+					t.Fatalf("anyIn(%d, %d) = %v, want %v", a, b, got, cnt > 0)
+				}
+			}
+			m := k.mask(c)
+			for i := range n {
+				if m.B[i] != (!c.IsValid(i) || want[c.I64[i]]) {
+					t.Fatalf("mask row %d", i)
+				}
+			}
+		})
+	}
+	empty := newKeySet(&col.Column{Type: ir.Int64, N: 1, I64: []int64{7}, Valid: []byte{0}}, column{})
+	if empty.n != 0 || empty.has(7) || empty.anyIn(-100, 100) || empty.countIn(0, 10) != 0 {
+		t.Fatal("a key set of nulls only has keys")
+	}
+}
+
+// TestKeyFilteredRead reads files of several page layouts with key filters
+// (with and without a pushed filter) and wants the rows of a full read whose
+// key is among the keys or missing. A key filter may keep rows that do not
+// match (when it is not worth testing, or in a row group where it keeps most
+// of the dictionary): then the result must still hold every matching row, in
+// file order, and only rows of the file; a selective key set must be exact.
+func TestKeyFilteredRead(t *testing.T) {
+	dir := t.TempDir()
+	const n = 3000
+	saved := EvalMask
+	EvalMask = interp.Eval
+	defer func() { EvalMask = saved }()
+	variants := map[string][]parquet.WriterProperty{
+		"dictionary":    {parquet.WithDictionaryDefault(true)},
+		"plain":         {parquet.WithDictionaryDefault(false)},
+		"small pages":   {parquet.WithDataPageSize(100)},
+		"dict fallback": {parquet.WithDictionaryPageSizeLimit(200), parquet.WithDataPageSize(300)},
+	}
+	r := rand.New(rand.NewSource(5))
+	for name, props := range variants {
+		for _, rg := range []int64{0, 250} {
+			cols := pageColumns(n, rg+int64(len(name)))
+			cols = append(cols, colSpec{"sorted", arrow.PrimitiveTypes.Int64, rowsJSON(n)})
+			p := write(t, dir, fmt.Sprintf("%s_%d.parquet", strings.ReplaceAll(name, " ", "_"), rg), cols,
+				writeOpts{rowsPerGroup: rg, props: props, required: map[string]bool{"req": true, "freq": true, "sreq": true, "sorted": true}})
+			full, all := readAll(t, p)
+			for _, key := range []string{"i64", "req", "ts", "sorted"} {
+				kc := all.Cols[full.Lookup(key)]
+				for _, frac := range []float64{0, 0.01, 0.3, 1} {
+					// keys: a fraction of the column's rows' values, values
+					// the column lacks, a null
+					keys := &col.Column{Type: kc.Type, Valid: []byte{}}
+					add := func(v int64, valid bool) {
+						if keys.N%8 == 0 {
+							keys.Valid = append(keys.Valid, 0)
+						}
+						if valid {
+							keys.Valid[keys.N/8] |= 1 << (keys.N % 8)
+						}
+						keys.I64 = append(keys.I64, v)
+						keys.N++
+					}
+					for i := range n {
+						if kc.IsValid(i) && r.Float64() < frac {
+							add(kc.I64[i], true)
+						}
+					}
+					add(-12345, true)
+					add(99, false)
+					in := &col.Frame{N: keys.N, Names: []string{"key"}, Cols: []*col.Column{keys}}
+					set := map[int64]bool{}
+					for i := range keys.N {
+						if keys.IsValid(i) {
+							set[keys.I64[i]] = true
+						}
+					}
+					for _, filter := range []*ir.Expr{nil, ir.Call("ge", ir.Col("req"), ir.LitInt(2))} {
+						match := make([]bool, n)
+						for i := range n {
+							match[i] = !kc.IsValid(i) || set[kc.I64[i]]
+							if filter != nil {
+								match[i] = match[i] && all.Cols[full.Lookup("req")].I64[i] >= 2
+							}
+						}
+						attrs := ir.Attrs{"path": p, "key_filters": []any{map[string]any{"column": key, "key": "key"}}}
+						if filter != nil {
+							filter = filter.Clone()
+							if err := frame.TypeExpr(filter, full); err != nil {
+								t.Fatal(err)
+							}
+							attrs["filter"] = filter
+						}
+						t.Run(fmt.Sprintf("%s/rg=%d/%s/frac=%v/filter=%v", name, rg, key, frac, filter != nil), func(t *testing.T) {
+							f, err := Read(attrs, full, []*col.Frame{in})
+							if err != nil {
+								t.Fatal(err)
+							}
+							if err := f.Validate(); err != nil {
+								t.Fatal(err)
+							}
+							checkSubsequence(t, full, all, f, match, frac <= 0.01)
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// checkSubsequence wants got's rows to be rows of all in order (every
+// column equal), among them every row marked in match; exact: only those.
+func checkSubsequence(t *testing.T, s *ir.Schema, all, got *col.Frame, match []bool, exact bool) {
+	t.Helper()
+	rows := make([][]string, len(s.Fields))
+	for k := range s.Fields {
+		rows[k] = render(all.Cols[k])
+	}
+	out := make([][]string, len(s.Fields))
+	for k := range s.Fields {
+		out[k] = render(got.Cols[k])
+	}
+	same := func(i, j int) bool {
+		for k := range s.Fields {
+			if rows[k][i] != out[k][j] {
+				return false
+			}
+		}
+		return true
+	}
+	i, matched, want := 0, 0, 0
+	for _, m := range match {
+		if m {
+			want++
+		}
+	}
+	for j := 0; j < got.N; j++ {
+		for i < all.N && (!same(i, j) || false) {
+			if match[i] {
+				t.Fatalf("row %d matches the keys but is missing (output row %d is a later row)", i, j)
+			}
+			i++
+		}
+		if i == all.N {
+			t.Fatalf("output row %d is not a row of the file in order", j)
+		}
+		if match[i] {
+			matched++
+		}
+		i++
+	}
+	if matched != want {
+		t.Fatalf("%d of the %d matching rows in the output", matched, want)
+	}
+	if exact && got.N != want {
+		t.Fatalf("%d rows, want exactly the %d matching", got.N, want)
+	}
+}
