@@ -457,6 +457,10 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 	}
 	conjs = append(conjs[:at:at], append(keyConjs, conjs[at:]...)...)
 	kept := keepByKeys(o, keepRowGroups(o, fi, statsPred), sets)
+	wanted := map[string]bool{}
+	for _, c := range want {
+		wanted[c.name] = true
+	}
 	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
 	err = parallelTasks(len(kept), func(k int) error {
 		rg := kept[k]
@@ -469,6 +473,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 				break
 			}
 			var keep []int // positions in the current selection that pass
+			var vals *col.Column // the conjunct's column at the kept rows (dictSelect)
 			done := false
 			if len(cj.cols) == 1 && cur[cj.cols[0].name] == nil {
 				var err error
@@ -476,7 +481,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 				if cj.keys != nil {
 					loose = keyLoose
 				}
-				keep, done, err = dictSelect(o, fi, rg, cj.cols[0], func(f *col.Frame) (*col.Column, error) { return test(cj, f) }, loose, sel, rows)
+				keep, vals, done, err = dictSelect(o, fi, rg, cj.cols[0], func(f *col.Frame) (*col.Column, error) { return test(cj, f) }, loose, sel, rows, wanted[cj.cols[0].name])
 				if err != nil {
 					return err
 				}
@@ -513,6 +518,9 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 				}
 			}
 			if len(keep) == n {
+				if vals != nil {
+					cur[cj.cols[0].name] = vals
+				}
 				continue
 			}
 			next := keep
@@ -524,6 +532,9 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 			}
 			for name, v := range cur {
 				cur[name] = v.Take(keep)
+			}
+			if vals != nil {
+				cur[cj.cols[0].name] = vals
 			}
 			sel, n = next, len(keep)
 		}
@@ -590,26 +601,31 @@ func andBool(a, b *ir.Expr) *ir.Expr {
 // selection is given and pred keeps more than that fraction of the
 // dictionary's entries, every row passes (keep nil, done true) without
 // reading the indices.
-func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), loose float64, sel []int, rows int) (keep []int, done bool, err error) {
+//
+// vals (when asked for, and the column is a number or datetime column) are
+// the column's values at the kept rows, gathered from the dictionary, so a
+// column the scan also returns is not decoded a second time.
+func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), loose float64, sel []int, rows int, wantVals bool) (keep []int, vals *col.Column, done bool, err error) {
 	if !pageDecode || !directFixed {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
 	descr := o.pf.MetaData().Schema.Column(leaf)
 	pt := descr.PhysicalType()
 	str := c.typ == ir.String && pt == parquet.Types.ByteArray && descr.MaxRepetitionLevel() == 0
 	if fk := fixedKind(o, c); !str && fk != parquet.Types.Int64 && fk != parquet.Types.Double {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	maxDef := descr.MaxDefinitionLevel()
 	pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
 	if err != nil {
-		return nil, false, parseError(fi.path, err)
+		return nil, nil, false, parseError(fi.path, err)
 	}
 	defer pr.Close()
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	var dm []bool // pred per dictionary entry
+	var dict *col.Column // the dictionary (wantVals)
 	var pos []int32
 	n := rows
 	if sel != nil {
@@ -621,7 +637,7 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 		pg := pr.Page()
 		if dp, ok := pg.(*file.DictionaryPage); ok {
 			if e := int32(dp.Encoding()); e != encPlain && e != encPlainDict {
-				return nil, false, nil
+				return nil, nil, false, nil
 			}
 			k := int(dp.NumValues())
 			b := dp.Data()
@@ -630,11 +646,11 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 			case str:
 				offs, data, err := parsePlainStrings(b, k)
 				if err != nil {
-					return nil, false, parseError(fi.path, fmt.Errorf("dictionary page: %w", err))
+					return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary page: %w", err))
 				}
 				d.Offs, d.Data = offs, data
 			case k < 0 || len(b) < 8*k:
-				return nil, false, parseError(fi.path, fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b)))
+				return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b)))
 			case c.typ.IsFloat():
 				d.F64 = make([]float64, k)
 				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.F64))), 8*k), b)
@@ -644,12 +660,15 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 			}
 			m, err := pred(&col.Frame{N: k, Names: []string{c.name}, Cols: []*col.Column{d}})
 			if err != nil {
-				return nil, false, err
+				return nil, nil, false, err
 			}
 			if m.Type != ir.Bool || m.N != k || m.HasNulls() {
-				return nil, false, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+				return nil, nil, false, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
 			}
 			dm = m.B[:k]
+			if wantVals && !str {
+				dict, vals = d, &col.Column{Type: c.typ}
+			}
 			if loose > 0 && sel == nil && k > 0 {
 				kept := 0
 				for _, v := range dm {
@@ -658,7 +677,7 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 					}
 				}
 				if float64(kept) > loose*float64(k) {
-					return nil, true, nil // (all rows pass; the data pages are not read)
+					return nil, nil, true, nil // (all rows pass; the data pages are not read)
 				}
 			}
 			continue
@@ -666,24 +685,25 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 		p, err := splitPage(pg, maxDef, &sc.defs)
 		if err != nil {
 			if err == errUnsupported {
-				return nil, false, nil
+				return nil, nil, false, nil
 			}
-			return nil, false, parseError(fi.path, err)
+			return nil, nil, false, parseError(fi.path, err)
 		}
 		if p.present != p.nvals || (p.enc != encRLEDict && p.enc != encPlainDict) || dm == nil {
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 		if row+p.nvals > rows {
-			return nil, false, parseError(fi.path, fmt.Errorf("column %q holds more values than its %d rows", c.name, rows))
+			return nil, nil, false, parseError(fi.path, fmt.Errorf("column %q holds more values than its %d rows", c.name, rows))
 		}
 		if sel == nil {
 			idx, err := dictIndices(p, len(dm), &sc.idx)
 			if err != nil {
-				return nil, false, parseError(fi.path, err)
+				return nil, nil, false, parseError(fi.path, err)
 			}
 			for i, v := range idx {
 				if dm[v] {
 					keep = append(keep, row+i)
+					appendDict(vals, dict, int(v))
 				}
 			}
 			row += p.nvals
@@ -695,11 +715,11 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 		}
 		if si > a {
 			if len(p.values) < 1 {
-				return nil, false, parseError(fi.path, fmt.Errorf("dictionary page data is empty"))
+				return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary page data is empty"))
 			}
 			d, err := newRLE(p.values[1:], int(p.values[0]))
 			if err != nil {
-				return nil, false, parseError(fi.path, err)
+				return nil, nil, false, parseError(fi.path, err)
 			}
 			pos = pos[:0]
 			for _, r := range sel[a:si] {
@@ -710,26 +730,42 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 			}
 			idx := sc.idx[:len(pos)]
 			if err := d.gather(pos, idx); err != nil {
-				return nil, false, parseError(fi.path, fmt.Errorf("dictionary indices: %w", err))
+				return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary indices: %w", err))
 			}
 			for i, v := range idx {
 				if uint32(v) >= uint32(len(dm)) {
-					return nil, false, parseError(fi.path, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, len(dm)))
+					return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, len(dm)))
 				}
 				if dm[v] {
 					keep = append(keep, a+i)
+					appendDict(vals, dict, int(v))
 				}
 			}
 		}
 		row += p.nvals
 	}
 	if err := pr.Err(); err != nil {
-		return nil, false, parseError(fi.path, err)
+		return nil, nil, false, parseError(fi.path, err)
 	}
 	if row != rows {
-		return nil, false, parseError(fi.path, fmt.Errorf("column %q has %d rows, the footer says %d", c.name, row, rows))
+		return nil, nil, false, parseError(fi.path, fmt.Errorf("column %q has %d rows, the footer says %d", c.name, row, rows))
 	}
-	return keep, true, nil
+	if vals != nil {
+		vals.N = len(keep)
+	}
+	return keep, vals, true, nil
+}
+
+// appendDict appends entry v of a fixed-width dictionary to vals (nil: no
+// values wanted).
+func appendDict(vals, dict *col.Column, v int) {
+	switch {
+	case vals == nil:
+	case dict.I64 != nil:
+		vals.I64 = append(vals.I64, dict.I64[v])
+	default:
+		vals.F64 = append(vals.F64, dict.F64[v])
+	}
 }
 
 // splitAnd appends the conjuncts of e (and(a, b) -> a, b) to dst.
