@@ -160,8 +160,24 @@ func (k *keySet) anyIn(a, b int64) bool {
 // is a key or missing.
 func (k *keySet) mask(c *col.Column) *col.Column {
 	m := &col.Column{Type: ir.Bool, N: c.N, B: make([]bool, c.N)}
-	for i, v := range c.I64[:c.N] {
-		m.B[i] = k.has(v) || c.Valid != nil && !c.IsValid(i)
+	vals := c.I64[:c.N]
+	if k.bits != nil { // (the common case, inlined)
+		lo, span, bits := k.lo, uint64(k.hi-k.lo), k.bits
+		for i, v := range vals {
+			d := uint64(v - lo)
+			m.B[i] = d <= span && bits[d>>6]&(1<<(d&63)) != 0
+		}
+	} else {
+		for i, v := range vals {
+			m.B[i] = k.has(v)
+		}
+	}
+	if c.Valid != nil {
+		for i := range vals {
+			if !c.IsValid(i) {
+				m.B[i] = true
+			}
+		}
 	}
 	return m
 }
