@@ -120,6 +120,9 @@ type grouping struct {
 // thread-local tables and merge of phases 1 and 2 above). dropna drops rows
 // with a null key; sorted orders groups by key, else by first appearance.
 func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
+	if g, ok, err := smallDomainGroups(c, n, keys.cols, rows, sorted); ok || err != nil { // smallgroups.go
+		return g, err
+	}
 	if rows >= shortCodesMinRows { // short strings as ordered int codes (strcodes.go)
 		var cols []*col.Column
 		for i, kc := range keys.cols {
@@ -237,7 +240,7 @@ type builtGroups struct {
 // particular order); call finish to get the ids per row.
 func buildGroups(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna bool) (*builtGroups, error) {
 	k := numMorsels(rows)
-	b := &builtGroups{gid: make([]int32, rows), mworker: make([]int, k)}
+	b := &builtGroups{gid: col.Uninit[int32](rows), mworker: make([]int, k)} // every row's id is written
 	tables := make([]*hashTable, Workers())
 	if err := c.reserve(n, int64(rows)*4); err != nil {
 		return nil, err
@@ -462,7 +465,7 @@ func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]i
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	gid := make([]int64, len(g.gid))
+	gid := col.Uninit[int64](len(g.gid))
 	err = forMorsels(c, n, len(gid), func(_, lo, hi int) error {
 		for i, x := range g.gid[lo:hi] {
 			gid[lo+i] = int64(x)

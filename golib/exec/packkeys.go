@@ -32,29 +32,18 @@ func packIntKeys(c *Ctx, n *ir.Node, cols []*col.Column, rows int, dropna bool) 
 			return nil, nil
 		}
 	}
-	type rng struct {
-		lo, hi      int64
-		seen, nulls bool
+	nulls := make([]bool, len(cols))
+	anyNull := false
+	for j, kc := range cols {
+		nulls[j] = kc.Valid != nil && kc.HasNulls()
+		anyNull = anyNull || nulls[j]
 	}
 	k := numMorsels(rows)
 	parts := make([][]rng, k)
 	err := forMorsels(c, n, rows, func(m, a, b int) error {
 		rs := make([]rng, len(cols))
 		for j, kc := range cols {
-			r := &rs[j]
-			for i, x := range kc.I64[a:b] {
-				if kc.Valid != nil && !kc.IsValid(a+i) {
-					r.nulls = true
-					continue
-				}
-				if !r.seen || x < r.lo {
-					r.lo = x
-				}
-				if !r.seen || x > r.hi {
-					r.hi = x
-				}
-				r.seen = true
-			}
+			rs[j] = rangeOf(kc, a, b, nulls[j])
 		}
 		parts[m] = rs
 		return nil
@@ -102,15 +91,18 @@ func packIntKeys(c *Ctx, n *ir.Node, cols []*col.Column, rows int, dropna bool) 
 	if err := c.reserve(n, int64(rows)*8); err != nil {
 		return nil, err
 	}
-	out := &col.Column{Type: ir.Int64, N: rows, I64: make([]int64, rows)}
-	anyNull := false
-	for _, kc := range cols {
-		anyNull = anyNull || (kc.Valid != nil && kc.HasNulls())
-	}
+	out := &col.Column{Type: ir.Int64, N: rows, I64: col.Uninit[int64](rows)} // every row written below
 	if dropna && anyNull {
 		out.Valid = col.NewBitmap(rows, true)
 	}
 	err = forMorsels(c, n, rows, func(_, a, b int) error {
+		if !anyNull { // column by column: one multiply-add per key and row
+			o := out.I64[a:b]
+			for j, kc := range cols {
+				packInto(o, kc.I64[a:b], los[j], spans[j], j == 0)
+			}
+			return nil
+		}
 		for i := a; i < b; i++ {
 			code := uint64(0)
 			for j, kc := range cols {
@@ -133,4 +125,57 @@ func packIntKeys(c *Ctx, n *ir.Node, cols []*col.Column, rows int, dropna bool) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// rng is the value range of an integer key column's rows: lo, hi of the
+// valid ones (seen: any), and whether any is null.
+type rng struct {
+	lo, hi      int64
+	seen, nulls bool
+}
+
+// rangeOf is the range of rows [a, b) of integer column kc (nulls: kc may
+// have null rows).
+func rangeOf(kc *col.Column, a, b int, nulls bool) rng {
+	var r rng
+	xs := kc.I64[a:b]
+	if !nulls {
+		if len(xs) == 0 {
+			return r
+		}
+		lo, hi := xs[0], xs[0]
+		for _, x := range xs[1:] {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		return rng{lo: lo, hi: hi, seen: true}
+	}
+	for i, x := range xs {
+		if !kc.IsValid(a + i) {
+			r.nulls = true
+			continue
+		}
+		if !r.seen || x < r.lo {
+			r.lo = x
+		}
+		if !r.seen || x > r.hi {
+			r.hi = x
+		}
+		r.seen = true
+	}
+	return r
+}
+
+// packInto folds one key into the packed codes o: o = o*span + (x - lo)
+// (first: o = x - lo), in wrapping uint64 arithmetic as the row loop.
+func packInto(o, xs []int64, lo int64, span uint64, first bool) {
+	xs = xs[:len(o)]
+	if first {
+		for i, x := range xs {
+			o[i] = int64(uint64(x) - uint64(lo))
+		}
+		return
+	}
+	for i, x := range xs {
+		o[i] = int64(uint64(o[i])*span + (uint64(x) - uint64(lo)))
+	}
 }

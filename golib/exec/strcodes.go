@@ -71,6 +71,17 @@ func sameLengthCodes(c *Ctx, n *ir.Node, sc *col.Column, rows int) (*col.Column,
 	shift := uint(64 - 8*l)
 	err := forMorsels(c, n, rows, func(m, lo, hi int) error {
 		offs, o, data := sc.Offs[lo:hi+1], out.I64[lo:hi], sc.Data
+		if l == 1 && sc.Valid == nil { // one-byte flags: the byte is the code
+			for k := range o {
+				a := offs[k]
+				if offs[k+1]-a != 1 {
+					failed[m] = true
+					return nil
+				}
+				o[k] = int64(data[a])
+			}
+			return nil
+		}
 		for k := range o {
 			a := offs[k]
 			if offs[k+1]-a != l {
