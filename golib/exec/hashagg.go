@@ -120,7 +120,7 @@ type grouping struct {
 // thread-local tables and merge of phases 1 and 2 above). dropna drops rows
 // with a null key; sorted orders groups by key, else by first appearance.
 func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
-	if g, ok, err := smallDomainGroups(c, n, keys.cols, rows, sorted); ok || err != nil { // smallgroups.go
+	if g, _, ok, err := smallDomainGroups(c, n, keys.cols, rows, sorted, false); ok || err != nil { // smallgroups.go
 		return g, err
 	}
 	if rows >= shortCodesMinRows { // short strings as ordered int codes (strcodes.go)
@@ -461,11 +461,18 @@ func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]i
 		}
 		kcols[i] = kc
 	}
-	g, err := groupRows(c, n, newRowKeys(kcols), f.N, dropna, true)
+	g, gid, ok, err := smallDomainGroups(c, n, kcols, f.N, true, true) // the ids as int64 at once
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	gid := col.Uninit[int64](len(g.gid))
+	if ok {
+		return gid, len(g.first), takeKeys(kcols, g.first), nil
+	}
+	g, err = groupRows(c, n, newRowKeys(kcols), f.N, dropna, true)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	gid = col.Uninit[int64](len(g.gid))
 	err = forMorsels(c, n, len(gid), func(_, lo, hi int) error {
 		for i, x := range g.gid[lo:hi] {
 			gid[lo+i] = int64(x)
@@ -475,11 +482,16 @@ func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]i
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	keyCols := make([]*col.Column, len(keys))
+	return gid, len(g.first), takeKeys(kcols, g.first), nil
+}
+
+// takeKeys is the key columns at each group's first row.
+func takeKeys(kcols []*col.Column, first []int) []*col.Column {
+	keyCols := make([]*col.Column, len(kcols))
 	for k, kc := range kcols {
-		keyCols[k] = kc.Take(g.first)
+		keyCols[k] = kc.Take(first)
 	}
-	return gid, len(g.first), keyCols, nil
+	return keyCols
 }
 
 // selectedGroupIDs is groupIDs for a fused aggregation with a filter: it

@@ -36,27 +36,28 @@ type smallKey struct {
 }
 
 // smallDomainGroups is groupRows for keys of a small domain (see above);
-// ok is false when the keys do not qualify.
-func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted bool) (_ *grouping, ok bool, _ error) {
+// ok is false when the keys do not qualify. With as64, the group ids come
+// back as int64 in gid64 (groupIDs' form) and the grouping's gid is scratch.
+func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted, as64 bool) (_ *grouping, gid64 []int64, ok bool, _ error) {
 	if !smallGroupsOn || len(cols) == 0 || rows == 0 {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	keys := make([]smallKey, len(cols))
 	for j, kc := range cols {
 		if kc.Valid != nil && kc.HasNulls() {
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 		switch {
 		case kc.Type == ir.String && len(kc.Offs) > rows:
 			a := kc.Offs[0]
 			if kc.Offs[rows]-a != int64(rows) || a < 0 || kc.Offs[rows] > int64(len(kc.Data)) {
-				return nil, false, nil // not one byte per row
+				return nil, nil, false, nil // not one byte per row
 			}
 			keys[j].bytes = kc.Data[a : a+int64(rows)]
 		case (kc.Type.IsInt() || kc.Type.IsDatetime()) && len(kc.I64) >= rows:
 			keys[j].ints = kc.I64[:rows]
 		default:
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 	}
 	// Pass 1: each key's range; strings: every row exactly one byte.
@@ -100,28 +101,28 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted 
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	total := int64(1)
 	for j := range keys {
 		lo, hi := parts[0][j].lo, parts[0][j].hi
 		for _, p := range parts {
 			if p[j].bad {
-				return nil, false, nil
+				return nil, nil, false, nil
 			}
 			lo, hi = min(lo, p[j].lo), max(hi, p[j].hi)
 		}
 		if hi-lo < 0 || hi-lo >= smallGroupsMax { // (hi-lo < 0: the range overflowed)
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 		keys[j].lo, keys[j].span = lo, hi-lo+1
 		total *= keys[j].span
 		if total > smallGroupsMax {
-			return nil, false, nil
+			return nil, nil, false, nil
 		}
 	}
 	if err := c.reserve(n, int64(rows)*4); err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	// Pass 2: each row's number, and each morsel's first row per number.
 	gid := col.Uninit[int32](rows)
@@ -162,7 +163,7 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted 
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
 	// The numbers that occur (morsels are in row order: the first morsel
 	// holding a number has its first row), in output order.
@@ -193,15 +194,28 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted 
 		out.first[p] = int(first[v])
 	}
 	// Pass 3: numbers -> group ids.
+	if as64 {
+		if err := c.reserve(n, int64(rows)*8); err != nil {
+			return nil, nil, false, err
+		}
+		gid64 = col.Uninit[int64](rows)
+	}
 	err = forMorsels(c, n, rows, func(_, lo, hi int) error {
 		g := gid[lo:hi]
+		if gid64 != nil {
+			o := gid64[lo:hi]
+			for i, v := range g {
+				o[i] = int64(rank[v])
+			}
+			return nil
+		}
 		for i, v := range g {
 			g[i] = rank[v]
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, nil, false, err
 	}
-	return out, true, nil
+	return out, gid64, true, nil
 }
