@@ -41,6 +41,7 @@ func init() {
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
 	joinorder.ScanRows["scan_ipc"] = ipcio.NumRows
+	startGCTuner()
 }
 
 // Options control compilation.
