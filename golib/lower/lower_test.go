@@ -2,6 +2,9 @@ package lower_test
 
 import (
 	"context"
+	"math"
+	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -189,5 +192,69 @@ func TestParallelStopsWhenCancelled(t *testing.T) {
 	out, err := lower.ParallelCtx(context.Background(), l, 3*lower.Morsel+1, 0, lower.EvalRange(l, []lower.Buf{{F64: make([]float64, 3*lower.Morsel+1)}}))
 	if err != nil || len(out.Append[0].F64) != 3*lower.Morsel+1 {
 		t.Fatalf("uncancelled run: %v", err)
+	}
+}
+
+// TestParallelGroupMergeMatchesPartials: a grouped reduction run on several
+// workers equals, bit for bit, each worker's morsels reduced into its own
+// zeroed states combined into zeroed ones in worker order (the first
+// worker accumulates straight into the result): sums with -0, NaN, +-Inf,
+// min/max and counts, over more morsels than workers.
+func TestParallelGroupMergeMatchesPartials(t *testing.T) {
+	rows := 5*lower.Morsel + 17
+	const ngroups = 7
+	x, g := make([]float64, rows), make([]int64, rows)
+	r := rand.New(rand.NewSource(3))
+	for i := range x {
+		switch r.Intn(40) {
+		case 0:
+			x[i] = math.Copysign(0, -1)
+		case 1:
+			x[i] = math.NaN()
+		case 2:
+			x[i] = math.Inf(1 - 2*r.Intn(2))
+		default:
+			x[i] = r.NormFloat64() * 1e6
+		}
+		g[i] = int64(r.Intn(ngroups))
+		if r.Intn(50) == 0 {
+			g[i] = -1 // a dropped row
+		}
+	}
+	for i := 0; i < 1000; i++ { // group 0: only -0.0 in the first morsel
+		x[i], g[i] = math.Copysign(0, -1), 0
+	}
+	l := &lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}, {Type: ir.Int64}}, Filter: -1, Group: 1,
+		Body: []lower.Instr{{Op: "load", Type: ir.Float64, Input: 0}},
+		Builders: []lower.Builder{{Kind: lower.GroupMerge, Value: 0, Agg: "sum"}, {Kind: lower.GroupMerge, Value: 0, Agg: "min"},
+			{Kind: lower.GroupMerge, Value: 0, Agg: "max"}, {Kind: lower.GroupMerge, Value: 0, Agg: "count"}}}
+	if err := l.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	f := lower.EvalRange(l, []lower.Buf{{F64: x}, {I64: g}})
+	got, err := lower.ParallelCtx(context.Background(), l, rows, ngroups, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := min(runtime.GOMAXPROCS(0), (rows+lower.Morsel-1)/lower.Morsel)
+	want := lower.NewOutputs(l, rows, ngroups)
+	for w := 0; w < workers; w++ {
+		part := lower.NewOutputs(l, rows, ngroups)
+		for lo := w * lower.Morsel; lo < rows; lo += workers * lower.Morsel {
+			f(lo, min(lo+lower.Morsel, rows), part)
+		}
+		for i, b := range l.Builders {
+			for gi := range want.Groups[i] {
+				want.Groups[i][gi].Combine(part.Groups[i][gi], b, ir.Float64)
+			}
+		}
+	}
+	for i := range l.Builders {
+		for gi := range want.Groups[i] {
+			a, b := got.Groups[i][gi], want.Groups[i][gi]
+			if math.Float64bits(a.F) != math.Float64bits(b.F) || a.I != b.I || a.N != b.N || a.NaN != b.NaN {
+				t.Fatalf("builder %d group %d: %+v, want %+v (workers %d)", i, gi, a, b, workers)
+			}
+		}
 	}
 }

@@ -53,15 +53,23 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 	for w := 0; w < workers; w++ {
 		part := &Outputs{Append: out.Append, Selected: out.Selected, Merge: make([]Acc, len(l.Builders)),
 			Groups: make([][]Acc, len(l.Builders))}
-		for i, b := range l.Builders {
-			if b.Kind == GroupMerge {
-				part.Groups[i] = make([]Acc, ngroups)
-			}
-		}
 		parts[w] = part
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// worker 0 accumulates its groups straight into out's (zeroed:
+			// combining them into out would copy them exactly, see
+			// combine); the others' are allocated (and zeroed) here, on
+			// the workers
+			for i, b := range l.Builders {
+				if b.Kind == GroupMerge {
+					if w == 0 {
+						part.Groups[i] = out.Groups[i]
+					} else {
+						part.Groups[i] = make([]Acc, ngroups)
+					}
+				}
+			}
 			// morsels w, w+workers, ...: each worker's partial reductions,
 			// and so the combined result, do not depend on timing
 			for lo := w * Morsel; lo < rows && ctx.Err() == nil; lo += workers * Morsel {
@@ -191,6 +199,13 @@ func combine(l *Loop, out *Outputs, parts []*Outputs) {
 			case Merge:
 				out.Merge[i].Combine(p.Merge[i], b, t)
 			case GroupMerge:
+				if len(out.Groups[i]) > 0 && len(p.Groups[i]) > 0 && &p.Groups[i][0] == &out.Groups[i][0] {
+					// a worker that accumulated into out itself: combining
+					// its state into a zero one gives it back unchanged (a
+					// sum from +0 is never -0; min/max/N copied), so nothing
+					// to do
+					continue
+				}
 				for gi := range out.Groups[i] {
 					out.Groups[i][gi].Combine(p.Groups[i][gi], b, t)
 				}
