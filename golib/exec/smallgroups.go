@@ -60,6 +60,9 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted,
 			return nil, nil, false, nil
 		}
 	}
+	if !smallDomainLikely(keys, rows) {
+		return nil, nil, false, nil
+	}
 	// Pass 1: each key's range; strings: every row exactly one byte.
 	type span struct {
 		lo, hi int64
@@ -218,4 +221,45 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted,
 		return nil, nil, false, err
 	}
 	return out, gid64, true, nil
+}
+
+// smallDomainLikely looks at a sample of rows (the first and last ones, and
+// some spread between) and reports false when their values alone make a
+// domain too large, so that a wide key (TPC-H q18's l_orderkey) costs no
+// pass over every row.
+func smallDomainLikely(keys []smallKey, rows int) bool {
+	const sample = 1024
+	step := max(1, rows/sample)
+	total := int64(1)
+	for _, key := range keys {
+		var lo, hi int64
+		for k, i := 0, 0; i < rows; k++ {
+			var v int64
+			if key.bytes != nil {
+				v = int64(key.bytes[i])
+			} else {
+				v = key.ints[i]
+			}
+			if k == 0 {
+				lo, hi = v, v
+			}
+			lo, hi = min(lo, v), max(hi, v)
+			switch {
+			case i < sample || i >= rows-sample-1:
+				i++
+			case i+step < rows-sample:
+				i += step
+			default:
+				i = rows - sample - 1
+			}
+		}
+		if hi-lo < 0 || hi-lo >= smallGroupsMax {
+			return false
+		}
+		total *= hi - lo + 1
+		if total > smallGroupsMax {
+			return false
+		}
+	}
+	return true
 }
