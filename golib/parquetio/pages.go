@@ -436,6 +436,19 @@ type strSeg struct {
 type strDict struct {
 	offs []int64
 	data []byte
+	one  bool // every entry is one byte long (flags): entry i is data[i]
+}
+
+// newStrDict is the dictionary of the parsed strings offs, data.
+func newStrDict(offs []int64, data []byte) *strDict {
+	d := &strDict{offs: offs, data: data, one: len(offs) > 1}
+	for i, o := range offs {
+		if o != int64(i) {
+			d.one = false
+			break
+		}
+	}
+	return d
 }
 
 func (d *strDict) len() int { return len(d.offs) - 1 }
@@ -488,7 +501,7 @@ func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string) (*s
 				if err != nil {
 					return fmt.Errorf("dictionary page: %w", err)
 				}
-				dict = &strDict{offs: offs, data: data}
+				dict = newStrDict(offs, data)
 				return nil
 			}
 			p, err := splitPage(pg, maxDef, defScratch)
@@ -614,6 +627,18 @@ func (p *strPiece) expand(offs []int64, pos int64, data []byte) {
 	end := pos + p.size // other pieces' bytes follow: never written here
 	row := 0
 	for _, s := range p.segs {
+		if s.dict != nil && s.dict.one { // one-byte strings: a byte and an offset per row
+			dd := s.dict.data[:len(s.dict.offs)-1]
+			for _, v := range s.idx {
+				if v >= 0 {
+					data[pos] = dd[v]
+					pos++
+				}
+				row++
+				offs[row] = pos
+			}
+			continue
+		}
 		if s.dict != nil {
 			do, dd := s.dict.offs, s.dict.data[:cap(s.dict.data)]
 			for _, v := range s.idx {

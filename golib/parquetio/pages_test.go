@@ -71,7 +71,7 @@ func TestRLEDecoder(t *testing.T) {
 func pageColumns(n int, seed int64) []colSpec {
 	r := rand.New(rand.NewSource(seed))
 	words := []string{"", "A", "N", "R", "é", "MAIL", "TRUCK", "DELIVER IN PERSON", "日本語のテキスト", "exactly8", "nine char"}
-	var i64, req, f64, freq, slow, sreq, suniq, ts []string
+	var i64, req, f64, freq, slow, sreq, sflag, suniq, ts []string
 	for i := 0; i < n; i++ {
 		null := r.Intn(7) == 0
 		q := func(s string) string {
@@ -86,6 +86,7 @@ func pageColumns(n int, seed int64) []colSpec {
 		freq = append(freq, strconv.FormatFloat(r.NormFloat64(), 'g', -1, 64))
 		slow = append(slow, q(strconv.Quote(words[r.Intn(len(words))])))
 		sreq = append(sreq, strconv.Quote(words[r.Intn(3)+1]))
+		sflag = append(sflag, q(strconv.Quote(words[r.Intn(3)+1]))) // one-byte strings and nulls
 		suniq = append(suniq, q(strconv.Quote(strings.Repeat("x", r.Intn(40))+strconv.Itoa(i))))
 		ts = append(ts, q(strconv.FormatInt(int64(r.Intn(1e6))*1000, 10)))
 	}
@@ -97,6 +98,7 @@ func pageColumns(n int, seed int64) []colSpec {
 		{"freq", arrow.PrimitiveTypes.Float64, j(freq)},
 		{"slow", arrow.BinaryTypes.String, j(slow)},
 		{"sreq", arrow.BinaryTypes.String, j(sreq)},
+		{"sflag", arrow.BinaryTypes.String, j(sflag)},
 		{"suniq", arrow.BinaryTypes.String, j(suniq)},
 		{"ts", &arrow.TimestampType{Unit: arrow.Microsecond}, j(ts)},
 	}
@@ -134,7 +136,7 @@ func TestPageDecoderMatchesOtherPaths(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					cc, err := o.pf.MetaData().RowGroup(0).ColumnChunk(6) // suniq
+					cc, err := o.pf.MetaData().RowGroup(0).ColumnChunk(7) // suniq
 					o.Close()
 					if err != nil || !slices.Contains(cc.Encodings(), parquet.Encodings.DeltaByteArray) {
 						t.Fatalf("suniq encodings %v, %v", cc.Encodings(), err)
