@@ -162,10 +162,11 @@ func guarded(f OpFunc, c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	return out, err
 }
 
-// narrowFilters finds the filters whose one reader is a project of plain
-// column references (the narrow pass puts one after a filter whose
-// predicate reads columns its readers do not) and returns, per filter, the
-// columns that project reads.
+// narrowFilters finds the filters every reader of which is a project of
+// plain column references (the narrow pass puts one after a filter whose
+// predicate reads columns its readers do not) or a groupby (TPC-H Q21's
+// late lineitems feed both) and returns, per filter, the columns those
+// readers use, in the filter's schema order.
 func narrowFilters(g *ir.Graph) map[ir.NodeID][]string {
 	out := map[ir.NodeID]bool{}
 	for _, id := range g.Outputs {
@@ -174,32 +175,58 @@ func narrowFilters(g *ir.Graph) map[ir.NodeID][]string {
 	users := g.Users()
 	var m map[ir.NodeID][]string
 	for _, n := range g.Nodes {
-		if n.Op != "filter" || out[n.ID] || len(users[n.ID]) != 1 {
+		if n.Op != "filter" || out[n.ID] || len(users[n.ID]) == 0 || n.Schema == nil {
 			continue
 		}
-		p := g.Node(users[n.ID][0])
-		if p.Op != "project" || len(p.Inputs) != 1 {
+		seen := map[string]bool{}
+		ok := true
+		for _, u := range users[n.ID] {
+			p := g.Node(u)
+			switch {
+			case len(p.Inputs) != 1:
+				ok = false
+			case p.Op == "project":
+				for _, ne := range p.Attrs.NamedExprs("exprs") {
+					if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
+						ok = false
+						break
+					}
+					seen[ne.Expr.Name] = true
+				}
+			case p.Op == "groupby_agg": // its keys and aggregated columns
+				for _, k := range p.Attrs.Strings("keys") {
+					seen[k] = true
+				}
+				aggs, _ := p.Attrs["aggs"].([]any)
+				for _, a := range aggs {
+					m, _ := a.(map[string]any)
+					if c, _ := m["col"].(string); c != "" {
+						seen[c] = true
+					}
+				}
+			default:
+				ok = false
+			}
+			if !ok {
+				break
+			}
+		}
+		if !ok || len(seen) >= len(n.Schema.Fields) {
 			continue
 		}
 		var cols []string
-		seen := map[string]bool{}
-		ok := true
-		for _, ne := range p.Attrs.NamedExprs("exprs") {
-			if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
-				ok = false
-				break
-			}
-			if !seen[ne.Expr.Name] {
-				seen[ne.Expr.Name] = true
-				cols = append(cols, ne.Expr.Name)
+		for _, f := range n.Schema.Fields {
+			if seen[f.Name] {
+				cols = append(cols, f.Name)
 			}
 		}
-		if ok && n.Schema != nil && len(cols) < len(n.Schema.Fields) {
-			if m == nil {
-				m = map[ir.NodeID][]string{}
-			}
-			m[n.ID] = cols
+		if len(cols) != len(seen) {
+			continue // (a reader names a column the filter does not have)
 		}
+		if m == nil {
+			m = map[ir.NodeID][]string{}
+		}
+		m[n.ID] = cols
 	}
 	return m
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// TestFilterNarrowedByProject: a filter whose only reader is a project of
-// plain columns gathers only those columns; the results (values, index
+// TestFilterNarrowedByProject: a filter whose readers are all projects of
+// plain columns (or groupbys) gathers only the columns they read; the results (values, index
 // labels, column order, renames) equal the interpreter's, and a filter
 // with other readers or read by a computing project is unchanged.
 func TestFilterNarrowedByProject(t *testing.T) {
@@ -30,13 +30,18 @@ func TestFilterNarrowedByProject(t *testing.T) {
 	cases := []struct {
 		name    string
 		project []ir.NamedExpr
-		second  bool // the filter is also a graph output
+		other   []ir.NamedExpr // a second reading project, also an output
+		second  bool           // the filter is also a graph output
+		group   bool           // a groupby of k1 summing p reads the filter too (an output)
 	}{
 		{name: "select two, renamed and reordered", project: sel("pp", "p", "q", "q")},
 		{name: "select a nullable string read twice", project: sel("a", "k2", "b", "k2")},
 		{name: "select every column (nothing to drop)", project: sel("k1", "k1", "k2", "k2", "q", "q", "p", "p", "d", "d", "ts", "ts")},
 		{name: "computing project", project: []ir.NamedExpr{{Name: "x", Expr: ir.Call("mul", ir.Col("p"), ir.Col("d"))}}},
 		{name: "filter also an output", project: sel("q", "q"), second: true},
+		{name: "two selecting readers: the union", project: sel("pp", "p", "q", "q"), other: sel("k2", "k2", "q2", "q")},
+		{name: "a selecting and a computing reader", project: sel("q", "q"), other: []ir.NamedExpr{{Name: "x", Expr: ir.Call("mul", ir.Col("p"), ir.Col("d"))}}},
+		{name: "a selecting reader and a groupby", project: sel("q", "q"), group: true},
 	}
 	for _, c := range cases {
 		for _, n := range []int{0, 1, 999, 200_000} {
@@ -47,6 +52,13 @@ func TestFilterNarrowedByProject(t *testing.T) {
 				fid := g.Add(&ir.Node{Op: "filter", Inputs: []ir.NodeID{id}, Attrs: ir.Attrs{"pred": pred()}, Loc: "t.py:2"})
 				pid := g.Add(&ir.Node{Op: "project", Inputs: []ir.NodeID{fid}, Attrs: ir.Attrs{"exprs": ir.Attrs{"e": c.project}.Clone()["e"]}, Loc: "t.py:3"})
 				g.Outputs = []ir.NodeID{pid}
+				if c.other != nil {
+					g.Outputs = append(g.Outputs, g.Add(&ir.Node{Op: "project", Inputs: []ir.NodeID{fid}, Attrs: ir.Attrs{"exprs": ir.Attrs{"e": c.other}.Clone()["e"]}, Loc: "t.py:4"}))
+				}
+				if c.group {
+					g.Outputs = append(g.Outputs, g.Add(&ir.Node{Op: "groupby_agg", Inputs: []ir.NodeID{fid}, Attrs: ir.Attrs{"keys": []any{"k1"}, "sort": true, "as_index": false,
+						"aggs": []any{map[string]any{"name": "s", "col": "p", "fn": "sum"}, map[string]any{"name": "n", "col": "", "fn": "size"}}}, Loc: "t.py:5"}))
+				}
 				if c.second {
 					g.Outputs = append(g.Outputs, fid)
 				}
