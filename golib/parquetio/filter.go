@@ -472,7 +472,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 			if n == 0 {
 				break
 			}
-			var keep []int // positions in the current selection that pass
+			var keep []int       // positions in the current selection that pass
 			var vals *col.Column // the conjunct's column at the kept rows (dictSelect)
 			done := false
 			if len(cj.cols) == 1 && cur[cj.cols[0].name] == nil {
@@ -624,7 +624,7 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	defer pr.Close()
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	var dm []bool // pred per dictionary entry
+	var dm []bool        // pred per dictionary entry
 	var dict *col.Column // the dictionary (wantVals)
 	var pos []int32
 	n := rows
