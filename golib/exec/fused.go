@@ -212,10 +212,15 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	}
 	ngroups, rows := 1, src.N
 	var keyCols []*col.Column
+	var ordered []int64 // the group ids when they never decrease (keys in order)
 	if len(p.Keys) > 0 {
 		sub, gid, ng, kc, ok, err := selectedGroupIDs(c, k, bufs, src)
 		if err == nil && !ok {
-			gid, ng, kc, err = groupIDs(c, nil, src, p.Keys, p.Dropna)
+			var inOrder bool
+			gid, ng, kc, inOrder, err = orderedGroupIDs(c, nil, src, p.Keys, p.Dropna)
+			if inOrder {
+				ordered = gid
+			}
 		} else if err == nil {
 			// the loop runs over the selected rows only
 			bufs, err = frameBufs(k, sub)
@@ -227,7 +232,12 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 		bufs[l.Group] = lower.Buf{I64: gid}
 		ngroups, keyCols = ng, kc
 	}
-	res, err := lower.ParallelCtx(c.Context, l, rows, ngroups, rangeFunc(k, l, bufs, rows))
+	var res *lower.Outputs
+	if ordered != nil { // each worker reduces whole groups (sortedkeys.go)
+		res, err = lower.ParallelOrdered(c.Context, l, rows, ngroups, ordered, rangeFunc(k, l, bufs, rows))
+	} else {
+		res, err = lower.ParallelCtx(c.Context, l, rows, ngroups, rangeFunc(k, l, bufs, rows))
+	}
 	if err != nil {
 		return nil, cancelled(err)
 	}

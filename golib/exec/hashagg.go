@@ -112,8 +112,9 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 
 // grouping is the result of groupRows.
 type grouping struct {
-	gid   []int32 // output group of each row, -1 for a dropped row
-	first []int   // first row of each output group
+	gid     []int32 // output group of each row, -1 for a dropped row
+	first   []int   // first row of each output group
+	ordered bool    // gid never decreases from row to row (no dropped row)
 }
 
 // groupRows assigns each of n rows an output group by its keys (the
@@ -453,24 +454,33 @@ func cmpKeyRows(k *rowKeys, a, b int) int {
 // columns of the groups; key types the grouping does not handle take the
 // interpreter's. For fused aggregations (fused.go).
 func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]int64, int, []*col.Column, error) {
+	gid, ng, keyCols, _, err := orderedGroupIDs(c, n, f, keys, dropna)
+	return gid, ng, keyCols, err
+}
+
+// orderedGroupIDs is groupIDs that also reports whether the ids never
+// decrease from row to row (keys already sorted: sortedkeys.go), which lets
+// an aggregation give each worker whole groups (lower.ParallelOrdered).
+func orderedGroupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]int64, int, []*col.Column, bool, error) {
 	kcols := make([]*col.Column, len(keys))
 	for i, name := range keys {
 		kc := keyColumn(f, name)
 		if kc == nil || !hashableKey(kc.Type) || hasNegZero(kc) || (kc.Type == ir.Bool && !dropna && kc.HasNulls()) || f.N > maxRows {
-			return interp.GroupIDs(f, keys, dropna, true)
+			gid, ng, kc, err := interp.GroupIDs(f, keys, dropna, true)
+			return gid, ng, kc, false, err
 		}
 		kcols[i] = kc
 	}
 	g, gid, ok, err := smallDomainGroups(c, n, kcols, f.N, true, true) // the ids as int64 at once
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, false, err
 	}
 	if ok {
-		return gid, len(g.first), takeKeys(kcols, g.first), nil
+		return gid, len(g.first), takeKeys(kcols, g.first), false, nil
 	}
 	g, err = groupRows(c, n, newRowKeys(kcols), f.N, dropna, true)
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, false, err
 	}
 	gid = col.Uninit[int64](len(g.gid))
 	err = forMorsels(c, n, len(gid), func(_, lo, hi int) error {
@@ -480,9 +490,9 @@ func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]i
 		return nil
 	})
 	if err != nil {
-		return nil, 0, nil, err
+		return nil, 0, nil, false, err
 	}
-	return gid, len(g.first), takeKeys(kcols, g.first), nil
+	return gid, len(g.first), takeKeys(kcols, g.first), g.ordered, nil
 }
 
 // takeKeys is the key columns at each group's first row.

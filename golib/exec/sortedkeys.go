@@ -8,6 +8,7 @@ package exec
 // (sort=False), with no hash table or array by value.
 
 import (
+	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -61,7 +62,7 @@ func sortedRuns(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (g *grouping, ok bo
 	if err := c.reserve(n, int64(rows)*4+int64(total)*8); err != nil {
 		return nil, false, err
 	}
-	gid := make([]int32, rows)
+	gid := col.Uninit[int32](rows) // every row's id is written
 	first := make([]int, total)
 	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
 		g := int32(runs[m]) - 1 // the group of the row before lo
@@ -77,5 +78,5 @@ func sortedRuns(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (g *grouping, ok bo
 	if err != nil {
 		return nil, false, err
 	}
-	return &grouping{gid: gid, first: first}, true, nil
+	return &grouping{gid: gid, first: first, ordered: true}, true, nil
 }

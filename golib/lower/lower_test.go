@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -256,5 +257,63 @@ func TestParallelGroupMergeMatchesPartials(t *testing.T) {
 				t.Fatalf("builder %d group %d: %+v, want %+v (workers %d)", i, gi, a, b, workers)
 			}
 		}
+	}
+}
+
+// TestParallelOrderedMatchesOneWorker: a grouped reduction over group ids
+// that never decrease, run with each worker taking whole groups, equals the
+// run on one worker bit for bit (every group reduced in row order), with
+// groups longer than a morsel and groups spanning the workers' cuts; a loop
+// with another builder runs as ParallelCtx.
+func TestParallelOrderedMatchesOneWorker(t *testing.T) {
+	rows := 6*lower.Morsel + 29
+	x, g := make([]float64, rows), make([]int64, rows)
+	r := rand.New(rand.NewSource(5))
+	gi := int64(0)
+	for i := range x {
+		x[i] = r.NormFloat64() * 1e8
+		if r.Intn(40) == 0 {
+			x[i] = math.NaN()
+		}
+		if i > 0 && (i < rows/3 || i > rows/2) && r.Intn(3) == 0 { // short groups, then one long one
+			gi++
+		}
+		g[i] = gi
+	}
+	ngroups := int(gi) + 1
+	l := &lower.Loop{Inputs: []lower.Input{{Type: ir.Float64}, {Type: ir.Int64}}, Filter: -1, Group: 1,
+		Body: []lower.Instr{{Op: "load", Type: ir.Float64, Input: 0}},
+		Builders: []lower.Builder{{Kind: lower.GroupMerge, Value: 0, Agg: "sum"}, {Kind: lower.GroupMerge, Value: 0, Agg: "max"},
+			{Kind: lower.GroupMerge, Value: 0, Agg: "count"}}}
+	f := lower.EvalRange(l, []lower.Buf{{F64: x}, {I64: g}})
+	got, err := lower.ParallelOrdered(context.Background(), l, rows, ngroups, g, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lower.NewOutputs(l, rows, ngroups)
+	for lo := 0; lo < rows; lo += lower.Morsel {
+		f(lo, min(lo+lower.Morsel, rows), want)
+	}
+	for i := range l.Builders {
+		for gi := range want.Groups[i] {
+			a, b := got.Groups[i][gi], want.Groups[i][gi]
+			if math.Float64bits(a.F) != math.Float64bits(b.F) || a.I != b.I || a.N != b.N || a.NaN != b.NaN {
+				t.Fatalf("builder %d group %d: %+v, want %+v", i, gi, a, b)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := lower.ParallelOrdered(ctx, l, rows, ngroups, g, f); err == nil {
+		t.Fatal("a cancelled run succeeded")
+	}
+	// another builder: ParallelCtx's result
+	m := *l
+	m.Builders = append(slices.Clone(l.Builders), lower.Builder{Kind: lower.Merge, Value: 0, Agg: "sum"})
+	fm := lower.EvalRange(&m, []lower.Buf{{F64: x}, {I64: g}})
+	a, err1 := lower.ParallelOrdered(context.Background(), &m, rows, ngroups, g, fm)
+	b, err2 := lower.ParallelCtx(context.Background(), &m, rows, ngroups, fm)
+	if err1 != nil || err2 != nil || math.Float64bits(a.Merge[3].F) != math.Float64bits(b.Merge[3].F) || a.Merge[3].N != b.Merge[3].N {
+		t.Fatalf("mixed builders: %v %v, %+v vs %+v", err1, err2, a.Merge[3], b.Merge[3])
 	}
 }

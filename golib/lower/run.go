@@ -88,6 +88,49 @@ func ParallelCtx(ctx context.Context, l *Loop, rows, ngroups int, f RangeFunc) (
 	return out, nil
 }
 
+// ParallelOrdered is ParallelCtx for a grouped loop whose group ids gid
+// (the loop's group input, rows long) never decrease from row to row (keys
+// already sorted): each worker takes a contiguous range of rows cut at group
+// boundaries, so that every group is reduced by one worker, in row order,
+// straight into the result: no partial states per worker, no combine, and
+// the result does not depend on the number of workers (it equals a run on
+// one). Loops with other builders than GroupMerge run as ParallelCtx.
+func ParallelOrdered(ctx context.Context, l *Loop, rows, ngroups int, gid []int64, f RangeFunc) (*Outputs, error) {
+	workers := min(runtime.GOMAXPROCS(0), (rows+Morsel-1)/Morsel)
+	grouped := len(l.Builders) > 0 && !l.Scatters() && !l.Compacts() && len(gid) >= rows
+	for _, b := range l.Builders {
+		grouped = grouped && b.Kind == GroupMerge
+	}
+	if !grouped || workers <= 1 {
+		return ParallelCtx(ctx, l, rows, ngroups, f)
+	}
+	out := NewOutputs(l, rows, ngroups)
+	cuts := make([]int, workers+1) // worker w runs rows [cuts[w], cuts[w+1])
+	cuts[workers] = rows
+	for w := 1; w < workers; w++ {
+		c := max(w*rows/workers, cuts[w-1])
+		for c > 0 && c < rows && gid[c] == gid[c-1] {
+			c++
+		}
+		cuts[w] = c
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := cuts[w]; lo < cuts[w+1] && ctx.Err() == nil; lo += Morsel {
+				f(lo, min(lo+Morsel, cuts[w+1]), out)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ParallelScatter runs a VecMerge loop (Loop.Scatters) over rows rows into
 // a [size, W] result. The workers split the target rows, not the source
 // rows: each runs every morsel of rows (whole index rows, W rows each) and
