@@ -79,7 +79,11 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 	err = forTasks(c, n, na, func(i int) error {
 		if name, cname, fn := interp.GroupAggSpec(n, i); fn == "nunique" {
 			if v := src.Col(cname); v != nil {
-				counts, ok, err := groupNunique(c, n, v, g.gid, len(g.first))
+				var runs []int
+				if g.ordered {
+					runs = g.first
+				}
+				counts, ok, err := groupNunique(c, n, v, g.gid, len(g.first), runs)
 				if err != nil {
 					return err
 				}

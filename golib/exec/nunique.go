@@ -21,15 +21,27 @@ import (
 )
 
 // groupNunique returns the number of distinct non-missing values of v in
-// each of ng groups (gid: each row's group, -1 for a dropped row); ok is
-// false when v's type is not handled here.
-func groupNunique(c *Ctx, n *ir.Node, v *col.Column, gid []int32, ng int) (out []int64, ok bool, err error) {
+// each of ng groups (gid: each row's group, -1 for a dropped row; runs, when
+// not nil, the first row of each group when the groups are runs of rows in
+// order, as sortedRuns makes them); ok is false when v's type is not handled
+// here.
+func groupNunique(c *Ctx, n *ir.Node, v *col.Column, gid []int32, ng int, runs []int) (out []int64, ok bool, err error) {
 	if !hashableKey(v.Type) || v.Type == ir.Bool || hasNegZero(v) || v.N != len(gid) {
 		return nil, false, nil
 	}
 	rows := v.N
+	var starts []int32 // where each group's rows start, when the groups are runs
+	if len(runs) == ng && rows < 1<<31 {
+		starts = make([]int32, ng+1)
+		for g, r := range runs {
+			starts[g] = int32(r)
+		}
+		starts[ng] = int32(rows)
+	} else {
+		starts = groupRuns(gid, ng)
+	}
 	if (v.Type.IsInt() || v.Type.IsDatetime()) && v.I64 != nil && !(v.Valid != nil && v.HasNulls()) {
-		if starts := groupRuns(gid, ng); starts != nil {
+		if starts != nil {
 			// groups are runs of rows in order (a sorted key) and the values
 			// plain ints: each run's values are compared among themselves,
 			// no value codes
@@ -48,7 +60,7 @@ func groupNunique(c *Ctx, n *ir.Node, v *col.Column, gid []int32, ng int) (out [
 	if err := c.reserve(n, int64(rows)*4+int64(ng)*12+int64(nc)*4*int64(Workers())); err != nil {
 		return nil, false, err
 	}
-	if starts := groupRuns(gid, ng); starts != nil {
+	if starts != nil {
 		// groups are runs of rows in order (a sorted key): each group's
 		// codes are its rows' already, no bucketing
 		return countRuns(c, n, codes, nc, starts, ng)
