@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/flern/flern/golib/codegen"
@@ -80,6 +81,9 @@ var aggCases = []aggCase{
 	{name: "as_index keys, no filter, int arithmetic wraps", keys: []any{"k1"}, asIndex: true,
 		project: []ir.NamedExpr{{Name: "k1", Expr: ir.Col("k1")}, {Name: "qq", Expr: ir.Call("mul", ir.Col("q"), ir.Call("add", ir.Col("q"), ir.LitInt(7)))}},
 		aggs:    []any{agg("s", "qq", "sum"), agg("m", "qq", "mean")}},
+	{name: "sum and mean of one float column, twice: shared builders", keys: []any{"k1"},
+		aggs: []any{agg("s", "p", "sum"), agg("m", "p", "mean"), agg("s2", "p", "sum"), agg("hi", "p", "max"), agg("hi2", "p", "max"),
+			agg("n", "", "size")}},
 	{name: "filter selecting nothing", keys: []any{"k2"},
 		pred: ir.Call("gt", ir.Col("p"), ir.LitFloat(1e9)),
 		aggs: []any{agg("s", "p", "sum"), agg("n", "", "size")}},
@@ -255,4 +259,27 @@ func TestFusedToTensorMatchesInterp(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestFusedAggSharesBuilders: equal reductions of one value (sum and mean of
+// a float column, a repeated sum or max) feed one builder.
+func TestFusedAggSharesBuilders(t *testing.T) {
+	for _, c := range aggCases {
+		if !strings.HasPrefix(c.name, "sum and mean of one float column") {
+			continue
+		}
+		g := buildAgg(t, c)
+		if _, err := lower.Fuse(g, lower.Options{NoCodegenWhy: "test", MinRows: 1}); err != nil {
+			t.Fatal(err)
+		}
+		k, ok := g.Nodes[g.Outputs[0]].Attrs["kernel"].(*lower.Kernel)
+		if !ok {
+			t.Fatalf("not fused:\n%s", g.Print())
+		}
+		if n := len(k.Loop.Builders); n != 3 { // rows, sum(p), max(p)
+			t.Fatalf("%d builders, want 3:\n%s", n, g.Print())
+		}
+		return
+	}
+	t.Fatal("case not found")
 }

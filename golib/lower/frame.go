@@ -2,6 +2,7 @@ package lower
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
@@ -447,8 +448,14 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 		default:
 			return nil, false
 		}
-		f.l.Builders = append(f.l.Builders, b)
-		plan.Outs = append(plan.Outs, AggOut{Name: name, Fn: fn, Builder: len(f.l.Builders) - 1})
+		// one builder per distinct reduction: Q1's sum and mean of a column
+		// read the same sums
+		at := slices.Index(f.l.Builders, b)
+		if at < 0 {
+			f.l.Builders = append(f.l.Builders, b)
+			at = len(f.l.Builders) - 1
+		}
+		plan.Outs = append(plan.Outs, AggOut{Name: name, Fn: fn, Builder: at})
 	}
 	if len(plan.Keys) > 0 {
 		if f.l.Filter >= 0 {
