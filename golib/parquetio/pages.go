@@ -131,6 +131,27 @@ func (d *rleDecoder) read(out []int32) error {
 			// mask (independent of the others; w <= 32 leaves room for the
 			// bit offset)
 			q := d.wide
+			if w > 0 && w <= 8 && bit&7 == 0 && len(q) >= 8 {
+				// narrow values (flags, small dictionaries) from a group
+				// boundary: a group of 8 is 8w <= 64 bits from a byte
+				// boundary, one load for all 8
+				base := unsafe.Pointer(unsafe.SliceData(q))
+				last := len(q) - 8
+				s1, s2, s3, s4, s5, s6, s7 := w, 2*w, 3*w, 4*w, 5*w, 6*w, 7*w
+				for ; j+8 <= k && bit>>3 <= last; j += 8 {
+					x := *(*uint64)(unsafe.Add(base, bit>>3))
+					o := (*[8]int32)(out[i+j : i+j+8])
+					o[0] = int32(x & mask)
+					o[1] = int32((x >> s1) & mask)
+					o[2] = int32((x >> s2) & mask)
+					o[3] = int32((x >> s3) & mask)
+					o[4] = int32((x >> s4) & mask)
+					o[5] = int32((x >> s5) & mask)
+					o[6] = int32((x >> s6) & mask)
+					o[7] = int32((x >> s7) & mask)
+					bit += 8 * w
+				}
+			}
 			if w > 0 && len(q) >= 8 {
 				base := unsafe.Pointer(unsafe.SliceData(q))
 				last := len(q) - 8 // the highest byte a load may start at

@@ -76,5 +76,7 @@ func benchRLE(b *testing.B, w int) {
 }
 
 func BenchmarkRLE1(b *testing.B)  { benchRLE(b, 1) }
+func BenchmarkRLE4(b *testing.B)  { benchRLE(b, 4) }
+func BenchmarkRLE6(b *testing.B)  { benchRLE(b, 6) }
 func BenchmarkRLE12(b *testing.B) { benchRLE(b, 12) }
 func BenchmarkRLE17(b *testing.B) { benchRLE(b, 17) }
