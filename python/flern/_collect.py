@@ -131,8 +131,9 @@ _KEPT: "weakref.WeakKeyDictionary[Node, set]" = weakref.WeakKeyDictionary()
 
 def _probe_input(o: Node) -> tuple[Node | None, bool]:
     """The frame a probe-shaped output reads, or None; and whether to keep it at once (the
-    frame of get_dummies' or a merge's probe, which the user goes on to use) rather than only
-    once probed often enough (a reduction's or unique()'s: q6's final sum is one)."""
+    frame of get_dummies' or a merge's probe, which the user goes on to use, or a small
+    aggregated frame) rather than only once probed often enough (a reduction's or unique()'s:
+    q6's final sum is one)."""
     now = False
     if o.op == "get_dummies" and o.attrs.get("schema_only"):
         x, now = o.inputs[0], True
@@ -149,6 +150,11 @@ def _probe_input(o: Node) -> tuple[Node | None, bool]:
         x = x.inputs[0]
     if x.op.startswith("scan_") or x.op in ("source", "source_tensor"):
         return None, False  # a bare scan: the probe would read every column to keep it
+    if x.op == "groupby_agg" and x.attrs.get("keys") and len({a.get("col") for a in x.attrs.get("aggs", ())}) <= 2:
+        # an aggregated frame (one row per group) of at most two aggregated columns: keeping
+        # it costs about what the probe does, and a query goes on to use it (TPC-H Q15's
+        # revenue per supplier, probed for its max, then joined back)
+        now = True
     return x, now
 
 

@@ -358,3 +358,35 @@ def test_merge_matched_probe_reads_a_kept_frame(data_path, all_match):
     got = pipeline(fpd)
     assert str(got["code"].dtype) == str(want["code"].dtype)
     assert_frame_same(got, want)
+
+
+def q15_like(pd_, path: str):
+    """TPC-H Q15's shape: an aggregated frame probed for its max, then filtered by it and
+    joined back to the data."""
+    df = pd_.read_parquet(path)
+    rev = df[df["f"] > 0].groupby("s", as_index=False).agg(tot=("i", "sum"))
+    top = rev["tot"].max()
+    j = df.merge(rev[rev["tot"] == top], on="s")
+    return j[["s", "i", "tot"]].reset_index(drop=True)
+
+
+def test_small_aggregate_probe_keeps_at_once(data_path, cache_switch):
+    """A keyed groupby of one aggregated column probed by a reduction is kept at once (it is
+    one row per group and the query goes on to use it): the final plan reads it from the cache
+    instead of scanning and grouping again; answers equal pandas' with the cache on and off."""
+    path = data_path(n=2000)
+    want = q15_like(pd, path)
+    for on in (True, False):
+        cache_switch(on)
+        _native.result_cache("clear")
+        df = fpd.read_parquet(path)
+        rev = df[df["f"] > 0].groupby("s", as_index=False).agg(tot=("i", "sum"))
+        top = rev["tot"].max()
+        j = df.merge(rev[rev["tot"] == top], on="s")
+        got = j[["s", "i", "tot"]].reset_index(drop=True)
+        if on and CACHE_ACTIVE:
+            assert _native.result_cache()["stores"] == 1
+            assert "cached_result=" in got.explain()
+        else:
+            assert "cached_result=" not in got.explain()
+        assert_frame_same(got, want)
