@@ -236,6 +236,11 @@ func compareCols(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
 	ne := fn == "ne"
 	out := make([]bool, n)
 	switch {
+	case (x.Type.IsDatetime() && x.Type == y.Type || x.Type.IsInt() && y.Type.IsInt()) &&
+		!(x.Type.IsDatetime() && (x.Valid != nil || y.Valid != nil)):
+		compareSlices(fn, x.I64[:n], y.I64[:n], out) // (TPC-H Q21/Q4: l_commitdate < l_receiptdate)
+	case x.Type == ir.Float64 && y.Type == ir.Float64 && x.Valid == nil && y.Valid == nil:
+		compareSlices(fn, x.F64[:n], y.F64[:n], out) // Go's operators: NaN compares false except !=
 	case x.Type.IsDatetime() && x.Type == y.Type, x.Type.IsInt() && y.Type.IsInt():
 		nulls := x.Type.IsDatetime() && (x.Valid != nil || y.Valid != nil)
 		xs, ys := x.I64[:n], y.I64[:n]
@@ -260,6 +265,39 @@ func compareCols(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
 		return nil, false
 	}
 	return col.NewBool(out), true
+}
+
+// compareSlices sets out[i] = xs[i] <fn> ys[i] with Go's operators, one
+// loop per operator.
+func compareSlices[T int64 | float64](fn string, xs, ys []T, out []bool) {
+	ys = ys[:len(xs)]
+	out = out[:len(xs)]
+	switch fn {
+	case "eq":
+		for i, x := range xs {
+			out[i] = x == ys[i]
+		}
+	case "ne":
+		for i, x := range xs {
+			out[i] = x != ys[i]
+		}
+	case "lt":
+		for i, x := range xs {
+			out[i] = x < ys[i]
+		}
+	case "le":
+		for i, x := range xs {
+			out[i] = x <= ys[i]
+		}
+	case "gt":
+		for i, x := range xs {
+			out[i] = x > ys[i]
+		}
+	default:
+		for i, x := range xs {
+			out[i] = x >= ys[i]
+		}
+	}
 }
 
 func dtScale(t ir.DType) int64 {

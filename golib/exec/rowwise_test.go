@@ -19,6 +19,9 @@ var rowSpecs = []genSpec{
 	{name: "d", typ: ir.DatetimeUS, nulls: true},
 	{name: "d2", typ: ir.DatetimeUS, nulls: true},
 	{name: "f2", typ: ir.Float64, nulls: true},
+	{name: "k", typ: ir.Int64, card: 5},
+	{name: "d3", typ: ir.DatetimeUS, card: 6},
+	{name: "d4", typ: ir.DatetimeUS, card: 6},
 }
 
 func withOpts(e *ir.Expr, kv ...any) *ir.Expr {
@@ -85,6 +88,20 @@ func TestFilterDifferential(t *testing.T) {
 		{"and chain, NaN and unicode", func() *ir.Expr {
 			return call("and", call("isin", col_("s"), lit("a"), lit("éb"), lit("")), call("ne", col_("f"), lit(math.NaN())))
 		}},
+		// column-column comparisons without nulls: one loop per operator
+		{"int columns, every operator", func() *ir.Expr {
+			return call("or", call("or", call("and", call("eq", col_("k"), col_("i")), call("ne", col_("k"), lit(2))), call("lt", col_("k"), col_("i"))),
+				call("and", call("le", col_("i"), col_("k")), call("and", call("gt", col_("k"), col_("i")), call("ge", col_("k"), col_("i")))))
+		}},
+		{"float columns (NaN), every operator", func() *ir.Expr {
+			return call("or", call("or", call("eq", col_("f"), col_("f2")), call("lt", col_("f2"), col_("f"))),
+				call("or", call("le", col_("f"), col_("f2")), call("and", call("ge", col_("f2"), col_("f")), call("ne", col_("f"), col_("f2")))))
+		}},
+		{"datetime columns, every operator", func() *ir.Expr {
+			return call("or", call("or", call("eq", col_("d3"), col_("d4")), call("gt", col_("d3"), col_("d4"))),
+				call("and", call("le", col_("d4"), col_("d3")), call("and", call("ne", col_("d3"), col_("d4")), call("ge", col_("d4"), col_("d3")))))
+		}},
+		{"datetime lt alone", func() *ir.Expr { return call("lt", col_("d3"), col_("d4")) }},
 		{"and chain with a raising conjunct (whole mask)", func() *ir.Expr {
 			return call("and", call("eq", col_("i"), lit(1)), call("gt", call("floordiv", col_("i"), col_("j")), lit(0)))
 		}},
