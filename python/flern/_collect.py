@@ -290,7 +290,7 @@ def schema(node: Node) -> dict:
     Type inference only (a CSV scan sniffs its file); data-dependent schemas
     (get_dummies) are computed by running the plan.
     """
-    hit = _TYPES.get(node)
+    hit = _known_type(node)
     if hit is not None:
         return json.loads(hit)  # a fresh dict: callers may change theirs
     plan, _ = _compile([node])
@@ -304,21 +304,27 @@ def schema(node: Node) -> dict:
 
 def tensor_type(node: Node) -> tuple[str, tuple[int, ...]]:
     """(dtype name, shape) of a tensor node by type inference (-1: known only at run time)."""
-    hit = _TYPES.get(node)
+    hit = _known_type(node)
     key = None
     if hit is None:
-        key = _struct_key(node, 0)
+        files: list[tuple] = []
+        key = _struct_key(node, 0, files)
         hit = _TYPE_MEMO.get(key) if key is not None else None
         if hit is not None:
-            _TYPES[node] = hit
+            if files:  # over a node typed from files: valid while they are unchanged
+                paths = tuple(sorted({p for f in files for p in f}))
+                _FILE_TYPES[node] = (hit, (paths, _files_identity(paths)))
+            else:
+                _TYPES[node] = hit
     if hit is None:
         plan, _ = _compile([node])
         out = plan.info()["outputs"][0]
         _remember_type(node, out)
-        if key is not None and node in _TYPES:
+        known = _known_type(node)
+        if key is not None and known is not None:
             if len(_TYPE_MEMO) >= _TYPE_MEMO_SIZE:
                 _TYPE_MEMO.clear()
-            _TYPE_MEMO[key] = _TYPES[node]
+            _TYPE_MEMO[key] = known
     else:
         out = json.loads(hit)
     t = out["tensor"]
@@ -337,16 +343,20 @@ _TYPE_MEMO: dict[tuple, str] = {}
 _TYPE_MEMO_SIZE = 4096
 
 
-def _struct_key(node: Node, depth: int) -> tuple | None:
+def _struct_key(node: Node, depth: int, files: list[tuple]) -> tuple | None:
     hit = _TYPES.get(node)
     if hit is not None:
+        return ("=", hit)
+    hit = _known_type(node)
+    if hit is not None:  # typed from files: the caller notes which
+        files.append(_FILE_TYPES[node][1][0])
         return ("=", hit)
     if depth > 12 or node.op in ("source", "state_write") or node.op.startswith(("scan_", "read_")) or (
             node.data is not None and node.op != "source_tensor"):
         return None
     ins = []
     for i in node.inputs:
-        k = _struct_key(i, depth + 1)
+        k = _struct_key(i, depth + 1, files)
         if k is None:
             return None
         ins.append(k)
@@ -359,13 +369,52 @@ def _struct_key(node: Node, depth: int) -> tuple | None:
 
 # Inferred static types of recorded nodes: a node's subgraph never changes, so neither does
 # its type -- unless it reads a file, which may be rewritten before the plan runs (those are
-# inferred afresh each time, from the plan cache).
+# in _FILE_TYPES, checked against the files' identity on every use).
 _TYPES: "weakref.WeakKeyDictionary[Node, str]" = weakref.WeakKeyDictionary()
 
 
+# Types of nodes that read files: valid while those files keep their identity (path, size,
+# modification time, inode), which is checked on every use (a stat per file). A drop-in
+# training loop over `torch.from_numpy(df.to_numpy())` records each step's ops over the same
+# hand-off node, whose plan reads the Parquet file: without this, every step inferred the
+# types of its batch ops natively again (~5 inferences per step in benchmarks/e2e/flights.py).
+_FILE_TYPES: "weakref.WeakKeyDictionary[Node, tuple[str, tuple]]" = weakref.WeakKeyDictionary()
+
+
+def _files_identity(paths: tuple[str, ...]) -> tuple | None:
+    out = []
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            return None
+        out.append((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+    return tuple(out)
+
+
+def _known_type(node: Node) -> str | None:
+    """The remembered type of ``node`` (JSON), or None."""
+    hit = _TYPES.get(node)
+    if hit is not None:
+        return hit
+    f = _FILE_TYPES.get(node)
+    if f is None:
+        return None
+    hit, (paths, ident) = f
+    if ident is None or _files_identity(paths) != ident:
+        del _FILE_TYPES[node]
+        return None
+    return hit
+
+
 def _remember_type(node: Node, out: dict) -> None:
-    if not any(n.op.startswith("scan_") for n in topo_order([node])):
+    scans = [n for n in topo_order([node]) if n.op.startswith(("scan_", "read_"))]
+    if not scans:
         _TYPES[node] = json.dumps(out)
+        return
+    paths = tuple(sorted({n.attrs.get("path") for n in scans}))
+    if all(isinstance(p, str) for p in paths):
+        _FILE_TYPES[node] = (json.dumps(out), (paths, _files_identity(paths)))
 
 
 def tensor_to_numpy(t: pa.Table):

@@ -46,3 +46,34 @@ def test_different_input_shapes_or_attributes_are_typed_apart():
         assert tuple(x[idx][:, ::2].shape) == (n, 3)
         assert tuple(x[idx].sum(0).shape) == (6,) and tuple(x[idx].sum(1).shape) == (n,)
         assert x[idx].double().dtype == ft.float64 and x[idx].long().dtype == ft.int64
+
+
+def test_ops_over_a_file_hand_off_are_typed_once_while_the_file_is_unchanged(tmp_path, monkeypatch):
+    """A drop-in loop over torch.from_numpy(df.to_numpy()) of a Parquet frame: the batch ops
+    of every step are typed from the memo (the hand-off node's type is remembered with the
+    file's identity); rewriting the file with another dtype is seen at once."""
+    import os
+
+    import pandas
+    import flern.pandas as fpd
+
+    p = str(tmp_path / "d.parquet")
+    pandas.DataFrame({"a": np.arange(40, dtype=np.int64), "b": np.arange(40, dtype=np.int64) * 2}).to_parquet(p)
+    df = fpd.read_parquet(p)
+    x = ft.from_numpy(df[["a", "b"]].to_numpy(dtype="float32"))
+    perm = ft.randperm(40, generator=ft.Generator().manual_seed(2))
+    calls = _count_inferences(monkeypatch)
+    for i in range(0, 40, 8):
+        b = x[perm[i:i + 8]]
+        assert (tuple(b.shape), b[:, 1].long().dtype) == ((8, 2), ft.int64)
+    first = len(calls)
+    for i in range(0, 40, 8):
+        b = x[perm[i:i + 8]]
+        assert tuple(b[:, 1].long().shape) == (8,)
+    assert len(calls) == first
+    # the frame's own schema follows the file
+    assert str(df.dtypes["a"]) == "int64"
+    st = os.stat(p)
+    pandas.DataFrame({"a": np.arange(40, dtype=np.float64), "b": np.arange(40, dtype=np.int64)}).to_parquet(p)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    assert str(df.dtypes["a"]) == "float64"
