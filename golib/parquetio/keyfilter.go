@@ -115,18 +115,8 @@ func (k *keySet) countIn(a, b int64) int {
 		}
 		return j - i
 	}
-	from, to := uint64(a-k.lo), uint64(b-k.lo)
 	n := 0
-	for w := from >> 6; w <= to>>6; w++ {
-		x := k.bits[w]
-		if w == from>>6 {
-			x &= ^uint64(0) << (from & 63)
-		}
-		if w == to>>6 && to&63 != 63 {
-			x &= (1 << (to&63 + 1)) - 1
-		}
-		n += bits.OnesCount64(x)
-	}
+	k.words(a, b, func(x uint64) bool { n += bits.OnesCount64(x); return true })
 	return n
 }
 
@@ -140,6 +130,14 @@ func (k *keySet) anyIn(a, b int64) bool {
 		i, _ := slices.BinarySearch(k.sorted, a)
 		return i < len(k.sorted) && k.sorted[i] <= b
 	}
+	found := false
+	k.words(a, b, func(x uint64) bool { found = x != 0; return !found })
+	return found
+}
+
+// words calls f with the bitmap's words over [a, b] (k.lo <= a <= b <=
+// k.hi), masked to that range, while f returns true.
+func (k *keySet) words(a, b int64, f func(uint64) bool) {
 	from, to := uint64(a-k.lo), uint64(b-k.lo)
 	for w := from >> 6; w <= to>>6; w++ {
 		x := k.bits[w]
@@ -149,11 +147,10 @@ func (k *keySet) anyIn(a, b int64) bool {
 		if w == to>>6 && to&63 != 63 {
 			x &= (1 << (to&63 + 1)) - 1
 		}
-		if x != 0 {
-			return true
+		if !f(x) {
+			return
 		}
 	}
-	return false
 }
 
 // mask is the key test of column c as a bool column: true where the value
