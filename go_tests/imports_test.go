@@ -18,7 +18,7 @@ var allowed = map[string][]string{
 	"golib/ir/wire":     {"golib/ir"},
 	"golib/col":         {"golib/ir"},
 	"golib/frame":       {"golib/ir"},
-	"golib/csvio":       {"golib/ir", "golib/col"},
+	"golib/csvio":       {"golib/ir", "golib/col", "golib/frame"},
 	"golib/arrowio":     {"golib/ir", "golib/col"},
 	"golib/parquetio":   {"golib/ir", "golib/col", "golib/frame", "golib/arrowio"},
 	"golib/ipcio":       {"golib/ir", "golib/col", "golib/arrowio"},

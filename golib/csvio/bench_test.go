@@ -92,7 +92,7 @@ func benchRead(b *testing.B, kind string, cols []string, dates bool) {
 	b.ResetTimer()
 	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		if _, err := Read(attrs, want); err != nil {
+		if _, err := Read(attrs, want, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -237,7 +237,7 @@ func BenchmarkReadLineitem(b *testing.B) {
 	b.ResetTimer()
 	c0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		if _, err := Read(attrs, full); err != nil {
+		if _, err := Read(attrs, full, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

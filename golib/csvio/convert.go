@@ -354,7 +354,7 @@ func readData(o *options, data []byte, sn *sniffed, want *ir.Schema) (*col.Frame
 	for j, c := range t.cols {
 		byName[c.name] = j
 	}
-	if o.filter != nil && EvalMask != nil {
+	if o.filter != nil && EvalMask != nil || len(o.keys) > 0 {
 		return readFiltered(o, t, full, want, byName)
 	}
 	slots := t.newSlots()

@@ -136,13 +136,20 @@ func sniff(attrs ir.Attrs) (*sniffed, error) {
 // schema.Fields, in that order (a subset of Sniff's columns), and a
 // RangeIndex. Columns not asked for are skipped by the tokenizer and never
 // converted.
-func Read(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error) {
+//
+// inputs are the frames of the scan's key_filters (the joinfilter pass):
+// the scan then keeps only the rows whose key column value occurs in them
+// or is missing (filter.go).
+func Read(attrs ir.Attrs, schema *ir.Schema, inputs []*col.Frame) (*col.Frame, error) {
 	full, err := sniff(attrs)
 	if err != nil {
 		return nil, err
 	}
 	o, err := parseOptions(attrs)
 	if err != nil {
+		return nil, err
+	}
+	if o.keys, err = keySets(attrs, full, inputs); err != nil {
 		return nil, err
 	}
 	data, release, mapped, err := loadFile(o.path)

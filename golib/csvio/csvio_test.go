@@ -55,7 +55,7 @@ func readCSV(t testing.TB, content, attrsJSON string) (*ir.Schema, *col.Frame, e
 	if err != nil {
 		return nil, nil, err
 	}
-	f, err := Read(attrs, s)
+	f, err := Read(attrs, s, nil)
 	if err != nil {
 		return s, nil, err
 	}
@@ -320,7 +320,7 @@ func TestMissingFile(t *testing.T) {
 	for _, f := range []func() error{
 		func() error { _, err := Sniff(ir.Attrs{"path": p}); return err },
 		func() error {
-			_, err := Read(ir.Attrs{"path": p}, &ir.Schema{})
+			_, err := Read(ir.Attrs{"path": p}, &ir.Schema{}, nil)
 			return err
 		},
 	} {
@@ -372,7 +372,7 @@ func TestProjection(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(strings.Join(tc.cols, ","), func(t *testing.T) {
 			s := pick(tc.cols...)
-			f, err := Read(attrs, s)
+			f, err := Read(attrs, s, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -385,10 +385,10 @@ func TestProjection(t *testing.T) {
 		})
 	}
 	// a column the file lacks, and a type that disagrees with the file
-	if _, err := Read(attrs, &ir.Schema{Fields: []ir.Field{{Name: "zz", Type: ir.Int64}}}); err == nil {
+	if _, err := Read(attrs, &ir.Schema{Fields: []ir.Field{{Name: "zz", Type: ir.Int64}}}, nil); err == nil {
 		t.Error("unknown column: no error")
 	}
-	if _, err := Read(attrs, &ir.Schema{Fields: []ir.Field{{Name: "a", Type: ir.String}}}); err == nil {
+	if _, err := Read(attrs, &ir.Schema{Fields: []ir.Field{{Name: "a", Type: ir.String}}}, nil); err == nil {
 		t.Error("wrong type: no error")
 	}
 }
@@ -465,7 +465,7 @@ func TestAttrDecoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := Read(tc.attrs, s)
+			f, err := Read(tc.attrs, s, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -493,7 +493,7 @@ func TestDiffDir(t *testing.T) {
 		s, err := Sniff(attrs)
 		if err == nil {
 			var f *col.Frame
-			f, err = Read(attrs, s)
+			f, err = Read(attrs, s, nil)
 			if err == nil {
 				out = render(s, f)
 			}

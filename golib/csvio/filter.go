@@ -4,15 +4,60 @@ import (
 	"sort"
 
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
+
+// keyFilter is one key filter of a scan: the column tested and the keys.
+type keyFilter struct {
+	column string
+	set    *col.KeySet
+}
+
+// maxKeyFraction: a key set of more distinct keys than this fraction of the
+// file's rows is not tested (it would keep most rows; the join still drops
+// the others).
+const maxKeyFraction = 0.5
+
+// keySets builds the key sets of a scan's key_filters from its inputs
+// (frame.KeyFilters), keeping those worth testing.
+func keySets(attrs ir.Attrs, sn *sniffed, inputs []*col.Frame) ([]keyFilter, error) {
+	kfs, err := frame.KeyFilters(attrs)
+	if err != nil {
+		return nil, err
+	}
+	if len(kfs) != len(inputs) {
+		return nil, ir.Errorf("Internal", "scan_csv: %d key filters, %d inputs", len(kfs), len(inputs))
+	}
+	var out []keyFilter
+	for i, kf := range kfs {
+		ci := sn.schema.Lookup(kf.Column)
+		if ci < 0 {
+			return nil, ir.Errorf("ColumnNotFound", "key filter column %q not in the file", kf.Column)
+		}
+		kc := inputs[i].Col(kf.Key)
+		if kc == nil {
+			return nil, ir.Errorf("ColumnNotFound", "key filter key %q not in the scan's input %d", kf.Key, i)
+		}
+		if !frame.KeyFilterTypes(sn.schema.Fields[ci].Type, kc.Type) || kc.I64 == nil && kc.N > 0 {
+			return nil, ir.Errorf("Internal", "key filter of the %s column %q by %s keys", sn.schema.Fields[ci].Type, kf.Column, kc.Type)
+		}
+		set := col.NewKeySet(kc)
+		if float64(set.N) > maxKeyFraction*float64(sn.rows) {
+			continue
+		}
+		out = append(out, keyFilter{column: kf.Column, set: set})
+	}
+	return out, nil
+}
 
 // EvalMask evaluates a typed boolean row expression over a frame (set by the
 // engine to the reference interpreter's Eval, so a pushed filter means
 // exactly what the filter op means).
 var EvalMask func(pred *ir.Expr, f *col.Frame) (*col.Column, error)
 
-// readFiltered is readData for a scan with a pushed filter (options.filter).
+// readFiltered is readData for a scan with a pushed filter (options.filter)
+// or key filters (options.keys; tested first, each on its one column).
 // Each chunk, as it is converted in parallel, evaluates the predicate one
 // conjunct at a time: a conjunct's columns are converted for the rows the
 // conjuncts before it kept, and it narrows them further; then the other
@@ -25,7 +70,12 @@ var EvalMask func(pred *ir.Expr, f *col.Frame) (*col.Column, error)
 // order.
 func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName map[string]int) (*col.Frame, error) {
 	refs := map[string]bool{}
-	o.filter.Columns(refs)
+	if o.filter != nil {
+		o.filter.Columns(refs)
+	}
+	for _, k := range o.keys {
+		refs[k.column] = true
+	}
 	predNames := make([]string, 0, len(refs))
 	for n := range refs {
 		predNames = append(predNames, n)
@@ -75,11 +125,19 @@ func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName
 	// the conjuncts, each with the slots of the columns it reads
 	type conj struct {
 		e     *ir.Expr
+		keys  *col.KeySet // a key filter's test instead of e
 		names []string
 		slots []int
 	}
 	var conjs []conj
-	for _, e := range splitAnd(o.filter, nil) {
+	for _, k := range o.keys { // first: one integer column each, usually selective
+		conjs = append(conjs, conj{keys: k.set, names: []string{k.column}, slots: []int{predSlots[indexOf(predNames, k.column)]}})
+	}
+	var conjuncts []*ir.Expr
+	if o.filter != nil {
+		conjuncts = splitAnd(o.filter, nil)
+	}
+	for _, e := range conjuncts {
 		refs := map[string]bool{}
 		e.Columns(refs)
 		c := conj{e: e}
@@ -136,10 +194,15 @@ func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName
 				pf.Names = append(pf.Names, c.names[i])
 				pf.Cols = append(pf.Cols, concat(full.Fields[need[s]].Type, []*piece{cur[s]}, rows))
 			}
-			m, err := EvalMask(c.e, pf)
-			if err != nil {
-				ch.ferr = err
-				return
+			var m *col.Column
+			if c.keys != nil {
+				m = c.keys.Mask(pf.Cols[0])
+			} else {
+				var err error
+				if m, err = EvalMask(c.e, pf); err != nil {
+					ch.ferr = err
+					return
+				}
 			}
 			if m.Type != ir.Bool || m.N != rows || m.HasNulls() {
 				ch.ferr = ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")

@@ -132,7 +132,7 @@ func TestPushedFilter(t *testing.T) {
 							want.Fields = append(want.Fields, full.Fields[full.Lookup(c)])
 						}
 					}
-					every, err := Read(attrs, full)
+					every, err := Read(attrs, full, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -150,7 +150,7 @@ func TestPushedFilter(t *testing.T) {
 						sel.Cols = append(sel.Cols, exp.Col(f.Name))
 					}
 					fa := ir.Attrs{"path": path, "parse_dates": []any{"d"}, "filter": tc.pred}
-					got, err := Read(fa, want)
+					got, err := Read(fa, want, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -169,17 +169,129 @@ func TestPushedFilter(t *testing.T) {
 	}
 }
 
+// TestKeyFilteredRead: a scan with key filters (the joinfilter pass) keeps
+// exactly the rows whose key is among the input's keys (or missing), alone
+// and with a pushed filter, for every chunking; a key set of more than half
+// the rows is not tested (every row kept).
+func TestKeyFilteredRead(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,x,s,d\n")
+	for i := 0; i < 300; i++ {
+		d := fmt.Sprintf("2020-01-%02d", 1+i%28)
+		if i%17 == 0 {
+			d = ""
+		}
+		fmt.Fprintf(&b, "%d,%d,w%d,%s\n", i, i%13, i%5, d)
+	}
+	path := writeCSV(t, b.String())
+	old := EvalMask
+	EvalMask = testMask
+	defer func() { EvalMask = old }()
+	attrs := ir.Attrs{"path": path, "parse_dates": []any{"d"}}
+	full, err := Sniff(attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	every, err := Read(attrs, full, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(k int) int64 { // the d value of 2020-01-(k+1)
+		dc := every.Col("d")
+		for i := 0; i < every.N; i++ {
+			if dc.IsValid(i) && i%28 == k {
+				return dc.I64[i]
+			}
+		}
+		t.Fatal("no such day")
+		return 0
+	}
+	cases := []struct {
+		name   string
+		column string
+		keys   []int64
+		null   bool // a missing key among the keys
+		pred   *ir.Expr
+		all    bool // too many keys: every row kept
+	}{
+		{"int keys", "x", []int64{2, 5, 99}, false, nil, false},
+		{"int keys with a missing one", "x", []int64{0}, true, nil, false},
+		{"int keys and a pushed filter", "x", []int64{1, 3, 7}, false, ir.Call("eq", ir.Col("s"), ir.LitString("w1")), false},
+		{"no key matches", "x", []int64{-4}, false, nil, false},
+		{"datetime keys keep missing dates", "d", []int64{day(0), day(3)}, false, nil, false},
+		{"a key per row: not tested", "id", func() []int64 {
+			var ks []int64
+			for i := range 300 {
+				ks = append(ks, int64(i))
+			}
+			return ks
+		}(), false, nil, true},
+	}
+	for _, m := range modes {
+		for _, tc := range cases {
+			t.Run(m.name+"/"+tc.name, func(t *testing.T) {
+				withChunking(m.target, m.workers, func() {
+					kt := full.Fields[full.Lookup(tc.column)].Type
+					keys := &col.Column{Type: kt, N: len(tc.keys), I64: append([]int64(nil), tc.keys...)}
+					if tc.null {
+						keys.I64 = append(keys.I64, 0)
+						keys.N++
+						keys.Valid = make([]byte, (keys.N+7)/8)
+						for i := 0; i < keys.N-1; i++ {
+							keys.Valid[i/8] |= 1 << (i % 8)
+						}
+					}
+					in := &col.Frame{N: keys.N, Names: []string{"k"}, Cols: []*col.Column{keys}}
+					set := map[int64]bool{}
+					for _, k := range tc.keys {
+						set[k] = true
+					}
+					kc := every.Col(tc.column)
+					var mask []bool
+					if tc.pred != nil {
+						m, _ := testMask(tc.pred, every)
+						mask = m.B
+					}
+					var idx []int
+					for i := 0; i < every.N; i++ {
+						keep := tc.all || !kc.IsValid(i) || set[kc.I64[i]]
+						if keep && (mask == nil || mask[i]) {
+							idx = append(idx, i)
+						}
+					}
+					exp := every.Take(idx)
+					fa := ir.Attrs{"path": path, "parse_dates": []any{"d"},
+						"key_filters": []any{map[string]any{"column": tc.column, "key": "k"}}}
+					if tc.pred != nil {
+						fa["filter"] = tc.pred
+					}
+					got, err := Read(fa, full, []*col.Frame{in})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := got.Validate(); err != nil {
+						t.Fatal(err)
+					}
+					if g, w := render(full, got), render(full, exp); g != w {
+						t.Fatalf("got  %s\nwant %s", g, w)
+					}
+				})
+			})
+		}
+	}
+}
+
 func TestPushedFilterError(t *testing.T) {
 	path := writeCSV(t, "a,b\n1,x\n2,y\n")
 	old := EvalMask
 	defer func() { EvalMask = old }()
 	EvalMask = func(*ir.Expr, *col.Frame) (*col.Column, error) { return nil, ir.Errorf("Type", "boom") }
 	s, _ := Sniff(ir.Attrs{"path": path})
-	if _, err := Read(ir.Attrs{"path": path, "filter": ir.Call("gt", ir.Col("a"), ir.LitInt(1))}, s); err == nil || !strings.Contains(err.Error(), "boom") {
+	if _, err := Read(ir.Attrs{"path": path, "filter": ir.Call("gt", ir.Col("a"), ir.LitInt(1))}, s, nil); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("error %v, want the predicate's", err)
 	}
 	EvalMask = func(_ *ir.Expr, f *col.Frame) (*col.Column, error) { return col.NewInt64(make([]int64, f.N)), nil }
-	if _, err := Read(ir.Attrs{"path": path, "filter": ir.Call("gt", ir.Col("a"), ir.LitInt(1))}, s); err == nil || !strings.Contains(err.Error(), "mask") {
+	if _, err := Read(ir.Attrs{"path": path, "filter": ir.Call("gt", ir.Col("a"), ir.LitInt(1))}, s, nil); err == nil || !strings.Contains(err.Error(), "mask") {
 		t.Fatalf("error %v, want a mask error", err)
 	}
 }

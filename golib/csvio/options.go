@@ -24,7 +24,10 @@ var natStrings = []string{"", "NaT", "nat", "NAT", "nan", "NaN", "NAN"}
 type options struct {
 	// dropPages: the data is a read-only file mapping whose pages
 	// may be released once converted (set by Read, not an attribute).
-	dropPages  bool
+	dropPages bool
+	// keys: the key filters of the scan's inputs (set by Read, keyfilter
+	// entries of filter.go).
+	keys       []keyFilter
 	path       string
 	sep, quote byte
 	header     bool     // the first record is a header row

@@ -47,16 +47,21 @@ func init() {
 	// scan_csv: path, sep, header(bool), na_values([]), keep_default_na,
 	// usecols([] user's), dtype({col: dtype}), parse_dates([]),
 	// columns([] set by projection pushdown: the only columns to produce).
-	reg("scan_csv", 0, func(n *ir.Node, _ []*ir.Schema) (*ir.Schema, error) {
-		if SniffCSV == nil {
-			return nil, ir.Errorf("Internal", "no CSV reader linked")
-		}
-		s, err := SniffCSV(n.Attrs)
-		if err != nil {
-			return nil, err
-		}
-		return pushedColumns(n, s)
-	})
+	// key_filters as scan_parquet's (below).
+	ir.RegisterOp(&ir.OpInfo{Name: "scan_csv", Inputs: ir.ZeroOrMore, Source: true,
+		Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+			if SniffCSV == nil {
+				return nil, ir.Errorf("Internal", "no CSV reader linked")
+			}
+			s, err := SniffCSV(n.Attrs)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkKeyFilters(n, s, in); err != nil {
+				return nil, err
+			}
+			return pushedColumns(n, s)
+		}})
 	// scan_parquet: path, usecols([] user's, in the user's order), columns([]
 	// set by projection pushdown: the only columns to produce). The index
 	// levels are those pandas restores from the file's pandas metadata.

@@ -394,7 +394,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 	}
 	test := func(cj conj, f *col.Frame) (*col.Column, error) {
 		if cj.keys != nil {
-			return cj.keys.mask(f.Cols[0]), nil
+			return cj.keys.Mask(f.Cols[0]), nil
 		}
 		return EvalMask(cj.e, f)
 	}

@@ -2,8 +2,6 @@ package parquetio
 
 import (
 	"math"
-	"math/bits"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
 
@@ -35,148 +33,10 @@ const maxKeyFraction = 0.5
 // not read for it.
 const keyLoose = 0.5
 
-// keySet is the distinct non-null values of a build side's key column:
-// a bitmap over [lo, hi] when that range is small enough, else the sorted
-// values.
+// keySet is a build side's keys (col.KeySet) and the scan column they test.
 type keySet struct {
-	col    column // the scan column tested
-	n      int    // distinct keys
-	lo, hi int64
-	bits   []uint64 // dense form: bit v-lo
-	sorted []int64  // sparse form
-}
-
-// maxKeyBitmap bounds the dense form's range (8 MiB of bits).
-const maxKeyBitmap = 1 << 26
-
-// newKeySet collects the distinct non-null values of c (an int or datetime
-// column, values in I64).
-func newKeySet(c *col.Column, sc column) *keySet {
-	k := &keySet{col: sc, lo: math.MaxInt64, hi: math.MinInt64}
-	vals := c.I64[:c.N]
-	valid := func(i int) bool { return c.Valid == nil || c.IsValid(i) }
-	for i, v := range vals {
-		if valid(i) {
-			k.lo, k.hi = min(k.lo, v), max(k.hi, v)
-		}
-	}
-	if k.lo > k.hi {
-		return k // no keys
-	}
-	if span := uint64(k.hi) - uint64(k.lo); span < maxKeyBitmap {
-		k.bits = make([]uint64, span/64+1)
-		for i, v := range vals {
-			if valid(i) {
-				d := uint64(v - k.lo)
-				k.bits[d>>6] |= 1 << (d & 63)
-			}
-		}
-		for _, w := range k.bits {
-			k.n += bits.OnesCount64(w)
-		}
-		return k
-	}
-	s := make([]int64, 0, len(vals))
-	for i, v := range vals {
-		if valid(i) {
-			s = append(s, v)
-		}
-	}
-	slices.Sort(s)
-	k.sorted = slices.Compact(s)
-	k.n = len(k.sorted)
-	return k
-}
-
-// has reports whether v is a key.
-func (k *keySet) has(v int64) bool {
-	if v < k.lo || v > k.hi {
-		return false
-	}
-	if k.bits != nil {
-		d := uint64(v - k.lo)
-		return k.bits[d>>6]&(1<<(d&63)) != 0
-	}
-	_, ok := slices.BinarySearch(k.sorted, v)
-	return ok
-}
-
-// countIn is the number of keys in [a, b].
-func (k *keySet) countIn(a, b int64) int {
-	a, b = max(a, k.lo), min(b, k.hi)
-	if a > b {
-		return 0
-	}
-	if k.bits == nil {
-		i, _ := slices.BinarySearch(k.sorted, a)
-		j, found := slices.BinarySearch(k.sorted, b)
-		if found {
-			j++
-		}
-		return j - i
-	}
-	n := 0
-	k.words(a, b, func(x uint64) bool { n += bits.OnesCount64(x); return true })
-	return n
-}
-
-// anyIn reports whether some key lies in [a, b].
-func (k *keySet) anyIn(a, b int64) bool {
-	a, b = max(a, k.lo), min(b, k.hi)
-	if a > b {
-		return false
-	}
-	if k.bits == nil {
-		i, _ := slices.BinarySearch(k.sorted, a)
-		return i < len(k.sorted) && k.sorted[i] <= b
-	}
-	found := false
-	k.words(a, b, func(x uint64) bool { found = x != 0; return !found })
-	return found
-}
-
-// words calls f with the bitmap's words over [a, b] (k.lo <= a <= b <=
-// k.hi), masked to that range, while f returns true.
-func (k *keySet) words(a, b int64, f func(uint64) bool) {
-	from, to := uint64(a-k.lo), uint64(b-k.lo)
-	for w := from >> 6; w <= to>>6; w++ {
-		x := k.bits[w]
-		if w == from>>6 {
-			x &= ^uint64(0) << (from & 63)
-		}
-		if w == to>>6 && to&63 != 63 {
-			x &= (1 << (to&63 + 1)) - 1
-		}
-		if !f(x) {
-			return
-		}
-	}
-}
-
-// mask is the key test of column c as a bool column: true where the value
-// is a key or missing.
-func (k *keySet) mask(c *col.Column) *col.Column {
-	m := &col.Column{Type: ir.Bool, N: c.N, B: make([]bool, c.N)}
-	vals := c.I64[:c.N]
-	if k.bits != nil { // (the common case, inlined)
-		lo, span, bits := k.lo, uint64(k.hi-k.lo), k.bits
-		for i, v := range vals {
-			d := uint64(v - lo)
-			m.B[i] = d <= span && bits[d>>6]&(1<<(d&63)) != 0
-		}
-	} else {
-		for i, v := range vals {
-			m.B[i] = k.has(v)
-		}
-	}
-	if c.Valid != nil {
-		for i := range vals {
-			if !c.IsValid(i) {
-				m.B[i] = true
-			}
-		}
-	}
-	return m
+	*col.KeySet
+	col column
 }
 
 // rgRange returns row group rg's min and max of the key column in the
@@ -235,7 +95,7 @@ func keySets(o *openedFile, fi *fileInfo, attrs ir.Attrs, inputs []*col.Frame) (
 		if !frame.KeyFilterTypes(sc.typ, kc.Type) || kc.I64 == nil && kc.N > 0 {
 			return nil, ir.Errorf("Internal", "key filter of the %s column %q by %s keys", sc.typ, kf.Column, kc.Type)
 		}
-		ks := newKeySet(kc, sc)
+		ks := &keySet{KeySet: col.NewKeySet(kc), col: sc}
 		if ks.worthIt(o, fi) {
 			out = append(out, ks)
 		}
@@ -249,7 +109,7 @@ func keySets(o *openedFile, fi *fileInfo, attrs ir.Attrs, inputs []*col.Frame) (
 // statistics the column's range is unknown and only the key count against
 // the rows is used.
 func (k *keySet) worthIt(o *openedFile, fi *fileInfo) bool {
-	if k.n == 0 {
+	if k.N == 0 {
 		return true // nothing can match: every row group is skipped
 	}
 	lo, hi, known := int64(math.MaxInt64), int64(math.MinInt64), true
@@ -262,10 +122,10 @@ func (k *keySet) worthIt(o *openedFile, fi *fileInfo) bool {
 		lo, hi = min(lo, a), max(hi, b)
 	}
 	distinct := float64(fi.numRows)
-	keys := float64(k.n)
+	keys := float64(k.N)
 	if known && lo <= hi {
 		distinct = math.Min(distinct, float64(uint64(hi)-uint64(lo))+1)
-		keys = float64(k.countIn(lo, hi))
+		keys = float64(k.CountIn(lo, hi))
 	}
 	// a clustered column (lineitem's l_orderkey) repeats each value within
 	// a row group: its first dictionary's size times the row groups bounds
@@ -315,11 +175,11 @@ func keepByKeys(o *openedFile, rgs []int, sets []*keySet) []int {
 			if k.col.nullable {
 				continue // (its missing keys are kept)
 			}
-			if k.n == 0 {
+			if k.N == 0 {
 				keep = false
 				break
 			}
-			if lo, hi, ok := k.rgRange(o, rg); ok && !k.anyIn(lo, hi) {
+			if lo, hi, ok := k.rgRange(o, rg); ok && !k.AnyIn(lo, hi) {
 				keep = false
 				break
 			}

@@ -56,7 +56,19 @@ def tables(tmp_path):
     })
     cust.loc[cust.index % 50 == 0, "c_t"] = pandas.NaT
     paths = {"fact": _write(tmp_path / "fact.parquet", fact, 1500), "cust": _write(tmp_path / "cust.parquet", cust, 100)}
+    fact.to_csv(tmp_path / "fact.csv", index=False)
+    cust.to_csv(tmp_path / "cust.csv", index=False)
     return paths, {"fact": fact, "cust": cust}
+
+
+_DATES = {"fact": ["f_t"], "cust": ["c_t"]}
+
+
+def _read(pd_, paths, fmt: str, name: str):
+    """The table as pd_ reads it from Parquet or CSV (the same call for pandas and flern)."""
+    if fmt == "csv":
+        return pd_.read_csv(paths[name][:-len(".parquet")] + ".csv", parse_dates=_DATES[name])
+    return pd_.read_parquet(paths[name])
 
 
 def _queries():
@@ -113,17 +125,19 @@ def _queries():
             ("no_match", no_match, "fact")]
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
 @pytest.mark.parametrize("name,fn,filtered", _queries(), ids=[q[0] for q in _queries()])
-def test_key_filters_match_pandas(tables, passes, name, fn, filtered):
+def test_key_filters_match_pandas(tables, passes, name, fn, filtered, fmt):
     paths, frames = tables
-    want = fn(pandas, frames["fact"], frames["cust"]).reset_index(drop=True)
+    want = fn(pandas, _read(pandas, paths, fmt, "fact"), _read(pandas, paths, fmt, "cust")).reset_index(drop=True)
     for on in (True, False):
         passes(on)
-        f, c = fpd.read_parquet(paths["fact"]), fpd.read_parquet(paths["cust"])
+        f, c = _read(fpd, paths, fmt, "fact"), _read(fpd, paths, fmt, "cust")
         got = fn(fpd, f, c)
         plan = got.explain()
         if on and OPT_ON:
-            line = next(ln for ln in plan.splitlines() if paths[filtered] in ln)
+            path = paths[filtered] if fmt == "parquet" else paths[filtered][:-len(".parquet")] + ".csv"
+            line = next(ln for ln in plan.splitlines() if path in ln)
             assert "key_filters=" in line, plan
         if not on:
             assert "key_filters=" not in plan

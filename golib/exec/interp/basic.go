@@ -9,7 +9,8 @@ import (
 )
 
 // ReadCSV reads a scan_csv node's columns (set by the engine to csvio.Read).
-var ReadCSV func(attrs ir.Attrs, schema *ir.Schema) (*col.Frame, error)
+// keyInputs are the frames of its key_filters (the joinfilter pass).
+var ReadCSV func(attrs ir.Attrs, schema *ir.Schema, keyInputs []*col.Frame) (*col.Frame, error)
 
 // ReadParquet reads a scan_parquet node's columns (set by the engine to
 // parquetio.Read).
@@ -41,11 +42,11 @@ func init() {
 		}
 		return &in, nil
 	})
-	register("scan_csv", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
+	register("scan_csv", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		if ReadCSV == nil {
 			return nil, ir.Errorf("Internal", "no CSV reader linked")
 		}
-		return ReadCSV(n.Attrs, n.Schema)
+		return ReadCSV(n.Attrs, n.Schema, in)
 	})
 	register("scan_parquet", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		if ReadParquet == nil {

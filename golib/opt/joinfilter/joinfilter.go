@@ -1,16 +1,17 @@
-// Package joinfilter is the optimizer pass that gives a Parquet scan feeding
-// the probe side of a join a key filter from the join's build side
+// Package joinfilter is the optimizer pass that gives a Parquet or CSV scan
+// feeding the probe side of a join a key filter from the join's build side
 // (sideways information passing; DuckDB's and Spark's dynamic join filters,
 // Flare's and HyPer's semi-join reduction).
 //
 // For a join whose probe input is a chain of filters, projects that pass the
 // key through (renamed or not) and semi joins (their kept side) over a
-// scan_parquet, the scan gets the build input as an extra input and a
+// scan_parquet or scan_csv, the scan gets the build input as an extra input and a
 // key_filters entry {column, key}: at run time it keeps only the rows whose
 // column value occurs among the build side's key values, or is missing
 // (parquetio/keyfilter.go: a dictionary test per row group, row groups whose
 // key range holds no key skipped, the other columns decoded at the kept rows
-// only). The join still runs on what the scan returns, so the result is the
+// only; csvio/filter.go: the key column parsed first, the other fields of a
+// chunk parsed for the kept rows only). The join still runs on what the scan returns, so the result is the
 // same: the rows dropped are rows the join drops.
 //
 // Which side probes:
@@ -133,7 +134,8 @@ func Run(g *ir.Graph) (bool, error) {
 // trace follows key column k down from node id through filters, projects
 // that pass it through and the kept side of semi joins to a scan_parquet
 // without stored index levels, each node read only by the one above it and
-// not an output. It returns the scan and the key's name there.
+// not an output (or the same over a scan_csv). It returns the scan and the
+// key's name there.
 func trace(g *ir.Graph, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (*ir.Node, string, bool) {
 	for {
 		n := g.Node(id)
@@ -141,7 +143,7 @@ func trace(g *ir.Graph, id ir.NodeID, k string, users [][]ir.NodeID, output map[
 			return nil, "", false
 		}
 		switch n.Op {
-		case "scan_parquet":
+		case "scan_parquet", "scan_csv":
 			if len(n.Schema.Index) > 0 {
 				return nil, "", false
 			}
