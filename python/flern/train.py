@@ -37,8 +37,10 @@ the epoch and step.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
+import signal
 import sys
 import threading
 from typing import Any
@@ -196,11 +198,51 @@ def fit(model: Any, loss_fn: Any, optimizer: Any, X: Any, y: Any, *, epochs: int
     stage.attach_stats(model)  # BatchNorm running statistics live in the store while fit runs
     steps = [0]
     try:
-        return _fit(model, loss_fn, optimizer, X, y, xe, ye, xb, yb, n, bs, stage, steps, epochs=epochs,
-                    shuffle=shuffle, seed=seed, validation=validation, log_every=log_every, progress=progress,
-                    check_finite=check_finite, scheduler=scheduler)
+        with _sigint_guard():
+            return _fit(model, loss_fn, optimizer, X, y, xe, ye, xb, yb, n, bs, stage, steps, epochs=epochs,
+                        shuffle=shuffle, seed=seed, validation=validation, log_every=log_every, progress=progress,
+                        check_finite=check_finite, scheduler=scheduler)
     finally:
         stage.detach_stats(steps[0])
+
+
+# Ctrl-C while fit runs. A KeyboardInterrupt raised by Python's default SIGINT handler can
+# be lost: if it is raised while a __del__ method or a weakref callback runs (objects freed
+# during fit's setup or between calls), Python prints it as an ignored exception, and the
+# training then ran all its epochs (a CI run hung in test_one_call_ctrl_c_stops_the_native_loop).
+# While fit runs on the main thread with the default handler in place, SIGINT instead sets a
+# flag and cancels the native loop; fit turns the flag into a KeyboardInterrupt (with its
+# history) where it checks it: before and while each native call, and when it returns.
+_SIGINT: dict = {"hit": False, "trainer": None}
+
+
+@contextlib.contextmanager
+def _sigint_guard():
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # another thread, or the user's own handler: exceptions as usual
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        _SIGINT["hit"] = True
+        t = _SIGINT["trainer"]
+        if t is not None:
+            t.cancel()
+
+    _SIGINT.update(hit=False, trainer=None)
+    prev = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, prev)
+        hit = _SIGINT["hit"]
+        _SIGINT.update(hit=False, trainer=None)
+    if hit:  # a Ctrl-C after the last native call: raised as Python would have
+        e = KeyboardInterrupt()
+        if last_history is not None:
+            last_history.interrupted = True
+            e.history = last_history  # type: ignore[attr-defined]
+        raise e
 
 
 def _fit(model: Any, loss_fn: Any, optimizer: Any, X: np.ndarray, y: np.ndarray, xe: _state.StateEntry,
@@ -401,6 +443,9 @@ def _on_worker(trainer: _native.Trainer, call: Any) -> tuple[Any, BaseException 
         finally:
             finished.set()
 
+    if _SIGINT["hit"]:  # a Ctrl-C (caught by _sigint_guard) before this call
+        return None, None, True
+    _SIGINT["trainer"] = trainer
     t = threading.Thread(target=work, name="flern-fit", daemon=True)
     interrupted = False
     try:
@@ -409,6 +454,7 @@ def _on_worker(trainer: _native.Trainer, call: Any) -> tuple[Any, BaseException 
         interrupted = True
     while True:
         try:
+            interrupted = interrupted or _SIGINT["hit"]
             if interrupted:
                 trainer.cancel()
                 if not t.is_alive() and not finished.is_set():  # interrupted before it started
@@ -417,6 +463,7 @@ def _on_worker(trainer: _native.Trainer, call: Any) -> tuple[Any, BaseException 
                 break
         except KeyboardInterrupt:
             interrupted = True
+    interrupted = interrupted or _SIGINT["hit"]
     err = box.get("e")
     if isinstance(err, FlernError) and err.kind == "Cancelled":
         err, interrupted = None, True

@@ -184,6 +184,33 @@ def test_ctrl_c_before_the_native_call_starts_still_stops_it(per_epoch, monkeypa
         np.testing.assert_array_equal(a, p.numpy())
 
 
+def test_ctrl_c_while_a_finalizer_runs_is_not_lost(monkeypatch):
+    """Python drops a KeyboardInterrupt raised inside a __del__ method ("Exception ignored");
+    a Ctrl-C that lands there while fit runs must still stop the training (fit handles SIGINT
+    itself while it runs)."""
+    import flern._native as native
+
+    class Finalized:
+        def __del__(self):
+            _thread.interrupt_main()
+            for _ in range(1000):  # the pending SIGINT is handled here, inside __del__
+                pass
+
+    real = native.permutation
+
+    def permutation(*args, **kw):
+        Finalized()  # freed at once, on the main thread, just before the native call
+        return real(*args, **kw)
+
+    monkeypatch.setattr(native, "permutation", permutation)
+    X, y = _data(4000)
+    m = _model()
+    with pytest.raises(KeyboardInterrupt) as info:
+        flern.fit(m, ft.nn.MSELoss(), ft.optim.SGD(m.parameters(), lr=1e-3), X, y, epochs=30, batch_size=8)
+    hist = info.value.history
+    assert hist.interrupted and len(hist.loss) < 30 * 500
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2**40 + 3])
 @pytest.mark.parametrize("n", [0, 1, 2, 7, 1000, 70_001])
 @pytest.mark.parametrize("buffered", [False, True])
