@@ -100,7 +100,27 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 	}
 	pg := make([]int32, np)
 	filter := newKeyFilter(b.table, nb, np)
+	keys := buildKeySet(build, nb, np)
 	err = forMorsels(c, n, np, func(m, lo, hi int) error {
+		if keys != nil { // a small build side's keys as a bitmap: rows without a key skip hashing
+			pc := probe.cols[0]
+			sel := make([]int, 0, (hi-lo)/8)
+			for i := lo; i < hi; i++ {
+				if keys.Has(pc.I64[i]) || pc.Valid != nil && !pc.IsValid(i) {
+					sel = append(sel, i)
+				} else {
+					pg[i] = -1
+				}
+			}
+			if len(sel) <= (hi-lo)/4 {
+				var h [1]uint64
+				for _, i := range sel {
+					probe.hashRange(i, i+1, h[:])
+					pg[i] = b.table.find(h[0], probe, i)
+				}
+				return nil
+			}
+		}
 		h := make([]uint64, hi-lo)
 		probe.hashRange(lo, hi, h)
 		for i := lo; i < hi; i++ {
@@ -119,6 +139,21 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 		return pg, b.gid, b.table.len(), nil
 	}
 	return b.gid, pg, b.table.len(), nil
+}
+
+// buildKeySet returns the build side's keys as a bitmap (col.KeySet) when
+// the key is one integer-like column and the build side is small against
+// the probe side (at most 1/16 of its rows), else nil: a probe morsel then
+// tests each row's key against it and hashes and looks up only the rows
+// that may match (a missing key always probes: null matches null).
+func buildKeySet(build *rowKeys, nb, np int) *col.KeySet {
+	if !build.ints || nb == 0 || np < 16*nb {
+		return nil
+	}
+	if k := col.NewKeySet(build.cols[0]); k.Dense() {
+		return k
+	}
+	return nil
 }
 
 // keyFilter is a one-hash Bloom filter of a built table's key hashes (16

@@ -56,7 +56,7 @@ func TestJoinDifferential(t *testing.T) {
 		{[]string{"kf"}, []string{"kf"}, true},
 		{[]string{"k"}, []string{"kf"}, true},
 	}
-	sizes := [][2]int{{0, 0}, {0, 5}, {5, 0}, {1, 1}, {300, 40}, {40, 300}, {1000, 1000}}
+	sizes := [][2]int{{0, 0}, {0, 5}, {5, 0}, {1, 1}, {300, 40}, {40, 300}, {1000, 1000}, {3000, 2}, {2, 3000}, {2000, 60}} // (the last three: a build side of at most 1/16 of the probe rows, keys tested as a bitmap first)
 	for _, sz := range sizes {
 		l := genFrame(uint64(sz[0])+11, sz[0], leftSpecs...)
 		r := genFrame(uint64(sz[1])+12, sz[1], rightSpecs...)
