@@ -48,20 +48,7 @@ func init() {
 	// usecols([] user's), dtype({col: dtype}), parse_dates([]),
 	// columns([] set by projection pushdown: the only columns to produce).
 	// key_filters as scan_parquet's (below).
-	ir.RegisterOp(&ir.OpInfo{Name: "scan_csv", Inputs: ir.ZeroOrMore, Source: true,
-		Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
-			if SniffCSV == nil {
-				return nil, ir.Errorf("Internal", "no CSV reader linked")
-			}
-			s, err := SniffCSV(n.Attrs)
-			if err != nil {
-				return nil, err
-			}
-			if err := checkKeyFilters(n, s, in); err != nil {
-				return nil, err
-			}
-			return pushedColumns(n, s)
-		}})
+	regKeyedScan("scan_csv", "CSV", func(a ir.Attrs) (*ir.Schema, error) { return SniffCSV(a) }, func() bool { return SniffCSV != nil })
 	// scan_parquet: path, usecols([] user's, in the user's order), columns([]
 	// set by projection pushdown: the only columns to produce). The index
 	// levels are those pandas restores from the file's pandas metadata.
@@ -70,20 +57,7 @@ func init() {
 	// input i's key column, or is missing (a null key matches as the join
 	// says); the join that reads the scan still runs, so this only drops
 	// rows it would drop.
-	ir.RegisterOp(&ir.OpInfo{Name: "scan_parquet", Inputs: ir.ZeroOrMore, Source: true,
-		Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
-			if SniffParquet == nil {
-				return nil, ir.Errorf("Internal", "no Parquet reader linked")
-			}
-			s, err := SniffParquet(n.Attrs)
-			if err != nil {
-				return nil, err
-			}
-			if err := checkKeyFilters(n, s, in); err != nil {
-				return nil, err
-			}
-			return pushedColumns(n, s)
-		}})
+	regKeyedScan("scan_parquet", "Parquet", func(a ir.Attrs) (*ir.Schema, error) { return SniffParquet(a) }, func() bool { return SniffParquet != nil })
 	// project (resolved form): exprs [{name, expr}] are exactly the output
 	// columns, in order. Index unchanged.
 	reg("project", 1, func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
@@ -377,6 +351,26 @@ func init() {
 
 // pushedColumns narrows a scan's full schema s to attrs "columns" (set by
 // projection pushdown; absent means every column). Index levels stay.
+// regKeyedScan registers a file scan that may have key filters (inputs):
+// its schema is the file's (sniff), checked against the key filters, then
+// narrowed to the pushed-down columns.
+func regKeyedScan(name, format string, sniff func(ir.Attrs) (*ir.Schema, error), linked func() bool) {
+	ir.RegisterOp(&ir.OpInfo{Name: name, Inputs: ir.ZeroOrMore, Source: true,
+		Infer: func(n *ir.Node, in []*ir.Schema) (*ir.Schema, error) {
+			if !linked() {
+				return nil, ir.Errorf("Internal", "no %s reader linked", format)
+			}
+			s, err := sniff(n.Attrs)
+			if err != nil {
+				return nil, err
+			}
+			if err := checkKeyFilters(n, s, in); err != nil {
+				return nil, err
+			}
+			return pushedColumns(n, s)
+		}})
+}
+
 // KeyFilter is one entry of a scan's key_filters attribute: keep the rows
 // whose Column value occurs in input Input's Key column.
 type KeyFilter struct {
