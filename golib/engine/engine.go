@@ -602,6 +602,7 @@ func (p *Program) RunAny(ctx context.Context, inputs []any) ([]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	defer bigRun(p.Graph)()
 	res, err := exec.RunAny(ctx, p.Graph, p.withCached(inputs), p.Exec)
 	if err != nil {
 		return nil, err

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// TestGCTunerRaisesSmallHeapsGoal: with a small live heap the tuner (started
-// by the package's init) sets GOGC so the next goal reaches the floor; the
-// goal a large live heap gets is left at GOGC=100.
+// TestGCTunerRaisesSmallHeapsGoal: while a big run is in progress, with a
+// small live heap the tuner (started by the package's init) sets GOGC so the
+// next goal reaches the floor; the goal a large live heap gets, and every
+// goal outside big runs, is left at GOGC=100.
 func TestGCTunerRaisesSmallHeapsGoal(t *testing.T) {
 	if os.Getenv("GOGC") != "" || os.Getenv("FLERN_GC_FLOOR") != "" {
 		t.Skip("the environment sets the collector")
@@ -24,8 +25,13 @@ func TestGCTunerRaisesSmallHeapsGoal(t *testing.T) {
 		debug.SetGCPercent(p)
 		return p
 	}
+	if p := percent(); p != 100 {
+		t.Fatalf("GOGC %d outside a big run, want 100", p)
+	}
+	bigRuns.Add(1)
+	defer bigRuns.Add(-1)
 	if p := percent(); p <= 100 {
-		t.Fatalf("GOGC %d with a small heap, want above 100", p)
+		t.Fatalf("GOGC %d with a small heap in a big run, want above 100", p)
 	}
 	big := make([]byte, 2*gcFloorDefault) // live: more than the floor
 	for i := range big {
