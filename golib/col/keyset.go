@@ -20,11 +20,24 @@ type KeySet struct {
 	sorted []int64  // sparse form
 }
 
+// KeyFilter is a scan's key filter at run time: keep the rows whose Column
+// value is among Keys (or missing).
+type KeyFilter struct {
+	Column string
+	Keys   *KeySet
+}
+
 // maxKeyBitmap bounds the dense form's range (8 MiB of bits).
 const maxKeyBitmap = 1 << 26
 
 // NewKeySet collects the distinct non-null values of c (values in I64).
-func NewKeySet(c *Column) *KeySet {
+func NewKeySet(c *Column) *KeySet { return newKeySet(c, false) }
+
+// NewDenseKeySet is NewKeySet when the keys' range fits the bitmap form,
+// else nil (without sorting the values for the sparse form).
+func NewDenseKeySet(c *Column) *KeySet { return newKeySet(c, true) }
+
+func newKeySet(c *Column, denseOnly bool) *KeySet {
 	k := &KeySet{Lo: math.MaxInt64, Hi: math.MinInt64}
 	vals := c.I64[:c.N]
 	valid := func(i int) bool { return c.Valid == nil || c.IsValid(i) }
@@ -48,6 +61,9 @@ func NewKeySet(c *Column) *KeySet {
 			k.N += bits.OnesCount64(w)
 		}
 		return k
+	}
+	if denseOnly {
+		return nil
 	}
 	s := make([]int64, 0, len(vals))
 	for i, v := range vals {

@@ -137,10 +137,10 @@ func sniff(attrs ir.Attrs) (*sniffed, error) {
 // RangeIndex. Columns not asked for are skipped by the tokenizer and never
 // converted.
 //
-// inputs are the frames of the scan's key_filters (the joinfilter pass):
-// the scan then keeps only the rows whose key column value occurs in them
-// or is missing (filter.go).
-func Read(attrs ir.Attrs, schema *ir.Schema, inputs []*col.Frame) (*col.Frame, error) {
+// keys are the scan's key filters (the joinfilter pass): the scan then
+// keeps only the rows whose key column value is among the keys or missing
+// (filter.go).
+func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, error) {
 	full, err := sniff(attrs)
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema, inputs []*col.Frame) (*col.Frame, e
 	if err != nil {
 		return nil, err
 	}
-	if o.keys, err = keySets(attrs, full, inputs); err != nil {
+	if o.keys, err = keySets(keys, full); err != nil {
 		return nil, err
 	}
 	data, release, mapped, err := loadFile(o.path)

@@ -4,49 +4,28 @@ import (
 	"sort"
 
 	"github.com/flern/flern/golib/col"
-	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
-
-// keyFilter is one key filter of a scan: the column tested and the keys.
-type keyFilter struct {
-	column string
-	set    *col.KeySet
-}
 
 // maxKeyFraction: a key set of more distinct keys than this fraction of the
 // file's rows is not tested (it would keep most rows; the join still drops
 // the others).
 const maxKeyFraction = 0.5
 
-// keySets builds the key sets of a scan's key_filters from its inputs
-// (frame.KeyFilters), keeping those worth testing.
-func keySets(attrs ir.Attrs, sn *sniffed, inputs []*col.Frame) ([]keyFilter, error) {
-	kfs, err := frame.KeyFilters(attrs)
-	if err != nil {
-		return nil, err
-	}
-	if len(kfs) != len(inputs) {
-		return nil, ir.Errorf("Internal", "scan_csv: %d key filters, %d inputs", len(kfs), len(inputs))
-	}
-	var out []keyFilter
-	for i, kf := range kfs {
+// keySets keeps the key filters worth testing on a file of sn.rows rows.
+func keySets(keys []col.KeyFilter, sn *sniffed) ([]col.KeyFilter, error) {
+	var out []col.KeyFilter
+	for _, kf := range keys {
 		ci := sn.schema.Lookup(kf.Column)
 		if ci < 0 {
 			return nil, ir.Errorf("ColumnNotFound", "key filter column %q not in the file", kf.Column)
 		}
-		kc := inputs[i].Col(kf.Key)
-		if kc == nil {
-			return nil, ir.Errorf("ColumnNotFound", "key filter key %q not in the scan's input %d", kf.Key, i)
+		if t := sn.schema.Fields[ci].Type; !(t.IsInt() || t.IsDatetime()) {
+			return nil, ir.Errorf("Internal", "key filter of the %s column %q", t, kf.Column)
 		}
-		if !frame.KeyFilterTypes(sn.schema.Fields[ci].Type, kc.Type) || kc.I64 == nil && kc.N > 0 {
-			return nil, ir.Errorf("Internal", "key filter of the %s column %q by %s keys", sn.schema.Fields[ci].Type, kf.Column, kc.Type)
+		if float64(kf.Keys.N) <= maxKeyFraction*float64(sn.rows) {
+			out = append(out, kf)
 		}
-		set := col.NewKeySet(kc)
-		if float64(set.N) > maxKeyFraction*float64(sn.rows) {
-			continue
-		}
-		out = append(out, keyFilter{column: kf.Column, set: set})
 	}
 	return out, nil
 }
@@ -74,7 +53,7 @@ func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName
 		o.filter.Columns(refs)
 	}
 	for _, k := range o.keys {
-		refs[k.column] = true
+		refs[k.Column] = true
 	}
 	predNames := make([]string, 0, len(refs))
 	for n := range refs {
@@ -131,7 +110,7 @@ func readFiltered(o *options, t *table, full *ir.Schema, want *ir.Schema, byName
 	}
 	var conjs []conj
 	for _, k := range o.keys { // first: one integer column each, usually selective
-		conjs = append(conjs, conj{keys: k.set, names: []string{k.column}, slots: []int{predSlots[indexOf(predNames, k.column)]}})
+		conjs = append(conjs, conj{keys: k.Keys, names: []string{k.Column}, slots: []int{predSlots[indexOf(predNames, k.Column)]}})
 	}
 	var conjuncts []*ir.Expr
 	if o.filter != nil {

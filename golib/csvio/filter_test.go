@@ -260,12 +260,11 @@ func TestKeyFilteredRead(t *testing.T) {
 						}
 					}
 					exp := every.Take(idx)
-					fa := ir.Attrs{"path": path, "parse_dates": []any{"d"},
-						"key_filters": []any{map[string]any{"column": tc.column, "key": "k"}}}
+					fa := ir.Attrs{"path": path, "parse_dates": []any{"d"}}
 					if tc.pred != nil {
 						fa["filter"] = tc.pred
 					}
-					got, err := Read(fa, full, []*col.Frame{in})
+					got, err := Read(fa, full, []col.KeyFilter{{Column: tc.column, Keys: col.NewKeySet(in.Col("k"))}})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -25,9 +26,8 @@ type options struct {
 	// dropPages: the data is a read-only file mapping whose pages
 	// may be released once converted (set by Read, not an attribute).
 	dropPages bool
-	// keys: the key filters of the scan's inputs (set by Read, keyfilter
-	// entries of filter.go).
-	keys       []keyFilter
+	// keys: the scan's key filters worth testing (set by Read, filter.go).
+	keys       []col.KeyFilter
 	path       string
 	sep, quote byte
 	header     bool     // the first record is a header row

@@ -127,6 +127,9 @@ type Program struct {
 	stepOnce sync.Once
 	step     *exec.StepRunner
 
+	scanOnce sync.Once
+	scanned  int64 // estimated bytes the scans read (gctune.go)
+
 	nOut    int           // the caller's outputs (Graph.Outputs[nOut:] are kept results)
 	keep    []keptResult  // what Run stores in the result cache
 	nIn     int           // run inputs the caller passes; cached frames follow them
@@ -602,7 +605,7 @@ func (p *Program) RunAny(ctx context.Context, inputs []any) ([]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	defer bigRun(p.Graph)()
+	defer bigRun(p)()
 	res, err := exec.RunAny(ctx, p.Graph, p.withCached(inputs), p.Exec)
 	if err != nil {
 		return nil, err

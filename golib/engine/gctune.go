@@ -58,11 +58,16 @@ func scanBytes(g *ir.Graph) int64 {
 	return total
 }
 
-// bigRun marks a run of g as in progress for the tuner when it scans at least
-// gcBigScan bytes; the returned function ends it.
-func bigRun(g *ir.Graph) func() {
+// bigRun marks a run of p as in progress for the tuner when it scans at
+// least gcBigScan bytes (estimated once per program); the returned function
+// ends it.
+func bigRun(p *Program) func() {
 	t := gcTunerOn
-	if t == nil || scanBytes(g) < gcBigScan {
+	if t == nil {
+		return func() {}
+	}
+	p.scanOnce.Do(func() { p.scanned = scanBytes(p.Graph) })
+	if p.scanned < gcBigScan {
 		return func() {}
 	}
 	bigRuns.Add(1)

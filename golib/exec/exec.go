@@ -168,10 +168,7 @@ func guarded(f OpFunc, c *Ctx, n *ir.Node, in []any) (out any, err error) {
 // late lineitems feed both) and returns, per filter, the columns those
 // readers use, in the filter's schema order.
 func narrowFilters(g *ir.Graph) map[ir.NodeID][]string {
-	out := map[ir.NodeID]bool{}
-	for _, id := range g.Outputs {
-		out[id] = true
-	}
+	out := g.OutputSet()
 	users := g.Users()
 	var m map[ir.NodeID][]string
 	for _, n := range g.Nodes {

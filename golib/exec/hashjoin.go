@@ -150,10 +150,7 @@ func buildKeySet(build *rowKeys, nb, np int) *col.KeySet {
 	if !build.ints || nb == 0 || np < 16*nb {
 		return nil
 	}
-	if k := col.NewKeySet(build.cols[0]); k.Dense() {
-		return k
-	}
-	return nil
+	return col.NewDenseKeySet(build.cols[0])
 }
 
 // keyFilter is a one-hash Bloom filter of a built table's key hashes (16

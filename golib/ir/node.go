@@ -108,6 +108,15 @@ func (g *Graph) Reorder() {
 	g.Nodes = nodes
 }
 
+// OutputSet returns the graph's outputs as a set.
+func (g *Graph) OutputSet() map[NodeID]bool {
+	out := make(map[NodeID]bool, len(g.Outputs))
+	for _, o := range g.Outputs {
+		out[o] = true
+	}
+	return out
+}
+
 // Users returns, for every node, the ids of the nodes that read it.
 func (g *Graph) Users() [][]NodeID {
 	u := make([][]NodeID, len(g.Nodes))

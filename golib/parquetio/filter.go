@@ -357,10 +357,10 @@ func readSel(o *openedFile, fi *fileInfo, rg int, c column, sel []int, rows int)
 // does not rule out, keeping the rows filter selects (see the file
 // comment). It returns the columns and their row count.
 //
-// The key sets of the scan's key_filters (built from inputs, keyfilter.go)
+// The scan's key filters (keys, keyfilter.go)
 // are conjuncts too, tested first. With no filter and no key set worth
 // testing, readFiltered reads nothing and returns done false.
-func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs ir.Attrs, inputs []*col.Frame) (_ []*col.Column, _ int, done bool, _ error) {
+func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, keys []col.KeyFilter) (_ []*col.Column, _ int, done bool, _ error) {
 	out := make([]*col.Column, len(want))
 	if len(fi.rgRows) == 0 || fi.numRows == 0 {
 		for i, c := range want {
@@ -376,7 +376,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, attrs
 	if o.pf.MetaData().NumRowGroups() != len(fi.rgRows) {
 		return nil, 0, false, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
 	}
-	sets, err := keySets(o, fi, attrs, inputs)
+	sets, err := keySets(o, fi, keys)
 	if err != nil {
 		return nil, 0, false, err
 	}

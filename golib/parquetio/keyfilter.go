@@ -6,7 +6,6 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/flern/flern/golib/col"
-	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -67,35 +66,23 @@ func floorDiv(a, b int64) int64 {
 	return q
 }
 
-// keySets builds the key sets of a scan's key_filters from its inputs and
-// keeps the ones worth testing (see maxKeyFraction). The file must not
-// carry index labels (the kept rows' labels would need their positions).
-func keySets(o *openedFile, fi *fileInfo, attrs ir.Attrs, inputs []*col.Frame) ([]*keySet, error) {
-	kfs, err := frame.KeyFilters(attrs)
-	if err != nil {
-		return nil, err
-	}
-	if len(kfs) != len(inputs) {
-		return nil, ir.Errorf("Internal", "scan_parquet: %d key filters, %d inputs", len(kfs), len(inputs))
-	}
-	if len(kfs) == 0 || fi.rangeIndex != nil || len(fi.index) > 0 {
+// keySets pairs a scan's key filters with the file's columns and keeps the
+// ones worth testing (see maxKeyFraction). The file must not carry index
+// labels (the kept rows' labels would need their positions).
+func keySets(o *openedFile, fi *fileInfo, keys []col.KeyFilter) ([]*keySet, error) {
+	if len(keys) == 0 || fi.rangeIndex != nil || len(fi.index) > 0 {
 		return nil, nil
 	}
 	var out []*keySet
-	for i, kf := range kfs {
+	for _, kf := range keys {
 		ci := fi.lookup(kf.Column)
 		if ci < 0 {
 			return nil, ir.Errorf("ColumnNotFound", "key filter column %q not in %s", kf.Column, fi.path)
 		}
-		sc := fi.cols[ci]
-		kc := inputs[i].Col(kf.Key)
-		if kc == nil {
-			return nil, ir.Errorf("ColumnNotFound", "key filter key %q not in the scan's input %d", kf.Key, i)
+		if t := fi.cols[ci].typ; !(t.IsInt() || t.IsDatetime()) {
+			return nil, ir.Errorf("Internal", "key filter of the %s column %q", fi.cols[ci].typ, kf.Column)
 		}
-		if !frame.KeyFilterTypes(sc.typ, kc.Type) || kc.I64 == nil && kc.N > 0 {
-			return nil, ir.Errorf("Internal", "key filter of the %s column %q by %s keys", sc.typ, kf.Column, kc.Type)
-		}
-		ks := &keySet{KeySet: col.NewKeySet(kc), col: sc}
+		ks := &keySet{KeySet: kf.Keys, col: fi.cols[ci]}
 		if ks.worthIt(o, fi) {
 			out = append(out, ks)
 		}

@@ -79,7 +79,7 @@ func TestKeyFilteredRead(t *testing.T) {
 								match[i] = match[i] && all.Cols[full.Lookup("req")].I64[i] >= 2
 							}
 						}
-						attrs := ir.Attrs{"path": p, "key_filters": []any{map[string]any{"column": key, "key": "key"}}}
+						attrs := ir.Attrs{"path": p}
 						if filter != nil {
 							filter = filter.Clone()
 							if err := frame.TypeExpr(filter, full); err != nil {
@@ -88,7 +88,7 @@ func TestKeyFilteredRead(t *testing.T) {
 							attrs["filter"] = filter
 						}
 						t.Run(fmt.Sprintf("%s/rg=%d/%s/frac=%v/filter=%v", name, rg, key, frac, filter != nil), func(t *testing.T) {
-							f, err := Read(attrs, full, []*col.Frame{in})
+							f, err := Read(attrs, full, []col.KeyFilter{{Column: key, Keys: col.NewKeySet(in.Col("key"))}})
 							if err != nil {
 								t.Fatal(err)
 							}

@@ -24,9 +24,9 @@ import (
 // columns, as projection pushdown leaves them), and the index levels Sniff
 // reported. Only those columns' chunks are read.
 //
-// inputs are the frames of the scan's key_filters (keyfilter.go): the
-// scan then keeps only the rows whose key column value occurs in them.
-func Read(attrs ir.Attrs, schema *ir.Schema, inputs []*col.Frame) (*col.Frame, error) {
+// keys are the scan's key filters (keyfilter.go): the scan then keeps only
+// the rows whose key column value is among the keys (or missing).
+func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, error) {
 	path := attrs.Str("path")
 	fi, err := info(path)
 	if err != nil {
@@ -63,11 +63,11 @@ func Read(attrs ir.Attrs, schema *ir.Schema, inputs []*col.Frame) (*col.Frame, e
 	var cols []*col.Column
 	var n int
 	filtered := false
-	if filter := attrs.Expr("filter"); filter != nil || len(inputs) > 0 {
+	if filter := attrs.Expr("filter"); filter != nil || len(keys) > 0 {
 		if filter != nil && (EvalMask == nil || fi.rangeIndex != nil || len(fi.index) > 0) {
 			return nil, ir.Errorf("Internal", "scan_parquet: a pushed filter needs the engine's evaluator and a file without stored index labels")
 		}
-		cols, n, filtered, err = readFiltered(fi, want, filter, pred, attrs, inputs)
+		cols, n, filtered, err = readFiltered(fi, want, filter, pred, keys)
 	}
 	if err == nil && !filtered {
 		cols, n, err = readColumns(fi, want, pred)

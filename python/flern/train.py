@@ -426,7 +426,7 @@ def _trainer_run(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losse
 def _on_worker(trainer: _native.Trainer, call: Any) -> tuple[Any, BaseException | None, bool]:
     """``call()`` (a native training call) on a worker thread, so Ctrl-C reaches the main
     thread, which then cancels the native loop. Returns (result, exception raised by the
-    call, interrupted). The wait is on an Event, not Thread.join: a join interrupted by
+    call, interrupted); the callers turn a Cancelled error into an interruption. The wait is on an Event, not Thread.join: a join interrupted by
     KeyboardInterrupt can mark a running thread as stopped (CPython 3.11's
     _wait_for_tstate_lock), so the loop would stop waiting while the native call still
     runs. A Ctrl-C that arrives while the thread starts, or before the native call is
@@ -463,11 +463,7 @@ def _on_worker(trainer: _native.Trainer, call: Any) -> tuple[Any, BaseException 
                 break
         except KeyboardInterrupt:
             interrupted = True
-    interrupted = interrupted or _SIGINT["hit"]
-    err = box.get("e")
-    if isinstance(err, FlernError) and err.kind == "Cancelled":
-        err, interrupted = None, True
-    return box.get("r"), err, interrupted
+    return box.get("r"), box.get("e"), interrupted or _SIGINT["hit"]
 
 
 def _run_native(trainer: _native.Trainer, perms: np.ndarray, epochs: int, losses: np.ndarray, val_plan: Any,

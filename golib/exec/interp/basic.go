@@ -8,14 +8,38 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// ReadCSV reads a scan_csv node's columns (set by the engine to csvio.Read).
-// keyInputs are the frames of its key_filters (the joinfilter pass).
-var ReadCSV func(attrs ir.Attrs, schema *ir.Schema, keyInputs []*col.Frame) (*col.Frame, error)
+// ReadCSV reads a scan_csv node's columns (set by the engine to csvio.Read);
+// keys are its key filters (the joinfilter pass, scanKeyFilters).
+var ReadCSV func(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, error)
 
 // ReadParquet reads a scan_parquet node's columns (set by the engine to
-// parquetio.Read).
-// keyInputs are the frames of its key_filters (the joinfilter pass).
-var ReadParquet func(attrs ir.Attrs, schema *ir.Schema, keyInputs []*col.Frame) (*col.Frame, error)
+// parquetio.Read); keys are its key filters.
+var ReadParquet func(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, error)
+
+// scanKeyFilters builds the key sets of a scan's key_filters from its inputs
+// (input i holds entry i's key column; frame.KeyFilters, checked when the
+// plan was verified).
+func scanKeyFilters(n *ir.Node, in []*col.Frame) ([]col.KeyFilter, error) {
+	kfs, err := frame.KeyFilters(n.Attrs)
+	if err != nil {
+		return nil, err
+	}
+	if len(kfs) != len(in) {
+		return nil, ir.Errorf("Internal", "%s: %d key filters, %d inputs", n.Op, len(kfs), len(in))
+	}
+	out := make([]col.KeyFilter, len(kfs))
+	for i, kf := range kfs {
+		kc := in[i].Col(kf.Key)
+		if kc == nil {
+			return nil, ir.Errorf("ColumnNotFound", "key filter key %q not in the scan's input %d", kf.Key, i)
+		}
+		if !(kc.Type.IsInt() || kc.Type.IsDatetime()) || kc.I64 == nil && kc.N > 0 {
+			return nil, ir.Errorf("Internal", "key filter of column %q by %s keys", kf.Column, kc.Type)
+		}
+		out[i] = col.KeyFilter{Column: kf.Column, Keys: col.NewKeySet(kc)}
+	}
+	return out, nil
+}
 
 func init() {
 	register("source", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
@@ -46,13 +70,21 @@ func init() {
 		if ReadCSV == nil {
 			return nil, ir.Errorf("Internal", "no CSV reader linked")
 		}
-		return ReadCSV(n.Attrs, n.Schema, in)
+		keys, err := scanKeyFilters(n, in)
+		if err != nil {
+			return nil, err
+		}
+		return ReadCSV(n.Attrs, n.Schema, keys)
 	})
 	register("scan_parquet", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		if ReadParquet == nil {
 			return nil, ir.Errorf("Internal", "no Parquet reader linked")
 		}
-		return ReadParquet(n.Attrs, n.Schema, in)
+		keys, err := scanKeyFilters(n, in)
+		if err != nil {
+			return nil, err
+		}
+		return ReadParquet(n.Attrs, n.Schema, keys)
 	})
 	register("project", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
 		src := in[0]

@@ -44,10 +44,7 @@ var mergeable = map[string]bool{
 
 // Run merges identical nodes and reports whether it changed anything.
 func Run(g *ir.Graph) (bool, error) {
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	seen := map[string]ir.NodeID{}
 	changed := false
 	for _, n := range g.Nodes {

@@ -49,10 +49,7 @@ import (
 func Run(g *ir.Graph) (bool, error) {
 	users := g.Users()
 	index := dce.IndexUsed(g)
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	changed := false
 	for _, j := range g.Nodes {
 		var sides []int // candidate probe inputs, in preference order

@@ -65,10 +65,7 @@ func Run(g *ir.Graph) (bool, error) {
 	for {
 		did := false
 		users := g.Users()
-		output := map[ir.NodeID]bool{}
-		for _, o := range g.Outputs {
-			output[o] = true
-		}
+		output := g.OutputSet()
 		free := orderFree(g, users, output)
 		est := newEstimator(g)
 		for i := len(g.Nodes) - 1; i >= 0; i-- {

@@ -49,10 +49,7 @@ func head(s *ir.Node) (int64, bool) {
 
 func step(g *ir.Graph) bool {
 	users := g.Users()
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	single := func(id ir.NodeID) bool { return len(users[id]) == 1 && !output[id] }
 nodes:
 	for _, s := range g.Nodes {

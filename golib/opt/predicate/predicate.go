@@ -138,10 +138,7 @@ func (gi *graphInfo) single(id ir.NodeID) bool { return len(gi.users[id]) == 1 &
 
 // step makes the first possible move and reports whether there was one.
 func step(g *ir.Graph, derived map[*ir.Node]map[string]bool) bool {
-	gi := &graphInfo{users: g.Users(), output: map[ir.NodeID]bool{}, index: dce.IndexUsed(g), derived: derived}
-	for _, o := range g.Outputs {
-		gi.output[o] = true
-	}
+	gi := &graphInfo{users: g.Users(), output: g.OutputSet(), index: dce.IndexUsed(g), derived: derived}
 	for _, f := range g.Nodes {
 		if f.Op != "filter" || f.Attrs.Expr("pred") == nil {
 			continue
@@ -588,10 +585,7 @@ func implied(c *ir.Expr, classify func(*ir.Expr) (int, map[string]string, map[st
 func statsHints(g *ir.Graph) bool {
 	users := g.Users()
 	index := dce.IndexUsed(g)
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	changed := false
 	for _, s := range g.Nodes {
 		if s.Op != "scan_parquet" || s.Schema == nil {
@@ -643,10 +637,7 @@ const csvFilterMax = 0.2
 func csvFilters(g *ir.Graph) bool {
 	users := g.Users()
 	index := dce.IndexUsed(g)
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	// a file read more than once is left alone: cse makes it one scan
 	reads := map[string]int{}
 	for _, s := range g.Nodes {
@@ -693,10 +684,7 @@ const parquetFilterMax = 0.2
 func parquetFilters(g *ir.Graph) bool {
 	users := g.Users()
 	index := dce.IndexUsed(g)
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	// a file read more than once is left alone: cse makes it one scan
 	reads := map[string]int{}
 	for _, s := range g.Nodes {

@@ -22,10 +22,7 @@ import (
 // reports whether it changed anything. Schemas must be inferred.
 func Run(g *ir.Graph) (bool, error) {
 	users := g.Users()
-	output := map[ir.NodeID]bool{}
-	for _, o := range g.Outputs {
-		output[o] = true
-	}
+	output := g.OutputSet()
 	type rewrite struct {
 		t    *ir.Node
 		used []int // sorted column positions the readers take
