@@ -21,8 +21,12 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// traceOut receives the trace; nil when tracing is off.
-var traceOut io.Writer
+// traceOut receives the trace; nil when tracing is off. traceKernels
+// (FLERN_EXEC_TRACE=2) also lists a prepared step's kernels one by one.
+var (
+	traceOut     io.Writer
+	traceKernels bool
+)
 
 // profilePath is FLERN_EXEC_PROFILE; profiles counts the runs profiled.
 var (
@@ -33,6 +37,7 @@ var (
 func init() {
 	if v := os.Getenv("FLERN_EXEC_TRACE"); v != "" && v != "0" {
 		traceOut = os.Stderr
+		traceKernels = v == "2"
 	}
 }
 

@@ -166,6 +166,9 @@ func (f *fastStep) report(w io.Writer) {
 	var total time.Duration
 	for i, d := range f.ktime {
 		op := f.g.Node(f.knodes[i]).Op
+		if traceKernels {
+			fmt.Fprintf(w, "flern step:     kernel %3d %-16s %v %.1f us\n", i, op, f.g.Node(f.knodes[i]).Schema, float64(d.Nanoseconds())/1e3/float64(f.runs))
+		}
 
 		byOp[op] += d
 		count[op]++
@@ -222,6 +225,9 @@ func (r *StepRunner) Run(ctx context.Context, inputs []any) ([]any, error) {
 	outs, err := r.f.run()
 	if err != nil {
 		return nil, err
+	}
+	if traceOut != nil && r.f.runs%100 == 0 { // the drop-in loop's steps: every 100th prints the time per op
+		r.f.report(traceOut)
 	}
 	for i, o := range r.g.Outputs {
 		if r.g.Node(o).Op != "state_write" {

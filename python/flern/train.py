@@ -78,9 +78,7 @@ class History:
 
 last_history: History | None = None
 
-# Step plans skip elementwise fusion (golib/lower): the Go trainer prepares the
-# unfused step into its own preallocated float32 kernels (golib/exec/train_fast.go).
-_STEP_OPTIONS = {"fuse": False}
+_STEP_OPTIONS = _collect.STEP_OPTIONS
 
 
 def _as_array(x: Any) -> np.ndarray:
