@@ -111,6 +111,10 @@ def topo_order(outputs: list[Node], stop: Any = ()) -> list[Node]:
     inputs of nodes in ``stop`` are not visited."""
     order: list[Node] = []
     state: dict[int, int] = {}
+    if stop is KNOWN:  # membership by id: a WeakKeyDictionary lookup builds a weak reference
+        stop = {id(k) for k in KNOWN.keys()}
+    elif stop:
+        stop = {id(k) for k in stop}
     for root in outputs:
         stack = [(root, False)]
         while stack:
@@ -125,7 +129,7 @@ def topo_order(outputs: list[Node], stop: Any = ()) -> list[Node]:
                 continue
             state[key] = 1
             stack.append((node, True))
-            if node in stop:
+            if key in stop:
                 continue
             for inp in reversed(node.inputs):
                 if id(inp) not in state:
@@ -143,14 +147,15 @@ def encode_plan(outputs: list[Node], known: bool = True,
     slots: dict[int, int] = {}
     stop = KNOWN if known and len(KNOWN) else ()
     order = topo_order(outputs, stop)
+    known_ids = {id(k) for k in KNOWN.keys()} if stop else ()
     ids = {id(n): i for i, n in enumerate(order)}
     inputs: list[Any] = []
     nodes = []
     view = PlanView(order, outputs)
     for i, n in enumerate(order):
         attrs = n.encode_attrs(view)
-        if stop and n in stop:
-            a = stop[n]
+        if id(n) in known_ids:
+            a = KNOWN[n]
             import pyarrow as pa
             nodes.append({"id": i, "op": "source_tensor", "inputs": [], "loc": n.loc,
                           "attrs": {"dtype": a.dtype.name, "shape": [int(d) for d in a.shape], "input": len(inputs)}})
@@ -170,4 +175,4 @@ def encode_plan(outputs: list[Node], known: bool = True,
                       "attrs": attrs, "loc": n.loc})
     plan = {"magic": MAGIC, "version": VERSION, "nodes": nodes,
             "outputs": [ids[id(o)] for o in outputs]}
-    return json.dumps(plan, allow_nan=False).encode(), inputs
+    return json.dumps(plan, allow_nan=False, separators=(",", ":")).encode(), inputs
