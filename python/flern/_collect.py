@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from . import _config, _native
-from ._graph import KNOWN, Node, encode_plan, topo_order
+from ._graph import KNOWN, Node, encode_plan, plan_order, topo_order
 from .staged import current as _staging_now, read_error as _read_error
 
 # dtype names as the native core reports them -> pandas dtype names
@@ -246,14 +246,16 @@ def _state_table(node: Node) -> pa.Table:
     return pa.table({"data": pa.array(a.reshape(-1))}).replace_schema_metadata(md)
 
 
-def check_stale(outputs: list[Node]) -> None:
+def check_stale(outputs: list[Node], order: list[Node] | None = None) -> None:
     """Raise if the plan for outputs reads a parameter (or other state) that has
-    been updated since the reading node was recorded."""
+    been updated since the reading node was recorded; ``order``: the plan's nodes
+    (plan_order), when the caller has them."""
     from . import _state
     if not len(_state.STALE):
         return
-    for n in topo_order(outputs):
-        if n in _state.STALE:
+    stale = {id(n) for n in _state.STALE}  # (a WeakSet lookup builds a weak reference)
+    for n in plan_order(outputs) if order is None else order:
+        if id(n) in stale:
             from .errors import FlernValueError
             raise FlernValueError(
                 "this tensor was computed from parameter values that an optimizer step (or a write to the "
@@ -265,9 +267,10 @@ def check_stale(outputs: list[Node]) -> None:
 def cached_plan(outputs: list[Node], options: dict | None = None) -> tuple[_native.Plan, list[Any]]:
     """The compiled plan for outputs, reused when the same graph structure was
     compiled before (LazyTensor-style plan cache); options override compile options."""
-    check_stale(outputs)
+    order = plan_order(outputs)
+    check_stale(outputs, order)
     state_keys: list[int] = []
-    plan_bytes, inputs = encode_plan(outputs, state_keys=state_keys)
+    plan_bytes, inputs = encode_plan(outputs, state_keys=state_keys, order=order)
     opts = dict(_config.compile_options(False), **(options or {}))
     return _cached_compile(plan_bytes, opts, state_keys=state_keys), inputs
 

@@ -137,16 +137,24 @@ def topo_order(outputs: list[Node], stop: Any = ()) -> list[Node]:
     return order
 
 
+def plan_order(outputs: list[Node], known: bool = True) -> list[Node]:
+    """The nodes a plan for ``outputs`` encodes, in order (with ``known``, the inputs of
+    nodes with a KNOWN value are left out: those nodes are encoded as source_tensor)."""
+    return topo_order(outputs, KNOWN if known and len(KNOWN) else ())
+
+
 def encode_plan(outputs: list[Node], known: bool = True,
-                state_keys: list[int] | None = None) -> tuple[bytes, list[Any]]:
+                state_keys: list[int] | None = None, order: list[Node] | None = None) -> tuple[bytes, list[Any]]:
     """Serialize the plan for ``outputs``; returns (plan bytes, input tables).
     With ``known``, nodes with a KNOWN value are encoded as source_tensor. With a
     ``state_keys`` list, state/state_write nodes are encoded with slot keys -1, -2, ... (in
     order of first appearance) and their real keys appended to the list, so that the same
-    step over another model's parameters encodes to the same bytes (Plan.rebind binds them)."""
+    step over another model's parameters encodes to the same bytes (Plan.rebind binds them).
+    ``order``: plan_order(outputs, known), when the caller has it."""
     slots: dict[int, int] = {}
     stop = KNOWN if known and len(KNOWN) else ()
-    order = topo_order(outputs, stop)
+    if order is None:
+        order = topo_order(outputs, stop)
     known_ids = {id(k) for k in KNOWN.keys()} if stop else ()
     ids = {id(n): i for i, n in enumerate(order)}
     inputs: list[Any] = []
