@@ -13,6 +13,7 @@ import (
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/cse"
 	"github.com/flern/flern/golib/opt/dce"
+	"github.com/flern/flern/golib/opt/eageragg"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/opt/foldnorm"
 	"github.com/flern/flern/golib/opt/joinfilter"
@@ -54,6 +55,8 @@ var Passes = []Pass{
 		Doc: "join ordering: chains and stars of inner joins whose row order is unobserved are rebuilt smallest-intermediate-first from cardinality estimates"},
 	{Name: "cse", Run: cse.Run, After: []string{"predicate"},
 		Doc: "common subexpressions: identical subplans (same op, attributes and inputs) are computed once"},
+	{Name: "eageragg", Run: eageragg.Run, After: []string{"joinorder", "cse"},
+		Doc: "eager aggregation: counts, nunique and sizes per left key of a left/inner merge are computed from each side grouped on its own, so the merge never produces its row per match"},
 	{Name: "foldnorm", Run: foldnorm.Run, After: []string{"cse"},
 		Doc: "inference: (x - mean) / std (and x * scale + shift) feeding a Linear is folded into its weight and bias (computed once from the parameters, not per row)"},
 	{Name: "onehot_embed", Run: onehotembed.Run, After: []string{"foldnorm"},
