@@ -86,10 +86,44 @@ def test_missing_left_keys_and_empty_sides():
         assert_frame_same(got, want)
 
 
+@pytest.mark.parametrize("how", ["left", "inner"])
+@pytest.mark.parametrize("sort", [True, False])
+def test_counts_of_left_columns(how, sort):
+    """A left row appears once per right match (once when it has none, in a left merge)."""
+    for seed in range(3):
+        l, r = _frames(seed=seed)
+        l.loc[l.index[::4], "a"] = np.nan
+        got, want = _both(l, r, how=how, sort=sort, aggs=dict(n=("a", "count"), u=("a", "nunique"), m=("x", "count")))
+        if seed == 0 and not _no_opt():
+            assert "__eager_nl" in got.explain(), got.explain()
+        assert_frame_same(got, want)
+
+
+def test_two_key_pairs():
+    l, r = _frames(seed=5)
+    l["g"] = np.arange(len(l)) % 3
+    r["g"] = np.arange(len(r)) % 2
+
+    def q(mod, a, b, how):
+        j = a.merge(b, left_on=["k", "g"], right_on=["rk", "g"], how=how)
+        return j.groupby(["g", "k"]).agg(n=("x", "count"), z=("s", "size"), u=("s", "nunique"))
+
+    for how in ("left", "inner"):
+        got = q(fpd, fpd.from_pandas(l), fpd.from_pandas(r), how)
+        if not _no_opt():
+            assert "__eager_nl" in got.explain(), got.explain()
+        assert_frame_same(got, q(pd, l, r, how))
+
+
+def _no_opt() -> bool:
+    from flern import _config
+    return bool(_config.no_opt)
+
+
 @pytest.mark.plan
-def test_sums_and_left_columns_are_left_alone():
+def test_sums_and_key_counts_are_left_alone():
     l, r = _frames()
-    for aggs in (dict(t=("x", "sum")), dict(t=("x", "mean")), dict(t=("a", "count")), dict(t=("x", "min"))):
+    for aggs in (dict(t=("x", "sum")), dict(t=("x", "mean")), dict(t=("k", "count")), dict(t=("x", "min"))):
         got, want = _both(l, r, aggs=aggs)
         assert "__eager" not in got.explain(), got.explain()
         assert_frame_same(got, want)

@@ -1,36 +1,37 @@
 // Package eageragg is the optimizer's eager aggregation pass (grouping
-// before the join, Yan and Larson): counts per left key of a left or inner
-// merge are computed from a grouping of each side on its own, so the merge
-// never produces its row per match.
+// before the join, Yan and Larson): counts per key of a left or inner merge
+// are computed from a grouping of each side on its own, so the merge never
+// produces its row per match.
 //
-//	J = merge(L, R, how, left_on=[lk], right_on=[rk])        how: left or inner
-//	G = J.groupby(lk).agg(n=(c, "count"), d=(c, "nunique"), s=(c, "size"))
+//	J = merge(L, R, how, left_on=lk, right_on=rk)        how: left or inner
+//	G = J.groupby(lk).agg(n=(x, "count"), d=(x, "nunique"), m=(a, "count"), s=(x, "size"))
 //
-// becomes
+// (x a right column, a a left one) becomes
 //
-//	B = L.groupby(lk, as_index=False).agg(nl=size)
-//	A = R.groupby(rk, as_index=False).agg(c1=(c, count), c2=(c, nunique), nr=size)
-//	C = merge(B, A, how, left_on=[lk], right_on=[rk])        one row per key of B
-//	G = C.assign(n=nl*c1, d=c2, s=nl*nr).groupby(lk).agg(n=(n, sum), d=(d, sum), s=(s, sum))
+//	B = L.groupby(lk, as_index=False).agg(nl=size, ca=(a, count))
+//	A = R.groupby(rk, as_index=False).agg(cx=(x, count), dx=(x, nunique), nr=size)
+//	C = merge(B, A, how, left_on=lk, right_on=rk)        one row per key of B
+//	G = C.assign(n=nl*cx, d=dx, m=ca*nr, s=nl*nr).groupby(lk).agg(n=(n, sum), ...)
 //
 // A key value v with nL(v) left rows and nR(v) right rows has nL*nR rows in
-// J, or, in a left join, nL rows with the right side missing when nR = 0.
+// J, or, in a left merge, nL rows with the right side missing when nR = 0.
 // So J's count of a right column at v is nL times R's count at v (0 when R
-// lacks v), its nunique R's nunique (repeats and missing values add no
-// distinct value), and its size nL*nR, or nL when R lacks v in a left join
-// (C's missing values are filled with 0, or 1 for nr). The last grouping
-// sees one row per key and keeps G's keys, sort, as_index and output types
+// lacks v), its count of a left column L's count times nR (times 1 when R
+// lacks v), its size nL*nR (nL), and a nunique is the nunique of the side the
+// column is on (repeats and missing values add no distinct value). In a left
+// merge C reads A's missing values as 0 (1 for nr). The last grouping sees
+// one row per key and keeps G's keys, sort, as_index and output types
 // (int64). Only these integer results are rewritten: a sum or mean of floats
 // would change with the order of the additions, and min/max would take the
 // merge's data-dependent types.
 //
-// Conditions: one key pair of the same type, G grouping by exactly the left
-// key with dropna (so the null-key group, where pandas matches null with
-// null, is dropped either way), every aggregation a count or nunique of a
-// right-side column or a size, and J read by G alone. Row order: B groups
-// L's keys in G's sort order (by key, or by first appearance), C keeps B's
-// order, and J's groups appear in the order of their first left row; an
-// inner merge drops the keys R lacks from both.
+// Conditions: key pairs of one type each (no crossed names), G grouping by
+// exactly the left keys (any order) with dropna (so a null-key group, where
+// pandas matches null with null, is dropped either way), every aggregation
+// a count or nunique of a non-key column or a size, and J read by G alone.
+// Row order: B groups L's keys in G's sort order (by key, or by first
+// appearance), C keeps B's order, and J's groups appear in the order of
+// their first left row; an inner merge drops the keys R lacks from both.
 package eageragg
 
 import (
@@ -73,7 +74,7 @@ func Run(g *ir.Graph) (bool, error) {
 // rewrite replaces grouping node gb's input when the pattern holds.
 func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID]bool) bool {
 	keys := gb.Attrs.Strings("keys")
-	if len(keys) != 1 || !gb.Attrs.Bool("dropna", true) || len(gb.Inputs) != 1 {
+	if len(keys) == 0 || !gb.Attrs.Bool("dropna", true) || len(gb.Inputs) != 1 {
 		return false
 	}
 	j := g.Node(gb.Inputs[0])
@@ -82,16 +83,11 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 		return false
 	}
 	lon, ron := j.Attrs.Strings("left_on"), j.Attrs.Strings("right_on")
-	if len(lon) != 1 || len(ron) != 1 {
+	if len(lon) != len(keys) || len(ron) != len(lon) {
 		return false
 	}
-	lk, rk := lon[0], ron[0]
 	l, r := g.Node(j.Inputs[0]), g.Node(j.Inputs[1])
-	if l.Schema == nil || r.Schema == nil || strings.HasPrefix(lk, prefix) || strings.HasPrefix(rk, prefix) {
-		return false
-	}
-	li, ri := l.Schema.Lookup(lk), r.Schema.Lookup(rk)
-	if li < 0 || ri < 0 || l.Schema.Fields[li].Type != r.Schema.Fields[ri].Type {
+	if l.Schema == nil || r.Schema == nil {
 		return false
 	}
 	outs, err := frame.JoinColumns(j, l.Schema, r.Schema)
@@ -102,8 +98,31 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 	for _, o := range outs {
 		byName[o.Name] = o
 	}
-	if k, ok := byName[keys[0]]; !ok || k.Side != 0 || k.Col != li {
-		return false // G must group by the left key
+	// G groups by exactly the left keys (in any order); keyOf[i] is the
+	// left key column G's key i reads.
+	keyOf := make([]string, len(keys))
+	isKey := map[int]bool{}
+	for i := range lon {
+		if ron[i] != lon[i] && contains(lon, ron[i]) {
+			return false // crossed key names: the merge would rename them
+		}
+		li, ri := l.Schema.Lookup(lon[i]), r.Schema.Lookup(ron[i])
+		if li < 0 || ri < 0 || l.Schema.Fields[li].Type != r.Schema.Fields[ri].Type ||
+			strings.HasPrefix(lon[i], prefix) || strings.HasPrefix(ron[i], prefix) || isKey[li] {
+			return false
+		}
+		isKey[li] = true
+	}
+	for i, k := range keys {
+		o, ok := byName[k]
+		if !ok || o.Side != 0 || !isKey[o.Col] {
+			return false
+		}
+		keyOf[i] = l.Schema.Fields[o.Col].Name
+		delete(isKey, o.Col)
+	}
+	if len(isKey) != 0 {
+		return false
 	}
 
 	aggs, _ := gb.Attrs["aggs"].([]any)
@@ -111,11 +130,15 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 		return false
 	}
 	type want struct {
-		name, fn, col string // G's output, function, and the A column it reads ("" for size)
+		name, fn string
+		side     int    // the side the counted column is on (size: -1)
+		col      string // the B (side 0) or A (side 1) column holding its per-key value
 	}
 	var wants []want
-	var aAggs []any
-	needSize := false
+	var aAggs, bAggs []any
+	nl, nr := prefix+"nl", prefix+"nr"
+	bAggs = append(bAggs, map[string]any{"name": nl, "col": "", "fn": "size"})
+	needNR := false
 	for i, a := range aggs {
 		m, _ := a.(map[string]any)
 		name, _ := m["name"].(string)
@@ -123,22 +146,26 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 		c, _ := m["col"].(string)
 		switch fn {
 		case "size":
-			needSize = true
-			wants = append(wants, want{name, fn, ""})
+			needNR = true
+			wants = append(wants, want{name, fn, -1, ""})
 		case "count", "nunique":
 			o, ok := byName[c]
-			if !ok || o.Side != 1 {
-				return false
+			if !ok || o.Side == 0 && contains(lon, l.Schema.Fields[o.Col].Name) || o.Side == 1 && contains(ron, r.Schema.Fields[o.Col].Name) {
+				return false // (a key column: count it as a size)
 			}
-			ac := fmt.Sprintf("%sc%d", prefix, i)
-			aAggs = append(aAggs, map[string]any{"name": ac, "col": r.Schema.Fields[o.Col].Name, "fn": fn})
-			wants = append(wants, want{name, fn, ac})
+			v := fmt.Sprintf("%sc%d", prefix, i)
+			if o.Side == 0 {
+				bAggs = append(bAggs, map[string]any{"name": v, "col": l.Schema.Fields[o.Col].Name, "fn": fn})
+				needNR = needNR || fn == "count"
+			} else {
+				aAggs = append(aAggs, map[string]any{"name": v, "col": r.Schema.Fields[o.Col].Name, "fn": fn})
+			}
+			wants = append(wants, want{name, fn, o.Side, v})
 		default:
 			return false
 		}
 	}
-	nl, nr := prefix+"nl", prefix+"nr"
-	if needSize {
+	if needNR || len(aAggs) == 0 {
 		aAggs = append(aAggs, map[string]any{"name": nr, "col": "", "fn": "size"})
 	}
 
@@ -146,35 +173,48 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 	add := func(op string, attrs ir.Attrs, in ...ir.NodeID) ir.NodeID {
 		return g.Add(&ir.Node{Op: op, Inputs: in, Attrs: attrs, Loc: loc})
 	}
+	anys := func(ss []string) []any {
+		out := make([]any, len(ss))
+		for i, s := range ss {
+			out[i] = s
+		}
+		return out
+	}
 	sort := gb.Attrs.Bool("sort", true)
-	b := add("groupby_agg", ir.Attrs{"keys": []any{lk}, "dropna": true, "sort": sort, "as_index": false,
-		"aggs": []any{map[string]any{"name": nl, "col": "", "fn": "size"}}}, l.ID)
-	a := add("groupby_agg", ir.Attrs{"keys": []any{rk}, "dropna": true, "sort": false, "as_index": false,
-		"aggs": aAggs}, r.ID)
-	c := add("join", ir.Attrs{"how": how, "left_on": []any{lk}, "right_on": []any{rk}}, b, a)
+	b := add("groupby_agg", ir.Attrs{"keys": anys(lon), "dropna": true, "sort": sort, "as_index": false, "aggs": bAggs}, l.ID)
+	a := add("groupby_agg", ir.Attrs{"keys": anys(ron), "dropna": true, "sort": false, "as_index": false, "aggs": aAggs}, r.ID)
+	c := add("join", ir.Attrs{"how": how, "left_on": anys(lon), "right_on": anys(ron)}, b, a)
 
-	// Values per key: in a left merge the keys R lacks read missing counts.
+	// Values per key. In a left merge a key R lacks reads A's columns as
+	// missing: its counts are 0, and its rows in J are the left rows alone
+	// (nr read as 1).
 	left := how == "left"
-	filled := func(col string, fill float64) *ir.Expr {
+	fromA := func(col string, fill float64) *ir.Expr {
 		if !left {
 			return ir.Col(col)
 		}
-		f := ir.Call("fillna", ir.Col(col), ir.LitFloat(fill))
-		cast := ir.Call("cast", f)
+		cast := ir.Call("cast", ir.Call("fillna", ir.Col(col), ir.LitFloat(fill)))
 		cast.Opts = map[string]any{"dtype": "int64"}
 		return cast
 	}
-	exprs := []ir.NamedExpr{{Name: keys[0], Expr: ir.Col(lk)}}
+	exprs := make([]ir.NamedExpr, 0, len(keys)+len(wants))
+	for i, k := range keys {
+		exprs = append(exprs, ir.NamedExpr{Name: k, Expr: ir.Col(keyOf[i])})
+	}
 	var gAggs []any
 	for i, w := range wants {
 		var e *ir.Expr
-		switch w.fn {
-		case "size":
-			e = ir.Call("mul", ir.Col(nl), filled(nr, 1))
-		case "count":
-			e = ir.Call("mul", ir.Col(nl), filled(w.col, 0))
-		case "nunique":
-			e = filled(w.col, 0)
+		switch {
+		case w.fn == "size":
+			e = ir.Call("mul", ir.Col(nl), fromA(nr, 1))
+		case w.side == 1 && w.fn == "count":
+			e = ir.Call("mul", ir.Col(nl), fromA(w.col, 0))
+		case w.side == 1: // nunique
+			e = fromA(w.col, 0)
+		case w.fn == "count": // a left column: each left row once per right match
+			e = ir.Call("mul", ir.Col(w.col), fromA(nr, 1))
+		default: // nunique of a left column
+			e = ir.Col(w.col)
 		}
 		v := fmt.Sprintf("%sv%d", prefix, i)
 		exprs = append(exprs, ir.NamedExpr{Name: v, Expr: e})
@@ -185,4 +225,13 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 	attrs["aggs"] = gAggs
 	gb.Attrs, gb.Inputs = attrs, []ir.NodeID{p}
 	return true
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -32,6 +32,15 @@ func build(how, lk, rk, key string, dropna bool, aggs ...any) *ir.Graph {
 	return g
 }
 
+// build2 is build with the key pairs (k, rk) and (a, a).
+func build2(keys ...any) *ir.Graph {
+	g := build("inner", "k", "rk", "k_x", true, agg("n", "x", "count"))
+	j := g.Node(g.Node(g.Outputs[0]).Inputs[0])
+	j.Attrs["left_on"], j.Attrs["right_on"] = []any{"k", "a"}, []any{"rk", "a"}
+	g.Node(g.Outputs[0]).Attrs["keys"] = keys
+	return g
+}
+
 // shared makes the merge of g an output too.
 func shared(g *ir.Graph) *ir.Graph {
 	g.Outputs = append(g.Outputs, g.Node(g.Outputs[0]).Inputs[0])
@@ -49,10 +58,13 @@ func TestRun(t *testing.T) {
 		{"a suffixed right column", build("left", "k", "rk", "k_x", true, agg("n", "k_y", "count")), true},
 		{"sum of floats: additions would be reordered", build("left", "k", "rk", "k_x", true, agg("t", "x", "sum")), false},
 		{"min takes the merge's types", build("left", "k", "rk", "k_x", true, agg("t", "x", "min")), false},
-		{"a left column", build("left", "k", "rk", "k_x", true, agg("n", "a_x", "count")), false},
+		{"count and nunique of a left column", build("inner", "k", "rk", "k_x", true, agg("n", "a_x", "count"), agg("u", "a_x", "nunique")), true},
+		{"a key column", build("left", "k", "rk", "k_x", true, agg("n", "k_x", "count")), false},
 		{"grouped by another column", build("left", "k", "rk", "a_x", true, agg("n", "x", "count")), false},
 		{"null keys kept (dropna=False)", build("left", "k", "rk", "k_x", false, agg("n", "x", "count")), false},
 		{"keys of different types", build("left", "kf", "rk", "kf", true, agg("n", "x", "count")), false},
+		{"two key pairs, grouped in another order", build2("a", "k_x"), true},
+		{"two key pairs, grouped by one", build2("k_x"), false},
 		{"the merge read twice", shared(build("left", "k", "rk", "k_x", true, agg("n", "x", "count"))), false},
 	}
 	for _, c := range cases {
