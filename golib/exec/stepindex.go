@@ -218,6 +218,14 @@ func splitDims(shape []int, d int) (outer, size, inner int) {
 // sliceCopy copies x[o, first + k*step, :] (x viewed as [outer, size, inner])
 // to dst[o, k, :] for k < length.
 func sliceCopy[T float32 | int64](dst, x []T, outer, size, inner, first, length, step int) {
+	if inner == 1 && length == 1 && outer > 0 { // one column of a matrix: a strided read
+		x = x[first : (outer-1)*size+first+1]
+		dst = dst[:outer]
+		for o := range dst {
+			dst[o] = x[o*size]
+		}
+		return
+	}
 	if step == 1 {
 		blk := length * inner
 		if d, ok := any(dst).([]float32); ok && blk > 0 && outer > 0 {

@@ -65,6 +65,7 @@ func TestStepIndexKernels(t *testing.T) {
 		sel(c, 2, 1),         // 3-D select
 		op("cast", ir.Attrs{"dtype": "float32"}, iv),
 		slice(iv, 0, 1, 6, 2),                                                            // int64 slice
+		sel(op("cast", ir.Attrs{"dtype": "int64"}, x), 1, 2),                             // an int64 column (strided read)
 		op("cast", ir.Attrs{"dtype": "int64"}, slice(x, 1, 0, 3, 1)),                     // NaN/Inf/-0 casts
 		op("index_add", ir.Attrs{"dim": 0.0}, embO, codeO, e),                            // embedding gradient, repeated rows
 		op("index_add", ir.Attrs{"dim": 0.0, "wrap": true}, slice(x, 1, 0, 3, 1), wv, e), // negative indices
