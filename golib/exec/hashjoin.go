@@ -81,6 +81,9 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 			return pg, bg, ng, nil
 		}
 	}
+	if lg, rg, ng, ok, err := sortedKeyIDs(c, n, lk, rk, nl, nr); ok || err != nil {
+		return lg, rg, ng, err
+	}
 	lkeys, rkeys := newRowKeys(lk), newRowKeys(rk)
 	ints := lkeys.ints && rkeys.ints
 	lkeys.ints, rkeys.ints = ints, ints
