@@ -32,6 +32,9 @@ func init() {
 	interp.ReadCSV = csvio.Read
 	frame.SniffParquet = parquetio.Sniff
 	interp.ReadParquet = parquetio.Read
+	exec.ParquetBatches = func(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (exec.BatchScanner, error) {
+		return parquetio.NewScanner(attrs, schema, keys)
+	}
 	frame.SniffIPC = ipcio.Sniff
 	interp.ReadIPC = ipcio.Read
 	interp.WriteIPC = ipcio.Write
@@ -113,11 +116,12 @@ var ParseMemoryLimit = exec.ParseBytes
 
 // Program is a compiled plan, ready to run any number of times.
 type Program struct {
-	Graph   *ir.Graph         // the optimized plan
-	Initial string            // the plan as recorded (after type inference)
-	Report  *opt.Report       // what each optimizer pass did
-	Fusion  *lower.Report     // what the fusion stage did (nil: not run)
-	Split   *exec.SplitReport // what the split stage did (nil: not run)
+	Graph   *ir.Graph          // the optimized plan
+	Initial string             // the plan as recorded (after type inference)
+	Report  *opt.Report        // what each optimizer pass did
+	Fusion  *lower.Report      // what the fusion stage did (nil: not run)
+	Split   *exec.SplitReport  // what the split stage did (nil: not run)
+	Stream  *exec.StreamReport // what the stream stage did (nil: not run)
 	showC   bool
 	// InputIndexLevels[i] is the number of index levels of input i.
 	InputIndexLevels []int
@@ -226,7 +230,7 @@ func (p *Program) Rebind(keys map[int64]int64) *Program {
 	}
 	return &Program{
 		Graph: exec.RebindState(p.Graph, keys), Initial: rebindText(p.Initial, keys), Report: report, Fusion: p.Fusion,
-		Split: p.Split, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
+		Split: p.Split, Stream: p.Stream, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
 		nOut: p.nOut, keep: p.keep, nIn: p.nIn, cached: cached, subst: p.subst, cands: p.cands,
 		pending: p.pending, files: p.files,
 	}
@@ -284,11 +288,11 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
-	noSplit, noResults := disabled[SplitName], disabled[ResultCacheName]
-	if noSplit || noResults { // switched off by name like passes, but not passes
+	noSplit, noResults, noStream := disabled[SplitName], disabled[ResultCacheName], disabled[exec.StreamName]
+	if noSplit || noResults || noStream { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
-			if k != SplitName && k != ResultCacheName {
+			if k != SplitName && k != ResultCacheName && k != exec.StreamName {
 				disabled[k] = v
 			}
 		}
@@ -325,6 +329,9 @@ func Compile(plan []byte, o Options) (*Program, error) {
 		if p.Split, err = exec.Split(g); err != nil {
 			return nil, err
 		}
+	}
+	if !o.Reference && !o.NoOpt && !noStream {
+		p.Stream = exec.Stream(g)
 	}
 	p.showC = o.ShowC
 	p.Graph = g

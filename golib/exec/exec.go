@@ -25,6 +25,9 @@ type Ctx struct {
 	// those (its result is that project's input alone, so the columns
 	// nothing reads are never copied). Set by RunAny.
 	narrow map[ir.NodeID][]string
+	// streamed are the scans whose aggregation reads them batch by batch
+	// (stream.go): their node yields a *scanStream. Set by RunAny.
+	streamed map[ir.NodeID]bool
 	// quiet: no per-node trace lines (a staged step's fallback nodes run
 	// thousands of times; the step reports its time per op instead).
 	quiet bool
@@ -72,7 +75,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 	if err != nil {
 		return nil, err
 	}
-	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit), narrow: narrowFilters(g)}
+	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit), narrow: narrowFilters(g), streamed: streamedScans(g)}
 	defer profileRun()()
 	var freed freedBytes
 	results := make([]any, len(g.Nodes))
@@ -128,6 +131,14 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	if traceOut != nil && !c.quiet {
 		defer traceNode(n, time.Now(), &out, peakSampler())
 	}
+	if c.streamed[n.ID] {
+		return openStream(n, in)
+	}
+	if n.Attrs[streamAttr] == nil {
+		if in, err = materializeInputs(c, in); err != nil {
+			return nil, err
+		}
+	}
 	f := impls[n.Op]
 	if f == nil {
 		return interp.RunNode(c.Ctx, n, in)
@@ -136,6 +147,9 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	if err == ErrFallback {
 		if traceOut != nil && !c.quiet {
 			fmt.Fprintf(traceOut, "flern exec: %s fell back to the interpreter\n", n.Op)
+		}
+		if in, err = materializeInputs(c, in); err != nil {
+			return nil, err
 		}
 		return interp.RunNode(c.Ctx, n, in)
 	}

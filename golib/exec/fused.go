@@ -26,6 +26,9 @@ func runFused(c *Ctx, n *ir.Node, in []any) (any, error) {
 	case "tensor":
 		return runTensorKernel(c, k, in)
 	case "agg":
+		if s, ok := in[0].(*scanStream); ok {
+			return streamAgg(c, n, k, s)
+		}
 		return runAggKernel(c, k, in)
 	case "to_tensor":
 		return runToTensorKernel(c, k, in)
@@ -241,6 +244,14 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 	if err != nil {
 		return nil, cancelled(err)
 	}
+	return aggFrame(k, res, keyCols), nil
+}
+
+// aggFrame assembles a fused aggregation's result from its loop's
+// reduction states (groups in key order, keyCols holding their keys) as
+// the interpreter's groupby_agg shapes it.
+func aggFrame(k *lower.Kernel, res *lower.Outputs, keyCols []*col.Column) *col.Frame {
+	l, p := k.Loop, k.Agg
 	acc := func(b int) []lower.Acc {
 		if len(p.Keys) == 0 {
 			return res.Merge[b : b+1]
@@ -298,7 +309,7 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 		out.Names = append(out.Names, o.Name)
 		out.Cols = append(out.Cols, c)
 	}
-	return out, nil
+	return out
 }
 
 // runSelectKernel runs a filter/project chain: the loop writes the selected

@@ -361,42 +361,49 @@ func readSel(o *openedFile, fi *fileInfo, rg int, c column, sel []int, rows int)
 // are conjuncts too, tested first. With no filter and no key set worth
 // testing, readFiltered reads nothing and returns done false.
 func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, keys []col.KeyFilter) (_ []*col.Column, _ int, done bool, _ error) {
-	out := make([]*col.Column, len(want))
 	if len(fi.rgRows) == 0 || fi.numRows == 0 {
-		for i, c := range want {
-			out[i] = emptyColumn(c.typ)
-		}
-		return out, 0, true, nil
+		return emptyColumns(want), 0, true, nil
 	}
-	o, err := open(fi.path)
+	o, err := openSame(fi)
 	if err != nil {
 		return nil, 0, false, err
 	}
 	defer o.Close()
-	if o.pf.MetaData().NumRowGroups() != len(fi.rgRows) {
-		return nil, 0, false, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
-	}
-	sets, err := keySets(o, fi, keys)
-	if err != nil {
+	fp, err := newFilterPlan(o, fi, filter, keys)
+	if err != nil || fp == nil {
 		return nil, 0, false, err
 	}
+	cols, n, err := fp.read(o, fi, want, fp.rowGroups(o, fi, statsPred))
+	return cols, n, err == nil, err
+}
+
+// conj is one test of a filtered read: a conjunct of the pushed filter
+// (those reading one column joined into one) or a key set.
+type conj struct {
+	e    *ir.Expr
+	keys *keySet
+	cols []column
+	str  bool
+}
+
+// filterPlan is the order in which a filtered read tests its conjuncts:
+// those reading one column (tried on the column's dictionary), then the
+// key sets, then the rest; fixed-width columns before strings (cheaper to
+// decode).
+type filterPlan struct {
+	conjs []conj
+	sets  []*keySet
+}
+
+// newFilterPlan orders the conjuncts of filter and the key sets worth
+// testing; nil when there is nothing to test.
+func newFilterPlan(o *openedFile, fi *fileInfo, filter *ir.Expr, keys []col.KeyFilter) (*filterPlan, error) {
+	sets, err := keySets(o, fi, keys)
+	if err != nil {
+		return nil, err
+	}
 	if filter == nil && len(sets) == 0 {
-		return nil, 0, false, nil
-	}
-	// the conjuncts: those reading one column joined into one test per
-	// column (tried on the column's dictionary), then the rest; fixed-width
-	// columns before strings (cheaper to decode)
-	type conj struct {
-		e    *ir.Expr
-		keys *keySet
-		cols []column
-		str  bool
-	}
-	test := func(cj conj, f *col.Frame) (*col.Column, error) {
-		if cj.keys != nil {
-			return cj.keys.Mask(f.Cols[0]), nil
-		}
-		return EvalMask(cj.e, f)
+		return nil, nil
 	}
 	var single, multi []conj
 	var conjuncts []*ir.Expr
@@ -415,7 +422,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, keys 
 		for _, n := range names {
 			i := fi.lookup(n)
 			if i < 0 || fi.cols[i].unsupported != "" {
-				return nil, 0, false, ir.Errorf("ColumnNotFound", "column %q not in %s", n, fi.path)
+				return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", n, fi.path)
 			}
 			cj.cols = append(cj.cols, fi.cols[i])
 			cj.str = cj.str || fi.cols[i].typ == ir.String
@@ -456,13 +463,33 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, keys 
 		keyConjs = append(keyConjs, conj{keys: k, cols: []column{k.col}})
 	}
 	conjs = append(conjs[:at:at], append(keyConjs, conjs[at:]...)...)
-	kept := keepByKeys(o, keepRowGroups(o, fi, statsPred), sets)
+	return &filterPlan{conjs: conjs, sets: sets}, nil
+}
+
+// rowGroups lists the row groups that statsPred and the key sets' ranges
+// do not rule out.
+func (fp *filterPlan) rowGroups(o *openedFile, fi *fileInfo, statsPred *ir.Expr) []int {
+	return keepByKeys(o, keepRowGroups(o, fi, statsPred), fp.sets)
+}
+
+// read reads the columns want of the row groups kept (ascending), keeping
+// the rows every conjunct selects.
+func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*col.Column, int, error) {
+	out := make([]*col.Column, len(want))
+	conjs := fp.conjs
+	test := func(cj conj, f *col.Frame) (*col.Column, error) {
+		if cj.keys != nil {
+			return cj.keys.Mask(f.Cols[0]), nil
+		}
+		return EvalMask(cj.e, f)
+	}
 	wanted := map[string]bool{}
 	for _, c := range want {
 		wanted[c.name] = true
 	}
 	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
-	err = parallelTasks(len(kept), func(k int) error {
+	err := parallelTasks(len(kept), func(k int) error {
+		var err error
 		rg := kept[k]
 		rows := int(fi.rgRows[rg])
 		var sel []int // rows kept so far (nil: all)
@@ -562,7 +589,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, keys 
 		err = parseError(fi.path, err) // a decoder's panic (damaged data)
 	}
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, err
 	}
 	total := 0
 	for _, ps := range pieces {
@@ -579,7 +606,7 @@ func readFiltered(fi *fileInfo, want []column, filter, statsPred *ir.Expr, keys 
 		}
 		out[i] = concat(cs, c.typ, total)
 	}
-	return out, total, true, nil
+	return out, total, nil
 }
 
 // andBool is and(a, b) typed as a filter conjunct.

@@ -27,6 +27,44 @@ import (
 // keys are the scan's key filters (keyfilter.go): the scan then keeps only
 // the rows whose key column value is among the keys (or missing).
 func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, error) {
+	rp, err := prepare(attrs, schema)
+	if err != nil {
+		return nil, err
+	}
+	fi := rp.fi
+	collectBefore(fi, rp.want)
+	var cols []*col.Column
+	var n int
+	filtered := false
+	if rp.filter != nil || len(keys) > 0 {
+		if rp.filter != nil && (EvalMask == nil || fi.rangeIndex != nil || len(fi.index) > 0) {
+			return nil, ir.Errorf("Internal", "scan_parquet: a pushed filter needs the engine's evaluator and a file without stored index labels")
+		}
+		cols, n, filtered, err = readFiltered(fi, rp.want, rp.filter, rp.pred, keys)
+	}
+	if err == nil && !filtered {
+		cols, n, err = readColumns(fi, rp.want, rp.pred)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rp.frame(cols, n), nil
+}
+
+// readPlan is what a scan reads: the file, its columns (the data columns
+// asked for, then the stored index levels), the pushed filter and the
+// stats_filter.
+type readPlan struct {
+	fi     *fileInfo
+	schema *ir.Schema
+	want   []column
+	nData  int
+	filter *ir.Expr // the pushed filter (nil: none)
+	pred   *ir.Expr // the stats_filter (nil: none, or a stored RangeIndex)
+}
+
+// prepare checks a scan's schema against the file and lists what to read.
+func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 	path := attrs.Str("path")
 	fi, err := info(path)
 	if err != nil {
@@ -36,8 +74,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 	if err != nil {
 		return nil, err
 	}
-	// What to read: the data columns asked for, then the stored index levels.
-	var want []column
+	rp := &readPlan{fi: fi, schema: schema, filter: attrs.Expr("filter")}
 	for _, f := range schema.Fields {
 		i := fi.lookup(f.Name)
 		if i < 0 || full.Lookup(f.Name) < 0 {
@@ -46,42 +83,33 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 		if c := fi.cols[i]; c.typ != f.Type {
 			return nil, ir.Errorf("IO", "%s changed while the plan ran: column %q is now %s, was %s", path, f.Name, c.typ, f.Type)
 		}
-		want = append(want, fi.cols[i])
+		rp.want = append(rp.want, fi.cols[i])
 	}
-	nData := len(want)
-	want = append(want, fi.index...)
+	rp.nData = len(rp.want)
+	rp.want = append(rp.want, fi.index...)
 	if len(schema.Index) != len(full.Index) {
 		return nil, ir.Errorf("Internal", "scan_parquet: the plan expects %d index levels, the file has %d", len(schema.Index), len(full.Index))
 	}
 	// A stats_filter (predicate pushdown) skips row groups; the labels of
 	// a stored RangeIndex would then need the skipped positions: not used.
-	pred := attrs.Expr("stats_filter")
+	rp.pred = attrs.Expr("stats_filter")
 	if fi.rangeIndex != nil {
-		pred = nil
+		rp.pred = nil
 	}
-	collectBefore(fi, want)
-	var cols []*col.Column
-	var n int
-	filtered := false
-	if filter := attrs.Expr("filter"); filter != nil || len(keys) > 0 {
-		if filter != nil && (EvalMask == nil || fi.rangeIndex != nil || len(fi.index) > 0) {
-			return nil, ir.Errorf("Internal", "scan_parquet: a pushed filter needs the engine's evaluator and a file without stored index labels")
-		}
-		cols, n, filtered, err = readFiltered(fi, want, filter, pred, keys)
-	}
-	if err == nil && !filtered {
-		cols, n, err = readColumns(fi, want, pred)
-	}
-	if err != nil {
-		return nil, err
-	}
+	return rp, nil
+}
+
+// frame assembles the scan's frame from the columns read (rp.want's order)
+// and n rows.
+func (rp *readPlan) frame(cols []*col.Column, n int) *col.Frame {
+	fi := rp.fi
 	fr := &col.Frame{N: n}
-	for i := range nData {
-		fr.Names = append(fr.Names, schema.Fields[i].Name)
+	for i := range rp.nData {
+		fr.Names = append(fr.Names, rp.schema.Fields[i].Name)
 		fr.Cols = append(fr.Cols, cols[i])
 	}
-	for j, c := range want[nData:] {
-		fr.Index = append(fr.Index, cols[nData+j])
+	for j, c := range rp.want[rp.nData:] {
+		fr.Index = append(fr.Index, cols[rp.nData+j])
 		fr.IndexNames = append(fr.IndexNames, arrowio.IndexName(c.name))
 	}
 	if ri := fi.rangeIndex; ri != nil {
@@ -92,7 +120,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 		fr.Index = append(fr.Index, col.NewInt64(v))
 		fr.IndexNames = append(fr.IndexNames, ri.name)
 	}
-	return fr, nil
+	return fr
 }
 
 // readColumns reads the given columns of every row group that pred (a
@@ -102,27 +130,48 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 // group's rows); strings and the other types become one piece per row
 // group, joined afterwards. It also returns the number of rows read.
 func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int, error) {
-	out := make([]*col.Column, len(want))
-	nrg := len(fi.rgRows)
-	empty := func() ([]*col.Column, int, error) {
-		for i, c := range want {
-			out[i] = emptyColumn(c.typ)
-		}
-		return out, 0, nil
+	if len(fi.rgRows) == 0 || fi.numRows == 0 {
+		return emptyColumns(want), 0, nil
 	}
-	if nrg == 0 || fi.numRows == 0 {
-		return empty()
-	}
-	o, err := open(fi.path)
+	o, err := openSame(fi)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer o.Close()
-	if o.pf.MetaData().NumRowGroups() != nrg {
-		return nil, 0, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
+	return readRowGroups(o, fi, want, keepRowGroups(o, fi, pred))
+}
+
+// emptyColumns are the columns want without rows.
+func emptyColumns(want []column) []*col.Column {
+	out := make([]*col.Column, len(want))
+	for i, c := range want {
+		out[i] = emptyColumn(c.typ)
+	}
+	return out
+}
+
+// openSame opens fi's file, checking that it still has fi's row groups.
+func openSame(fi *fileInfo) (*openedFile, error) {
+	o, err := open(fi.path)
+	if err != nil {
+		return nil, err
+	}
+	if o.pf.MetaData().NumRowGroups() != len(fi.rgRows) {
+		o.Close()
+		return nil, ir.Errorf("IO", "%s changed while the plan ran", fi.path)
+	}
+	return o, nil
+}
+
+// readRowGroups reads the columns want of the row groups kept (ascending)
+// of the open file o, as readColumns describes.
+func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*col.Column, int, error) {
+	out := make([]*col.Column, len(want))
+	nrg := len(fi.rgRows)
+	empty := func() ([]*col.Column, int, error) {
+		return emptyColumns(want), 0, nil
 	}
 	// starts[rg] is where row group rg's rows go; skipped groups take none.
-	kept := keepRowGroups(o, fi, pred)
 	rgRows := make([]int64, nrg)
 	for _, rg := range kept {
 		rgRows[rg] = fi.rgRows[rg]

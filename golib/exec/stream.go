@@ -1,0 +1,526 @@
+package exec
+
+// Streaming a Parquet scan into its aggregation (the stream stage, a stage
+// of engine.Compile after fusion; FLERN_DISABLE_PASSES=stream): a fused
+// filter/project/groupby_agg or reduction (lower's Q1/Q6-style frame
+// fusion) whose input is a scan_parquet read by it alone does not wait for
+// the scan's frame. The scan's node yields a scanStream instead of reading,
+// and the aggregation reads the file a few row groups at a time
+// (parquetio.Scanner, through the ParquetBatches hook), feeding each batch
+// to its loop's partial states; the batch is then dropped. Peak memory is
+// a batch and the states, not the scanned columns (TPC-H q1: 6M rows x 7
+// columns).
+//
+// The result equals the materializing path's bit for bit: the partial
+// states are kept as one run over all rows keeps them (lower.ParallelStream,
+// lower.OrderedInto), which needs to know which of its summation orders the
+// materializing path would take: a grouping by one sorted int key reduces
+// each group in row order (ParallelOrdered), a selective filter groups only
+// the selected rows (selectedGroupIDs), other groupings deal morsels round
+// robin. The stream picks the order from its first batch and checks at the
+// end (and on the way) that the whole scan would have led there; when it
+// would not, or cannot tell, it reads the scan in full and runs the
+// materializing path (the stream's work is lost, the result the same).
+
+import (
+	"encoding/binary"
+	"fmt"
+	"runtime"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/lower"
+)
+
+// BatchScanner reads a scan's rows a few row groups at a time
+// (parquetio.Scanner).
+type BatchScanner interface {
+	// Rows is the number of rows in the row groups read (before filters).
+	Rows() int64
+	// Next returns the rows of the next k row groups; nil at the end.
+	Next(k int) (*col.Frame, error)
+	// Close releases the file.
+	Close()
+}
+
+// ParquetBatches opens the batched read of a scan_parquet node (set by the
+// engine to parquetio.NewScanner; nil: no streaming).
+var ParquetBatches func(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (BatchScanner, error)
+
+// StreamName switches the stream stage off when listed in
+// FLERN_DISABLE_PASSES (engine.Options.Disabled).
+const StreamName = "stream"
+
+// streamAttr is the attribute the stage sets on the aggregation (shown by
+// explain()).
+const streamAttr = "stream"
+
+// StreamReport says what the stream stage did.
+type StreamReport struct{ Scans int }
+
+// Stream is the stream stage: it marks every fused aggregation that can read
+// its scan_parquet input batch by batch (see the file comment). The scan
+// must be read by that aggregation alone and not be a result (a kept
+// result-cache frame is an output), carry no index labels, and the
+// grouping keys be ints, datetimes or strings.
+func Stream(g *ir.Graph) *StreamReport {
+	rep := &StreamReport{}
+	if ParquetBatches == nil {
+		return rep
+	}
+	users := g.Users()
+	outs := g.OutputSet()
+	for _, n := range g.Nodes {
+		k, ok := n.Attrs["kernel"].(*lower.Kernel)
+		if n.Op != "fused" || !ok || k.Kind != "agg" || k.Agg == nil || len(n.Inputs) != 1 || !lower.Streamable(k.Loop) {
+			continue
+		}
+		scan := g.Node(n.Inputs[0])
+		if scan.Op != "scan_parquet" || outs[scan.ID] || len(users[scan.ID]) != 1 || scan.Schema == nil ||
+			len(scan.Schema.Index) > 0 || scan.Schema.Dynamic {
+			continue
+		}
+		ok = true
+		for _, key := range k.Agg.Keys {
+			i := scan.Schema.Lookup(key)
+			if i < 0 {
+				ok = false
+				break
+			}
+			t := scan.Schema.Fields[i].Type
+			ok = ok && (t.IsInt() || t.IsDatetime() || t == ir.String)
+		}
+		if !ok {
+			continue
+		}
+		n.Attrs[streamAttr] = fmt.Sprintf("reads %%%d %d row groups at a time", scan.ID, streamRowGroups())
+		rep.Scans++
+	}
+	return rep
+}
+
+// streamRowGroups is how many row groups a batch holds: one per worker,
+// which the reader decodes in parallel.
+func streamRowGroups() int { return max(1, runtime.GOMAXPROCS(0)) }
+
+// scanStream is what a streamed scan's node yields: the node and its key
+// filters, read by its aggregation.
+type scanStream struct {
+	node *ir.Node
+	keys []col.KeyFilter
+}
+
+// streamedScans are the scan nodes whose only reader streams them.
+func streamedScans(g *ir.Graph) map[ir.NodeID]bool {
+	var m map[ir.NodeID]bool
+	users := g.Users()
+	outs := g.OutputSet()
+	for _, n := range g.Nodes {
+		if n.Op != "fused" || n.Attrs[streamAttr] == nil || len(n.Inputs) != 1 {
+			continue
+		}
+		id := n.Inputs[0]
+		if g.Node(id).Op != "scan_parquet" || outs[id] || len(users[id]) != 1 {
+			continue
+		}
+		if m == nil {
+			m = map[ir.NodeID]bool{}
+		}
+		m[id] = true
+	}
+	return m
+}
+
+// openStream is a streamed scan's node run: its key filters are built (its
+// inputs are the joins' build sides) and nothing is read.
+func openStream(n *ir.Node, in []any) (any, error) {
+	frames := make([]*col.Frame, len(in))
+	for i, x := range in {
+		f, ok := x.(*col.Frame)
+		if !ok {
+			return nil, ir.Errorf("Internal", "%s: input %d is not a frame", n.Op, i)
+		}
+		frames[i] = f
+	}
+	keys, err := interp.ScanKeyFilters(n, frames)
+	if err != nil {
+		return nil, err
+	}
+	return &scanStream{node: n, keys: keys}, nil
+}
+
+// materialize reads a streamed scan in full (for a reader that does not
+// stream after all).
+func (s *scanStream) materialize(c *Ctx) (*col.Frame, error) {
+	if interp.ReadParquet == nil {
+		return nil, ir.Errorf("Internal", "no Parquet reader linked")
+	}
+	f, err := interp.ReadParquet(s.node.Attrs, s.node.Schema, s.keys)
+	if err != nil {
+		return nil, ir.AtNode(err, s.node)
+	}
+	return f, nil
+}
+
+// materializeInputs replaces the streamed scans among in by their frames.
+func materializeInputs(c *Ctx, in []any) ([]any, error) {
+	var out []any
+	for i, x := range in {
+		s, ok := x.(*scanStream)
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), in...)
+		}
+		f, err := s.materialize(c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = f
+	}
+	if out == nil {
+		return in, nil
+	}
+	return out, nil
+}
+
+// errRestream says the stream cannot give the materializing path's bits.
+var errRestream = fmt.Errorf("exec: the stream's summation order is not the materializing path's")
+
+// streamAgg runs a fused aggregation over its streamed scan; when the
+// stream cannot reproduce the materializing path it runs that path.
+func streamAgg(c *Ctx, n *ir.Node, k *lower.Kernel, s *scanStream) (any, error) {
+	out, err := streamAggOnce(c, n, k, s)
+	if err != errRestream {
+		return out, err
+	}
+	if traceOut != nil && !c.quiet {
+		fmt.Fprintf(traceOut, "flern exec: %s reads its scan in full (%v)\n", n.Op, err)
+	}
+	f, err := s.materialize(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.mem.hold(s.node, f); err != nil {
+		return nil, err
+	}
+	defer c.mem.drop(f)
+	return runAggKernel(c, k, []any{f})
+}
+
+// aggStream is the state of one streamed aggregation.
+type aggStream struct {
+	c     *Ctx
+	k     *lower.Kernel
+	total int // the scan's rows before filters (picks native code)
+	rows  int // rows fed so far (the frame's rows)
+
+	// round robin (and whole-frame reductions): per-worker states
+	parts []*lower.Outputs
+	// ordered (one sorted int key): the states, group by group
+	ordered bool
+	out     *lower.Outputs
+
+	// groups: the stream's groups by key (round robin; first appearance)
+	ids     map[string]int64
+	keyBuf  []byte
+	keyCols [][]*col.Column // per key: the new groups' keys, batch by batch
+	ng      int
+
+	// what the materializing path would see
+	decreased bool  // some row's keys sort before the previous row's
+	nulls     bool  // a key is missing somewhere
+	lo, hi    int64 // the int key's range (ordered)
+	last      int64 // the int key's last value (ordered)
+	ordKeys   []int64  // each group's key (ordered)
+	keyType   ir.DType // the int key's type (ordered)
+	started   bool  // a batch with rows has been fed
+	selected  int64 // rows the filter selected in the first batch (-1: not counted)
+}
+
+// streamAggOnce runs the stream; errRestream when its order would not be
+// the materializing path's.
+func streamAggOnce(c *Ctx, n *ir.Node, k *lower.Kernel, s *scanStream) (any, error) {
+	if ParquetBatches == nil {
+		return nil, errRestream
+	}
+	sc, err := ParquetBatches(s.node.Attrs, s.node.Schema, s.keys)
+	if err != nil {
+		return nil, ir.AtNode(err, s.node)
+	}
+	defer sc.Close()
+	st := &aggStream{c: c, k: k, total: int(sc.Rows()), ids: map[string]int64{}, keyCols: make([][]*col.Column, len(k.Agg.Keys))}
+	st.parts = lower.StreamParts(k.Loop)
+	per := streamRowGroups()
+	var freed freedBytes
+	for {
+		if err := c.Context.Err(); err != nil {
+			return nil, cancelled(err)
+		}
+		b, err := sc.Next(per)
+		if err != nil {
+			return nil, ir.AtNode(err, s.node)
+		}
+		if b == nil {
+			break
+		}
+		if err := c.mem.hold(s.node, b); err != nil {
+			return nil, err
+		}
+		err = st.feed(b)
+		c.mem.drop(b)
+		freed.add(b)
+		freed.collectIfBig()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return st.finish()
+}
+
+// feed folds one batch into the states.
+func (st *aggStream) feed(b *col.Frame) error {
+	k, c := st.k, st.c
+	l, p := k.Loop, k.Agg
+	bufs, err := frameBufs(k, b)
+	if err != nil {
+		return err
+	}
+	first := !st.started && b.N > 0
+	if len(p.Keys) > 0 {
+		if b.N == 0 {
+			return nil
+		}
+		gid, err := st.groups(b, first)
+		if err != nil {
+			return err
+		}
+		bufs[l.Group] = lower.Buf{I64: gid}
+	}
+	f := rangeFunc(k, l, bufs, max(st.total, b.N))
+	if st.ordered {
+		lower.GrowGroups(l, st.out, st.ng)
+		err = lower.OrderedInto(c.Context, l, b.N, bufs[l.Group].I64, st.out, f)
+	} else {
+		for _, part := range st.parts {
+			lower.GrowGroups(l, part, st.ng)
+		}
+		err = lower.ParallelStream(c.Context, b.N, st.rows, st.parts, f)
+	}
+	if err != nil {
+		return cancelled(err)
+	}
+	st.rows += b.N
+	if first {
+		st.started = true
+		if p.Select != nil && len(p.Keys) > 0 && 2*st.countSelected() <= int64(b.N) {
+			return errRestream // a selective filter: the selected rows alone are grouped
+		}
+	}
+	return nil
+}
+
+// groups returns the batch's rows' group ids in the stream's numbering,
+// registering its new groups, and notes what decides the order.
+func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
+	p, l := st.k.Agg, st.k.Loop
+	kcols := make([]*col.Column, len(p.Keys))
+	for i, name := range p.Keys {
+		if kcols[i] = keyColumn(b, name); kcols[i] == nil {
+			return nil, ir.Errorf("ColumnNotFound", "column %q not found", name)
+		}
+		if kcols[i].Valid != nil && kcols[i].HasNulls() {
+			st.nulls = true
+		}
+	}
+	intKey := len(kcols) == 1 && (kcols[0].Type.IsInt() || kcols[0].Type.IsDatetime()) && !st.nulls
+	if first {
+		grouped := true
+		for _, bl := range l.Builders {
+			grouped = grouped && bl.Kind == lower.GroupMerge
+		}
+		st.ordered = grouped && intKey && nonDecreasing(kcols[0].I64[:b.N], kcols[0].I64[0])
+		if st.ordered {
+			st.out = lower.NewOutputs(l, 0, 0)
+			st.lo, st.last, st.keyType = kcols[0].I64[0], kcols[0].I64[0], kcols[0].Type
+		}
+	}
+	if st.ordered {
+		v := kcols[0].I64[:b.N]
+		if !intKey || !nonDecreasing(v, st.last) {
+			return nil, errRestream // not sorted after all: round robin
+		}
+		gid := col.Uninit[int64](b.N)
+		g := int64(st.ng) - 1
+		if st.ng == 0 || v[0] != st.last {
+			g++
+		}
+		if g == int64(st.ng) {
+			st.ordKeys = append(st.ordKeys, v[0])
+		}
+		for i, x := range v {
+			if i > 0 && x != v[i-1] {
+				g++
+				st.ordKeys = append(st.ordKeys, x)
+			}
+			gid[i] = g
+		}
+		st.ng = int(g) + 1
+		st.last, st.hi = v[len(v)-1], v[len(v)-1]
+		return gid, nil
+	}
+	// round robin: the batch's groups (in key order) mapped to the stream's
+	lgid, lng, lkeys, err := groupIDs(st.c, nil, b, p.Keys, p.Dropna)
+	if err != nil {
+		return nil, err
+	}
+	for i := 1; i < len(lgid) && !st.decreased; i++ {
+		st.decreased = lgid[i] < lgid[i-1]
+	}
+	m := make([]int64, lng)
+	var fresh []int
+	for j := range lng {
+		st.keyBuf = appendKey(st.keyBuf[:0], lkeys, j)
+		id, ok := st.ids[string(st.keyBuf)]
+		if !ok {
+			id = int64(st.ng)
+			st.ids[string(st.keyBuf)] = id
+			st.ng++
+			fresh = append(fresh, j)
+		}
+		m[j] = id
+	}
+	if len(fresh) > 0 {
+		for i, kc := range lkeys {
+			st.keyCols[i] = append(st.keyCols[i], kc.Take(fresh))
+		}
+	}
+	for i, g := range lgid {
+		if g >= 0 {
+			lgid[i] = m[g]
+		}
+	}
+	return lgid, nil
+}
+
+// nonDecreasing reports whether v never decreases, starting from prev.
+func nonDecreasing(v []int64, prev int64) bool {
+	for _, x := range v {
+		if x < prev {
+			return false
+		}
+		prev = x
+	}
+	return true
+}
+
+// appendKey appends an encoding of row j of the key columns to buf (equal
+// encodings: equal keys).
+func appendKey(buf []byte, kcols []*col.Column, j int) []byte {
+	for _, kc := range kcols {
+		if !kc.IsValid(j) {
+			buf = append(buf, 0)
+			continue
+		}
+		buf = append(buf, 1)
+		if kc.Type == ir.String {
+			s := kc.Data[kc.Offs[j]:kc.Offs[j+1]]
+			buf = binary.LittleEndian.AppendUint64(buf, uint64(len(s)))
+			buf = append(buf, s...)
+			continue
+		}
+		buf = binary.LittleEndian.AppendUint64(buf, uint64(kc.I64[j]))
+	}
+	return buf
+}
+
+// countSelected is the number of rows the filter selected so far (with a
+// key: of the rows with a group).
+func (st *aggStream) countSelected() int64 {
+	p := st.k.Agg
+	var n int64
+	if st.ordered {
+		for _, a := range st.out.Groups[p.Rows] {
+			n += a.N
+		}
+		return n
+	}
+	for _, part := range st.parts {
+		if len(p.Keys) == 0 {
+			n += part.Merge[p.Rows].N
+			continue
+		}
+		for _, a := range part.Groups[p.Rows] {
+			n += a.N
+		}
+	}
+	return n
+}
+
+// finish checks that the materializing path would have taken the stream's
+// order and assembles the result.
+func (st *aggStream) finish() (*col.Frame, error) {
+	k := st.k
+	l, p := k.Loop, k.Agg
+	if len(p.Keys) == 0 {
+		return aggFrame(k, lower.Combine(l, st.parts, 0), nil), nil
+	}
+	if st.ng == 0 {
+		return nil, errRestream // (no group: the materializing path shapes the empty result)
+	}
+	if p.Select != nil && st.rows > 0 && 2*st.countSelected() <= int64(st.rows) {
+		return nil, errRestream // selective over the whole scan
+	}
+	// sortedRuns (sortedkeys.go) finds a sorted int key of at least
+	// sortedRunsMinRows rows unless the small-domain grouping takes it
+	// first (a range below smallGroupsMax: cannot tell)
+	runs := st.rows >= sortedRunsMinRows
+	if st.ordered {
+		if !runs || st.hi-st.lo < smallGroupsMax {
+			return nil, errRestream
+		}
+		kc := &col.Column{Type: st.keyType, N: len(st.ordKeys), I64: st.ordKeys}
+		return aggFrame(k, st.out, []*col.Column{kc}), nil
+	}
+	grouped := true
+	for _, bl := range l.Builders {
+		grouped = grouped && bl.Kind == lower.GroupMerge
+	}
+	if grouped && runs && !st.decreased && !st.nulls {
+		return nil, errRestream // sorted keys: ParallelOrdered's order
+	}
+	res := lower.Combine(l, st.parts, st.ng)
+	// the stream's groups in key order
+	all := &col.Frame{N: st.ng}
+	for i, name := range p.Keys {
+		kc, ok, err := concatCols(st.c, nil, st.keyCols[i])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errRestream
+		}
+		all.Names = append(all.Names, name)
+		all.Cols = append(all.Cols, kc)
+	}
+	rank, ng, keyCols, err := groupIDs(st.c, nil, all, p.Keys, p.Dropna)
+	if err != nil {
+		return nil, err
+	}
+	if ng != st.ng {
+		return nil, ir.Errorf("Internal", "stream: %d groups regrouped as %d", st.ng, ng)
+	}
+	for i, bl := range l.Builders {
+		if bl.Kind != lower.GroupMerge {
+			continue
+		}
+		sorted := make([]lower.Acc, ng)
+		for g, a := range res.Groups[i] {
+			sorted[rank[g]] = a
+		}
+		res.Groups[i] = sorted
+	}
+	return aggFrame(k, res, keyCols), nil
+}
