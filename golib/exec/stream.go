@@ -25,7 +25,6 @@ package exec
 import (
 	"encoding/binary"
 	"fmt"
-	"runtime"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
@@ -40,6 +39,8 @@ type BatchScanner interface {
 	Rows() int64
 	// Next returns the rows of the next k row groups; nil at the end.
 	Next(k int) (*col.Frame, error)
+	// Recycle gives back a batch's buffers once it has been consumed.
+	Recycle(f *col.Frame)
 	// Close releases the file.
 	Close()
 }
@@ -100,9 +101,14 @@ func Stream(g *ir.Graph) *StreamReport {
 	return rep
 }
 
-// streamRowGroups is how many row groups a batch holds: one per worker,
-// which the reader decodes in parallel.
-func streamRowGroups() int { return max(1, runtime.GOMAXPROCS(0)) }
+// StreamRowGroups is how many row groups a batch holds. One (lineitem:
+// ~114K rows): the reader decodes a row group's columns in parallel, and
+// the next batch is decoded while this one is aggregated (prefetch), so
+// bigger batches only hold more memory (q1: 2 row groups, +40 MiB peak,
+// no faster).
+var StreamRowGroups = 1
+
+func streamRowGroups() int { return max(1, StreamRowGroups) }
 
 // scanStream is what a streamed scan's node yields: the node and its key
 // filters, read by its aggregation.
@@ -230,14 +236,14 @@ type aggStream struct {
 	ng      int
 
 	// what the materializing path would see
-	decreased bool  // some row's keys sort before the previous row's
-	nulls     bool  // a key is missing somewhere
-	lo, hi    int64 // the int key's range (ordered)
-	last      int64 // the int key's last value (ordered)
+	decreased bool     // some row's keys sort before the previous row's
+	nulls     bool     // a key is missing somewhere
+	lo, hi    int64    // the int key's range (ordered)
+	last      int64    // the int key's last value (ordered)
 	ordKeys   []int64  // each group's key (ordered)
 	keyType   ir.DType // the int key's type (ordered)
-	started   bool  // a batch with rows has been fed
-	selected  int64 // rows the filter selected in the first batch (-1: not counted)
+	started   bool     // a batch with rows has been fed
+	selected  int64    // rows the filter selected in the first batch (-1: not counted)
 }
 
 // streamAggOnce runs the stream; errRestream when its order would not be
@@ -253,16 +259,17 @@ func streamAggOnce(c *Ctx, n *ir.Node, k *lower.Kernel, s *scanStream) (any, err
 	defer sc.Close()
 	st := &aggStream{c: c, k: k, total: int(sc.Rows()), ids: map[string]int64{}, keyCols: make([][]*col.Column, len(k.Agg.Keys))}
 	st.parts = lower.StreamParts(k.Loop)
-	per := streamRowGroups()
-	var freed freedBytes
+	batches, stop := prefetch(sc, streamRowGroups())
+	defer stop()
 	for {
 		if err := c.Context.Err(); err != nil {
 			return nil, cancelled(err)
 		}
-		b, err := sc.Next(per)
-		if err != nil {
-			return nil, ir.AtNode(err, s.node)
+		r := <-batches
+		if r.err != nil {
+			return nil, ir.AtNode(r.err, s.node)
 		}
+		b := r.f
 		if b == nil {
 			break
 		}
@@ -271,13 +278,55 @@ func streamAggOnce(c *Ctx, n *ir.Node, k *lower.Kernel, s *scanStream) (any, err
 		}
 		err = st.feed(b)
 		c.mem.drop(b)
-		freed.add(b)
-		freed.collectIfBig()
 		if err != nil {
 			return nil, err
 		}
+		sc.Recycle(b)
 	}
 	return st.finish()
+}
+
+// batch is one read of a BatchScanner.
+type batch struct {
+	f   *col.Frame
+	err error
+}
+
+// prefetch reads the scan's batches of k row groups on a goroutine, one
+// batch ahead of the consumer, so that decoding the next batch overlaps
+// aggregating this one; the channel ends with a nil frame or an error.
+// stop ends the reads and waits for the goroutine (before the scanner is
+// closed).
+func prefetch(sc BatchScanner, k int) (<-chan batch, func()) {
+	ch := make(chan batch, 1)
+	quit := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			var r batch
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						r = batch{err: fmt.Errorf("internal error (panic) reading a batch: %v", p)}
+					}
+				}()
+				r.f, r.err = sc.Next(k)
+			}()
+			select {
+			case ch <- r:
+			case <-quit:
+				return
+			}
+			if r.f == nil || r.err != nil {
+				return
+			}
+		}
+	}()
+	return ch, func() {
+		close(quit)
+		<-done
+	}
 }
 
 // feed folds one batch into the states.

@@ -229,9 +229,10 @@ func parseError(path string, err error) error {
 
 // openedFile is an open file with its Parquet and Arrow readers.
 type openedFile struct {
-	f  *os.File
-	pf *file.Reader
-	fr *pqarrow.FileReader
+	f    *os.File
+	pf   *file.Reader
+	fr   *pqarrow.FileReader
+	bufs *batchBufs // where column buffers come from (nil: fresh; a Scanner's: recycled)
 }
 
 func (o *openedFile) Close() { o.f.Close() }

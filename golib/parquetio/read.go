@@ -201,11 +201,11 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 			out[i] = &col.Column{Type: c.typ, N: n}
 			switch {
 			case c.typ.IsFloat():
-				out[i].F64 = col.Uninit[float64](n)
+				out[i].F64 = o.bufs.float64s(n)
 			case c.typ == ir.Bool:
-				out[i].B = col.Uninit[bool](n)
+				out[i].B = o.bufs.bools(n)
 			default:
-				out[i].I64 = col.Uninit[int64](n)
+				out[i].I64 = o.bufs.int64s(n)
 			}
 			valids[i] = make([][]byte, nrg)
 		}
@@ -294,7 +294,7 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 					return
 				}
 				if left[t.c].Add(-1) == 0 && strPieces[t.c] != nil && !failed.Load() {
-					out[t.c] = joinStrings(strPieces[t.c], n)
+					out[t.c] = joinStrings(strPieces[t.c], n, o.bufs)
 					strPieces[t.c] = nil
 				}
 			}
@@ -728,7 +728,7 @@ func readStringPiece(o *openedFile, rg int, c column) (*strPiece, error) {
 // joinStrings builds a string column of n rows from its row groups' pieces
 // (nil for a skipped row group): the buffers are sized exactly and each
 // piece expands into its rows in parallel.
-func joinStrings(ps []*strPiece, n int) *col.Column {
+func joinStrings(ps []*strPiece, n int, bufs *batchBufs) *col.Column {
 	var kept []*strPiece
 	for _, p := range ps {
 		if p != nil {
@@ -744,7 +744,7 @@ func joinStrings(ps []*strPiece, n int) *col.Column {
 		hasNulls = hasNulls || p.valid != nil
 	}
 	// every offset after the first is written by its piece's expand
-	out := &col.Column{Type: ir.String, N: n, Offs: col.Uninit[int64](n + 1), Data: make([]byte, dataStart[len(kept)])}
+	out := &col.Column{Type: ir.String, N: n, Offs: bufs.int64s(n + 1), Data: bufs.bytes(int(dataStart[len(kept)]))}
 	out.Offs[0] = 0
 	parallelFor(len(kept), func(i int) {
 		kept[i].expand(out.Offs[rowStart[i]:rowStart[i+1]+1], dataStart[i], out.Data)

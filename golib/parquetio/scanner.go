@@ -1,6 +1,8 @@
 package parquetio
 
 import (
+	"sync"
+
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 )
@@ -39,6 +41,7 @@ func NewScanner(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*Scann
 	if s.o, err = openSame(fi); err != nil {
 		return nil, err
 	}
+	s.o.bufs = &batchBufs{}
 	if rp.filter != nil || len(keys) > 0 {
 		if rp.filter != nil && EvalMask == nil {
 			s.Close()
@@ -104,5 +107,100 @@ func (s *Scanner) Close() {
 	if s.o != nil {
 		s.o.Close()
 		s.o = nil
+	}
+}
+
+// Recycle gives back the buffers of a batch Next returned, once its reader
+// is done with it: a later batch's columns are decoded into them instead
+// of into fresh memory (which the Go runtime would zero or fault in, and
+// collect, batch after batch).
+func (s *Scanner) Recycle(f *col.Frame) {
+	if s.o == nil || f == nil {
+		return
+	}
+	for _, c := range f.Cols {
+		s.o.bufs.put(c)
+	}
+}
+
+// batchBufs are a Scanner's column buffers free for reuse. Every method
+// works on a nil *batchBufs (Read's: fresh buffers, nothing kept).
+type batchBufs struct {
+	mu  sync.Mutex
+	f64 [][]float64
+	i64 [][]int64
+	b   [][]bool
+	by  [][]byte
+}
+
+// take removes from free the smallest buffer of capacity at least n and
+// returns it cut to n; without one, a fresh buffer with room for a little
+// more (the next batch's row groups may hold a few more rows).
+func take[T any](p *batchBufs, free func(*batchBufs) *[][]T, n int, fresh func(int) []T) []T {
+	if p != nil {
+		free := free(p)
+		p.mu.Lock()
+		best := -1
+		for i, b := range *free {
+			if cap(b) >= n && (best < 0 || cap(b) < cap((*free)[best])) {
+				best = i
+			}
+		}
+		if best >= 0 {
+			b := (*free)[best]
+			last := len(*free) - 1
+			(*free)[best] = (*free)[last]
+			*free = (*free)[:last]
+			p.mu.Unlock()
+			return b[:n]
+		}
+		p.mu.Unlock()
+		return fresh(n + n/8 + 64)[:n]
+	}
+	return fresh(n)
+}
+
+func (p *batchBufs) float64s(n int) []float64 {
+	return take(p, func(p *batchBufs) *[][]float64 { return &p.f64 }, n, col.Uninit[float64])
+}
+
+func (p *batchBufs) int64s(n int) []int64 {
+	return take(p, func(p *batchBufs) *[][]int64 { return &p.i64 }, n, col.Uninit[int64])
+}
+
+func (p *batchBufs) bools(n int) []bool {
+	return take(p, func(p *batchBufs) *[][]bool { return &p.b }, n, col.Uninit[bool])
+}
+
+// bytes is a byte buffer of n bytes (not zeroed when recycled: the caller
+// writes every byte).
+func (p *batchBufs) bytes(n int) []byte {
+	return take(p, func(p *batchBufs) *[][]byte { return &p.by }, n, func(n int) []byte { return make([]byte, n) })
+}
+
+// maxFree bounds the buffers of each kind kept (a few batches' columns).
+const maxFree = 16
+
+// put keeps c's buffers for reuse.
+func (p *batchBufs) put(c *col.Column) {
+	if p == nil || c == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c.F64 != nil && len(p.f64) < maxFree {
+		p.f64 = append(p.f64, c.F64[:0])
+	}
+	if c.I64 != nil && len(p.i64) < maxFree {
+		p.i64 = append(p.i64, c.I64[:0])
+	}
+	if c.Offs != nil && len(p.i64) < maxFree {
+		p.i64 = append(p.i64, c.Offs[:0])
+	}
+	if c.B != nil && len(p.b) < maxFree {
+		p.b = append(p.b, c.B[:0])
+	}
+	if c.Data != nil && len(p.by) < maxFree {
+		p.by = append(p.by, c.Data[:0])
 	}
 }

@@ -42,7 +42,9 @@ func scanKeyFilters(n *ir.Node, in []*col.Frame) ([]col.KeyFilter, error) {
 }
 
 // ScanKeyFilters is scanKeyFilters for the runtime (a streamed scan).
-func ScanKeyFilters(n *ir.Node, in []*col.Frame) ([]col.KeyFilter, error) { return scanKeyFilters(n, in) }
+func ScanKeyFilters(n *ir.Node, in []*col.Frame) ([]col.KeyFilter, error) {
+	return scanKeyFilters(n, in)
+}
 
 func init() {
 	register("source", func(c *Ctx, n *ir.Node, _ []*col.Frame) (*col.Frame, error) {
