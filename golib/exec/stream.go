@@ -25,6 +25,7 @@ package exec
 import (
 	"encoding/binary"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
@@ -192,6 +193,9 @@ func materializeInputs(c *Ctx, in []any) ([]any, error) {
 	return out, nil
 }
 
+// restreams counts the streams that gave up (for tests).
+var restreams atomic.Int64
+
 // errRestream says the stream cannot give the materializing path's bits.
 var errRestream = fmt.Errorf("exec: the stream's summation order is not the materializing path's")
 
@@ -202,6 +206,7 @@ func streamAgg(c *Ctx, n *ir.Node, k *lower.Kernel, s *scanStream) (any, error) 
 	if err != errRestream {
 		return out, err
 	}
+	restreams.Add(1)
 	if traceOut != nil && !c.quiet {
 		fmt.Fprintf(traceOut, "flern exec: %s reads its scan in full (%v)\n", n.Op, err)
 	}
@@ -390,7 +395,9 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 		for _, bl := range l.Builders {
 			grouped = grouped && bl.Kind == lower.GroupMerge
 		}
-		st.ordered = grouped && intKey && nonDecreasing(kcols[0].I64[:b.N], kcols[0].I64[0])
+		// (a scan of fewer rows than sortedRunsMinRows is never grouped
+		// as sorted runs)
+		st.ordered = grouped && intKey && st.total >= sortedRunsMinRows && nonDecreasing(kcols[0].I64[:b.N], kcols[0].I64[0])
 		if st.ordered {
 			st.out = lower.NewOutputs(l, 0, 0)
 			st.lo, st.last, st.keyType = kcols[0].I64[0], kcols[0].I64[0], kcols[0].Type

@@ -1,0 +1,97 @@
+package parquetio
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/parquet"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+)
+
+// TestScannerBatchesEqualRead: a Scanner's batches, in order, hold exactly
+// Read's rows and columns, with a pushed filter, a stats_filter skipping
+// row groups, a key filter, or none; batches of one and of several row
+// groups, each batch's buffers recycled into the next ones.
+func TestScannerBatchesEqualRead(t *testing.T) {
+	dir := t.TempDir()
+	saved := EvalMask
+	EvalMask = interp.Eval
+	defer func() { EvalMask = saved }()
+	const n = 3000
+	c := ir.Col
+	for name, props := range map[string][]parquet.WriterProperty{
+		"dictionary": {parquet.WithDictionaryDefault(true)},
+		"plain":      {parquet.WithDictionaryDefault(false)},
+	} {
+		p := write(t, dir, name+".parquet", pageColumns(n, 7), writeOpts{rowsPerGroup: 250, props: props,
+			required: map[string]bool{"req": true, "freq": true, "sreq": true}})
+		full, all := readAll(t, p)
+		typed := func(e *ir.Expr) *ir.Expr {
+			if err := frame.TypeExpr(e, full); err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		keys := &col.Column{Type: ir.Int64, N: 3, I64: []int64{1, 2, 3}}
+		for _, tc := range []struct {
+			name  string
+			attrs ir.Attrs
+			keys  []col.KeyFilter
+		}{
+			{name: "all rows", attrs: ir.Attrs{}},
+			{name: "pushed filter", attrs: ir.Attrs{"filter": typed(ir.Call("lt", c("f64"), ir.LitFloat(40)))}},
+			{name: "stats filter", attrs: ir.Attrs{"stats_filter": typed(ir.Call("gt", c("req"), ir.LitInt(1000)))}},
+			{name: "key filter", keys: []col.KeyFilter{{Column: "req", Keys: col.NewKeySet(keys)}}},
+		} {
+			for _, k := range []int{1, 3} {
+				t.Run(fmt.Sprintf("%s/%s/k=%d", name, tc.name, k), func(t *testing.T) {
+					attrs := ir.Attrs{"path": p}
+					for a, v := range tc.attrs {
+						attrs[a] = v
+					}
+					want, err := Read(attrs, full, tc.keys)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s, err := NewScanner(attrs, full, tc.keys)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer s.Close()
+					got := make([][]string, len(full.Fields))
+					rows := 0
+					for {
+						b, err := s.Next(k)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if b == nil {
+							break
+						}
+						if err := b.Validate(); err != nil {
+							t.Fatal(err)
+						}
+						rows += b.N
+						for i := range got {
+							got[i] = append(got[i], render(b.Cols[i])...)
+						}
+						s.Recycle(b)
+					}
+					if rows != want.N {
+						t.Fatalf("%d rows, Read gives %d (of %d)", rows, want.N, all.N)
+					}
+					for i, f := range full.Fields {
+						if w := render(want.Cols[i]); !slices.Equal(got[i], w) {
+							t.Fatalf("column %s:\n got %.300s\nwant %.300s", f.Name, join(got[i]), join(w))
+						}
+					}
+				})
+			}
+		}
+	}
+}
