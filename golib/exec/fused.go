@@ -251,7 +251,7 @@ func runAggKernel(c *Ctx, k *lower.Kernel, in []any) (any, error) {
 // reduction states (groups in key order, keyCols holding their keys) as
 // the interpreter's groupby_agg shapes it.
 func aggFrame(k *lower.Kernel, res *lower.Outputs, keyCols []*col.Column) *col.Frame {
-	l, p := k.Loop, k.Agg
+	p := k.Agg
 	acc := func(b int) []lower.Acc {
 		if len(p.Keys) == 0 {
 			return res.Merge[b : b+1]
@@ -265,18 +265,37 @@ func aggFrame(k *lower.Kernel, res *lower.Outputs, keyCols []*col.Column) *col.F
 			keep = append(keep, gi)
 		}
 	}
-	out := &col.Frame{N: len(keep)}
+	for i := range keyCols {
+		keyCols[i] = keyCols[i].Take(keep)
+	}
+	return aggAssemble(k, len(keep), keyCols, aggColumns(k, acc, keep))
+}
+
+// aggAssemble shapes a fused aggregation's result from its key columns and
+// aggregated columns (aggColumns), as the interpreter's groupby_agg does.
+func aggAssemble(k *lower.Kernel, n int, keyCols, cols []*col.Column) *col.Frame {
+	p := k.Agg
+	out := &col.Frame{N: n}
 	if len(p.Keys) > 0 {
-		for i := range keyCols {
-			keyCols[i] = keyCols[i].Take(keep)
-		}
 		if p.AsIndex {
 			out.Index, out.IndexNames = keyCols, append([]string(nil), p.OutKeys...)
 		} else {
 			out.Names, out.Cols = append(out.Names, p.OutKeys...), append(out.Cols, keyCols...)
 		}
 	}
-	for _, o := range p.Outs {
+	for i, o := range p.Outs {
+		out.Names = append(out.Names, o.Name)
+		out.Cols = append(out.Cols, cols[i])
+	}
+	return out
+}
+
+// aggColumns computes each aggregated column of the groups keep from the
+// builders' states acc(b).
+func aggColumns(k *lower.Kernel, acc func(b int) []lower.Acc, keep []int) []*col.Column {
+	l, p := k.Loop, k.Agg
+	cols := make([]*col.Column, len(p.Outs))
+	for oi, o := range p.Outs {
 		rt := ir.Int64
 		if i := k.Schema.Lookup(o.Name); i >= 0 {
 			rt = k.Schema.Fields[i].Type
@@ -306,10 +325,9 @@ func aggFrame(k *lower.Kernel, res *lower.Outputs, keyCols []*col.Column) *col.F
 				c.F64[j] = float64(a.I)
 			}
 		}
-		out.Names = append(out.Names, o.Name)
-		out.Cols = append(out.Cols, c)
+		cols[oi] = c
 	}
-	return out
+	return cols
 }
 
 // runSelectKernel runs a filter/project chain: the loop writes the selected

@@ -230,9 +230,14 @@ type aggStream struct {
 
 	// round robin (and whole-frame reductions): per-worker states
 	parts []*lower.Outputs
-	// ordered (one sorted int key): the states, group by group
+	// ordered (one sorted int key): the batch's groups' states (local
+	// ids); the groups a batch finishes are turned into result rows at once
+	// (done), its last group is carried into the next batch
 	ordered bool
 	out     *lower.Outputs
+	carry   []lower.Acc // per builder: the last group's state so far
+	local   []int64     // the batch's groups' keys
+	done    ordDone
 
 	// groups: the stream's groups by key (round robin; first appearance)
 	ids     map[string]int64
@@ -245,7 +250,6 @@ type aggStream struct {
 	nulls     bool     // a key is missing somewhere
 	lo, hi    int64    // the int key's range (ordered)
 	last      int64    // the int key's last value (ordered)
-	ordKeys   []int64  // each group's key (ordered)
 	keyType   ir.DType // the int key's type (ordered)
 	started   bool     // a batch with rows has been fed
 	selected  int64    // rows the filter selected in the first batch (-1: not counted)
@@ -355,8 +359,10 @@ func (st *aggStream) feed(b *col.Frame) error {
 	}
 	f := rangeFunc(k, l, bufs, max(st.total, b.N))
 	if st.ordered {
-		lower.GrowGroups(l, st.out, st.ng)
 		err = lower.OrderedInto(c.Context, l, b.N, bufs[l.Group].I64, st.out, f)
+		if err == nil {
+			st.flush(len(st.local) - 1)
+		}
 	} else {
 		for _, part := range st.parts {
 			lower.GrowGroups(l, part, st.ng)
@@ -399,7 +405,6 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 		// as sorted runs)
 		st.ordered = grouped && intKey && st.total >= sortedRunsMinRows && nonDecreasing(kcols[0].I64[:b.N], kcols[0].I64[0])
 		if st.ordered {
-			st.out = lower.NewOutputs(l, 0, 0)
 			st.lo, st.last, st.keyType = kcols[0].I64[0], kcols[0].I64[0], kcols[0].Type
 		}
 	}
@@ -408,22 +413,34 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 		if !intKey || !nonDecreasing(v, st.last) {
 			return nil, errRestream // not sorted after all: round robin
 		}
+		// local ids: group 0 continues the carried group when the batch
+		// starts with its key
 		gid := col.Uninit[int64](b.N)
-		g := int64(st.ng) - 1
-		if st.ng == 0 || v[0] != st.last {
-			g++
+		cont := st.carry != nil && v[0] == st.last
+		if st.carry != nil && !cont {
+			st.flushCarry()
 		}
-		if g == int64(st.ng) {
-			st.ordKeys = append(st.ordKeys, v[0])
-		}
+		st.local = append(st.local[:0], v[0])
+		g := int64(0)
 		for i, x := range v {
 			if i > 0 && x != v[i-1] {
 				g++
-				st.ordKeys = append(st.ordKeys, x)
+				st.local = append(st.local, x)
 			}
 			gid[i] = g
 		}
-		st.ng = int(g) + 1
+		st.ng += len(st.local)
+		if cont {
+			st.ng--
+		}
+		st.out = lower.NewOutputs(l, 0, len(st.local))
+		if cont {
+			for i, a := range st.carry {
+				if st.out.Groups[i] != nil {
+					st.out.Groups[i][0] = a
+				}
+			}
+		}
 		st.last, st.hi = v[len(v)-1], v[len(v)-1]
 		return gid, nil
 	}
@@ -459,6 +476,81 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 		}
 	}
 	return lgid, nil
+}
+
+// ordDone are an ordered stream's finished groups as result pieces.
+type ordDone struct {
+	keys     []int64         // the kept groups' keys
+	cols     [][]*col.Column // per aggregated column: its pieces
+	selected int64           // the filter's selected rows in them
+}
+
+// flush turns the batch's groups before local group last into result rows
+// and carries group last into the next batch.
+func (st *aggStream) flush(last int) {
+	acc := func(b int) []lower.Acc { return st.out.Groups[b][:last] }
+	st.done.add(st.k, acc, st.local[:last])
+	st.carry = make([]lower.Acc, len(st.out.Groups))
+	for i, g := range st.out.Groups {
+		if g != nil {
+			st.carry[i] = g[last]
+		}
+	}
+	st.last = st.local[last]
+}
+
+// flushCarry turns the carried group into a result row.
+func (st *aggStream) flushCarry() {
+	if st.carry == nil {
+		return
+	}
+	carry := st.carry
+	acc := func(b int) []lower.Acc { return carry[b : b+1] }
+	st.done.add(st.k, acc, []int64{st.last})
+	st.carry = nil
+}
+
+// add appends the groups (keys; their states acc(builder)) that have a
+// selected row.
+func (d *ordDone) add(k *lower.Kernel, acc func(b int) []lower.Acc, keys []int64) {
+	p := k.Agg
+	var keep []int
+	for g, a := range acc(p.Rows) {
+		d.selected += a.N
+		if a.N > 0 {
+			keep = append(keep, g)
+			d.keys = append(d.keys, keys[g])
+		}
+	}
+	if len(keep) == 0 {
+		return
+	}
+	if d.cols == nil {
+		d.cols = make([][]*col.Column, len(p.Outs))
+	}
+	for i, c := range aggColumns(k, acc, keep) {
+		d.cols[i] = append(d.cols[i], c)
+	}
+}
+
+// frame assembles the result.
+func (d *ordDone) frame(c *Ctx, k *lower.Kernel, keyType ir.DType) (*col.Frame, error) {
+	if len(d.keys) == 0 {
+		return nil, errRestream // (no group: the materializing path shapes the empty result)
+	}
+	cols := make([]*col.Column, len(d.cols))
+	for i, ps := range d.cols {
+		cl, ok, err := concatCols(c, nil, ps)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, errRestream
+		}
+		cols[i] = cl
+	}
+	kc := &col.Column{Type: keyType, N: len(d.keys), I64: d.keys}
+	return aggAssemble(k, len(d.keys), []*col.Column{kc}, cols), nil
 }
 
 // nonDecreasing reports whether v never decreases, starting from prev.
@@ -498,8 +590,9 @@ func (st *aggStream) countSelected() int64 {
 	p := st.k.Agg
 	var n int64
 	if st.ordered {
-		for _, a := range st.out.Groups[p.Rows] {
-			n += a.N
+		n = st.done.selected
+		if st.carry != nil {
+			n += st.carry[p.Rows].N
 		}
 		return n
 	}
@@ -537,8 +630,8 @@ func (st *aggStream) finish() (*col.Frame, error) {
 		if !runs || st.hi-st.lo < smallGroupsMax {
 			return nil, errRestream
 		}
-		kc := &col.Column{Type: st.keyType, N: len(st.ordKeys), I64: st.ordKeys}
-		return aggFrame(k, st.out, []*col.Column{kc}), nil
+		st.flushCarry()
+		return st.done.frame(st.c, k, st.keyType)
 	}
 	grouped := true
 	for _, bl := range l.Builders {

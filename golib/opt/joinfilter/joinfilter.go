@@ -78,6 +78,7 @@ func Run(g *ir.Graph) (bool, error) {
 			scan     *ir.Node
 			col, key string
 			scanRows int64
+			parent   *ir.Node // the chain's node reading the scan (shared scans)
 		}
 		var best *cand
 		for _, side := range sides {
@@ -87,7 +88,7 @@ func Run(g *ir.Graph) (bool, error) {
 				pk, bk = ron, lon
 			}
 			for k := range pk {
-				s, c, ok := trace(g, probe, pk[k], users, output)
+				s, c, parent, ok := trace(g, j, probe, pk[k], users, output)
 				if !ok {
 					continue
 				}
@@ -105,7 +106,7 @@ func Run(g *ir.Graph) (bool, error) {
 					break
 				}
 				if best == nil || rows > best.scanRows {
-					best = &cand{side: side, scan: s, col: c, key: bk[k], scanRows: rows}
+					best = &cand{side: side, scan: s, col: c, key: bk[k], scanRows: rows, parent: parent}
 				}
 				break
 			}
@@ -114,8 +115,12 @@ func Run(g *ir.Graph) (bool, error) {
 			continue
 		}
 		build := j.Inputs[1-best.side]
-		if reaches(g, build, best.scan.ID) || hasFilter(best.scan, best.col, build) {
+		if hasFilter(best.scan, best.col, build) || best.parent == nil && reaches(g, build, best.scan.ID) {
 			continue
+		}
+		if best.parent != nil { // the chain gets its own copy of the scan
+			best.scan = cloneScan(g, best.scan, best.parent)
+			users = g.Users()
 		}
 		kf, _ := best.scan.Attrs["key_filters"].([]any)
 		best.scan.Attrs["key_filters"] = append(kf, map[string]any{"column": best.col, "key": best.key})
@@ -128,44 +133,108 @@ func Run(g *ir.Graph) (bool, error) {
 	return changed, nil
 }
 
-// trace follows key column k down from node id through filters, projects
-// that pass it through and the kept side of semi joins to a scan_parquet
-// without stored index levels, each node read only by the one above it and
-// not an output (or the same over a scan_csv). It returns the scan and the
-// key's name there.
-func trace(g *ir.Graph, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (*ir.Node, string, bool) {
+// trace follows key column k down from node id (an input of the join j)
+// through filters, projects that pass it through and the kept side of semi
+// joins to a scan_parquet without stored index levels, each node read only
+// by the one above it and not an output (or the same over a scan_csv). It
+// returns the scan and the key's name there. A scan_parquet whose other
+// readers are all aggregations that stream it (sharedByAggs) qualifies too:
+// parent is then the chain's node reading it, which gets its own copy.
+func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (*ir.Node, string, *ir.Node, bool) {
+	parent := j
 	for {
 		n := g.Node(id)
-		if output[id] || len(users[id]) != 1 || n.Schema == nil {
-			return nil, "", false
+		if output[id] || n.Schema == nil {
+			return nil, "", nil, false
+		}
+		if len(users[id]) != 1 {
+			if n.Op == "scan_parquet" && len(n.Schema.Index) == 0 && sharedByAggs(g, n, parent, users) {
+				return n, k, parent, true
+			}
+			return nil, "", nil, false
 		}
 		switch n.Op {
 		case "scan_parquet", "scan_csv":
 			if len(n.Schema.Index) > 0 {
-				return nil, "", false
+				return nil, "", nil, false
 			}
-			return n, k, true
+			return n, k, nil, true
 		case "filter", "semi_join":
-			id = n.Inputs[0]
+			parent, id = n, n.Inputs[0]
 		case "project":
 			found := false
 			for _, ne := range n.Attrs.NamedExprs("exprs") {
 				if ne.Name == k {
 					if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
-						return nil, "", false
+						return nil, "", nil, false
 					}
 					k, found = ne.Expr.Name, true
 					break
 				}
 			}
 			if !found {
-				return nil, "", false
+				return nil, "", nil, false
 			}
-			id = n.Inputs[0]
+			parent, id = n, n.Inputs[0]
 		default:
-			return nil, "", false
+			return nil, "", nil, false
 		}
 	}
+}
+
+// streamedFns are the aggregations a fused, streamed groupby_agg computes
+// (golib/lower's frame fusion, exec's stream stage).
+var streamedFns = map[string]bool{"sum": true, "mean": true, "count": true, "size": true, "min": true, "max": true}
+
+// sharedByAggs reports whether every reader of scan s other than parent is
+// a sorted groupby_agg of the scan alone, of streamed aggregations, by int,
+// datetime or string keys: such a reader streams the scan (exec's stream
+// stage) once it is its only reader, so giving the key-filtered chain its
+// own copy of the scan replaces holding the whole scan by a second, keyed
+// read (TPC-H q18: lineitem is grouped by l_orderkey and joined with the
+// 57 orders found; the copy reads the row groups holding their keys).
+func sharedByAggs(g *ir.Graph, s, parent *ir.Node, users [][]ir.NodeID) bool {
+	others := 0
+	for _, u := range users[s.ID] {
+		if u == parent.ID {
+			continue
+		}
+		a := g.Node(u)
+		if a.Op != "groupby_agg" || len(a.Inputs) != 1 || !a.Attrs.Bool("sort", false) {
+			return false
+		}
+		for _, key := range a.Attrs.Strings("keys") {
+			i := s.Schema.Lookup(key)
+			if i < 0 {
+				return false
+			}
+			if t := s.Schema.Fields[i].Type; !(t.IsInt() || t.IsDatetime() || t == ir.String) {
+				return false
+			}
+		}
+		aggs, _ := a.Attrs["aggs"].([]any)
+		for _, x := range aggs {
+			m, _ := x.(map[string]any)
+			if fn, _ := m["fn"].(string); !streamedFns[fn] {
+				return false
+			}
+		}
+		others++
+	}
+	return others > 0
+}
+
+// cloneScan gives parent its own copy of scan s (same attributes and
+// inputs) and returns the copy.
+func cloneScan(g *ir.Graph, s, parent *ir.Node) *ir.Node {
+	c := &ir.Node{Op: s.Op, Inputs: append([]ir.NodeID(nil), s.Inputs...), Attrs: s.Attrs.Clone(), Schema: s.Schema, Loc: s.Loc}
+	id := g.Add(c)
+	for i, in := range parent.Inputs {
+		if in == s.ID {
+			parent.Inputs[i] = id
+		}
+	}
+	return c
 }
 
 // reaches reports whether node to is from or one of its inputs, transitively.

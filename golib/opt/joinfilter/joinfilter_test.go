@@ -107,8 +107,15 @@ func TestRun(t *testing.T) {
 		{"a scan with another reader: none on it, the other side probes", func(b *builder) ir.NodeID {
 			f := b.scan("fact")
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
-			return b.join("inner", b.sum(j), b.sum(f), "t", "t")
+			other := b.add("groupby_agg", ir.Attrs{"keys": []any{}, "sort": true, "as_index": false,
+				"aggs": []any{map[string]any{"name": "t", "col": "f_amt", "fn": "nunique"}}}, f)
+			return b.join("inner", b.sum(j), other, "t", "t")
 		}, "cust.c_id<-f_c@scan_parquet"},
+		{"a scan also read by an aggregation that streams it: the chain gets its own copy", func(b *builder) ir.NodeID {
+			f := b.scan("fact")
+			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
+			return b.join("inner", b.sum(j), b.sum(f), "t", "t")
+		}, "fact.f_c<-c_id@filter"},
 		{"a probe chain that is also an output: none on it", func(b *builder) ir.NodeID {
 			f := b.add("filter", ir.Attrs{"pred": ir.Call("gt", ir.Col("f_amt"), ir.LitFloat(1))}, b.scan("fact"))
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
