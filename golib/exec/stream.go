@@ -196,8 +196,15 @@ func materializeInputs(c *Ctx, in []any) ([]any, error) {
 // restreams counts the streams that gave up (for tests).
 var restreams atomic.Int64
 
+// streamMaxGroups bounds the groups of a stream dealing rows round robin:
+// each worker keeps every group's states and each batch's groups are looked
+// up by key, which for many groups (TPC-H q20: ~500K (part, supplier)
+// pairs) costs more time and memory than the materializing path's one
+// grouping of the whole scan; such a stream gives up early.
+const streamMaxGroups = 1 << 13
+
 // errRestream says the stream cannot give the materializing path's bits.
-var errRestream = fmt.Errorf("exec: the stream's summation order is not the materializing path's")
+var errRestream = fmt.Errorf("exec: a stream would not reproduce the materializing path (its summation order or grouping), or holds too many groups")
 
 // streamAgg runs a fused aggregation over its streamed scan; when the
 // stream cannot reproduce the materializing path it runs that path.
@@ -469,6 +476,9 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 		for i, kc := range lkeys {
 			st.keyCols[i] = append(st.keyCols[i], kc.Take(fresh))
 		}
+	}
+	if st.ng > streamMaxGroups {
+		return nil, errRestream
 	}
 	for i, g := range lgid {
 		if g >= 0 {
