@@ -244,6 +244,7 @@ type aggStream struct {
 	out     *lower.Outputs
 	carry   []lower.Acc // per builder: the last group's state so far
 	local   []int64     // the batch's groups' keys
+	gid     []int64     // the batch's rows' local group ids
 	done    ordDone
 
 	// groups: the stream's groups by key (round robin; first appearance)
@@ -420,34 +421,49 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 	}
 	if st.ordered {
 		v := kcols[0].I64[:b.N]
-		if !intKey || !nonDecreasing(v, st.last) {
+		if !intKey || v[0] < st.last {
 			return nil, errRestream // not sorted after all: round robin
 		}
-		// local ids: group 0 continues the carried group when the batch
-		// starts with its key
-		gid := col.Uninit[int64](b.N)
+		// local ids (one pass, buffers reused from batch to batch): group 0
+		// continues the carried group when the batch starts with its key
+		if cap(st.gid) < b.N {
+			st.gid = col.Uninit[int64](b.N + b.N/8)
+		}
+		gid := st.gid[:b.N]
+		local := append(st.local[:0], v[0])
+		g, prev := int64(0), v[0]
+		for i, x := range v {
+			if x != prev {
+				if x < prev {
+					return nil, errRestream
+				}
+				g++
+				local = append(local, x)
+				prev = x
+			}
+			gid[i] = g
+		}
+		st.local = local
 		cont := st.carry != nil && v[0] == st.last
 		if st.carry != nil && !cont {
 			st.flushCarry()
 		}
-		st.local = append(st.local[:0], v[0])
-		g := int64(0)
-		for i, x := range v {
-			if i > 0 && x != v[i-1] {
-				g++
-				st.local = append(st.local, x)
-			}
-			gid[i] = g
-		}
-		st.ng += len(st.local)
+		st.ng += len(local)
 		if cont {
 			st.ng--
 		}
-		st.out = lower.NewOutputs(l, 0, len(st.local))
-		if cont {
-			for i, a := range st.carry {
-				if st.out.Groups[i] != nil {
-					st.out.Groups[i][0] = a
+		if st.out == nil {
+			st.out = lower.NewOutputs(l, 0, 0)
+		}
+		for i, bl := range l.Builders {
+			if bl.Kind == lower.GroupMerge {
+				if cap(st.out.Groups[i]) < len(local) {
+					st.out.Groups[i] = make([]lower.Acc, len(local)+len(local)/4)
+				}
+				st.out.Groups[i] = st.out.Groups[i][:len(local)]
+				clear(st.out.Groups[i])
+				if cont {
+					st.out.Groups[i][0] = st.carry[i]
 				}
 			}
 		}
@@ -493,7 +509,8 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 
 // ordDone are an ordered stream's finished groups as result pieces.
 type ordDone struct {
-	keys     []int64         // the kept groups' keys
+	keys     []*col.Column // the kept groups' keys, batch by batch
+	nkeys    int
 	cols     [][]*col.Column // per aggregated column: its pieces
 	selected int64           // the filter's selected rows in them
 }
@@ -532,12 +549,17 @@ func (d *ordDone) add(k *lower.Kernel, acc func(b int) []lower.Acc, keys []int64
 		d.selected += a.N
 		if a.N > 0 {
 			keep = append(keep, g)
-			d.keys = append(d.keys, keys[g])
 		}
 	}
 	if len(keep) == 0 {
 		return
 	}
+	kept := make([]int64, len(keep))
+	for i, g := range keep {
+		kept[i] = keys[g]
+	}
+	d.keys = append(d.keys, col.NewInt64(kept))
+	d.nkeys += len(kept)
 	if d.cols == nil {
 		d.cols = make([][]*col.Column, len(p.Outs))
 	}
@@ -548,7 +570,7 @@ func (d *ordDone) add(k *lower.Kernel, acc func(b int) []lower.Acc, keys []int64
 
 // frame assembles the result.
 func (d *ordDone) frame(c *Ctx, k *lower.Kernel, keyType ir.DType) (*col.Frame, error) {
-	if len(d.keys) == 0 {
+	if d.nkeys == 0 {
 		return nil, errRestream // (no group: the materializing path shapes the empty result)
 	}
 	cols := make([]*col.Column, len(d.cols))
@@ -562,8 +584,12 @@ func (d *ordDone) frame(c *Ctx, k *lower.Kernel, keyType ir.DType) (*col.Frame, 
 		}
 		cols[i] = cl
 	}
-	kc := &col.Column{Type: keyType, N: len(d.keys), I64: d.keys}
-	return aggAssemble(k, len(d.keys), []*col.Column{kc}, cols), nil
+	kc, ok, err := concatCols(c, nil, d.keys)
+	if err != nil || !ok {
+		return nil, errRestream
+	}
+	kc = &col.Column{Type: keyType, N: kc.N, I64: kc.I64}
+	return aggAssemble(k, d.nkeys, []*col.Column{kc}, cols), nil
 }
 
 // nonDecreasing reports whether v never decreases, starting from prev.
