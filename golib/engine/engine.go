@@ -43,6 +43,7 @@ func init() {
 	parquetio.EvalMask = exec.EvalPredicate
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
+	joinorder.ScanSorted["scan_parquet"] = parquetio.SortedColumn
 	joinorder.ScanRows["scan_ipc"] = ipcio.NumRows
 	startGCTuner()
 }

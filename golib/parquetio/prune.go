@@ -1,7 +1,10 @@
 package parquetio
 
 import (
+	"fmt"
 	"math"
+	"os"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
@@ -222,3 +225,62 @@ func unitScale(descr *schema.Column) (int64, bool) {
 }
 
 func fits(v, scale int64) bool { return v <= math.MaxInt64/scale && v >= math.MinInt64/scale }
+
+// sortedCache remembers SortedColumn's answers per file identity and column.
+var (
+	sortedMu    sync.Mutex
+	sortedCache = map[string]bool{}
+)
+
+// SortedColumn reports whether the int or datetime column name of a
+// scan_parquet's file is stored in ascending order as far as the row
+// groups' statistics tell: every row group has min/max statistics and
+// each one's min is at least the previous one's max (TPC-H's lineitem by
+// l_orderkey). The optimizer uses it to expect a sorted grouping key.
+func SortedColumn(attrs ir.Attrs, name string) bool {
+	path := attrs.Str("path")
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	key := fmt.Sprintf("%s|%d|%d|%s", path, st.Size(), st.ModTime().UnixNano(), name)
+	sortedMu.Lock()
+	v, ok := sortedCache[key]
+	sortedMu.Unlock()
+	if ok {
+		return v
+	}
+	v = sortedColumn(path, name)
+	sortedMu.Lock()
+	if len(sortedCache) >= maxCacheEntries {
+		clear(sortedCache)
+	}
+	sortedCache[key] = v
+	sortedMu.Unlock()
+	return v
+}
+
+func sortedColumn(path, name string) bool {
+	fi, err := info(path)
+	if err != nil || len(fi.rgRows) == 0 {
+		return false
+	}
+	i := fi.lookup(name)
+	if i < 0 || !(fi.cols[i].typ.IsInt() || fi.cols[i].typ.IsDatetime()) {
+		return false
+	}
+	o, err := openSame(fi)
+	if err != nil {
+		return false
+	}
+	defer o.Close()
+	prev := int64(math.MinInt64)
+	for rg := range fi.rgRows {
+		lo, hi, ok := stats(o, fi.cols[i], rg)
+		if !ok || lo.i < prev {
+			return false
+		}
+		prev = hi.i
+	}
+	return true
+}

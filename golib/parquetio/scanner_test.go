@@ -5,6 +5,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
 
 	"github.com/flern/flern/golib/col"
@@ -92,6 +93,19 @@ func TestScannerBatchesEqualRead(t *testing.T) {
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestSortedColumn: a column whose row groups' ranges ascend is sorted; one
+// in no order, a string column and a missing one are not.
+func TestSortedColumn(t *testing.T) {
+	dir := t.TempDir()
+	cols := append(pageColumns(1000, 3), colSpec{"sorted", arrow.PrimitiveTypes.Int64, rowsJSON(1000)})
+	p := write(t, dir, "s.parquet", cols, writeOpts{rowsPerGroup: 100, required: map[string]bool{"sorted": true}})
+	for col, want := range map[string]bool{"sorted": true, "i64": false, "slow": false, "nope": false} {
+		if got := SortedColumn(ir.Attrs{"path": p}, col); got != want {
+			t.Errorf("%s: sorted %v, want %v", col, got, want)
 		}
 	}
 }

@@ -8,6 +8,11 @@ import "github.com/flern/flern/golib/ir"
 // (joinorder, joinfilter).
 var ScanRows = map[string]func(ir.Attrs) (rows int64, ok bool){}
 
+// ScanSorted says whether a scan op's file stores an int or datetime
+// column in ascending order (set by the engine: scan_parquet, from the row
+// groups' statistics). joinfilter uses it.
+var ScanSorted = map[string]func(attrs ir.Attrs, column string) bool{}
+
 // IndexUsed says, for every node of g, whether the labels of its index can
 // be observed by a reader: a graph output shows them, drop_rows and
 // sort_index read them, reset_index(drop=False) turns them into a column.

@@ -187,12 +187,16 @@ func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID,
 var streamedFns = map[string]bool{"sum": true, "mean": true, "count": true, "size": true, "min": true, "max": true}
 
 // sharedByAggs reports whether every reader of scan s other than parent is
-// a sorted groupby_agg of the scan alone, of streamed aggregations, by int,
-// datetime or string keys: such a reader streams the scan (exec's stream
-// stage) once it is its only reader, so giving the key-filtered chain its
-// own copy of the scan replaces holding the whole scan by a second, keyed
-// read (TPC-H q18: lineitem is grouped by l_orderkey and joined with the
-// 57 orders found; the copy reads the row groups holding their keys).
+// a sorted groupby_agg of the scan alone, of streamed aggregations, either
+// whole-frame or by one int or datetime key the file stores in ascending
+// order (dce.ScanSorted): such a reader streams the scan (exec's stream
+// stage) once it is its only reader, keeping no state per group, so giving
+// the key-filtered chain its own copy of the scan replaces holding the
+// whole scan by a second, keyed read (TPC-H q18: lineitem is grouped by
+// l_orderkey and joined with the 57 orders found; the copy reads the row
+// groups holding their keys). Other keys are left alone: a stream of many
+// groups in no order gives up and reads the scan in full (TPC-H q17's
+// l_partkey), and the copy would be a second read.
 func sharedByAggs(g *ir.Graph, s, parent *ir.Node, users [][]ir.NodeID) bool {
 	others := 0
 	for _, u := range users[s.ID] {
@@ -203,14 +207,19 @@ func sharedByAggs(g *ir.Graph, s, parent *ir.Node, users [][]ir.NodeID) bool {
 		if a.Op != "groupby_agg" || len(a.Inputs) != 1 || !a.Attrs.Bool("sort", false) {
 			return false
 		}
-		for _, key := range a.Attrs.Strings("keys") {
-			i := s.Schema.Lookup(key)
-			if i < 0 {
+		switch keys := a.Attrs.Strings("keys"); len(keys) {
+		case 0:
+		case 1:
+			i := s.Schema.Lookup(keys[0])
+			sorted := dce.ScanSorted[s.Op]
+			if i < 0 || sorted == nil {
 				return false
 			}
-			if t := s.Schema.Fields[i].Type; !(t.IsInt() || t.IsDatetime() || t == ir.String) {
+			if t := s.Schema.Fields[i].Type; !(t.IsInt() || t.IsDatetime()) || !sorted(s.Attrs, keys[0]) {
 				return false
 			}
+		default:
+			return false
 		}
 		aggs, _ := a.Attrs["aggs"].([]any)
 		for _, x := range aggs {

@@ -24,6 +24,7 @@ func init() {
 	frame.SniffParquet = func(a ir.Attrs) (*ir.Schema, error) {
 		return &ir.Schema{Fields: append([]ir.Field(nil), tables[a.Str("path")].fields...)}, nil
 	}
+	dce.ScanSorted["scan_parquet"] = func(a ir.Attrs, c string) bool { return c == "f_id" }
 	dce.ScanRows["scan_parquet"] = func(a ir.Attrs) (int64, bool) {
 		r := tables[a.Str("path")].rows
 		return r, r >= 0
@@ -48,6 +49,12 @@ func (b *builder) eq(in ir.NodeID, c, v string) ir.NodeID {
 func (b *builder) sum(in ir.NodeID) ir.NodeID {
 	return b.add("groupby_agg", ir.Attrs{"keys": []any{}, "sort": true, "as_index": false,
 		"aggs": []any{map[string]any{"name": "t", "col": "f_amt", "fn": "sum"}}}, in)
+}
+
+func (b *builder) keyedSum(in ir.NodeID, key string) ir.NodeID {
+	g := b.add("groupby_agg", ir.Attrs{"keys": []any{key}, "sort": true, "as_index": false,
+		"aggs": []any{map[string]any{"name": "t", "col": "f_amt", "fn": "sum"}}}, in)
+	return b.add("project", ir.Attrs{"exprs": []ir.NamedExpr{{Name: "t", Expr: ir.Col("t")}}}, g)
 }
 
 // filters lists the key filters of g's scans as "path.column<-key@op".
@@ -116,6 +123,16 @@ func TestRun(t *testing.T) {
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
 			return b.join("inner", b.sum(j), b.sum(f), "t", "t")
 		}, "fact.f_c<-c_id@filter"},
+		{"a scan also read by an aggregation by a key the file stores sorted: a copy", func(b *builder) ir.NodeID {
+			f := b.scan("fact")
+			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
+			return b.join("inner", b.sum(j), b.keyedSum(f, "f_id"), "t", "t")
+		}, "fact.f_c<-c_id@filter"},
+		{"a scan also read by an aggregation by an unsorted key: none on it", func(b *builder) ir.NodeID {
+			f := b.scan("fact")
+			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
+			return b.join("inner", b.sum(j), b.keyedSum(f, "f_c"), "t", "t")
+		}, "cust.c_id<-f_c@scan_parquet"},
 		{"a probe chain that is also an output: none on it", func(b *builder) ir.NodeID {
 			f := b.add("filter", ir.Attrs{"pred": ir.Call("gt", ir.Col("f_amt"), ir.LitFloat(1))}, b.scan("fact"))
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")

@@ -52,6 +52,9 @@ import (
 // dce.ScanRows, the hook the passes share.
 var ScanRows = dce.ScanRows
 
+// ScanSorted is dce.ScanSorted (the engine sets both hooks here).
+var ScanSorted = dce.ScanSorted
+
 const (
 	maxLeaves = 10  // the subset search is 3^n
 	minGain   = 0.8 // rewrite only when the best cost is below minGain x the written one
