@@ -40,6 +40,9 @@ type BatchScanner interface {
 	Rows() int64
 	// Next returns the rows of the next k row groups; nil at the end.
 	Next(k int) (*col.Frame, error)
+	// KeyDomain bounds the distinct tuples of int/datetime key columns
+	// (+Inf: unknown) and tells whether one key is stored in order.
+	KeyDomain(keys []string) (domain float64, sorted bool)
 	// Recycle gives back a batch's buffers once it has been consumed.
 	Recycle(f *col.Frame)
 	// Close releases the file.
@@ -274,6 +277,13 @@ func streamAggOnce(c *Ctx, n *ir.Node, k *lower.Kernel, s *scanStream) (any, err
 		return nil, ir.AtNode(err, s.node)
 	}
 	defer sc.Close()
+	if keys := k.Agg.Keys; len(keys) > 0 {
+		// a grouping the file's statistics show may have more groups than
+		// a round-robin stream keeps, unless one key is stored sorted
+		if d, sorted := sc.KeyDomain(keys); d > streamMaxGroups && !(len(keys) == 1 && sorted) {
+			return nil, errRestream
+		}
+	}
 	st := &aggStream{c: c, k: k, total: int(sc.Rows()), ids: map[string]int64{}, keyCols: make([][]*col.Column, len(k.Agg.Keys))}
 	st.parts = lower.StreamParts(k.Loop)
 	batches, stop := prefetch(sc, streamRowGroups())

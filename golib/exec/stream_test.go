@@ -53,6 +53,24 @@ func (s *fakeScanner) Next(int) (*col.Frame, error) {
 	return b, nil
 }
 
+func (s *fakeScanner) KeyDomain(keys []string) (float64, bool) {
+	d, sorted := 1.0, len(keys) == 1
+	for _, name := range keys {
+		c := s.f.Col(name)
+		if c == nil || c.I64 == nil || c.Type == ir.String {
+			sorted = false
+			continue
+		}
+		if c.N == 0 {
+			continue
+		}
+		lo, hi := slices.Min(c.I64[:c.N]), slices.Max(c.I64[:c.N])
+		d *= float64(hi) - float64(lo) + 1
+		sorted = sorted && slices.IsSorted(c.I64[:c.N])
+	}
+	return d, sorted
+}
+
 func (s *fakeScanner) Recycle(f *col.Frame) {
 	for _, c := range f.Cols { // a recycled buffer must not be read again
 		for i := range c.F64 {

@@ -1,6 +1,7 @@
 package parquetio
 
 import (
+	"math"
 	"sync"
 
 	"github.com/flern/flern/golib/col"
@@ -203,4 +204,42 @@ func (p *batchBufs) put(c *col.Column) {
 	if c.Data != nil && len(p.by) < maxFree {
 		p.by = append(p.by, c.Data[:0])
 	}
+}
+
+// KeyDomain bounds the number of distinct key tuples of the int and
+// datetime columns keys over the row groups read, from their statistics:
+// the product of the columns' value ranges (+Inf when a row group lacks
+// statistics; a string column counts 1: unknown). sorted reports, for one
+// key, that its row groups' ranges ascend (the file is stored in its order).
+func (s *Scanner) KeyDomain(keys []string) (domain float64, sorted bool) {
+	domain, sorted = 1, len(keys) == 1
+	if s.o == nil {
+		return 0, sorted
+	}
+	fi := s.rp.fi
+	for _, name := range keys {
+		i := fi.lookup(name)
+		if i < 0 {
+			return math.Inf(1), false
+		}
+		c := fi.cols[i]
+		if !(c.typ.IsInt() || c.typ.IsDatetime()) {
+			sorted = false
+			continue
+		}
+		lo, hi, prev := int64(math.MaxInt64), int64(math.MinInt64), int64(math.MinInt64)
+		for _, rg := range s.kept {
+			a, b, ok := stats(s.o, c, rg)
+			if !ok {
+				return math.Inf(1), false
+			}
+			sorted = sorted && a.i >= prev
+			prev = b.i
+			lo, hi = min(lo, a.i), max(hi, b.i)
+		}
+		if lo <= hi {
+			domain *= float64(hi) - float64(lo) + 1
+		}
+	}
+	return domain, sorted
 }

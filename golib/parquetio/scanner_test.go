@@ -108,4 +108,17 @@ func TestSortedColumn(t *testing.T) {
 			t.Errorf("%s: sorted %v, want %v", col, got, want)
 		}
 	}
+	full, all := readAll(t, p)
+	s, err := NewScanner(ir.Attrs{"path": p}, full, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	v := all.Cols[full.Lookup("sorted")].I64
+	if d, sorted := s.KeyDomain([]string{"sorted"}); !sorted || d != float64(slices.Max(v)-slices.Min(v)+1) {
+		t.Errorf("sorted column: domain %v sorted %v", d, sorted)
+	}
+	if _, sorted := s.KeyDomain([]string{"i64"}); sorted {
+		t.Error("i64 is not stored sorted")
+	}
 }
