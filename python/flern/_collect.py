@@ -221,8 +221,6 @@ def _purge_stale_plans() -> None:
 
 def collect(outputs: list[Node]) -> list[pa.Table]:
     """Run the plan for ``outputs`` and return one Arrow table per output."""
-    if _native._pending is not None:  # an optimizer step still running may hold the results
-        _native.sync()
     if _staging_now() is not None:  # (a value read while flern.fit / @flern.staged records its step)
         raise _read_error()
     if outputs and all(o in _RESULTS for o in outputs):
@@ -284,23 +282,15 @@ def cached_plan(outputs: list[Node], options: dict | None = None) -> tuple[_nati
 STEP_OPTIONS = {"fuse": False}
 
 
-def run_step(outputs: list[Node]) -> list[pa.Table] | None:
+def run_step(outputs: list[Node]) -> list[pa.Table]:
     """Run a training step: outputs are state_write nodes (kept in the native
     store) and result nodes; returns the tables of the result nodes, which are
-    also remembered so that reading them later does not re-run them (None when
-    the step runs asynchronously: they are remembered when it is waited for)."""
+    also remembered so that reading them later does not re-run them."""
     plan, inputs = cached_plan(outputs, STEP_OPTIONS)
     results = [o for o in outputs if o.op != "state_write"]
-
-    def keep(tables: list[pa.Table]) -> None:
-        for n, t in zip(results, tables):
-            _RESULTS[n] = t
-
-    if _native.ASYNC_STEPS:  # the Go core runs it while Python records the next step
-        _native.run_step_async(plan, inputs, len(results), keep)
-        return None
     tables = _native.run_step(plan, inputs, len(results))
-    keep(tables)
+    for n, t in zip(results, tables):
+        _RESULTS[n] = t
     return tables
 
 

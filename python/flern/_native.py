@@ -48,8 +48,6 @@ def lib() -> ctypes.CDLL:
     """Load libflern once and declare its functions."""
     global _lib
     _check_fork()
-    if _pending is not None and threading.get_ident() != _worker_ident[0]:
-        sync()
     if _lib is not None:
         return _lib
     with _lib_lock:
@@ -139,9 +137,6 @@ class Plan:
     def __del__(self) -> None:
         h, self._h = getattr(self, "_h", 0), 0
         if h and _lib is not None and not _forked_after_load:
-            if _pending is not None:  # (a finalizer never waits: released after the step)
-                _deferred.append(("plan", h))
-                return
             _lib.flern_plan_release(h)
 
     def explain(self, verbose: bool = False) -> str:
@@ -404,9 +399,6 @@ def state_read(key: int) -> Any:
 
 def state_release(key: int) -> None:
     if _lib is not None and not _forked_after_load:
-        if _pending is not None:  # the running step may read the entry: released after it
-            _deferred.append(("state", key))
-            return
         _lib.flern_state_release(key)
 
 
@@ -425,108 +417,6 @@ def run_step(plan: Plan, inputs: Sequence[pa.Table], n_outputs: int) -> list[pa.
         _release_unconsumed(in_structs)
         _raise(err)
     return [pa.RecordBatchReader._import_from_c(ctypes.addressof(s)).read_all() for s in out_structs]
-
-
-# ---- asynchronous drop-in steps (DESIGN.md point 4) ------------------------------------
-# optimizer.step() hands its compiled step to one worker thread and returns: the Go core runs
-# the step (ctypes releases the GIL) while Python records the next one. Every other native
-# call waits for it first (lib() calls sync()), and so does reading any result (collect),
-# so nothing can observe the parameters half-updated; plans and state entries released by
-# finalizers meanwhile are released after it. A step's run-time error is raised by the next
-# call that waits (it names the step's source line). FLERN_ASYNC_STEP=0 runs steps in the
-# calling thread.
-ASYNC_STEPS = os.environ.get("FLERN_ASYNC_STEP", "1") != "0"
-
-
-class _Step:
-    __slots__ = ("plan", "inputs", "in_structs", "out_structs", "in_ptrs", "out_ptrs", "n", "err", "rc",
-                 "done", "on_done")
-
-
-_pending: _Step | None = None
-_deferred: list[tuple[str, int]] = []
-_worker_ident = [0]
-_jobs: Any = None
-_async_lock = threading.RLock()
-
-
-def _worker_loop() -> None:
-    _worker_ident[0] = threading.get_ident()
-    while True:
-        job = _jobs.get()
-        try:
-            job.rc = _lib.flern_plan_run_step(job.plan._h, job.in_ptrs, len(job.in_structs), job.out_ptrs, job.n,
-                                              ctypes.byref(job.err))
-        except BaseException:  # noqa: BLE001 - reported by sync() in the caller's thread
-            job.rc = -1
-        finally:
-            job.done.release()
-
-
-def run_step_async(plan: Plan, inputs: Sequence[pa.Table], n_outputs: int, on_done: Any) -> None:
-    """run_step on the worker thread; ``on_done(tables)`` is called with the outputs by the
-    next sync() (in the thread that waits)."""
-    global _pending, _jobs
-    L = lib()  # (waits for the step before)
-    with _async_lock:
-        if _jobs is None:
-            import queue
-            _jobs = queue.SimpleQueue()
-            threading.Thread(target=_worker_loop, name="flern-step", daemon=True).start()
-        job = _Step()
-        job.plan, job.inputs, job.n, job.on_done = plan, inputs, n_outputs, on_done
-        job.in_structs = [ctypes.create_string_buffer(_STREAM_SIZE) for _ in inputs]
-        for t, st in zip(inputs, job.in_structs):
-            t.to_reader()._export_to_c(ctypes.addressof(st))
-        job.out_structs = [ctypes.create_string_buffer(_STREAM_SIZE) for _ in range(n_outputs)]
-        job.in_ptrs = (ctypes.c_void_p * max(1, len(inputs)))(*[ctypes.addressof(x) for x in job.in_structs])
-        job.out_ptrs = (ctypes.c_void_p * max(1, n_outputs))(*[ctypes.addressof(x) for x in job.out_structs])
-        job.err = ctypes.c_void_p(None)
-        job.rc = 0
-        job.done = threading.Lock()
-        job.done.acquire()
-        del L
-        _pending = job
-        _jobs.put(job)
-
-
-def sync() -> None:
-    """Wait for the step run_step_async started, deliver its outputs, then release what
-    finalizers released meanwhile; raise the step's error."""
-    global _pending
-    with _async_lock:
-        job = _pending
-        if job is None:
-            return
-        job.done.acquire()  # (a KeyboardInterrupt here leaves the step pending: waited for again)
-        _pending = None
-        try:
-            if job.rc != 0:
-                _release_unconsumed(job.in_structs)
-                if job.err.value:
-                    _raise(job.err)
-                raise errors.InternalError("an optimizer step failed in the native core", kind="Internal")
-            job.on_done([pa.RecordBatchReader._import_from_c(ctypes.addressof(x)).read_all()
-                         for x in job.out_structs])
-        finally:
-            while _deferred:
-                what, h = _deferred.pop()
-                if what == "plan":
-                    _lib.flern_plan_release(h)
-                else:
-                    _lib.flern_state_release(h)
-
-
-def _sync_at_exit() -> None:
-    try:
-        sync()
-    except BaseException:  # noqa: BLE001 - nothing left to report it to
-        pass
-
-
-import atexit  # noqa: E402
-
-atexit.register(_sync_at_exit)
 
 
 class Trainer:

@@ -78,10 +78,8 @@ def test_dropin_step_runs_unfused_on_the_step_executor(monkeypatch):
     from flern import _collect, _native
 
     plans = []
-    orig, orig_async = _native.run_step, _native.run_step_async
+    orig = _native.run_step
     monkeypatch.setattr(_native, "run_step", lambda plan, inputs, n: plans.append(plan) or orig(plan, inputs, n))
-    monkeypatch.setattr(_native, "run_step_async",
-                        lambda plan, inputs, n, done: plans.append(plan) or orig_async(plan, inputs, n, done))
     X, y = _data()
     fm, tm = _models()
     fo, to = ft.optim.Adam(fm.parameters(), lr=1e-3), torch.optim.Adam(tm.parameters(), lr=1e-3)
