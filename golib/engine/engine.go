@@ -142,6 +142,7 @@ type Program struct {
 	cacheMu sync.Mutex    // guards cached
 	subst   []string      // their keys
 	cands   []string      // keys of computed subplans that a later cache entry could replace
+	ncands  []narrowCand  // computed subplans a later narrowed entry could replace (narrow.go)
 	pending []pendingKeep // probed subplans not kept yet: each run counts a sight
 	files   []exec.FileID // every scanned file as it was at compile time
 }
@@ -151,13 +152,15 @@ type Program struct {
 type pendingKeep struct {
 	key  string
 	need int
+	at   int // its position in Options.Keep
 }
 
 // keptResult is a result Run keeps: the extra output's key and scanned files.
 type keptResult struct {
 	key   string
 	files []exec.FileID
-	at    int // its position in Options.Keep
+	at    int    // its position in Options.Keep
+	base  string // a narrowed result's subplan key (narrow.go); "" for the whole frame
 }
 
 // NumOutputs is the number of results Run returns (the plan's outputs).
@@ -172,6 +175,17 @@ func (p *Program) KeptAt() []int {
 		at[i] = k.at
 	}
 	return at
+}
+
+// PendingKeys are the keys of the probed subplans this program counts a
+// sight of per run without keeping them yet, and each one's position in
+// Options.Keep: the caller drops a key (exec.ResultCache.Drop, which also
+// forgets its count) once no node it was counted for is alive.
+func (p *Program) PendingKeys() (keys []string, at []int) {
+	for _, k := range p.pending {
+		keys, at = append(keys, k.key), append(at, k.at)
+	}
+	return keys, at
 }
 
 // CachedKeys are the result-cache keys this program substituted (read from
@@ -204,6 +218,11 @@ func (p *Program) Fresh() bool {
 			return false
 		}
 	}
+	for _, c := range p.ncands {
+		if exec.Results.HasNarrowed(c.key, c.cols) {
+			return false // a narrowed entry could stand in for it now
+		}
+	}
 	for _, k := range p.pending {
 		if exec.Results.Sights(k.key)+1 >= k.need {
 			return false // the next run should keep it
@@ -233,7 +252,7 @@ func (p *Program) Rebind(keys map[int64]int64) *Program {
 		Graph: exec.RebindState(p.Graph, keys), Initial: rebindText(p.Initial, keys), Report: report, Fusion: p.Fusion,
 		Split: p.Split, Stream: p.Stream, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
 		nOut: p.nOut, keep: p.keep, nIn: p.nIn, cached: cached, subst: p.subst, cands: p.cands,
-		pending: p.pending, files: p.files,
+		ncands: p.ncands, pending: p.pending, files: p.files,
 	}
 }
 
@@ -299,7 +318,16 @@ func Compile(plan []byte, o Options) (*Program, error) {
 		}
 	}
 	p.nOut = len(g.Outputs)
-	p.useResults(g, o, noResults)
+	if err := p.useResults(g, o, noResults); err != nil {
+		// a narrowed cached frame lacks a column the plan reads (the needs
+		// analysis erred): compile without the result cache
+		off := map[string]bool{ResultCacheName: true}
+		for k, v := range o.Disabled {
+			off[k] = v
+		}
+		o.Disabled = off
+		return Compile(plan, o)
+	}
 	if o.NoOpt {
 		disabled = map[string]bool{}
 		for _, ps := range opt.Passes {
@@ -353,7 +381,7 @@ func Compile(plan []byte, o Options) (*Program, error) {
 // outputs, and replaces each topmost subplan whose result is cached by a
 // source node reading the cached frame (explain: source(cached_result=...)),
 // fed as a run input after the caller's.
-func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
+func (p *Program) useResults(g *ir.Graph, o Options, off bool) error {
 	for _, n := range g.Nodes {
 		switch n.Op {
 		case "scan_csv", "scan_parquet", "scan_ipc":
@@ -367,7 +395,7 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 		}
 	}
 	if off || o.Reference || o.NoOpt {
-		return
+		return nil
 	}
 	keys, files := exec.SubplanKeys(g)
 	usable := func(n *ir.Node) bool {
@@ -377,20 +405,33 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 	for _, id := range o.KeepNow {
 		now[id] = true
 	}
+	nk := newNarrowKeeps(g)
 	for at, id := range o.Keep {
-		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) || exec.Results.TooBig(keys[id]) || pinsFilter(g, ir.NodeID(id)) {
+		if id < 0 || id >= len(g.Nodes) || !usable(g.Nodes[id]) {
 			continue
 		}
-		if s := g.Nodes[id].Schema; !now[id] {
+		whole := !exec.Results.TooBig(keys[id]) && !pinsFilter(g, ir.NodeID(id))
+		if s := g.Nodes[id].Schema; whole && !now[id] {
 			need := KeepAfter(len(s.Fields) + len(s.Index))
 			if exec.Results.Sights(keys[id])+1 < need {
-				p.pending = append(p.pending, pendingKeep{key: keys[id], need: need})
-				continue
+				p.pending = append(p.pending, pendingKeep{key: keys[id], need: need, at: at})
+				whole = false
 			}
+		}
+		if !whole {
+			p.keepNarrow(g, nk, ir.NodeID(id), at, keys[id], files[id])
+			continue
 		}
 		g.Outputs = append(g.Outputs, ir.NodeID(id))
 		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id], at: at})
 	}
+	if err := nk.done(g, p); err != nil {
+		return err
+	}
+	for len(keys) < len(g.Nodes) { // the narrowed keeps' nodes: never read from the cache
+		keys = append(keys, "")
+	}
+	nr := newNarrowReads(g)
 	seen := make([]bool, len(g.Nodes))
 	var visit func(id ir.NodeID)
 	visit = func(id ir.NodeID) {
@@ -404,6 +445,9 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 				p.substitute(n, keys[id], f)
 				return
 			}
+			if p.readNarrow(nr, n, keys[id]) {
+				return
+			}
 			p.cands = append(p.cands, keys[id])
 		}
 		for _, in := range n.Inputs {
@@ -415,7 +459,12 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) {
 	}
 	if len(p.subst) > 0 {
 		g.Compact()
+		if nr.used {
+			// narrowed sources: what reads them has fewer columns now
+			return g.Infer()
+		}
 	}
+	return nil
 }
 
 // pinsFilter reports whether keeping node id (an extra output, whose rows
@@ -498,7 +547,11 @@ func (p *Program) storeKept(res []any) []any {
 	}
 	for i, k := range p.keep {
 		if f, ok := res[p.nOut+i].(*col.Frame); ok {
-			exec.Results.Put(k.key, f, k.files)
+			if k.base != "" {
+				exec.Results.PutNarrow(k.key, k.base, f, k.files)
+			} else {
+				exec.Results.Put(k.key, f, k.files)
+			}
 		}
 	}
 	return res[:p.nOut]

@@ -257,8 +257,9 @@ type ResultCache struct {
 	entries map[string]*list.Element
 	files   map[string]string // absolute path -> the identity entries were keyed with
 	refs    map[*col.Column]int
-	sights  map[string]int  // probes run per subplan key (engine's keep-after rule)
-	tooBig  map[string]bool // keys whose kept frame exceeded the budget
+	sights  map[string]int                 // probes run per subplan key (engine's keep-after rule)
+	tooBig  map[string]bool                // keys whose kept frame exceeded the budget
+	narrow  map[string]map[string][]string // base key -> narrowed entry key -> its columns (resultnarrow.go)
 	stats   CacheStats
 }
 
@@ -279,12 +280,14 @@ type cacheEntry struct {
 	frame *col.Frame
 	cols  []*col.Column // distinct columns and index levels
 	files []FileID
+	base  string // a narrowed entry's subplan key ("" for a whole frame; resultnarrow.go)
 }
 
 // NewResultCache returns an empty cache holding at most budget bytes.
 func NewResultCache(budget int64) *ResultCache {
 	return &ResultCache{budget: budget, lru: list.New(), entries: map[string]*list.Element{}, files: map[string]string{},
-		refs: map[*col.Column]int{}, sights: map[string]int{}, tooBig: map[string]bool{}}
+		refs: map[*col.Column]int{}, sights: map[string]int{}, tooBig: map[string]bool{},
+		narrow: map[string]map[string][]string{}}
 }
 
 // maxSights bounds the probe counts kept; past it they start again at zero.
@@ -387,7 +390,10 @@ func (rc *ResultCache) Contains(key string) bool {
 // scanned: entries keyed with another identity of one of them (the file
 // changed) are dropped. A frame larger than the budget is not kept; older
 // entries are evicted until the new one fits.
-func (rc *ResultCache) Put(key string, f *col.Frame, files []FileID) {
+func (rc *ResultCache) Put(key string, f *col.Frame, files []FileID) { rc.put(key, "", f, files) }
+
+// put is Put; base is a narrowed entry's subplan key (PutNarrow).
+func (rc *ResultCache) put(key, base string, f *col.Frame, files []FileID) {
 	if f == nil || key == "" {
 		return
 	}
@@ -424,7 +430,13 @@ func (rc *ResultCache) Put(key string, f *col.Frame, files []FileID) {
 	for _, c := range cols {
 		rc.refs[c]++
 	}
-	rc.entries[key] = rc.lru.PushFront(&cacheEntry{key: key, frame: f, cols: cols, files: files})
+	rc.entries[key] = rc.lru.PushFront(&cacheEntry{key: key, frame: f, cols: cols, files: files, base: base})
+	if base != "" {
+		if rc.narrow[base] == nil {
+			rc.narrow[base] = map[string][]string{}
+		}
+		rc.narrow[base][key] = append([]string(nil), f.Names...)
+	}
 	rc.stats.Stores++
 }
 
@@ -447,6 +459,13 @@ func (rc *ResultCache) removeLocked(e *list.Element) {
 	ce := e.Value.(*cacheEntry)
 	rc.lru.Remove(e)
 	delete(rc.entries, ce.key)
+	if ce.base != "" {
+		if m := rc.narrow[ce.base]; m != nil {
+			if delete(m, ce.key); len(m) == 0 {
+				delete(rc.narrow, ce.base)
+			}
+		}
+	}
 	for _, c := range ce.cols {
 		if rc.refs[c]--; rc.refs[c] == 0 {
 			delete(rc.refs, c)
@@ -455,10 +474,15 @@ func (rc *ResultCache) removeLocked(e *list.Element) {
 	}
 }
 
-// Drop removes key (no-op when absent).
+// Drop removes key (no-op when absent) and forgets the probes counted
+// under it: the caller drops a key once no node it was kept or counted for
+// is alive, and a later plan over new nodes starts the keep-after count
+// again (a benchmark loop probing the same subplan once per iteration never
+// reaches it).
 func (rc *ResultCache) Drop(key string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
+	delete(rc.sights, key)
 	if e, ok := rc.entries[key]; ok {
 		rc.removeLocked(e)
 		rc.stats.Dropped++
@@ -475,6 +499,7 @@ func (rc *ResultCache) Clear() {
 	rc.files = map[string]string{}
 	rc.refs = map[*col.Column]int{}
 	rc.sights = map[string]int{}
+	rc.narrow = map[string]map[string][]string{}
 	rc.bytes = 0
 }
 

@@ -181,3 +181,14 @@ func known(name string) bool {
 // Selectivity is the optimizer's estimate of the fraction of rows a filter
 // predicate keeps (dce.Selectivity), for the engine's result-cache rules.
 func Selectivity(e *ir.Expr) float64 { return dce.Selectivity(e) }
+
+// Need is dce's set of a node's columns its readers use.
+type Need = dce.Need
+
+// Needs is what the readers of every node use of its columns (dce.Needs),
+// and IndexUsed whether they observe its index labels (dce.IndexUsed): the
+// engine's narrowed result-cache entries (golib/engine/narrow.go).
+func Needs(g *ir.Graph) []Need { return dce.Needs(g) }
+
+// IndexUsed: see Needs.
+func IndexUsed(g *ir.Graph) []bool { return dce.IndexUsed(g) }

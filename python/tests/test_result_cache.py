@@ -390,3 +390,58 @@ def test_small_aggregate_probe_keeps_at_once(data_path, cache_switch):
         else:
             assert "cached_result=" not in got.explain()
         assert_frame_same(got, want)
+
+
+def promo_share(pd_, path: str, keys_path: str, lo: float = -0.5):
+    """TPC-H q14's shape: two sums over one filtered join, the first probed (float())
+    before the second is recorded."""
+    j = pd_.read_parquet(path).merge(pd_.read_parquet(keys_path), on="k")
+    j = j[(j["f"] >= lo) & (j["f"] < 1.5)]
+    rev = j["f"] * (1 - j["f"] * 0.1)
+    promo = rev.where(j["tag"].str.startswith("p"), 0.0).sum()
+    return float(promo), float(rev.sum()), float(rev.mean())
+
+
+@pytest.fixture
+def keys_path(tmp_path):
+    p = str(tmp_path / "keys.parquet")
+    pd.DataFrame({"k": pd.Series(["a", "b", "ç", "z"], dtype="str"),
+                  "tag": pd.Series(["promo", "x", "pq", None], dtype="str")}).to_parquet(p)
+    return p
+
+
+@pytest.mark.parametrize("lo", [-0.5, 99.0])  # some rows, none
+def test_narrowed_probe_frame_serves_the_next_plan(data_path, keys_path, cache_switch, lo):
+    """The first sum's plan keeps the columns it reads of the filtered join (narrowed, no
+    labels: golib/engine/narrow.go); the second and third read them instead of scanning and
+    joining again. Answers equal pandas' with the cache on and off."""
+    path = data_path()
+    want = promo_share(pd, path, keys_path, lo)
+    for on in (True, False):
+        cache_switch(on)
+        _native.result_cache("clear")
+        got = promo_share(fpd, path, keys_path, lo)
+        for g, w in zip(got, want):
+            assert g == pytest.approx(w, nan_ok=True), (got, want)
+        if on and CACHE_ACTIVE:
+            s = _native.result_cache()
+            assert s["stores"] == 1 and s["hits"] >= 2, s
+    gc.collect()
+    assert _native.result_cache()["entries"] == 0  # dropped with the join's node
+
+
+@needs_cache
+def test_probe_count_forgotten_when_its_frame_is_gone(data_path):
+    """A loop probing a new frame per iteration (a benchmark repeating a query) never reaches
+    the keep-after count: the count goes with the frame's node (TPC-H q22 kept a frame it never
+    read from the third run on)."""
+    path = data_path()
+    want = pd.read_parquet(path)
+    want = want[want["i"] > 0]["f"].mean()
+    for _ in range(_keep_after(3) + 2):
+        df = fpd.read_parquet(path)
+        df = df[df["i"] > 0]
+        assert df["f"].mean() == pytest.approx(want)
+        del df
+        gc.collect()
+    assert _native.result_cache()["stores"] == 0
