@@ -488,6 +488,7 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 		wanted[c.name] = true
 	}
 	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
+	counts := make([]int, len(kept))           // rows kept per row group (no column may be wanted: len())
 	err := parallelTasks(len(kept), func(k int) error {
 		var err error
 		rg := kept[k]
@@ -581,7 +582,7 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 			}
 			ps[i] = v
 		}
-		pieces[k] = ps
+		pieces[k], counts[k] = ps, n
 		return nil
 	})
 	var ie *ir.Error
@@ -592,10 +593,8 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 		return nil, 0, err
 	}
 	total := 0
-	for _, ps := range pieces {
-		if len(ps) > 0 {
-			total += ps[0].N
-		}
+	for _, c := range counts {
+		total += c
 	}
 	for i, c := range want {
 		var cs []*col.Column

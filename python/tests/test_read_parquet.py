@@ -299,3 +299,17 @@ def test_file_rewritten_between_reads(tmp_path):
     assert_frame_same(flern.read_parquet(p), pd.read_parquet(p))
     pd.DataFrame({"a": [1.5, 2.5, 3.5], "b": ["x", "y", "z"]}).astype({"b": "str"}).to_parquet(p)
     assert_frame_same(flern.read_parquet(p), pd.read_parquet(p))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_len_of_a_filter_pushed_into_the_scan(tmp_path, fmt):
+    """len() reads no column: the scan returns none, and the pushed filter's kept rows must
+    still be counted (the Parquet reader summed its row groups' first column: 0 rows)."""
+    df = pd.DataFrame({"i": np.arange(-60, 120, dtype=np.int64) % 9, "f": np.linspace(0, 1, 180)})
+    path = str(tmp_path / f"d.{fmt}")
+    df.to_parquet(path) if fmt == "parquet" else df.to_csv(path, index=False)
+    for lo in (0, 7, 99):  # some rows, few, none
+        d = fpd.read_parquet(path) if fmt == "parquet" else fpd.read_csv(path)
+        d = d[d["i"] > lo]
+        d = d[d["i"] > lo + 1]
+        assert len(d) == int((df["i"] > lo + 1).sum())
