@@ -198,3 +198,43 @@ var damagedFilter = func() *ir.Expr {
 	e.Args[1].Args[0].Type, e.Args[1].Args[1].Type = ir.String, ir.String
 	return e
 }()
+
+func TestKeepDict(t *testing.T) {
+	dm := []bool{true, false, true}
+	tests := []struct {
+		name     string
+		keep     []int
+		idx      []int32
+		base     int
+		dict     *col.Column
+		wantKeep []int
+		wantVals string
+	}{
+		{"rows kept at base", nil, []int32{0, 1, 2, 2, 1}, 10, nil, []int{10, 12, 13}, ""},
+		{"appends to earlier pages' rows", []int{1, 4}, []int32{1, 0}, 8, nil, []int{1, 4, 9}, ""},
+		{"none kept", []int{3}, []int32{1, 1}, 0, nil, []int{3}, ""},
+		{"int64 values gathered", nil, []int32{2, 1, 0}, 0, &col.Column{Type: ir.Int64, I64: []int64{7, 8, 9}}, []int{0, 2}, "[9 7]"},
+		{"float64 values gathered", nil, []int32{0, 0, 1}, 0, &col.Column{Type: ir.Float64, F64: []float64{1.5, 2.5, 3.5}}, []int{0, 1}, "[1.5 1.5]"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var vals *col.Column
+			if tc.dict != nil {
+				vals = &col.Column{Type: tc.dict.Type}
+			}
+			got := keepDict(tc.keep, tc.idx, dm, tc.base, vals, tc.dict)
+			if fmt.Sprint(got) != fmt.Sprint(tc.wantKeep) {
+				t.Errorf("keep %v, want %v", got, tc.wantKeep)
+			}
+			if vals != nil {
+				v := fmt.Sprint(vals.I64)
+				if vals.Type == ir.Float64 {
+					v = fmt.Sprint(vals.F64)
+				}
+				if v != tc.wantVals {
+					t.Errorf("vals %s, want %s", v, tc.wantVals)
+				}
+			}
+		})
+	}
+}

@@ -32,10 +32,15 @@ const maxKeyFraction = 0.5
 // not read for it.
 const keyLoose = 0.5
 
+// keyFirst: a key filter estimated to keep at most this fraction of its
+// column's distinct values is tested before the pushed filter's conjuncts.
+const keyFirst = 0.05
+
 // keySet is a build side's keys (col.KeySet) and the scan column they test.
 type keySet struct {
 	*col.KeySet
-	col column
+	col  column
+	frac float64 // the estimated fraction of the column's distinct values it keeps (worthIt)
 }
 
 // rgRange returns row group rg's min and max of the key column in the
@@ -97,7 +102,7 @@ func keySets(o *openedFile, fi *fileInfo, keys []col.KeyFilter) ([]*keySet, erro
 // the rows is used.
 func (k *keySet) worthIt(o *openedFile, fi *fileInfo) bool {
 	if k.N == 0 {
-		return true // nothing can match: every row group is skipped
+		return true // nothing can match: every row group is skipped (frac 0)
 	}
 	lo, hi, known := int64(math.MaxInt64), int64(math.MinInt64), true
 	for rg := range fi.rgRows {
@@ -120,6 +125,7 @@ func (k *keySet) worthIt(o *openedFile, fi *fileInfo) bool {
 	if d, ok := dictEntries(o, k.col, 0); ok && len(fi.rgRows) > 0 {
 		distinct = math.Min(distinct, float64(d)*float64(len(fi.rgRows)))
 	}
+	k.frac = keys / distinct
 	return keys <= maxKeyFraction*distinct
 }
 

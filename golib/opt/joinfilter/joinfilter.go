@@ -16,7 +16,9 @@
 //
 // Which side probes:
 //   - merge how="inner": the side whose chain reaches a scan, the larger scan
-//     (file rows) when both do;
+//     when both do (file rows times the selectivity of the filter pushed into
+//     the scan: TPC-H q12's lineitem, filtered to 0.5%, gives the 1.5M-row
+//     orders scan its keys instead of probing a key set of every order);
 //   - merge how="left": the right side (left rows are all kept);
 //   - semi join (isin): the larger scan of the two sides; anti joins only
 //     their right (lookup) side, whose rows without a left key cannot change
@@ -77,7 +79,7 @@ func Run(g *ir.Graph) (bool, error) {
 			side     int
 			scan     *ir.Node
 			col, key string
-			scanRows int64
+			scanRows float64  // the scan's file rows times its pushed filter's selectivity
 			parent   *ir.Node // the chain's node reading the scan (shared scans)
 		}
 		var best *cand
@@ -101,10 +103,11 @@ func Run(g *ir.Graph) (bool, error) {
 				if si < 0 || bi < 0 || !frame.KeyFilterTypes(s.Schema.Fields[si].Type, bs.Fields[bi].Type) {
 					continue
 				}
-				rows, ok := dce.ScanRows[s.Op](s.Attrs)
+				n, ok := dce.ScanRows[s.Op](s.Attrs)
 				if !ok {
 					break
 				}
+				rows := float64(n) * dce.Selectivity(s.Attrs.Expr("filter"))
 				if best == nil || rows > best.scanRows {
 					best = &cand{side: side, scan: s, col: c, key: bk[k], scanRows: rows, parent: parent}
 				}
