@@ -119,7 +119,17 @@ def _queries():
         j = f.merge(c, left_on="f_c", right_on="c_id")
         return j[["f_id", "c_seg"]]
 
-    return [("inner", inner, "fact"), ("inner_rows", inner_rows, "fact"), ("left", left, "fact"),
+    def grouped(pd, f, c):  # TPC-H q20's shape: the key filter goes below the groupby on the key
+        g = f[f["f_amt"] > -1.0].groupby(["f_c", "f_s"], as_index=False).agg(q=("f_amt", "sum"), n=("f_id", "count"))
+        c = c[c["c_seg"] == "B"]
+        return c.merge(g, left_on="c_id", right_on="f_c")[["c_id", "f_s", "q", "n"]]
+
+    def grouped_dates(pd, f, c):  # NaT keys kept as a group, first-appearance order
+        g = f.groupby("f_t", as_index=False, sort=False, dropna=False).agg(s=("f_amt", "sum"), n=("f_id", "size"))
+        c = c[c["c_seg"] == "A"]
+        return g.merge(c, left_on="f_t", right_on="c_t")[["f_t", "s", "n", "c_id"]]
+
+    return [("grouped", grouped, "fact"), ("grouped_dates", grouped_dates, "fact"), ("inner", inner, "fact"), ("inner_rows", inner_rows, "fact"), ("left", left, "fact"),
             ("semi", semi, "fact"), ("anti", anti, "fact"), ("dates", dates, "fact"),
             ("sorted_keys", sorted_keys, "fact"), ("chain", chain, "cust"), ("all_keys", all_keys, "fact"),
             ("no_match", no_match, "fact")]

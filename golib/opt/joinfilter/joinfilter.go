@@ -90,7 +90,7 @@ func Run(g *ir.Graph) (bool, error) {
 				pk, bk = ron, lon
 			}
 			for k := range pk {
-				s, c, parent, ok := trace(g, j, probe, pk[k], users, output)
+				s, c, parent, frac, ok := trace(g, j, probe, pk[k], users, output)
 				if !ok {
 					continue
 				}
@@ -107,7 +107,7 @@ func Run(g *ir.Graph) (bool, error) {
 				if !ok {
 					break
 				}
-				rows := float64(n) * dce.Selectivity(s.Attrs.Expr("filter"))
+				rows := float64(n) * dce.Selectivity(s.Attrs.Expr("filter")) * frac
 				if best == nil || rows > best.scanRows {
 					best = &cand{side: side, scan: s, col: c, key: bk[k], scanRows: rows, parent: parent}
 				}
@@ -143,46 +143,92 @@ func Run(g *ir.Graph) (bool, error) {
 // returns the scan and the key's name there. A scan_parquet whose other
 // readers are all aggregations that stream it (sharedByAggs) qualifies too:
 // parent is then the chain's node reading it, which gets its own copy.
-func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (*ir.Node, string, *ir.Node, bool) {
+//
+// It also passes a groupby_agg grouping by column k (as_index=False, so the
+// key is a column of its result): the inner join drops every group whose
+// key the build side lacks, and a key filter keeps or drops a group's rows
+// all together, so the groups left are computed from all their rows (TPC-H
+// q20: lineitem's year grouped by part and supplier, 543K groups, of which
+// the join with the forest parts' partsupp rows keeps 5.8K).
+//
+// frac is the fraction of the scan's rows the chain is guessed to pass on
+// (its filters' dce.Selectivity, a half per semi join), for choosing the
+// side that probes.
+func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (_ *ir.Node, _ string, _ *ir.Node, frac float64, _ bool) {
 	parent := j
+	frac = 1
 	for {
 		n := g.Node(id)
 		if output[id] || n.Schema == nil {
-			return nil, "", nil, false
+			return nil, "", nil, 0, false
 		}
 		if len(users[id]) != 1 {
 			if n.Op == "scan_parquet" && len(n.Schema.Index) == 0 && sharedByAggs(g, n, parent, users) {
-				return n, k, parent, true
+				return n, k, parent, frac, true
 			}
-			return nil, "", nil, false
+			return nil, "", nil, 0, false
 		}
 		switch n.Op {
 		case "scan_parquet", "scan_csv":
 			if len(n.Schema.Index) > 0 {
-				return nil, "", nil, false
+				return nil, "", nil, 0, false
 			}
-			return n, k, nil, true
-		case "filter", "semi_join":
+			return n, k, nil, frac, true
+		case "filter":
+			frac *= dce.Selectivity(n.Attrs.Expr("pred"))
+			parent, id = n, n.Inputs[0]
+		case "semi_join":
+			frac *= 0.5
+			parent, id = n, n.Inputs[0]
+		case "groupby_agg":
+			if !groupsBy(g, n, k) {
+				return nil, "", nil, 0, false
+			}
 			parent, id = n, n.Inputs[0]
 		case "project":
 			found := false
 			for _, ne := range n.Attrs.NamedExprs("exprs") {
 				if ne.Name == k {
 					if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
-						return nil, "", nil, false
+						return nil, "", nil, 0, false
 					}
 					k, found = ne.Expr.Name, true
 					break
 				}
 			}
 			if !found {
-				return nil, "", nil, false
+				return nil, "", nil, 0, false
 			}
 			parent, id = n, n.Inputs[0]
 		default:
-			return nil, "", nil, false
+			return nil, "", nil, 0, false
 		}
 	}
+}
+
+// groupsBy reports whether groupby_agg n groups by input column k and
+// returns it as a column of that name (as_index=False, no aggregation named
+// k), so a key filter on k below n drops exactly the groups of the keys it
+// drops.
+func groupsBy(g *ir.Graph, n *ir.Node, k string) bool {
+	if n.Attrs.Bool("as_index", true) || len(n.Inputs) != 1 {
+		return false
+	}
+	if in := g.Node(n.Inputs[0]).Schema; in == nil || in.Lookup(k) < 0 {
+		return false
+	}
+	aggs, _ := n.Attrs["aggs"].([]any)
+	for _, a := range aggs {
+		if m, ok := a.(map[string]any); !ok || m["name"] == k {
+			return false
+		}
+	}
+	for _, key := range n.Attrs.Strings("keys") {
+		if key == k {
+			return true
+		}
+	}
+	return false
 }
 
 // streamedFns are the aggregations a fused, streamed groupby_agg computes

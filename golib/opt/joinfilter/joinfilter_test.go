@@ -18,6 +18,7 @@ var tables = map[string]struct {
 	"cust":  {[]ir.Field{{Name: "c_id", Type: ir.Int64}, {Name: "c_name", Type: ir.String}, {Name: "c_t", Type: ir.DatetimeUS}}, 1000},
 	"fcust": {[]ir.Field{{Name: "c_id", Type: ir.Float64}, {Name: "c_name", Type: ir.String}}, 1000},
 	"scust": {[]ir.Field{{Name: "c_id", Type: ir.String}, {Name: "c_name", Type: ir.String}}, 1000},
+	"big":   {[]ir.Field{{Name: "b_c", Type: ir.Int64}, {Name: "b_amt", Type: ir.Float64}}, 20000},
 }
 
 func init() {
@@ -110,6 +111,28 @@ func TestRun(t *testing.T) {
 			p := b.add("project", ir.Attrs{"exprs": []ir.NamedExpr{{Name: "k", Expr: ir.Col("f_c")}, {Name: "f_amt", Expr: ir.Col("f_amt")}}}, f)
 			return b.sum(b.join("inner", p, b.eq(b.scan("cust"), "c_name", "x"), "k", "c_id"))
 		}, "fact.f_c<-c_id@filter"},
+		{"through a groupby on the key", func(b *builder) ir.NodeID {
+			g := b.add("groupby_agg", ir.Attrs{"keys": []any{"f_c", "f_id"}, "as_index": false,
+				"aggs": []any{map[string]any{"name": "f_amt", "col": "f_amt", "fn": "sum"}}}, b.scan("fact"))
+			return b.sum(b.join("inner", g, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id"))
+		}, "fact.f_c<-c_id@filter"},
+		{"a groupby on another key: the other side probes", func(b *builder) ir.NodeID {
+			g := b.add("groupby_agg", ir.Attrs{"keys": []any{"f_id"}, "as_index": false,
+				"aggs": []any{map[string]any{"name": "f_c", "col": "f_c", "fn": "max"}, map[string]any{"name": "f_amt", "col": "f_amt", "fn": "sum"}}}, b.scan("fact"))
+			return b.sum(b.join("inner", g, b.scan("cust"), "f_c", "c_id"))
+		}, "cust.c_id<-f_c@groupby_agg"},
+		{"a groupby keeping its key as the index: not traced", func(b *builder) ir.NodeID {
+			g := b.add("groupby_agg", ir.Attrs{"keys": []any{"f_c"},
+				"aggs": []any{map[string]any{"name": "f_amt", "col": "f_amt", "fn": "sum"}}}, b.scan("fact"))
+			r := b.add("reset_index", ir.Attrs{}, g)
+			return b.sum(b.join("inner", r, b.scan("cust"), "f_c", "c_id"))
+		}, "cust.c_id<-f_c@reset_index"},
+		{"a semi join halves its side's estimate: the other side probes", func(b *builder) ir.NodeID {
+			f := b.add("scan_parquet", ir.Attrs{"path": "fact", "filter": ir.Call("and", ir.Call("gt", ir.Col("f_amt"), ir.LitFloat(1)),
+				ir.Call("gt", ir.Col("f_id"), ir.LitInt(2)))}) // 100000 x 1/9
+			c := b.semi(false, b.scan("big"), b.eq(b.scan("cust"), "c_name", "x"), "b_c", "c_id") // 20000 x 1/2
+			return b.sum(b.join("inner", c, f, "b_c", "f_c"))
+		}, "big.b_c<-c_id@filter fact.f_c<-b_c@semi_join"},
 		{"a computed key is not traced", func(b *builder) ir.NodeID {
 			p := b.add("project", ir.Attrs{"exprs": []ir.NamedExpr{{Name: "k", Expr: ir.Call("add", ir.Col("f_c"), ir.LitInt(1))}, {Name: "f_amt", Expr: ir.Col("f_amt")}}}, b.scan("fact"))
 			return b.sum(b.join("inner", p, b.eq(b.scan("cust"), "c_name", "x"), "k", "c_id"))
