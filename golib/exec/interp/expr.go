@@ -24,6 +24,17 @@ func Eval(e *ir.Expr, f *col.Frame) (*col.Column, error) {
 	case ir.ExprLit:
 		return broadcast(e.Lit, e.Type, f.N), nil
 	}
+	if e.Name == "isin" && len(e.Args) > 0 && litArgs(e.Args[1:]) { // the list: one row per value, not broadcast
+		x, err := Eval(e.Args[0], f)
+		if err != nil {
+			return nil, err
+		}
+		vals := make([]*col.Column, len(e.Args)-1)
+		for i, a := range e.Args[1:] {
+			vals[i] = broadcast(a.Lit, a.Type, 1)
+		}
+		return isin(x, vals, f.N), nil
+	}
 	if e.Name == "category_code" && len(e.Args) > 0 { // literal categories: not broadcast
 		x, err := Eval(e.Args[0], f)
 		if err != nil {
@@ -670,6 +681,15 @@ func where(c, x, y *col.Column, t ir.DType, n int) (*col.Column, error) {
 // is in the list when the list holds NaN (float columns) or a missing value,
 // None or NaN (str columns); NaT is never in it (pandas).
 func isin(x *col.Column, vals []*col.Column, n int) *col.Column {
+	if out := isinFast(x, vals, n); out != nil {
+		return out
+	}
+	return isinRows(x, vals, n)
+}
+
+// isinRows is isin row by row, each row against each value: the
+// definition isinFast (isin.go) is tested against.
+func isinRows(x *col.Column, vals []*col.Column, n int) *col.Column {
 	out := make([]bool, n)
 	naIn := false
 	for _, v := range vals {
