@@ -189,6 +189,10 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 	case sorted && keys.ints:
 		sortIntGroups(keys.cols[0], b.first, order)
 	case sorted:
+		if gk := groupKeyCodes(c, n, keys, b.first); gk != nil { // strcodes_long.go
+			slices.SortFunc(order, func(x, y int32) int { return cmpKeyRows(gk, int(x), int(y)) })
+			break
+		}
 		slices.SortFunc(order, func(x, y int32) int { return cmpKeyRows(keys, b.first[x], b.first[y]) })
 	default:
 		slices.SortFunc(order, func(x, y int32) int { return cmp.Compare(b.first[x], b.first[y]) })

@@ -111,3 +111,54 @@ func TestShortStringCodesDifferential(t *testing.T) {
 		t.Fatal("more than shortCodesMax strings were coded")
 	}
 }
+
+// TestLongStringCodes: strings longer than 7 bytes, few distinct, are coded
+// in byte order (longStringCodes), and sorted groupbys on them, alone or
+// with other keys, their groups sorted by those codes (groupKeyCodes), give
+// the interpreter's groups in its order.
+func TestLongStringCodes(t *testing.T) {
+	smallMorsels(t)
+	old, oldG := shortCodesMinRows, groupKeyCodesMin
+	shortCodesMinRows, groupKeyCodesMin = 1, 1
+	t.Cleanup(func() { shortCodesMinRows, groupKeyCodesMin = old, oldG })
+	c := col.NewStrings([]string{"MEDIUM POLISHED", "Brand#45", "", "Brand#45", "ü long string", "Brand#4"}, nil)
+	if codes, _ := longStringCodes(&Ctx{}, nil, c, 6); codes == nil || !slices.Equal(codes.I64, []int64{3, 2, 0, 2, 4, 1}) {
+		t.Fatalf("codes %v", codes)
+	}
+	many := make([]string, 3*shortCodesMax)
+	for i := range many {
+		many[i] = fmt.Sprintf("a longer string %d", i)
+	}
+	if codes, _ := longStringCodes(&Ctx{}, nil, col.NewStrings(many, nil), len(many)); codes != nil {
+		t.Fatal("more than shortCodesMax strings were coded")
+	}
+	words := []string{"STANDARD BRUSHED TIN", "Brand#12", "Brand#1", "MEDIUM POLISHED COPPER", "日本語の長い文字列", "x", ""}
+	for _, n := range []int{1, 333, 3000} {
+		brand, typ := make([]string, n), make([]string, n)
+		size, f := make([]int64, n), make([]float64, n)
+		valid := col.NewBitmap(n, true)
+		for i := range brand {
+			brand[i] = words[i*7%len(words)]
+			typ[i] = words[(i*3+1)%len(words)] + "-" + fmt.Sprint(i%4)
+			size[i] = int64(i % 5)
+			f[i] = float64(i)
+			if i%13 == 5 {
+				col.SetBit(valid, i, false)
+			}
+		}
+		fr := &col.Frame{N: n, Names: []string{"brand", "type", "size", "f"},
+			Cols: []*col.Column{col.NewStrings(brand, valid), col.NewStrings(typ, nil), col.NewInt64(size), col.NewFloat64(f)}}
+		for _, keys := range [][]any{{"brand"}, {"brand", "type", "size"}, {"type", "size"}} {
+			for _, dropna := range []bool{true, false} {
+				for _, sort := range []bool{true, false} {
+					attrs := ir.Attrs{"keys": keys, "dropna": dropna, "sort": sort, "as_index": false, "aggs": []any{
+						map[string]any{"name": "fsum", "col": "f", "fn": "sum"},
+						map[string]any{"name": "u", "col": "size", "fn": "nunique"}}}
+					node := newNode(t, "groupby_agg", attrs, fr)
+					got, want, gerr, werr := runBoth(t, node, true, fr)
+					checkSame(t, fmt.Sprintf("keys=%v n=%d dropna=%v sort=%v", keys, n, dropna, sort), got, want, gerr, werr, 0)
+				}
+			}
+		}
+	}
+}
