@@ -475,10 +475,8 @@ func (rc *ResultCache) removeLocked(e *list.Element) {
 }
 
 // Drop removes key (no-op when absent) and forgets the probes counted
-// under it: the caller drops a key once no node it was kept or counted for
-// is alive, and a later plan over new nodes starts the keep-after count
-// again (a benchmark loop probing the same subplan once per iteration never
-// reaches it).
+// under it: the caller drops a key once no node it was kept for is alive,
+// and a later plan over new nodes starts the keep-after count again.
 func (rc *ResultCache) Drop(key string) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

@@ -173,17 +173,14 @@ def _probe_keeps(outputs: list[Node]) -> tuple[list[Node], set[int]]:
 
 
 def _drop_when_gone(plan: _native.Plan, keep: list[Node]) -> None:
-    """Drop the result-cache entries ``plan`` keeps, and forget the probe counts of those it
-    does not keep yet, once no node they were kept or counted for is alive (the plan says which
-    of ``keep``, in plan order, each key belongs to; uncacheable candidates have none);
-    structurally identical nodes share a key, so each key counts its live nodes."""
+    """Drop the result-cache entries ``plan`` keeps once no node they were kept for is alive
+    (the plan says which of ``keep``, in plan order, each kept key belongs to; candidates not
+    kept -- uncacheable, or a probe not seen often enough yet -- have none); structurally
+    identical nodes share a key, so each key counts its live nodes."""
     if all(n in _KEPT for n in keep):
         return
     info = plan.info()
     kept, at = info.get("cached_kept") or [], info.get("cached_kept_at") or []
-    # probes counted towards keeping (KeepAfter): dropping the key once their nodes die
-    # forgets the count, so a loop probing a new frame per iteration never keeps one
-    kept, at = kept + (info.get("cached_pending") or []), at + (info.get("cached_pending_at") or [])
     if len(kept) != len(at) or any(not 0 <= i < len(keep) for i in at):
         return
     for node, key in zip([keep[i] for i in at], kept):
