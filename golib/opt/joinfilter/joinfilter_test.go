@@ -79,15 +79,6 @@ func TestRun(t *testing.T) {
 		{"inner: the bigger scan probes", func(b *builder) ir.NodeID {
 			return b.sum(b.join("inner", b.eq(b.scan("cust"), "c_name", "x"), b.scan("fact"), "c_id", "f_c"))
 		}, "fact.f_c<-c_id@filter"},
-		{"inner: the bigger scan after its pushed filter probes", func(b *builder) ir.NodeID {
-			f := b.add("scan_parquet", ir.Attrs{"path": "fact", "filter": ir.Call("and", ir.Call("and", ir.Call("eq", ir.Col("f_amt"), ir.LitFloat(1)),
-				ir.Call("eq", ir.Col("f_id"), ir.LitInt(2))), ir.Call("eq", ir.Col("f_c"), ir.LitInt(3)))}) // 100000 rows x 1/1000 < 1000
-			return b.sum(b.join("inner", f, b.scan("cust"), "f_c", "c_id"))
-		}, "cust.c_id<-f_c@scan_parquet"},
-		{"inner: a pushed filter keeping more leaves the bigger file probing", func(b *builder) ir.NodeID {
-			f := b.add("scan_parquet", ir.Attrs{"path": "fact", "filter": ir.Call("eq", ir.Col("f_amt"), ir.LitFloat(1))}) // 100000 x 1/10
-			return b.sum(b.join("inner", f, b.scan("cust"), "f_c", "c_id"))
-		}, "fact.f_c<-c_id@scan_parquet"},
 		{"inner, written the other way", func(b *builder) ir.NodeID {
 			return b.sum(b.join("inner", b.scan("fact"), b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id"))
 		}, "fact.f_c<-c_id@filter"},
