@@ -119,9 +119,9 @@ def test_streamed_aggregation_matches(monkeypatch, files, name, size):
     path, df = files[size]
     query = QUERIES[name]
     text, got = _run(monkeypatch, path, query)
-    if STREAMING and not name.startswith("nothing"):
+    if STREAMING and name == "q18":  # (by default only a grouping by one key the file stores sorted streams)
         assert 'stream="reads %0 1 row groups at a time"' in text, text
-    elif not STREAMING:
+    else:
         assert "stream=" not in text, text
     # the materializing path's bits
     off_text, off = _run(monkeypatch, path, query, stream=False)
@@ -139,13 +139,13 @@ def test_corrupt_row_group_mid_stream_raises_naming_the_file(tmp_path):
     pq.write_table(pa.Table.from_pandas(df, preserve_index=False), str(path), row_group_size=2_000,
                    compression="none")
     md = pq.ParquetFile(str(path)).metadata
-    col = md.schema.names.index("l_extendedprice")
+    col = md.schema.names.index("l_quantity")
     at = md.row_group(7).column(col).data_page_offset
     data = bytearray(path.read_bytes())
-    data[at:at + 48] = b"\xff" * 48  # the page header of row group 7's prices
+    data[at:at + 48] = b"\xff" * 48  # the page header of row group 7's quantities
     path.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="damaged.parquet") as ei:
-        q1(fpd.read_parquet(str(path))).to_pandas()
+        q18(fpd.read_parquet(str(path))).to_pandas()
     assert isinstance(ei.value, flern.errors.ParseError)
 
 
@@ -155,7 +155,7 @@ def test_memory_limit_fails_cleanly(monkeypatch, files):
     path, df = files["big"]
     monkeypatch.setattr(_config, "memory_limit", "64KB")
     with pytest.raises(FlernMemoryError) as ei:
-        q1(fpd.read_parquet(path)).to_pandas()
+        q18(fpd.read_parquet(path)).to_pandas()
     assert "memory limit exceeded" in str(ei.value) and "test_stream.py" in ei.value.loc
     monkeypatch.setattr(_config, "memory_limit", "")
-    assert_frame_same(q1(fpd.read_parquet(path)), q1(df), rtol=1e-12)
+    assert_frame_same(q18(fpd.read_parquet(path)), q18(df), rtol=1e-12)

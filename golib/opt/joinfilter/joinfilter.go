@@ -238,10 +238,10 @@ func groupsBy(g *ir.Graph, n *ir.Node, k string) bool {
 var streamedFns = map[string]bool{"sum": true, "mean": true, "count": true, "size": true, "min": true, "max": true}
 
 // sharedByAggs reports whether every reader of scan s other than parent is
-// a sorted groupby_agg of the scan alone, of streamed aggregations, either
-// whole-frame or by one int or datetime key the file stores in ascending
-// order (dce.ScanSorted): such a reader streams the scan (exec's stream
-// stage) once it is its only reader, keeping no state per group, so giving
+// a sorted groupby_agg of the scan alone, of streamed aggregations, by one
+// int or datetime key the file stores in ascending order (dce.ScanSorted):
+// such a reader streams the scan (exec's stream stage streams only these by
+// default, exec.StreamAll) once it is its only reader, keeping no state per group, so giving
 // the key-filtered chain its own copy of the scan replaces holding the
 // whole scan by a second, keyed read (TPC-H q18: lineitem is grouped by
 // l_orderkey and joined with the 57 orders found; the copy reads the row
@@ -259,7 +259,6 @@ func sharedByAggs(g *ir.Graph, s, parent *ir.Node, users [][]ir.NodeID) bool {
 			return false
 		}
 		switch keys := a.Attrs.Strings("keys"); len(keys) {
-		case 0:
 		case 1:
 			i := s.Schema.Lookup(keys[0])
 			sorted := dce.ScanSorted[s.Op]

@@ -141,11 +141,11 @@ func TestRun(t *testing.T) {
 				"aggs": []any{map[string]any{"name": "t", "col": "f_amt", "fn": "nunique"}}}, f)
 			return b.join("inner", b.sum(j), other, "t", "t")
 		}, "cust.c_id<-f_c@scan_parquet"},
-		{"a scan also read by an aggregation that streams it: the chain gets its own copy", func(b *builder) ir.NodeID {
+		{"a scan also read by a whole-frame aggregation (not streamed by default): none on it", func(b *builder) ir.NodeID {
 			f := b.scan("fact")
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
 			return b.join("inner", b.sum(j), b.sum(f), "t", "t")
-		}, "fact.f_c<-c_id@filter"},
+		}, "cust.c_id<-f_c@scan_parquet"},
 		{"a scan also read by an aggregation by a key the file stores sorted: a copy", func(b *builder) ir.NodeID {
 			f := b.scan("fact")
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
