@@ -105,27 +105,7 @@ func ParallelOrdered(ctx context.Context, l *Loop, rows, ngroups int, gid []int6
 		return ParallelCtx(ctx, l, rows, ngroups, f)
 	}
 	out := NewOutputs(l, rows, ngroups)
-	cuts := make([]int, workers+1) // worker w runs rows [cuts[w], cuts[w+1])
-	cuts[workers] = rows
-	for w := 1; w < workers; w++ {
-		c := max(w*rows/workers, cuts[w-1])
-		for c > 0 && c < rows && gid[c] == gid[c-1] {
-			c++
-		}
-		cuts[w] = c
-	}
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for lo := cuts[w]; lo < cuts[w+1] && ctx.Err() == nil; lo += Morsel {
-				f(lo, min(lo+Morsel, cuts[w+1]), out)
-			}
-		}()
-	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := OrderedInto(ctx, l, rows, gid, out, f); err != nil {
 		return nil, err
 	}
 	return out, nil

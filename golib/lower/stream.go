@@ -105,7 +105,7 @@ func OrderedInto(ctx context.Context, l *Loop, rows int, gid []int64, out *Outpu
 		}
 		return nil
 	}
-	cuts := make([]int, workers+1)
+	cuts := make([]int, workers+1) // worker w runs rows [cuts[w], cuts[w+1]), whole groups
 	cuts[workers] = rows
 	for w := 1; w < workers; w++ {
 		c := max(w*rows/workers, cuts[w-1])

@@ -293,8 +293,8 @@ class _Compiled:
         # values then fail clearly); the optimizer's own entries are read directly
         self.params = [p for c in self.commits for p in getattr(c, "params", [])]
         self.first = True
-        from .train import _STEP_OPTIONS
-        self.plan, self.inputs = _collect.cached_plan([r._node for r in results] + upd + writes, _STEP_OPTIONS)
+        self.plan, self.inputs = _collect.cached_plan([r._node for r in results] + upd + writes,
+                                                      _collect.STEP_OPTIONS)
         self.n_results = len(results)
         self.trainer = self._trainer(results)
 

@@ -78,8 +78,6 @@ class History:
 
 last_history: History | None = None
 
-_STEP_OPTIONS = _collect.STEP_OPTIONS
-
 
 def _as_array(x: Any) -> np.ndarray:
     from .nn.modules import _to_numpy
@@ -111,7 +109,7 @@ def _trace(model: Any, loss_fn: Any, optimizer: Any, xb: _state.StateEntry, yb: 
         if not outs:
             raise FlernValueError("fit: the loss does not depend on any parameter of the optimizer", kind="Value",
                                   loc=loss._node.loc)
-        plan, _ = _collect.cached_plan([loss._node] + outs + writes, _STEP_OPTIONS)
+        plan, _ = _collect.cached_plan([loss._node] + outs + writes, _collect.STEP_OPTIONS)
         return plan, commit, loss._node.loc
     finally:
         for p, g in saved.values():
@@ -125,7 +123,7 @@ def _val_plan(model: Any, loss_fn: Any, xv: _state.StateEntry, yv: _state.StateE
         with _t.no_grad(), stage.recording():
             loss = loss_fn(model(_t.Tensor._from_node(xv.node, track=False)),
                            _t.Tensor._from_node(yv.node, track=False))
-        plan, _ = _collect.cached_plan([loss._node], _STEP_OPTIONS)
+        plan, _ = _collect.cached_plan([loss._node], _collect.STEP_OPTIONS)
         return plan
     finally:
         model.train(was)

@@ -36,6 +36,7 @@ package eageragg
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/flern/flern/golib/frame"
@@ -103,7 +104,7 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 	keyOf := make([]string, len(keys))
 	isKey := map[int]bool{}
 	for i := range lon {
-		if ron[i] != lon[i] && contains(lon, ron[i]) {
+		if ron[i] != lon[i] && slices.Contains(lon, ron[i]) {
 			return false // crossed key names: the merge would rename them
 		}
 		li, ri := l.Schema.Lookup(lon[i]), r.Schema.Lookup(ron[i])
@@ -150,7 +151,7 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 			wants = append(wants, want{name, fn, -1, ""})
 		case "count", "nunique":
 			o, ok := byName[c]
-			if !ok || o.Side == 0 && contains(lon, l.Schema.Fields[o.Col].Name) || o.Side == 1 && contains(ron, r.Schema.Fields[o.Col].Name) {
+			if !ok || o.Side == 0 && slices.Contains(lon, l.Schema.Fields[o.Col].Name) || o.Side == 1 && slices.Contains(ron, r.Schema.Fields[o.Col].Name) {
 				return false // (a key column: count it as a size)
 			}
 			v := fmt.Sprintf("%sc%d", prefix, i)
@@ -225,13 +226,4 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 	attrs["aggs"] = gAggs
 	gb.Attrs, gb.Inputs = attrs, []ir.NodeID{p}
 	return true
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
