@@ -222,7 +222,8 @@ func TestKeepDict(t *testing.T) {
 			if tc.dict != nil {
 				vals = &col.Column{Type: tc.dict.Type}
 			}
-			got := keepDict(tc.keep, tc.idx, dm, tc.base, vals, tc.dict)
+			var hits []int32
+			got := keepDict(tc.keep, tc.idx, dm, tc.base, vals, tc.dict, &hits)
 			if fmt.Sprint(got) != fmt.Sprint(tc.wantKeep) {
 				t.Errorf("keep %v, want %v", got, tc.wantKeep)
 			}

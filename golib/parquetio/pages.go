@@ -310,6 +310,7 @@ func unpackIndices(p pageParts, scratch *[]int32) ([]int32, error) {
 // chunks (they are not part of any result).
 type scratch struct {
 	defs, idx []int32
+	hits      []int32  // positions a test keeps (keepDict)
 	dict      []uint64 // a fixed-width dictionary's values (bits)
 }
 
