@@ -298,10 +298,10 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
 	noSplit, noResults, noStream := disabled[SplitName], disabled[ResultCacheName], disabled[exec.StreamName]
-	if noSplit || noResults || noStream { // switched off by name like passes, but not passes
+	if noSplit || noResults || noStream || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
-			if k != SplitName && k != ResultCacheName && k != exec.StreamName {
+			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName {
 				disabled[k] = v
 			}
 		}
@@ -344,7 +344,7 @@ func Compile(plan []byte, o Options) (*Program, error) {
 		}
 	}
 	if !o.Reference && !o.NoOpt && !noSplit {
-		if p.Split, err = exec.Split(g); err != nil {
+		if p.Split, err = exec.Split(g, exec.SplitOptions{NoDedup: o.Disabled[exec.SplitDedupName]}); err != nil {
 			return nil, err
 		}
 	}

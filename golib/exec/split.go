@@ -23,10 +23,12 @@ import (
 // never exist in full: each chunk's live in cache between ops. Full chunks
 // run on a prepared step executor per worker (train_fast.go: the region as
 // a graph over one chunk's static shapes, kernels over buffers allocated
-// once); the last, shorter chunk, and regions it cannot prepare, run op by
-// op with each op's own implementation (runtime or the reference
-// interpreter). Results equal the unsplit plan's; the chunk results are
-// copied into one output tensor.
+// once); the last, shorter chunk runs on it too, padded to a full chunk, so
+// every row goes through the same kernels; regions it cannot prepare, and
+// runs of under two chunks, run op by op with each op's own implementation
+// (runtime or the reference interpreter). Results equal the unsplit plan's
+// (within the rounding of the kernels); the chunk results are copied into
+// one output tensor.
 //
 // A subgraph is row-local when every node's result row i depends only on row
 // i of its row-aligned inputs and on inputs that do not vary by row (weights,
@@ -53,6 +55,13 @@ type splitRegion struct {
 	Nodes []*ir.Node
 	Row   []bool
 	Chunk int
+	// Dedup is the part run on the distinct rows of one row input when
+	// they repeat (splitdedup.go); nil: none.
+	Dedup *dedupPlan
+	// Pad runs the region on prepared chunks however few its rows (the
+	// memoized part of a region: its rows get the kernels the region's
+	// full chunks use).
+	Pad bool
 }
 
 // String renders the region for explain().
@@ -67,8 +76,18 @@ func (r *splitRegion) String() string {
 			rows++
 		}
 	}
-	return fmt.Sprintf("split[%s] over %d row input(s) in chunks of %d rows on %d workers", strings.Join(ops, " "),
+	s := fmt.Sprintf("split[%s] over %d row input(s) in chunks of %d rows on %d workers", strings.Join(ops, " "),
 		rows, r.Chunk, Workers())
+	if r.Dedup != nil {
+		s += "; " + r.Dedup.String()
+	}
+	return s
+}
+
+// SplitOptions are the split stage's switches.
+type SplitOptions struct {
+	// NoDedup leaves regions unmemoized (FLERN_DISABLE_PASSES=split_dedup).
+	NoDedup bool
 }
 
 func init() {
@@ -132,7 +151,7 @@ func constOperand(t *ir.TensorType, r int) bool {
 // Split groups row-local tensor subgraphs of g into row_split nodes (a
 // region needs a matmul, at least 3 ops and one result: its last node).
 // Graphs that update state (training steps) are left alone.
-func Split(g *ir.Graph) (*SplitReport, error) {
+func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 	rep := &SplitReport{}
 	for _, nd := range g.Nodes {
 		if nd.Op == "state_write" || nd.Op == "grad" || strings.HasSuffix(nd.Op, "_update") {
@@ -262,7 +281,7 @@ func Split(g *ir.Graph) (*SplitReport, error) {
 		if !hasMatmul || len(ids) < 3 || len(outs) != 1 || outs[0] != ids[len(ids)-1] {
 			continue
 		}
-		if !buildSplit(g, ids, region, ri+1, rowUse) {
+		if !buildSplit(g, ids, region, ri+1, rowUse, !o.NoDedup) {
 			continue
 		}
 		rep.Regions++
@@ -349,7 +368,7 @@ func splitLocal(g *ir.Graph, nd *ir.Node, region []int, rowsOf []int64) (rs []in
 // buildSplit replaces the region's last node by a row_split node that reads
 // the region's external inputs (false: an input is used both by rows and
 // whole, and the region is left alone).
-func buildSplit(g *ir.Graph, ids []ir.NodeID, region []int, rid int, rowUse [][]bool) bool {
+func buildSplit(g *ir.Graph, ids []ir.NodeID, region []int, rid int, rowUse [][]bool, dedup bool) bool {
 	local := map[ir.NodeID]int{}
 	ext := map[ir.NodeID]int{}
 	var inputs []ir.NodeID
@@ -395,6 +414,14 @@ func buildSplit(g *ir.Graph, ids []ir.NodeID, region []int, rid int, rowUse [][]
 		reg.Nodes = append(reg.Nodes, c)
 	}
 	reg.Row = rowIn
+	if dedup {
+		reg.Dedup = planDedup(reg, func(k int) []int64 {
+			if t := tensorType(g.Nodes[inputs[k]]); t != nil {
+				return t.Shape
+			}
+			return nil
+		})
+	}
 	last := g.Nodes[ids[len(ids)-1]]
 	*last = ir.Node{ID: last.ID, Op: "row_split", Inputs: inputs, Loc: last.Loc, Schema: last.Schema,
 		Attrs: ir.Attrs{"region": reg}}
@@ -408,6 +435,12 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if !ok {
 		return nil, ir.Errorf("Internal", "row_split without its region")
 	}
+	return runSplitRegion(c, n, r, in)
+}
+
+// runSplitRegion runs region r of row_split node n on in: memoized when
+// r.Dedup applies and its input repeats, else chunk by chunk.
+func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 	rows := -1
 	for k, x := range in {
 		if !r.Row[k] {
@@ -422,7 +455,12 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 		}
 		rows = t.Shape[0]
 	}
-	if rows < 2*r.Chunk {
+	if r.Dedup != nil {
+		if out, ok, err := runDedup(c, n, r, in, rows); ok || err != nil {
+			return out, err
+		}
+	}
+	if rows < 2*r.Chunk && !r.Pad {
 		return runRegion(c, r, in)
 	}
 	chunks := (rows + r.Chunk - 1) / r.Chunk
@@ -431,8 +469,8 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 	var ctxs []*Ctx
 	// Full chunks run on prepared step executors (train_fast.go: kernels
 	// over buffers allocated once, no per-op type inference or allocation),
-	// one per worker, when the region prepares; the last, shorter chunk and
-	// regions that do not prepare run node by node.
+	// one per worker, when the region prepares (the last, shorter chunk
+	// padded); regions that do not prepare run node by node.
 	var fasts []*fastStep
 	fastOK := !c.Options.Reference && r.fastable(in)
 	getFast := func() *fastStep {
@@ -487,9 +525,17 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 				sub[k] = x
 			}
 		}
-		if hi-lo == r.Chunk {
+		if part := hi - lo; part <= r.Chunk {
+			// a last, shorter chunk runs padded to a full one (copies of its
+			// first row), so every row goes through the same kernels
 			if f := getFast(); f != nil {
+				if part < r.Chunk {
+					sub = padRows(sub, r.Row, r.Chunk)
+				}
 				out, err := f.runChunk(wc, sub)
+				if err == nil && part < r.Chunk {
+					out = rowSlice(out, 0, part)
+				}
 				splitFastChunks.Add(1)
 				mu.Lock()
 				fasts = append(fasts, f)
@@ -517,6 +563,31 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 		}
 	}
 	return concatRows(parts, rows)
+}
+
+// padRows is a chunk's inputs with each row input (fewer than chunk rows)
+// copied to chunk rows, the rows past its own copies of its first row.
+func padRows(in []any, row []bool, chunk int) []any {
+	out := append([]any(nil), in...)
+	for k, x := range in {
+		t, ok := x.(*col.Tensor)
+		if !row[k] || !ok || len(t.Shape) == 0 || t.Shape[0] == 0 {
+			continue
+		}
+		part := t.Shape[0]
+		p := col.NewTensorUninit(t.DType, append([]int{chunk}, t.Shape[1:]...))
+		src, w := tensorRowBytes(t, part)
+		dst, _ := tensorRowBytes(p, chunk)
+		if src == nil || dst == nil {
+			continue
+		}
+		copy(dst, src)
+		for i := part; i < chunk; i++ {
+			copy(dst[i*w:i*w+w], src[:w])
+		}
+		out[k] = p
+	}
+	return out
 }
 
 // splitFastChunks counts the chunks run on a prepared executor (tests).

@@ -108,7 +108,7 @@ func TestSplitDifferential(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				rep, err := Split(b.g)
+				rep, err := Split(b.g, SplitOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}

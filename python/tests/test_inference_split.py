@@ -152,3 +152,51 @@ def test_embedding_of_rows_known_at_run_time_records_without_running(monkeypatch
     want = temb(torch.from_numpy(pdf["o"].to_numpy().astype(np.int64))).detach().numpy()
     np.testing.assert_array_equal(out.numpy(), want)
     assert tuple(out.shape) == (1000, 3)
+
+
+@pytest.mark.parametrize("distinct", [150, None])
+def test_split_memoized_on_repeated_feature_rows(monkeypatch, distinct):
+    """Scoring rows that repeat (records resampled, flights of one route at one hour): the
+    model part of a split region runs on the distinct feature rows only and each row's
+    prediction is gathered (explain: ``memoized``). Predictions and the label comparison equal
+    PyTorch's, and equal bit for bit the same plan with ``split_dedup`` switched off; rows that
+    do not repeat run unmemoized with the same plan. NaN features and signed zeros included."""
+    rs = np.random.RandomState(7)
+    n = 80_000
+    if distinct is None:
+        feats = rs.normal(0, 1, (n, 4)).astype(np.float32)
+    else:
+        pool = rs.normal(0, 1, (distinct, 4)).astype(np.float32)
+        pool[0, 1], pool[1, 2], pool[2, 2] = np.nan, -0.0, 0.0
+        feats = pool[rs.randint(0, distinct, n)]
+    labels = rs.randint(0, 3, n).astype(np.int64)
+
+    def mlp(lib, state=None):  # 4*64 + 64*32 + 32*3 multiply-adds a row: worth memoizing
+        lib.manual_seed(0)
+        nn = lib.nn
+        m = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 3))
+        if state is not None:
+            m.load_state_dict(state)
+        return m.eval()
+
+    tm = mlp(torch)
+    fm = mlp(ftorch, _state(tm))
+
+    def run(lib, m):
+        with lib.no_grad():
+            p = m(lib.from_numpy(feats.copy()))
+            hit = (p.argmax(1) == lib.from_numpy(labels)).float().mean()
+            return p, hit
+
+    p_f, hit_f = run(ftorch, fm)
+    plan = p_f.explain() + hit_f.explain()
+    if SPLITS:
+        assert "memoized: [" in plan
+    p_t, hit_t = run(torch, tm)
+    np.testing.assert_allclose(p_f.numpy(), p_t.numpy(), rtol=1e-5, atol=1e-6)
+    assert hit_f.item() == pytest.approx(hit_t.item(), abs=1e-6)
+    monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | {"split_dedup"})
+    p_o, hit_o = run(ftorch, fm)
+    assert "memoized" not in p_o.explain()
+    np.testing.assert_array_equal(p_o.numpy(), p_f.numpy())
+    assert hit_o.item() == hit_f.item()
