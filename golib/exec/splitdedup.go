@@ -356,7 +356,11 @@ const dedupPartBits = 8
 
 // dedupBlockRows is the rows numbered per block (their ids, written at
 // random within the block, stay in cache).
-const dedupBlockRows = 1 << 18
+const dedupBlockRows = 1 << 20
+
+// dedupDirectMax is the most distinct rows (estimated) numbered directly,
+// each worker's set of distinct keys in cache; more are partitioned.
+const dedupDirectMax = 1 << 15
 
 // keyWords is the number of words a row's key packs into (its parts'
 // bytes, 4-byte units two to a word), 0 when a part's row is not a whole
@@ -411,16 +415,17 @@ func hashKey(k []uint64) uint64 {
 }
 
 // repeats estimates from a sample of dedupProbe rows spread evenly over
-// the rows whether the rows hold at most dedupMaxRatio distinct ones. The
-// sample's distinct count d of s rows estimates the whole's D as the
-// solution of d = D (1 - exp(-s/D)), the expected distinct count of s
-// draws from D equally likely rows: data sorted by a key (a day's flights
-// first) repeats across the file, not within its first rows, so the sample
-// is spread, and its duplicates (s - d, about s^2 / 2D when s << D) show
-// repetition long before they are a large share of the sample.
-func repeats(key []rowPart, rows, words int) bool {
+// the rows how many distinct rows there are, and whether that is at most
+// dedupMaxRatio of them. The sample's distinct count d of s rows estimates
+// the whole's D as the solution of d = D (1 - exp(-s/D)), the expected
+// distinct count of s draws from D equally likely rows: data sorted by a
+// key (a day's flights first) repeats across the file, not within its
+// first rows, so the sample is spread, and its duplicates (s - d, about
+// s^2 / 2D when s << D) show repetition long before they are a large share
+// of the sample.
+func repeats(key []rowPart, rows, words int) (distinct int, ok bool) {
 	s := min(rows, dedupProbe)
-	t := newPartTable(words, s)
+	t := newRowSet(words, s)
 	k := make([]uint64, words)
 	for j := 0; j < s; j++ {
 		i := int(int64(j) * int64(rows) / int64(s))
@@ -429,10 +434,10 @@ func repeats(key []rowPart, rows, words int) bool {
 	}
 	d := float64(len(t.rows))
 	if s == rows {
-		return d <= dedupMaxRatio*float64(rows)
+		return len(t.rows), d <= dedupMaxRatio*float64(rows)
 	}
 	if len(t.rows) == s {
-		return false // no duplicate: too many distinct rows to tell
+		return rows, false // no duplicate: too many distinct rows to tell
 	}
 	fs := float64(s)
 	lo, hi := d, 1e15 // f(D) = D (1 - exp(-s/D)) increases with D towards s
@@ -444,18 +449,90 @@ func repeats(key []rowPart, rows, words int) bool {
 			hi = mid
 		}
 	}
-	return lo <= dedupMaxRatio*float64(rows)
+	return int(min(lo, float64(rows))), lo <= dedupMaxRatio*float64(rows)
 }
 
 // distinctRows numbers the distinct rows of the key (rows compared by their
 // bytes in every part): ids[i] is row i's distinct row, first[d] the first
-// row of distinct row d. It returns nil ids (no error) when the rows do not
-// repeat enough (repeats, or more than dedupMaxRatio distinct in the end).
+// row of distinct row d. Each worker numbers a contiguous share of the rows
+// in its own set of distinct keys (sized from the sample's estimate, so it
+// need not grow; the rows' numbers written in order); the shares' distinct
+// keys are then merged into the first share's set and the other shares'
+// numbers mapped. It returns nil ids (no error) when the rows do not repeat
+// enough (repeats, or more than dedupMaxRatio distinct in the end).
 func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int32, err error) {
 	words := keyWords(key)
-	if int64(rows) >= 1<<31-1 || words == 0 || words > 16 || !repeats(key, rows, words) {
+	if int64(rows) >= 1<<31-1 || words == 0 || words > 16 {
 		return nil, nil, nil
 	}
+	est, ok := repeats(key, rows, words)
+	if !ok {
+		return nil, nil, nil
+	}
+	if est > dedupDirectMax {
+		return distinctRowsPartitioned(c, n, key, rows, words)
+	}
+	shares := max(1, min(Workers(), rows/dedupProbe))
+	bound := func(s int) (int, int) { return s * rows / shares, (s + 1) * rows / shares }
+	ids = make([]int32, rows)
+	sets := make([]*rowSet, shares)
+	var tooMany atomic.Bool
+	limit := int(dedupMaxRatio * float64(rows))
+	err = forTasks(c, n, shares, func(s int) error {
+		lo, hi := bound(s)
+		t := newRowSet(words, est+est/4)
+		sets[s] = t
+		k := make([]uint64, words)
+		for i := lo; i < hi; i++ {
+			putKey(k, key, i)
+			ids[i] = int32(t.add(k, uint32(hashKey(k)), int32(i)))
+			if i&65535 == 0 && i > lo {
+				if len(t.rows) > limit || tooMany.Load() {
+					tooMany.Store(true)
+					return nil
+				}
+				if err := ctxErr(c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || tooMany.Load() {
+		return nil, nil, err
+	}
+	g := sets[0]
+	remap := make([][]int32, shares)
+	for s := 1; s < shares; s++ {
+		t := sets[s]
+		m := make([]int32, len(t.rows))
+		for id, r := range t.rows {
+			k := t.keys[id*words : id*words+words]
+			m[id] = int32(g.add(k, uint32(hashKey(k)), r))
+		}
+		remap[s] = m
+	}
+	if len(g.rows) > limit {
+		return nil, nil, nil
+	}
+	err = forTasks(c, n, shares, func(s int) error {
+		if s == 0 {
+			return nil
+		}
+		lo, hi := bound(s)
+		m := remap[s]
+		for i := lo; i < hi; i++ {
+			ids[i] = m[ids[i]]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, g.rows, nil
+}
+
+func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int) (ids, first []int32, err error) {
 	const parts = 1 << dedupPartBits
 	const localBits = 31 - dedupPartBits // a row's id while numbering: partition << localBits | number in it
 	stride := 1 + words                  // entry: row << 32 | low hash bits, then the key
@@ -469,9 +546,9 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 		}
 	}
 	partOf := make([]uint8, block)
-	tabs := make([]*partTable, parts)
+	tabs := make([]*rowSet, parts)
 	for p := range tabs {
-		tabs[p] = newPartTable(words, 64)
+		tabs[p] = newRowSet(words, 64)
 	}
 	ids = make([]int32, rows)
 	var tooMany atomic.Bool
@@ -577,28 +654,28 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 	return ids, first, nil
 }
 
-// partTable is an open-addressing set of one partition's distinct keys:
+// rowSet is an open-addressing set of distinct keys (a partition's, or a share's):
 // slots hold a key's number + 1 (0: empty) in the low half and its hash's
 // low 32 bits in the high half; keys holds the distinct keys in number
 // order, rows the first row of each.
-type partTable struct {
+type rowSet struct {
 	words int
 	slots []uint64
 	keys  []uint64
 	rows  []int32
 }
 
-func newPartTable(words, capHint int) *partTable {
+func newRowSet(words, capHint int) *rowSet {
 	size := 64
 	for size < 2*capHint {
 		size <<= 1
 	}
-	return &partTable{words: words, slots: make([]uint64, size)}
+	return &rowSet{words: words, slots: make([]uint64, size)}
 }
 
 // add returns the number of key k (hash bits h, first seen at row), adding
 // it when new.
-func (t *partTable) add(k []uint64, h uint32, row int32) int {
+func (t *rowSet) add(k []uint64, h uint32, row int32) int {
 	mask := uint32(len(t.slots) - 1)
 	w := t.words
 	for pos := h & mask; ; pos = (pos + 1) & mask {
@@ -622,7 +699,7 @@ func (t *partTable) add(k []uint64, h uint32, row int32) int {
 	}
 }
 
-func (t *partTable) grow() {
+func (t *rowSet) grow() {
 	old := t.slots
 	t.slots = make([]uint64, 2*len(old))
 	mask := uint32(len(t.slots) - 1)
@@ -638,7 +715,6 @@ func (t *partTable) grow() {
 	}
 }
 
-// takeRows is the rows idx of t (row-major), a new tensor.
 func takeRows(t *col.Tensor, idx []int32) *col.Tensor {
 	shape := append([]int{len(idx)}, t.Shape[1:]...)
 	out := col.NewTensorUninit(t.DType, shape)
