@@ -389,3 +389,30 @@ def test_mean_of_inf_and_minus_inf_is_a_numpy_nan():
         p = pd.Series(vals, dtype="float64")
         got, want = flern.DataFrame({"x": p})["x"].mean(), p.mean()
         assert type(got) is type(want) and np.isnan(got) and np.isnan(want)
+
+
+def test_get_dummies_whose_indicators_nobody_reads_is_not_run(tmp_path):
+    """A label read from the encoded frame (``y = get_dummies(df)[["x"]]``) does not encode:
+    the optimizer makes get_dummies a projection of its passed-through columns (explain shows
+    no get_dummies), so data whose categories changed since recording gives pandas' answer
+    instead of the categories error (pandas computes categories from the data)."""
+    path = tmp_path / "d.csv"
+    path.write_text("k,x,z\na,1,u\nb,2,\n,3,w\n")
+    d = fpd.get_dummies(fpd.read_csv(str(path)), columns=["k"], dtype=float)
+    y = d[["x", "z"]]
+    plan = y.explain()
+    if not flern._config.no_opt:
+        assert "= get_dummies(" not in plan
+    want = pd.get_dummies(pd.read_csv(str(path)), columns=["k"], dtype=float)[["x", "z"]]
+    pdt.assert_frame_equal(y.to_pandas(), want)
+    path.write_text("k,x,z\na,1,u\nc,2,v\n")
+    y = d[["x", "z"]]
+    want = pd.get_dummies(pd.read_csv(str(path)), columns=["k"], dtype=float)[["x", "z"]]
+    if not flern._config.no_opt:
+        pdt.assert_frame_equal(y.to_pandas(), want)
+    else:
+        with pytest.raises(flern.errors.FlernValueError, match="categories changed"):
+            y.to_pandas()
+    assert "k_a" in d.columns  # the indicators stay readable
+    with pytest.raises(flern.errors.FlernValueError, match="categories changed"):
+        d[["k_a"]].to_pandas()

@@ -7,7 +7,9 @@
 // inputs given what is needed from it; ops it does not model need every
 // input column, so the analysis errs towards keeping columns.
 //
-// The pass then drops project entries that no reader uses. Entries whose
+// The pass then drops project entries that no reader uses, and makes a
+// get_dummies none of whose indicator columns is read a projection of its
+// passed-through columns. Project entries whose
 // expression may raise at run time (MayRaise: astype, integer //, ...)
 // are kept, so the optimized plan fails exactly when the recorded one does.
 package dce
@@ -104,6 +106,9 @@ func analyze(g *ir.Graph, prune bool) ([]Need, bool) {
 		if prune && n.Op == "project" && !need[i].All {
 			changed = pruneProject(n, &need[i]) || changed
 		}
+		if prune && n.Op == "get_dummies" && !need[i].All {
+			changed = pruneDummies(n, &need[i]) || changed
+		}
 		for j, in := range inputNeeds(g, n, need[i]) {
 			id := n.Inputs[j]
 			need[id].Live = true
@@ -127,6 +132,33 @@ func pruneProject(n *ir.Node, need *Need) bool {
 		return false
 	}
 	n.Attrs["exprs"] = kept
+	return true
+}
+
+// pruneDummies makes get_dummies n a project of its passed-through columns
+// when no reader uses an indicator column (a label read from the encoded
+// frame): encoding what nobody reads is skipped. (pandas computes the
+// categories from the data and raises nothing over them, so the result is
+// pandas' whatever the categories.)
+func pruneDummies(n *ir.Node, need *Need) bool {
+	if n.Attrs["columns"] == nil || n.Attrs["dummies"] == nil || n.Schema == nil {
+		return false
+	}
+	dummy := map[string]bool{}
+	for _, d := range n.Attrs.Strings("dummies") {
+		if need.Has(d) {
+			return false
+		}
+		dummy[d] = true
+	}
+	var exprs []ir.NamedExpr
+	for _, f := range n.Schema.Fields {
+		if !dummy[f.Name] {
+			exprs = append(exprs, ir.NamedExpr{Name: f.Name, Expr: ir.Col(f.Name)})
+		}
+	}
+	n.Op = "project"
+	n.Attrs = ir.Attrs{"exprs": exprs}
 	return true
 }
 
