@@ -42,6 +42,20 @@ func (a *poolAllocator) Allocate(n int) []byte {
 	return make([]byte, n, 1<<c)
 }
 
+// allocateRaw returns a buffer of n bytes with whatever contents it held
+// before (the caller overwrites all of it).
+func (a *poolAllocator) allocateRaw(n int) []byte {
+	if n >= minPooled {
+		if c := sizeClass(n); c < len(a.classes) {
+			if v := a.classes[c].Get(); v != nil {
+				return (*v.(*[]byte))[:n]
+			}
+			return make([]byte, n, 1<<c)
+		}
+	}
+	return make([]byte, n)
+}
+
 // Reallocate returns a buffer of n bytes starting with b's contents (the
 // rest cleared); b is not used afterwards.
 func (a *poolAllocator) Reallocate(n int, b []byte) []byte {

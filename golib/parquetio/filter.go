@@ -308,7 +308,7 @@ func readSel(o *openedFile, fi *fileInfo, rg int, c column, sel []int, rows int)
 		if pt := fixedKind(o, c); pt == parquet.Types.Int64 || pt == parquet.Types.Double {
 			leaf := o.fr.Manifest.Fields[c.pos].ColIndex
 			maxDef := o.pf.MetaData().Schema.Column(leaf).MaxDefinitionLevel()
-			pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+			pr, err := o.pageReader(rg, leaf)
 			if err != nil {
 				return nil, parseError(fi.path, err)
 			}
@@ -652,7 +652,7 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 		return nil, nil, false, nil
 	}
 	maxDef := descr.MaxDefinitionLevel()
-	pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+	pr, err := o.pageReader(rg, leaf)
 	if err != nil {
 		return nil, nil, false, parseError(fi.path, err)
 	}

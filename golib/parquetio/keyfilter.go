@@ -143,7 +143,7 @@ func dictEntries(o *openedFile, c column, rg int) (int, bool) {
 	if err != nil || !cc.HasDictionaryPage() {
 		return 0, false
 	}
-	pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+	pr, err := o.pageReader(rg, leaf)
 	if err != nil {
 		return 0, false
 	}

@@ -233,9 +233,14 @@ type openedFile struct {
 	pf   *file.Reader
 	fr   *pqarrow.FileReader
 	bufs *batchBufs // where column buffers come from (nil: fresh; a Scanner's: recycled)
+	mm   []byte     // the file mapped read-only (mmap.go; nil: not mapped)
 }
 
-func (o *openedFile) Close() { o.f.Close() }
+func (o *openedFile) Close() {
+	unmapFile(o.mm)
+	o.mm = nil
+	o.f.Close()
+}
 
 // open opens path and parses its footer; every string column is read with
 // int64 offsets (large_string), flern's layout.
@@ -294,7 +299,7 @@ func open(path string) (o *openedFile, err error) {
 	if err != nil {
 		return nil, parseError(path, err)
 	}
-	return &openedFile{f: f, pf: pf, fr: fr}, nil
+	return &openedFile{f: f, pf: pf, fr: fr, mm: mapFile(f, size)}, nil
 }
 
 // numpyTypes are the pandas column dtypes (as pandas metadata spells them)

@@ -689,7 +689,7 @@ func parallelFor(n int, fn func(i int)) {
 // without repetition) with the page decoder into rows [s, e) of dst;
 // errUnsupported when it cannot.
 func readFixedPages(o *openedFile, rg, leaf int, c column, dst *col.Column, s, e int, maxDef int16) ([]byte, error) {
-	pr, err := o.pf.RowGroup(rg).GetColumnPageReader(leaf)
+	pr, err := o.pageReader(rg, leaf)
 	if err != nil {
 		return nil, err
 	}
@@ -708,7 +708,7 @@ func readStringPiece(o *openedFile, rg int, c column) (*strPiece, error) {
 	descr := o.pf.MetaData().Schema.Column(leaf)
 	if pageDecode && descr.MaxRepetitionLevel() == 0 && descr.PhysicalType() == parquet.Types.ByteArray {
 		rgr := o.pf.RowGroup(rg)
-		pr, err := rgr.GetColumnPageReader(leaf)
+		pr, err := o.pageReader(rg, leaf)
 		if err != nil {
 			return nil, err
 		}
