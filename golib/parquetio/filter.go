@@ -106,8 +106,7 @@ func decodeFixedSel[T fixed](pr file.PageReader, sel []int, dst []T, maxDef int1
 				if k < 0 || len(b) < 8*k {
 					return fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b))
 				}
-				dict, hasDict = scratchDict[T](sc, k), true
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dict))), 8*k), b)
+				dict, hasDict = dictValues[T](sc, b, k), true
 				return nil
 			}
 			p, err := splitPage(pg, maxDef, defScratch)
@@ -504,6 +503,12 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 		rows := int(fi.rgRows[rg])
 		var sel []int // rows kept so far (nil: all)
 		n := rows
+		// keep and sel live in two reused buffers, taking turns: each
+		// conjunct's kept positions go to the buffer sel is not in, and
+		// become the next sel there (mapped through the old sel in place)
+		sc := scratchPool.Get().(*scratch)
+		defer scratchPool.Put(sc)
+		turn := 0
 		cur := map[string]*col.Column{} // decoded columns, aligned with sel
 		for _, cj := range conjs {
 			if n == 0 {
@@ -518,7 +523,7 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 				if cj.keys != nil {
 					loose = keyLoose
 				}
-				keep, vals, done, err = dictSelect(o, fi, rg, cj.cols[0], func(f *col.Frame) (*col.Column, error) { return test(cj, f) }, loose, sel, rows, wanted[cj.cols[0].name])
+				keep, vals, done, err = dictSelect(o, fi, rg, cj.cols[0], func(f *col.Frame) (*col.Column, error) { return test(cj, f) }, loose, sel, rows, wanted[cj.cols[0].name], sc.keeps[turn])
 				if err != nil {
 					return err
 				}
@@ -547,7 +552,7 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 				if m.Type != ir.Bool || m.N != n || m.HasNulls() {
 					return ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
 				}
-				keep = make([]int, 0, n)
+				keep = slices.Grow(sc.keeps[turn][:0], n)
 				for r, v := range m.B[:n] {
 					if v {
 						keep = append(keep, r)
@@ -560,20 +565,20 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 				}
 				continue
 			}
-			next := keep
-			if sel != nil {
-				next = make([]int, len(keep))
-				for i, r := range keep {
-					next[i] = sel[r]
-				}
-			}
 			for name, v := range cur {
 				cur[name] = v.Take(keep)
 			}
 			if vals != nil {
 				cur[cj.cols[0].name] = vals
 			}
-			sel, n = next, len(keep)
+			if sel != nil {
+				for i, r := range keep {
+					keep[i] = sel[r] // (sel is in the other buffer)
+				}
+			}
+			sc.keeps[turn] = keep[:0]
+			sel, n = keep, len(keep)
+			turn ^= 1
 		}
 		ps := make([]*col.Column, len(want))
 		for i, c := range want {
@@ -640,7 +645,9 @@ func andBool(a, b *ir.Expr) *ir.Expr {
 // vals (when asked for, and the column is a number or datetime column) are
 // the column's values at the kept rows, gathered from the dictionary, so a
 // column the scan also returns is not decoded a second time.
-func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), loose float64, sel []int, rows int, wantVals bool) (keep []int, vals *col.Column, done bool, err error) {
+//
+// keepBuf is where keep is built (grown as needed; a reused buffer).
+func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), loose float64, sel []int, rows int, wantVals bool, keepBuf []int) (keep []int, vals *col.Column, done bool, err error) {
 	if !pageDecode || !directFixed {
 		return nil, nil, false, nil
 	}
@@ -666,7 +673,10 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	if sel != nil {
 		n = len(sel)
 	}
-	keep = make([]int, 0, min(n, 1024))
+	keep = keepBuf[:0]
+	if keep == nil { // (nil keep means "every row passes")
+		keep = make([]int, 0, min(n, 1024))
+	}
 	row, si := 0, 0
 	for pr.Next() {
 		pg := pr.Page()
@@ -687,11 +697,9 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 			case k < 0 || len(b) < 8*k:
 				return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b)))
 			case c.typ.IsFloat():
-				d.F64 = make([]float64, k)
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.F64))), 8*k), b)
+				d.F64 = dictValues[float64](sc, b, k)
 			default:
-				d.I64 = make([]int64, k)
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(d.I64))), 8*k), b)
+				d.I64 = dictValues[int64](sc, b, k)
 			}
 			m, err := pred(&col.Frame{N: k, Names: []string{c.name}, Cols: []*col.Column{d}})
 			if err != nil {

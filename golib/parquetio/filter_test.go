@@ -95,6 +95,9 @@ func TestFilteredRead(t *testing.T) {
 		ir.Call("and", ir.Call("isna", c("slow")), ir.Call("ne", c("f64"), ir.LitFloat(3))),
 		ir.Call("and", ir.Call("and", ir.Call("ge", c("req"), ir.LitInt(1)), ir.Call("le", c("req"), ir.LitInt(3))), ir.Call("notna", c("ts"))),
 		ir.Call("lt", c("req"), ir.LitInt(-1)),
+		// four tests in turn (the kept rows alternate between two buffers)
+		ir.Call("and", ir.Call("and", ir.Call("and", ir.Call("ge", c("req"), ir.LitInt(1)), ir.Call("lt", c("f64"), ir.LitFloat(100))),
+			ir.Call("gt", c("i64"), c("req"))), ir.Call("isin", c("slow"), ir.LitString("A"), ir.LitString("MAIL"), ir.LitString("N"))),
 		ir.Call("and", startsWith(c("suniq"), "xx"), ir.Call("eq", c("req"), ir.LitInt(4))),
 	}
 	for name, props := range variants {

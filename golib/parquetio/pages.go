@@ -311,6 +311,7 @@ func unpackIndices(p pageParts, scratch *[]int32) ([]int32, error) {
 type scratch struct {
 	defs, idx []int32
 	hits      []int32  // positions a test keeps (keepDict)
+	keeps     [2][]int // a filtered read's kept rows (filterPlan.read)
 	dict      []uint64 // a fixed-width dictionary's values (bits)
 }
 
@@ -322,6 +323,22 @@ func scratchDict[T fixed](sc *scratch, k int) []T {
 		sc.dict = make([]uint64, k)
 	}
 	return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(sc.dict))), cap(sc.dict))[:k]
+}
+
+// dictValues are the k 8-byte values of a PLAIN dictionary page's body b
+// (len(b) >= 8k): b itself when it is 8-byte aligned (the page readers
+// keep a dictionary page's body until the next dictionary page or until
+// they close), else a copy in sc's dictionary buffer.
+func dictValues[T fixed](sc *scratch, b []byte, k int) []T {
+	if k == 0 {
+		return []T{}
+	}
+	if uintptr(unsafe.Pointer(unsafe.SliceData(b)))%8 == 0 {
+		return unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(b))), k)
+	}
+	dict := scratchDict[T](sc, k)
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dict))), 8*k), b)
+	return dict
 }
 
 // fixed are the fixed-width values decoded page by page.
@@ -351,8 +368,7 @@ func decodeFixedPages[T fixed](pr file.PageReader, dst []T, maxDef int16, null T
 				if k < 0 || len(b) < 8*k {
 					return fmt.Errorf("dictionary page of %d values holds %d bytes", k, len(b))
 				}
-				dict, hasDict = scratchDict[T](sc, k), true
-				copy(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(dict))), 8*k), b)
+				dict, hasDict = dictValues[T](sc, b, k), true
 				return nil
 			}
 			p, err := splitPage(pg, maxDef, defScratch)
