@@ -255,3 +255,25 @@ def test_fuel_inference_both_passes(passes):
     disable, _ = passes
     disable("foldnorm", "onehot_embed")
     np.testing.assert_allclose(_fuel_flern(data, train, fm).numpy(), want, rtol=1e-4, atol=1e-4)
+
+
+def test_onehot_embed_then_the_label_from_the_encoded_frame_does_not_encode():
+    """The tutorial's shape: X and the label y from one get_dummies frame. Once onehot_embed
+    reads categories by code, no indicator is read, so the label's get_dummies becomes a
+    projection (explain shows no get_dummies); the loss equals pandas + torch."""
+    pdf = _cat_frame(300, 9)
+    pdf["y"] = np.random.RandomState(3).rand(len(pdf))
+    dummies = pd.get_dummies(pdf, columns=["origin"], dtype=float)
+    cols = ["origin_USA", "w", "origin_Europe", "origin_Japan"]
+    tm, fm = _models(len(cols), hidden=3)
+    enc = fpd.get_dummies(fpd.DataFrame(pdf), columns=["origin"], dtype=float)
+    x, y = enc[cols].to_tensor(dtype="float32"), enc[["y"]].to_tensor(dtype="float32")
+    with ftorch.no_grad():
+        loss = (fm(x) - y).abs().mean()
+    if OPT_ON:
+        assert _rewrote(loss, "onehot_embed")
+        assert "= get_dummies(" not in loss.explain()
+    with torch.no_grad():
+        want = (tm(torch.from_numpy(dummies[cols].to_numpy(dtype=np.float32)))
+                - torch.from_numpy(dummies[["y"]].to_numpy(dtype=np.float32))).abs().mean().item()
+    assert loss.item() == pytest.approx(want, rel=1e-5)

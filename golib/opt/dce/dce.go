@@ -135,6 +135,20 @@ func pruneProject(n *ir.Node, need *Need) bool {
 	return true
 }
 
+// DropUnreadDummies makes every get_dummies none of whose indicators is
+// read a projection (as Run does; for passes after it that stop reading
+// indicators, onehot_embed) and reports whether it changed anything.
+func DropUnreadDummies(g *ir.Graph) bool {
+	needs := Needs(g)
+	changed := false
+	for _, n := range g.Nodes {
+		if n.Op == "get_dummies" && needs[n.ID].Live && !needs[n.ID].All {
+			changed = pruneDummies(n, &needs[n.ID]) || changed
+		}
+	}
+	return changed
+}
+
 // pruneDummies makes get_dummies n a project of its passed-through columns
 // when no reader uses an indicator column (a label read from the encoded
 // frame): encoding what nobody reads is skipped. (pandas computes the

@@ -36,6 +36,7 @@ import (
 	"strings"
 
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // MaxCategories bounds the categories of one code expression.
@@ -76,6 +77,12 @@ func Run(g *ir.Graph) (bool, error) {
 		if !applied {
 			break
 		}
+	}
+	if changed {
+		// the dummies the matmuls read are no longer read: a get_dummies
+		// left with readers of its passed-through columns only (the label)
+		// becomes their projection
+		dce.DropUnreadDummies(g)
 	}
 	return changed, nil
 }
