@@ -25,6 +25,8 @@ package exec
 import (
 	"encoding/binary"
 	"fmt"
+	"runtime"
+	"sync"
 	"sync/atomic"
 
 	"github.com/flern/flern/golib/col"
@@ -86,7 +88,7 @@ func Stream(g *ir.Graph) *StreamReport {
 			len(scan.Schema.Index) > 0 || scan.Schema.Dynamic {
 			continue
 		}
-		if !StreamAll && (len(k.Agg.Keys) != 1 || StreamSortedKey == nil || !StreamSortedKey(scan.Attrs, k.Agg.Keys[0])) {
+		if !StreamAll && !sortedKeyScan(scan, k) && !wholeScan(scan) {
 			continue // (see StreamAll)
 		}
 		ok = true
@@ -109,14 +111,27 @@ func Stream(g *ir.Graph) *StreamReport {
 }
 
 // StreamAll streams every aggregation the stage can; false (the default)
-// only a grouping by one int or datetime key the file stores sorted
-// (StreamSortedKey, from row-group statistics: TPC-H q18's l_orderkey), whose
-// ordered stream turns each batch's finished groups into rows. Streaming the
-// others (q1, q6) cut their peak RSS (q1 679 -> 223 MiB) but cost wall time
-// (q1 156-192 -> 241-274 ms, q6 98-122 -> 149-187 ms, 5 runs each): a batch's
-// decode and aggregation keep the two cores less busy than the materializing
-// scan's parallel decode.
+// only those whose materialized scan would be large: a scan that keeps
+// every row of the row groups it reads (wholeScan: no pushed filter, no key
+// sets; TPC-H q1's 6M rows x 7 columns), and a grouping by one int or
+// datetime key the file stores sorted (sortedKeyScan: q18's l_orderkey),
+// whose ordered stream turns each batch's finished groups into rows. A scan
+// with a pushed filter or key sets is read as a whole: its frame holds only
+// the kept rows (q6: 2% of lineitem, no lower peak streamed), and the
+// reader tests the filter on all row groups in parallel.
 var StreamAll = false
+
+// sortedKeyScan reports whether k groups by one key that scan's file
+// stores sorted.
+func sortedKeyScan(scan *ir.Node, k *lower.Kernel) bool {
+	return len(k.Agg.Keys) == 1 && StreamSortedKey != nil && StreamSortedKey(scan.Attrs, k.Agg.Keys[0])
+}
+
+// wholeScan reports whether scan keeps every row of the row groups it reads
+// (no pushed filter, no key filters: its inputs).
+func wholeScan(scan *ir.Node) bool {
+	return scan.Attrs["filter"] == nil && len(scan.Inputs) == 0
+}
 
 // StreamSortedKey says whether a scan_parquet's file stores column sorted
 // (set by the engine to parquetio.SortedColumn).
@@ -336,15 +351,37 @@ type batch struct {
 	err error
 }
 
-// prefetch reads the scan's batches of k row groups on a goroutine, one
-// batch ahead of the consumer, so that decoding the next batch overlaps
-// aggregating this one; the channel ends with a nil frame or an error. It
-// is unbuffered: a decoded batch waits in the send, and the batch after it
-// is not started until this one is taken (at most two batches live: q1
-// peak RSS 232 -> 217 MiB against a buffer of one).
-// stop ends the reads and waits for the goroutine (before the scanner is
-// closed).
+// ConcurrentBatches is a BatchScanner whose batches can also be read by
+// number, concurrently (parquetio.Scanner): the prefetch then decodes
+// several batches at once.
+type ConcurrentBatches interface {
+	// Batches is the number of batches of k row groups.
+	Batches(k int) int
+	// ReadBatch reads batch i of k row groups (the rows Next would return
+	// for it); safe to call from several goroutines.
+	ReadBatch(i, k int) (*col.Frame, error)
+}
+
+// prefetchDepth bounds the batches a prefetch holds ahead of its consumer
+// (read or being read, not yet taken), on top of the one being folded.
+// A batch's decode is parallel over its columns, but its columns differ in
+// cost, so a batch decoded alone leaves a core idle at its end, and the
+// consumer's fold has phases that use one core; reading the next batches
+// concurrently keeps both cores busy. (TPC-H q1, one row group a batch of
+// ~7 MiB: peak RSS ~232 MiB at depth 2, ~245 MiB at depth 3, no faster.)
+func prefetchDepth() int { return runtime.GOMAXPROCS(0) }
+
+// prefetch reads the scan's batches of k row groups ahead of the consumer,
+// so that decoding the next batches overlaps folding this one; the channel
+// yields them in order and ends with a nil frame or an error. A scanner
+// with ConcurrentBatches has up to prefetchDepth batches read at once;
+// another is read one batch ahead (the unbuffered channel: a decoded batch
+// waits in the send). stop ends the reads and waits for the goroutines
+// (before the scanner is closed).
 func prefetch(sc BatchScanner, k int) (<-chan batch, func()) {
+	if cs, ok := sc.(ConcurrentBatches); ok && prefetchDepth() > 1 {
+		return prefetchConcurrent(cs, k, prefetchDepth())
+	}
 	ch := make(chan batch)
 	quit := make(chan struct{})
 	done := make(chan struct{})
@@ -373,6 +410,74 @@ func prefetch(sc BatchScanner, k int) (<-chan batch, func()) {
 	return ch, func() {
 		close(quit)
 		<-done
+	}
+}
+
+// prefetchConcurrent is prefetch reading up to depth batches at once: a
+// dispatcher starts batch i's read once a token is free, each read lands
+// in its own slot, and a deliverer hands the slots to the consumer in
+// order, returning a token per batch taken.
+func prefetchConcurrent(cs ConcurrentBatches, k, depth int) (<-chan batch, func()) {
+	nb := cs.Batches(k)
+	ch := make(chan batch)
+	quit := make(chan struct{})
+	tokens := make(chan struct{}, depth)
+	slots := make([]chan batch, nb)
+	for i := range slots {
+		slots[i] = make(chan batch, 1) // a read never blocks on its send
+	}
+	var wg sync.WaitGroup
+	read := func(i int) {
+		defer wg.Done()
+		var r batch
+		defer func() {
+			if p := recover(); p != nil {
+				r = batch{err: fmt.Errorf("internal error (panic) reading a batch: %v", p)}
+			}
+			slots[i] <- r
+		}()
+		r.f, r.err = cs.ReadBatch(i, k)
+	}
+	wg.Add(2)
+	go func() { // dispatcher
+		defer wg.Done()
+		for i := range nb {
+			select {
+			case tokens <- struct{}{}:
+			case <-quit:
+				return
+			}
+			wg.Add(1)
+			go read(i)
+		}
+	}()
+	go func() { // deliverer
+		defer wg.Done()
+		for i := range nb {
+			var r batch
+			select {
+			case r = <-slots[i]:
+			case <-quit:
+				return
+			}
+			select {
+			case ch <- r:
+			case <-quit:
+				return
+			}
+			if r.err != nil {
+				return
+			}
+			<-tokens
+		}
+		select {
+		case ch <- batch{}:
+		case <-quit:
+		}
+	}()
+	return ch, func() {
+		close(quit)
+		wg.Wait()
 	}
 }
 

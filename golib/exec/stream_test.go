@@ -3,9 +3,11 @@ package exec_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flern/flern/golib/codegen"
@@ -25,6 +27,7 @@ type fakeScanner struct {
 	failAt int // the batch whose read fails (0: none)
 	onNext func(k int)
 	closed *bool
+	mu     sync.Mutex // (ReadBatch's calls of onNext)
 }
 
 func (s *fakeScanner) Rows() int64 { return int64(s.f.N) }
@@ -52,6 +55,45 @@ func (s *fakeScanner) Next(int) (*col.Frame, error) {
 	}
 	return b, nil
 }
+
+// batchBounds are the batches' [lo, hi) rows (sizes cycled).
+func (s *fakeScanner) batchBounds() [][2]int {
+	var b [][2]int
+	for lo, i := 0, 0; lo < s.f.N; i++ {
+		hi := min(lo+s.sizes[i%len(s.sizes)], s.f.N)
+		b = append(b, [2]int{lo, hi})
+		lo = hi
+	}
+	return b
+}
+
+func (s *fakeScanner) Batches(int) int { return len(s.batchBounds()) }
+
+// ReadBatch is Next's batch i, read out of order (exec.ConcurrentBatches).
+func (s *fakeScanner) ReadBatch(i, _ int) (*col.Frame, error) {
+	s.mu.Lock()
+	if s.onNext != nil {
+		s.onNext(i + 1)
+	}
+	s.mu.Unlock()
+	if i+1 == s.failAt {
+		return nil, ir.Errorf("Parse", "could not read Parquet file fake.parquet (corrupt or truncated?): row group %d", i+1)
+	}
+	r := s.batchBounds()[i]
+	idx := make([]int, r[1]-r[0])
+	for j := range idx {
+		idx[j] = r[0] + j
+	}
+	b := &col.Frame{N: len(idx), Names: s.f.Names}
+	for _, c := range s.f.Cols {
+		b.Cols = append(b.Cols, c.Take(idx))
+	}
+	return b, nil
+}
+
+// serialScanner hides a scanner's ReadBatch: the stream reads it with
+// Next only.
+type serialScanner struct{ exec.BatchScanner }
 
 func (s *fakeScanner) KeyDomain(keys []string) (float64, bool) {
 	d, sorted := 1.0, len(keys) == 1
@@ -87,7 +129,7 @@ func (s *fakeScanner) Close() { *s.closed = true }
 // streamed is g (a fused aggregation over input 0, a source) with its
 // source turned into a scan_parquet of f read in batches of sizes, and the
 // stream stage run.
-func streamed(t *testing.T, g *ir.Graph, f *col.Frame, scanner func() *fakeScanner) (*ir.Graph, func()) {
+func streamed(t *testing.T, g *ir.Graph, f *col.Frame, scanner func() exec.BatchScanner) (*ir.Graph, func()) {
 	t.Helper()
 	oldB, oldR := exec.ParquetBatches, interp.ReadParquet
 	exec.ParquetBatches = func(ir.Attrs, *ir.Schema, []col.KeyFilter) (exec.BatchScanner, error) { return scanner(), nil }
@@ -160,7 +202,14 @@ func TestStreamedAggMatchesMaterialized(t *testing.T) {
 						t.Fatal(err)
 					}
 					closed := false
-					g, restore := streamed(t, g, f, func() *fakeScanner { return &fakeScanner{f: f, sizes: sizes, closed: &closed} })
+					serial := sizes[0] == 1000 // (the others read batches concurrently)
+					g, restore := streamed(t, g, f, func() exec.BatchScanner {
+						s := &fakeScanner{f: f, sizes: sizes, closed: &closed}
+						if serial {
+							return serialScanner{s}
+						}
+						return s
+					})
 					before := exec.Restreams()
 					got, err := exec.RunAny(context.Background(), g, nil, exec.Options{})
 					restore()
@@ -187,7 +236,8 @@ func TestStreamedAggMatchesMaterialized(t *testing.T) {
 
 // TestStreamedAggFailsCleanly: a batch that cannot be read (a corrupt row
 // group), a cancelled run and a memory limit below one batch end the run
-// with their error, no result, the file closed.
+// with their error, no result, the file closed, whether the batches are
+// read one after another or several at once.
 func TestStreamedAggFailsCleanly(t *testing.T) {
 	c := aggCases[1] // q1
 	f := aggFrame(rand.New(rand.NewSource(3)), 20000)
@@ -201,37 +251,42 @@ func TestStreamedAggFailsCleanly(t *testing.T) {
 		{name: "cancelled after the first batch", kind: "Cancelled"},
 		{name: "memory limit below a batch", limit: 10 << 10, kind: "Memory"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			g := buildAgg(t, c)
-			if _, err := lower.Fuse(g, lower.Options{NoCodegenWhy: "test", MinRows: 1}); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			closed := false
-			g, restore := streamed(t, g, f, func() *fakeScanner {
-				s := &fakeScanner{f: f, sizes: []int{1000}, failAt: tc.fail, closed: &closed}
-				if tc.kind == "Cancelled" {
-					s.onNext = func(k int) {
-						if k == 2 {
-							cancel()
+		for _, serial := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/serial=%v", tc.name, serial), func(t *testing.T) {
+				g := buildAgg(t, c)
+				if _, err := lower.Fuse(g, lower.Options{NoCodegenWhy: "test", MinRows: 1}); err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				closed := false
+				g, restore := streamed(t, g, f, func() exec.BatchScanner {
+					s := &fakeScanner{f: f, sizes: []int{1000}, failAt: tc.fail, closed: &closed}
+					if tc.kind == "Cancelled" {
+						s.onNext = func(k int) {
+							if k == 2 {
+								cancel()
+							}
 						}
 					}
+					if serial {
+						return serialScanner{s}
+					}
+					return s
+				})
+				defer restore()
+				got, err := exec.RunAny(ctx, g, nil, exec.Options{MemoryLimit: tc.limit})
+				var ie *ir.Error
+				if !errors.As(err, &ie) || ie.Kind != tc.kind || got != nil {
+					t.Fatalf("got %v, %v; want a %s error", got, err, tc.kind)
 				}
-				return s
+				if tc.kind != "Cancelled" && ie.Loc == "" {
+					t.Errorf("the error does not name the user's line: %v", err)
+				}
+				if !closed {
+					t.Error("the scanner was not closed")
+				}
 			})
-			defer restore()
-			got, err := exec.RunAny(ctx, g, nil, exec.Options{MemoryLimit: tc.limit})
-			var ie *ir.Error
-			if !errors.As(err, &ie) || ie.Kind != tc.kind || got != nil {
-				t.Fatalf("got %v, %v; want a %s error", got, err, tc.kind)
-			}
-			if tc.kind != "Cancelled" && ie.Loc == "" {
-				t.Errorf("the error does not name the user's line: %v", err)
-			}
-			if !closed {
-				t.Error("the scanner was not closed")
-			}
-		})
+		}
 	}
 }

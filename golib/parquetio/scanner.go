@@ -83,6 +83,32 @@ func (s *Scanner) Next(k int) (*col.Frame, error) {
 	}
 	rgs := s.kept[s.next:min(s.next+max(k, 1), len(s.kept))]
 	s.next += len(rgs)
+	return s.read(rgs)
+}
+
+// Batches is the number of batches of k row groups the scan reads (the
+// last may hold fewer).
+func (s *Scanner) Batches(k int) int {
+	k = max(k, 1)
+	return (len(s.kept) + k - 1) / k
+}
+
+// ReadBatch reads batch i of k row groups (row groups [i*k, i*k+k) of those
+// the scan reads): the rows Next returns for it. Unlike Next it may be
+// called for any batch, in any order and from several goroutines at once
+// (the reads share the file and the recycled buffers, both safe for
+// concurrent use), so that a consumer can decode the batches after the one
+// it folds in parallel.
+func (s *Scanner) ReadBatch(i, k int) (*col.Frame, error) {
+	k = max(k, 1)
+	if i < 0 || i*k >= len(s.kept) {
+		return nil, ir.Errorf("Internal", "scan_parquet: batch %d of %d", i, s.Batches(k))
+	}
+	return s.read(s.kept[i*k : min(i*k+k, len(s.kept))])
+}
+
+// read reads the row groups rgs (ascending).
+func (s *Scanner) read(rgs []int) (*col.Frame, error) {
 	var cols []*col.Column
 	var n int
 	var err error

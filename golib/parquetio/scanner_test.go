@@ -3,6 +3,7 @@ package parquetio
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -17,7 +18,8 @@ import (
 // TestScannerBatchesEqualRead: a Scanner's batches, in order, hold exactly
 // Read's rows and columns, with a pushed filter, a stats_filter skipping
 // row groups, a key filter, or none; batches of one and of several row
-// groups, each batch's buffers recycled into the next ones.
+// groups, each batch's buffers recycled into the next ones; the same
+// batches read by number (ReadBatch), all at once, in reverse order.
 func TestScannerBatchesEqualRead(t *testing.T) {
 	dir := t.TempDir()
 	saved := EvalMask
@@ -50,48 +52,95 @@ func TestScannerBatchesEqualRead(t *testing.T) {
 			{name: "key filter", keys: []col.KeyFilter{{Column: "req", Keys: col.NewKeySet(keys)}}},
 		} {
 			for _, k := range []int{1, 3} {
-				t.Run(fmt.Sprintf("%s/%s/k=%d", name, tc.name, k), func(t *testing.T) {
-					attrs := ir.Attrs{"path": p}
-					for a, v := range tc.attrs {
-						attrs[a] = v
-					}
-					want, err := Read(attrs, full, tc.keys)
-					if err != nil {
-						t.Fatal(err)
-					}
-					s, err := NewScanner(attrs, full, tc.keys)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer s.Close()
-					got := make([][]string, len(full.Fields))
-					rows := 0
-					for {
-						b, err := s.Next(k)
+				for _, concurrent := range []bool{false, true} {
+					t.Run(fmt.Sprintf("%s/%s/k=%d/concurrent=%v", name, tc.name, k, concurrent), func(t *testing.T) {
+						attrs := ir.Attrs{"path": p}
+						for a, v := range tc.attrs {
+							attrs[a] = v
+						}
+						want, err := Read(attrs, full, tc.keys)
 						if err != nil {
 							t.Fatal(err)
 						}
-						if b == nil {
-							break
-						}
-						if err := b.Validate(); err != nil {
+						s, err := NewScanner(attrs, full, tc.keys)
+						if err != nil {
 							t.Fatal(err)
 						}
-						rows += b.N
-						for i := range got {
-							got[i] = append(got[i], render(b.Cols[i])...)
+						defer s.Close()
+						got := make([][]string, len(full.Fields))
+						rows := 0
+						take := func(b *col.Frame) {
+							if err := b.Validate(); err != nil {
+								t.Fatal(err)
+							}
+							rows += b.N
+							for i := range got {
+								got[i] = append(got[i], render(b.Cols[i])...)
+							}
+							s.Recycle(b)
 						}
-						s.Recycle(b)
-					}
-					if rows != want.N {
-						t.Fatalf("%d rows, Read gives %d (of %d)", rows, want.N, all.N)
-					}
-					for i, f := range full.Fields {
-						if w := render(want.Cols[i]); !slices.Equal(got[i], w) {
-							t.Fatalf("column %s:\n got %.300s\nwant %.300s", f.Name, join(got[i]), join(w))
+						if concurrent {
+							// every batch read at once, last first; each
+							// rendered and recycled as soon as it is read
+							nb := s.Batches(k)
+							parts := make([][][]string, nb)
+							var mu sync.Mutex
+							var wg sync.WaitGroup
+							errs := make([]error, nb)
+							for i := nb - 1; i >= 0; i-- {
+								wg.Add(1)
+								go func() {
+									defer wg.Done()
+									b, err := s.ReadBatch(i, k)
+									if errs[i] = err; err != nil {
+										return
+									}
+									if errs[i] = b.Validate(); errs[i] != nil {
+										return
+									}
+									parts[i] = make([][]string, len(full.Fields))
+									for j := range parts[i] {
+										parts[i][j] = render(b.Cols[j])
+									}
+									mu.Lock()
+									rows += b.N
+									mu.Unlock()
+									s.Recycle(b)
+								}()
+							}
+							wg.Wait()
+							for i, p := range parts {
+								if errs[i] != nil {
+									t.Fatalf("batch %d: %v", i, errs[i])
+								}
+								for j := range got {
+									got[j] = append(got[j], p[j]...)
+								}
+							}
+							if _, err := s.ReadBatch(nb, k); err == nil {
+								t.Error("a batch past the end was read")
+							}
 						}
-					}
-				})
+						for !concurrent {
+							b, err := s.Next(k)
+							if err != nil {
+								t.Fatal(err)
+							}
+							if b == nil {
+								break
+							}
+							take(b)
+						}
+						if rows != want.N {
+							t.Fatalf("%d rows, Read gives %d (of %d)", rows, want.N, all.N)
+						}
+						for i, f := range full.Fields {
+							if w := render(want.Cols[i]); !slices.Equal(got[i], w) {
+								t.Fatalf("column %s:\n got %.300s\nwant %.300s", f.Name, join(got[i]), join(w))
+							}
+						}
+					})
+				}
 			}
 		}
 	}
