@@ -50,7 +50,13 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 	keys := n.Attrs.Strings("keys")
 	dropna := n.Attrs.Bool("dropna", true)
 	sorted := n.Attrs.Bool("sort", true)
-	if len(keys) == 0 || src.N > maxRows {
+	if src.N > maxRows {
+		return nil, ErrFallback
+	}
+	if len(keys) == 0 {
+		if out, ok, err := wholeAggs(c, n, src); ok || err != nil {
+			return out, err
+		}
 		return nil, ErrFallback
 	}
 	kcols := make([]*col.Column, len(keys))

@@ -27,7 +27,7 @@ var rowLocalFuncs = map[string]bool{
 	"and": true, "or": true, "xor": true, "not": true, "neg": true, "abs": true,
 	"isna": true, "notna": true, "fillna": true, "cast": true, "where": true,
 	"str_lower": true, "str_upper": true, "str_contains": true, "str_startswith": true,
-	"str_endswith": true, "str_slice": true, "isin": true,
+	"str_endswith": true, "str_slice": true, "isin": true, "category_code": true,
 	"str_len": true,
 }
 

@@ -82,3 +82,10 @@ func GroupAggColumn(n *ir.Node, src *col.Frame, g *Groups, i int) (string, *col.
 	}
 	return a.name, v, nil
 }
+
+// Pairwise is numpy's pairwise_sum of a (the sums whole-column statistics use).
+func Pairwise(a []float64) float64 { return ndPairwise(a) }
+
+// BufSize is numpy's ufunc buffer size: a sum cast to float64 adds the
+// pairwise sums of buffers of this many values in order.
+const BufSize = ndBufSize

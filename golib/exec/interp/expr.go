@@ -719,11 +719,27 @@ func isinRows(x *col.Column, vals []*col.Column, n int) *col.Column {
 // cats (the first equal one), len(cats) for a missing row or another value.
 func categoryCode(x *col.Column, cats []string, n int) *col.Column {
 	none := int64(len(cats))
+	out := make([]int64, n)
+	if len(cats) <= 8 { // a few categories: compared in order (the first equal one wins)
+		for i := 0; i < n; i++ {
+			c := none
+			if !x.IsNA(i) {
+				s := x.StrBytes(i)
+				for k, cat := range cats {
+					if len(cat) == len(s) && string(s) == cat {
+						c = int64(k)
+						break
+					}
+				}
+			}
+			out[i] = c
+		}
+		return col.NewInt64(out)
+	}
 	codes := make(map[string]int64, len(cats))
 	for k := len(cats) - 1; k >= 0; k-- { // the first of equal categories wins
 		codes[cats[k]] = int64(k)
 	}
-	out := make([]int64, n)
 	for i := 0; i < n; i++ {
 		c := none
 		if !x.IsNA(i) {

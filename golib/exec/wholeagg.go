@@ -1,0 +1,149 @@
+package exec
+
+// Whole-column statistics (a groupby_agg without keys: Series.mean(),
+// .var(), .std()) over the workers, with the interpreter's arithmetic
+// (nanops: the values as float64, a missing one as 0 and not counted;
+// numpy's pairwise sums): the values and the squared deviations are made
+// morsel by morsel, and each pairwise sum's top split runs its halves on two
+// goroutines at numpy's split point, so every sum is the serial one bit for
+// bit. Other aggregations, and float32 or bool columns, take the
+// interpreter.
+
+import (
+	"math"
+	"sync"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+)
+
+// wholeAggs computes the keyless aggregations of groupby_agg n over src
+// (ok false: one of them is not handled here).
+func wholeAggs(c *Ctx, n *ir.Node, src *col.Frame) (*col.Frame, bool, error) {
+	na := interp.GroupAggCount(n)
+	out := &col.Frame{N: 1}
+	for i := 0; i < na; i++ {
+		name, cname, fn := interp.GroupAggSpec(n, i)
+		cl := src.Col(cname)
+		if cl == nil || (cl.Type != ir.Int64 && cl.Type != ir.Float64) || (fn != "mean" && fn != "var" && fn != "std") {
+			return nil, false, nil
+		}
+		if n.Schema != nil {
+			if k := n.Schema.Lookup(name); k < 0 || n.Schema.Fields[k].Type != ir.Float64 {
+				return nil, false, nil
+			}
+		}
+		v, err := wholeStat(c, n, fn, cl)
+		if err != nil {
+			return nil, false, err
+		}
+		out.Names = append(out.Names, name)
+		out.Cols = append(out.Cols, col.NewFloat64([]float64{v}))
+	}
+	return out, true, nil
+}
+
+// wholeStat is interp's ndMean / ndVar / ndStd of an int64 or float64 column.
+func wholeStat(c *Ctx, n *ir.Node, fn string, cl *col.Column) (float64, error) {
+	if cl.N == 0 {
+		return math.NaN(), nil
+	}
+	v := col.Uninit[float64](cl.N)
+	counts := make([]int, max(numMorsels(cl.N), 1))
+	err := forMorsels(c, n, cl.N, func(m, lo, hi int) error {
+		cnt := 0
+		for i := lo; i < hi; i++ {
+			if cl.IsNA(i) {
+				v[i] = 0
+				continue
+			}
+			cnt++
+			if cl.Type == ir.Float64 {
+				v[i] = cl.F64[i]
+			} else {
+				v[i] = float64(cl.I64[i])
+			}
+		}
+		counts[m] = cnt
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	cnt := 0
+	for _, k := range counts {
+		cnt += k
+	}
+	if fn == "mean" {
+		if cnt == 0 {
+			return math.NaN(), nil
+		}
+		if cl.Type == ir.Float64 {
+			return (0 + parPairwise(v)) / float64(cnt), nil
+		}
+		s, err := castSum(c, n, v) // ints summed with dtype=float64
+		return s / float64(cnt), err
+	}
+	count := float64(cnt)
+	if count <= 1 {
+		return math.NaN(), nil
+	}
+	avg := (0 + parPairwise(v)) / count
+	err = forMorsels(c, n, cl.N, func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if cl.IsNA(i) {
+				continue // v[i] is 0: its square stays 0
+			}
+			dx := avg - v[i]
+			v[i] = dx * dx
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	r := (0 + parPairwise(v)) / (count - 1)
+	if fn == "std" {
+		r = math.Sqrt(r)
+	}
+	return r, nil
+}
+
+// parPairwise is numpy's pairwise sum of a, its first split's halves summed
+// concurrently when a is large (the same additions in the same order).
+func parPairwise(a []float64) float64 {
+	n := len(a)
+	if Workers() < 2 || n < 1<<16 {
+		return interp.Pairwise(a)
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	var left float64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		left = interp.Pairwise(a[:n2])
+	}()
+	right := interp.Pairwise(a[n2:])
+	wg.Wait()
+	return left + right
+}
+
+// castSum is add.reduce(dtype=float64) of values cast from another type:
+// the pairwise sums of buffers of interp.BufSize values, added in order
+// (the buffers' sums computed over the workers).
+func castSum(c *Ctx, n *ir.Node, v []float64) (float64, error) {
+	k := (len(v) + interp.BufSize - 1) / interp.BufSize
+	sums := make([]float64, k)
+	err := forTasks(c, n, k, func(t int) error {
+		sums[t] = interp.Pairwise(v[t*interp.BufSize : min((t+1)*interp.BufSize, len(v))])
+		return nil
+	})
+	var acc float64
+	for _, s := range sums {
+		acc += s
+	}
+	return acc, err
+}
