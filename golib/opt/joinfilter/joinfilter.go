@@ -16,11 +16,12 @@
 //
 // Which side probes:
 //   - merge how="inner": the side whose chain reaches a scan, the larger scan
-//     when both do (file rows times the chain's filters' selectivity, a half
-//     per semi join: q20's partsupp, kept by an isin, gives its keys to
-//     lineitem below the groupby; the filter pushed into the scan is not
-//     counted: q12's orders scan key-filtered by lineitem's 0.5% cost more
-//     CPU than probing the join with every order);
+//     when both do (file rows times the selectivity of the chain's filters
+//     and of the filter pushed into the scan, a half per semi join: q20's
+//     partsupp, kept by an isin, gives its keys to lineitem below the
+//     groupby; q12's lineitem, 0.5% kept by its pushed filter, gives its
+//     keys to orders, whose priority strings are then decoded for those
+//     orders only: 144 -> 124 ms CPU, peak RSS 270 -> 185 MiB);
 //   - merge how="left": the right side (left rows are all kept);
 //   - semi join (isin): the larger scan of the two sides; anti joins only
 //     their right (lookup) side, whose rows without a left key cannot change
@@ -175,6 +176,7 @@ func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID,
 			if len(n.Schema.Index) > 0 {
 				return nil, "", nil, 0, false
 			}
+			frac *= dce.Selectivity(n.Attrs.Expr("filter")) // a filter pushed into the scan
 			return n, k, nil, frac, true
 		case "filter":
 			frac *= dce.Selectivity(n.Attrs.Expr("pred"))

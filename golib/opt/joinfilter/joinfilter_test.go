@@ -124,6 +124,11 @@ func TestRun(t *testing.T) {
 			c := b.semi(false, b.scan("big"), b.eq(b.scan("cust"), "c_name", "x"), "b_c", "c_id") // 20000 x 1/2
 			return b.sum(b.join("inner", c, f, "b_c", "f_c"))
 		}, "big.b_c<-c_id@filter fact.f_c<-b_c@semi_join"},
+		{"a filter pushed into a scan counts in its estimate: the other side probes", func(b *builder) ir.NodeID {
+			f := b.add("scan_parquet", ir.Attrs{"path": "fact", "filter": ir.Call("and", ir.Call("eq", ir.Col("f_amt"), ir.LitFloat(1)),
+				ir.Call("eq", ir.Col("f_id"), ir.LitInt(2)))}) // 100000 x 1/100
+			return b.sum(b.join("inner", f, b.scan("big"), "f_c", "b_c")) // 20000
+		}, "big.b_c<-f_c@scan_parquet"},
 		{"a computed key is not traced", func(b *builder) ir.NodeID {
 			p := b.add("project", ir.Attrs{"exprs": []ir.NamedExpr{{Name: "k", Expr: ir.Call("add", ir.Col("f_c"), ir.LitInt(1))}, {Name: "f_amt", Expr: ir.Col("f_amt")}}}, b.scan("fact"))
 			return b.sum(b.join("inner", p, b.eq(b.scan("cust"), "c_name", "x"), "k", "c_id"))
