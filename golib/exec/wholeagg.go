@@ -1,7 +1,7 @@
 package exec
 
 // Whole-column statistics (a groupby_agg without keys: Series.mean(),
-// .var(), .std()) over the workers, with the interpreter's arithmetic
+// .var(), .std(), with the size and count Series' reductions ask for) over the workers, with the interpreter's arithmetic
 // (nanops: the values as float64, a missing one as 0 and not counted;
 // numpy's pairwise sums): the values and the squared deviations are made
 // morsel by morsel, and each pairwise sum's top split runs its halves on two
@@ -25,14 +25,32 @@ func wholeAggs(c *Ctx, n *ir.Node, src *col.Frame) (*col.Frame, bool, error) {
 	out := &col.Frame{N: 1}
 	for i := 0; i < na; i++ {
 		name, cname, fn := interp.GroupAggSpec(n, i)
-		cl := src.Col(cname)
-		if cl == nil || (cl.Type != ir.Int64 && cl.Type != ir.Float64) || (fn != "mean" && fn != "var" && fn != "std") {
-			return nil, false, nil
+		want := ir.Float64
+		if fn == "size" || fn == "count" {
+			want = ir.Int64
 		}
 		if n.Schema != nil {
-			if k := n.Schema.Lookup(name); k < 0 || n.Schema.Fields[k].Type != ir.Float64 {
+			if k := n.Schema.Lookup(name); k < 0 || n.Schema.Fields[k].Type != want {
 				return nil, false, nil
 			}
+		}
+		if fn == "size" {
+			out.Names = append(out.Names, name)
+			out.Cols = append(out.Cols, col.NewInt64([]int64{int64(src.N)}))
+			continue
+		}
+		cl := src.Col(cname)
+		if cl != nil && fn == "count" {
+			k, err := countValid(c, n, cl)
+			if err != nil {
+				return nil, false, err
+			}
+			out.Names = append(out.Names, name)
+			out.Cols = append(out.Cols, col.NewInt64([]int64{int64(k)}))
+			continue
+		}
+		if cl == nil || (cl.Type != ir.Int64 && cl.Type != ir.Float64) || (fn != "mean" && fn != "var" && fn != "std") {
+			return nil, false, nil
 		}
 		v, err := wholeStat(c, n, fn, cl)
 		if err != nil {
@@ -146,4 +164,24 @@ func castSum(c *Ctx, n *ir.Node, v []float64) (float64, error) {
 		acc += s
 	}
 	return acc, err
+}
+
+// countValid is the number of rows of cl that are not missing (pandas' count).
+func countValid(c *Ctx, n *ir.Node, cl *col.Column) (int, error) {
+	counts := make([]int, max(numMorsels(cl.N), 1))
+	err := forMorsels(c, n, cl.N, func(m, lo, hi int) error {
+		k := 0
+		for i := lo; i < hi; i++ {
+			if !cl.IsNA(i) {
+				k++
+			}
+		}
+		counts[m] = k
+		return nil
+	})
+	total := 0
+	for _, k := range counts {
+		total += k
+	}
+	return total, err
 }
