@@ -119,3 +119,54 @@ func TestFastCastCompareDifferential(t *testing.T) {
 		}
 	}
 }
+
+// isinStrings (isinShort for literals of at most 8 bytes, byte by byte
+// otherwise) against interp.Eval: empty, 8- and 9-byte strings, non-ASCII
+// bytes, nulls, and short strings at the very end of the data buffer.
+func TestIsinStringsDifferential(t *testing.T) {
+	vals := []string{"", "A", "AB", "13", "31", "ab", "abcdefgh", "abcdefghi", "é", "日本", "MAIL", "SHIP", "x", "13"}
+	var offs []int64
+	var data []byte
+	valid := col.NewBitmap(len(vals), true)
+	offs = append(offs, 0)
+	for i, v := range vals {
+		data = append(data, v...)
+		offs = append(offs, int64(len(data)))
+		if i == 5 {
+			col.SetBit(valid, i, false)
+		}
+	}
+	x := &col.Column{Type: ir.String, N: len(vals), Offs: offs, Data: data, Valid: valid}
+	in := &col.Frame{N: len(vals), Names: []string{"s"}, Cols: []*col.Column{x}}
+	lits := func(ss ...string) []*ir.Expr {
+		var out []*ir.Expr
+		for _, s := range ss {
+			out = append(out, ir.LitString(s))
+		}
+		return out
+	}
+	for k, l := range [][]*ir.Expr{
+		lits("13", "31", "23"),
+		lits("", "x"),
+		lits("abcdefgh", "é", "ab"),
+		lits("abcdefghi", "13"), // a literal longer than 8 bytes: byte by byte
+		lits("日本", "SHIP"),
+		lits("13"), // the last row, at the end of the data
+	} {
+		e := ir.Call("isin", append([]*ir.Expr{ir.Col("s")}, l...)...)
+		if err := frame.TypeExpr(e, frameSchemaOf(in)); err != nil {
+			t.Fatal(err)
+		}
+		got, ok := isinStrings(x, l, x.N)
+		if !ok {
+			t.Fatalf("case %d: not handled", k)
+		}
+		want, err := interp.Eval(e, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := colDiff(got, want, 0); d != "" {
+			t.Fatalf("case %d (%s): %s", k, e, d)
+		}
+	}
+}

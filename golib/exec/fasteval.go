@@ -10,6 +10,7 @@ package exec
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"math"
 
 	"github.com/flern/flern/golib/col"
@@ -98,6 +99,9 @@ func isinStrings(x *col.Column, args []*ir.Expr, n int) (*col.Column, bool) {
 		lits[i] = []byte(a.Lit.S)
 	}
 	out := make([]bool, n)
+	if isinShort(x, lits, out) {
+		return col.NewBool(out), true
+	}
 	for i := range out {
 		if x.Valid != nil && !x.IsValid(i) {
 			continue
@@ -111,6 +115,57 @@ func isinStrings(x *col.Column, args []*ir.Expr, n int) (*col.Column, bool) {
 		}
 	}
 	return col.NewBool(out), true
+}
+
+// isinShort sets out[i] for the rows of the string column x equal to one of
+// lits when every literal is at most 8 bytes long (country codes, flags,
+// ship modes): each row's bytes are compared as one integer with the
+// literals of its length instead of byte by byte; false when a literal is
+// longer (out untouched).
+func isinShort(x *col.Column, lits [][]byte, out []bool) bool {
+	type short struct {
+		n int
+		v uint64
+	}
+	var keys []short
+	var lens uint16 // bit l: some literal is l bytes long
+	for _, s := range lits {
+		if len(s) > 8 {
+			return false
+		}
+		keys = append(keys, short{len(s), packShort(s)})
+		lens |= 1 << len(s)
+	}
+	data := x.Data
+	for i := range out {
+		a, b := x.Offs[i], x.Offs[i+1]
+		l := int(b - a)
+		if l > 8 || lens&(1<<l) == 0 || x.Valid != nil && !x.IsValid(i) {
+			continue
+		}
+		var v uint64
+		if int(a)+8 <= len(data) {
+			v = binary.LittleEndian.Uint64(data[a:]) & (^uint64(0) >> (64 - 8*l)) // (l = 0: shifted out to 0)
+		} else {
+			v = packShort(data[a:b])
+		}
+		for _, k := range keys {
+			if k.n == l && k.v == v {
+				out[i] = true
+				break
+			}
+		}
+	}
+	return true
+}
+
+// packShort is the little-endian integer of at most 8 bytes b.
+func packShort(b []byte) uint64 {
+	var v uint64
+	for i, c := range b {
+		v |= uint64(c) << (8 * i)
+	}
+	return v
 }
 
 func litArgs(args []*ir.Expr) bool {
