@@ -186,6 +186,8 @@ func TestStatsFilter(t *testing.T) {
 		return b.add("scan_parquet", ir.Attrs{"path": "t.parquet", "filter": filter, "stats_filter": hint})
 	}
 	sel := call("and", call("and", le, other), gtx) // estimated to keep 1/27
+	strNe := call("ne", ir.Col("s"), ir.LitString("y"))
+	sumByS := ir.Attrs{"keys": []any{"s"}, "aggs": []any{map[string]any{"name": "n", "col": "x", "fn": "sum"}}, "sort": true}
 	runPlanCases(t, []planCase{
 		{name: "a selective filter moves into the scan; its comparisons with literals become the stats filter", passes: []string{"predicate"},
 			before: func() *ir.Graph {
@@ -228,6 +230,20 @@ func TestStatsFilter(t *testing.T) {
 				b := newGraph()
 				p := b.project(b.filter(scan(b, le), le), ne("x", call("neg", ir.Col("x"))), ne("d", ir.Col("d")))
 				return b.out(b.add("groupby_agg", sum, p))
+			}},
+		{name: "a filter keeping most rows moves into the scan when it tests a string column its readers do not use", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sum, b.filter(scan(b, nil), strNe)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sum, b.add("scan_parquet", ir.Attrs{"path": "t.parquet", "filter": strNe})))
+			}},
+		{name: "a filter keeping most rows stays when its readers use the string column it tests", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				return b.out(b.add("groupby_agg", sumByS, b.filter(scan(b, nil), strNe)))
 			}},
 		{name: "no stats filter when the labels are shown", passes: []string{"predicate"},
 			before: func() *ir.Graph {

@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -495,6 +497,18 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 	for _, c := range want {
 		wanted[c.name] = true
 	}
+	// later[i]: the columns the conjuncts after conjs[i] read; a decoded
+	// column neither wanted nor read later is dropped, not copied, when a
+	// conjunct drops rows (TPC-H q13's o_comment, tested by a contains that
+	// keeps 99% of the rows)
+	later := make([]map[string]bool, len(conjs))
+	seen := map[string]bool{}
+	for i := len(conjs) - 1; i >= 0; i-- {
+		later[i] = maps.Clone(seen)
+		for _, c := range conjs[i].cols {
+			seen[c.name] = true
+		}
+	}
 	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
 	counts := make([]int, len(kept))           // rows kept per row group (no column may be wanted: len())
 	err := parallelTasks(len(kept), func(k int) error {
@@ -510,7 +524,7 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 		defer scratchPool.Put(sc)
 		turn := 0
 		cur := map[string]*col.Column{} // decoded columns, aligned with sel
-		for _, cj := range conjs {
+		for ci, cj := range conjs {
 			if n == 0 {
 				break
 			}
@@ -566,6 +580,10 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 				continue
 			}
 			for name, v := range cur {
+				if !wanted[name] && !later[ci][name] {
+					delete(cur, name)
+					continue
+				}
 				cur[name] = v.Take(keep)
 			}
 			if vals != nil {
@@ -622,6 +640,34 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 	return out, total, nil
 }
 
+// dictPagesOnly reports whether the chunk of leaf column leaf in row group
+// rg may hold only dictionary-encoded data pages: false when the chunk's
+// page encoding statistics list a data page of another encoding (a writer
+// that fell back to PLAIN once its dictionary grew too big: TPC-H's
+// o_comment, written by parquet-cpp), which dictSelect would find only after
+// decoding and testing the whole dictionary, to then decode the chunk again.
+// (arrow-go's writer lists no fallback pages: such chunks are tried.)
+func dictPagesOnly(o *openedFile, rg, leaf int) bool {
+	cc, err := o.pf.MetaData().RowGroup(rg).ColumnChunk(leaf)
+	if err != nil {
+		return true // (dictSelect reports the error)
+	}
+	return dataPagesIndexDict(cc.EncodingStats())
+}
+
+// dataPagesIndexDict reports whether no data page in stats has an encoding
+// other than a dictionary's indices.
+func dataPagesIndexDict(stats []metadata.PageEncodingStats) bool {
+	const dataPage, dataPageV2 = 0, 3 // the format's PageType values
+	for _, st := range stats {
+		if t := int32(st.PageType); (t == dataPage || t == dataPageV2) &&
+			st.Encoding != parquet.Encodings.RLEDict && st.Encoding != parquet.Encodings.PlainDict {
+			return false
+		}
+	}
+	return true
+}
+
 // andBool is and(a, b) typed as a filter conjunct.
 func andBool(a, b *ir.Expr) *ir.Expr {
 	e := ir.Call("and", a, b)
@@ -656,6 +702,9 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	pt := descr.PhysicalType()
 	str := c.typ == ir.String && pt == parquet.Types.ByteArray && descr.MaxRepetitionLevel() == 0
 	if fk := fixedKind(o, c); !str && fk != parquet.Types.Int64 && fk != parquet.Types.Double {
+		return nil, nil, false, nil
+	}
+	if !dictPagesOnly(o, rg, leaf) {
 		return nil, nil, false, nil
 	}
 	maxDef := descr.MaxDefinitionLevel()

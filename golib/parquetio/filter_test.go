@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
@@ -240,5 +241,29 @@ func TestKeepDict(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDataPagesIndexDict: a chunk whose data pages all index its dictionary
+// may be tested per dictionary entry; one with a PLAIN data page (its
+// writer fell back once the dictionary passed its size limit) may not.
+func TestDataPagesIndexDict(t *testing.T) {
+	const dataPage, dictPage, dataPageV2 = 0, 2, 3
+	type st = metadata.PageEncodingStats
+	plain, rle, plainDict := parquet.Encodings.Plain, parquet.Encodings.RLEDict, parquet.Encodings.PlainDict
+	for _, tc := range []struct {
+		name  string
+		stats []st
+		want  bool
+	}{
+		{"dictionary", []st{{Encoding: plain, PageType: dictPage}, {Encoding: rle, PageType: dataPage}}, true},
+		{"old dictionary encoding", []st{{Encoding: plainDict, PageType: dictPage}, {Encoding: plainDict, PageType: dataPage}}, true},
+		{"fallback", []st{{Encoding: plain, PageType: dictPage}, {Encoding: plain, PageType: dataPage}, {Encoding: rle, PageType: dataPage}}, false},
+		{"fallback, v2 pages", []st{{Encoding: plain, PageType: dictPage}, {Encoding: rle, PageType: dataPageV2}, {Encoding: plain, PageType: dataPageV2}}, false},
+		{"no statistics", nil, true},
+	} {
+		if got := dataPagesIndexDict(tc.stats); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
