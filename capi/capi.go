@@ -353,9 +353,14 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 			CachedKept []string `json:"cached_kept"`
 			// CachedKeptAt: each kept key's position in the compile option "keep".
 			CachedKeptAt []int `json:"cached_kept_at"`
+			// CachedPending / CachedPendingAt: probed subplans counted, not kept
+			// yet (engine KeepAfter), and their positions in "keep".
+			CachedPending   []string `json:"cached_pending"`
+			CachedPendingAt []int    `json:"cached_pending_at"`
 		}{InputIndexLevels: p.InputIndexLevels}
 		info.CachedRead, info.CachedKept = p.CachedKeys()
 		info.CachedKeptAt = p.KeptAt()
+		info.CachedPending, info.CachedPendingAt = p.PendingKeys()
 		for _, sc := range p.Schemas() {
 			if sc == nil {
 				info.Outputs = append(info.Outputs, nil)

@@ -74,10 +74,11 @@ char *flern_plan_explain(uintptr_t plan, int verbose, char **err);
  *               "tensor": {"dtype": "float32", "shape": [2, -1]} (tensor outputs only;
  *               -1 = size known only at run time)} | null, ...],
  *  "input_index_levels": [0, 1, ...],
- *  "cached_read": [keys], "cached_kept": [keys], "cached_kept_at": [positions]}
- *  (the result-cache entries the plan reads instead of computing, and those each
- *  run keeps; positions index the compile option "keep"). Freed with
- *  flern_string_free. */
+ *  "cached_read": [keys], "cached_kept": [keys], "cached_kept_at": [positions],
+ *  "cached_pending": [keys], "cached_pending_at": [positions]} (the result-cache
+ *  entries the plan reads instead of computing, those each run keeps, and the
+ *  probed subplans each run counts without keeping them yet; positions index the
+ *  compile option "keep"). Freed with flern_string_free. */
 char *flern_plan_info(uintptr_t plan, char **err);
 
 /* 1 when the compiled plan is still what compiling its bytes would give now

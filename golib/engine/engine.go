@@ -153,6 +153,7 @@ type Program struct {
 type pendingKeep struct {
 	key  string
 	need int
+	at   int // its position in Options.Keep
 }
 
 // keptResult is a result Run keeps: the extra output's key and scanned files.
@@ -175,6 +176,20 @@ func (p *Program) KeptAt() []int {
 		at[i] = k.at
 	}
 	return at
+}
+
+// PendingKeys are the keys of the probed subplans this program counts a
+// sight of per run without keeping them yet, and each one's position in
+// Options.Keep: the caller drops a key (exec.ResultCache.Drop, which also
+// forgets its count) once no node it was counted for is alive, so that a
+// loop probing a new frame of the same shape per iteration (a benchmark's
+// runs) does not reach the keep-after count from its sights of frames long
+// gone.
+func (p *Program) PendingKeys() (keys []string, at []int) {
+	for _, k := range p.pending {
+		keys, at = append(keys, k.key), append(at, k.at)
+	}
+	return keys, at
 }
 
 // CachedKeys are the result-cache keys this program substituted (read from
@@ -403,7 +418,7 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) error {
 		if s := g.Nodes[id].Schema; whole && !now[id] {
 			need := KeepAfter(len(s.Fields) + len(s.Index))
 			if exec.Results.Sights(keys[id])+1 < need {
-				p.pending = append(p.pending, pendingKeep{key: keys[id], need: need})
+				p.pending = append(p.pending, pendingKeep{key: keys[id], need: need, at: at})
 				whole = false
 			}
 		}

@@ -34,6 +34,8 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
     plan_bytes, inputs = encode_plan(outputs, known, state_keys)
     opts = _config.compile_options(dump)
     if keep:
+        if _PENDING:
+            _sweep_pending()
         stop = KNOWN if known and len(KNOWN) else ()
         pos = {id(n): i for i, n in enumerate(topo_order(outputs, stop))}
         by_id = {pos[id(k)]: k for k in keep if id(k) in pos}
@@ -177,9 +179,15 @@ def _drop_when_gone(plan: _native.Plan, keep: list[Node]) -> None:
     (the plan says which of ``keep``, in plan order, each kept key belongs to; candidates not
     kept -- uncacheable, or a probe not seen often enough yet -- have none); structurally
     identical nodes share a key, so each key counts its live nodes."""
+    info = plan.info()
+    pending, pat = info.get("cached_pending") or [], info.get("cached_pending_at") or []
+    if len(pending) == len(pat) and all(0 <= i < len(keep) for i in pat):
+        for node, key in zip([keep[i] for i in pat], pending):
+            refs = _PENDING.setdefault(key, [])
+            if not any(r() is node for r in refs):
+                refs.append(weakref.ref(node))
     if all(n in _KEPT for n in keep):
         return
-    info = plan.info()
     kept, at = info.get("cached_kept") or [], info.get("cached_kept_at") or []
     if len(kept) != len(at) or any(not 0 <= i < len(keep) for i in at):
         return
@@ -194,6 +202,20 @@ def _drop_when_gone(plan: _native.Plan, keep: list[Node]) -> None:
 
 
 _KEY_REFS: dict[str, int] = {}
+
+# Probed subplans counted towards keeping (engine KeepAfter) and the nodes they were
+# counted for, as plain weak references: a key none of whose nodes is alive is dropped
+# (forgetting its count) at the next compile, so a benchmark loop that builds a new frame
+# of the same shape per run does not keep an unread frame from its third run on. Swept
+# lazily in ordinary code, not by finalizers (which run at garbage collections).
+_PENDING: dict[str, list] = {}
+
+
+def _sweep_pending() -> None:
+    for key in [k for k, refs in _PENDING.items() if all(r() is None for r in refs)]:
+        del _PENDING[key]
+        if key not in _KEY_REFS:  # not kept for a live node either
+            _native.result_cache_drop(key)
 
 
 def _release_key(key: str) -> None:

@@ -428,3 +428,26 @@ def test_narrowed_probe_frame_serves_the_next_plan(data_path, keys_path, cache_s
             assert s["stores"] == 1 and s["hits"] >= 2, s
     gc.collect()
     assert _native.result_cache()["entries"] == 0  # dropped with the join's node
+
+
+@needs_cache
+def test_probe_count_forgotten_when_its_frame_is_gone(data_path):
+    """A loop probing a new frame per iteration (a benchmark repeating a query) never reaches
+    the keep-after count: the count goes with the frame's node, dropped at the next compile
+    once no node it was counted for is alive (TPC-H q22 kept a frame it never read from the
+    third run on). The same frame probed again still reaches it."""
+    path = data_path()
+    want = pd.read_parquet(path)
+    want = want[want["i"] > 0]["f"].mean()
+    for _ in range(_keep_after(3) + 2):
+        df = fpd.read_parquet(path)
+        df = df[df["i"] > 0]
+        assert df["f"].mean() == pytest.approx(want)
+        del df
+        gc.collect()
+    assert _native.result_cache()["stores"] == 0
+    df = fpd.read_parquet(path)
+    df = df[df["i"] > 0]
+    for _ in range(_keep_after(3) + 1):
+        assert df["f"].mean() == pytest.approx(want)
+    assert _native.result_cache()["stores"] == 1
