@@ -196,6 +196,16 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 		sortIntGroups(keys.cols[0], b.first, order)
 	case sorted:
 		if gk := groupKeyCodes(c, n, keys, b.first); gk != nil { // strcodes_long.go
+			// the groups' key codes packed into one int in the same order
+			// (packkeys.go): sorted as numbers, not key by key
+			if packed, err := packIntKeys(c, n, gk.cols, ng, false); err == nil && packed != nil {
+				ids := make([]int, ng)
+				for i := range ids {
+					ids[i] = i
+				}
+				sortIntGroups(packed, ids, order)
+				break
+			}
 			slices.SortFunc(order, func(x, y int32) int { return cmpKeyRows(gk, int(x), int(y)) })
 			break
 		}
