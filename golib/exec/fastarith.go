@@ -28,6 +28,9 @@ func fastExpr(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
 	if v, ok, err := fastArith(e, f); ok || err != nil {
 		return v, ok, err
 	}
+	if v, ok := intExpr(e, f); ok { // strint.go
+		return v, true, nil
+	}
 	if e.Kind != ir.ExprCall || e.Name != "cast" || len(e.Args) != 1 || (e.Type != ir.Float32 && e.Type != ir.Float64) {
 		return nil, false, nil
 	}
