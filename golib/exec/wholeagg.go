@@ -71,16 +71,33 @@ func wholeStat(c *Ctx, n *ir.Node, fn string, cl *col.Column) (float64, error) {
 	counts := make([]int, max(numMorsels(cl.N), 1))
 	err := forMorsels(c, n, cl.N, func(m, lo, hi int) error {
 		cnt := 0
-		for i := lo; i < hi; i++ {
-			if cl.IsNA(i) {
-				v[i] = 0
-				continue
+		switch {
+		case cl.Valid == nil && cl.Type == ir.Int64: // no missing value: a plain conversion
+			for i, x := range cl.I64[lo:hi] {
+				v[lo+i] = float64(x)
 			}
-			cnt++
-			if cl.Type == ir.Float64 {
-				v[i] = cl.F64[i]
-			} else {
-				v[i] = float64(cl.I64[i])
+			cnt = hi - lo
+		case cl.Valid == nil: // float64: NaN is missing
+			for i, x := range cl.F64[lo:hi] {
+				if x != x {
+					v[lo+i] = 0
+					continue
+				}
+				v[lo+i] = x
+				cnt++
+			}
+		default:
+			for i := lo; i < hi; i++ {
+				if cl.IsNA(i) {
+					v[i] = 0
+					continue
+				}
+				cnt++
+				if cl.Type == ir.Float64 {
+					v[i] = cl.F64[i]
+				} else {
+					v[i] = float64(cl.I64[i])
+				}
 			}
 		}
 		counts[m] = cnt
@@ -109,6 +126,13 @@ func wholeStat(c *Ctx, n *ir.Node, fn string, cl *col.Column) (float64, error) {
 	}
 	avg := (0 + parPairwise(v)) / count
 	err = forMorsels(c, n, cl.N, func(_, lo, hi int) error {
+		if cnt == cl.N { // no missing value
+			for i, x := range v[lo:hi] {
+				dx := avg - x
+				v[lo+i] = dx * dx
+			}
+			return nil
+		}
 		for i := lo; i < hi; i++ {
 			if cl.IsNA(i) {
 				continue // v[i] is 0: its square stays 0
