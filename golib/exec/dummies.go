@@ -1,10 +1,13 @@
 package exec
 
 // get_dummies on the runtime: the interpreter's operator (interp.GetDummies)
-// with a faster coder for string columns -- one pass comparing each value's
-// bytes with the few categories seen so far (a map once there are many),
-// no per-row key building -- giving exactly dummyCodes' categories (first
-// occurrences, then sorted as get_dummies sorts) and codes.
+// with a faster coder for string columns -- morsel by morsel over the
+// workers, each value's bytes compared with the few categories its morsel
+// has seen so far (a map once there are many), no per-row key building;
+// the morsels' categories are merged in row order -- giving exactly
+// dummyCodes' categories (first occurrences, then sorted as get_dummies
+// sorts) and codes. The front end's schema-only probe (which only needs
+// the categories) writes no codes.
 
 import (
 	"bytes"
@@ -16,7 +19,19 @@ import (
 
 func init() {
 	Register("get_dummies", func(c *Ctx, n *ir.Node, in []any) (any, error) {
-		return interp.GetDummies(n, in[0].(*col.Frame), dummyCodesFast)
+		schemaOnly := n.Attrs.Bool("schema_only", false)
+		var err error
+		out, gerr := interp.GetDummies(n, in[0].(*col.Frame), func(cl *col.Column) ([]int, []int) {
+			cats, codes, e := dummyCodesFast(c, n, cl, !schemaOnly)
+			if e != nil && err == nil {
+				err = e
+			}
+			return cats, codes
+		})
+		if err != nil {
+			return nil, err
+		}
+		return out, gerr
 	})
 }
 
@@ -24,48 +39,89 @@ func init() {
 // takes over.
 const linearCats = 8
 
-// dummyCodesFast is interp.DummyCodes, faster for string columns.
-func dummyCodesFast(c *col.Column) (cats []int, codes []int) {
-	if c.Type != ir.String || c.Offs == nil {
-		return interp.DummyCodes(c)
+// morselCats is one morsel's categories: their bytes and first rows, in
+// first-occurrence order, and its rows' codes into them.
+type morselCats struct {
+	vals  [][]byte
+	first []int
+	codes []int32
+}
+
+// dummyCodesFast is interp.DummyCodes, faster for string columns (codes
+// false: the categories only, nil codes).
+func dummyCodesFast(c *Ctx, n *ir.Node, cl *col.Column, codes bool) (cats []int, out []int, err error) {
+	if cl.Type != ir.String || cl.Offs == nil {
+		cats, out = interp.DummyCodes(cl)
+		return cats, out, nil
 	}
-	codes = make([]int, c.N)
-	var vals [][]byte // the categories' bytes, in first-occurrence order
-	var pos map[string]int
-	for i := 0; i < c.N; i++ {
-		if c.IsNA(i) {
-			codes[i] = -1
-			continue
+	ms := make([]morselCats, max(numMorsels(cl.N), 1))
+	err = forMorsels(c, n, cl.N, func(m, lo, hi int) error {
+		mc := &ms[m]
+		if codes {
+			mc.codes = make([]int32, hi-lo)
 		}
-		v := c.Data[c.Offs[i]:c.Offs[i+1]]
-		k := -1
-		if pos == nil {
-			for j, w := range vals {
-				if bytes.Equal(v, w) {
-					k = j
-					break
+		var pos map[string]int
+		for i := lo; i < hi; i++ {
+			if cl.IsNA(i) {
+				if codes {
+					mc.codes[i-lo] = -1
+				}
+				continue
+			}
+			v := cl.Data[cl.Offs[i]:cl.Offs[i+1]]
+			k := -1
+			if pos == nil {
+				for j, w := range mc.vals {
+					if bytes.Equal(v, w) {
+						k = j
+						break
+					}
+				}
+			} else if j, ok := pos[string(v)]; ok { // (no allocation for a lookup)
+				k = j
+			}
+			if k < 0 {
+				k = len(mc.vals)
+				mc.vals = append(mc.vals, v)
+				mc.first = append(mc.first, i)
+				if pos == nil && len(mc.vals) > linearCats {
+					pos = make(map[string]int, 2*len(mc.vals))
+					for j, w := range mc.vals {
+						pos[string(w)] = j
+					}
+				} else if pos != nil {
+					pos[string(v)] = k
 				}
 			}
-		} else if j, ok := pos[string(v)]; ok { // (no allocation for a lookup)
-			k = j
-		}
-		if k < 0 {
-			k = len(cats)
-			cats = append(cats, i)
-			vals = append(vals, v)
-			if pos == nil && len(vals) > linearCats {
-				pos = make(map[string]int, 2*len(vals))
-				for j, w := range vals {
-					pos[string(w)] = j
-				}
-			} else if pos != nil {
-				pos[string(v)] = k
+			if codes {
+				mc.codes[i-lo] = int32(k)
 			}
 		}
-		codes[i] = k
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	// the morsels' categories in row order: global first occurrences
+	global := map[string]int{}
+	remap := make([][]int, len(ms))
+	for m := range ms {
+		remap[m] = make([]int, len(ms[m].vals))
+		for j, v := range ms[m].vals {
+			k, ok := global[string(v)]
+			if !ok {
+				k = len(cats)
+				global[string(v)] = k
+				cats = append(cats, ms[m].first[j])
+			}
+			remap[m][j] = k
+		}
 	}
 	first := append([]int(nil), cats...)
-	interp.SortDummyCats(c, cats)
+	interp.SortDummyCats(cl, cats)
+	if !codes {
+		return cats, nil, nil
+	}
 	rank := make([]int, len(cats)) // first-occurrence order -> sorted position
 	at := make(map[int]int, len(cats))
 	for k, r := range cats {
@@ -74,10 +130,17 @@ func dummyCodesFast(c *col.Column) (cats []int, codes []int) {
 	for j, r := range first {
 		rank[j] = at[r]
 	}
-	for i, k := range codes {
-		if k >= 0 {
-			codes[i] = rank[k]
+	out = make([]int, cl.N)
+	err = forMorsels(c, n, cl.N, func(m, lo, hi int) error {
+		mc, rm := &ms[m], remap[m]
+		for i, k := range mc.codes {
+			if k < 0 {
+				out[lo+i] = -1
+			} else {
+				out[lo+i] = rank[rm[k]]
+			}
 		}
-	}
-	return cats, codes
+		return nil
+	})
+	return cats, out, err
 }

@@ -35,10 +35,22 @@ func TestDummyCodesFastMatchesInterpreter(t *testing.T) {
 				}
 			}
 			c := b.Finish()
-			gotCats, gotCodes := dummyCodesFast(c)
 			wantCats, wantCodes := interp.DummyCodes(c)
-			if !slices.Equal(gotCats, wantCats) || !slices.Equal(gotCodes, wantCodes) {
-				t.Fatalf("cats %v codes %v..., want %v %v...", gotCats, head(gotCodes), wantCats, head(wantCodes))
+			for _, morsel := range []int{MorselRows, 100} { // one morsel, and many merged
+				old := morselRows
+				morselRows = morsel
+				gotCats, gotCodes, err := dummyCodesFast(&Ctx{}, nil, c, true)
+				onlyCats, noCodes, err2 := dummyCodesFast(&Ctx{}, nil, c, false)
+				morselRows = old
+				if err != nil || err2 != nil {
+					t.Fatal(err, err2)
+				}
+				if !slices.Equal(gotCats, wantCats) || !slices.Equal(gotCodes, wantCodes) {
+					t.Fatalf("morsels of %d: cats %v codes %v..., want %v %v...", morsel, gotCats, head(gotCodes), wantCats, head(wantCodes))
+				}
+				if !slices.Equal(onlyCats, wantCats) || noCodes != nil {
+					t.Fatalf("morsels of %d, categories only: %v (codes %v), want %v", morsel, onlyCats, noCodes != nil, wantCats)
+				}
 			}
 		})
 	}
