@@ -688,9 +688,10 @@ func andBool(a, b *ir.Expr) *ir.Expr {
 // dictionary's entries, every row passes (keep nil, done true) without
 // reading the indices.
 //
-// vals (when asked for, and the column is a number or datetime column) are
-// the column's values at the kept rows, gathered from the dictionary, so a
-// column the scan also returns is not decoded a second time.
+// vals (when asked for) are the column's values at the kept rows, gathered
+// from the dictionary (strings: the kept rows' dictionary indices, expanded
+// once at the end), so a column the scan also returns is not decoded a
+// second time.
 //
 // keepBuf is where keep is built (grown as needed; a reused buffer).
 func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), loose float64, sel []int, rows int, wantVals bool, keepBuf []int) (keep []int, vals *col.Column, done bool, err error) {
@@ -717,6 +718,8 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	defer scratchPool.Put(sc)
 	var dm []bool        // pred per dictionary entry
 	var dict *col.Column // the dictionary (wantVals)
+	var sdict *strDict   // a string dictionary (wantVals)
+	var sidx []int32     // its indices at the kept rows
 	var pos []int32
 	n := rows
 	if sel != nil {
@@ -758,6 +761,9 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 				return nil, nil, false, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
 			}
 			dm = m.B[:k]
+			if wantVals && str {
+				sdict, sidx = newStrDict(d.Offs, d.Data), []int32{}
+			}
 			if wantVals && !str {
 				dict, vals = d, &col.Column{Type: c.typ}
 			}
@@ -792,7 +798,9 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 			if err != nil {
 				return nil, nil, false, parseError(fi.path, err)
 			}
+			n0 := len(keep)
 			keep = keepDict(keep, idx, dm, row, vals, dict, &sc.hits)
+			sidx = keptIndices(sidx, idx, sc.hits[:len(keep)-n0])
 			row += p.nvals
 			continue
 		}
@@ -824,7 +832,9 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 					return nil, nil, false, parseError(fi.path, fmt.Errorf("dictionary index %d out of a dictionary of %d", v, len(dm)))
 				}
 			}
+			n0 := len(keep)
 			keep = keepDict(keep, idx, dm, a, vals, dict, &sc.hits)
+			sidx = keptIndices(sidx, idx, sc.hits[:len(keep)-n0])
 		}
 		row += p.nvals
 	}
@@ -837,7 +847,26 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	if vals != nil {
 		vals.N = len(keep)
 	}
+	if sdict != nil {
+		sp := &strPiece{n: len(sidx), segs: []strSeg{{dict: sdict, idx: sidx}}}
+		for _, v := range sidx {
+			sp.size += sdict.offs[v+1] - sdict.offs[v]
+		}
+		vals = sp.column()
+	}
 	return keep, vals, true, nil
+}
+
+// keptIndices appends to sidx (nil: none wanted) the dictionary indices
+// idx[h] of the positions hits that a test kept (keepDict's).
+func keptIndices(sidx, idx, hits []int32) []int32 {
+	if sidx == nil {
+		return nil
+	}
+	for _, h := range hits {
+		sidx = append(sidx, idx[h])
+	}
+	return sidx
 }
 
 // keepDict appends to keep base+i for every i whose dictionary index
