@@ -28,8 +28,14 @@ func runDistinct(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if cl == nil || !hashableKey(cl.Type) || src.N > maxRows {
 		return nil, ErrFallback
 	}
-	first, ok, err := shortDistinct(c, n, cl, src.N)
+	var first []int32
+	cc, ok, err := columnCodes(c, n, cl) // colcodes.go: memoized for later distincts and joins
 	if err != nil {
+		return nil, err
+	}
+	if ok {
+		first = cc.first
+	} else if first, ok, err = shortDistinct(c, n, cl, src.N); err != nil {
 		return nil, err
 	}
 	if !ok {

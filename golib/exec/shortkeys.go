@@ -115,6 +115,21 @@ func shortKeyIDs(c *Ctx, n *ir.Node, bc, pc *col.Column, nb, np int) (bg, pg []i
 		return nil, nil, 0, true, err
 	}
 	pg = make([]int32, np)
+	if cc := memoCodes(pc); cc != nil && cc.first != nil && len(cc.codes) == np {
+		// the probe column's values numbered already (colcodes.go): each
+		// distinct value looked up once, the rows' ids gathered by number
+		ids := make([]int32, len(cc.first))
+		for k, r := range cc.first {
+			ids[k] = shortLookup(table, pc, int(r), shift, mask, nullID)
+		}
+		err = forMorsels(c, n, np, func(m, lo, hi int) error {
+			for r, k := range cc.codes[lo:hi] {
+				pg[lo+r] = ids[k]
+			}
+			return nil
+		})
+		return bg, pg, ng, true, err
+	}
 	err = forMorsels(c, n, np, func(m, lo, hi int) error {
 		for r := lo; r < hi; r++ {
 			if pc.Valid != nil && !pc.IsValid(r) {
@@ -140,4 +155,25 @@ func shortKeyIDs(c *Ctx, n *ir.Node, bc, pc *col.Column, nb, np int) (bg, pg []i
 		return nil
 	})
 	return bg, pg, ng, true, err
+}
+
+// shortLookup is the build id of probe row r (nullID for a null, -1 when
+// no build string equals it).
+func shortLookup(table []shortEntry, pc *col.Column, r int, shift uint, mask uint64, nullID int32) int32 {
+	if pc.Valid != nil && !pc.IsValid(r) {
+		return nullID
+	}
+	w, l, short := strWord(pc, r)
+	if !short {
+		return -1
+	}
+	for s := shortSlot(w, l, shift); ; s = (s + 1) & mask {
+		e := &table[s]
+		if e.id < 0 {
+			return -1
+		}
+		if e.w == w && int(e.l) == l {
+			return e.id
+		}
+	}
 }

@@ -1,0 +1,89 @@
+package exec
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/flern/flern/golib/col"
+)
+
+// TestColumnCodes: the memoized numbers of a short-string column follow
+// first occurrences across morsels (nulls numbered too), a second request
+// reads the memo, distinct gives shortDistinct's rows, and a join probing
+// the column gets the same key ids with the memo as without.
+func TestColumnCodes(t *testing.T) {
+	oldMin, oldMorsel := codesMinRows, morselRows
+	t.Cleanup(func() { codesMinRows, morselRows = oldMin, oldMorsel })
+	codesMinRows, morselRows = 10, 97
+	r := rand.New(rand.NewSource(6))
+	words := []string{"ATL", "ORD", "", "日本", "SFO", "ABCDEFGH", "A", "é"}
+	for _, tc := range []struct {
+		rows, kinds int
+		nulls       float64
+		long        bool // a value over 8 bytes: no codes
+	}{{1000, 3, 0, false}, {5000, 8, 0.1, false}, {300, 8, 1, false}, {2000, 5, 0.05, true}} {
+		t.Run(fmt.Sprintf("%d rows %d kinds nulls %.2f long %v", tc.rows, tc.kinds, tc.nulls, tc.long), func(t *testing.T) {
+			b := col.NewStringBuilder(tc.rows)
+			for i := 0; i < tc.rows; i++ {
+				switch {
+				case r.Float64() < tc.nulls:
+					b.AppendNull()
+				case tc.long && i == tc.rows/2:
+					b.Append("LONGER THAN 8")
+				default:
+					b.Append(words[r.Intn(tc.kinds)])
+				}
+			}
+			cl := b.Finish()
+			cc, ok, err := columnCodes(&Ctx{}, nil, cl)
+			if err != nil || ok == tc.long {
+				t.Fatalf("ok %v err %v", ok, err)
+			}
+			want, wok, _ := shortDistinct(&Ctx{}, nil, cl, tc.rows)
+			if tc.long {
+				if wok || memoCodes(cl) != nil {
+					t.Fatal("memoized a column with a long value")
+				}
+				return
+			}
+			if !slices.Equal(cc.first, want) {
+				t.Fatalf("first rows %v, shortDistinct %v", cc.first, want)
+			}
+			key := func(i int) string {
+				if !cl.IsValid(i) {
+					return "\\x00null"
+				}
+				return cl.Str(i)
+			}
+			for i, k := range cc.codes {
+				if key(int(cc.first[k])) != key(i) {
+					t.Fatalf("row %d (%q) numbered %d, whose first row holds %q", i, key(i), k, key(int(cc.first[k])))
+				}
+			}
+			if again, _, _ := columnCodes(&Ctx{}, nil, cl); again != cc {
+				t.Fatal("not read from the memo")
+			}
+			// a build side of a few of the words (and a null): ids with and without the memo
+			bb := col.NewStringBuilder(4)
+			bb.Append("ORD")
+			bb.AppendNull()
+			bb.Append("日本")
+			bb.Append("ZZZ")
+			build := bb.Finish()
+			_, pgMemo, _, ok1, err1 := shortKeyIDs(&Ctx{}, nil, build, cl, 4, tc.rows)
+			codesMemo.Lock()
+			saved := codesMemo.m
+			codesMemo.m = map[weakKey]*colCodes{}
+			codesMemo.Unlock()
+			_, pgPlain, _, ok2, err2 := shortKeyIDs(&Ctx{}, nil, build, cl, 4, tc.rows)
+			codesMemo.Lock()
+			codesMemo.m = saved
+			codesMemo.Unlock()
+			if !ok1 || !ok2 || err1 != nil || err2 != nil || !slices.Equal(pgMemo, pgPlain) {
+				t.Fatalf("probe ids differ with the memo (%v %v %v %v)", ok1, ok2, err1, err2)
+			}
+		})
+	}
+}
