@@ -13,6 +13,8 @@ package exec
 // result cache kept are the same objects in every plan that reads it: the
 // flights ETL takes unique() of origin and destination, the merges' matched-
 // keys probes take their distincts again, then the merges probe them.
+// (The stream stage's batches, whose buffers are recycled, only feed fused
+// aggregations: they never reach distinct or a join.)
 
 import (
 	"runtime"
