@@ -545,6 +545,16 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 					continue // a key filter that keeps most of this row group: not applied here
 				}
 			}
+			if !done && len(cj.cols) == 1 && cj.keys == nil && sel == nil && cj.str &&
+				cur[cj.cols[0].name] == nil && !wanted[cj.cols[0].name] && !later[ci][cj.cols[0].name] {
+				// a string column read for this test alone: tested page by
+				// page, never joined into one column
+				var err error
+				keep, done, err = stringSelect(o, fi, rg, cj.cols[0], func(f *col.Frame) (*col.Column, error) { return test(cj, f) }, rows, sc.keeps[turn])
+				if err != nil {
+					return err
+				}
+			}
 			if !done {
 				pf := &col.Frame{N: n}
 				for _, c := range cj.cols {
@@ -855,6 +865,72 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 		vals = sp.column()
 	}
 	return keep, vals, true, nil
+}
+
+// stringSelect tests pred, which reads the string column c alone, on every
+// row of row group rg (rows rows), one decoded page's strings at a time
+// (the page decoder's segments, as strPiece holds them), and returns the
+// rows that pass (built in keepBuf). The segments are never joined into one
+// column: a column read only for its test (TPC-H q13's 1.5M order comments,
+// 73 MB) is not copied a second time. ok is false (nothing read) when the
+// page decoder does not read the chunk, and when it has missing values.
+func stringSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Frame) (*col.Column, error), rows int, keepBuf []int) (keep []int, ok bool, err error) {
+	if !pageDecode || !directStrings {
+		return nil, false, nil
+	}
+	leaf := o.fr.Manifest.Fields[c.pos].ColIndex
+	descr := o.pf.MetaData().Schema.Column(leaf)
+	if descr.MaxRepetitionLevel() != 0 || descr.PhysicalType() != parquet.Types.ByteArray {
+		return nil, false, nil
+	}
+	pr, err := o.pageReader(rg, leaf)
+	if err != nil {
+		return nil, false, parseError(fi.path, err)
+	}
+	p, err := decodeStringPages(pr, rows, descr.MaxDefinitionLevel(), c.name)
+	pr.Close()
+	switch {
+	case err == errUnsupported:
+		return nil, false, nil
+	case err != nil:
+		return nil, false, parseError(fi.path, err)
+	case p.valid != nil:
+		return nil, false, nil
+	}
+	keep = keepBuf[:0]
+	if keep == nil {
+		keep = make([]int, 0, rows)
+	}
+	base := 0
+	for _, s := range p.segs {
+		var v *col.Column
+		if s.dict != nil {
+			sp := &strPiece{n: len(s.idx), segs: []strSeg{s}}
+			for _, i := range s.idx {
+				sp.size += s.dict.offs[i+1] - s.dict.offs[i]
+			}
+			v = sp.column()
+		} else {
+			v = &col.Column{Type: ir.String, N: len(s.offs) - 1, Offs: s.offs, Data: s.data}
+		}
+		m, err := pred(&col.Frame{N: v.N, Names: []string{c.name}, Cols: []*col.Column{v}})
+		if err != nil {
+			return nil, false, err
+		}
+		if m.Type != ir.Bool || m.N != v.N || m.HasNulls() {
+			return nil, false, ir.Errorf("Value", "Cannot mask with non-boolean array containing NA / NaN values")
+		}
+		for r, b := range m.B[:v.N] {
+			if b {
+				keep = append(keep, base+r)
+			}
+		}
+		base += v.N
+	}
+	if base != rows {
+		return nil, false, parseError(fi.path, fmt.Errorf("column %q has %d rows, the footer says %d", c.name, base, rows))
+	}
+	return keep, true, nil
 }
 
 // keptIndices appends to sidx (nil: none wanted) the dictionary indices

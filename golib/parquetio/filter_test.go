@@ -80,6 +80,7 @@ func TestFilteredRead(t *testing.T) {
 	variants := map[string][]parquet.WriterProperty{
 		"dictionary":    {parquet.WithDictionaryDefault(true)},
 		"plain":         {parquet.WithDictionaryDefault(false)},
+		"plain pages":   {parquet.WithDictionaryDefault(false), parquet.WithDataPageSize(400)},
 		"small pages":   {parquet.WithDataPageSize(100)},
 		"dict fallback": {parquet.WithDictionaryPageSizeLimit(200), parquet.WithDataPageSize(300)},
 		"page v2":       {parquet.WithDataPageVersion(parquet.DataPageV2), parquet.WithDataPageSize(500)},
@@ -96,6 +97,9 @@ func TestFilteredRead(t *testing.T) {
 		ir.Call("and", ir.Call("isna", c("slow")), ir.Call("ne", c("f64"), ir.LitFloat(3))),
 		ir.Call("and", ir.Call("and", ir.Call("ge", c("req"), ir.LitInt(1)), ir.Call("le", c("req"), ir.LitInt(3))), ir.Call("notna", c("ts"))),
 		ir.Call("lt", c("req"), ir.LitInt(-1)),
+		// a string test alone (plain pages: tested page by page when the
+		// column is not returned, stringSelect)
+		ir.Call("ne", c("sreq"), ir.LitString("N")),
 		// four tests in turn (the kept rows alternate between two buffers)
 		ir.Call("and", ir.Call("and", ir.Call("and", ir.Call("ge", c("req"), ir.LitInt(1)), ir.Call("lt", c("f64"), ir.LitFloat(100))),
 			ir.Call("gt", c("i64"), c("req"))), ir.Call("isin", c("slow"), ir.LitString("A"), ir.LitString("MAIL"), ir.LitString("N"))),
