@@ -94,11 +94,11 @@ func concatCols(c *Ctx, node *ir.Node, parts []*col.Column) (*col.Column, bool, 
 		}
 		out.Data = make([]byte, dataStarts[len(parts)])
 	case parts[0].I64 != nil || (t.IsInt() || t.IsDatetime()):
-		out.I64 = make([]int64, n)
+		out.I64 = col.Uninit[int64](n) // the parts cover every row: nothing to zero
 	case t.IsFloat():
-		out.F64 = make([]float64, n)
+		out.F64 = col.Uninit[float64](n)
 	case t == ir.Bool:
-		out.B = make([]bool, n)
+		out.B = col.Uninit[bool](n)
 	}
 	err := forTasks(c, node, len(parts), func(i int) error {
 		p, at := parts[i], starts[i]
