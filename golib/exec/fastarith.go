@@ -133,11 +133,8 @@ func arithArg(a *ir.Expr, f *col.Frame) (arithOperand, bool, error) {
 		// dt.hour / dt.dayofweek / ... of a datetime column without nulls:
 		// the field written straight into a float buffer (no int column)
 		if c := f.Col(a.Args[0].Name); c != nil && (c.Type == ir.DatetimeUS || c.Type == ir.DatetimeNS) && !c.HasNulls() {
-			if fn := interp.DtClockField(a.Name, c.Type); fn != nil {
-				out := make([]float64, f.N)
-				for i, v := range c.I64[:f.N] {
-					out[i] = float64(fn(v))
-				}
+			out := make([]float64, f.N)
+			if interp.DtClockFieldFloats(a.Name, c.Type, c.I64[:f.N], out) {
 				return arithOperand{f: out, own: true}, true, nil
 			}
 		}

@@ -32,6 +32,15 @@ func TestDtClockField(t *testing.T) {
 			if f == nil {
 				t.Fatalf("%s: no clock function", fn)
 			}
+			floats := make([]float64, len(vals))
+			if !DtClockFieldFloats(fn, dt, vals, floats) {
+				t.Fatalf("%s: no float loop", fn)
+			}
+			for k, v := range vals {
+				if floats[k] != float64(f(v)) {
+					t.Fatalf("%s %s of %d: float loop %v, clock function %d", dt, fn, v, floats[k], f(v))
+				}
+			}
 			for _, v := range vals {
 				tm := time.UnixMicro(v).UTC()
 				if dt == ir.DatetimeNS {
@@ -43,7 +52,8 @@ func TestDtClockField(t *testing.T) {
 			}
 		}
 	}
-	if dtClockField("dt_year", ir.DatetimeNS) != nil || dtClockField("dt_day", ir.DatetimeUS) != nil {
+	if dtClockField("dt_year", ir.DatetimeNS) != nil || dtClockField("dt_day", ir.DatetimeUS) != nil ||
+		DtClockFieldFloats("dt_year", ir.DatetimeUS, vals, make([]float64, len(vals))) {
 		t.Fatal("calendar fields must take the time package's path")
 	}
 }

@@ -518,3 +518,41 @@ func dtFieldWith(f func(int64) int64, x *col.Column, t ir.DType, n int, fn strin
 func errNoMissing(what, pandasType string) error {
 	return ir.Errorf("NotImplemented", "%s of a column that may hold missing values but holds none here (pandas returns %s then, flern's plan float64)", what, pandasType)
 }
+
+// DtClockFieldFloats writes clock field fn of each value of vs (a datetime
+// column of type t without nulls) into out as float64, as DtClockField
+// computes it; false when fn is not a clock field. hour and dayofweek,
+// the fields features use, run in loops of their own (no call per value).
+func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
+	switch {
+	case t == ir.DatetimeUS && fn == "dt_hour":
+		for i, v := range vs {
+			_, r := daySplitUS(v)
+			out[i] = float64(r / (3600 * 1e6))
+		}
+	case t == ir.DatetimeUS && fn == "dt_dayofweek":
+		for i, v := range vs {
+			d, _ := daySplitUS(v)
+			out[i] = float64(weekdayOf(d))
+		}
+	case t == ir.DatetimeNS && fn == "dt_hour":
+		for i, v := range vs {
+			_, r := daySplitNS(v)
+			out[i] = float64(r / (3600 * 1e9))
+		}
+	case t == ir.DatetimeNS && fn == "dt_dayofweek":
+		for i, v := range vs {
+			d, _ := daySplitNS(v)
+			out[i] = float64(weekdayOf(d))
+		}
+	default:
+		f := dtClockField(fn, t)
+		if f == nil {
+			return false
+		}
+		for i, v := range vs {
+			out[i] = float64(f(v))
+		}
+	}
+	return true
+}
