@@ -13,7 +13,10 @@ package exec
 // an int64 + - * with an int literal around it wraps as interp's does.
 
 import (
+	"unsafe"
+
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 )
 
@@ -74,12 +77,12 @@ func sliceInt(s *ir.Expr, f *col.Frame) (*col.Column, bool) {
 	}
 	lo, hi := 0, -1 // hi < 0: to the end
 	if v, ok := s.Opts["start"]; ok {
-		if lo, ok = optIntValue(v); !ok || lo < 0 {
+		if lo, ok = interp.OptInt(v); !ok || lo < 0 {
 			return nil, false
 		}
 	}
 	if v, ok := s.Opts["stop"]; ok {
-		if hi, ok = optIntValue(v); !ok || hi < 0 {
+		if hi, ok = interp.OptInt(v); !ok || hi < 0 {
 			return nil, false
 		}
 	}
@@ -98,51 +101,11 @@ func sliceInt(s *ir.Expr, f *col.Frame) (*col.Column, bool) {
 		if lo >= end {
 			return nil, false // an empty slice: int("") raises
 		}
-		v, ok := parseDecimal(b[lo:end])
+		v, ok := interp.PlainDecimal(unsafe.String(&b[lo], end-lo))
 		if !ok {
 			return nil, false
 		}
 		out[i] = v
 	}
 	return col.NewInt64(out), true
-}
-
-// optIntValue reads an integer expression option (JSON numbers decode as
-// float64; whole values only).
-func optIntValue(v any) (int, bool) {
-	switch x := v.(type) {
-	case float64:
-		if x != float64(int(x)) {
-			return 0, false
-		}
-		return int(x), true
-	case int64:
-		return int(x), true
-	case int:
-		return x, true
-	}
-	return 0, false
-}
-
-// parseDecimal parses an optional sign and 1 to 18 ASCII digits.
-func parseDecimal(s []byte) (int64, bool) {
-	neg, i := false, 0
-	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
-		neg, i = s[0] == '-', 1
-	}
-	if len(s)-i < 1 || len(s)-i > 18 {
-		return 0, false
-	}
-	var v int64
-	for ; i < len(s); i++ {
-		d := s[i] - '0'
-		if d > 9 {
-			return 0, false
-		}
-		v = v*10 + int64(d)
-	}
-	if neg {
-		v = -v
-	}
-	return v, true
 }

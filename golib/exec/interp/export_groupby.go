@@ -89,3 +89,10 @@ func Pairwise(a []float64) float64 { return ndPairwise(a) }
 // BufSize is numpy's ufunc buffer size: a sum cast to float64 adds the
 // pairwise sums of buffers of this many values in order.
 const BufSize = ndBufSize
+
+// PlainDecimal parses an optional sign and 1 to 18 ASCII digits (what
+// int() reads as strconv does; see parsePyInt).
+func PlainDecimal(s string) (int64, bool) { return plainDecimal(s) }
+
+// OptInt reads an integer expression option (JSON numbers decode as float64).
+func OptInt(v any) (int, bool) { return optInt(v) }
