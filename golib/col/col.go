@@ -220,15 +220,23 @@ func (c *Column) Take(idx []int) *Column {
 			out.B[i] = c.B[j]
 		}
 	case ir.String:
-		b := NewStringBuilder(n)
-		for _, j := range idx {
+		// sized first (offsets and lengths), then each string copied once
+		out.Offs = make([]int64, n+1)
+		total := int64(0)
+		for i, j := range idx {
 			if j < 0 || !c.IsValid(j) {
-				b.AppendNull()
+				setNull(i)
 			} else {
-				b.AppendBytes(c.StrBytes(j))
+				total += c.Offs[j+1] - c.Offs[j]
+			}
+			out.Offs[i+1] = total
+		}
+		out.Data = make([]byte, total)
+		for i, j := range idx {
+			if a := out.Offs[i]; out.Offs[i+1] > a {
+				copy(out.Data[a:out.Offs[i+1]], c.Data[c.Offs[j]:c.Offs[j+1]])
 			}
 		}
-		return b.Finish()
 	default:
 		panic(fmt.Sprintf("col.Take: unsupported type %v", c.Type))
 	}
