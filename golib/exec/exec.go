@@ -78,6 +78,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit), narrow: narrowFilters(g), streamed: streamedScans(g)}
 	defer profileRun()()
 	var freed freedBytes
+	readers := newColumnReaders(c, g)
 	results := make([]any, len(g.Nodes))
 	remaining := make([]int, len(g.Nodes))
 	for _, n := range g.Nodes {
@@ -113,6 +114,17 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 				c.mem.drop(results[id])
 				freed.add(results[id])
 				results[id] = nil
+				continue
+			}
+			// still read: keep only the columns its later readers use
+			f, _ := results[id].(*col.Frame)
+			if nf, dropped := readers.narrowAfter(id, n.ID, f); nf != nil {
+				if err := c.mem.hold(g.Node(id), nf); err != nil {
+					return nil, err
+				}
+				c.mem.drop(f)
+				freed.add(&col.Frame{Cols: dropped})
+				results[id] = nf
 			}
 		}
 		freed.collectIfBig()
