@@ -32,7 +32,7 @@ var allowed = map[string][]string{
 	"golib/tensor":      {"golib/ir"},
 	"golib/exec/interp": {"golib/ir", "golib/col", "golib/frame", "golib/tensor", "golib/blas"},
 	"golib/blas":        {},
-	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/ipcio", "golib/opt", "golib/opt/fold", "golib/opt/joinorder", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/lower", "golib/codegen"},
+	"golib/engine":      {"golib/ir", "golib/ir/wire", "golib/col", "golib/frame", "golib/csvio", "golib/parquetio", "golib/ipcio", "golib/opt", "golib/opt/dce", "golib/opt/fold", "golib/opt/joinorder", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/lower", "golib/codegen"},
 	"capi":              {"golib/ir", "golib/col", "golib/arrowio", "golib/engine", "golib/exec", "golib/exec/interp", "golib/tensor", "golib/blas"},
 	"go_tests":          {"golib/*", "golib/ir/*", "golib/opt/*", "golib/exec/*"},
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/flern/flern/golib/ir/wire"
 	"github.com/flern/flern/golib/lower"
 	"github.com/flern/flern/golib/opt"
+	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/opt/joinorder"
 	"github.com/flern/flern/golib/parquetio"
@@ -39,6 +40,7 @@ func init() {
 	interp.ReadIPC = ipcio.Read
 	interp.WriteIPC = ipcio.Write
 	fold.EvalConst = interp.EvalConst
+	exec.IndexUsed = dce.IndexUsed
 	csvio.EvalMask = exec.EvalPredicate
 	parquetio.EvalMask = exec.EvalPredicate
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows

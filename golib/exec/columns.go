@@ -263,7 +263,8 @@ func hasNeg(idx []int32) bool {
 
 // gatherFrame gathers rows of f's columns and index levels at idx (no
 // negative entries), as col.Frame.Take does: a RangeIndex becomes the int64
-// index of the original positions.
+// index of the original positions. The result of a node whose labels no
+// reader observes (Ctx.unlabeled) gets a RangeIndex instead.
 func gatherFrame(c *Ctx, node *ir.Node, f *col.Frame, idx []int32) (*col.Frame, error) {
 	out := &col.Frame{Names: f.Names, N: len(idx), IndexNames: f.IndexNames}
 	out.Cols = make([]*col.Column, len(f.Cols))
@@ -273,6 +274,10 @@ func gatherFrame(c *Ctx, node *ir.Node, f *col.Frame, idx []int32) (*col.Frame, 
 			return nil, err
 		}
 		out.Cols[i] = g
+	}
+	if c != nil && node != nil && int(node.ID) < len(c.unlabeled) && c.unlabeled[node.ID] {
+		out.IndexNames = nil
+		return out, nil
 	}
 	if f.Index == nil {
 		pos := make([]int64, len(idx))

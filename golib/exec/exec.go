@@ -28,6 +28,12 @@ type Ctx struct {
 	// streamed are the scans whose aggregation reads them batch by batch
 	// (stream.go): their node yields a *scanStream. Set by RunAny.
 	streamed map[ir.NodeID]bool
+	// unlabeled[id]: no reader observes node id's index labels (IndexUsed),
+	// so a row-gathering op (filter, sort, dropna, ...) gives its result a
+	// RangeIndex instead of gathering (or numbering) the labels: TPC-H
+	// q21's late lineitems (3.8M rows) no longer carry their 29 MiB of row
+	// numbers into the joins. Set by RunAny; nil: every label is observed.
+	unlabeled []bool
 	// quiet: no per-node trace lines (a staged step's fallback nodes run
 	// thousands of times; the step reports its time per op instead).
 	quiet bool
@@ -75,7 +81,8 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 	if err != nil {
 		return nil, err
 	}
-	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit), narrow: narrowFilters(g), streamed: streamedScans(g)}
+	c := &Ctx{Ctx: ic, Options: o, mem: newMemBudget(o.MemoryLimit), narrow: narrowFilters(g), streamed: streamedScans(g),
+		unlabeled: unlabeled(g)}
 	defer profileRun()()
 	var freed freedBytes
 	readers := newColumnReaders(c, g)
@@ -252,4 +259,24 @@ func narrowFilters(g *ir.Graph) map[ir.NodeID][]string {
 		m[n.ID] = cols
 	}
 	return m
+}
+
+// IndexUsed says, for every node of a graph, whether a reader can observe
+// its index labels (set by the engine to dce.IndexUsed; nil: all can).
+var IndexUsed func(g *ir.Graph) []bool
+
+// unlabeled is the negation of IndexUsed (nil when it is not set).
+func unlabeled(g *ir.Graph) []bool {
+	if IndexUsed == nil {
+		return nil
+	}
+	used := IndexUsed(g)
+	if len(used) != len(g.Nodes) {
+		return nil
+	}
+	out := make([]bool, len(used))
+	for i, u := range used {
+		out[i] = !u
+	}
+	return out
 }
