@@ -75,18 +75,18 @@ func shortDistinct(c *Ctx, n *ir.Node, cl *col.Column, rows int) ([]int32, bool,
 		if bail.Load() {
 			return nil
 		}
-		var set shortFirsts
+		set := newCodeSet() // colcodes.go
 		for r := lo; r < hi; r++ {
-			if !set.add(cl, int32(r)) {
+			if _, ok := set.id(cl, int32(r)); !ok {
 				bail.Store(true) // a string longer than 8 bytes
 				return nil
 			}
-			if len(set.rows) > shortDistinctMax {
+			if len(set.first) > shortDistinctMax {
 				bail.Store(true)
 				return nil
 			}
 		}
-		lists[m] = set.rows
+		lists[m] = set.first
 		return nil
 	})
 	if err != nil || bail.Load() {
@@ -94,58 +94,13 @@ func shortDistinct(c *Ctx, n *ir.Node, cl *col.Column, rows int) ([]int32, bool,
 	}
 	// Merge in morsel order: a value's first row is its first in the
 	// lowest morsel holding it, and the lists are in row order already.
-	var set shortFirsts
+	set := newCodeSet()
 	for _, list := range lists {
 		for _, r := range list {
-			set.add(cl, r)
+			set.id(cl, r)
 		}
 	}
-	return set.rows, true, nil
-}
-
-// shortFirsts collects the first row of each distinct value of a column of
-// short strings (and of its null), in the order rows are added: an
-// open-addressing table of (word, length) kept at most half full.
-type shortFirsts struct {
-	table []shortEntry
-	shift uint
-	null  bool
-	rows  []int32
-}
-
-// add notes row r of cl; false when its string is longer than 8 bytes.
-func (s *shortFirsts) add(cl *col.Column, r int32) bool {
-	if cl.Valid != nil && !cl.IsValid(int(r)) {
-		if !s.null {
-			s.null = true
-			s.rows = append(s.rows, r)
-		}
-		return true
-	}
-	w, l, ok := strWord(cl, int(r))
-	if !ok {
-		return false
-	}
-	if s.table == nil {
-		s.table, s.shift = shortRehash(nil, 256, 56), 56
-	}
-	mask := uint64(len(s.table) - 1)
-	for i := shortSlot(w, l, s.shift); ; i = (i + 1) & mask {
-		e := &s.table[i]
-		if e.id < 0 {
-			*e = shortEntry{w: w, l: int32(l), id: r}
-			s.rows = append(s.rows, r)
-			break
-		}
-		if e.w == w && int(e.l) == l {
-			return true
-		}
-	}
-	if 2*len(s.rows) > len(s.table) { // keep the load at most 1/2
-		s.shift--
-		s.table = shortRehash(s.table, 2*len(s.table), s.shift)
-	}
-	return true
+	return set.first, true, nil
 }
 
 // shortRehash moves the used entries of table into a new table of size

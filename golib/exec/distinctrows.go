@@ -1,0 +1,395 @@
+package exec
+
+// Numbering the distinct rows of a split region's key inputs (splitdedup.go):
+// each row's key is its bytes in every key input, packed into words; a
+// sample estimates the distinct count (repeats); few distinct rows are
+// numbered in each worker's own set and merged, many in hash partitions.
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"sync/atomic"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// rowPart is one key input's data as bytes, w bytes a row.
+type rowPart struct {
+	b []byte
+	w int
+}
+
+// Distinct rows are numbered block by block (dedupBlockRows rows), in two
+// phases per block so that no step touches memory at random beyond what
+// fits in cache: (1) each worker copies the key of each of its share of
+// the block's rows, as words, with the row number and the key's hash, into
+// 1 << dedupPartBits partitions chosen by the hash (appends: sequential
+// writes, into buffers reused by every block); (2) each partition -- the
+// workers' pieces of it in row order -- is numbered in its own small hash
+// table, kept from block to block, of its distinct keys. A row's id is its
+// partition's first id plus its number within the partition.
+
+// dedupPartBits: the rows are partitioned in 1 << dedupPartBits parts.
+const dedupPartBits = 8
+
+// dedupBlockRows is the rows numbered per block (their ids, written at
+// random within the block, stay in cache).
+const dedupBlockRows = 1 << 20
+
+// dedupDirectMax is the most distinct rows (estimated) numbered directly,
+// each worker's set of distinct keys in cache; more are partitioned.
+const dedupDirectMax = 1 << 15
+
+// keyWords is the number of words a row's key packs into (its parts'
+// bytes, 4-byte units two to a word), 0 when a part's row is not a whole
+// number of 4-byte units (bool tensors: not memoized).
+func keyWords(key []rowPart) int {
+	units := 0
+	for _, p := range key {
+		if p.w%4 != 0 {
+			return 0
+		}
+		units += p.w / 4
+	}
+	return (units + 1) / 2
+}
+
+// putKey packs row i's key into dst (keyWords words): its 4-byte units in
+// order, two to a word (the first in the low half), a lone last unit alone.
+func putKey(dst []uint64, key []rowPart, i int) {
+	var acc uint64
+	half, k := false, 0
+	for _, p := range key {
+		b := p.b[i*p.w : i*p.w+p.w]
+		for !half && len(b) >= 8 {
+			dst[k] = binary.LittleEndian.Uint64(b)
+			k++
+			b = b[8:]
+		}
+		for len(b) >= 4 {
+			v := uint64(binary.LittleEndian.Uint32(b))
+			b = b[4:]
+			if half {
+				dst[k] = acc | v<<32
+				k++
+			} else {
+				acc = v
+			}
+			half = !half
+		}
+	}
+	if half {
+		dst[k] = acc
+	}
+}
+
+// hashKey hashes a packed key.
+func hashKey(k []uint64) uint64 {
+	h := uint64(0x9E3779B97F4A7C15)
+	for _, w := range k {
+		h = mix64(h ^ w) // hashkeys.go
+	}
+	return h
+}
+
+// repeats estimates from a sample of dedupProbe rows spread evenly over
+// the rows how many distinct rows there are, and whether that is at most
+// dedupMaxRatio of them. The sample's distinct count d of s rows estimates
+// the whole's D as the solution of d = D (1 - exp(-s/D)), the expected
+// distinct count of s draws from D equally likely rows: data sorted by a
+// key (a day's flights first) repeats across the file, not within its
+// first rows, so the sample is spread, and its duplicates (s - d, about
+// s^2 / 2D when s << D) show repetition long before they are a large share
+// of the sample.
+func repeats(key []rowPart, rows, words int) (distinct int, ok bool) {
+	s := min(rows, dedupProbe)
+	t := newRowSet(words, s)
+	k := make([]uint64, words)
+	for j := 0; j < s; j++ {
+		i := int(int64(j) * int64(rows) / int64(s))
+		putKey(k, key, i)
+		t.add(k, uint32(hashKey(k)), int32(i))
+	}
+	d := float64(len(t.rows))
+	if s == rows {
+		return len(t.rows), d <= dedupMaxRatio*float64(rows)
+	}
+	if len(t.rows) == s {
+		return rows, false // no duplicate: too many distinct rows to tell
+	}
+	fs := float64(s)
+	lo, hi := d, 1e15 // f(D) = D (1 - exp(-s/D)) increases with D towards s
+	for range 100 {
+		mid := (lo + hi) / 2
+		if mid*(1-math.Exp(-fs/mid)) < d {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return int(min(lo, float64(rows))), lo <= dedupMaxRatio*float64(rows)
+}
+
+// distinctRows numbers the distinct rows of the key (rows compared by their
+// bytes in every part): ids[i] is row i's distinct row, first[d] the first
+// row of distinct row d. Each worker numbers a contiguous share of the rows
+// in its own set of distinct keys (sized from the sample's estimate, so it
+// need not grow; the rows' numbers written in order); the shares' distinct
+// keys are then merged into the first share's set and the other shares'
+// numbers mapped. It returns nil ids (no error) when the rows do not repeat
+// enough (repeats, or more than dedupMaxRatio distinct in the end).
+func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int32, err error) {
+	words := keyWords(key)
+	if int64(rows) >= 1<<31-1 || words == 0 || words > 16 {
+		return nil, nil, nil
+	}
+	est, ok := repeats(key, rows, words)
+	if !ok {
+		return nil, nil, nil
+	}
+	if est > dedupDirectMax {
+		return distinctRowsPartitioned(c, n, key, rows, words)
+	}
+	shares := max(1, min(Workers(), rows/dedupProbe))
+	bound := func(s int) (int, int) { return s * rows / shares, (s + 1) * rows / shares }
+	ids = make([]int32, rows)
+	sets := make([]*rowSet, shares)
+	var tooMany atomic.Bool
+	limit := int(dedupMaxRatio * float64(rows))
+	err = forTasks(c, n, shares, func(s int) error {
+		lo, hi := bound(s)
+		t := newRowSet(words, est+est/4)
+		sets[s] = t
+		k := make([]uint64, words)
+		for i := lo; i < hi; i++ {
+			putKey(k, key, i)
+			ids[i] = int32(t.add(k, uint32(hashKey(k)), int32(i)))
+			if i&65535 == 0 && i > lo {
+				if len(t.rows) > limit || tooMany.Load() {
+					tooMany.Store(true)
+					return nil
+				}
+				if err := ctxErr(c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil || tooMany.Load() {
+		return nil, nil, err
+	}
+	g := sets[0]
+	remap := make([][]int32, shares)
+	for s := 1; s < shares; s++ {
+		t := sets[s]
+		m := make([]int32, len(t.rows))
+		for id, r := range t.rows {
+			k := t.keys[id*words : id*words+words]
+			m[id] = int32(g.add(k, uint32(hashKey(k)), r))
+		}
+		remap[s] = m
+	}
+	if len(g.rows) > limit {
+		return nil, nil, nil
+	}
+	err = forTasks(c, n, shares, func(s int) error {
+		if s == 0 {
+			return nil
+		}
+		lo, hi := bound(s)
+		m := remap[s]
+		for i := lo; i < hi; i++ {
+			ids[i] = m[ids[i]]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, g.rows, nil
+}
+
+func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int) (ids, first []int32, err error) {
+	const parts = 1 << dedupPartBits
+	const localBits = 31 - dedupPartBits // a row's id while numbering: partition << localBits | number in it
+	stride := 1 + words                  // entry: row << 32 | low hash bits, then the key
+	shares := max(1, min(Workers(), rows/dedupProbe))
+	block := min(rows, dedupBlockRows)
+	bufs := make([][parts][]uint64, shares) // each share's entries of the block, by partition
+	loc := make([][parts][]int32, shares)   // their numbers in their partitions, in entry order
+	for s := range bufs {
+		for p := range bufs[s] {
+			bufs[s][p] = make([]uint64, 0, (block/shares/parts+block/shares/parts/4+1)*stride)
+		}
+	}
+	partOf := make([]uint8, block)
+	tabs := make([]*rowSet, parts)
+	for p := range tabs {
+		tabs[p] = newRowSet(words, 64)
+	}
+	ids = make([]int32, rows)
+	var tooMany atomic.Bool
+	for blo := 0; blo < rows; blo += block {
+		bhi := min(rows, blo+block)
+		share := func(s int) (int, int) { return blo + s*(bhi-blo)/shares, blo + (s+1)*(bhi-blo)/shares }
+		// (1) each share's rows of the block into the partitions
+		err = forTasks(c, n, shares, func(s int) error {
+			lo, hi := share(s)
+			ent := make([]uint64, stride)
+			mine := &bufs[s]
+			for p := range mine {
+				mine[p] = mine[p][:0]
+			}
+			for i := lo; i < hi; i++ {
+				putKey(ent[1:], key, i)
+				h := hashKey(ent[1:])
+				ent[0] = uint64(i)<<32 | uint64(uint32(h))
+				p := h >> (64 - dedupPartBits)
+				partOf[i-blo] = uint8(p)
+				e := mine[p]
+				if l := len(e); l+stride <= cap(e) {
+					e = e[:l+stride]
+					for j, v := range ent {
+						e[l+j] = v
+					}
+					mine[p] = e
+				} else {
+					mine[p] = append(e, ent...)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		// (2) each partition's entries, share by share (row order), numbered
+		err = forTasks(c, n, parts, func(p int) error {
+			t := tabs[p]
+			for s := range bufs {
+				e := bufs[s][p]
+				l := loc[s][p][:0]
+				for o := 0; o < len(e); o += stride {
+					id := t.add(e[o+1:o+stride], uint32(e[o]), int32(e[o]>>32))
+					if id >= 1<<localBits {
+						tooMany.Store(true)
+						return nil
+					}
+					l = append(l, int32(p<<localBits|id))
+				}
+				loc[s][p] = l
+			}
+			return nil
+		})
+		if err != nil || tooMany.Load() {
+			return nil, nil, err
+		}
+		// (3) the numbers back in row order: a share's rows of a partition
+		// are its entries in order, so each partition's numbers are read
+		// sequentially
+		err = forTasks(c, n, shares, func(s int) error {
+			lo, hi := share(s)
+			var cur [parts]int
+			l := &loc[s]
+			for i := lo; i < hi; i++ {
+				p := partOf[i-blo]
+				ids[i] = l[p][cur[p]]
+				cur[p]++
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		d := 0
+		for _, t := range tabs {
+			d += len(t.rows)
+		}
+		if float64(d) > dedupMaxRatio*float64(rows) {
+			return nil, nil, nil
+		}
+	}
+	base := make([]int32, parts)
+	d := 0
+	for p, t := range tabs {
+		base[p] = int32(d)
+		d += len(t.rows)
+	}
+	first = make([]int32, 0, d)
+	for _, t := range tabs {
+		first = append(first, t.rows...)
+	}
+	err = forMorsels(c, n, rows, func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			v := ids[i]
+			ids[i] = base[v>>localBits] + v&(1<<localBits-1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, first, nil
+}
+
+// rowSet is an open-addressing set of distinct keys (a partition's, or a share's):
+// slots hold a key's number + 1 (0: empty) in the low half and its hash's
+// low 32 bits in the high half; keys holds the distinct keys in number
+// order, rows the first row of each.
+type rowSet struct {
+	words int
+	slots []uint64
+	keys  []uint64
+	rows  []int32
+}
+
+func newRowSet(words, capHint int) *rowSet {
+	size := 64
+	for size < 2*capHint {
+		size <<= 1
+	}
+	return &rowSet{words: words, slots: make([]uint64, size)}
+}
+
+// add returns the number of key k (hash bits h, first seen at row), adding
+// it when new.
+func (t *rowSet) add(k []uint64, h uint32, row int32) int {
+	mask := uint32(len(t.slots) - 1)
+	w := t.words
+	for pos := h & mask; ; pos = (pos + 1) & mask {
+		s := t.slots[pos]
+		if s == 0 {
+			id := len(t.rows)
+			t.slots[pos] = uint64(h)<<32 | uint64(id+1)
+			t.keys = append(t.keys, k...)
+			t.rows = append(t.rows, row)
+			if 2*len(t.rows) > len(t.slots) {
+				t.grow()
+			}
+			return id
+		}
+		if uint32(s>>32) == h {
+			id := int(uint32(s)) - 1
+			if slices.Equal(t.keys[id*w:id*w+w], k) {
+				return id
+			}
+		}
+	}
+}
+
+func (t *rowSet) grow() {
+	old := t.slots
+	t.slots = make([]uint64, 2*len(old))
+	mask := uint32(len(t.slots) - 1)
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		pos := uint32(s>>32) & mask
+		for t.slots[pos] != 0 {
+			pos = (pos + 1) & mask
+		}
+		t.slots[pos] = s
+	}
+}
