@@ -19,6 +19,7 @@ package exec
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"weak"
 
 	"github.com/flern/flern/golib/col"
@@ -132,14 +133,13 @@ func computeCodes(c *Ctx, n *ir.Node, cl *col.Column) (*colCodes, bool, error) {
 	rows := cl.N
 	codes := make([]int32, rows)
 	sets := make([]*codeSet, numMorsels(rows))
-	var bail sync.Once
-	failed := false
+	var failed atomic.Bool
 	err := forMorsels(c, n, rows, func(m, lo, hi int) error {
 		s := newCodeSet()
 		for r := lo; r < hi; r++ {
 			id, ok := s.id(cl, int32(r))
 			if !ok || len(s.first) > codesMax {
-				bail.Do(func() { failed = true })
+				failed.Store(true)
 				return nil
 			}
 			codes[r] = id
@@ -147,7 +147,7 @@ func computeCodes(c *Ctx, n *ir.Node, cl *col.Column) (*colCodes, bool, error) {
 		sets[m] = s
 		return nil
 	})
-	if err != nil || failed {
+	if err != nil || failed.Load() {
 		return nil, false, err
 	}
 	g := newCodeSet()
