@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"github.com/flern/flern/golib/blas"
+	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
@@ -703,11 +704,22 @@ func (f *fastStep) fusedKernel(n *ir.Node, shape []int) (func() error, bool) {
 	outs := &lower.Outputs{Append: []lower.Buf{tensorBuf(out)}, Merge: make([]lower.Acc, 1), Groups: make([][]lower.Acc, 1),
 		Vec: make([]lower.Buf, 1)}
 	id := n.ID
+	// The native kernel, once loaded, is kept: looking it up emits the
+	// loop's C source and hashes it (codegen.Ready), which cost more than
+	// a small chunk's loop when done every run.
+	var native *codegen.Kernel
 	return func() error {
 		for i, x := range n.Inputs {
 			bufs[i] = tensorBuf(f.slots[x])
 		}
-		rangeFunc(k, l, bufs, rows)(0, rows, outs)
+		if native == nil && k.Codegen && int64(rows) >= k.MinRows {
+			native = codegen.Ready(l)
+		}
+		if native != nil {
+			native.Range(l, bufs)(0, rows, outs)
+		} else {
+			rangeFunc(k, l, bufs, rows)(0, rows, outs)
+		}
 		f.slots[id] = out
 		return nil
 	}, true
