@@ -133,12 +133,14 @@ func repeats(key []rowPart, rows, words int) (distinct int, ok bool) {
 
 // distinctRows numbers the distinct rows of the key (rows compared by their
 // bytes in every part): ids[i] is row i's distinct row, first[d] the first
-// row of distinct row d. Each worker numbers a contiguous share of the rows
-// in its own set of distinct keys (sized from the sample's estimate, so it
-// need not grow; the rows' numbers written in order); the shares' distinct
-// keys are then merged into the first share's set and the other shares'
-// numbers mapped. It returns nil ids (no error) when the rows do not repeat
-// enough (repeats, or more than dedupMaxRatio distinct in the end).
+// row of distinct row d. Rows are numbered by a 64-bit hash of their bytes
+// (hashRows), each a few word operations a row, in tables of hashes only;
+// a last pass checks every row's bytes against its distinct row's, so two
+// rows whose hashes collide are never taken for one (the run is then not
+// memoized). Few distinct rows (the sample's estimate) are numbered in
+// each worker's own table and merged, many in hash partitions. It returns
+// nil ids (no error) when the rows do not repeat enough (repeats, or more
+// than dedupMaxRatio distinct in the end).
 func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int32, err error) {
 	words := keyWords(key)
 	if int64(rows) >= 1<<31-1 || words == 0 || words > 16 {
@@ -149,27 +151,86 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 		return nil, nil, nil
 	}
 	if est > dedupDirectMax {
-		return distinctRowsPartitioned(c, n, key, rows, words)
+		ids, first, err = numberPartitioned(c, n, key, rows, est)
+	} else {
+		ids, first, err = numberDirect(c, n, key, rows, est)
 	}
+	if err != nil || ids == nil {
+		return nil, nil, err
+	}
+	same, err := sameRows(c, n, key, ids, first)
+	if err != nil || !same {
+		return nil, nil, err
+	}
+	return ids, first, nil
+}
+
+// hashBlock is the rows hashed at a time into a worker's buffer.
+const hashBlock = 4096
+
+// rowHash hashes rows lo.. of the key into h (a variable so that a test can
+// make every row collide).
+var rowHash = hashRows
+
+// hashRows writes into h the hash of rows lo..lo+len(h) of the key: each
+// part's row bytes taken a word at a time (a last 4-byte unit alone), each
+// word xored into the state, multiplied and folded, then a final mix.
+func hashRows(h []uint64, key []rowPart, lo int) {
+	const m = 0x9E3779B97F4A7C15
+	for i := range h {
+		h[i] = m
+	}
+	for _, p := range key {
+		w := p.w
+		b := p.b[lo*w : (lo+len(h))*w]
+		full := w &^ 7
+		for i := range h {
+			r := b[i*w : i*w+w]
+			x := h[i]
+			for k := 0; k < full; k += 8 {
+				x = (x ^ binary.LittleEndian.Uint64(r[k:])) * m
+				x ^= x >> 32
+			}
+			if full < w { // keyWords: whole 4-byte units, so one left
+				x = (x ^ uint64(binary.LittleEndian.Uint32(r[full:])) ^ 1<<63) * m
+				x ^= x >> 32
+			}
+			h[i] = x
+		}
+	}
+	for i := range h {
+		h[i] = mix64(h[i])
+	}
+}
+
+// numberDirect numbers few distinct rows: each worker a contiguous share
+// of the rows in its own table (sized from the sample's estimate, so it
+// need not grow), the shares' distinct hashes then merged into the first
+// share's table and the other shares' numbers mapped.
+func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first []int32, err error) {
 	shares := max(1, min(Workers(), rows/dedupProbe))
 	bound := func(s int) (int, int) { return s * rows / shares, (s + 1) * rows / shares }
 	ids = make([]int32, rows)
-	sets := make([]*rowSet, shares)
+	sets := make([]*hashIDs, shares)
 	var tooMany atomic.Bool
 	limit := int(dedupMaxRatio * float64(rows))
 	err = forTasks(c, n, shares, func(s int) error {
 		lo, hi := bound(s)
-		t := newRowSet(words, est+est/4)
+		t := newHashIDs(est + est/4)
 		sets[s] = t
-		k := make([]uint64, words)
-		for i := lo; i < hi; i++ {
-			putKey(k, key, i)
-			ids[i] = int32(t.add(k, uint32(hashKey(k)), int32(i)))
-			if i&65535 == 0 && i > lo {
-				if len(t.rows) > limit || tooMany.Load() {
-					tooMany.Store(true)
-					return nil
-				}
+		h := make([]uint64, hashBlock)
+		for b := lo; b < hi; b += hashBlock {
+			m := min(hashBlock, hi-b)
+			rowHash(h[:m], key, b)
+			out := ids[b : b+m]
+			for j, x := range h[:m] {
+				out[j] = t.id(x, int32(b+j))
+			}
+			if len(t.first) > limit || tooMany.Load() {
+				tooMany.Store(true)
+				return nil
+			}
+			if (b-lo)&(1<<16-1) == 0 {
 				if err := ctxErr(c); err != nil {
 					return err
 				}
@@ -184,14 +245,13 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 	remap := make([][]int32, shares)
 	for s := 1; s < shares; s++ {
 		t := sets[s]
-		m := make([]int32, len(t.rows))
-		for id, r := range t.rows {
-			k := t.keys[id*words : id*words+words]
-			m[id] = int32(g.add(k, uint32(hashKey(k)), r))
+		m := make([]int32, len(t.first))
+		for id, r := range t.first {
+			m[id] = g.id(t.hash[id], r)
 		}
 		remap[s] = m
 	}
-	if len(g.rows) > limit {
+	if len(g.first) > limit {
 		return nil, nil, nil
 	}
 	err = forTasks(c, n, shares, func(s int) error {
@@ -208,26 +268,39 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 	if err != nil {
 		return nil, nil, err
 	}
-	return ids, g.rows, nil
+	return ids, g.first, nil
 }
 
-func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int) (ids, first []int32, err error) {
+// numberPartitioned numbers many distinct rows block by block
+// (dedupBlockRows rows), in phases that touch memory at random only within
+// what fits in cache: (1) each worker hashes its share of the block's rows
+// and appends each row's hash and number to one of 1 << dedupPartBits
+// partitions chosen by the hash's top bits (sequential writes, into
+// buffers reused by every block); (2) each partition -- the workers'
+// pieces of it in row order -- is numbered in its own small table, kept
+// from block to block; (3) the numbers go back in row order. A row's id is
+// its partition's first id plus its number within the partition.
+func numberPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first []int32, err error) {
 	const parts = 1 << dedupPartBits
 	const localBits = 31 - dedupPartBits // a row's id while numbering: partition << localBits | number in it
-	stride := 1 + words                  // entry: row << 32 | low hash bits, then the key
 	shares := max(1, min(Workers(), rows/dedupProbe))
 	block := min(rows, dedupBlockRows)
-	bufs := make([][parts][]uint64, shares) // each share's entries of the block, by partition
-	loc := make([][parts][]int32, shares)   // their numbers in their partitions, in entry order
-	for s := range bufs {
-		for p := range bufs[s] {
-			bufs[s][p] = make([]uint64, 0, (block/shares/parts+block/shares/parts/4+1)*stride)
+	type piece struct {
+		hash []uint64
+		row  []int32
+		num  []int32 // the rows' numbers in the partition, in entry order
+	}
+	pieces := make([][parts]piece, shares)
+	for s := range pieces {
+		for p := range pieces[s] {
+			c := block/shares/parts + block/shares/parts/4 + 16
+			pieces[s][p] = piece{hash: make([]uint64, 0, c), row: make([]int32, 0, c)}
 		}
 	}
 	partOf := make([]uint8, block)
-	tabs := make([]*rowSet, parts)
+	tabs := make([]*hashIDs, parts)
 	for p := range tabs {
-		tabs[p] = newRowSet(words, 64)
+		tabs[p] = newHashIDs((est + est/4) / parts)
 	}
 	ids = make([]int32, rows)
 	var tooMany atomic.Bool
@@ -237,26 +310,20 @@ func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int)
 		// (1) each share's rows of the block into the partitions
 		err = forTasks(c, n, shares, func(s int) error {
 			lo, hi := share(s)
-			ent := make([]uint64, stride)
-			mine := &bufs[s]
+			mine := &pieces[s]
 			for p := range mine {
-				mine[p] = mine[p][:0]
+				mine[p].hash, mine[p].row = mine[p].hash[:0], mine[p].row[:0]
 			}
-			for i := lo; i < hi; i++ {
-				putKey(ent[1:], key, i)
-				h := hashKey(ent[1:])
-				ent[0] = uint64(i)<<32 | uint64(uint32(h))
-				p := h >> (64 - dedupPartBits)
-				partOf[i-blo] = uint8(p)
-				e := mine[p]
-				if l := len(e); l+stride <= cap(e) {
-					e = e[:l+stride]
-					for j, v := range ent {
-						e[l+j] = v
-					}
-					mine[p] = e
-				} else {
-					mine[p] = append(e, ent...)
+			h := make([]uint64, hashBlock)
+			for b := lo; b < hi; b += hashBlock {
+				m := min(hashBlock, hi-b)
+				rowHash(h[:m], key, b)
+				for j, x := range h[:m] {
+					p := x >> (64 - dedupPartBits)
+					partOf[b+j-blo] = uint8(p)
+					pc := &mine[p]
+					pc.hash = append(pc.hash, x)
+					pc.row = append(pc.row, int32(b+j))
 				}
 			}
 			return nil
@@ -267,18 +334,18 @@ func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int)
 		// (2) each partition's entries, share by share (row order), numbered
 		err = forTasks(c, n, parts, func(p int) error {
 			t := tabs[p]
-			for s := range bufs {
-				e := bufs[s][p]
-				l := loc[s][p][:0]
-				for o := 0; o < len(e); o += stride {
-					id := t.add(e[o+1:o+stride], uint32(e[o]), int32(e[o]>>32))
+			for s := range pieces {
+				pc := &pieces[s][p]
+				num := pc.num[:0]
+				for k, x := range pc.hash {
+					id := t.id(x, pc.row[k])
 					if id >= 1<<localBits {
 						tooMany.Store(true)
 						return nil
 					}
-					l = append(l, int32(p<<localBits|id))
+					num = append(num, int32(p<<localBits)|id)
 				}
-				loc[s][p] = l
+				pc.num = num
 			}
 			return nil
 		})
@@ -291,10 +358,10 @@ func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int)
 		err = forTasks(c, n, shares, func(s int) error {
 			lo, hi := share(s)
 			var cur [parts]int
-			l := &loc[s]
+			mine := &pieces[s]
 			for i := lo; i < hi; i++ {
 				p := partOf[i-blo]
-				ids[i] = l[p][cur[p]]
+				ids[i] = mine[p].num[cur[p]]
 				cur[p]++
 			}
 			return nil
@@ -304,7 +371,7 @@ func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int)
 		}
 		d := 0
 		for _, t := range tabs {
-			d += len(t.rows)
+			d += len(t.first)
 		}
 		if float64(d) > dedupMaxRatio*float64(rows) {
 			return nil, nil, nil
@@ -314,11 +381,11 @@ func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int)
 	d := 0
 	for p, t := range tabs {
 		base[p] = int32(d)
-		d += len(t.rows)
+		d += len(t.first)
 	}
 	first = make([]int32, 0, d)
 	for _, t := range tabs {
-		first = append(first, t.rows...)
+		first = append(first, t.first...)
 	}
 	err = forMorsels(c, n, rows, func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
@@ -331,6 +398,97 @@ func distinctRowsPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, words int)
 		return nil, nil, err
 	}
 	return ids, first, nil
+}
+
+// sameRows reports whether every row's bytes equal those of its distinct
+// row (first[ids[i]]): the distinct rows' keys are gathered first, so that
+// the comparisons read a compact table rather than rows all over the input.
+func sameRows(c *Ctx, n *ir.Node, key []rowPart, ids, first []int32) (bool, error) {
+	comp := make([][]byte, len(key))
+	for j, p := range key {
+		k := make([]byte, len(first)*p.w)
+		for d, r := range first {
+			copy(k[d*p.w:d*p.w+p.w], p.b[int(r)*p.w:int(r)*p.w+p.w])
+		}
+		comp[j] = k
+	}
+	var differ atomic.Bool
+	err := forMorsels(c, n, len(ids), func(_, lo, hi int) error {
+		for j, p := range key {
+			w, k := p.w, comp[j]
+			for i := lo; i < hi; i++ {
+				d := int(ids[i])
+				if string(p.b[i*w:i*w+w]) != string(k[d*w:d*w+w]) {
+					differ.Store(true)
+					return nil
+				}
+			}
+		}
+		return nil
+	})
+	return !differ.Load(), err
+}
+
+// hashIDs numbers distinct 64-bit hashes by open addressing: a slot holds a
+// hash (0: empty; a zero hash is kept as 1, which sameRows would catch) and
+// its number; first and hash hold each number's first row and hash.
+type hashIDs struct {
+	slots []hashSlot
+	first []int32
+	hash  []uint64
+}
+
+type hashSlot struct {
+	h  uint64
+	id int32
+}
+
+func newHashIDs(capHint int) *hashIDs {
+	size := 64
+	for size < 2*capHint {
+		size <<= 1
+	}
+	return &hashIDs{slots: make([]hashSlot, size)}
+}
+
+// id returns the number of hash h (first seen at row), adding it when new.
+func (t *hashIDs) id(h uint64, row int32) int32 {
+	if h == 0 {
+		h = 1
+	}
+	mask := uint64(len(t.slots) - 1)
+	for pos := h & mask; ; pos = (pos + 1) & mask {
+		s := &t.slots[pos]
+		if s.h == h {
+			return s.id
+		}
+		if s.h == 0 {
+			id := int32(len(t.first))
+			s.h, s.id = h, id
+			t.first = append(t.first, row)
+			t.hash = append(t.hash, h)
+			if 2*len(t.first) > len(t.slots) {
+				t.grow()
+			}
+			return id
+		}
+	}
+}
+
+func (t *hashIDs) grow() {
+	old := t.slots
+	t.slots = make([]hashSlot, 2*len(old))
+	mask := uint64(len(t.slots) - 1)
+	for _, s := range old {
+		if s.h == 0 {
+			continue
+		}
+		pos := s.h & mask
+		for t.slots[pos].h != 0 {
+			pos = (pos + 1) & mask
+		}
+		t.slots[pos] = s
+	}
 }
 
 // rowSet is an open-addressing set of distinct keys (a partition's, or a share's):

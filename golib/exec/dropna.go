@@ -51,16 +51,11 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 	k := max(numMorsels(src.N), 1)
 	sel := make([][]int32, k)
 	err := forMorsels(c, n, src.N, func(m, lo, hi int) error {
+		na := naCounts(maybe, lo, hi)
 		idx := make([]int32, 0, hi-lo)
-		for i := lo; i < hi; i++ {
-			na := 0
-			for _, cl := range maybe {
-				if cl.IsNA(i) {
-					na++
-				}
-			}
-			if (how == "any" && na == 0) || (how == "all" && na < len(cols)) {
-				idx = append(idx, int32(i))
+		for j, k := range na {
+			if (how == "any" && k == 0) || (how == "all" && int(k) < len(cols)) {
+				idx = append(idx, int32(lo+j))
 			}
 		}
 		sel[m] = idx
@@ -98,4 +93,36 @@ func keepAllRows(src *col.Frame) *col.Frame {
 	}
 	out.Index, out.IndexNames = []*col.Column{col.NewInt64(pos)}, []string{""}
 	return &out
+}
+
+// naCounts counts, for each of rows lo..hi, the columns missing there (null
+// in the validity bitmap, or NaN), a column at a time.
+func naCounts(cols []*col.Column, lo, hi int) []int32 {
+	na := make([]int32, hi-lo)
+	for _, cl := range cols {
+		if cl.Valid != nil {
+			for i := lo; i < hi; i++ {
+				if !cl.IsValid(i) {
+					na[i-lo]++
+				}
+			}
+		}
+		if cl.Type.IsFloat() {
+			v := cl.F64[lo:hi]
+			if cl.Valid == nil {
+				for j, x := range v {
+					if x != x {
+						na[j]++
+					}
+				}
+			} else {
+				for j, x := range v { // a null row counts once
+					if x != x && cl.IsValid(lo+j) {
+						na[j]++
+					}
+				}
+			}
+		}
+	}
+	return na
 }

@@ -245,3 +245,54 @@ func TestDistinctRows(t *testing.T) {
 		})
 	}
 }
+
+// TestDistinctRowsHashCollision: rows whose hashes collide are never
+// numbered as one. With every hash forced to one value (or to one of a few)
+// the numbering sees few distinct hashes; the check of every row's bytes
+// against its distinct row's must then refuse to memoize, on both the
+// direct and the partitioned path.
+func TestDistinctRowsHashCollision(t *testing.T) {
+	oldProbe, oldHash := dedupProbe, rowHash
+	dedupProbe = 4096
+	t.Cleanup(func() { dedupProbe, rowHash = oldProbe, oldHash })
+	for _, tc := range []struct {
+		name     string
+		distinct int // distinct rows in the data
+		hashes   uint64
+	}{
+		{"all collide, direct", 1000, 1},
+		{"few hashes, direct", 1000, 7},
+		{"many rows, partitioned", 40_000, 20_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rowHash = func(h []uint64, key []rowPart, lo int) {
+				hashRows(h, key, lo)
+				for i := range h {
+					h[i] = mix64(h[i] % tc.hashes)
+				}
+			}
+			const rows = 100_000
+			x := col.NewTensor(ir.Float32, []int{rows, 3})
+			r := rand.New(rand.NewSource(3))
+			for i := 0; i < rows; i++ {
+				d := float32(i)
+				if i >= tc.distinct {
+					d = float32(r.Intn(tc.distinct))
+				}
+				x.F32[i*3], x.F32[i*3+1], x.F32[i*3+2] = d, -d, d/2
+			}
+			b, w := tensorRowBytes(x, rows)
+			ids, _, err := distinctRows(&Ctx{}, nil, []rowPart{{b: b, w: w}}, rows)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids != nil {
+				t.Fatal("memoized although distinct rows share hashes")
+			}
+			rowHash = hashRows
+			if ids, first, _ := distinctRows(&Ctx{}, nil, []rowPart{{b: b, w: w}}, rows); ids == nil || len(first) != tc.distinct {
+				t.Fatalf("with the real hash: %d distinct, want %d", len(first), tc.distinct)
+			}
+		})
+	}
+}
