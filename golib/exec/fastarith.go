@@ -64,10 +64,17 @@ func isFastArith(e *ir.Expr) bool {
 // fastArith evaluates e over the rows of f when it is float64 arithmetic
 // over null-free numeric operands (not literals only).
 func fastArith(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	return fastArithInto(e, f, nil)
+}
+
+// fastArithInto is fastArith with the result written into dst (f.N
+// values) when dst is not nil: a morsel's share of a column allocated once
+// (evalMorsels), instead of a buffer per morsel concatenated afterwards.
+func fastArithInto(e *ir.Expr, f *col.Frame, dst []float64) (*col.Column, bool, error) {
 	if !isFastArith(e) {
 		return nil, false, nil
 	}
-	out, ok, err := arithNode(e, f)
+	out, ok, err := arithNodeInto(e, f, dst)
 	if err != nil || !ok {
 		return nil, ok, err
 	}
@@ -85,9 +92,18 @@ type arithOperand struct {
 }
 
 func arithNode(e *ir.Expr, f *col.Frame) ([]float64, bool, error) {
+	return arithNodeInto(e, f, nil)
+}
+
+// arithNodeInto is arithNode writing its result into dst when not nil.
+func arithNodeInto(e *ir.Expr, f *col.Frame, dst []float64) ([]float64, bool, error) {
 	var ops [2]arithOperand
 	for k, a := range e.Args {
-		o, ok, err := arithArg(a, f)
+		var scratch []float64
+		if k == 0 && dst != nil {
+			scratch = dst // the first operand may be computed in dst: the loop below reads each x[i] before writing out[i]
+		}
+		o, ok, err := arithArgInto(a, f, scratch)
 		if err != nil || !ok {
 			return nil, ok, err
 		}
@@ -102,6 +118,8 @@ func arithNode(e *ir.Expr, f *col.Frame) ([]float64, bool, error) {
 	}
 	var out []float64
 	switch {
+	case dst != nil:
+		out = dst[:f.N]
 	case x.own:
 		out = x.f
 	case y.own:
@@ -113,9 +131,12 @@ func arithNode(e *ir.Expr, f *col.Frame) ([]float64, bool, error) {
 	return out, true, nil
 }
 
-// arithArg resolves an argument: a literal, a nested float64 arithmetic
+// arithArgInto resolves an argument: a literal, a nested float64 arithmetic
 // node (computed), or anything else through interp.Eval.
-func arithArg(a *ir.Expr, f *col.Frame) (arithOperand, bool, error) {
+//
+// A nested node or a datetime field is computed in scratch (f.N values)
+// when it is not nil.
+func arithArgInto(a *ir.Expr, f *col.Frame, scratch []float64) (arithOperand, bool, error) {
 	switch {
 	case a.Kind == ir.ExprLit:
 		switch {
@@ -126,14 +147,17 @@ func arithArg(a *ir.Expr, f *col.Frame) (arithOperand, bool, error) {
 		}
 		return arithOperand{}, false, nil
 	case isFastArith(a):
-		v, ok, err := arithNode(a, f)
+		v, ok, err := arithNodeInto(a, f, scratch)
 		return arithOperand{f: v, own: true}, ok, err
 	}
 	if a.Kind == ir.ExprCall && len(a.Args) == 1 && a.Type.IsInt() && a.Args[0].Kind == ir.ExprCol {
 		// dt.hour / dt.dayofweek / ... of a datetime column without nulls:
 		// the field written straight into a float buffer (no int column)
 		if c := f.Col(a.Args[0].Name); c != nil && (c.Type == ir.DatetimeUS || c.Type == ir.DatetimeNS) && !c.HasNulls() {
-			out := make([]float64, f.N)
+			out := scratch
+			if out == nil {
+				out = make([]float64, f.N)
+			}
 			if interp.DtClockFieldFloats(a.Name, c.Type, c.I64[:f.N], out) {
 				return arithOperand{f: out, own: true}, true, nil
 			}

@@ -7,6 +7,8 @@ package exec
 // anything else (and any function this file does not know) falls back.
 
 import (
+	"sync/atomic"
+
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/frame"
@@ -67,6 +69,11 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		v, err := interp.Eval(e, f)
 		return v, err == nil, err
 	}
+	if isFastArith(e) && len(parts) > 1 {
+		if v, ok, err := arithMorsels(c, n, e, f); ok || err != nil {
+			return v, ok, err
+		}
+	}
 	err := forMorsels(c, n, f.N, func(m, lo, hi int) error {
 		part := sliceFrame(f, lo, hi)
 		v, ok, err := fastExpr(e, part)
@@ -80,6 +87,29 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		return nil, false, err
 	}
 	return concatCols(c, n, parts)
+}
+
+// arithMorsels evaluates float64 arithmetic morsel by morsel into one
+// column allocated up front (fastArithInto); ok false when a morsel cannot
+// take the fast path (a null operand), and evalMorsels then evaluates the
+// whole expression its general way.
+func arithMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	out := col.Uninit[float64](f.N) // the morsels cover every row
+	var miss atomic.Bool
+	err := forMorsels(c, n, f.N, func(_, lo, hi int) error {
+		if miss.Load() {
+			return nil
+		}
+		_, ok, err := fastArithInto(e, sliceFrame(f, lo, hi), out[lo:hi])
+		if err == nil && !ok {
+			miss.Store(true)
+		}
+		return err
+	})
+	if err != nil || miss.Load() {
+		return nil, false, err
+	}
+	return &col.Column{Type: ir.Float64, N: f.N, F64: out}, true, nil
 }
 
 func runProject(c *Ctx, n *ir.Node, in []any) (any, error) {
