@@ -25,10 +25,28 @@ var fastArithOps = map[string]bool{"add": true, "sub": true, "mul": true, "trued
 // a literal (pandas' (x > 15).astype("float32")) from fasteval's compareLit
 // without the broadcast literal; ok=false for anything else.
 func fastExpr(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
-	if v, ok, err := fastArith(e, f); ok || err != nil {
+	return fastExprInto(e, f, nil)
+}
+
+// isFastFloat reports whether fastExprInto can write e's values into a
+// float64 buffer: float64 arithmetic, or a float cast of a comparison.
+func isFastFloat(e *ir.Expr) bool {
+	if isFastArith(e) {
+		return true
+	}
+	return e.Kind == ir.ExprCall && e.Name == "cast" && len(e.Args) == 1 && (e.Type == ir.Float32 || e.Type == ir.Float64) &&
+		e.Args[0].Kind == ir.ExprCall && e.Args[0].Type == ir.Bool
+}
+
+// fastExprInto is fastExpr writing a float result into dst (f.N values)
+// when dst is not nil (see isFastFloat).
+func fastExprInto(e *ir.Expr, f *col.Frame, dst []float64) (*col.Column, bool, error) {
+	if v, ok, err := fastArithInto(e, f, dst); ok || err != nil {
 		return v, ok, err
 	}
-	if v, ok := intExpr(e, f); ok { // strint.go
+	if dst != nil {
+		// only the float cast below writes into dst
+	} else if v, ok := intExpr(e, f); ok { // strint.go
 		return v, true, nil
 	}
 	if e.Kind != ir.ExprCall || e.Name != "cast" || len(e.Args) != 1 || (e.Type != ir.Float32 && e.Type != ir.Float64) {
@@ -47,8 +65,12 @@ func fastExpr(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
 	if !ok || b.Type != ir.Bool || b.B == nil || (b.Valid != nil && b.HasNulls()) {
 		return nil, false, nil
 	}
-	out := make([]float64, f.N)
+	out := dst
+	if out == nil {
+		out = make([]float64, f.N)
+	}
 	for i, x := range b.B[:f.N] {
+		out[i] = 0
 		if x {
 			out[i] = 1
 		}
@@ -108,7 +130,14 @@ func arithNodeInto(e *ir.Expr, f *col.Frame, dst []float64) ([]float64, bool, er
 			return nil, ok, err
 		}
 		if o.i != nil { // ints are read as float64 (exact up to 2^53, as interp's asFloat)
-			o = arithOperand{f: intsToFloats(o.i), own: true}
+			if scratch != nil {
+				for i, v := range o.i {
+					scratch[i] = float64(v)
+				}
+				o = arithOperand{f: scratch[:len(o.i)], own: true}
+			} else {
+				o = arithOperand{f: intsToFloats(o.i), own: true}
+			}
 		}
 		ops[k] = o
 	}

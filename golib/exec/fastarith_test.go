@@ -98,6 +98,7 @@ func TestFastCastCompareDifferential(t *testing.T) {
 		{cast("float64", ir.Call("le", ir.Col("f"), ir.LitFloat(0.5))), true},
 		{cast("float32", ir.Call("ne", ir.LitFloat(0), ir.Col("f"))), true},
 		{cast("float32", ir.Call("gt", ir.Col("in"), ir.LitInt(0))), true}, // nulls compare false
+		{cast("float32", ir.Call("lt", ir.Col("i"), ir.Col("f"))), false},   // no literal: the general path
 	}
 	for k, tc := range cases {
 		if err := frame.TypeExpr(tc.e, schema); err != nil {
@@ -117,6 +118,16 @@ func TestFastCastCompareDifferential(t *testing.T) {
 		if got.Type != want.Type || colDiff(got, want, 0) != "" {
 			t.Fatalf("case %d (%s): %s %s", k, tc.e, got.Type, colDiff(got, want, 0))
 		}
+	}
+	// and through a project on the runtime, morsel by morsel into one column
+	smallMorsels(t)
+	for k, tc := range cases {
+		node := newNode(t, "project", ir.Attrs{"exprs": []ir.NamedExpr{{Name: "x", Expr: tc.e}}}, in)
+		g, w, gerr, werr := runBoth(t, node, true, in)
+		if g == nil || g.Col("x") == nil {
+			t.Fatalf("project case %d: no column x in %v (err %v)", k, g, gerr)
+		}
+		checkSame(t, fmt.Sprintf("project case %d", k), g, w, gerr, werr, 0)
 	}
 }
 

@@ -69,8 +69,8 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		v, err := interp.Eval(e, f)
 		return v, err == nil, err
 	}
-	if isFastArith(e) && len(parts) > 1 {
-		if v, ok, err := arithMorsels(c, n, e, f); ok || err != nil {
+	if isFastFloat(e) && len(parts) > 1 {
+		if v, ok, err := floatMorsels(c, n, e, f); ok || err != nil {
 			return v, ok, err
 		}
 	}
@@ -89,18 +89,19 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 	return concatCols(c, n, parts)
 }
 
-// arithMorsels evaluates float64 arithmetic morsel by morsel into one
-// column allocated up front (fastArithInto); ok false when a morsel cannot
-// take the fast path (a null operand), and evalMorsels then evaluates the
-// whole expression its general way.
-func arithMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+// floatMorsels evaluates float64 arithmetic, or a float cast of a
+// comparison, morsel by morsel into one column allocated up front
+// (fastExprInto); ok false when a morsel cannot take the fast path (a null
+// operand), and evalMorsels then evaluates the whole expression its general
+// way.
+func floatMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
 	out := col.Uninit[float64](f.N) // the morsels cover every row
 	var miss atomic.Bool
 	err := forMorsels(c, n, f.N, func(_, lo, hi int) error {
 		if miss.Load() {
 			return nil
 		}
-		_, ok, err := fastArithInto(e, sliceFrame(f, lo, hi), out[lo:hi])
+		_, ok, err := fastExprInto(e, sliceFrame(f, lo, hi), out[lo:hi])
 		if err == nil && !ok {
 			miss.Store(true)
 		}
@@ -109,7 +110,7 @@ func arithMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bo
 	if err != nil || miss.Load() {
 		return nil, false, err
 	}
-	return &col.Column{Type: ir.Float64, N: f.N, F64: out}, true, nil
+	return &col.Column{Type: e.Type, N: f.N, F64: out}, true, nil
 }
 
 func runProject(c *Ctx, n *ir.Node, in []any) (any, error) {
