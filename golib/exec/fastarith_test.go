@@ -98,7 +98,7 @@ func TestFastCastCompareDifferential(t *testing.T) {
 		{cast("float64", ir.Call("le", ir.Col("f"), ir.LitFloat(0.5))), true},
 		{cast("float32", ir.Call("ne", ir.LitFloat(0), ir.Col("f"))), true},
 		{cast("float32", ir.Call("gt", ir.Col("in"), ir.LitInt(0))), true}, // nulls compare false
-		{cast("float32", ir.Call("lt", ir.Col("i"), ir.Col("f"))), false},   // no literal: the general path
+		{cast("float32", ir.Call("lt", ir.Col("i"), ir.Col("f"))), false},  // no literal: the general path
 	}
 	for k, tc := range cases {
 		if err := frame.TypeExpr(tc.e, schema); err != nil {
