@@ -46,6 +46,7 @@ func init() {
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
 	joinorder.ScanSorted["scan_parquet"] = parquetio.SortedColumn
+	dce.ScanRangeFraction["scan_parquet"] = parquetio.RangeFraction
 	exec.StreamSortedKey = parquetio.SortedColumn
 	joinorder.ScanRows["scan_ipc"] = ipcio.NumRows
 	startGCTuner()

@@ -148,7 +148,7 @@ func RunAny(ctx context.Context, g *ir.Graph, inputs []any, o Options) ([]any, e
 // else (or on ErrFallback) with the reference interpreter.
 func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	if traceOut != nil && !c.quiet {
-		defer traceNode(n, time.Now(), &out, peakSampler())
+		defer traceNode(n, time.Now(), cpuNow(), &out, peakSampler())
 	}
 	if c.streamed[n.ID] {
 		return openStream(n, in)

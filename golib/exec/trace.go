@@ -1,11 +1,11 @@
 package exec
 
 // FLERN_EXEC_TRACE=1 prints one line per node to stderr as the runtime runs
-// it: the op, the user's line, the rows produced, the time taken, the
-// process's resident memory after it (and its peak while the node ran,
-// sampled every 5 ms) and the Go heap after it (and when an op fell
-// back to the interpreter), to see where a query's time
-// goes. FLERN_EXEC_PROFILE=path writes a CPU profile of each run (path.1,
+// it: the op, the user's line, the rows produced, the time taken (wall, and
+// the process's CPU time: on a loaded machine the wall time mostly shows the
+// others), the process's resident memory after it (and its peak while the
+// node ran, sampled every 5 ms) and the Go heap after it (and when an op fell
+// back to the interpreter), to see where a query's time goes. FLERN_EXEC_PROFILE=path writes a CPU profile of each run (path.1,
 // path.2, ...; read with go tool pprof).
 
 import (
@@ -15,6 +15,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/flern/flern/golib/col"
@@ -86,7 +87,7 @@ func peakSampler() (stop func() int64) {
 	}
 }
 
-func traceNode(n *ir.Node, start time.Time, out *any, peak func() int64) {
+func traceNode(n *ir.Node, start time.Time, cpu0 time.Duration, out *any, peak func() int64) {
 	rows := -1
 	switch v := (*out).(type) {
 	case *col.Frame:
@@ -98,7 +99,17 @@ func traceNode(n *ir.Node, start time.Time, out *any, peak func() int64) {
 			rows = v.Numel()
 		}
 	}
-	fmt.Fprintf(traceOut, "flern exec: %-12s %8.1f ms %10d rows %7d MiB rss (peak %d) %7d MiB heap  %s\n", n.Op, float64(time.Since(start).Microseconds())/1000, rows, rssBytes()>>20, peak()>>20, heapBytes()>>20, n.Loc)
+	fmt.Fprintf(traceOut, "flern exec: %-12s %8.1f ms %8.1f cpu-ms %10d rows %7d MiB rss (peak %d) %7d MiB heap  %s\n", n.Op, float64(time.Since(start).Microseconds())/1000, float64((cpuNow()-cpu0).Microseconds())/1000, rows, rssBytes()>>20, peak()>>20, heapBytes()>>20, n.Loc)
+}
+
+// cpuNow is the process's user + system CPU time (every thread: the node's
+// workers, and the collector's while the node ran).
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // rssBytes is the process's resident set size (Linux; 0 elsewhere).

@@ -5,6 +5,7 @@ import (
 
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // joinSides are the two in-memory inputs of joinData.
@@ -257,6 +258,67 @@ func TestStatsFilter(t *testing.T) {
 				return b.out(b.dropIndex(b.filter(s, le)), b.dropIndex(s))
 			}},
 	})
+}
+
+// TestParquetFilterFromStatistics: where the Parquet reader judges a
+// filter's range tests from the file's statistics (dce.ScanRangeFraction,
+// faked here: d <= 1000 keeps frac), a filter estimated to keep at most half
+// the rows moves into the scan; a guessed range keeps the stricter bound.
+func TestParquetFilterFromStatistics(t *testing.T) {
+	fakeParquet(t)
+	frac, judged := 0.0, true
+	old, had := dce.ScanRangeFraction["scan_parquet"]
+	t.Cleanup(func() {
+		delete(dce.ScanRangeFraction, "scan_parquet")
+		if had {
+			dce.ScanRangeFraction["scan_parquet"] = old
+		}
+	})
+	dce.ScanRangeFraction["scan_parquet"] = func(ir.Attrs, []*ir.Expr) (float64, bool) { return frac, judged }
+	d := &ir.Expr{Kind: ir.ExprLit, Lit: ir.Value{Type: ir.DatetimeUS, I: 1000}}
+	le := call("le", ir.Col("d"), d)
+	sum := ir.Attrs{"keys": []any{"s"}, "aggs": []any{map[string]any{"name": "n", "col": "x", "fn": "sum"}}, "sort": true}
+	stay := func(pred, hint *ir.Expr) func() *ir.Graph {
+		return func() *ir.Graph {
+			b := newGraph()
+			a := ir.Attrs{"path": "t.parquet"}
+			if hint != nil {
+				a["stats_filter"] = hint
+			}
+			return b.out(b.add("groupby_agg", sum, b.filter(b.add("scan_parquet", a), pred)))
+		}
+	}
+	moved := func(pred, hint *ir.Expr) func() *ir.Graph {
+		return func() *ir.Graph {
+			b := newGraph()
+			a := ir.Attrs{"path": "t.parquet", "filter": pred}
+			if hint != nil {
+				a["stats_filter"] = hint
+			}
+			return b.out(b.add("groupby_agg", sum, b.add("scan_parquet", a)))
+		}
+	}
+	// ne 0.9 x isin of five values 0.5: 0.45, no range test
+	noRange := call("and", call("ne", ir.Col("s"), ir.LitString("y")),
+		call("isin", ir.Col("x"), ir.LitFloat(1), ir.LitFloat(2), ir.LitFloat(3), ir.LitFloat(4), ir.LitFloat(5)))
+	withNe := call("and", le, call("ne", ir.Col("s"), ir.LitString("y")))
+	cases := []struct {
+		frac   float64
+		judged bool
+		c      planCase
+	}{
+		{0.97, true, planCase{name: "a bound keeping most rows stays", before: stay(le, nil), after: stay(le, le)}},
+		{0.4, true, planCase{name: "a bound judged to keep 0.4 moves", before: stay(le, nil), after: moved(le, le)}},
+		{0.5, true, planCase{name: "a bound and a ne judged to keep 0.45 move", before: stay(withNe, nil), after: moved(withNe, le)}},
+		{0.6, true, planCase{name: "a bound judged to keep 0.6 stays", before: stay(le, nil), after: stay(le, le)}},
+		{0, false, planCase{name: "a guessed bound (a third) stays", before: stay(le, nil), after: stay(le, le)}},
+		{0, false, planCase{name: "tests without a range estimated at 0.45 move", before: stay(noRange, nil), after: moved(noRange, nil)}},
+	}
+	for _, tc := range cases {
+		frac, judged = tc.frac, tc.judged
+		tc.c.passes = []string{"predicate"}
+		runPlanCases(t, []planCase{tc.c})
+	}
 }
 
 func TestPredicateFromDisjunction(t *testing.T) {

@@ -119,8 +119,9 @@ def test_streamed_aggregation_matches(monkeypatch, files, name, size):
     path, df = files[size]
     query = QUERIES[name]
     text, got = _run(monkeypatch, path, query)
-    # (by default a scan with a pushed filter -- q6's, which holds only the kept rows -- is not streamed)
-    if STREAMING and name != "q6":
+    # (by default a scan with a pushed filter -- q6's, which holds only the kept rows -- is not streamed;
+    # nothing's date bound, which the file's statistics say keeps no row, moves into the scan too)
+    if STREAMING and name not in ("q6", "nothing", "nothing_whole"):
         assert 'stream="reads %0 1 row groups at a time"' in text, text
     else:
         assert "stream=" not in text, text

@@ -13,6 +13,13 @@ var ScanRows = map[string]func(ir.Attrs) (rows int64, ok bool){}
 // groups' statistics). joinfilter uses it.
 var ScanSorted = map[string]func(attrs ir.Attrs, column string) bool{}
 
+// ScanRangeFraction estimates, by scan op name, the fraction of a scan's file
+// rows that pass conjs: comparisons of one numeric or datetime column with
+// literals, judged against the column's range in the file's statistics (set
+// by the engine: scan_parquet). ok false: no estimate. The predicate pass
+// uses it to decide whether a filter moves into the scan.
+var ScanRangeFraction = map[string]func(attrs ir.Attrs, conjs []*ir.Expr) (frac float64, ok bool){}
+
 // IndexUsed says, for every node of g, whether the labels of its index can
 // be observed by a reader: a graph output shows them, drop_rows and
 // sort_index read them, reset_index(drop=False) turns them into a column.
