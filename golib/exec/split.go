@@ -149,7 +149,8 @@ func constOperand(t *ir.TensorType, r int) bool {
 }
 
 // Split groups row-local tensor subgraphs of g into row_split nodes (a
-// region needs a matmul, at least 3 ops and one result: its last node).
+// region needs a matmul, at least 3 ops -- a dense_relu_dense counts as the
+// 4 it replaced -- and one result: its last node).
 // Graphs that update state (training steps) are left alone.
 func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 	rep := &SplitReport{}
@@ -266,8 +267,12 @@ func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 	for ri, ids := range regions {
 		var outs []ir.NodeID
 		hasMatmul := false
+		ops := len(ids)
 		for _, id := range ids {
-			hasMatmul = hasMatmul || g.Nodes[id].Op == "matmul"
+			hasMatmul = hasMatmul || isMatmulLike(g.Nodes[id].Op)
+			if g.Nodes[id].Op == "dense_relu_dense" {
+				ops += 3 // the matmul, add, relu and matmul it replaced
+			}
 			ext := isOut[id]
 			for _, u := range users[id] {
 				if region[u] != ri+1 {
@@ -278,7 +283,7 @@ func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 				outs = append(outs, id)
 			}
 		}
-		if !hasMatmul || len(ids) < 3 || len(outs) != 1 || outs[0] != ids[len(ids)-1] {
+		if !hasMatmul || ops < 3 || len(outs) != 1 || outs[0] != ids[len(ids)-1] {
 			continue
 		}
 		if !buildSplit(g, ids, region, ri+1, rowUse, !o.NoDedup) {
@@ -293,6 +298,10 @@ func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 	g.Compact()
 	return rep, g.Verify()
 }
+
+// isMatmulLike reports whether op multiplies its rows by weight matrices
+// (a region is worth splitting only with one).
+func isMatmulLike(op string) bool { return op == "matmul" || op == "dense_relu_dense" }
 
 // splitLocal reports whether nd can join a region, the regions of its
 // row-aligned inputs (none: it starts one; several: they merge), and which of
@@ -337,6 +346,16 @@ func splitLocal(g *ir.Graph, nd *ir.Node, region []int, rowsOf []int64) (rs []in
 		if x == nil || w == nil || len(x.Shape) != 2 || len(w.Shape) != 2 || !constOperand(w, 3) ||
 			!rowIn(nd.Inputs[0]) {
 			return nil, nil, false
+		}
+	case nd.Op == "dense_relu_dense":
+		if len(nd.Inputs) != 5 || !rowIn(nd.Inputs[0]) {
+			return nil, nil, false
+		}
+		for i, in := range nd.Inputs[1:] {
+			p := tensorType(g.Nodes[in])
+			if p == nil || !constOperand(p, len(p.Shape)+1) || (i == 0 && len(p.Shape) != 2) {
+				return nil, nil, false
+			}
 		}
 	case nd.Op == "tensor_select" || nd.Op == "tensor_slice":
 		d, err := tensor.WrapDim(nd.Attrs.Int("dim", 0), len(tensorType(g.Nodes[nd.Inputs[0]]).Shape))

@@ -103,7 +103,7 @@ func planDedup(r *splitRegion, inShape func(k int) []int64) *dedupPlan {
 		for i := range r.Nodes {
 			if dep[i]&^k == 0 {
 				in[i] = true
-				if r.Nodes[i].Op == "matmul" {
+				if isMatmulLike(r.Nodes[i].Op) {
 					matmuls++
 				}
 			}
@@ -145,11 +145,18 @@ func planDedup(r *splitRegion, inShape func(k int) []int64) *dedupPlan {
 }
 
 // matmulMACs is the multiply-adds per row of r's matmuls ([rows, k] x
-// [k, n]: k*n), their inputs' shapes from the region or, for its external
-// inputs, inShape.
+// [k, n]: k*n) and perceptron heads (k*h + h*o), their inputs' shapes from
+// the region or, for its external inputs, inShape.
 func matmulMACs(r *splitRegion, inShape func(k int) []int64) int64 {
 	var macs int64
 	for _, nd := range r.Nodes {
+		if nd.Op == "dense_relu_dense" && len(nd.Inputs) == 5 && nd.Inputs[1] < 0 && nd.Inputs[3] < 0 {
+			w1, w2 := inShape(int(-nd.Inputs[1]-1)), inShape(int(-nd.Inputs[3]-1))
+			if len(w1) == 2 && len(w2) == 2 && w1[0] > 0 && w1[1] > 0 && w2[1] > 0 {
+				macs += w1[0]*w1[1] + w1[1]*w2[1]
+			}
+			continue
+		}
 		if nd.Op != "matmul" || nd.Schema == nil || nd.Schema.Tensor == nil || len(nd.Inputs) != 2 {
 			continue
 		}

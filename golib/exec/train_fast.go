@@ -396,6 +396,9 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return k, false, nil
 		}
 	}
+	if k, ok := f.mlpKernel(n, shape); ok { // stepmlp.go
+		return k, false, nil
+	}
 	switch {
 	case n.Op == "source_tensor":
 		i := int(n.Attrs.Int("input", 0))

@@ -19,6 +19,7 @@ import (
 	"github.com/flern/flern/golib/opt/joinfilter"
 	"github.com/flern/flern/golib/opt/joinorder"
 	"github.com/flern/flern/golib/opt/limit"
+	"github.com/flern/flern/golib/opt/mlpfuse"
 	"github.com/flern/flern/golib/opt/narrow"
 	"github.com/flern/flern/golib/opt/onehotembed"
 	"github.com/flern/flern/golib/opt/predicate"
@@ -61,6 +62,8 @@ var Passes = []Pass{
 		Doc: "inference: (x - mean) / std (and x * scale + shift) feeding a Linear is folded into its weight and bias (computed once from the parameters, not per row)"},
 	{Name: "onehot_embed", Run: onehotembed.Run, After: []string{"foldnorm"},
 		Doc: "inference: a Linear over get_dummies columns becomes a matmul over the numeric columns plus a lookup of the weight rows by category code (the dummies are never built)"},
+	{Name: "mlp_fuse", Run: mlpfuse.Run, After: []string{"onehot_embed"},
+		Doc: "inference: two Linear layers with a ReLU between them become one dense_relu_dense node, run a row at a time with the hidden layer in registers (no [rows, hidden] intermediate)"},
 	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
 		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},

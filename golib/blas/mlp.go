@@ -1,0 +1,136 @@
+package blas
+
+// A two-layer perceptron head in one pass over its rows: out = relu(x @ w1 +
+// b1) @ w2 + b2, each row's hidden layer kept in a buffer on the stack that
+// stays in L1, so the [rows, hidden] intermediate a GEMM, a bias + relu loop
+// and a second GEMM would write and read back through memory never exists.
+// Inference of a small tabular model (flights: 19 -> 64 -> 1) is bound by
+// that traffic, not by its multiply-adds. Compiled with target_clones and
+// floating-point contraction on (multiply-adds fused where the CPU has FMA),
+// so results differ from the GEMM path's in the last bits (the caller's
+// tests compare within float rounding).
+
+/*
+#cgo CFLAGS: -O3
+#pragma GCC optimize("fp-contract=fast")
+#include <stdint.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define FLERN_MLP_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define FLERN_MLP_CLONES
+#endif
+
+#define FLERN_MLP_MAXH 1024
+
+// flern_dense_relu_dense: x [n, k], w1 [k, h], b1 [h], w2 [h, o], b2 [o], out [n, o], all row-major; h <= FLERN_MLP_MAXH.
+// The hidden units' sums run over k in order (lanes across units), each output's sum over the hidden units in
+// interleaved partial sums (16, or 8 for the fixed widths) combined at the end. relu keeps NaN (as torch and the
+// interpreter).
+typedef float flern_v8 __attribute__((vector_size(32)));
+typedef int32_t flern_v8i __attribute__((vector_size(32)));
+
+// flern_drd_fixed: one output, a hidden width H that is a multiple of 8 known at compile time: the hidden units
+// stay in H / 8 vector registers over the k inputs (no buffer traffic), the output's sum in 8 lanes.
+#define FLERN_DRD_FIXED(H)                                                                                            \
+	static inline __attribute__((always_inline)) void flern_drd_##H(int64_t n, int64_t k, const float *x,              \
+	                                                                 const float *w1, const float *b1, const float *w2, \
+	                                                                 const float *b2, float *out) {                    \
+		flern_v8 bias[H / 8], w2v[H / 8];                                                                            \
+		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
+		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
+		for (int64_t r = 0; r < n; r++) {                                                                          \
+			flern_v8 acc[H / 8];                                                                                   \
+			for (int u = 0; u < H / 8; u++) acc[u] = bias[u];                                                      \
+			const float *xr = x + r * k;                                                                           \
+			for (int64_t kk = 0; kk < k; kk++) {                                                                   \
+				const float xv = xr[kk];                                                                           \
+				const float *wr = w1 + kk * H;                                                                     \
+				for (int u = 0; u < H / 8; u++) {                                                                  \
+					flern_v8 w;                                                                                    \
+					__builtin_memcpy(&w, wr + 8 * u, sizeof w);                                                    \
+					acc[u] += xv * w;                                                                              \
+				}                                                                                                  \
+			}                                                                                                      \
+			flern_v8 s = {0, 0, 0, 0, 0, 0, 0, 0};                                                                 \
+			for (int u = 0; u < H / 8; u++) {                                                                      \
+				flern_v8 v = acc[u];                                                                               \
+				flern_v8i keep = (v > 0.0f) | (v != v);                                                            \
+				v = (flern_v8)((flern_v8i)v & keep);                                                               \
+				s += v * w2v[u];                                                                                   \
+			}                                                                                                      \
+			float t = 0.0f;                                                                                        \
+			for (int l = 0; l < 8; l++) t += s[l];                                                                 \
+			out[r] = t + b2[0];                                                                                    \
+		}                                                                                                          \
+	}
+FLERN_DRD_FIXED(16)
+FLERN_DRD_FIXED(32)
+FLERN_DRD_FIXED(64)
+
+FLERN_MLP_CLONES void flern_dense_relu_dense(int64_t n, int64_t k, int64_t h, int64_t o, const float *x, const float *w1,
+                                              const float *b1, const float *w2, const float *b2, float *out) {
+	if (o == 1) {
+		switch (h) {
+		case 16: flern_drd_16(n, k, x, w1, b1, w2, b2, out); return;
+		case 32: flern_drd_32(n, k, x, w1, b1, w2, b2, out); return;
+		case 64: flern_drd_64(n, k, x, w1, b1, w2, b2, out); return;
+		}
+	}
+	float hb[FLERN_MLP_MAXH];
+	float acc[16];
+	for (int64_t r = 0; r < n; r++) {
+		const float *xr = x + r * k;
+		for (int64_t j = 0; j < h; j++) hb[j] = b1[j];
+		for (int64_t kk = 0; kk < k; kk++) {
+			const float xv = xr[kk];
+			const float *wr = w1 + kk * h;
+			for (int64_t j = 0; j < h; j++) hb[j] += xv * wr[j];
+		}
+		for (int64_t j = 0; j < h; j++) {
+			const float v = hb[j];
+			hb[j] = (v > 0.0f || v != v) ? v : 0.0f;
+		}
+		float *orow = out + r * o;
+		if (o == 1) {
+			for (int l = 0; l < 16; l++) acc[l] = 0.0f;
+			int64_t j = 0;
+			for (; j + 16 <= h; j += 16)
+				for (int l = 0; l < 16; l++) acc[l] += hb[j + l] * w2[j + l];
+			for (int l = 0; j < h; j++, l++) acc[l] += hb[j] * w2[j];
+			for (int s = 8; s >= 1; s /= 2)
+				for (int l = 0; l < s; l++) acc[l] += acc[l + s];
+			orow[0] = acc[0] + b2[0];
+			continue;
+		}
+		for (int64_t q = 0; q < o; q++) orow[q] = 0.0f;
+		for (int64_t j = 0; j < h; j++) {
+			const float hv = hb[j];
+			const float *w2r = w2 + j * o;
+			for (int64_t q = 0; q < o; q++) orow[q] += hv * w2r[q];
+		}
+		for (int64_t q = 0; q < o; q++) orow[q] += b2[q];
+	}
+}
+*/
+import "C"
+
+// MLPMaxHidden is the widest hidden layer DenseReluDenseF32 takes.
+const MLPMaxHidden = 1024
+
+// DenseReluDenseF32 computes out = relu(x @ w1 + b1) @ w2 + b2 for n rows of
+// x ([n, k] row-major), w1 [k, h], b1 [h], w2 [h, o], b2 [o], into out
+// ([n, o]). It reports false (nothing written) when h is over MLPMaxHidden
+// or a slice is shorter than its shape says.
+func DenseReluDenseF32(out, x []float32, n, k, h, o int, w1, b1, w2, b2 []float32) bool {
+	if h > MLPMaxHidden || n < 0 || k < 1 || h < 1 || o < 1 || len(x) < n*k || len(out) < n*o ||
+		len(w1) < k*h || len(b1) < h || len(w2) < h*o || len(b2) < o {
+		return false
+	}
+	if n == 0 {
+		return true
+	}
+	C.flern_dense_relu_dense(C.int64_t(n), C.int64_t(k), C.int64_t(h), C.int64_t(o), f32p(x), f32p(w1), f32p(b1),
+		f32p(w2), f32p(b2), f32p(out))
+	return true
+}
