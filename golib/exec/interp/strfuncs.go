@@ -526,12 +526,25 @@ func errNoMissing(what, pandasType string) error {
 func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
 	switch {
 	case t == ir.DatetimeUS && fn == "dt_hour":
+		// times after 1970 (the usual case) in unsigned arithmetic: the
+		// divisions by constants become plain multiplications, without the
+		// signed fix-ups; earlier ones the floored way
+		const day, hour = 86400 * 1e6, 3600 * 1e6
 		for i, v := range vs {
+			if v >= 0 {
+				out[i] = float64(uint64(v) % day / hour)
+				continue
+			}
 			_, r := daySplitUS(v)
-			out[i] = float64(r / (3600 * 1e6))
+			out[i] = float64(r / hour)
 		}
 	case t == ir.DatetimeUS && fn == "dt_dayofweek":
+		const day = 86400 * 1e6
 		for i, v := range vs {
+			if v >= 0 {
+				out[i] = float64((uint64(v)/day + 3) % 7)
+				continue
+			}
 			d, _ := daySplitUS(v)
 			out[i] = float64(weekdayOf(d))
 		}
