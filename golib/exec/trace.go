@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sync/atomic"
@@ -29,10 +30,13 @@ var (
 	traceKernels bool
 )
 
-// profilePath is FLERN_EXEC_PROFILE; profiles counts the runs profiled.
+// profilePath is FLERN_EXEC_PROFILE, memProfilePath FLERN_EXEC_MEMPROFILE;
+// profiles and memProfiles count the runs profiled.
 var (
-	profilePath = os.Getenv("FLERN_EXEC_PROFILE")
-	profiles    atomic.Int64
+	profilePath    = os.Getenv("FLERN_EXEC_PROFILE")
+	profiles       atomic.Int64
+	memProfilePath = os.Getenv("FLERN_EXEC_MEMPROFILE")
+	memProfiles    atomic.Int64
 )
 
 func init() {
@@ -40,11 +44,28 @@ func init() {
 		traceOut = os.Stderr
 		traceKernels = v == "2"
 	}
+	if memProfilePath != "" {
+		runtime.MemProfileRate = 64 << 10
+	}
 }
 
 // profileRun starts a CPU profile of one run when FLERN_EXEC_PROFILE is
-// set; the returned function stops it.
+// set; the returned function stops it (and writes the heap profile when
+// FLERN_EXEC_MEMPROFILE is set).
 func profileRun() func() {
+	stop := cpuProfileRun()
+	if memProfilePath == "" {
+		return stop
+	}
+	return func() {
+		stop()
+		writeMemProfile()
+	}
+}
+
+// cpuProfileRun starts a CPU profile of one run when FLERN_EXEC_PROFILE is
+// set; the returned function stops it.
+func cpuProfileRun() func() {
 	if profilePath == "" {
 		return func() {}
 	}
@@ -60,6 +81,17 @@ func profileRun() func() {
 		pprof.StopCPUProfile()
 		f.Close()
 	}
+}
+
+// writeMemProfile writes the heap profile to the next FLERN_EXEC_MEMPROFILE
+// file (best effort: a profile that cannot be written is skipped).
+func writeMemProfile() {
+	f, err := os.Create(fmt.Sprintf("%s.%d", memProfilePath, memProfiles.Add(1)))
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
 // peakSampler polls the resident memory every few milliseconds while a

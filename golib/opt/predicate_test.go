@@ -246,6 +246,35 @@ func TestStatsFilter(t *testing.T) {
 				b := newGraph()
 				return b.out(b.add("groupby_agg", sumByS, b.filter(scan(b, nil), strNe)))
 			}},
+		{name: "a filter over a shared scan gets its own filtered scan when nobody else reads the column it tests", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := scan(b, nil)
+				return b.out(b.add("groupby_agg", sum, s), b.add("groupby_agg", sum, b.filter(s, le)))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				s := scan(b, nil)
+				return b.out(b.add("groupby_agg", sum, s), b.add("groupby_agg", sum, scanF(b, le, le)))
+			}},
+		{name: "a filter over a shared scan stays when another reader uses the column it tests", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := scan(b, nil)
+				return b.out(b.add("groupby_agg", sumByS, s), b.add("groupby_agg", sum, b.filter(s, strNe)))
+			}},
+		{name: "a filter over a shared scan stays when its readers use the column it tests", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := scan(b, nil)
+				return b.out(b.add("groupby_agg", sum, s), b.add("groupby_agg", sumByS, b.filter(s, strNe)))
+			}},
+		{name: "a filter over a shared scan stays when its labels are shown", passes: []string{"predicate"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				s := scan(b, nil)
+				return b.out(b.add("groupby_agg", sum, s), b.filter(s, le))
+			}},
 		{name: "no stats filter when the labels are shown", passes: []string{"predicate"},
 			before: func() *ir.Graph {
 				b := newGraph()

@@ -93,7 +93,8 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	var dict *col.Column // the dictionary (wantVals)
 	var sdict *strDict   // a string dictionary (wantVals)
 	var sidx []int32     // its indices at the kept rows
-	var pos []int32
+	pos := sc.pos[:0]    // kept positions within a page (reused)
+	defer func() { sc.pos = pos[:0] }()
 	n := rows
 	if sel != nil {
 		n = len(sel)
@@ -138,7 +139,17 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 				sdict, sidx = newStrDict(d.Offs, d.Data), []int32{}
 			}
 			if wantVals && !str {
+				// gathered page by page into the scratch buffers (grown
+				// as needed and kept for the next chunk), and copied out
+				// at their exact size at the end (appending to the result
+				// grew it page by page: TPC-H q7's l_shipdate and
+				// l_suppkey, 26 MiB of garbage per run)
 				dict, vals = d, &col.Column{Type: c.typ}
+				if c.typ.IsFloat() {
+					vals.F64 = sc.f64[:0]
+				} else {
+					vals.I64 = sc.i64[:0]
+				}
 			}
 			if loose > 0 && sel == nil && k > 0 {
 				kept := 0
@@ -219,6 +230,11 @@ func dictSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.Fr
 	}
 	if vals != nil {
 		vals.N = len(keep)
+		if c.typ.IsFloat() {
+			sc.f64, vals.F64 = vals.F64[:0], append([]float64{}, vals.F64...)
+		} else {
+			sc.i64, vals.I64 = vals.I64[:0], append([]int64{}, vals.I64...)
+		}
 	}
 	if sdict != nil {
 		sp := &strPiece{n: len(sidx), segs: []strSeg{{dict: sdict, idx: sidx}}}

@@ -93,7 +93,8 @@ func decodeFixedSel[T fixed](pr file.PageReader, sel []int, dst []T, maxDef int1
 	defScratch, idxScratch := &sc.defs, &sc.idx
 	var valid []byte
 	var full []T
-	var pos []int32
+	pos := sc.pos[:0] // kept positions within a page (reused)
+	defer func() { sc.pos = pos[:0] }()
 	row, si := 0, 0
 	for pr.Next() {
 		pg := pr.Page()
@@ -508,7 +509,23 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 			seen[c.name] = true
 		}
 	}
-	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]
+	// direct[i]: want[i] is decoded at the kept rows straight into the
+	// result (decodeFixedSel) once every row group's kept rows are known,
+	// instead of into a piece per row group joined at the end: the pieces
+	// and the joined column were both held (TPC-H q21's late-delivery
+	// lineitem: 2 x 2 x 29 MiB)
+	direct := make([]bool, len(want))
+	anyDirect := false
+	for i, c := range want {
+		if directFixed && pageDecode {
+			if pt := fixedKind(o, c); pt == parquet.Types.Int64 || pt == parquet.Types.Double {
+				direct[i], anyDirect = true, true
+			}
+		}
+	}
+	tested := &batchBufs{}                     // the buffers of columns read for the tests alone, reused (readTestChunk)
+	pieces := make([][]*col.Column, len(kept)) // [kept row group][want column]; nil: direct, decoded later
+	sels := make([][]int32, len(kept))         // the kept rows of row groups with direct columns (nil: all)
 	counts := make([]int, len(kept))           // rows kept per row group (no column may be wanted: len())
 	err := parallelTasks(len(kept), func(k int) error {
 		var err error
@@ -559,7 +576,16 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 				for _, c := range cj.cols {
 					v := cur[c.name]
 					if v == nil {
-						v, err = readSel(o, fi, rg, c, sel, rows)
+						if sel == nil && !wanted[c.name] {
+							// read for the tests alone: into a buffer the
+							// next row groups reuse
+							v, err = readTestChunk(o, fi, rg, c, rows, tested)
+							if v != nil {
+								defer tested.put(v)
+							}
+						} else {
+							v, err = readSel(o, fi, rg, c, sel, rows)
+						}
 						if err != nil {
 							return err
 						}
@@ -608,6 +634,7 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 			turn ^= 1
 		}
 		ps := make([]*col.Column, len(want))
+		deferred := false // a direct column is left for the second phase
 		for i, c := range want {
 			if v := cur[c.name]; v != nil {
 				ps[i] = v
@@ -617,11 +644,22 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 				ps[i] = emptyColumn(c.typ)
 				continue
 			}
+			if direct[i] {
+				deferred = true
+				continue
+			}
 			v, err := readSel(o, fi, rg, c, sel, rows)
 			if err != nil {
 				return err
 			}
 			ps[i] = v
+		}
+		if deferred && sel != nil {
+			s := make([]int32, n)
+			for i, r := range sel {
+				s[i] = int32(r)
+			}
+			sels[k] = s
 		}
 		pieces[k], counts[k] = ps, n
 		return nil
@@ -634,10 +672,20 @@ func (fp *filterPlan) read(o *openedFile, fi *fileInfo, want []column, kept []in
 		return nil, 0, err
 	}
 	total := 0
-	for _, c := range counts {
+	starts := make([]int, len(kept)+1)
+	for k, c := range counts {
 		total += c
+		starts[k+1] = total
+	}
+	if anyDirect && total > 0 {
+		if err := fp.readDirect(o, fi, want, kept, direct, pieces, sels, starts, out); err != nil {
+			return nil, 0, err
+		}
 	}
 	for i, c := range want {
+		if out[i] != nil {
+			continue
+		}
 		var cs []*col.Column
 		for _, ps := range pieces {
 			if ps[i].N > 0 {

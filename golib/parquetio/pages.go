@@ -313,6 +313,9 @@ type scratch struct {
 	hits      []int32  // positions a test keeps (keepDict)
 	keeps     [2][]int // a filtered read's kept rows (filterPlan.read)
 	dict      []uint64 // a fixed-width dictionary's values (bits)
+	i64       []int64  // a tested column's values at the kept rows (dictSelect)
+	f64       []float64
+	pos       []int32 // the selected rows' positions in a page (decodeFixedSel, dictSelect)
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}

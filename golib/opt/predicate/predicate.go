@@ -47,7 +47,8 @@
 // filter per row group and decodes the other columns at the kept rows only,
 // and the scan's stats_filter is then taken from its own filter. A file the
 // plan reads more than once keeps its filters, so that cse can still make
-// its reads one scan.
+// its reads one scan, except a filter testing columns nobody else reads,
+// which gets its own copy of the scan (scansplit.go).
 package predicate
 
 import (
@@ -71,6 +72,7 @@ func Run(g *ir.Graph) (bool, error) {
 		}
 	}
 	parquetFilters(g)
+	splitParquetFilters(g)
 	statsHints(g)
 	csvFilters(g)
 	// A predicate derived again on a later run lands on (and merges into)
