@@ -28,9 +28,9 @@ package foldnorm
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // Attr marks the matmul a fold produced (shown by explain()).
@@ -38,7 +38,7 @@ const Attr = "folded"
 
 // Run folds every eligible normalization into the Linear it feeds.
 func Run(g *ir.Graph) (bool, error) {
-	if Training(g) {
+	if dce.Training(g) {
 		return false, nil
 	}
 	changed := false
@@ -68,17 +68,6 @@ func Run(g *ir.Graph) (bool, error) {
 		}
 	}
 	return changed, nil
-}
-
-// Training reports whether g updates state (an optimizer step or a training
-// graph): such graphs keep their recorded form.
-func Training(g *ir.Graph) bool {
-	for _, n := range g.Nodes {
-		if n.Op == "state_write" || n.Op == "grad" || strings.HasSuffix(n.Op, "_update") {
-			return true
-		}
-	}
-	return false
 }
 
 // step is one affine operation applied to the row-varying value: op is

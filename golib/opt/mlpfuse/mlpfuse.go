@@ -22,7 +22,7 @@ package mlpfuse
 
 import (
 	"github.com/flern/flern/golib/ir"
-	"github.com/flern/flern/golib/opt/foldnorm"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // Op is the fused node's op.
@@ -30,7 +30,7 @@ const Op = "dense_relu_dense"
 
 // Run fuses every eligible head.
 func Run(g *ir.Graph) (bool, error) {
-	if foldnorm.Training(g) {
+	if dce.Training(g) {
 		return false, nil
 	}
 	users := g.Users()

@@ -47,10 +47,8 @@ const Attr = "embedded"
 
 // Run rewrites every eligible Linear over one-hot columns.
 func Run(g *ir.Graph) (bool, error) {
-	for _, n := range g.Nodes {
-		if n.Op == "state_write" || n.Op == "grad" || strings.HasSuffix(n.Op, "_update") {
-			return false, nil
-		}
+	if dce.Training(g) {
+		return false, nil
 	}
 	changed := false
 	for guard := 0; guard < 64; guard++ {
