@@ -7,7 +7,8 @@ package exec
 // strings by code point, pandas' multi-key NaN rule) with ties broken by
 // position, which makes it total, so the result is the stable sort's.
 // A single numeric key is radix sorted (radix.go); the missing rows go to
-// one end in row order.
+// one end in row order. Trailing keys the rows already follow are dropped
+// first (sortsuffix.go).
 
 import (
 	"cmp"
@@ -35,9 +36,13 @@ func runSort(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if err := c.reserve(n, int64(src.N)*(rowBytes(src)+16)); err != nil {
 		return nil, err
 	}
+	s := orderedSuffix(keys, asc, naFirst, lexQuirk, src.N) // (sortsuffix.go)
+	keys, asc = keys[:s], asc[:s]
 	var perm []int32
 	switch k := keys[0]; {
-	case len(keys) == 1 && (k.Type.IsInt() || k.Type.IsDatetime() || k.Type.IsFloat()):
+	case len(keys) == 1 && (k.Type.IsInt() || k.Type.IsDatetime() || (k.Type.IsFloat() && !(lexQuirk && naFirst))):
+		// (a float key left alone of several keys keeps pandas' multi-key
+		// NaN rule, which sortRadix does not apply)
 		perm, err = sortRadix(c, n, k, asc[0], naFirst)
 	default:
 		perm, err = sortRows(c, n, src.N, interp.SortCmp(keys, asc, naFirst, lexQuirk))
