@@ -134,7 +134,7 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 	if g, _, ok, err := smallDomainGroups(c, n, keys.cols, rows, sorted, false); ok || err != nil { // smallgroups.go
 		return g, err
 	}
-	if rows >= shortCodesMinRows { // short strings as ordered int codes (strcodes.go)
+	if rows >= shortCodesMinRows { // strings of few values as ordered int codes (strcodes.go, strcodes_long.go)
 		var cols []*col.Column
 		for i, kc := range keys.cols {
 			if kc.Type != ir.String {
@@ -143,6 +143,11 @@ func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool)
 			codes, err := shortStringCodes(c, n, kc, rows)
 			if err != nil {
 				return nil, err
+			}
+			if codes == nil {
+				if codes, err = longStringCodes(c, n, kc, rows); err != nil {
+					return nil, err
+				}
 			}
 			if codes != nil {
 				if cols == nil {

@@ -113,9 +113,10 @@ func TestShortStringCodesDifferential(t *testing.T) {
 }
 
 // TestLongStringCodes: strings longer than 7 bytes, few distinct, are coded
-// in byte order (longStringCodes), and sorted groupbys on them, alone or
-// with other keys, their groups sorted by those codes (groupKeyCodes), give
-// the interpreter's groups in its order.
+// in byte order (longStringCodes), and groupbys on them, alone or with
+// other keys (every row coded; or, past shortCodesMax distinct strings,
+// hashed, the groups then sorted by their codes, groupKeyCodes), give the
+// interpreter's groups in its order.
 func TestLongStringCodes(t *testing.T) {
 	smallMorsels(t)
 	old, oldG := shortCodesMinRows, groupKeyCodesMin
@@ -134,21 +135,22 @@ func TestLongStringCodes(t *testing.T) {
 	}
 	words := []string{"STANDARD BRUSHED TIN", "Brand#12", "Brand#1", "MEDIUM POLISHED COPPER", "日本語の長い文字列", "x", ""}
 	for _, n := range []int{1, 333, 3000} {
-		brand, typ := make([]string, n), make([]string, n)
+		brand, typ, many := make([]string, n), make([]string, n), make([]string, n)
 		size, f := make([]int64, n), make([]float64, n)
 		valid := col.NewBitmap(n, true)
 		for i := range brand {
 			brand[i] = words[i*7%len(words)]
 			typ[i] = words[(i*3+1)%len(words)] + "-" + fmt.Sprint(i%4)
+			many[i] = fmt.Sprintf("a longer string %d", i%2000)
 			size[i] = int64(i % 5)
 			f[i] = float64(i)
 			if i%13 == 5 {
 				col.SetBit(valid, i, false)
 			}
 		}
-		fr := &col.Frame{N: n, Names: []string{"brand", "type", "size", "f"},
-			Cols: []*col.Column{col.NewStrings(brand, valid), col.NewStrings(typ, nil), col.NewInt64(size), col.NewFloat64(f)}}
-		for _, keys := range [][]any{{"brand"}, {"brand", "type", "size"}, {"type", "size"}} {
+		fr := &col.Frame{N: n, Names: []string{"brand", "type", "size", "f", "many"},
+			Cols: []*col.Column{col.NewStrings(brand, valid), col.NewStrings(typ, nil), col.NewInt64(size), col.NewFloat64(f), col.NewStrings(many, nil)}}
+		for _, keys := range [][]any{{"brand"}, {"brand", "type", "size"}, {"type", "size"}, {"many", "brand"}} {
 			for _, dropna := range []bool{true, false} {
 				for _, sort := range []bool{true, false} {
 					attrs := ir.Attrs{"keys": keys, "dropna": dropna, "sort": sort, "as_index": false, "aggs": []any{
