@@ -1,14 +1,14 @@
 package exec
 
 // Numbering the distinct rows of a split region's key inputs (splitdedup.go):
-// each row's key is its bytes in every key input, packed into words; a
-// sample estimates the distinct count (repeats); few distinct rows are
-// numbered in each worker's own set and merged, many in hash partitions.
+// each row is known by a 64-bit hash of its bytes in every key input, and
+// every row's bytes are checked against its number's first row at the end;
+// a sample estimates the distinct count (repeats); few distinct rows are
+// numbered in each worker's own table and merged, many in hash partitions.
 
 import (
 	"encoding/binary"
 	"math"
-	"slices"
 	"sync/atomic"
 
 	"github.com/flern/flern/golib/ir"
@@ -20,16 +20,6 @@ type rowPart struct {
 	w int
 }
 
-// Distinct rows are numbered block by block (dedupBlockRows rows), in two
-// phases per block so that no step touches memory at random beyond what
-// fits in cache: (1) each worker copies the key of each of its share of
-// the block's rows, as words, with the row number and the key's hash, into
-// 1 << dedupPartBits partitions chosen by the hash (appends: sequential
-// writes, into buffers reused by every block); (2) each partition -- the
-// workers' pieces of it in row order -- is numbered in its own small hash
-// table, kept from block to block, of its distinct keys. A row's id is its
-// partition's first id plus its number within the partition.
-
 // dedupPartBits: the rows are partitioned in 1 << dedupPartBits parts.
 const dedupPartBits = 8
 
@@ -38,12 +28,13 @@ const dedupPartBits = 8
 const dedupBlockRows = 1 << 20
 
 // dedupDirectMax is the most distinct rows (estimated) numbered directly,
-// each worker's set of distinct keys in cache; more are partitioned.
+// each worker's table of distinct hashes in cache; more are partitioned
+// (numberPartitioned).
 const dedupDirectMax = 1 << 15
 
-// keyWords is the number of words a row's key packs into (its parts'
-// bytes, 4-byte units two to a word), 0 when a part's row is not a whole
-// number of 4-byte units (bool tensors: not memoized).
+// keyWords is the number of words a row's key spans (its parts' bytes,
+// 4-byte units two to a word), 0 when a part's row is not a whole number of
+// 4-byte units (bool tensors: not memoized).
 func keyWords(key []rowPart) int {
 	units := 0
 	for _, p := range key {
@@ -55,44 +46,6 @@ func keyWords(key []rowPart) int {
 	return (units + 1) / 2
 }
 
-// putKey packs row i's key into dst (keyWords words): its 4-byte units in
-// order, two to a word (the first in the low half), a lone last unit alone.
-func putKey(dst []uint64, key []rowPart, i int) {
-	var acc uint64
-	half, k := false, 0
-	for _, p := range key {
-		b := p.b[i*p.w : i*p.w+p.w]
-		for !half && len(b) >= 8 {
-			dst[k] = binary.LittleEndian.Uint64(b)
-			k++
-			b = b[8:]
-		}
-		for len(b) >= 4 {
-			v := uint64(binary.LittleEndian.Uint32(b))
-			b = b[4:]
-			if half {
-				dst[k] = acc | v<<32
-				k++
-			} else {
-				acc = v
-			}
-			half = !half
-		}
-	}
-	if half {
-		dst[k] = acc
-	}
-}
-
-// hashKey hashes a packed key.
-func hashKey(k []uint64) uint64 {
-	h := uint64(0x9E3779B97F4A7C15)
-	for _, w := range k {
-		h = mix64(h ^ w) // hashkeys.go
-	}
-	return h
-}
-
 // repeats estimates from a sample of dedupProbe rows spread evenly over
 // the rows how many distinct rows there are, and whether that is at most
 // dedupMaxRatio of them. The sample's distinct count d of s rows estimates
@@ -101,21 +54,22 @@ func hashKey(k []uint64) uint64 {
 // key (a day's flights first) repeats across the file, not within its
 // first rows, so the sample is spread, and its duplicates (s - d, about
 // s^2 / 2D when s << D) show repetition long before they are a large share
-// of the sample.
-func repeats(key []rowPart, rows, words int) (distinct int, ok bool) {
+// of the sample. Sample rows are told apart by their hashes (a collision
+// would count one row fewer: an estimate; the numbering checks bytes).
+func repeats(key []rowPart, rows int) (distinct int, ok bool) {
 	s := min(rows, dedupProbe)
-	t := newRowSet(words, s)
-	k := make([]uint64, words)
+	t := newHashIDs(s)
+	var h [1]uint64
 	for j := 0; j < s; j++ {
 		i := int(int64(j) * int64(rows) / int64(s))
-		putKey(k, key, i)
-		t.add(k, uint32(hashKey(k)), int32(i))
+		rowHash(h[:], key, i)
+		t.id(h[0], int32(i))
 	}
-	d := float64(len(t.rows))
+	d := float64(len(t.first))
 	if s == rows {
-		return len(t.rows), d <= dedupMaxRatio*float64(rows)
+		return len(t.first), d <= dedupMaxRatio*float64(rows)
 	}
-	if len(t.rows) == s {
+	if len(t.first) == s {
 		return rows, false // no duplicate: too many distinct rows to tell
 	}
 	fs := float64(s)
@@ -146,7 +100,7 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 	if int64(rows) >= 1<<31-1 || words == 0 || words > 16 {
 		return nil, nil, nil
 	}
-	est, ok := repeats(key, rows, words)
+	est, ok := repeats(key, rows)
 	if !ok {
 		return nil, nil, nil
 	}
@@ -485,67 +439,6 @@ func (t *hashIDs) grow() {
 		}
 		pos := s.h & mask
 		for t.slots[pos].h != 0 {
-			pos = (pos + 1) & mask
-		}
-		t.slots[pos] = s
-	}
-}
-
-// rowSet is an open-addressing set of distinct keys (a partition's, or a share's):
-// slots hold a key's number + 1 (0: empty) in the low half and its hash's
-// low 32 bits in the high half; keys holds the distinct keys in number
-// order, rows the first row of each.
-type rowSet struct {
-	words int
-	slots []uint64
-	keys  []uint64
-	rows  []int32
-}
-
-func newRowSet(words, capHint int) *rowSet {
-	size := 64
-	for size < 2*capHint {
-		size <<= 1
-	}
-	return &rowSet{words: words, slots: make([]uint64, size)}
-}
-
-// add returns the number of key k (hash bits h, first seen at row), adding
-// it when new.
-func (t *rowSet) add(k []uint64, h uint32, row int32) int {
-	mask := uint32(len(t.slots) - 1)
-	w := t.words
-	for pos := h & mask; ; pos = (pos + 1) & mask {
-		s := t.slots[pos]
-		if s == 0 {
-			id := len(t.rows)
-			t.slots[pos] = uint64(h)<<32 | uint64(id+1)
-			t.keys = append(t.keys, k...)
-			t.rows = append(t.rows, row)
-			if 2*len(t.rows) > len(t.slots) {
-				t.grow()
-			}
-			return id
-		}
-		if uint32(s>>32) == h {
-			id := int(uint32(s)) - 1
-			if slices.Equal(t.keys[id*w:id*w+w], k) {
-				return id
-			}
-		}
-	}
-}
-
-func (t *rowSet) grow() {
-	old := t.slots
-	t.slots = make([]uint64, 2*len(old))
-	mask := uint32(len(t.slots) - 1)
-	for _, s := range old {
-		if s == 0 {
-			continue
-		}
-		pos := uint32(s>>32) & mask
-		for t.slots[pos] != 0 {
 			pos = (pos + 1) & mask
 		}
 		t.slots[pos] = s

@@ -1,8 +1,6 @@
 package interp
 
 import (
-	"math"
-
 	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -30,51 +28,37 @@ func tDenseReluDense(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 	}
 	res := col.NewTensor(out.DType, []int{rows, o})
 	if out.DType == ir.Float32 {
-		hid := make([]float32, rows*h)
-		if rows > 0 && k > 0 {
-			blas.Sgemm(false, false, rows, h, k, 1, x.F32, k, w1.F32, h, 0, hid, max(1, h))
-		}
-		for i := 0; i < rows; i++ {
-			row := hid[i*h : (i+1)*h]
-			for j, v := range row {
-				v += b1.F32[j]
-				if !(v > 0 || v != v) {
-					v = 0
-				}
-				row[j] = v
-			}
-		}
-		if rows > 0 && h > 0 {
-			blas.Sgemm(false, false, rows, o, h, 1, hid, h, w2.F32, o, 0, res.F32, max(1, o))
-		}
-		for i := 0; i < rows; i++ {
-			for q := 0; q < o; q++ {
-				res.F32[i*o+q] += b2.F32[q]
-			}
-		}
-		return res, nil
+		denseReluDense(rows, k, h, o, x.F32, w1.F32, b1.F32, w2.F32, b2.F32, res.F32, blas.Sgemm)
+	} else {
+		denseReluDense(rows, k, h, o, x.F64, w1.F64, b1.F64, w2.F64, b2.F64, res.F64, blas.Dgemm)
 	}
-	hid := make([]float64, rows*h)
+	return res, nil
+}
+
+// denseReluDense writes relu(x @ w1 + b1) @ w2 + b2 into out with gemm (the
+// GEMM tMatmul uses for the dtype).
+func denseReluDense[T float32 | float64](rows, k, h, o int, x, w1, b1, w2, b2, out []T,
+	gemm func(ta, tb bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int)) {
+	hid := make([]T, rows*h)
 	if rows > 0 && k > 0 {
-		blas.Dgemm(false, false, rows, h, k, 1, x.F64, k, w1.F64, h, 0, hid, max(1, h))
+		gemm(false, false, rows, h, k, 1, x, k, w1, h, 0, hid, max(1, h))
 	}
 	for i := 0; i < rows; i++ {
 		row := hid[i*h : (i+1)*h]
 		for j, v := range row {
-			v += b1.F64[j]
-			if !(v > 0 || math.IsNaN(v)) {
+			v += b1[j]
+			if !(v > 0 || v != v) {
 				v = 0
 			}
 			row[j] = v
 		}
 	}
 	if rows > 0 && h > 0 {
-		blas.Dgemm(false, false, rows, o, h, 1, hid, h, w2.F64, o, 0, res.F64, max(1, o))
+		gemm(false, false, rows, o, h, 1, hid, h, w2, o, 0, out, max(1, o))
 	}
 	for i := 0; i < rows; i++ {
 		for q := 0; q < o; q++ {
-			res.F64[i*o+q] += b2.F64[q]
+			out[i*o+q] += b2[q]
 		}
 	}
-	return res, nil
 }
