@@ -65,7 +65,7 @@ var Passes = []Pass{
 	{Name: "mlp_fuse", Run: mlpfuse.Run, After: []string{"onehot_embed"},
 		Doc: "inference: two Linear layers with a ReLU between them become one dense_relu_dense node, run a row at a time with the hidden layer in registers (no [rows, hidden] intermediate)"},
 	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
-		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise"},
+		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise; a Parquet scan under a limit reads only the row groups holding its first n rows"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},
 		Doc: "projection pushdown into scans: read only the columns the plan uses"},
 	{Name: "narrow", Run: narrow.Run, After: []string{"pushdown"},

@@ -43,7 +43,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 		cols, n, filtered, err = readFiltered(fi, rp.want, rp.filter, rp.pred, keys)
 	}
 	if err == nil && !filtered {
-		cols, n, err = readColumns(fi, rp.want, rp.pred)
+		cols, n, err = readColumns(fi, rp.want, rp.pred, rp.limit)
 	}
 	if err != nil {
 		return nil, err
@@ -61,6 +61,7 @@ type readPlan struct {
 	nData  int
 	filter *ir.Expr // the pushed filter (nil: none)
 	pred   *ir.Expr // the stats_filter (nil: none, or a stored RangeIndex)
+	limit  int64    // the limit attribute: at least the first limit rows are wanted (-1: all)
 }
 
 // prepare checks a scan's schema against the file and lists what to read.
@@ -74,7 +75,10 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	rp := &readPlan{fi: fi, schema: schema, filter: attrs.Expr("filter")}
+	rp := &readPlan{fi: fi, schema: schema, filter: attrs.Expr("filter"), limit: -1}
+	if v, ok := attrs.Float("limit"); ok && v >= 0 {
+		rp.limit = int64(v)
+	}
 	for _, f := range schema.Fields {
 		i := fi.lookup(f.Name)
 		if i < 0 || full.Lookup(f.Name) < 0 {
@@ -124,12 +128,13 @@ func (rp *readPlan) frame(cols []*col.Column, n int) *col.Frame {
 }
 
 // readColumns reads the given columns of every row group that pred (a
-// stats_filter; nil for none) does not rule out, one task per
-// column chunk on at most GOMAXPROCS goroutines. Fixed-width columns are
+// stats_filter; nil for none) does not rule out -- with limit >= 0 only the
+// first of them that hold limit rows (opt/limit: a head(n) of the scan) --,
+// one task per column chunk on at most GOMAXPROCS goroutines. Fixed-width columns are
 // decoded straight into their final buffers (each task fills its row
 // group's rows); strings and the other types become one piece per row
 // group, joined afterwards. It also returns the number of rows read.
-func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int, error) {
+func readColumns(fi *fileInfo, want []column, pred *ir.Expr, limit int64) ([]*col.Column, int, error) {
 	if len(fi.rgRows) == 0 || fi.numRows == 0 {
 		return emptyColumns(want), 0, nil
 	}
@@ -138,7 +143,24 @@ func readColumns(fi *fileInfo, want []column, pred *ir.Expr) ([]*col.Column, int
 		return nil, 0, err
 	}
 	defer o.Close()
-	return readRowGroups(o, fi, want, keepRowGroups(o, fi, pred))
+	kept := keepRowGroups(o, fi, pred)
+	if limit >= 0 {
+		kept = firstRows(fi, kept, limit)
+	}
+	return readRowGroups(o, fi, want, kept)
+}
+
+// firstRows is the shortest prefix of the row groups kept that holds limit
+// rows (all of them when they hold fewer).
+func firstRows(fi *fileInfo, kept []int, limit int64) []int {
+	var rows int64
+	for i, rg := range kept {
+		if rows >= limit {
+			return kept[:i]
+		}
+		rows += fi.rgRows[rg]
+	}
+	return kept
 }
 
 // emptyColumns are the columns want without rows.

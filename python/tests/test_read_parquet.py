@@ -344,3 +344,27 @@ def test_string_filter_pushed_into_the_scan_drops_its_column(tmp_path, dict_limi
         scan = [line for line in text.splitlines() if "scan_parquet" in line][0]
         assert "filter=not(str_contains(" in scan and '"comment"' not in scan.split("filter=")[0], text
     assert_frame_same(r.to_pandas(), query(df, pd), rtol=0)
+
+
+@pytest.mark.parametrize("n", [0, 1, 99, 100, 101, 250, 10_000])
+@pytest.mark.parametrize("index", [False, True])
+def test_head_reads_only_the_row_groups_it_needs(tmp_path, n, index):
+    """read_parquet(...).head(n): the limit pass gives the scan a limit (explain), the reader
+    stops after the row groups that hold n rows, and the frame is pandas' (stored index
+    labels, a RangeIndex, a head past the end, head(0)); a filter between keeps every row
+    group (the first n rows that pass may lie anywhere)."""
+    pdf = _frame(1000, seed=n)
+    if index:
+        pdf.index = pd.Index(np.arange(1000) * 3 + 7, name="k")
+    path = _write(pdf, tmp_path, row_group_size=100)
+    got = fpd.read_parquet(path).head(n)
+    if not flern._config.no_opt:
+        assert f"limit={n}" in got.explain(), got.explain()
+    assert_frame_same(got, pd.read_parquet(path).head(n))
+    sub = fpd.read_parquet(path, columns=["i", "k"]).head(n)
+    assert_frame_same(sub, pd.read_parquet(path, columns=["i", "k"]).head(n))
+    fdf = fpd.read_parquet(path)
+    filtered = fdf[fdf["i"] > 0].head(n)
+    assert "limit=" not in filtered.explain(), filtered.explain()
+    want = pd.read_parquet(path)
+    assert_frame_same(filtered, want[want["i"] > 0].head(n))

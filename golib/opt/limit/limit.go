@@ -2,7 +2,9 @@
 // 0 or None and stop n >= 0) over a sort becomes one topk op, which keeps
 // only the n first rows of the sort (a bounded heap instead of a full
 // sort); a limit moves below a project that cannot raise, so the project
-// computes only the rows kept; a limit over a topk lowers its n.
+// computes only the rows kept; a limit over a topk lowers its n; a limit
+// over a Parquet scan that keeps every row gives it a limit attribute, and
+// it reads only the row groups that hold the first n rows.
 //
 // The node a limit moves through must have the limit as its only reader.
 // Rows and their order, and their index labels, are exactly those of the
@@ -76,6 +78,20 @@ nodes:
 				replace(g, s.ID, x.ID)
 				return true
 			}
+		case "scan_parquet":
+			// the scan reads only the row groups that hold the first n
+			// rows (the slice still cuts the last one); not when the
+			// scan filters its rows (a pushed filter, statistics, keys)
+			if len(x.Inputs) > 0 || x.Attrs["filter"] != nil || x.Attrs["stats_filter"] != nil {
+				continue
+			}
+			if k, ok := x.Attrs.Float("limit"); ok && int64(k) <= n {
+				continue
+			}
+			attrs := x.Attrs.Clone()
+			attrs["limit"] = float64(n)
+			x.Attrs = attrs
+			return true
 		case "project":
 			for _, ne := range x.Attrs.NamedExprs("exprs") {
 				if ne.Expr == nil || dce.MayRaise(ne.Expr) {
