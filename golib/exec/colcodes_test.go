@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
 )
 
 // TestColumnCodes: the memoized numbers of a short-string column follow
@@ -83,6 +86,18 @@ func TestColumnCodes(t *testing.T) {
 			codesMemo.Unlock()
 			if !ok1 || !ok2 || err1 != nil || err2 != nil || !slices.Equal(pgMemo, pgPlain) {
 				t.Fatalf("probe ids differ with the memo (%v %v %v %v)", ok1, ok2, err1, err2)
+			}
+			// category_code read through the memo equals the interpreter's,
+			// repeated and absent categories included
+			f := &col.Frame{N: tc.rows, Names: []string{"s"}, Cols: []*col.Column{cl}}
+			e := ir.Call("category_code", ir.Col("s"), ir.LitString("ORD"), ir.LitString("日本"), ir.LitString("ORD"), ir.LitString("XYZ"), ir.LitString(""))
+			if err := frame.TypeExpr(e, frameSchemaOf(f)); err != nil {
+				t.Fatal(err)
+			}
+			got, ok := memoCategoryCode(e, f)
+			want2, err := interp.Eval(e, f)
+			if !ok || err != nil || !slices.Equal(got.I64, want2.I64) {
+				t.Fatalf("category_code through the memo (ok %v err %v) differs from the interpreter's", ok, err)
 			}
 		})
 	}

@@ -54,6 +54,12 @@ func dummyCodesFast(c *Ctx, n *ir.Node, cl *col.Column, codes bool) (cats []int,
 		cats, out = interp.DummyCodes(cl)
 		return cats, out, nil
 	}
+	if cc, ok, err := columnCodes(c, n, cl); err != nil || ok {
+		if err != nil {
+			return nil, nil, err
+		}
+		return dummyCodesFrom(c, n, cl, cc, codes)
+	}
 	ms := make([]morselCats, max(numMorsels(cl.N), 1))
 	err = forMorsels(c, n, cl.N, func(m, lo, hi int) error {
 		mc := &ms[m]
@@ -139,6 +145,41 @@ func dummyCodesFast(c *Ctx, n *ir.Node, cl *col.Column, codes bool) (cats []int,
 			} else {
 				out[lo+i] = rank[rm[k]]
 			}
+		}
+		return nil
+	})
+	return cats, out, err
+}
+
+// dummyCodesFrom is dummyCodesFast from the column's memoized value numbers
+// (colcodes.go: short strings, numbered in first-occurrence order, the null
+// among them), which a unique() of the column or a join on it may have
+// computed already and a later category_code reads again.
+func dummyCodesFrom(c *Ctx, n *ir.Node, cl *col.Column, cc *colCodes, codes bool) (cats []int, out []int, err error) {
+	for _, r := range cc.first { // first occurrences, the null's left out
+		if !cl.IsNA(int(r)) {
+			cats = append(cats, int(r))
+		}
+	}
+	interp.SortDummyCats(cl, cats)
+	if !codes {
+		return cats, nil, nil
+	}
+	at := make(map[int]int, len(cats))
+	for k, r := range cats {
+		at[r] = k
+	}
+	rank := make([]int, len(cc.first)) // value number -> sorted position, -1 for the null
+	for k, r := range cc.first {
+		rank[k] = -1
+		if j, ok := at[int(r)]; ok {
+			rank[k] = j
+		}
+	}
+	out = make([]int, cl.N)
+	err = forMorsels(c, n, cl.N, func(_, lo, hi int) error {
+		for i, k := range cc.codes[lo:hi] {
+			out[lo+i] = rank[k]
 		}
 		return nil
 	})

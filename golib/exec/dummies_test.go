@@ -36,12 +36,15 @@ func TestDummyCodesFastMatchesInterpreter(t *testing.T) {
 			}
 			c := b.Finish()
 			wantCats, wantCodes := interp.DummyCodes(c)
-			for _, morsel := range []int{MorselRows, 100} { // one morsel, and many merged
-				old := morselRows
-				morselRows = morsel
+			// one morsel, and many merged; then from the column's memoized
+			// value numbers (colcodes.go; the second call reads the memo)
+			for _, v := range []struct{ morsel, codesMin int }{{MorselRows, codesMinRows}, {100, codesMinRows}, {100, 1}, {MorselRows, 1}} {
+				morsel := v.morsel
+				old, oldMin := morselRows, codesMinRows
+				morselRows, codesMinRows = morsel, v.codesMin
 				gotCats, gotCodes, err := dummyCodesFast(&Ctx{}, nil, c, true)
 				onlyCats, noCodes, err2 := dummyCodesFast(&Ctx{}, nil, c, false)
-				morselRows = old
+				morselRows, codesMinRows = old, oldMin
 				if err != nil || err2 != nil {
 					t.Fatal(err, err2)
 				}

@@ -69,6 +69,9 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		v, err := interp.Eval(e, f)
 		return v, err == nil, err
 	}
+	if v, ok := memoCategoryCode(e, f); ok {
+		return v, true, nil
+	}
 	if isFastFloat(e) && len(parts) > 1 {
 		if v, ok, err := floatMorsels(c, n, e, f); ok || err != nil {
 			return v, ok, err
@@ -87,6 +90,41 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		return nil, false, err
 	}
 	return concatCols(c, n, parts)
+}
+
+// memoCategoryCode evaluates category_code(col, cats...) of a column whose
+// value numbers are memoized (colcodes.go: a get_dummies probe, unique() or
+// a join computed them): the interpreter's category_code of each distinct
+// value, then gathered by number; ok false when e is not that.
+func memoCategoryCode(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
+	if e.Kind != ir.ExprCall || e.Name != "category_code" || len(e.Args) == 0 || e.Args[0].Kind != ir.ExprCol {
+		return nil, false
+	}
+	cl := f.Col(e.Args[0].Name)
+	if cl == nil {
+		return nil, false
+	}
+	cc := memoCodes(cl)
+	if cc == nil || len(cc.codes) != f.N {
+		return nil, false
+	}
+	cats := make([]string, len(e.Args)-1)
+	for i, a := range e.Args[1:] {
+		if a.Kind != ir.ExprLit {
+			return nil, false
+		}
+		cats[i] = a.Lit.S
+	}
+	idx := make([]int, len(cc.first))
+	for k, r := range cc.first {
+		idx[k] = int(r)
+	}
+	per := interp.CategoryCode(cl.Take(idx), cats).I64 // by value number
+	out := col.Uninit[int64](f.N)
+	for i, k := range cc.codes {
+		out[i] = per[k]
+	}
+	return col.NewInt64(out), true
 }
 
 // floatMorsels evaluates float64 arithmetic, or a float cast of a

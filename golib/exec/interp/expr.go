@@ -717,6 +717,10 @@ func isinRows(x *col.Column, vals []*col.Column, n int) *col.Column {
 
 // categoryCode is category_code: the position of each row's string among
 // cats (the first equal one), len(cats) for a missing row or another value.
+// CategoryCode is category_code(x, cats...) over x's rows (the runtime reads
+// it for a column's distinct values, colcodes).
+func CategoryCode(x *col.Column, cats []string) *col.Column { return categoryCode(x, cats, x.N) }
+
 func categoryCode(x *col.Column, cats []string, n int) *col.Column {
 	none := int64(len(cats))
 	out := make([]int64, n)
