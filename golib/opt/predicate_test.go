@@ -331,6 +331,7 @@ func TestParquetFilterFromStatistics(t *testing.T) {
 	noRange := call("and", call("ne", ir.Col("s"), ir.LitString("y")),
 		call("isin", ir.Col("x"), ir.LitFloat(1), ir.LitFloat(2), ir.LitFloat(3), ir.LitFloat(4), ir.LitFloat(5)))
 	withNe := call("and", le, call("ne", ir.Col("s"), ir.LitString("y")))
+	twoCols := call("and", le, call("lt", ir.Col("x"), call("neg", ir.Col("x"))))
 	cases := []struct {
 		frac   float64
 		judged bool
@@ -341,6 +342,7 @@ func TestParquetFilterFromStatistics(t *testing.T) {
 		{0.5, true, planCase{name: "a bound and a ne judged to keep 0.45 move", before: stay(withNe, nil), after: moved(withNe, le)}},
 		{0.6, true, planCase{name: "a bound judged to keep 0.6 stays", before: stay(le, nil), after: stay(le, le)}},
 		{0, false, planCase{name: "a guessed bound (a third) stays", before: stay(le, nil), after: stay(le, le)}},
+		{0.9, true, planCase{name: "a bound judged to keep 0.9 and a comparison of two columns (guessed at a third) stay", before: stay(twoCols, nil), after: stay(twoCols, le)}},
 		{0, false, planCase{name: "tests without a range estimated at 0.45 move", before: stay(noRange, nil), after: moved(noRange, nil)}},
 	}
 	for _, tc := range cases {
