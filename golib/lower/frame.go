@@ -441,6 +441,12 @@ func lowerAggPipeline(n *ir.Node, chain []*ir.Node, base *ir.Node) (*Kernel, boo
 		switch {
 		case t.IsDatetime(), t == ir.Float32:
 			return nil, false // (float32 results: runAggKernel builds float64/int64 columns)
+		case kind == Merge && (fn == "mean" || (fn == "sum" && t.IsFloat())):
+			// a whole column's float sum is numpy's pairwise sum in pandas
+			// (Series.sum, .mean); the loop adds in row order, morsel by
+			// morsel, and would differ in the last digits: the runtime's
+			// reduction (exec/wholeagg.go, the interpreter) sums as numpy
+			return nil, false
 		case fn == "sum", fn == "count":
 		case fn == "mean":
 			b.Value, b.Agg = f.cast(v, ir.Float64), "sum"

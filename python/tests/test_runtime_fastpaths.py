@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import flern
+import flern.pandas as fpd
 
 from conftest import assert_frame_same
 
@@ -109,3 +110,26 @@ def test_str_contains_literal_scan(pat, regex):
         exp = pdf["c"].str.contains(pat, regex=regex, na=na)
         pd.testing.assert_series_equal(got, exp, check_names=False)
 
+
+
+@pytest.mark.parametrize("rows", [100, 38_120, 200_001])
+def test_whole_column_float_sum_and_mean_equal_pandas_exactly(rows):
+    """Series.sum()/.mean() of floats (a column, a filtered column, an expression, with NaN) and
+    the mean of ints are numpy's pairwise sums, bit for bit: the fused aggregation loop (row
+    order, morsel by morsel) is not used for them."""
+    rs = np.random.RandomState(rows)
+    pdf = pd.DataFrame({"x": rs.normal(1000, 300, rows), "k": rs.randint(0, 5, rows),
+                        "i": rs.randint(-1000, 1000, rows)})
+    pdf.loc[::17, "x"] = np.nan
+    f = fpd.DataFrame(pdf)
+    cases = [
+        (f["x"].sum(), pdf["x"].sum()),
+        (f["x"].mean(), pdf["x"].mean()),
+        (f[f["k"] > 1]["x"].sum(), pdf[pdf["k"] > 1]["x"].sum()),
+        ((f[f["k"] > 1]["x"] * 2.5).mean(), (pdf[pdf["k"] > 1]["x"] * 2.5).mean()),
+        (f["i"].mean(), pdf["i"].mean()),
+        (f[f["k"] > 2]["i"].mean(), pdf[pdf["k"] > 2]["i"].mean()),
+        (f["i"].sum(), pdf["i"].sum()),
+    ]
+    for k, (got, want) in enumerate(cases):
+        assert float(got) == float(want), (k, float(got), float(want))
