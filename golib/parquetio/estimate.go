@@ -23,11 +23,8 @@ type span struct {
 	ok     bool
 }
 
-// spanCache remembers columnSpan's answers per file identity and column.
-var (
-	spanMu    sync.Mutex
-	spanCache = map[string]span{}
-)
+// spans remembers columnSpan's answers per file identity and column.
+var spans = columnMemo[span]{m: map[string]span{}}
 
 // RangeFraction estimates the fraction of the rows of a scan_parquet's file
 // that pass every conjunct of conjs: comparisons (lt, le, gt, ge; either
@@ -102,25 +99,7 @@ func rangeTest(c *ir.Expr) (name, op string, lit ir.Value, ok bool) {
 // columnSpan is the (cached) smallest and largest value of the int, float
 // or datetime column name of the file at path.
 func columnSpan(path, name string) span {
-	st, err := os.Stat(path)
-	if err != nil {
-		return span{}
-	}
-	key := fmt.Sprintf("%s|%d|%d|%s", path, st.Size(), st.ModTime().UnixNano(), name)
-	spanMu.Lock()
-	v, ok := spanCache[key]
-	spanMu.Unlock()
-	if ok {
-		return v
-	}
-	v = readSpan(path, name)
-	spanMu.Lock()
-	if len(spanCache) >= maxCacheEntries {
-		clear(spanCache)
-	}
-	spanCache[key] = v
-	spanMu.Unlock()
-	return v
+	return spans.get(path, name, readSpan)
 }
 
 func readSpan(path, name string) span {
@@ -152,4 +131,37 @@ func readSpan(path, name string) span {
 	}
 	sp.ok = true
 	return sp
+}
+
+// columnMemo remembers a fact read from a Parquet file's footer about one of
+// its columns, keyed by the file's identity (path, size, modification time)
+// and the column, so a rewritten file is read again.
+type columnMemo[V any] struct {
+	mu sync.Mutex
+	m  map[string]V
+}
+
+// get is read(path, name), remembered; the zero V when the file cannot be
+// stat'ed.
+func (c *columnMemo[V]) get(path, name string, read func(path, name string) V) V {
+	st, err := os.Stat(path)
+	if err != nil {
+		var zero V
+		return zero
+	}
+	key := fmt.Sprintf("%s|%d|%d|%s", path, st.Size(), st.ModTime().UnixNano(), name)
+	c.mu.Lock()
+	v, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return v
+	}
+	v = read(path, name)
+	c.mu.Lock()
+	if len(c.m) >= maxCacheEntries {
+		clear(c.m)
+	}
+	c.m[key] = v
+	c.mu.Unlock()
+	return v
 }

@@ -1,10 +1,7 @@
 package parquetio
 
 import (
-	"fmt"
 	"math"
-	"os"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
@@ -226,11 +223,8 @@ func unitScale(descr *schema.Column) (int64, bool) {
 
 func fits(v, scale int64) bool { return v <= math.MaxInt64/scale && v >= math.MinInt64/scale }
 
-// sortedCache remembers SortedColumn's answers per file identity and column.
-var (
-	sortedMu    sync.Mutex
-	sortedCache = map[string]bool{}
-)
+// sorted remembers SortedColumn's answers per file identity and column.
+var sorted = columnMemo[bool]{m: map[string]bool{}}
 
 // SortedColumn reports whether the int or datetime column name of a
 // scan_parquet's file is stored in ascending order as far as the row
@@ -238,26 +232,7 @@ var (
 // each one's min is at least the previous one's max (TPC-H's lineitem by
 // l_orderkey). The optimizer uses it to expect a sorted grouping key.
 func SortedColumn(attrs ir.Attrs, name string) bool {
-	path := attrs.Str("path")
-	st, err := os.Stat(path)
-	if err != nil {
-		return false
-	}
-	key := fmt.Sprintf("%s|%d|%d|%s", path, st.Size(), st.ModTime().UnixNano(), name)
-	sortedMu.Lock()
-	v, ok := sortedCache[key]
-	sortedMu.Unlock()
-	if ok {
-		return v
-	}
-	v = sortedColumn(path, name)
-	sortedMu.Lock()
-	if len(sortedCache) >= maxCacheEntries {
-		clear(sortedCache)
-	}
-	sortedCache[key] = v
-	sortedMu.Unlock()
-	return v
+	return sorted.get(attrs.Str("path"), name, sortedColumn)
 }
 
 func sortedColumn(path, name string) bool {
