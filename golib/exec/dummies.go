@@ -123,18 +123,9 @@ func dummyCodesFast(c *Ctx, n *ir.Node, cl *col.Column, codes bool) (cats []int,
 			remap[m][j] = k
 		}
 	}
-	first := append([]int(nil), cats...)
-	interp.SortDummyCats(cl, cats)
+	cats, rank := dummyRanks(cl, cats) // cats: the first rows in first-occurrence order
 	if !codes {
 		return cats, nil, nil
-	}
-	rank := make([]int, len(cats)) // first-occurrence order -> sorted position
-	at := make(map[int]int, len(cats))
-	for k, r := range cats {
-		at[r] = k
-	}
-	for j, r := range first {
-		rank[j] = at[r]
 	}
 	out = make([]int, cl.N)
 	err = forMorsels(c, n, cl.N, func(m, lo, hi int) error {
@@ -156,25 +147,16 @@ func dummyCodesFast(c *Ctx, n *ir.Node, cl *col.Column, codes bool) (cats []int,
 // among them), which a unique() of the column or a join on it may have
 // computed already and a later category_code reads again.
 func dummyCodesFrom(c *Ctx, n *ir.Node, cl *col.Column, cc *colCodes, codes bool) (cats []int, out []int, err error) {
-	for _, r := range cc.first { // first occurrences, the null's left out
-		if !cl.IsNA(int(r)) {
-			cats = append(cats, int(r))
+	firsts := make([]int, len(cc.first))
+	for k, r := range cc.first {
+		firsts[k] = int(r)
+		if cl.IsNA(int(r)) {
+			firsts[k] = -1 // the null's number: no category
 		}
 	}
-	interp.SortDummyCats(cl, cats)
+	cats, rank := dummyRanks(cl, firsts)
 	if !codes {
 		return cats, nil, nil
-	}
-	at := make(map[int]int, len(cats))
-	for k, r := range cats {
-		at[r] = k
-	}
-	rank := make([]int, len(cc.first)) // value number -> sorted position, -1 for the null
-	for k, r := range cc.first {
-		rank[k] = -1
-		if j, ok := at[int(r)]; ok {
-			rank[k] = j
-		}
 	}
 	out = make([]int, cl.N)
 	err = forMorsels(c, n, cl.N, func(_, lo, hi int) error {
@@ -184,4 +166,28 @@ func dummyCodesFrom(c *Ctx, n *ir.Node, cl *col.Column, cc *colCodes, codes bool
 		return nil
 	})
 	return cats, out, err
+}
+
+// dummyRanks is get_dummies' categories from the first rows of numbered
+// values (-1: a number with no category) -- sorted as get_dummies sorts --
+// and each number's position among them (-1 for none).
+func dummyRanks(cl *col.Column, firsts []int) (cats, rank []int) {
+	for _, r := range firsts {
+		if r >= 0 {
+			cats = append(cats, r)
+		}
+	}
+	interp.SortDummyCats(cl, cats)
+	at := make(map[int]int, len(cats))
+	for k, r := range cats {
+		at[r] = k
+	}
+	rank = make([]int, len(firsts))
+	for k, r := range firsts {
+		rank[k] = -1
+		if j, ok := at[r]; ok && r >= 0 {
+			rank[k] = j
+		}
+	}
+	return cats, rank
 }

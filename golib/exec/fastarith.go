@@ -20,10 +20,10 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// fastArithOps are the operators fastArith runs.
+// fastArithOps are the operators fastArithInto runs.
 var fastArithOps = map[string]bool{"add": true, "sub": true, "mul": true, "truediv": true}
 
-// fastExpr evaluates e with fastArith, or a float cast of a comparison with
+// fastExpr evaluates e with fastArithInto, or a float cast of a comparison with
 // a literal (pandas' (x > 15).astype("float32")) from fasteval's compareLit
 // without the broadcast literal; ok=false for anything else.
 func fastExpr(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
@@ -84,15 +84,11 @@ func isFastArith(e *ir.Expr) bool {
 	return e.Kind == ir.ExprCall && fastArithOps[e.Name] && e.Type == ir.Float64 && len(e.Args) == 2
 }
 
-// fastArith evaluates e over the rows of f when it is float64 arithmetic
-// over null-free numeric operands (not literals only).
-func fastArith(e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
-	return fastArithInto(e, f, nil)
-}
-
-// fastArithInto is fastArith with the result written into dst (f.N
-// values) when dst is not nil: a morsel's share of a column allocated once
-// (evalMorsels), instead of a buffer per morsel concatenated afterwards.
+// fastArithInto evaluates e over the rows of f when it is float64
+// arithmetic over null-free numeric operands (not literals only), writing
+// the result into dst (f.N values) when dst is not nil: a morsel's share of
+// a column allocated once (evalMorsels), instead of a buffer per morsel
+// concatenated afterwards.
 func fastArithInto(e *ir.Expr, f *col.Frame, dst []float64) (*col.Column, bool, error) {
 	if !isFastArith(e) {
 		return nil, false, nil
@@ -114,11 +110,8 @@ type arithOperand struct {
 	own bool // f is a buffer of this evaluation (may be overwritten)
 }
 
-func arithNode(e *ir.Expr, f *col.Frame) ([]float64, bool, error) {
-	return arithNodeInto(e, f, nil)
-}
-
-// arithNodeInto is arithNode writing its result into dst when not nil.
+// arithNodeInto computes a float64 arithmetic node over f's rows, into dst
+// when not nil.
 func arithNodeInto(e *ir.Expr, f *col.Frame, dst []float64) ([]float64, bool, error) {
 	var ops [2]arithOperand
 	for k, a := range e.Args {

@@ -11,7 +11,7 @@ import (
 	"github.com/flern/flern/golib/ir"
 )
 
-// fastArith against interp.Eval, bit for bit (NaN payloads aside): nested
+// fastArithInto against interp.Eval, bit for bit (NaN payloads aside): nested
 // + - * / over float64 (NaN, inf, -0), int64 (int edges), int32 and float32
 // columns, int and float literals on either side, division by zero, a
 // dt.hour leaf; and the inputs it must decline (nulls in an int column,
@@ -53,7 +53,7 @@ func TestFastArithDifferential(t *testing.T) {
 		if err := frame.TypeExpr(tc.e, schema); err != nil {
 			t.Fatalf("case %d: %v", k, err)
 		}
-		got, ok, err := fastArith(tc.e, in)
+		got, ok, err := fastArithInto(tc.e, in, nil)
 		if err != nil || ok != tc.fast {
 			t.Fatalf("case %d (%s): ok=%v err=%v, want ok=%v", k, tc.e, ok, err, tc.fast)
 		}
