@@ -35,14 +35,19 @@ func valGraph(t *testing.T, s *mlpSetup, n, in, hidden int) *ir.Graph {
 }
 
 // TestTrainerRunMatchesEpochs: Run's epochs (one call, validation after
-// each) equal Epoch calls followed by a RunAny of the validation graph.
+// each) equal Epoch calls followed by a RunAny of the validation graph, with
+// the next batch gathered in the background or not (the Epoch calls never
+// prefetch these few rows).
 func TestTrainerRunMatchesEpochs(t *testing.T) {
 	const n, batch, in, hidden, epochs = 37, 8, 5, 16, 4
 	cases := []struct {
-		name string
-		val  bool
-	}{{"with validation", true}, {"without validation", false}}
+		name     string
+		val      bool
+		prefetch bool
+	}{{"with validation", true, false}, {"without validation", false, false}, {"prefetched, with validation", true, true}}
+	defer func(b int) { prefetchMinBytes = b }(prefetchMinBytes)
 	for _, tc := range cases {
+		prefetchMinBytes = 4 << 20
 		perms := make([]int64, 0, n*epochs)
 		for e := 0; e < epochs; e++ {
 			for i := 0; i < n; i++ {
@@ -80,6 +85,9 @@ func TestTrainerRunMatchesEpochs(t *testing.T) {
 		}
 		losses, vals := make([]float64, epochs*5), make([]float64, epochs)
 		tr.Cancel() // a Cancel before Run starts is dropped
+		if tc.prefetch {
+			prefetchMinBytes = 0
+		}
 		steps, done, err := tr.Run(nil, perms, epochs, losses, vg, vals)
 		if err != nil || steps != epochs*5 || done != epochs {
 			t.Fatalf("%s: Run: %d steps, %d epochs, %v", tc.name, steps, done, err)
