@@ -43,6 +43,7 @@ func init() {
 	exec.IndexUsed = dce.IndexUsed
 	csvio.EvalMask = exec.EvalPredicate
 	parquetio.EvalMask = exec.EvalPredicate
+	parquetio.StringCodes = exec.MemoizeCodes
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
 	joinorder.ScanSorted["scan_parquet"] = parquetio.SortedColumn
@@ -316,10 +317,11 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
 	noSplit, noResults, noStream := disabled[SplitName], disabled[ResultCacheName], disabled[exec.StreamName]
-	if noSplit || noResults || noStream || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
+	noCodes := disabled[exec.ScanCodesName]
+	if noSplit || noResults || noStream || noCodes || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
-			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName {
+			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName && k != exec.ScanCodesName {
 				disabled[k] = v
 			}
 		}
@@ -368,6 +370,9 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	if !o.Reference && !o.NoOpt && !noStream {
 		p.Stream = exec.Stream(g)
+	}
+	if !o.Reference && !o.NoOpt && !noCodes && p.nOut <= len(g.Outputs) {
+		exec.ScanCodes(g, g.Outputs[p.nOut:])
 	}
 	p.showC = o.ShowC
 	p.Graph = g

@@ -70,6 +70,25 @@ func columnCodes(c *Ctx, n *ir.Node, cl *col.Column) (*colCodes, bool, error) {
 	if !ok || err != nil {
 		return nil, false, err
 	}
+	storeCodes(cl, cc)
+	return cc, true, nil
+}
+
+// MemoizeCodes keeps codes (row r's value number, first-occurrence order,
+// the null numbered too) and first (each number's first row) as cl's value
+// numbers: the Parquet reader's numbering from dictionary indices
+// (parquetio.StringCodes, for a scan's `codes` columns). Small columns and
+// columns of many values are not kept (as columnCodes would not compute
+// them).
+func MemoizeCodes(cl *col.Column, codes, first []int32) {
+	if cl.Type != ir.String || cl.N < codesMinRows || len(codes) != cl.N || len(first) > codesMax {
+		return
+	}
+	storeCodes(cl, &colCodes{codes: codes, first: first})
+}
+
+// storeCodes memoizes cc as cl's codes until cl is collected.
+func storeCodes(cl *col.Column, cc *colCodes) {
 	wp := weak.Make(cl)
 	codesMemo.Lock()
 	codesMemo.m[wp] = cc
@@ -79,7 +98,6 @@ func columnCodes(c *Ctx, n *ir.Node, cl *col.Column) (*colCodes, bool, error) {
 		delete(codesMemo.m, wp)
 		codesMemo.Unlock()
 	}, wp)
-	return cc, true, nil
 }
 
 // codeSet numbers short strings (and the null) in the order they are added.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/flern/flern/golib/engine"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/parquetio"
 )
 
 func planJSON(path string) []byte {
@@ -69,5 +70,83 @@ func TestEngineErrors(t *testing.T) {
 		if !errors.As(err, &fe) || fe.Kind != tc.kind || !strings.Contains(err.Error(), tc.msg) || !strings.Contains(err.Error(), "scan_parquet") {
 			t.Errorf("%s: %v, want a %s error naming scan_parquet and %q", tc.path, err, tc.kind, tc.msg)
 		}
+	}
+}
+
+// TestEngineScanCodes: a scan's string column that a distinct reads
+// (through a renaming project) is numbered from its dictionary as it is read
+// (explain shows codes=[...]), one nobody numbers is not, and the answers
+// equal the plan's with the stage off.
+func TestEngineScanCodes(t *testing.T) {
+	const n = 70000 // over exec's smallest memoized column
+	vals := make([]any, n)
+	names := []string{"SFO", "JFK", "", "日本", "ORD"}
+	for i := range vals {
+		if i%97 == 5 {
+			continue
+		}
+		vals[i] = names[(i*7/3+i/20000)%len(names)]
+	}
+	path := parquetio.WriteStringsForTest(t, t.TempDir(), "codes.parquet", "s", vals, 20000)
+	plan := func(consumer string) []byte {
+		return fmt.Appendf(nil, `{"magic": "flern-plan", "version": 1, "nodes": [
+    {"id": 0, "op": "scan_parquet", "inputs": [], "loc": "etl.py:1", "attrs": {"path": %q}},
+    {"id": 1, "op": "project", "inputs": [0], "loc": "etl.py:2", "attrs": {"exprs": [{"name": "v", "expr": {"k": "col", "name": "s"}}]}},
+    %s], "outputs": [2]}`, path, consumer)
+	}
+	for _, tc := range []struct {
+		name, consumer string
+		marked         bool
+	}{
+		{"distinct", `{"id": 2, "op": "distinct", "inputs": [1], "loc": "etl.py:3", "attrs": {"column": "v"}}`, true},
+		{"filter", `{"id": 2, "op": "filter", "inputs": [1], "loc": "etl.py:3", "attrs": {"pred": {"k": "call", "fn": "eq", "args": [{"k": "col", "name": "v"}, {"k": "lit", "t": "str", "v": "JFK"}]}}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got [2]string
+			for k, off := range []bool{false, true} {
+				o := engine.Options{}
+				if off {
+					o.Disabled = map[string]bool{"scan_codes": true}
+				}
+				p, err := engine.Compile(plan(tc.consumer), o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if ex := p.Explain(false); strings.Contains(ex, `codes=["s"]`) != (tc.marked && !off) {
+					t.Fatalf("off=%v: plan\n%s", off, ex)
+				}
+				out, err := p.Run(context.Background(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b strings.Builder
+				c := out[0].Col("v")
+				for i := 0; i < out[0].N; i++ {
+					if i < 10 || i > out[0].N-3 {
+						fmt.Fprintf(&b, "%v:%q ", c.IsValid(i), c.Str(i))
+					}
+				}
+				fmt.Fprintf(&b, "(%d rows)", out[0].N)
+				got[k] = b.String()
+			}
+			if got[0] != got[1] {
+				t.Fatalf("with codes %s\nwithout   %s", got[0], got[1])
+			}
+			if tc.name == "distinct" {
+				var want strings.Builder
+				seen := map[any]bool{}
+				for _, v := range vals {
+					if !seen[v] {
+						seen[v] = true
+						s, _ := v.(string)
+						fmt.Fprintf(&want, "%v:%q ", v != nil, s)
+					}
+				}
+				fmt.Fprintf(&want, "(%d rows)", len(seen))
+				if got[0] != want.String() {
+					t.Fatalf("distinct: %s, want %s", got[0], want.String())
+				}
+			}
+		})
 	}
 }

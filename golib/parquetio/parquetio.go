@@ -68,6 +68,8 @@ type column struct {
 	intNulls bool     // an integer column with nulls, read as float64
 	// unsupported says why pandas' result cannot be reproduced ("" if it can).
 	unsupported string
+	// codes: a scan's `codes` attribute names the column (codes.go)
+	codes bool
 }
 
 // fileInfo is the cached result of analyzing a file's footer.

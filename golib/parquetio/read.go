@@ -79,15 +79,21 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 	if v, ok := attrs.Float("limit"); ok && v >= 0 {
 		rp.limit = int64(v)
 	}
+	numbered := map[string]bool{}
+	for _, name := range attrs.Strings("codes") {
+		numbered[name] = true
+	}
 	for _, f := range schema.Fields {
 		i := fi.lookup(f.Name)
 		if i < 0 || full.Lookup(f.Name) < 0 {
 			return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", f.Name, path)
 		}
-		if c := fi.cols[i]; c.typ != f.Type {
+		c := fi.cols[i]
+		if c.typ != f.Type {
 			return nil, ir.Errorf("IO", "%s changed while the plan ran: column %q is now %s, was %s", path, f.Name, c.typ, f.Type)
 		}
-		rp.want = append(rp.want, fi.cols[i])
+		c.codes = numbered[f.Name] && c.typ == ir.String
+		rp.want = append(rp.want, c)
 	}
 	rp.nData = len(rp.want)
 	rp.want = append(rp.want, fi.index...)
@@ -316,7 +322,7 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 					return
 				}
 				if left[t.c].Add(-1) == 0 && strPieces[t.c] != nil && !failed.Load() {
-					out[t.c] = joinStrings(strPieces[t.c], n, o.bufs)
+					out[t.c] = joinStrings(strPieces[t.c], n, o.bufs, want[t.c].codes)
 					strPieces[t.c] = nil
 				}
 			}
@@ -750,7 +756,7 @@ func readStringPiece(o *openedFile, rg int, c column) (*strPiece, error) {
 // joinStrings builds a string column of n rows from its row groups' pieces
 // (nil for a skipped row group): the buffers are sized exactly and each
 // piece expands into its rows in parallel.
-func joinStrings(ps []*strPiece, n int, bufs *batchBufs) *col.Column {
+func joinStrings(ps []*strPiece, n int, bufs *batchBufs, codes bool) *col.Column {
 	var kept []*strPiece
 	for _, p := range ps {
 		if p != nil {
@@ -777,6 +783,11 @@ func joinStrings(ps []*strPiece, n int, bufs *batchBufs) *col.Column {
 			if p.valid != nil {
 				bitutil.CopyBitmap(p.valid, 0, p.n, out.Valid, rowStart[i])
 			}
+		}
+	}
+	if codes && StringCodes != nil {
+		if c, first, ok := pieceCodes(kept, rowStart, n); ok {
+			StringCodes(out, c, first)
 		}
 	}
 	return out

@@ -133,3 +133,34 @@ def test_whole_column_float_sum_and_mean_equal_pandas_exactly(rows):
     ]
     for k, (got, want) in enumerate(cases):
         assert float(got) == float(want), (k, float(got), float(want))
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_parquet_string_codes_unique_merge_dummies(tmp_path, monkeypatch, off):
+    """A scanned short-string column numbered from its Parquet dictionaries (the scan_codes
+    stage; row groups with different dictionaries, nulls, empty and unicode strings) gives
+    pandas' unique(), merge and get_dummies, with the stage on and off."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from flern import _config
+    if off:
+        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | {"scan_codes"})
+    rng = np.random.default_rng(5)
+    n = 150_000
+    words = np.array(["SFO", "JFK", "", "é", "日本", "ORD8byte"], dtype=object)
+    # later row groups see more words
+    k = np.minimum(rng.integers(0, len(words), n), 2 + np.arange(n) * len(words) // n)
+    s = words[k].copy()
+    s[rng.random(n) < 0.03] = None
+    path = tmp_path / "codes.parquet"
+    pq.write_table(pa.table({"s": pa.array(s, type=pa.string()), "x": np.arange(n)}), path, row_group_size=40_000)
+    pdf = pd.read_parquet(path)
+    fdf = fpd.read_parquet(str(path))
+    assert list(fdf["s"].unique()) == list(pdf["s"].unique())
+    codes = pd.DataFrame({"s": sorted(w for w in words), "code": np.arange(len(words))})
+    got = fdf.merge(fpd.DataFrame(codes), on="s", how="left")[["x", "code"]].to_pandas()
+    want = pdf.merge(codes, on="s", how="left")[["x", "code"]]
+    assert_frame_same(got, want)
+    got = fpd.get_dummies(fdf, columns=["s"], dtype=float).sum().to_pandas()
+    want = pd.get_dummies(pdf, columns=["s"], dtype=float).sum()
+    pd.testing.assert_series_equal(got, want, check_dtype=False)

@@ -1,0 +1,111 @@
+package exec
+
+// The scan-codes stage (a stage of engine.Compile after the stream stage;
+// FLERN_DISABLE_PASSES=scan_codes): a Parquet scan's string column whose
+// values the plan will number (colcodes.go: a distinct of it, get_dummies or
+// category_code over it, a merge probing it by it) or that a later plan
+// will read from the result cache (a kept output: the flights ETL's unique()
+// calls and merges read the kept scan) gets its value numbers from the
+// file's dictionary indices as it is read (parquetio/codes.go) instead of
+// by hashing every row's string afterwards. The stage lists those columns in
+// the scan's `codes` attribute (shown by explain()). It follows a column
+// through projects that pass it on unchanged (renamed or not); any other op
+// makes new columns, whose numbers the scan's would not serve.
+
+import (
+	"sort"
+
+	"github.com/flern/flern/golib/ir"
+)
+
+// ScanCodesName switches the stage off when listed in FLERN_DISABLE_PASSES.
+const ScanCodesName = "scan_codes"
+
+// ScanCodes marks the numbered string columns of every scan_parquet (see the
+// file comment); kept are the plan's result-cache outputs. It returns the
+// number of scans marked.
+func ScanCodes(g *ir.Graph, kept []ir.NodeID) int {
+	users := g.Users()
+	keptSet := map[ir.NodeID]bool{}
+	for _, id := range kept {
+		keptSet[id] = true
+	}
+	marked := 0
+	for _, n := range g.Nodes {
+		if n.Op != "scan_parquet" || n.Schema == nil || n.Schema.Tensor != nil {
+			continue
+		}
+		var cols []string
+		for _, f := range n.Schema.Fields {
+			if f.Type == ir.String && numbered(g, users, keptSet, n.ID, f.Name, 0) {
+				cols = append(cols, f.Name)
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		sort.Strings(cols)
+		attrs := n.Attrs.Clone()
+		list := make([]any, len(cols))
+		for i, c := range cols {
+			list[i] = c
+		}
+		attrs["codes"] = list
+		n.Attrs = attrs
+		marked++
+	}
+	return marked
+}
+
+// numbered reports whether column name of node id's frame reaches a
+// consumer of value numbers (through projects passing it on).
+func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.NodeID, name string, depth int) bool {
+	if kept[id] {
+		return true
+	}
+	if depth > 16 {
+		return false
+	}
+	for _, u := range users[id] {
+		un := g.Node(u)
+		switch un.Op {
+		case "distinct":
+			if un.Attrs.Str("column") == name {
+				return true
+			}
+		case "get_dummies":
+			if un.Attrs["columns"] == nil || contains(un.Attrs.Strings("columns"), name) {
+				return true
+			}
+		case "join":
+			if len(un.Inputs) == 2 && (un.Inputs[0] == id && contains(un.Attrs.Strings("left_on"), name) ||
+				un.Inputs[1] == id && contains(un.Attrs.Strings("right_on"), name)) {
+				return true
+			}
+		case "project":
+			if len(un.Inputs) == 0 || un.Inputs[0] != id {
+				continue
+			}
+			for _, ne := range un.Attrs.NamedExprs("exprs") {
+				e := ne.Expr
+				if e.Kind == ir.ExprCall && e.Name == "category_code" && len(e.Args) > 0 &&
+					e.Args[0].Kind == ir.ExprCol && e.Args[0].Name == name {
+					return true
+				}
+				if e.Kind == ir.ExprCol && e.Name == name && numbered(g, users, kept, u, ne.Name, depth+1) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,122 @@
+package parquetio
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"slices"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/parquet"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+)
+
+// refCodes numbers c's values in first-occurrence order (the null too),
+// as exec's colcodes does.
+func refCodes(c *col.Column) (codes, first []int32) {
+	seen := map[string]int32{}
+	codes = make([]int32, c.N)
+	for r := 0; r < c.N; r++ {
+		key := "v" + c.Str(r)
+		if !c.IsValid(r) {
+			key = "null"
+		}
+		k, ok := seen[key]
+		if !ok {
+			k = int32(len(first))
+			seen[key] = k
+			first = append(first, int32(r))
+		}
+		codes[r] = k
+	}
+	return codes, first
+}
+
+// TestScanCodes: a scan's `codes` columns get value numbers from the
+// dictionary indices equal to numbering the strings read, across row groups
+// with different dictionaries, nulls, empty and unicode strings; plain pages,
+// long entries and columns not asked for get none.
+func TestScanCodes(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewSource(3))
+	short := []string{"SFO", "", "é", "JFK", "日本", "ORD8byte", "LAX"}
+	long := append(slices.Clone(short), "a string over eight bytes")
+	gen := func(vals []string, n int) string {
+		out := make([]any, n)
+		for i := range out {
+			if rng.Intn(10) == 0 {
+				continue // null
+			}
+			// later row groups see values the first does not
+			k := rng.Intn(min(len(vals), 2+i*len(vals)/n))
+			out[i] = vals[k]
+		}
+		b, _ := json.Marshal(out)
+		return string(b)
+	}
+	const n = 3000
+	cases := []struct {
+		name  string
+		vals  []string
+		props []parquet.WriterProperty
+		want  bool
+	}{
+		{"dictionary", short, []parquet.WriterProperty{parquet.WithDictionaryDefault(true)}, true},
+		{"dictionary, small pages", short, []parquet.WriterProperty{parquet.WithDataPageSize(64)}, true},
+		{"plain", short, []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}, false},
+		{"long entry", long, nil, false},
+	}
+	old := StringCodes
+	defer func() { StringCodes = old }()
+	for _, tc := range cases {
+		for _, workers := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/%d workers", tc.name, workers), func(t *testing.T) {
+				p := write(t, dir, fmt.Sprintf("codes%d.parquet", rng.Int()), []colSpec{
+					{"s", arrow.BinaryTypes.String, gen(tc.vals, n)},
+					{"t", arrow.BinaryTypes.String, gen(tc.vals, n)},
+				}, writeOpts{rowsPerGroup: 700, props: tc.props})
+				got := map[*col.Column][2][]int32{}
+				StringCodes = func(c *col.Column, codes, first []int32) { got[c] = [2][]int32{codes, first} }
+				a := ir.Attrs{"path": p, "codes": []any{"s"}}
+				s, err := Sniff(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var f *col.Frame
+				withWorkers(workers, func() { f, err = Read(a, s, nil) })
+				if err != nil {
+					t.Fatal(err)
+				}
+				sc, tcol := f.Col("s"), f.Col("t")
+				if _, ok := got[tcol]; ok {
+					t.Fatalf("column t was numbered without being asked for")
+				}
+				c, ok := got[sc]
+				if ok != tc.want {
+					t.Fatalf("numbered = %v, want %v", ok, tc.want)
+				}
+				if !ok {
+					return
+				}
+				wc, wf := refCodes(sc)
+				if !slices.Equal(c[0], wc) || !slices.Equal(c[1], wf) {
+					t.Fatalf("codes differ from numbering the strings:\n got first %v\nwant first %v", c[1], wf)
+				}
+			})
+		}
+	}
+}
+
+// WriteStringsForTest writes one string column (nil: a null) to a Parquet
+// file under dir (dictionary-encoded, rowsPerGroup rows a row group) for the
+// engine tests.
+func WriteStringsForTest(t *testing.T, dir, name, column string, vals []any, rowsPerGroup int64) string {
+	b, err := json.Marshal(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return write(t, dir, name, []colSpec{{column, arrow.BinaryTypes.String, string(b)}}, writeOpts{rowsPerGroup: rowsPerGroup})
+}
