@@ -23,25 +23,44 @@ package blas
 
 #define FLERN_MLP_MAXH 1024
 
-// flern_dense_relu_dense: x [n, k], w1 [k, h], b1 [h], w2 [h, o], b2 [o], out [n, o], all row-major; h <= FLERN_MLP_MAXH.
-// The hidden units' sums run over k in order (lanes across units), each output's sum over the hidden units in
-// interleaved partial sums (16, or 8 for the fixed widths) combined at the end. relu keeps NaN (as torch and the
-// interpreter).
+// flern_dense_relu_dense: x [n, k], w1 [k, h], b1 [h], w2 [h, o], b2 [o], out [n, o], all row-major; h <= FLERN_MLP_MAXH;
+// nl <= FLERN_MLP_MAXLOOK lookups: table tj [mj, h] and indices ij [n], row ij[r] of tj added to row r's hidden units.
+// The hidden units' sums start from the bias and the looked-up rows, then run over k in order (lanes across units),
+// each output's sum over the hidden units in interleaved partial sums (16, or 8 for the fixed widths) combined at the
+// end. relu keeps NaN (as torch and the interpreter). Returns -1, or the first row whose index is out of its table
+// (rows before it written).
 typedef float flern_v8 __attribute__((vector_size(32)));
 typedef int32_t flern_v8i __attribute__((vector_size(32)));
+
+#define FLERN_MLP_MAXLOOK 4
+typedef struct {
+	const float *t;
+	const int64_t *idx;
+	int64_t m;
+} flern_look;
 
 // flern_drd_fixed: one output, a hidden width H that is a multiple of 8 known at compile time: the hidden units
 // stay in H / 8 vector registers over the k inputs (no buffer traffic), the output's sum in 8 lanes.
 #define FLERN_DRD_FIXED(H)                                                                                            \
-	static inline __attribute__((always_inline)) void flern_drd_##H(int64_t n, int64_t k, const float *x,              \
-	                                                                 const float *w1, const float *b1, const float *w2, \
-	                                                                 const float *b2, float *out) {                    \
+	static inline __attribute__((always_inline)) int64_t flern_drd_##H(                                               \
+	    int64_t n, int64_t k, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,      \
+	    float *out, int nl, const flern_look *look) {                                                              \
 		flern_v8 bias[H / 8], w2v[H / 8];                                                                            \
 		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
 		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
 		for (int64_t r = 0; r < n; r++) {                                                                          \
 			flern_v8 acc[H / 8];                                                                                   \
 			for (int u = 0; u < H / 8; u++) acc[u] = bias[u];                                                      \
+			for (int j = 0; j < nl; j++) {                                                                         \
+				const int64_t v = look[j].idx[r];                                                                  \
+				if ((uint64_t)v >= (uint64_t)look[j].m) return r;                                                  \
+				const float *tr = look[j].t + v * H;                                                               \
+				for (int u = 0; u < H / 8; u++) {                                                                  \
+					flern_v8 t;                                                                                    \
+					__builtin_memcpy(&t, tr + 8 * u, sizeof t);                                                    \
+					acc[u] += t;                                                                                   \
+				}                                                                                                  \
+			}                                                                                                      \
 			const float *xr = x + r * k;                                                                           \
 			for (int64_t kk = 0; kk < k; kk++) {                                                                   \
 				const float xv = xr[kk];                                                                           \
@@ -63,18 +82,24 @@ typedef int32_t flern_v8i __attribute__((vector_size(32)));
 			for (int l = 0; l < 8; l++) t += s[l];                                                                 \
 			out[r] = t + b2[0];                                                                                    \
 		}                                                                                                          \
+		return -1;                                                                                                 \
 	}
 FLERN_DRD_FIXED(16)
 FLERN_DRD_FIXED(32)
 FLERN_DRD_FIXED(64)
 
-FLERN_MLP_CLONES void flern_dense_relu_dense(int64_t n, int64_t k, int64_t h, int64_t o, const float *x, const float *w1,
-                                              const float *b1, const float *w2, const float *b2, float *out) {
+FLERN_MLP_CLONES int64_t flern_dense_relu_dense(int64_t n, int64_t k, int64_t h, int64_t o, const float *x,
+                                                 const float *w1, const float *b1, const float *w2, const float *b2,
+                                                 float *out, int nl, const float *t0, const int64_t *i0, int64_t m0,
+                                                 const float *t1, const int64_t *i1, int64_t m1, const float *t2,
+                                                 const int64_t *i2, int64_t m2, const float *t3, const int64_t *i3,
+                                                 int64_t m3) {
+	const flern_look look[FLERN_MLP_MAXLOOK] = {{t0, i0, m0}, {t1, i1, m1}, {t2, i2, m2}, {t3, i3, m3}};
 	if (o == 1) {
 		switch (h) {
-		case 16: flern_drd_16(n, k, x, w1, b1, w2, b2, out); return;
-		case 32: flern_drd_32(n, k, x, w1, b1, w2, b2, out); return;
-		case 64: flern_drd_64(n, k, x, w1, b1, w2, b2, out); return;
+		case 16: return flern_drd_16(n, k, x, w1, b1, w2, b2, out, nl, look);
+		case 32: return flern_drd_32(n, k, x, w1, b1, w2, b2, out, nl, look);
+		case 64: return flern_drd_64(n, k, x, w1, b1, w2, b2, out, nl, look);
 		}
 	}
 	float hb[FLERN_MLP_MAXH];
@@ -82,6 +107,12 @@ FLERN_MLP_CLONES void flern_dense_relu_dense(int64_t n, int64_t k, int64_t h, in
 	for (int64_t r = 0; r < n; r++) {
 		const float *xr = x + r * k;
 		for (int64_t j = 0; j < h; j++) hb[j] = b1[j];
+		for (int j = 0; j < nl; j++) {
+			const int64_t v = look[j].idx[r];
+			if ((uint64_t)v >= (uint64_t)look[j].m) return r;
+			const float *tr = look[j].t + v * h;
+			for (int64_t u = 0; u < h; u++) hb[u] += tr[u];
+		}
 		for (int64_t kk = 0; kk < k; kk++) {
 			const float xv = xr[kk];
 			const float *wr = w1 + kk * h;
@@ -111,26 +142,52 @@ FLERN_MLP_CLONES void flern_dense_relu_dense(int64_t n, int64_t k, int64_t h, in
 		}
 		for (int64_t q = 0; q < o; q++) orow[q] += b2[q];
 	}
+	return -1;
 }
 */
 import "C"
 
-// MLPMaxHidden is the widest hidden layer DenseReluDenseF32 takes.
-const MLPMaxHidden = 1024
+import "unsafe"
 
-// DenseReluDenseF32 computes out = relu(x @ w1 + b1) @ w2 + b2 for n rows of
-// x ([n, k] row-major), w1 [k, h], b1 [h], w2 [h, o], b2 [o], into out
-// ([n, o]). It reports false (nothing written) when h is over MLPMaxHidden
-// or a slice is shorter than its shape says.
-func DenseReluDenseF32(out, x []float32, n, k, h, o int, w1, b1, w2, b2 []float32) bool {
+// MLPMaxHidden is the widest hidden layer DenseReluDenseF32 takes;
+// MLPMaxLookups the most table lookups.
+const (
+	MLPMaxHidden  = 1024
+	MLPMaxLookups = 4
+)
+
+// MLPLookup is a table [M, h] (row-major) and one int64 row index per row
+// of x, the indexed row added to the row's hidden pre-activations.
+type MLPLookup struct {
+	T   []float32
+	Idx []int64
+	M   int
+}
+
+// DenseReluDenseF32 computes out = relu(x @ w1 + look[0].T[look[0].Idx[r]]
+// + ... + b1) @ w2 + b2 for n rows of x ([n, k] row-major), w1 [k, h], b1
+// [h], w2 [h, o], b2 [o], into out ([n, o]). ok false (nothing written):
+// h over MLPMaxHidden, more than MLPMaxLookups lookups, or a slice shorter
+// than its shape says. bad is -1, or the first row whose index is outside
+// its table (out is then written only before it).
+func DenseReluDenseF32(out, x []float32, n, k, h, o int, w1, b1, w2, b2 []float32, look []MLPLookup) (bad int, ok bool) {
 	if h > MLPMaxHidden || n < 0 || k < 1 || h < 1 || o < 1 || len(x) < n*k || len(out) < n*o ||
-		len(w1) < k*h || len(b1) < h || len(w2) < h*o || len(b2) < o {
-		return false
+		len(w1) < k*h || len(b1) < h || len(w2) < h*o || len(b2) < o || len(look) > MLPMaxLookups {
+		return -1, false
+	}
+	var t [MLPMaxLookups]*C.float
+	var ix [MLPMaxLookups]*C.int64_t
+	var m [MLPMaxLookups]C.int64_t
+	for j, l := range look {
+		if len(l.Idx) < n || l.M < 0 || len(l.T) < l.M*h {
+			return -1, false
+		}
+		t[j], ix[j], m[j] = f32p(l.T), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(l.Idx))), C.int64_t(l.M)
 	}
 	if n == 0 {
-		return true
+		return -1, true
 	}
-	C.flern_dense_relu_dense(C.int64_t(n), C.int64_t(k), C.int64_t(h), C.int64_t(o), f32p(x), f32p(w1), f32p(b1),
-		f32p(w2), f32p(b2), f32p(out))
-	return true
+	r := C.flern_dense_relu_dense(C.int64_t(n), C.int64_t(k), C.int64_t(h), C.int64_t(o), f32p(x), f32p(w1), f32p(b1),
+		f32p(w2), f32p(b2), f32p(out), C.int(len(look)), t[0], ix[0], m[0], t[1], ix[1], m[1], t[2], ix[2], m[2], t[3], ix[3], m[3])
+	return int(r), true
 }

@@ -8,12 +8,15 @@ import (
 )
 
 // denseReluDenseRef is the head in float64, row by row.
-func denseReluDenseRef(x []float32, n, k, h, o int, w1, b1, w2, b2 []float32) []float64 {
+func denseReluDenseRef(x []float32, n, k, h, o int, w1, b1, w2, b2 []float32, look []MLPLookup) []float64 {
 	out := make([]float64, n*o)
 	hid := make([]float64, h)
 	for r := 0; r < n; r++ {
 		for j := 0; j < h; j++ {
 			s := float64(b1[j])
+			for _, l := range look {
+				s += float64(l.T[int(l.Idx[r])*h+j])
+			}
 			for kk := 0; kk < k; kk++ {
 				s += float64(x[r*k+kk]) * float64(w1[kk*h+j])
 			}
@@ -46,32 +49,56 @@ func TestDenseReluDenseF32(t *testing.T) {
 		}
 		return v
 	}
-	for _, tc := range []struct{ n, k, h, o int }{{100, 19, 64, 1}, {30, 5, 16, 1}, {30, 7, 32, 1}, {37, 3, 5, 1}, {50, 9, 64, 3}, {0, 4, 8, 1}, {20, 1, 17, 2}, {64, 64, 1024, 1}} {
-		t.Run(fmt.Sprintf("%dx%d-%d-%d", tc.n, tc.k, tc.h, tc.o), func(t *testing.T) {
+	for _, tc := range []struct{ n, k, h, o, looks int }{{100, 19, 64, 1, 0}, {30, 5, 16, 1, 0}, {30, 7, 32, 1, 0},
+		{37, 3, 5, 1, 0}, {50, 9, 64, 3, 0}, {0, 4, 8, 1, 0}, {20, 1, 17, 2, 0}, {64, 64, 1024, 1, 0},
+		{100, 3, 64, 1, 2}, {40, 2, 16, 1, 4}, {33, 4, 13, 2, 1}, {0, 3, 64, 1, 2}} {
+		t.Run(fmt.Sprintf("%dx%d-%d-%d+%d", tc.n, tc.k, tc.h, tc.o, tc.looks), func(t *testing.T) {
 			x, w1, b1, w2, b2 := rnd(tc.n*tc.k), rnd(tc.k*tc.h), rnd(tc.h), rnd(tc.h*tc.o), rnd(tc.o)
 			if tc.n > 3 {
 				x[3*tc.k] = float32(math.NaN())
 			}
-			out := make([]float32, tc.n*tc.o)
-			if !DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2) {
-				t.Fatal("refused")
+			var look []MLPLookup
+			for j := 0; j < tc.looks; j++ {
+				m := 3 + 7*j
+				idx := make([]int64, tc.n)
+				for i := range idx {
+					idx[i] = int64(r.Intn(m))
+				}
+				look = append(look, MLPLookup{T: rnd(m * tc.h), Idx: idx, M: m})
 			}
-			want := denseReluDenseRef(x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2)
+			out := make([]float32, tc.n*tc.o)
+			if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != -1 {
+				t.Fatalf("refused (%v) or bad row %d", ok, bad)
+			}
+			want := denseReluDenseRef(x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look)
 			for i, w := range want {
 				g := float64(out[i])
 				if math.IsNaN(w) != math.IsNaN(g) || math.Abs(g-w) > 1e-4*(1+math.Abs(w)) {
 					t.Fatalf("element %d: %v, reference %v", i, g, w)
 				}
 			}
+			if tc.looks > 0 && tc.n > 10 {
+				for _, v := range []int64{-1, int64(look[tc.looks-1].M)} {
+					look[tc.looks-1].Idx[9] = v
+					if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != 9 {
+						t.Fatalf("index %d in row 9: bad row %d (ok %v)", v, bad, ok)
+					}
+				}
+			}
 		})
 	}
-	if DenseReluDenseF32(make([]float32, 1), make([]float32, 2), 1, 2, MLPMaxHidden+1, 1, make([]float32, 2*(MLPMaxHidden+1)),
-		make([]float32, MLPMaxHidden+1), make([]float32, MLPMaxHidden+1), make([]float32, 1)) {
+	if _, ok := DenseReluDenseF32(make([]float32, 1), make([]float32, 2), 1, 2, MLPMaxHidden+1, 1, make([]float32, 2*(MLPMaxHidden+1)),
+		make([]float32, MLPMaxHidden+1), make([]float32, MLPMaxHidden+1), make([]float32, 1), nil); ok {
 		t.Fatal("a hidden layer over MLPMaxHidden was taken")
 	}
-	if DenseReluDenseF32(make([]float32, 1), make([]float32, 1), 1, 2, 4, 1, make([]float32, 8), make([]float32, 4),
-		make([]float32, 4), make([]float32, 1)) {
+	if _, ok := DenseReluDenseF32(make([]float32, 1), make([]float32, 1), 1, 2, 4, 1, make([]float32, 8), make([]float32, 4),
+		make([]float32, 4), make([]float32, 1), nil); ok {
 		t.Fatal("a short x was taken")
+	}
+	short := []MLPLookup{{T: make([]float32, 4), Idx: []int64{0}, M: 2}} // a table of 2 rows of 4 units needs 8 values
+	if _, ok := DenseReluDenseF32(make([]float32, 1), make([]float32, 2), 1, 2, 4, 1, make([]float32, 8), make([]float32, 4),
+		make([]float32, 4), make([]float32, 1), short); ok {
+		t.Fatal("a short table was taken")
 	}
 }
 
@@ -91,7 +118,7 @@ func BenchmarkDenseReluDense(b *testing.B) {
 	out := make([]float32, n)
 	b.Run("fused", func(b *testing.B) {
 		for range b.N {
-			DenseReluDenseF32(out, x, n, k, h, 1, w1, b1, w2, b2)
+			DenseReluDenseF32(out, x, n, k, h, 1, w1, b1, w2, b2, nil)
 		}
 	})
 	b.Run("gemm", func(b *testing.B) {

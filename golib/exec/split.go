@@ -348,12 +348,19 @@ func splitLocal(g *ir.Graph, nd *ir.Node, region []int, rowsOf []int64) (rs []in
 			return nil, nil, false
 		}
 	case nd.Op == "dense_relu_dense":
-		if len(nd.Inputs) != 5 || !rowIn(nd.Inputs[0]) {
+		// x and the lookups' indices by rows; weights, biases and tables whole
+		if len(nd.Inputs) < 5 || len(nd.Inputs)%2 == 0 || !rowIn(nd.Inputs[0]) {
 			return nil, nil, false
 		}
 		for i, in := range nd.Inputs[1:] {
+			if i >= 4 && i%2 == 1 {
+				if !rowIn(in) {
+					return nil, nil, false
+				}
+				continue
+			}
 			p := tensorType(g.Nodes[in])
-			if p == nil || !constOperand(p, len(p.Shape)+1) || (i == 0 && len(p.Shape) != 2) {
+			if p == nil || !constOperand(p, len(p.Shape)+1) || ((i == 0 || i >= 4) && len(p.Shape) != 2) {
 				return nil, nil, false
 			}
 		}

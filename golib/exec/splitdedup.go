@@ -150,7 +150,7 @@ func planDedup(r *splitRegion, inShape func(k int) []int64) *dedupPlan {
 func matmulMACs(r *splitRegion, inShape func(k int) []int64) int64 {
 	var macs int64
 	for _, nd := range r.Nodes {
-		if nd.Op == "dense_relu_dense" && len(nd.Inputs) == 5 && nd.Inputs[1] < 0 && nd.Inputs[3] < 0 {
+		if nd.Op == "dense_relu_dense" && len(nd.Inputs) >= 5 && nd.Inputs[1] < 0 && nd.Inputs[3] < 0 {
 			w1, w2 := inShape(int(-nd.Inputs[1]-1)), inShape(int(-nd.Inputs[3]-1))
 			if len(w1) == 2 && len(w2) == 2 && w1[0] > 0 && w1[1] > 0 && w2[1] > 0 {
 				macs += w1[0]*w1[1] + w1[1]*w2[1]

@@ -14,6 +14,7 @@ import (
 	"github.com/flern/flern/golib/opt/cse"
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/eageragg"
+	"github.com/flern/flern/golib/opt/embedfold"
 	"github.com/flern/flern/golib/opt/fold"
 	"github.com/flern/flern/golib/opt/foldnorm"
 	"github.com/flern/flern/golib/opt/joinfilter"
@@ -62,7 +63,9 @@ var Passes = []Pass{
 		Doc: "inference: (x - mean) / std (and x * scale + shift) feeding a Linear is folded into its weight and bias (computed once from the parameters, not per row)"},
 	{Name: "onehot_embed", Run: onehotembed.Run, After: []string{"foldnorm"},
 		Doc: "inference: a Linear over get_dummies columns becomes a matmul over the numeric columns plus a lookup of the weight rows by category code (the dummies are never built)"},
-	{Name: "mlp_fuse", Run: mlpfuse.Run, After: []string{"onehot_embed"},
+	{Name: "embed_fold", Run: embedfold.Run, After: []string{"foldnorm"},
+		Doc: "inference: embedding lookups concatenated into a Linear's input become lookups into tables of the embeddings times their weight rows (computed once from the parameters, not per row)"},
+	{Name: "mlp_fuse", Run: mlpfuse.Run, After: []string{"onehot_embed", "embed_fold"},
 		Doc: "inference: two Linear layers with a ReLU between them become one dense_relu_dense node, run a row at a time with the hidden layer in registers (no [rows, hidden] intermediate)"},
 	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
 		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise; a Parquet scan under a limit reads only the row groups holding its first n rows"},

@@ -5,7 +5,11 @@
 //
 //	add(matmul(relu(add(matmul(x, W1), b1)), W2), b2)
 //
-// becomes dense_relu_dense(x, W1, b1, W2, b2). The runtime runs it one row at
+// becomes dense_relu_dense(x, W1, b1, W2, b2). When the first layer's
+// product has table lookups added to it -- add(add(matmul(x, W1),
+// index_select(T1, i1)), index_select(T2, i2)), embeddings folded by
+// embedfold or one-hot columns by onehotembed -- they become extra inputs
+// (..., T1, i1, T2, i2), up to MaxLookups. The runtime runs it one row at
 // a time with the row's hidden layer in registers (golib/blas
 // DenseReluDenseF32): the [rows, hidden] intermediate that the two GEMMs and
 // the bias + relu loop between them write and read back never exists, and a
@@ -103,7 +107,7 @@ func weight(g *ir.Graph, id ir.NodeID, dt ir.DType) bool {
 	return t != nil && t.DType == dt && len(t.Shape) == 2 && t.Shape[0] > 0 && t.Shape[1] > 0
 }
 
-// match returns the fused node's inputs [x, W1, b1, W2, b2] and the nodes
+// match returns the fused node's inputs [x, W1, b1, W2, b2, T1, i1, ...] and the nodes
 // it replaces when n is the final bias add of a head (ok false otherwise).
 func match(g *ir.Graph, users [][]ir.NodeID, n *ir.Node) (in, dead []ir.NodeID, ok bool) {
 	mm2, b2, isAdd := biasOf(g, n)
@@ -122,10 +126,15 @@ func match(g *ir.Graph, users [][]ir.NodeID, n *ir.Node) (in, dead []ir.NodeID, 
 	if !only(users, add1.ID, relu.ID) {
 		return nil, nil, false
 	}
-	mm1, b1, isAdd1 := biasOf(g, add1)
-	if !isAdd1 || mm1.Op != "matmul" || len(mm1.Inputs) != 2 || !only(users, mm1.ID, add1.ID) {
+	pre, b1, isAdd1 := biasOf(g, add1)
+	if !isAdd1 || !only(users, pre.ID, add1.ID) {
 		return nil, nil, false
 	}
+	var p preact
+	if !p.walk(g, users, pre, dt) || p.base == nil {
+		return nil, nil, false
+	}
+	mm1 := p.base
 	x, w1 := mm1.Inputs[0], mm1.Inputs[1]
 	xt := g.Node(x).Schema.Tensor
 	if xt == nil || xt.DType != dt || len(xt.Shape) != 2 || !weight(g, w1, dt) {
@@ -134,8 +143,69 @@ func match(g *ir.Graph, users [][]ir.NodeID, n *ir.Node) (in, dead []ir.NodeID, 
 	k, h := g.Node(w1).Schema.Tensor.Shape[0], g.Node(w1).Schema.Tensor.Shape[1]
 	w2s := g.Node(w2).Schema.Tensor.Shape
 	if (xt.Shape[1] >= 0 && xt.Shape[1] != k) || w2s[0] != h || g.Node(b1).Schema.Tensor.Shape[0] != h ||
-		g.Node(b2).Schema.Tensor.Shape[0] != w2s[1] {
+		g.Node(b2).Schema.Tensor.Shape[0] != w2s[1] || len(p.looks) > MaxLookups {
 		return nil, nil, false
 	}
-	return []ir.NodeID{x, w1, b1, w2, b2}, []ir.NodeID{mm2.ID, relu.ID, add1.ID, mm1.ID}, true
+	for _, l := range p.looks {
+		if g.Node(l[0]).Schema.Tensor.Shape[1] != h {
+			return nil, nil, false
+		}
+	}
+	in = []ir.NodeID{x, w1, b1, w2, b2}
+	for _, l := range p.looks {
+		in = append(in, l[0], l[1])
+	}
+	return in, append([]ir.NodeID{mm2.ID, relu.ID, add1.ID}, p.dead...), true
+}
+
+// MaxLookups is the most table lookups a fused head takes (the kernel's).
+const MaxLookups = 4
+
+// preact is the first layer's pre-activation before its bias: one matmul
+// (base) plus table lookups (index_select of a static [m, h] table along
+// dim 0, without index wrapping: embedfold's and onehotembed's form),
+// joined by adds; dead lists every node of it.
+type preact struct {
+	base  *ir.Node
+	looks [][2]ir.NodeID // (table, index), in the order the adds apply them
+	dead  []ir.NodeID
+}
+
+// walk adds node n (read only by its parent) to p; false: n is not part of
+// such a sum.
+func (p *preact) walk(g *ir.Graph, users [][]ir.NodeID, n *ir.Node, dt ir.DType) bool {
+	t := n.Schema.Tensor
+	if t == nil || t.DType != dt || len(t.Shape) != 2 {
+		return false
+	}
+	switch {
+	case n.Op == "matmul" && len(n.Inputs) == 2:
+		if p.base != nil {
+			return false
+		}
+		p.base = n
+	case n.Op == "add" && len(n.Inputs) == 2:
+		if g.Node(n.Inputs[1]).Op == "add" {
+			return false // a left-deep chain: the interpreter adds the terms in that order
+		}
+		for _, id := range n.Inputs {
+			c := g.Node(id)
+			ct := c.Schema.Tensor
+			if !only(users, id, n.ID) || ct == nil || len(ct.Shape) != 2 || ct.Shape[1] != t.Shape[1] ||
+				(ct.Shape[0] != t.Shape[0]) || !p.walk(g, users, c, dt) {
+				return false
+			}
+		}
+	case n.Op == "index_select" && len(n.Inputs) == 2 && n.Attrs.Int("dim", 0) == 0 && !n.Attrs.Bool("wrap", false):
+		tab, idx := g.Node(n.Inputs[0]).Schema.Tensor, g.Node(n.Inputs[1]).Schema.Tensor
+		if tab == nil || idx == nil || tab.DType != dt || !weight(g, n.Inputs[0], dt) || idx.DType != ir.Int64 ||
+			len(idx.Shape) != 1 || p.base == nil {
+			return false
+		}
+		p.looks = append(p.looks, [2]ir.NodeID{n.Inputs[0], n.Inputs[1]})
+	default:
+		return false
+	}
+	p.dead = append(p.dead, n.ID)
+	return true
 }
