@@ -121,6 +121,20 @@ func BenchmarkDenseReluDense(b *testing.B) {
 			DenseReluDenseF32(out, x, n, k, h, 1, w1, b1, w2, b2, nil)
 		}
 	})
+	b.Run("fused, 3 inputs + 2 lookups", func(b *testing.B) {
+		look := make([]MLPLookup, 2)
+		for j := range look {
+			idx := make([]int64, n)
+			for i := range idx {
+				idx[i] = int64(r.Intn(229))
+			}
+			look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
+		}
+		x3 := rnd(n * 3)
+		for range b.N {
+			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, b1, w2, b2, look)
+		}
+	})
 	b.Run("gemm", func(b *testing.B) {
 		hid := make([]float32, n*h)
 		for range b.N {

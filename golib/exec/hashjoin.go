@@ -202,6 +202,9 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if res, ok, err := memoLookupJoin(c, n, l, r, lk, rk, outs, how == "left"); ok || err != nil {
+		return res, err // memojoin.go
+	}
 	lg, rg, ng, err := keyIDs(c, n, lk, rk, l.N, r.N)
 	if err != nil {
 		return nil, err

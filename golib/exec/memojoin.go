@@ -1,0 +1,178 @@
+package exec
+
+// A lookup join over a memoized probe column: a left or inner merge whose
+// one key is a left string column with memoized value numbers (colcodes.go:
+// the flights ETL's airport columns, numbered from the Parquet dictionaries
+// by the scan or by its unique() calls) and whose right side is a small
+// table of unique keys (the codes table) finds each distinct left value's
+// right row once and writes each right output column in one pass,
+// out[r] = right[row of value codes[r]]; the left columns pass through.
+// The general path takes four passes over the left rows (key ids, match
+// counts, right rows, the gather). Nulls match nulls, as the hash join's
+// keys do (pandas' merge).
+
+import (
+	"math"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/frame"
+	"github.com/flern/flern/golib/ir"
+)
+
+// memoJoinMaxRight bounds the right side's rows.
+const memoJoinMaxRight = 1 << 16
+
+// memoLookupJoin is runJoin's result by the memoized codes of the left key
+// (ok false: not such a join; the caller takes the general path).
+func memoLookupJoin(c *Ctx, n *ir.Node, l, r *col.Frame, lk, rk []*col.Column, outs []frame.JoinOutput, left bool) (any, bool, error) {
+	if len(lk) != 1 || lk[0].Type != ir.String || rk[0].Type != ir.String || r.N > memoJoinMaxRight {
+		return nil, false, nil
+	}
+	cc := memoCodes(lk[0])
+	if cc == nil || cc.first == nil || len(cc.codes) != l.N {
+		return nil, false, nil
+	}
+	// the right rows by key (unique keys only)
+	rc := rk[0]
+	rows := make(map[string]int32, r.N)
+	nullRow := int32(-1)
+	for j := 0; j < r.N; j++ {
+		if !rc.IsValid(j) {
+			if nullRow >= 0 {
+				return nil, false, nil
+			}
+			nullRow = int32(j)
+			continue
+		}
+		s := rc.Str(j)
+		if _, dup := rows[s]; dup {
+			return nil, false, nil
+		}
+		rows[s] = int32(j)
+	}
+	pc := lk[0]
+	per := make([]int32, len(cc.first)) // each left value's right row, -1: none
+	anyMissing := false
+	for k, fr := range cc.first {
+		j := nullRow
+		if pc.IsValid(int(fr)) {
+			var ok bool
+			if j, ok = rows[pc.Str(int(fr))]; !ok {
+				j = -1
+			}
+		}
+		per[k] = j
+		anyMissing = anyMissing || j < 0
+	}
+	unmatched := 0
+	if anyMissing {
+		counts := make([]int, len(per))
+		for _, k := range cc.codes {
+			counts[k]++
+		}
+		for k, j := range per {
+			if j < 0 {
+				unmatched += counts[k]
+			}
+		}
+	}
+	if err := interp.JoinMatchedError(n, unmatched, l.N); err != nil {
+		return nil, true, err
+	}
+	if !left && unmatched > 0 {
+		return nil, false, nil // an inner join dropping rows: the general path
+	}
+	res := &col.Frame{N: l.N, Names: make([]string, len(outs)), Cols: make([]*col.Column, len(outs))}
+	for i, o := range outs {
+		var v *col.Column
+		if o.Side == 0 {
+			if v = l.Cols[o.Col]; v.Type.IsInt() && o.Field.Type.IsFloat() {
+				return nil, false, nil
+			}
+		} else {
+			var err error
+			if v, err = gatherByCode(c, n, r.Cols[o.Col], per, cc.codes, o.Field.Type, anyMissing); err != nil {
+				return nil, true, err
+			}
+			if v == nil {
+				return nil, false, nil
+			}
+		}
+		res.Names[i], res.Cols[i] = o.Name, v
+	}
+	return res, true, nil
+}
+
+// gatherByCode is src's rows per[codes[r]] for every r (-1: missing), as
+// gather gives them: a missing row is NaN for floats and null otherwise; a
+// null stays null (a float column keeps its validity bitmap), except that a
+// promoted integer column holds NaN. nil for a column type it does not take
+// (strings, bools).
+func gatherByCode(c *Ctx, n *ir.Node, src *col.Column, per []int32, codes []int32, t ir.DType, missing bool) (*col.Column, error) {
+	rows := len(codes)
+	promote := src.Type.IsInt() && t.IsFloat()
+	isFloat := promote || src.Type.IsFloat()
+	if !isFloat && !src.Type.IsInt() && !src.Type.IsDatetime() {
+		return nil, nil
+	}
+	// each code's value and validity
+	fv := make([]float64, len(per))
+	iv := make([]int64, len(per))
+	null := make([]bool, len(per))
+	anyNull := false
+	for k, j := range per {
+		switch {
+		case promote && (j < 0 || !src.IsValid(int(j))):
+			fv[k] = math.NaN()
+		case promote:
+			fv[k] = float64(src.I64[j])
+		case j < 0 && isFloat:
+			fv[k] = math.NaN()
+		case j < 0 || !src.IsValid(int(j)):
+			null[k], anyNull = true, true
+		case isFloat:
+			fv[k] = src.F64[j]
+		default:
+			iv[k] = src.I64[j]
+		}
+	}
+	if err := c.reserve(n, int64(rows)*8); err != nil {
+		return nil, err
+	}
+	out := &col.Column{Type: src.Type, N: rows}
+	if promote {
+		out.Type = t
+	}
+	if !promote && (src.Valid != nil || (!isFloat && missing)) {
+		out.Valid = col.NewBitmap(rows, true)
+	}
+	var err error
+	if isFloat {
+		out.F64 = make([]float64, rows)
+		err = forMorsels(c, n, rows, func(_, lo, hi int) error {
+			dst := out.F64[lo:hi]
+			for i, k := range codes[lo:hi] {
+				dst[i] = fv[k]
+			}
+			return nil
+		})
+	} else {
+		out.I64 = make([]int64, rows)
+		err = forMorsels(c, n, rows, func(_, lo, hi int) error {
+			dst := out.I64[lo:hi]
+			for i, k := range codes[lo:hi] {
+				dst[i] = iv[k]
+			}
+			return nil
+		})
+	}
+	if anyNull { // sequential: morsels may share a bitmap byte
+		for i, k := range codes {
+			if null[k] {
+				col.SetBit(out.Valid, i, false)
+			}
+		}
+	}
+	return out, err
+}
