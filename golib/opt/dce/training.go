@@ -7,7 +7,7 @@ import (
 )
 
 // Training reports whether g updates state (an optimizer step or a training
-// graph): the inference rewrites (foldnorm, onehot_embed, mlp_fuse) leave
+// graph): the inference rewrites (foldnorm, onehot_embed, embed_fold, mlp_fuse) leave
 // such graphs in their recorded form.
 func Training(g *ir.Graph) bool {
 	for _, n := range g.Nodes {
