@@ -57,6 +57,12 @@ type fastStep struct {
 	// serialGEMM runs every product as one GEMM call on the calling
 	// goroutine (row_split chunks: the chunks already run on every worker).
 	serialGEMM bool
+	// states are the step's state reads, done by kernel 0 all at once
+	// (readStates): every read runs before the updates and state writes,
+	// which come last, so reading them first reads the same tensors.
+	states    []*ir.Node
+	stateKeys []int64
+	stateBuf  []*col.Tensor
 }
 
 // operand is a float32 kernel input.
@@ -132,6 +138,17 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 		}
 	}
 	constant := make([]bool, len(g.Nodes))
+	for _, n := range first {
+		if n.Op == "state" {
+			f.states = append(f.states, n)
+			f.stateKeys = append(f.stateKeys, n.Attrs.Int("key", 0))
+		}
+	}
+	if len(f.states) > 0 {
+		f.stateBuf = make([]*col.Tensor, len(f.states))
+		f.kerns = append(f.kerns, f.readStates)
+		f.knodes = append(f.knodes, f.states[0].ID)
+	}
 	for _, n := range append(first, last...) {
 		f.lastMM = nil
 		k, isConst, err := f.kernel(n, users, constant)
@@ -154,6 +171,22 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 		f.ktime = make([]time.Duration, len(f.kerns))
 	}
 	return f
+}
+
+// readStates is kernel 0: the step's state reads under one lock of the
+// store, each checked against the plan's type.
+func (f *fastStep) readStates() error {
+	if i, err := interp.StateGetAll(f.stateKeys, f.stateBuf); err != nil {
+		return ir.AtNode(err, f.states[i])
+	}
+	for i, n := range f.states {
+		t, tt := f.stateBuf[i], n.Schema.Tensor
+		if t.DType != tt.DType || !tensor.ShapeMatches(tt.Shape, t.Shape) {
+			return ir.AtNode(ir.Errorf("Value", "state entry %d is %s%v, the plan expects %s", f.stateKeys[i], t.DType, t.Shape, tt), n)
+		}
+		f.slots[n.ID] = t
+	}
+	return nil
 }
 
 // report writes the time per op of the step's kernels, summed over the runs
@@ -414,18 +447,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return nil
 		}, false, nil
 	case n.Op == "state":
-		key := n.Attrs.Int("key", 0)
-		return func() error {
-			t, err := interp.StateGet(key)
-			if err != nil {
-				return ir.AtNode(err, n)
-			}
-			if t.DType != tt.DType || !tensor.ShapeMatches(tt.Shape, t.Shape) {
-				return ir.AtNode(ir.Errorf("Value", "state entry %d is %s%v, the plan expects %s", key, t.DType, t.Shape, tt), n)
-			}
-			f.slots[id] = t
-			return nil
-		}, false, nil
+		return nil, false, nil // read by readStates
 	case tensor.UpdateOps[n.Op] > 0:
 		p := f.g.Node(n.Inputs[0])
 		inPlace := p.Op == "state" && len(users[id]) > 0
@@ -433,6 +455,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			inPlace = inPlace && u.Attrs.Int("key", -1) == p.Attrs.Int("key", -2)
 		}
 		ins := make([]*col.Tensor, len(n.Inputs))
+		up := interp.NewUpdate(n)
 		var buf *col.Tensor
 		if !inPlace {
 			buf = col.NewTensor(tt.DType, shape)
@@ -445,7 +468,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			if inPlace {
 				out = ins[0]
 			}
-			interp.ApplyUpdate(n, ins, out)
+			up.Apply(ins, out)
 			f.slots[id] = out
 			return nil
 		}, false, nil

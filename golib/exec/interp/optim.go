@@ -70,27 +70,57 @@ func tUpdate(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 // step, buffers...] (already type-checked), writing the new parameter into
 // out, which may be the parameter itself (an in-place update: each element
 // is read before it is written).
-func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
+func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) { NewUpdate(n).Apply(in, out) }
+
+// Update is a fused update node with its attributes read once, so that a
+// prepared training step (exec's train_fast.go) applies it every step
+// without looking them up or allocating.
+type Update struct {
+	op          string
+	sign, wd    float64
+	mom, damp   float64 // sgd, rmsprop (mom)
+	nesterov    bool
+	b1, b2, eps float64 // adam, adamw (eps: rmsprop too)
+	alpha       float64 // rmsprop
+	centered    bool
+}
+
+// NewUpdate reads n's attributes (torch's defaults where absent).
+func NewUpdate(n *ir.Node) *Update {
+	u := &Update{op: n.Op, sign: 1, wd: attrF(n, "weight_decay", 0)}
+	if n.Attrs.Bool("maximize", false) {
+		u.sign = -1
+	}
+	switch n.Op {
+	case "sgd_update":
+		u.mom, u.damp = attrF(n, "momentum", 0), attrF(n, "dampening", 0)
+		u.nesterov = n.Attrs.Bool("nesterov", false)
+	case "adam_update", "adamw_update":
+		u.b1, u.b2, u.eps = attrF(n, "beta1", 0.9), attrF(n, "beta2", 0.999), attrF(n, "eps", 1e-8)
+	case "rmsprop_update":
+		u.alpha, u.eps, u.mom = attrF(n, "alpha", 0.99), attrF(n, "eps", 1e-8), attrF(n, "momentum", 0)
+		u.centered = n.Attrs.Bool("centered", false)
+	}
+	return u
+}
+
+// Apply is ApplyUpdate of the node u was made from.
+func (u *Update) Apply(in []*col.Tensor, out *col.Tensor) {
 	p, g := in[0], in[1]
 	hyper, stepT := in[2], in[3]
 	lr := hyper.F64[0]
 	stepT.I64[0]++
 	step := stepT.I64[0]
-	bufs := make([]fvec, len(in)-4)
-	for i := range bufs {
+	var bufs [3]fvec
+	for i := range in[4:] {
 		bufs[i] = vecOf(in[4+i])
 	}
 	pv, gv, ov := vecOf(p), vecOf(g), vecOf(out)
 	nel := p.Numel()
-	sign := 1.0
-	if n.Attrs.Bool("maximize", false) {
-		sign = -1
-	}
-	wd := attrF(n, "weight_decay", 0)
-	switch n.Op {
+	sign, wd := u.sign, u.wd
+	switch u.op {
 	case "sgd_update":
-		mom, damp := attrF(n, "momentum", 0), attrF(n, "dampening", 0)
-		nesterov := n.Attrs.Bool("nesterov", false)
+		mom, damp, nesterov := u.mom, u.damp, u.nesterov
 		for i := 0; i < nel; i++ {
 			x, d := pv.get(i), sign*gv.get(i)
 			if wd != 0 {
@@ -111,10 +141,10 @@ func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
 			ov.set(i, x-lr*d)
 		}
 	case "adam_update", "adamw_update":
-		b1, b2, eps := attrF(n, "beta1", 0.9), attrF(n, "beta2", 0.999), attrF(n, "eps", 1e-8)
+		b1, b2, eps := u.b1, u.b2, u.eps
 		stepSize := lr / (1 - math.Pow(b1, float64(step)))
 		bc2 := math.Sqrt(1 - math.Pow(b2, float64(step)))
-		decoupled := n.Op == "adamw_update"
+		decoupled := u.op == "adamw_update"
 		if p.DType == ir.Float32 && (wd == 0 || decoupled) {
 			// The common case in float32 arithmetic, as torch's CPU Adam
 			// (the general loop below rounds once per stored value).
@@ -142,8 +172,7 @@ func ApplyUpdate(n *ir.Node, in []*col.Tensor, out *col.Tensor) {
 			ov.set(i, x-stepSize*m/(math.Sqrt(v)/bc2+eps))
 		}
 	case "rmsprop_update":
-		alpha, eps, mom := attrF(n, "alpha", 0.99), attrF(n, "eps", 1e-8), attrF(n, "momentum", 0)
-		centered := n.Attrs.Bool("centered", false)
+		alpha, eps, mom, centered := u.alpha, u.eps, u.mom, u.centered
 		mb, ga := bufs[1], bufs[2]
 		if p.DType == ir.Float32 && g.F32 != nil && bufs[0].f32 != nil && mb.f32 != nil && ga.f32 != nil {
 			// The loop below for float32, vectorized in golib/blas (bit for bit).

@@ -55,6 +55,22 @@ func StateGet(key int64) (*col.Tensor, error) {
 	return t, nil
 }
 
+// StateGetAll stores the tensor under keys[i] in out[i] (one lock for all:
+// a prepared step reads its parameters and optimizer state at once). On a
+// missing key it returns the index of the first one and StateGet's error.
+func StateGetAll(keys []int64, out []*col.Tensor) (int, error) {
+	store.RLock()
+	defer store.RUnlock()
+	for i, k := range keys {
+		t, ok := store.m[k]
+		if !ok {
+			return i, ir.Errorf("Value", "no state entry %d (released?)", k)
+		}
+		out[i] = t
+	}
+	return 0, nil
+}
+
 // StateRelease drops the entry under key (a missing key is a no-op).
 func StateRelease(key int64) {
 	store.Lock()
