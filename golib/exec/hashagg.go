@@ -131,7 +131,7 @@ type grouping struct {
 // thread-local tables and merge of phases 1 and 2 above). dropna drops rows
 // with a null key; sorted orders groups by key, else by first appearance.
 func groupRows(c *Ctx, n *ir.Node, keys *rowKeys, rows int, dropna, sorted bool) (*grouping, error) {
-	if g, _, ok, err := smallDomainGroups(c, n, keys.cols, rows, sorted, false); ok || err != nil { // smallgroups.go
+	if g, _, ok, err := smallDomainGroups(c, n, keys.cols, rows, sorted, false, nil); ok || err != nil { // smallgroups.go
 		return g, err
 	}
 	if rows >= shortCodesMinRows { // strings of few values as ordered int codes (strcodes.go, strcodes_long.go)
@@ -491,6 +491,13 @@ func groupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]i
 // decrease from row to row (keys already sorted: sortedkeys.go), which lets
 // an aggregation give each worker whole groups (lower.ParallelOrdered).
 func orderedGroupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool) ([]int64, int, []*col.Column, bool, error) {
+	return orderedGroupIDsInto(c, n, f, keys, dropna, nil)
+}
+
+// orderedGroupIDsInto is orderedGroupIDs building the row-sized buffers in
+// sc when it is not nil (the returned ids are then sc's: valid until its
+// next use).
+func orderedGroupIDsInto(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna bool, sc *idScratch) ([]int64, int, []*col.Column, bool, error) {
 	kcols := make([]*col.Column, len(keys))
 	for i, name := range keys {
 		kc := keyColumn(f, name)
@@ -500,7 +507,7 @@ func orderedGroupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna boo
 		}
 		kcols[i] = kc
 	}
-	g, gid, ok, err := smallDomainGroups(c, n, kcols, f.N, true, true) // the ids as int64 at once
+	g, gid, ok, err := smallDomainGroups(c, n, kcols, f.N, true, true, sc) // the ids as int64 at once
 	if err != nil {
 		return nil, 0, nil, false, err
 	}
@@ -511,7 +518,7 @@ func orderedGroupIDs(c *Ctx, n *ir.Node, f *col.Frame, keys []string, dropna boo
 	if err != nil {
 		return nil, 0, nil, false, err
 	}
-	gid = col.Uninit[int64](len(g.gid))
+	gid = sc.int64s(len(g.gid))
 	err = forMorsels(c, n, len(gid), func(_, lo, hi int) error {
 		for i, x := range g.gid[lo:hi] {
 			gid[lo+i] = int64(x)

@@ -35,10 +35,45 @@ type smallKey struct {
 	span  int64
 }
 
+// idScratch holds the row-sized buffers of a grouping that is redone batch
+// after batch (the streamed aggregation's round-robin path: TPC-H q1 built
+// 56 MiB of group ids per run, one int32 and one int64 per row of every
+// batch): the next grouping reuses them, so the ids it returns are valid
+// until then.
+type idScratch struct {
+	gid32 []int32
+	gid64 []int64
+}
+
+// int32s returns a buffer of n int32s (contents undefined): sc's, grown
+// as needed, or a fresh one when sc is nil.
+func (sc *idScratch) int32s(n int) []int32 {
+	if sc == nil {
+		return col.Uninit[int32](n)
+	}
+	if cap(sc.gid32) < n {
+		sc.gid32 = col.Uninit[int32](n + n/8)
+	}
+	return sc.gid32[:n]
+}
+
+// int64s is int32s for int64s.
+func (sc *idScratch) int64s(n int) []int64 {
+	if sc == nil {
+		return col.Uninit[int64](n)
+	}
+	if cap(sc.gid64) < n {
+		sc.gid64 = col.Uninit[int64](n + n/8)
+	}
+	return sc.gid64[:n]
+}
+
 // smallDomainGroups is groupRows for keys of a small domain (see above);
 // ok is false when the keys do not qualify. With as64, the group ids come
 // back as int64 in gid64 (groupIDs' form) and the grouping's gid is scratch.
-func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted, as64 bool) (_ *grouping, gid64 []int64, ok bool, _ error) {
+// sc, when not nil, provides the row-sized buffers (the grouping's gid and
+// gid64 are then sc's).
+func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted, as64 bool, sc *idScratch) (_ *grouping, gid64 []int64, ok bool, _ error) {
 	if !smallGroupsOn || len(cols) == 0 || rows == 0 {
 		return nil, nil, false, nil
 	}
@@ -128,7 +163,7 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted,
 		return nil, nil, false, err
 	}
 	// Pass 2: each row's number, and each morsel's first row per number.
-	gid := col.Uninit[int32](rows)
+	gid := sc.int32s(rows)
 	firsts := make([][]int32, k)
 	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
 		g := gid[lo:hi]
@@ -201,7 +236,7 @@ func smallDomainGroups(c *Ctx, n *ir.Node, cols []*col.Column, rows int, sorted,
 		if err := c.reserve(n, int64(rows)*8); err != nil {
 			return nil, nil, false, err
 		}
-		gid64 = col.Uninit[int64](rows)
+		gid64 = sc.int64s(rows)
 	}
 	err = forMorsels(c, n, rows, func(_, lo, hi int) error {
 		g := gid[lo:hi]

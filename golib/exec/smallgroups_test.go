@@ -84,7 +84,7 @@ func TestSmallDomainGroupsDifferential(t *testing.T) {
 				f.Names, f.Cols = append(f.Names, keys[i]), append(f.Cols, c)
 			}
 			// (small inputs may not show what disqualifies the keys)
-			if _, _, ok, err := smallDomainGroups(&Ctx{}, nil, cols, n, true, false); err != nil || n >= 1000 && ok != tc.small {
+			if _, _, ok, err := smallDomainGroups(&Ctx{}, nil, cols, n, true, false, nil); err != nil || n >= 1000 && ok != tc.small {
 				t.Fatalf("%s n=%d: direct path %v (%v), want %v", tc.name, n, ok, err, tc.small)
 			}
 			for _, dropna := range []bool{true, false} {

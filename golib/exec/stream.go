@@ -287,6 +287,7 @@ type aggStream struct {
 	keyBuf  []byte
 	keyCols [][]*col.Column // per key: the new groups' keys, batch by batch
 	ng      int
+	scratch idScratch // the batch's group ids (reused from batch to batch)
 
 	// what the materializing path would see
 	decreased bool     // some row's keys sort before the previous row's
@@ -603,7 +604,7 @@ func (st *aggStream) groups(b *col.Frame, first bool) ([]int64, error) {
 		return gid, nil
 	}
 	// round robin: the batch's groups (in key order) mapped to the stream's
-	lgid, lng, lkeys, err := groupIDs(st.c, nil, b, p.Keys, p.Dropna)
+	lgid, lng, lkeys, _, err := orderedGroupIDsInto(st.c, nil, b, p.Keys, p.Dropna, &st.scratch)
 	if err != nil {
 		return nil, err
 	}
