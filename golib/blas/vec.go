@@ -24,8 +24,8 @@ package blas
 
 // adam_tail is the scalar loop (and the whole loop without AVX).
 static void adam_tail(int64_t i, int64_t n, const float *p, const float *g, float *m, float *v, float *out,
-                      float b1, float b2, float c1, float c2, float decay, float sign, float ss, double ibc2,
-                      double eps) {
+                      float b1, float b2, float c1, float c2, float decay, float sign, float ss, float bc2,
+                      float eps) {
 	for (; i < n; i++) {
 		float x = p[i], d = sign * g[i];
 		if (decay != 1.0f) x *= decay;
@@ -33,7 +33,7 @@ static void adam_tail(int64_t i, int64_t n, const float *p, const float *g, floa
 		float vv = b2 * v[i] + c2 * d * d;
 		m[i] = mm;
 		v[i] = vv;
-		out[i] = x - ss * mm / (float)(sqrt((double)vv) * ibc2 + eps);
+		out[i] = x - ss * mm / (sqrtf(vv) / bc2 + eps);
 	}
 }
 
@@ -66,15 +66,14 @@ static void rmsprop_tail(int64_t i, int64_t n, const float *p, const float *g, f
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
-// The vector loops round exactly as adam_tail: float32 multiplies and adds
-// kept separate (no FMA), the denominator in float64. (The compiler does not
-// vectorize sqrt itself without -fno-math-errno, which cgo does not allow.)
+// The vector loops round exactly as adam_tail: float32 operations kept
+// separate (no FMA), sqrt correctly rounded in float32 as sqrtf.
 __attribute__((target("avx512f"))) static int64_t adam_avx512(int64_t n, const float *p, const float *g, float *m,
-	float *v, float *out, float b1, float b2, float c1, float c2, float decay, float sign, float ss, double ibc2,
-	double eps) {
+	float *v, float *out, float b1, float b2, float c1, float c2, float decay, float sign, float ss, float bc2,
+	float eps) {
 	__m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), vc1 = _mm512_set1_ps(c1), vc2 = _mm512_set1_ps(c2);
 	__m512 vdec = _mm512_set1_ps(decay), vsign = _mm512_set1_ps(sign), vss = _mm512_set1_ps(ss);
-	__m512d vib = _mm512_set1_pd(ibc2), veps = _mm512_set1_pd(eps);
+	__m512 vbc2 = _mm512_set1_ps(bc2), veps = _mm512_set1_ps(eps);
 	int64_t i = 0;
 	for (; i + 16 <= n; i += 16) {
 		__m512 x = _mm512_loadu_ps(p + i), d = _mm512_mul_ps(vsign, _mm512_loadu_ps(g + i));
@@ -83,23 +82,18 @@ __attribute__((target("avx512f"))) static int64_t adam_avx512(int64_t n, const f
 		__m512 vv = _mm512_add_ps(_mm512_mul_ps(vb2, _mm512_loadu_ps(v + i)), _mm512_mul_ps(_mm512_mul_ps(vc2, d), d));
 		_mm512_storeu_ps(m + i, mm);
 		_mm512_storeu_ps(v + i, vv);
-		__m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(vv));
-		__m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(vv), 1)));
-		lo = _mm512_add_pd(_mm512_mul_pd(_mm512_sqrt_pd(lo), vib), veps);
-		hi = _mm512_add_pd(_mm512_mul_pd(_mm512_sqrt_pd(hi), vib), veps);
-		__m512 den = _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo))),
-			_mm256_castps_pd(_mm512_cvtpd_ps(hi)), 1));
+		__m512 den = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vv), vbc2), veps);
 		_mm512_storeu_ps(out + i, _mm512_sub_ps(x, _mm512_div_ps(_mm512_mul_ps(vss, mm), den)));
 	}
 	return i;
 }
 
 __attribute__((target("avx2"))) static int64_t adam_avx2(int64_t n, const float *p, const float *g, float *m,
-	float *v, float *out, float b1, float b2, float c1, float c2, float decay, float sign, float ss, double ibc2,
-	double eps) {
+	float *v, float *out, float b1, float b2, float c1, float c2, float decay, float sign, float ss, float bc2,
+	float eps) {
 	__m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), vc1 = _mm256_set1_ps(c1), vc2 = _mm256_set1_ps(c2);
 	__m256 vdec = _mm256_set1_ps(decay), vsign = _mm256_set1_ps(sign), vss = _mm256_set1_ps(ss);
-	__m256d vib = _mm256_set1_pd(ibc2), veps = _mm256_set1_pd(eps);
+	__m256 vbc2 = _mm256_set1_ps(bc2), veps = _mm256_set1_ps(eps);
 	int64_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		__m256 x = _mm256_loadu_ps(p + i), d = _mm256_mul_ps(vsign, _mm256_loadu_ps(g + i));
@@ -108,11 +102,7 @@ __attribute__((target("avx2"))) static int64_t adam_avx2(int64_t n, const float 
 		__m256 vv = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(vc2, d), d));
 		_mm256_storeu_ps(m + i, mm);
 		_mm256_storeu_ps(v + i, vv);
-		__m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(vv));
-		__m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(vv, 1));
-		lo = _mm256_add_pd(_mm256_mul_pd(_mm256_sqrt_pd(lo), vib), veps);
-		hi = _mm256_add_pd(_mm256_mul_pd(_mm256_sqrt_pd(hi), vib), veps);
-		__m256 den = _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+		__m256 den = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vv), vbc2), veps);
 		_mm256_storeu_ps(out + i, _mm256_sub_ps(x, _mm256_div_ps(_mm256_mul_ps(vss, mm), den)));
 	}
 	return i;
@@ -160,16 +150,16 @@ static int flern_vec_level = 2;
 static void flern_vec_set_level(int l) { flern_vec_level = l; }
 
 void flern_vec_adam(int64_t n, const float *p, const float *g, float *m, float *v, float *out, float b1, float b2,
-                    float c1, float c2, float decay, float sign, float ss, double ibc2, double eps) {
+                    float c1, float c2, float decay, float sign, float ss, float bc2, float eps) {
 	int64_t i = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
 	if (flern_vec_level >= 2 && __builtin_cpu_supports("avx512f")) {
-		i = adam_avx512(n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+		i = adam_avx512(n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, bc2, eps);
 	} else if (flern_vec_level >= 1 && __builtin_cpu_supports("avx2")) {
-		i = adam_avx2(n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+		i = adam_avx2(n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, bc2, eps);
 	}
 #endif
-	adam_tail(i, n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps);
+	adam_tail(i, n, p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, bc2, eps);
 }
 
 void flern_vec_rmsprop(int64_t n, const float *p, const float *g, float *sq, float *mb, float *ga, float *out,
@@ -274,23 +264,24 @@ func f64p(s []float64) *C.double {
 }
 func u8p(s []bool) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.SliceData(s))) }
 
-// AdamF32 is the float32 Adam/AdamW update of torch's CPU Adam (moments and
-// parameter rounded to float32 per operation, the denominator
-// sqrt(v)/sqrt(1-beta2^t)+eps in float64): m = b1*m + c1*d,
-// v = b2*v + c2*d*d with d = sign*g, out = x - ss*m/den where x = p*decay
-// (decay 1: plain Adam). m and v are updated in place; out may be p.
-func AdamF32(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss float32, ibc2, eps float64) {
+// AdamF32 is the float32 Adam/AdamW update of torch's CPU Adam, every
+// operation rounded to float32: m = b1*m + c1*d, v = b2*v + c2*d*d with
+// d = sign*g, den = sqrt(v)/bc2 + eps (bc2 = sqrt(1-beta2^t)) and
+// out = x - ss*m/den where x = p*decay (decay 1: plain Adam); the
+// denominator and the parameter's update are torch's operations in its
+// order. m and v are updated in place; out may be p.
+func AdamF32(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss, bc2, eps float32) {
 	n := len(p)
 	g, m, v, out = g[:n], m[:n], v[:n], out[:n]
 	if n >= vecMin {
 		C.flern_vec_adam(C.int64_t(n), f32p(p), f32p(g), f32p(m), f32p(v), f32p(out), C.float(b1), C.float(b2),
-			C.float(c1), C.float(c2), C.float(decay), C.float(sign), C.float(ss), C.double(ibc2), C.double(eps))
+			C.float(c1), C.float(c2), C.float(decay), C.float(sign), C.float(ss), C.float(bc2), C.float(eps))
 		return
 	}
-	adamGo(p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, ibc2, eps)
+	adamGo(p, g, m, v, out, b1, b2, c1, c2, decay, sign, ss, bc2, eps)
 }
 
-func adamGo(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss float32, ibc2, eps float64) {
+func adamGo(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss, bc2, eps float32) {
 	for i := range p {
 		x, d := p[i], sign*g[i]
 		if decay != 1 {
@@ -299,7 +290,8 @@ func adamGo(p, g, m, v, out []float32, b1, b2, c1, c2, decay, sign, ss float32, 
 		mm := b1*m[i] + c1*d
 		vv := b2*v[i] + c2*d*d
 		m[i], v[i] = mm, vv
-		out[i] = x - ss*mm/float32(math.Sqrt(float64(vv))*ibc2+eps)
+		den := float32(math.Sqrt(float64(vv)))/bc2 + eps
+		out[i] = x - ss*mm/den
 	}
 }
 

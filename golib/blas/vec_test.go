@@ -85,9 +85,9 @@ func TestVecKernelsMatchGo(t *testing.T) {
 				p2, m2, v2 := append([]float32(nil), x...), make([]float32, n), make([]float32, n)
 				for s := 1; s <= step; s++ {
 					ss := float32(1e-3 / (1 - math.Pow(0.9, float64(s))))
-					ibc2 := 1 / math.Sqrt(1-math.Pow(0.999, float64(s)))
-					AdamF32(p1, y, m1, v1, p1, 0.9, 0.999, 0.1, 0.001, decay, 1, ss, ibc2, 1e-8)
-					withGo(func() { AdamF32(p2, y, m2, v2, p2, 0.9, 0.999, 0.1, 0.001, decay, 1, ss, ibc2, 1e-8) })
+					bc2 := float32(math.Sqrt(1 - math.Pow(0.999, float64(s))))
+					AdamF32(p1, y, m1, v1, p1, 0.9, 0.999, 0.1, 0.001, decay, 1, ss, bc2, 1e-8)
+					withGo(func() { AdamF32(p2, y, m2, v2, p2, 0.9, 0.999, 0.1, 0.001, decay, 1, ss, bc2, 1e-8) })
 				}
 				sameBits(t, "adam p", p1, p2)
 				sameBits(t, "adam m", m1, m2)
@@ -182,7 +182,7 @@ func BenchmarkAdamF32(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			run := func() {
 				for i := 0; i < b.N; i++ {
-					AdamF32(p, g, m, v, p, 0.9, 0.999, 0.1, 0.001, 1, 1, 1e-3, 1.2, 1e-8)
+					AdamF32(p, g, m, v, p, 0.9, 0.999, 0.1, 0.001, 1, 1, 1e-3, 0.8, 1e-8)
 				}
 			}
 			if name == "Go" {

@@ -155,7 +155,7 @@ func (u *Update) Apply(in []*col.Tensor, out *col.Tensor) {
 			// Vectorized in golib/blas, rounded as its Go loop.
 			blas.AdamF32(p.F32[:nel], g.F32[:nel], bufs[0].f32[:nel], bufs[1].f32[:nel], out.F32[:nel],
 				float32(b1), float32(b2), float32(1-b1), float32(1-b2), float32(decay), float32(sign),
-				float32(stepSize), 1/bc2, eps)
+				float32(stepSize), float32(bc2), float32(eps))
 			return
 		}
 		for i := 0; i < nel; i++ {
