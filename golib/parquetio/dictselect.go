@@ -266,7 +266,7 @@ func stringSelect(o *openedFile, fi *fileInfo, rg int, c column, pred func(*col.
 	if err != nil {
 		return nil, false, parseError(fi.path, err)
 	}
-	p, err := decodeStringPages(pr, rows, descr.MaxDefinitionLevel(), c.name)
+	p, err := decodeStringPages(pr, rows, descr.MaxDefinitionLevel(), c.name, nil)
 	pr.Close()
 	switch {
 	case err == errUnsupported:

@@ -462,6 +462,19 @@ type strPiece struct {
 	size  int64 // bytes of string data
 	segs  []strSeg
 	valid []byte
+	// idxBuf is the chunk's buffer of dictionary indices the segments'
+	// idx are cut from (nil: none), returned to a Scanner's buffers once
+	// the piece is expanded (release)
+	idxBuf []int32
+}
+
+// release gives the piece's index buffer back to bufs (a Scanner's; nil:
+// nothing kept); the piece must not be used after.
+func (p *strPiece) release(bufs *batchBufs) {
+	if p != nil && p.idxBuf != nil {
+		bufs.putInt32s(p.idxBuf)
+		p.idxBuf, p.segs = nil, nil
+	}
 }
 
 // strSeg is a run of rows of a strPiece: idx (one per row, -1 for a null)
@@ -522,8 +535,10 @@ func parsePlainStrings(b []byte, k int) (offs []int64, data []byte, err error) {
 	return offs, data, nil
 }
 
-// decodeStringPages reads a BYTE_ARRAY column chunk of n rows into a strPiece.
-func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string) (*strPiece, error) {
+// decodeStringPages reads a BYTE_ARRAY column chunk of n rows into a strPiece
+// (its dictionary indices in a buffer from bufs: a Scanner's, reused from
+// batch to batch; nil: a fresh one).
+func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string, bufs *batchBufs) (*strPiece, error) {
 	var dict *strDict
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
@@ -582,7 +597,10 @@ func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string) (*s
 				// the page's indices land in rows [row, row+nvals) of the
 				// chunk's index buffer, nulls spread in as -1
 				if idxBuf == nil {
-					idxBuf = make([]int32, n)
+					// (every row a segment reads is written: a dictionary
+					// page's rows here, a plain page's rows are not read)
+					idxBuf = bufs.int32s(n)
+					out.idxBuf = idxBuf
 				}
 				all := idxBuf[row : row+p.nvals]
 				if p.present > 0 {

@@ -323,6 +323,9 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 				}
 				if left[t.c].Add(-1) == 0 && strPieces[t.c] != nil && !failed.Load() {
 					out[t.c] = joinStrings(strPieces[t.c], n, o.bufs, want[t.c].codes)
+					for _, p := range strPieces[t.c] {
+						p.release(o.bufs)
+					}
 					strPieces[t.c] = nil
 				}
 			}
@@ -740,7 +743,7 @@ func readStringPiece(o *openedFile, rg int, c column) (*strPiece, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := decodeStringPages(pr, int(rgr.NumRows()), descr.MaxDefinitionLevel(), c.name)
+		p, err := decodeStringPages(pr, int(rgr.NumRows()), descr.MaxDefinitionLevel(), c.name, o.bufs)
 		pr.Close()
 		if err != errUnsupported {
 			return p, err

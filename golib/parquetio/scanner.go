@@ -156,6 +156,7 @@ type batchBufs struct {
 	mu  sync.Mutex
 	f64 [][]float64
 	i64 [][]int64
+	i32 [][]int32 // string chunks' dictionary indices (decodeStringPages)
 	b   [][]bool
 	by  [][]byte
 }
@@ -193,6 +194,22 @@ func (p *batchBufs) float64s(n int) []float64 {
 
 func (p *batchBufs) int64s(n int) []int64 {
 	return take(p, func(p *batchBufs) *[][]int64 { return &p.i64 }, n, col.Uninit[int64])
+}
+
+func (p *batchBufs) int32s(n int) []int32 {
+	return take(p, func(p *batchBufs) *[][]int32 { return &p.i32 }, n, col.Uninit[int32])
+}
+
+// putInt32s keeps b for reuse.
+func (p *batchBufs) putInt32s(b []int32) {
+	if p == nil || b == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.i32) < maxFree {
+		p.i32 = append(p.i32, b[:0])
+	}
 }
 
 func (p *batchBufs) bools(n int) []bool {
