@@ -62,7 +62,8 @@ func fuseAggPipelines(g *ir.Graph, o Options, rep *Report) {
 		// walk down the chain of single-use projects and filters
 		var chain []*ir.Node
 		base := g.Node(n.Inputs[0])
-		for (base.Op == "project" || base.Op == "filter") && len(users[base.ID]) == 1 && !isOut[base.ID] {
+		for (base.Op == "project" || base.Op == "filter") && !isOut[base.ID] &&
+			(len(users[base.ID]) == 1 || (len(chain) > 0 && sharedProject(g, users, base))) {
 			chain = append(chain, base)
 			base = g.Node(base.Inputs[0])
 		}
@@ -334,6 +335,18 @@ func (f *frameLowerer) exprN(e *ir.Expr) (int, error) {
 			return 0, errNoFuse
 		}
 		return f.add(Instr{Op: "not", Type: ir.Bool, Args: []int{f.notNull(args[0])}}, ir.Bool), nil
+	case "cast":
+		// the conversions that cannot fail or round: bools to 0/1 (a
+		// float32 held as Float64, exact), ints to float64
+		switch from, to := dt(0), e.Type; {
+		case from == ir.Bool && (to == ir.Float64 || to == ir.Float32):
+			return f.add(Instr{Op: "cast", Type: ir.Float64, Args: args}, to), nil
+		case from == ir.Bool && to == ir.Int64:
+			return f.add(Instr{Op: "cast", Type: ir.Int64, Args: args}, to), nil
+		case from == ir.Int64 && to == ir.Float64:
+			return f.add(Instr{Op: "cast", Type: ir.Float64, Args: args}, to), nil
+		}
+		return 0, errNoFuse
 	case "neg", "abs":
 		if e.Type != dt(0) || (e.Type != ir.Int64 && e.Type != ir.Float64 && e.Type != ir.Float32) {
 			return 0, errNoFuse
@@ -531,6 +544,49 @@ func subst(e *ir.Expr, env map[string]*ir.Expr) *ir.Expr {
 	return e
 }
 
+// sharedProject reports whether a project read by several nodes can be
+// fused into each reader's to_tensor loop: its readers are all projects
+// (the to_tensors' column selections: x = df[cols].to_tensor(), y =
+// df[[label]].to_tensor()), and each column it computes is read by one of
+// them at most, so no expression is evaluated twice (a reader whose loop
+// does not fuse reads the project's frame, computed as before).
+func sharedProject(g *ir.Graph, users [][]ir.NodeID, p *ir.Node) bool {
+	if p.Op != "project" || len(users[p.ID]) < 2 {
+		return false
+	}
+	computed := map[string]int{}
+	for _, ne := range p.Attrs.NamedExprs("exprs") {
+		if ne.Expr == nil {
+			return false
+		}
+		if ne.Expr.Kind != ir.ExprCol {
+			computed[ne.Name] = 0
+		}
+	}
+	for _, u := range users[p.ID] {
+		r := g.Node(u)
+		if r.Op != "project" || len(r.Inputs) != 1 {
+			return false
+		}
+		refs := map[string]bool{}
+		for _, ne := range r.Attrs.NamedExprs("exprs") {
+			if ne.Expr == nil {
+				return false
+			}
+			ne.Expr.Columns(refs)
+		}
+		for c := range refs {
+			if k, ok := computed[c]; ok {
+				if k > 0 {
+					return false
+				}
+				computed[c] = 1
+			}
+		}
+	}
+	return true
+}
+
 // fuseToTensor rewrites to_tensor(project/filter ... (base)) into one loop
 // that evaluates the projected columns and writes each straight into its
 // column of the row-major result (strided Append builders; with filters
@@ -552,77 +608,98 @@ func fuseToTensor(g *ir.Graph, o Options, rep *Report) {
 			continue
 		}
 		var chain []*ir.Node
+		shared := -1 // where the chain's first shared project is
 		base := g.Node(n.Inputs[0])
-		for (base.Op == "project" || base.Op == "filter") && len(users[base.ID]) == 1 && !isOut[base.ID] {
+		for (base.Op == "project" || base.Op == "filter") && !isOut[base.ID] {
+			if len(users[base.ID]) != 1 {
+				if len(chain) == 0 || !sharedProject(g, users, base) {
+					break
+				}
+				if shared < 0 {
+					shared = len(chain)
+				}
+			}
 			chain = append(chain, base)
 			base = g.Node(base.Inputs[0])
 		}
-		if len(chain) == 0 || base.Schema == nil || base.Schema.IsTensor() || base.Schema.Dynamic {
+		k := toTensorKernel(n, chain, base, dt)
+		if k == nil && shared > 0 { // the shared project's columns do not lower: the chain above it alone
+			chain, base = chain[:shared], chain[shared]
+			k = toTensorKernel(n, chain, base, dt)
+		}
+		if k == nil {
 			continue
-		}
-		top := g.Node(n.Inputs[0]).Schema
-		f := newFrameLowerer(base.Schema)
-		for _, fd := range base.Schema.Fields {
-			f.env[fd.Name] = nil // the base column itself
-		}
-		ok := true
-		for i := len(chain) - 1; i >= 0 && ok; i-- {
-			if chain[i].Op == "filter" { // selected rows only: a compacting loop
-				p := chain[i].Attrs.Expr("pred")
-				v, err := f.expr(subst(p, f.env))
-				if p == nil || err != nil || f.dtypes[v] != ir.Bool {
-					ok = false
-					break
-				}
-				if f.l.Filter < 0 {
-					f.l.Filter = v
-				} else {
-					f.l.Filter = f.add(Instr{Op: "and", Type: ir.Bool, Args: []int{f.l.Filter, v}}, ir.Bool)
-				}
-				continue
-			}
-			next := map[string]*ir.Expr{}
-			for _, ne := range chain[i].Attrs.NamedExprs("exprs") {
-				next[ne.Name] = subst(ne.Expr, f.env)
-			}
-			f.env = next
-		}
-		ok = ok && len(top.Fields) > 0
-		for j, fd := range top.Fields {
-			if !ok {
-				break
-			}
-			def, found := f.env[fd.Name]
-			if !found {
-				ok = false
-				break
-			}
-			if def == nil {
-				def = ir.Col(fd.Name)
-			}
-			v, err := f.expr(def)
-			if err != nil || f.dtypes[v].IsDatetime() {
-				ok = false
-				break
-			}
-			v = f.cast(v, ir.Float64)
-			v = f.cast(v, dt)
-			f.l.Builders = append(f.l.Builders, Builder{Kind: Append, Value: v, Type: dt, Stride: len(top.Fields), Offset: j})
-		}
-		if !ok || f.l.Validate() != nil {
-			continue
-		}
-		ops := []string{}
-		for i := len(chain) - 1; i >= 0; i-- {
-			ops = append(ops, chain[i].Op)
-		}
-		k := &Kernel{Loop: f.l, Kind: "to_tensor", Schema: n.Schema, Ops: append(ops, "to_tensor"), Columns: f.plan.Columns}
-		if k.Columns == nil {
-			k.Columns = []string{}
 		}
 		*n = ir.Node{ID: n.ID, Op: "fused", Inputs: []ir.NodeID{base.ID}, Loc: n.Loc, Schema: n.Schema,
 			Attrs: ir.Attrs{"kernel": o.kernel(k), "exec": o.exec(-1)}}
 		rep.Kernels++
 		rep.Ops += len(chain) + 1
 	}
+}
+
+// toTensorKernel lowers to_tensor n over chain (projects and filters, the
+// one n reads first) above base into one loop; nil when it does not lower.
+func toTensorKernel(n *ir.Node, chain []*ir.Node, base *ir.Node, dt ir.DType) *Kernel {
+	if len(chain) == 0 || base.Schema == nil || base.Schema.IsTensor() || base.Schema.Dynamic {
+		return nil
+	}
+	top := chain[0].Schema
+	f := newFrameLowerer(base.Schema)
+	for _, fd := range base.Schema.Fields {
+		f.env[fd.Name] = nil // the base column itself
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if chain[i].Op == "filter" { // selected rows only: a compacting loop
+			p := chain[i].Attrs.Expr("pred")
+			if p == nil {
+				return nil
+			}
+			v, err := f.expr(subst(p, f.env))
+			if err != nil || f.dtypes[v] != ir.Bool {
+				return nil
+			}
+			if f.l.Filter < 0 {
+				f.l.Filter = v
+			} else {
+				f.l.Filter = f.add(Instr{Op: "and", Type: ir.Bool, Args: []int{f.l.Filter, v}}, ir.Bool)
+			}
+			continue
+		}
+		next := map[string]*ir.Expr{}
+		for _, ne := range chain[i].Attrs.NamedExprs("exprs") {
+			next[ne.Name] = subst(ne.Expr, f.env)
+		}
+		f.env = next
+	}
+	if len(top.Fields) == 0 {
+		return nil
+	}
+	for j, fd := range top.Fields {
+		def, found := f.env[fd.Name]
+		if !found {
+			return nil
+		}
+		if def == nil {
+			def = ir.Col(fd.Name)
+		}
+		v, err := f.expr(def)
+		if err != nil || f.dtypes[v].IsDatetime() {
+			return nil
+		}
+		v = f.cast(v, ir.Float64)
+		v = f.cast(v, dt)
+		f.l.Builders = append(f.l.Builders, Builder{Kind: Append, Value: v, Type: dt, Stride: len(top.Fields), Offset: j})
+	}
+	if f.l.Validate() != nil {
+		return nil
+	}
+	ops := []string{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		ops = append(ops, chain[i].Op)
+	}
+	k := &Kernel{Loop: f.l, Kind: "to_tensor", Schema: n.Schema, Ops: append(ops, "to_tensor"), Columns: f.plan.Columns}
+	if k.Columns == nil {
+		k.Columns = []string{}
+	}
+	return k
 }

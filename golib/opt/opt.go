@@ -19,6 +19,7 @@ import (
 	"github.com/flern/flern/golib/opt/foldnorm"
 	"github.com/flern/flern/golib/opt/joinfilter"
 	"github.com/flern/flern/golib/opt/joinorder"
+	"github.com/flern/flern/golib/opt/lateproject"
 	"github.com/flern/flern/golib/opt/limit"
 	"github.com/flern/flern/golib/opt/mlpfuse"
 	"github.com/flern/flern/golib/opt/narrow"
@@ -59,6 +60,8 @@ var Passes = []Pass{
 		Doc: "common subexpressions: identical subplans (same op, attributes and inputs) are computed once"},
 	{Name: "eageragg", Run: eageragg.Run, After: []string{"joinorder", "cse"},
 		Doc: "eager aggregation: counts, nunique and sizes per left key of a left/inner merge are computed from each side grouped on its own, so the merge never produces its row per match"},
+	{Name: "late_project", Run: lateproject.Run, After: []string{"joinorder", "cse", "eageragg"},
+		Doc: "row-wise feature columns computed before a join and passed through it are computed after it (a to_tensor's fused loop then computes them as it writes the tensor)"},
 	{Name: "foldnorm", Run: foldnorm.Run, After: []string{"cse"},
 		Doc: "inference: (x - mean) / std (and x * scale + shift) feeding a Linear is folded into its weight and bias (computed once from the parameters, not per row)"},
 	{Name: "onehot_embed", Run: onehotembed.Run, After: []string{"foldnorm"},

@@ -247,3 +247,44 @@ def test_pruning_through_get_dummies_and_normalization(tmp_path, passes, disable
         assert set(_scan_columns(text)) == {"hp", "weight", "origin"}, text
     want = T.tensor(prep(pandas).to_numpy(dtype=np.float64))
     np.testing.assert_allclose(t.numpy(), want.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("on", [True, False])
+@pytest.mark.parametrize("how", ["left", "inner"])
+def test_late_project_features_after_merges(passes, on, how):
+    """late_project: feature columns computed before two code merges (a z-score, a float32
+    flag, a bool cast to int) are computed after them, inside the to_tensor loops that read
+    them (explain shows the late project; the features are never a column), and the tensors
+    equal pandas' on the same code, including unmatched keys (NaN codes, left merge) and a
+    right table with a column named like a feature input (that feature stays put)."""
+    disable, _ = passes
+    if not on:
+        disable("late_project")
+    rng = np.random.default_rng(3)
+    n = 70_000
+    words = np.array(["SFO", "JFK", "é", "日本", "", "ORD"], dtype=object)
+    pdf = pandas.DataFrame({"o": words[rng.integers(0, 6, n)], "d": words[rng.integers(0, 6, n)],
+                            "dist": rng.integers(50, 3000, n).astype(np.int64), "delay": rng.integers(-20, 90, n),
+                            "w": rng.normal(size=n)})
+    codes = pandas.DataFrame({"airport": ["SFO", "JFK", "é", "日本", ""], "code": np.arange(5, dtype=np.int64),
+                              "w": np.arange(5.0)})
+
+    def etl(pd, df, codes):
+        df["dz"] = (df["dist"] - 1500.5) / 700.25
+        df["late"] = (df["delay"] > 15).astype("float32")
+        df["early"] = (df["delay"] < 0).astype("int64")
+        df["w2"] = df["w"] * 2.0  # the codes table has a "w": stays below the merges
+        df = df.merge(codes.rename(columns={"airport": "o", "code": "oc"}), on="o", how=how)
+        df = df.merge(codes[["airport", "code"]].rename(columns={"airport": "d", "code": "dc"}), on="d", how=how)
+        return df
+
+    want = etl(pandas, pdf.copy(), codes)
+    got = etl(fpd, fpd.DataFrame(pdf), fpd.DataFrame(codes))
+    cols = ["dz", "oc", "dc", "early", "w2"]
+    x = got[cols].to_tensor(dtype="float32")
+    y = got[["late"]].to_tensor(dtype="float32")
+    if OPT_ON and on:
+        plan = x.explain()
+        assert "late=true" in plan, plan
+    np.testing.assert_array_equal(x.numpy(), want[cols].to_numpy(dtype="float32"))
+    np.testing.assert_array_equal(y.numpy(), want[["late"]].to_numpy(dtype="float32"))
