@@ -7,9 +7,9 @@ package exec
 // numbered in each worker's own table and merged, many in hash partitions.
 
 import (
-	"encoding/binary"
 	"math"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/flern/flern/golib/ir"
 )
@@ -136,17 +136,22 @@ func hashRows(h []uint64, key []rowPart, lo int) {
 	}
 	for _, p := range key {
 		w := p.w
-		b := p.b[lo*w : (lo+len(h))*w]
+		b := p.b[lo*w : (lo+len(h))*w] // bounds checked once: the loads below stay inside
+		if len(h) == 0 {
+			continue
+		}
+		base := unsafe.Pointer(unsafe.SliceData(b))
 		full := w &^ 7
+		tail := full < w // keyWords: whole 4-byte units, so one left
 		for i := range h {
-			r := b[i*w : i*w+w]
+			r := unsafe.Add(base, i*w)
 			x := h[i]
 			for k := 0; k < full; k += 8 {
-				x = (x ^ binary.LittleEndian.Uint64(r[k:])) * m
+				x = (x ^ *(*uint64)(unsafe.Add(r, k))) * m
 				x ^= x >> 32
 			}
-			if full < w { // keyWords: whole 4-byte units, so one left
-				x = (x ^ uint64(binary.LittleEndian.Uint32(r[full:])) ^ 1<<63) * m
+			if tail {
+				x = (x ^ uint64(*(*uint32)(unsafe.Add(r, full))) ^ 1<<63) * m
 				x ^= x >> 32
 			}
 			h[i] = x
@@ -370,6 +375,28 @@ func sameRows(c *Ctx, n *ir.Node, key []rowPart, ids, first []int32) (bool, erro
 	err := forMorsels(c, n, len(ids), func(_, lo, hi int) error {
 		for j, p := range key {
 			w, k := p.w, comp[j]
+			if w%8 == 0 && hi > lo {
+				// whole words: compared a word at a time (bounds checked
+				// once per morsel: the rows lo..hi of the part, and
+				// every id below len(first))
+				_ = p.b[hi*w-1]
+				base, kb := unsafe.Pointer(unsafe.SliceData(p.b)), unsafe.Pointer(unsafe.SliceData(k))
+				for i := lo; i < hi; i++ {
+					d := int(ids[i])
+					if uint(d) >= uint(len(first)) {
+						differ.Store(true)
+						return nil
+					}
+					r, q := unsafe.Add(base, i*w), unsafe.Add(kb, d*w)
+					for o := 0; o < w; o += 8 {
+						if *(*uint64)(unsafe.Add(r, o)) != *(*uint64)(unsafe.Add(q, o)) {
+							differ.Store(true)
+							return nil
+						}
+					}
+				}
+				continue
+			}
 			for i := lo; i < hi; i++ {
 				d := int(ids[i])
 				if string(p.b[i*w:i*w+w]) != string(k[d*w:d*w+w]) {
