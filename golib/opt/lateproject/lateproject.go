@@ -22,7 +22,8 @@
 // (a selection, as the flights ETL's second merge reads) is merged into it,
 // so the next join up the chain gets the expressions in turn.
 //
-// An expression moves when it cannot raise (dce.MayRaise: row-wise
+// Only inner and left joins (every output row has its left row). An
+// expression moves when it cannot raise (dce.MayRaise: row-wise
 // arithmetic, comparisons, casts that cannot fail, ...), is not a join key,
 // and neither its name nor a column it reads is a column of the right side
 // (so the join renames none of them).
@@ -85,6 +86,9 @@ func names(n *ir.Node) map[string]bool {
 
 // movable lists P's expressions that can move above j (by position in P).
 func movable(g *ir.Graph, p, j *ir.Node) []int {
+	if how := j.Attrs.Str("how"); how != "left" && how != "inner" {
+		return nil // (right and outer joins have rows without a left row: an expression of its nulls differs)
+	}
 	right := names(g.Node(j.Inputs[1]))
 	keys := map[string]bool{}
 	for _, k := range j.Attrs.Strings("left_on") {

@@ -46,7 +46,7 @@ func inputs() []any {
 // graph is the flights ETL's shape: features computed, then merged with a
 // codes table on o (and on d when twice); rightDist keeps the codes table's
 // dist column (the feature reading dist then stays below the merge).
-func graph(twice, rightDist, raising bool) *ir.Graph {
+func graph(how string, twice, rightDist, raising bool) *ir.Graph {
 	b := &gb{g: &ir.Graph{}}
 	x := b.add("source", ir.Attrs{"input": 0.0, "fields": []any{field("o", "str", true), field("d", "str", false),
 		field("dist", "int64", false), field("delay", "int64", false)}})
@@ -65,7 +65,7 @@ func graph(twice, rightDist, raising bool) *ir.Graph {
 	if rightDist {
 		right = append(right, ir.NamedExpr{Name: "dist", Expr: ir.Col("dist")})
 	}
-	j := b.add("join", ir.Attrs{"how": "left", "left_on": []any{"o"}, "right_on": []any{"o"}, "suffixes": []any{"_x", "_y"}},
+	j := b.add("join", ir.Attrs{"how": how, "left_on": []any{"o"}, "right_on": []any{"o"}, "suffixes": []any{"_x", "_y"}},
 		feats, b.add("project", ir.Attrs{"exprs": right}, codes))
 	out := j
 	if twice {
@@ -83,17 +83,19 @@ func graph(twice, rightDist, raising bool) *ir.Graph {
 func TestLateProject(t *testing.T) {
 	for _, tc := range []struct {
 		name                      string
+		how                       string
 		twice, rightDist, raising bool
 		late                      int // late projects in the plan
 		dzAbove                   bool
 	}{
-		{"one merge", false, false, false, 1, true},
-		{"two merges (a selection between)", true, false, false, 1, true},
-		{"right side has a column the feature reads", false, true, false, 1, false},
-		{"a feature that may raise", false, false, true, 1, false},
+		{"one merge", "left", false, false, false, 1, true},
+		{"one inner merge", "inner", false, false, false, 1, true},
+		{"two merges (a selection between)", "left", true, false, false, 1, true},
+		{"right side has a column the feature reads", "left", false, true, false, 1, false},
+		{"a feature that may raise", "left", false, false, true, 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := graph(tc.twice, tc.rightDist, tc.raising)
+			g := graph(tc.how, tc.twice, tc.rightDist, tc.raising)
 			if err := g.Infer(); err != nil {
 				t.Fatal(err)
 			}
