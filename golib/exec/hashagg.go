@@ -70,6 +70,9 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 		}
 		kcols[i] = kc
 	}
+	if out, ok, err := sortedNuniqueAgg(c, n, src, keys, kcols); ok || err != nil { // nunique.go
+		return out, err
+	}
 	g, err := groupRows(c, n, newRowKeys(kcols), src.N, dropna, sorted)
 	if err != nil {
 		return nil, err

@@ -206,3 +206,64 @@ func TestGroupByNuniqueSortedRuns(t *testing.T) {
 		checkSame(t, fmt.Sprintf("sort=%v", sorted), got, want, gerr, werr, 0)
 	}
 }
+
+// The sorted-runs nunique path (sortedNuniqueAgg: one sorted int key, only
+// nuniques of int columns without nulls) equals the interpreter, and
+// frames it does not take go the general way to the same answer.
+func TestGroupByNuniqueSortedKeyOnly(t *testing.T) {
+	smallMorsels(t) // runs cross morsel boundaries
+	const n = 100_000
+	r := rand.New(rand.NewPCG(21, 22))
+	k, kd, v, vd, ku := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	key := int64(-3)
+	for i := range k {
+		if i < n/2 && r.IntN(4) == 0 || i >= n/2 && r.IntN(200) == 0 { // short runs, then long ones
+			key += 1 + int64(r.IntN(3))
+		}
+		k[i], kd[i] = key, key*86_400_000_000
+		v[i] = int64(r.IntN(9)) - 4
+		vd[i] = int64(r.IntN(30)) * 1_000_000
+		ku[i] = int64(r.IntN(1000))
+	}
+	vn := col.NewInt64(slices.Clone(v))
+	vn.Valid = col.NewBitmap(n, true)
+	col.SetBit(vn.Valid, n/3, false)
+	in := &col.Frame{N: n, Names: []string{"k", "kd", "ku", "v", "vd", "vn"},
+		Cols: []*col.Column{col.NewInt64(k), {Type: ir.DatetimeUS, N: n, I64: kd}, col.NewInt64(ku), col.NewInt64(v),
+			{Type: ir.DatetimeUS, N: n, I64: vd}, vn}}
+	nu := func(cols ...string) []any {
+		var aggs []any
+		for _, c := range cols {
+			aggs = append(aggs, map[string]any{"name": c + "_nu", "col": c, "fn": "nunique"})
+		}
+		return aggs
+	}
+	tests := []struct {
+		name string
+		key  string
+		aggs []any
+		fast bool // sortedNuniqueAgg takes it
+	}{
+		{"int key", "k", nu("v", "vd"), true},
+		{"datetime key", "kd", nu("v"), true},
+		{"the key itself", "k", nu("k", "v"), true},
+		{"a value with a null", "k", nu("v", "vn"), false},
+		{"another aggregation", "k", append(nu("v"), map[string]any{"name": "s", "col": "v", "fn": "sum"}), false},
+		{"unsorted key", "ku", nu("v"), false},
+	}
+	for _, tc := range tests {
+		for _, asIndex := range []bool{true, false} {
+			for _, sorted := range []bool{true, false} {
+				label := fmt.Sprintf("%s as_index=%v sort=%v", tc.name, asIndex, sorted)
+				attrs := ir.Attrs{"keys": []any{tc.key}, "sort": sorted, "as_index": asIndex, "aggs": tc.aggs}
+				node := newNode(t, "groupby_agg", attrs, in)
+				_, fast, err := sortedNuniqueAgg(&Ctx{}, node, in, []string{tc.key}, []*col.Column{in.Col(tc.key)})
+				if err != nil || fast != tc.fast {
+					t.Fatalf("%s: sortedNuniqueAgg ok=%v err=%v, want ok=%v", label, fast, err, tc.fast)
+				}
+				got, want, gerr, werr := runBoth(t, node, true, in)
+				checkSame(t, label, got, want, gerr, werr, 0)
+			}
+		}
+	}
+}
