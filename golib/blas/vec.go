@@ -173,6 +173,52 @@ void flern_vec_rmsprop(int64_t n, const float *p, const float *g, float *sq, flo
 	rmsprop_tail(i, n, p, g, sq, mb, ga, out, lr, alpha, eps, mom, wd, sign, centered);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// transpose8_avx2: the 8 x 8 block at src (row stride ss) transposed to dst (row stride ds).
+__attribute__((target("avx2"))) static inline void transpose8_avx2(const float *src, int64_t ss, float *dst,
+	int64_t ds) {
+	__m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + ss), r2 = _mm256_loadu_ps(src + 2 * ss);
+	__m256 r3 = _mm256_loadu_ps(src + 3 * ss), r4 = _mm256_loadu_ps(src + 4 * ss), r5 = _mm256_loadu_ps(src + 5 * ss);
+	__m256 r6 = _mm256_loadu_ps(src + 6 * ss), r7 = _mm256_loadu_ps(src + 7 * ss);
+	__m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3);
+	__m256 t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+	__m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+	__m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+	__m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+	__m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+	__m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+	_mm256_storeu_ps(dst, _mm256_permute2f128_ps(u0, u4, 0x20));
+	_mm256_storeu_ps(dst + ds, _mm256_permute2f128_ps(u1, u5, 0x20));
+	_mm256_storeu_ps(dst + 2 * ds, _mm256_permute2f128_ps(u2, u6, 0x20));
+	_mm256_storeu_ps(dst + 3 * ds, _mm256_permute2f128_ps(u3, u7, 0x20));
+	_mm256_storeu_ps(dst + 4 * ds, _mm256_permute2f128_ps(u0, u4, 0x31));
+	_mm256_storeu_ps(dst + 5 * ds, _mm256_permute2f128_ps(u1, u5, 0x31));
+	_mm256_storeu_ps(dst + 6 * ds, _mm256_permute2f128_ps(u2, u6, 0x31));
+	_mm256_storeu_ps(dst + 7 * ds, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+
+__attribute__((target("avx2"))) static void transpose_avx2(int64_t rows, int64_t cols, const float *src,
+	float *dst) {
+	int64_t r8 = rows / 8 * 8, c8 = cols / 8 * 8;
+	for (int64_t i = 0; i < r8; i += 8)
+		for (int64_t j = 0; j < c8; j += 8) transpose8_avx2(src + i * cols + j, cols, dst + j * rows + i, rows);
+	for (int64_t i = 0; i < rows; i++) // the edges
+		for (int64_t j = (i < r8 ? c8 : 0); j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+#endif
+
+// flern_vec_transpose: dst[j * rows + i] = src[i * cols + j] (8 x 8 blocks in AVX2 registers).
+void flern_vec_transpose(int64_t rows, int64_t cols, const float *src, float *dst) {
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (__builtin_cpu_supports("avx2")) {
+		transpose_avx2(rows, cols, src, dst);
+		return;
+	}
+#endif
+	for (int64_t i = 0; i < rows; i++)
+		for (int64_t j = 0; j < cols; j++) dst[j * rows + i] = src[i * cols + j];
+}
+
 FLERN_CLONES void flern_vec_relu(int64_t n, float *dst, const float *src) {
 	for (int64_t i = 0; i < n; i++) {
 		float x = src[i];
@@ -482,6 +528,22 @@ func WhereConstF32(dst []float32, cond []bool, x []float32, c float32) {
 			dst[i] = x[i]
 		} else {
 			dst[i] = c
+		}
+	}
+}
+
+// TransposeF32 writes the rows x cols matrix src transposed into dst
+// (cols x rows), both row-major.
+func TransposeF32(dst, src []float32, rows, cols int) {
+	n := rows * cols
+	src, dst = src[:n], dst[:n]
+	if n >= vecMin {
+		C.flern_vec_transpose(C.int64_t(rows), C.int64_t(cols), f32p(src), f32p(dst))
+		return
+	}
+	for i := 0; i < rows; i++ {
+		for j, v := range src[i*cols : (i+1)*cols] {
+			dst[j*rows+i] = v
 		}
 	}
 }

@@ -271,3 +271,20 @@ func TestCopyBlocksF32(t *testing.T) {
 		}
 	}
 }
+
+// TestTransposeF32: the AVX2 8 x 8 blocks and the scalar edges write every
+// element where the loop does.
+func TestTransposeF32(t *testing.T) {
+	for _, tc := range []struct{ rows, cols int }{{1, 1}, {3, 5}, {8, 8}, {64, 9}, {9, 64}, {64, 64}, {17, 23}, {1, 100}, {100, 1}} {
+		src := vecData(tc.rows*tc.cols, 5)
+		got := make([]float32, len(src))
+		TransposeF32(got, src, tc.rows, tc.cols)
+		for i := 0; i < tc.rows; i++ {
+			for j := 0; j < tc.cols; j++ {
+				if math.Float32bits(got[j*tc.rows+i]) != math.Float32bits(src[i*tc.cols+j]) {
+					t.Fatalf("%dx%d: [%d][%d] = %v, want %v", tc.rows, tc.cols, j, i, got[j*tc.rows+i], src[i*tc.cols+j])
+				}
+			}
+		}
+	}
+}

@@ -136,19 +136,27 @@ func (s *mlpSetup) release() {
 	}
 }
 
+// TestFastStepMatchesRunAny: epochs on the prepared step executor equal
+// RunAny's within float rounding; the 9 -> 64 case's first layer runs its
+// product with the weight copied transposed (transposeB).
 func TestFastStepMatchesRunAny(t *testing.T) {
 	cases := []struct {
-		opt   string
-		attrs ir.Attrs
-		nbuf  int
-		act   string
+		opt        string
+		attrs      ir.Attrs
+		nbuf       int
+		act        string
+		in, hidden int
 	}{
-		{"adam_update", ir.Attrs{"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, 2, "relu"},
-		{"adamw_update", ir.Attrs{"beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1}, 2, "tanh"},
-		{"sgd_update", ir.Attrs{"momentum": 0.9, "nesterov": true}, 1, "sigmoid"},
-		{"rmsprop_update", ir.Attrs{"alpha": 0.9, "eps": 1e-8, "momentum": 0.5, "centered": true}, 3, "relu"},
+		{"adam_update", ir.Attrs{"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, 2, "relu", 5, 16},
+		{"adam_update", ir.Attrs{"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0}, 2, "relu", 9, 64},
+		{"adamw_update", ir.Attrs{"beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1}, 2, "tanh", 5, 16},
+		{"sgd_update", ir.Attrs{"momentum": 0.9, "nesterov": true}, 1, "sigmoid", 5, 16},
+		{"rmsprop_update", ir.Attrs{"alpha": 0.9, "eps": 1e-8, "momentum": 0.5, "centered": true}, 3, "relu", 5, 16},
 	}
-	const n, batch, in, hidden = 37, 8, 5, 16
+	const n, batch = 37, 8
+	if !transposeB(false, true, batch, 64, 9) {
+		t.Fatal("the 9 -> 64 layer's product is not on the transposed-copy path")
+	}
 	perm := make([]int64, n)
 	for i := range perm {
 		perm[i] = int64((i * 17) % n)
@@ -157,7 +165,7 @@ func TestFastStepMatchesRunAny(t *testing.T) {
 		var losses [2][]float64
 		var params [2][]float32
 		for mode := 0; mode < 2; mode++ {
-			s := buildMLP(t, tc.opt, tc.attrs, tc.nbuf, tc.act, n, batch, in, hidden)
+			s := buildMLP(t, tc.opt, tc.attrs, tc.nbuf, tc.act, n, batch, tc.in, tc.hidden)
 			tr := s.trainer(mode == 1, batch)
 			if mode == 0 && buildFast(s.steps[0], Options{}) == nil {
 				t.Fatalf("%s: the step graph was not prepared for the fast executor", tc.opt)
