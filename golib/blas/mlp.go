@@ -27,8 +27,8 @@ package blas
 // nl <= FLERN_MLP_MAXLOOK lookups: table tj [mj, h] and indices ij [n], row ij[r] of tj added to row r's hidden units.
 // The hidden units' sums start from the bias and the looked-up rows, then run over k in order (lanes across units),
 // each output's sum over the hidden units in interleaved partial sums (16, or 8 for the fixed widths) combined at the
-// end. relu keeps NaN (as torch and the interpreter). Returns -1, or the first row whose index is out of its table
-// (rows before it written).
+// end. relu keeps NaN (as torch and the interpreter). Returns -1, or a row whose index is out of its table (out
+// then partly written).
 typedef float flern_v8 __attribute__((vector_size(32)));
 typedef int32_t flern_v8i __attribute__((vector_size(32)));
 
@@ -39,49 +39,70 @@ typedef struct {
 	int64_t m;
 } flern_look;
 
-// flern_drd_fixed: one output, a hidden width H that is a multiple of 8 known at compile time: the hidden units
-// stay in H / 8 vector registers over the k inputs (no buffer traffic), the output's sum in 8 lanes.
+// flern_drd_block: one output, a hidden width H that is a multiple of 8 known at compile time, R rows from row r
+// at a time: each row's hidden units stay in H / 8 vector registers over the k inputs (no buffer traffic), the
+// output's sum in 8 lanes; the R rows share each weight load (two rows: 16 accumulators, which the AVX-512 clone
+// keeps in registers). Returns -1, or the row whose index is out of its table.
+#define FLERN_DRD_BLOCK(H, R)                                                                                         \
+	static inline __attribute__((always_inline)) int64_t flern_drd_blk_##H##_##R(                                     \
+	    int64_t r, int64_t k, const float *x, const float *w1, const flern_v8 *bias, const flern_v8 *w2v,          \
+	    const float *b2, float *out, int nl, const flern_look *look) {                                             \
+		flern_v8 acc[R][H / 8];                                                                                     \
+		for (int q = 0; q < R; q++)                                                                                 \
+			for (int u = 0; u < H / 8; u++) acc[q][u] = bias[u];                                                    \
+		for (int j = 0; j < nl; j++) {                                                                              \
+			for (int q = 0; q < R; q++) {                                                                           \
+				const int64_t v = look[j].idx[r + q];                                                               \
+				if ((uint64_t)v >= (uint64_t)look[j].m) return r + q;                                               \
+				const float *tr = look[j].t + v * H;                                                                \
+				for (int u = 0; u < H / 8; u++) {                                                                   \
+					flern_v8 t;                                                                                     \
+					__builtin_memcpy(&t, tr + 8 * u, sizeof t);                                                     \
+					acc[q][u] += t;                                                                                 \
+				}                                                                                                   \
+			}                                                                                                       \
+		}                                                                                                           \
+		for (int64_t kk = 0; kk < k; kk++) {                                                                        \
+			float xv[R];                                                                                            \
+			for (int q = 0; q < R; q++) xv[q] = x[(r + q) * k + kk];                                                \
+			const float *wr = w1 + kk * H;                                                                          \
+			for (int u = 0; u < H / 8; u++) {                                                                       \
+				flern_v8 w;                                                                                         \
+				__builtin_memcpy(&w, wr + 8 * u, sizeof w);                                                         \
+				for (int q = 0; q < R; q++) acc[q][u] += xv[q] * w;                                                 \
+			}                                                                                                       \
+		}                                                                                                           \
+		for (int q = 0; q < R; q++) {                                                                               \
+			flern_v8 s = {0, 0, 0, 0, 0, 0, 0, 0};                                                                  \
+			for (int u = 0; u < H / 8; u++) {                                                                       \
+				flern_v8 v = acc[q][u];                                                                             \
+				flern_v8i keep = (v > 0.0f) | (v != v);                                                             \
+				v = (flern_v8)((flern_v8i)v & keep);                                                                \
+				s += v * w2v[u];                                                                                    \
+			}                                                                                                       \
+			float t = 0.0f;                                                                                         \
+			for (int l = 0; l < 8; l++) t += s[l];                                                                  \
+			out[r + q] = t + b2[0];                                                                                 \
+		}                                                                                                           \
+		return -1;                                                                                                  \
+	}
+
+// flern_drd_fixed: the rows two at a time (flern_drd_block), a last odd row alone.
 #define FLERN_DRD_FIXED(H)                                                                                            \
+	FLERN_DRD_BLOCK(H, 1)                                                                                             \
+	FLERN_DRD_BLOCK(H, 2)                                                                                             \
 	static inline __attribute__((always_inline)) int64_t flern_drd_##H(                                               \
 	    int64_t n, int64_t k, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,      \
 	    float *out, int nl, const flern_look *look) {                                                              \
 		flern_v8 bias[H / 8], w2v[H / 8];                                                                            \
 		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
 		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
-		for (int64_t r = 0; r < n; r++) {                                                                          \
-			flern_v8 acc[H / 8];                                                                                   \
-			for (int u = 0; u < H / 8; u++) acc[u] = bias[u];                                                      \
-			for (int j = 0; j < nl; j++) {                                                                         \
-				const int64_t v = look[j].idx[r];                                                                  \
-				if ((uint64_t)v >= (uint64_t)look[j].m) return r;                                                  \
-				const float *tr = look[j].t + v * H;                                                               \
-				for (int u = 0; u < H / 8; u++) {                                                                  \
-					flern_v8 t;                                                                                    \
-					__builtin_memcpy(&t, tr + 8 * u, sizeof t);                                                    \
-					acc[u] += t;                                                                                   \
-				}                                                                                                  \
-			}                                                                                                      \
-			const float *xr = x + r * k;                                                                           \
-			for (int64_t kk = 0; kk < k; kk++) {                                                                   \
-				const float xv = xr[kk];                                                                           \
-				const float *wr = w1 + kk * H;                                                                     \
-				for (int u = 0; u < H / 8; u++) {                                                                  \
-					flern_v8 w;                                                                                    \
-					__builtin_memcpy(&w, wr + 8 * u, sizeof w);                                                    \
-					acc[u] += xv * w;                                                                              \
-				}                                                                                                  \
-			}                                                                                                      \
-			flern_v8 s = {0, 0, 0, 0, 0, 0, 0, 0};                                                                 \
-			for (int u = 0; u < H / 8; u++) {                                                                      \
-				flern_v8 v = acc[u];                                                                               \
-				flern_v8i keep = (v > 0.0f) | (v != v);                                                            \
-				v = (flern_v8)((flern_v8i)v & keep);                                                               \
-				s += v * w2v[u];                                                                                   \
-			}                                                                                                      \
-			float t = 0.0f;                                                                                        \
-			for (int l = 0; l < 8; l++) t += s[l];                                                                 \
-			out[r] = t + b2[0];                                                                                    \
+		int64_t r = 0;                                                                                             \
+		for (; r + 2 <= n; r += 2) {                                                                               \
+			const int64_t bad = flern_drd_blk_##H##_2(r, k, x, w1, bias, w2v, b2, out, nl, look);                  \
+			if (bad >= 0) return bad;                                                                              \
 		}                                                                                                          \
+		if (r < n) return flern_drd_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look);                        \
 		return -1;                                                                                                 \
 	}
 FLERN_DRD_FIXED(16)
