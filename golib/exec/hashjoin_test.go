@@ -145,22 +145,7 @@ func TestJoinLookup(t *testing.T) {
 	airports := []string{"SFO", "LAX", "Zürich", "東京", "", "ORD"}
 	for _, sz := range []int{0, 1, 7, 300, 5000} {
 		for _, missing := range []bool{false, true} {
-			keys := make([]string, sz)
-			valid := col.NewBitmap(sz, true)
-			for i := range keys {
-				keys[i] = airports[(i*7+i/3)%len(airports)]
-				if i%11 == 5 {
-					col.SetBit(valid, i, false) // a null key
-				}
-				if missing && i%13 == 4 {
-					keys[i] = "XXX"
-				}
-			}
-			vals := make([]float64, sz)
-			for i := range vals {
-				vals[i] = float64(i) * 0.5
-			}
-			l := &col.Frame{N: sz, Names: []string{"origin", "v"}, Cols: []*col.Column{col.NewStrings(keys, valid), col.NewFloat64(vals)}}
+			l := lookupLeft(airports, sz, missing)
 			rk := append([]string{}, airports...)
 			rvalid := col.NewBitmap(len(rk)+1, true)
 			rk = append(rk, "")
@@ -212,4 +197,26 @@ func TestJoinKeyFilter(t *testing.T) {
 			}
 		}
 	}
+}
+
+// lookupLeft is a lookup join's left frame of sz rows: an airport key
+// (every 11th row null, with missing every 13th a key no table holds) and
+// a float column.
+func lookupLeft(airports []string, sz int, missing bool) *col.Frame {
+	keys := make([]string, sz)
+	valid := col.NewBitmap(sz, true)
+	for i := range keys {
+		keys[i] = airports[(i*7+i/3)%len(airports)]
+		if i%11 == 5 {
+			col.SetBit(valid, i, false) // a null key
+		}
+		if missing && i%13 == 4 {
+			keys[i] = "XXX"
+		}
+	}
+	vals := make([]float64, sz)
+	for i := range vals {
+		vals[i] = float64(i) * 0.5
+	}
+	return &col.Frame{N: sz, Names: []string{"origin", "v"}, Cols: []*col.Column{col.NewStrings(keys, valid), col.NewFloat64(vals)}}
 }

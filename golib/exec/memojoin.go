@@ -150,22 +150,10 @@ func gatherByCode(c *Ctx, n *ir.Node, src *col.Column, per []int32, codes []int3
 	var err error
 	if isFloat {
 		out.F64 = make([]float64, rows)
-		err = forMorsels(c, n, rows, func(_, lo, hi int) error {
-			dst := out.F64[lo:hi]
-			for i, k := range codes[lo:hi] {
-				dst[i] = fv[k]
-			}
-			return nil
-		})
+		err = fillByCode(c, n, out.F64, fv, codes)
 	} else {
 		out.I64 = make([]int64, rows)
-		err = forMorsels(c, n, rows, func(_, lo, hi int) error {
-			dst := out.I64[lo:hi]
-			for i, k := range codes[lo:hi] {
-				dst[i] = iv[k]
-			}
-			return nil
-		})
+		err = fillByCode(c, n, out.I64, iv, codes)
 	}
 	if anyNull { // sequential: morsels may share a bitmap byte
 		for i, k := range codes {
@@ -175,4 +163,15 @@ func gatherByCode(c *Ctx, n *ir.Node, src *col.Column, per []int32, codes []int3
 		}
 	}
 	return out, err
+}
+
+// fillByCode writes dst[r] = vals[codes[r]], morsel by morsel.
+func fillByCode[T any](c *Ctx, n *ir.Node, dst, vals []T, codes []int32) error {
+	return forMorsels(c, n, len(codes), func(_, lo, hi int) error {
+		d := dst[lo:hi]
+		for i, k := range codes[lo:hi] {
+			d[i] = vals[k]
+		}
+		return nil
+	})
 }

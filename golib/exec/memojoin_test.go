@@ -22,22 +22,7 @@ func TestMemoLookupJoin(t *testing.T) {
 	for _, sz := range []int{1, 7, 300, 5000} {
 		for _, missing := range []bool{false, true} {
 			for _, rightNull := range []bool{false, true} {
-				keys := make([]string, sz)
-				valid := col.NewBitmap(sz, true)
-				for i := range keys {
-					keys[i] = airports[(i*7+i/3)%len(airports)]
-					if i%11 == 5 {
-						col.SetBit(valid, i, false)
-					}
-					if missing && i%13 == 4 {
-						keys[i] = "XXX"
-					}
-				}
-				vals := make([]float64, sz)
-				for i := range vals {
-					vals[i] = float64(i) * 0.5
-				}
-				l := &col.Frame{N: sz, Names: []string{"origin", "v"}, Cols: []*col.Column{col.NewStrings(keys, valid), col.NewFloat64(vals)}}
+				l := lookupLeft(airports, sz, missing)
 				if _, ok, err := columnCodes(&Ctx{}, nil, l.Cols[0]); !ok || err != nil {
 					t.Fatalf("no codes (%v)", err)
 				}
