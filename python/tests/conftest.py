@@ -67,3 +67,13 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "plan" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture
+def passes(monkeypatch):
+    """Switch optimizer passes off by name for one test (restored afterwards): passes("a", "b")."""
+    from flern import _config
+
+    def disable(*names: str) -> None:
+        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | set(names))
+    return disable

@@ -19,14 +19,6 @@ from flern import _config
 OPT_ON = not _config.no_opt
 
 
-@pytest.fixture
-def passes(monkeypatch):
-    """Switch optimizer passes off for one test (restored afterwards)."""
-    def disable(*names: str) -> None:
-        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | set(names))
-    return disable
-
-
 def _net(lib, n_cat: int, emb: int, k: int, hidden: int, out: int, two_layers: bool):
     """The flights model's shape: numeric columns and two embedded codes in one float matrix."""
     class Net(lib.nn.Module):

@@ -18,14 +18,6 @@ from flern import _config
 OPT_ON = not _config.no_opt
 
 
-@pytest.fixture
-def passes(monkeypatch):
-    """Switch optimizer passes off for one test (restored afterwards)."""
-    def disable(*names: str) -> None:
-        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | set(names))
-    return disable
-
-
 def _pair(layers: list[int], seed: int = 0):
     """A torch MLP (ReLU between Linear layers) and a flern one with the same weights."""
     def build(lib):
