@@ -63,6 +63,9 @@ type fastStep struct {
 	states    []*ir.Node
 	stateKeys []int64
 	stateBuf  []*col.Tensor
+	stateGen  uint64 // the store's generation stateBuf was read at (0: never)
+	// adam is the bias corrections the step's Adam updates share.
+	adam interp.AdamCache
 }
 
 // operand is a float32 kernel input.
@@ -174,11 +177,19 @@ func buildFast(g *ir.Graph, o Options) *fastStep {
 }
 
 // readStates is kernel 0: the step's state reads under one lock of the
-// store, each checked against the plan's type.
+// store, each checked against the plan's type; nothing when no entry was
+// added, replaced or released since the last run (a Trainer's steps: the
+// updates write the parameters and buffers in place).
 func (f *fastStep) readStates() error {
-	if i, err := interp.StateGetAll(f.stateKeys, f.stateBuf); err != nil {
+	gen, fresh, i, err := interp.StateGetAll(f.stateKeys, f.stateBuf, f.stateGen)
+	if err != nil {
+		f.stateGen = 0
 		return ir.AtNode(err, f.states[i])
 	}
+	if !fresh { // the slots hold the entries already
+		return nil
+	}
+	f.stateGen = 0
 	for i, n := range f.states {
 		t, tt := f.stateBuf[i], n.Schema.Tensor
 		if t.DType != tt.DType || !tensor.ShapeMatches(tt.Shape, t.Shape) {
@@ -186,6 +197,7 @@ func (f *fastStep) readStates() error {
 		}
 		f.slots[n.ID] = t
 	}
+	f.stateGen = gen
 	return nil
 }
 
@@ -456,6 +468,7 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		}
 		ins := make([]*col.Tensor, len(n.Inputs))
 		up := interp.NewUpdate(n)
+		up.Share(&f.adam)
 		var buf *col.Tensor
 		if !inPlace {
 			buf = col.NewTensor(tt.DType, shape)

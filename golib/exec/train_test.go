@@ -486,3 +486,56 @@ func TestGatherToRows(t *testing.T) {
 		}
 	}
 }
+
+// TestFastStepRereadsChangedState: the prepared step reads its state entries
+// again after the store changed (an entry replaced, another one added or
+// released), and keeps what it read while nothing changed.
+func TestFastStepRereadsChangedState(t *testing.T) {
+	key := newEntry(ir.Float32, []int{3}, func(i int) float64 { return float64(i) })
+	defer interp.StateRelease(key)
+	g := &ir.Graph{}
+	x := state(g, key, ir.Float32, 3)
+	g.Outputs = []ir.NodeID{g.Add(&ir.Node{Op: "add", Inputs: []ir.NodeID{x, x}, Attrs: ir.Attrs{}})}
+	if err := g.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	f := buildFast(g, Options{})
+	if f == nil {
+		t.Fatal("not prepared")
+	}
+	other := int64(0)
+	steps := []struct {
+		name   string
+		change func()
+		want   []float32
+	}{
+		{"first run", func() {}, []float32{0, 2, 4}},
+		{"unchanged store", func() {}, []float32{0, 2, 4}},
+		{"entry replaced", func() {
+			_ = interp.StateSet(key, &col.Tensor{DType: ir.Float32, Shape: []int{3}, F32: []float32{5, 6, 7}})
+		}, []float32{10, 12, 14}},
+		{"written in place", func() {
+			e, _ := interp.StateGet(key)
+			e.F32[0] = 1
+		}, []float32{2, 12, 14}},
+		{"another entry added", func() { other = newEntry(ir.Float32, []int{1}, func(int) float64 { return 0 }) }, []float32{2, 12, 14}},
+		{"another entry released", func() { interp.StateRelease(other) }, []float32{2, 12, 14}},
+	}
+	for _, st := range steps {
+		st.change()
+		out, err := f.run()
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		got := out[0].(*col.Tensor).F32
+		for i := range st.want {
+			if got[i] != st.want[i] {
+				t.Fatalf("%s: %v, want %v", st.name, got, st.want)
+			}
+		}
+	}
+	interp.StateRelease(key)
+	if _, err := f.run(); err == nil {
+		t.Fatal("a released entry was read")
+	}
+}

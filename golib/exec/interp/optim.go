@@ -83,7 +83,36 @@ type Update struct {
 	b1, b2, eps float64 // adam, adamw (eps: rmsprop too)
 	alpha       float64 // rmsprop
 	centered    bool
+	adam        *AdamCache
 }
+
+// AdamCache keeps the last bias corrections of Adam updates that share it
+// (Update.Share): a step's updates of every parameter have the same betas,
+// learning rate and step count, so math.Pow runs once a step, not twice per
+// parameter.
+type AdamCache struct {
+	ok            bool
+	b1, b2, lr    float64
+	step          int64
+	stepSize, bc2 float64
+}
+
+// corrections returns lr / (1 - b1^step) and sqrt(1 - b2^step).
+func (c *AdamCache) corrections(b1, b2, lr float64, step int64) (float64, float64) {
+	if c != nil && c.ok && c.b1 == b1 && c.b2 == b2 && c.lr == lr && c.step == step {
+		return c.stepSize, c.bc2
+	}
+	stepSize := lr / (1 - math.Pow(b1, float64(step)))
+	bc2 := math.Sqrt(1 - math.Pow(b2, float64(step)))
+	if c != nil {
+		*c = AdamCache{ok: true, b1: b1, b2: b2, lr: lr, step: step, stepSize: stepSize, bc2: bc2}
+	}
+	return stepSize, bc2
+}
+
+// Share makes u take its Adam bias corrections from c (shared by the
+// updates of one prepared step, used by one goroutine at a time).
+func (u *Update) Share(c *AdamCache) { u.adam = c }
 
 // NewUpdate reads n's attributes (torch's defaults where absent).
 func NewUpdate(n *ir.Node) *Update {
@@ -142,8 +171,7 @@ func (u *Update) Apply(in []*col.Tensor, out *col.Tensor) {
 		}
 	case "adam_update", "adamw_update":
 		b1, b2, eps := u.b1, u.b2, u.eps
-		stepSize := lr / (1 - math.Pow(b1, float64(step)))
-		bc2 := math.Sqrt(1 - math.Pow(b2, float64(step)))
+		stepSize, bc2 := u.adam.corrections(b1, b2, lr, step)
 		decoupled := u.op == "adamw_update"
 		if p.DType == ir.Float32 && (wd == 0 || decoupled) {
 			// The common case in float32 arithmetic, as torch's CPU Adam

@@ -22,13 +22,17 @@ var store = struct {
 	sync.RWMutex
 	next int64
 	m    map[int64]*col.Tensor
-}{m: map[int64]*col.Tensor{}}
+	// gen counts the changes of m (new, replaced and released entries), so
+	// that StateGetAll can tell a caller that what it read last is current.
+	gen uint64
+}{m: map[int64]*col.Tensor{}, gen: 1}
 
 // StateNew stores t (not copied: the caller hands it over) and returns its key.
 func StateNew(t *col.Tensor) int64 {
 	store.Lock()
 	defer store.Unlock()
 	store.next++
+	store.gen++
 	store.m[store.next] = t
 	return store.next
 }
@@ -41,6 +45,7 @@ func StateSet(key int64, t *col.Tensor) error {
 		return ir.Errorf("Value", "no state entry %d (released?)", key)
 	}
 	store.m[key] = t
+	store.gen++
 	return nil
 }
 
@@ -56,25 +61,32 @@ func StateGet(key int64) (*col.Tensor, error) {
 }
 
 // StateGetAll stores the tensor under keys[i] in out[i] (one lock for all:
-// a prepared step reads its parameters and optimizer state at once). On a
-// missing key it returns the index of the first one and StateGet's error.
-func StateGetAll(keys []int64, out []*col.Tensor) (int, error) {
+// a prepared step reads its parameters and optimizer state at once) and
+// returns the store's generation. When gen is that generation already (the
+// caller's last read; no entry was added, replaced or released since), out
+// is left as it is and fresh is false. On a missing key it returns the index
+// of the first one and StateGet's error.
+func StateGetAll(keys []int64, out []*col.Tensor, gen uint64) (now uint64, fresh bool, missing int, err error) {
 	store.RLock()
 	defer store.RUnlock()
+	if gen == store.gen {
+		return gen, false, 0, nil
+	}
 	for i, k := range keys {
 		t, ok := store.m[k]
 		if !ok {
-			return i, ir.Errorf("Value", "no state entry %d (released?)", k)
+			return 0, false, i, ir.Errorf("Value", "no state entry %d (released?)", k)
 		}
 		out[i] = t
 	}
-	return 0, nil
+	return store.gen, true, 0, nil
 }
 
 // StateRelease drops the entry under key (a missing key is a no-op).
 func StateRelease(key int64) {
 	store.Lock()
 	delete(store.m, key)
+	store.gen++
 	store.Unlock()
 }
 
