@@ -130,9 +130,11 @@ var planCases = []struct {
 			`%0 = scan_csv(columns=["mpg", "cyl", "origin"], path="testdata/cars.csv")  :: mpg:float64, cyl:int64, origin:str`,
 			`scan_csv(columns=["origin", "continent"], path="testdata/origins.csv")`,
 			// resolve + dce: assign became a project of the used columns (fused
-			// with the filter into one select loop since 361ceab)
+			// with the filter into one select loop since 361ceab); late_project
+			// computes kpl after the merge (the loop carries mpg through it)
 			`kernel=select[filter project]`,
-			`:: [<index>]:int64, cyl:int64, origin:str, kpl:float64`,
+			`:: [<index>]:int64, cyl:int64, origin:str, mpg:float64`,
+			`project(%3, exprs=["cyl", "kpl": mul(col("mpg"), 0.425), "continent"], late=true)`,
 		}},
 	{file: "memory_pipeline", inputs: func() []*col.Frame { return []*col.Frame{people(), teams()} },
 		explain: []string{

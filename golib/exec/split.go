@@ -62,6 +62,10 @@ type splitRegion struct {
 	// memoized part of a region: its rows get the kernels the region's
 	// full chunks use).
 	Pad bool
+	// Produce[k], when set, is the to_tensor loop that makes row input k
+	// from the frame the row_split reads there, run chunk by chunk
+	// (splitproduce.go).
+	Produce []*lower.Kernel
 }
 
 // String renders the region for explain().
@@ -80,6 +84,11 @@ func (r *splitRegion) String() string {
 		rows, r.Chunk, Workers())
 	if r.Dedup != nil {
 		s += "; " + r.Dedup.String()
+	}
+	for k, kern := range r.Produce {
+		if kern != nil {
+			s += fmt.Sprintf("; row input %d produced chunk by chunk (%s)", k, strings.Join(kern.Ops, " "))
+		}
 	}
 	return s
 }
@@ -296,6 +305,8 @@ func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 		return rep, nil
 	}
 	g.Compact()
+	attachProducers(g)
+	g.Compact()
 	return rep, g.Verify()
 }
 
@@ -467,6 +478,21 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 // runSplitRegion runs region r of row_split node n on in: memoized when
 // r.Dedup applies and its input repeats, else chunk by chunk.
 func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
+	var prod *chunkProducer
+	if r.producing() {
+		rows := r.producerRows(in)
+		dedup := r.Dedup != nil && rows >= dedupMinRows && r.Dedup.MACs >= dedupMinMACs
+		if rows < 0 || c.Options.Reference || dedup || (rows < 2*r.Chunk && !r.Pad) {
+			// the region needs its whole input: produce it first
+			full, err := r.produceAll(c, in)
+			if err != nil {
+				return nil, err
+			}
+			return runSplitRegion(c, n, &splitRegion{Nodes: r.Nodes, Row: r.Row, Chunk: r.Chunk, Dedup: r.Dedup, Pad: r.Pad}, full)
+		}
+		prod = &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in))}
+		in = r.headers(in, rows)
+	}
 	rows := -1
 	for k, x := range in {
 		if !r.Row[k] {
@@ -544,10 +570,22 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 		defer func() { mu.Lock(); ctxs = append(ctxs, wc); mu.Unlock() }()
 		lo, hi := t*r.Chunk, min((t+1)*r.Chunk, rows)
 		sub := make([]any, len(in))
+		var produced []*lower.Outputs // buffers to give back once the chunk's kernels ran
 		for k, x := range in {
-			if r.Row[k] {
+			switch {
+			case prod != nil && r.Produce[k] != nil:
+				ct, buf, err := prod.produce(wc, k, lo, hi)
+				if err != nil {
+					return err
+				}
+				sub[k] = ct
+				if produced == nil {
+					produced = make([]*lower.Outputs, len(in))
+				}
+				produced[k] = buf
+			case r.Row[k]:
 				sub[k] = rowSlice(x.(*col.Tensor), lo, hi)
-			} else {
+			default:
 				sub[k] = x
 			}
 		}
@@ -561,6 +599,11 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 				out, err := f.runChunk(wc, sub)
 				if err == nil && part < r.Chunk {
 					out = rowSlice(out, 0, part)
+				}
+				for k, buf := range produced { // runChunk's output is a copy: the buffers are free
+					if buf != nil {
+						prod.release(k, buf)
+					}
 				}
 				splitFastChunks.Add(1)
 				mu.Lock()

@@ -200,3 +200,52 @@ def test_split_memoized_on_repeated_feature_rows(monkeypatch, distinct):
     assert "memoized" not in p_o.explain()
     np.testing.assert_array_equal(p_o.numpy(), p_f.numpy())
     assert hit_o.item() == hit_f.item()
+
+
+@pytest.mark.parametrize("rows", [30_000, 70_001])
+def test_model_input_produced_chunk_by_chunk(no_split, rows):
+    """The model input and the label, to_tensor loops over a frame's computed features read by
+    the split region alone, are produced chunk by chunk (explain() says so; the [rows, k]
+    tensor never exists in full): predictions and the accuracy equal PyTorch's on the same
+    features (pandas + torch.from_numpy), NaN and null inputs included, and the plan with the
+    stage off."""
+    rs = np.random.RandomState(rows)
+    keys = np.array(["SFO", "JFK", "ORD", "XXX"], dtype=object)
+    pdf = pd.DataFrame({"a": rs.normal(0, 2, rows), "k": keys[rs.randint(0, 4, rows)],
+                        "c": rs.normal(5, 1, rows).astype(np.float32), "y": rs.randint(0, 3, rows).astype(np.int64)})
+    pdf.loc[::89, "a"] = np.nan
+    codes = pd.DataFrame({"k": ["SFO", "JFK", "ORD"], "b": np.array([3, -1, 7], dtype=np.int64)})
+
+    def feats(pd_, df, codes):
+        df["z"] = (df["a"] - 0.25) / 2.0
+        df["flag"] = (df["c"] > 5.0).astype("float32")
+        return df.merge(codes, on="k", how="left")  # "XXX" rows: a null code (NaN in the tensor)
+
+    tm = _mlp(torch, 4)
+    fm = _mlp(ftorch, 4, {k: v for k, v in _state(tm).items()})
+    want_df = feats(pd, pdf.copy(), codes)
+    wx = torch.from_numpy(want_df[["z", "flag", "c", "b"]].to_numpy(dtype="float32", na_value=np.nan))
+    wy = torch.from_numpy(want_df[["y"]].to_numpy(dtype="float32").copy())
+    with torch.no_grad():
+        wp = tm(wx)
+        wacc = float((wp.argmax(1, keepdim=True).float() == wy).float().mean())
+
+    def run():
+        df = feats(fpd, fpd.DataFrame(pdf), fpd.DataFrame(codes))
+        x = df[["z", "flag", "c", "b"]].to_tensor(dtype="float32")
+        y = df[["y"]].to_tensor(dtype="float32")
+        with ftorch.no_grad():
+            p = fm(x)
+            acc = (p.argmax(1, keepdim=True).float() == y).float().mean()
+        return p, acc
+
+    p, acc = run()
+    if SPLITS:
+        assert "produced chunk by chunk" in acc.explain(), acc.explain()
+    np.testing.assert_allclose(p.numpy(), wp.numpy(), rtol=1e-5, atol=1e-6)
+    assert float(acc.item()) == pytest.approx(wacc, abs=1e-6)
+    no_split()
+    p2, acc2 = run()
+    assert "row_split" not in acc2.explain()
+    np.testing.assert_allclose(p2.numpy(), p.numpy(), rtol=1e-5, atol=1e-6)
+    assert float(acc2.item()) == float(acc.item())

@@ -44,6 +44,7 @@ func Run(g *ir.Graph) (bool, error) {
 	for guard := 0; guard < 64; guard++ {
 		users := g.Users()
 		outs := g.OutputSet()
+		needs := dce.Needs(g)
 		applied := false
 		for _, j := range g.Nodes {
 			if j.Op != "join" || len(j.Inputs) != 2 {
@@ -53,7 +54,7 @@ func Run(g *ir.Graph) (bool, error) {
 				applied = true
 				break
 			}
-			if pullUp(g, users, outs, j) {
+			if pullUp(g, users, outs, needs, j) {
 				applied = true
 				break
 			}
@@ -132,7 +133,7 @@ func movable(g *ir.Graph, p, j *ir.Node) []int {
 
 // pullUp rewrites j's left project (see the package comment); false when
 // there is nothing to move.
-func pullUp(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, j *ir.Node) bool {
+func pullUp(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, needs []dce.Need, j *ir.Node) bool {
 	p := g.Node(j.Inputs[0])
 	if p.Op != "project" || len(users[p.ID]) != 1 || outs[p.ID] || j.Schema == nil || p.Schema == nil {
 		return false
@@ -167,6 +168,9 @@ func pullUp(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, j *ir.Nod
 			}
 		}
 	}
+	// Q passes on the join's columns its readers need (the others, e.g. a
+	// right-side column nobody reads, stay prunable by pushdown)
+	need := needs[j.ID] // (before inserting nodes renumbers them)
 	// J' reads P'; j becomes Q over J'
 	pAttrs := p.Attrs.Clone()
 	pAttrs["exprs"] = kept
@@ -174,6 +178,9 @@ func pullUp(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, j *ir.Nod
 	nj := g.InsertBefore(j.ID, &ir.Node{Op: "join", Inputs: []ir.NodeID{np, j.Inputs[1]}, Attrs: j.Attrs.Clone(), Loc: j.Loc})
 	var q []ir.NamedExpr
 	for _, f := range j.Schema.Fields {
+		if !need.All && !need.Has(f.Name) && len(need.Cols) > 0 {
+			continue
+		}
 		if e, ok := moved[f.Name]; ok {
 			q = append(q, ir.NamedExpr{Name: f.Name, Expr: e.Clone()})
 			continue

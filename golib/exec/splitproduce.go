@@ -1,0 +1,172 @@
+package exec
+
+// The model input produced chunk by chunk (Mozart-style pipelining across
+// the frame -> tensor hand-off): a split region's row input that is a fused
+// to_tensor loop (golib/lower: the features computed from the frame's
+// columns and written into a [rows, features] tensor) read by the region
+// alone is not materialized: the row_split reads the frame, and each chunk
+// runs the loop over its own rows into a chunk-sized buffer (one per chunk
+// in flight, reused), which the chunk's kernels then read while it is in
+// cache. The full model input never exists (flights: a [3M, 5] float32
+// matrix, 60 MB written to fresh pages and read back).
+//
+// Whenever the region needs the whole input -- a memoized run (split_dedup
+// numbers its rows), runs of under two chunks, the reference path -- the
+// loop runs over the whole frame first, as the unsplit plan does.
+
+import (
+	"sync"
+
+	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/lower"
+)
+
+// attachProducers gives each row_split of g the fused to_tensor loops among
+// its row inputs that only it reads (not compacting, over a frame): the
+// row_split then reads the loop's frame instead (see the file comment). g
+// must be compact (the nodes the regions replaced gone).
+func attachProducers(g *ir.Graph) {
+	users := g.Users()
+	outs := g.OutputSet()
+	for _, n := range g.Nodes {
+		r, ok := n.Attrs["region"].(*splitRegion)
+		if n.Op != "row_split" || !ok {
+			continue
+		}
+		for k, id := range n.Inputs {
+			p := g.Node(id)
+			kern, isK := p.Attrs["kernel"].(*lower.Kernel)
+			if !r.Row[k] || p.Op != "fused" || !isK || kern.Kind != "to_tensor" || kern.Loop.Compacts() ||
+				len(p.Inputs) != 1 || outs[id] || len(users[id]) != 1 || p.Schema == nil || p.Schema.Tensor == nil ||
+				len(p.Schema.Tensor.Shape) != 2 || p.Schema.Tensor.DType != ir.Float32 {
+				continue
+			}
+			if src := g.Node(p.Inputs[0]); src.Schema == nil || src.Schema.IsTensor() {
+				continue
+			}
+			if r.Produce == nil {
+				r.Produce = make([]*lower.Kernel, len(n.Inputs))
+			}
+			k2 := *kern
+			k2.MinRows = 1 // a chunk is smaller than the native-code threshold, the whole run is not
+			r.Produce[k] = &k2
+			n.Inputs[k] = p.Inputs[0]
+		}
+	}
+}
+
+// producing reports whether some row input is produced chunk by chunk.
+func (r *splitRegion) producing() bool {
+	for _, k := range r.Produce {
+		if k != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// produceAll runs every producer over its whole frame: in as the region's
+// nodes expect it.
+func (r *splitRegion) produceAll(c *Ctx, in []any) ([]any, error) {
+	out := append([]any(nil), in...)
+	for k, kern := range r.Produce {
+		if kern == nil {
+			continue
+		}
+		t, err := runToTensorKernel(c, kern, []any{in[k]})
+		if err != nil {
+			return nil, err
+		}
+		out[k] = t
+	}
+	return out, nil
+}
+
+// producerRows is the row count of the frames the producers read (-1: none,
+// or they differ).
+func (r *splitRegion) producerRows(in []any) int {
+	rows := -1
+	for k, kern := range r.Produce {
+		if kern == nil {
+			continue
+		}
+		f, ok := in[k].(*col.Frame)
+		if !ok || (rows >= 0 && f.N != rows) {
+			return -1
+		}
+		rows = f.N
+	}
+	return rows
+}
+
+// headers is in with each produced input as a tensor without data of its
+// whole shape (what chunkGraph and fastable read).
+func (r *splitRegion) headers(in []any, rows int) []any {
+	out := append([]any(nil), in...)
+	for k, kern := range r.Produce {
+		if kern != nil {
+			out[k] = &col.Tensor{DType: ir.Float32, Shape: []int{rows, len(kern.Loop.Builders)}}
+		}
+	}
+	return out
+}
+
+// chunkProducer runs the producers over chunks of rows into buffers it
+// hands out and takes back.
+type chunkProducer struct {
+	r    *splitRegion
+	in   []any
+	bufs [][]*lower.Outputs // free output buffers per producer
+	mu   sync.Mutex
+}
+
+// produce returns input k's rows [lo, hi) (hi - lo <= the region's chunk)
+// and the buffer holding them (give it back with release).
+func (p *chunkProducer) produce(c *Ctx, k, lo, hi int) (*col.Tensor, *lower.Outputs, error) {
+	kern := p.r.Produce[k]
+	f := p.in[k].(*col.Frame)
+	p.mu.Lock()
+	var out *lower.Outputs
+	if m := len(p.bufs[k]); m > 0 {
+		out = p.bufs[k][m-1]
+		p.bufs[k] = p.bufs[k][:m-1]
+	}
+	p.mu.Unlock()
+	if out == nil {
+		out = lower.NewOutputs(kern.Loop, p.r.Chunk, 0)
+	}
+	bufs, err := frameBufs(kern, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, b := range bufs { // the chunk's rows (lo is a multiple of the chunk: whole bitmap bytes)
+		bufs[i] = lower.Buf{Bits: sliceBits(b.Bits, lo, hi)}
+		switch {
+		case b.F64 != nil:
+			bufs[i].F64 = b.F64[lo:hi]
+		case b.I64 != nil:
+			bufs[i].I64 = b.I64[lo:hi]
+		case b.B != nil:
+			bufs[i].B = b.B[lo:hi]
+		}
+	}
+	rangeFunc(kern, kern.Loop, bufs, hi-lo)(0, hi-lo, out)
+	cols := len(kern.Loop.Builders)
+	return &col.Tensor{DType: ir.Float32, Shape: []int{hi - lo, cols}, F32: out.Append[0].F32[:(hi-lo)*cols]}, out, nil
+}
+
+// release takes back a buffer produce handed out.
+func (p *chunkProducer) release(k int, out *lower.Outputs) {
+	p.mu.Lock()
+	p.bufs[k] = append(p.bufs[k], out)
+	p.mu.Unlock()
+}
+
+// sliceBits is the bits of rows [lo, hi) of bitmap b (lo a multiple of 8).
+func sliceBits(b []byte, lo, hi int) []byte {
+	if b == nil {
+		return nil
+	}
+	return b[lo/8 : (hi+7)/8]
+}
