@@ -226,6 +226,31 @@ FLERN_CLONES void flern_vec_relu(int64_t n, float *dst, const float *src) {
 	}
 }
 
+// flern_vec_bias_relu: relu(x + b) for b one row of w repeated over the rows (NaN kept, as flern_vec_relu).
+FLERN_CLONES void flern_vec_bias_relu(int64_t rows, int64_t w, float *dst, const float *x, const float *b) {
+	for (int64_t r = 0; r < rows; r++) {
+		float *d = dst + r * w;
+		const float *a = x + r * w;
+		for (int64_t j = 0; j < w; j++) {
+			float v = a[j] + b[j];
+			d[j] = (v > 0.0f || v != v) ? v : 0.0f;
+		}
+	}
+}
+
+// flern_vec_where_cmp_const: dst = (h op t) ? x : c, op as flern_vec_cmp_const's.
+FLERN_CLONES void flern_vec_where_cmp_const(int64_t n, int op, float *dst, const float *h, float t, const float *x,
+	float c) {
+	switch (op) {
+	case 0: for (int64_t i = 0; i < n; i++) dst[i] = h[i] > t ? x[i] : c; break;
+	case 1: for (int64_t i = 0; i < n; i++) dst[i] = h[i] >= t ? x[i] : c; break;
+	case 2: for (int64_t i = 0; i < n; i++) dst[i] = h[i] < t ? x[i] : c; break;
+	case 3: for (int64_t i = 0; i < n; i++) dst[i] = h[i] <= t ? x[i] : c; break;
+	case 4: for (int64_t i = 0; i < n; i++) dst[i] = h[i] == t ? x[i] : c; break;
+	default: for (int64_t i = 0; i < n; i++) dst[i] = h[i] != t ? x[i] : c; break;
+	}
+}
+
 // op: 0 gt, 1 ge, 2 lt, 3 le, 4 eq, 5 ne.
 FLERN_CLONES void flern_vec_cmp_const(int64_t n, int op, uint8_t *dst, const float *x, float c) {
 	switch (op) {
@@ -525,6 +550,65 @@ func WhereConstF32(dst []float32, cond []bool, x []float32, c float32) {
 	}
 	for i, b := range cond {
 		if b {
+			dst[i] = x[i]
+		} else {
+			dst[i] = c
+		}
+	}
+}
+
+// BiasReluF32 is ReluF32 of BinaryRowsF32(BinAdd, x, b) in one pass: dst =
+// relu(x + b), b one row repeated over the rows of x (NaN kept).
+func BiasReluF32(dst, x, b []float32) {
+	w := len(b)
+	if w == 0 {
+		return
+	}
+	rows := len(x) / w
+	dst, x = dst[:rows*w], x[:rows*w]
+	if rows*w >= vecMin {
+		C.flern_vec_bias_relu(C.int64_t(rows), C.int64_t(w), f32p(dst), f32p(x), f32p(b))
+		return
+	}
+	for r := 0; r < rows; r++ {
+		d, a := dst[r*w:r*w+w], x[r*w:r*w+w]
+		for j := range d {
+			v := a[j] + b[j]
+			if v > 0 || v != v {
+				d[j] = v
+			} else {
+				d[j] = 0
+			}
+		}
+	}
+}
+
+// WhereCmpConstF32 is WhereConstF32 of CmpConstF32(op, h, t) in one pass:
+// dst = (h op t) ? x : c (a relu's gradient: h > 0 ? g : 0).
+func WhereCmpConstF32(op int, dst, h []float32, t float32, x []float32, c float32) {
+	n := len(h)
+	dst, x = dst[:n], x[:n]
+	if n >= vecMin {
+		C.flern_vec_where_cmp_const(C.int64_t(n), C.int(op), f32p(dst), f32p(h), C.float(t), f32p(x), C.float(c))
+		return
+	}
+	for i, v := range h {
+		var keep bool
+		switch op {
+		case CmpGt:
+			keep = v > t
+		case CmpGe:
+			keep = v >= t
+		case CmpLt:
+			keep = v < t
+		case CmpLe:
+			keep = v <= t
+		case CmpEq:
+			keep = v == t
+		default:
+			keep = v != t
+		}
+		if keep {
 			dst[i] = x[i]
 		} else {
 			dst[i] = c

@@ -1,6 +1,7 @@
 package blas
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -284,6 +285,40 @@ func TestTransposeF32(t *testing.T) {
 				if math.Float32bits(got[j*tc.rows+i]) != math.Float32bits(src[i*tc.cols+j]) {
 					t.Fatalf("%dx%d: [%d][%d] = %v, want %v", tc.rows, tc.cols, j, i, got[j*tc.rows+i], src[i*tc.cols+j])
 				}
+			}
+		}
+	}
+}
+
+// TestFusedElementwiseF32: BiasReluF32 and WhereCmpConstF32 equal the
+// kernels they fuse bit for bit, in C and in Go, NaN and signed zeros included.
+func TestFusedElementwiseF32(t *testing.T) {
+	for _, tc := range []struct{ rows, w int }{{1, 1}, {3, 7}, {32, 64}, {5, 64}, {27, 1}, {2, 100}} {
+		n := tc.rows * tc.w
+		x, b, g := vecData(n, 6), vecData(tc.w, 7), vecData(n, 8)
+		for _, useGo := range []bool{false, true} {
+			run := func(f func()) {
+				if useGo {
+					withGo(f)
+				} else {
+					f()
+				}
+			}
+			got, sum, want := make([]float32, n), make([]float32, n), make([]float32, n)
+			run(func() {
+				BiasReluF32(got, x, b)
+				BinaryRowsF32(BinAdd, sum, x, b)
+				ReluF32(want, sum)
+			})
+			sameBits(t, fmt.Sprintf("bias relu %dx%d go=%v", tc.rows, tc.w, useGo), got, want)
+			for _, op := range []int{CmpGt, CmpGe, CmpLt, CmpLe, CmpEq, CmpNe} {
+				mask := make([]bool, n)
+				run(func() {
+					WhereCmpConstF32(op, got, x, 0, g, 0)
+					CmpConstF32(op, mask, x, 0)
+					WhereConstF32(want, mask, g, 0)
+				})
+				sameBits(t, fmt.Sprintf("where cmp %d %dx%d go=%v", op, tc.rows, tc.w, useGo), got, want)
 			}
 		}
 	}

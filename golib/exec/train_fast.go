@@ -66,6 +66,8 @@ type fastStep struct {
 	stateGen  uint64 // the store's generation stateBuf was read at (0: never)
 	// adam is the bias corrections the step's Adam updates share.
 	adam interp.AdamCache
+	// fusedAway marks the nodes computed by their reader (train_fuse.go).
+	fusedAway map[ir.NodeID]bool
 }
 
 // operand is a float32 kernel input.
@@ -100,7 +102,8 @@ func isRow(idx []int32, w int) bool {
 // buildFast prepares g, or returns nil when g is not a static-shape tensor
 // graph without run inputs (then the caller uses RunAny).
 func buildFast(g *ir.Graph, o Options) *fastStep {
-	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes)), pret: map[ir.NodeID]bool{}, mm: map[int]*mmKernel{}}
+	f := &fastStep{g: g, slots: make([]*col.Tensor, len(g.Nodes)), pret: map[ir.NodeID]bool{}, mm: map[int]*mmKernel{},
+		fusedAway: map[ir.NodeID]bool{}}
 	ic, err := interp.NewCtx(context.Background(), nil)
 	if err != nil {
 		return nil
@@ -436,6 +439,13 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			return nil
 		}, false, nil
 	}
+	if f.fuseAway(n, users, constant) { // train_fuse.go: its reader computes it
+		f.fusedAway[id] = true
+		return nil, false, nil
+	}
+	if k, ok := f.fusedPair(n, shape, constant); ok {
+		return k, false, nil
+	}
 	if ref, _, _ := fallback(); ref != nil { // indexing ops: stepindex.go
 		if k, ok := f.indexKernel(n, shape, ref); ok {
 			return k, false, nil
@@ -504,12 +514,13 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 		}, false, nil
 	case tensor.Views[n.Op] || n.Op == "detach":
 		src := n.Inputs[0]
+		var v viewCache
 		return func() error {
 			t := f.slots[src]
 			if n.Op == "detach" {
 				f.slots[id] = t
 			} else {
-				f.slots[id] = t.Reshaped(shape)
+				f.slots[id] = v.of(t, shape)
 			}
 			return nil
 		}, false, nil
@@ -539,8 +550,9 @@ func (f *fastStep) kernel(n *ir.Node, users [][]*ir.Node, constant []bool) (func
 			src, odd = r.Inputs[0], !odd
 		}
 		if !odd {
+			var v viewCache
 			return func() error {
-				f.slots[id] = f.slots[src].Reshaped(shape)
+				f.slots[id] = v.of(f.slots[src], shape)
 				return nil
 			}, false, nil
 		}
@@ -762,6 +774,20 @@ func (f *fastStep) fusedKernel(n *ir.Node, shape []int) (func() error, bool) {
 		f.slots[id] = out
 		return nil
 	}, true
+}
+
+// viewCache keeps a view kernel's last result: a step's buffers and state
+// entries are the same tensors run after run (tensors are never changed in
+// place but for their data), so the view is made once, not allocated per
+// step.
+type viewCache struct{ src, view *col.Tensor }
+
+// of returns t reshaped to shape.
+func (c *viewCache) of(t *col.Tensor, shape []int) *col.Tensor {
+	if t != c.src || c.view == nil {
+		c.src, c.view = t, t.Reshaped(shape)
+	}
+	return c.view
 }
 
 // at reads element k of a float32 operand.
