@@ -246,6 +246,9 @@ func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) 
 		return p, errUnsupported
 	}
 	p.values, p.present = data, p.nvals
+	if maxDef > 0 && allDefined(lv, maxDef, p.nvals) {
+		return p, nil // a nullable column's page without a null: no levels to spread
+	}
 	if maxDef > 0 {
 		if cap(*scratch) < p.nvals {
 			*scratch = make([]int32, p.nvals)
@@ -266,6 +269,25 @@ func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) 
 		}
 	}
 	return p, nil
+}
+
+// allDefined reports whether RLE-encoded definition levels lv start with
+// one run of maxDef covering all n values (the usual page of an optional
+// column without nulls: writers emit it as a single run).
+func allDefined(lv []byte, maxDef int16, n int) bool {
+	h, k := binary.Uvarint(lv)
+	if k <= 0 || h&1 != 0 || h>>1 < uint64(n) {
+		return false
+	}
+	w := (bits.Len(uint(maxDef)) + 7) / 8
+	if len(lv) < k+w {
+		return false
+	}
+	var v int
+	for i := 0; i < w; i++ {
+		v |= int(lv[k+i]) << (8 * i)
+	}
+	return v == int(maxDef)
 }
 
 // dictIndices decodes the present values' dictionary indices of a page and
