@@ -67,6 +67,9 @@ func wholeStat(c *Ctx, n *ir.Node, fn string, cl *col.Column) (float64, error) {
 	if cl.N == 0 {
 		return math.NaN(), nil
 	}
+	if cl.Valid == nil && cl.Type == ir.Int64 {
+		return intStat(c, n, fn, cl.I64)
+	}
 	v := col.Uninit[float64](cl.N)
 	counts := make([]int, max(numMorsels(cl.N), 1))
 	err := forMorsels(c, n, cl.N, func(m, lo, hi int) error {
@@ -208,4 +211,84 @@ func countValid(c *Ctx, n *ir.Node, cl *col.Column) (int, error) {
 		total += k
 	}
 	return total, err
+}
+
+// intStat is wholeStat of an int64 column without missing values: the same
+// sums in the same order (castSum's buffers for the mean, parPairwise for
+// the variance's mean and its squared deviations), each pairwise leaf's
+// values computed as they are summed (pairwiseOf) instead of converted into
+// a column first: no 8-byte-a-row buffer is written and read back twice.
+func intStat(c *Ctx, n *ir.Node, fn string, x []int64) (float64, error) {
+	conv := func(lo int, dst []float64) {
+		for i, v := range x[lo : lo+len(dst)] {
+			dst[i] = float64(v)
+		}
+	}
+	count := float64(len(x))
+	if fn == "mean" {
+		k := (len(x) + interp.BufSize - 1) / interp.BufSize
+		sums := make([]float64, k)
+		err := forTasks(c, n, k, func(t int) error {
+			lo := t * interp.BufSize
+			sums[t] = pairwiseOf(lo, min(interp.BufSize, len(x)-lo), conv, make([]float64, pairwiseLeaf))
+			return nil
+		})
+		var acc float64
+		for _, v := range sums {
+			acc += v
+		}
+		return acc / count, err
+	}
+	if count <= 1 {
+		return math.NaN(), nil
+	}
+	avg := (0 + parPairwiseOf(len(x), conv)) / count
+	sq := func(lo int, dst []float64) {
+		for i, v := range x[lo : lo+len(dst)] {
+			dx := avg - float64(v)
+			dst[i] = dx * dx
+		}
+	}
+	r := (0 + parPairwiseOf(len(x), sq)) / (count - 1)
+	if fn == "std" {
+		r = math.Sqrt(r)
+	}
+	return r, ctxErr(c)
+}
+
+// pairwiseLeaf is the most values numpy's pairwise sum adds without
+// splitting.
+const pairwiseLeaf = 128
+
+// pairwiseOf is interp.Pairwise of the n values that fill writes (fill(lo,
+// dst) writes values lo..lo+len(dst)-1), without them in memory: the same
+// splits, each leaf filled into buf (pairwiseLeaf values, reused) and summed
+// by interp.Pairwise itself.
+func pairwiseOf(lo, n int, fill func(lo int, dst []float64), buf []float64) float64 {
+	if n <= pairwiseLeaf {
+		fill(lo, buf[:n])
+		return interp.Pairwise(buf[:n])
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	return pairwiseOf(lo, n2, fill, buf) + pairwiseOf(lo+n2, n-n2, fill, buf)
+}
+
+// parPairwiseOf is parPairwise of the values fill writes.
+func parPairwiseOf(n int, fill func(lo int, dst []float64)) float64 {
+	if Workers() < 2 || n < 1<<16 {
+		return pairwiseOf(0, n, fill, make([]float64, pairwiseLeaf))
+	}
+	n2 := n / 2
+	n2 -= n2 % 8
+	var left float64
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		left = pairwiseOf(0, n2, fill, make([]float64, pairwiseLeaf))
+	}()
+	right := pairwiseOf(n2, n-n2, fill, make([]float64, pairwiseLeaf))
+	wg.Wait()
+	return left + right
 }
