@@ -152,3 +152,62 @@ func checkSubsequence(t *testing.T, s *ir.Schema, all, got *col.Frame, match []b
 		t.Fatalf("%d rows, want exactly the %d matching", got.N, want)
 	}
 }
+
+// TestKeySetOrder: a key set goes before the one-column conjuncts when it
+// keeps at most keyFirst of the key's values, or less of them than every
+// such conjunct keeps of the rows by the file's statistics; otherwise after
+// them.
+func TestKeySetOrder(t *testing.T) {
+	const n = 1000
+	p := write(t, t.TempDir(), "order.parquet", []colSpec{
+		{"d", arrow.PrimitiveTypes.Int64, rowsJSON(n)},
+		{"k", arrow.PrimitiveTypes.Int64, rowsJSON(n)},
+	}, writeOpts{rowsPerGroup: 250, required: map[string]bool{"d": true, "k": true}})
+	full, _ := readAll(t, p)
+	keys := func(m int) *col.KeySet {
+		c := &col.Column{Type: ir.Int64, N: m, I64: make([]int64, m)}
+		for i := range m {
+			c.I64[i] = int64(i * (n / m))
+		}
+		return col.NewKeySet(c)
+	}
+	lt := func(v int64) *ir.Expr { return ir.Call("lt", ir.Col("d"), ir.LitInt(v)) }
+	tests := []struct {
+		name     string
+		filter   *ir.Expr
+		keys     int  // keys of k's 1000 values
+		keyFirst bool // the key set is tested first
+	}{
+		{"few keys", lt(500), 40, true},                                         // 4% <= keyFirst
+		{"keys under the range", lt(500), 200, true},                            // 20% < 50%
+		{"range under the keys", lt(100), 200, false},                           // 20% > 10%
+		{"unjudged test", ir.Call("ne", ir.Col("d"), ir.LitInt(3)), 200, false}, // no estimate: after it
+	}
+	o, err := open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	fi, err := info(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := tc.filter.Clone()
+			if err := frame.TypeExpr(f, full); err != nil {
+				t.Fatal(err)
+			}
+			fp, err := newFilterPlan(o, fi, f, []col.KeyFilter{{Column: "k", Keys: keys(tc.keys)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fp.conjs) != 2 {
+				t.Fatalf("%d conjuncts, want 2", len(fp.conjs))
+			}
+			if got := fp.conjs[0].keys != nil; got != tc.keyFirst {
+				t.Fatalf("key set first = %v, want %v", got, tc.keyFirst)
+			}
+		})
+	}
+}
