@@ -123,7 +123,7 @@ var ParseMemoryLimit = exec.ParseBytes
 // Program is a compiled plan, ready to run any number of times.
 type Program struct {
 	Graph   *ir.Graph          // the optimized plan
-	Initial string             // the plan as recorded (after type inference)
+	Initial string             // the plan as recorded (after type inference); a Rebind copy's: initialText
 	Report  *opt.Report        // what each optimizer pass did
 	Fusion  *lower.Report      // what the fusion stage did (nil: not run)
 	Split   *exec.SplitReport  // what the split stage did (nil: not run)
@@ -133,6 +133,13 @@ type Program struct {
 	InputIndexLevels []int
 	// Exec are the runtime options every Run uses.
 	Exec exec.Options
+	// initialFrom is a Rebind copy's original: its Initial is the original's
+	// with the state keys replaced (initialKeys), printed when first asked
+	// for (explain), not at every rebind (a training step's plan text is
+	// ~100 us of regular-expression work, per fit and model).
+	initialFrom *Program
+	initialKeys map[int64]int64
+	initialOnce sync.Once
 
 	stepOnce sync.Once
 	step     *exec.StepRunner
@@ -257,11 +264,19 @@ func (p *Program) Rebind(keys map[int64]int64) *Program {
 		}
 	}
 	return &Program{
-		Graph: exec.RebindState(p.Graph, keys), Initial: rebindText(p.Initial, keys), Report: report, Fusion: p.Fusion,
+		Graph: exec.RebindState(p.Graph, keys), initialFrom: p, initialKeys: keys, Report: report, Fusion: p.Fusion,
 		Split: p.Split, Stream: p.Stream, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
 		nOut: p.nOut, keep: p.keep, nIn: p.nIn, cached: cached, subst: p.subst, cands: p.cands,
 		ncands: p.ncands, pending: p.pending, files: p.files,
 	}
+}
+
+// initialText is Initial, made from the original's for a Rebind copy.
+func (p *Program) initialText() string {
+	if p.initialFrom != nil {
+		p.initialOnce.Do(func() { p.Initial = rebindText(p.initialFrom.initialText(), p.initialKeys) })
+	}
+	return p.Initial
 }
 
 // stateKeyRe finds a state or state_write node's key in a printed plan.
@@ -611,7 +626,7 @@ func (p *Program) Explain(verbose bool) string {
 	var b strings.Builder
 	if verbose {
 		b.WriteString("== recorded plan ==\n")
-		b.WriteString(p.Initial)
+		b.WriteString(p.initialText())
 		b.WriteString("== optimizer passes ==\n")
 		b.WriteString(p.Report.String())
 		for _, r := range p.Report.Runs {

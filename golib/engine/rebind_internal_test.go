@@ -1,6 +1,12 @@
 package engine
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt"
+)
 
 func TestRebindText(t *testing.T) {
 	keys := map[int64]int64{-1: 41, -2: 7}
@@ -15,6 +21,31 @@ func TestRebindText(t *testing.T) {
 	for _, tc := range tests {
 		if got := rebindText(tc.in, keys); got != tc.want {
 			t.Errorf("rebindText(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestRebindExplain: a rebound program's recorded plan (explain's verbose
+// text, printed when first asked for) shows its own keys, chained rebinds
+// included, and the original's keeps the placeholders.
+func TestRebindExplain(t *testing.T) {
+	p := &Program{Initial: "%0 = state(dtype=\"float32\", key=-1, shape=[2])  :: t\n%1 = state_write(%0, key=-1)\n",
+		Graph: &ir.Graph{}, Report: &opt.Report{}}
+	q := p.Rebind(map[int64]int64{-1: 41})
+	r := q.Rebind(map[int64]int64{41: 5})
+	tests := []struct {
+		name string
+		p    *Program
+		want string
+	}{
+		{"original", p, "key=-1"},
+		{"rebound", q, "key=41"},
+		{"rebound twice", r, "key=5"},
+	}
+	for _, tc := range tests {
+		got := tc.p.initialText()
+		if strings.Count(got, tc.want) != 2 {
+			t.Errorf("%s: recorded plan %q, want both keys %s", tc.name, got, tc.want)
 		}
 	}
 }
