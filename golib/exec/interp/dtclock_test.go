@@ -12,10 +12,15 @@ import (
 // TestDtClockField: hour, minute, second and dayofweek computed from the
 // epoch count equal the time package's (UTC) for microsecond and nanosecond
 // datetimes: day and hour boundaries on both sides of the epoch, before
-// 1900, far future, the int64 extremes and random values.
+// 1900, far future, the int64 extremes, sorted runs and random values.
 func TestDtClockField(t *testing.T) {
 	vals := []int64{0, 1, -1, 86_399_999_999, 86_400_000_000, -86_400_000_000, -86_400_000_001, 3_599_999_999, 3_600_000_000,
 		math.MaxInt64, math.MinInt64, math.MinInt64 + 1, math.MaxInt64 - 1, -2_208_988_800_000_000, 4_102_444_800_000_000_000}
+	// sorted runs across hour and day boundaries (the float loops reuse the
+	// last hour's and day's value), from before the epoch to after it
+	for v := int64(-3 * 86_400_000_000); v < 3*86_400_000_000; v += 7*60_000_000 + 13 {
+		vals = append(vals, v, v)
+	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i := 0; i < 20000; i++ {
 		vals = append(vals, int64(rng.Uint64()), rng.Int64N(4e18)-2e18, rng.Int64N(4e15)-2e15)

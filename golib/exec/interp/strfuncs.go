@@ -528,11 +528,20 @@ func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
 	case t == ir.DatetimeUS && fn == "dt_hour":
 		// times after 1970 (the usual case) in unsigned arithmetic: the
 		// divisions by constants become plain multiplications, without the
-		// signed fix-ups; earlier ones the floored way
-		const day, hour = 86400 * 1e6, 3600 * 1e6
+		// signed fix-ups; earlier ones the floored way. A time in the same
+		// hour as the last one computed (sorted or clustered times: flights'
+		// rows are in time order) reuses its value without dividing.
+		const hour = 3600 * 1e6
+		lo, hi, hv := int64(1), int64(0), 0.0 // the last hour computed: [lo, hi) -> hv
 		for i, v := range vs {
+			if v >= lo && v < hi {
+				out[i] = hv
+				continue
+			}
 			if v >= 0 {
-				out[i] = float64(uint64(v) % day / hour)
+				h := uint64(v) / hour
+				lo, hi, hv = int64(h*hour), int64(h*hour)+hour, float64(h%24)
+				out[i] = hv
 				continue
 			}
 			_, r := daySplitUS(v)
@@ -540,9 +549,16 @@ func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
 		}
 	case t == ir.DatetimeUS && fn == "dt_dayofweek":
 		const day = 86400 * 1e6
+		lo, hi, dv := int64(1), int64(0), 0.0 // the last day computed (as dt_hour's hour)
 		for i, v := range vs {
+			if v >= lo && v < hi {
+				out[i] = dv
+				continue
+			}
 			if v >= 0 {
-				out[i] = float64((uint64(v)/day + 3) % 7)
+				d := uint64(v) / day
+				lo, hi, dv = int64(d*day), int64(d*day)+day, float64((d+3)%7)
+				out[i] = dv
 				continue
 			}
 			d, _ := daySplitUS(v)
