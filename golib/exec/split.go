@@ -490,7 +490,7 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 			}
 			return runSplitRegion(c, n, &splitRegion{Nodes: r.Nodes, Row: r.Row, Chunk: r.Chunk, Dedup: r.Dedup, Pad: r.Pad}, full)
 		}
-		prod = &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in))}
+		prod = newChunkProducer(r, in, rows)
 		in = r.headers(in, rows)
 	}
 	rows := -1

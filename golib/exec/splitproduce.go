@@ -17,6 +17,7 @@ package exec
 import (
 	"sync"
 
+	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/lower"
@@ -115,10 +116,32 @@ func (r *splitRegion) headers(in []any, rows int) []any {
 // chunkProducer runs the producers over chunks of rows into buffers it
 // hands out and takes back.
 type chunkProducer struct {
-	r    *splitRegion
-	in   []any
-	bufs [][]*lower.Outputs // free output buffers per producer
-	mu   sync.Mutex
+	r      *splitRegion
+	in     []any
+	bufs   [][]*lower.Outputs // free output buffers per producer
+	native []*codegen.Kernel  // each producer's native loop, resolved once (nil: the Go evaluator)
+	mu     sync.Mutex
+}
+
+// newChunkProducer prepares the producers of r over in (rows rows): each
+// loop's native kernel is looked up once (compiled first when the whole
+// run is worth it, as a fused node's loop is), not per chunk.
+func newChunkProducer(r *splitRegion, in []any, rows int) *chunkProducer {
+	p := &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in)), native: make([]*codegen.Kernel, len(in))}
+	for k, kern := range r.Produce {
+		if kern == nil || !kern.Codegen {
+			continue
+		}
+		l := kern.Loop
+		if nk := codegen.Ready(l); nk != nil {
+			p.native[k] = nk
+		} else if kern.SyncCompile || int64(rows)*int64(len(l.Body)) >= lower.SyncWork {
+			p.native[k], _ = codegen.Compile(l)
+		} else {
+			codegen.CompileAsync(l)
+		}
+	}
+	return p
 }
 
 // produce returns input k's rows [lo, hi) (hi - lo <= the region's chunk)
@@ -151,7 +174,11 @@ func (p *chunkProducer) produce(c *Ctx, k, lo, hi int) (*col.Tensor, *lower.Outp
 			bufs[i].B = b.B[lo:hi]
 		}
 	}
-	rangeFunc(kern, kern.Loop, bufs, hi-lo)(0, hi-lo, out)
+	if nk := p.native[k]; nk != nil {
+		nk.Range(kern.Loop, bufs)(0, hi-lo, out)
+	} else {
+		lower.EvalRange(kern.Loop, bufs)(0, hi-lo, out)
+	}
 	cols := len(kern.Loop.Builders)
 	return &col.Tensor{DType: ir.Float32, Shape: []int{hi - lo, cols}, F32: out.Append[0].F32[:(hi-lo)*cols]}, out, nil
 }

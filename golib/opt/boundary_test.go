@@ -92,10 +92,23 @@ func TestTensorPrune(t *testing.T) {
 				x := b.toTensor(numSrc(b), "float64")
 				return b.out(b.colSlice(x, nil, 2.0), b.colSelect(x, 1, -1))
 			},
+			after: func() *ir.Graph { // pruned, then one hand-off per reader
+				b := newGraph()
+				k := b.keep(numSrc(b), "a", "b", "p")
+				x1 := b.toTensor(b.keep(k, "a", "b"), "float64")
+				x2 := b.toTensor(b.keep(k, "p"), "float64")
+				return b.out(x1, b.colSelect(x2, 1, 0))
+			}},
+		{name: "overlapping readers: pruned, one hand-off", passes: []string{"tensorprune"},
+			before: func() *ir.Graph {
+				b := newGraph()
+				x := b.toTensor(numSrc(b), "float64")
+				return b.out(b.colSlice(x, nil, 2.0), b.colSelect(x, 1, 1))
+			},
 			after: func() *ir.Graph {
 				b := newGraph()
-				x := b.toTensor(b.keep(numSrc(b), "a", "b", "p"), "float64")
-				return b.out(b.colSlice(x, 0.0, 2.0), b.colSelect(x, 1, 2))
+				x := b.toTensor(b.keep(numSrc(b), "a", "b"), "float64")
+				return b.out(b.colSlice(x, 0.0, 2.0), b.colSelect(x, 1, 1))
 			}},
 		{name: "one selected column, negative dim", passes: []string{"tensorprune"},
 			before: func() *ir.Graph {
@@ -137,11 +150,18 @@ func TestTensorPrune(t *testing.T) {
 				x := b.toTensor(numSrc(b), "float64")
 				return b.out(b.add("tensor_slice", ir.Attrs{"dim": 1.0, "start": nil, "end": nil, "step": 2.0}, x))
 			}},
-		{name: "all columns read through slices: unchanged", passes: []string{"tensorprune"},
+		{name: "all columns read, by a slice and a select: one hand-off each", passes: []string{"tensorprune"},
 			before: func() *ir.Graph {
 				b := newGraph()
 				x := b.toTensor(numSrc(b), "float64")
 				return b.out(b.colSlice(x, nil, 3.0), b.colSelect(x, 1, 3))
+			},
+			after: func() *ir.Graph {
+				b := newGraph()
+				s := numSrc(b)
+				x1 := b.toTensor(b.keep(s, "a", "b", "f"), "float64")
+				x2 := b.toTensor(b.keep(s, "p"), "float64")
+				return b.out(x1, b.colSelect(x2, 1, 0))
 			}},
 	}
 	for _, c := range cases {

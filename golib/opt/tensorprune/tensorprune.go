@@ -16,6 +16,7 @@ import (
 	"sort"
 
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/dce"
 )
 
 // Run narrows to_tensor nodes whose readers use only some columns and
@@ -75,7 +76,99 @@ func Run(g *ir.Graph) (bool, error) {
 		p := &ir.Node{Op: "project", Inputs: []ir.NodeID{r.t.Inputs[0]}, Attrs: ir.Attrs{"exprs": exprs}, Loc: r.t.Loc}
 		r.t.Inputs[0] = g.InsertBefore(r.t.ID, p)
 	}
-	return len(todo) > 0, nil
+	if len(todo) > 0 {
+		if err := g.Infer(); err != nil {
+			return true, err
+		}
+	}
+	split, err := splitHandOffs(g)
+	return len(todo) > 0 || split, err
+}
+
+// splitHandOffs gives each reader of a to_tensor its own hand-off at
+// inference, when there are several readers, each taking columns (a slice
+// or a select) and no two the same column: x[:, :3], x[:, 3], x[:, 4] of the
+// flights model input become three to_tensors of those columns, so no
+// reader copies its columns out of a wider tensor (to_tensor is row-wise:
+// each column's values are the same in any hand-off holding it). A slice
+// becomes the to_tensor itself, a select a select of a one-column
+// to_tensor. Not in training graphs, nor for a to_tensor that is a plan
+// output (flern.fit's X).
+func splitHandOffs(g *ir.Graph) (bool, error) {
+	if dce.Training(g) {
+		return false, nil
+	}
+	changed := false
+	for guard := 0; guard < 1024; guard++ {
+		t, reads := splittable(g)
+		if t == nil {
+			break
+		}
+		users := g.Users()[t.ID]
+		src := g.Node(t.Inputs[0]).Schema
+		readers := make([]*ir.Node, len(users))
+		for i, uid := range users {
+			readers[i] = g.Node(uid)
+		}
+		for i, u := range readers { // (inserting nodes renumbers them: by pointer)
+			exprs := make([]ir.NamedExpr, len(reads[i]))
+			for j, c := range reads[i] {
+				name := src.Fields[c].Name
+				exprs[j] = ir.NamedExpr{Name: name, Expr: ir.Col(name)}
+			}
+			p := g.InsertBefore(u.ID, &ir.Node{Op: "project", Inputs: []ir.NodeID{t.Inputs[0]}, Attrs: ir.Attrs{"exprs": exprs}, Loc: t.Loc})
+			if u.Op == "tensor_slice" {
+				u.Op, u.Inputs, u.Attrs = "to_tensor", []ir.NodeID{p}, t.Attrs.Clone()
+				continue
+			}
+			own := g.InsertBefore(u.ID, &ir.Node{Op: "to_tensor", Inputs: []ir.NodeID{p}, Attrs: t.Attrs.Clone(), Loc: t.Loc})
+			a := u.Attrs.Clone()
+			a["index"] = 0.0
+			u.Inputs, u.Attrs = []ir.NodeID{own}, a
+		}
+		g.Compact()
+		if err := g.Infer(); err != nil {
+			return true, err
+		}
+		changed = true
+	}
+	return changed, nil
+}
+
+// splittable finds a to_tensor splitHandOffs rewrites and the columns each
+// of its readers takes (in g.Users order); nil when there is none.
+func splittable(g *ir.Graph) (*ir.Node, [][]int) {
+	users := g.Users()
+	output := g.OutputSet()
+	for _, t := range g.Nodes {
+		if t.Op != "to_tensor" || output[t.ID] || len(users[t.ID]) < 2 {
+			continue
+		}
+		src := g.Node(t.Inputs[0]).Schema
+		if src == nil || src.Dynamic || src.IsTensor() {
+			continue
+		}
+		ncol := int64(len(src.Fields))
+		taken := map[int]bool{}
+		reads := make([][]int, len(users[t.ID]))
+		ok := true
+		for i, u := range users[t.ID] {
+			cols, good := columnsRead(g.Node(u), ncol)
+			for _, c := range cols {
+				good = good && !taken[c]
+				taken[c] = true
+			}
+			if !good {
+				ok = false
+				break
+			}
+			reads[i] = cols
+		}
+		if ok {
+			return t, reads
+		}
+	}
+	return nil, nil
 }
 
 // columnDim reports whether a node's dim attribute names the column dim of
