@@ -270,21 +270,29 @@ func sgemm(serial, ta, tb bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	useLib := loaded
-	one := func(m, n int, a, b, c []float32) {
-		if useLib {
-			C.flern_sgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
-				(*C.float)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
-				(*C.float)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.float(beta),
-				(*C.float)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
-			return
-		}
-		fallback.Sgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
-	}
-	if serial {
-		one(m, n, a, b, c)
+	if serial || Workers() <= 1 || m*n*k < parallelGEMM {
+		// One call, as split would make it, without building the closures
+		// (a training step's small products: no garbage per step).
+		sgemmOne(useLib, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
+	one := func(m, n int, a, b, c []float32) {
+		sgemmOne(useLib, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	}
 	blocks(ta, tb, m, n, k, lda, ldb, ldc, a, b, c, one)
+}
+
+// sgemmOne is one GEMM call on the calling goroutine (OpenBLAS when useLib,
+// else gonum).
+func sgemmOne(useLib, ta, tb bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if useLib {
+		C.flern_sgemm(cbool(ta), cbool(tb), C.int(m), C.int(n), C.int(k), C.float(alpha),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(a))), C.int(lda),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(b))), C.int(ldb), C.float(beta),
+			(*C.float)(unsafe.Pointer(unsafe.SliceData(c))), C.int(ldc))
+		return
+	}
+	fallback.Sgemm(tr(ta), tr(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // Dgemm is float64 GEMM on row-major matrices.

@@ -68,6 +68,9 @@ type fastStep struct {
 	adam interp.AdamCache
 	// fusedAway marks the nodes computed by their reader (train_fuse.go).
 	fusedAway map[ir.NodeID]bool
+	// outs is run's result, reused by the next run (callers read it before
+	// running again, or copy it).
+	outs []any
 }
 
 // operand is a float32 kernel input.
@@ -271,10 +274,12 @@ func (r *StepRunner) Run(ctx context.Context, inputs []any) ([]any, error) {
 	r.f.ic.Tensors = ic.Tensors
 	r.f.ic.Inputs = ic.Inputs
 	defer func() { r.f.ic.Tensors, r.f.ic.Inputs = nil, nil }()
-	outs, err := r.f.run()
+	res, err := r.f.run()
 	if err != nil {
 		return nil, err
 	}
+	// run's slice is reused by the next run: the caller gets its own
+	outs := append([]any(nil), res...)
 	if traceOut != nil && r.f.runs%100 == 0 { // the drop-in loop's steps: every 100th prints the time per op
 		r.f.report(traceOut)
 	}
@@ -304,11 +309,13 @@ func (f *fastStep) run() ([]any, error) {
 			}
 		}
 	}
-	outs := make([]any, len(f.g.Outputs))
-	for i, o := range f.g.Outputs {
-		outs[i] = f.slots[o]
+	if f.outs == nil {
+		f.outs = make([]any, len(f.g.Outputs))
 	}
-	return outs, nil
+	for i, o := range f.g.Outputs {
+		f.outs[i] = f.slots[o]
+	}
+	return f.outs, nil
 }
 
 func shapeOf(n *ir.Node) []int {
