@@ -490,7 +490,10 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 			}
 			return runSplitRegion(c, n, &splitRegion{Nodes: r.Nodes, Row: r.Row, Chunk: r.Chunk, Dedup: r.Dedup, Pad: r.Pad}, full)
 		}
-		prod = newChunkProducer(r, in, rows)
+		var err error
+		if prod, err = newChunkProducer(r, in, rows); err != nil {
+			return nil, err
+		}
 		in = r.headers(in, rows)
 	}
 	rows := -1

@@ -120,16 +120,26 @@ type chunkProducer struct {
 	in     []any
 	bufs   [][]*lower.Outputs // free output buffers per producer
 	native []*codegen.Kernel  // each producer's native loop, resolved once (nil: the Go evaluator)
+	inputs [][]lower.Buf      // each producer's loop inputs over the whole frame
 	mu     sync.Mutex
 }
 
 // newChunkProducer prepares the producers of r over in (rows rows): each
 // loop's native kernel is looked up once (compiled first when the whole
 // run is worth it, as a fused node's loop is), not per chunk.
-func newChunkProducer(r *splitRegion, in []any, rows int) *chunkProducer {
-	p := &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in)), native: make([]*codegen.Kernel, len(in))}
+func newChunkProducer(r *splitRegion, in []any, rows int) (*chunkProducer, error) {
+	p := &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in)), native: make([]*codegen.Kernel, len(in)),
+		inputs: make([][]lower.Buf, len(in))}
 	for k, kern := range r.Produce {
-		if kern == nil || !kern.Codegen {
+		if kern == nil {
+			continue
+		}
+		bufs, err := frameBufs(kern, in[k].(*col.Frame))
+		if err != nil {
+			return nil, err
+		}
+		p.inputs[k] = bufs
+		if !kern.Codegen {
 			continue
 		}
 		l := kern.Loop
@@ -141,14 +151,13 @@ func newChunkProducer(r *splitRegion, in []any, rows int) *chunkProducer {
 			codegen.CompileAsync(l)
 		}
 	}
-	return p
+	return p, nil
 }
 
 // produce returns input k's rows [lo, hi) (hi - lo <= the region's chunk)
 // and the buffer holding them (give it back with release).
 func (p *chunkProducer) produce(c *Ctx, k, lo, hi int) (*col.Tensor, *lower.Outputs, error) {
 	kern := p.r.Produce[k]
-	f := p.in[k].(*col.Frame)
 	p.mu.Lock()
 	var out *lower.Outputs
 	if m := len(p.bufs[k]); m > 0 {
@@ -159,11 +168,9 @@ func (p *chunkProducer) produce(c *Ctx, k, lo, hi int) (*col.Tensor, *lower.Outp
 	if out == nil {
 		out = lower.NewOutputs(kern.Loop, p.r.Chunk, 0)
 	}
-	bufs, err := frameBufs(kern, f)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i, b := range bufs { // the chunk's rows (lo is a multiple of the chunk: whole bitmap bytes)
+	full := p.inputs[k]
+	bufs := make([]lower.Buf, len(full))
+	for i, b := range full { // the chunk's rows (lo is a multiple of the chunk: whole bitmap bytes)
 		bufs[i] = lower.Buf{Bits: sliceBits(b.Bits, lo, hi)}
 		switch {
 		case b.F64 != nil:
