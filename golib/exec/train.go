@@ -94,6 +94,7 @@ func (t *Trainer) Cancel() { t.cancelled.Store(true) }
 // error (the steps before it were applied).
 func (t *Trainer) Epoch(ctx context.Context, perm []int64, losses []float64) (int, error) {
 	t.cancelled.Store(false)
+	defer profileRun()()
 	return t.epoch(ctx, perm, losses)
 }
 
@@ -126,7 +127,6 @@ func (t *Trainer) epoch(ctx context.Context, perm []int64, losses []float64) (in
 			return 0, ir.Errorf("Value", "row %d out of range for %d rows", r, n)
 		}
 	}
-	defer profileRun()()
 	full := len(perm) / s.BatchSize
 	steps := full
 	if rest := len(perm) - full*s.BatchSize; rest > 0 && t.Tail != nil {

@@ -35,7 +35,7 @@ func (t *Trainer) Run(ctx context.Context, perms []int64, epochs int, losses []f
 	if val != nil && len(valLosses) < epochs {
 		return 0, 0, ir.Errorf("Value", "room for %d validation losses, there are %d epochs", len(valLosses), epochs)
 	}
-	defer profileRun()() // (one profile for the whole call: the epochs' own calls find it running)
+	defer profileRun()() // one profile (and heap profile) for the whole call, not one per epoch
 	for e := 0; e < epochs; e++ {
 		k, err := t.epoch(ctx, perms[e*n:(e+1)*n], losses[e*spe:(e+1)*spe])
 		steps += k
