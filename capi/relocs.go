@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 // Dropping the loaded library's relocation table from memory.
