@@ -144,8 +144,18 @@ func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*c
 	n := len(idx)
 	promote := src.Type.IsInt() && t.IsFloat()
 	out := &col.Column{Type: t, N: n}
+	neg := hasNeg(idx)
+	// every row's value written below (no missing row, no null to skip):
+	// the buffers need no zeroing
+	full := src.Valid == nil && !neg
+	f64s := func() []float64 {
+		if full {
+			return col.Uninit[float64](n)
+		}
+		return make([]float64, n)
+	}
 	if promote {
-		out.F64 = make([]float64, n)
+		out.F64 = f64s()
 	} else {
 		t = src.Type
 		out.Type = t
@@ -155,11 +165,19 @@ func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*c
 		case t == ir.Null:
 			return &col.Column{Type: ir.Null, N: n, Valid: col.NewBitmap(n, false)}, nil
 		case t.IsInt() || t.IsDatetime():
-			out.I64 = make([]int64, n)
+			if full {
+				out.I64 = col.Uninit[int64](n)
+			} else {
+				out.I64 = make([]int64, n)
+			}
 		case t.IsFloat():
-			out.F64 = make([]float64, n)
+			out.F64 = f64s()
 		case t == ir.Bool:
-			out.B = make([]bool, n)
+			if full {
+				out.B = col.Uninit[bool](n)
+			} else {
+				out.B = make([]bool, n)
+			}
 		default:
 			return nil, ir.Errorf("NotImplemented", "gathering a %s column", t)
 		}
@@ -167,7 +185,7 @@ func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*c
 	// missing rows (as col.Column.Take and interp's takeAs): a negative index
 	// is NaN for floats and null otherwise; a null stays null, except that
 	// a promoted integer column holds NaN
-	needValid := !promote && (src.Valid != nil || (!t.IsFloat() && hasNeg(idx)))
+	needValid := !promote && (src.Valid != nil || (!t.IsFloat() && neg))
 	if needValid {
 		out.Valid = col.NewBitmap(n, true)
 	}
