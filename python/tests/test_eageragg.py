@@ -152,3 +152,18 @@ def test_generated_frames(lk, rk, how, sort, seed):
                       "s": pd.Series(rng.choice(["p", "q", "é"], len(rk)), dtype="str")})
     got, want = _both(l, r, how=how, sort=sort)
     assert_frame_same(got, want)
+
+
+@pytest.mark.parametrize("how", ["left", "inner"])
+def test_count_of_a_right_column_without_missing_values_is_a_size(how):
+    """The count of a right column that cannot be missing (an int column, no nulls) is each
+    key's row count: the grouped side reads no column for it (TPC-H q13's o_orderkey), and
+    the counts equal pandas' (0 for the left keys the right side lacks, in a left merge)."""
+    l, r = _frames(seed=4)
+    r["ri"] = np.arange(len(r), dtype=np.int64)
+    aggs = dict(n=("ri", "count"), z=("ri", "size"))
+    got, want = _both(l, r, how=how, aggs=aggs)
+    plan = got.explain()
+    if "__eager_nl" in plan:  # (the pass ran)
+        assert '"col": "ri", "fn": "count"' not in plan, plan
+    assert_frame_same(got, want)

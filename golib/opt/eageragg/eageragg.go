@@ -158,8 +158,13 @@ func rewrite(g *ir.Graph, gb *ir.Node, users [][]ir.NodeID, output map[ir.NodeID
 			if o.Side == 0 {
 				bAggs = append(bAggs, map[string]any{"name": v, "col": l.Schema.Fields[o.Col].Name, "fn": fn})
 				needNR = needNR || fn == "count"
+			} else if f := r.Schema.Fields[o.Col]; fn == "count" && !f.Nullable && !f.Type.IsFloat() {
+				// a column that cannot be missing (no nulls, no NaN): its
+				// count is the group's size, and the column need not be read
+				// (TPC-H q13's o_orderkey)
+				aAggs = append(aAggs, map[string]any{"name": v, "col": "", "fn": "size"})
 			} else {
-				aAggs = append(aAggs, map[string]any{"name": v, "col": r.Schema.Fields[o.Col].Name, "fn": fn})
+				aAggs = append(aAggs, map[string]any{"name": v, "col": f.Name, "fn": fn})
 			}
 			wants = append(wants, want{name, fn, o.Side, v})
 		default:
