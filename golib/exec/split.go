@@ -494,7 +494,18 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 		if prod, err = newChunkProducer(r, in, rows); err != nil {
 			return nil, err
 		}
+		orig := in
 		in = r.headers(in, rows)
+		for k, x := range in {
+			if t, ok := x.(*col.Tensor); ok && r.Row[k] && (len(t.Shape) == 0 || t.Shape[0] != rows) {
+				// row counts differ: the ops report it as they would, on the whole input
+				full, err := r.produceAll(c, orig)
+				if err != nil {
+					return nil, err
+				}
+				return runRegion(c, r, full)
+			}
+		}
 	}
 	rows := -1
 	for k, x := range in {
