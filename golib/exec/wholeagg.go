@@ -158,9 +158,16 @@ func wholeStat(c *Ctx, n *ir.Node, fn string, cl *col.Column) (float64, error) {
 // parPairwise is numpy's pairwise sum of a, its first split's halves summed
 // concurrently when a is large (the same additions in the same order).
 func parPairwise(a []float64) float64 {
-	n := len(a)
+	return firstSplit(len(a), func(lo, n int) float64 { return interp.Pairwise(a[lo : lo+n]) })
+}
+
+// firstSplit is sum(0, n), or, for n large enough on two or more workers,
+// sum(0, n2) + sum(n2, n-n2) at the pairwise sum's first split n2, the
+// halves computed concurrently (sum(lo, n): the pairwise sum of the n
+// values from lo).
+func firstSplit(n int, sum func(lo, n int) float64) float64 {
 	if Workers() < 2 || n < 1<<16 {
-		return interp.Pairwise(a)
+		return sum(0, n)
 	}
 	n2 := n / 2
 	n2 -= n2 % 8
@@ -169,9 +176,9 @@ func parPairwise(a []float64) float64 {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		left = interp.Pairwise(a[:n2])
+		left = sum(0, n2)
 	}()
-	right := interp.Pairwise(a[n2:])
+	right := sum(n2, n-n2)
 	wg.Wait()
 	return left + right
 }
@@ -276,19 +283,5 @@ func pairwiseOf(lo, n int, fill func(lo int, dst []float64), buf []float64) floa
 
 // parPairwiseOf is parPairwise of the values fill writes.
 func parPairwiseOf(n int, fill func(lo int, dst []float64)) float64 {
-	if Workers() < 2 || n < 1<<16 {
-		return pairwiseOf(0, n, fill, make([]float64, pairwiseLeaf))
-	}
-	n2 := n / 2
-	n2 -= n2 % 8
-	var left float64
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		left = pairwiseOf(0, n2, fill, make([]float64, pairwiseLeaf))
-	}()
-	right := pairwiseOf(n2, n-n2, fill, make([]float64, pairwiseLeaf))
-	wg.Wait()
-	return left + right
+	return firstSplit(n, func(lo, m int) float64 { return pairwiseOf(lo, m, fill, make([]float64, pairwiseLeaf)) })
 }

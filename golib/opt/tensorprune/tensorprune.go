@@ -30,27 +30,17 @@ func Run(g *ir.Graph) (bool, error) {
 	}
 	var todo []rewrite
 	for _, t := range g.Nodes {
-		if t.Op != "to_tensor" || output[t.ID] || len(users[t.ID]) == 0 {
+		reads, ncol := readerColumns(g, users, output, t)
+		if reads == nil {
 			continue
 		}
-		src := g.Node(t.Inputs[0]).Schema
-		if src == nil || src.Dynamic || src.IsTensor() {
-			continue
-		}
-		ncol := int64(len(src.Fields))
 		used := map[int]bool{}
-		ok := true
-		for _, u := range users[t.ID] {
-			cols, good := columnsRead(g.Node(u), ncol)
-			if !good {
-				ok = false
-				break
-			}
+		for _, cols := range reads {
 			for _, c := range cols {
 				used[c] = true
 			}
 		}
-		if !ok || len(used) == 0 || len(used) == int(ncol) {
+		if len(used) == 0 || len(used) == ncol {
 			continue
 		}
 		list := make([]int, 0, len(used))
@@ -141,34 +131,47 @@ func splittable(g *ir.Graph) (*ir.Node, [][]int) {
 	users := g.Users()
 	output := g.OutputSet()
 	for _, t := range g.Nodes {
-		if t.Op != "to_tensor" || output[t.ID] || len(users[t.ID]) < 2 {
+		reads, _ := readerColumns(g, users, output, t)
+		if len(reads) < 2 {
 			continue
 		}
-		src := g.Node(t.Inputs[0]).Schema
-		if src == nil || src.Dynamic || src.IsTensor() {
-			continue
-		}
-		ncol := int64(len(src.Fields))
 		taken := map[int]bool{}
-		reads := make([][]int, len(users[t.ID]))
 		ok := true
-		for i, u := range users[t.ID] {
-			cols, good := columnsRead(g.Node(u), ncol)
+		for _, cols := range reads {
 			for _, c := range cols {
-				good = good && !taken[c]
+				ok = ok && !taken[c]
 				taken[c] = true
 			}
-			if !good {
-				ok = false
-				break
-			}
-			reads[i] = cols
 		}
 		if ok {
 			return t, reads
 		}
 	}
 	return nil, nil
+}
+
+// readerColumns lists, for a to_tensor t of a frame with static columns
+// that is not a plan output, the columns each of its readers takes (in
+// g.Users order) and the frame's column count; nil when t is not such a
+// node or a reader may read any column.
+func readerColumns(g *ir.Graph, users [][]ir.NodeID, output map[ir.NodeID]bool, t *ir.Node) ([][]int, int) {
+	if t.Op != "to_tensor" || output[t.ID] || len(users[t.ID]) == 0 {
+		return nil, 0
+	}
+	src := g.Node(t.Inputs[0]).Schema
+	if src == nil || src.Dynamic || src.IsTensor() {
+		return nil, 0
+	}
+	ncol := int64(len(src.Fields))
+	reads := make([][]int, len(users[t.ID]))
+	for i, u := range users[t.ID] {
+		cols, ok := columnsRead(g.Node(u), ncol)
+		if !ok {
+			return nil, 0
+		}
+		reads[i] = cols
+	}
+	return reads, int(ncol)
 }
 
 // columnDim reports whether a node's dim attribute names the column dim of
