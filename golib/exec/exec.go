@@ -195,17 +195,18 @@ func guarded(f OpFunc, c *Ctx, n *ir.Node, in []any) (out any, err error) {
 	return out, err
 }
 
-// narrowFilters finds the filters every reader of which is a project of
-// plain column references (the narrow pass puts one after a filter whose
-// predicate reads columns its readers do not) or a groupby (TPC-H Q21's
-// late lineitems feed both) and returns, per filter, the columns those
-// readers use, in the filter's schema order.
+// narrowFilters finds the filters and joins every reader of which is a
+// project of plain column references (the narrow pass puts one after a
+// filter whose predicate reads columns its readers do not; a join's key
+// columns are often dropped right after it) or a groupby (TPC-H Q21's late
+// lineitems feed both) and returns, per node, the columns those readers
+// use, in the node's schema order: the node gathers only those.
 func narrowFilters(g *ir.Graph) map[ir.NodeID][]string {
 	out := g.OutputSet()
 	users := g.Users()
 	var m map[ir.NodeID][]string
 	for _, n := range g.Nodes {
-		if n.Op != "filter" || out[n.ID] || len(users[n.ID]) == 0 || n.Schema == nil {
+		if (n.Op != "filter" && n.Op != "join") || out[n.ID] || len(users[n.ID]) == 0 || n.Schema == nil {
 			continue
 		}
 		seen := map[string]bool{}

@@ -202,6 +202,21 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cols := c.narrow[n.ID]; cols != nil { // its readers take only these (narrowFilters)
+		want := map[string]bool{}
+		for _, name := range cols {
+			want[name] = true
+		}
+		var kept []frame.JoinOutput
+		for _, o := range outs {
+			if want[o.Name] {
+				kept = append(kept, o)
+			}
+		}
+		if len(kept) == len(cols) {
+			outs = kept
+		}
+	}
 	if res, ok, err := memoLookupJoin(c, n, l, r, lk, rk, outs, how == "left"); ok || err != nil {
 		return res, err // memojoin.go
 	}
