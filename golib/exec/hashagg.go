@@ -111,13 +111,7 @@ func runGroupByAgg(c *Ctx, n *ir.Node, in []any) (any, error) {
 	}
 	out := &col.Frame{N: len(g.first)}
 	keyCols := interp.GroupKeyColumns(n, src, groups)
-	if n.Attrs.Bool("as_index", true) {
-		out.Index = keyCols
-		out.IndexNames = append([]string(nil), keys...)
-	} else {
-		out.Names = append(out.Names, keys...)
-		out.Cols = append(out.Cols, keyCols...)
-	}
+	withKeys(out, n, keys, keyCols)
 	out.Names = append(out.Names, names...)
 	out.Cols = append(out.Cols, cols...)
 	return out, nil
@@ -606,4 +600,16 @@ func selectedGroupIDs(c *Ctx, k *lower.Kernel, bufs []lower.Buf, f *col.Frame) (
 		sub.Names, sub.Cols = append(sub.Names, name), append(sub.Cols, g)
 	}
 	return sub, gid, ng, keyCols, true, nil
+}
+
+// withKeys puts a grouping's key columns into its result out: as its index
+// (as_index, the default) or as its first columns.
+func withKeys(out *col.Frame, n *ir.Node, keys []string, keyCols []*col.Column) {
+	if n.Attrs.Bool("as_index", true) {
+		out.Index = keyCols
+		out.IndexNames = append([]string(nil), keys...)
+		return
+	}
+	out.Names = append(out.Names, keys...)
+	out.Cols = append(out.Cols, keyCols...)
 }

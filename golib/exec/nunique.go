@@ -261,13 +261,7 @@ func sortedNuniqueAgg(c *Ctx, n *ir.Node, src *col.Frame, keys []string, kcols [
 	}
 	out = &col.Frame{N: ng}
 	keyCols := []*col.Column{{Type: kc.Type, N: ng, I64: key}}
-	if n.Attrs.Bool("as_index", true) {
-		out.Index = keyCols
-		out.IndexNames = append([]string(nil), keys...)
-	} else {
-		out.Names = append(out.Names, keys...)
-		out.Cols = append(out.Cols, keyCols...)
-	}
+	withKeys(out, n, keys, keyCols)
 	for i, v := range vals {
 		counts, err := countRunsInts(c, n, v.I64[:rows], starts, ng)
 		if err != nil {
@@ -284,39 +278,9 @@ func sortedNuniqueAgg(c *Ctx, n *ir.Node, src *col.Frame, keys []string, kcols [
 // len(k) at the end; ok is false when k decreases somewhere.
 func sortedRunStarts(c *Ctx, n *ir.Node, k []int64) (starts []int32, ok bool, err error) {
 	rows := len(k)
-	nm := numMorsels(rows)
-	runs := make([]int, nm) // runs starting in each morsel
-	bad := make([]bool, nm)
-	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
-		r := 0
-		if lo == 0 || k[lo-1] != k[lo] {
-			r = 1
-		}
-		if lo > 0 && k[lo-1] > k[lo] {
-			bad[m] = true
-			return nil
-		}
-		for i := lo + 1; i < hi; i++ {
-			if k[i] != k[i-1] {
-				if k[i] < k[i-1] {
-					bad[m] = true
-					return nil
-				}
-				r++
-			}
-		}
-		runs[m] = r
-		return nil
-	})
-	if err != nil {
+	runs, total, ok, err := sortedRunCounts(c, n, k)
+	if err != nil || !ok {
 		return nil, false, err
-	}
-	total := 0
-	for m := range runs {
-		if bad[m] {
-			return nil, false, nil
-		}
-		runs[m], total = total, total+runs[m] // the morsel's first run's number
 	}
 	if err := c.reserve(n, int64(total+1)*4); err != nil {
 		return nil, false, err

@@ -13,6 +13,7 @@ package exec
 // makes new columns, whose numbers the scan's would not serve.
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/flern/flern/golib/ir"
@@ -74,12 +75,12 @@ func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.N
 				return true
 			}
 		case "get_dummies":
-			if un.Attrs["columns"] == nil || contains(un.Attrs.Strings("columns"), name) {
+			if un.Attrs["columns"] == nil || slices.Contains(un.Attrs.Strings("columns"), name) {
 				return true
 			}
 		case "join":
-			if len(un.Inputs) == 2 && (un.Inputs[0] == id && contains(un.Attrs.Strings("left_on"), name) ||
-				un.Inputs[1] == id && contains(un.Attrs.Strings("right_on"), name)) {
+			if len(un.Inputs) == 2 && (un.Inputs[0] == id && slices.Contains(un.Attrs.Strings("left_on"), name) ||
+				un.Inputs[1] == id && slices.Contains(un.Attrs.Strings("right_on"), name)) {
 				return true
 			}
 		case "project":
@@ -96,15 +97,6 @@ func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.N
 					return true
 				}
 			}
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
 		}
 	}
 	return false

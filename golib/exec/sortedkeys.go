@@ -23,8 +23,40 @@ func sortedRuns(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (g *grouping, ok bo
 		return nil, false, nil
 	}
 	k := keys.cols[0].I64[:rows]
+	runs, total, ok, err := sortedRunCounts(c, n, k)
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if err := c.reserve(n, int64(rows)*4+int64(total)*8); err != nil {
+		return nil, false, err
+	}
+	gid := col.Uninit[int32](rows) // every row's id is written
+	first := make([]int, total)
+	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
+		g := int32(runs[m]) - 1 // the group of the row before lo
+		for i := lo; i < hi; i++ {
+			if i == 0 || k[i] != k[i-1] {
+				g++
+				first[g] = i
+			}
+			gid[i] = g
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return &grouping{gid: gid, first: first, ordered: true}, true, nil
+}
+
+// sortedRunCounts checks that k never decreases and counts its runs of
+// equal values: runs[m] is the number of the first run starting in morsel
+// m (runs before it), total the number of runs; ok is false when k
+// decreases somewhere.
+func sortedRunCounts(c *Ctx, n *ir.Node, k []int64) (runs []int, total int, ok bool, err error) {
+	rows := len(k)
 	nm := numMorsels(rows)
-	runs := make([]int, nm) // runs starting in each morsel
+	runs = make([]int, nm) // runs starting in each morsel
 	bad := make([]bool, nm)
 	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
 		r := 0
@@ -50,33 +82,13 @@ func sortedRuns(c *Ctx, n *ir.Node, keys *rowKeys, rows int) (g *grouping, ok bo
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, 0, false, err
 	}
-	total := 0
 	for m := range runs {
 		if bad[m] {
-			return nil, false, nil
+			return nil, 0, false, nil
 		}
-		runs[m], total = total, total+runs[m] // the morsel's first new group id
+		runs[m], total = total, total+runs[m] // the morsel's first run's number
 	}
-	if err := c.reserve(n, int64(rows)*4+int64(total)*8); err != nil {
-		return nil, false, err
-	}
-	gid := col.Uninit[int32](rows) // every row's id is written
-	first := make([]int, total)
-	err = forMorsels(c, n, rows, func(m, lo, hi int) error {
-		g := int32(runs[m]) - 1 // the group of the row before lo
-		for i := lo; i < hi; i++ {
-			if i == 0 || k[i] != k[i-1] {
-				g++
-				first[g] = i
-			}
-			gid[i] = g
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return &grouping{gid: gid, first: first, ordered: true}, true, nil
+	return runs, total, true, nil
 }

@@ -588,7 +588,7 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 		for k, x := range in {
 			switch {
 			case prod != nil && r.Produce[k] != nil:
-				ct, buf, err := prod.produce(wc, k, lo, hi)
+				ct, buf, err := prod.produce(k, lo, hi)
 				if err != nil {
 					return err
 				}

@@ -156,7 +156,7 @@ func newChunkProducer(r *splitRegion, in []any, rows int) (*chunkProducer, error
 
 // produce returns input k's rows [lo, hi) (hi - lo <= the region's chunk)
 // and the buffer holding them (give it back with release).
-func (p *chunkProducer) produce(c *Ctx, k, lo, hi int) (*col.Tensor, *lower.Outputs, error) {
+func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, error) {
 	kern := p.r.Produce[k]
 	p.mu.Lock()
 	var out *lower.Outputs

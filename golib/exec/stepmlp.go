@@ -15,6 +15,7 @@ import (
 	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/tensor"
 )
 
 func init() {
@@ -28,11 +29,7 @@ func mlpArgs(in []*col.Tensor) (rows, k, h, o int, look []blas.MLPLookup, ok boo
 		return 0, 0, 0, 0, nil, false
 	}
 	for i, t := range in {
-		want := ir.Float32
-		if i >= 5 && i%2 == 0 {
-			want = ir.Int64
-		}
-		if t == nil || t.DType != want {
+		if t == nil || t.DType != tensor.DenseReluDenseInput(i, ir.Float32) {
 			return 0, 0, 0, 0, nil, false
 		}
 	}
@@ -100,11 +97,7 @@ func (f *fastStep) mlpKernel(n *ir.Node, shape []int) (func() error, bool) {
 	dims := make([][]int, len(n.Inputs))
 	for i, id := range n.Inputs {
 		xt := f.g.Node(id).Schema.Tensor
-		want := ir.Float32
-		if i >= 5 && i%2 == 0 {
-			want = ir.Int64
-		}
-		if xt == nil || xt.DType != want {
+		if xt == nil || xt.DType != tensor.DenseReluDenseInput(i, ir.Float32) {
 			return nil, false
 		}
 		dims[i] = shapeOf(f.g.Node(id))

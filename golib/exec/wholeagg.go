@@ -187,10 +187,16 @@ func firstSplit(n int, sum func(lo, n int) float64) float64 {
 // the pairwise sums of buffers of interp.BufSize values, added in order
 // (the buffers' sums computed over the workers).
 func castSum(c *Ctx, n *ir.Node, v []float64) (float64, error) {
-	k := (len(v) + interp.BufSize - 1) / interp.BufSize
+	return castSumOf(c, n, len(v), func(lo, m int) float64 { return interp.Pairwise(v[lo : lo+m]) })
+}
+
+// castSumOf is castSum of n values whose pairwise sums sum(lo, m) gives.
+func castSumOf(c *Ctx, node *ir.Node, n int, sum func(lo, m int) float64) (float64, error) {
+	k := (n + interp.BufSize - 1) / interp.BufSize
 	sums := make([]float64, k)
-	err := forTasks(c, n, k, func(t int) error {
-		sums[t] = interp.Pairwise(v[t*interp.BufSize : min((t+1)*interp.BufSize, len(v))])
+	err := forTasks(c, node, k, func(t int) error {
+		lo := t * interp.BufSize
+		sums[t] = sum(lo, min(interp.BufSize, n-lo))
 		return nil
 	})
 	var acc float64
@@ -233,17 +239,9 @@ func intStat(c *Ctx, n *ir.Node, fn string, x []int64) (float64, error) {
 	}
 	count := float64(len(x))
 	if fn == "mean" {
-		k := (len(x) + interp.BufSize - 1) / interp.BufSize
-		sums := make([]float64, k)
-		err := forTasks(c, n, k, func(t int) error {
-			lo := t * interp.BufSize
-			sums[t] = pairwiseOf(lo, min(interp.BufSize, len(x)-lo), conv, make([]float64, pairwiseLeaf))
-			return nil
+		acc, err := castSumOf(c, n, len(x), func(lo, m int) float64 {
+			return pairwiseOf(lo, m, conv, make([]float64, pairwiseLeaf))
 		})
-		var acc float64
-		for _, v := range sums {
-			acc += v
-		}
 		return acc / count, err
 	}
 	if count <= 1 {

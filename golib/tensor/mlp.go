@@ -21,10 +21,7 @@ func init() {
 		x, w1, b1, w2, b2 := in[0].Tensor, in[1].Tensor, in[2].Tensor, in[3].Tensor, in[4].Tensor
 		dt := x.DType
 		for i, t := range in {
-			want := dt
-			if i >= 5 && i%2 == 0 {
-				want = ir.Int64
-			}
+			want := DenseReluDenseInput(i, dt)
 			if t.Tensor.DType != want || (dt != ir.Float32 && dt != ir.Float64) {
 				return nil, ir.Errorf("Type", "dense_relu_dense: input %d is %s, want %s", i, t.Tensor.DType, want)
 			}
@@ -48,4 +45,14 @@ func init() {
 		}
 		return ir.TensorSchema(dt, []int64{x.Shape[0], o}), nil
 	})
+}
+
+// DenseReluDenseInput is the dtype of dense_relu_dense's input i when x is
+// of float dtype dt: a lookup's index (every second input from the sixth)
+// is int64, every other input dt.
+func DenseReluDenseInput(i int, dt ir.DType) ir.DType {
+	if i >= 5 && i%2 == 0 {
+		return ir.Int64
+	}
+	return dt
 }

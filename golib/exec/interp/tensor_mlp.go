@@ -34,10 +34,8 @@ func tDenseReluDense(c *Ctx, n *ir.Node, in []any) (*col.Tensor, error) {
 		if len(idx.I64) != rows || len(t.Shape) != 2 || t.Shape[1] != h {
 			return nil, ir.Errorf("Value", "dense_relu_dense: table %v and %d indices for %d rows of %d units", t.Shape, len(idx.I64), rows, h)
 		}
-		for _, v := range idx.I64 {
-			if v < 0 || v >= int64(t.Shape[0]) {
-				return nil, ir.Errorf("Index", "index out of range in self")
-			}
+		if _, err := indices(n, idx, t.Shape[0], 0); err != nil { // index_select's check and error
+			return nil, err
 		}
 		looks = append(looks, lookup{t, idx.I64})
 	}

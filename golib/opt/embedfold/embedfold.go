@@ -48,7 +48,7 @@ func Run(g *ir.Graph) (bool, error) {
 	}
 	var todo []*ir.Node
 	for _, n := range g.Nodes {
-		if n.Op == "matmul" && n.Attrs.Str(Attr) == "" && eligible(g, users, n) {
+		if n.Op == "matmul" && n.Attrs.Str(Attr) == "" && parts(g, users, n) != nil {
 			todo = append(todo, n)
 		}
 	}
@@ -116,8 +116,6 @@ func parts(g *ir.Graph, users [][]ir.NodeID, mm *ir.Node) []part {
 	return ps
 }
 
-func eligible(g *ir.Graph, users [][]ir.NodeID, mm *ir.Node) bool { return parts(g, users, mm) != nil }
-
 func tensorOf(n *ir.Node) *ir.TensorType {
 	if n.Schema == nil {
 		return nil
@@ -128,7 +126,7 @@ func tensorOf(n *ir.Node) *ir.TensorType {
 // fold rewrites mm (eligible) as the file comment shows; mm itself becomes
 // the last add, so its readers need no rewiring.
 func fold(g *ir.Graph, mm *ir.Node) {
-	users := g.Users()
+	users := g.Users() // (again: an earlier fold's inserted nodes renumbered the ids)
 	for _, o := range g.Outputs {
 		users[o] = append(users[o], -1)
 	}

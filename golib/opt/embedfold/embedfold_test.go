@@ -13,6 +13,7 @@ import (
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/embedfold"
 	"github.com/flern/flern/golib/opt/mlpfuse"
+	"github.com/flern/flern/golib/opt/opttest"
 	_ "github.com/flern/flern/golib/tensor" // tensor op schemas
 )
 
@@ -131,15 +132,7 @@ func TestEmbedFold(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			changed, err := embedfold.Run(b.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.g.Compact()
-			if err := b.g.Verify(); err != nil {
-				t.Fatal(err)
-			}
-			plan := b.g.Print()
+			changed, plan := opttest.Apply(t, b.g, embedfold.Run)
 			if n := strings.Count(plan, `embedded="table"`); n != tc.tables || changed != (tc.tables > 0) {
 				t.Fatalf("%d tables folded (changed %v), want %d:\n%s", n, changed, tc.tables, plan)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/foldnorm"
+	"github.com/flern/flern/golib/opt/opttest"
 	_ "github.com/flern/flern/golib/tensor" // tensor op schemas
 )
 
@@ -97,15 +98,7 @@ func TestFoldNorm(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			changed, err := foldnorm.Run(b.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.g.Compact()
-			if err := b.g.Verify(); err != nil {
-				t.Fatal(err)
-			}
-			plan := b.g.Print()
+			changed, plan := opttest.Apply(t, b.g, foldnorm.Run)
 			if changed != tc.fold || strings.Contains(plan, `folded="foldnorm"`) != tc.fold {
 				t.Fatalf("changed=%v, want %v:\n%s", changed, tc.fold, plan)
 			}

@@ -30,6 +30,9 @@
 package lateproject
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/dce"
 )
@@ -161,7 +164,7 @@ func pullUp(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, needs []d
 	for _, i := range move {
 		refs := map[string]bool{}
 		exprs[i].Expr.Columns(refs)
-		for _, c := range sortedKeys(refs) {
+		for _, c := range slices.Sorted(maps.Keys(refs)) {
 			if !have[c] {
 				kept = append(kept, ir.NamedExpr{Name: c, Expr: ir.Col(c)})
 				have[c] = true
@@ -222,17 +225,4 @@ func mergeSelection(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, j
 	sel.Attrs = attrs
 	sel.Inputs = []ir.NodeID{q.Inputs[0]}
 	return true
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	for i := 1; i < len(out); i++ {
-		for k := i; k > 0 && out[k] < out[k-1]; k-- {
-			out[k], out[k-1] = out[k-1], out[k]
-		}
-	}
-	return out
 }

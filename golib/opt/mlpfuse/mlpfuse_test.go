@@ -12,6 +12,7 @@ import (
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/mlpfuse"
+	"github.com/flern/flern/golib/opt/opttest"
 	_ "github.com/flern/flern/golib/tensor" // tensor op schemas
 )
 
@@ -114,15 +115,7 @@ func TestMLPFuse(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			changed, err := mlpfuse.Run(b.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.g.Compact()
-			if err := b.g.Verify(); err != nil {
-				t.Fatal(err)
-			}
-			plan := b.g.Print()
+			changed, plan := opttest.Apply(t, b.g, mlpfuse.Run)
 			if n := strings.Count(plan, mlpfuse.Op+"("); n != tc.fused || changed != (tc.fused > 0) {
 				t.Fatalf("%d heads fused (changed %v), want %d:\n%s", n, changed, tc.fused, plan)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/flern/flern/golib/frame" // frame op schemas, expression typing
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/onehotembed"
+	"github.com/flern/flern/golib/opt/opttest"
 	_ "github.com/flern/flern/golib/tensor" // tensor op schemas
 )
 
@@ -96,15 +97,7 @@ func TestOnehotEmbed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			changed, err := onehotembed.Run(b.g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			b.g.Compact()
-			if err := b.g.Verify(); err != nil {
-				t.Fatal(err)
-			}
-			plan := b.g.Print()
+			changed, plan := opttest.Apply(t, b.g, onehotembed.Run)
 			if changed != tc.embed || strings.Contains(plan, `embedded="onehot_embed"`) != tc.embed {
 				t.Fatalf("changed=%v, want %v:\n%s", changed, tc.embed, plan)
 			}
