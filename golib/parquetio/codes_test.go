@@ -120,3 +120,51 @@ func WriteStringsForTest(t *testing.T, dir, name, column string, vals []any, row
 	}
 	return write(t, dir, name, []colSpec{{column, arrow.BinaryTypes.String, string(b)}}, writeOpts{rowsPerGroup: rowsPerGroup})
 }
+
+// TestShortDictionaryStrings: dictionary entries of at most 8 bytes are
+// expanded with one word store a row (strDict.words); the strings read equal
+// the strings written -- empty, unicode, exactly 8 bytes, nulls, row groups
+// whose dictionaries differ, a row group with a long entry (the other path),
+// small pages, one and three workers.
+func TestShortDictionaryStrings(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewSource(5))
+	short := []string{"SFO", "", "é", "JFK", "日本", "ORD8byte", "L", "12345678"}
+	const n, group = 3000, 700
+	vals := make([]any, n)
+	for i := range vals {
+		switch {
+		case rng.Intn(9) == 0: // null
+		case i/group == 2 && rng.Intn(50) == 0:
+			vals[i] = "an entry longer than eight bytes"
+		default:
+			vals[i] = short[rng.Intn(min(len(short), 2+i*len(short)/n))]
+		}
+	}
+	js, _ := json.Marshal(vals)
+	for _, props := range [][]parquet.WriterProperty{{parquet.WithDictionaryDefault(true)}, {parquet.WithDataPageSize(64)}} {
+		p := write(t, dir, fmt.Sprintf("short%d.parquet", rng.Int()), []colSpec{{"s", arrow.BinaryTypes.String, string(js)}},
+			writeOpts{rowsPerGroup: group, props: props})
+		for _, workers := range []int{1, 3} {
+			a := ir.Attrs{"path": p}
+			s, err := Sniff(a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var f *col.Frame
+			withWorkers(workers, func() { f, err = Read(a, s, nil) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := f.Col("s")
+			if c.N != n {
+				t.Fatalf("%d rows, want %d", c.N, n)
+			}
+			for i, v := range vals {
+				if (v == nil) == c.IsValid(i) || (v != nil && c.Str(i) != v.(string)) {
+					t.Fatalf("%d workers: row %d = %q (valid %v), want %v", workers, i, c.Str(i), c.IsValid(i), v)
+				}
+			}
+		}
+	}
+}

@@ -513,7 +513,17 @@ type strDict struct {
 	offs []int64
 	data []byte
 	one  bool // every entry is one byte long (flags): entry i is data[i]
+	// words and lens, when every entry is at most 8 bytes long (codes,
+	// abbreviations) and there are at most shortDictMax entries: entry i's
+	// bytes zero-padded into one little-endian word, and its length, so
+	// that expand writes a row's string with one 8-byte store.
+	words []uint64
+	lens  []int64
 }
+
+// shortDictMax is the most entries a dictionary gets a word table for
+// (16 bytes an entry).
+const shortDictMax = 1 << 16
 
 // newStrDict is the dictionary of the parsed strings offs, data.
 func newStrDict(offs []int64, data []byte) *strDict {
@@ -523,6 +533,19 @@ func newStrDict(offs []int64, data []byte) *strDict {
 			d.one = false
 			break
 		}
+	}
+	if k := len(offs) - 1; !d.one && k > 0 && k <= shortDictMax {
+		words, lens := make([]uint64, k), make([]int64, k)
+		for i := range k {
+			a, b := offs[i], offs[i+1]
+			if b-a > 8 {
+				return d
+			}
+			var w [8]byte
+			copy(w[:], data[a:b])
+			words[i], lens[i] = binary.LittleEndian.Uint64(w[:]), b-a
+		}
+		d.words, d.lens = words, lens
 	}
 	return d
 }
@@ -718,6 +741,32 @@ func (p *strPiece) expand(offs []int64, pos int64, data []byte) {
 				row++
 				offs[row] = pos
 			}
+			continue
+		}
+		if s.dict != nil && s.dict.words != nil && len(s.idx) > 0 {
+			// short entries: one 8-byte store a row (the bytes past the
+			// string are overwritten by the next one or are slack) while
+			// 8 bytes fit before the piece's end, then copies
+			words, lens := s.dict.words, s.dict.lens
+			o := offs[row+1 : row+1+len(s.idx)]
+			base := unsafe.Pointer(unsafe.SliceData(data))
+			i := 0
+			for ; i < len(s.idx) && pos+8 <= end; i++ {
+				if v := s.idx[i]; v >= 0 {
+					*(*uint64)(unsafe.Add(base, pos)) = words[v]
+					pos += lens[v]
+				}
+				o[i] = pos
+			}
+			for ; i < len(s.idx); i++ {
+				if v := s.idx[i]; v >= 0 {
+					var w [8]byte
+					binary.LittleEndian.PutUint64(w[:], words[v])
+					pos += int64(copy(data[pos:pos+lens[v]], w[:lens[v]]))
+				}
+				o[i] = pos
+			}
+			row += len(s.idx)
 			continue
 		}
 		if s.dict != nil {
