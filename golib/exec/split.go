@@ -66,6 +66,12 @@ type splitRegion struct {
 	// from the frame the row_split reads there, run chunk by chunk
 	// (splitproduce.go).
 	Produce []*lower.Kernel
+	// Tail, when set, is a sum or mean of every element of the region's
+	// result, folded into the row_split (foldTails): each chunk's result is
+	// summed as it is made (in float64, in element order) and the chunks'
+	// sums added in chunk order, so the [rows, ...] result is never
+	// stored. The row_split's result is then the tail's.
+	Tail *ir.Node
 }
 
 // String renders the region for explain().
@@ -90,6 +96,9 @@ func (r *splitRegion) String() string {
 			s += fmt.Sprintf("; row input %d produced chunk by chunk (%s)", k, strings.Join(kern.Ops, " "))
 		}
 	}
+	if r.Tail != nil {
+		s += fmt.Sprintf("; then the %s of every element, chunk by chunk", r.Tail.Op)
+	}
 	return s
 }
 
@@ -106,6 +115,9 @@ func init() {
 			return nil, fmt.Errorf("row_split without its region")
 		}
 		s := *r.Nodes[len(r.Nodes)-1].Schema
+		if r.Tail != nil {
+			s = *r.Tail.Schema
+		}
 		if n.Schema != nil && n.Schema.Tensor != nil {
 			s.Tensor = n.Schema.Tensor // keep the static shape the plan had
 		}
@@ -306,8 +318,88 @@ func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 	}
 	g.Compact()
 	attachProducers(g)
+	foldTails(g)
 	g.Compact()
 	return rep, g.Verify()
+}
+
+// foldTails folds into each row_split a sum or mean of every element of its
+// float result when that is its only reader (splitRegion.Tail; the
+// row_split takes the reduction's place and schema).
+func foldTails(g *ir.Graph) {
+	users := g.Users()
+	outs := g.OutputSet()
+	for _, n := range g.Nodes {
+		r, ok := n.Attrs["region"].(*splitRegion)
+		t := tensorType(n)
+		if n.Op != "row_split" || !ok || r.Tail != nil || outs[n.ID] || len(users[n.ID]) != 1 || t == nil ||
+			(t.DType != ir.Float32 && t.DType != ir.Float64) {
+			continue
+		}
+		u := g.Node(users[n.ID][0])
+		if (u.Op != "sum" && u.Op != "mean") || len(u.Inputs) != 1 || u.Schema == nil || u.Schema.Tensor == nil ||
+			u.Schema.Tensor.DType != t.DType {
+			continue
+		}
+		if _, all, err := tensor.ReduceDims(u, len(t.Shape)); err != nil || !all {
+			continue
+		}
+		r.Tail = &ir.Node{Op: u.Op, Attrs: u.Attrs, Loc: u.Loc, Schema: u.Schema}
+		*u = ir.Node{ID: u.ID, Op: "row_split", Inputs: n.Inputs, Loc: n.Loc, Schema: u.Schema, Attrs: n.Attrs}
+		n.Inputs = nil // unread now: compaction drops it
+	}
+}
+
+// tailSums is what the chunked run of a region with a Tail returns: each
+// chunk's float64 sum of its result's elements, and their count.
+type tailSums struct {
+	sums  []float64
+	count int
+}
+
+// sumElems is the float64 sum of t's first n elements, in order.
+func sumElems(t *col.Tensor, n int) float64 {
+	s := 0.0
+	if t.F32 != nil {
+		for _, v := range t.F32[:n] {
+			s += float64(v)
+		}
+		return s
+	}
+	for _, v := range t.F64[:n] {
+		s += v
+	}
+	return s
+}
+
+// finishTail is the tail's result from a region run's: the chunks' sums
+// added in order (divided by the count for a mean), or, when the region
+// ran whole (memoized, few rows, the reference path), the tail run on its
+// result.
+func finishTail(c *Ctx, r *splitRegion, out any) (any, error) {
+	ts, ok := out.(*tailSums)
+	if !ok {
+		return runNode(&Ctx{Ctx: c.Ctx, Options: c.Options}, r.Tail, []any{out})
+	}
+	total := 0.0
+	for _, s := range ts.sums {
+		total += s
+	}
+	if r.Tail.Op == "mean" {
+		total /= float64(ts.count)
+	}
+	tt := r.Tail.Schema.Tensor
+	shape := make([]int, len(tt.Shape))
+	for i, d := range tt.Shape {
+		shape[i] = int(d) // all 1: every dim reduced
+	}
+	res := col.NewTensor(tt.DType, shape)
+	if tt.DType == ir.Float32 {
+		res.F32[0] = float32(total)
+	} else {
+		res.F64[0] = total
+	}
+	return res, nil
 }
 
 // isMatmulLike reports whether op multiplies its rows by weight matrices
@@ -472,7 +564,11 @@ func runSplit(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if !ok {
 		return nil, ir.Errorf("Internal", "row_split without its region")
 	}
-	return runSplitRegion(c, n, r, in)
+	out, err := runSplitRegion(c, n, r, in)
+	if err != nil || r.Tail == nil {
+		return out, err
+	}
+	return finishTail(c, r, out)
 }
 
 // runSplitRegion runs region r of row_split node n on in: memoized when
@@ -531,6 +627,11 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 	}
 	chunks := (rows + r.Chunk - 1) / r.Chunk
 	parts := make([]*col.Tensor, chunks)
+	var sums []float64 // with a tail: each chunk's sum instead of its part
+	counts := make([]int, chunks)
+	if r.Tail != nil {
+		sums = make([]float64, chunks)
+	}
 	var mu sync.Mutex
 	var ctxs []*Ctx
 	// Full chunks run on prepared step executors (train_fast.go: kernels
@@ -610,11 +711,17 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 				if part < r.Chunk {
 					sub = padRows(sub, r.Row, r.Chunk)
 				}
-				out, err := f.runChunk(wc, sub)
-				if err == nil && part < r.Chunk {
+				out, err := f.runChunkRaw(wc, sub)
+				if err == nil {
 					out = rowSlice(out, 0, part)
+					if sums != nil {
+						counts[t] = out.Len()
+						sums[t] = sumElems(out, counts[t])
+					} else {
+						out = interp.CloneTensor(out)
+					}
 				}
-				for k, buf := range produced { // runChunk's output is a copy: the buffers are free
+				for k, buf := range produced { // the output is summed or copied: the buffers are free
 					if buf != nil {
 						prod.release(k, buf)
 					}
@@ -634,6 +741,12 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 		if err != nil {
 			return err
 		}
+		if sums != nil {
+			ot := out.(*col.Tensor)
+			counts[t] = ot.Len()
+			sums[t] = sumElems(ot, counts[t])
+			return nil
+		}
 		parts[t] = out.(*col.Tensor)
 		return nil
 	})
@@ -644,6 +757,13 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 		for _, f := range fasts {
 			f.report(traceOut)
 		}
+	}
+	if sums != nil {
+		total := 0
+		for _, k := range counts {
+			total += k
+		}
+		return &tailSums{sums: sums, count: total}, nil
 	}
 	return concatRows(parts, rows)
 }
@@ -767,9 +887,9 @@ func (r *splitRegion) chunkGraph(in []any, rows int) *ir.Graph {
 	return g
 }
 
-// runChunk runs a prepared chunk graph on one chunk's inputs and returns a
-// copy of its result (the executor's buffers are reused by the next chunk).
-func (f *fastStep) runChunk(c *Ctx, in []any) (*col.Tensor, error) {
+// runChunkRaw runs a prepared chunk graph on one chunk's inputs and returns
+// its result, in the executor's buffers (valid until its next run).
+func (f *fastStep) runChunkRaw(c *Ctx, in []any) (*col.Tensor, error) {
 	ic, err := interp.NewCtx(c.Ctx.Context, in)
 	if err != nil {
 		return nil, err
@@ -780,7 +900,7 @@ func (f *fastStep) runChunk(c *Ctx, in []any) (*col.Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return interp.CloneTensor(outs[0].(*col.Tensor)), nil
+	return outs[0].(*col.Tensor), nil
 }
 
 // runRegion runs the region's nodes in order on in.

@@ -116,6 +116,42 @@ def test_split_embedding_model_from_frame(no_split):
     assert flern_acc().item() == pytest.approx(want, abs=1e-6)
 
 
+@pytest.mark.parametrize("rows", [5, 40_000, 70_001])
+@pytest.mark.parametrize("op", ["mean", "sum"])
+@pytest.mark.parametrize("double", [False, True])
+def test_split_whole_reduction_folded(no_split, rows, op, double):
+    """A sum or mean of every element of a split region's result is folded into the
+    row_split (explain(): "then the mean of every element"): each chunk is summed as it is
+    made. The value equals torch's (within float rounding), NaN propagates, and the plan
+    with the stage off agrees."""
+    rs = np.random.RandomState(rows)
+    a = rs.normal(0, 2, (rows, 4)).astype(np.float32)
+    tm = _mlp(torch, 4)
+    fm = _mlp(ftorch, 4, _state(tm))
+
+    def run(lib, m, x):
+        with lib.no_grad():
+            p = m(lib.from_numpy(x)) * 3.0
+            return getattr(p.double() if double else p, op)()
+
+    got = run(ftorch, fm, a)
+    plan = got.explain()
+    if SPLITS and rows > 20_000:
+        assert f"then the {op} of every element" in plan, plan
+    else:
+        assert "of every element" not in plan
+    want = run(torch, tm, a)
+    assert got.numpy().dtype == want.numpy().dtype
+    assert got.item() == pytest.approx(want.item(), rel=1e-5)
+    b = a.copy()
+    b[rows // 2, 0] = np.nan
+    assert np.isnan(run(ftorch, fm, b).item()) and np.isnan(run(torch, tm, b).item())
+    no_split()
+    off = run(ftorch, fm, a)
+    assert "row_split" not in off.explain()
+    assert off.item() == pytest.approx(got.item(), rel=1e-6)
+
+
 def test_split_not_across_a_row_reduction():
     """x - x.mean(0) depends on every row: the subtraction is outside any chunked region
     (the mean is computed first, from all rows), and the result equals torch."""
