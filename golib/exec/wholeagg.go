@@ -208,9 +208,21 @@ func castSumOf(c *Ctx, node *ir.Node, n int, sum func(lo, m int) float64) (float
 
 // countValid is the number of rows of cl that are not missing (pandas' count).
 func countValid(c *Ctx, n *ir.Node, cl *col.Column) (int, error) {
+	if cl.Valid == nil && !cl.Type.IsFloat() {
+		return cl.N, nil // nothing missing
+	}
 	counts := make([]int, max(numMorsels(cl.N), 1))
 	err := forMorsels(c, n, cl.N, func(m, lo, hi int) error {
 		k := 0
+		if cl.Valid == nil && cl.Type == ir.Float64 { // NaN is missing
+			for _, v := range cl.F64[lo:hi] {
+				if v == v {
+					k++
+				}
+			}
+			counts[m] = k
+			return nil
+		}
 		for i := lo; i < hi; i++ {
 			if !cl.IsNA(i) {
 				k++
