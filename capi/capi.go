@@ -245,7 +245,41 @@ func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run fun
 		}
 		frames[i] = f
 	}
-	return run(context.Background(), frames)
+	return offThread(func() ([]any, error) { return run(context.Background(), frames) })
+}
+
+// offThread runs f on a goroutine of its own and waits for it. The
+// goroutine a cgo call enters on stays locked to the caller's (Python's) OS
+// thread: each time it blocks -- a wait for the workers, which every
+// parallel node does -- the runtime hands its P to another thread and wakes
+// the locked one afterwards, two OS context switches a wait (under perf,
+// ~5% of an inference run in runtime.startlockedm/stoplockedm and the
+// kernel's task switching). Off that thread the waits are goroutine
+// switches; the locked goroutine blocks once. A panic in f is raised again
+// here, where the export's guard turns it into an error (with f's stack).
+func offThread(f func() ([]any, error)) ([]any, error) {
+	type result struct {
+		v     []any
+		err   error
+		panic any
+		stack []byte
+	}
+	ch := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if p := recover(); p != nil {
+				r.panic, r.stack = p, debug.Stack()
+			}
+			ch <- r
+		}()
+		r.v, r.err = f()
+	}()
+	r := <-ch
+	if r.panic != nil {
+		panic(fmt.Sprintf("%v\n%s", r.panic, r.stack))
+	}
+	return r.v, r.err
 }
 
 //export flern_plan_run_step
