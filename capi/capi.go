@@ -257,9 +257,9 @@ func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run fun
 // kernel's task switching). Off that thread the waits are goroutine
 // switches; the locked goroutine blocks once. A panic in f is raised again
 // here, where the export's guard turns it into an error (with f's stack).
-func offThread(f func() ([]any, error)) ([]any, error) {
+func offThread[T any](f func() (T, error)) (T, error) {
 	type result struct {
-		v     []any
+		v     T
 		err   error
 		panic any
 		stack []byte
@@ -697,7 +697,7 @@ func flern_trainer_epoch(h C.uintptr_t, perm *C.int64_t, n C.int64_t, losses *C.
 	if nLosses > 0 {
 		ls = unsafe.Slice((*float64)(unsafe.Pointer(losses)), int(nLosses))
 	}
-	k, e := t.Epoch(context.Background(), rows, ls)
+	k, e := offThread(func() (int, error) { return t.Epoch(context.Background(), rows, ls) })
 	*done = C.int64_t(k)
 	if e != nil {
 		return setErr(err, e)

@@ -49,7 +49,11 @@ func flern_trainer_run(h C.uintptr_t, perms *C.int64_t, n C.int64_t, epochs C.in
 	if nVal > 0 {
 		vs = unsafe.Slice((*float64)(unsafe.Pointer(valLosses)), int(nVal))
 	}
-	k, d, e := t.Run(context.Background(), rows, int(epochs), ls, vg, vs)
+	kd, e := offThread(func() ([2]int, error) { // off Python's locked thread (offThread)
+		k, d, e := t.Run(context.Background(), rows, int(epochs), ls, vg, vs)
+		return [2]int{k, d}, e
+	})
+	k, d := kd[0], kd[1]
 	*steps, *done = C.int64_t(k), C.int64_t(d)
 	if e != nil {
 		return setErr(err, e)
