@@ -6,7 +6,9 @@ import (
 	"math/rand"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -230,5 +232,40 @@ func TestMappedFileShrinks(t *testing.T) {
 	}
 	if failed == 0 {
 		t.Fatal("no chunk read failed after the file shrank")
+	}
+}
+
+// TestPagesOfCoversFaultAround: the span a chunk's Close drops from the
+// mapping is the chunk widened to the faultAround-aligned spans (by address)
+// at its ends, cut to the mapping.
+func TestPagesOfCoversFaultAround(t *testing.T) {
+	const fa = faultAround
+	region, err := syscall.Mmap(-1, 0, 8*fa, syscall.PROT_READ, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Skip("no anonymous mapping:", err)
+	}
+	defer syscall.Munmap(region)
+	addr := func(b []byte) int { return int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+	// b starts 3 pages past a faultAround boundary and ends 5 pages past one
+	ps := os.Getpagesize()
+	lead := (fa - addr(region)%fa) % fa
+	b := region[lead+3*ps : lead+5*fa+5*ps]
+	for _, c := range []struct {
+		name           string
+		s, e           int
+		wantS, wantEnd int // offsets in b
+	}{
+		{"inside the first span", 10, 20, 0, fa - 3*ps},
+		{"across a boundary", fa - 3*ps - 1, fa - 3*ps + 1, 0, 2*fa - 3*ps},
+		{"on boundaries", fa - 3*ps, 2*fa - 3*ps, fa - 3*ps, 2*fa - 3*ps},
+		{"middle", fa, 3*fa + 1, fa - 3*ps, 4*fa - 3*ps},
+		{"to the end", 4 * fa, len(b), 4*fa - 3*ps, len(b)},
+		{"last bytes", len(b) - 1, len(b), 5*fa - 3*ps, len(b)},
+	} {
+		got := pagesOf(b, int64(c.s), int64(c.e))
+		gs, ge := addr(got)-addr(b), addr(got)-addr(b)+len(got)
+		if gs != c.wantS || ge != c.wantEnd {
+			t.Errorf("%s: pagesOf(%d, %d) = [%d, %d), want [%d, %d)", c.name, c.s, c.e, gs, ge, c.wantS, c.wantEnd)
+		}
 	}
 }
