@@ -226,6 +226,20 @@ FLERN_CLONES void flern_vec_relu(int64_t n, float *dst, const float *src) {
 	}
 }
 
+// flern_vec_f32_to_i64: dst = (int64)(double)src, a value outside int64's range (NaN, +-Inf, |x| >= 2^63) the
+// x86-64 conversion's "integer indefinite" INT64_MIN, as Go's int64(float64(x)) gives on amd64 (the range is
+// tested first: the C conversion of such a value is undefined). x86-64-v4 (AVX-512DQ) vectorizes it (8192
+// values: 1.0 us, Go's loop 4.3 us); AVX2 has no such conversion, so there is no AVX2 clone.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((target_clones("arch=x86-64-v4", "default")))
+#endif
+void flern_vec_f32_to_i64(int64_t n, int64_t *dst, const float *src) {
+	for (int64_t i = 0; i < n; i++) {
+		double d = src[i];
+		dst[i] = (d >= -9223372036854775808.0 && d < 9223372036854775808.0) ? (int64_t)d : INT64_MIN;
+	}
+}
+
 // flern_vec_bias_relu: relu(x + b) for b one row of w repeated over the rows (NaN kept, as flern_vec_relu).
 FLERN_CLONES void flern_vec_bias_relu(int64_t rows, int64_t w, float *dst, const float *x, const float *b) {
 	for (int64_t r = 0; r < rows; r++) {
@@ -319,6 +333,7 @@ import "C"
 
 import (
 	"math"
+	"runtime"
 	"unsafe"
 )
 
@@ -502,6 +517,20 @@ func ReluF32(dst, src []float32) {
 		} else {
 			dst[i] = 0
 		}
+	}
+}
+
+// F32ToI64 is dst[i] = int64(float64(src[i])) (Go's conversion; on amd64
+// a value outside int64's range, NaN included, gives math.MinInt64, as the
+// vectorized C loop there does).
+func F32ToI64(dst []int64, src []float32) {
+	dst = dst[:len(src)]
+	if runtime.GOARCH == "amd64" && len(src) >= vecMin {
+		C.flern_vec_f32_to_i64(C.int64_t(len(src)), (*C.int64_t)(unsafe.Pointer(unsafe.SliceData(dst))), f32p(src))
+		return
+	}
+	for i, x := range src {
+		dst[i] = int64(float64(x))
 	}
 }
 

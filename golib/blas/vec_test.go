@@ -323,3 +323,34 @@ func TestFusedElementwiseF32(t *testing.T) {
 		}
 	}
 }
+
+// TestF32ToI64: the C conversion equals Go's int64(float64(x)) on every
+// instruction set, at the edges too: NaN, +-Inf, +-2^63, the largest
+// float32 below 2^63, fractions of either sign, -0, huge and tiny values.
+func TestF32ToI64(t *testing.T) {
+	edges := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0x1p63, -0x1p63,
+		math.Nextafter32(0x1p63, 0), -math.Nextafter32(0x1p63, 0), 2.5, -2.5, 0.99, -0.99,
+		float32(math.Copysign(0, -1)), math.MaxFloat32, -math.MaxFloat32, math.SmallestNonzeroFloat32, 228, 16777217}
+	for _, n := range []int{1, 63, 64, 65, 1000} {
+		src := vecData(n, 9)
+		for i := range src {
+			src[i] *= 1e6
+		}
+		copy(src, edges)
+		want := make([]int64, n)
+		for i, x := range src {
+			want[i] = int64(float64(x))
+		}
+		for _, level := range []int{2, 1, 0} {
+			setVecLevel(level)
+			got := make([]int64, n)
+			F32ToI64(got, src)
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("n %d level %d: %v -> %d, Go %d", n, level, src[i], got[i], want[i])
+				}
+			}
+		}
+		setVecLevel(2)
+	}
+}

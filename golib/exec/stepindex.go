@@ -55,8 +55,28 @@ func (f *fastStep) indexKernel(n *ir.Node, shape []int, runRef func() error) (k 
 			return nil, false
 		}
 		outer, size, inner := splitDims(inShape, d)
-		out := col.NewTensor(tt.DType, shape)
 		src := n.Inputs[0]
+		if step == 1 && (outer == 1 || (first == 0 && length == size)) && x0.Op == "source_tensor" {
+			// the selected elements are one contiguous run of a step input
+			// (x[:, 0] of an [n, 1] chunk; rows of a matrix): a view of it
+			// (inputs are never written during a run)
+			lo, hi := first*inner, (first+length)*inner
+			if outer != 1 {
+				lo, hi = 0, outer*size*inner
+			}
+			view := &col.Tensor{DType: tt.DType, Shape: shape}
+			return func() error {
+				x := f.slots[src]
+				if tt.DType == ir.Float32 {
+					view.F32 = x.F32[lo:hi]
+				} else {
+					view.I64 = x.I64[lo:hi]
+				}
+				f.slots[id] = view
+				return nil
+			}, true
+		}
+		out := col.NewTensor(tt.DType, shape)
 		return func() error {
 			x := f.slots[src]
 			if tt.DType == ir.Float32 {
@@ -188,9 +208,7 @@ func (f *fastStep) indexKernel(n *ir.Node, shape []int, runRef func() error) (k 
 		return func() error {
 			x := f.slots[src]
 			if tt.DType == ir.Int64 {
-				for i, v := range x.F32[:len(out.I64)] {
-					out.I64[i] = int64(float64(v)) // interp.castTensor's conversion
-				}
+				blas.F32ToI64(out.I64, x.F32[:len(out.I64)]) // interp.castTensor's conversion
 			} else {
 				for i, v := range x.I64[:len(out.F32)] {
 					out.F32[i] = float32(v)
