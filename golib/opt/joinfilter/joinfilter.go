@@ -29,7 +29,11 @@
 //
 // When it applies: integer or datetime keys on both sides (frame.KeyFilterTypes);
 // every node of the chain, the scan included, has the join as its only
-// reader and is not an output (the scan's rows change); the scan's index
+// reader and is not an output (the scan's rows change) -- or the scan, a
+// scan_parquet, is read by several chains, each the probe side of a join
+// with no other candidate, and each chain then gets its own copy of the
+// scan with its join's filter (splitShared: TPC-H q21), or its other
+// readers stream it (sharedByAggs: q18); the scan's index
 // labels are not observed (dce.IndexUsed), since a filtered scan
 // numbers its rows afresh, and the file stores no index levels; the build
 // side does not itself read the scan (no cycle). Whether the filter is
@@ -44,6 +48,8 @@
 package joinfilter
 
 import (
+	"slices"
+
 	"github.com/flern/flern/golib/frame"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt/dce"
@@ -56,6 +62,7 @@ func Run(g *ir.Graph) (bool, error) {
 	index := dce.IndexUsed(g)
 	output := g.OutputSet()
 	changed := false
+	var pending []*cand // candidates on shared scans, for splitShared
 	for _, j := range g.Nodes {
 		var sides []int // candidate probe inputs, in preference order
 		var lon, ron []string
@@ -78,14 +85,7 @@ func Run(g *ir.Graph) (bool, error) {
 		if len(lon) == 0 || len(lon) != len(ron) || len(j.Inputs) != 2 || j.Inputs[0] == j.Inputs[1] {
 			continue
 		}
-		type cand struct {
-			side     int
-			scan     *ir.Node
-			col, key string
-			scanRows float64  // the scan's file rows times its chain's guessed fraction
-			parent   *ir.Node // the chain's node reading the scan (shared scans)
-		}
-		var best *cand
+		var best, split *cand // split: a shared scan's candidate (see splitShared)
 		for _, side := range sides {
 			probe, build := j.Inputs[side], j.Inputs[1-side]
 			pk, bk := lon, ron
@@ -93,10 +93,11 @@ func Run(g *ir.Graph) (bool, error) {
 				pk, bk = ron, lon
 			}
 			for k := range pk {
-				s, c, parent, frac, ok := trace(g, j, probe, pk[k], users, output)
+				p, ok := trace(g, j, probe, pk[k], users, output)
 				if !ok {
 					continue
 				}
+				s, c := p.scan, p.col
 				if index[s.ID] {
 					break
 				}
@@ -110,14 +111,21 @@ func Run(g *ir.Graph) (bool, error) {
 				if !ok {
 					break
 				}
-				rows := float64(n) * frac
-				if best == nil || rows > best.scanRows {
-					best = &cand{side: side, scan: s, col: c, key: bk[k], scanRows: rows, parent: parent}
+				c0 := &cand{side: side, scan: s, col: c, key: bk[k], scanRows: float64(n) * p.frac, parent: p.parent, build: build}
+				at := &best
+				if p.split {
+					at = &split
+				}
+				if *at == nil || c0.scanRows > (*at).scanRows {
+					*at = c0
 				}
 				break
 			}
 		}
 		if best == nil {
+			if split != nil && !hasFilter(split.scan, split.col, split.build) {
+				pending = append(pending, split)
+			}
 			continue
 		}
 		build := j.Inputs[1-best.side]
@@ -133,10 +141,79 @@ func Run(g *ir.Graph) (bool, error) {
 		best.scan.Inputs = append(best.scan.Inputs, build)
 		changed = true
 	}
+	if splitShared(g, pending) {
+		changed = true
+	}
 	if changed {
 		g.Reorder()
 	}
 	return changed, nil
+}
+
+// cand is a scan that a join's key filter can reach: the join's probe side
+// traced down to it (trace).
+type cand struct {
+	side     int
+	scan     *ir.Node
+	col, key string
+	scanRows float64  // the scan's file rows times its chain's guessed fraction
+	parent   *ir.Node // the chain's node reading the scan (shared scans)
+	build    ir.NodeID
+}
+
+// splitShared gives every reader of a shared scan its own copy of the scan,
+// each with its chain's key filter, when each reader is the bottom of a
+// chain that a join's key filter reaches (cands, one per join that has no
+// other candidate): the scan is then never read whole. TPC-H q21's
+// late-delivery lineitem rows (3.8M of 6M, 61 MB) are read by the join
+// with the 411 suppliers of one nation and, through a grouping by order,
+// by the semi join with the orders left: two key-filtered reads replace
+// the whole one. The first candidate keeps the scan itself. The copies add
+// no cycle: each is read by its chain alone, whose nodes lead only to its
+// join, and the join's build side is that join's input. Reports whether
+// it split a scan.
+func splitShared(g *ir.Graph, cands []*cand) bool {
+	if len(cands) == 0 {
+		return false
+	}
+	users := g.Users()
+	byScan := map[ir.NodeID][]*cand{}
+	var scans []ir.NodeID
+	for _, c := range cands {
+		if byScan[c.scan.ID] == nil {
+			scans = append(scans, c.scan.ID)
+		}
+		byScan[c.scan.ID] = append(byScan[c.scan.ID], c)
+	}
+	changed := false
+	for _, id := range scans {
+		cs := byScan[id]
+		covered := map[ir.NodeID]bool{}
+		for _, c := range cs {
+			covered[c.parent.ID] = true
+		}
+		// every reader is a chain's and reads the scan once (a copy
+		// replaces all of a reader's inputs reading the scan)
+		whole := len(covered) == len(cs) && len(users[id]) == len(cs)
+		for _, u := range users[id] {
+			whole = whole && covered[u]
+		}
+		if !whole {
+			continue
+		}
+		copies := []*ir.Node{cs[0].scan} // all made before any gets its filter
+		for _, c := range cs[1:] {
+			copies = append(copies, cloneScan(g, c.scan, c.parent))
+		}
+		for i, c := range cs {
+			s := copies[i]
+			kf, _ := s.Attrs["key_filters"].([]any) // (shared with the copies: not appended to in place)
+			s.Attrs["key_filters"] = append(slices.Clip(kf), map[string]any{"column": c.col, "key": c.key})
+			s.Inputs = append(slices.Clip(s.Inputs), c.build)
+		}
+		changed = true
+	}
+	return changed
 }
 
 // trace follows key column k down from node id (an input of the join j)
@@ -157,27 +234,27 @@ func Run(g *ir.Graph) (bool, error) {
 // frac is the fraction of the scan's rows the chain is guessed to pass on
 // (its filters' dce.Selectivity, a half per semi join), for choosing the
 // side that probes.
-func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (_ *ir.Node, _ string, _ *ir.Node, frac float64, _ bool) {
+func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID, output map[ir.NodeID]bool) (p probed, _ bool) {
 	parent := j
-	frac = 1
+	frac := 1.0
 	for {
 		n := g.Node(id)
 		if output[id] || n.Schema == nil {
-			return nil, "", nil, 0, false
+			return p, false
 		}
 		if len(users[id]) != 1 {
-			if n.Op == "scan_parquet" && len(n.Schema.Index) == 0 && sharedByAggs(g, n, parent, users) {
-				return n, k, parent, frac, true
+			if n.Op == "scan_parquet" && len(n.Schema.Index) == 0 {
+				return probed{scan: n, col: k, parent: parent, frac: frac, split: !sharedByAggs(g, n, parent, users)}, true
 			}
-			return nil, "", nil, 0, false
+			return p, false
 		}
 		switch n.Op {
 		case "scan_parquet", "scan_csv":
 			if len(n.Schema.Index) > 0 {
-				return nil, "", nil, 0, false
+				return p, false
 			}
 			frac *= dce.Selectivity(n.Attrs.Expr("filter")) // a filter pushed into the scan
-			return n, k, nil, frac, true
+			return probed{scan: n, col: k, frac: frac}, true
 		case "filter":
 			frac *= dce.Selectivity(n.Attrs.Expr("pred"))
 			parent, id = n, n.Inputs[0]
@@ -186,7 +263,7 @@ func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID,
 			parent, id = n, n.Inputs[0]
 		case "groupby_agg":
 			if !groupsBy(g, n, k) {
-				return nil, "", nil, 0, false
+				return p, false
 			}
 			parent, id = n, n.Inputs[0]
 		case "project":
@@ -194,20 +271,30 @@ func trace(g *ir.Graph, j *ir.Node, id ir.NodeID, k string, users [][]ir.NodeID,
 			for _, ne := range n.Attrs.NamedExprs("exprs") {
 				if ne.Name == k {
 					if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
-						return nil, "", nil, 0, false
+						return p, false
 					}
 					k, found = ne.Expr.Name, true
 					break
 				}
 			}
 			if !found {
-				return nil, "", nil, 0, false
+				return p, false
 			}
 			parent, id = n, n.Inputs[0]
 		default:
-			return nil, "", nil, 0, false
+			return p, false
 		}
 	}
+}
+
+// probed is what trace found below a join's input: the scan, the key's
+// name there and the chain's guessed fraction of its rows.
+type probed struct {
+	scan   *ir.Node
+	col    string
+	parent *ir.Node // a shared scan's reader in the chain (nil: the chain alone reads it)
+	frac   float64
+	split  bool // a shared scan not read by streamed aggregations alone (splitShared)
 }
 
 // groupsBy reports whether groupby_agg n groups by input column k and

@@ -58,6 +58,13 @@ func (b *builder) keyedSum(in ir.NodeID, key string) ir.NodeID {
 	return b.add("project", ir.Attrs{"exprs": []ir.NamedExpr{{Name: "t", Expr: ir.Col("t")}}}, g)
 }
 
+// byName is a grouping of cust by name keeping a c_id: a build side the
+// pass cannot trace to a scan.
+func (b *builder) byName(in ir.NodeID) ir.NodeID {
+	return b.add("groupby_agg", ir.Attrs{"keys": []any{"c_name"}, "sort": true, "as_index": false,
+		"aggs": []any{map[string]any{"name": "c_id", "col": "c_id", "fn": "max"}}}, in)
+}
+
 // filters lists the key filters of g's scans as "path.column<-key@op".
 func filters(g *ir.Graph) string {
 	var out []string
@@ -161,6 +168,20 @@ func TestRun(t *testing.T) {
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
 			return b.join("inner", b.sum(j), b.keyedSum(f, "f_c"), "t", "t")
 		}, "cust.c_id<-f_c@scan_parquet"},
+		{"a scan read by two joins' chains (q21): each gets a copy with its filter", func(b *builder) ir.NodeID {
+			f := b.scan("fact")
+			j := b.join("inner", f, b.byName(b.scan("cust")), "f_c", "c_id")
+			n := b.add("groupby_agg", ir.Attrs{"keys": []any{"f_id"}, "sort": true, "as_index": false,
+				"aggs": []any{map[string]any{"name": "n", "col": "f_c", "fn": "nunique"}}}, f)
+			return b.semi(false, j, n, "f_id", "f_id")
+		}, "fact.f_c<-c_id@groupby_agg fact.f_id<-f_id@join"},
+		{"a scan read by a join's chain and by another reader: none on it", func(b *builder) ir.NodeID {
+			f := b.scan("fact")
+			j := b.join("inner", f, b.byName(b.scan("cust")), "f_c", "c_id")
+			other := b.add("groupby_agg", ir.Attrs{"keys": []any{}, "sort": true, "as_index": false,
+				"aggs": []any{map[string]any{"name": "t", "col": "f_amt", "fn": "nunique"}}}, f)
+			return b.join("inner", b.sum(j), other, "t", "t")
+		}, ""},
 		{"a probe chain that is also an output: none on it", func(b *builder) ir.NodeID {
 			f := b.add("filter", ir.Attrs{"pred": ir.Call("gt", ir.Col("f_amt"), ir.LitFloat(1))}, b.scan("fact"))
 			j := b.join("inner", f, b.eq(b.scan("cust"), "c_name", "x"), "f_c", "c_id")
