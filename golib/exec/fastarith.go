@@ -113,6 +113,9 @@ type arithOperand struct {
 // arithNodeInto computes a float64 arithmetic node over f's rows, into dst
 // when not nil.
 func arithNodeInto(e *ir.Expr, f *col.Frame, dst []float64) ([]float64, bool, error) {
+	if out, ok := dtFieldThenLit(e, f, dst); ok {
+		return out, true, nil
+	}
 	var ops [2]arithOperand
 	for k, a := range e.Args {
 		var scratch []float64
@@ -200,6 +203,51 @@ func arithArgInto(a *ir.Expr, f *col.Frame, scratch []float64) (arithOperand, bo
 		return arithOperand{i: v.I64[:f.N]}, true, nil
 	}
 	return arithOperand{}, false, nil
+}
+
+// dtFieldThenLit computes dt.<clock field> op literal (dt.hour / 23.0) of a
+// datetime column without nulls in one pass, the operation applied once per
+// hour or day of sorted times (interp.DtClockFieldFloatsThen): the same
+// float64 arithmetic as the field's column and then the operation.
+func dtFieldThenLit(e *ir.Expr, f *col.Frame, dst []float64) ([]float64, bool) {
+	a, b := e.Args[0], e.Args[1]
+	if a.Kind != ir.ExprCall || len(a.Args) != 1 || !a.Type.IsInt() || a.Args[0].Kind != ir.ExprCol || b.Kind != ir.ExprLit {
+		return nil, false
+	}
+	var c float64
+	switch {
+	case b.Lit.Type.IsFloat():
+		c = b.Lit.F
+	case b.Lit.Type == ir.Int64 || b.Lit.Type == ir.Int32:
+		c = float64(b.Lit.I)
+	default:
+		return nil, false
+	}
+	var then func(float64) float64
+	switch e.Name {
+	case "add":
+		then = func(v float64) float64 { return v + c }
+	case "sub":
+		then = func(v float64) float64 { return v - c }
+	case "mul":
+		then = func(v float64) float64 { return v * c }
+	case "truediv":
+		then = func(v float64) float64 { return v / c }
+	default:
+		return nil, false
+	}
+	dc := f.Col(a.Args[0].Name)
+	if dc == nil || (dc.Type != ir.DatetimeUS && dc.Type != ir.DatetimeNS) || dc.HasNulls() {
+		return nil, false
+	}
+	out := dst
+	if out == nil {
+		out = make([]float64, f.N)
+	}
+	if !interp.DtClockFieldFloatsThen(a.Name, dc.Type, dc.I64[:f.N], out[:f.N], then) {
+		return nil, false
+	}
+	return out[:f.N], true
 }
 
 func intsToFloats(v []int64) []float64 {

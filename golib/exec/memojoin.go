@@ -149,10 +149,10 @@ func gatherByCode(c *Ctx, n *ir.Node, src *col.Column, per []int32, codes []int3
 	}
 	var err error
 	if isFloat {
-		out.F64 = make([]float64, rows)
+		out.F64 = col.Uninit[float64](rows) // fillByCode writes every row
 		err = fillByCode(c, n, out.F64, fv, codes)
 	} else {
-		out.I64 = make([]int64, rows)
+		out.I64 = col.Uninit[int64](rows)
 		err = fillByCode(c, n, out.I64, iv, codes)
 	}
 	if anyNull { // sequential: morsels may share a bitmap byte

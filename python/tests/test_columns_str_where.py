@@ -106,6 +106,25 @@ def test_dt_fields_with_times():
             same(lambda d: getattr(d["t"].dropna().dt, field), pdf)
 
 
+def test_dt_field_arithmetic_with_literals():
+    """dt.hour / 23.0, dt.dayofweek / 6.0 and other literal arithmetic on a clock field (one pass,
+    the operation once per hour or day of sorted times): equal to pandas for sorted and shuffled
+    times before and after 1970, both units, and with a NaT (the general path)."""
+    rs = np.random.RandomState(7)
+    base = np.datetime64("2001-01-01T00:00:00", "us")
+    t = base + np.sort(rs.randint(-10**15, 10**15, 100_000)).astype("timedelta64[us]")
+    ops = [("hour", lambda s: s / 23.0), ("dayofweek", lambda s: s / 6.0), ("hour", lambda s: s * 2.5 - 1),
+           ("dayofweek", lambda s: s + 0.5), ("hour", lambda s: 1.0 - s), ("minute", lambda s: s / 59.0)]
+    for unit in ("us", "ns"):
+        for order in ("sorted", "shuffled", "nat"):
+            vals = pd.Series(t if order == "sorted" else rs.permutation(t)).astype(f"datetime64[{unit}]")
+            if order == "nat":
+                vals.iloc[5] = None
+            pdf = pd.DataFrame({"t": vals})
+            for field, op in ops:
+                same(lambda d: op(getattr(d["t"].dt, field)), pdf)
+
+
 def test_dt_fields():
     for c in ("d", "dn"):
         for field in ("year", "month", "day", "hour", "minute", "second", "dayofweek", "weekday",

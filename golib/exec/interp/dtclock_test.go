@@ -46,6 +46,13 @@ func TestDtClockField(t *testing.T) {
 					t.Fatalf("%s %s of %d: float loop %v, clock function %d", dt, fn, v, floats[k], f(v))
 				}
 			}
+			// then applied once per hour / day equals the operation on every value
+			DtClockFieldFloatsThen(fn, dt, vals, floats, func(x float64) float64 { return x / 23.0 })
+			for k, v := range vals {
+				if floats[k] != float64(f(v))/23.0 {
+					t.Fatalf("%s %s of %d / 23: %v, want %v", dt, fn, v, floats[k], float64(f(v))/23.0)
+				}
+			}
 			for _, v := range vals {
 				tm := time.UnixMicro(v).UTC()
 				if dt == ir.DatetimeNS {

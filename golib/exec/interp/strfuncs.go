@@ -524,6 +524,17 @@ func errNoMissing(what, pandasType string) error {
 // computes it; false when fn is not a clock field. hour and dayofweek,
 // the fields features use, run in loops of their own (no call per value).
 func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
+	return DtClockFieldFloatsThen(fn, t, vs, out, nil)
+}
+
+// DtClockFieldFloatsThen is DtClockFieldFloats with then (when not nil)
+// applied to each value written: then(float64(field)). For sorted or
+// clustered times hour and dayofweek compute it once per hour or day, not
+// per row (dt.hour / 23.0: no division a row).
+func DtClockFieldFloatsThen(fn string, t ir.DType, vs []int64, out []float64, then func(float64) float64) bool {
+	if then == nil {
+		then = func(v float64) float64 { return v }
+	}
 	switch {
 	case t == ir.DatetimeUS && fn == "dt_hour":
 		// times after 1970 (the usual case) in unsigned arithmetic: the
@@ -540,12 +551,12 @@ func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
 			}
 			if v >= 0 {
 				h := uint64(v) / hour
-				lo, hi, hv = int64(h*hour), int64(h*hour)+hour, float64(h%24)
+				lo, hi, hv = int64(h*hour), int64(h*hour)+hour, then(float64(h%24))
 				out[i] = hv
 				continue
 			}
 			_, r := daySplitUS(v)
-			out[i] = float64(r / hour)
+			out[i] = then(float64(r / hour))
 		}
 	case t == ir.DatetimeUS && fn == "dt_dayofweek":
 		const day = 86400 * 1e6
@@ -557,22 +568,22 @@ func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
 			}
 			if v >= 0 {
 				d := uint64(v) / day
-				lo, hi, dv = int64(d*day), int64(d*day)+day, float64((d+3)%7)
+				lo, hi, dv = int64(d*day), int64(d*day)+day, then(float64((d+3)%7))
 				out[i] = dv
 				continue
 			}
 			d, _ := daySplitUS(v)
-			out[i] = float64(weekdayOf(d))
+			out[i] = then(float64(weekdayOf(d)))
 		}
 	case t == ir.DatetimeNS && fn == "dt_hour":
 		for i, v := range vs {
 			_, r := daySplitNS(v)
-			out[i] = float64(r / (3600 * 1e9))
+			out[i] = then(float64(r / (3600 * 1e9)))
 		}
 	case t == ir.DatetimeNS && fn == "dt_dayofweek":
 		for i, v := range vs {
 			d, _ := daySplitNS(v)
-			out[i] = float64(weekdayOf(d))
+			out[i] = then(float64(weekdayOf(d)))
 		}
 	default:
 		f := dtClockField(fn, t)
@@ -580,7 +591,7 @@ func DtClockFieldFloats(fn string, t ir.DType, vs []int64, out []float64) bool {
 			return false
 		}
 		for i, v := range vs {
-			out[i] = float64(f(v))
+			out[i] = then(float64(f(v)))
 		}
 	}
 	return true
