@@ -94,10 +94,109 @@ func TestColumnCodes(t *testing.T) {
 			if err := frame.TypeExpr(e, frameSchemaOf(f)); err != nil {
 				t.Fatal(err)
 			}
-			got, ok := memoCategoryCode(e, f)
+			got, ok, _ := memoValueExpr(&Ctx{}, nil, e, f)
 			want2, err := interp.Eval(e, f)
 			if !ok || err != nil || !slices.Equal(got.I64, want2.I64) {
 				t.Fatalf("category_code through the memo (ok %v err %v) differs from the interpreter's", ok, err)
+			}
+		})
+	}
+}
+
+// TestMemoValueExpr: a row-local call over one string column with memoized
+// numbers (values over 8 bytes, nulls) evaluated once per number and
+// gathered equals the interpreter's evaluation row by row (ints, bools,
+// strings, category codes); a call that raises for some value is not
+// taken (the row-by-row evaluation raises), nor is one of two columns.
+func TestMemoValueExpr(t *testing.T) {
+	oldMin, oldMorsel := codesMinRows, morselRows
+	t.Cleanup(func() { codesMinRows, morselRows = oldMin, oldMorsel })
+	codesMinRows, morselRows = 10, 97
+	r := rand.New(rand.NewSource(8))
+	dates := []string{"1970-01-01", "1982-01-01", "1976-01-01", "", "19", "日本-1999-07"}
+	withOpts := func(e *ir.Expr, kv ...any) *ir.Expr {
+		e.Opts = map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			e.Opts[kv[i].(string)] = kv[i+1]
+		}
+		return e
+	}
+	slice4 := func() *ir.Expr {
+		return withOpts(ir.Call("str_slice", ir.Col("s")), "start", int64(0), "stop", int64(4))
+	}
+	year := func() *ir.Expr {
+		return ir.Call("sub", withOpts(ir.Call("cast", slice4()), "dtype", "int64"), ir.LitInt(1900))
+	}
+	for _, tc := range []struct {
+		name  string
+		kinds int
+		nulls float64
+		e     func() *ir.Expr
+		taken bool
+	}{
+		{"year", 3, 0, year, true},
+		{"year of a bad value", 5, 0, year, false},
+		{"slice with nulls", 6, 0.1, slice4, true},
+		{"upper", 6, 0.1, func() *ir.Expr { return ir.Call("str_upper", ir.Col("s")) }, true},
+		{"eq", 6, 0.1, func() *ir.Expr { return ir.Call("eq", ir.Col("s"), ir.LitString("1982-01-01")) }, true},
+		{"isna", 6, 0.1, func() *ir.Expr { return ir.Call("isna", ir.Col("s")) }, true},
+		{"category_code", 6, 0.1, func() *ir.Expr {
+			return ir.Call("category_code", ir.Col("s"), ir.LitString("1982-01-01"), ir.LitString(""), ir.LitString("XYZ"))
+		}, true},
+		{"two columns", 3, 0, func() *ir.Expr { return ir.Call("eq", ir.Col("s"), ir.Col("u")) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rows := 1000
+			b, u := col.NewStringBuilder(rows), col.NewStringBuilder(rows)
+			for i := 0; i < rows; i++ {
+				u.Append("1970-01-01")
+				if r.Float64() < tc.nulls {
+					b.AppendNull()
+					continue
+				}
+				b.Append(dates[r.Intn(tc.kinds)])
+			}
+			cl := b.Finish()
+			codes, first := make([]int32, rows), []int32(nil)
+			seen := map[string]int32{}
+			for i := 0; i < rows; i++ {
+				key := "v" + cl.Str(i)
+				if !cl.IsValid(i) {
+					key = "null"
+				}
+				k, ok := seen[key]
+				if !ok {
+					k = int32(len(first))
+					seen[key] = k
+					first = append(first, int32(i))
+				}
+				codes[i] = k
+			}
+			MemoizeCodes(cl, codes, first)
+			f := &col.Frame{N: rows, Names: []string{"s", "u"}, Cols: []*col.Column{cl, u.Finish()}}
+			e := tc.e()
+			if err := frame.TypeExpr(e, frameSchemaOf(f)); err != nil {
+				t.Fatal(err)
+			}
+			got, ok, err := memoValueExpr(&Ctx{}, nil, e, f)
+			if err != nil || ok != tc.taken {
+				t.Fatalf("ok %v err %v, want taken %v", ok, err, tc.taken)
+			}
+			want, werr := interp.Eval(e, f)
+			if !ok {
+				if tc.name == "year of a bad value" && werr == nil {
+					t.Fatal("the interpreter does not raise")
+				}
+				return
+			}
+			if werr != nil {
+				t.Fatal(werr)
+			}
+			if got.Type != want.Type {
+				t.Fatalf("type %s, the interpreter's %s", got.Type, want.Type)
+			}
+			if d := colDiff(got, want, 0); d != "" {
+				t.Fatal(d)
 			}
 		})
 	}

@@ -69,8 +69,8 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 		v, err := interp.Eval(e, f)
 		return v, err == nil, err
 	}
-	if v, ok := memoCategoryCode(e, f); ok {
-		return v, true, nil
+	if v, ok, err := memoValueExpr(c, n, e, f); ok || err != nil {
+		return v, ok, err
 	}
 	if isFastFloat(e) && len(parts) > 1 {
 		if v, ok, err := floatMorsels(c, n, e, f); ok || err != nil {
@@ -92,39 +92,46 @@ func evalMorsels(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, boo
 	return concatCols(c, n, parts)
 }
 
-// memoCategoryCode evaluates category_code(col, cats...) of a column whose
-// value numbers are memoized (colcodes.go: a get_dummies probe, unique() or
-// a join computed them): the interpreter's category_code of each distinct
-// value, then gathered by number; ok false when e is not that.
-func memoCategoryCode(e *ir.Expr, f *col.Frame) (*col.Column, bool) {
-	if e.Kind != ir.ExprCall || e.Name != "category_code" || len(e.Args) == 0 || e.Args[0].Kind != ir.ExprCol {
-		return nil, false
+// memoValueExpr evaluates e, a row-local call whose only column is a string
+// column with memoized value numbers (colcodes.go: the scan numbered it from
+// its dictionary, or a get_dummies probe, unique() or a join did), once per
+// distinct value -- the interpreter's evaluation of e over the column's
+// first row of each number -- and gathers the results by number: a date
+// string's year (`Year.str.slice(0, 4).astype(int)`), a category's code.
+// Every number's value occurs in a row, so e raises here exactly when it
+// would over the column; then ok is false and the caller evaluates e row by
+// row for the error it gives there. ok false also when e is not such a call.
+func memoValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	if e.Kind != ir.ExprCall {
+		return nil, false, nil
 	}
-	cl := f.Col(e.Args[0].Name)
+	names := map[string]bool{}
+	e.Columns(names)
+	if len(names) != 1 {
+		return nil, false, nil
+	}
+	var name string
+	for k := range names {
+		name = k
+	}
+	cl := f.Col(name)
 	if cl == nil {
-		return nil, false
+		return nil, false, nil
 	}
 	cc := memoCodes(cl)
-	if cc == nil || len(cc.codes) != f.N {
-		return nil, false
-	}
-	cats := make([]string, len(e.Args)-1)
-	for i, a := range e.Args[1:] {
-		if a.Kind != ir.ExprLit {
-			return nil, false
-		}
-		cats[i] = a.Lit.S
+	if cc == nil || len(cc.codes) != f.N || len(cc.first) == 0 {
+		return nil, false, nil
 	}
 	idx := make([]int, len(cc.first))
 	for k, r := range cc.first {
 		idx[k] = int(r)
 	}
-	per := interp.CategoryCode(cl.Take(idx), cats).I64 // by value number
-	out := col.Uninit[int64](f.N)
-	for i, k := range cc.codes {
-		out[i] = per[k]
+	per, err := interp.Eval(e, &col.Frame{N: len(idx), Names: []string{name}, Cols: []*col.Column{cl.Take(idx)}})
+	if err != nil || per.N != len(idx) || e.Type != ir.Invalid && per.Type != e.Type {
+		return nil, false, nil // the row-by-row evaluation gives the error
 	}
-	return col.NewInt64(out), true
+	v, err := gather(c, n, per, cc.codes, per.Type)
+	return v, err == nil, err
 }
 
 // floatMorsels evaluates float64 arithmetic, or a float cast of a

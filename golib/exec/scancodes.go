@@ -3,7 +3,9 @@ package exec
 // The scan-codes stage (a stage of engine.Compile after the stream stage;
 // FLERN_DISABLE_PASSES=scan_codes): a Parquet scan's string column whose
 // values the plan will number (colcodes.go: a distinct of it, get_dummies or
-// category_code over it, a merge probing it by it) or that a later plan
+// category_code over it, a merge probing it by it, a project computing a
+// row-local function of it alone, evaluated once per number: rowwise.go's
+// memoValueExpr) or that a later plan
 // will read from the result cache (a kept output: the flights ETL's unique()
 // calls and merges read the kept scan) gets its value numbers from the
 // file's dictionary indices as it is read (parquetio/codes.go) instead of
@@ -89,9 +91,8 @@ func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.N
 			}
 			for _, ne := range un.Attrs.NamedExprs("exprs") {
 				e := ne.Expr
-				if e.Kind == ir.ExprCall && e.Name == "category_code" && len(e.Args) > 0 &&
-					e.Args[0].Kind == ir.ExprCol && e.Args[0].Name == name {
-					return true
+				if e.Kind == ir.ExprCall && readsOnly(e, name) && rowLocal(e) {
+					return true // category_code, str_slice(...), ...: once per value (memoValueExpr)
 				}
 				if e.Kind == ir.ExprCol && e.Name == name && numbered(g, users, kept, u, ne.Name, depth+1) {
 					return true
@@ -100,4 +101,11 @@ func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.N
 		}
 	}
 	return false
+}
+
+// readsOnly reports whether e reads column name and no other.
+func readsOnly(e *ir.Expr, name string) bool {
+	cols := map[string]bool{}
+	e.Columns(cols)
+	return len(cols) == 1 && cols[name]
 }

@@ -9,9 +9,11 @@ package parquetio
 // numbers follow first occurrence, the null value has one, and equal strings
 // get one number even when a row group's dictionary repeats an entry or row
 // groups have different dictionaries -- exactly what exec's own numbering
-// of the column gives (tested against it). Columns with plain-encoded pages,
-// an entry over 8 bytes or more than MaxCodes values get none (the consumer
-// then numbers the strings itself).
+// of the column gives (tested against it). Entries of any length are
+// numbered (a project evaluating a string function of the column, e.g. a
+// date string's year, evaluates it once per number: exec's rowwise.go);
+// columns with plain-encoded pages or more than MaxCodes values get none
+// (the consumer then numbers the strings itself).
 
 import (
 	"encoding/binary"
@@ -28,13 +30,18 @@ const MaxCodes = 1 << 12
 var StringCodes func(c *col.Column, codes, first []int32)
 
 // codeKey is a value: a string of at most 8 bytes as a little-endian word
-// and its length; the null is length 255.
+// and its length, a longer one as its bytes in s (length longKey); the null
+// is length 255.
 type codeKey struct {
 	w uint64
 	l uint8
+	s string
 }
 
 var nullKey = codeKey{l: 255}
+
+// longKey is the length of a codeKey holding a string over 8 bytes.
+const longKey = 254
 
 // pieceLocal is one row group's numbering: its rows' local numbers (in
 // place in the column's codes), and each local number's value and first row.
@@ -43,26 +50,26 @@ type pieceLocal struct {
 	first []int32
 }
 
-// dictKeys is the key of every entry of d (ok false: an entry over 8 bytes).
-func dictKeys(d *strDict) ([]codeKey, bool) {
+// dictKeys is the key of every entry of d.
+func dictKeys(d *strDict) []codeKey {
 	n := d.len()
 	keys := make([]codeKey, n)
 	for i := 0; i < n; i++ {
 		a, b := d.offs[i], d.offs[i+1]
 		if b-a > 8 {
-			return nil, false
+			keys[i] = codeKey{l: longKey, s: string(d.data[a:b])}
+			continue
 		}
 		var buf [8]byte
 		copy(buf[:], d.data[a:b])
 		keys[i] = codeKey{w: binary.LittleEndian.Uint64(buf[:]), l: uint8(b - a)}
 	}
-	return keys, true
+	return keys
 }
 
 // numberPiece writes p's rows' local numbers (first-occurrence order within
 // the piece) into codes (the piece's rows) and returns the numbering; ok
-// false when a segment is plain, an entry is long, or there are too many
-// values.
+// false when a segment is plain or there are too many values.
 func numberPiece(p *strPiece, codes []int32) (*pieceLocal, bool) {
 	loc := &pieceLocal{}
 	index := map[codeKey]int32{} // value -> local number
@@ -76,10 +83,10 @@ func numberPiece(p *strPiece, codes []int32) (*pieceLocal, bool) {
 			return nil, false
 		}
 		if s.dict != lastDict {
-			var ok bool
-			if keys, ok = dictKeys(s.dict); !ok {
+			if s.dict.len() > 4*MaxCodes {
 				return nil, false
 			}
+			keys = dictKeys(s.dict)
 			lastDict = s.dict
 			slot = make([]int32, len(keys))
 			for i := range slot {

@@ -37,13 +37,14 @@ func refCodes(c *col.Column) (codes, first []int32) {
 
 // TestScanCodes: a scan's `codes` columns get value numbers from the
 // dictionary indices equal to numbering the strings read, across row groups
-// with different dictionaries, nulls, empty and unicode strings; plain pages,
-// long entries and columns not asked for get none.
+// with different dictionaries, nulls, empty and unicode strings, entries
+// over 8 bytes (one sharing a short entry's bytes as its prefix); plain
+// pages and columns not asked for get none.
 func TestScanCodes(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(3))
 	short := []string{"SFO", "", "é", "JFK", "日本", "ORD8byte", "LAX"}
-	long := append(slices.Clone(short), "a string over eight bytes")
+	long := append(slices.Clone(short), "a string over eight bytes", "ORD8byteX", "a string over eight bytez")
 	gen := func(vals []string, n int) string {
 		out := make([]any, n)
 		for i := range out {
@@ -67,7 +68,7 @@ func TestScanCodes(t *testing.T) {
 		{"dictionary", short, []parquet.WriterProperty{parquet.WithDictionaryDefault(true)}, true},
 		{"dictionary, small pages", short, []parquet.WriterProperty{parquet.WithDataPageSize(64)}, true},
 		{"plain", short, []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}, false},
-		{"long entry", long, nil, false},
+		{"long entries", long, nil, true},
 	}
 	old := StringCodes
 	defer func() { StringCodes = old }()

@@ -74,13 +74,14 @@ func TestEngineErrors(t *testing.T) {
 }
 
 // TestEngineScanCodes: a scan's string column that a distinct reads
-// (through a renaming project) is numbered from its dictionary as it is read
-// (explain shows codes=[...]), one nobody numbers is not, and the answers
-// equal the plan's with the stage off.
+// (through a renaming project), or that a project computes a string
+// function of, is numbered from its dictionary as it is read (explain shows
+// codes=[...]; values over 8 bytes too), one nobody numbers is not, and the
+// answers equal the plan's with the stage off.
 func TestEngineScanCodes(t *testing.T) {
 	const n = 70000 // over exec's smallest memoized column
 	vals := make([]any, n)
-	names := []string{"SFO", "JFK", "", "日本", "ORD"}
+	names := []string{"SFO", "JFK", "", "日本", "ORD", "a value over 8 bytes"}
 	for i := range vals {
 		if i%97 == 5 {
 			continue
@@ -99,6 +100,7 @@ func TestEngineScanCodes(t *testing.T) {
 		marked         bool
 	}{
 		{"distinct", `{"id": 2, "op": "distinct", "inputs": [1], "loc": "etl.py:3", "attrs": {"column": "v"}}`, true},
+		{"str_slice", `{"id": 2, "op": "project", "inputs": [1], "loc": "etl.py:3", "attrs": {"exprs": [{"name": "v", "expr": {"k": "call", "fn": "str_slice", "args": [{"k": "col", "name": "v"}], "opts": {"start": 1, "stop": 9}}}]}}`, true},
 		{"filter", `{"id": 2, "op": "filter", "inputs": [1], "loc": "etl.py:3", "attrs": {"pred": {"k": "call", "fn": "eq", "args": [{"k": "col", "name": "v"}, {"k": "lit", "t": "str", "v": "JFK"}]}}}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -368,3 +368,42 @@ def test_head_reads_only_the_row_groups_it_needs(tmp_path, n, index):
     assert "limit=" not in filtered.explain(), filtered.explain()
     want = pd.read_parquet(path)
     assert_frame_same(filtered, want[want["i"] > 0].head(n))
+
+
+@pytest.mark.parametrize("bad", [None, "x970-01-01"])
+def test_string_function_of_a_dictionary_column_equals_pandas(tmp_path, bad):
+    """A row-local function of one string column read from dictionary pages (the fuel
+    workload's ``Year.str.slice(0, 4).astype(int) - 1900``) is evaluated once per distinct
+    value (the scan numbers the column from its dictionary; explain shows codes=[...]) and
+    equals pandas row by row, nulls included; a value the cast rejects raises as pandas does
+    (flern's error type and message)."""
+    rng = np.random.default_rng(5)
+    n = 70_000  # over the runtime's smallest memoized column
+    years = np.array([f"{y}-01-01" for y in range(1970, 1983)], dtype=object)
+    year = years[rng.integers(0, len(years), n)]
+    if bad is not None:
+        year[n - 7] = bad
+    df = pd.DataFrame({"Year": pd.array(year, dtype="str"), "Name": pd.array(year, dtype="str"),
+                       "x": rng.normal(size=n)})
+    df.loc[rng.random(n) < 0.05, "Name"] = None
+    path = _write(df, tmp_path, row_group_size=20_000)
+
+    def query(d):
+        d = d[["Year", "Name", "x"]]
+        d["Model_Year"] = d["Year"].str.slice(0, 4).astype("int64") - 1900
+        d["Up"] = d["Name"].str.upper()
+        d["Is70"] = d["Name"] == "1970-01-01"
+        return d.drop(columns=["Year"])
+
+    got = query(fpd.read_parquet(path))
+    if bad is not None:
+        with pytest.raises(Exception) as want:
+            query(pd.read_parquet(path))
+        with pytest.raises(Exception) as e:
+            got.to_pandas()
+        assert str(want.value) in str(e.value)
+        return
+    if not flern._config.no_opt and "scan_codes" not in flern._config.disabled_passes:
+        scan = [line for line in got.explain().splitlines() if "scan_parquet" in line][0]
+        assert 'codes=["Name", "Year"]' in scan, scan
+    assert_frame_same(got.to_pandas(), query(pd.read_parquet(path)), rtol=0)
