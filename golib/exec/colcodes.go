@@ -17,7 +17,9 @@ package exec
 // aggregations: they never reach distinct or a join.)
 
 import (
+	"cmp"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"weak"
@@ -191,4 +193,80 @@ func computeCodes(c *Ctx, n *ir.Node, cl *col.Column) (*colCodes, bool, error) {
 		return nil, false, err
 	}
 	return &colCodes{codes: codes, first: g.first}, true, nil
+}
+
+// gatherCodes memoizes the value numbers of g, the rows idx of string
+// column cl, when cl's are memoized (a dropna or filter of a scanned
+// column): each row's number gathered, then renumbered in g's own
+// first-occurrence order (values of dropped rows only vanish), so that g's
+// codes are what computeCodes would give it.
+func gatherCodes(c *Ctx, n *ir.Node, cl, g *col.Column, idx []int32) error {
+	if cl.Type != ir.String || g.N < codesMinRows || g.N != len(idx) {
+		return nil
+	}
+	cc := memoCodes(cl)
+	if cc == nil || len(cc.codes) != cl.N {
+		return nil
+	}
+	k := len(cc.first)
+	codes := make([]int32, g.N)
+	parts := max(numMorsels(g.N), 1)
+	firsts := make([][]int32, parts) // each morsel's first row of each old number, -1 none
+	err := forMorsels(c, n, g.N, func(m, lo, hi int) error {
+		fm := make([]int32, k)
+		for i := range fm {
+			fm[i] = -1
+		}
+		old := cc.codes
+		for i, j := range idx[lo:hi] {
+			v := old[j]
+			codes[lo+i] = v
+			if fm[v] < 0 {
+				fm[v] = int32(lo + i)
+			}
+		}
+		firsts[m] = fm
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	firstRow := make([]int32, k)
+	for v := range firstRow {
+		firstRow[v] = -1
+		for _, fm := range firsts {
+			if fm != nil && fm[v] >= 0 {
+				firstRow[v] = fm[v] // morsels in row order: the first one holding v
+				break
+			}
+		}
+	}
+	order := make([]int32, 0, k) // old numbers present, by first row
+	for v, r := range firstRow {
+		if r >= 0 {
+			order = append(order, int32(v))
+		}
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Compare(firstRow[a], firstRow[b]) })
+	remap := make([]int32, k)
+	first := make([]int32, len(order))
+	same := true
+	for nv, v := range order {
+		remap[v] = int32(nv)
+		first[nv] = firstRow[v]
+		same = same && int(v) == nv
+	}
+	if !same {
+		err = forMorsels(c, n, g.N, func(_, lo, hi int) error {
+			for i, v := range codes[lo:hi] {
+				codes[lo+i] = remap[v]
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	storeCodes(g, &colCodes{codes: codes, first: first})
+	return nil
 }

@@ -201,3 +201,60 @@ func TestMemoValueExpr(t *testing.T) {
 		})
 	}
 }
+
+// TestGatherCodes: a gathered column's numbers carried from its source's
+// (rows dropped -- values vanishing with them --, repeated, reordered) equal
+// numbering the gathered strings afresh.
+func TestGatherCodes(t *testing.T) {
+	oldMin, oldMorsel := codesMinRows, morselRows
+	t.Cleanup(func() { codesMinRows, morselRows = oldMin, oldMorsel })
+	codesMinRows, morselRows = 10, 97
+	r := rand.New(rand.NewSource(9))
+	words := []string{"ATL", "ORD", "", "日本", "SFO", "ABCDEFGH", "A", "é"}
+	for _, kind := range []string{"keep most", "drop values", "reorder"} {
+		t.Run(kind, func(t *testing.T) {
+			rows := 3000
+			b := col.NewStringBuilder(rows)
+			for i := 0; i < rows; i++ {
+				if r.Intn(20) == 0 {
+					b.AppendNull()
+				} else {
+					b.Append(words[r.Intn(len(words))])
+				}
+			}
+			cl := b.Finish()
+			if _, ok, err := columnCodes(&Ctx{}, nil, cl); !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			var idx []int32
+			for i := 0; i < rows; i++ {
+				switch {
+				case kind == "keep most" && r.Intn(30) != 0:
+					idx = append(idx, int32(i))
+				case kind == "drop values" && (cl.IsValid(i) && cl.Str(i) != "ATL" && cl.Str(i) != "SFO"):
+					idx = append(idx, int32(i))
+				case kind == "reorder":
+					idx = append(idx, int32(r.Intn(rows)))
+				}
+			}
+			g, err := gather(&Ctx{}, nil, cl, idx, cl.Type)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := gatherCodes(&Ctx{}, nil, cl, g, idx); err != nil {
+				t.Fatal(err)
+			}
+			got := memoCodes(g)
+			if got == nil {
+				t.Fatal("not memoized")
+			}
+			want, ok, err := computeCodes(&Ctx{}, nil, g)
+			if !ok || err != nil {
+				t.Fatal(ok, err)
+			}
+			if !slices.Equal(got.codes, want.codes) || !slices.Equal(got.first, want.first) {
+				t.Fatalf("first %v, numbering afresh %v", got.first, want.first)
+			}
+		})
+	}
+}

@@ -291,6 +291,9 @@ func gatherFrame(c *Ctx, node *ir.Node, f *col.Frame, idx []int32) (*col.Frame, 
 		if err != nil {
 			return nil, err
 		}
+		if err := gatherCodes(c, node, cl, g, idx); err != nil {
+			return nil, err
+		}
 		out.Cols[i] = g
 	}
 	if c != nil && node != nil && int(node.ID) < len(c.unlabeled) && c.unlabeled[node.ID] {

@@ -11,8 +11,9 @@ package exec
 // file's dictionary indices as it is read (parquetio/codes.go) instead of
 // by hashing every row's string afterwards. The stage lists those columns in
 // the scan's `codes` attribute (shown by explain()). It follows a column
-// through projects that pass it on unchanged (renamed or not); any other op
-// makes new columns, whose numbers the scan's would not serve.
+// through projects that pass it on unchanged (renamed or not) and dropna
+// (whose gather carries the kept rows' numbers, colcodes.go's gatherCodes);
+// any other op makes new columns, whose numbers the scan's would not serve.
 
 import (
 	"slices"
@@ -61,7 +62,7 @@ func ScanCodes(g *ir.Graph, kept []ir.NodeID) int {
 }
 
 // numbered reports whether column name of node id's frame reaches a
-// consumer of value numbers (through projects passing it on).
+// consumer of value numbers (through projects passing it on and dropna).
 func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.NodeID, name string, depth int) bool {
 	if kept[id] {
 		return true
@@ -83,6 +84,11 @@ func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.N
 		case "join":
 			if len(un.Inputs) == 2 && (un.Inputs[0] == id && slices.Contains(un.Attrs.Strings("left_on"), name) ||
 				un.Inputs[1] == id && slices.Contains(un.Attrs.Strings("right_on"), name)) {
+				return true
+			}
+		case "dropna":
+			// its gather renumbers the kept rows' codes (gatherCodes)
+			if len(un.Inputs) > 0 && un.Inputs[0] == id && numbered(g, users, kept, u, name, depth+1) {
 				return true
 			}
 		case "project":

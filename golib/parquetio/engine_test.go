@@ -74,7 +74,7 @@ func TestEngineErrors(t *testing.T) {
 }
 
 // TestEngineScanCodes: a scan's string column that a distinct reads
-// (through a renaming project), or that a project computes a string
+// (through a renaming project and a dropna), or that a project computes a string
 // function of, is numbered from its dictionary as it is read (explain shows
 // codes=[...]; values over 8 bytes too), one nobody numbers is not, and the
 // answers equal the plan's with the stage off.
@@ -93,13 +93,15 @@ func TestEngineScanCodes(t *testing.T) {
 		return fmt.Appendf(nil, `{"magic": "flern-plan", "version": 1, "nodes": [
     {"id": 0, "op": "scan_parquet", "inputs": [], "loc": "etl.py:1", "attrs": {"path": %q}},
     {"id": 1, "op": "project", "inputs": [0], "loc": "etl.py:2", "attrs": {"exprs": [{"name": "v", "expr": {"k": "col", "name": "s"}}]}},
-    %s], "outputs": [2]}`, path, consumer)
+    %s], "outputs": [%d]}`, path, consumer, strings.Count(consumer, `"op"`)+1)
 	}
 	for _, tc := range []struct {
 		name, consumer string
 		marked         bool
 	}{
 		{"distinct", `{"id": 2, "op": "distinct", "inputs": [1], "loc": "etl.py:3", "attrs": {"column": "v"}}`, true},
+		{"dropna, distinct", `{"id": 2, "op": "dropna", "inputs": [1], "loc": "etl.py:3", "attrs": {"how": "any"}},
+    {"id": 3, "op": "distinct", "inputs": [2], "loc": "etl.py:4", "attrs": {"column": "v"}}`, true},
 		{"str_slice", `{"id": 2, "op": "project", "inputs": [1], "loc": "etl.py:3", "attrs": {"exprs": [{"name": "v", "expr": {"k": "call", "fn": "str_slice", "args": [{"k": "col", "name": "v"}], "opts": {"start": 1, "stop": 9}}}]}}`, true},
 		{"filter", `{"id": 2, "op": "filter", "inputs": [1], "loc": "etl.py:3", "attrs": {"pred": {"k": "call", "fn": "eq", "args": [{"k": "col", "name": "v"}, {"k": "lit", "t": "str", "v": "JFK"}]}}}`, false},
 	} {
@@ -134,10 +136,13 @@ func TestEngineScanCodes(t *testing.T) {
 			if got[0] != got[1] {
 				t.Fatalf("with codes %s\nwithout   %s", got[0], got[1])
 			}
-			if tc.name == "distinct" {
+			if strings.Contains(tc.name, "distinct") {
 				var want strings.Builder
 				seen := map[any]bool{}
 				for _, v := range vals {
+					if v == nil && tc.name != "distinct" {
+						continue // dropped by dropna
+					}
 					if !seen[v] {
 						seen[v] = true
 						s, _ := v.(string)
