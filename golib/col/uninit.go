@@ -22,7 +22,7 @@ func mallocgc(size uintptr, typ unsafe.Pointer, needzero bool) unsafe.Pointer
 // ones come from size-classed spans, where zeroing costs nothing measurable.
 const uninitMin = 64 << 10
 
-func uninit[T float32 | float64 | int64 | int32 | bool](n int) []T {
+func uninit[T float32 | float64 | int64 | int32 | bool | uint8](n int) []T {
 	var zero T
 	size := uintptr(n) * unsafe.Sizeof(zero)
 	if n <= 0 || size < uninitMin || size/unsafe.Sizeof(zero) != uintptr(n) {
@@ -55,4 +55,4 @@ func NewTensorUninit(dt ir.DType, shape []int) *Tensor {
 // Uninit is an n-element slice without zero-filling when large (readers
 // that write every element, e.g. a Parquet column's final buffer): its
 // contents are undefined until the caller writes them.
-func Uninit[T float32 | float64 | int64 | int32 | bool](n int) []T { return uninit[T](n) }
+func Uninit[T float32 | float64 | int64 | int32 | bool | uint8](n int) []T { return uninit[T](n) }

@@ -5,6 +5,7 @@ package exec
 // row-copying step of filter, join and sort).
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/flern/flern/golib/col"
@@ -141,10 +142,15 @@ func concatCols(c *Ctx, node *ir.Node, parts []*col.Column) (*col.Column, bool, 
 // as type t, copying in parallel. t differs from c.Type only for an integer
 // column promoted to float64 because rows may be missing (pandas' upcast).
 func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*col.Column, error) {
+	return gatherNeg(c, node, src, idx, t, hasNeg(idx))
+}
+
+// gatherNeg is gather when whether idx holds a negative entry is known
+// (gatherFrame: none), so idx is not scanned for one per column.
+func gatherNeg(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType, neg bool) (*col.Column, error) {
 	n := len(idx)
 	promote := src.Type.IsInt() && t.IsFloat()
 	out := &col.Column{Type: t, N: n}
-	neg := hasNeg(idx)
 	// every row's value written below (no missing row, no null to skip):
 	// the buffers need no zeroing
 	full := src.Valid == nil && !neg
@@ -161,7 +167,8 @@ func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*c
 		out.Type = t
 		switch {
 		case t == ir.String:
-			out.Offs = make([]int64, n+1)
+			out.Offs = col.Uninit[int64](n + 1) // every entry written below
+			out.Offs[0] = 0
 		case t == ir.Null:
 			return &col.Column{Type: ir.Null, N: n, Valid: col.NewBitmap(n, false)}, nil
 		case t.IsInt() || t.IsDatetime():
@@ -253,14 +260,23 @@ func gather(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType) (*c
 	for m := 0; m < k; m++ {
 		dataLen[m+1] += dataLen[m]
 	}
-	out.Data = make([]byte, dataLen[k])
+	out.Data = col.Uninit[uint8](int(dataLen[k])) // every byte written below
 	err = forMorsels(c, node, n, func(m, lo, hi int) error {
 		// out.Offs[lo] belongs to the previous morsel (and may be being
 		// rebased right now): start from this morsel's base instead
-		at := dataLen[m]
+		at, end := dataLen[m], dataLen[m+1]
+		sd, od := src.Data, out.Data
 		for i := lo; i < hi; i++ {
 			if j := idx[i]; j >= 0 {
-				copy(out.Data[at:], src.Data[src.Offs[j]:src.Offs[j+1]])
+				a, b := src.Offs[j], src.Offs[j+1]
+				// a short string as one 8-byte move: the bytes past it are
+				// this morsel's next strings' (rewritten by them) and the
+				// source's slack, never past this morsel's end
+				if b-a <= 8 && at+8 <= end && a+8 <= int64(len(sd)) {
+					binary.LittleEndian.PutUint64(od[at:], binary.LittleEndian.Uint64(sd[a:]))
+				} else {
+					copy(od[at:], sd[a:b])
+				}
 			}
 			at = out.Offs[i+1] + dataLen[m]
 			out.Offs[i+1] = at
@@ -287,7 +303,7 @@ func gatherFrame(c *Ctx, node *ir.Node, f *col.Frame, idx []int32) (*col.Frame, 
 	out := &col.Frame{Names: f.Names, N: len(idx), IndexNames: f.IndexNames}
 	out.Cols = make([]*col.Column, len(f.Cols))
 	for i, cl := range f.Cols {
-		g, err := gather(c, node, cl, idx, cl.Type)
+		g, err := gatherNeg(c, node, cl, idx, cl.Type, false)
 		if err != nil {
 			return nil, err
 		}
@@ -301,16 +317,22 @@ func gatherFrame(c *Ctx, node *ir.Node, f *col.Frame, idx []int32) (*col.Frame, 
 		return out, nil
 	}
 	if f.Index == nil {
-		pos := make([]int64, len(idx))
-		for i, j := range idx {
-			pos[i] = int64(j)
+		pos := col.Uninit[int64](len(idx))
+		err := forMorsels(c, node, len(idx), func(_, lo, hi int) error {
+			for i, j := range idx[lo:hi] {
+				pos[lo+i] = int64(j)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 		out.Index, out.IndexNames = []*col.Column{col.NewInt64(pos)}, []string{""}
 		return out, nil
 	}
 	out.Index = make([]*col.Column, len(f.Index))
 	for i, cl := range f.Index {
-		g, err := gather(c, node, cl, idx, cl.Type)
+		g, err := gatherNeg(c, node, cl, idx, cl.Type, false)
 		if err != nil {
 			return nil, err
 		}
