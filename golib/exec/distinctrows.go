@@ -7,6 +7,7 @@ package exec
 // numbered in each worker's own table and merged, many in hash partitions.
 
 import (
+	"encoding/binary"
 	"math"
 	"sync/atomic"
 	"unsafe"
@@ -104,11 +105,11 @@ func distinctRows(c *Ctx, n *ir.Node, key []rowPart, rows int) (ids, first []int
 	if !ok {
 		return nil, nil, nil
 	}
-	if est > dedupDirectMax {
-		ids, first, err = numberPartitioned(c, n, key, rows, est)
-	} else {
-		ids, first, err = numberDirect(c, n, key, rows, est)
+	if est <= dedupDirectMax {
+		// compares each row's bytes with its number's first row as it goes
+		return numberDirect(c, n, key, rows, est)
 	}
+	ids, first, err = numberPartitioned(c, n, key, rows, est)
 	if err != nil || ids == nil {
 		return nil, nil, err
 	}
@@ -165,14 +166,20 @@ func hashRows(h []uint64, key []rowPart, lo int) {
 // numberDirect numbers few distinct rows: each worker a contiguous share
 // of the rows in its own table (sized from the sample's estimate, so it
 // need not grow), the shares' distinct hashes then merged into the first
-// share's table and the other shares' numbers mapped.
+// share's table and the other shares' numbers mapped. A row whose hash is
+// found has its bytes compared with the found number's first row there
+// (a few hundred distinct rows stay in cache, and the row was just hashed),
+// and a share's distinct row with the one it merges into, so no pass
+// over all the rows checks them after (sameRows); two rows whose hashes
+// collide leave the rows unnumbered (nil ids).
 func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first []int32, err error) {
 	shares := max(1, min(Workers(), rows/dedupProbe))
 	bound := func(s int) (int, int) { return s * rows / shares, (s + 1) * rows / shares }
 	ids = make([]int32, rows)
 	sets := make([]*hashIDs, shares)
-	var tooMany atomic.Bool
+	var tooMany, collided atomic.Bool
 	limit := int(dedupMaxRatio * float64(rows))
+	eq := rowsEqualFunc(key)
 	err = forTasks(c, n, shares, func(s int) error {
 		lo, hi := bound(s)
 		t := newHashIDs(est + est/4)
@@ -185,7 +192,11 @@ func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first 
 			for j, x := range h[:m] {
 				out[j] = t.id(x, int32(b+j))
 			}
-			if len(t.first) > limit || tooMany.Load() {
+			if !blockSame(key, out, t.first, b) {
+				collided.Store(true)
+				return nil
+			}
+			if len(t.first) > limit || tooMany.Load() || collided.Load() {
 				tooMany.Store(true)
 				return nil
 			}
@@ -197,7 +208,7 @@ func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first 
 		}
 		return nil
 	})
-	if err != nil || tooMany.Load() {
+	if err != nil || tooMany.Load() || collided.Load() {
 		return nil, nil, err
 	}
 	g := sets[0]
@@ -206,7 +217,11 @@ func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first 
 		t := sets[s]
 		m := make([]int32, len(t.first))
 		for id, r := range t.first {
-			m[id] = g.id(t.hash[id], r)
+			gid := g.id(t.hash[id], r)
+			if f := g.first[gid]; f != r && !eq(int(f), int(r)) {
+				return nil, nil, nil
+			}
+			m[id] = gid
 		}
 		remap[s] = m
 	}
@@ -357,6 +372,62 @@ func numberPartitioned(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, f
 		return nil, nil, err
 	}
 	return ids, first, nil
+}
+
+// blockSame reports whether rows lo.. of the key (one per entry of ids,
+// just hashed: in cache) have the bytes of their numbers' first rows,
+// whole words compared as words.
+func blockSame(key []rowPart, ids, first []int32, lo int) bool {
+	hi := lo + len(ids)
+	for _, p := range key {
+		w := p.w
+		if w%8 != 0 {
+			eq := rowsEqualFunc([]rowPart{p})
+			for j, d := range ids {
+				if f := int(first[d]); f != lo+j && !eq(f, lo+j) {
+					return false
+				}
+			}
+			continue
+		}
+		_ = p.b[hi*w-1] // rows lo..hi inside the part; first rows are rows of it too
+		base := unsafe.Pointer(unsafe.SliceData(p.b))
+		for j, d := range ids {
+			f := int(first[d])
+			r, q := unsafe.Add(base, (lo+j)*w), unsafe.Add(base, f*w)
+			if uint(f) >= uint(hi) {
+				return false
+			}
+			for o := 0; o < w; o += 8 {
+				if *(*uint64)(unsafe.Add(r, o)) != *(*uint64)(unsafe.Add(q, o)) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// rowsEqualFunc returns a function telling whether rows a and b of the key
+// have the same bytes in every part (whole words compared as words: each
+// part's row is whole 4-byte units, keyWords).
+func rowsEqualFunc(key []rowPart) func(a, b int) bool {
+	return func(a, b int) bool {
+		for _, p := range key {
+			w := p.w
+			ra, rb := p.b[a*w:a*w+w], p.b[b*w:b*w+w]
+			k := 0
+			for ; k+8 <= w; k += 8 {
+				if binary.LittleEndian.Uint64(ra[k:]) != binary.LittleEndian.Uint64(rb[k:]) {
+					return false
+				}
+			}
+			if k < w && string(ra[k:]) != string(rb[k:]) {
+				return false
+			}
+		}
+		return true
+	}
 }
 
 // sameRows reports whether every row's bytes equal those of its distinct

@@ -250,7 +250,8 @@ func TestDistinctRows(t *testing.T) {
 // numbered as one. With every hash forced to one value (or to one of a few)
 // the numbering sees few distinct hashes; the check of every row's bytes
 // against its distinct row's must then refuse to memoize, on both the
-// direct and the partitioned path.
+// direct and the partitioned path, and when the colliding rows are in
+// different workers' shares only (found as the shares' tables merge).
 func TestDistinctRowsHashCollision(t *testing.T) {
 	oldProbe, oldHash := dedupProbe, rowHash
 	dedupProbe = 4096
@@ -263,6 +264,7 @@ func TestDistinctRowsHashCollision(t *testing.T) {
 		{"all collide, direct", 1000, 1},
 		{"few hashes, direct", 1000, 7},
 		{"many rows, partitioned", 40_000, 20_000},
+		{"one row per half, direct", 2, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rowHash = func(h []uint64, key []rowPart, lo int) {
@@ -276,7 +278,10 @@ func TestDistinctRowsHashCollision(t *testing.T) {
 			r := rand.New(rand.NewSource(3))
 			for i := 0; i < rows; i++ {
 				d := float32(i)
-				if i >= tc.distinct {
+				switch {
+				case tc.distinct == 2: // the first half one row, the second another
+					d = float32(2 * i / rows)
+				case i >= tc.distinct:
 					d = float32(r.Intn(tc.distinct))
 				}
 				x.F32[i*3], x.F32[i*3+1], x.F32[i*3+2] = d, -d, d/2
