@@ -44,6 +44,7 @@ func init() {
 	csvio.EvalMask = exec.EvalPredicate
 	parquetio.EvalMask = exec.EvalPredicate
 	parquetio.StringCodes = exec.MemoizeCodes
+	parquetio.EvalExpr = interp.Eval
 	joinorder.ScanRows["scan_csv"] = csvio.NumRows
 	joinorder.ScanRows["scan_parquet"] = parquetio.NumRows
 	joinorder.ScanSorted["scan_parquet"] = parquetio.SortedColumn
@@ -332,11 +333,12 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
 	noSplit, noResults, noStream := disabled[SplitName], disabled[ResultCacheName], disabled[exec.StreamName]
-	noCodes := disabled[exec.ScanCodesName]
-	if noSplit || noResults || noStream || noCodes || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
+	noCodes, noDerive := disabled[exec.ScanCodesName], disabled[exec.ScanDeriveName]
+	if noSplit || noResults || noStream || noCodes || noDerive || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
-			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName && k != exec.ScanCodesName {
+			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName && k != exec.ScanCodesName &&
+				k != exec.ScanDeriveName {
 				disabled[k] = v
 			}
 		}
@@ -385,6 +387,9 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	if !o.Reference && !o.NoOpt && !noStream {
 		p.Stream = exec.Stream(g)
+	}
+	if !o.Reference && !o.NoOpt && !noDerive {
+		exec.ScanDerive(g)
 	}
 	if !o.Reference && !o.NoOpt && !noCodes && p.nOut <= len(g.Outputs) {
 		exec.ScanCodes(g, g.Outputs[p.nOut:])

@@ -169,3 +169,14 @@ func TestShortDictionaryStrings(t *testing.T) {
 		}
 	}
 }
+
+// WritePlainStringsForTest is WriteStringsForTest with PLAIN pages (no
+// dictionary).
+func WritePlainStringsForTest(t *testing.T, dir, name, column string, vals []any, rowsPerGroup int64) string {
+	b, err := json.Marshal(vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return write(t, dir, name, []colSpec{{column, arrow.BinaryTypes.String, string(b)}},
+		writeOpts{rowsPerGroup: rowsPerGroup, props: []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}})
+}

@@ -157,3 +157,109 @@ func TestEngineScanCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestEngineScanDerive: a project reading a scanned string column only
+// through row-local calls of it with int/float/bool results gets them from
+// the scan (explain shows derive=[...], the column is not in the scan's
+// schema), one that also passes the column on or has a string result does
+// not; the answers -- and a cast's error, reported at the project -- equal
+// the plan's with the stage off, for dictionary pages (with nulls and
+// values over 8 bytes) and plain ones.
+func TestEngineScanDerive(t *testing.T) {
+	const n = 30000
+	dir := t.TempDir()
+	years := []string{"1970-01-01", "1982-01-01", "1976-01-01 and a long tail"}
+	vals, bad := make([]any, n), make([]any, n)
+	for i := range vals {
+		vals[i] = years[(i*7/3)%len(years)]
+		bad[i] = vals[i]
+	}
+	bad[n-3] = "x970-01-01"
+	withNulls := append([]any(nil), vals...)
+	for i := 5; i < n; i += 97 {
+		withNulls[i] = nil
+	}
+	files := map[string]string{
+		"dictionary": parquetio.WriteStringsForTest(t, dir, "d.parquet", "s", vals, 7000),
+		"nulls":      parquetio.WriteStringsForTest(t, dir, "n.parquet", "s", withNulls, 7000),
+		"plain":      parquetio.WritePlainStringsForTest(t, dir, "p.parquet", "s", vals, 7000),
+		"bad value":  parquetio.WriteStringsForTest(t, dir, "b.parquet", "s", bad, 7000),
+		"bad, plain": parquetio.WritePlainStringsForTest(t, dir, "bp.parquet", "s", bad, 7000),
+	}
+	year := `{"k": "call", "fn": "sub", "args": [{"k": "call", "fn": "cast", "args": [{"k": "call", "fn": "str_slice", "args": [{"k": "col", "name": "s"}], "opts": {"start": 0, "stop": 4}}], "opts": {"dtype": "int64"}}, {"k": "lit", "t": "int64", "v": "1900"}]}`
+	is70 := `{"k": "call", "fn": "eq", "args": [{"k": "col", "name": "s"}, {"k": "lit", "t": "str", "v": "1970-01-01"}]}`
+	upper := `{"k": "call", "fn": "str_upper", "args": [{"k": "col", "name": "s"}]}`
+	for _, tc := range []struct {
+		name, file, exprs string
+		derived           bool
+		err               string
+	}{
+		{"int and bool", "dictionary", `{"name": "y", "expr": ` + year + `}, {"name": "b", "expr": ` + is70 + `}`, true, ""},
+		{"bool with nulls", "nulls", `{"name": "b", "expr": ` + is70 + `}`, true, ""},
+		{"plain pages", "plain", `{"name": "y", "expr": ` + year + `}`, true, ""},
+		{"column passed on", "dictionary", `{"name": "y", "expr": ` + year + `}, {"name": "s", "expr": {"k": "col", "name": "s"}}`, false, ""},
+		{"string result", "dictionary", `{"name": "u", "expr": ` + upper + `}`, false, ""},
+		{"cast raises", "bad value", `{"name": "y", "expr": ` + year + `}`, true, "invalid literal"},
+		{"cast raises, plain", "bad, plain", `{"name": "y", "expr": ` + year + `}`, true, "invalid literal"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := fmt.Appendf(nil, `{"magic": "flern-plan", "version": 1, "nodes": [
+    {"id": 0, "op": "scan_parquet", "inputs": [], "loc": "etl.py:1", "attrs": {"path": %q}},
+    {"id": 1, "op": "project", "inputs": [0], "loc": "etl.py:2", "attrs": {"exprs": [%s]}}], "outputs": [1]}`, files[tc.file], tc.exprs)
+			var got [2]string
+			for k, off := range []bool{false, true} {
+				o := engine.Options{}
+				if off {
+					o.Disabled = map[string]bool{"scan_derive": true}
+				}
+				p, err := engine.Compile(plan, o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ex := p.Explain(false)
+				scan := strings.SplitN(ex, "\n", 2)[0]
+				if strings.Contains(scan, "derive=[") != (tc.derived && !off) || strings.Contains(scan, " s:str") == (tc.derived && !off) {
+					t.Fatalf("off=%v: plan\n%s", off, ex)
+				}
+				before := parquetio.DerivedFromDict()
+				out, err := p.Run(context.Background(), nil)
+				fromDict := parquetio.DerivedFromDict() > before
+				if want := tc.derived && !off && tc.file != "plain" && tc.err == ""; fromDict != want {
+					t.Fatalf("off=%v: computed from the dictionary %v, want %v", off, fromDict, want)
+				}
+				if tc.err != "" {
+					var fe *ir.Error
+					if !errors.As(err, &fe) || !strings.Contains(fe.Msg, tc.err) || fe.Op != "project" || fe.Loc != "etl.py:2" {
+						t.Fatalf("off=%v: error %v, want %q at the project (etl.py:2)", off, err, tc.err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				var b strings.Builder
+				f := out[0]
+				for j, name := range f.Names {
+					c := f.Cols[j]
+					fmt.Fprintf(&b, "%s:%s nulls=%v ", name, c.Type, c.Valid != nil)
+					for i := 0; i < f.N; i++ {
+						switch {
+						case !c.IsValid(i):
+							b.WriteString("- ")
+						case c.I64 != nil:
+							fmt.Fprintf(&b, "%d ", c.I64[i])
+						case c.B != nil:
+							fmt.Fprintf(&b, "%v ", c.B[i])
+						default:
+							fmt.Fprintf(&b, "%q ", c.Str(i))
+						}
+					}
+				}
+				got[k] = b.String()
+			}
+			if got[0] != got[1] {
+				t.Fatalf("with the stage %.300s\nwithout        %.300s", got[0], got[1])
+			}
+		})
+	}
+}

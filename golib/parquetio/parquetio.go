@@ -70,6 +70,9 @@ type column struct {
 	unsupported string
 	// codes: a scan's `codes` attribute names the column (codes.go)
 	codes bool
+	// derive: the scan's `derive` attribute computes this output from the
+	// string column (derive.go); nil: the column itself
+	derive *derived
 }
 
 // fileInfo is the cached result of analyzing a file's footer.

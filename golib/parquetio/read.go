@@ -48,6 +48,9 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 	if err != nil {
 		return nil, err
 	}
+	if err := deriveRest(rp.want, cols, n); err != nil {
+		return nil, err
+	}
 	return rp.frame(cols, n), nil
 }
 
@@ -83,7 +86,19 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 	for _, name := range attrs.Strings("codes") {
 		numbered[name] = true
 	}
+	derives, err := deriveList(attrs)
+	if err != nil {
+		return nil, err
+	}
 	for _, f := range schema.Fields {
+		if d := derives[f.Name]; d != nil {
+			c, err := d.column(fi, full, f, path)
+			if err != nil {
+				return nil, err
+			}
+			rp.want = append(rp.want, c)
+			continue
+		}
 		i := fi.lookup(f.Name)
 		if i < 0 || full.Lookup(f.Name) < 0 {
 			return nil, ir.Errorf("ColumnNotFound", "column %q not in %s", f.Name, path)
@@ -322,7 +337,12 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 					return
 				}
 				if left[t.c].Add(-1) == 0 && strPieces[t.c] != nil && !failed.Load() {
-					out[t.c] = joinStrings(strPieces[t.c], n, o.bufs, want[t.c].codes)
+					if d := want[t.c].derive; d != nil {
+						out[t.c] = d.fromPieces(strPieces[t.c], n) // nil: joined and evaluated after (deriveRest)
+					}
+					if out[t.c] == nil {
+						out[t.c] = joinStrings(strPieces[t.c], n, o.bufs, want[t.c].codes)
+					}
 					for _, p := range strPieces[t.c] {
 						p.release(o.bufs)
 					}

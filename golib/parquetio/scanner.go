@@ -35,6 +35,11 @@ func NewScanner(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*Scann
 	if len(fi.index) > 0 || fi.rangeIndex != nil {
 		return nil, ir.Errorf("NotImplemented", "scan_parquet: a batched read of a file with stored index labels")
 	}
+	for _, c := range rp.want {
+		if c.derive != nil { // exec's stages never stream a scan with derived columns
+			return nil, ir.Errorf("Internal", "scan_parquet: a batched read of derived columns")
+		}
+	}
 	s := &Scanner{rp: rp}
 	if len(fi.rgRows) == 0 || fi.numRows == 0 {
 		return s, nil
