@@ -204,6 +204,12 @@ func gatherNeg(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType, 
 	// Pass 1 (strings: lengths and offsets within the morsel; others: values).
 	err := forMorsels(c, node, n, func(m, lo, hi int) error {
 		switch {
+		case full && !promote && out.I64 != nil:
+			takeAscending(out.I64[lo:hi], src.I64, idx[lo:hi])
+		case full && !promote && out.F64 != nil:
+			takeAscending(out.F64[lo:hi], src.F64, idx[lo:hi])
+		case full && !promote && out.B != nil:
+			takeAscending(out.B[lo:hi], src.B, idx[lo:hi])
 		case promote:
 			for i := lo; i < hi; i++ {
 				j := idx[i]
@@ -284,6 +290,37 @@ func gatherNeg(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType, 
 		return nil
 	})
 	return out, err
+}
+
+// takeAscending writes src[idx[i]] to dst[i] (no negative index). Indices
+// mostly ascending by one (a dropna or a filter keeping most rows) are
+// copied run by run; others one by one.
+func takeAscending[T int64 | float64 | bool](dst, src []T, idx []int32) {
+	n := len(idx)
+	if n == 0 {
+		return
+	}
+	if span := int64(idx[n-1]) - int64(idx[0]); span < 0 || span >= int64(2*n) {
+		for i, j := range idx {
+			dst[i] = src[j]
+		}
+		return
+	}
+	for i := 0; i < n; {
+		j := idx[i]
+		k := i + 1
+		for k < n && idx[k] == j+int32(k-i) {
+			k++
+		}
+		if k-i >= 8 {
+			copy(dst[i:k], src[j:int(j)+k-i])
+		} else {
+			for t := i; t < k; t++ {
+				dst[t] = src[idx[t]]
+			}
+		}
+		i = k
+	}
 }
 
 func hasNeg(idx []int32) bool {

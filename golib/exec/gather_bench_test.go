@@ -1,6 +1,7 @@
 package exec
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -69,5 +70,46 @@ func TestPrefetcherSwapsInTheNextBatch(t *testing.T) {
 	p.finish()
 	if p.started {
 		t.Fatal("finish left a gather pending")
+	}
+}
+
+// BenchmarkGatherFrameDropna: a dropna's gather of 1M rows keeping 29 of
+// 30 (the fuel workload's 96.5%): six float64 and int64 columns, a string
+// column of short values, the positions as the index.
+func BenchmarkGatherFrameDropna(b *testing.B) {
+	const n = 1_000_000
+	r := rand.New(rand.NewPCG(3, 4))
+	f := &col.Frame{N: n}
+	for k := 0; k < 6; k++ {
+		if k%2 == 0 {
+			v := make([]float64, n)
+			for i := range v {
+				v[i] = r.Float64()
+			}
+			f.Cols, f.Names = append(f.Cols, col.NewFloat64(v)), append(f.Names, fmt.Sprint("f", k))
+		} else {
+			v := make([]int64, n)
+			for i := range v {
+				v[i] = r.Int64N(1000)
+			}
+			f.Cols, f.Names = append(f.Cols, col.NewInt64(v)), append(f.Names, fmt.Sprint("i", k))
+		}
+	}
+	sb := col.NewStringBuilder(n)
+	for i := 0; i < n; i++ {
+		sb.Append([]string{"USA", "Europe", "Japan"}[r.IntN(3)])
+	}
+	f.Cols, f.Names = append(f.Cols, sb.Finish()), append(f.Names, "s")
+	var idx []int32
+	for i := 0; i < n; i++ {
+		if r.IntN(30) != 0 {
+			idx = append(idx, int32(i))
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := gatherFrame(&Ctx{}, nil, f, idx); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
