@@ -30,6 +30,75 @@ type Column struct {
 	// Keep holds objects that own memory this column aliases (e.g. an
 	// imported Arrow array) so they stay alive as long as the column does.
 	Keep any
+	// Lookup, when set, is a column not materialized (I64 and F64 nil): row
+	// r is Lookup's value Codes[r]. Only the runtime's lookup joins make
+	// such columns, for readers that take them chunk by chunk (golib/exec:
+	// the split stage's producers); every other reader gets Materialize's.
+	Lookup *Lookup
+}
+
+// Lookup is a lazily gathered int64 or float64 column: row r is
+// I64[Codes[r]] (or F64[Codes[r]]); no value is null.
+type Lookup struct {
+	Codes []int32
+	I64   []int64
+	F64   []float64
+}
+
+// GatherI64 writes rows [lo, lo+len(dst)) of the looked-up int64 column.
+func (l *Lookup) GatherI64(dst []int64, lo int) {
+	codes := l.Codes[lo : lo+len(dst)]
+	for i, k := range codes {
+		dst[i] = l.I64[k]
+	}
+}
+
+// GatherF64 writes rows [lo, lo+len(dst)) of the looked-up float64 column.
+func (l *Lookup) GatherF64(dst []float64, lo int) {
+	codes := l.Codes[lo : lo+len(dst)]
+	for i, k := range codes {
+		dst[i] = l.F64[k]
+	}
+}
+
+// Materialize is c itself, or, for a Lookup column, a new column holding
+// its values.
+func (c *Column) Materialize() *Column {
+	if c.Lookup == nil {
+		return c
+	}
+	out := &Column{Type: c.Type, N: c.N, Keep: c.Keep}
+	if c.Lookup.F64 != nil {
+		out.F64 = Uninit[float64](c.N)
+		c.Lookup.GatherF64(out.F64, 0)
+	} else {
+		out.I64 = Uninit[int64](c.N)
+		c.Lookup.GatherI64(out.I64, 0)
+	}
+	return out
+}
+
+// HasLookup reports whether some column of f is a Lookup column.
+func (f *Frame) HasLookup() bool {
+	for _, c := range f.Cols {
+		if c.Lookup != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Materialized is f, or a copy of it with its Lookup columns materialized.
+func (f *Frame) Materialized() *Frame {
+	if !f.HasLookup() {
+		return f
+	}
+	g := *f
+	g.Cols = make([]*Column, len(f.Cols))
+	for i, c := range f.Cols {
+		g.Cols[i] = c.Materialize()
+	}
+	return &g
 }
 
 // Len returns the number of rows.

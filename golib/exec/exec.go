@@ -158,6 +158,9 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 			return nil, err
 		}
 	}
+	if !takesLookups(n) {
+		in = materializeLookups(in)
+	}
 	f := impls[n.Op]
 	if f == nil {
 		return interp.RunNode(c.Ctx, n, in)
@@ -170,7 +173,7 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 		if in, err = materializeInputs(c, in); err != nil {
 			return nil, err
 		}
-		return interp.RunNode(c.Ctx, n, in)
+		return interp.RunNode(c.Ctx, n, materializeLookups(in))
 	}
 	if fr, ok := out.(*col.Frame); ok && err == nil && c.narrow[n.ID] == nil {
 		if err := interp.CheckFrame(n, fr); err != nil {

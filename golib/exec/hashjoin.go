@@ -220,6 +220,12 @@ func runJoin(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if res, ok, err := memoLookupJoin(c, n, l, r, lk, rk, outs, how == "left"); ok || err != nil {
 		return res, err // memojoin.go
 	}
+	if l.HasLookup() || r.HasLookup() { // the general path gathers and hashes values
+		l, r = l.Materialized(), r.Materialized()
+		if lk, rk, ok = joinKeys(l, r, n.Attrs.Strings("left_on"), n.Attrs.Strings("right_on")); !ok {
+			return nil, ErrFallback
+		}
+	}
 	lg, rg, ng, err := keyIDs(c, n, lk, rk, l.N, r.N)
 	if err != nil {
 		return nil, err

@@ -104,6 +104,56 @@ func memoLookupJoin(c *Ctx, n *ir.Node, l, r *col.Frame, lk, rk []*col.Column, o
 	return res, true, nil
 }
 
+// LookupByChunkAttr marks a join whose right columns only a split stage's
+// producers read (attachProducers): the lookup join leaves them as
+// col.Lookup columns, gathered chunk by chunk as the producers run.
+const LookupByChunkAttr = "lookup_by_chunk"
+
+// takesLookups reports whether node n's runtime takes col.Lookup columns in
+// its input frames: a join (the lookup join passes left columns through,
+// its other paths materialize them), a project of plain columns (passed
+// through), and a row_split (its producers gather them chunk by chunk).
+// Every other node gets them materialized (runNode).
+func takesLookups(n *ir.Node) bool {
+	switch n.Op {
+	case "join", "row_split":
+		return true
+	case "project":
+		return plainProject(n)
+	}
+	return false
+}
+
+// plainProject reports whether project n only selects and renames columns.
+func plainProject(n *ir.Node) bool {
+	for _, ne := range n.Attrs.NamedExprs("exprs") {
+		if ne.Expr == nil || ne.Expr.Kind != ir.ExprCol {
+			return false
+		}
+	}
+	return true
+}
+
+// materializeLookups is in with every frame holding col.Lookup columns
+// replaced by a copy with them materialized.
+func materializeLookups(in []any) []any {
+	var out []any
+	for i, x := range in {
+		f, ok := x.(*col.Frame)
+		if !ok || !f.HasLookup() {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), in...)
+		}
+		out[i] = f.Materialized()
+	}
+	if out == nil {
+		return in
+	}
+	return out
+}
+
 // gatherByCode is src's rows per[codes[r]] for every r (-1: missing), as
 // gather gives them: a missing row is NaN for floats and null otherwise; a
 // null stays null (a float column keeps its validity bitmap), except that a
@@ -146,6 +196,16 @@ func gatherByCode(c *Ctx, n *ir.Node, src *col.Column, per []int32, codes []int3
 	}
 	if !promote && (src.Valid != nil || (!isFloat && missing)) {
 		out.Valid = col.NewBitmap(rows, true)
+	}
+	if n.Attrs.Bool(LookupByChunkAttr, false) && !anyNull && !promote && out.Valid == nil {
+		// read chunk by chunk by a split stage's producers alone: not gathered here
+		out.Lookup = &col.Lookup{Codes: codes}
+		if isFloat {
+			out.Lookup.F64 = fv
+		} else {
+			out.Lookup.I64 = iv
+		}
+		return out, nil
 	}
 	var err error
 	if isFloat {

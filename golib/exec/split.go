@@ -320,6 +320,7 @@ func Split(g *ir.Graph, o SplitOptions) (*SplitReport, error) {
 	attachProducers(g)
 	foldTails(g)
 	g.Compact()
+	markLookupJoinsAll(g)
 	return rep, g.Verify()
 }
 

@@ -57,6 +57,70 @@ func attachProducers(g *ir.Graph) {
 	}
 }
 
+// markLookupJoinsAll runs markLookupJoins for every row_split of g with
+// producers (g compact: the replaced to_tensor nodes gone).
+func markLookupJoinsAll(g *ir.Graph) {
+	for _, n := range g.Nodes {
+		if r, ok := n.Attrs["region"].(*splitRegion); ok && n.Op == "row_split" && r.producing() {
+			markLookupJoins(g, n)
+		}
+	}
+}
+
+// markLookupJoins marks the joins whose right columns reach row_split n's
+// producers alone (LookupByChunkAttr): the frame the producers read when it
+// is a join read by n only, and down its left side through projects of
+// plain columns and joins each read only by the node above. A marked join
+// that runs as a lookup join (memojoin.go) leaves its right columns
+// ungathered (col.Lookup); the producers gather each chunk's rows as they
+// run, so those [rows] columns never exist (flights: two int64 code
+// columns, 2 x 24 MB written to fresh pages and read back).
+func markLookupJoins(g *ir.Graph, n *ir.Node) {
+	users := g.Users()
+	outs := g.OutputSet()
+	only := func(id, reader ir.NodeID) bool {
+		if outs[id] {
+			return false
+		}
+		for _, u := range users[id] {
+			if u != reader {
+				return false
+			}
+		}
+		return true
+	}
+	r := n.Attrs["region"].(*splitRegion)
+	var frameID ir.NodeID = -1
+	for k, kern := range r.Produce {
+		if kern == nil {
+			continue
+		}
+		if frameID >= 0 && n.Inputs[k] != frameID {
+			return // producers over different frames
+		}
+		frameID = n.Inputs[k]
+	}
+	// every reader of the frame must be n, and every use of it in n a producer's
+	for k, id := range n.Inputs {
+		if id == frameID && r.Produce[k] == nil {
+			return
+		}
+	}
+	id, reader := frameID, n.ID
+	for id >= 0 && only(id, reader) {
+		nd := g.Node(id)
+		switch {
+		case nd.Op == "join" && len(nd.Inputs) == 2:
+			nd.Attrs = nd.Attrs.Clone()
+			nd.Attrs[LookupByChunkAttr] = true
+		case nd.Op == "project" && len(nd.Inputs) == 1 && plainProject(nd):
+		default:
+			return
+		}
+		id, reader = nd.Inputs[0], id
+	}
+}
+
 // producing reports whether some row input is produced chunk by chunk.
 func (r *splitRegion) producing() bool {
 	for _, k := range r.Produce {
@@ -75,7 +139,7 @@ func (r *splitRegion) produceAll(c *Ctx, in []any) ([]any, error) {
 		if kern == nil {
 			continue
 		}
-		t, err := runToTensorKernel(c, kern, []any{in[k]})
+		t, err := runToTensorKernel(c, kern, materializeLookups([]any{in[k]}))
 		if err != nil {
 			return nil, err
 		}
@@ -121,7 +185,11 @@ type chunkProducer struct {
 	bufs   [][]*lower.Outputs // free output buffers per producer
 	native []*codegen.Kernel  // each producer's native loop, resolved once (nil: the Go evaluator)
 	inputs [][]lower.Buf      // each producer's loop inputs over the whole frame
-	mu     sync.Mutex
+	looks  [][]*col.Lookup    // each producer's loop inputs that are col.Lookup columns (else nil)
+	// scratch holds, per output buffer handed out, the chunk buffers its
+	// lookup inputs are gathered into (reused with it)
+	scratch map[*lower.Outputs][]lower.Buf
+	mu      sync.Mutex
 }
 
 // newChunkProducer prepares the producers of r over in (rows rows): each
@@ -129,16 +197,25 @@ type chunkProducer struct {
 // run is worth it, as a fused node's loop is), not per chunk.
 func newChunkProducer(r *splitRegion, in []any, rows int) (*chunkProducer, error) {
 	p := &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in)), native: make([]*codegen.Kernel, len(in)),
-		inputs: make([][]lower.Buf, len(in))}
+		inputs: make([][]lower.Buf, len(in)), looks: make([][]*col.Lookup, len(in))}
 	for k, kern := range r.Produce {
 		if kern == nil {
 			continue
 		}
-		bufs, err := frameBufs(kern, in[k].(*col.Frame))
+		f := in[k].(*col.Frame)
+		bufs, err := frameBufs(kern, f)
 		if err != nil {
 			return nil, err
 		}
 		p.inputs[k] = bufs
+		for i, name := range kern.Columns {
+			if c := f.Col(name); c != nil && c.Lookup != nil && !kern.Loop.Inputs[i].Bits {
+				if p.looks[k] == nil {
+					p.looks[k] = make([]*col.Lookup, len(bufs))
+				}
+				p.looks[k][i] = c.Lookup
+			}
+		}
 		if !kern.Codegen {
 			continue
 		}
@@ -172,6 +249,23 @@ func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, err
 	bufs := make([]lower.Buf, len(full))
 	for i, b := range full { // the chunk's rows (lo is a multiple of the chunk: whole bitmap bytes)
 		bufs[i] = lower.Buf{Bits: sliceBits(b.Bits, lo, hi)}
+		if lk := p.looks[k]; lk != nil && lk[i] != nil { // a lookup join's column: its chunk gathered now
+			sc := p.scratchOf(out, len(full))
+			if lk[i].F64 != nil {
+				if len(sc[i].F64) < p.r.Chunk {
+					sc[i].F64 = make([]float64, p.r.Chunk)
+				}
+				bufs[i].F64 = sc[i].F64[:hi-lo]
+				lk[i].GatherF64(bufs[i].F64, lo)
+			} else {
+				if len(sc[i].I64) < p.r.Chunk {
+					sc[i].I64 = make([]int64, p.r.Chunk)
+				}
+				bufs[i].I64 = sc[i].I64[:hi-lo]
+				lk[i].GatherI64(bufs[i].I64, lo)
+			}
+			continue
+		}
 		switch {
 		case b.F64 != nil:
 			bufs[i].F64 = b.F64[lo:hi]
@@ -188,6 +282,22 @@ func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, err
 	}
 	cols := len(kern.Loop.Builders)
 	return &col.Tensor{DType: ir.Float32, Shape: []int{hi - lo, cols}, F32: out.Append[0].F32[:(hi-lo)*cols]}, out, nil
+}
+
+// scratchOf is the lookup scratch buffers (n inputs) that go with output
+// buffer out (made on first use); out is held by one chunk at a time.
+func (p *chunkProducer) scratchOf(out *lower.Outputs, n int) []lower.Buf {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.scratch == nil {
+		p.scratch = map[*lower.Outputs][]lower.Buf{}
+	}
+	sc := p.scratch[out]
+	if sc == nil {
+		sc = make([]lower.Buf, n)
+		p.scratch[out] = sc
+	}
+	return sc
 }
 
 // release takes back a buffer produce handed out.

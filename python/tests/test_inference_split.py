@@ -285,3 +285,74 @@ def test_model_input_produced_chunk_by_chunk(no_split, rows):
     assert "row_split" not in acc2.explain()
     np.testing.assert_allclose(p2.numpy(), p.numpy(), rtol=1e-5, atol=1e-6)
     assert float(acc2.item()) == float(acc.item())
+
+
+@pytest.mark.parametrize("rows,distinct", [(70_000, None), (10_000, None), (70_000, 50)])
+def test_lookup_join_columns_gathered_chunk_by_chunk(no_split, tmp_path, rows, distinct):
+    """The flights shape: a Parquet file's airports numbered (scan codes) and merged back twice, the merged
+    frame read only by the model's producers. The merges are marked lookup_by_chunk in
+    explain() and leave their code columns ungathered; the producers gather each chunk's
+    rows. Predictions' accuracy equals pandas + torch and the plan with the stage off: many
+    chunks, under two chunks (the input produced whole) and repeated rows (memoized). (Value
+    numbers are kept for columns of at least 65,536 rows: the 10,000-row case takes the
+    marked joins' general path.)"""
+    rs = np.random.RandomState(rows)
+    names = np.array(["SFO", "JFK", "ORD", "LAX", "SEA", "BOS", "ATL"], dtype=object)
+    pick = rs.randint(0, len(names), (rows, 2)) if distinct is None else \
+        rs.randint(0, len(names), (distinct, 2))[rs.randint(0, distinct, rows)]
+    dist = rs.randint(100, 3000, rows) if distinct is None else (pick[:, 0] * 100 + 250)
+    pdf = pd.DataFrame({"origin": names[pick[:, 0]], "dest": names[pick[:, 1]], "dist": dist.astype(np.int64),
+                        "y": (rs.rand(rows) < 0.4).astype(np.float32)})
+    def net(lib):
+        nn = lib.nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.eo, self.ed = nn.Embedding(len(names), 4), nn.Embedding(len(names), 4)
+                self.mlp = nn.Sequential(nn.Linear(9, 16), nn.ReLU(), nn.Linear(16, 1))
+
+            def forward(self, x):
+                return self.mlp(lib.cat([x[:, :1], self.eo(x[:, 1].long()), self.ed(x[:, 2].long())], dim=1))
+
+        return Net()
+
+    def etl(pd_, df):
+        df["z"] = (df["dist"] - 1500.0) / 800.0
+        airports = sorted(set(df["origin"].unique()) | set(df["dest"].unique()))
+        codes = pd_.DataFrame({"a": airports, "code": np.arange(len(airports), dtype=np.int64)})
+        df = df.merge(codes.rename(columns={"a": "origin", "code": "oc"}), on="origin", how="left")
+        df = df.merge(codes.rename(columns={"a": "dest", "code": "dc"}), on="dest", how="left")
+        return df
+
+    torch.manual_seed(0)
+    tm = net(torch)
+    tm.eval()
+    want_df = etl(pd, pdf.copy())
+    wx = torch.from_numpy(want_df[["z", "oc", "dc"]].to_numpy(dtype="float32"))
+    wy = torch.from_numpy(want_df[["y"]].to_numpy(dtype="float32").copy())
+    with torch.no_grad():
+        want = float(((tm(wx) > 0).float() == wy).float().mean())
+
+    fm = net(ftorch)
+    fm.load_state_dict({k: ftorch.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
+    fm.eval()
+
+    path = str(tmp_path / "f.parquet")
+    pdf.to_parquet(path)
+
+    def run():
+        df = etl(fpd, fpd.read_parquet(path))
+        x = df[["z", "oc", "dc"]].to_tensor(dtype="float32")
+        y = df[["y"]].to_tensor(dtype="float32")
+        with ftorch.no_grad():
+            return ((fm(x) > 0).float() == y).float().mean()
+
+    acc = run()
+    if SPLITS:
+        assert acc.explain().count("lookup_by_chunk=true") == 2, acc.explain()
+    assert float(acc.item()) == pytest.approx(want, abs=1e-6)
+    no_split()
+    acc2 = run()
+    assert "lookup_by_chunk" not in acc2.explain()
+    assert float(acc2.item()) == float(acc.item())
