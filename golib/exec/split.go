@@ -68,9 +68,8 @@ type splitRegion struct {
 	Produce []*lower.Kernel
 	// Tail, when set, is a sum or mean of every element of the region's
 	// result, folded into the row_split (foldTails): each chunk's result is
-	// summed as it is made (in float64, in element order) and the chunks'
-	// sums added in chunk order, so the [rows, ...] result is never
-	// stored. The row_split's result is then the tail's.
+	// summed as it is made (in float64, sumElems) and the chunks' sums
+	// added in chunk order, so the [rows, ...] result is never stored. The row_split's result is then the tail's.
 	Tail *ir.Node
 }
 
@@ -358,17 +357,33 @@ type tailSums struct {
 	count int
 }
 
-// sumElems is the float64 sum of t's first n elements, in order.
+// sumElems is the float64 sum of t's first n elements: eight interleaved
+// partial sums (element i in sum i%8; a single running sum waits on each
+// add's latency), combined pairwise, then the rest in order.
 func sumElems(t *col.Tensor, n int) float64 {
-	s := 0.0
 	if t.F32 != nil {
-		for _, v := range t.F32[:n] {
-			s += float64(v)
-		}
-		return s
+		return sum8(t.F32[:n])
 	}
-	for _, v := range t.F64[:n] {
-		s += v
+	return sum8(t.F64[:n])
+}
+
+func sum8[T float32 | float64](v []T) float64 {
+	var a [8]float64
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		w := v[i : i+8 : i+8]
+		a[0] += float64(w[0])
+		a[1] += float64(w[1])
+		a[2] += float64(w[2])
+		a[3] += float64(w[3])
+		a[4] += float64(w[4])
+		a[5] += float64(w[5])
+		a[6] += float64(w[6])
+		a[7] += float64(w[7])
+	}
+	s := ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+	for ; i < len(v); i++ {
+		s += float64(v[i])
 	}
 	return s
 }
