@@ -81,16 +81,7 @@ func TestScanCodes(t *testing.T) {
 				}, writeOpts{rowsPerGroup: 700, props: tc.props})
 				got := map[*col.Column][2][]int32{}
 				StringCodes = func(c *col.Column, codes, first []int32) { got[c] = [2][]int32{codes, first} }
-				a := ir.Attrs{"path": p, "codes": []any{"s"}}
-				s, err := Sniff(a)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var f *col.Frame
-				withWorkers(workers, func() { f, err = Read(a, s, nil) })
-				if err != nil {
-					t.Fatal(err)
-				}
+				f := readWorkers(t, ir.Attrs{"path": p, "codes": []any{"s"}}, workers)
 				sc, tcol := f.Col("s"), f.Col("t")
 				if _, ok := got[tcol]; ok {
 					t.Fatalf("column t was numbered without being asked for")
@@ -147,17 +138,7 @@ func TestShortDictionaryStrings(t *testing.T) {
 		p := write(t, dir, fmt.Sprintf("short%d.parquet", rng.Int()), []colSpec{{"s", arrow.BinaryTypes.String, string(js)}},
 			writeOpts{rowsPerGroup: group, props: props})
 		for _, workers := range []int{1, 3} {
-			a := ir.Attrs{"path": p}
-			s, err := Sniff(a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var f *col.Frame
-			withWorkers(workers, func() { f, err = Read(a, s, nil) })
-			if err != nil {
-				t.Fatal(err)
-			}
-			c := f.Col("s")
+			c := readWorkers(t, ir.Attrs{"path": p}, workers).Col("s")
 			if c.N != n {
 				t.Fatalf("%d rows, want %d", c.N, n)
 			}
@@ -179,4 +160,19 @@ func WritePlainStringsForTest(t *testing.T, dir, name, column string, vals []any
 	}
 	return write(t, dir, name, []colSpec{{column, arrow.BinaryTypes.String, string(b)}},
 		writeOpts{rowsPerGroup: rowsPerGroup, props: []parquet.WriterProperty{parquet.WithDictionaryDefault(false)}})
+}
+
+// readWorkers reads the scan a describes on the given number of workers.
+func readWorkers(t *testing.T, a ir.Attrs, workers int) *col.Frame {
+	t.Helper()
+	s, err := Sniff(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f *col.Frame
+	withWorkers(workers, func() { f, err = Read(a, s, nil) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }
