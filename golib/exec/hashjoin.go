@@ -105,33 +105,21 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 	filter := newKeyFilter(b.table, nb, np)
 	keys := buildKeySet(build, nb, np)
 	err = forMorsels(c, n, np, func(m, lo, hi int) error {
-		if keys != nil { // a small build side's keys as a bitmap: rows without a key skip hashing
-			pc := probe.cols[0]
-			sel := make([]int, 0, (hi-lo)/8)
-			for i := lo; i < hi; i++ {
-				if keys.Has(pc.I64[i]) || pc.Valid != nil && !pc.IsValid(i) {
-					sel = append(sel, i)
-				} else {
-					pg[i] = -1
-				}
-			}
-			if len(sel) <= (hi-lo)/4 {
-				var h [1]uint64
-				for _, i := range sel {
-					probe.hashRange(i, i+1, h[:])
-					pg[i] = b.table.find(h[0], probe, i)
-				}
-				return nil
-			}
+		if keys != nil && keyedProbe(b.table, keys, probe, pg, lo, hi) {
+			return nil
 		}
-		h := make([]uint64, hi-lo)
-		probe.hashRange(lo, hi, h)
-		for i := lo; i < hi; i++ {
-			if filter != nil && !filter.mayHave(h[i-lo]) && !probe.hasNull(i) {
-				pg[i] = -1 // no build key has this hash
-				continue
+		var hb [hashChunk]uint64 // hashes a chunk at a time: no morsel-sized buffer
+		for at := lo; at < hi; at += hashChunk {
+			end := min(at+hashChunk, hi)
+			h := hb[:end-at]
+			probe.hashRange(at, end, h)
+			for i := at; i < end; i++ {
+				if filter != nil && !filter.mayHave(h[i-at]) && !probe.hasNull(i) {
+					pg[i] = -1 // no build key has this hash
+					continue
+				}
+				pg[i] = b.table.find(h[i-at], probe, i)
 			}
-			pg[i] = b.table.find(h[i-lo], probe, i)
 		}
 		return nil
 	})
@@ -142,6 +130,35 @@ func keyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg []int3
 		return pg, b.gid, b.table.len(), nil
 	}
 	return b.gid, pg, b.table.len(), nil
+}
+
+// hashChunk is how many probe rows keyIDs hashes at a time.
+const hashChunk = 1024
+
+// keyedProbe looks up the probe rows [lo, hi) whose key is in keys (a small
+// build side's keys as a bitmap, or missing: null matches null) and sets
+// the others' ids to -1, hashing only the rows found; it gives up (false)
+// as soon as over a quarter of the rows are found, when hashing them all
+// costs as little, so its row list stays small.
+func keyedProbe(t *hashTable, keys *col.KeySet, probe *rowKeys, pg []int32, lo, hi int) bool {
+	pc := probe.cols[0]
+	sel := make([]int, 0, (hi-lo)/4+1)
+	for i := lo; i < hi; i++ {
+		if keys.Has(pc.I64[i]) || pc.Valid != nil && !pc.IsValid(i) {
+			if len(sel) == cap(sel) {
+				return false
+			}
+			sel = append(sel, i)
+		} else {
+			pg[i] = -1
+		}
+	}
+	var h [1]uint64
+	for _, i := range sel {
+		probe.hashRange(i, i+1, h[:])
+		pg[i] = t.find(h[0], probe, i)
+	}
+	return true
 }
 
 // buildKeySet returns the build side's keys as a bitmap (col.KeySet) when

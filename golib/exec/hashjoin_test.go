@@ -220,3 +220,53 @@ func lookupLeft(airports []string, sz int, missing bool) *col.Frame {
 	}
 	return &col.Frame{N: sz, Names: []string{"origin", "v"}, Cols: []*col.Column{col.NewStrings(keys, valid), col.NewFloat64(vals)}}
 }
+
+// TestJoinKeySetProbe: a small build side's keys as a bitmap (buildKeySet)
+// against a probe side that mostly misses them (only the rows found are
+// looked up) and one that mostly finds them (keyedProbe gives up at a
+// quarter of a morsel and every row is hashed), with and without null keys.
+func TestJoinKeySetProbe(t *testing.T) {
+	const n = 100_000
+	for _, c := range []struct {
+		name        string
+		build       int // build keys 0..build-1; probe keys i % 500
+		probeNulls  bool
+		buildWithNA bool
+	}{
+		{"few found", 20, false, false},
+		{"most found", 450, false, false},
+		{"most found, null keys", 450, true, true},
+		{"few found, null keys", 20, true, true},
+	} {
+		pk := make([]int64, n)
+		var pvalid []byte
+		if c.probeNulls {
+			pvalid = col.NewBitmap(n, true)
+		}
+		for i := range pk {
+			pk[i] = int64(i % 500)
+			if pvalid != nil && i%97 == 0 {
+				col.SetBit(pvalid, i, false)
+			}
+		}
+		bk := make([]int64, c.build)
+		var bvalid []byte
+		if c.buildWithNA {
+			bvalid = col.NewBitmap(c.build, true)
+			col.SetBit(bvalid, 3, false)
+		}
+		w := make([]int64, c.build)
+		for i := range bk {
+			bk[i], w[i] = int64(i), int64(10*i)
+		}
+		pc, bc := col.NewInt64(pk), col.NewInt64(bk)
+		pc.Valid, bc.Valid = pvalid, bvalid
+		probe := &col.Frame{N: n, Names: []string{"k"}, Cols: []*col.Column{pc}}
+		build := &col.Frame{N: c.build, Names: []string{"k", "w"}, Cols: []*col.Column{bc, col.NewInt64(w)}}
+		for _, how := range []string{"inner", "left"} {
+			node := newNode(t, "join", ir.Attrs{"how": how, "left_on": strs("k"), "right_on": strs("k")}, probe, build)
+			got, want, gerr, werr := runBoth(t, node, true, probe, build)
+			checkSame(t, fmt.Sprintf("%s how=%s", c.name, how), got, want, gerr, werr, 0)
+		}
+	}
+}

@@ -33,9 +33,16 @@ func sortedKeyIDs(c *Ctx, n *ir.Node, lk, rk []*col.Column, nl, nr int) (lg, rg 
 	if err := c.reserve(n, int64(nl+nr)*4); err != nil {
 		return nil, nil, 0, false, err
 	}
-	// The right side's ids: its distinct values in order.
+	// The right side's ids: its distinct values in order (counted first,
+	// so vals is allocated once).
 	rg = make([]int32, nr)
-	var vals []int64
+	nd := 0
+	for j, v := range rv {
+		if j == 0 || v != rv[j-1] {
+			nd++
+		}
+	}
+	vals := make([]int64, 0, nd)
 	for j, v := range rv {
 		if j == 0 || v != rv[j-1] {
 			vals = append(vals, v)
