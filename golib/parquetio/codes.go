@@ -43,11 +43,14 @@ var nullKey = codeKey{l: 255}
 // longKey is the length of a codeKey holding a string over 8 bytes.
 const longKey = 254
 
-// pieceLocal is one row group's numbering: its rows' local numbers (in
-// place in the column's codes), and each local number's value and first row.
+// pieceLocal is one row group's numbering: each local number's value and
+// first row (first-occurrence order within the piece), each dictionary's
+// entries' local numbers (-1: no row holds it) and the null's (-1: none).
 type pieceLocal struct {
 	keys  []codeKey
 	first []int32
+	slots map[*strDict][]int32
+	null  int32
 }
 
 // dictKeys is the key of every entry of d.
@@ -67,51 +70,68 @@ func dictKeys(d *strDict) []codeKey {
 	return keys
 }
 
-// numberPiece writes p's rows' local numbers (first-occurrence order within
-// the piece) into codes (the piece's rows) and returns the numbering; ok
-// false when a segment is plain or there are too many values.
-func numberPiece(p *strPiece, codes []int32) (*pieceLocal, bool) {
-	loc := &pieceLocal{}
-	index := map[codeKey]int32{} // value -> local number
-	row := 0
-	var lastDict *strDict
-	var slot []int32 // the current dictionary's entries' local numbers (-1: not yet seen)
-	var keys []codeKey
-	nullNum := int32(-1)
+// numberPiece numbers p's values in first-occurrence order within the
+// piece, reading its rows' dictionary indices only until every entry of its
+// dictionaries (and the null, when it has nulls) has been seen -- a few
+// rows for a column of few values --; ok false when a segment is plain or
+// there are too many values. The rows' numbers are written later
+// (pieceCodes), straight as global ones.
+func numberPiece(p *strPiece) (*pieceLocal, bool) {
+	loc := &pieceLocal{slots: map[*strDict][]int32{}, null: -1}
+	keysOf := map[*strDict][]codeKey{}
+	remaining, rows := 0, 0 // (dictionary, entry) slots and the null not yet seen
 	for _, s := range p.segs {
 		if s.dict == nil {
 			return nil, false
 		}
-		if s.dict != lastDict {
-			if s.dict.len() > 4*MaxCodes {
-				return nil, false
-			}
-			keys = dictKeys(s.dict)
-			lastDict = s.dict
-			slot = make([]int32, len(keys))
-			for i := range slot {
-				slot[i] = -1
-			}
+		rows += len(s.idx)
+		if _, ok := loc.slots[s.dict]; ok {
+			continue
 		}
-		for _, v := range s.idx {
-			var num int32
-			if v < 0 {
-				if nullNum < 0 {
-					nullNum = number(loc, index, nullKey, row)
-				}
-				num = nullNum
-			} else if num = slot[v]; num < 0 {
-				num = number(loc, index, keys[v], row)
-				slot[v] = num
-			}
-			codes[row] = num
-			row++
-		}
-		if len(loc.keys) > MaxCodes {
+		if s.dict.len() > 4*MaxCodes {
 			return nil, false
 		}
+		keysOf[s.dict] = dictKeys(s.dict)
+		slot := make([]int32, s.dict.len())
+		for i := range slot {
+			slot[i] = -1
+		}
+		loc.slots[s.dict] = slot
+		remaining += len(slot)
 	}
-	return loc, row == p.n
+	if rows != p.n {
+		return nil, false
+	}
+	if p.valid != nil {
+		remaining++
+	}
+	index := map[codeKey]int32{} // value -> local number
+	row := 0
+scan:
+	for _, s := range p.segs {
+		slot, keys := loc.slots[s.dict], keysOf[s.dict]
+		for i, v := range s.idx {
+			switch {
+			case v < 0:
+				if loc.null >= 0 {
+					continue
+				}
+				loc.null = number(loc, index, nullKey, row+i)
+			case slot[v] < 0:
+				slot[v] = number(loc, index, keys[v], row+i)
+			default:
+				continue
+			}
+			if len(loc.keys) > MaxCodes {
+				return nil, false
+			}
+			if remaining--; remaining == 0 {
+				break scan
+			}
+		}
+		row += len(s.idx)
+	}
+	return loc, true
 }
 
 // number is key's local number, added (first seen at row) when new.
@@ -127,14 +147,14 @@ func number(loc *pieceLocal, index map[codeKey]int32, key codeKey, row int) int3
 }
 
 // pieceCodes numbers the values of the column joined from pieces (rowStart:
-// each piece's first row; n rows in all): each piece on its own, in
-// parallel, then the pieces' values in piece order into one numbering, then
-// every row's number mapped. ok false: see numberPiece.
+// each piece's first row; n rows in all): each piece's values on its own,
+// in parallel, then the pieces' values in piece order into one numbering,
+// then every row's global number written from its dictionary index. ok
+// false: see numberPiece.
 func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32, ok bool) {
-	codes = make([]int32, n)
 	locs := make([]*pieceLocal, len(pieces))
 	parallelFor(len(pieces), func(i int) {
-		locs[i], _ = numberPiece(pieces[i], codes[rowStart[i]:rowStart[i+1]])
+		locs[i], _ = numberPiece(pieces[i])
 	})
 	global := map[codeKey]int32{}
 	remap := make([][]int32, len(pieces))
@@ -156,10 +176,37 @@ func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32
 	if len(first) > MaxCodes {
 		return nil, nil, false
 	}
+	codes = col.Uninit[int32](n) // every row written below
 	parallelFor(len(pieces), func(i int) {
-		rm := remap[i]
-		for r, c := range codes[rowStart[i]:rowStart[i+1]] {
-			codes[rowStart[i]+r] = rm[c]
+		loc, rm := locs[i], remap[i]
+		nullNum := int32(-1)
+		if loc.null >= 0 {
+			nullNum = rm[loc.null]
+		}
+		byEntry := map[*strDict][]int32{} // each dictionary's entries' global numbers
+		row := rowStart[i]
+		for _, s := range pieces[i].segs {
+			m := byEntry[s.dict]
+			if m == nil {
+				slot := loc.slots[s.dict]
+				m = make([]int32, len(slot))
+				for e, l := range slot {
+					m[e] = -1 // no row holds it
+					if l >= 0 {
+						m[e] = rm[l]
+					}
+				}
+				byEntry[s.dict] = m
+			}
+			out := codes[row : row+len(s.idx)]
+			for j, v := range s.idx {
+				if v < 0 {
+					out[j] = nullNum
+				} else {
+					out[j] = m[v]
+				}
+			}
+			row += len(s.idx)
 		}
 	})
 	return codes, first, true

@@ -176,3 +176,29 @@ func readWorkers(t *testing.T, a ir.Attrs, workers int) *col.Frame {
 	}
 	return f
 }
+
+// BenchmarkScanCodes: reading a 1M-row dictionary string column of three
+// values (Auto MPG's Origin) numbered from its dictionary indices.
+func BenchmarkScanCodes(b *testing.B) {
+	rng := rand.New(rand.NewSource(4))
+	vals := make([]any, 1_000_000)
+	for i := range vals {
+		vals[i] = []string{"USA", "Europe", "Japan"}[rng.Intn(3)]
+	}
+	js, _ := json.Marshal(vals)
+	p := write(b, b.TempDir(), "codes.parquet", []colSpec{{"s", arrow.BinaryTypes.String, string(js)}}, writeOpts{rowsPerGroup: 100_000})
+	old := StringCodes
+	defer func() { StringCodes = old }()
+	StringCodes = func(*col.Column, []int32, []int32) {}
+	a := ir.Attrs{"path": p, "codes": []any{"s"}}
+	s, err := Sniff(a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Read(a, s, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

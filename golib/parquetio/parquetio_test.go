@@ -25,7 +25,7 @@ import (
 // ---- helpers ----------------------------------------------------------------
 
 // arr builds an Arrow array of type dt from JSON text.
-func arr(t *testing.T, dt arrow.DataType, js string) arrow.Array {
+func arr(t testing.TB, dt arrow.DataType, js string) arrow.Array {
 	t.Helper()
 	a, _, err := array.FromJSON(memory.DefaultAllocator, dt, strings.NewReader(js))
 	if err != nil {
@@ -50,7 +50,7 @@ type writeOpts struct {
 
 // write writes the columns to a Parquet file under dir with pqarrow and
 // returns its path.
-func write(t *testing.T, dir, name string, cols []colSpec, o writeOpts) string {
+func write(t testing.TB, dir, name string, cols []colSpec, o writeOpts) string {
 	t.Helper()
 	var fields []arrow.Field
 	var arrs []arrow.Array
