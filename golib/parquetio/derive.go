@@ -117,10 +117,13 @@ func (d *derived) fromPieces(ps []*strPiece, n int) *col.Column {
 	default:
 		return nil
 	}
+	// first the values of each dictionary's entries (and of the null), then
+	// the rows, piece by piece in parallel (as joinStrings expands them)
 	vals := map[*strDict]*col.Column{} // each dictionary's entries' values
 	var null *col.Column               // the null's value, once a row group has nulls
-	row := 0
-	for _, p := range ps {
+	starts := make([]int, len(ps)+1)
+	for i, p := range ps {
+		starts[i+1] = starts[i]
 		if p == nil {
 			continue
 		}
@@ -145,28 +148,37 @@ func (d *derived) fromPieces(ps []*strPiece, n int) *col.Column {
 			if v == nil {
 				return nil
 			}
-			dst := row
-			row += len(s.idx)
-			if row > n {
-				return nil
-			}
-			switch d.typ {
-			case ir.Int64:
-				if !takeDerived(out.I64[dst:row], v.I64, s.idx, null) {
-					return nil
-				}
-			case ir.Float64:
-				if !takeDerived(out.F64[dst:row], v.F64, s.idx, null) {
-					return nil
-				}
-			case ir.Bool:
-				if !takeDerived(out.B[dst:row], v.B, s.idx, null) {
-					return nil
-				}
-			}
+			starts[i+1] += len(s.idx)
 		}
 	}
-	if row != n {
+	if starts[len(ps)] != n {
+		return nil
+	}
+	var bad atomic.Bool
+	parallelFor(len(ps), func(i int) {
+		if ps[i] == nil {
+			return
+		}
+		row := starts[i]
+		for _, s := range ps[i].segs {
+			v, dst := vals[s.dict], row
+			row += len(s.idx)
+			ok := true
+			switch d.typ {
+			case ir.Int64:
+				ok = takeDerived(out.I64[dst:row], v.I64, s.idx, null)
+			case ir.Float64:
+				ok = takeDerived(out.F64[dst:row], v.F64, s.idx, null)
+			case ir.Bool:
+				ok = takeDerived(out.B[dst:row], v.B, s.idx, null)
+			}
+			if !ok {
+				bad.Store(true)
+				return
+			}
+		}
+	})
+	if bad.Load() {
 		return nil
 	}
 	derivedFromDict.Add(1)
