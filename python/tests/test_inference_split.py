@@ -292,7 +292,7 @@ def test_lookup_join_columns_gathered_chunk_by_chunk(no_split, tmp_path, rows, d
     """The flights shape: a Parquet file's airports numbered (scan codes) and merged back twice, the merged
     frame read only by the model's producers. The merges are marked lookup_by_chunk in
     explain() and leave their code columns ungathered; the producers gather each chunk's
-    rows. Predictions' accuracy equals pandas + torch and the plan with the stage off: many
+    rows. The mean |logit - label| equals pandas + torch's and the plan's with the stage off: many
     chunks, under two chunks (the input produced whole) and repeated rows (memoized). (Value
     numbers are kept for columns of at least 65,536 rows: the 10,000-row case takes the
     marked joins' general path.)"""
@@ -303,6 +303,8 @@ def test_lookup_join_columns_gathered_chunk_by_chunk(no_split, tmp_path, rows, d
     dist = rs.randint(100, 3000, rows) if distinct is None else (pick[:, 0] * 100 + 250)
     pdf = pd.DataFrame({"origin": names[pick[:, 0]], "dest": names[pick[:, 1]], "dist": dist.astype(np.int64),
                         "y": (rs.rand(rows) < 0.4).astype(np.float32)})
+    hidden = 16 if distinct is None else 1024  # 2048 multiply-adds a row after embed_fold: memoized when rows repeat
+
     def net(lib):
         nn = lib.nn
 
@@ -310,7 +312,7 @@ def test_lookup_join_columns_gathered_chunk_by_chunk(no_split, tmp_path, rows, d
             def __init__(self):
                 super().__init__()
                 self.eo, self.ed = nn.Embedding(len(names), 4), nn.Embedding(len(names), 4)
-                self.mlp = nn.Sequential(nn.Linear(9, 16), nn.ReLU(), nn.Linear(16, 1))
+                self.mlp = nn.Sequential(nn.Linear(9, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
             def forward(self, x):
                 return self.mlp(lib.cat([x[:, :1], self.eo(x[:, 1].long()), self.ed(x[:, 2].long())], dim=1))
@@ -332,7 +334,7 @@ def test_lookup_join_columns_gathered_chunk_by_chunk(no_split, tmp_path, rows, d
     wx = torch.from_numpy(want_df[["z", "oc", "dc"]].to_numpy(dtype="float32"))
     wy = torch.from_numpy(want_df[["y"]].to_numpy(dtype="float32").copy())
     with torch.no_grad():
-        want = float(((tm(wx) > 0).float() == wy).float().mean())
+        want = float((tm(wx) - wy).abs().mean())  # every row's logit counts
 
     fm = net(ftorch)
     fm.load_state_dict({k: ftorch.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
@@ -346,13 +348,13 @@ def test_lookup_join_columns_gathered_chunk_by_chunk(no_split, tmp_path, rows, d
         x = df[["z", "oc", "dc"]].to_tensor(dtype="float32")
         y = df[["y"]].to_tensor(dtype="float32")
         with ftorch.no_grad():
-            return ((fm(x) > 0).float() == y).float().mean()
+            return (fm(x) - y).abs().mean()
 
     acc = run()
     if SPLITS:
         assert acc.explain().count("lookup_by_chunk=true") == 2, acc.explain()
-    assert float(acc.item()) == pytest.approx(want, abs=1e-6)
+    assert float(acc.item()) == pytest.approx(want, rel=1e-5)
     no_split()
     acc2 = run()
     assert "lookup_by_chunk" not in acc2.explain()
-    assert float(acc2.item()) == float(acc.item())
+    assert float(acc2.item()) == pytest.approx(float(acc.item()), rel=1e-5)
