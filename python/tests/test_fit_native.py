@@ -121,7 +121,9 @@ def test_one_call_nan_stop_names_the_same_epoch_and_step():
 def test_one_call_ctrl_c_stops_the_native_loop():
     X, y = _data(4000)
     m = _model()
-    timer = threading.Timer(0.5, _thread.interrupt_main)
+    # 2 s: on a loaded machine compiling the step and the validation plan took over 0.5 s, and
+    # a Ctrl-C before the first step leaves no loss to check
+    timer = threading.Timer(2.0, _thread.interrupt_main)
     timer.start()
     with pytest.raises(KeyboardInterrupt) as info:
         flern.fit(m, ft.nn.MSELoss(), ft.optim.SGD(m.parameters(), lr=1e-3), X, y, epochs=100000, batch_size=8,
