@@ -189,8 +189,17 @@ func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first 
 			m := min(hashBlock, hi-b)
 			rowHash(h[:m], key, b)
 			out := ids[b : b+m]
+			slots := t.slots
+			mask := uint64(len(slots) - 1)
 			for j, x := range h[:m] {
+				// a row whose hash is in its home slot (most: the table is
+				// at most half full) without the call; else t.id
+				if e := slots[x&mask]; e.h == x && x != 0 {
+					out[j] = e.id
+					continue
+				}
 				out[j] = t.id(x, int32(b+j))
+				slots, mask = t.slots, uint64(len(t.slots)-1) // it may have grown
 			}
 			if !blockSame(key, out, t.first, b) {
 				collided.Store(true)
