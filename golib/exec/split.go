@@ -345,6 +345,11 @@ func foldTails(g *ir.Graph) {
 			continue
 		}
 		r.Tail = &ir.Node{Op: u.Op, Attrs: u.Attrs, Loc: u.Loc, Schema: u.Schema}
+		if r.Dedup != nil && r.Dedup.Outer != nil {
+			// memoized: the rest of the region, run chunk by chunk after
+			// the gather, sums its chunks the same way
+			r.Dedup.Outer.Tail = r.Tail
+		}
 		*u = ir.Node{ID: u.ID, Op: "row_split", Inputs: n.Inputs, Loc: n.Loc, Schema: u.Schema, Attrs: n.Attrs}
 		n.Inputs = nil // unread now: compaction drops it
 	}
