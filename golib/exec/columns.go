@@ -300,7 +300,9 @@ func takeAscending[T int64 | float64 | bool](dst, src []T, idx []int32) {
 	if n == 0 {
 		return
 	}
-	if span := int64(idx[n-1]) - int64(idx[0]); span < 0 || span >= int64(2*n) {
+	// ascending by one, mostly: the last index n-1 to 2n past the first
+	// (not a gather by value numbers, whose indices span a few values)
+	if span := int64(idx[n-1]) - int64(idx[0]); span < int64(n-1) || span >= int64(2*n) {
 		for i, j := range idx {
 			dst[i] = src[j]
 		}

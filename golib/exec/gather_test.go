@@ -106,6 +106,13 @@ func TestGatherFixed(t *testing.T) {
 			}
 			return idx
 		},
+		"value numbers": func() []int32 { // a gather by codes: few distinct indices
+			idx := make([]int32, rows)
+			for i := range idx {
+				idx[i] = int32(r.Intn(3))
+			}
+			return idx
+		},
 		"descending": func() []int32 {
 			idx := make([]int32, rows)
 			for i := range idx {

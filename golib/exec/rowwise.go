@@ -130,7 +130,7 @@ func memoValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, b
 	if err != nil || per.N != len(idx) || e.Type != ir.Invalid && per.Type != e.Type {
 		return nil, false, nil // the row-by-row evaluation gives the error
 	}
-	v, err := gather(c, n, per, cc.codes, per.Type)
+	v, err := gatherNeg(c, n, per, cc.codes, per.Type, false) // numbers are never negative
 	return v, err == nil, err
 }
 
