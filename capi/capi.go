@@ -245,10 +245,14 @@ func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run fun
 		}
 		frames[i] = f
 	}
+	if !p.Big(frames) {
+		return run(context.Background(), frames) // small: the hand-off would cost more (Program.Big)
+	}
 	return offThread(func() ([]any, error) { return run(context.Background(), frames) })
 }
 
-// offThread runs f on a goroutine of its own and waits for it. The
+// offThread runs f on a goroutine of its own and waits for it (plan runs
+// that Program.Big calls big, and the trainer's epochs). The
 // goroutine a cgo call enters on stays locked to the caller's (Python's) OS
 // thread: each time it blocks -- a wait for the workers, which every
 // parallel node does -- the runtime hands its P to another thread and wakes

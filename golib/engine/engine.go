@@ -550,6 +550,45 @@ func (p *Program) substitute(n *ir.Node, key string, f *col.Frame) {
 	p.subst = append(p.subst, key)
 }
 
+// bigRows is the row count from which a run's input makes it "big" (Big).
+const bigRows = 1 << 16
+
+// Big reports whether a run of p over inputs (the caller's) is likely to
+// spread work over the workers: p scans a file, or an input -- the caller's
+// or a cached frame it reads -- has at least 64K rows (a tensor: elements).
+// The C ABI runs such runs off Python's locked thread (capi offThread),
+// small ones (a drop-in training step, a scalar's item()) on it, where the
+// goroutine hand-off would cost more than it saves.
+func (p *Program) Big(inputs []any) bool {
+	for _, n := range p.Graph.Nodes {
+		if strings.HasPrefix(n.Op, "scan_") {
+			return true
+		}
+	}
+	big := func(x any) bool {
+		switch v := x.(type) {
+		case *col.Frame:
+			return v != nil && v.N >= bigRows
+		case *col.Tensor:
+			return v != nil && v.Numel() >= bigRows
+		}
+		return false
+	}
+	for _, x := range inputs {
+		if big(x) {
+			return true
+		}
+	}
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	for _, f := range p.cached {
+		if big(f) {
+			return true
+		}
+	}
+	return false
+}
+
 // withCached appends the substituted cached frames to the caller's inputs:
 // the entry now under each key (the same subplan over the same files, so the
 // same data, possibly computed again by a later probe; the program then lets

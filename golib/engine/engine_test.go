@@ -292,3 +292,29 @@ func TestRunCancelled(t *testing.T) {
 		t.Errorf("Run(nil ctx) = %v", err)
 	}
 }
+
+// TestBig: a run is big (run off Python's thread by the C ABI) when its plan
+// scans a file or an input has 64K rows or more.
+func TestBig(t *testing.T) {
+	src := plan("0", `{"id": 0, "op": "source", "inputs": [], "loc": "s.py:1", "attrs": {"input": 0, "fields": [{"name": "x", "type": "int64"}]}}`)
+	frame := func(n int) *col.Frame {
+		return &col.Frame{N: n, Names: []string{"x"}, Cols: []*col.Column{col.NewInt64(make([]int64, n))}}
+	}
+	tests := []struct {
+		name string
+		p    []byte
+		in   []any
+		want bool
+	}{
+		{"small frame", src, []any{frame(10)}, false},
+		{"64K-row frame", src, []any{frame(1 << 16)}, true},
+		{"scan", csvPlan(t), nil, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := compile(t, tc.p, engine.Options{}).Big(tc.in); got != tc.want {
+				t.Fatalf("Big = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
