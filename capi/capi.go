@@ -191,7 +191,7 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 	if int(nOut) != p.NumOutputs() {
 		return setErr(err, ir.Errorf("Value", "plan has %d outputs, caller gave %d", p.NumOutputs(), nOut))
 	}
-	res, e := runInputs(p, inputs, nIn, p.RunAny)
+	res, e := runInputs(p, inputs, nIn, p.RunAny, false)
 	if e != nil {
 		return setErr(err, e)
 	}
@@ -218,8 +218,10 @@ func flern_plan_run(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, output
 // a 1.5 GB table again and again held two or three of them.
 const gcAfterReleased = 256 << 20
 
-// runInputs imports the run inputs (Arrow streams, moved in) and runs p with run.
-func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run func(context.Context, []any) ([]any, error)) ([]any, error) {
+// runInputs imports the run inputs (Arrow streams, moved in) and runs p with
+// run: off Python's thread when the run is big (Program.Big) and not a
+// drop-in training step (step).
+func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run func(context.Context, []any) ([]any, error), step bool) ([]any, error) {
 	if arrowio.TakeReleasedBytes() >= gcAfterReleased {
 		runtime.GC() // earlier results Python let go of: reuse their memory in this run
 	}
@@ -245,7 +247,7 @@ func runInputs(p *engine.Program, inputs *unsafe.Pointer, nIn C.int64_t, run fun
 		}
 		frames[i] = f
 	}
-	if !p.Big(frames) {
+	if step || !p.Big(frames) {
 		return run(context.Background(), frames) // small: the hand-off would cost more (Program.Big)
 	}
 	return offThread(func() ([]any, error) { return run(context.Background(), frames) })
@@ -303,7 +305,7 @@ func flern_plan_run_step(h C.uintptr_t, inputs *unsafe.Pointer, nIn C.int64_t, o
 	if int(nOut) != keep {
 		return setErr(err, ir.Errorf("Value", "plan has %d outputs besides state writes, caller gave %d", keep, nOut))
 	}
-	res, e := runInputs(p, inputs, nIn, p.RunStep)
+	res, e := runInputs(p, inputs, nIn, p.RunStep, true) // a training step: on the calling goroutine
 	if e != nil {
 		return setErr(err, e)
 	}

@@ -554,35 +554,28 @@ func (p *Program) substitute(n *ir.Node, key string, f *col.Frame) {
 const bigRows = 1 << 16
 
 // Big reports whether a run of p over inputs (the caller's) is likely to
-// spread work over the workers: p scans a file, or an input -- the caller's
-// or a cached frame it reads -- has at least 64K rows (a tensor: elements).
-// The C ABI runs such runs off Python's locked thread (capi offThread),
-// small ones (a drop-in training step, a scalar's item()) on it, where the
-// goroutine hand-off would cost more than it saves.
+// spread work over the workers: p scans a file or has a row_split (a model
+// over 64K rows or more), or a frame it reads -- the caller's or a cached
+// one -- has at least 64K rows. The C ABI runs such runs off Python's
+// locked thread (capi offThread) and others on it, where the goroutine
+// hand-off would cost more than it saves: a drop-in training loop's
+// per-batch plans, which read the whole training tensor but only a batch of
+// it, and a scalar's item().
 func (p *Program) Big(inputs []any) bool {
 	for _, n := range p.Graph.Nodes {
-		if strings.HasPrefix(n.Op, "scan_") {
+		if strings.HasPrefix(n.Op, "scan_") || n.Op == "row_split" {
 			return true
 		}
 	}
-	big := func(x any) bool {
-		switch v := x.(type) {
-		case *col.Frame:
-			return v != nil && v.N >= bigRows
-		case *col.Tensor:
-			return v != nil && v.Numel() >= bigRows
-		}
-		return false
-	}
 	for _, x := range inputs {
-		if big(x) {
+		if f, ok := x.(*col.Frame); ok && f != nil && f.N >= bigRows {
 			return true
 		}
 	}
 	p.cacheMu.Lock()
 	defer p.cacheMu.Unlock()
 	for _, f := range p.cached {
-		if big(f) {
+		if f != nil && f.N >= bigRows {
 			return true
 		}
 	}

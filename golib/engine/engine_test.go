@@ -294,9 +294,11 @@ func TestRunCancelled(t *testing.T) {
 }
 
 // TestBig: a run is big (run off Python's thread by the C ABI) when its plan
-// scans a file or an input has 64K rows or more.
+// scans a file or a frame input has 64K rows or more; a big tensor input
+// alone (a training loop's data, read a batch at a time) does not count.
 func TestBig(t *testing.T) {
 	src := plan("0", `{"id": 0, "op": "source", "inputs": [], "loc": "s.py:1", "attrs": {"input": 0, "fields": [{"name": "x", "type": "int64"}]}}`)
+	tsrc := plan("0", `{"id": 0, "op": "source_tensor", "inputs": [], "loc": "s.py:1", "attrs": {"input": 0, "dtype": "float32", "shape": [65536, 2]}}`)
 	frame := func(n int) *col.Frame {
 		return &col.Frame{N: n, Names: []string{"x"}, Cols: []*col.Column{col.NewInt64(make([]int64, n))}}
 	}
@@ -309,6 +311,7 @@ func TestBig(t *testing.T) {
 		{"small frame", src, []any{frame(10)}, false},
 		{"64K-row frame", src, []any{frame(1 << 16)}, true},
 		{"scan", csvPlan(t), nil, true},
+		{"64K-element tensor", tsrc, []any{col.NewTensor(ir.Float32, []int{1 << 16, 2})}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
