@@ -45,21 +45,18 @@ type Lookup struct {
 	F64   []float64
 }
 
-// GatherI64 writes rows [lo, lo+len(dst)) of the looked-up int64 column.
-func (l *Lookup) GatherI64(dst []int64, lo int) {
-	codes := l.Codes[lo : lo+len(dst)]
-	for i, k := range codes {
-		dst[i] = l.I64[k]
+// GatherCodes writes dst[i] = vals[codes[i]] for every i < len(dst).
+func GatherCodes[T any](dst, vals []T, codes []int32) {
+	for i, k := range codes[:len(dst)] {
+		dst[i] = vals[k]
 	}
 }
 
+// GatherI64 writes rows [lo, lo+len(dst)) of the looked-up int64 column.
+func (l *Lookup) GatherI64(dst []int64, lo int) { GatherCodes(dst, l.I64, l.Codes[lo:]) }
+
 // GatherF64 writes rows [lo, lo+len(dst)) of the looked-up float64 column.
-func (l *Lookup) GatherF64(dst []float64, lo int) {
-	codes := l.Codes[lo : lo+len(dst)]
-	for i, k := range codes {
-		dst[i] = l.F64[k]
-	}
-}
+func (l *Lookup) GatherF64(dst []float64, lo int) { GatherCodes(dst, l.F64, l.Codes[lo:]) }
 
 // Materialize is c itself, or, for a Lookup column, a new column holding
 // its values.

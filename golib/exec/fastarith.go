@@ -214,15 +214,11 @@ func dtFieldThenLit(e *ir.Expr, f *col.Frame, dst []float64) ([]float64, bool) {
 	if a.Kind != ir.ExprCall || len(a.Args) != 1 || !a.Type.IsInt() || a.Args[0].Kind != ir.ExprCol || b.Kind != ir.ExprLit {
 		return nil, false
 	}
-	var c float64
-	switch {
-	case b.Lit.Type.IsFloat():
-		c = b.Lit.F
-	case b.Lit.Type == ir.Int64 || b.Lit.Type == ir.Int32:
-		c = float64(b.Lit.I)
-	default:
+	lit, ok, _ := arithArgInto(b, f, nil) // the literal as arithNodeInto reads it
+	if !ok || !lit.lit {
 		return nil, false
 	}
+	c := lit.v
 	var then func(float64) float64
 	switch e.Name {
 	case "add":

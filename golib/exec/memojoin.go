@@ -228,10 +228,7 @@ func gatherByCode(c *Ctx, n *ir.Node, src *col.Column, per []int32, codes []int3
 // fillByCode writes dst[r] = vals[codes[r]], morsel by morsel.
 func fillByCode[T any](c *Ctx, n *ir.Node, dst, vals []T, codes []int32) error {
 	return forMorsels(c, n, len(codes), func(_, lo, hi int) error {
-		d := dst[lo:hi]
-		for i, k := range codes[lo:hi] {
-			d[i] = vals[k]
-		}
+		col.GatherCodes(dst[lo:hi], vals, codes[lo:hi])
 		return nil
 	})
 }
