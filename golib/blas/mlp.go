@@ -31,6 +31,7 @@ package blas
 // then partly written).
 typedef float flern_v8 __attribute__((vector_size(32)));
 typedef int32_t flern_v8i __attribute__((vector_size(32)));
+typedef float flern_v4 __attribute__((vector_size(16)));
 
 #define FLERN_MLP_MAXLOOK 4
 typedef struct {
@@ -76,13 +77,13 @@ typedef struct {
 			flern_v8 s = {0, 0, 0, 0, 0, 0, 0, 0};                                                                  \
 			for (int u = 0; u < H / 8; u++) {                                                                       \
 				flern_v8 v = acc[q][u];                                                                             \
-				flern_v8i keep = (v > 0.0f) | (v != v);                                                             \
+				flern_v8i keep = ~(v <= 0.0f);                                                                      \
 				v = (flern_v8)((flern_v8i)v & keep);                                                                \
 				s += v * w2v[u];                                                                                    \
 			}                                                                                                       \
-			float t = 0.0f;                                                                                         \
-			for (int l = 0; l < 8; l++) t += s[l];                                                                  \
-			out[r + q] = t + b2[0];                                                                                 \
+			flern_v4 s4 = __builtin_shufflevector(s, s, 0, 1, 2, 3) + __builtin_shufflevector(s, s, 4, 5, 6, 7);    \
+			s4 += __builtin_shufflevector(s4, s4, 2, 3, 0, 1);                                                      \
+			out[r + q] = (s4[0] + s4[1]) + b2[0];                                                                   \
 		}                                                                                                           \
 		return -1;                                                                                                  \
 	}
