@@ -7,6 +7,8 @@ package col
 import (
 	"fmt"
 	"math"
+	"sync"
+	"sync/atomic"
 
 	"github.com/flern/flern/golib/ir"
 )
@@ -31,18 +33,34 @@ type Column struct {
 	// imported Arrow array) so they stay alive as long as the column does.
 	Keep any
 	// Lookup, when set, is a column not materialized (I64 and F64 nil): row
-	// r is Lookup's value Codes[r]. Only the runtime's lookup joins make
-	// such columns, for readers that take them chunk by chunk (golib/exec:
-	// the split stage's producers); every other reader gets Materialize's.
+	// r is Lookup's value Codes[r]. The runtime's lookup joins and the
+	// Parquet scan's dictionary-coded columns (a scan's `lookups`) make such
+	// columns, for readers that take them (golib/exec: the split stage's
+	// producers, row-local projects, whole-column statistics); every other
+	// reader gets Materialize's.
 	Lookup *Lookup
 }
 
-// Lookup is a lazily gathered int64 or float64 column: row r is
-// I64[Codes[r]] (or F64[Codes[r]]); no value is null.
+// Lookup is a lazily gathered int64 (or datetime) or float64 column: row r
+// is I64[Codes[r]] (or F64[Codes[r]]); no value is null (a float's NaN is a
+// value). Its materialization is made once and kept (Materialize).
 type Lookup struct {
 	Codes []int32
 	I64   []int64
 	F64   []float64
+
+	mu  sync.Mutex
+	mat atomic.Pointer[Column]
+}
+
+// Bytes is the size of l's codes and values, and of its materialization
+// when made.
+func (l *Lookup) Bytes() int64 {
+	b := int64(4*len(l.Codes) + 8*(len(l.I64)+len(l.F64)))
+	if m := l.mat.Load(); m != nil {
+		b += int64(8 * (len(m.I64) + len(m.F64)))
+	}
+	return b
 }
 
 // GatherCodes writes dst[i] = vals[codes[i]] for every i < len(dst).
@@ -64,14 +82,24 @@ func (c *Column) Materialize() *Column {
 	if c.Lookup == nil {
 		return c
 	}
+	l := c.Lookup
+	if m := l.mat.Load(); m != nil && m.Type == c.Type && m.N == c.N {
+		return m
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if m := l.mat.Load(); m != nil && m.Type == c.Type && m.N == c.N {
+		return m
+	}
 	out := &Column{Type: c.Type, N: c.N, Keep: c.Keep}
-	if c.Lookup.F64 != nil {
+	if l.F64 != nil {
 		out.F64 = Uninit[float64](c.N)
-		c.Lookup.GatherF64(out.F64, 0)
+		l.GatherF64(out.F64, 0)
 	} else {
 		out.I64 = Uninit[int64](c.N)
-		c.Lookup.GatherI64(out.I64, 0)
+		l.GatherI64(out.I64, 0)
 	}
+	l.mat.Store(out)
 	return out
 }
 

@@ -333,12 +333,12 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	p := &Program{Initial: g.Print(), Exec: exec.Options{Reference: o.Reference, MemoryLimit: o.MemoryLimit}}
 	disabled := o.Disabled
 	noSplit, noResults, noStream := disabled[SplitName], disabled[ResultCacheName], disabled[exec.StreamName]
-	noCodes, noDerive := disabled[exec.ScanCodesName], disabled[exec.ScanDeriveName]
-	if noSplit || noResults || noStream || noCodes || noDerive || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
+	noCodes, noDerive, noLookups := disabled[exec.ScanCodesName], disabled[exec.ScanDeriveName], disabled[exec.ScanLookupsName]
+	if noSplit || noResults || noStream || noCodes || noDerive || noLookups || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
 			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName && k != exec.ScanCodesName &&
-				k != exec.ScanDeriveName {
+				k != exec.ScanDeriveName && k != exec.ScanLookupsName {
 				disabled[k] = v
 			}
 		}
@@ -393,6 +393,9 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	if !o.Reference && !o.NoOpt && !noCodes && p.nOut <= len(g.Outputs) {
 		exec.ScanCodes(g, g.Outputs[p.nOut:])
+	}
+	if !o.Reference && !o.NoOpt && !noLookups && p.nOut <= len(g.Outputs) {
+		exec.ScanLookups(g, g.Outputs[p.nOut:])
 	}
 	p.showC = o.ShowC
 	p.Graph = g
@@ -618,7 +621,13 @@ func (p *Program) storeKept(res []any) []any {
 			}
 		}
 	}
-	return res[:p.nOut]
+	out := res[:p.nOut]
+	for i, r := range out { // the caller's outputs hold values (a kept frame may hold col.Lookup columns)
+		if f, ok := r.(*col.Frame); ok && f != nil && f.HasLookup() {
+			out[i] = f.Materialized()
+		}
+	}
+	return out
 }
 
 // Run executes the program on the given inputs (one frame per source input).

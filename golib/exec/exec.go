@@ -159,7 +159,7 @@ func runNode(c *Ctx, n *ir.Node, in []any) (out any, err error) {
 		}
 	}
 	if !takesLookups(n) {
-		in = materializeLookups(in)
+		in = materializeLookupsFor(n, in)
 	}
 	f := impls[n.Op]
 	if f == nil {

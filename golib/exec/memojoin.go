@@ -111,15 +111,18 @@ const LookupByChunkAttr = "lookup_by_chunk"
 
 // takesLookups reports whether node n's runtime takes col.Lookup columns in
 // its input frames: a join (the lookup join passes left columns through,
-// its other paths materialize them), a project of plain columns (passed
-// through), and a row_split (its producers gather them chunk by chunk).
-// Every other node gets them materialized (runNode).
+// its other paths materialize them), a project (plain columns passed
+// through, a row-local function of one lookup column evaluated once per
+// value: lookupValueExpr; it materializes the others), a groupby_agg
+// without keys (wholeAggs: an int64 lookup's statistics from its codes; it
+// materializes the others), and a row_split (its producers gather them
+// chunk by chunk). Every other node gets them materialized (runNode).
 func takesLookups(n *ir.Node) bool {
 	switch n.Op {
-	case "join", "row_split":
+	case "join", "row_split", "project":
 		return true
-	case "project":
-		return plainProject(n)
+	case "groupby_agg":
+		return len(n.Attrs.Strings("keys")) == 0
 	}
 	return false
 }
@@ -137,6 +140,33 @@ func plainProject(n *ir.Node) bool {
 // materializeLookups is in with every frame holding col.Lookup columns
 // replaced by a copy with them materialized.
 func materializeLookups(in []any) []any {
+	return materializeLookupsFor(nil, in)
+}
+
+// materializeLookupsFor is materializeLookups for node n's inputs: only the
+// columns n reads are materialized when n reads a few named columns of its
+// input (distinct: its column; groupby_agg: its keys and aggregated
+// columns) and leaves the others unread; every Lookup column otherwise (n
+// nil: all).
+func materializeLookupsFor(n *ir.Node, in []any) []any {
+	var reads map[string]bool
+	if n != nil && len(in) == 1 {
+		switch n.Op {
+		case "distinct":
+			if c := n.Attrs.Str("column"); c != "" {
+				reads = map[string]bool{c: true}
+			}
+		case "groupby_agg":
+			reads = map[string]bool{}
+			for _, k := range n.Attrs.Strings("keys") {
+				reads[k] = true
+			}
+			for i := range interp.GroupAggCount(n) {
+				_, cname, _ := interp.GroupAggSpec(n, i)
+				reads[cname] = true
+			}
+		}
+	}
 	var out []any
 	for i, x := range in {
 		f, ok := x.(*col.Frame)
@@ -146,7 +176,18 @@ func materializeLookups(in []any) []any {
 		if out == nil {
 			out = append([]any(nil), in...)
 		}
-		out[i] = f.Materialized()
+		if reads == nil {
+			out[i] = f.Materialized()
+			continue
+		}
+		g := *f
+		g.Cols = append([]*col.Column(nil), f.Cols...)
+		for j, c := range g.Cols {
+			if c.Lookup != nil && reads[g.Names[j]] {
+				g.Cols[j] = c.Materialize()
+			}
+		}
+		out[i] = &g
 	}
 	if out == nil {
 		return in

@@ -37,7 +37,11 @@ func newMemBudget(limit int64) *memBudget {
 
 // colBytes is the size of c's buffers.
 func colBytes(c *col.Column) int64 {
-	return int64(8*(len(c.I64)+len(c.F64)+len(c.Offs)) + len(c.B) + len(c.Data) + len(c.Valid))
+	b := int64(8*(len(c.I64)+len(c.F64)+len(c.Offs)) + len(c.B) + len(c.Data) + len(c.Valid))
+	if c.Lookup != nil {
+		b += c.Lookup.Bytes()
+	}
+	return b
 }
 
 // resultCols lists the columns of a result (frames: columns and index).

@@ -168,7 +168,15 @@ func runProject(c *Ctx, n *ir.Node, in []any) (any, error) {
 	}
 	out := &col.Frame{N: src.N, Index: src.Index, IndexNames: src.IndexNames}
 	for _, ne := range exprs {
-		v, ok, err := evalMorsels(c, n, ne.Expr, src)
+		var v *col.Column
+		ok, err := false, error(nil)
+		if ne.Expr.Kind != ir.ExprCol && src.HasLookup() {
+			if v, ok, err = lookupValueExpr(c, n, ne.Expr, src); err == nil && !ok {
+				v, ok, err = evalMorsels(c, n, ne.Expr, materializedFor(ne.Expr, src))
+			}
+		} else {
+			v, ok, err = evalMorsels(c, n, ne.Expr, src)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -179,6 +187,72 @@ func runProject(c *Ctx, n *ir.Node, in []any) (any, error) {
 		out.Cols = append(out.Cols, v)
 	}
 	return out, nil
+}
+
+// lookupValueExpr evaluates e, a row-local expression whose only column is
+// a col.Lookup column of f (a dictionary-coded Parquet column, or one made
+// by an earlier lookupValueExpr), once per value of the lookup -- the
+// values as a column, evaluated as any other (evalMorsels) -- and returns
+// a lookup of the results under the same codes (or, for a bool, string or
+// nullable result, the results gathered by code). An error there (a value
+// no row may hold still gets evaluated) gives ok false: the caller
+// evaluates e over the materialized column, for the error (or none) the
+// rows give.
+func lookupValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
+	names := map[string]bool{}
+	e.Columns(names)
+	if len(names) != 1 {
+		return nil, false, nil
+	}
+	var name string
+	for k := range names {
+		name = k
+	}
+	cl := f.Col(name)
+	if cl == nil || cl.Lookup == nil {
+		return nil, false, nil
+	}
+	lk := cl.Lookup
+	vals := &col.Column{Type: cl.Type, N: len(lk.I64) + len(lk.F64), I64: lk.I64, F64: lk.F64}
+	per, ok, err := evalMorsels(c, n, e, &col.Frame{N: vals.N, Names: []string{name}, Cols: []*col.Column{vals}})
+	if err != nil || !ok || per.N != vals.N || e.Type != ir.Invalid && per.Type != e.Type {
+		return nil, false, nil
+	}
+	if per.Valid == nil && per.Lookup == nil && (per.I64 != nil || per.F64 != nil || per.N == 0) &&
+		(per.Type == ir.Int64 || per.Type == ir.Float64 || per.Type.IsDatetime()) {
+		out := &col.Lookup{Codes: lk.Codes, I64: per.I64, F64: per.F64}
+		if out.I64 == nil && out.F64 == nil { // no values (no rows)
+			if per.Type.IsFloat() {
+				out.F64 = []float64{}
+			} else {
+				out.I64 = []int64{}
+			}
+		}
+		return &col.Column{Type: per.Type, N: cl.N, Lookup: out}, true, nil
+	}
+	v, err := gatherNeg(c, n, per, lk.Codes, per.Type, false) // codes are never negative
+	return v, err == nil && v != nil, err
+}
+
+// materializedFor is f with the col.Lookup columns e reads materialized.
+func materializedFor(e *ir.Expr, f *col.Frame) *col.Frame {
+	names := map[string]bool{}
+	e.Columns(names)
+	var g *col.Frame
+	for i, cl := range f.Cols {
+		if cl.Lookup != nil && names[f.Names[i]] {
+			if g == nil {
+				c := *f
+				c.Cols = append([]*col.Column(nil), f.Cols...)
+				g = &c
+			}
+			g.Cols[i] = cl.Materialize()
+		}
+	}
+	if g == nil {
+		return f
+	}
+	return g
 }
 
 func runFilter(c *Ctx, n *ir.Node, in []any) (any, error) {

@@ -40,6 +40,9 @@ func wholeAggs(c *Ctx, n *ir.Node, src *col.Frame) (*col.Frame, bool, error) {
 			continue
 		}
 		cl := src.Col(cname)
+		if cl != nil && cl.Lookup != nil && (cl.Type != ir.Int64 || fn != "count" && fn != "mean" && fn != "var" && fn != "std") {
+			cl = cl.Materialize() // intStat and count take an int64 lookup column as it is
+		}
 		if cl != nil && fn == "count" {
 			k, err := countValid(c, n, cl)
 			if err != nil {
@@ -67,8 +70,11 @@ func wholeStat(c *Ctx, n *ir.Node, fn string, cl *col.Column) (float64, error) {
 	if cl.N == 0 {
 		return math.NaN(), nil
 	}
+	if cl.Lookup != nil && cl.Type == ir.Int64 {
+		return intStat(c, n, fn, cl.Lookup.I64, cl.Lookup.Codes)
+	}
 	if cl.Valid == nil && cl.Type == ir.Int64 {
-		return intStat(c, n, fn, cl.I64)
+		return intStat(c, n, fn, cl.I64, nil)
 	}
 	v := col.Uninit[float64](cl.N)
 	counts := make([]int, max(numMorsels(cl.N), 1))
@@ -243,15 +249,30 @@ func countValid(c *Ctx, n *ir.Node, cl *col.Column) (int, error) {
 // the variance's mean and its squared deviations), each pairwise leaf's
 // values computed as they are summed (pairwiseOf) instead of converted into
 // a column first: no 8-byte-a-row buffer is written and read back twice.
-func intStat(c *Ctx, n *ir.Node, fn string, x []int64) (float64, error) {
+// codes, when not nil, is a col.Lookup's: row i's value is x[codes[i]].
+func intStat(c *Ctx, n *ir.Node, fn string, x []int64, codes []int32) (float64, error) {
+	rows := len(x)
 	conv := func(lo int, dst []float64) {
 		for i, v := range x[lo : lo+len(dst)] {
 			dst[i] = float64(v)
 		}
 	}
-	count := float64(len(x))
+	if codes != nil {
+		rows = len(codes)
+		conv = func(lo int, dst []float64) {
+			for i, k := range codes[lo : lo+len(dst)] {
+				dst[i] = float64(x[k])
+			}
+		}
+	}
+	count := float64(rows)
 	if fn == "mean" {
-		acc, err := castSumOf(c, n, len(x), func(lo, m int) float64 {
+		if codes != nil {
+			if s, ok, err := exactLookupSum(c, n, x, codes); ok || err != nil {
+				return float64(s) / count, err
+			}
+		}
+		acc, err := castSumOf(c, n, rows, func(lo, m int) float64 {
 			return pairwiseOf(lo, m, conv, make([]float64, pairwiseLeaf))
 		})
 		return acc / count, err
@@ -259,18 +280,77 @@ func intStat(c *Ctx, n *ir.Node, fn string, x []int64) (float64, error) {
 	if count <= 1 {
 		return math.NaN(), nil
 	}
-	avg := (0 + parPairwiseOf(len(x), conv)) / count
+	avg, exact := 0.0, false
+	if codes != nil {
+		s, ok, err := exactLookupSum(c, n, x, codes)
+		if err != nil {
+			return 0, err
+		}
+		avg, exact = float64(s)/count, ok // numpy's pairwise sum, each addition exact
+	}
+	if !exact {
+		avg = (0 + parPairwiseOf(rows, conv)) / count
+	}
 	sq := func(lo int, dst []float64) {
 		for i, v := range x[lo : lo+len(dst)] {
 			dx := avg - float64(v)
 			dst[i] = dx * dx
 		}
 	}
-	r := (0 + parPairwiseOf(len(x), sq)) / (count - 1)
+	if codes != nil {
+		sq = func(lo int, dst []float64) {
+			for i, k := range codes[lo : lo+len(dst)] {
+				dx := avg - float64(x[k])
+				dst[i] = dx * dx
+			}
+		}
+	}
+	r := (0 + parPairwiseOf(rows, sq)) / (count - 1)
 	if fn == "std" {
 		r = math.Sqrt(r)
 	}
 	return r, ctxErr(c)
+}
+
+// exactLookupSum is the sum of a lookup column's values (row i's is
+// x[codes[i]]) in int64 when every partial sum of them is an integer of at
+// most 2^53 in magnitude (the largest |value| times the rows is): each
+// float64 addition of numpy's pairwise sum is then exact, so its result is
+// this sum whatever the order. ok false otherwise.
+func exactLookupSum(c *Ctx, n *ir.Node, x []int64, codes []int32) (int64, bool, error) {
+	var most uint64
+	for _, v := range x {
+		a := uint64(v)
+		if v < 0 {
+			a = uint64(-v) // math.MinInt64 stays 1<<63: over the bound
+		}
+		most = max(most, a)
+	}
+	if most != 0 && (most > 1<<53 || uint64(len(codes)) > (1<<53)/most) {
+		return 0, false, nil
+	}
+	parts := make([]int64, max(numMorsels(len(codes)), 1))
+	err := forMorsels(c, n, len(codes), func(m, lo, hi int) error {
+		var s0, s1, s2, s3 int64
+		cs := codes[lo:hi]
+		i := 0
+		for ; i+4 <= len(cs); i += 4 {
+			s0 += x[cs[i]]
+			s1 += x[cs[i+1]]
+			s2 += x[cs[i+2]]
+			s3 += x[cs[i+3]]
+		}
+		for ; i < len(cs); i++ {
+			s0 += x[cs[i]]
+		}
+		parts[m] = s0 + s1 + s2 + s3
+		return nil
+	})
+	var s int64
+	for _, p := range parts {
+		s += p
+	}
+	return s, err == nil, err
 }
 
 // pairwiseLeaf is the most values numpy's pairwise sum adds without

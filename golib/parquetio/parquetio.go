@@ -73,6 +73,8 @@ type column struct {
 	// derive: the scan's `derive` attribute computes this output from the
 	// string column (derive.go); nil: the column itself
 	derive *derived
+	// lookup: a scan's `lookups` attribute names the column (lookup.go)
+	lookup bool
 }
 
 // fileInfo is the cached result of analyzing a file's footer.

@@ -82,9 +82,12 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 	if v, ok := attrs.Float("limit"); ok && v >= 0 {
 		rp.limit = int64(v)
 	}
-	numbered := map[string]bool{}
+	numbered, looked := map[string]bool{}, map[string]bool{}
 	for _, name := range attrs.Strings("codes") {
 		numbered[name] = true
+	}
+	for _, name := range attrs.Strings(LookupsAttr) {
+		looked[name] = true
 	}
 	derives, err := deriveList(attrs)
 	if err != nil {
@@ -108,6 +111,7 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 			return nil, ir.Errorf("IO", "%s changed while the plan ran: column %q is now %s, was %s", path, f.Name, c.typ, f.Type)
 		}
 		c.codes = numbered[f.Name] && c.typ == ir.String
+		c.lookup = looked[f.Name]
 		rp.want = append(rp.want, c)
 	}
 	rp.nData = len(rp.want)
@@ -233,10 +237,21 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 	pieces := make([][][]*col.Column, len(want)) // [column][row group] -> chunks
 	valids := make([][][]byte, len(want))        // direct columns: [column][row group] -> validity
 	strPieces := make([][]*strPiece, len(want))  // direct strings: [column][row group]
+	lookCodes := make([][]int32, len(want))      // lookup columns (lookup.go): [column] -> codes
+	lookPieces := make([][]*lookupPiece, len(want))
+	lookBases := make([][]int32, len(want)) // [column][row group] -> its dictionary's first value
+	lookTotal := make([]int, len(want))
 	for i, c := range want {
 		pieces[i] = make([][]*col.Column, nrg)
 		if c.typ == ir.String && directStrings {
 			strPieces[i] = make([]*strPiece, nrg)
+		}
+		if lookupKind(o, c) {
+			if bases, total, ok := lookupBases(o, c, rgRows); ok {
+				lookCodes[i], lookPieces[i] = col.Uninit[int32](n), make([]*lookupPiece, nrg)
+				lookBases[i], lookTotal[i] = bases, total
+				continue
+			}
 		}
 		if directFixed && fixedKind(o, c) != 0 {
 			// every row is written by its row group's task (or the read
@@ -270,6 +285,16 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 	run := func(t task) error {
 		c := want[t.c]
 		switch {
+		case lookCodes[t.c] != nil:
+			p, err := readLookupChunk(o, t.rg, c, lookCodes[t.c][starts[t.rg]:starts[t.rg+1]], lookBases[t.c][t.rg])
+			if err != nil {
+				return parseError(fi.path, err)
+			}
+			if p.valid != nil && !c.nullable && !c.typ.IsFloat() {
+				return ir.Errorf("NotImplemented", "read_parquet: column %q: missing values that the file's statistics do not report", c.name)
+			}
+			lookPieces[t.c][t.rg] = p
+			return nil
 		case out[t.c] != nil:
 			dst := out[t.c]
 			s, e := starts[t.rg], starts[t.rg+1]
@@ -356,6 +381,10 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 		return nil, 0, firstErr
 	}
 	for i, c := range want {
+		if lookCodes[i] != nil {
+			out[i] = joinLookup(c, lookCodes[i], lookPieces[i], starts, lookBases[i], lookTotal[i])
+			continue
+		}
 		if out[i] != nil {
 			// Sequential: neighbouring row groups may share a bitmap byte.
 			for rg, v := range valids[i] {

@@ -1,0 +1,148 @@
+package exec
+
+// The scan-lookups stage (a stage of engine.Compile after the scan-codes
+// stage; FLERN_DISABLE_PASSES=scan_lookups): a Parquet scan's int64,
+// float64 or datetime column whose every reader takes a col.Lookup is read
+// as its dictionary indices and values (parquetio/lookup.go) instead of
+// one value per row. The stage lists those columns in the scan's `lookups`
+// attribute (shown by explain()). The readers that take a lookup:
+//
+//   - a project passing the column on (renamed or not), or computing a
+//     row-local function of it alone (lookupValueExpr: once per value; a
+//     numeric result is a lookup again, whose readers are checked in turn);
+//   - a groupby_agg without keys taking an int64 column's mean, var, std or
+//     count (wholeAggs: from the codes);
+//   - a row_split (its producers gather each chunk's rows);
+//   - the left side of a join that passes the column on (the lookup join
+//     keeps the left columns as they are);
+//   - a result the plan keeps for later plans (the result cache): their
+//     readers get the same treatment at run time, a node that does not take
+//     lookups getting them materialized once (col.Column.Materialize).
+//
+// Any other reader (a filter, a fused loop, a plan output, ...) leaves the
+// column read as values, so no reader pays for a gather the scan would
+// have done anyway.
+
+import (
+	"slices"
+	"sort"
+
+	"github.com/flern/flern/golib/exec/interp"
+	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/parquetio"
+)
+
+// ScanLookupsName switches the stage off when listed in FLERN_DISABLE_PASSES.
+const ScanLookupsName = "scan_lookups"
+
+// ScanLookups marks the lookup columns of every scan_parquet (see the file
+// comment); kept are the plan's result-cache outputs. It returns the number
+// of scans marked.
+func ScanLookups(g *ir.Graph, kept []ir.NodeID) int {
+	users := g.Users()
+	keptSet := map[ir.NodeID]bool{}
+	for _, id := range kept {
+		keptSet[id] = true
+	}
+	outs := map[ir.NodeID]bool{}
+	for _, id := range g.Outputs {
+		if !keptSet[id] {
+			outs[id] = true
+		}
+	}
+	marked := 0
+	for _, n := range g.Nodes {
+		if n.Op != "scan_parquet" || n.Schema == nil || n.Schema.Tensor != nil || n.Attrs[streamAttr] != nil {
+			continue
+		}
+		var cols []string
+		for _, f := range n.Schema.Fields {
+			if (f.Type == ir.Int64 || f.Type == ir.Float64 || f.Type.IsDatetime()) &&
+				lookupReaders(g, users, outs, n.ID, f.Name, f.Type, 0) {
+				cols = append(cols, f.Name)
+			}
+		}
+		if len(cols) == 0 {
+			continue
+		}
+		sort.Strings(cols)
+		attrs := n.Attrs.Clone()
+		list := make([]any, len(cols))
+		for i, c := range cols {
+			list[i] = c
+		}
+		attrs[parquetio.LookupsAttr] = list
+		n.Attrs = attrs
+		marked++
+	}
+	return marked
+}
+
+// lookupReaders reports whether every reader of column name (of type t) of
+// node id's frame takes it as a col.Lookup (see the file comment).
+func lookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, id ir.NodeID, name string, t ir.DType, depth int) bool {
+	if outs[id] || depth > 16 {
+		return false
+	}
+	for _, u := range users[id] {
+		un := g.Node(u)
+		switch un.Op {
+		case "project":
+			if len(un.Inputs) != 1 {
+				return false
+			}
+			for _, ne := range un.Attrs.NamedExprs("exprs") {
+				e := ne.Expr
+				if e == nil || !readsCol(e, name) {
+					continue
+				}
+				switch {
+				case e.Kind == ir.ExprCol:
+					if !lookupReaders(g, users, outs, u, ne.Name, t, depth+1) {
+						return false
+					}
+				case readsOnly(e, name) && rowLocal(e):
+					if rt := e.Type; rt == ir.Int64 || rt == ir.Float64 || rt.IsDatetime() {
+						if !lookupReaders(g, users, outs, u, ne.Name, rt, depth+1) {
+							return false
+						}
+					} // other results are gathered by code: values from then on
+				default:
+					return false
+				}
+			}
+		case "groupby_agg":
+			if len(un.Attrs.Strings("keys")) != 0 || t != ir.Int64 {
+				return false
+			}
+			for i := range interp.GroupAggCount(un) {
+				_, cname, fn := interp.GroupAggSpec(un, i)
+				if cname == name && fn != "mean" && fn != "var" && fn != "std" && fn != "count" && fn != "size" {
+					return false
+				}
+			}
+		case "row_split":
+		case "join":
+			if len(un.Inputs) != 2 || un.Inputs[0] != id || un.Inputs[1] == id ||
+				slices.Contains(un.Attrs.Strings("left_on"), name) || slices.Contains(un.Attrs.Strings("on"), name) {
+				return false
+			}
+			if r := g.Node(un.Inputs[1]).Schema; r == nil || r.Lookup(name) >= 0 || un.Schema == nil || un.Schema.Lookup(name) < 0 {
+				return false // a suffixed or a key column
+			}
+			if !lookupReaders(g, users, outs, u, name, t, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// readsCol reports whether e reads column name.
+func readsCol(e *ir.Expr, name string) bool {
+	cols := map[string]bool{}
+	e.Columns(cols)
+	return cols[name]
+}

@@ -1,0 +1,190 @@
+"""Dictionary-coded Parquet columns read as lookups (golib/parquetio/lookup.go, the scan_lookups
+stage in golib/exec/scanlookups.go): each against pandas on the same file, and against the plan
+with the stage off. The scan keeps an int64, float64 or datetime column as its dictionary indices
+and values where every reader takes that (a row-local project of it alone, an int64 column's
+mean/var/std/count, a row_split's producers, a kept frame); the readers compute from the codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pandas.testing as pdt
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import flern
+import flern.pandas as fpd
+from flern import _config
+
+N = 90_000
+
+
+def _frame(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    f = rng.choice(np.array([0.5, -1.25, 3.0, 1e300, -0.0]), N)
+    f[rng.random(N) < 0.1] = np.nan
+    times = pd.date_range("2001-01-01", periods=5000, freq="7min").values.astype("datetime64[us]")
+    return pd.DataFrame({
+        "i": rng.integers(-50, 3000, N).astype(np.int64),
+        "big": rng.choice(np.array([2**62, -(2**62) + 7, 5], dtype=np.int64), N),
+        "f": f,
+        "t": times[rng.integers(0, len(times), N)],
+        "s": rng.choice(np.array(["ab", "cd", "éf"], dtype=object), N),
+    })
+
+
+@pytest.fixture
+def lookups_off(monkeypatch):
+    def off():
+        monkeypatch.setattr(_config, "disabled_passes", set(_config.disabled_passes) | {"scan_lookups"})
+    return off
+
+
+def _stage_on() -> bool:
+    return not _config.no_opt and _config.executor != "interp" and "scan_lookups" not in _config.disabled_passes
+
+
+def _write(df: pd.DataFrame, tmp_path, **kw) -> str:
+    path = str(tmp_path / "lk.parquet")
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path, row_group_size=kw.pop("row_group_size", 25_000), **kw)
+    return path
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_lookup_statistics_and_row_local_columns(tmp_path, lookups_off, off):
+    """Whole-column statistics of int64 lookups equal pandas' bit for bit (an exact integer sum
+    when every partial sum is exact, numpy's pairwise order otherwise: `big`), and row-local
+    functions of one column, evaluated once per dictionary entry, equal pandas' row by row."""
+    if off:
+        lookups_off()
+    df = _frame()
+    path = _write(df, tmp_path)
+    got = fpd.read_parquet(path)
+    for c in ("i", "big"):
+        for fn in ("mean", "std", "var", "count"):
+            assert getattr(got[c], fn)() == getattr(df[c], fn)(), (c, fn)
+    assert got["f"].mean() == df["f"].mean() and got["f"].count() == df["f"].count()
+
+    def feats(d, m, s):
+        d["h"] = d["t"].dt.hour / 23.0
+        d["wd"] = d["t"].dt.day_of_week
+        d["iz"] = (d["i"] - m) / s
+        d["late"] = (d["i"] > 15).astype("float32")
+        d["f2"] = d["f"] * 2.0 + 1.0
+        d["neg"] = -d["big"]
+        return d
+
+    m, s = df["i"].mean(), df["i"].std()
+    want = feats(df.copy(), m, s)
+    g = feats(fpd.read_parquet(path), got["i"].mean(), got["i"].std())
+    pdt.assert_frame_equal(g.to_pandas(), want, check_exact=True)
+    pdt.assert_series_equal(g["h"].to_pandas(), want["h"], check_exact=True)
+
+
+def test_lookup_readers_that_take_values(tmp_path):
+    """Readers that do not take lookups (a filter, a groupby with keys, a sort, a join on the
+    column, an expression of two columns) get the values: results equal pandas'."""
+    df = _frame(1)
+    path = _write(df, tmp_path)
+    d = fpd.read_parquet(path)
+    d["h"] = d["t"].dt.hour * 1.0
+    kept = d[d["i"] > 100]
+    want_d = df.copy()
+    want_d["h"] = want_d["t"].dt.hour * 1.0
+    pdt.assert_frame_equal(kept.to_pandas().reset_index(drop=True),
+                           want_d[want_d["i"] > 100].reset_index(drop=True), check_exact=True)
+    grp = d.groupby("s")[["i", "h"]].sum()
+    pdt.assert_frame_equal(grp.to_pandas(), want_d.groupby("s")[["i", "h"]].sum(), check_exact=True)
+    two = (d["i"] * d["h"]).to_pandas()
+    pdt.assert_series_equal(two, want_d["i"] * want_d["h"], check_exact=True, check_names=False)
+    srt = d.sort_values(["i", "t"]).head(50).to_pandas()
+    pdt.assert_frame_equal(srt.reset_index(drop=True),
+                           want_d.sort_values(["i", "t"]).head(50).reset_index(drop=True), check_exact=True)
+
+
+def test_lookup_value_that_raises_but_no_row_holds(tmp_path):
+    """A float column's lookup has a NaN entry (its nulls' code) even without a null: astype(int64)
+    raises on it, so the column is evaluated row by row, where no row raises (pandas' result).
+    With a real NaN row, pandas' error is raised at the user's line."""
+    df = pd.DataFrame({"f": np.tile([1.0, 2.5, 7.0], N // 3)})
+    path = _write(df, tmp_path)
+    d = fpd.read_parquet(path)
+    d["k"] = d["f"].astype("int64") * 3
+    pdt.assert_frame_equal(d.to_pandas(), df.assign(k=df["f"].astype("int64") * 3), check_exact=True)
+    df.loc[5, "f"] = np.nan
+    path = _write(df, tmp_path)
+    d = fpd.read_parquet(path)
+    with pytest.raises(Exception) as want:
+        df["f"].astype("int64")
+    with pytest.raises(Exception) as e:
+        d["k"] = d["f"].astype("int64") * 3
+        d.to_pandas()
+    assert str(want.value).split(".")[0] in str(e.value) and "test_scan_lookups.py" in str(e.value)
+
+
+def test_lookup_plain_fallback(tmp_path):
+    """A writer that stops dictionary-coding mid-chunk (the dictionary outgrew its page limit)
+    leaves plain pages: that row group is decoded as values and the column is materialized whole;
+    row groups written plain from the start (use_dictionary off for the file) are read as values."""
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"i": rng.integers(0, 1 << 40, N).astype(np.int64),
+                       "j": rng.integers(0, 40, N).astype(np.int64)})
+    for kw in ({"dictionary_pagesize_limit": 4096}, {"use_dictionary": False}):
+        path = _write(df, tmp_path, **kw)
+        d = fpd.read_parquet(path)
+        assert d["i"].mean() == df["i"].mean() and d["i"].std() == df["i"].std()
+        assert d["j"].mean() == df["j"].mean()
+        d["z"] = d["i"] % 7 + d["j"].astype("float64")
+        d["y"] = d["j"] * 2
+        pdt.assert_frame_equal(d.to_pandas(), df.assign(z=df["i"] % 7 + df["j"].astype("float64"), y=df["j"] * 2),
+                               check_exact=True)
+
+
+def test_lookup_in_the_flights_shape(tmp_path, lookups_off):
+    """The flights (c) shape: statistics probed, then a kept frame whose int64 and datetime columns
+    are lookups read by the model's producers. explain() shows the scan's lookups; the mean |logit -
+    label| equals pandas + torch's and the plan's with the stage off."""
+    torch = pytest.importorskip("torch")
+    import flern.torch as ftorch
+    rng = np.random.default_rng(7)
+    times = pd.date_range("2001-01-01", periods=4000, freq="5min").values.astype("datetime64[us]")
+    pdf = pd.DataFrame({"date": times[np.sort(rng.integers(0, len(times), N))],
+                        "delay": rng.integers(-30, 200, N).astype(np.int64),
+                        "distance": rng.integers(50, 3000, N).astype(np.int64)})
+    path = _write(pdf, tmp_path)
+
+    def etl(d):
+        d["hour_f"] = d["date"].dt.hour / 23.0
+        d["weekday_f"] = d["date"].dt.day_of_week / 6.0
+        d["distance_z"] = (d["distance"] - d["distance"].mean()) / d["distance"].std()
+        d["late"] = (d["delay"] > 15).astype("float32")
+        return d
+
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1)).eval()
+    w = etl(pdf.copy())
+    with torch.no_grad():
+        want = float((tm(torch.from_numpy(w[["hour_f", "weekday_f", "distance_z"]].to_numpy("float32")))
+                      - torch.from_numpy(w[["late"]].to_numpy("float32"))).abs().mean())
+    fm = ftorch.nn.Sequential(ftorch.nn.Linear(3, 16), ftorch.nn.ReLU(), ftorch.nn.Linear(16, 1))
+    fm.load_state_dict({k: ftorch.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
+    fm.eval()
+
+    def run():
+        d = etl(fpd.read_parquet(path))
+        x = d[["hour_f", "weekday_f", "distance_z"]].to_tensor(dtype="float32")
+        y = d[["late"]].to_tensor(dtype="float32")
+        with ftorch.no_grad():
+            return (fm(x) - y).abs().mean()
+
+    acc = run()
+    got = float(acc.item())
+    if _stage_on():
+        plan = fpd.read_parquet(path)[["distance", "delay"]].mean().explain()
+        assert 'lookups=["delay", "distance"]' in plan, plan
+    assert got == pytest.approx(want, rel=1e-5)
+    lookups_off()
+    acc2 = run()
+    assert "lookups=" not in acc2.explain()
+    assert float(acc2.item()) == pytest.approx(got, rel=1e-6)
