@@ -397,7 +397,9 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 			// yet (engine KeepAfter), and their positions in "keep".
 			CachedPending   []string `json:"cached_pending"`
 			CachedPendingAt []int    `json:"cached_pending_at"`
-		}{InputIndexLevels: p.InputIndexLevels}
+			// CachedHeld: how many frames of cached results the plan holds.
+			CachedHeld int `json:"cached_held"`
+		}{InputIndexLevels: p.InputIndexLevels, CachedHeld: p.HeldFrames()}
 		info.CachedRead, info.CachedKept = p.CachedKeys()
 		info.CachedKeptAt = p.KeptAt()
 		info.CachedPending, info.CachedPendingAt = p.PendingKeys()
@@ -414,6 +416,25 @@ func flern_plan_info(h C.uintptr_t, err **C.char) *C.char {
 		}
 		return sonic.MarshalString(info)
 	})
+}
+
+// flern_plan_unheld returns in *out a new plan handle running plan h without
+// the frames it holds of cached results no longer cached
+// (engine.Program.Unheld), or 0 when it holds none.
+//
+//export flern_plan_unheld
+func flern_plan_unheld(h C.uintptr_t, out *C.uintptr_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err, "flern_plan_unheld")
+	clearErr(err)
+	*out = 0
+	p, e := program(h)
+	if e != nil {
+		return setErr(err, e)
+	}
+	if u := p.Unheld(); u != nil {
+		*out = C.uintptr_t(cgo.NewHandle(u))
+	}
+	return 0
 }
 
 //export flern_plan_fresh

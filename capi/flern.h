@@ -75,10 +75,11 @@ char *flern_plan_explain(uintptr_t plan, int verbose, char **err);
  *               -1 = size known only at run time)} | null, ...],
  *  "input_index_levels": [0, 1, ...],
  *  "cached_read": [keys], "cached_kept": [keys], "cached_kept_at": [positions],
- *  "cached_pending": [keys], "cached_pending_at": [positions]} (the result-cache
- *  entries the plan reads instead of computing, those each run keeps, and the
- *  probed subplans each run counts without keeping them yet; positions index the
- *  compile option "keep"). Freed with flern_string_free. */
+ *  "cached_pending": [keys], "cached_pending_at": [positions], "cached_held": n}
+ *  (the result-cache entries the plan reads instead of computing, those each run
+ *  keeps, and the probed subplans each run counts without keeping them yet;
+ *  positions index the compile option "keep"; n: the frames of read entries the
+ *  plan holds). Freed with flern_string_free. */
 char *flern_plan_info(uintptr_t plan, char **err);
 
 /* 1 when the compiled plan is still what compiling its bytes would give now
@@ -86,6 +87,13 @@ char *flern_plan_info(uintptr_t plan, char **err);
  * subplan it computes cached since), else 0. Callers that keep compiled
  * plans recompile on 0. ABI version 2. */
 int flern_plan_fresh(uintptr_t plan);
+
+/* A plan holds the frame of every cached result it reads. Once such an
+ * entry is no longer cached, *out is a new plan handle running the same
+ * compiled plan without those frames (0 when the plan holds none): fresh
+ * again, without a compile, when the same subplan is cached again; run while
+ * it is not, it fails. plan is unchanged; release both like any plan. */
+int flern_plan_unheld(uintptr_t plan, uintptr_t *out, char **err);
 
 /* The result cache (golib/exec/resultcache.go): cmd is JSON
  * {"op": "stats"} | {"op": "clear"} | {"op": "drop", "key": k} |

@@ -174,6 +174,7 @@ type keptResult struct {
 	files []exec.FileID
 	at    int    // its position in Options.Keep
 	base  string // a narrowed result's subplan key (narrow.go); "" for the whole frame
+	need  int    // a whole frame kept for its probes' count: KeepAfter (0: kept at once)
 }
 
 // NumOutputs is the number of results Run returns (the plan's outputs).
@@ -215,19 +216,18 @@ func (p *Program) CachedKeys() (read, kept []string) {
 
 // Fresh reports whether p still is what Compile would build now: every file
 // it scans is unchanged, every cached result it reads is still cached, and
-// no subplan it computes has been cached since (recompiling would read it).
-// A caller that keeps compiled programs (the Python plan cache) recompiles
-// when it is false.
+// no subplan it computes has been cached since (recompiling would read it),
+// and a frame it keeps for its probes' count is one Compile would keep now
+// (the count not started again since, KeepAfter). A caller that keeps compiled
+// programs (the Python plan cache) recompiles when it is false.
 func (p *Program) Fresh() bool {
 	for _, f := range p.files {
 		if now, ok := exec.StatFile(f.Path); !ok || now != f {
 			return false
 		}
 	}
-	for _, k := range p.subst {
-		if !exec.Results.Contains(k) {
-			return false
-		}
+	if !p.holdSubst() {
+		return false
 	}
 	for _, k := range p.cands {
 		if exec.Results.Contains(k) {
@@ -244,7 +244,79 @@ func (p *Program) Fresh() bool {
 			return false // the next run should keep it
 		}
 	}
+	for _, k := range p.keep {
+		if k.need > 0 && exec.Results.Sights(k.key)+1 < k.need {
+			return false // its count started again (Drop, Clear): the next run should count
+		}
+	}
 	return true
+}
+
+// holdSubst reports whether every cached result p reads is cached, and
+// holds each one's current frame where p let go of it (an Unheld copy), so
+// that a run right after a true Fresh has its frames even if an entry is
+// dropped in between (a Python finalizer releasing a key).
+func (p *Program) holdSubst() bool {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	for i, k := range p.subst {
+		if p.cached[i] != nil {
+			if !exec.Results.Contains(k) {
+				return false
+			}
+			continue
+		}
+		f, ok := exec.Results.Peek(k)
+		if !ok {
+			return false
+		}
+		p.cached[i] = f
+	}
+	return true
+}
+
+// Unheld returns a copy of p that lets go of the frames it holds for the
+// cached results it reads whose entries are no longer cached, or nil when
+// it holds none. A program holds the frame of every entry it reads so that
+// a run never misses it; once the entry is dropped (its node is gone, or
+// the cache was cleared) that frame is only memory, and the Python plan
+// cache keeps this copy in p's place: when a later run caches the same
+// subplan again (the same key), the copy is Fresh again and runs without a
+// compile. Until then Fresh is false; run anyway, the copy fails naming the
+// missing entry (it never computes without it). p is not changed (a caller
+// holding p keeps running it on its frames).
+func (p *Program) Unheld() *Program {
+	p.cacheMu.Lock()
+	cached := append([]*col.Frame(nil), p.cached...)
+	p.cacheMu.Unlock()
+	dropped := false
+	for i, k := range p.subst {
+		if cached[i] != nil && !exec.Results.Contains(k) {
+			cached[i], dropped = nil, true
+		}
+	}
+	if !dropped {
+		return nil
+	}
+	return &Program{
+		Graph: p.Graph, Initial: p.initialText(), Report: p.Report, Fusion: p.Fusion, Split: p.Split,
+		Stream: p.Stream, showC: p.showC, InputIndexLevels: p.InputIndexLevels, Exec: p.Exec,
+		nOut: p.nOut, keep: p.keep, nIn: p.nIn, cached: cached, subst: p.subst, cands: p.cands,
+		ncands: p.ncands, pending: p.pending, files: p.files,
+	}
+}
+
+// HeldFrames is how many frames of cached results p holds (Unheld).
+func (p *Program) HeldFrames() int {
+	p.cacheMu.Lock()
+	defer p.cacheMu.Unlock()
+	n := 0
+	for _, f := range p.cached {
+		if f != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // Rebind returns a program running p's compiled plan with every state key
@@ -307,7 +379,11 @@ func (p *Program) RunStep(ctx context.Context, inputs []any) ([]any, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	res, err := p.step.Run(ctx, p.withCached(inputs))
+	in, err := p.withCached(inputs)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.step.Run(ctx, in)
 	if err != nil {
 		return nil, err
 	}
@@ -446,8 +522,9 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) error {
 			continue
 		}
 		whole := !exec.Results.TooBig(keys[id]) && !pinsFilter(g, ir.NodeID(id))
+		need := 0
 		if s := g.Nodes[id].Schema; whole && !now[id] {
-			need := KeepAfter(len(s.Fields) + len(s.Index))
+			need = KeepAfter(len(s.Fields) + len(s.Index))
 			if exec.Results.Sights(keys[id])+1 < need {
 				p.pending = append(p.pending, pendingKeep{key: keys[id], need: need, at: at})
 				whole = false
@@ -458,7 +535,7 @@ func (p *Program) useResults(g *ir.Graph, o Options, off bool) error {
 			continue
 		}
 		g.Outputs = append(g.Outputs, ir.NodeID(id))
-		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id], at: at})
+		p.keep = append(p.keep, keptResult{key: keys[id], files: files[id], at: at, need: need})
 	}
 	if err := nk.done(g, p); err != nil {
 		return err
@@ -589,9 +666,9 @@ func (p *Program) Big(inputs []any) bool {
 // the entry now under each key (the same subplan over the same files, so the
 // same data, possibly computed again by a later probe; the program then lets
 // go of the frame it held), else the frame held since Compile.
-func (p *Program) withCached(inputs []any) []any {
+func (p *Program) withCached(inputs []any) ([]any, error) {
 	if len(p.cached) == 0 {
-		return inputs
+		return inputs, nil
 	}
 	in := make([]any, p.nIn, p.nIn+len(p.cached))
 	copy(in, inputs)
@@ -601,9 +678,12 @@ func (p *Program) withCached(inputs []any) []any {
 		if f, ok := exec.Results.Get(k); ok {
 			p.cached[i] = f
 		}
+		if p.cached[i] == nil { // an Unheld copy run while its entry is gone
+			return nil, ir.Errorf("Internal", "the cached result %s this plan reads is no longer cached: compile the plan again", k[:12])
+		}
 		in = append(in, p.cached[i])
 	}
-	return in
+	return in, nil
 }
 
 // storeKept puts the kept extra outputs into the result cache and returns
@@ -740,7 +820,11 @@ func (p *Program) RunAny(ctx context.Context, inputs []any) ([]any, error) {
 		ctx = context.Background()
 	}
 	defer bigRun(p)()
-	res, err := exec.RunAny(ctx, p.Graph, p.withCached(inputs), p.Exec)
+	in, err := p.withCached(inputs)
+	if err != nil {
+		return nil, err
+	}
+	res, err := exec.RunAny(ctx, p.Graph, in, p.Exec)
 	if err != nil {
 		return nil, err
 	}

@@ -207,6 +207,61 @@ func TestResultCacheKeepAfter(t *testing.T) {
 	}
 }
 
+// A program that reads a dropped entry lets go of its frame in an Unheld
+// copy; the copy is not fresh (and does not run) until the same subplan is
+// kept again, then runs on the new entry. A program that keeps a frame for
+// its probes' count is not fresh once the count started again.
+func TestResultCacheUnheld(t *testing.T) {
+	exec.Results.Clear()
+	defer exec.Results.Clear()
+	path := filepath.Join(t.TempDir(), "t.csv")
+	if err := os.WriteFile(path, []byte("a,b,c\n1,2,x\n3,0,y\n5,7,z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	probe, final, keep := rcPlans(path)
+	wantFinal := runText(t, compile(t, final, engine.Options{Disabled: map[string]bool{engine.ResultCacheName: true}}))
+	runText(t, compile(t, probe, engine.Options{Keep: keep, KeepNow: keep}))
+	f := compile(t, final, engine.Options{})
+	if f.HeldFrames() != 1 || f.Unheld() != nil {
+		t.Fatalf("reading a cached entry: held %d, Unheld %v", f.HeldFrames(), f.Unheld())
+	}
+	read, _ := f.CachedKeys()
+	exec.Results.Drop(read[0])
+	u := f.Unheld()
+	if u == nil || u.HeldFrames() != 0 || f.HeldFrames() != 1 {
+		t.Fatalf("after the drop: Unheld %v, original holds %d", u, f.HeldFrames())
+	}
+	if u.Fresh() {
+		t.Errorf("the copy is fresh while its entry is gone")
+	}
+	if _, err := u.Run(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "no longer cached") {
+		t.Errorf("the copy ran without its entry: %v", err)
+	}
+	if got := runText(t, f); got != wantFinal { // the original still runs on its frame
+		t.Errorf("original after the drop: %s, want %s", got, wantFinal)
+	}
+	runText(t, compile(t, probe, engine.Options{Keep: keep, KeepNow: keep}))
+	if !u.Fresh() || u.HeldFrames() != 1 {
+		t.Fatalf("the copy after the entry was kept again: fresh %v, held %d", u.Fresh(), u.HeldFrames())
+	}
+	exec.Results.Drop(read[0]) // dropped between Fresh and Run: the copy holds the frame since Fresh
+	if got := runText(t, u); got != wantFinal {
+		t.Errorf("copy: %s, want %s", got, wantFinal)
+	}
+
+	exec.Results.Clear()
+	k2 := compile(t, probe, engine.Options{Keep: keep}) // first probe: counts
+	runText(t, k2)
+	k2 = compile(t, probe, engine.Options{Keep: keep}) // second: keeps
+	if _, kept := k2.CachedKeys(); len(kept) != 1 || !k2.Fresh() {
+		t.Fatalf("second probe keeps %v, fresh %v", kept, k2.Fresh())
+	}
+	exec.Results.Clear() // the count starts again: compiling now would count, not keep
+	if k2.Fresh() {
+		t.Errorf("a program keeping for a count that started again is fresh")
+	}
+}
+
 // A probe's frame is not kept whole when keeping would pin a filter that
 // predicate pushdown moves below a join or into a scan (pinsFilter): the
 // keep would compute the join or the scan over every row. (The join's

@@ -378,6 +378,17 @@ func (rc *ResultCache) Get(key string) (*col.Frame, bool) {
 	return e.Value.(*cacheEntry).frame, true
 }
 
+// Peek returns the frame under key (no LRU update, no statistics).
+func (rc *ResultCache) Peek(key string) (*col.Frame, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	e, ok := rc.entries[key]
+	if !ok {
+		return nil, false
+	}
+	return e.Value.(*cacheEntry).frame, true
+}
+
 // Contains reports whether key is cached (no LRU update, no statistics).
 func (rc *ResultCache) Contains(key string) bool {
 	rc.mu.Lock()

@@ -57,9 +57,15 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
 # on new data, or a probe then the final run of the same frame, skips the optimizer and
 # fusion. A kept plan is reused only while it is fresh (golib/engine Program.Fresh: the
 # files it scans unchanged, the result-cache entries it reads still there, none of its
-# subplans cached since). FLERN_PLAN_CACHE=0 switches it off.
-_PLAN_CACHE: "collections.OrderedDict[bytes, _native.Plan]" = collections.OrderedDict()
+# subplans cached since). The same bytes compile to different programs as the result
+# cache changes (one computing a probed frame, one reading it once kept), and a pipeline
+# run again after its kept frames were dropped (a benchmark's runs; a loop building the
+# same frame anew) goes through the same states again, so each key keeps up to
+# _PLAN_VARIANTS programs, the most recently used first, and reuses the first fresh one.
+# FLERN_PLAN_CACHE=0 switches it off.
+_PLAN_CACHE: "collections.OrderedDict[bytes, list[_native.Plan]]" = collections.OrderedDict()
 _PLAN_CACHE_SIZE = 64
+_PLAN_VARIANTS = 4
 _PLAN_CACHE_ON = os.environ.get("FLERN_PLAN_CACHE", "1") != "0"
 PLAN_CACHE_STATS = {"hits": 0, "misses": 0, "stale": 0}
 
@@ -96,21 +102,44 @@ def _cached_template(plan_bytes: bytes, opts: dict, cache: bool = True) -> _nati
     if _PURGE[0]:
         _purge_stale_plans()
     key = plan_bytes + b"\0" + json.dumps(opts, sort_keys=True).encode()
-    plan = _PLAN_CACHE.get(key)
-    if plan is not None:
-        if plan.fresh():
-            if key in _PLAN_CACHE:
+    variants = _PLAN_CACHE.get(key)
+    if variants is not None:
+        for i, plan in enumerate(variants):
+            if plan.fresh():
+                if i:
+                    variants.insert(0, variants.pop(i))
                 _PLAN_CACHE.move_to_end(key)
-            PLAN_CACHE_STATS["hits"] += 1
-            return plan
+                PLAN_CACHE_STATS["hits"] += 1
+                return plan
         PLAN_CACHE_STATS["stale"] += 1
-        _PLAN_CACHE.pop(key, None)
+        _unhold(variants)
     PLAN_CACHE_STATS["misses"] += 1
     plan = _native.compile_plan(plan_bytes, opts)
-    _PLAN_CACHE[key] = plan
+    variants = _PLAN_CACHE.get(key)  # (compiling may have run finalizers)
+    if variants is None:
+        variants = _PLAN_CACHE[key] = []
+    variants.insert(0, plan)
+    del variants[_PLAN_VARIANTS:]
+    _PLAN_CACHE.move_to_end(key)
     if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
         _PLAN_CACHE.popitem(last=False)
     return plan
+
+
+def _unhold(variants: list) -> None:
+    """Replace each of ``variants`` (stale compiled plans of one key) that holds the frame
+    of a result-cache entry no longer cached by its copy without those frames (Plan.unheld:
+    fresh again, without a compile, when the same subplan is cached again); a library
+    without that drops them."""
+    for i in range(len(variants) - 1, -1, -1):
+        p = variants[i]
+        if p.fresh():
+            continue
+        u = p.unheld()
+        if u is not None:
+            variants[i] = u
+        elif not hasattr(_native.lib(), "flern_plan_unheld") and p.info().get("cached_read"):
+            del variants[i]
 
 
 def clear_plan_cache() -> None:
@@ -225,8 +254,8 @@ def _release_key(key: str) -> None:
         return
     _KEY_REFS.pop(key, None)
     _native.result_cache_drop(key)
-    # compiled plans that read the dropped entry hold its frame: the next compile forgets
-    # them (not here: a finalizer may run in the middle of a plan-cache update)
+    # compiled plans that read the dropped entry hold its frame: the next compile lets go
+    # of it (not here: a finalizer may run in the middle of a plan-cache update)
     _PURGE[0] = True
 
 
@@ -235,8 +264,10 @@ _PURGE = [False]
 
 def _purge_stale_plans() -> None:
     _PURGE[0] = False
-    for k in [k for k, p in list(_PLAN_CACHE.items()) if not p.fresh()]:
-        _PLAN_CACHE.pop(k, None)
+    for k, variants in list(_PLAN_CACHE.items()):
+        _unhold(variants)
+        if not variants:
+            _PLAN_CACHE.pop(k, None)
     for k in [k for k, (_, p) in list(_BOUND.items()) if not p.fresh()]:
         _BOUND.pop(k, None)
 

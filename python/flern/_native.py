@@ -171,6 +171,28 @@ class Plan:
         p._h = out.value
         return p
 
+    def unheld(self) -> "Plan | None":
+        """A copy of this plan without the frames it holds of cached results that are no
+        longer cached (fresh again, without a compile, once the same subplan is cached
+        again), or None when it holds none or this library cannot."""
+        _check_fork()
+        L = lib()
+        fn = getattr(L, "flern_plan_unheld", None)
+        if fn is None:
+            return None
+        if not fn.argtypes:
+            fn.restype = ctypes.c_int
+            fn.argtypes = [ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_void_p)]
+        out = ctypes.c_size_t(0)
+        err = ctypes.c_void_p(None)
+        if fn(self._h, ctypes.byref(out), ctypes.byref(err)) != 0:
+            _raise(err)
+        if not out.value:
+            return None
+        p = Plan.__new__(Plan)
+        p._h = out.value
+        return p
+
     def fresh(self) -> bool:
         """Whether compiling the same plan bytes now would give this plan (its files are
         unchanged and the result cache holds what it read and nothing it computes)."""
