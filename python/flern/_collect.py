@@ -558,6 +558,53 @@ def to_numpy(t: pa.Table, dtype: Any = None):
     return out
 
 
+def first_row(t: pa.Table, names: list[str]) -> list | None:
+    """``[to_pandas(t)[n].iloc[0] for n in names]`` without building the pandas frame, for a
+    table without index levels whose named columns are int, float, bool or string (a
+    whole-column reduction's one row); None otherwise (the caller goes through pandas)."""
+    import numpy as np
+
+    if index_names(t) is not None or t.num_rows == 0:
+        return None
+    out = []
+    for name in names:
+        c = t.column(name)
+        ty, v = c.type, c[0]
+        nulls = c.null_count > 0
+        if pa.types.is_integer(ty) and ty.bit_width in (32, 64) and pa.types.is_signed_integer(ty):
+            if nulls:  # pandas holds an int column with missing values as float64
+                out.append(np.float64(v.as_py()) if v.is_valid else np.float64("nan"))
+            else:
+                out.append(np.int64(v.as_py()) if ty.bit_width == 64 else np.int32(v.as_py()))
+        elif pa.types.is_float64(ty) or pa.types.is_float32(ty):
+            f = np.float64 if pa.types.is_float64(ty) else np.float32
+            out.append(f(v.as_py()) if v.is_valid else f("nan"))
+        elif pa.types.is_boolean(ty):
+            if not nulls:
+                out.append(np.bool_(v.as_py()))
+            else:  # object dtype, NaN for missing (_nan_bool_nulls)
+                out.append(v.as_py() if v.is_valid else np.nan)
+        elif pa.types.is_string(ty) or pa.types.is_large_string(ty):
+            out.append(v.as_py() if v.is_valid else np.nan)  # pandas' str dtype: NaN for missing
+        else:
+            return None
+    return out
+
+
+def column_unique(t: pa.Table, name: str):
+    """``to_pandas(t)[name].unique()`` converting only that column, for a table without
+    index levels whose column is int or float without missing values, float, bool without
+    missing values, or string; None otherwise (the caller goes through pandas)."""
+    if index_names(t) is not None:
+        return None
+    c = t.column(name)
+    ty, nulls = c.type, c.null_count > 0
+    if not (pa.types.is_floating(ty) or pa.types.is_string(ty) or pa.types.is_large_string(ty) or (
+            not nulls and (pa.types.is_boolean(ty) or pa.types.is_integer(ty)))):
+        return None
+    return c.to_pandas().unique()
+
+
 def to_pandas(t: pa.Table):
     """Convert a result table to a pandas DataFrame with its index restored."""
     import pandas as pd

@@ -61,7 +61,7 @@ class Node:
         data: for ``source`` nodes, the pyarrow Table to feed as input.
     """
 
-    __slots__ = ("op", "inputs", "attrs", "loc", "data", "__weakref__")
+    __slots__ = ("op", "inputs", "attrs", "loc", "data", "_enc", "__weakref__")
 
     def __init__(self, op: str, inputs: Iterable["Node"] = (), attrs: dict | None = None,
                  data: Any = None, loc: str | None = None) -> None:
@@ -70,6 +70,7 @@ class Node:
         self.attrs = attrs or {}
         self.loc = user_location() if loc is None else loc
         self.data = data
+        self._enc = None  # (attrs dict, its JSON), see encode_plan
 
     def __repr__(self) -> str:
         return f"Node({self.op}, {len(self.inputs)} inputs, at {self.loc})"
@@ -158,15 +159,16 @@ def encode_plan(outputs: list[Node], known: bool = True,
     known_ids = {id(k) for k in KNOWN.keys()} if stop else ()
     ids = {id(n): i for i, n in enumerate(order)}
     inputs: list[Any] = []
-    nodes = []
+    parts = []
     view = PlanView(order, outputs)
     for i, n in enumerate(order):
         attrs = n.encode_attrs(view)
         if id(n) in known_ids:
             a = KNOWN[n]
             import pyarrow as pa
-            nodes.append({"id": i, "op": "source_tensor", "inputs": [], "loc": n.loc,
-                          "attrs": {"dtype": a.dtype.name, "shape": [int(d) for d in a.shape], "input": len(inputs)}})
+            attrs = {"dtype": a.dtype.name, "shape": [int(d) for d in a.shape], "input": len(inputs)}
+            parts.append('{"id":' + str(i) + ',"op":"source_tensor","inputs":[],"loc":' + _dumps(n.loc)
+                         + ',"attrs":' + _dumps(attrs) + "}")
             inputs.append(pa.table({"data": pa.array(a.reshape(-1))}))
             continue
         if n.op in ("source", "source_tensor"):
@@ -179,8 +181,27 @@ def encode_plan(outputs: list[Node], known: bool = True,
                 slot = slots[k] = -(len(slots) + 1)
                 state_keys.append(k)
             attrs = dict(attrs, key=slot)
-        nodes.append({"id": i, "op": n.op, "inputs": [ids[id(x)] for x in n.inputs],
-                      "attrs": attrs, "loc": n.loc})
-    plan = {"magic": MAGIC, "version": VERSION, "nodes": nodes,
-            "outputs": [ids[id(o)] for o in outputs]}
-    return json.dumps(plan, allow_nan=False, separators=(",", ":")).encode(), inputs
+        elif type(n) is Node and attrs is n.attrs:
+            # A plain node's attributes do not change once recorded (a node that decides
+            # one later, frame._LeftJoinNode, is a subclass; a replaced dict is a new
+            # object): their JSON is made once per node, not once per plan that holds it.
+            enc = n._enc
+            if enc is None or enc[0] is not attrs:
+                enc = n._enc = (attrs, _dumps(attrs))
+            parts.append(_node_json(i, n.op, [ids[id(x)] for x in n.inputs], enc[1], n.loc))
+            continue
+        parts.append(_node_json(i, n.op, [ids[id(x)] for x in n.inputs], _dumps(attrs), n.loc))
+    plan = (_PLAN_HEAD + ",".join(parts) + '],"outputs":' + _dumps([ids[id(o)] for o in outputs]) + "}")
+    return plan.encode(), inputs
+
+
+# The plan's JSON is assembled from each node's, byte for byte what
+# json.dumps(plan, allow_nan=False, separators=(",", ":")) writes for the dict
+# {"magic", "version", "nodes": [{"id", "op", "inputs", "attrs", "loc"}, ...], "outputs"}.
+_dumps = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+_PLAN_HEAD = '{"magic":' + _dumps(MAGIC) + ',"version":' + _dumps(VERSION) + ',"nodes":['
+
+
+def _node_json(i: int, op: str, inputs: Any, attrs_json: str, loc: str) -> str:
+    return ('{"id":' + str(i) + ',"op":' + _dumps(op) + ',"inputs":[' + ",".join(map(str, inputs))
+            + '],"attrs":' + attrs_json + ',"loc":' + _dumps(loc) + "}")

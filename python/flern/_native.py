@@ -147,13 +147,20 @@ class Plan:
             _raise(err)
         return _take_string(p)
 
-    def info(self) -> dict:
-        _check_fork()
-        err = ctypes.c_void_p(None)
-        p = lib().flern_plan_info(self._h, ctypes.byref(err))
-        if not p:
-            _raise(err)
-        return json.loads(_take_string(p))
+    def info(self, memo: bool = True) -> dict:
+        """The plan's output schemas and result-cache keys (capi/flern.h flern_plan_info), a
+        fresh dict per call. They are fixed when the plan is compiled, so the text is asked
+        for once (a plan-cache hit per schema() call); ``memo=False`` asks again, for
+        cached_held (the frames the plan holds now)."""
+        text = self.__dict__.get("_info") if memo else None
+        if text is None:
+            _check_fork()
+            err = ctypes.c_void_p(None)
+            p = lib().flern_plan_info(self._h, ctypes.byref(err))
+            if not p:
+                _raise(err)
+            text = self._info = _take_string(p)
+        return json.loads(text)
 
     def rebind(self, keys: Sequence[int]) -> "Plan":
         """This compiled plan with its placeholder state keys -1, -2, ... (encode_plan's slots)

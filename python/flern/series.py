@@ -323,8 +323,11 @@ class Series:
             raise not_implemented(f"Series.{fn} of a bool column with missing values (pandas holds it as object)")
         if typ.startswith("datetime") and fn in ("mean", "median", "std", "var"):
             raise not_implemented(f"Series.{fn} of a datetime column")
-        out = _collect.to_pandas(t)
-        v, n, valid = out[_VALUE].iloc[0], int(out["__n__"].iloc[0]), int(out["__valid__"].iloc[0])
+        row = _collect.first_row(t, [_VALUE, "__n__", "__valid__"])
+        if row is None:
+            out = _collect.to_pandas(t)
+            row = [out[_VALUE].iloc[0], out["__n__"].iloc[0], out["__valid__"].iloc[0]]
+        v, n, valid = row[0], int(row[1]), int(row[2])
         if fn == "nunique":
             return int(v)
         if fn == "count":
@@ -370,7 +373,8 @@ class Series:
         """Distinct values in order of appearance (a numpy array, as pandas)."""
         from . import _collect
         t = _collect.collect([Node("distinct", [self._node()], {"column": _VALUE})])[0]
-        return _collect.to_pandas(t)[_VALUE].unique()
+        u = _collect.column_unique(t, _VALUE)
+        return _collect.to_pandas(t)[_VALUE].unique() if u is None else u
 
     def value_counts(self, normalize: bool = False, sort: bool = True, ascending: bool = False,
                      dropna: bool = True) -> "Series":

@@ -229,7 +229,7 @@ def test_entry_dropped_when_its_node_is_gone(data_path):
 
 def _held_frames() -> int:
     """Frames of result-cache entries the compiled plans in the plan cache hold."""
-    return sum(p.info()["cached_held"] for variants in _collect._PLAN_CACHE.values() for p in variants)
+    return sum(p.info(memo=False)["cached_held"] for variants in _collect._PLAN_CACHE.values() for p in variants)
 
 
 def _forget() -> None:
