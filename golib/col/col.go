@@ -41,13 +41,15 @@ type Column struct {
 	Lookup *Lookup
 }
 
-// Lookup is a lazily gathered int64 (or datetime) or float64 column: row r
-// is I64[Codes[r]] (or F64[Codes[r]]); no value is null (a float's NaN is a
+// Lookup is a lazily gathered int64 (or datetime), float64 or string
+// column: row r is I64[Codes[r]] (or F64[Codes[r]], or row Codes[r] of Str,
+// a string column without nulls); no value is null (a float's NaN is a
 // value). Its materialization is made once and kept (Materialize).
 type Lookup struct {
 	Codes []int32
 	I64   []int64
 	F64   []float64
+	Str   *Column
 
 	mu  sync.Mutex
 	mat atomic.Pointer[Column]
@@ -57,8 +59,11 @@ type Lookup struct {
 // when made.
 func (l *Lookup) Bytes() int64 {
 	b := int64(4*len(l.Codes) + 8*(len(l.I64)+len(l.F64)))
+	if l.Str != nil {
+		b += int64(8*len(l.Str.Offs) + len(l.Str.Data))
+	}
 	if m := l.mat.Load(); m != nil {
-		b += int64(8 * (len(m.I64) + len(m.F64)))
+		b += int64(8*(len(m.I64)+len(m.F64)+len(m.Offs)) + len(m.Data))
 	}
 	return b
 }
@@ -92,7 +97,20 @@ func (c *Column) Materialize() *Column {
 		return m
 	}
 	out := &Column{Type: c.Type, N: c.N, Keep: c.Keep}
-	if l.F64 != nil {
+	if l.Str != nil {
+		out.Offs = Uninit[int64](c.N + 1)
+		out.Offs[0] = 0
+		so := l.Str.Offs
+		var pos int64
+		for i, k := range l.Codes[:c.N] {
+			pos += so[k+1] - so[k]
+			out.Offs[i+1] = pos
+		}
+		out.Data = Uninit[byte](int(pos))
+		for i, k := range l.Codes[:c.N] {
+			copy(out.Data[out.Offs[i]:out.Offs[i+1]], l.Str.Data[so[k]:so[k+1]])
+		}
+	} else if l.F64 != nil {
 		out.F64 = Uninit[float64](c.N)
 		l.GatherF64(out.F64, 0)
 	} else {

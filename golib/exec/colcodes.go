@@ -62,11 +62,11 @@ func memoCodes(cl *col.Column) *colCodes {
 // columnCodes is cl's codes, computed and memoized when not yet (ok false:
 // not a column of short strings with few values, or too few rows).
 func columnCodes(c *Ctx, n *ir.Node, cl *col.Column) (*colCodes, bool, error) {
-	if cl.Type != ir.String || cl.Offs == nil || cl.N < codesMinRows {
-		return nil, false, nil
-	}
 	if cc := memoCodes(cl); cc != nil {
 		return cc, true, nil
+	}
+	if cl.Type != ir.String || cl.Offs == nil || cl.N < codesMinRows {
+		return nil, false, nil
 	}
 	cc, ok, err := computeCodes(c, n, cl)
 	if !ok || err != nil {

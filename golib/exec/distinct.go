@@ -28,6 +28,12 @@ func runDistinct(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if cl == nil || !hashableKey(cl.Type) || src.N > maxRows {
 		return nil, ErrFallback
 	}
+	if cl.Lookup != nil && cl.Lookup.Str != nil && cl.Lookup.Str.N <= cl.N && (cl.N > 0 || cl.Lookup.Str.N == 0) {
+		// a scan's string lookup: its values are numbered by first occurrence
+		// over the rows (parquetio.lookupStrings), which is unique()'s order
+		return &col.Frame{N: cl.Lookup.Str.N, Names: []string{name}, Cols: []*col.Column{cl.Lookup.Str}}, nil
+	}
+	cl = cl.Materialize()
 	var first []int32
 	cc, ok, err := columnCodes(c, n, cl) // colcodes.go: memoized for later distincts and joins
 	if err != nil {

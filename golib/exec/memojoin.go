@@ -52,11 +52,21 @@ func memoLookupJoin(c *Ctx, n *ir.Node, l, r *col.Frame, lk, rk []*col.Column, o
 		rows[s] = int32(j)
 	}
 	pc := lk[0]
+	vals := pc.Lookup // a string lookup: number k's value is row k of its strings
+	if vals != nil && (vals.Str == nil || vals.Str.N != len(cc.first)) {
+		return nil, false, nil
+	}
 	per := make([]int32, len(cc.first)) // each left value's right row, -1: none
 	anyMissing := false
 	for k, fr := range cc.first {
 		j := nullRow
-		if pc.IsValid(int(fr)) {
+		switch {
+		case vals != nil:
+			var ok bool
+			if j, ok = rows[vals.Str.Str(k)]; !ok {
+				j = -1
+			}
+		case pc.IsValid(int(fr)):
 			var ok bool
 			if j, ok = rows[pc.Str(int(fr))]; !ok {
 				j = -1
@@ -110,8 +120,10 @@ func memoLookupJoin(c *Ctx, n *ir.Node, l, r *col.Frame, lk, rk []*col.Column, o
 const LookupByChunkAttr = "lookup_by_chunk"
 
 // takesLookups reports whether node n's runtime takes col.Lookup columns in
-// its input frames: a join (the lookup join passes left columns through,
-// its other paths materialize them), a project (plain columns passed
+// its input frames: a join (the lookup join passes left columns through
+// and probes a string lookup key by its numbers, its other paths
+// materialize them), a distinct (a string lookup's values are its distinct
+// values; it materializes the others), a project (plain columns passed
 // through, a row-local function of one lookup column evaluated once per
 // value: lookupValueExpr; it materializes the others), a groupby_agg
 // without keys (wholeAggs: an int64 lookup's statistics from its codes; it
@@ -119,7 +131,7 @@ const LookupByChunkAttr = "lookup_by_chunk"
 // chunk by chunk). Every other node gets them materialized (runNode).
 func takesLookups(n *ir.Node) bool {
 	switch n.Op {
-	case "join", "row_split", "project":
+	case "join", "row_split", "project", "distinct":
 		return true
 	case "groupby_agg":
 		return len(n.Attrs.Strings("keys")) == 0

@@ -213,7 +213,10 @@ func lookupValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column,
 		return nil, false, nil
 	}
 	lk := cl.Lookup
-	vals := &col.Column{Type: cl.Type, N: len(lk.I64) + len(lk.F64), I64: lk.I64, F64: lk.F64}
+	vals := lk.Str
+	if vals == nil {
+		vals = &col.Column{Type: cl.Type, N: len(lk.I64) + len(lk.F64), I64: lk.I64, F64: lk.F64}
+	}
 	per, ok, err := evalMorsels(c, n, e, &col.Frame{N: vals.N, Names: []string{name}, Cols: []*col.Column{vals}})
 	if err != nil || !ok || per.N != vals.N || e.Type != ir.Invalid && per.Type != e.Type {
 		return nil, false, nil

@@ -19,6 +19,13 @@ package exec
 //     readers get the same treatment at run time, a node that does not take
 //     lookups getting them materialized once (col.Column.Materialize).
 //
+// A string column the scan numbers (its `codes`, scancodes.go) is a string
+// lookup -- each row's value number and each number's string, never
+// expanded row by row (parquetio.lookupStrings) -- when every reader takes
+// that: a distinct of it (the numbers' strings), a join keyed by it alone
+// (memojoin.go probes by number), and the pass-through readers above
+// (stringLookupReaders).
+//
 // Any other reader (a filter, a fused loop, a plan output, ...) leaves the
 // column read as values, so no reader pays for a gather the scan would
 // have done anyway.
@@ -56,9 +63,13 @@ func ScanLookups(g *ir.Graph, kept []ir.NodeID) int {
 			continue
 		}
 		var cols []string
+		numbered := n.Attrs.Strings("codes")
 		for _, f := range n.Schema.Fields {
 			if (f.Type == ir.Int64 || f.Type == ir.Float64 || f.Type.IsDatetime()) &&
 				lookupReaders(g, users, outs, n.ID, f.Name, f.Type, 0) {
+				cols = append(cols, f.Name)
+			}
+			if f.Type == ir.String && slices.Contains(numbered, f.Name) && stringLookupReaders(g, users, outs, n.ID, f.Name, 0) {
 				cols = append(cols, f.Name)
 			}
 		}
@@ -145,4 +156,69 @@ func readsCol(e *ir.Expr, name string) bool {
 	cols := map[string]bool{}
 	e.Columns(cols)
 	return cols[name]
+}
+
+// stringLookupReaders reports whether every reader of string column name of
+// node id's frame takes it as a string lookup: a distinct of it, a join
+// keyed by it alone (the lookup join probes it by number; its general path
+// materializes it), a join's left side or a project passing it on, a
+// project computing a row-local function of it alone (once per value; a
+// numeric result's readers checked as lookupReaders does), a row_split, a
+// kept result.
+func stringLookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, id ir.NodeID, name string, depth int) bool {
+	if outs[id] || depth > 16 {
+		return false
+	}
+	for _, u := range users[id] {
+		un := g.Node(u)
+		switch un.Op {
+		case "distinct":
+			if un.Attrs.Str("column") != name {
+				continue // another column's distinct: this one is not read
+			}
+		case "project":
+			if len(un.Inputs) != 1 {
+				return false
+			}
+			for _, ne := range un.Attrs.NamedExprs("exprs") {
+				e := ne.Expr
+				if e == nil || !readsCol(e, name) {
+					continue
+				}
+				switch {
+				case e.Kind == ir.ExprCol:
+					if !stringLookupReaders(g, users, outs, u, ne.Name, depth+1) {
+						return false
+					}
+				case readsOnly(e, name) && rowLocal(e):
+					if rt := e.Type; (rt == ir.Int64 || rt == ir.Float64 || rt.IsDatetime()) &&
+						!lookupReaders(g, users, outs, u, ne.Name, rt, depth+1) {
+						return false
+					}
+				default:
+					return false
+				}
+			}
+		case "row_split":
+		case "join":
+			if len(un.Inputs) != 2 || un.Inputs[0] != id || un.Inputs[1] == id {
+				return false
+			}
+			lon := un.Attrs.Strings("left_on")
+			if slices.Contains(lon, name) && len(lon) != 1 {
+				return false
+			}
+			if r := g.Node(un.Inputs[1]).Schema; r == nil || un.Schema == nil {
+				return false
+			} else if r.Lookup(name) >= 0 && !slices.Contains(lon, name) {
+				return false // suffixed
+			}
+			if un.Schema.Lookup(name) >= 0 && !stringLookupReaders(g, users, outs, u, name, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }

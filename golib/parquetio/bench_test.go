@@ -2,7 +2,7 @@ package parquetio
 
 // Benchmarks of Read on real files (skipped when they are absent):
 //
-//	FLERN_PQ_BENCH=path[:col,col...] [FLERN_PQ_LOOKUPS=col,...] go test ./golib/parquetio -run XXX -bench Read -benchtime 5x -cpuprofile /tmp/cpu.out
+//	FLERN_PQ_BENCH=path[:col,col...] [FLERN_PQ_LOOKUPS=col,...] [FLERN_PQ_CODES=col,...] go test ./golib/parquetio -run XXX -bench Read -benchtime 5x -cpuprofile /tmp/cpu.out
 //
 // Speed is measured here and in benchmarks/parquet_scan.py, never in tests.
 
@@ -40,6 +40,13 @@ func BenchmarkRead(b *testing.B) {
 			list = append(list, c)
 		}
 		a[LookupsAttr] = list
+	}
+	if l := os.Getenv("FLERN_PQ_CODES"); l != "" { // string columns numbered (codes.go)
+		var list []any
+		for _, c := range strings.Split(l, ",") {
+			list = append(list, c)
+		}
+		a["codes"] = list
 	}
 	if os.Getenv("FLERN_PQ_PAGES") == "0" {
 		pageDecode = false

@@ -19,6 +19,7 @@ import (
 	"encoding/binary"
 
 	"github.com/flern/flern/golib/col"
+	"github.com/flern/flern/golib/ir"
 )
 
 // MaxCodes is the most distinct values numbered (exec's colcodes bound).
@@ -152,6 +153,12 @@ func number(loc *pieceLocal, index map[codeKey]int32, key codeKey, row int) int3
 // then every row's global number written from its dictionary index. ok
 // false: see numberPiece.
 func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32, ok bool) {
+	codes, first, _, ok = pieceCodesKeys(pieces, rowStart, n)
+	return codes, first, ok
+}
+
+// pieceCodesKeys is pieceCodes with each number's value (keys[k]).
+func pieceCodesKeys(pieces []*strPiece, rowStart []int, n int) (codes, first []int32, keys []codeKey, ok bool) {
 	locs := make([]*pieceLocal, len(pieces))
 	parallelFor(len(pieces), func(i int) {
 		locs[i], _ = numberPiece(pieces[i])
@@ -160,7 +167,7 @@ func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32
 	remap := make([][]int32, len(pieces))
 	for i, loc := range locs {
 		if loc == nil {
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
 		remap[i] = make([]int32, len(loc.keys))
 		for k, key := range loc.keys {
@@ -169,12 +176,13 @@ func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32
 				num = int32(len(first))
 				global[key] = num
 				first = append(first, int32(rowStart[i])+loc.first[k])
+				keys = append(keys, key)
 			}
 			remap[i][k] = num
 		}
 	}
 	if len(first) > MaxCodes {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	codes = col.Uninit[int32](n) // every row written below
 	parallelFor(len(pieces), func(i int) {
@@ -209,5 +217,48 @@ func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32
 			row += len(s.idx)
 		}
 	})
-	return codes, first, true
+	return codes, first, keys, true
+}
+
+// lookupStrings is the string column of n rows joined from pieces (nil for a
+// skipped row group) as a col.Lookup: each row's value number (pieceCodes)
+// and each number's string, the numbers memoized as the column's
+// (StringCodes); nil when a piece has a null or plain pages, or the column
+// has too many values (the caller joins the strings).
+func lookupStrings(ps []*strPiece, n int) *col.Column {
+	var kept []*strPiece
+	for _, p := range ps {
+		if p != nil {
+			if p.valid != nil {
+				return nil
+			}
+			kept = append(kept, p)
+		}
+	}
+	rowStart := make([]int, len(kept)+1)
+	for i, p := range kept {
+		rowStart[i+1] = rowStart[i] + p.n
+	}
+	codes, first, keys, ok := pieceCodesKeys(kept, rowStart, n)
+	if !ok {
+		return nil
+	}
+	vals := make([]string, len(keys))
+	for k, key := range keys {
+		switch {
+		case key.l == longKey:
+			vals[k] = key.s
+		case key.l == nullKey.l:
+			return nil
+		default:
+			var buf [8]byte
+			binary.LittleEndian.PutUint64(buf[:], key.w)
+			vals[k] = string(buf[:key.l])
+		}
+	}
+	out := &col.Column{Type: ir.String, N: n, Lookup: &col.Lookup{Codes: codes, Str: col.NewStrings(vals, nil)}}
+	if StringCodes != nil {
+		StringCodes(out, codes, first)
+	}
+	return out
 }

@@ -365,6 +365,9 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 					if d := want[t.c].derive; d != nil {
 						out[t.c] = d.fromPieces(strPieces[t.c], n) // nil: joined and evaluated after (deriveRest)
 					}
+					if out[t.c] == nil && want[t.c].lookup && want[t.c].codes {
+						out[t.c] = lookupStrings(strPieces[t.c], n) // nil: joined
+					}
 					if out[t.c] == nil {
 						out[t.c] = joinStrings(strPieces[t.c], n, o.bufs, want[t.c].codes)
 					}

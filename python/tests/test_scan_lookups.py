@@ -188,3 +188,36 @@ def test_lookup_in_the_flights_shape(tmp_path, lookups_off):
     acc2 = run()
     assert "lookups=" not in acc2.explain()
     assert float(acc2.item()) == pytest.approx(got, rel=1e-6)
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_string_lookups(tmp_path, lookups_off, off):
+    """A numbered string column (unique() then merges: the flights airports) kept as value numbers
+    and each number's string: unique() gives pandas' order (first occurrence, row groups with
+    different dictionaries), the merges probe it by number, a row-local function of it is evaluated
+    once per value, and the frame read back whole has pandas' strings."""
+    if off:
+        lookups_off()
+    rng = np.random.default_rng(11)
+    names = np.array(["SFO", "JFK", "ORD", "LAX", "SEA", "BOS", "ATL", "a much longer airport name", "Zürich"], dtype=object)
+    # the first row groups hold only some of the names: the dictionaries differ
+    o = np.where(np.arange(N) < 30_000, rng.integers(0, 3, N), rng.integers(0, len(names), N))
+    pdf = pd.DataFrame({"origin": names[o], "dest": names[rng.integers(0, len(names), N)],
+                        "v": rng.integers(0, 100, N).astype(np.int64)})
+    path = _write(pdf, tmp_path)
+
+    def etl(pd_, d):
+        airports = sorted(set(d["origin"].unique()) | set(d["dest"].unique()))
+        codes = pd_.DataFrame({"a": airports, "code": np.arange(len(airports), dtype=np.int64)})
+        d = d.merge(codes.rename(columns={"a": "origin", "code": "oc"}), on="origin", how="left")
+        d = d.merge(codes.rename(columns={"a": "dest", "code": "dc"}), on="dest", how="left")
+        d["olen"] = d["origin"].str.len()
+        d["up"] = d["dest"].str.upper()
+        return d
+
+    d = fpd.read_parquet(path)
+    assert list(d["origin"].unique()) == list(pdf["origin"].unique())
+    assert list(d["dest"].unique()) == list(pdf["dest"].unique())
+    got = etl(fpd, fpd.read_parquet(path))
+    want = etl(pd, pdf.copy())
+    pdt.assert_frame_equal(got.to_pandas(), want, check_exact=True)
