@@ -70,7 +70,7 @@ class Node:
         self.attrs = attrs or {}
         self.loc = user_location() if loc is None else loc
         self.data = data
-        self._enc = None  # (attrs dict, its JSON), see encode_plan
+        self._enc = None  # (attrs, op, loc, and the node's JSON around its id and inputs): encode_plan
 
     def __repr__(self) -> str:
         return f"Node({self.op}, {len(self.inputs)} inputs, at {self.loc})"
@@ -186,9 +186,10 @@ def encode_plan(outputs: list[Node], known: bool = True,
             # one later, frame._LeftJoinNode, is a subclass; a replaced dict is a new
             # object): their JSON is made once per node, not once per plan that holds it.
             enc = n._enc
-            if enc is None or enc[0] is not attrs:
-                enc = n._enc = (attrs, _dumps(attrs))
-            parts.append(_node_json(i, n.op, [ids[id(x)] for x in n.inputs], enc[1], n.loc))
+            if enc is None or enc[0] is not attrs or enc[1] is not n.op or enc[2] is not n.loc:
+                enc = n._enc = (attrs, n.op, n.loc, ',"op":' + _dumps(n.op) + ',"inputs":[',
+                                '],"attrs":' + _dumps(attrs) + ',"loc":' + _dumps(n.loc) + "}")
+            parts.append('{"id":' + str(i) + enc[3] + ",".join([str(ids[id(x)]) for x in n.inputs]) + enc[4])
             continue
         parts.append(_node_json(i, n.op, [ids[id(x)] for x in n.inputs], _dumps(attrs), n.loc))
     plan = (_PLAN_HEAD + ",".join(parts) + '],"outputs":' + _dumps([ids[id(o)] for o in outputs]) + "}")

@@ -371,7 +371,22 @@ def _declare_state(L: ctypes.CDLL) -> None:
 def _raw(a: Any) -> tuple[bytes, Any, int, Any, int]:
     """(dtype name, shape array, ndim, data pointer, nbytes) of a C-contiguous numpy array."""
     shape = (ctypes.c_int64 * max(1, a.ndim))(*a.shape)
-    return a.dtype.name.encode(), shape, a.ndim, a.ctypes.data, a.nbytes
+    name = _DTYPE_NAMES.get(a.dtype)
+    if name is None:
+        name = a.dtype.name.encode()
+    return name, shape, a.ndim, a.ctypes.data, a.nbytes
+
+
+_DTYPE_NAMES: dict = {}  # numpy dtype -> its name as bytes (numpy's dtype.name is slow)
+
+
+def _dtype_names() -> None:
+    import numpy as np
+    for n in ("float32", "float64", "int64", "int32", "bool"):
+        _DTYPE_NAMES[np.dtype(n)] = n.encode()
+
+
+_dtype_names()
 
 
 def state_new(a: Any) -> int:

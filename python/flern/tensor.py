@@ -59,10 +59,17 @@ def _dtype_by_name(name: str) -> dtype:
     return _DTYPES[name]
 
 
+_NP_DTYPES = {np.dtype(n): d for n, d in _DTYPES.items()}
+
+
 def _as_dtype(d: Any) -> dtype | None:
     """A flern dtype from a dtype, numpy dtype, Python type or name (None stays None)."""
     if d is None or isinstance(d, dtype):
         return d
+    if isinstance(d, np.dtype):  # a tensor's array's dtype (numpy's dtype.name is slow)
+        hit = _NP_DTYPES.get(d)
+        if hit is not None:
+            return hit
     if d is bool:
         return bool_
     if d is int:

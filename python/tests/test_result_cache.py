@@ -219,7 +219,7 @@ def test_entry_dropped_when_its_node_is_gone(data_path):
     assert _native.result_cache()["entries"] == 1
     df["h"] = df["g"] + 1
     assert "cached_result" in df.explain()
-    assert _held_frames() >= 1  # the plans that read the entry hold its frame
+    assert _held_frames() >= 1 or not _collect._PLAN_CACHE_ON  # the plans that read the entry hold its frame
     del df
     gc.collect()
     assert _native.result_cache()["entries"] == 0

@@ -340,7 +340,7 @@ class Module:
                                    f"for {name}: copying a param with shape {tuple(a.shape)} from checkpoint, "
                                    f"the shape in current model is {tuple(p._entry.shape)}.")
             p._set_data(a)
-        return collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])(missing, unexpected)
+        return _IncompatibleKeys(missing, unexpected)
 
     def extra_repr(self) -> str:
         return ""
@@ -349,6 +349,11 @@ class Module:
         lines = [f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + ("\n" + "\n".join(lines) + "\n)" if lines else ")")
+
+
+# load_state_dict's result (torch's _IncompatibleKeys), made once: a namedtuple class per call
+# cost more than the rest of loading a small model's state
+_IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 def _zero_grad(p: Tensor, set_to_none: bool) -> None:
