@@ -47,11 +47,22 @@ typedef struct {
 #define FLERN_DRD_BLOCK(H, R)                                                                                         \
 	static inline __attribute__((always_inline)) int64_t flern_drd_blk_##H##_##R(                                     \
 	    int64_t r, int64_t k, const float *x, const float *w1, const flern_v8 *bias, const flern_v8 *w2v,          \
-	    const float *b2, float *out, int nl, const flern_look *look) {                                             \
+	    const float *b2, float *out, int nl, const flern_look *look, int zb) {                                     \
 		flern_v8 acc[R][H / 8];                                                                                     \
-		for (int q = 0; q < R; q++)                                                                                 \
-			for (int u = 0; u < H / 8; u++) acc[q][u] = bias[u];                                                    \
-		for (int j = 0; j < nl; j++) {                                                                              \
+		int j0 = 0;                                                                                                 \
+		if (zb && nl > 0) {                                                                                         \
+			for (int q = 0; q < R; q++) {                                                                           \
+				const int64_t v = look[0].idx[r + q];                                                               \
+				if ((uint64_t)v >= (uint64_t)look[0].m) return r + q;                                               \
+				const float *tr = look[0].t + v * H;                                                                \
+				for (int u = 0; u < H / 8; u++) __builtin_memcpy(&acc[q][u], tr + 8 * u, sizeof acc[q][u]);         \
+			}                                                                                                       \
+			j0 = 1;                                                                                                 \
+		} else {                                                                                                    \
+			for (int q = 0; q < R; q++)                                                                             \
+				for (int u = 0; u < H / 8; u++) acc[q][u] = bias[u];                                                \
+		}                                                                                                           \
+		for (int j = j0; j < nl; j++) {                                                                             \
 			for (int q = 0; q < R; q++) {                                                                           \
 				const int64_t v = look[j].idx[r + q];                                                               \
 				if ((uint64_t)v >= (uint64_t)look[j].m) return r + q;                                               \
@@ -88,7 +99,9 @@ typedef struct {
 		return -1;                                                                                                  \
 	}
 
-// flern_drd_fixed: the rows two at a time (flern_drd_block), a last odd row alone.
+// flern_drd_fixed: the rows two at a time (flern_drd_block), a last odd row alone. A bias of zeros (zb: mlp_fuse folds
+// the bias into the first table) is not added: the first table's rows start the sums (0 + t is t; a -0 sum that a
+// +0 bias would have made +0 goes to 0 in relu either way).
 #define FLERN_DRD_FIXED(H)                                                                                            \
 	FLERN_DRD_BLOCK(H, 1)                                                                                             \
 	FLERN_DRD_BLOCK(H, 2)                                                                                             \
@@ -98,12 +111,14 @@ typedef struct {
 		flern_v8 bias[H / 8], w2v[H / 8];                                                                            \
 		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
 		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
+		int zb = 1;                                                                                                \
+		for (int u = 0; u < H; u++) zb &= b1[u] == 0.0f;                                                          \
 		int64_t r = 0;                                                                                             \
 		for (; r + 2 <= n; r += 2) {                                                                               \
-			const int64_t bad = flern_drd_blk_##H##_2(r, k, x, w1, bias, w2v, b2, out, nl, look);                  \
+			const int64_t bad = flern_drd_blk_##H##_2(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);              \
 			if (bad >= 0) return bad;                                                                              \
 		}                                                                                                          \
-		if (r < n) return flern_drd_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look);                        \
+		if (r < n) return flern_drd_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);                    \
 		return -1;                                                                                                 \
 	}
 FLERN_DRD_FIXED(16)

@@ -49,11 +49,21 @@ func TestDenseReluDenseF32(t *testing.T) {
 		}
 		return v
 	}
-	for _, tc := range []struct{ n, k, h, o, looks int }{{100, 19, 64, 1, 0}, {30, 5, 16, 1, 0}, {30, 7, 32, 1, 0},
-		{37, 3, 5, 1, 0}, {50, 9, 64, 3, 0}, {0, 4, 8, 1, 0}, {20, 1, 17, 2, 0}, {64, 64, 1024, 1, 0},
-		{100, 3, 64, 1, 2}, {40, 2, 16, 1, 4}, {33, 4, 13, 2, 1}, {0, 3, 64, 1, 2}} {
-		t.Run(fmt.Sprintf("%dx%d-%d-%d+%d", tc.n, tc.k, tc.h, tc.o, tc.looks), func(t *testing.T) {
+	for _, tc := range []struct {
+		n, k, h, o, looks int
+		zeroBias          bool // b1 all zeros (-0 among them): the first table's rows start the sums
+	}{{100, 19, 64, 1, 0, false}, {30, 5, 16, 1, 0, false}, {30, 7, 32, 1, 0, false},
+		{37, 3, 5, 1, 0, false}, {50, 9, 64, 3, 0, false}, {0, 4, 8, 1, 0, false}, {20, 1, 17, 2, 0, false}, {64, 64, 1024, 1, 0, false},
+		{100, 3, 64, 1, 2, false}, {40, 2, 16, 1, 4, false}, {33, 4, 13, 2, 1, false}, {0, 3, 64, 1, 2, false},
+		{101, 3, 64, 1, 2, true}, {41, 2, 16, 1, 1, true}, {33, 3, 32, 1, 3, true}, {20, 3, 64, 1, 0, true}} {
+		t.Run(fmt.Sprintf("%dx%d-%d-%d+%d/zero bias %v", tc.n, tc.k, tc.h, tc.o, tc.looks, tc.zeroBias), func(t *testing.T) {
 			x, w1, b1, w2, b2 := rnd(tc.n*tc.k), rnd(tc.k*tc.h), rnd(tc.h), rnd(tc.h*tc.o), rnd(tc.o)
+			if tc.zeroBias {
+				for u := range b1 {
+					b1[u] = 0
+				}
+				b1[1] = float32(math.Copysign(0, -1))
+			}
 			if tc.n > 3 {
 				x[3*tc.k] = float32(math.NaN())
 			}
@@ -78,11 +88,15 @@ func TestDenseReluDenseF32(t *testing.T) {
 				}
 			}
 			if tc.looks > 0 && tc.n > 10 {
-				for _, v := range []int64{-1, int64(look[tc.looks-1].M)} {
-					look[tc.looks-1].Idx[9] = v
-					if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != 9 {
-						t.Fatalf("index %d in row 9: bad row %d (ok %v)", v, bad, ok)
+				for _, j := range []int{0, tc.looks - 1} {
+					keep := look[j].Idx[9]
+					for _, v := range []int64{-1, int64(look[j].M)} {
+						look[j].Idx[9] = v
+						if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != 9 {
+							t.Fatalf("index %d of table %d in row 9: bad row %d (ok %v)", v, j, bad, ok)
+						}
 					}
+					look[j].Idx[9] = keep
 				}
 			}
 		})
@@ -133,6 +147,20 @@ func BenchmarkDenseReluDense(b *testing.B) {
 		x3 := rnd(n * 3)
 		for range b.N {
 			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, b1, w2, b2, look)
+		}
+	})
+	b.Run("fused, 3 inputs + 2 lookups, bias folded", func(b *testing.B) {
+		look := make([]MLPLookup, 2)
+		for j := range look {
+			idx := make([]int64, n)
+			for i := range idx {
+				idx[i] = int64(r.Intn(229))
+			}
+			look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
+		}
+		x3, zero := rnd(n*3), make([]float32, h)
+		for range b.N {
+			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, zero, w2, b2, look)
 		}
 	})
 	b.Run("gemm", func(b *testing.B) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/flern/flern/golib/autodiff"
 	"github.com/flern/flern/golib/ir"
+	"github.com/flern/flern/golib/opt/biasfold"
 	"github.com/flern/flern/golib/opt/cse"
 	"github.com/flern/flern/golib/opt/dce"
 	"github.com/flern/flern/golib/opt/eageragg"
@@ -70,6 +71,8 @@ var Passes = []Pass{
 		Doc: "inference: embedding lookups concatenated into a Linear's input become lookups into tables of the embeddings times their weight rows (computed once from the parameters, not per row)"},
 	{Name: "mlp_fuse", Run: mlpfuse.Run, After: []string{"onehot_embed", "embed_fold"},
 		Doc: "inference: two Linear layers with a ReLU between them become one dense_relu_dense node, run a row at a time with the hidden layer in registers (no [rows, hidden] intermediate)"},
+	{Name: "bias_fold", Run: biasfold.Run, After: []string{"mlp_fuse"},
+		Doc: "inference: a fused head's first bias is added into its first table lookup once per run, so no row adds it"},
 	{Name: "limit", Run: limit.Run, After: []string{"resolve"},
 		Doc: "sort + head(n) becomes topk; limits move below projects that cannot raise; a Parquet scan under a limit reads only the row groups holding its first n rows"},
 	{Name: "pushdown", Run: pushdown.Run, After: []string{"dce"},

@@ -73,18 +73,21 @@ def test_embeddings_folded_and_fused_match_torch(passes, n_cat, emb, k, hidden, 
     if OPT_ON and rows > n_cat:  # (folding pays only with more rows than the table has)
         assert 'embedded="table"' in plan, plan
         assert "dense_relu_dense" in plan and "cat(" not in plan.split("dense_relu_dense")[0].split("\n")[-1], plan
+        assert "bias_folded=true" in plan, plan  # the head's bias added into its first table (bias_fold)
     with torch.no_grad():
         want = tm(torch.from_numpy(x)).numpy()
     got = got_t.numpy()
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
     assert np.array_equal(np.isnan(got), np.isnan(want))
-    for off in (["embed_fold"], ["mlp_fuse"], ["embed_fold", "mlp_fuse"]):
+    for off in (["bias_fold"], ["embed_fold"], ["mlp_fuse"], ["embed_fold", "mlp_fuse"]):
         passes(*off)
         with ftorch.no_grad():
             o = fm(ftorch.from_numpy(x))
         if OPT_ON and "embed_fold" in off:
             assert 'embedded="table"' not in o.explain()
+        if OPT_ON and "bias_fold" in off:
+            assert "bias_folded" not in o.explain()
         np.testing.assert_allclose(o.numpy(), got, rtol=1e-4, atol=1e-4)
 
 
