@@ -25,7 +25,7 @@ func TestLookups(t *testing.T) {
 	dir := t.TempDir()
 	rng := rand.New(rand.NewSource(9))
 	const n, group = 3000, 700
-	ints, floats, times, strs, nullInts := make([]any, n), make([]any, n), make([]any, n), make([]any, n), make([]any, n)
+	ints, floats, times, strs, nullInts, nullStrs := make([]any, n), make([]any, n), make([]any, n), make([]any, n), make([]any, n), make([]any, n)
 	names := []string{"SFO", "JFK", "a string over eight bytes", "é", ""}
 	for i := range ints {
 		k := rng.Intn(2 + i*6/n) // later row groups see values the first does not
@@ -37,6 +37,7 @@ func TestLookups(t *testing.T) {
 		strs[i] = names[min(k, len(names)-1)]
 		if rng.Intn(5) != 0 {
 			nullInts[i] = int64(k)
+			nullStrs[i] = names[min(k, len(names)-1)]
 		}
 	}
 	j := func(v []any) string { b, _ := json.Marshal(v); return string(b) }
@@ -46,8 +47,9 @@ func TestLookups(t *testing.T) {
 		{"t", &arrow.TimestampType{Unit: arrow.Microsecond}, j(times)},
 		{"s", arrow.BinaryTypes.String, j(strs)},
 		{"ni", arrow.PrimitiveTypes.Int64, j(nullInts)},
+		{"ns", arrow.BinaryTypes.String, j(nullStrs)}, // numbered, joined (its pieces' sizes counted late)
 	}
-	all := []any{"f", "i", "ni", "s", "t"}
+	all := []any{"f", "i", "ni", "ns", "s", "t"}
 	cases := []struct {
 		name   string
 		props  []parquet.WriterProperty
@@ -62,7 +64,7 @@ func TestLookups(t *testing.T) {
 		for _, workers := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/%d workers", tc.name, workers), func(t *testing.T) {
 				want := readWorkers(t, ir.Attrs{"path": p}, workers)
-				got := readWorkers(t, ir.Attrs{"path": p, LookupsAttr: all, "codes": []any{"s"}}, workers)
+				got := readWorkers(t, ir.Attrs{"path": p, LookupsAttr: all, "codes": []any{"ns", "s"}}, workers)
 				for k, name := range want.Names {
 					g, w := got.Col(name), want.Cols[k]
 					if (g.Lookup != nil) != tc.lookup[name] {

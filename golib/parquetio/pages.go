@@ -480,10 +480,11 @@ func decodeFixedPage[T fixed](p pageParts, dict []T, hasDict bool, out []T, maxD
 // exist: segments of rows, each either dictionary indices (into dict) or
 // plain strings, and the row group's validity (nil: no nulls).
 type strPiece struct {
-	n     int
-	size  int64 // bytes of string data
-	segs  []strSeg
-	valid []byte
+	n       int
+	size    int64 // bytes of string data
+	unsized bool  // size counts only plain segments' bytes (pieceSize counts the rest)
+	segs    []strSeg
+	valid   []byte
 	// idxBuf is the chunk's buffer of dictionary indices the segments'
 	// idx are cut from (nil: none), returned to a Scanner's buffers once
 	// the piece is expanded (release)
@@ -584,6 +585,14 @@ func parsePlainStrings(b []byte, k int) (offs []int64, data []byte, err error) {
 // (its dictionary indices in a buffer from bufs: a Scanner's, reused from
 // batch to batch; nil: a fresh one).
 func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string, bufs *batchBufs) (*strPiece, error) {
+	return decodeStringPagesSized(pr, n, maxDef, name, bufs, true)
+}
+
+// decodeStringPagesSized is decodeStringPages; without sized, a dictionary
+// segment's bytes are not counted (the piece's size is then -1 and
+// pieceSize counts them when the strings are joined after all: a string
+// lookup, parquetio/lookup.go, never joins them).
+func decodeStringPagesSized(pr file.PageReader, n int, maxDef int16, name string, bufs *batchBufs, sized bool) (*strPiece, error) {
 	var dict *strDict
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
@@ -659,12 +668,22 @@ func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string, buf
 				}
 				nd := uint32(dict.len())
 				var size int64
-				do := dict.offs
-				for _, v := range all[:p.present] {
-					if uint32(v) >= nd {
-						return fmt.Errorf("dictionary index %d out of a dictionary of %d", v, nd)
+				if sized {
+					do := dict.offs
+					for _, v := range all[:p.present] {
+						if uint32(v) >= nd {
+							return fmt.Errorf("dictionary index %d out of a dictionary of %d", v, nd)
+						}
+						size += do[v+1] - do[v]
 					}
-					size += do[v+1] - do[v]
+				} else {
+					var most uint32
+					for _, v := range all[:p.present] {
+						most = max(most, uint32(v))
+					}
+					if p.present > 0 && most >= nd {
+						return fmt.Errorf("dictionary index %d out of a dictionary of %d", most, nd)
+					}
 				}
 				if p.present < p.nvals {
 					vi := p.present - 1
@@ -713,7 +732,29 @@ func decodeStringPages(pr file.PageReader, n int, maxDef int16, name string, buf
 	if row != n {
 		return nil, fmt.Errorf("column %q has %d rows, the footer says %d", name, row, n)
 	}
+	out.unsized = !sized
 	return out, nil
+}
+
+// pieceSize sets p.size when decodeStringPagesSized left it uncounted.
+func pieceSize(p *strPiece) {
+	if !p.unsized {
+		return
+	}
+	p.size = 0
+	for _, s := range p.segs {
+		if s.dict == nil {
+			p.size += int64(len(s.data))
+			continue
+		}
+		do := s.dict.offs
+		for _, v := range s.idx {
+			if v >= 0 {
+				p.size += do[v+1] - do[v]
+			}
+		}
+	}
+	p.unsized = false
 }
 
 // pieceOf wraps a column of strings (the column reader's result) as a

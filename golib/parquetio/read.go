@@ -795,7 +795,7 @@ func readStringPiece(o *openedFile, rg int, c column) (*strPiece, error) {
 		if err != nil {
 			return nil, err
 		}
-		p, err := decodeStringPages(pr, int(rgr.NumRows()), descr.MaxDefinitionLevel(), c.name, o.bufs)
+		p, err := decodeStringPagesSized(pr, int(rgr.NumRows()), descr.MaxDefinitionLevel(), c.name, o.bufs, !(c.lookup && c.codes))
 		pr.Close()
 		if err != errUnsupported {
 			return p, err
@@ -821,6 +821,7 @@ func joinStrings(ps []*strPiece, n int, bufs *batchBufs, codes bool) *col.Column
 	rowStart := make([]int, len(kept)+1)
 	dataStart := make([]int64, len(kept)+1)
 	hasNulls := false
+	parallelFor(len(kept), func(i int) { pieceSize(kept[i]) })
 	for i, p := range kept {
 		rowStart[i+1] = rowStart[i] + p.n
 		dataStart[i+1] = dataStart[i] + p.size
