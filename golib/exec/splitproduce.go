@@ -17,6 +17,7 @@ package exec
 import (
 	"sync"
 
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -256,13 +257,13 @@ func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, err
 					sc[i].F64 = make([]float64, p.r.Chunk)
 				}
 				bufs[i].F64 = sc[i].F64[:hi-lo]
-				lk[i].GatherF64(bufs[i].F64, lo)
+				blas.Gather64(bufs[i].F64, lk[i].F64, lk[i].Codes[lo:])
 			} else {
 				if len(sc[i].I64) < p.r.Chunk {
 					sc[i].I64 = make([]int64, p.r.Chunk)
 				}
 				bufs[i].I64 = sc[i].I64[:hi-lo]
-				lk[i].GatherI64(bufs[i].I64, lo)
+				blas.Gather64(bufs[i].I64, lk[i].I64, lk[i].Codes[lo:])
 			}
 			continue
 		}
