@@ -6,6 +6,13 @@ package exec
 // the columns gathered in parallel; without a dropped row the columns are
 // shared (frames are immutable), a RangeIndex becoming the positions as the
 // interpreter's Take makes it.
+//
+// A col.Lookup column (a Parquet scan's dictionary-coded column, read as
+// codes + values: scanlookups.go) is tested per value, not per row: only a
+// float's NaN entries are missing (a lookup holds no null), so a column
+// without one cannot drop a row, and one with some is tested by its rows'
+// codes. Its kept rows' codes are gathered (4 bytes a row instead of 8) into
+// a lookup over the same values.
 
 import (
 	"github.com/flern/flern/golib/col"
@@ -40,9 +47,16 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return nil, ErrFallback
 	}
 	var maybe []*col.Column // columns that can hold a missing value
+	var naOf [][]bool       // per column of maybe: a lookup's missing values by code (else nil)
 	for _, cl := range cols {
+		if l := cl.Lookup; l != nil {
+			if na := lookupNA(l); na != nil {
+				maybe, naOf = append(maybe, cl), append(naOf, na)
+			}
+			continue
+		}
 		if cl.HasNulls() || cl.Type.IsFloat() {
-			maybe = append(maybe, cl)
+			maybe, naOf = append(maybe, cl), append(naOf, nil)
 		}
 	}
 	if how == "any" && len(maybe) == 0 || how == "all" && len(maybe) < len(cols) {
@@ -51,7 +65,7 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 	k := max(numMorsels(src.N), 1)
 	sel := make([][]int32, k)
 	err := forMorsels(c, n, src.N, func(m, lo, hi int) error {
-		na := naCounts(maybe, lo, hi)
+		na := naCounts(maybe, naOf, lo, hi)
 		idx := make([]int32, 0, hi-lo)
 		for j, k := range na {
 			if (how == "any" && k == 0) || (how == "all" && int(k) < len(cols)) {
@@ -78,7 +92,72 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 	for _, s := range sel {
 		idx = append(idx, s...)
 	}
+	if src.HasLookup() {
+		return gatherLookupFrame(c, n, src, idx)
+	}
 	return gatherFrame(c, n, src, idx)
+}
+
+// lookupNA is, for a float lookup with a NaN value, whether each code's
+// value is NaN; nil when none is (an int or datetime lookup holds no null).
+func lookupNA(l *col.Lookup) []bool {
+	var na []bool
+	for k, x := range l.F64 {
+		if x != x {
+			if na == nil {
+				na = make([]bool, len(l.F64))
+			}
+			na[k] = true
+		}
+	}
+	return na
+}
+
+// gatherLookupFrame is gatherFrame(src, idx) with src's col.Lookup columns
+// gathered as lookups: their codes at idx, over the same values.
+func gatherLookupFrame(c *Ctx, n *ir.Node, src *col.Frame, idx []int32) (*col.Frame, error) {
+	rest := *src // the other columns, gathered (with the index) by gatherFrame
+	rest.Names, rest.Cols = nil, nil
+	var looks []int
+	for i, cl := range src.Cols {
+		if cl.Lookup != nil {
+			looks = append(looks, i)
+			continue
+		}
+		rest.Names, rest.Cols = append(rest.Names, src.Names[i]), append(rest.Cols, cl)
+	}
+	out, err := gatherFrame(c, n, &rest, idx)
+	if err != nil {
+		return nil, err
+	}
+	codes := make([][]int32, len(looks))
+	for j := range looks {
+		codes[j] = col.Uninit[int32](len(idx))
+	}
+	err = forMorsels(c, n, len(idx), func(_, lo, hi int) error {
+		for j, i := range looks {
+			takeAscending(codes[j][lo:hi], src.Cols[i].Lookup.Codes, idx[lo:hi])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	cols := make([]*col.Column, 0, len(src.Cols))
+	r, j := 0, 0
+	for _, cl := range src.Cols {
+		if cl.Lookup != nil {
+			l := cl.Lookup
+			cols = append(cols, &col.Column{Type: cl.Type, N: len(idx), Keep: cl.Keep,
+				Lookup: &col.Lookup{Codes: codes[j], I64: l.I64, F64: l.F64, Str: l.Str}})
+			j++
+			continue
+		}
+		cols = append(cols, out.Cols[r])
+		r++
+	}
+	out.Names, out.Cols = src.Names, cols
+	return out, nil
 }
 
 // keepAllRows is src.Take(every row) without copying the columns.
@@ -96,10 +175,19 @@ func keepAllRows(src *col.Frame) *col.Frame {
 }
 
 // naCounts counts, for each of rows lo..hi, the columns missing there (null
-// in the validity bitmap, or NaN), a column at a time.
-func naCounts(cols []*col.Column, lo, hi int) []int32 {
+// in the validity bitmap, or NaN; a lookup column's by its codes' entries of
+// naOf), a column at a time.
+func naCounts(cols []*col.Column, naOf [][]bool, lo, hi int) []int32 {
 	na := make([]int32, hi-lo)
-	for _, cl := range cols {
+	for i, cl := range cols {
+		if tab := naOf[i]; tab != nil {
+			for j, k := range cl.Lookup.Codes[lo:hi] {
+				if tab[k] {
+					na[j]++
+				}
+			}
+			continue
+		}
 		if cl.Valid != nil {
 			for i := lo; i < hi; i++ {
 				if !cl.IsValid(i) {

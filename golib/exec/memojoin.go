@@ -131,7 +131,7 @@ const LookupByChunkAttr = "lookup_by_chunk"
 // chunk by chunk). Every other node gets them materialized (runNode).
 func takesLookups(n *ir.Node) bool {
 	switch n.Op {
-	case "join", "row_split", "project", "distinct":
+	case "join", "row_split", "project", "distinct", "dropna":
 		return true
 	case "groupby_agg":
 		return len(n.Attrs.Strings("keys")) == 0
@@ -158,8 +158,8 @@ func materializeLookups(in []any) []any {
 // materializeLookupsFor is materializeLookups for node n's inputs: only the
 // columns n reads are materialized when n reads a few named columns of its
 // input (distinct: its column; groupby_agg: its keys and aggregated
-// columns) and leaves the others unread; every Lookup column otherwise (n
-// nil: all).
+// columns; get_dummies' schema-only probe: its encoded columns) and leaves
+// the others unread; every Lookup column otherwise (n nil: all).
 func materializeLookupsFor(n *ir.Node, in []any) []any {
 	var reads map[string]bool
 	if n != nil && len(in) == 1 {
@@ -167,6 +167,13 @@ func materializeLookupsFor(n *ir.Node, in []any) []any {
 		case "distinct":
 			if c := n.Attrs.Str("column"); c != "" {
 				reads = map[string]bool{c: true}
+			}
+		case "get_dummies":
+			if n.Attrs.Bool("schema_only", false) && n.Attrs["columns"] != nil {
+				reads = map[string]bool{} // the probe reads no row of the other columns
+				for _, c := range n.Attrs.Strings("columns") {
+					reads[c] = true
+				}
 			}
 		case "groupby_agg":
 			reads = map[string]bool{}

@@ -15,6 +15,11 @@ package exec
 //   - a row_split (its producers gather each chunk's rows);
 //   - the left side of a join that passes the column on (the lookup join
 //     keeps the left columns as they are);
+//   - a dropna (dropnaLookups: a missing value is a NaN entry of a float's
+//     values, its rows found by code; the kept rows' codes gathered), whose
+//     readers are checked in turn;
+//   - get_dummies' schema-only probe (python/flern/frame.py _pin_dummies)
+//     of other columns: it reads no row of the column;
 //   - a result the plan keeps for later plans (the result cache): their
 //     readers get the same treatment at run time, a node that does not take
 //     lookups getting them materialized once (col.Column.Materialize).
@@ -133,6 +138,10 @@ func lookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, id
 				}
 			}
 		case "row_split":
+		case "dropna", "get_dummies":
+			if !lookupPassReaders(g, users, outs, un, name, t, depth) {
+				return false
+			}
 		case "join":
 			if len(un.Inputs) != 2 || un.Inputs[0] != id || un.Inputs[1] == id ||
 				slices.Contains(un.Attrs.Strings("left_on"), name) || slices.Contains(un.Attrs.Strings("on"), name) {
@@ -221,4 +230,24 @@ func stringLookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bo
 		}
 	}
 	return true
+}
+
+// lookupPassReaders is lookupReaders for the readers that pass column name
+// on under its name (dropna: its output's readers must take it too) or do
+// not read its rows (get_dummies' schema-only probe of other columns).
+func lookupPassReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, un *ir.Node, name string, t ir.DType, depth int) bool {
+	if len(un.Inputs) != 1 {
+		return false
+	}
+	switch un.Op {
+	case "dropna":
+		if h := un.Attrs.Str("how"); h != "" && h != "any" && h != "all" {
+			return false
+		}
+		return lookupReaders(g, users, outs, un.ID, name, t, depth+1)
+	case "get_dummies":
+		return un.Attrs.Bool("schema_only", false) && un.Attrs["columns"] != nil &&
+			!slices.Contains(un.Attrs.Strings("columns"), name)
+	}
+	return false
 }

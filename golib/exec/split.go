@@ -499,6 +499,12 @@ func runSplitRegion(c *Ctx, n *ir.Node, r *splitRegion, in []any) (any, error) {
 	if r.producing() {
 		rows := r.producerRows(in)
 		dedup := r.Dedup != nil && rows >= dedupMinRows && r.Dedup.MACs >= dedupMinMACs
+		if dedup && rows >= 0 && !c.Options.Reference {
+			// numbered by the produced inputs' codes, when they are lookups (splitcodes.go)
+			if out, ok, err := runDedupCodes(c, n, r, in, rows); ok || err != nil {
+				return out, err
+			}
+		}
 		if rows < 0 || c.Options.Reference || dedup || (rows < 2*r.Chunk && !r.Pad) {
 			// the region needs its whole input: produce it first
 			full, err := r.produceAll(c, in)
