@@ -23,6 +23,10 @@ package blas
 
 #define FLERN_MLP_MAXH 1024
 
+// flern_mlp_force8: tests run the 8-lane form on an AVX-512 CPU too.
+static int flern_mlp_force8 = 0;
+static void flern_mlp_set_force8(int v) { flern_mlp_force8 = v; }
+
 // flern_dense_relu_dense: x [n, k], w1 [k, h], b1 [h], w2 [h, o], b2 [o], out [n, o], all row-major; h <= FLERN_MLP_MAXH;
 // nl <= FLERN_MLP_MAXLOOK lookups: table tj [mj, h] and indices ij [n], row ij[r] of tj added to row r's hidden units.
 // The hidden units' sums start from the bias and the looked-up rows, then run over k in order (lanes across units),
@@ -125,6 +129,110 @@ FLERN_DRD_FIXED(16)
 FLERN_DRD_FIXED(32)
 FLERN_DRD_FIXED(64)
 
+// flern_drd16_block: flern_drd_block with 16-lane vectors, for the AVX-512 path below: a row's 64 hidden units are
+// 4 registers, so four rows share each weight load in 16 accumulators (the 8-lane form's two rows, with twice the
+// instructions per unit: BenchmarkDenseReluDense).
+typedef float flern_v16 __attribute__((vector_size(64)));
+typedef int32_t flern_v16i __attribute__((vector_size(64)));
+#define FLERN_DRD16_BLOCK(H, R)                                                                                       \
+	static inline __attribute__((always_inline)) int64_t flern_drd16_blk_##H##_##R(                                  \
+	    int64_t r, int64_t k, const float *x, const float *w1, const flern_v16 *bias, const flern_v16 *w2v,        \
+	    const float *b2, float *out, int nl, const flern_look *look, int zb) {                                     \
+		flern_v16 acc[R][H / 16];                                                                                   \
+		int j0 = 0;                                                                                                 \
+		if (zb && nl > 0) {                                                                                         \
+			for (int q = 0; q < R; q++) {                                                                           \
+				const int64_t v = look[0].idx[r + q];                                                               \
+				if ((uint64_t)v >= (uint64_t)look[0].m) return r + q;                                               \
+				const float *tr = look[0].t + v * H;                                                                \
+				for (int u = 0; u < H / 16; u++) __builtin_memcpy(&acc[q][u], tr + 16 * u, sizeof acc[q][u]);      \
+			}                                                                                                       \
+			j0 = 1;                                                                                                 \
+		} else {                                                                                                    \
+			for (int q = 0; q < R; q++)                                                                             \
+				for (int u = 0; u < H / 16; u++) acc[q][u] = bias[u];                                               \
+		}                                                                                                           \
+		for (int j = j0; j < nl; j++) {                                                                             \
+			for (int q = 0; q < R; q++) {                                                                           \
+				const int64_t v = look[j].idx[r + q];                                                               \
+				if ((uint64_t)v >= (uint64_t)look[j].m) return r + q;                                               \
+				const float *tr = look[j].t + v * H;                                                                \
+				for (int u = 0; u < H / 16; u++) {                                                                  \
+					flern_v16 t;                                                                                    \
+					__builtin_memcpy(&t, tr + 16 * u, sizeof t);                                                    \
+					acc[q][u] += t;                                                                                 \
+				}                                                                                                   \
+			}                                                                                                       \
+		}                                                                                                           \
+		for (int64_t kk = 0; kk < k; kk++) {                                                                        \
+			float xv[R];                                                                                            \
+			for (int q = 0; q < R; q++) xv[q] = x[(r + q) * k + kk];                                                \
+			const float *wr = w1 + kk * H;                                                                          \
+			for (int u = 0; u < H / 16; u++) {                                                                      \
+				flern_v16 w;                                                                                        \
+				__builtin_memcpy(&w, wr + 16 * u, sizeof w);                                                        \
+				for (int q = 0; q < R; q++) acc[q][u] += xv[q] * w;                                                 \
+			}                                                                                                       \
+		}                                                                                                           \
+		for (int q = 0; q < R; q++) {                                                                               \
+			flern_v16 s = {0};                                                                                      \
+			for (int u = 0; u < H / 16; u++) {                                                                      \
+				flern_v16 v = acc[q][u];                                                                            \
+				flern_v16i keep = ~(v <= 0.0f);                                                                     \
+				v = (flern_v16)((flern_v16i)v & keep);                                                              \
+				s += v * w2v[u];                                                                                    \
+			}                                                                                                       \
+			flern_v8 s8 = __builtin_shufflevector(s, s, 0, 1, 2, 3, 4, 5, 6, 7) +                                   \
+			              __builtin_shufflevector(s, s, 8, 9, 10, 11, 12, 13, 14, 15);                              \
+			flern_v4 s4 = __builtin_shufflevector(s8, s8, 0, 1, 2, 3) + __builtin_shufflevector(s8, s8, 4, 5, 6, 7); \
+			s4 += __builtin_shufflevector(s4, s4, 2, 3, 0, 1);                                                      \
+			out[r + q] = (s4[0] + s4[1]) + b2[0];                                                                   \
+		}                                                                                                           \
+		return -1;                                                                                                  \
+	}
+
+#define FLERN_DRD16(H)                                                                                                \
+	FLERN_DRD16_BLOCK(H, 1)                                                                                           \
+	FLERN_DRD16_BLOCK(H, 4)                                                                                           \
+	static inline __attribute__((always_inline)) int64_t flern_drd16_##H(                                             \
+	    int64_t n, int64_t k, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,      \
+	    float *out, int nl, const flern_look *look) {                                                              \
+		flern_v16 bias[H / 16], w2v[H / 16];                                                                         \
+		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
+		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
+		int zb = 1;                                                                                                \
+		for (int u = 0; u < H; u++) zb &= b1[u] == 0.0f;                                                          \
+		int64_t r = 0;                                                                                             \
+		for (; r + 4 <= n; r += 4) {                                                                               \
+			const int64_t bad = flern_drd16_blk_##H##_4(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);            \
+			if (bad >= 0) return bad;                                                                              \
+		}                                                                                                          \
+		for (; r < n; r++) {                                                                                       \
+			const int64_t bad = flern_drd16_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);            \
+			if (bad >= 0) return bad;                                                                              \
+		}                                                                                                          \
+		return -1;                                                                                                 \
+	}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+FLERN_DRD16(16)
+FLERN_DRD16(32)
+FLERN_DRD16(64)
+
+// flern_drd16: the 16-lane heads (one output; 16, 32 or 64 hidden units), compiled for AVX-512; -2: not one.
+__attribute__((target("arch=x86-64-v4"))) static int64_t flern_drd16(int64_t n, int64_t k, int64_t h, const float *x,
+                                                                      const float *w1, const float *b1, const float *w2,
+                                                                      const float *b2, float *out, int nl,
+                                                                      const flern_look *look) {
+	switch (h) {
+	case 16: return flern_drd16_16(n, k, x, w1, b1, w2, b2, out, nl, look);
+	case 32: return flern_drd16_32(n, k, x, w1, b1, w2, b2, out, nl, look);
+	case 64: return flern_drd16_64(n, k, x, w1, b1, w2, b2, out, nl, look);
+	}
+	return -2;
+}
+#endif
+
 FLERN_MLP_CLONES int64_t flern_dense_relu_dense(int64_t n, int64_t k, int64_t h, int64_t o, const float *x,
                                                  const float *w1, const float *b1, const float *w2, const float *b2,
                                                  float *out, int nl, const float *t0, const int64_t *i0, int64_t m0,
@@ -181,10 +289,38 @@ FLERN_MLP_CLONES int64_t flern_dense_relu_dense(int64_t n, int64_t k, int64_t h,
 	}
 	return -1;
 }
+
+// flern_mlp: flern_dense_relu_dense, or the 16-lane form where the CPU has AVX-512 (x86-64-v4) and the head has one
+// output and 16, 32 or 64 hidden units.
+static int64_t flern_mlp(int64_t n, int64_t k, int64_t h, int64_t o, const float *x, const float *w1, const float *b1,
+                         const float *w2, const float *b2, float *out, int nl, const float *t0, const int64_t *i0,
+                         int64_t m0, const float *t1, const int64_t *i1, int64_t m1, const float *t2,
+                         const int64_t *i2, int64_t m2, const float *t3, const int64_t *i3, int64_t m3) {
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+	static int v4 = -1;
+	if (v4 < 0) v4 = __builtin_cpu_supports("x86-64-v4") ? 1 : 0;
+	if (v4 && o == 1 && !flern_mlp_force8) {
+		const flern_look look[FLERN_MLP_MAXLOOK] = {{t0, i0, m0}, {t1, i1, m1}, {t2, i2, m2}, {t3, i3, m3}};
+		const int64_t r = flern_drd16(n, k, h, x, w1, b1, w2, b2, out, nl, look);
+		if (r != -2) return r;
+	}
+#endif
+	return flern_dense_relu_dense(n, k, h, o, x, w1, b1, w2, b2, out, nl, t0, i0, m0, t1, i1, m1, t2, i2, m2, t3, i3, m3);
+}
 */
 import "C"
 
 import "unsafe"
+
+// setMLPForce8 makes DenseReluDenseF32 run the 8-lane kernel even on an
+// AVX-512 CPU (tests compare both forms).
+func setMLPForce8(v bool) {
+	f := 0
+	if v {
+		f = 1
+	}
+	C.flern_mlp_set_force8(C.int(f))
+}
 
 // MLPMaxHidden is the widest hidden layer DenseReluDenseF32 takes;
 // MLPMaxLookups the most table lookups.
@@ -224,7 +360,7 @@ func DenseReluDenseF32(out, x []float32, n, k, h, o int, w1, b1, w2, b2 []float3
 	if n == 0 {
 		return -1, true
 	}
-	r := C.flern_dense_relu_dense(C.int64_t(n), C.int64_t(k), C.int64_t(h), C.int64_t(o), f32p(x), f32p(w1), f32p(b1),
+	r := C.flern_mlp(C.int64_t(n), C.int64_t(k), C.int64_t(h), C.int64_t(o), f32p(x), f32p(w1), f32p(b1),
 		f32p(w2), f32p(b2), f32p(out), C.int(len(look)), t[0], ix[0], m[0], t[1], ix[1], m[1], t[2], ix[2], m[2], t[3], ix[3], m[3])
 	return int(r), true
 }

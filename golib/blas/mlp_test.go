@@ -56,50 +56,54 @@ func TestDenseReluDenseF32(t *testing.T) {
 		{37, 3, 5, 1, 0, false}, {50, 9, 64, 3, 0, false}, {0, 4, 8, 1, 0, false}, {20, 1, 17, 2, 0, false}, {64, 64, 1024, 1, 0, false},
 		{100, 3, 64, 1, 2, false}, {40, 2, 16, 1, 4, false}, {33, 4, 13, 2, 1, false}, {0, 3, 64, 1, 2, false},
 		{101, 3, 64, 1, 2, true}, {41, 2, 16, 1, 1, true}, {33, 3, 32, 1, 3, true}, {20, 3, 64, 1, 0, true}} {
-		t.Run(fmt.Sprintf("%dx%d-%d-%d+%d/zero bias %v", tc.n, tc.k, tc.h, tc.o, tc.looks, tc.zeroBias), func(t *testing.T) {
-			x, w1, b1, w2, b2 := rnd(tc.n*tc.k), rnd(tc.k*tc.h), rnd(tc.h), rnd(tc.h*tc.o), rnd(tc.o)
-			if tc.zeroBias {
-				for u := range b1 {
-					b1[u] = 0
-				}
-				b1[1] = float32(math.Copysign(0, -1))
-			}
-			if tc.n > 3 {
-				x[3*tc.k] = float32(math.NaN())
-			}
-			var look []MLPLookup
-			for j := 0; j < tc.looks; j++ {
-				m := 3 + 7*j
-				idx := make([]int64, tc.n)
-				for i := range idx {
-					idx[i] = int64(r.Intn(m))
-				}
-				look = append(look, MLPLookup{T: rnd(m * tc.h), Idx: idx, M: m})
-			}
-			out := make([]float32, tc.n*tc.o)
-			if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != -1 {
-				t.Fatalf("refused (%v) or bad row %d", ok, bad)
-			}
-			want := denseReluDenseRef(x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look)
-			for i, w := range want {
-				g := float64(out[i])
-				if math.IsNaN(w) != math.IsNaN(g) || math.Abs(g-w) > 1e-4*(1+math.Abs(w)) {
-					t.Fatalf("element %d: %v, reference %v", i, g, w)
-				}
-			}
-			if tc.looks > 0 && tc.n > 10 {
-				for _, j := range []int{0, tc.looks - 1} {
-					keep := look[j].Idx[9]
-					for _, v := range []int64{-1, int64(look[j].M)} {
-						look[j].Idx[9] = v
-						if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != 9 {
-							t.Fatalf("index %d of table %d in row 9: bad row %d (ok %v)", v, j, bad, ok)
-						}
+		for _, force8 := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%dx%d-%d-%d+%d/zero bias %v/8 lanes %v", tc.n, tc.k, tc.h, tc.o, tc.looks, tc.zeroBias, force8), func(t *testing.T) {
+				setMLPForce8(force8)
+				defer setMLPForce8(false)
+				x, w1, b1, w2, b2 := rnd(tc.n*tc.k), rnd(tc.k*tc.h), rnd(tc.h), rnd(tc.h*tc.o), rnd(tc.o)
+				if tc.zeroBias {
+					for u := range b1 {
+						b1[u] = 0
 					}
-					look[j].Idx[9] = keep
+					b1[1] = float32(math.Copysign(0, -1))
 				}
-			}
-		})
+				if tc.n > 3 {
+					x[3*tc.k] = float32(math.NaN())
+				}
+				var look []MLPLookup
+				for j := 0; j < tc.looks; j++ {
+					m := 3 + 7*j
+					idx := make([]int64, tc.n)
+					for i := range idx {
+						idx[i] = int64(r.Intn(m))
+					}
+					look = append(look, MLPLookup{T: rnd(m * tc.h), Idx: idx, M: m})
+				}
+				out := make([]float32, tc.n*tc.o)
+				if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != -1 {
+					t.Fatalf("refused (%v) or bad row %d", ok, bad)
+				}
+				want := denseReluDenseRef(x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look)
+				for i, w := range want {
+					g := float64(out[i])
+					if math.IsNaN(w) != math.IsNaN(g) || math.Abs(g-w) > 1e-4*(1+math.Abs(w)) {
+						t.Fatalf("element %d: %v, reference %v", i, g, w)
+					}
+				}
+				if tc.looks > 0 && tc.n > 10 {
+					for _, j := range []int{0, tc.looks - 1} {
+						keep := look[j].Idx[9]
+						for _, v := range []int64{-1, int64(look[j].M)} {
+							look[j].Idx[9] = v
+							if bad, ok := DenseReluDenseF32(out, x, tc.n, tc.k, tc.h, tc.o, w1, b1, w2, b2, look); !ok || bad != 9 {
+								t.Fatalf("index %d of table %d in row 9: bad row %d (ok %v)", v, j, bad, ok)
+							}
+						}
+						look[j].Idx[9] = keep
+					}
+				}
+			})
+		}
 	}
 	if _, ok := DenseReluDenseF32(make([]float32, 1), make([]float32, 2), 1, 2, MLPMaxHidden+1, 1, make([]float32, 2*(MLPMaxHidden+1)),
 		make([]float32, MLPMaxHidden+1), make([]float32, MLPMaxHidden+1), make([]float32, 1), nil); ok {
@@ -147,6 +151,22 @@ func BenchmarkDenseReluDense(b *testing.B) {
 		x3 := rnd(n * 3)
 		for range b.N {
 			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, b1, w2, b2, look)
+		}
+	})
+	b.Run("fused, 3 inputs + 2 lookups, bias folded, 8 lanes", func(b *testing.B) {
+		look := make([]MLPLookup, 2)
+		for j := range look {
+			idx := make([]int64, n)
+			for i := range idx {
+				idx[i] = int64(r.Intn(229))
+			}
+			look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
+		}
+		x3, zero := rnd(n*3), make([]float32, h)
+		setMLPForce8(true)
+		defer setMLPForce8(false)
+		for range b.N {
+			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, zero, w2, b2, look)
 		}
 	})
 	b.Run("fused, 3 inputs + 2 lookups, bias folded", func(b *testing.B) {
