@@ -678,8 +678,10 @@ def from_numpy(a: np.ndarray) -> Tensor:
     d = _as_dtype(a.dtype)
     flat = np.ascontiguousarray(a).reshape(-1)
     table = pa.table({"data": pa.array(flat)})
-    return Tensor._from_node(Node("source_tensor", [], {"dtype": d.name, "shape": [int(s) for s in a.shape]},
-                                  data=table))
+    shape = [int(s) for s in a.shape]
+    t = Tensor._from_node(Node("source_tensor", [], {"dtype": d.name, "shape": shape}, data=table))
+    t._type = (d.name, tuple(shape))  # a source's type is its attributes' (no native inference)
+    return t
 
 
 def _handoff_tensor(a: Any) -> "Tensor | None":
