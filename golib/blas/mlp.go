@@ -11,7 +11,7 @@ package blas
 // tests compare within float rounding).
 
 /*
-#cgo CFLAGS: -O3
+#cgo CFLAGS: -O3 -Wno-psabi
 #pragma GCC optimize("fp-contract=fast")
 #include <stdint.h>
 
@@ -44,122 +44,54 @@ typedef struct {
 	int64_t m;
 } flern_look;
 
-// flern_drd_block: one output, a hidden width H that is a multiple of 8 known at compile time, R rows from row r
-// at a time: each row's hidden units stay in H / 8 vector registers over the k inputs (no buffer traffic), the
-// output's sum in 8 lanes; the R rows share each weight load (two rows: 16 accumulators, which the AVX-512 clone
-// keeps in registers). Returns -1, or the row whose index is out of its table.
-#define FLERN_DRD_BLOCK(H, R)                                                                                         \
-	static inline __attribute__((always_inline)) int64_t flern_drd_blk_##H##_##R(                                     \
-	    int64_t r, int64_t k, const float *x, const float *w1, const flern_v8 *bias, const flern_v8 *w2v,          \
-	    const float *b2, float *out, int nl, const flern_look *look, int zb) {                                     \
-		flern_v8 acc[R][H / 8];                                                                                     \
-		int j0 = 0;                                                                                                 \
-		if (zb && nl > 0) {                                                                                         \
-			for (int q = 0; q < R; q++) {                                                                           \
-				const int64_t v = look[0].idx[r + q];                                                               \
-				if ((uint64_t)v >= (uint64_t)look[0].m) return r + q;                                               \
-				const float *tr = look[0].t + v * H;                                                                \
-				for (int u = 0; u < H / 8; u++) __builtin_memcpy(&acc[q][u], tr + 8 * u, sizeof acc[q][u]);         \
-			}                                                                                                       \
-			j0 = 1;                                                                                                 \
-		} else {                                                                                                    \
-			for (int q = 0; q < R; q++)                                                                             \
-				for (int u = 0; u < H / 8; u++) acc[q][u] = bias[u];                                                \
-		}                                                                                                           \
-		for (int j = j0; j < nl; j++) {                                                                             \
-			for (int q = 0; q < R; q++) {                                                                           \
-				const int64_t v = look[j].idx[r + q];                                                               \
-				if ((uint64_t)v >= (uint64_t)look[j].m) return r + q;                                               \
-				const float *tr = look[j].t + v * H;                                                                \
-				for (int u = 0; u < H / 8; u++) {                                                                   \
-					flern_v8 t;                                                                                     \
-					__builtin_memcpy(&t, tr + 8 * u, sizeof t);                                                     \
-					acc[q][u] += t;                                                                                 \
-				}                                                                                                   \
-			}                                                                                                       \
-		}                                                                                                           \
-		for (int64_t kk = 0; kk < k; kk++) {                                                                        \
-			float xv[R];                                                                                            \
-			for (int q = 0; q < R; q++) xv[q] = x[(r + q) * k + kk];                                                \
-			const float *wr = w1 + kk * H;                                                                          \
-			for (int u = 0; u < H / 8; u++) {                                                                       \
-				flern_v8 w;                                                                                         \
-				__builtin_memcpy(&w, wr + 8 * u, sizeof w);                                                         \
-				for (int q = 0; q < R; q++) acc[q][u] += xv[q] * w;                                                 \
-			}                                                                                                       \
-		}                                                                                                           \
-		for (int q = 0; q < R; q++) {                                                                               \
-			flern_v8 s = {0, 0, 0, 0, 0, 0, 0, 0};                                                                  \
-			for (int u = 0; u < H / 8; u++) {                                                                       \
-				flern_v8 v = acc[q][u];                                                                             \
-				flern_v8i keep = ~(v <= 0.0f);                                                                      \
-				v = (flern_v8)((flern_v8i)v & keep);                                                                \
-				s += v * w2v[u];                                                                                    \
-			}                                                                                                       \
-			flern_v4 s4 = __builtin_shufflevector(s, s, 0, 1, 2, 3) + __builtin_shufflevector(s, s, 4, 5, 6, 7);    \
-			s4 += __builtin_shufflevector(s4, s4, 2, 3, 0, 1);                                                      \
-			out[r + q] = (s4[0] + s4[1]) + b2[0];                                                                   \
-		}                                                                                                           \
-		return -1;                                                                                                  \
-	}
+// flern_hsum8, flern_hsum16: a vector's lanes summed as a tree (halves added, then halves of those, ...).
+static inline __attribute__((always_inline)) float flern_hsum8(flern_v8 s) {
+	flern_v4 s4 = __builtin_shufflevector(s, s, 0, 1, 2, 3) + __builtin_shufflevector(s, s, 4, 5, 6, 7);
+	s4 += __builtin_shufflevector(s4, s4, 2, 3, 0, 1);
+	return s4[0] + s4[1];
+}
 
-// flern_drd_fixed: the rows two at a time (flern_drd_block), a last odd row alone. A bias of zeros (zb: mlp_fuse folds
-// the bias into the first table) is not added: the first table's rows start the sums (0 + t is t; a -0 sum that a
-// +0 bias would have made +0 goes to 0 in relu either way).
-#define FLERN_DRD_FIXED(H)                                                                                            \
-	FLERN_DRD_BLOCK(H, 1)                                                                                             \
-	FLERN_DRD_BLOCK(H, 2)                                                                                             \
-	static inline __attribute__((always_inline)) int64_t flern_drd_##H(                                               \
-	    int64_t n, int64_t k, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,      \
-	    float *out, int nl, const flern_look *look) {                                                              \
-		flern_v8 bias[H / 8], w2v[H / 8];                                                                            \
-		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
-		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
-		int zb = 1;                                                                                                \
-		for (int u = 0; u < H; u++) zb &= b1[u] == 0.0f;                                                          \
-		int64_t r = 0;                                                                                             \
-		for (; r + 2 <= n; r += 2) {                                                                               \
-			const int64_t bad = flern_drd_blk_##H##_2(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);              \
-			if (bad >= 0) return bad;                                                                              \
-		}                                                                                                          \
-		if (r < n) return flern_drd_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);                    \
-		return -1;                                                                                                 \
-	}
-FLERN_DRD_FIXED(16)
-FLERN_DRD_FIXED(32)
-FLERN_DRD_FIXED(64)
-
-// flern_drd16_block: flern_drd_block with 16-lane vectors, for the AVX-512 path below: a row's 64 hidden units are
-// 4 registers, so four rows share each weight load in 16 accumulators (the 8-lane form's two rows, with twice the
-// instructions per unit: BenchmarkDenseReluDense).
 typedef float flern_v16 __attribute__((vector_size(64)));
 typedef int32_t flern_v16i __attribute__((vector_size(64)));
-#define FLERN_DRD16_BLOCK(H, R)                                                                                       \
-	static inline __attribute__((always_inline)) int64_t flern_drd16_blk_##H##_##R(                                  \
-	    int64_t r, int64_t k, const float *x, const float *w1, const flern_v16 *bias, const flern_v16 *w2v,        \
-	    const float *b2, float *out, int nl, const flern_look *look, int zb) {                                     \
-		flern_v16 acc[R][H / 16];                                                                                   \
+
+static inline __attribute__((always_inline)) float flern_hsum16(flern_v16 s) {
+	return flern_hsum8(__builtin_shufflevector(s, s, 0, 1, 2, 3, 4, 5, 6, 7) +
+	                   __builtin_shufflevector(s, s, 8, 9, 10, 11, 12, 13, 14, 15));
+}
+
+// flern_drd block P_blk_H_R (P: flern_drd, 8-lane vectors V / VI; flern_drd16, 16-lane): one output, a hidden width
+// H that is a multiple of the L lanes known at compile time, R rows from row r at a time: each row's hidden units
+// stay in H / L vector registers over the k inputs (no buffer traffic), the output's sum in L lanes; the R rows
+// share each weight load (8 lanes, two rows, or 16 lanes, four rows: 16 accumulators, which AVX-512 keeps in
+// registers). A bias of zeros (zb: bias_fold added it into the first table) is not added: the first table's rows
+// start the sums (0 + t is t; a -0 sum that a +0 bias would have made +0 goes to 0 in relu either way). Returns -1,
+// or the row whose index is out of its table.
+#define FLERN_DRD_BLOCK(P, V, VI, L, H, R)                                                                            \
+	static inline __attribute__((always_inline)) int64_t P##_blk_##H##_##R(                                           \
+	    int64_t r, int64_t k, const float *x, const float *w1, const V *bias, const V *w2v, const float *b2,         \
+	    float *out, int nl, const flern_look *look, int zb) {                                                      \
+		V acc[R][H / L];                                                                                            \
 		int j0 = 0;                                                                                                 \
 		if (zb && nl > 0) {                                                                                         \
 			for (int q = 0; q < R; q++) {                                                                           \
 				const int64_t v = look[0].idx[r + q];                                                               \
 				if ((uint64_t)v >= (uint64_t)look[0].m) return r + q;                                               \
 				const float *tr = look[0].t + v * H;                                                                \
-				for (int u = 0; u < H / 16; u++) __builtin_memcpy(&acc[q][u], tr + 16 * u, sizeof acc[q][u]);      \
+				for (int u = 0; u < H / L; u++) __builtin_memcpy(&acc[q][u], tr + L * u, sizeof acc[q][u]);         \
 			}                                                                                                       \
 			j0 = 1;                                                                                                 \
 		} else {                                                                                                    \
 			for (int q = 0; q < R; q++)                                                                             \
-				for (int u = 0; u < H / 16; u++) acc[q][u] = bias[u];                                               \
+				for (int u = 0; u < H / L; u++) acc[q][u] = bias[u];                                                \
 		}                                                                                                           \
 		for (int j = j0; j < nl; j++) {                                                                             \
 			for (int q = 0; q < R; q++) {                                                                           \
 				const int64_t v = look[j].idx[r + q];                                                               \
 				if ((uint64_t)v >= (uint64_t)look[j].m) return r + q;                                               \
 				const float *tr = look[j].t + v * H;                                                                \
-				for (int u = 0; u < H / 16; u++) {                                                                  \
-					flern_v16 t;                                                                                    \
-					__builtin_memcpy(&t, tr + 16 * u, sizeof t);                                                    \
+				for (int u = 0; u < H / L; u++) {                                                                   \
+					V t;                                                                                            \
+					__builtin_memcpy(&t, tr + L * u, sizeof t);                                                     \
 					acc[q][u] += t;                                                                                 \
 				}                                                                                                   \
 			}                                                                                                       \
@@ -168,56 +100,58 @@ typedef int32_t flern_v16i __attribute__((vector_size(64)));
 			float xv[R];                                                                                            \
 			for (int q = 0; q < R; q++) xv[q] = x[(r + q) * k + kk];                                                \
 			const float *wr = w1 + kk * H;                                                                          \
-			for (int u = 0; u < H / 16; u++) {                                                                      \
-				flern_v16 w;                                                                                        \
-				__builtin_memcpy(&w, wr + 16 * u, sizeof w);                                                        \
+			for (int u = 0; u < H / L; u++) {                                                                       \
+				V w;                                                                                                \
+				__builtin_memcpy(&w, wr + L * u, sizeof w);                                                         \
 				for (int q = 0; q < R; q++) acc[q][u] += xv[q] * w;                                                 \
 			}                                                                                                       \
 		}                                                                                                           \
 		for (int q = 0; q < R; q++) {                                                                               \
-			flern_v16 s = {0};                                                                                      \
-			for (int u = 0; u < H / 16; u++) {                                                                      \
-				flern_v16 v = acc[q][u];                                                                            \
-				flern_v16i keep = ~(v <= 0.0f);                                                                     \
-				v = (flern_v16)((flern_v16i)v & keep);                                                              \
+			V s = {0};                                                                                              \
+			for (int u = 0; u < H / L; u++) {                                                                       \
+				V v = acc[q][u];                                                                                    \
+				VI keep = ~(v <= 0.0f);                                                                             \
+				v = (V)((VI)v & keep);                                                                              \
 				s += v * w2v[u];                                                                                    \
 			}                                                                                                       \
-			flern_v8 s8 = __builtin_shufflevector(s, s, 0, 1, 2, 3, 4, 5, 6, 7) +                                   \
-			              __builtin_shufflevector(s, s, 8, 9, 10, 11, 12, 13, 14, 15);                              \
-			flern_v4 s4 = __builtin_shufflevector(s8, s8, 0, 1, 2, 3) + __builtin_shufflevector(s8, s8, 4, 5, 6, 7); \
-			s4 += __builtin_shufflevector(s4, s4, 2, 3, 0, 1);                                                      \
-			out[r + q] = (s4[0] + s4[1]) + b2[0];                                                                   \
+			out[r + q] = flern_hsum##L(s) + b2[0];                                                                  \
 		}                                                                                                           \
 		return -1;                                                                                                  \
 	}
 
-#define FLERN_DRD16(H)                                                                                                \
-	FLERN_DRD16_BLOCK(H, 1)                                                                                           \
-	FLERN_DRD16_BLOCK(H, 4)                                                                                           \
-	static inline __attribute__((always_inline)) int64_t flern_drd16_##H(                                             \
+// P_H: the rows R at a time (the block above), the last ones alone.
+#define FLERN_DRD_FIXED(P, V, VI, L, H, R)                                                                            \
+	FLERN_DRD_BLOCK(P, V, VI, L, H, 1)                                                                                \
+	FLERN_DRD_BLOCK(P, V, VI, L, H, R)                                                                                \
+	static inline __attribute__((always_inline)) int64_t P##_##H(                                                     \
 	    int64_t n, int64_t k, const float *x, const float *w1, const float *b1, const float *w2, const float *b2,      \
 	    float *out, int nl, const flern_look *look) {                                                              \
-		flern_v16 bias[H / 16], w2v[H / 16];                                                                         \
+		V bias[H / L], w2v[H / L];                                                                                   \
 		__builtin_memcpy(bias, b1, sizeof bias);                                                                   \
 		__builtin_memcpy(w2v, w2, sizeof w2v);                                                                     \
 		int zb = 1;                                                                                                \
 		for (int u = 0; u < H; u++) zb &= b1[u] == 0.0f;                                                          \
 		int64_t r = 0;                                                                                             \
-		for (; r + 4 <= n; r += 4) {                                                                               \
-			const int64_t bad = flern_drd16_blk_##H##_4(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);            \
+		for (; r + R <= n; r += R) {                                                                               \
+			const int64_t bad = P##_blk_##H##_##R(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);                  \
 			if (bad >= 0) return bad;                                                                              \
 		}                                                                                                          \
 		for (; r < n; r++) {                                                                                       \
-			const int64_t bad = flern_drd16_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);            \
+			const int64_t bad = P##_blk_##H##_1(r, k, x, w1, bias, w2v, b2, out, nl, look, zb);                    \
 			if (bad >= 0) return bad;                                                                              \
 		}                                                                                                          \
 		return -1;                                                                                                 \
 	}
+FLERN_DRD_FIXED(flern_drd, flern_v8, flern_v8i, 8, 16, 2)
+FLERN_DRD_FIXED(flern_drd, flern_v8, flern_v8i, 8, 32, 2)
+FLERN_DRD_FIXED(flern_drd, flern_v8, flern_v8i, 8, 64, 2)
 
+// The 16-lane forms, for AVX-512 (flern_drd16 below): four rows share each weight load (the 8-lane form's two
+// rows, with twice the instructions per unit: BenchmarkDenseReluDense).
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-FLERN_DRD16(16)
-FLERN_DRD16(32)
-FLERN_DRD16(64)
+FLERN_DRD_FIXED(flern_drd16, flern_v16, flern_v16i, 16, 16, 4)
+FLERN_DRD_FIXED(flern_drd16, flern_v16, flern_v16i, 16, 32, 4)
+FLERN_DRD_FIXED(flern_drd16, flern_v16, flern_v16i, 16, 64, 4)
 
 // flern_drd16: the 16-lane heads (one output; 16, 32 or 64 hidden units), compiled for AVX-512; -2: not one.
 __attribute__((target("arch=x86-64-v4"))) static int64_t flern_drd16(int64_t n, int64_t k, int64_t h, const float *x,

@@ -105,17 +105,9 @@ func memoValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, b
 	if e.Kind != ir.ExprCall {
 		return nil, false, nil
 	}
-	names := map[string]bool{}
-	e.Columns(names)
-	if len(names) != 1 {
-		return nil, false, nil
-	}
-	var name string
-	for k := range names {
-		name = k
-	}
+	name, ok := onlyColumn(e)
 	cl := f.Col(name)
-	if cl == nil {
+	if !ok || cl == nil {
 		return nil, false, nil
 	}
 	cc := memoCodes(cl)
@@ -199,17 +191,9 @@ func runProject(c *Ctx, n *ir.Node, in []any) (any, error) {
 // evaluates e over the materialized column, for the error (or none) the
 // rows give.
 func lookupValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column, bool, error) {
-	names := map[string]bool{}
-	e.Columns(names)
-	if len(names) != 1 {
-		return nil, false, nil
-	}
-	var name string
-	for k := range names {
-		name = k
-	}
+	name, ok := onlyColumn(e)
 	cl := f.Col(name)
-	if cl == nil || cl.Lookup == nil {
+	if !ok || cl == nil || cl.Lookup == nil {
 		return nil, false, nil
 	}
 	lk := cl.Lookup
@@ -235,6 +219,16 @@ func lookupValueExpr(c *Ctx, n *ir.Node, e *ir.Expr, f *col.Frame) (*col.Column,
 	}
 	v, err := gatherNeg(c, n, per, lk.Codes, per.Type, false) // codes are never negative
 	return v, err == nil && v != nil, err
+}
+
+// onlyColumn is the one column e reads (ok false: none, or several).
+func onlyColumn(e *ir.Expr) (string, bool) {
+	names := map[string]bool{}
+	e.Columns(names)
+	for k := range names {
+		return k, len(names) == 1
+	}
+	return "", false
 }
 
 // materializedFor is f with the col.Lookup columns e reads materialized.
