@@ -62,9 +62,11 @@ def _compile(outputs: list[Node], dump: bool = False, known: bool = True,
 # run again after its kept frames were dropped (a benchmark's runs; a loop building the
 # same frame anew) goes through the same states again, so each key keeps up to
 # _PLAN_VARIANTS programs, the most recently used first, and reuses the first fresh one.
-# FLERN_PLAN_CACHE=0 switches it off.
+# At most _PLAN_CACHE_SIZE keys and _PLAN_CACHE_PROGRAMS programs in all are kept (least
+# recently used keys go first). FLERN_PLAN_CACHE=0 switches it off.
 _PLAN_CACHE: "collections.OrderedDict[bytes, list[_native.Plan]]" = collections.OrderedDict()
 _PLAN_CACHE_SIZE = 64
+_PLAN_CACHE_PROGRAMS = 128
 _PLAN_VARIANTS = 4
 _PLAN_CACHE_ON = os.environ.get("FLERN_PLAN_CACHE", "1") != "0"
 PLAN_CACHE_STATS = {"hits": 0, "misses": 0, "stale": 0}
@@ -121,7 +123,8 @@ def _cached_template(plan_bytes: bytes, opts: dict, cache: bool = True) -> _nati
     variants.insert(0, plan)
     del variants[_PLAN_VARIANTS:]
     _PLAN_CACHE.move_to_end(key)
-    if len(_PLAN_CACHE) > _PLAN_CACHE_SIZE:
+    while len(_PLAN_CACHE) > 1 and (len(_PLAN_CACHE) > _PLAN_CACHE_SIZE or
+                                    sum(map(len, _PLAN_CACHE.values())) > _PLAN_CACHE_PROGRAMS):
         _PLAN_CACHE.popitem(last=False)
     return plan
 

@@ -524,3 +524,25 @@ def test_probe_count_forgotten_when_its_frame_is_gone(data_path):
     for _ in range(_keep_after(3) + 1):
         assert df["f"].mean() == pytest.approx(want)
     assert _native.result_cache()["stores"] == 1
+
+
+@pytest.mark.skipif(not _collect._PLAN_CACHE_ON, reason="FLERN_PLAN_CACHE=0")
+def test_plan_cache_bounds_keys_and_programs(monkeypatch):
+    """The plan cache keeps at most _PLAN_CACHE_SIZE keys and _PLAN_CACHE_PROGRAMS compiled
+    programs, dropping the least recently used keys; a key used again is kept."""
+    monkeypatch.setattr(_collect, "_PLAN_CACHE_SIZE", 5)
+    monkeypatch.setattr(_collect, "_PLAN_CACHE_PROGRAMS", 5)
+    _collect.clear_plan_cache()
+    first = fpd.DataFrame({"a": [1, 2]})
+    plus = lambda: (first["a"] + 100).to_pandas().tolist()  # noqa: E731 (one recorded location)
+    times = lambda i: (fpd.DataFrame({"a": [1, 2]})["a"] * i).to_pandas().tolist()  # noqa: E731
+    for i in range(2, 14):
+        assert plus() == [101, 102]  # used again: stays
+        assert times(i) == [i, 2 * i]
+        assert len(_collect._PLAN_CACHE) <= 5
+        assert sum(map(len, _collect._PLAN_CACHE.values())) <= 5
+    before = _collect.PLAN_CACHE_STATS["misses"]
+    assert plus() == [101, 102]
+    assert _collect.PLAN_CACHE_STATS["misses"] == before
+    assert times(2) == [2, 4]  # evicted long ago: compiled again
+    assert _collect.PLAN_CACHE_STATS["misses"] > before
