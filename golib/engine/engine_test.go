@@ -13,8 +13,10 @@ import (
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/engine"
+	"github.com/flern/flern/golib/exec"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/opt"
+	"github.com/flern/flern/golib/parquetio"
 )
 
 // plan wraps node JSON in a version-1 envelope.
@@ -87,6 +89,14 @@ func passTable(t *testing.T, ex string) []string {
 	return out
 }
 
+// TestScanAttrsAgree: the attribute the scan-lookups stage sets is the one
+// the Parquet reader reads (exec may not import parquetio).
+func TestScanAttrsAgree(t *testing.T) {
+	if exec.LookupsAttr != parquetio.LookupsAttr {
+		t.Fatalf("exec.LookupsAttr %q, parquetio.LookupsAttr %q", exec.LookupsAttr, parquetio.LookupsAttr)
+	}
+}
+
 func TestVerboseExplainAndDisabledPasses(t *testing.T) {
 	cases := []struct {
 		name      string
@@ -97,19 +107,19 @@ func TestVerboseExplainAndDisabledPasses(t *testing.T) {
 		wantError string
 	}{
 		{name: "all passes", opts: engine.Options{},
-			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true},
+			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged bias_fold=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true},
 		{name: "all passes, dumped", opts: engine.Options{Dump: true},
-			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true, dumped: true},
+			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged bias_fold=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true, dumped: true},
 		{name: "pushdown disabled", opts: engine.Options{Disabled: map[string]bool{"pushdown": true}},
-			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged limit=unchanged pushdown=disabled narrow=unchanged joinfilter=unchanged"},
+			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged bias_fold=unchanged limit=unchanged pushdown=disabled narrow=unchanged joinfilter=unchanged"},
 		{name: "dce and fold disabled", opts: engine.Options{Disabled: map[string]bool{"dce": true, "fold": true}},
-			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=disabled fold=disabled predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true},
+			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=disabled fold=disabled predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged bias_fold=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true},
 		{name: "required pass cannot be disabled", opts: engine.Options{Disabled: map[string]bool{"resolve": true}},
-			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true},
+			table: "autodiff=unchanged resolve=changed tensorprune=unchanged dce=unchanged fold=unchanged predicate=unchanged joinorder=unchanged cse=unchanged eageragg=unchanged late_project=unchanged foldnorm=unchanged onehot_embed=unchanged embed_fold=unchanged mlp_fuse=unchanged bias_fold=unchanged limit=unchanged pushdown=changed narrow=unchanged joinfilter=unchanged", pushed: true},
 		{name: "NoOpt disables every optional pass", opts: engine.Options{NoOpt: true},
-			table: "autodiff=unchanged resolve=changed tensorprune=disabled dce=disabled fold=disabled predicate=disabled joinorder=disabled cse=disabled eageragg=disabled late_project=disabled foldnorm=disabled onehot_embed=disabled embed_fold=disabled mlp_fuse=disabled limit=disabled pushdown=disabled narrow=disabled joinfilter=disabled"},
+			table: "autodiff=unchanged resolve=changed tensorprune=disabled dce=disabled fold=disabled predicate=disabled joinorder=disabled cse=disabled eageragg=disabled late_project=disabled foldnorm=disabled onehot_embed=disabled embed_fold=disabled mlp_fuse=disabled bias_fold=disabled limit=disabled pushdown=disabled narrow=disabled joinfilter=disabled"},
 		{name: "unknown pass name", opts: engine.Options{Disabled: map[string]bool{"pushdwn": true}},
-			wantError: `unknown optimizer pass "pushdwn" (passes: autodiff, resolve, tensorprune, dce, fold, predicate, joinorder, cse, eageragg, late_project, foldnorm, onehot_embed, embed_fold, mlp_fuse, limit, pushdown, narrow, joinfilter)`},
+			wantError: `unknown optimizer pass "pushdwn" (passes: autodiff, resolve, tensorprune, dce, fold, predicate, joinorder, cse, eageragg, late_project, foldnorm, onehot_embed, embed_fold, mlp_fuse, bias_fold, limit, pushdown, narrow, joinfilter)`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -41,11 +41,14 @@ import (
 
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
-	"github.com/flern/flern/golib/parquetio"
 )
 
 // ScanLookupsName switches the stage off when listed in FLERN_DISABLE_PASSES.
 const ScanLookupsName = "scan_lookups"
+
+// LookupsAttr is the scan attribute the stage sets (parquetio.LookupsAttr,
+// which the reader reads; the engine's tests check they agree).
+const LookupsAttr = "lookups"
 
 // ScanLookups marks the lookup columns of every scan_parquet (see the file
 // comment); kept are the plan's result-cache outputs. It returns the number
@@ -87,7 +90,7 @@ func ScanLookups(g *ir.Graph, kept []ir.NodeID) int {
 		for i, c := range cols {
 			list[i] = c
 		}
-		attrs[parquetio.LookupsAttr] = list
+		attrs[LookupsAttr] = list
 		n.Attrs = attrs
 		marked++
 	}

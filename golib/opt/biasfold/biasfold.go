@@ -13,8 +13,10 @@ package biasfold
 
 import (
 	"github.com/flern/flern/golib/ir"
-	"github.com/flern/flern/golib/opt/mlpfuse"
 )
+
+// headOp is mlp_fuse's op (opt/mlpfuse.Op; passes import no other pass).
+const headOp = "dense_relu_dense"
 
 // Attr marks the add that folded a head's bias into its first table
 // (shown by explain()).
@@ -24,7 +26,7 @@ const Attr = "bias_folded"
 func Run(g *ir.Graph) (bool, error) {
 	var heads []*ir.Node
 	for _, n := range g.Nodes {
-		if n.Op == mlpfuse.Op && len(n.Inputs) > 6 && !g.Node(n.Inputs[5]).Attrs.Bool(Attr, false) {
+		if n.Op == headOp && len(n.Inputs) > 6 && !g.Node(n.Inputs[5]).Attrs.Bool(Attr, false) {
 			if b := g.Node(n.Inputs[2]).Schema.Tensor; b != nil && len(b.Shape) == 1 && b.Shape[0] > 0 {
 				heads = append(heads, n)
 			}
