@@ -295,7 +295,7 @@ func gatherNeg(c *Ctx, node *ir.Node, src *col.Column, idx []int32, t ir.DType, 
 // takeAscending writes src[idx[i]] to dst[i] (no negative index). Indices
 // mostly ascending by one (a dropna or a filter keeping most rows) are
 // copied run by run; others one by one.
-func takeAscending[T int64 | float64 | bool | int32](dst, src []T, idx []int32) {
+func takeAscending[T int64 | float64 | bool](dst, src []T, idx []int32) {
 	n := len(idx)
 	if n == 0 {
 		return

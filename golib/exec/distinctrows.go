@@ -66,11 +66,16 @@ func repeats(key []rowPart, rows int) (distinct int, ok bool) {
 		rowHash(h[:], key, i)
 		t.id(h[0], int32(i))
 	}
-	d := float64(len(t.first))
+	return estimateDistinct(len(t.first), s, rows)
+}
+
+// estimateDistinct is repeats' estimate from d distinct of s sampled rows.
+func estimateDistinct(di, s, rows int) (distinct int, ok bool) {
+	d := float64(di)
 	if s == rows {
-		return len(t.first), d <= dedupMaxRatio*float64(rows)
+		return di, d <= dedupMaxRatio*float64(rows)
 	}
-	if len(t.first) == s {
+	if di == s {
 		return rows, false // no duplicate: too many distinct rows to tell
 	}
 	fs := float64(s)

@@ -3,7 +3,7 @@ package exec
 // Parallel dropna: the rows to keep found morsel by morsel (the
 // interpreter's rule: how="any" drops a row with any missing value among
 // the subset's columns, how="all" one whose values are all missing), then
-// the columns gathered in parallel; without a dropped row the columns are
+// the columns gathered in parallel (gatherKept); without a dropped row the columns are
 // shared (frames are immutable), a RangeIndex becoming the positions as the
 // interpreter's Take makes it.
 //
@@ -92,10 +92,7 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 	for _, s := range sel {
 		idx = append(idx, s...)
 	}
-	if src.HasLookup() {
-		return gatherLookupFrame(c, n, src, idx)
-	}
-	return gatherFrame(c, n, src, idx)
+	return gatherKept(c, n, src, idx)
 }
 
 // lookupNA is, for a float lookup with a NaN value, whether each code's
@@ -113,15 +110,18 @@ func lookupNA(l *col.Lookup) []bool {
 	return na
 }
 
-// gatherLookupFrame is gatherFrame(src, idx) with src's col.Lookup columns
-// gathered as lookups: their codes at idx, over the same values.
-func gatherLookupFrame(c *Ctx, n *ir.Node, src *col.Frame, idx []int32) (*col.Frame, error) {
-	rest := *src // the other columns, gathered (with the index) by gatherFrame
+// gatherKept is gatherFrame(src, idx) (idx ascending) with src's col.Lookup columns
+// gathered as lookups (their codes at idx, over the same values) and its
+// int64/float64 columns without nulls gathered with them, morsel by morsel:
+// the runs of consecutive kept rows are found once per morsel for all of
+// them. gatherFrame does the other columns (strings, nulls) and the index.
+func gatherKept(c *Ctx, n *ir.Node, src *col.Frame, idx []int32) (*col.Frame, error) {
+	rest := *src
 	rest.Names, rest.Cols = nil, nil
-	var looks []int
+	var fast []int // src's columns gathered here
 	for i, cl := range src.Cols {
-		if cl.Lookup != nil {
-			looks = append(looks, i)
+		if cl.Lookup != nil || (cl.Valid == nil && (cl.I64 != nil || cl.F64 != nil)) {
+			fast = append(fast, i)
 			continue
 		}
 		rest.Names, rest.Cols = append(rest.Names, src.Names[i]), append(rest.Cols, cl)
@@ -130,13 +130,34 @@ func gatherLookupFrame(c *Ctx, n *ir.Node, src *col.Frame, idx []int32) (*col.Fr
 	if err != nil {
 		return nil, err
 	}
-	codes := make([][]int32, len(looks))
-	for j := range looks {
-		codes[j] = col.Uninit[int32](len(idx))
+	rows := len(idx)
+	got := make([]*col.Column, len(src.Cols))
+	for _, i := range fast {
+		cl := src.Cols[i]
+		g := &col.Column{Type: cl.Type, N: rows, Keep: cl.Keep}
+		switch l := cl.Lookup; {
+		case l != nil:
+			g.Lookup = &col.Lookup{Codes: col.Uninit[int32](rows), I64: l.I64, F64: l.F64, Str: l.Str}
+		case cl.I64 != nil:
+			g.I64 = col.Uninit[int64](rows)
+		default:
+			g.F64 = col.Uninit[float64](rows)
+		}
+		got[i] = g
 	}
-	err = forMorsels(c, n, len(idx), func(_, lo, hi int) error {
-		for j, i := range looks {
-			takeAscending(codes[j][lo:hi], src.Cols[i].Lookup.Codes, idx[lo:hi])
+	err = forMorsels(c, n, rows, func(_, lo, hi int) error {
+		ix := idx[lo:hi]
+		ends := keptRuns(ix)
+		for _, i := range fast {
+			cl, g := src.Cols[i], got[i]
+			switch {
+			case cl.Lookup != nil:
+				copyRuns(g.Lookup.Codes[lo:hi], cl.Lookup.Codes, ix, ends)
+			case cl.I64 != nil:
+				copyRuns(g.I64[lo:hi], cl.I64, ix, ends)
+			default:
+				copyRuns(g.F64[lo:hi], cl.F64, ix, ends)
+			}
 		}
 		return nil
 	})
@@ -144,13 +165,10 @@ func gatherLookupFrame(c *Ctx, n *ir.Node, src *col.Frame, idx []int32) (*col.Fr
 		return nil, err
 	}
 	cols := make([]*col.Column, 0, len(src.Cols))
-	r, j := 0, 0
-	for _, cl := range src.Cols {
-		if cl.Lookup != nil {
-			l := cl.Lookup
-			cols = append(cols, &col.Column{Type: cl.Type, N: len(idx), Keep: cl.Keep,
-				Lookup: &col.Lookup{Codes: codes[j], I64: l.I64, F64: l.F64, Str: l.Str}})
-			j++
+	r := 0
+	for i := range src.Cols {
+		if got[i] != nil {
+			cols = append(cols, got[i])
 			continue
 		}
 		cols = append(cols, out.Cols[r])
@@ -158,6 +176,39 @@ func gatherLookupFrame(c *Ctx, n *ir.Node, src *col.Frame, idx []int32) (*col.Fr
 	}
 	out.Names, out.Cols = src.Names, cols
 	return out, nil
+}
+
+// keptRuns is where each run of consecutive rows in idx (ascending) ends:
+// run k is idx[ends[k-1]:ends[k]] (ends[-1] = 0); nil when the runs are
+// short (under 8 rows on average: gathered row by row).
+func keptRuns(idx []int32) []int32 {
+	var ends []int32
+	for k := 1; k < len(idx); k++ {
+		if idx[k] != idx[k-1]+1 {
+			ends = append(ends, int32(k))
+			if len(ends)*8 > len(idx) {
+				return nil
+			}
+		}
+	}
+	return append(ends, int32(len(idx)))
+}
+
+// copyRuns writes src[idx[i]] to dst[i], run by run (keptRuns' ends), or
+// row by row without runs.
+func copyRuns[T int32 | int64 | float64](dst, src []T, idx, ends []int32) {
+	if ends == nil {
+		for i, j := range idx {
+			dst[i] = src[j]
+		}
+		return
+	}
+	a := int32(0)
+	for _, b := range ends {
+		j := idx[a]
+		copy(dst[a:b], src[j:j+b-a])
+		a = b
+	}
 }
 
 // keepAllRows is src.Take(every row) without copying the columns.

@@ -25,7 +25,6 @@ import (
 	"math/bits"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -57,15 +56,7 @@ func runDedupCodes(c *Ctx, n *ir.Node, r *splitRegion, in []any, rows int) (out 
 		return nil, false, nil
 	}
 	t0 := time.Now()
-	rp := make([]rowPart, len(parts))
-	for j, k := range parts {
-		if k.codes != nil {
-			rp[j] = rowPart{b: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(k.codes))), 4*rows), w: 4}
-		} else {
-			rp[j] = rowPart{b: unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(k.vals))), 8*rows), w: 8}
-		}
-	}
-	est, repeat := repeats(rp, rows)
+	est, repeat := keyRepeats(parts, rows)
 	if !repeat {
 		return nil, false, nil
 	}
@@ -207,6 +198,31 @@ func codeKeys(c *Ctx, n *ir.Node, r *splitRegion, in []any, rows int) ([]codeKey
 	return parts, produced
 }
 
+// keySampleRun is the rows of each run of keyRepeats' sample.
+const keySampleRun = 256
+
+// keyRepeats is repeats for packed keys: the sample's dedupProbe rows are
+// runs of keySampleRun consecutive rows spread evenly over the rows (each
+// part's row in a run read from one stretch of memory, not a cache miss a
+// row and part), told apart exactly by their keys.
+func keyRepeats(parts []codeKey, rows int) (distinct int, ok bool) {
+	s := min(rows, dedupProbe)
+	runs := (s + keySampleRun - 1) / keySampleRun
+	t := newPackedIDs(s)
+	keys := make([]uint64, keySampleRun)
+	taken := 0
+	for j := range runs {
+		lo := int(int64(j) * int64(rows) / int64(runs))
+		m := min(keySampleRun, s-taken, rows-lo)
+		packKeys(keys[:m], parts, lo)
+		for _, k := range keys[:m] {
+			t.id(k, 0)
+		}
+		taken += m
+	}
+	return estimateDistinct(len(t.first), taken, rows)
+}
+
 // minMaxI64 is the least and the greatest of v (not empty).
 func minMaxI64(c *Ctx, n *ir.Node, v []int64) (lo, hi int64, err error) {
 	k := max(numMorsels(len(v)), 1)
@@ -227,21 +243,38 @@ func minMaxI64(c *Ctx, n *ir.Node, v []int64) (lo, hi int64, err error) {
 }
 
 // packKeys writes into dst the packed keys of rows lo..lo+len(dst), plus
-// one (a key is never 0, the tables' empty slot).
+// one (a key is never 0, the tables' empty slot): lookups' codes two
+// columns a pass over dst.
 func packKeys(dst []uint64, parts []codeKey, lo int) {
+	n := len(dst)
 	for i := range dst {
 		dst[i] = 1
 	}
-	for _, p := range parts {
-		s := p.shift
-		if p.codes != nil {
-			for i, k := range p.codes[lo : lo+len(dst)] {
-				dst[i] += uint64(uint32(k)) << s
+	var pend *codeKey // a lookup waiting for another to be added with
+	for j := range parts {
+		p := &parts[j]
+		if p.codes == nil {
+			s, vals := p.shift, p.vals[lo:lo+n]
+			for i, x := range vals {
+				dst[i] += uint64(x-p.lo) << s
 			}
 			continue
 		}
-		for i, x := range p.vals[lo : lo+len(dst)] {
-			dst[i] += uint64(x-p.lo) << s
+		if pend == nil {
+			pend = p
+			continue
+		}
+		a, b := pend.codes[lo:lo+n], p.codes[lo:lo+n]
+		sa, sb := pend.shift, p.shift
+		for i := range dst {
+			dst[i] += uint64(uint32(a[i]))<<sa | uint64(uint32(b[i]))<<sb
+		}
+		pend = nil
+	}
+	if pend != nil {
+		s := pend.shift
+		for i, k := range pend.codes[lo : lo+n] {
+			dst[i] += uint64(uint32(k)) << s
 		}
 	}
 }

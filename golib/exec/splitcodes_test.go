@@ -65,6 +65,10 @@ func TestNumberKeys(t *testing.T) {
 				if used > 63 {
 					t.Fatalf("test case of %d bits", used)
 				}
+				est, ok := keyRepeats(parts, tc.rows)
+				if ok != tc.want || (ok && (est < tc.distinct/2 || est > 2*tc.distinct)) {
+					t.Fatalf("sample: estimated %d distinct (repeat %v), have %d", est, ok, tc.distinct)
+				}
 				ids, first, err := numberKeys(&Ctx{}, nil, parts, tc.rows, tc.distinct)
 				if err != nil {
 					t.Fatal(err)
