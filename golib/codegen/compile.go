@@ -351,6 +351,13 @@ func (k *Kernel) RangeWith(l *lower.Loop, in []lower.Buf, v Variant) lower.Range
 	for i, b := range in {
 		inAddr[i] = bufAddr(b)
 	}
+	for i, li := range l.Inputs { // indexed inputs' codes, after the inputs (emitDecls)
+		if li.Indexed && i < len(in) && len(in[i].Codes) > 0 {
+			inAddr = append(inAddr, uintptr(unsafe.Pointer(&in[i].Codes[0])))
+		} else if li.Indexed {
+			inAddr = append(inAddr, 0)
+		}
+	}
 	return func(begin, end int, out *lower.Outputs) {
 		outAddr := make([]uintptr, len(l.Builders), len(l.Builders)+1)
 		if out.Selected != nil { // a compacting loop's count for this morsel

@@ -270,6 +270,13 @@ func emitDecls(b *strings.Builder, l *lower.Loop) {
 	for i, in := range l.Inputs {
 		fmt.Fprintf(b, "\tconst %s *restrict in%d = (const %s *)in[%d];\n", ctype(in.Type), i, ctype(in.Type), i)
 	}
+	k := len(l.Inputs) // an indexed input's codes follow the inputs, in input order
+	for i, in := range l.Inputs {
+		if in.Indexed {
+			fmt.Fprintf(b, "\tconst int32_t *restrict c%d = (const int32_t *)in[%d];\n", i, k)
+			k++
+		}
+	}
 	for i, bl := range l.Builders {
 		switch bl.Kind {
 		case lower.Append:
@@ -480,6 +487,8 @@ func instrC(l *lower.Loop, k int, ins lower.Instr, idx string) (string, error) {
 			return fmt.Sprintf("in%d[%s - base]", ins.Input, idx), nil
 		case in.Bcast == lower.Outer:
 			return fmt.Sprintf("in%d[r]", ins.Input), nil
+		case in.Indexed:
+			return fmt.Sprintf("in%d[c%d[%s]]", ins.Input, ins.Input, idx), nil
 		}
 		return fmt.Sprintf("in%d[%s]", ins.Input, idx), nil
 	case "const":

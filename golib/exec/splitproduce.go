@@ -187,6 +187,7 @@ type chunkProducer struct {
 	native []*codegen.Kernel  // each producer's native loop, resolved once (nil: the Go evaluator)
 	inputs [][]lower.Buf      // each producer's loop inputs over the whole frame
 	looks  [][]*col.Lookup    // each producer's loop inputs that are col.Lookup columns (else nil)
+	loops  []*lower.Loop      // each producer's loop: kern.Loop, or its copy reading the lookups Indexed
 	// scratch holds, per output buffer handed out, the chunk buffers its
 	// lookup inputs are gathered into (reused with it)
 	scratch map[*lower.Outputs][]lower.Buf
@@ -198,7 +199,7 @@ type chunkProducer struct {
 // run is worth it, as a fused node's loop is), not per chunk.
 func newChunkProducer(r *splitRegion, in []any, rows int) (*chunkProducer, error) {
 	p := &chunkProducer{r: r, in: in, bufs: make([][]*lower.Outputs, len(in)), native: make([]*codegen.Kernel, len(in)),
-		inputs: make([][]lower.Buf, len(in)), looks: make([][]*col.Lookup, len(in))}
+		inputs: make([][]lower.Buf, len(in)), looks: make([][]*col.Lookup, len(in)), loops: make([]*lower.Loop, len(in))}
 	for k, kern := range r.Produce {
 		if kern == nil {
 			continue
@@ -217,10 +218,23 @@ func newChunkProducer(r *splitRegion, in []any, rows int) (*chunkProducer, error
 				p.looks[k][i] = c.Lookup
 			}
 		}
+		l := kern.Loop
+		if lk := p.looks[k]; lk != nil { // read the lookups through their codes: no chunk gathered
+			v := *l
+			v.Inputs = append([]lower.Input(nil), l.Inputs...)
+			for i, x := range lk {
+				if t := v.Inputs[i].Type; x != nil && (t == ir.Float64 && x.F64 != nil || t == ir.Int64 && x.I64 != nil) {
+					v.Inputs[i].Indexed = true
+				}
+			}
+			if v.Validate() == nil {
+				l = &v
+			}
+		}
+		p.loops[k] = l
 		if !kern.Codegen {
 			continue
 		}
-		l := kern.Loop
 		if nk := codegen.Ready(l); nk != nil {
 			p.native[k] = nk
 		} else if kern.SyncCompile || int64(rows)*int64(len(l.Body)) >= lower.SyncWork {
@@ -247,9 +261,14 @@ func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, err
 		out = lower.NewOutputs(kern.Loop, p.r.Chunk, 0)
 	}
 	full := p.inputs[k]
+	loop := p.loops[k]
 	bufs := make([]lower.Buf, len(full))
 	for i, b := range full { // the chunk's rows (lo is a multiple of the chunk: whole bitmap bytes)
 		bufs[i] = lower.Buf{Bits: sliceBits(b.Bits, lo, hi)}
+		if lk := p.looks[k]; lk != nil && lk[i] != nil && loop.Inputs[i].Indexed { // read through its codes
+			bufs[i].F64, bufs[i].I64, bufs[i].Codes = lk[i].F64, lk[i].I64, lk[i].Codes[lo:hi]
+			continue
+		}
 		if lk := p.looks[k]; lk != nil && lk[i] != nil { // a lookup join's column: its chunk gathered now
 			sc := p.scratchOf(out, len(full))
 			if lk[i].F64 != nil {
@@ -277,9 +296,9 @@ func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, err
 		}
 	}
 	if nk := p.native[k]; nk != nil {
-		nk.Range(kern.Loop, bufs)(0, hi-lo, out)
+		nk.Range(loop, bufs)(0, hi-lo, out)
 	} else {
-		lower.EvalRange(kern.Loop, bufs)(0, hi-lo, out)
+		lower.EvalRange(loop, bufs)(0, hi-lo, out)
 	}
 	cols := len(kern.Loop.Builders)
 	return &col.Tensor{DType: ir.Float32, Shape: []int{hi - lo, cols}, F32: out.Append[0].F32[:(hi-lo)*cols]}, out, nil

@@ -16,6 +16,9 @@ type Buf struct {
 	I64  []int64
 	B    []bool
 	Bits []byte // a packed bitmap, bit i of byte i/8 (LSB first, Arrow's validity)
+	// Codes, for an Indexed input, holds each row's index into the values
+	// (F64 or I64).
+	Codes []int32
 }
 
 // NewBuf allocates an n-element buffer of type t.
@@ -332,6 +335,20 @@ func evalInstr(l *Loop, k int, in []Buf, lo, n int, rows []int, regs []vals) {
 					r.i[j] = src.I64[e]
 				default:
 					r.b[j] = src.B[e]
+				}
+			}
+			return
+		}
+		if l.Inputs[ins.Input].Indexed {
+			for j := 0; j < n; j++ {
+				i := lo + j
+				if rows != nil {
+					i = rows[j]
+				}
+				if ins.Type == ir.Float64 {
+					r.f[j] = src.F64[src.Codes[i]]
+				} else {
+					r.i[j] = src.I64[src.Codes[i]]
 				}
 			}
 			return

@@ -60,6 +60,11 @@ type Input struct {
 	// Bits marks a Bool input held as a packed bitmap (a column's validity:
 	// bit i set when row i is not null).
 	Bits bool
+	// Indexed reads row i's element through the buffer's codes: element
+	// Codes[i] of the values (a col.Lookup column: the split stage's
+	// producers read one without gathering it first). Float64 and Int64
+	// inputs read in full only.
+	Indexed bool
 }
 
 // Bcast says how a loop reads an input buffer at row i.
@@ -206,6 +211,9 @@ func (l *Loop) Validate() error {
 			if ins.Input < 0 || ins.Input >= len(l.Inputs) || l.Inputs[ins.Input].Type != ins.Type {
 				return fmt.Errorf("lower: instruction %d loads a bad input", i)
 			}
+			if in := l.Inputs[ins.Input]; in.Indexed && (in.Scalar || in.Bits || in.Bcast != Full || (in.Type != ir.Float64 && in.Type != ir.Int64)) {
+				return fmt.Errorf("lower: instruction %d loads an indexed input that is not a full float64 or int64 one", i)
+			}
 		case "const":
 		default:
 			n, ok := Funcs[ins.Op]
@@ -266,7 +274,8 @@ func (l *Loop) Validate() error {
 //
 //	loop(in=[f32, f32[0], f32[i%256]], t2=mul(t0, t1):f32, ..., filter=t5, out=[append(t4)])
 //
-// (in: element types; [0] a scalar, [i%W] and [i/W] broadcast inputs.)
+// (in: element types; [0] a scalar, [i%W] and [i/W] broadcast inputs, [codes[i]]
+// an indexed one.)
 func (l *Loop) String() string {
 	var b strings.Builder
 	b.WriteString("loop(in=[")
@@ -284,6 +293,8 @@ func (l *Loop) String() string {
 			fmt.Fprintf(&b, "[i%%%d]", l.Width)
 		case in.Bcast == Outer:
 			fmt.Fprintf(&b, "[i/%d]", l.Width)
+		case in.Indexed:
+			b.WriteString("[codes[i]]")
 		}
 	}
 	b.WriteString("]")
