@@ -33,6 +33,10 @@ import (
 // LookupsAttr is the scan attribute listing the columns read as lookups.
 const LookupsAttr = "lookups"
 
+// lookupBlock is how many indices decodeLookupPages unpacks before checking
+// and offsetting them (16 KiB: in the L1 cache).
+const lookupBlock = 4096
+
 // lookupPiece is one row group of a lookup column: its dictionary (values,
 // a copy) when its codes were decoded, else its plain values (plain) and
 // validity.
@@ -183,14 +187,18 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 			if err != nil {
 				return false, nil, err
 			}
-			if err := d.read(dense); err != nil {
-				return false, nil, fmt.Errorf("dictionary indices: %w", err)
-			}
-			// checked and offset in one pass (the page's indices are in cache)
+			// unpacked a block at a time, each block checked and offset while
+			// it is in the L1 cache
 			var most uint32
-			for i, v := range dense {
-				most = max(most, uint32(v))
-				dense[i] = v + base
+			for lo := 0; lo < len(dense); lo += lookupBlock {
+				blk := dense[lo:min(lo+lookupBlock, len(dense))]
+				if err := d.read(blk); err != nil {
+					return false, nil, fmt.Errorf("dictionary indices: %w", err)
+				}
+				for i, v := range blk {
+					most = max(most, uint32(v))
+					blk[i] = v + base
+				}
 			}
 			if len(dense) > 0 && most >= nd {
 				return false, nil, fmt.Errorf("dictionary index %d out of a dictionary of %d", most, nd)
