@@ -139,50 +139,30 @@ func BenchmarkDenseReluDense(b *testing.B) {
 			DenseReluDenseF32(out, x, n, k, h, 1, w1, b1, w2, b2, nil)
 		}
 	})
-	b.Run("fused, 3 inputs + 2 lookups", func(b *testing.B) {
-		look := make([]MLPLookup, 2)
-		for j := range look {
-			idx := make([]int64, n)
-			for i := range idx {
-				idx[i] = int64(r.Intn(229))
+	// the flights head: 3 numeric inputs and two airport tables of 229 rows
+	look := make([]MLPLookup, 2)
+	for j := range look {
+		idx := make([]int64, n)
+		for i := range idx {
+			idx[i] = int64(r.Intn(229))
+		}
+		look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
+	}
+	x3, zero := rnd(n*3), make([]float32, h)
+	for _, v := range []struct {
+		name   string
+		bias   []float32
+		force8 bool
+	}{{"fused, 3 inputs + 2 lookups", b1, false}, {"fused, 3 inputs + 2 lookups, bias folded", zero, false},
+		{"fused, 3 inputs + 2 lookups, bias folded, 8 lanes", zero, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			setMLPForce8(v.force8)
+			defer setMLPForce8(false)
+			for range b.N {
+				DenseReluDenseF32(out, x3, n, 3, h, 1, w1, v.bias, w2, b2, look)
 			}
-			look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
-		}
-		x3 := rnd(n * 3)
-		for range b.N {
-			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, b1, w2, b2, look)
-		}
-	})
-	b.Run("fused, 3 inputs + 2 lookups, bias folded, 8 lanes", func(b *testing.B) {
-		look := make([]MLPLookup, 2)
-		for j := range look {
-			idx := make([]int64, n)
-			for i := range idx {
-				idx[i] = int64(r.Intn(229))
-			}
-			look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
-		}
-		x3, zero := rnd(n*3), make([]float32, h)
-		setMLPForce8(true)
-		defer setMLPForce8(false)
-		for range b.N {
-			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, zero, w2, b2, look)
-		}
-	})
-	b.Run("fused, 3 inputs + 2 lookups, bias folded", func(b *testing.B) {
-		look := make([]MLPLookup, 2)
-		for j := range look {
-			idx := make([]int64, n)
-			for i := range idx {
-				idx[i] = int64(r.Intn(229))
-			}
-			look[j] = MLPLookup{T: rnd(229 * h), Idx: idx, M: 229}
-		}
-		x3, zero := rnd(n*3), make([]float32, h)
-		for range b.N {
-			DenseReluDenseF32(out, x3, n, 3, h, 1, w1, zero, w2, b2, look)
-		}
-	})
+		})
+	}
 	b.Run("gemm", func(b *testing.B) {
 		hid := make([]float32, n*h)
 		for range b.N {
