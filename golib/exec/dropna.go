@@ -47,7 +47,7 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 		return nil, ErrFallback
 	}
 	var maybe []*col.Column // columns that can hold a missing value
-	var naOf [][]bool       // per column of maybe: a lookup's missing values by code (else nil)
+	var naOf [][]uint8      // per column of maybe: a lookup's missing values by code, 1 (else nil)
 	for _, cl := range cols {
 		if l := cl.Lookup; l != nil {
 			if na := lookupNA(l); na != nil {
@@ -65,6 +65,18 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 	k := max(numMorsels(src.N), 1)
 	sel := make([][]int32, k)
 	err := forMorsels(c, n, src.N, func(m, lo, hi int) error {
+		if how == "any" {
+			// a row kept when no column is missing there: its mask byte 0
+			mask := naAny(maybe, naOf, lo, hi)
+			idx := make([]int32, hi-lo)
+			kept := 0
+			for j, b := range mask {
+				idx[kept] = int32(lo + j)
+				kept += int(1 - b)
+			}
+			sel[m] = idx[:kept]
+			return nil
+		}
 		na := naCounts(maybe, naOf, lo, hi)
 		idx := make([]int32, 0, hi-lo)
 		for j, k := range na {
@@ -96,18 +108,55 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 }
 
 // lookupNA is, for a float lookup with a NaN value, whether each code's
-// value is NaN; nil when none is (an int or datetime lookup holds no null).
-func lookupNA(l *col.Lookup) []bool {
-	var na []bool
+// value is NaN (1) or not (0); nil when none is (an int, datetime or string
+// lookup holds no null).
+func lookupNA(l *col.Lookup) []uint8 {
+	var na []uint8
 	for k, x := range l.F64 {
 		if x != x {
 			if na == nil {
-				na = make([]bool, len(l.F64))
+				na = make([]uint8, len(l.F64))
 			}
-			na[k] = true
+			na[k] = 1
 		}
 	}
 	return na
+}
+
+// naAny is, for each of rows lo..hi, whether some column is missing there
+// (1) or none (0): null in the validity bitmap, NaN, or a lookup's code
+// whose naOf entry is 1.
+func naAny(cols []*col.Column, naOf [][]uint8, lo, hi int) []uint8 {
+	m := make([]uint8, hi-lo)
+	for i, cl := range cols {
+		if tab := naOf[i]; tab != nil {
+			for j, k := range cl.Lookup.Codes[lo:hi] {
+				m[j] |= tab[k]
+			}
+			continue
+		}
+		if cl.Valid != nil {
+			for r := lo; r < hi; r++ {
+				if !cl.IsValid(r) {
+					m[r-lo] = 1
+				}
+			}
+		}
+		if cl.Type.IsFloat() {
+			for j, x := range cl.F64[lo:hi] {
+				m[j] |= isNaN8(x)
+			}
+		}
+	}
+	return m
+}
+
+// isNaN8 is 1 for a NaN, else 0.
+func isNaN8(x float64) uint8 {
+	if x != x {
+		return 1
+	}
+	return 0
 }
 
 // gatherKept is gatherFrame(src, idx) (idx ascending) with src's col.Lookup columns
@@ -228,14 +277,12 @@ func keepAllRows(src *col.Frame) *col.Frame {
 // naCounts counts, for each of rows lo..hi, the columns missing there (null
 // in the validity bitmap, or NaN; a lookup column's by its codes' entries of
 // naOf), a column at a time.
-func naCounts(cols []*col.Column, naOf [][]bool, lo, hi int) []int32 {
+func naCounts(cols []*col.Column, naOf [][]uint8, lo, hi int) []int32 {
 	na := make([]int32, hi-lo)
 	for i, cl := range cols {
 		if tab := naOf[i]; tab != nil {
 			for j, k := range cl.Lookup.Codes[lo:hi] {
-				if tab[k] {
-					na[j]++
-				}
+				na[j] += int32(tab[k])
 			}
 			continue
 		}

@@ -86,7 +86,7 @@ func runDedupCodes(c *Ctx, n *ir.Node, r *splitRegion, in []any, rows int) (out 
 		}
 	}
 	t1 := time.Now()
-	bu, err := runSplitRegion(c, n, p.Inner, inner)
+	bu, err := runSplitRegion(c, n, innerChunked(p.Inner, len(first)), inner)
 	if err != nil {
 		return nil, true, err
 	}
