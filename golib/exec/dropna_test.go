@@ -84,12 +84,17 @@ func TestDropnaLookups(t *testing.T) {
 					plainF[i] = math.NaN()
 				}
 			}
-			f := &col.Frame{N: rows, Names: []string{"f", "i", "s", "p", "q"}, Cols: []*col.Column{
+			tb := col.NewStringBuilder(rows) // a string column without nulls: gathered run by run
+			for range rows {
+				tb.Append(unicodeWords[next(len(unicodeWords))])
+			}
+			f := &col.Frame{N: rows, Names: []string{"f", "i", "s", "p", "q", "t"}, Cols: []*col.Column{
 				{Type: ir.Float64, N: rows, Lookup: &col.Lookup{Codes: codes(len(fv), share), F64: fv}},
 				{Type: ir.Int64, N: rows, Lookup: &col.Lookup{Codes: codes(4, 1), I64: []int64{3, -9, 3, 1 << 60}}},
 				{Type: ir.String, N: rows, Lookup: &col.Lookup{Codes: codes(3, 1), Str: sb.Finish()}},
 				col.NewFloat64(plainF),
 				col.NewInt64(make([]int64, rows)),
+				tb.Finish(),
 			}}
 			for _, a := range []ir.Attrs{{}, {"how": "all"}, {"subset": []any{"f"}}, {"subset": []any{"i", "s"}},
 				{"subset": []any{"f", "p"}, "how": "all"}} {
