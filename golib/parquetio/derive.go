@@ -18,6 +18,7 @@ package parquetio
 // project's op and location, `derive_loc`).
 
 import (
+	"math"
 	"sync/atomic"
 
 	"github.com/flern/flern/golib/col"
@@ -104,8 +105,12 @@ func (d *derived) eval(s *col.Column) (*col.Column, error) {
 
 // fromPieces is d's column from the string column's row groups read as
 // dictionary indices, or nil when it cannot be computed that way (see the
-// file comment; the caller joins the strings and deriveRest evaluates).
-func (d *derived) fromPieces(ps []*strPiece, n int) *col.Column {
+// file comment; the caller joins the strings and deriveRest evaluates). As
+// a lookup (the scan's `lookups` names it, lookup.go) when asked, the
+// result is int64 or float64 and no row is null: the rows' dictionary
+// indices, offset by each dictionary's first value, index the
+// dictionaries' values one after another.
+func (d *derived) fromPieces(ps []*strPiece, n int, lookup bool) *col.Column {
 	out := &col.Column{Type: d.typ, N: n}
 	switch d.typ {
 	case ir.Int64:
@@ -154,6 +159,11 @@ func (d *derived) fromPieces(ps []*strPiece, n int) *col.Column {
 	if starts[len(ps)] != n {
 		return nil
 	}
+	if lookup && null == nil && (d.typ == ir.Int64 || d.typ == ir.Float64) {
+		if lk := d.lookupFromPieces(ps, starts, vals, n); lk != nil {
+			return lk
+		}
+	}
 	var bad atomic.Bool
 	parallelFor(len(ps), func(i int) {
 		if ps[i] == nil {
@@ -183,6 +193,62 @@ func (d *derived) fromPieces(ps []*strPiece, n int) *col.Column {
 	}
 	derivedFromDict.Add(1)
 	return out
+}
+
+// lookupFromPieces is fromPieces' lookup (see there; nil: an index out of
+// its dictionary, a null, or too many values).
+func (d *derived) lookupFromPieces(ps []*strPiece, starts []int, vals map[*strDict]*col.Column, n int) *col.Column {
+	bases := map[*strDict]int32{}
+	out := &col.Lookup{}
+	for _, p := range ps { // the dictionaries' values in the order the pieces first use them
+		if p == nil {
+			continue
+		}
+		for _, s := range p.segs {
+			if _, ok := bases[s.dict]; ok {
+				continue
+			}
+			v := vals[s.dict]
+			if len(out.I64)+len(out.F64)+v.N > math.MaxInt32 {
+				return nil
+			}
+			bases[s.dict] = int32(len(out.I64) + len(out.F64))
+			out.I64, out.F64 = append(out.I64, v.I64...), append(out.F64, v.F64...)
+		}
+	}
+	if d.typ == ir.Int64 && out.I64 == nil {
+		out.I64 = []int64{}
+	}
+	if d.typ == ir.Float64 && out.F64 == nil {
+		out.F64 = []float64{}
+	}
+	out.Codes = col.Uninit[int32](n)
+	var bad atomic.Bool
+	parallelFor(len(ps), func(i int) {
+		if ps[i] == nil {
+			return
+		}
+		row := starts[i]
+		for _, s := range ps[i].segs {
+			b, nd := bases[s.dict], uint32(vals[s.dict].N)
+			dst := out.Codes[row : row+len(s.idx)]
+			var most uint32 // a null's -1 is the largest uint32: refused with the out-of-range ones
+			for j, v := range s.idx {
+				most = max(most, uint32(v))
+				dst[j] = v + b
+			}
+			if len(s.idx) > 0 && most >= nd {
+				bad.Store(true)
+				return
+			}
+			row += len(s.idx)
+		}
+	})
+	if bad.Load() {
+		return nil
+	}
+	derivedFromDict.Add(1)
+	return &col.Column{Type: d.typ, N: n, Lookup: out}
 }
 
 // takeDerived writes vals[i] for each index i, the null's value for -1 (ok false:

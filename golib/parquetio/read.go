@@ -99,6 +99,7 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 			if err != nil {
 				return nil, err
 			}
+			c.lookup = looked[f.Name]
 			rp.want = append(rp.want, c)
 			continue
 		}
@@ -363,7 +364,7 @@ func readRowGroups(o *openedFile, fi *fileInfo, want []column, kept []int) ([]*c
 				}
 				if left[t.c].Add(-1) == 0 && strPieces[t.c] != nil && !failed.Load() {
 					if d := want[t.c].derive; d != nil {
-						out[t.c] = d.fromPieces(strPieces[t.c], n) // nil: joined and evaluated after (deriveRest)
+						out[t.c] = d.fromPieces(strPieces[t.c], n, want[t.c].lookup) // nil: joined and evaluated after (deriveRest)
 					}
 					if out[t.c] == nil && want[t.c].lookup && want[t.c].codes {
 						out[t.c] = lookupStrings(strPieces[t.c], n) // nil: joined
