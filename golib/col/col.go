@@ -50,6 +50,12 @@ type Lookup struct {
 	I64   []int64
 	F64   []float64
 	Str   *Column
+	// Numbered: the codes are value numbers in first-occurrence order over
+	// exactly these rows, every number held by a row (a scan's string
+	// lookup: parquetio.lookupStrings), so the values are the column's
+	// distinct values in unique()'s order. A lookup made from another (a
+	// gather of some of its rows) is not numbered.
+	Numbered bool
 
 	mu  sync.Mutex
 	mat atomic.Pointer[Column]

@@ -28,7 +28,7 @@ func runDistinct(c *Ctx, n *ir.Node, in []any) (any, error) {
 	if cl == nil || !hashableKey(cl.Type) || src.N > maxRows {
 		return nil, ErrFallback
 	}
-	if cl.Lookup != nil && cl.Lookup.Str != nil && cl.Lookup.Str.N <= cl.N && (cl.N > 0 || cl.Lookup.Str.N == 0) {
+	if lk := cl.Lookup; lk != nil && lk.Numbered && lk.Str != nil && lk.Str.N <= cl.N && (cl.N > 0 || lk.Str.N == 0) {
 		// a scan's string lookup: its values are numbered by first occurrence
 		// over the rows (parquetio.lookupStrings), which is unique()'s order
 		return &col.Frame{N: cl.Lookup.Str.N, Names: []string{name}, Cols: []*col.Column{cl.Lookup.Str}}, nil

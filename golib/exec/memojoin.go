@@ -53,7 +53,7 @@ func memoLookupJoin(c *Ctx, n *ir.Node, l, r *col.Frame, lk, rk []*col.Column, o
 	}
 	pc := lk[0]
 	vals := pc.Lookup // a string lookup: number k's value is row k of its strings
-	if vals != nil && (vals.Str == nil || vals.Str.N != len(cc.first)) {
+	if vals != nil && (!vals.Numbered || vals.Str == nil || vals.Str.N != len(cc.first)) {
 		return nil, false, nil
 	}
 	per := make([]int32, len(cc.first)) // each left value's right row, -1: none

@@ -256,7 +256,7 @@ func lookupStrings(ps []*strPiece, n int) *col.Column {
 			vals[k] = string(buf[:key.l])
 		}
 	}
-	out := &col.Column{Type: ir.String, N: n, Lookup: &col.Lookup{Codes: codes, Str: col.NewStrings(vals, nil)}}
+	out := &col.Column{Type: ir.String, N: n, Lookup: &col.Lookup{Codes: codes, Str: col.NewStrings(vals, nil), Numbered: true}}
 	if StringCodes != nil {
 		StringCodes(out, codes, first)
 	}

@@ -277,3 +277,33 @@ def test_derived_lookup(tmp_path, lookups_off, off):
     assert got["Model_Year"].mean() == want["Model_Year"].mean()
     assert got["Model_Year"].std() == want["Model_Year"].std()
     pdt.assert_frame_equal(got.to_pandas(), want, check_exact=True)
+
+
+def test_string_lookup_of_a_kept_frame_after_dropna(tmp_path):
+    """A kept frame's string lookup read after a dropna that removes every row of some values:
+    unique() and a merge on it see only the rows left (the gathered lookup is not numbered: its
+    values are not its distinct values)."""
+    rng = np.random.default_rng(14)
+    names = np.array(["SFO", "JFK", "ORD", "ZZZ"], dtype=object)
+    k = names[rng.integers(0, len(names), N)]
+    x = rng.normal(size=N)
+    x[k == "ZZZ"] = np.nan  # dropna removes every ZZZ row
+    x[rng.random(N) < 0.05] = np.nan
+    pdf = pd.DataFrame({"k": k, "x": x, "v": rng.integers(0, 50, N).astype(np.int64)})
+    path = _write(pdf, tmp_path)
+    codes = pd.DataFrame({"k": ["SFO", "JFK", "ORD", "ZZZ"], "c": [0, 1, 2, 3]})
+
+    def steps(pd_, d):
+        d["y"] = d["v"] * 2
+        out = [d["v"].mean(), d["v"].std(), list(d["k"].unique())]  # probed: d kept
+        e = d.dropna()
+        out.append(list(e["k"].unique()))
+        m = e.merge(pd_.DataFrame(codes), on="k", how="left")
+        out.append(m["c"].sum())
+        out.append(m.to_pandas() if hasattr(m, "to_pandas") else m)
+        return out
+
+    got, want = steps(fpd, fpd.read_parquet(path)), steps(pd, pdf.copy())
+    assert got[:5] == want[:5]
+    assert "ZZZ" not in got[3]
+    pdt.assert_frame_equal(got[5], want[5], check_exact=True)
