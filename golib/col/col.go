@@ -294,6 +294,9 @@ func (b *StringBuilder) Finish() *Column {
 // Take returns the rows of c at the given positions (a gather). A negative
 // position yields a null (for float64: NaN; int64 callers must promote first).
 func (c *Column) Take(idx []int) *Column {
+	if c.Lookup != nil && len(idx) > 0 {
+		c = c.Materialize()
+	}
 	n := len(idx)
 	out := &Column{Type: c.Type, N: n}
 	var valid []byte

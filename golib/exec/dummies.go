@@ -21,12 +21,19 @@ func init() {
 	Register("get_dummies", func(c *Ctx, n *ir.Node, in []any) (any, error) {
 		schemaOnly := n.Attrs.Bool("schema_only", false)
 		var err error
-		out, gerr := interp.GetDummies(n, in[0].(*col.Frame), func(cl *col.Column) ([]int, []int) {
-			cats, codes, e := dummyCodesFast(c, n, cl, !schemaOnly)
+		out, gerr := interp.GetDummies(n, in[0].(*col.Frame), func(cl *col.Column) ([]int, []int, *col.Column) {
+			if lk := cl.Lookup; lk != nil && lk.Str != nil {
+				cats, codes, e := lookupDummyCodes(c, n, cl, !schemaOnly)
+				if e != nil && err == nil {
+					err = e
+				}
+				return cats, codes, lk.Str
+			}
+			cats, codes, e := dummyCodesFast(c, n, cl.Materialize(), !schemaOnly)
 			if e != nil && err == nil {
 				err = e
 			}
-			return cats, codes
+			return cats, codes, nil
 		})
 		if err != nil {
 			return nil, err
@@ -161,6 +168,49 @@ func dummyCodesFrom(c *Ctx, n *ir.Node, cl *col.Column, cc *colCodes, codes bool
 	out = make([]int, cl.N)
 	err = forMorsels(c, n, cl.N, func(_, lo, hi int) error {
 		for i, k := range cc.codes[lo:hi] {
+			out[lo+i] = rank[k]
+		}
+		return nil
+	})
+	return cats, out, err
+}
+
+// lookupDummyCodes is dummyCodesFast for a string lookup: the values its
+// rows hold (a gathered lookup, dropna's, may hold fewer than its values)
+// as rows of its values, sorted as get_dummies sorts, and each row's
+// position among them through its code (codes false: the categories only).
+func lookupDummyCodes(c *Ctx, n *ir.Node, cl *col.Column, codes bool) (cats []int, out []int, err error) {
+	lk := cl.Lookup
+	nv := lk.Str.N
+	used := make([][]bool, max(numMorsels(cl.N), 1))
+	err = forMorsels(c, n, cl.N, func(m, lo, hi int) error {
+		u := make([]bool, nv)
+		for _, k := range lk.Codes[lo:hi] {
+			u[k] = true
+		}
+		used[m] = u
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	firsts := make([]int, nv) // each value's category: itself when a row holds it (-1: none)
+	for k := range firsts {
+		firsts[k] = -1
+		for _, u := range used {
+			if u != nil && u[k] {
+				firsts[k] = k
+				break
+			}
+		}
+	}
+	cats, rank := dummyRanks(lk.Str, firsts)
+	if !codes {
+		return cats, nil, nil
+	}
+	out = make([]int, cl.N)
+	err = forMorsels(c, n, cl.N, func(_, lo, hi int) error {
+		for i, k := range lk.Codes[lo:hi] {
 			out[lo+i] = rank[k]
 		}
 		return nil

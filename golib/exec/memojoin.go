@@ -127,11 +127,14 @@ const LookupByChunkAttr = "lookup_by_chunk"
 // through, a row-local function of one lookup column evaluated once per
 // value: lookupValueExpr; it materializes the others), a groupby_agg
 // without keys (wholeAggs: an int64 lookup's statistics from its codes; it
-// materializes the others), and a row_split (its producers gather them
-// chunk by chunk). Every other node gets them materialized (runNode).
+// materializes the others), a dropna (dropna.go: codes gathered), a
+// get_dummies (a string lookup's categories and codes from its codes,
+// lookupDummyCodes; it materializes the other encoded columns), and a
+// row_split (its producers gather them chunk by chunk). Every other node
+// gets them materialized (runNode).
 func takesLookups(n *ir.Node) bool {
 	switch n.Op {
-	case "join", "row_split", "project", "distinct", "dropna":
+	case "join", "row_split", "project", "distinct", "dropna", "get_dummies":
 		return true
 	case "groupby_agg":
 		return len(n.Attrs.Strings("keys")) == 0

@@ -173,10 +173,10 @@ func readsCol(e *ir.Expr, name string) bool {
 // stringLookupReaders reports whether every reader of string column name of
 // node id's frame takes it as a string lookup: a distinct of it, a join
 // keyed by it alone (the lookup join probes it by number; its general path
-// materializes it), a join's left side or a project passing it on, a
-// project computing a row-local function of it alone (once per value; a
-// numeric result's readers checked as lookupReaders does), a row_split, a
-// kept result.
+// materializes it), a join's left side, a dropna or a project passing it
+// on, a project computing a row-local function of it alone (once per
+// value; a numeric result's readers checked as lookupReaders does), a
+// get_dummies encoding it (fuel's Origin), a row_split, a kept result.
 func stringLookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, id ir.NodeID, name string, depth int) bool {
 	if outs[id] || depth > 16 {
 		return false
@@ -226,6 +226,19 @@ func stringLookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bo
 				return false // suffixed
 			}
 			if un.Schema.Lookup(name) >= 0 && !stringLookupReaders(g, users, outs, u, name, depth+1) {
+				return false
+			}
+		case "dropna": // its codes gathered (dropna.go); its output's readers must take it too
+			if h := un.Attrs.Str("how"); len(un.Inputs) != 1 || h != "" && h != "any" && h != "all" ||
+				!stringLookupReaders(g, users, outs, u, name, depth+1) {
+				return false
+			}
+		case "get_dummies": // encoded: its categories and codes from the codes (lookupDummyCodes)
+			if len(un.Inputs) != 1 {
+				return false
+			}
+			encoded := un.Attrs["columns"] == nil || slices.Contains(un.Attrs.Strings("columns"), name)
+			if !encoded && !un.Attrs.Bool("schema_only", false) && !stringLookupReaders(g, users, outs, u, name, depth+1) {
 				return false
 			}
 		default:

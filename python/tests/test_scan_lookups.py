@@ -307,3 +307,27 @@ def test_string_lookup_of_a_kept_frame_after_dropna(tmp_path):
     assert got[:5] == want[:5]
     assert "ZZZ" not in got[3]
     pdt.assert_frame_equal(got[5], want[5], check_exact=True)
+
+
+@pytest.mark.parametrize("off", [False, True])
+def test_string_lookup_get_dummies(tmp_path, lookups_off, off):
+    """fuel's Origin: a string column read as a lookup through dropna into get_dummies, whose
+    categories and indicator columns come from the codes (lookupDummyCodes) -- a category whose
+    rows dropna removed gets no column, as in pandas; drop_first, a prefix and the default
+    (every string column) too. Equal to pandas and to the plan with the stage off."""
+    if off:
+        lookups_off()
+    rng = np.random.default_rng(15)
+    origin = np.array(["USA", "Japan", "Europe", "Mars"], dtype=object)[rng.integers(0, 4, N)]
+    w = rng.integers(1500, 5000, N).astype(np.float64)
+    w[origin == "Mars"] = np.nan  # dropna removes every Mars row
+    w[rng.random(N) < 0.05] = np.nan
+    pdf = pd.DataFrame({"Origin": origin, "w": w, "c": rng.integers(3, 9, N).astype(np.int64)})
+    path = _write(pdf, tmp_path)
+    for kw in ({"columns": ["Origin"], "dtype": float}, {"columns": ["Origin"], "drop_first": True, "prefix": {"Origin": "o"}},
+               {}):
+        def prep(pd_, d):
+            return pd_.get_dummies(d.dropna(), **kw)
+        got, want = prep(fpd, fpd.read_parquet(path)), prep(pd, pdf.copy())
+        assert "Origin_Mars" not in list(got.columns)
+        pdt.assert_frame_equal(got.to_pandas(), want, check_exact=True)

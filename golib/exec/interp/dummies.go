@@ -27,14 +27,19 @@ import (
 // attrs.schema_only returns the same columns with no rows.
 func init() {
 	register("get_dummies", func(c *Ctx, n *ir.Node, in []*col.Frame) (*col.Frame, error) {
-		return GetDummies(n, in[0], dummyCodes)
+		return GetDummies(n, in[0], func(c *col.Column) ([]int, []int, *col.Column) {
+			cats, codes := dummyCodes(c)
+			return cats, codes, nil
+		})
 	})
 }
 
 // GetDummies runs a get_dummies node over src; codesOf computes a column's
 // categories and row codes as dummyCodes does (the runtime passes a faster
-// one for string columns, golib/exec/dummies.go).
-func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []int, codes []int)) (*col.Frame, error) {
+// one for string columns, golib/exec/dummies.go), the categories as rows of
+// labels (nil: of the column itself; the runtime's string lookups give
+// their values).
+func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []int, codes []int, labels *col.Column)) (*col.Frame, error) {
 	sep := "_"
 	if v, ok := n.Attrs["prefix_sep"].(string); ok {
 		sep = v
@@ -99,7 +104,10 @@ func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []in
 	prefix, _ := n.Attrs["prefix"].(map[string]any)
 	for _, name := range encode {
 		cl := src.Col(name)
-		cats, codes := codesOf(cl)
+		cats, codes, labels := codesOf(cl)
+		if labels == nil {
+			labels = cl
+		}
 		first := 0
 		if dropFirst {
 			first = 1
@@ -109,7 +117,7 @@ func GetDummies(n *ir.Node, src *col.Frame, codesOf func(*col.Column) (cats []in
 			pre = p
 		}
 		for k := first; k < len(cats); k++ {
-			out.Names = append(out.Names, pre+sep+dummyLabel(cl, cats[k]))
+			out.Names = append(out.Names, pre+sep+dummyLabel(labels, cats[k]))
 			if schemaOnly {
 				out.Cols = append(out.Cols, dummyColumn(nil, k, dt))
 			} else {
