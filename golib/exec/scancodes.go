@@ -48,14 +48,7 @@ func ScanCodes(g *ir.Graph, kept []ir.NodeID) int {
 		if len(cols) == 0 {
 			continue
 		}
-		sort.Strings(cols)
-		attrs := n.Attrs.Clone()
-		list := make([]any, len(cols))
-		for i, c := range cols {
-			list[i] = c
-		}
-		attrs["codes"] = list
-		n.Attrs = attrs
+		setNames(n, "codes", cols)
 		marked++
 	}
 	return marked
@@ -107,6 +100,19 @@ func numbered(g *ir.Graph, users [][]ir.NodeID, kept map[ir.NodeID]bool, id ir.N
 		}
 	}
 	return false
+}
+
+// setNames sets n's attribute key to the column names cols, sorted (on a
+// copy of its attributes: a compiled plan's nodes may share them).
+func setNames(n *ir.Node, key string, cols []string) {
+	sort.Strings(cols)
+	attrs := n.Attrs.Clone()
+	list := make([]any, len(cols))
+	for i, c := range cols {
+		list[i] = c
+	}
+	attrs[key] = list
+	n.Attrs = attrs
 }
 
 // readsOnly reports whether e reads column name and no other.

@@ -37,7 +37,6 @@ package exec
 
 import (
 	"slices"
-	"sort"
 
 	"github.com/flern/flern/golib/exec/interp"
 	"github.com/flern/flern/golib/ir"
@@ -84,14 +83,7 @@ func ScanLookups(g *ir.Graph, kept []ir.NodeID) int {
 		if len(cols) == 0 {
 			continue
 		}
-		sort.Strings(cols)
-		attrs := n.Attrs.Clone()
-		list := make([]any, len(cols))
-		for i, c := range cols {
-			list[i] = c
-		}
-		attrs[LookupsAttr] = list
-		n.Attrs = attrs
+		setNames(n, LookupsAttr, cols)
 		marked++
 	}
 	return marked
@@ -107,28 +99,10 @@ func lookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, id
 		un := g.Node(u)
 		switch un.Op {
 		case "project":
-			if len(un.Inputs) != 1 {
+			if !projectTakes(g, users, outs, un, name, depth, func(to string) bool {
+				return lookupReaders(g, users, outs, u, to, t, depth+1)
+			}) {
 				return false
-			}
-			for _, ne := range un.Attrs.NamedExprs("exprs") {
-				e := ne.Expr
-				if e == nil || !readsCol(e, name) {
-					continue
-				}
-				switch {
-				case e.Kind == ir.ExprCol:
-					if !lookupReaders(g, users, outs, u, ne.Name, t, depth+1) {
-						return false
-					}
-				case readsOnly(e, name) && rowLocal(e):
-					if rt := e.Type; rt == ir.Int64 || rt == ir.Float64 || rt.IsDatetime() {
-						if !lookupReaders(g, users, outs, u, ne.Name, rt, depth+1) {
-							return false
-						}
-					} // other results are gathered by code: values from then on
-				default:
-					return false
-				}
 			}
 		case "groupby_agg":
 			if len(un.Attrs.Strings("keys")) != 0 || t != ir.Int64 {
@@ -154,6 +128,37 @@ func lookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, id
 				return false // a suffixed or a key column
 			}
 			if !lookupReaders(g, users, outs, u, name, t, depth+1) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// projectTakes reports whether project un takes lookup column name: each
+// expression reading it passes it on (passOn, with the output's name:
+// its readers must take it too) or is a row-local function of it alone
+// (evaluated once per value, lookupValueExpr; a numeric result is a lookup
+// whose readers lookupReaders checks, another is gathered by code).
+func projectTakes(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool, un *ir.Node, name string, depth int, passOn func(to string) bool) bool {
+	if len(un.Inputs) != 1 {
+		return false
+	}
+	for _, ne := range un.Attrs.NamedExprs("exprs") {
+		e := ne.Expr
+		if e == nil || !readsCol(e, name) {
+			continue
+		}
+		switch {
+		case e.Kind == ir.ExprCol:
+			if !passOn(ne.Name) {
+				return false
+			}
+		case readsOnly(e, name) && rowLocal(e):
+			if rt := e.Type; (rt == ir.Int64 || rt == ir.Float64 || rt.IsDatetime()) &&
+				!lookupReaders(g, users, outs, un.ID, ne.Name, rt, depth+1) {
 				return false
 			}
 		default:
@@ -189,27 +194,10 @@ func stringLookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bo
 				continue // another column's distinct: this one is not read
 			}
 		case "project":
-			if len(un.Inputs) != 1 {
+			if !projectTakes(g, users, outs, un, name, depth, func(to string) bool {
+				return stringLookupReaders(g, users, outs, u, to, depth+1)
+			}) {
 				return false
-			}
-			for _, ne := range un.Attrs.NamedExprs("exprs") {
-				e := ne.Expr
-				if e == nil || !readsCol(e, name) {
-					continue
-				}
-				switch {
-				case e.Kind == ir.ExprCol:
-					if !stringLookupReaders(g, users, outs, u, ne.Name, depth+1) {
-						return false
-					}
-				case readsOnly(e, name) && rowLocal(e):
-					if rt := e.Type; (rt == ir.Int64 || rt == ir.Float64 || rt.IsDatetime()) &&
-						!lookupReaders(g, users, outs, u, ne.Name, rt, depth+1) {
-						return false
-					}
-				default:
-					return false
-				}
 			}
 		case "row_split":
 		case "join":
