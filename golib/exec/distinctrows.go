@@ -242,18 +242,7 @@ func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first 
 	if len(g.first) > limit {
 		return nil, nil, nil
 	}
-	err = forTasks(c, n, shares, func(s int) error {
-		if s == 0 {
-			return nil
-		}
-		lo, hi := bound(s)
-		m := remap[s]
-		for i := lo; i < hi; i++ {
-			ids[i] = m[ids[i]]
-		}
-		return nil
-	})
-	if err != nil {
+	if err := remapShares(c, n, ids, remap, bound); err != nil {
 		return nil, nil, err
 	}
 	return ids, g.first, nil
@@ -555,4 +544,21 @@ func (t *hashIDs) grow() {
 		}
 		t.slots[pos] = s
 	}
+}
+
+// remapShares rewrites the local ids of every share after the first (rows
+// bound(s) of share s) into the global ones its remap gives, the shares in
+// parallel.
+func remapShares(c *Ctx, n *ir.Node, ids []int32, remap [][]int32, bound func(s int) (int, int)) error {
+	return forTasks(c, n, len(remap), func(s int) error {
+		if s == 0 {
+			return nil
+		}
+		lo, hi := bound(s)
+		m := remap[s]
+		for i := lo; i < hi; i++ {
+			ids[i] = m[ids[i]]
+		}
+		return nil
+	})
 }

@@ -338,18 +338,7 @@ func numberKeys(c *Ctx, n *ir.Node, parts []codeKey, rows, est int) (ids, first 
 	if len(g.first) > limit {
 		return nil, nil, nil
 	}
-	err = forTasks(c, n, shares, func(s int) error {
-		if s == 0 {
-			return nil
-		}
-		lo, hi := bound(s)
-		m := remap[s]
-		for i := lo; i < hi; i++ {
-			ids[i] = m[ids[i]]
-		}
-		return nil
-	})
-	if err != nil {
+	if err := remapShares(c, n, ids, remap, bound); err != nil {
 		return nil, nil, err
 	}
 	return ids, g.first, nil
