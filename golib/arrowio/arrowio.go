@@ -353,7 +353,6 @@ func buffer(c *col.Column, b []byte) *memory.Buffer {
 
 // ExportColumn converts a column to an Arrow array sharing its memory.
 func ExportColumn(c *col.Column) (arrow.Array, error) {
-	c = c.Materialize() // a col.Lookup column's values
 	n := c.N
 	var valid *memory.Buffer
 	nulls := 0

@@ -240,15 +240,6 @@ void flern_vec_f32_to_i64(int64_t n, int64_t *dst, const float *src) {
 	}
 }
 
-// flern_vec_gather64: dst[i] = vals[codes[i]] for 8-byte values (int64 or float64 bits); the caller guarantees every
-// code is an index into vals. x86-64-v4 gathers 8 values an instruction.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("arch=x86-64-v4", "default")))
-#endif
-void flern_vec_gather64(int64_t n, uint64_t *dst, const uint64_t *vals, const int32_t *codes) {
-	for (int64_t i = 0; i < n; i++) dst[i] = vals[codes[i]];
-}
-
 // flern_vec_bias_relu: relu(x + b) for b one row of w repeated over the rows (NaN kept, as flern_vec_relu).
 FLERN_CLONES void flern_vec_bias_relu(int64_t rows, int64_t w, float *dst, const float *x, const float *b) {
 	for (int64_t r = 0; r < rows; r++) {
@@ -540,21 +531,6 @@ func F32ToI64(dst []int64, src []float32) {
 	}
 	for i, x := range src {
 		dst[i] = int64(float64(x))
-	}
-}
-
-// Gather64 is dst[i] = vals[codes[i]] for every i < len(dst), 8-byte values
-// (int64 or float64) gathered as bits. Every code must index vals: the
-// caller checked them (a col.Lookup's codes are checked when it is made).
-func Gather64[T int64 | float64](dst, vals []T, codes []int32) {
-	codes = codes[:len(dst)]
-	if runtime.GOARCH == "amd64" && len(dst) >= vecMin {
-		C.flern_vec_gather64(C.int64_t(len(dst)), (*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(dst))),
-			(*C.uint64_t)(unsafe.Pointer(unsafe.SliceData(vals))), (*C.int32_t)(unsafe.Pointer(unsafe.SliceData(codes))))
-		return
-	}
-	for i, k := range codes {
-		dst[i] = vals[k]
 	}
 }
 

@@ -9,6 +9,7 @@ package exec
 import (
 	"encoding/binary"
 	"math"
+	"math/bits"
 	"sync/atomic"
 	"unsafe"
 
@@ -194,17 +195,16 @@ func numberDirect(c *Ctx, n *ir.Node, key []rowPart, rows, est int) (ids, first 
 			m := min(hashBlock, hi-b)
 			rowHash(h[:m], key, b)
 			out := ids[b : b+m]
-			slots := t.slots
-			mask := uint64(len(slots) - 1)
+			slots, shift := t.slots, t.shift
 			for j, x := range h[:m] {
 				// a row whose hash is in its home slot (most: the table is
 				// at most half full) without the call; else t.id
-				if e := slots[x&mask]; e.h == x && x != 0 {
+				if e := slots[(x*keyHashMul)>>shift]; e.h == x && x != 0 {
 					out[j] = e.id
 					continue
 				}
 				out[j] = t.id(x, int32(b+j))
-				slots, mask = t.slots, uint64(len(t.slots)-1) // it may have grown
+				slots, shift = t.slots, t.shift // it may have grown
 			}
 			if !blockSame(key, out, t.first, b) {
 				collided.Store(true)
@@ -484,11 +484,15 @@ func sameRows(c *Ctx, n *ir.Node, key []rowPart, ids, first []int32) (bool, erro
 	return !differ.Load(), err
 }
 
-// hashIDs numbers distinct 64-bit hashes by open addressing: a slot holds a
-// hash (0: empty; a zero hash is kept as 1, which sameRows would catch) and
-// its number; first and hash hold each number's first row and hash.
+// hashIDs numbers distinct 64-bit keys by open addressing: a slot holds a
+// key (0: empty; a zero key is kept as 1 -- a row hash, which sameRows
+// would catch; packed code keys are never 0) and its number, at the slot its
+// Fibonacci hash picks (keyHashMul: the product's top bits); first and hash
+// hold each number's first row and key. It numbers row hashes
+// (distinctrows.go) and, exactly, packed code keys (splitcodes.go).
 type hashIDs struct {
 	slots []hashSlot
+	shift uint // 64 - log2(len(slots))
 	first []int32
 	hash  []uint64
 }
@@ -498,21 +502,25 @@ type hashSlot struct {
 	id int32
 }
 
+// keyHashMul spreads a key over the table (Fibonacci hashing: the product's
+// top bits pick the slot).
+const keyHashMul = 0x9E3779B97F4A7C15
+
 func newHashIDs(capHint int) *hashIDs {
 	size := 64
 	for size < 2*capHint {
 		size <<= 1
 	}
-	return &hashIDs{slots: make([]hashSlot, size)}
+	return &hashIDs{slots: make([]hashSlot, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
 }
 
-// id returns the number of hash h (first seen at row), adding it when new.
+// id returns the number of key h (first seen at row), adding it when new.
 func (t *hashIDs) id(h uint64, row int32) int32 {
 	if h == 0 {
 		h = 1
 	}
 	mask := uint64(len(t.slots) - 1)
-	for pos := h & mask; ; pos = (pos + 1) & mask {
+	for pos := (h * keyHashMul) >> t.shift; ; pos = (pos + 1) & mask {
 		s := &t.slots[pos]
 		if s.h == h {
 			return s.id
@@ -533,12 +541,13 @@ func (t *hashIDs) id(h uint64, row int32) int32 {
 func (t *hashIDs) grow() {
 	old := t.slots
 	t.slots = make([]hashSlot, 2*len(old))
+	t.shift--
 	mask := uint64(len(t.slots) - 1)
 	for _, s := range old {
 		if s.h == 0 {
 			continue
 		}
-		pos := s.h & mask
+		pos := (s.h * keyHashMul) >> t.shift
 		for t.slots[pos].h != 0 {
 			pos = (pos + 1) & mask
 		}

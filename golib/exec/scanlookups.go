@@ -217,8 +217,7 @@ func stringLookupReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bo
 				return false
 			}
 		case "dropna": // its codes gathered (dropna.go); its output's readers must take it too
-			if h := un.Attrs.Str("how"); len(un.Inputs) != 1 || h != "" && h != "any" && h != "all" ||
-				!stringLookupReaders(g, users, outs, u, name, depth+1) {
+			if !dropnaTakes(un) || !stringLookupReaders(g, users, outs, u, name, depth+1) {
 				return false
 			}
 		case "get_dummies": // encoded: its categories and codes from the codes (lookupDummyCodes)
@@ -245,13 +244,17 @@ func lookupPassReaders(g *ir.Graph, users [][]ir.NodeID, outs map[ir.NodeID]bool
 	}
 	switch un.Op {
 	case "dropna":
-		if h := un.Attrs.Str("how"); h != "" && h != "any" && h != "all" {
-			return false
-		}
-		return lookupReaders(g, users, outs, un.ID, name, t, depth+1)
+		return dropnaTakes(un) && lookupReaders(g, users, outs, un.ID, name, t, depth+1)
 	case "get_dummies":
 		return un.Attrs.Bool("schema_only", false) && un.Attrs["columns"] != nil &&
 			!slices.Contains(un.Attrs.Strings("columns"), name)
 	}
 	return false
+}
+
+// dropnaTakes reports whether dropna un's runtime takes lookups (dropna.go:
+// one input, how "any" or "all").
+func dropnaTakes(un *ir.Node) bool {
+	h := un.Attrs.Str("how")
+	return len(un.Inputs) == 1 && (h == "" || h == "any" || h == "all")
 }

@@ -208,7 +208,7 @@ const keySampleRun = 256
 func keyRepeats(parts []codeKey, rows int) (distinct int, ok bool) {
 	s := min(rows, dedupProbe)
 	runs := (s + keySampleRun - 1) / keySampleRun
-	t := newPackedIDs(s)
+	t := newHashIDs(s)
 	keys := make([]uint64, keySampleRun)
 	taken := 0
 	for j := range runs {
@@ -289,12 +289,12 @@ func numberKeys(c *Ctx, n *ir.Node, parts []codeKey, rows, est int) (ids, first 
 	shares := max(1, min(Workers(), rows/dedupProbe))
 	bound := func(s int) (int, int) { return s * rows / shares, (s + 1) * rows / shares }
 	ids = make([]int32, rows)
-	sets := make([]*packedIDs, shares)
+	sets := make([]*hashIDs, shares)
 	var tooMany atomic.Bool
 	limit := int(dedupMaxRatio * float64(rows))
 	err = forTasks(c, n, shares, func(s int) error {
 		lo, hi := bound(s)
-		t := newPackedIDs(est + est/4)
+		t := newHashIDs(est + est/4)
 		sets[s] = t
 		keys := make([]uint64, hashBlock)
 		for b := lo; b < hi; b += hashBlock {
@@ -303,7 +303,7 @@ func numberKeys(c *Ctx, n *ir.Node, parts []codeKey, rows, est int) (ids, first 
 			out := ids[b : b+m]
 			slots, shift := t.slots, t.shift
 			for j, k := range keys[:m] {
-				if e := slots[(k*keyHashMul)>>shift]; e.key == k { // in its home slot: most keys
+				if e := slots[(k*keyHashMul)>>shift]; e.h == k { // in its home slot: most keys
 					out[j] = e.id
 					continue
 				}
@@ -331,7 +331,7 @@ func numberKeys(c *Ctx, n *ir.Node, parts []codeKey, rows, est int) (ids, first 
 		t := sets[s]
 		m := make([]int32, len(t.first))
 		for id, r := range t.first {
-			m[id] = g.id(t.keys[id], r)
+			m[id] = g.id(t.hash[id], r)
 		}
 		remap[s] = m
 	}
@@ -342,72 +342,6 @@ func numberKeys(c *Ctx, n *ir.Node, parts []codeKey, rows, est int) (ids, first 
 		return nil, nil, err
 	}
 	return ids, g.first, nil
-}
-
-// keyHashMul spreads a packed key over the table (Fibonacci hashing: the
-// product's top bits pick the slot).
-const keyHashMul = 0x9E3779B97F4A7C15
-
-// packedIDs numbers distinct non-zero 64-bit keys by open addressing: a slot
-// holds a key (0: empty) and its number; first and keys hold each number's
-// first row and key.
-type packedIDs struct {
-	slots []keySlot
-	shift uint // 64 - log2(len(slots))
-	first []int32
-	keys  []uint64
-}
-
-type keySlot struct {
-	key uint64
-	id  int32
-}
-
-func newPackedIDs(capHint int) *packedIDs {
-	size := 64
-	for size < 2*capHint {
-		size <<= 1
-	}
-	return &packedIDs{slots: make([]keySlot, size), shift: uint(64 - bits.TrailingZeros(uint(size)))}
-}
-
-// id returns the number of key k (not 0; first seen at row), adding it when
-// new.
-func (t *packedIDs) id(k uint64, row int32) int32 {
-	mask := uint64(len(t.slots) - 1)
-	for pos := (k * keyHashMul) >> t.shift; ; pos = (pos + 1) & mask {
-		s := &t.slots[pos]
-		if s.key == k {
-			return s.id
-		}
-		if s.key == 0 {
-			id := int32(len(t.first))
-			s.key, s.id = k, id
-			t.first = append(t.first, row)
-			t.keys = append(t.keys, k)
-			if 2*len(t.first) > len(t.slots) {
-				t.grow()
-			}
-			return id
-		}
-	}
-}
-
-func (t *packedIDs) grow() {
-	old := t.slots
-	t.slots = make([]keySlot, 2*len(old))
-	t.shift--
-	mask := uint64(len(t.slots) - 1)
-	for _, s := range old {
-		if s.key == 0 {
-			continue
-		}
-		pos := (s.key * keyHashMul) >> t.shift
-		for t.slots[pos].key != 0 {
-			pos = (pos + 1) & mask
-		}
-		t.slots[pos] = s
-	}
 }
 
 // distinctFrame is the columns producer kern reads of f (each a col.Lookup

@@ -17,7 +17,6 @@ package exec
 import (
 	"sync"
 
-	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/codegen"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
@@ -269,20 +268,20 @@ func (p *chunkProducer) produce(k, lo, hi int) (*col.Tensor, *lower.Outputs, err
 			bufs[i].F64, bufs[i].I64, bufs[i].Codes = lk[i].F64, lk[i].I64, lk[i].Codes[lo:hi]
 			continue
 		}
-		if lk := p.looks[k]; lk != nil && lk[i] != nil { // a lookup join's column: its chunk gathered now
+		if lk := p.looks[k]; lk != nil && lk[i] != nil { // a lookup the loop does not read indexed: its chunk gathered now
 			sc := p.scratchOf(out, len(full))
 			if lk[i].F64 != nil {
 				if len(sc[i].F64) < p.r.Chunk {
 					sc[i].F64 = make([]float64, p.r.Chunk)
 				}
 				bufs[i].F64 = sc[i].F64[:hi-lo]
-				blas.Gather64(bufs[i].F64, lk[i].F64, lk[i].Codes[lo:])
+				lk[i].GatherF64(bufs[i].F64, lo)
 			} else {
 				if len(sc[i].I64) < p.r.Chunk {
 					sc[i].I64 = make([]int64, p.r.Chunk)
 				}
 				bufs[i].I64 = sc[i].I64[:hi-lo]
-				blas.Gather64(bufs[i].I64, lk[i].I64, lk[i].Codes[lo:])
+				lk[i].GatherI64(bufs[i].I64, lo)
 			}
 			continue
 		}

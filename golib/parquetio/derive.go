@@ -232,11 +232,7 @@ func (d *derived) lookupFromPieces(ps []*strPiece, starts []int, vals map[*strDi
 		for _, s := range ps[i].segs {
 			b, nd := bases[s.dict], uint32(vals[s.dict].N)
 			dst := out.Codes[row : row+len(s.idx)]
-			var most uint32 // a null's -1 is the largest uint32: refused with the out-of-range ones
-			for j, v := range s.idx {
-				most = max(most, uint32(v))
-				dst[j] = v + b
-			}
+			most := offsetMax(dst, s.idx, b) // a null's -1 is the largest: refused with the out-of-range ones
 			if len(s.idx) > 0 && most >= nd {
 				bad.Store(true)
 				return

@@ -37,6 +37,17 @@ const LookupsAttr = "lookups"
 // and offsetting them (16 KiB: in the L1 cache).
 const lookupBlock = 4096
 
+// offsetMax writes src[i] + base into dst[i] and returns the largest
+// src[i] as a uint32 (a negative index is larger than any dictionary).
+func offsetMax(dst, src []int32, base int32) uint32 {
+	var most uint32
+	for i, v := range src[:len(dst)] {
+		most = max(most, uint32(v))
+		dst[i] = v + base
+	}
+	return most
+}
+
 // lookupPiece is one row group of a lookup column: its dictionary (values,
 // a copy) when its codes were decoded, else its plain values (plain) and
 // validity.
@@ -195,26 +206,14 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 				if err := d.read(blk); err != nil {
 					return false, nil, fmt.Errorf("dictionary indices: %w", err)
 				}
-				for i, v := range blk {
-					most = max(most, uint32(v))
-					blk[i] = v + base
-				}
+				most = max(most, offsetMax(blk, blk, base))
 			}
 			if len(dense) > 0 && most >= nd {
 				return false, nil, fmt.Errorf("dictionary index %d out of a dictionary of %d", most, nd)
 			}
 		}
-		if p.present < p.nvals { // a float's nulls: the NaN entry, spread backwards
-			null := base + int32(nd)
-			vi := p.present - 1
-			for i := p.nvals - 1; i >= 0; i-- {
-				if p.defs[i] == int32(maxDef) {
-					out[i] = out[vi]
-					vi--
-					continue
-				}
-				out[i] = null
-			}
+		if p.present < p.nvals { // a float's nulls: the NaN entry
+			spreadBack(out, p, maxDef, base+int32(nd))
 		}
 		row += p.nvals
 	}

@@ -462,18 +462,24 @@ func decodeFixedPage[T fixed](p pageParts, dict []T, hasDict bool, out []T, maxD
 		return errUnsupported
 	}
 	if p.present < p.nvals {
-		// spread the dense values backwards over the null slots
-		vi := p.present - 1
-		for i := p.nvals - 1; i >= 0; i-- {
-			if p.defs[i] == int32(maxDef) {
-				out[i] = out[vi]
-				vi--
-				continue
-			}
-			out[i] = null
-		}
+		spreadBack(out, p, maxDef, null)
 	}
 	return nil
+}
+
+// spreadBack spreads a page's dense values (out[:p.present]) backwards over
+// its rows (out[:p.nvals]), null in the rows its definition levels say are
+// missing.
+func spreadBack[T any](out []T, p pageParts, maxDef int16, null T) {
+	vi := p.present - 1
+	for i := p.nvals - 1; i >= 0; i-- {
+		if p.defs[i] == int32(maxDef) {
+			out[i] = out[vi]
+			vi--
+			continue
+		}
+		out[i] = null
+	}
 }
 
 // strPiece is one row group of a string column before the column's buffers
@@ -686,15 +692,7 @@ func decodeStringPagesSized(pr file.PageReader, n int, maxDef int16, name string
 					}
 				}
 				if p.present < p.nvals {
-					vi := p.present - 1
-					for i := p.nvals - 1; i >= 0; i-- {
-						if p.defs[i] == int32(maxDef) {
-							all[i] = all[vi]
-							vi--
-						} else {
-							all[i] = -1
-						}
-					}
+					spreadBack(all, p, maxDef, -1)
 				}
 				out.size += size
 				// consecutive dictionary pages share one segment
