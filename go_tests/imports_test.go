@@ -11,7 +11,7 @@ const module = "github.com/flern/flern/"
 
 // allowed lists, per package (relative to the module), the module packages it
 // may import directly. Imports flow one way, in pipeline order:
-// ir <- {col, frame, tensor, wire} <- {csvio, arrowio, opt passes, autodiff} <- parquetio <- opt <- exec <- engine <- capi.
+// ir <- {col, frame, tensor, wire} <- {csvio, arrowio, opt passes, autodiff} <- parquetio (and blas, its kernels) <- opt <- exec <- engine <- capi.
 // A trailing "/*" matches the subpackages of a folder.
 var allowed = map[string][]string{
 	"golib/ir":          {},
@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"golib/frame":       {"golib/ir"},
 	"golib/csvio":       {"golib/ir", "golib/col"},
 	"golib/arrowio":     {"golib/ir", "golib/col"},
-	"golib/parquetio":   {"golib/ir", "golib/col", "golib/arrowio"},
+	"golib/parquetio":   {"golib/ir", "golib/col", "golib/arrowio", "golib/blas"},
 	"golib/ipcio":       {"golib/ir", "golib/col", "golib/arrowio"},
 	"golib/opt/dce":     {"golib/ir", "golib/frame"},
 	"golib/opt/*":       {"golib/ir", "golib/frame", "golib/opt/dce"},

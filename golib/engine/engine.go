@@ -410,11 +410,12 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	disabled := o.Disabled
 	noSplit, noResults, noStream := disabled[SplitName], disabled[ResultCacheName], disabled[exec.StreamName]
 	noCodes, noDerive, noLookups := disabled[exec.ScanCodesName], disabled[exec.ScanDeriveName], disabled[exec.ScanLookupsName]
-	if noSplit || noResults || noStream || noCodes || noDerive || noLookups || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
+	noDropna := disabled[exec.ScanDropnaName]
+	if noSplit || noResults || noStream || noCodes || noDerive || noLookups || noDropna || disabled[exec.SplitDedupName] { // switched off by name like passes, but not passes
 		disabled = map[string]bool{}
 		for k, v := range o.Disabled {
 			if k != SplitName && k != ResultCacheName && k != exec.StreamName && k != exec.SplitDedupName && k != exec.ScanCodesName &&
-				k != exec.ScanDeriveName && k != exec.ScanLookupsName {
+				k != exec.ScanDeriveName && k != exec.ScanLookupsName && k != exec.ScanDropnaName {
 				disabled[k] = v
 			}
 		}
@@ -466,6 +467,9 @@ func Compile(plan []byte, o Options) (*Program, error) {
 	}
 	if !o.Reference && !o.NoOpt && !noDerive {
 		exec.ScanDerive(g)
+	}
+	if !o.Reference && !o.NoOpt && !noDropna {
+		exec.ScanDropna(g)
 	}
 	if !o.Reference && !o.NoOpt && !noCodes && p.nOut <= len(g.Outputs) {
 		exec.ScanCodes(g, g.Outputs[p.nOut:])

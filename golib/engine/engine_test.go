@@ -92,6 +92,9 @@ func passTable(t *testing.T, ex string) []string {
 // TestScanAttrsAgree: the attribute the scan-lookups stage sets is the one
 // the Parquet reader reads (exec may not import parquetio).
 func TestScanAttrsAgree(t *testing.T) {
+	if exec.DropnaAttr != parquetio.DropnaAttr || exec.DropnaHowAttr != parquetio.DropnaHowAttr {
+		t.Fatalf("exec's dropna attributes %q, %q, parquetio's %q, %q", exec.DropnaAttr, exec.DropnaHowAttr, parquetio.DropnaAttr, parquetio.DropnaHowAttr)
+	}
 	if exec.LookupsAttr != parquetio.LookupsAttr {
 		t.Fatalf("exec.LookupsAttr %q, parquetio.LookupsAttr %q", exec.LookupsAttr, parquetio.LookupsAttr)
 	}

@@ -162,9 +162,17 @@ func init() {
 		}
 		out := keepIndex(in[0]).Clone()
 		subset := n.Attrs.Strings("subset")
-		clear := n.Attrs["subset"] == nil || n.Attrs.Str("how") != "all" || len(subset) == 1
+		if n.Attrs["subset"] == nil {
+			subset = nil
+			for _, f := range in[0].Fields {
+				subset = append(subset, f.Name)
+			}
+		}
+		// a kept row has no missing value among the subset (how="all": only
+		// when the subset is one column; else it may have all but one)
+		clear := n.Attrs.Str("how") != "all" || len(subset) == 1
 		for i, f := range out.Fields {
-			if clear && (n.Attrs["subset"] == nil || contains(subset, f.Name)) {
+			if clear && contains(subset, f.Name) {
 				out.Fields[i].Nullable = false
 			}
 		}

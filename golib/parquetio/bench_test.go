@@ -2,7 +2,7 @@ package parquetio
 
 // Benchmarks of Read on real files (skipped when they are absent):
 //
-//	FLERN_PQ_BENCH=path[:col,col...] [FLERN_PQ_LOOKUPS=col,...] [FLERN_PQ_CODES=col,...] go test ./golib/parquetio -run XXX -bench Read -benchtime 5x -cpuprofile /tmp/cpu.out
+//	FLERN_PQ_BENCH=path[:col,col...] [FLERN_PQ_LOOKUPS=col,...] [FLERN_PQ_CODES=col,...] [FLERN_PQ_DROPNA=col,...] go test ./golib/parquetio -run XXX -bench Read -benchtime 5x -cpuprofile /tmp/cpu.out
 //
 // Speed is measured here and in benchmarks/parquet_scan.py, never in tests.
 
@@ -47,6 +47,16 @@ func BenchmarkRead(b *testing.B) {
 			list = append(list, c)
 		}
 		a["codes"] = list
+	}
+	if l := os.Getenv("FLERN_PQ_DROPNA"); l != "" { // a dropna over these columns (dropna.go)
+		var list []any
+		for _, c := range strings.Split(l, ",") {
+			list = append(list, c)
+		}
+		a[DropnaAttr] = list
+		if len(s.Index) == 0 {
+			s = &ir.Schema{Fields: s.Fields, Index: []ir.Field{{Name: "", Type: ir.Int64}}}
+		}
 	}
 	if os.Getenv("FLERN_PQ_PAGES") == "0" {
 		pageDecode = false

@@ -51,7 +51,11 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 	if err := deriveRest(rp.want, cols, n); err != nil {
 		return nil, err
 	}
-	return rp.frame(cols, n), nil
+	fr := rp.frame(cols, n)
+	if rp.dropna != nil {
+		return dropRows(fr, rp.dropna, attrs.Str(DropnaHowAttr), len(fr.Index) == 0)
+	}
+	return fr, nil
 }
 
 // readPlan is what a scan reads: the file, its columns (the data columns
@@ -65,6 +69,7 @@ type readPlan struct {
 	filter *ir.Expr // the pushed filter (nil: none)
 	pred   *ir.Expr // the stats_filter (nil: none, or a stored RangeIndex)
 	limit  int64    // the limit attribute: at least the first limit rows are wanted (-1: all)
+	dropna []string // the dropna attribute's columns (nil: no dropna; dropna.go)
 }
 
 // prepare checks a scan's schema against the file and lists what to read.
@@ -117,8 +122,15 @@ func prepare(attrs ir.Attrs, schema *ir.Schema) (*readPlan, error) {
 	}
 	rp.nData = len(rp.want)
 	rp.want = append(rp.want, fi.index...)
-	if len(schema.Index) != len(full.Index) {
-		return nil, ir.Errorf("Internal", "scan_parquet: the plan expects %d index levels, the file has %d", len(schema.Index), len(full.Index))
+	levels := len(full.Index)
+	if attrs[DropnaAttr] != nil {
+		rp.dropna = append([]string{}, attrs.Strings(DropnaAttr)...)
+		if levels == 0 {
+			levels = 1 // the kept rows' positions
+		}
+	}
+	if len(schema.Index) != levels {
+		return nil, ir.Errorf("Internal", "scan_parquet: the plan expects %d index levels, the file has %d", len(schema.Index), levels)
 	}
 	// A stats_filter (predicate pushdown) skips row groups; the labels of
 	// a stored RangeIndex would then need the skipped positions: not used.

@@ -585,6 +585,16 @@ def test_isna_notna_dropna(name):
     same(lambda d: d.dropna(how="some"), pdf)
 
 
+def test_dropna_how_all_keeps_rows_with_missing_values():
+    """dropna(how="all") over several columns keeps a row with some of them missing: a reader
+    whose dtype depends on that (str.len() with a missing string: float64 with NaN) sees them."""
+    pdf = pd.DataFrame({"s": ["a", None, "ccc", None], "x": [1.0, 2.0, np.nan, np.nan]})
+    for subset in (None, ["s", "x"]):
+        same(lambda d: d.dropna(how="all", subset=subset)["s"].str.len(), pdf)
+        same(lambda d: d.dropna(how="all", subset=subset)["x"].isna().sum(), pdf)
+    same(lambda d: d.dropna(how="all", subset=["s"])["s"].str.len(), pdf)
+
+
 FILL_VALUES = [0, -1, 2.5, 0.1, 1e300, "z", "", True, np.float32(2.5), pd.Timestamp("2001-01-01")]
 
 

@@ -71,7 +71,7 @@ def disable(monkeypatch):
     return off
 
 
-@pytest.mark.parametrize("off", [(), ("scan_lookups",)])
+@pytest.mark.parametrize("off", [(), ("scan_lookups",), ("scan_dropna",)])
 def test_dropna_of_lookup_columns(tmp_path, disable, off):
     """The kept dropna frame (lookups when the stage is on) read back whole, its int64 columns'
     statistics, and dropna's other forms (how="all", a subset): pandas' rows, values and index."""
