@@ -119,3 +119,50 @@ func TestDropMasks(t *testing.T) {
 		}
 	}
 }
+
+// TestUnpackOffset: UnpackOffset equals unpacking bit by bit for every
+// width it takes, at every bit offset, stopping where 64 bytes can no
+// longer be loaded; with the kernel off (or a width it does not take) it
+// does nothing.
+func TestUnpackOffset(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	defer setUnpackLevel(1)
+	for _, level := range []int{1, 0} {
+		setUnpackLevel(level)
+		for w := 1; w <= 32; w++ {
+			for _, bit0 := range []int{0, 3, 7, 13} {
+				n := 300
+				src := make([]byte, (bit0+n*w+7)/8+r.IntN(80))
+				for i := range src {
+					src[i] = byte(r.Uint32())
+				}
+				out := make([]int32, n)
+				done, most := UnpackOffset(out, src, bit0, w, 11)
+				if level == 0 || w > 25 {
+					if done != 0 {
+						t.Fatalf("level %d w=%d: %d unpacked", level, w, done)
+					}
+					continue
+				}
+				if done%16 != 0 || done > n || (bit0>>3)+(done/16)*2*w+64 > len(src)+2*w {
+					t.Fatalf("w=%d bit0=%d: %d unpacked of %d (%d bytes)", w, bit0, done, n, len(src))
+				}
+				var want uint32
+				for j := range done {
+					var v uint32
+					for b := range w {
+						p := bit0 + j*w + b
+						v |= uint32(src[p>>3]>>(p&7)&1) << b
+					}
+					want = max(want, v)
+					if out[j] != int32(v)+11 {
+						t.Fatalf("w=%d bit0=%d: value %d = %d, want %d", w, bit0, j, out[j], int32(v)+11)
+					}
+				}
+				if most != want {
+					t.Fatalf("w=%d bit0=%d: largest %d, want %d", w, bit0, most, want)
+				}
+			}
+		}
+	}
+}

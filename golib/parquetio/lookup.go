@@ -16,7 +16,8 @@ package parquetio
 // to PLAIN when the dictionary grows too big), or that has a null in an
 // integer or datetime column, is decoded as a plain read would, and the
 // column is then materialized whole: the same values either way. A float
-// column's null is NaN, the dictionary's extra last entry.
+// column's null is NaN, the dictionary's extra last entry (0 in a row group
+// without a null: no row holds it).
 
 import (
 	"fmt"
@@ -26,6 +27,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/parquet/file"
 
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 )
@@ -46,6 +48,51 @@ func offsetMax(dst, src []int32, base int32) uint32 {
 		dst[i] = v + base
 	}
 	return most
+}
+
+// readOffset fills out with the next len(out) values plus base, as read
+// and then offsetMax would, and returns the largest value read (before
+// base); a bit-packed run's values are unpacked, offset and checked
+// sixteen at a time by blas.UnpackOffset where the CPU allows, the rest by
+// read and offsetMax.
+func (d *rleDecoder) readOffset(out []int32, base int32) (uint32, error) {
+	var most uint32
+	for i := 0; i < len(out); {
+		switch {
+		case d.rleLeft > 0:
+			k := min(d.rleLeft, len(out)-i)
+			v := d.val
+			for j := range out[i : i+k] {
+				out[i+j] = v + base
+			}
+			most = max(most, uint32(v))
+			d.rleLeft -= k
+			i += k
+		case d.packLeft > 0:
+			k := min(d.packLeft, len(out)-i)
+			done, m := blas.UnpackOffset(out[i:i+k], d.wide, d.packBit, d.width, base)
+			most = max(most, m)
+			d.packBit += done * d.width
+			d.packLeft -= done
+			i += done
+			if rest := k - done; rest > 0 { // within this run: read takes them from it
+				blk := out[i : i+rest]
+				if err := d.read(blk); err != nil {
+					return 0, err
+				}
+				most = max(most, offsetMax(blk, blk, base))
+				i += rest
+			}
+		default:
+			if d.pos >= len(d.data) {
+				return 0, fmt.Errorf("RLE data ends after %d of %d values", i, len(out))
+			}
+			if err := d.next(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return most, nil
 }
 
 // lookupPiece is one row group of a lookup column: its dictionary (values,
@@ -143,14 +190,14 @@ func readLookupChunk(o *openedFile, rg int, c column, codes []int32, base int32)
 }
 
 // decodeLookupPages decodes a chunk's dictionary indices, plus base, into
-// codes, and returns its dictionary (a float's with a NaN entry after it:
-// the nulls' code); ok false (and no error) when a page is not
+// codes, and returns its dictionary (a float's with an entry after it: the
+// nulls' code, NaN, or 0 when the chunk has no null); ok false (and no error) when a page is not
 // dictionary-coded, or has a null and float is false.
 func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int16, float bool, name string) (bool, *lookupPiece, error) {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	var dict []uint64
-	hasDict := false
+	hasDict, nulls := false, false
 	row, n := 0, len(codes)
 	for pr.Next() {
 		pg := pr.Page()
@@ -203,10 +250,11 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 			var most uint32
 			for lo := 0; lo < len(dense); lo += lookupBlock {
 				blk := dense[lo:min(lo+lookupBlock, len(dense))]
-				if err := d.read(blk); err != nil {
+				m, err := d.readOffset(blk, base)
+				if err != nil {
 					return false, nil, fmt.Errorf("dictionary indices: %w", err)
 				}
-				most = max(most, offsetMax(blk, blk, base))
+				most = max(most, m)
 			}
 			if len(dense) > 0 && most >= nd {
 				return false, nil, fmt.Errorf("dictionary index %d out of a dictionary of %d", most, nd)
@@ -214,6 +262,7 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 		}
 		if p.present < p.nvals { // a float's nulls: the NaN entry
 			spreadBack(out, p, maxDef, base+int32(nd))
+			nulls = true
 		}
 		row += p.nvals
 	}
@@ -225,6 +274,11 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 	}
 	if !hasDict && n > 0 {
 		return false, nil, nil
+	}
+	if float && !nulls && len(dict) > 0 {
+		// no row holds the nulls' entry: not NaN, so that a reader asking
+		// which values are missing (dropna) need not look at the rows
+		dict[len(dict)-1] = 0
 	}
 	return true, &lookupPiece{dict: dict}, nil
 }

@@ -80,3 +80,63 @@ func BenchmarkRLE4(b *testing.B)  { benchRLE(b, 4) }
 func BenchmarkRLE6(b *testing.B)  { benchRLE(b, 6) }
 func BenchmarkRLE12(b *testing.B) { benchRLE(b, 12) }
 func BenchmarkRLE17(b *testing.B) { benchRLE(b, 17) }
+
+// TestRLEReadOffset: readOffset (dictionary indices plus a base, the
+// largest index returned: bit-packed runs unpacked sixteen at a time by
+// blas.UnpackOffset where the CPU allows) equals read then offsetMax, over
+// streams of RLE and bit-packed runs of every width, read whole and in
+// uneven pieces, the last run's 64-byte loads running out of data.
+func TestRLEReadOffset(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	rleRun := func(w int, v int32, count int) []byte {
+		var s []byte
+		for h := uint64(count << 1); ; h >>= 7 {
+			if h < 0x80 {
+				s = append(s, byte(h))
+				break
+			}
+			s = append(s, byte(h)|0x80)
+		}
+		for b := 0; b < (w+7)/8; b++ {
+			s = append(s, byte(v>>(8*b)))
+		}
+		return s
+	}
+	for w := 1; w <= 32; w++ {
+		for _, n := range []int{16, 200, 3000} {
+			a, va := packedStream(r, w, n)
+			v := int32(r.Int63n(1 << w))
+			b, vb := packedStream(r, w, n+8)
+			s := append(append(append([]byte{}, a...), rleRun(w, v, 37)...), b...)
+			vals := append(append(append([]int32{}, va...), make([]int32, 37)...), vb...)
+			for i := range 37 {
+				vals[len(va)+i] = v
+			}
+			for _, piece := range []int{len(vals), 1, 16, 100, 4096} {
+				d, err := newRLE(s, w)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]int32, len(vals))
+				var most uint32
+				for i := 0; i < len(vals); i += piece {
+					m, err := d.readOffset(got[i:min(i+piece, len(vals))], -5)
+					if err != nil {
+						t.Fatalf("w=%d n=%d piece=%d: %v", w, n, piece, err)
+					}
+					most = max(most, m)
+				}
+				var want uint32
+				for i, x := range vals {
+					want = max(want, uint32(x))
+					if got[i] != x-5 {
+						t.Fatalf("w=%d n=%d piece=%d: value %d = %d, want %d", w, n, piece, i, got[i], x-5)
+					}
+				}
+				if most != want {
+					t.Fatalf("w=%d n=%d piece=%d: largest %d, want %d", w, n, piece, most, want)
+				}
+			}
+		}
+	}
+}
