@@ -166,3 +166,31 @@ func TestUnpackOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestPackAdd: PackAdd32 (codes as unsigned 32-bit values) and PackAdd64
+// (values less lo) equal a Go loop, short (Go) and long (C), at shifts up
+// to the key's top.
+func TestPackAdd(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{0, 3, 255, 256, 1000, 4096} {
+		for _, shift := range []uint{0, 9, 31, 54, 63} {
+			keys := make([]uint64, n)
+			codes := make([]int32, n)
+			vals := make([]int64, n)
+			for i := range keys {
+				keys[i], codes[i], vals[i] = r.Uint64(), r.Int32()-1<<30, r.Int64()
+			}
+			want32, want64 := slices.Clone(keys), slices.Clone(keys)
+			for i := range keys {
+				want32[i] += uint64(uint32(codes[i])) << shift
+				want64[i] += uint64(vals[i]-77) << shift
+			}
+			got32, got64 := slices.Clone(keys), slices.Clone(keys)
+			PackAdd32(got32, codes, shift)
+			PackAdd64(got64, vals, 77, shift)
+			if !slices.Equal(got32, want32) || !slices.Equal(got64, want64) {
+				t.Fatalf("n=%d shift=%d: PackAdd32/64 differ from the Go loop", n, shift)
+			}
+		}
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flern/flern/golib/blas"
 	"github.com/flern/flern/golib/col"
 	"github.com/flern/flern/golib/ir"
 	"github.com/flern/flern/golib/lower"
@@ -243,39 +244,20 @@ func minMaxI64(c *Ctx, n *ir.Node, v []int64) (lo, hi int64, err error) {
 }
 
 // packKeys writes into dst the packed keys of rows lo..lo+len(dst), plus
-// one (a key is never 0, the tables' empty slot): lookups' codes two
-// columns a pass over dst.
+// one (a key is never 0, the tables' empty slot): a vectorized pass over
+// dst per part (blas.PackAdd32/64).
 func packKeys(dst []uint64, parts []codeKey, lo int) {
 	n := len(dst)
 	for i := range dst {
 		dst[i] = 1
 	}
-	var pend *codeKey // a lookup waiting for another to be added with
 	for j := range parts {
 		p := &parts[j]
 		if p.codes == nil {
-			s, vals := p.shift, p.vals[lo:lo+n]
-			for i, x := range vals {
-				dst[i] += uint64(x-p.lo) << s
-			}
+			blas.PackAdd64(dst, p.vals[lo:lo+n], p.lo, p.shift)
 			continue
 		}
-		if pend == nil {
-			pend = p
-			continue
-		}
-		a, b := pend.codes[lo:lo+n], p.codes[lo:lo+n]
-		sa, sb := pend.shift, p.shift
-		for i := range dst {
-			dst[i] += uint64(uint32(a[i]))<<sa | uint64(uint32(b[i]))<<sb
-		}
-		pend = nil
-	}
-	if pend != nil {
-		s := pend.shift
-		for i, k := range pend.codes[lo : lo+n] {
-			dst[i] += uint64(uint32(k)) << s
-		}
+		blas.PackAdd32(dst, p.codes[lo:lo+n], p.shift)
 	}
 }
 
@@ -294,7 +276,11 @@ func numberKeys(c *Ctx, n *ir.Node, parts []codeKey, rows, est int) (ids, first 
 	limit := int(dedupMaxRatio * float64(rows))
 	err = forTasks(c, n, shares, func(s int) error {
 		lo, hi := bound(s)
-		t := newHashIDs(est + est/4)
+		hint := est + est/4
+		if est <= 1024 { // few distinct rows: a sparse table (load under 1/8, at most 128 KiB), most keys in their home slot
+			hint = 4 * est
+		}
+		t := newHashIDs(hint)
 		sets[s] = t
 		keys := make([]uint64, hashBlock)
 		for b := lo; b < hi; b += hashBlock {

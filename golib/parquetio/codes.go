@@ -153,12 +153,15 @@ func number(loc *pieceLocal, index map[codeKey]int32, key codeKey, row int) int3
 // then every row's global number written from its dictionary index. ok
 // false: see numberPiece.
 func pieceCodes(pieces []*strPiece, rowStart []int, n int) (codes, first []int32, ok bool) {
-	codes, first, _, ok = pieceCodesKeys(pieces, rowStart, n)
+	codes, first, _, ok = pieceCodesKeys(pieces, rowStart, n, false)
 	return codes, first, ok
 }
 
-// pieceCodesKeys is pieceCodes with each number's value (keys[k]).
-func pieceCodesKeys(pieces []*strPiece, rowStart []int, n int) (codes, first []int32, keys []codeKey, ok bool) {
+// pieceCodesKeys is pieceCodes with each number's value (keys[k]); own
+// says the caller keeps the codes and drops the pieces: one piece's
+// dictionary indices that are already the numbers are then the codes
+// (identityCodes).
+func pieceCodesKeys(pieces []*strPiece, rowStart []int, n int, own bool) (codes, first []int32, keys []codeKey, ok bool) {
 	locs := make([]*pieceLocal, len(pieces))
 	parallelFor(len(pieces), func(i int) {
 		locs[i], _ = numberPiece(pieces[i])
@@ -183,6 +186,11 @@ func pieceCodesKeys(pieces []*strPiece, rowStart []int, n int) (codes, first []i
 	}
 	if len(first) > MaxCodes {
 		return nil, nil, nil, false
+	}
+	if own {
+		if idx, ok := identityCodes(pieces, locs, remap, len(first), n); ok {
+			return idx, first, keys, true
+		}
 	}
 	codes = col.Uninit[int32](n) // every row written below
 	parallelFor(len(pieces), func(i int) {
@@ -220,6 +228,33 @@ func pieceCodesKeys(pieces []*strPiece, rowStart []int, n int) (codes, first []i
 	return codes, first, keys, true
 }
 
+// identityCodes is the one piece's dictionary indices as the rows' numbers
+// when they are them: one dictionary, no null, every entry held by a row
+// and numbered by its index (a writer that builds its dictionary in
+// first-occurrence order, as Arrow's does); the piece gives its index
+// buffer up (its release keeps it). ok false: they are not.
+func identityCodes(pieces []*strPiece, locs []*pieceLocal, remap [][]int32, values, n int) ([]int32, bool) {
+	if len(pieces) != 1 {
+		return nil, false
+	}
+	p := pieces[0]
+	if p.valid != nil || len(p.segs) != 1 || p.segs[0].dict == nil || len(p.segs[0].idx) != n || p.idxBuf == nil {
+		return nil, false
+	}
+	s := p.segs[0]
+	slot, rm := locs[0].slots[s.dict], remap[0]
+	if len(slot) != values {
+		return nil, false
+	}
+	for e, l := range slot {
+		if l < 0 || rm[l] != int32(e) {
+			return nil, false
+		}
+	}
+	p.idxBuf = nil
+	return s.idx, true
+}
+
 // lookupStrings is the string column of n rows joined from pieces (nil for a
 // skipped row group) as a col.Lookup: each row's value number (pieceCodes)
 // and each number's string, the numbers memoized as the column's
@@ -239,7 +274,7 @@ func lookupStrings(ps []*strPiece, n int) *col.Column {
 	for i, p := range kept {
 		rowStart[i+1] = rowStart[i] + p.n
 	}
-	codes, first, keys, ok := pieceCodesKeys(kept, rowStart, n)
+	codes, first, keys, ok := pieceCodesKeys(kept, rowStart, n, true)
 	if !ok {
 		return nil
 	}

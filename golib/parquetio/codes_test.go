@@ -202,3 +202,40 @@ func BenchmarkScanCodes(b *testing.B) {
 		}
 	}
 }
+
+// TestIdentityCodes: a lone piece whose dictionary indices are already the
+// rows' value numbers gives its index buffer as the codes (and keeps it from
+// its release); a dictionary out of first-occurrence order, an entry no row
+// holds, a null or the caller keeping the pieces number the rows afresh --
+// the same numbers either way.
+func TestIdentityCodes(t *testing.T) {
+	dict := newStrDict([]int64{0, 3, 6, 8}, []byte("SFOJFKLA"))
+	cases := []struct {
+		name  string
+		idx   []int32
+		valid []byte
+		own   bool
+		alias bool // the codes are the piece's buffer
+		want  []int32
+	}{
+		{"identity", []int32{0, 1, 0, 2, 2, 1}, nil, true, true, []int32{0, 1, 0, 2, 2, 1}},
+		{"caller keeps the pieces", []int32{0, 1, 0, 2, 2, 1}, nil, false, false, []int32{0, 1, 0, 2, 2, 1}},
+		{"not first-occurrence order", []int32{1, 0, 2, 2}, nil, true, false, []int32{0, 1, 2, 2}},
+		{"an entry no row holds", []int32{0, 0, 1, 1}, nil, true, false, []int32{0, 0, 1, 1}},
+		{"a null", []int32{0, -1, 1, 2}, []byte{0b1101}, true, false, []int32{0, 1, 2, 3}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			buf := append([]int32(nil), tc.idx...)
+			p := &strPiece{n: len(buf), segs: []strSeg{{dict: dict, idx: buf}}, valid: tc.valid, idxBuf: buf}
+			codes, _, _, ok := pieceCodesKeys([]*strPiece{p}, []int{0, len(buf)}, len(buf), tc.own)
+			if !ok || !slices.Equal(codes, tc.want) {
+				t.Fatalf("codes %v ok %v, want %v", codes, ok, tc.want)
+			}
+			aliased := &codes[0] == &buf[0]
+			if aliased != tc.alias || (p.idxBuf == nil) != tc.alias {
+				t.Fatalf("codes are the piece's buffer: %v (piece keeps it: %v), want %v", aliased, p.idxBuf != nil, tc.alias)
+			}
+		})
+	}
+}

@@ -222,6 +222,14 @@ func (d *derived) lookupFromPieces(ps []*strPiece, starts []int, vals map[*strDi
 	if d.typ == ir.Float64 && out.F64 == nil {
 		out.F64 = []float64{}
 	}
+	if p := onlyPiece(ps); p != nil && p.valid == nil && len(p.segs) == 1 && len(p.segs[0].idx) == n && p.idxBuf != nil &&
+		vals[p.segs[0].dict].N == p.segs[0].dict.len() {
+		// one dictionary, no null: its indices, checked against it as they
+		// were read, are the codes; the piece gives its index buffer up
+		out.Codes, p.idxBuf = p.segs[0].idx, nil
+		derivedFromDict.Add(1)
+		return &col.Column{Type: d.typ, N: n, Lookup: out}
+	}
 	out.Codes = col.Uninit[int32](n)
 	var bad atomic.Bool
 	parallelFor(len(ps), func(i int) {
@@ -245,6 +253,20 @@ func (d *derived) lookupFromPieces(ps []*strPiece, starts []int, vals map[*strDi
 	}
 	derivedFromDict.Add(1)
 	return &col.Column{Type: d.typ, N: n, Lookup: out}
+}
+
+// onlyPiece is the one piece of ps that is not nil (nil: none, or more).
+func onlyPiece(ps []*strPiece) *strPiece {
+	var only *strPiece
+	for _, p := range ps {
+		if p != nil {
+			if only != nil {
+				return nil
+			}
+			only = p
+		}
+	}
+	return only
 }
 
 // takeDerived writes vals[i] for each index i, the null's value for -1 (ok false:

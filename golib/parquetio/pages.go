@@ -663,16 +663,22 @@ func decodeStringPagesSized(pr file.PageReader, n int, maxDef int16, name string
 					out.idxBuf = idxBuf
 				}
 				all := idxBuf[row : row+p.nvals]
+				nd := uint32(dict.len())
+				var most uint32 // the largest index (unsized: found as they are read)
 				if p.present > 0 {
 					d, err := newRLE(p.values[1:], int(p.values[0]))
 					if err != nil {
 						return err
 					}
-					if err := d.read(all[:p.present]); err != nil {
+					if sized {
+						err = d.read(all[:p.present])
+					} else {
+						most, err = d.readOffset(all[:p.present], 0)
+					}
+					if err != nil {
 						return fmt.Errorf("dictionary indices: %w", err)
 					}
 				}
-				nd := uint32(dict.len())
 				var size int64
 				if sized {
 					do := dict.offs
@@ -682,14 +688,8 @@ func decodeStringPagesSized(pr file.PageReader, n int, maxDef int16, name string
 						}
 						size += do[v+1] - do[v]
 					}
-				} else {
-					var most uint32
-					for _, v := range all[:p.present] {
-						most = max(most, uint32(v))
-					}
-					if p.present > 0 && most >= nd {
-						return fmt.Errorf("dictionary index %d out of a dictionary of %d", most, nd)
-					}
+				} else if p.present > 0 && most >= nd {
+					return fmt.Errorf("dictionary index %d out of a dictionary of %d", most, nd)
 				}
 				if p.present < p.nvals {
 					spreadBack(all, p, maxDef, -1)
