@@ -398,6 +398,13 @@ func (p *Program) RunStep(ctx context.Context, inputs []any) ([]any, error) {
 //  4. lower.Fuse    fusable subgraphs -> `fused` nodes carrying a loop
 //     (golib/lower), run natively (golib/codegen) or by the Go evaluator;
 //     skipped on the reference path (Reference or NoOpt) and with NoFuse
+//  5. exec stages   what the runtime does differently, in order (each
+//     switchable by name; none on the reference path): exec.Split (model
+//     regions run chunk by chunk), exec.Stream (scans read in batches),
+//     exec.ScanDerive (row-local calls of a string column computed per
+//     dictionary entry), exec.ScanDropna (a dropna done by its scan),
+//     exec.ScanCodes (string columns numbered as read), exec.ScanLookups
+//     (dictionary-coded columns kept as codes and values)
 func Compile(plan []byte, o Options) (*Program, error) {
 	g, err := wire.Decode(plan)
 	if err != nil {
