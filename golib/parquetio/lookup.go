@@ -218,7 +218,7 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 			hasDict = true
 			continue
 		}
-		p, err := splitPage(pg, maxDef, &sc.defs)
+		p, err := splitPageNulls(pg, maxDef, &sc.defs)
 		if err == errUnsupported {
 			return false, nil, nil
 		}
@@ -261,7 +261,11 @@ func decodeLookupPages(pr file.PageReader, codes []int32, base int32, maxDef int
 			}
 		}
 		if p.present < p.nvals { // a float's nulls: the NaN entry
-			spreadBack(out, p, maxDef, base+int32(nd))
+			if p.nulls != nil {
+				spreadNulls(out, p.nulls, p.present, base+int32(nd))
+			} else {
+				spreadBack(out, p, maxDef, base+int32(nd))
+			}
 			nulls = true
 		}
 		row += p.nvals

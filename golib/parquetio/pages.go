@@ -203,13 +203,27 @@ func (d *rleDecoder) read(out []int32) error {
 // says the page's value encoding.
 type pageParts struct {
 	nvals   int     // levels (rows) in the page
-	defs    []int32 // nil: every row present
+	defs    []int32 // nil: every row present (or nulls holds them)
+	nulls   []int32 // splitPageNulls: the null rows, ascending (nil: see defs)
 	present int     // rows with a value
 	values  []byte
 	enc     int32
 }
 
 func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) {
+	return splitPageAs(pg, maxDef, scratch, false)
+}
+
+// splitPageNulls is splitPage giving a flat optional column's (maxDef 1)
+// nulls as their positions (p.nulls) instead of a level per row: the
+// levels' runs of 1s are skipped and a bit-packed run is read 64 levels a
+// word, so a page with few nulls costs about its nulls (fuel's
+// Miles_per_Gallon: one row in fifty).
+func splitPageNulls(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) {
+	return splitPageAs(pg, maxDef, scratch, maxDef == 1)
+}
+
+func splitPageAs(pg file.Page, maxDef int16, scratch *[]int32, nullList bool) (pageParts, error) {
 	var p pageParts
 	p.nvals = int(pg.NumValues())
 	if p.nvals < 0 {
@@ -249,6 +263,15 @@ func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) 
 	if maxDef > 0 && allDefined(lv, maxDef, p.nvals) {
 		return p, nil // a nullable column's page without a null: no levels to spread
 	}
+	if nullList {
+		nulls, err := nullPositions(lv, p.nvals, (*scratch)[:0])
+		if err != nil {
+			return p, fmt.Errorf("definition levels: %w", err)
+		}
+		*scratch = nulls[:0] // (grown: kept for the next page)
+		p.nulls, p.present = nulls, p.nvals-len(nulls)
+		return p, nil
+	}
 	if maxDef > 0 {
 		if cap(*scratch) < p.nvals {
 			*scratch = make([]int32, p.nvals)
@@ -269,6 +292,88 @@ func splitPage(pg file.Page, maxDef int16, scratch *[]int32) (pageParts, error) 
 		}
 	}
 	return p, nil
+}
+
+// nullPositions decodes the definition levels lv (the RLE / bit-packed
+// hybrid, bit width 1) of n values and appends the positions of the nulls
+// (level 0) to dst, ascending.
+func nullPositions(lv []byte, n int, dst []int32) ([]int32, error) {
+	out := dst
+	pos, row := 0, 0
+	for row < n {
+		if pos >= len(lv) {
+			return nil, fmt.Errorf("RLE data ends after %d of %d values", row, n)
+		}
+		h, k := binary.Uvarint(lv[pos:])
+		if k <= 0 {
+			return nil, fmt.Errorf("truncated RLE run header")
+		}
+		pos += k
+		if h&1 == 0 { // a run of one level
+			if pos >= len(lv) {
+				return nil, fmt.Errorf("truncated RLE run")
+			}
+			v := lv[pos]
+			pos++
+			if v > 1 {
+				return nil, fmt.Errorf("definition level %d above the column's 1", v)
+			}
+			count := n - row
+			if h>>1 < uint64(count) {
+				count = int(h >> 1)
+			}
+			if v == 0 {
+				for r := row; r < row+count; r++ {
+					out = append(out, int32(r))
+				}
+			}
+			row += count
+			continue
+		}
+		groups := h >> 1
+		if groups > uint64(len(lv)) {
+			return nil, fmt.Errorf("truncated bit-packed run")
+		}
+		nb := min(int(groups), len(lv)-pos) // writers may end the last run early
+		b := lv[pos : pos+nb]
+		vals := min(8*nb, n-row)
+		for i := 0; i < vals; i += 64 {
+			var w uint64
+			if at := i / 8; at+8 <= len(b) {
+				w = binary.LittleEndian.Uint64(b[at:])
+			} else {
+				for j := 0; at+j < len(b); j++ {
+					w |= uint64(b[at+j]) << (8 * j)
+				}
+			}
+			m := ^w
+			if left := vals - i; left < 64 {
+				m &= 1<<uint(left) - 1
+			}
+			for m != 0 {
+				out = append(out, int32(row+i+bits.TrailingZeros64(m)))
+				m &= m - 1
+			}
+		}
+		row += vals
+		pos += nb
+	}
+	return out, nil
+}
+
+// spreadNulls is spreadBack for a page split by splitPageNulls: out[:present]
+// holds the page's values, moved up run by run between the nulls (from the
+// last), each null row set to null.
+func spreadNulls[T any](out []T, nulls []int32, present int, null T) {
+	src, dst := present, len(out)
+	for k := len(nulls) - 1; k >= 0; k-- {
+		p := int(nulls[k])
+		cnt := dst - p - 1
+		copy(out[p+1:dst], out[src-cnt:src])
+		src -= cnt
+		out[p] = null
+		dst = p
+	}
 }
 
 // allDefined reports whether RLE-encoded definition levels lv start with

@@ -1,7 +1,9 @@
 package parquetio
 
 import (
+	"encoding/binary"
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -139,4 +141,99 @@ func TestRLEReadOffset(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNullPositions: definition levels of bit width 1 decoded as the null
+// rows' positions (splitPageNulls) equal the rows whose level rleDecoder
+// reads as 0, over streams of RLE runs of 0s and 1s and bit-packed runs
+// (their padding past n ignored), sparse and dense nulls; spreadNulls then
+// places the values as spreadBack does. A level above 1 and a stream
+// ending early are errors.
+func TestNullPositions(t *testing.T) {
+	r := rand.New(rand.NewSource(6))
+	for trial := 0; trial < 300; trial++ {
+		var s []byte
+		var levels []int32
+		for runs := 1 + r.Intn(6); runs > 0; runs-- {
+			if r.Intn(2) == 0 {
+				v, count := int32(r.Intn(2)), 1+r.Intn(200)
+				s = append(s, rleRunBytes(1, v, count)...)
+				for range count {
+					levels = append(levels, v)
+				}
+				continue
+			}
+			n := 8 * (1 + r.Intn(40))
+			rate := []int{2, 50, 100}[r.Intn(3)]
+			var vals []int32
+			for range n {
+				v := int32(1)
+				if r.Intn(100) < rate {
+					v = 0
+				}
+				vals = append(vals, v)
+			}
+			s = append(s, packedRunBytes(1, vals)...)
+			levels = append(levels, vals...)
+		}
+		n := len(levels) - r.Intn(8) // a bit-packed run's padding past the page's values
+		if n <= 0 {
+			continue
+		}
+		levels = levels[:n]
+		got, err := nullPositions(s, n, nil)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		var want []int32
+		for i, v := range levels {
+			if v == 0 {
+				want = append(want, int32(i))
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: nulls at %v, want %v", trial, got, want)
+		}
+		present := n - len(want)
+		a, b := make([]int32, n), make([]int32, n)
+		for i := range present {
+			a[i], b[i] = int32(100+i), int32(100+i)
+		}
+		spreadNulls(a, got, present, -1)
+		spreadBack(b, pageParts{nvals: n, defs: levels, present: present}, 1, -1)
+		if !slices.Equal(a, b) {
+			t.Fatalf("trial %d: spreadNulls %v, spreadBack %v", trial, a, b)
+		}
+	}
+	if _, err := nullPositions(rleRunBytes(1, 2, 10), 10, nil); err == nil {
+		t.Fatal("a level of 2 in a column whose levels are 0 and 1: no error")
+	}
+	if _, err := nullPositions(rleRunBytes(1, 1, 10), 20, nil); err == nil {
+		t.Fatal("levels for 10 of 20 values: no error")
+	}
+}
+
+// rleRunBytes is one RLE run of count copies of v, w bits wide.
+func rleRunBytes(w int, v int32, count int) []byte {
+	s := binary.AppendUvarint(nil, uint64(count)<<1)
+	for b := 0; b < (w+7)/8; b++ {
+		s = append(s, byte(v>>(8*b)))
+	}
+	return s
+}
+
+// packedRunBytes is one bit-packed run of vals (a multiple of 8 of them), w
+// bits each.
+func packedRunBytes(w int, vals []int32) []byte {
+	s := binary.AppendUvarint(nil, uint64(len(vals)/8)<<1|1)
+	data := make([]byte, len(vals)/8*w)
+	for i, v := range vals {
+		for b := 0; b < w; b++ {
+			if v>>b&1 == 1 {
+				bit := i*w + b
+				data[bit>>3] |= 1 << (bit & 7)
+			}
+		}
+	}
+	return append(s, data...)
 }
