@@ -182,33 +182,29 @@ func dropP(drop []uint8) *C.uint8_t { return (*C.uint8_t)(unsafe.Pointer(unsafe.
 // CompactI32 keeps v[i] where drop[i] == 0 (len(drop) >= len(v)), moved
 // down in place in order, and returns v cut to the rows kept.
 func CompactI32(v []int32, drop []uint8) []int32 {
-	n := len(v)
-	drop = drop[:n]
-	if n < compactMin {
-		k := 0
-		for i, d := range drop {
-			v[k] = v[i]
-			k += int(1 - d&1)
-		}
-		return v[:k]
+	if len(v) < compactMin {
+		return compactGo(v, drop)
 	}
-	k := C.flern_compact4((*C.int32_t)(unsafe.Pointer(unsafe.SliceData(v))), dropP(drop), C.int64_t(n))
+	k := C.flern_compact4((*C.int32_t)(unsafe.Pointer(unsafe.SliceData(v))), dropP(drop[:len(v)]), C.int64_t(len(v)))
 	return v[:k]
 }
 
 // CompactI64 is CompactI32 for 8-byte rows (int64, or float64 by their bits).
 func CompactI64(v []int64, drop []uint8) []int64 {
-	n := len(v)
-	drop = drop[:n]
-	if n < compactMin {
-		k := 0
-		for i, d := range drop {
-			v[k] = v[i]
-			k += int(1 - d&1)
-		}
-		return v[:k]
+	if len(v) < compactMin {
+		return compactGo(v, drop)
 	}
-	k := C.flern_compact8((*C.int64_t)(unsafe.Pointer(unsafe.SliceData(v))), dropP(drop), C.int64_t(n))
+	k := C.flern_compact8((*C.int64_t)(unsafe.Pointer(unsafe.SliceData(v))), dropP(drop[:len(v)]), C.int64_t(len(v)))
+	return v[:k]
+}
+
+// compactGo is the compaction in Go (short slices, no cgo call).
+func compactGo[T int32 | int64](v []T, drop []uint8) []T {
+	k := 0
+	for i, d := range drop[:len(v)] {
+		v[k] = v[i]
+		k += int(1 - d&1)
+	}
 	return v[:k]
 }
 

@@ -57,6 +57,22 @@ func (f *Frame) Take(idx []int) *Frame {
 	return out
 }
 
+// WithPositions is f itself when it has index levels, else f with its
+// rows' positions as its one index level (unnamed): what taking every row
+// of f gives (Take), without copying the columns.
+func (f *Frame) WithPositions() *Frame {
+	if len(f.Index) != 0 {
+		return f
+	}
+	out := *f
+	pos := make([]int64, f.N)
+	for i := range pos {
+		pos[i] = int64(i)
+	}
+	out.Index, out.IndexNames = []*Column{NewInt64(pos)}, []string{""}
+	return &out
+}
+
 // Validate checks that all columns and index levels have N rows.
 func (f *Frame) Validate() error {
 	if len(f.Names) != len(f.Cols) {

@@ -265,13 +265,7 @@ func keepAllRows(src *col.Frame) *col.Frame {
 	if src.Index != nil {
 		return src
 	}
-	out := *src
-	pos := make([]int64, src.N)
-	for i := range pos {
-		pos[i] = int64(i)
-	}
-	out.Index, out.IndexNames = []*col.Column{col.NewInt64(pos)}, []string{""}
-	return &out
+	return src.WithPositions()
 }
 
 // naCounts counts, for each of rows lo..hi, the columns missing there (null

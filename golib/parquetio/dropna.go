@@ -167,13 +167,7 @@ func keepEvery(fr *col.Frame, positions bool) *col.Frame {
 	if !positions {
 		return fr
 	}
-	out := *fr
-	pos := make([]int64, fr.N)
-	for i := range pos {
-		pos[i] = int64(i)
-	}
-	out.Index, out.IndexNames = []*col.Column{col.NewInt64(pos)}, []string{""}
-	return &out
+	return fr.WithPositions()
 }
 
 // compactFrame is fr's rows not dropped (drop[i] == 0; kept of them), its
