@@ -31,7 +31,7 @@ import (
 	"github.com/flern/flern/golib/tensor"
 )
 
-const abiVersion = 3
+const abiVersion = 4
 
 var version = C.CString("0.1.0")
 
@@ -756,6 +756,12 @@ func flern_blas_load(path *C.char, err **C.char) (rc C.int) {
 		return setErr(err, ir.Errorf("IO", "%v", e))
 	}
 	return 0
+}
+
+//export flern_shutdown
+func flern_shutdown() {
+	defer func() { _ = recover() }()
+	arrowio.Shutdown()
 }
 
 //export flern_blas_backend

@@ -36,7 +36,7 @@ extern "C" {
 #endif
 
 /* ABI version of this header; flern_abi_version() must return the same. */
-#define FLERN_ABI_VERSION 3
+#define FLERN_ABI_VERSION 4
 
 /* Library version string ("0.1.0"); static, do not free. */
 const char *flern_version(void);
@@ -197,6 +197,11 @@ int flern_blas_load(const char *path, char **err);
 
 /* "openblas (<path>)" or "gonum"; freed with flern_string_free. */
 char *flern_blas_backend(void);
+
+/* The process is exiting: stop releasing imported Arrow arrays from Go
+ * finalizers (their exporter may already be tearing down). Call it from an
+ * exit handler that runs before the exporter's; nothing else changes. */
+void flern_shutdown(void);
 
 #ifdef __cplusplus
 }

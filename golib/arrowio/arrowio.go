@@ -110,15 +110,35 @@ func ImportStream(ptr unsafe.Pointer, nIndex int) (*col.Frame, error) {
 }
 
 // keepAlive releases an imported Arrow array when the last column that
-// aliases its memory is gone (a finalizer; the array was retained for it).
+// aliases its memory is gone (a finalizer; the array was retained for it),
+// unless the process is exiting (Shutdown).
 type keepAlive struct{ arr arrow.Array }
+
+// shuttingDown is set by Shutdown.
+var shuttingDown atomic.Bool
+
+// Shutdown stops releasing imported arrays from finalizers: the process is
+// exiting (the Python side calls it at interpreter exit, before its
+// modules and the Arrow C++ library it imported from are torn down). A
+// release callback running on a finalizer goroutine while the exporting
+// library destroys its globals can abort the process ("terminate called
+// without an active exception" from the C++ runtime); what is not released
+// then is freed by the exit itself.
+func Shutdown() { shuttingDown.Store(true) }
+
+// release is keepAlive's finalizer.
+func (k *keepAlive) release() {
+	if !shuttingDown.Load() {
+		k.arr.Release()
+	}
+}
 
 // ImportArray converts one Arrow array to a column, aliasing its buffers
 // where the layouts agree. It takes over one reference to arr.
 func ImportArray(arr arrow.Array) (*col.Column, error) {
 	n := arr.Len()
 	ka := &keepAlive{arr}
-	runtime.SetFinalizer(ka, func(k *keepAlive) { k.arr.Release() })
+	runtime.SetFinalizer(ka, (*keepAlive).release)
 	c := &col.Column{N: n, Keep: ka}
 	if arr.NullN() > 0 {
 		c.Valid = validity(arr)

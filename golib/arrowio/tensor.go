@@ -77,7 +77,7 @@ func ImportTensorStream(ptr unsafe.Pointer, dt ir.DType) (*col.Tensor, error) {
 	}
 	n := arr.Len()
 	ka := &keepAlive{arr}
-	runtime.SetFinalizer(ka, func(k *keepAlive) { k.arr.Release() })
+	runtime.SetFinalizer(ka, (*keepAlive).release)
 	t := &col.Tensor{DType: dt, Shape: []int{n}, Keep: ka}
 	switch a := arr.(type) {
 	case *array.Float32:

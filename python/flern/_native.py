@@ -8,6 +8,7 @@ turn native error reports into :mod:`flern.errors` exceptions.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import json
 import os
@@ -22,7 +23,7 @@ _LIB_NAME = "libflern.so"
 _lib: ctypes.CDLL | None = None
 _lib_lock = threading.Lock()
 _forked_after_load = False
-ABI_VERSION = 3
+ABI_VERSION = 4
 _STREAM_SIZE = 5 * ctypes.sizeof(ctypes.c_void_p)  # struct ArrowArrayStream
 
 
@@ -93,6 +94,11 @@ def lib() -> ctypes.CDLL:
             raise errors.InternalError(
                 f"libflern ABI {L.flern_abi_version()} does not match the Python package's {ABI_VERSION}; "
                 "reinstall flern", kind="Internal")
+        L.flern_shutdown.restype = None
+        L.flern_shutdown.argtypes = []
+        # at interpreter exit (atexit runs before modules and C++ libraries are torn down):
+        # imported pyarrow buffers are no longer released from Go finalizers
+        atexit.register(L.flern_shutdown)
         _lib = L
         return L
 
