@@ -36,6 +36,14 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+def _at_exit() -> None:
+    """At interpreter exit (atexit runs before modules and C++ libraries are torn down): imported
+    pyarrow buffers are no longer released from Go finalizers (golib/arrowio Shutdown). Not in a
+    child forked after the Go runtime started: calling into it there may hang."""
+    if _lib is not None and not _forked_after_load:
+        _lib.flern_shutdown()
+
+
 def _check_fork() -> None:
     if _forked_after_load:
         raise errors.ForkError(
@@ -96,9 +104,7 @@ def lib() -> ctypes.CDLL:
                 "reinstall flern", kind="Internal")
         L.flern_shutdown.restype = None
         L.flern_shutdown.argtypes = []
-        # at interpreter exit (atexit runs before modules and C++ libraries are torn down):
-        # imported pyarrow buffers are no longer released from Go finalizers
-        atexit.register(L.flern_shutdown)
+        atexit.register(_at_exit)
         _lib = L
         return L
 

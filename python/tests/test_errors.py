@@ -181,3 +181,24 @@ def test_exit_handler_stops_releases_and_the_process_exits_cleanly():
     run = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and run.stdout.strip() == "ok", (run.returncode, run.stdout, run.stderr[-2000:])
     assert "terminate called" not in run.stderr
+
+
+FORK_EXIT_SCRIPT = r"""
+import os, sys
+import flern
+assert len(flern.from_dict({"a": [1, 2, 3]})) == 3  # the Go runtime is running
+pid = os.fork()
+if pid == 0:
+    sys.exit(0)  # the child runs the exit handlers
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status), flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="fork semantics tested on Linux")
+def test_forked_child_exits_through_atexit_without_calling_go():
+    """A child forked after the Go runtime started and leaving through sys.exit runs flern's exit
+    handler, which must not call into Go there (it may hang): the child ends at once, status 0."""
+    import subprocess
+    run = subprocess.run([sys.executable, "-c", FORK_EXIT_SCRIPT], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "0", (run.returncode, run.stdout, run.stderr[-2000:])
