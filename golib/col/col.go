@@ -81,6 +81,32 @@ func GatherCodes[T any](dst, vals []T, codes []int32) {
 	}
 }
 
+// Missing is, per value of l, whether it is a missing value (1: a float's
+// NaN, a null string) or not (0); nil when none is (an int or datetime
+// lookup holds no null). A row is missing where its code's entry is 1.
+func (l *Lookup) Missing() []uint8 {
+	var na []uint8
+	mark := func(k, n int) {
+		if na == nil {
+			na = make([]uint8, n)
+		}
+		na[k] = 1
+	}
+	for k, x := range l.F64 {
+		if x != x {
+			mark(k, len(l.F64))
+		}
+	}
+	if l.Str != nil && l.Str.Valid != nil {
+		for k := 0; k < l.Str.N; k++ {
+			if !l.Str.IsValid(k) {
+				mark(k, l.Str.N)
+			}
+		}
+	}
+	return na
+}
+
 // GatherI64 writes rows [lo, lo+len(dst)) of the looked-up int64 column.
 func (l *Lookup) GatherI64(dst []int64, lo int) { GatherCodes(dst, l.I64, l.Codes[lo:]) }
 

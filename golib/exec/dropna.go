@@ -50,7 +50,7 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 	var naOf [][]uint8      // per column of maybe: a lookup's missing values by code, 1 (else nil)
 	for _, cl := range cols {
 		if l := cl.Lookup; l != nil {
-			if na := lookupNA(l); na != nil {
+			if na := l.Missing(); na != nil {
 				maybe, naOf = append(maybe, cl), append(naOf, na)
 			}
 			continue
@@ -105,22 +105,6 @@ func runDropna(c *Ctx, n *ir.Node, in []any) (any, error) {
 		idx = append(idx, s...)
 	}
 	return gatherKept(c, n, src, idx)
-}
-
-// lookupNA is, for a float lookup with a NaN value, whether each code's
-// value is NaN (1) or not (0); nil when none is (an int, datetime or string
-// lookup holds no null).
-func lookupNA(l *col.Lookup) []uint8 {
-	var na []uint8
-	for k, x := range l.F64 {
-		if x != x {
-			if na == nil {
-				na = make([]uint8, len(l.F64))
-			}
-			na[k] = 1
-		}
-	}
-	return na
 }
 
 // naAny is, for each of rows lo..hi, whether some column is missing there

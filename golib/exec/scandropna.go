@@ -134,7 +134,8 @@ func ScanDropna(g *ir.Graph) int {
 			setSchema(p, up)
 			notNull = up
 		}
-		setNames(s, DropnaAttr, dedup(names))
+		slices.Sort(names)
+		setNames(s, DropnaAttr, slices.Compact(names))
 		sa := s.Attrs.Clone()
 		sa[DropnaHowAttr] = how
 		s.Attrs = sa
@@ -168,15 +169,4 @@ func readsFields(p, in *ir.Node) bool {
 // onlyReader reports whether reader is node id's one reader.
 func onlyReader(users [][]ir.NodeID, id, reader ir.NodeID) bool {
 	return len(users[id]) == 1 && users[id][0] == reader
-}
-
-// dedup is names without repeats, in order.
-func dedup(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
 }

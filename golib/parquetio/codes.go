@@ -238,10 +238,10 @@ func identityCodes(pieces []*strPiece, locs []*pieceLocal, remap [][]int32, valu
 		return nil, false
 	}
 	p := pieces[0]
-	if p.valid != nil || len(p.segs) != 1 || p.segs[0].dict == nil || len(p.segs[0].idx) != n || p.idxBuf == nil {
+	s, ok := p.soleDict(n)
+	if !ok {
 		return nil, false
 	}
-	s := p.segs[0]
 	slot, rm := locs[0].slots[s.dict], remap[0]
 	if len(slot) != values {
 		return nil, false
@@ -251,8 +251,24 @@ func identityCodes(pieces []*strPiece, locs []*pieceLocal, remap [][]int32, valu
 			return nil, false
 		}
 	}
+	return p.giveIndices(), true
+}
+
+// soleDict is p's one segment when it holds all n rows as indices into one
+// dictionary, without a null, in the index buffer p owns (ok false: it
+// does not).
+func (p *strPiece) soleDict(n int) (strSeg, bool) {
+	if p == nil || p.valid != nil || len(p.segs) != 1 || p.segs[0].dict == nil || len(p.segs[0].idx) != n || p.idxBuf == nil {
+		return strSeg{}, false
+	}
+	return p.segs[0], true
+}
+
+// giveIndices hands p's sole segment's indices (soleDict) to the caller,
+// who keeps them as codes: p's release no longer recycles its buffer.
+func (p *strPiece) giveIndices() []int32 {
 	p.idxBuf = nil
-	return s.idx, true
+	return p.segs[0].idx
 }
 
 // lookupStrings is the string column of n rows joined from pieces (nil for a

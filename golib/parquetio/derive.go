@@ -222,13 +222,14 @@ func (d *derived) lookupFromPieces(ps []*strPiece, starts []int, vals map[*strDi
 	if d.typ == ir.Float64 && out.F64 == nil {
 		out.F64 = []float64{}
 	}
-	if p := onlyPiece(ps); p != nil && p.valid == nil && len(p.segs) == 1 && len(p.segs[0].idx) == n && p.idxBuf != nil &&
-		vals[p.segs[0].dict].N == p.segs[0].dict.len() {
-		// one dictionary, no null: its indices, checked against it as they
-		// were read, are the codes; the piece gives its index buffer up
-		out.Codes, p.idxBuf = p.segs[0].idx, nil
-		derivedFromDict.Add(1)
-		return &col.Column{Type: d.typ, N: n, Lookup: out}
+	if p := onlyPiece(ps); p != nil {
+		if s, ok := p.soleDict(n); ok && vals[s.dict].N == s.dict.len() {
+			// one dictionary, no null: its indices, checked against it as
+			// they were read, are the codes
+			out.Codes = p.giveIndices()
+			derivedFromDict.Add(1)
+			return &col.Column{Type: d.typ, N: n, Lookup: out}
+		}
 	}
 	out.Codes = col.Uninit[int32](n)
 	var bad atomic.Bool

@@ -36,11 +36,11 @@ const (
 const dropnaMorsel = 1 << 16
 
 // dropRows applies the scan's dropna (see the file comment) to fr, whose
-// column names are the scan's schema's; positions says that fr has no
-// index and the result's is the kept positions. A drop mask (a byte a
+// column names are the scan's schema's; without index levels, fr's result
+// has the kept positions as its index. A drop mask (a byte a
 // row) is built morsel by morsel, then each column is compacted by it
 // (blas.Compact*), the columns in parallel.
-func dropRows(fr *col.Frame, subset []string, how string, positions bool) (*col.Frame, error) {
+func dropRows(fr *col.Frame, subset []string, how string) (*col.Frame, error) {
 	if how == "" {
 		how = "any"
 	}
@@ -58,7 +58,7 @@ func dropRows(fr *col.Frame, subset []string, how string, positions bool) (*col.
 		if na, can := missingTable(cl); can {
 			maybe, naOf = append(maybe, cl), append(naOf, na)
 		} else if all {
-			return keepEvery(fr, positions), nil // a column never missing: no row has all missing
+			return fr.WithPositions(), nil // a column never missing: no row has all missing
 		}
 	}
 	n := fr.N
@@ -68,10 +68,10 @@ func dropRows(fr *col.Frame, subset []string, how string, positions bool) (*col.
 		for i := range drop {
 			drop[i] = 1
 		}
-		return compactFrame(fr, drop, 0, positions), nil
+		return compactFrame(fr, drop, 0), nil
 	}
 	if len(maybe) == 0 {
-		return keepEvery(fr, positions), nil
+		return fr.WithPositions(), nil
 	}
 	nm := (n + dropnaMorsel - 1) / dropnaMorsel
 	kept := make([]int, nm)
@@ -97,35 +97,16 @@ func dropRows(fr *col.Frame, subset []string, how string, positions bool) (*col.
 		total += k
 	}
 	if total == n {
-		return keepEvery(fr, positions), nil
+		return fr.WithPositions(), nil
 	}
-	return compactFrame(fr, drop, total, positions), nil
+	return compactFrame(fr, drop, total), nil
 }
 
 // missingTable says whether column cl can hold a missing value and, for a
-// lookup that can, which codes are missing (1).
+// lookup that can, which codes are missing (1; col.Lookup.Missing).
 func missingTable(cl *col.Column) (na []uint8, can bool) {
 	if l := cl.Lookup; l != nil {
-		switch {
-		case l.F64 != nil:
-			for k, x := range l.F64 {
-				if x != x {
-					if na == nil {
-						na = make([]uint8, len(l.F64))
-					}
-					na[k] = 1
-				}
-			}
-		case l.Str != nil && l.Str.Valid != nil:
-			for k := 0; k < l.Str.N; k++ {
-				if !l.Str.IsValid(k) {
-					if na == nil {
-						na = make([]uint8, l.Str.N)
-					}
-					na[k] = 1
-				}
-			}
-		}
+		na = l.Missing()
 		return na, na != nil
 	}
 	return nil, cl.Valid != nil || cl.Type.IsFloat()
@@ -162,18 +143,12 @@ func markMissing(d []uint8, cl *col.Column, tab []uint8, lo int, all bool) {
 	}
 }
 
-// keepEvery is fr with every row kept: its index, or the positions.
-func keepEvery(fr *col.Frame, positions bool) *col.Frame {
-	if !positions {
-		return fr
-	}
-	return fr.WithPositions()
-}
-
 // compactFrame is fr's rows not dropped (drop[i] == 0; kept of them), its
 // columns compacted in place, column by column in parallel; a buffer two
-// columns share is compacted once.
-func compactFrame(fr *col.Frame, drop []uint8, kept int, positions bool) *col.Frame {
+// columns share is compacted once. Without index levels, the index is the
+// kept rows' positions.
+func compactFrame(fr *col.Frame, drop []uint8, kept int) *col.Frame {
+	positions := len(fr.Index) == 0
 	out := &col.Frame{N: kept, Names: fr.Names, IndexNames: fr.IndexNames}
 	all := append(append([]*col.Column(nil), fr.Cols...), fr.Index...)
 	// the columns sharing a buffer (a scan derives two columns from one

@@ -165,7 +165,7 @@ func TestScanDropnaSharedBuffer(t *testing.T) {
 		{Type: ir.Int64, N: len(codes), Lookup: &col.Lookup{Codes: codes, I64: []int64{-1, -2, -3}}},
 		col.NewFloat64(f),
 	}}
-	got, err := dropRows(fr, []string{"f"}, "any", true)
+	got, err := dropRows(fr, []string{"f"}, "any")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,7 @@ func Read(attrs ir.Attrs, schema *ir.Schema, keys []col.KeyFilter) (*col.Frame, 
 	}
 	fr := rp.frame(cols, n)
 	if rp.dropna != nil {
-		return dropRows(fr, rp.dropna, attrs.Str(DropnaHowAttr), len(fr.Index) == 0)
+		return dropRows(fr, rp.dropna, attrs.Str(DropnaHowAttr))
 	}
 	return fr, nil
 }
